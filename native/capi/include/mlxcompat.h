@@ -1,0 +1,120 @@
+/*
+ * mlxcompat.h: the C ABI of the mlx-compat engine.
+ *
+ * A caller sends a graph of MLX-named ops as a JSON request and gets JSON
+ * back (and, through mlxcompat_eval, binary buffers). The request, response
+ * and capabilities formats are JSON Schemas in docs/schemas/ (version 1).
+ *
+ * Conventions for every function below:
+ *  - Errors never abort the process. Bad requests come back as a response
+ *    with "status": "error" (code, JSON-pointer path, message); valid
+ *    requests the engine will not run come back "status": "refused" (code,
+ *    scope, subject, detail). Functions that cannot return a response
+ *    return NULL or a negative number only where documented.
+ *  - Ownership: strings and results returned by this library belong to the
+ *    caller and are freed with the free function named in each entry, and
+ *    with nothing else. Pointers passed in are only read during the call.
+ *  - Threads: all functions may be called from any thread. Calls on one
+ *    session are serialized by the session; different sessions run in
+ *    parallel. A session must not be freed while a call on it is running.
+ */
+#ifndef MLXCOMPAT_H
+#define MLXCOMPAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MLXCOMPAT_ABI_VERSION 1
+
+typedef struct mlxcompat_session mlxcompat_session;
+typedef struct mlxcompat_result mlxcompat_result;
+
+/* An input buffer: `size` bytes at `data`, laid out row-major in the dtype
+ * the request gives it. Read during the call only; never copied unless an
+ * output must outlive the call. */
+typedef struct {
+  const void* data;
+  size_t size;
+} mlxcompat_buffer;
+
+/* The engine's version, e.g. "0.1.0". Static storage: do not free. */
+const char* mlxcompat_version(void);
+
+/* MLXCOMPAT_ABI_VERSION of the loaded library. */
+int mlxcompat_abi_version(void);
+
+/* The capabilities JSON: engine and version, devices, dtypes, every op with
+ * its family, arity, attributes and dtype rule, and the default limits.
+ * Returns an owned string: free with mlxcompat_string_free. NULL only when
+ * out of memory. */
+char* mlxcompat_capabilities(void);
+
+/* A new session. `options_json` may be NULL, or an object whose optional
+ * "limits" member overrides any of the limits listed in capabilities.
+ * Returns NULL on bad options (then *error_out, if error_out is not NULL,
+ * receives an owned error message to free with mlxcompat_string_free).
+ * Free the session with mlxcompat_session_free. */
+mlxcompat_session* mlxcompat_session_new(const char* options_json, char** error_out);
+
+/* Frees a session and every resident array it still holds. NULL is a no-op. */
+void mlxcompat_session_free(mlxcompat_session* session);
+
+/* Evaluates a pure-JSON request of `length` bytes (not necessarily
+ * NUL-terminated). Outputs default to inline values. `session` may be NULL:
+ * a transient session is used and resident handles are then refused.
+ * Returns an owned response string: free with mlxcompat_string_free. NULL
+ * only when out of memory. */
+char* mlxcompat_eval_json(mlxcompat_session* session, const char* request, size_t length);
+
+/* Evaluates a request whose inputs may name binary buffers by index
+ * ({"buffer": i} refers to inputs[i]). Outputs default to buffers that
+ * mlxcompat_result_buffer reads without JSON encoding. Returns an owned
+ * result (never NULL unless out of memory): free with mlxcompat_result_free. */
+mlxcompat_result* mlxcompat_eval(mlxcompat_session* session, const char* request, size_t length,
+                                 const mlxcompat_buffer* inputs, size_t n_inputs);
+
+/* The response JSON of a result. Owned by the result: valid until
+ * mlxcompat_result_free, do not free it separately. */
+const char* mlxcompat_result_json(const mlxcompat_result* result);
+
+/* How many output buffers a result holds (0 unless status is "ok"). */
+size_t mlxcompat_result_buffer_count(const mlxcompat_result* result);
+
+/* Output buffer `index` (the "buffer" field of an output); its size in
+ * bytes goes to *size_out when size_out is not NULL. Owned by the result:
+ * valid until mlxcompat_result_free. NULL when index is out of range. */
+const void* mlxcompat_result_buffer(const mlxcompat_result* result, size_t index, size_t* size_out);
+
+/* Frees a result and its buffers. NULL is a no-op. */
+void mlxcompat_result_free(mlxcompat_result* result);
+
+/* Releases the resident array `handle` of a session. Returns 0, or -1 when
+ * the session holds no such handle. */
+int mlxcompat_release(mlxcompat_session* session, const char* handle);
+
+/* The number of resident arrays a session holds, or -1 for NULL. */
+int64_t mlxcompat_handle_count(mlxcompat_session* session);
+
+/* Process-wide memory figures as JSON: {"active", "peak", "cache"} in bytes
+ * (arrays alive, the most alive at once since the last reset, and freed
+ * memory kept for reuse). Owned: free with mlxcompat_string_free. */
+char* mlxcompat_memory(void);
+
+/* Returns cached memory to the system. */
+void mlxcompat_clear_cache(void);
+
+/* Sets the peak figure to the current active figure. */
+void mlxcompat_reset_peak_memory(void);
+
+/* Frees a string returned by this library. NULL is a no-op. */
+void mlxcompat_string_free(char* s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLXCOMPAT_H */

@@ -1,0 +1,114 @@
+#include "array.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+#include <string>
+
+namespace mlxc {
+
+namespace {
+// Freed blocks are kept by exact size up to a byte limit, oldest dropped first.
+struct Pool {
+  std::mutex mu;
+  std::multimap<size_t, void*> free_blocks;
+  size_t active = 0, peak = 0, cached = 0, limit = size_t(2) << 30;
+
+  void trim(size_t keep) {
+    while (cached > keep && !free_blocks.empty()) {
+      auto it = std::prev(free_blocks.end());  // largest first
+      cached -= it->first;
+      std::free(it->second);
+      free_blocks.erase(it);
+    }
+  }
+};
+Pool& pool() {
+  static Pool* p = new Pool();  // never destroyed: buffers may outlive statics
+  return *p;
+}
+constexpr size_t kAlign = 64;
+size_t rounded(size_t n) { return n == 0 ? kAlign : (n + kAlign - 1) / kAlign * kAlign; }
+}  // namespace
+
+Buffer::Buffer(const void* external, size_t n) : data(const_cast<void*>(external)), bytes(n), owned(false) {}
+
+Buffer::Buffer(size_t n) : data(nullptr), bytes(rounded(n)), owned(true) {
+  Pool& p = pool();
+  {
+    std::lock_guard<std::mutex> g(p.mu);
+    auto it = p.free_blocks.find(bytes);
+    if (it != p.free_blocks.end()) {
+      data = it->second;
+      p.free_blocks.erase(it);
+      p.cached -= bytes;
+    }
+  }
+  if (!data) data = std::aligned_alloc(kAlign, bytes);
+  if (!data) throw std::bad_alloc();
+  std::lock_guard<std::mutex> g(p.mu);
+  p.active += bytes;
+  if (p.active > p.peak) p.peak = p.active;
+}
+
+Buffer::~Buffer() {
+  if (!owned) return;
+  Pool& p = pool();
+  std::lock_guard<std::mutex> g(p.mu);
+  p.active -= bytes;
+  if (bytes <= p.limit) {
+    p.free_blocks.emplace(bytes, data);
+    p.cached += bytes;
+    p.trim(p.limit);
+  } else {
+    std::free(data);
+  }
+}
+
+MemoryStats memory_stats() {
+  std::lock_guard<std::mutex> g(pool().mu);
+  return {pool().active, pool().peak, pool().cached};
+}
+void reset_peak_memory() {
+  std::lock_guard<std::mutex> g(pool().mu);
+  pool().peak = pool().active;
+}
+void clear_memory_cache() {
+  std::lock_guard<std::mutex> g(pool().mu);
+  pool().trim(0);
+}
+void set_cache_limit(size_t bytes) {
+  std::lock_guard<std::mutex> g(pool().mu);
+  pool().limit = bytes;
+  pool().trim(bytes);
+}
+
+int64_t shape_size(const Shape& s) {
+  int64_t n = 1;
+  for (auto d : s) n *= d;
+  return n;
+}
+
+Shape row_strides(const Shape& s) {
+  Shape st(s.size());
+  int64_t acc = 1;
+  for (size_t i = s.size(); i-- > 0;) {
+    st[i] = acc;
+    acc *= s[i];
+  }
+  return st;
+}
+
+std::string shape_str(const Shape& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); i++) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+Array::Array(DType d, Shape s) : dtype(d), shape(std::move(s)) {
+  buf = std::make_shared<Buffer>(nbytes());
+}
+int64_t Array::size() const { return shape_size(shape); }
+
+}  // namespace mlxc

@@ -1,0 +1,749 @@
+#include "engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <regex>
+
+#include "codec.h"
+#include "parallel.h"
+
+namespace mlxc {
+
+const char* const kEngineVersion = "0.1.0";
+
+json limits_json(const Limits& l) {
+  return {{"max_elements", l.max_elements}, {"max_bytes", l.max_bytes},
+          {"max_nodes", l.max_nodes},       {"max_inputs", l.max_inputs},
+          {"max_ndim", l.max_ndim},         {"max_request_bytes", l.max_request_bytes}};
+}
+
+namespace {
+
+std::string ptr(const std::string& base, size_t i) { return base + "/" + std::to_string(i); }
+
+// A node's view of one of its inputs: a value index.
+struct Node {
+  std::string id, path;
+  const OpDef* def = nullptr;
+  std::vector<std::pair<std::string, int>> refs;  // (name, output index or -1)
+  std::vector<int> inputs;                        // value indices, resolved
+  std::vector<int> outputs;
+  Attrs attrs;
+  EwTypes ew_types;
+  EwKernel kernel = nullptr;
+  EwParams params;
+};
+
+struct InputSpec {
+  int value;
+  const json* source;
+  std::string path;
+};
+
+struct OutputSpec {
+  int value;
+  std::string ref, as;
+};
+
+struct Graph {
+  std::vector<TypeShape> values;
+  std::vector<Array> data;
+  std::vector<int> producer;  // node index, -1 for request inputs
+  std::vector<Node> nodes;
+  std::vector<InputSpec> inputs;
+  std::vector<OutputSpec> outputs;
+  std::map<std::string, int> input_names, node_names;
+};
+
+void expect_object(const json& j, const std::string& path, const std::vector<std::string>& allowed) {
+  if (!j.is_object()) throw RequestError("invalid_type", path, std::string("expected an object, found ") + j.type_name());
+  for (auto& [k, v] : j.items())
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      throw RequestError("unknown_field", path + "/" + k, "unknown field \"" + k + "\"");
+}
+
+const json& field(const json& j, const char* k, const std::string& path) {
+  auto it = j.find(k);
+  if (it == j.end()) throw RequestError("missing_field", path + "/" + k, std::string("missing field \"") + k + "\"");
+  return *it;
+}
+
+std::string id_of(const json& j, const std::string& path) {
+  static const std::regex re("^[A-Za-z_][A-Za-z0-9_.\\-]{0,127}$");
+  const json& v = field(j, "id", path);
+  if (!v.is_string() || !std::regex_match(v.get_ref<const std::string&>(), re))
+    throw RequestError("invalid_id", path + "/id", "an id is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
+  return v.get<std::string>();
+}
+
+DType dtype_of(const json& v, const std::string& path) {
+  DType d;
+  if (!v.is_string() || !dtype_from_name(v.get<std::string>(), &d))
+    throw RequestError("invalid_dtype", path, "unknown dtype " + v.dump());
+  return d;
+}
+
+Shape shape_of(const json& v, const std::string& path, const Limits& lim) {
+  if (!v.is_array()) throw RequestError("invalid_shape", path, "a shape is a list of non-negative integers");
+  if (int64_t(v.size()) > lim.max_ndim)
+    throw Refusal("resource_limit", "request", path, "rank " + std::to_string(v.size()) + " exceeds max_ndim " + std::to_string(lim.max_ndim));
+  Shape s;
+  for (size_t i = 0; i < v.size(); i++) {
+    if (!v[i].is_number_integer() || v[i].get<int64_t>() < 0)
+      throw RequestError("invalid_shape", ptr(path, i), "a dimension is a non-negative integer");
+    s.push_back(v[i].get<int64_t>());
+  }
+  return s;
+}
+
+// Element count with overflow checked against the limit, before any allocation.
+void check_size(const Shape& s, const Limits& lim, const std::string& path) {
+  int64_t n = 1;
+  for (auto d : s) {
+    if (d != 0 && n > lim.max_elements / d)
+      throw Refusal("resource_limit", "array", path, "shape " + shape_str(s) + " exceeds max_elements " + std::to_string(lim.max_elements));
+    n *= d;
+  }
+  if (n > lim.max_elements)
+    throw Refusal("resource_limit", "array", path, "shape " + shape_str(s) + " exceeds max_elements " + std::to_string(lim.max_elements));
+}
+
+bool is_special_number(const json& v) {
+  if (!v.is_string()) return false;
+  auto& s = v.get_ref<const std::string&>();
+  return s == "nan" || s == "inf" || s == "-inf";
+}
+
+Attrs check_attrs(const OpDef& def, const json* given, const std::string& path) {
+  Attrs a;
+  a.path = path;
+  a.values = json::object();
+  if (given) {
+    expect_object(*given, path, [&] {
+      std::vector<std::string> names;
+      for (auto& s : def.attrs) names.push_back(s.name);
+      return names;
+    }());
+  }
+  for (const AttrSpec& s : def.attrs) {
+    const std::string p = path + "/" + s.name;
+    if (!given || !given->contains(s.name)) {
+      if (s.required) throw RequestError("missing_field", p, def.name + " requires attribute \"" + s.name + "\"");
+      a.values[s.name] = s.default_value;
+      continue;
+    }
+    const json& v = (*given)[s.name];
+    auto all_ints = [&] {
+      return v.is_array() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_number_integer(); });
+    };
+    bool ok = false;
+    switch (s.type) {
+      case AttrType::Int: ok = v.is_number_integer(); break;
+      case AttrType::IntList: ok = all_ints(); break;
+      case AttrType::IntOrList: ok = v.is_number_integer() || all_ints(); break;
+      case AttrType::Axes: ok = v.is_null() || v.is_number_integer() || all_ints(); break;
+      case AttrType::Float: ok = v.is_number() || is_special_number(v); break;
+      case AttrType::Scalar: ok = v.is_number() || v.is_boolean() || is_special_number(v); break;
+      case AttrType::Bool: ok = v.is_boolean(); break;
+      case AttrType::DTypeName: dtype_of(v, p); ok = true; break;
+      case AttrType::ShapeList:
+        ok = all_ints() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.get<int64_t>() >= 0; });
+        break;
+    }
+    if (!ok)
+      throw RequestError("invalid_attr", p, def.name + " attribute \"" + s.name + "\" must be of type " + attr_type_name(s.type) + ", found " + v.dump());
+    a.values[s.name] = v;
+  }
+  return a;
+}
+
+std::pair<std::string, int> parse_ref(const json& v, const std::string& path) {
+  if (!v.is_string()) throw RequestError("invalid_reference", path, "a reference is a string id, or id:k for output k");
+  std::string s = v.get<std::string>();
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return {s, -1};
+  std::string k = s.substr(colon + 1);
+  if (k.empty() || k.size() > 6 || !std::all_of(k.begin(), k.end(), ::isdigit))
+    throw RequestError("invalid_reference", path, "bad output index in reference \"" + s + "\"");
+  return {s.substr(0, colon), std::stoi(k)};
+}
+
+void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session& session) {
+  expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device"});
+  const json& ver = field(req, "schema_version", "");
+  if (!ver.is_number_integer() || ver.get<int64_t>() != kSchemaVersion)
+    throw RequestError("unsupported_version", "/schema_version", "schema_version must be " + std::to_string(kSchemaVersion));
+  if (req.contains("device")) {
+    const json& dev = req["device"];
+    if (!dev.is_string()) throw RequestError("invalid_type", "/device", "device is a string");
+    if (dev != "cpu")
+      throw Refusal("unsupported_device", "request", "/device", "this engine runs on cpu only, not " + dev.dump());
+  }
+  static const json kEmpty = json::array();
+  const json& inputs = req.contains("inputs") ? req["inputs"] : kEmpty;
+  const json& nodes = req.contains("nodes") ? req["nodes"] : kEmpty;
+  if (!inputs.is_array()) throw RequestError("invalid_type", "/inputs", "inputs is a list");
+  if (!nodes.is_array()) throw RequestError("invalid_type", "/nodes", "nodes is a list");
+  if (int64_t(inputs.size()) > lim.max_inputs)
+    throw Refusal("resource_limit", "request", "/inputs", std::to_string(inputs.size()) + " inputs exceed max_inputs " + std::to_string(lim.max_inputs));
+  if (int64_t(nodes.size()) > lim.max_nodes)
+    throw Refusal("resource_limit", "request", "/nodes", std::to_string(nodes.size()) + " nodes exceed max_nodes " + std::to_string(lim.max_nodes));
+
+  for (size_t i = 0; i < inputs.size(); i++) {
+    const std::string p = ptr("/inputs", i);
+    const json& in = inputs[i];
+    expect_object(in, p, {"id", "dtype", "shape", "data", "base64", "buffer", "handle"});
+    std::string id = id_of(in, p);
+    if (g.input_names.count(id)) throw RequestError("duplicate_id", p + "/id", "id \"" + id + "\" is used twice");
+    int sources = int(in.contains("data")) + in.contains("base64") + in.contains("buffer") + in.contains("handle");
+    if (sources != 1)
+      throw RequestError("invalid_input", p, "an input has exactly one of data, base64, buffer or handle");
+    TypeShape ts;
+    if (in.contains("handle")) {
+      const json& h = in["handle"];
+      auto it = h.is_string() ? session.handles.find(h.get<std::string>()) : session.handles.end();
+      if (it == session.handles.end()) throw RequestError("unknown_handle", p + "/handle", "no resident array " + h.dump() + " in this session");
+      ts = {it->second.dtype, it->second.shape};
+      if (in.contains("dtype") && dtype_of(in["dtype"], p + "/dtype") != ts.dtype)
+        throw RequestError("invalid_dtype", p + "/dtype", "handle holds " + std::string(dtype_name(ts.dtype)));
+      if (in.contains("shape") && shape_of(in["shape"], p + "/shape", lim) != ts.shape)
+        throw RequestError("invalid_shape", p + "/shape", "handle holds shape " + shape_str(ts.shape));
+    } else {
+      ts.dtype = dtype_of(field(in, "dtype", p), p + "/dtype");
+      ts.shape = shape_of(field(in, "shape", p), p + "/shape", lim);
+      check_size(ts.shape, lim, p + "/shape");
+      if (in.contains("buffer")) {
+        const json& b = in["buffer"];
+        if (!b.is_number_integer() || b.get<int64_t>() < 0 || b.get<uint64_t>() >= n_bufs)
+          throw RequestError("invalid_buffer", p + "/buffer", "buffer index " + b.dump() + " is not one of the " + std::to_string(n_bufs) + " buffers passed");
+      }
+    }
+    g.input_names[id] = int(g.values.size());
+    g.inputs.push_back({int(g.values.size()), &in, p});
+    g.values.push_back(ts);
+    g.producer.push_back(-1);
+  }
+
+  g.nodes.resize(nodes.size());
+  for (size_t i = 0; i < nodes.size(); i++) {
+    const std::string p = ptr("/nodes", i);
+    const json& nj = nodes[i];
+    expect_object(nj, p, {"id", "op", "inputs", "attrs"});
+    Node& n = g.nodes[i];
+    n.path = p;
+    n.id = id_of(nj, p);
+    if (g.input_names.count(n.id) || g.node_names.count(n.id))
+      throw RequestError("duplicate_id", p + "/id", "id \"" + n.id + "\" is used twice");
+    g.node_names[n.id] = int(i);
+    const json& op = field(nj, "op", p);
+    if (!op.is_string()) throw RequestError("invalid_type", p + "/op", "op is a string");
+    n.def = find_op(op.get<std::string>());
+    if (!n.def) throw Refusal("unsupported_op", "node", p + "/op", "unknown op " + op.dump());
+    static const json kNone = json::array();
+    const json& ins = nj.contains("inputs") ? nj["inputs"] : kNone;
+    if (!ins.is_array()) throw RequestError("invalid_type", p + "/inputs", "inputs is a list of references");
+    int mn = n.def->min_inputs, mx = n.def->max_inputs;
+    if (int64_t(ins.size()) < mn || (mx >= 0 && int64_t(ins.size()) > mx))
+      throw RequestError("invalid_arity", p + "/inputs",
+                         n.def->name + " takes " + (mn == mx ? std::to_string(mn) : std::to_string(mn) + (mx < 0 ? " or more" : " to " + std::to_string(mx))) +
+                             " inputs, got " + std::to_string(ins.size()));
+    for (size_t k = 0; k < ins.size(); k++) n.refs.push_back(parse_ref(ins[k], ptr(p + "/inputs", k)));
+    n.attrs = check_attrs(*n.def, nj.contains("attrs") ? &nj["attrs"] : nullptr, p + "/attrs");
+  }
+
+  const json& outs = field(req, "outputs", "");
+  if (!outs.is_array()) throw RequestError("invalid_type", "/outputs", "outputs is a list");
+  for (size_t i = 0; i < outs.size(); i++) {
+    const std::string p = ptr("/outputs", i);
+    OutputSpec o{-1, "", ""};
+    if (outs[i].is_object()) {
+      expect_object(outs[i], p, {"ref", "as"});
+      o.ref = field(outs[i], "ref", p).is_string() ? outs[i]["ref"].get<std::string>() : "";
+      if (outs[i].contains("as")) {
+        const json& as = outs[i]["as"];
+        if (!as.is_string() || (as != "inline" && as != "base64" && as != "buffer" && as != "handle"))
+          throw RequestError("invalid_attr", p + "/as", "as is one of inline, base64, buffer, handle");
+        o.as = as.get<std::string>();
+      }
+      if (o.ref.empty()) throw RequestError("invalid_reference", p + "/ref", "ref is a string id");
+    } else if (outs[i].is_string()) {
+      o.ref = outs[i].get<std::string>();
+    } else {
+      throw RequestError("invalid_type", p, "an output is an id or {ref, as}");
+    }
+    g.outputs.push_back(o);
+  }
+}
+
+// Kahn's algorithm over node dependencies; a leftover node sits on a cycle.
+std::vector<int> topo_order(Graph& g) {
+  size_t n = g.nodes.size();
+  std::vector<int> indeg(n, 0);
+  std::vector<std::vector<int>> users(n);
+  for (size_t i = 0; i < n; i++) {
+    Node& nd = g.nodes[i];
+    for (size_t k = 0; k < nd.refs.size(); k++) {
+      auto& [name, idx] = nd.refs[k];
+      if (g.input_names.count(name)) {
+        if (idx > 0) throw RequestError("invalid_reference", ptr(nd.path + "/inputs", k), "input \"" + name + "\" has one output");
+        continue;
+      }
+      auto it = g.node_names.find(name);
+      if (it == g.node_names.end())
+        throw RequestError("missing_reference", ptr(nd.path + "/inputs", k), "no input or node has id \"" + name + "\"");
+      users[it->second].push_back(int(i));
+      indeg[i]++;
+    }
+  }
+  std::vector<int> order, ready;
+  for (size_t i = 0; i < n; i++)
+    if (indeg[i] == 0) ready.push_back(int(i));
+  while (!ready.empty()) {
+    int i = ready.back();
+    ready.pop_back();
+    order.push_back(i);
+    for (int u : users[i])
+      if (--indeg[u] == 0) ready.push_back(u);
+  }
+  if (order.size() != n) {
+    for (size_t i = 0; i < n; i++)
+      if (indeg[i] > 0) throw RequestError("cycle", g.nodes[i].path, "node \"" + g.nodes[i].id + "\" is on a cycle");
+  }
+  return order;
+}
+
+int resolve(const Graph& g, const std::string& name, int idx, const std::string& path) {
+  auto in = g.input_names.find(name);
+  if (in != g.input_names.end()) {
+    if (idx > 0) throw RequestError("invalid_reference", path, "input \"" + name + "\" has one output");
+    return in->second;
+  }
+  auto it = g.node_names.find(name);
+  if (it == g.node_names.end()) throw RequestError("missing_reference", path, "no input or node has id \"" + name + "\"");
+  const Node& n = g.nodes[it->second];
+  if (idx < 0) {
+    if (n.outputs.size() != 1)
+      throw RequestError("invalid_reference", path, "node \"" + name + "\" has " + std::to_string(n.outputs.size()) + " outputs: name one as " + name + ":k");
+    return n.outputs[0];
+  }
+  if (size_t(idx) >= n.outputs.size())
+    throw RequestError("invalid_reference", path, "node \"" + name + "\" has no output " + std::to_string(idx));
+  return n.outputs[size_t(idx)];
+}
+
+void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
+  for (int i : order) {
+    Node& n = g.nodes[size_t(i)];
+    std::vector<TypeShape> in;
+    for (size_t k = 0; k < n.refs.size(); k++) {
+      n.inputs.push_back(resolve(g, n.refs[k].first, n.refs[k].second, ptr(n.path + "/inputs", k)));
+      in.push_back(g.values[size_t(n.inputs.back())]);
+    }
+    std::vector<TypeShape> out;
+    if (n.def->ew) {
+      std::vector<Shape> shapes;
+      std::vector<DType> dtypes;
+      for (auto& t : in) {
+        shapes.push_back(t.shape);
+        dtypes.push_back(t.dtype);
+      }
+      n.ew_types = n.def->ew->types(dtypes, n.attrs);
+      n.kernel = n.def->ew->kernel(n.ew_types.in.back(), n.ew_types.out);
+      if (!n.kernel) refuse_dtype(n.def->name, n.ew_types.in.back(), n.path);
+      if (n.def->ew->params) n.params = n.def->ew->params(n.attrs);
+      out.push_back({n.ew_types.out, broadcast_shapes(shapes, n.path + "/inputs")});
+    } else {
+      out = n.def->infer(InferCtx{in, n.attrs, n.path});
+    }
+    for (auto& t : out) {
+      check_size(t.shape, lim, n.path);
+      if (int64_t(t.shape.size()) > lim.max_ndim)
+        throw Refusal("resource_limit", "array", n.path, "result rank exceeds max_ndim");
+      n.outputs.push_back(int(g.values.size()));
+      g.values.push_back(t);
+      g.producer.push_back(i);
+    }
+  }
+  for (size_t k = 0; k < g.outputs.size(); k++) {
+    auto [name, idx] = parse_ref(json(g.outputs[k].ref), ptr("/outputs", k));
+    g.outputs[k].value = resolve(g, name, idx, ptr("/outputs", k));
+  }
+}
+
+// An elementwise node can run chunk by chunk when every input either has
+// its output's shape or is a single element.
+bool chunkable(const Graph& g, const Node& n) {
+  if (!n.def->ew) return false;
+  const Shape& out = g.values[size_t(n.outputs[0])].shape;
+  for (int v : n.inputs) {
+    const Shape& s = g.values[size_t(v)].shape;
+    if (s != out && shape_size(s) != 1) return false;
+  }
+  return true;
+}
+
+size_t max_dtype_size() { return 8; }
+
+// Runs a group of chunkable nodes (in topological order, the last is the
+// root) in one pass: each chunk goes through the whole chain in cache.
+void run_group(Graph& g, const std::vector<int>& members) {
+  const Node& root = g.nodes[size_t(members.back())];
+  const TypeShape& out_ts = g.values[size_t(root.outputs[0])];
+  Array out(out_ts.dtype, out_ts.shape);
+  const int64_t n = out.size();
+  constexpr int64_t kChunk = 4096;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  std::map<int, size_t> slot;  // value produced inside the group -> member position
+  for (size_t m = 0; m < members.size(); m++) slot[g.nodes[size_t(members[m])].outputs[0]] = m;
+
+  parallel_for(chunks, 16, [&](int64_t cb, int64_t ce) {
+    const size_t bytes = size_t(kChunk) * max_dtype_size();
+    std::vector<std::vector<uint8_t>> scratch(members.size(), std::vector<uint8_t>(bytes));
+    std::vector<std::vector<uint8_t>> conv(3, std::vector<uint8_t>(bytes));
+    std::vector<const void*> ptrs;
+    std::vector<uint8_t> scalar;
+    for (int64_t c = cb; c < ce; c++) {
+      const int64_t off = c * kChunk, len = std::min(kChunk, n - off);
+      for (size_t m = 0; m < members.size(); m++) {
+        const Node& nd = g.nodes[size_t(members[m])];
+        ptrs.assign(nd.inputs.size(), nullptr);
+        scalar.assign(nd.inputs.size(), 0);
+        for (size_t k = 0; k < nd.inputs.size(); k++) {
+          const int v = nd.inputs[k];
+          const DType have = g.values[size_t(v)].dtype, want = nd.ew_types.in[k];
+          auto it = slot.find(v);
+          const void* src;
+          bool sc = false;
+          if (it != slot.end()) {
+            src = scratch[it->second].data();
+          } else {
+            const Array& a = g.data[size_t(v)];
+            sc = a.size() == 1 && n != 1;
+            src = static_cast<const uint8_t*>(a.raw()) + (sc || a.size() == 1 ? 0 : size_t(off) * dtype_size(have));
+          }
+          if (have != want) {
+            const void* one[1] = {src};
+            bool f = false;
+            conversion_kernel(have, want)(one, &f, conv[k].data(), sc ? 1 : len, EwParams{});
+            src = conv[k].data();
+          }
+          ptrs[k] = src;
+          scalar[k] = sc;
+        }
+        void* dst = m + 1 == members.size() ? static_cast<uint8_t*>(out.raw()) + size_t(off) * dtype_size(out.dtype)
+                                            : static_cast<void*>(scratch[m].data());
+        nd.kernel(ptrs.data(), reinterpret_cast<const bool*>(scalar.data()), dst, len, nd.params);
+      }
+    }
+  });
+  g.data[size_t(root.outputs[0])] = std::move(out);
+}
+
+// An elementwise node whose inputs broadcast: rows of the collapsed last
+// dimension go to the kernel, each input either contiguous or a scalar there.
+void run_broadcast(Graph& g, const Node& nd) {
+  const TypeShape& ts = g.values[size_t(nd.outputs[0])];
+  Array out(ts.dtype, ts.shape);
+  std::vector<Array> ins;
+  for (size_t k = 0; k < nd.inputs.size(); k++) ins.push_back(astype(g.data[size_t(nd.inputs[k])], nd.ew_types.in[k]));
+  const size_t nd_out = ts.shape.size(), nin = ins.size();
+  std::vector<Shape> st(nin, Shape(nd_out, 0));
+  for (size_t k = 0; k < nin; k++) {
+    const Shape& s = ins[k].shape;
+    Shape rs = row_strides(s);
+    for (size_t i = 0; i < s.size(); i++) {
+      size_t o = nd_out - s.size() + i;
+      st[k][o] = s[i] == 1 ? 0 : rs[i];
+    }
+  }
+  Shape dims;
+  std::vector<Shape> cst(nin);
+  for (size_t i = 0; i < nd_out; i++) {
+    bool merge = !dims.empty();
+    for (size_t k = 0; merge && k < nin; k++) merge = cst[k].back() == st[k][i] * ts.shape[i];
+    if (merge) {
+      dims.back() *= ts.shape[i];
+      for (size_t k = 0; k < nin; k++) cst[k].back() = st[k][i];
+    } else {
+      dims.push_back(ts.shape[i]);
+      for (size_t k = 0; k < nin; k++) cst[k].push_back(st[k][i]);
+    }
+  }
+  if (dims.empty()) {
+    dims.push_back(1);
+    for (auto& c : cst) c.push_back(0);
+  }
+  const int64_t inner = dims.back(), rows = out.size() / std::max<int64_t>(inner, 1);
+  if (out.size() > 0) {
+    parallel_for(rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(inner, 1)), [&](int64_t rb, int64_t re) {
+      std::vector<const void*> ptrs(nin);
+      bool scalar[3];
+      for (size_t k = 0; k < nin; k++) scalar[k] = cst[k].back() == 0;
+      for (int64_t r = rb; r < re; r++) {
+        int64_t rem = r;
+        std::vector<int64_t> offs(nin, 0);
+        for (size_t d = dims.size() - 1; d-- > 0;) {
+          int64_t idx = rem % dims[d];
+          rem /= dims[d];
+          for (size_t k = 0; k < nin; k++) offs[k] += idx * cst[k][d];
+        }
+        for (size_t k = 0; k < nin; k++)
+          ptrs[k] = static_cast<const uint8_t*>(ins[k].raw()) + size_t(offs[k]) * dtype_size(ins[k].dtype);
+        nd.kernel(ptrs.data(), scalar, static_cast<uint8_t*>(out.raw()) + size_t(r * inner) * dtype_size(out.dtype), inner, nd.params);
+      }
+    });
+  }
+  g.data[size_t(nd.outputs[0])] = std::move(out);
+}
+
+// Arrays passed by pointer are wrapped, not copied; they are copied only when
+// they must outlive the call (a returned buffer or a handle).
+Array wrap_external(const InputBuffer& b, const TypeShape& ts) {
+  Array a;
+  a.dtype = ts.dtype;
+  a.shape = ts.shape;
+  a.buf = std::make_shared<Buffer>(b.data, b.bytes);
+  return a;
+}
+
+Array owned(const Array& a) {
+  if (!a.buf || a.buf->owned) return a;
+  Array c(a.dtype, a.shape);
+  std::memcpy(c.raw(), a.raw(), a.nbytes());
+  return c;
+}
+
+void load_inputs(Graph& g, Session& s, const InputBuffer* bufs) {
+  for (auto& in : g.inputs) {
+    const json& j = *in.source;
+    const TypeShape& ts = g.values[size_t(in.value)];
+    if (j.contains("handle")) {
+      g.data[size_t(in.value)] = s.handles[j["handle"].get<std::string>()];
+      continue;
+    }
+    const size_t need = size_t(shape_size(ts.shape)) * dtype_size(ts.dtype);
+    if (j.contains("buffer")) {
+      const InputBuffer& b = bufs[j["buffer"].get<size_t>()];
+      if (b.bytes != need)
+        throw RequestError("invalid_buffer", in.path + "/buffer",
+                           "buffer holds " + std::to_string(b.bytes) + " bytes, " + dtype_name(ts.dtype) + shape_str(ts.shape) + " needs " + std::to_string(need));
+      if (need && !b.data) throw RequestError("invalid_buffer", in.path + "/buffer", "buffer pointer is NULL");
+      if (reinterpret_cast<uintptr_t>(b.data) % dtype_size(ts.dtype) == 0) {
+        g.data[size_t(in.value)] = wrap_external(b, ts);
+      } else {  // misaligned for its dtype: copy
+        Array a(ts.dtype, ts.shape);
+        std::memcpy(a.raw(), b.data, need);
+        g.data[size_t(in.value)] = std::move(a);
+      }
+      continue;
+    }
+    Array a(ts.dtype, ts.shape);
+    if (j.contains("base64")) {
+      if (!j["base64"].is_string()) throw RequestError("invalid_type", in.path + "/base64", "base64 is a string");
+      base64_decode(j["base64"].get<std::string>(), a.raw(), need, in.path + "/base64");
+    } else {
+      decode_inline(j["data"], a, in.path + "/data");
+    }
+    g.data[size_t(in.value)] = std::move(a);
+  }
+}
+
+struct Execution {
+  int op_count = 0, fused_groups = 0;
+};
+
+Execution execute(Graph& g, const std::vector<int>& order) {
+  Execution ex;
+  const size_t nv = g.values.size();
+  std::vector<int> uses(nv, 0);
+  std::vector<bool> is_output(nv, false), needed(g.nodes.size(), false);
+  for (auto& o : g.outputs) is_output[size_t(o.value)] = true;
+  // Only nodes that an output depends on run.
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const Node& n = g.nodes[size_t(*it)];
+    bool need = false;
+    for (int v : n.outputs) need = need || is_output[size_t(v)] || uses[size_t(v)] > 0;
+    if (!need) continue;
+    needed[size_t(*it)] = true;
+    for (int v : n.inputs) uses[size_t(v)]++;
+  }
+  // Fusion groups: a chunkable node absorbs a chunkable producer whose only
+  // use it is, of the same shape, that is not itself requested.
+  std::vector<int> group_root(g.nodes.size(), -1);
+  std::map<int, std::vector<int>> groups;
+  std::vector<int> pos(g.nodes.size());
+  for (size_t k = 0; k < order.size(); k++) pos[size_t(order[k])] = int(k);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    int r = *it;
+    if (!needed[size_t(r)] || group_root[size_t(r)] >= 0 || !chunkable(g, g.nodes[size_t(r)])) continue;
+    const Shape& shape = g.values[size_t(g.nodes[size_t(r)].outputs[0])].shape;
+    std::vector<int> members{r}, work{r};
+    group_root[size_t(r)] = r;
+    while (!work.empty()) {
+      int m = work.back();
+      work.pop_back();
+      for (int v : g.nodes[size_t(m)].inputs) {
+        int p = g.producer[size_t(v)];
+        if (p < 0 || group_root[size_t(p)] >= 0 || uses[size_t(v)] != 1 || is_output[size_t(v)]) continue;
+        const Node& pn = g.nodes[size_t(p)];
+        if (!chunkable(g, pn) || g.values[size_t(v)].shape != shape) continue;
+        group_root[size_t(p)] = r;
+        members.push_back(p);
+        work.push_back(p);
+      }
+    }
+    std::sort(members.begin(), members.end(), [&](int a, int b) { return pos[size_t(a)] < pos[size_t(b)]; });
+    groups[r] = members;
+  }
+
+  auto release_inputs = [&](const Node& n) {
+    for (int v : n.inputs)
+      if (--uses[size_t(v)] == 0 && !is_output[size_t(v)]) g.data[size_t(v)] = Array();
+  };
+  for (int i : order) {
+    if (!needed[size_t(i)]) continue;
+    const Node& n = g.nodes[size_t(i)];
+    ex.op_count++;
+    if (group_root[size_t(i)] >= 0 && group_root[size_t(i)] != i) continue;  // runs with its root
+    if (groups.count(i)) {
+      const auto& members = groups[i];
+      run_group(g, members);
+      if (members.size() > 1) ex.fused_groups++;
+      for (int m : members) release_inputs(g.nodes[size_t(m)]);
+      continue;
+    }
+    if (n.def->ew) {
+      run_broadcast(g, n);
+    } else {
+      std::vector<Array> ins;
+      std::vector<TypeShape> outs;
+      for (int v : n.inputs) ins.push_back(g.data[size_t(v)]);
+      for (int v : n.outputs) outs.push_back(g.values[size_t(v)]);
+      std::vector<Array> res = n.def->eval(EvalCtx{ins, n.attrs, outs, n.path});
+      if (res.size() != outs.size()) throw std::logic_error(n.def->name + " produced the wrong number of outputs");
+      for (size_t k = 0; k < res.size(); k++) {
+        if (res[k].dtype != outs[k].dtype || res[k].shape != outs[k].shape)
+          throw std::logic_error(n.def->name + " produced " + dtype_name(res[k].dtype) + shape_str(res[k].shape) + " but inferred " +
+                                 dtype_name(outs[k].dtype) + shape_str(outs[k].shape));
+        g.data[size_t(n.outputs[k])] = std::move(res[k]);
+      }
+    }
+    release_inputs(n);
+  }
+  return ex;
+}
+
+json error_response(const std::string& code, const std::string& path, const std::string& msg) {
+  return {{"schema_version", kSchemaVersion}, {"status", "error"}, {"error", {{"code", code}, {"path", path}, {"message", msg}}}};
+}
+
+json refused_response(const std::string& code, const std::string& scope, const std::string& subject, const std::string& detail) {
+  return {{"schema_version", kSchemaVersion},
+          {"status", "refused"},
+          {"refusal", {{"code", code}, {"scope", scope}, {"subject", subject}, {"detail", detail}}}};
+}
+
+EvalResult evaluate_checked(Session& s, const char* request, size_t length, const InputBuffer* bufs, size_t n_bufs,
+                            const char* default_as) {
+  auto t0 = std::chrono::steady_clock::now();
+  const Limits& lim = s.limits;
+  if (!request) throw RequestError("invalid_json", "", "request is NULL");
+  if (int64_t(length) > lim.max_request_bytes)
+    throw Refusal("resource_limit", "request", "", "request of " + std::to_string(length) + " bytes exceeds max_request_bytes");
+  json req = json::parse(request, request + length, nullptr, true, false);
+  Graph g;
+  parse(g, req, lim, n_bufs, s);
+  std::vector<int> order = topo_order(g);
+  infer(g, order, lim);
+  int64_t total = 0;
+  for (auto& v : g.values) {
+    total += int64_t(shape_size(v.shape) * int64_t(dtype_size(v.dtype)));
+    if (total > lim.max_bytes)
+      throw Refusal("resource_limit", "request", "", "the request's arrays need more than max_bytes " + std::to_string(lim.max_bytes));
+  }
+  g.data.resize(g.values.size());
+  load_inputs(g, s, bufs);
+  Execution ex = execute(g, order);
+
+  EvalResult r;
+  json outs = json::array();
+  for (auto& o : g.outputs) {
+    const Array& a = g.data[size_t(o.value)];
+    std::string as = o.as.empty() ? default_as : o.as;
+    json j = {{"ref", o.ref}, {"dtype", dtype_name(a.dtype)}, {"shape", a.shape}};
+    if (as == "inline") {
+      j["data"] = encode_inline(a);
+    } else if (as == "base64") {
+      j["base64"] = base64_encode(a.raw(), a.nbytes());
+    } else if (as == "buffer") {
+      j["buffer"] = r.buffers.size();
+      r.buffers.push_back(owned(a));
+    } else {
+      std::string h = "h" + std::to_string(s.next_handle++);
+      s.handles[h] = owned(a);
+      j["handle"] = h;
+    }
+    outs.push_back(std::move(j));
+  }
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  r.response = {{"schema_version", kSchemaVersion},
+                {"status", "ok"},
+                {"outputs", std::move(outs)},
+                {"receipt",
+                 {{"engine", "cpu"}, {"engine_version", kEngineVersion}, {"op_count", ex.op_count}, {"fused_groups", ex.fused_groups}, {"elapsed_ms", ms}}}};
+  return r;
+}
+
+}  // namespace
+
+EvalResult evaluate(Session& s, const char* request, size_t length, const InputBuffer* bufs, size_t n_bufs,
+                    const char* default_as) {
+  std::lock_guard<std::mutex> lock(s.mu);
+  EvalResult r;
+  try {
+    return evaluate_checked(s, request, length, bufs, n_bufs, default_as);
+  } catch (const RequestError& e) {
+    r.response = error_response(e.code, e.path, e.what());
+  } catch (const Refusal& e) {
+    r.response = refused_response(e.code, e.scope, e.subject, e.what());
+  } catch (const json::parse_error& e) {
+    r.response = error_response("invalid_json", "", e.what());
+  } catch (const json::exception& e) {
+    r.response = error_response("invalid_request", "", e.what());
+  } catch (const std::bad_alloc&) {
+    r.response = refused_response("resource_limit", "memory", "", "out of memory while evaluating");
+  } catch (const std::exception& e) {
+    r.response = error_response("internal", "", e.what());
+  } catch (...) {
+    r.response = error_response("internal", "", "unknown failure");
+  }
+  r.buffers.clear();
+  return r;
+}
+
+json capabilities_json() {
+  json ops = json::array();
+  for (const OpDef& d : all_ops()) {
+    json attrs = json::array();
+    for (auto& a : d.attrs)
+      attrs.push_back({{"name", a.name}, {"type", attr_type_name(a.type)}, {"required", a.required}, {"default", a.default_value}});
+    ops.push_back({{"name", d.name},
+                   {"family", d.family},
+                   {"inputs", {{"min", d.min_inputs}, {"max", d.max_inputs < 0 ? json(nullptr) : json(d.max_inputs)}}},
+                   {"attrs", attrs},
+                   {"dtype_rule", d.dtype_rule},
+                   {"elementwise", bool(d.ew)}});
+  }
+  json dtypes = json::array();
+  for (int i = 0; i < kNumDTypes; i++) dtypes.push_back(dtype_name(DType(i)));
+  return {{"schema_version", kSchemaVersion},
+          {"engine", "cpu"},
+          {"engine_version", kEngineVersion},
+          {"devices", {"cpu"}},
+          {"dtypes", dtypes},
+          {"ops", ops},
+          {"limits", limits_json(Limits{})}};
+}
+
+}  // namespace mlxc

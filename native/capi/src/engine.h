@@ -1,0 +1,46 @@
+// Evaluates one request: parse, validate, infer, check limits, then execute.
+#pragma once
+#include <map>
+#include <mutex>
+
+#include "op.h"
+
+namespace mlxc {
+
+struct Limits {
+  int64_t max_elements = int64_t(1) << 31;   // per array
+  int64_t max_bytes = int64_t(16) << 30;     // all arrays one request may create
+  int64_t max_nodes = 100000;
+  int64_t max_inputs = 100000;
+  int64_t max_ndim = 32;
+  int64_t max_request_bytes = int64_t(1) << 30;
+};
+json limits_json(const Limits& l);
+
+// Resident arrays live in a session under handle ids until released.
+struct Session {
+  std::mutex mu;  // one request at a time per session
+  std::map<std::string, Array> handles;
+  uint64_t next_handle = 1;
+  Limits limits;
+};
+
+struct InputBuffer {
+  const void* data;
+  size_t bytes;
+};
+
+struct EvalResult {
+  json response;
+  std::vector<Array> buffers;  // arrays of outputs returned "as": "buffer"
+};
+
+// Never throws: every failure becomes an error or refused response.
+EvalResult evaluate(Session& s, const char* request, size_t length, const InputBuffer* bufs,
+                    size_t n_bufs, const char* default_as);
+
+json capabilities_json();
+extern const char* const kEngineVersion;
+constexpr int kSchemaVersion = 1;
+
+}  // namespace mlxc

@@ -1,0 +1,235 @@
+// Binary elementwise arithmetic, comparisons, logical and bitwise ops, and where.
+#include <cmath>
+#include <limits>
+
+#include "elementwise.h"
+
+namespace mlxc {
+
+namespace {
+
+template <class T> constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+#define BIN_OP(Name, Base, expr)                       \
+  struct Name : Base {                                 \
+    template <class T> auto operator()(T x, T y) const { \
+      return expr;                                     \
+    }                                                  \
+  };
+BIN_OP(Add, EwOp, x + y)
+BIN_OP(Subtract, EwOp, x - y)
+BIN_OP(Multiply, EwOp, x * y)
+BIN_OP(Equal, EwPredicate, x == y)
+BIN_OP(NotEqual, EwPredicate, x != y)
+BIN_OP(Less, EwPredicate, x < y)
+BIN_OP(LessEqual, EwPredicate, x <= y)
+BIN_OP(Greater, EwPredicate, x > y)
+BIN_OP(GreaterEqual, EwPredicate, x >= y)
+BIN_OP(LogicalAnd, EwOp, x && y)
+BIN_OP(LogicalOr, EwOp, x || y)
+BIN_OP(BitwiseAnd, EwOp, x & y)
+BIN_OP(BitwiseOr, EwOp, x | y)
+BIN_OP(BitwiseXor, EwOp, x ^ y)
+BIN_OP(Arctan2, EwOp, std::atan2(x, y))
+#undef BIN_OP
+
+// Integer division by zero and INT_MIN / -1 would trap the host; they give 0
+// and the wrapped quotient instead.
+template <class T> T safe_int_div(T x, T y) {
+  if (y == 0) return 0;
+  if constexpr (std::is_signed_v<T>) {
+    if (y == -1) return T(0 - static_cast<std::make_unsigned_t<T>>(x));
+  }
+  return T(x / y);
+}
+
+struct Divide : EwOp {
+  template <class T> T operator()(T x, T y) const {
+    if constexpr (is_int_v<T>) return safe_int_div(x, y); else return x / y;
+  }
+};
+// MLX truncates integer floor_divide (C division); floats floor.
+struct FloorDivide : EwOp {
+  template <class T> T operator()(T x, T y) const {
+    if constexpr (is_int_v<T>) return safe_int_div(x, y);
+    else if constexpr (std::is_same_v<T, bool>) return x && y;
+    else return std::floor(x / y);
+  }
+};
+// The result takes the sign of the divisor, as in Python.
+struct Remainder : EwOp {
+  template <class T> T operator()(T x, T y) const {
+    if constexpr (is_int_v<T>) {
+      if (y == 0) return 0;
+      if constexpr (std::is_signed_v<T>) {
+        if (y == -1) return 0;
+        T r = T(x % y);
+        return (r != 0 && ((r < 0) != (y < 0))) ? T(r + y) : r;
+      } else {
+        return T(x % y);
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return false;
+    } else {
+      T r = std::fmod(x, y);
+      return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;
+    }
+  }
+};
+// Integer powers by squaring; a negative integer exponent gives 0 (1 for base 1).
+struct Power : EwOp {
+  template <class T> T operator()(T x, T y) const {
+    if constexpr (is_int_v<T>) {
+      if constexpr (std::is_signed_v<T>) {
+        if (y < 0) return x == 1 ? 1 : x == -1 ? ((y & 1) ? -1 : 1) : 0;
+      }
+      T r = 1;
+      for (; y; y >>= 1, x = T(x * x))
+        if (y & 1) r = T(r * x);
+      return r;
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return x || !y;
+    } else {
+      return std::pow(x, y);
+    }
+  }
+};
+// NaN wins, as in MLX.
+struct Maximum : EwOp {
+  template <class T> T operator()(T x, T y) const {
+    if constexpr (is_float_v<T>) {
+      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
+    }
+    return x > y ? x : y;
+  }
+};
+struct Minimum : EwOp {
+  template <class T> T operator()(T x, T y) const {
+    if constexpr (is_float_v<T>) {
+      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
+    }
+    return x < y ? x : y;
+  }
+};
+struct LogAddExp : EwOp {
+  template <class T> T operator()(T x, T y) const {
+    if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
+    T m = x > y ? x : y;
+    if (std::isinf(m) && m < 0) return m;
+    return m + std::log1p(std::exp(-std::abs(x - y)));
+  }
+};
+// Shifts past the width give 0 (or -1 for negative right shifts) instead of UB.
+struct LeftShift : EwOp {
+  template <class T> T operator()(T x, T y) const {
+    if constexpr (std::is_same_v<T, bool>) return x && !y;
+    else return (y < 0 || y >= T(sizeof(T) * 8)) ? T(0) : T(x << y);
+  }
+};
+struct RightShift : EwOp {
+  template <class T> T operator()(T x, T y) const {
+    if constexpr (std::is_same_v<T, bool>) {
+      return x && !y;
+    } else {
+      if (y < 0 || y >= T(sizeof(T) * 8)) return T(x < 0 ? -1 : 0);
+      return T(x >> y);
+    }
+  }
+};
+
+template <class T>
+void where_loop(const void* const* in, const bool* scalar, void* out, int64_t n, const EwParams&) {
+  const bool* c = static_cast<const bool*>(in[0]);
+  const T* a = static_cast<const T*>(in[1]);
+  const T* b = static_cast<const T*>(in[2]);
+  T* o = static_cast<T*>(out);
+  const int64_t sc = scalar[0] ? 0 : 1, sa = scalar[1] ? 0 : 1, sb = scalar[2] ? 0 : 1;
+  for (int64_t i = 0; i < n; i++) o[i] = c[i * sc] ? a[i * sa] : b[i * sb];
+}
+
+using TypesFn = std::function<EwTypes(const std::vector<DType>&, const Attrs&)>;
+
+EwTypes promoted(const std::vector<DType>& d, const Attrs&) {
+  DType t = promote(d[0], d[1]);
+  return {{t, t}, t};
+}
+EwTypes promoted_inexact(const std::vector<DType>& d, const Attrs&) {
+  DType t = to_inexact(promote(d[0], d[1]));
+  return {{t, t}, t};
+}
+EwTypes compared(const std::vector<DType>& d, const Attrs&) {
+  DType t = promote(d[0], d[1]);
+  return {{t, t}, DType::Bool};
+}
+EwTypes logical(const std::vector<DType>&, const Attrs&) {
+  return {{DType::Bool, DType::Bool}, DType::Bool};
+}
+
+void binary(const char* name, const char* family, const char* rule, TypesFn types,
+            std::function<EwKernel(DType, DType)> kernel) {
+  OpDef d;
+  d.name = name;
+  d.family = family;
+  d.dtype_rule = rule;
+  d.min_inputs = d.max_inputs = 2;
+  d.ew = std::make_shared<Elementwise>(Elementwise{std::move(types), std::move(kernel), {}});
+  register_op(std::move(d));
+}
+
+template <class Op, class L> void arith(const char* name, bool inexact = false) {
+  binary(name, "binary", inexact ? "promote, then float32 for integers" : "promote",
+         inexact ? promoted_inexact : promoted, kernels<BinaryLoop, Op, L>());
+}
+template <class Op, class L> void comparison(const char* name) {
+  binary(name, "comparison", "bool (inputs promoted)", compared, kernels<BinaryLoop, Op, L>());
+}
+
+}  // namespace
+
+void register_binary_ops() {
+  using All = Types<BoolT, RealTs, ComplexT>;
+  using Real = Types<BoolT, RealTs>;
+  using Bits = Types<BoolT, IntTs>;
+  arith<Add, All>("add");
+  arith<Subtract, All>("subtract");
+  arith<Multiply, All>("multiply");
+  arith<Divide, Types<FloatTs, ComplexT>>("divide", true);
+  arith<FloorDivide, Real>("floor_divide");
+  arith<Remainder, Real>("remainder");
+  arith<Power, Types<Real, ComplexT>>("power");
+  arith<Maximum, Real>("maximum");
+  arith<Minimum, Real>("minimum");
+  arith<LogAddExp, FloatTs>("logaddexp", true);
+  arith<Arctan2, FloatTs>("arctan2", true);
+  comparison<Equal, All>("equal");
+  comparison<NotEqual, All>("not_equal");
+  comparison<Less, Real>("less");
+  comparison<LessEqual, Real>("less_equal");
+  comparison<Greater, Real>("greater");
+  comparison<GreaterEqual, Real>("greater_equal");
+  binary("logical_and", "logical", "bool", logical, kernels<BinaryLoop, LogicalAnd, BoolT>());
+  binary("logical_or", "logical", "bool", logical, kernels<BinaryLoop, LogicalOr, BoolT>());
+  binary("bitwise_and", "bitwise", "promote", promoted, kernels<BinaryLoop, BitwiseAnd, Bits>());
+  binary("bitwise_or", "bitwise", "promote", promoted, kernels<BinaryLoop, BitwiseOr, Bits>());
+  binary("bitwise_xor", "bitwise", "promote", promoted, kernels<BinaryLoop, BitwiseXor, Bits>());
+  binary("left_shift", "bitwise", "promote", promoted, kernels<BinaryLoop, LeftShift, Bits>());
+  binary("right_shift", "bitwise", "promote", promoted, kernels<BinaryLoop, RightShift, Bits>());
+
+  OpDef w;
+  w.name = "where";
+  w.family = "ternary";
+  w.dtype_rule = "promote of x and y; condition as bool";
+  w.min_inputs = w.max_inputs = 3;
+  w.ew = std::make_shared<Elementwise>(Elementwise{
+      [](const std::vector<DType>& d, const Attrs&) -> EwTypes {
+        DType t = promote(d[1], d[2]);
+        return {{DType::Bool, t, t}, t};
+      },
+      [](DType t, DType) {
+        return dispatch(t, [](auto v) -> EwKernel { return &where_loop<decltype(v)>; });
+      },
+      {}});
+  register_op(std::move(w));
+}
+
+}  // namespace mlxc

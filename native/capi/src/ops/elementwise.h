@@ -1,0 +1,92 @@
+// Typed loops behind elementwise ops. An op is a functor `Op` with
+// `template <class T> auto operator()(T...)` over the accumulation type of a
+// dtype and an `Out<T>` alias for its storage output type; `pick` instantiates
+// it for a list of dtypes and returns the kernel for one of them.
+#pragma once
+#include <type_traits>
+
+#include "../op.h"
+
+namespace mlxc {
+
+// Base of op functors: the output has the compute dtype, or is bool.
+struct EwOp {
+  const EwParams* p = nullptr;
+  template <class T> using Out = T;
+};
+struct EwPredicate {
+  const EwParams* p = nullptr;
+  template <class T> using Out = bool;
+};
+
+template <class Op, class T> struct UnaryLoop {
+static void run(const void* const* in, const bool*, void* out, int64_t n, const EwParams& p) {
+  using O = typename Op::template Out<T>;
+  const T* a = static_cast<const T*>(in[0]);
+  O* o = static_cast<O*>(out);
+  Op op;
+  op.p = &p;
+  for (int64_t i = 0; i < n; i++) o[i] = O(op(acc_t<T>(a[i])));
+}
+};
+
+template <class Op, class T> struct BinaryLoop {
+static void run(const void* const* in, const bool* scalar, void* out, int64_t n,
+                const EwParams& p) {
+  using O = typename Op::template Out<T>;
+  using A = acc_t<T>;
+  const T* a = static_cast<const T*>(in[0]);
+  const T* b = static_cast<const T*>(in[1]);
+  O* o = static_cast<O*>(out);
+  Op op;
+  op.p = &p;
+  // Separate loops per broadcast pattern so each one vectorizes.
+  if (!scalar[0] && !scalar[1]) {
+    for (int64_t i = 0; i < n; i++) o[i] = O(op(A(a[i]), A(b[i])));
+  } else if (scalar[0] && !scalar[1]) {
+    const A x = A(a[0]);
+    for (int64_t i = 0; i < n; i++) o[i] = O(op(x, A(b[i])));
+  } else if (!scalar[0]) {
+    const A y = A(b[0]);
+    for (int64_t i = 0; i < n; i++) o[i] = O(op(A(a[i]), y));
+  } else {
+    const O v = O(op(A(a[0]), A(b[0])));
+    for (int64_t i = 0; i < n; i++) o[i] = v;
+  }
+}
+};
+
+template <class... Ts> struct TypeList {};
+using BoolT = TypeList<bool>;
+using UIntTs = TypeList<uint8_t, uint16_t, uint32_t, uint64_t>;
+using SIntTs = TypeList<int8_t, int16_t, int32_t, int64_t>;
+using IntTs = TypeList<uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t>;
+using FloatTs = TypeList<f16, bf16, float, double>;
+using RealTs = TypeList<uint8_t, uint16_t, uint32_t, uint64_t, int8_t, int16_t, int32_t, int64_t,
+                        f16, bf16, float, double>;
+using ComplexT = TypeList<c64>;
+
+template <class... Ls> struct Concat;
+template <class... A> struct Concat<TypeList<A...>> {
+  using type = TypeList<A...>;
+};
+template <class... A, class... B, class... Rest>
+struct Concat<TypeList<A...>, TypeList<B...>, Rest...> {
+  using type = typename Concat<TypeList<A..., B...>, Rest...>::type;
+};
+template <class... Ls> using Types = typename Concat<Ls...>::type;
+
+template <template <class, class> class Loop, class Op, class... Ts>
+EwKernel pick_in(DType d, TypeList<Ts...>) {
+  EwKernel k = nullptr;
+  ((CType<Ts>::value == d ? (k = &Loop<Op, Ts>::run, 0) : 0), ...);
+  return k;
+}
+
+// Kernel factory for an op over the dtypes in `L`.
+template <template <class, class> class Loop, class Op, class L>
+std::function<EwKernel(DType, DType)> kernels() {
+  return [](DType compute, DType) { return pick_in<Loop, Op>(compute, L{}); };
+}
+
+}  // namespace mlxc

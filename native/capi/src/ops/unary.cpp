@@ -1,0 +1,258 @@
+// Unary elementwise math, predicates and dtype conversion (astype).
+#include <cmath>
+
+#include "../parallel.h"
+#include "elementwise.h"
+
+namespace mlxc {
+
+namespace {
+
+using std::is_same_v;
+
+template <class T> constexpr bool is_signed_int_v = std::is_integral_v<T> && std::is_signed_v<T>;
+
+#define MATH_OP(Name, expr)                     \
+  struct Name : EwOp {                          \
+    template <class T> T operator()(T x) const { \
+      using std::exp, std::log, std::sqrt;      \
+      return expr;                              \
+    }                                           \
+  };
+MATH_OP(Exp, exp(x))
+MATH_OP(Expm1, std::expm1(x))
+MATH_OP(Log, log(x))
+MATH_OP(Log1p, std::log1p(x))
+MATH_OP(Log2, std::log2(x))
+MATH_OP(Log10, std::log10(x))
+MATH_OP(Sqrt, sqrt(x))
+MATH_OP(Rsqrt, T(1) / sqrt(x))
+MATH_OP(Sin, std::sin(x))
+MATH_OP(Cos, std::cos(x))
+MATH_OP(Tan, std::tan(x))
+MATH_OP(Arcsin, std::asin(x))
+MATH_OP(Arccos, std::acos(x))
+MATH_OP(Arctan, std::atan(x))
+MATH_OP(Sinh, std::sinh(x))
+MATH_OP(Cosh, std::cosh(x))
+MATH_OP(Tanh, std::tanh(x))
+MATH_OP(Arcsinh, std::asinh(x))
+MATH_OP(Arccosh, std::acosh(x))
+MATH_OP(Arctanh, std::atanh(x))
+MATH_OP(Sigmoid, T(1) / (T(1) + exp(-x)))
+MATH_OP(Erf, std::erf(x))
+MATH_OP(Reciprocal, T(1) / x)
+MATH_OP(Degrees, x * T(180.0 / M_PI))
+MATH_OP(Radians, x * T(M_PI / 180.0))
+MATH_OP(Identity, x)
+#undef MATH_OP
+
+// Inverse error function: a rational first guess, then Newton steps on erf.
+struct Erfinv : EwOp {
+  template <class T> T operator()(T y) const {
+    if (!(y > -1 && y < 1)) return y == 1 ? T(INFINITY) : y == -1 ? T(-INFINITY) : T(NAN);
+    double w = -std::log((1.0 - y) * (1.0 + y)), x;
+    if (w < 5.0) {
+      w -= 2.5;
+      x = 2.81022636e-08;
+      for (double c : {3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                       -0.00125372503, -0.00417768164, 0.246640727, 1.50140941})
+        x = c + x * w;
+    } else {
+      w = std::sqrt(w) - 3.0;
+      x = -0.000200214257;
+      for (double c : {0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                       -0.0076224613, 0.00943887047, 1.00167406, 2.83297682})
+        x = c + x * w;
+    }
+    x *= y;
+    for (int k = 0; k < 2; k++)  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
+      x -= (std::erf(x) - y) / (1.1283791670955126 * std::exp(-x * x));
+    return T(x);
+  }
+};
+
+struct Abs : EwOp {
+  template <class T> using Out = std::conditional_t<is_complex_v<T>, float, T>;
+  template <class T> auto operator()(T x) const {
+    if constexpr (is_complex_v<T>) return std::abs(x);
+    else if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return x;
+    else return T(x < 0 ? -x : x);
+  }
+};
+struct Negative : EwOp {
+  template <class T> T operator()(T x) const {
+    if constexpr (std::is_unsigned_v<T>) return T(T(0) - x);
+    else return -x;
+  }
+};
+struct Square : EwOp {
+  template <class T> T operator()(T x) const { return T(x * x); }
+};
+struct Sign : EwOp {
+  template <class T> T operator()(T x) const {
+    if constexpr (std::is_unsigned_v<T>) return T(x != 0);
+        else return T((x > 0) - (x < 0));
+  }
+};
+// Rounding ops leave integers as they are.
+struct Floor : EwOp {
+  template <class T> T operator()(T x) const {
+    if constexpr (is_float_v<T>) return std::floor(x); else return x;
+  }
+};
+struct Ceil : EwOp {
+  template <class T> T operator()(T x) const {
+    if constexpr (is_float_v<T>) return std::ceil(x); else return x;
+  }
+};
+// Round half to even at `decimals` places, as MLX (and NumPy) do.
+struct Round : EwOp {
+  template <class T> T operator()(T x) const {
+    if constexpr (is_float_v<T>) {
+      if (p->f0 == 0) return std::nearbyint(x);
+      T s = T(std::pow(10.0, p->f0));
+      return std::nearbyint(x * s) / s;
+    } else {
+      return x;
+    }
+  }
+};
+#define PREDICATE(Name, float_expr, int_value)       \
+  struct Name : EwPredicate {                        \
+    template <class T> bool operator()(T x) const {  \
+      if constexpr (is_float_v<T>) return float_expr; \
+      else return int_value;                         \
+    }                                                \
+  };
+PREDICATE(IsNan, std::isnan(x), false)
+PREDICATE(IsInf, std::isinf(x), false)
+PREDICATE(IsPosInf, std::isinf(x) && x > 0, false)
+PREDICATE(IsNegInf, std::isinf(x) && x < 0, false)
+PREDICATE(IsFinite, std::isfinite(x), true)
+#undef PREDICATE
+struct LogicalNot : EwOp {
+  bool operator()(bool x) const { return !x; }
+};
+struct BitwiseInvert : EwOp {
+  template <class T> T operator()(T x) const {
+    if constexpr (is_same_v<T, bool>) return !x; else return T(~x);
+  }
+};
+
+template <class From, class To>
+void convert_loop(const void* const* in, const bool*, void* out, int64_t n, const EwParams&) {
+  const From* a = static_cast<const From*>(in[0]);
+  To* o = static_cast<To*>(out);
+  for (int64_t i = 0; i < n; i++) o[i] = convert<To>(a[i]);
+}
+
+using TypesFn = std::function<EwTypes(const std::vector<DType>&, const Attrs&)>;
+EwTypes inexact(const std::vector<DType>& d, const Attrs&) {
+  return {{to_inexact(d[0])}, to_inexact(d[0])};
+}
+EwTypes same(const std::vector<DType>& d, const Attrs&) { return {{d[0]}, d[0]}; }
+EwTypes predicate(const std::vector<DType>& d, const Attrs&) { return {{d[0]}, DType::Bool}; }
+
+void unary(const char* name, const char* rule, TypesFn types,
+           std::function<EwKernel(DType, DType)> kernel, std::vector<AttrSpec> attrs = {},
+           std::function<EwParams(const Attrs&)> params = {}) {
+  OpDef d;
+  d.name = name;
+  d.family = "unary";
+  d.dtype_rule = rule;
+  d.attrs = std::move(attrs);
+  d.ew = std::make_shared<Elementwise>(Elementwise{std::move(types), std::move(kernel),
+                                                   std::move(params)});
+  register_op(std::move(d));
+}
+
+template <class Op, class L> void inexact_op(const char* name) {
+  unary(name, "inexact", inexact, kernels<UnaryLoop, Op, L>());
+}
+
+}  // namespace
+
+EwKernel conversion_kernel(DType from, DType to) {
+  return dispatch(from, [&](auto f) {
+    return dispatch(to, [&](auto t) -> EwKernel {
+      return &convert_loop<decltype(f), decltype(t)>;
+    });
+  });
+}
+
+Array astype(const Array& a, DType to) {
+  if (a.dtype == to) return a;
+  Array out(to, a.shape);
+  EwKernel k = conversion_kernel(a.dtype, to);
+  const size_t si = dtype_size(a.dtype), so = dtype_size(to);
+  parallel_for(a.size(), 65536, [&](int64_t b, int64_t e) {
+    const void* in[1] = {static_cast<const uint8_t*>(a.raw()) + size_t(b) * si};
+    bool scalar = false;
+    k(in, &scalar, static_cast<uint8_t*>(out.raw()) + size_t(b) * so, e - b, EwParams{});
+  });
+  return out;
+}
+
+void register_unary_ops() {
+  using FC = Types<FloatTs, ComplexT>;
+  inexact_op<Exp, FC>("exp");
+  inexact_op<Log, FC>("log");
+  inexact_op<Sqrt, FC>("sqrt");
+  inexact_op<Rsqrt, FloatTs>("rsqrt");
+  inexact_op<Reciprocal, FC>("reciprocal");
+  inexact_op<Expm1, FloatTs>("expm1");
+  inexact_op<Log1p, FloatTs>("log1p");
+  inexact_op<Log2, FloatTs>("log2");
+  inexact_op<Log10, FloatTs>("log10");
+  inexact_op<Sin, FC>("sin");
+  inexact_op<Cos, FC>("cos");
+  inexact_op<Tan, FC>("tan");
+  inexact_op<Arcsin, FloatTs>("arcsin");
+  inexact_op<Arccos, FloatTs>("arccos");
+  inexact_op<Arctan, FloatTs>("arctan");
+  inexact_op<Sinh, FC>("sinh");
+  inexact_op<Cosh, FC>("cosh");
+  inexact_op<Tanh, FC>("tanh");
+  inexact_op<Arcsinh, FloatTs>("arcsinh");
+  inexact_op<Arccosh, FloatTs>("arccosh");
+  inexact_op<Arctanh, FloatTs>("arctanh");
+  inexact_op<Sigmoid, FloatTs>("sigmoid");
+  inexact_op<Erf, FloatTs>("erf");
+  inexact_op<Erfinv, FloatTs>("erfinv");
+  inexact_op<Degrees, FloatTs>("degrees");
+  inexact_op<Radians, FloatTs>("radians");
+
+  unary("abs", "same (complex64 gives float32)",
+        [](const std::vector<DType>& d, const Attrs&) -> EwTypes {
+          return {{d[0]}, d[0] == DType::Complex64 ? DType::Float32 : d[0]};
+        },
+        kernels<UnaryLoop, Abs, Types<BoolT, RealTs, ComplexT>>());
+  unary("negative", "same", same, kernels<UnaryLoop, Negative, Types<RealTs, ComplexT>>());
+  unary("square", "same", same, kernels<UnaryLoop, Square, Types<RealTs, ComplexT>>());
+  unary("sign", "same", same, kernels<UnaryLoop, Sign, RealTs>());
+  unary("floor", "same", same, kernels<UnaryLoop, Floor, RealTs>());
+  unary("ceil", "same", same, kernels<UnaryLoop, Ceil, RealTs>());
+  unary("round", "same", same, kernels<UnaryLoop, Round, RealTs>(),
+        {{"decimals", AttrType::Int, 0}},
+        [](const Attrs& a) { return EwParams{double(a.i("decimals"))}; });
+  unary("stop_gradient", "same", same, kernels<UnaryLoop, Identity, Types<BoolT, RealTs, ComplexT>>());
+  unary("isnan", "bool", predicate, kernels<UnaryLoop, IsNan, Types<BoolT, RealTs>>());
+  unary("isinf", "bool", predicate, kernels<UnaryLoop, IsInf, Types<BoolT, RealTs>>());
+  unary("isposinf", "bool", predicate, kernels<UnaryLoop, IsPosInf, Types<BoolT, RealTs>>());
+  unary("isneginf", "bool", predicate, kernels<UnaryLoop, IsNegInf, Types<BoolT, RealTs>>());
+  unary("isfinite", "bool", predicate, kernels<UnaryLoop, IsFinite, Types<BoolT, RealTs>>());
+  unary("logical_not", "bool",
+        [](const std::vector<DType>&, const Attrs&) -> EwTypes {
+          return {{DType::Bool}, DType::Bool};
+        },
+        kernels<UnaryLoop, LogicalNot, BoolT>());
+  unary("bitwise_invert", "same", same, kernels<UnaryLoop, BitwiseInvert, Types<BoolT, IntTs>>());
+  unary("astype", "attr dtype",
+        [](const std::vector<DType>& d, const Attrs& a) -> EwTypes {
+          return {{d[0]}, a.dtype("dtype")};
+        },
+        conversion_kernel, {{"dtype", AttrType::DTypeName, nullptr, true}});
+}
+
+}  // namespace mlxc
