@@ -1,0 +1,9 @@
+// mlx-capi-bridge: the TypeScript binding of the mlx-compat native engine.
+export { DTYPES, itemSize, isDType, storageOf, typedFromBytes, type DType, type TypedArray } from './dtypes.js';
+export { MlxBridgeError, MlxRefusedError, MlxRequestError } from './errors.js';
+export {
+  Session, capabilities, clearCache, memory, resetPeakMemory, version,
+  type Capabilities, type EvalOutput, type EvalRequest, type EvalResponse, type MemoryFigures, type OutputAs, type Receipt, type SessionOptions,
+} from './session.js';
+export { validateRequest } from './schemas.js';
+export { DEFAULT_LIBRARY } from './native.js';

@@ -1,0 +1,63 @@
+// The koffi binding of native/capi/include/mlxcompat.h. Every string and
+// result the library returns is freed here, with the call its header names.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import koffi from 'koffi';
+import { MlxBridgeError } from './errors.js';
+
+export const DEFAULT_LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '../../../build/native/libmlxcompat.so');
+
+export interface NativeBuffer {
+  data: ArrayBufferView;
+  size: number;
+}
+
+function bind(path: string) {
+  if (!existsSync(path)) throw new MlxBridgeError(`mlx-compat library not found at ${path}: build it with npm run build:native or set MLXCOMPAT_LIBRARY`);
+  const lib = koffi.load(path);
+  koffi.struct('mlxcompat_buffer', { data: 'const void *', size: 'size_t' });
+  const fn = {
+    version: lib.func('const char *mlxcompat_version(void)'),
+    abiVersion: lib.func('int mlxcompat_abi_version(void)'),
+    capabilities: lib.func('void *mlxcompat_capabilities(void)'),
+    sessionNew: lib.func('void *mlxcompat_session_new(const char *options, _Out_ void **error)'),
+    sessionFree: lib.func('void mlxcompat_session_free(void *s)'),
+    evalJson: lib.func('void *mlxcompat_eval_json(void *s, const char *req, size_t len)'),
+    eval: lib.func('void *mlxcompat_eval(void *s, const char *req, size_t len, const mlxcompat_buffer *inputs, size_t n)'),
+    resultJson: lib.func('const char *mlxcompat_result_json(void *r)'),
+    resultBuffer: lib.func('void *mlxcompat_result_buffer(void *r, size_t i, _Out_ size_t *size)'),
+    resultFree: lib.func('void mlxcompat_result_free(void *r)'),
+    release: lib.func('int mlxcompat_release(void *s, const char *handle)'),
+    handleCount: lib.func('int64_t mlxcompat_handle_count(void *s)'),
+    memory: lib.func('void *mlxcompat_memory(void)'),
+    clearCache: lib.func('void mlxcompat_clear_cache(void)'),
+    resetPeak: lib.func('void mlxcompat_reset_peak_memory(void)'),
+    stringFree: lib.func('void mlxcompat_string_free(void *s)'),
+  };
+  return fn;
+}
+
+export type Native = ReturnType<typeof bind>;
+
+let loaded: { path: string; native: Native } | undefined;
+
+export function native(): Native {
+  const path = process.env.MLXCOMPAT_LIBRARY ?? DEFAULT_LIBRARY;
+  if (!loaded) loaded = { path, native: bind(path) };
+  return loaded.native;
+}
+
+/** Reads and frees a string the library handed over. */
+export function takeString(ptr: unknown): string {
+  if (!ptr) throw new MlxBridgeError('the library returned NULL (out of memory)');
+  try {
+    return koffi.decode(ptr, 'char', -1) as string;
+  } finally {
+    native().stringFree(ptr);
+  }
+}
+
+export function readBytes(ptr: unknown, size: number): Uint8Array {
+  return size === 0 ? new Uint8Array(0) : (koffi.decode(ptr, 'uint8_t', size) as Uint8Array);
+}

@@ -1,0 +1,181 @@
+// A session of the native engine: eval requests, resident arrays, memory figures.
+import { isDType, type DType, type TypedArray, typedFromBytes } from './dtypes.js';
+import { MlxBridgeError, MlxRefusedError, MlxRequestError } from './errors.js';
+import { native, readBytes, takeString } from './native.js';
+import { checkAgainst, validateRequest } from './schemas.js';
+
+export type OutputAs = 'inline' | 'base64' | 'buffer' | 'handle';
+
+export interface EvalRequest {
+  schema_version: 1;
+  device?: string;
+  inputs?: Array<Record<string, unknown> & { id: string }>;
+  nodes?: Array<{ id: string; op: string; inputs?: string[]; attrs?: Record<string, unknown> }>;
+  outputs: Array<string | { ref: string; as?: OutputAs }>;
+}
+
+export interface EvalOutput {
+  ref: string;
+  dtype: DType;
+  shape: number[];
+  /** Inline values (NaN and infinities as "nan", "inf", "-inf"). */
+  data?: unknown[];
+  base64?: string;
+  /** Buffer outputs, read into the dtype's storage TypedArray. */
+  array?: TypedArray;
+  handle?: string;
+}
+
+export interface Receipt {
+  engine: string;
+  engine_version: string;
+  op_count: number;
+  fused_groups: number;
+  elapsed_ms: number;
+}
+
+export interface EvalResponse {
+  outputs: EvalOutput[];
+  receipt: Receipt;
+}
+
+export interface SessionOptions {
+  limits?: Partial<Record<'max_elements' | 'max_bytes' | 'max_nodes' | 'max_inputs' | 'max_ndim' | 'max_request_bytes', number>>;
+  /** Validate requests with ajv before sending and responses after (default true). */
+  validate?: boolean;
+}
+
+export interface MemoryFigures {
+  active: number;
+  peak: number;
+  cache: number;
+}
+
+interface RawResponse {
+  status: 'ok' | 'error' | 'refused';
+  outputs?: EvalOutput[];
+  receipt?: Receipt;
+  error?: { code: string; path: string; message: string };
+  refusal?: { code: string; scope: string; subject: string; detail: string };
+}
+
+/** Throws the typed error of a non-ok response, or returns it. */
+function settle(res: RawResponse, validate: boolean): RawResponse {
+  if (validate) {
+    const problem = checkAgainst('response', res);
+    if (problem) throw new MlxBridgeError(problem);
+  }
+  if (res.status === 'error' && res.error) throw new MlxRequestError(res.error.code, res.error.path, res.error.message);
+  if (res.status === 'refused' && res.refusal) {
+    const r = res.refusal;
+    throw new MlxRefusedError(r.code, r.scope, r.subject, r.detail);
+  }
+  return res;
+}
+
+export class Session {
+  private ptr: unknown;
+  private readonly validate: boolean;
+
+  constructor(options: SessionOptions = {}) {
+    this.validate = options.validate ?? true;
+    const err: unknown[] = [null];
+    const opts = options.limits ? JSON.stringify({ limits: options.limits }) : null;
+    this.ptr = native().sessionNew(opts, err);
+    if (!this.ptr) throw new MlxBridgeError(`session options rejected: ${err[0] ? takeString(err[0]) : 'unknown'}`);
+  }
+
+  private handlePtr(): unknown {
+    if (!this.ptr) throw new MlxBridgeError('session is closed');
+    return this.ptr;
+  }
+
+  /** Evaluates a request whose data all travels as JSON (outputs inline by default). */
+  evalJson(request: EvalRequest | string): EvalResponse {
+    const text = typeof request === 'string' ? request : JSON.stringify(request);
+    if (this.validate && typeof request !== 'string') validateRequest(request);
+    const res = JSON.parse(takeString(native().evalJson(this.handlePtr(), text, Buffer.byteLength(text)))) as RawResponse;
+    return settle(res, this.validate) as EvalResponse;
+  }
+
+  /**
+   * Evaluates a request whose inputs may name `buffers[i]` as {"buffer": i}:
+   * they are read in place, not copied. Outputs default to buffers, read into TypedArrays.
+   */
+  eval(request: EvalRequest, buffers: ArrayBufferView[] = []): EvalResponse {
+    if (this.validate) validateRequest(request);
+    const text = JSON.stringify(request);
+    const n = native();
+    const structs = buffers.map((b) => ({ data: b, size: b.byteLength }));
+    const result = n.eval(this.handlePtr(), text, Buffer.byteLength(text), structs, structs.length);
+    if (!result) throw new MlxBridgeError('the library returned NULL (out of memory)');
+    try {
+      const res = settle(JSON.parse(n.resultJson(result) as string) as RawResponse, this.validate) as EvalResponse;
+      for (const out of res.outputs) {
+        if (typeof (out as { buffer?: number }).buffer !== 'number') continue;
+        if (!isDType(out.dtype)) throw new MlxBridgeError(`unknown dtype ${String(out.dtype)} in response`);
+        const size = [0];
+        const ptr = n.resultBuffer(result, (out as { buffer?: number }).buffer, size);
+        out.array = typedFromBytes(out.dtype, readBytes(ptr, size[0]));
+      }
+      return res;
+    } finally {
+      n.resultFree(result);
+    }
+  }
+
+  /** Releases a resident array; false when the session holds no such handle. */
+  release(handle: string): boolean {
+    return native().release(this.handlePtr(), handle) === 0;
+  }
+
+  handleCount(): number {
+    return Number(native().handleCount(this.handlePtr()));
+  }
+
+  /** Frees the session and every resident array it holds. */
+  close(): void {
+    if (this.ptr) native().sessionFree(this.ptr);
+    this.ptr = null;
+  }
+}
+
+export function version(): string {
+  return native().version() as string;
+}
+
+export function capabilities(): Capabilities {
+  const caps = JSON.parse(takeString(native().capabilities())) as Capabilities;
+  const problem = checkAgainst('capabilities', caps);
+  if (problem) throw new MlxBridgeError(problem);
+  return caps;
+}
+
+export interface Capabilities {
+  schema_version: 1;
+  engine: string;
+  engine_version: string;
+  devices: string[];
+  dtypes: DType[];
+  ops: Array<{
+    name: string;
+    family: string;
+    inputs: { min: number; max: number | null };
+    attrs: Array<{ name: string; type: string; required: boolean; default: unknown }>;
+    dtype_rule: string;
+    elementwise: boolean;
+  }>;
+  limits: Record<string, number>;
+}
+
+export function memory(): MemoryFigures {
+  return JSON.parse(takeString(native().memory())) as MemoryFigures;
+}
+
+export function clearCache(): void {
+  native().clearCache();
+}
+
+export function resetPeakMemory(): void {
+  native().resetPeak();
+}
