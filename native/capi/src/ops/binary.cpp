@@ -122,18 +122,13 @@ struct LogAddExp : EwOp {
 // Shifts past the width give 0 (or -1 for negative right shifts) instead of UB.
 struct LeftShift : EwOp {
   template <class T> T operator()(T x, T y) const {
-    if constexpr (std::is_same_v<T, bool>) return x && !y;
-    else return (y < 0 || y >= T(sizeof(T) * 8)) ? T(0) : T(x << y);
+    return (y < 0 || y >= T(sizeof(T) * 8)) ? T(0) : T(x << y);
   }
 };
 struct RightShift : EwOp {
   template <class T> T operator()(T x, T y) const {
-    if constexpr (std::is_same_v<T, bool>) {
-      return x && !y;
-    } else {
-      if (y < 0 || y >= T(sizeof(T) * 8)) return T(x < 0 ? -1 : 0);
-      return T(x >> y);
-    }
+    if (y < 0 || y >= T(sizeof(T) * 8)) return T(x < 0 ? -1 : 0);
+    return T(x >> y);
   }
 };
 
@@ -160,6 +155,12 @@ EwTypes promoted_inexact(const std::vector<DType>& d, const Attrs&) {
 EwTypes compared(const std::vector<DType>& d, const Attrs&) {
   DType t = promote(d[0], d[1]);
   return {{t, t}, DType::Bool};
+}
+// Shifting bools gives integers, as in MLX.
+EwTypes shifted(const std::vector<DType>& d, const Attrs&) {
+  DType t = promote(d[0], d[1]);
+  if (t == DType::Bool) t = DType::UInt8;
+  return {{t, t}, t};
 }
 EwTypes logical(const std::vector<DType>&, const Attrs&) {
   return {{DType::Bool, DType::Bool}, DType::Bool};
@@ -212,8 +213,8 @@ void register_binary_ops() {
   binary("bitwise_and", "bitwise", "promote", promoted, kernels<BinaryLoop, BitwiseAnd, Bits>());
   binary("bitwise_or", "bitwise", "promote", promoted, kernels<BinaryLoop, BitwiseOr, Bits>());
   binary("bitwise_xor", "bitwise", "promote", promoted, kernels<BinaryLoop, BitwiseXor, Bits>());
-  binary("left_shift", "bitwise", "promote", promoted, kernels<BinaryLoop, LeftShift, Bits>());
-  binary("right_shift", "bitwise", "promote", promoted, kernels<BinaryLoop, RightShift, Bits>());
+  binary("left_shift", "bitwise", "promote (bool gives uint8)", shifted, kernels<BinaryLoop, LeftShift, IntTs>());
+  binary("right_shift", "bitwise", "promote (bool gives uint8)", shifted, kernels<BinaryLoop, RightShift, IntTs>());
 
   OpDef w;
   w.name = "where";

@@ -87,11 +87,13 @@ struct Negative : EwOp {
   }
 };
 struct Square : EwOp {
-  template <class T> T operator()(T x) const { return T(x * x); }
+  template <class T> T operator()(T x) const {
+    if constexpr (std::is_same_v<T, bool>) return x; else return T(x * x);
+  }
 };
 struct Sign : EwOp {
   template <class T> T operator()(T x) const {
-    if constexpr (std::is_unsigned_v<T>) return T(x != 0);
+    if constexpr (std::is_unsigned_v<T> || std::is_same_v<T, bool>) return T(x != 0);
         else return T((x > 0) - (x < 0));
   }
 };
@@ -229,11 +231,11 @@ void register_unary_ops() {
         },
         kernels<UnaryLoop, Abs, Types<BoolT, RealTs, ComplexT>>());
   unary("negative", "same", same, kernels<UnaryLoop, Negative, Types<RealTs, ComplexT>>());
-  unary("square", "same", same, kernels<UnaryLoop, Square, Types<RealTs, ComplexT>>());
-  unary("sign", "same", same, kernels<UnaryLoop, Sign, RealTs>());
-  unary("floor", "same", same, kernels<UnaryLoop, Floor, RealTs>());
-  unary("ceil", "same", same, kernels<UnaryLoop, Ceil, RealTs>());
-  unary("round", "same", same, kernels<UnaryLoop, Round, RealTs>(),
+  unary("square", "same", same, kernels<UnaryLoop, Square, Types<BoolT, RealTs, ComplexT>>());
+  unary("sign", "same", same, kernels<UnaryLoop, Sign, Types<BoolT, RealTs>>());
+  unary("floor", "same", same, kernels<UnaryLoop, Floor, Types<BoolT, RealTs>>());
+  unary("ceil", "same", same, kernels<UnaryLoop, Ceil, Types<BoolT, RealTs>>());
+  unary("round", "same", same, kernels<UnaryLoop, Round, Types<BoolT, RealTs>>(),
         {{"decimals", AttrType::Int, 0}},
         [](const Attrs& a) { return EwParams{double(a.i("decimals"))}; });
   unary("stop_gradient", "same", same, kernels<UnaryLoop, Identity, Types<BoolT, RealTs, ComplexT>>());
