@@ -1,6 +1,8 @@
 // Reductions, scans and softmax see an array as [outer, r, inner]: each of
 // the outer*inner "lines" is r elements `inner` apart.
 #pragma once
+#include <limits>
+
 #include "../op.h"
 
 namespace mlxc {
@@ -12,6 +14,16 @@ struct Lines {
   int64_t count() const { return outer * inner; }
   int64_t base(int64_t line) const { return (line / inner) * r * inner + line % inner; }
 };
+
+// Identities of max and min: infinities for floats, the extremes for integers.
+template <class U> constexpr U lowest() {
+  if constexpr (std::is_floating_point_v<U>) return -std::numeric_limits<U>::infinity();
+  else return std::numeric_limits<U>::lowest();
+}
+template <class U> constexpr U highest() {
+  if constexpr (std::is_floating_point_v<U>) return std::numeric_limits<U>::infinity();
+  else return std::numeric_limits<U>::max();
+}
 
 // Lines over `axes` (sorted, unique); an empty list means one line per element.
 Lines make_lines(const Array& a, const std::vector<int>& axes);

@@ -92,15 +92,6 @@ void reduce_lines(const Lines& l, U* out, Op op, U init) {
   }
 }
 
-template <class U> constexpr U lowest() {
-  if constexpr (std::is_floating_point_v<U>) return -std::numeric_limits<U>::infinity();
-  else return std::numeric_limits<U>::lowest();
-}
-template <class U> constexpr U highest() {
-  if constexpr (std::is_floating_point_v<U>) return std::numeric_limits<U>::infinity();
-  else return std::numeric_limits<U>::max();
-}
-
 std::vector<AttrSpec> reduce_attrs() { return {{"axes", AttrType::Axes, nullptr}, {"keepdims", AttrType::Bool, false}}; }
 
 enum class Kind { Sum, Prod, Max, Min, All, Any, Mean };

@@ -61,13 +61,13 @@ void register_scan(const char* name, Scan k, const char* rule) {
         using U = std::conditional_t<std::is_same_v<T, bool>, int32_t, acc_t<T>>;
         const T* x = l.a.data<T>();
         T* o = out.data<T>();
-        const U identity = k == Scan::Sum ? U(0) : k == Scan::Prod ? U(1) : k == Scan::Min ? std::numeric_limits<U>::max() : std::numeric_limits<U>::lowest();
+        const U identity = k == Scan::Sum ? U(0) : k == Scan::Prod ? U(1) : k == Scan::Min ? highest<U>() : lowest<U>();
         for_each_line(l, [&](int64_t, int64_t base) {
           U acc = identity;
           for (int64_t s = 0; s < l.r; s++) {
             const int64_t at = base + (reverse ? l.r - 1 - s : s) * l.inner;
             const U v = U(x[at]);
-            // An exclusive scan starts from the op's identity (lowest for max and logcumsumexp).
+            // An exclusive scan starts from the op's identity (-inf for max and logcumsumexp).
             if (inclusive) {
               acc = s == 0 ? v : combine(k, acc, v);
               o[at] = T(acc);
