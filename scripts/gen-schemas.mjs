@@ -34,7 +34,9 @@ const ref = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.\\-]{0,127}(:[0-9]
 const shape = { type: 'array', items: { type: 'integer', minimum: 0 } };
 
 const nodeSchemas = caps.ops.map((op) => {
-  const properties = Object.fromEntries(op.attrs.map((a) => [a.name, attrSchema[a.type]]));
+  const properties = Object.fromEntries(
+    op.attrs.map((a) => [a.name, a.nullable && a.type !== 'axes' ? { oneOf: [attrSchema[a.type], { type: 'null' }] } : attrSchema[a.type]]),
+  );
   const inputs = { type: 'array', items: { $ref: '#/$defs/ref' }, minItems: op.inputs.min };
   if (op.inputs.max !== null) inputs.maxItems = op.inputs.max;
   return {
@@ -219,9 +221,11 @@ const capabilities = {
             type: 'array',
             items: {
               type: 'object',
-              required: ['name', 'type', 'required', 'default'],
+              required: ['name', 'type', 'required', 'nullable', 'default'],
               additionalProperties: false,
-              properties: { name: { type: 'string' }, type: { enum: Object.keys(attrSchema) }, required: { type: 'boolean' }, default: {} },
+              properties: {
+                name: { type: 'string' }, type: { enum: Object.keys(attrSchema) }, required: { type: 'boolean' }, nullable: { type: 'boolean' }, default: {},
+              },
             },
           },
           dtype_rule: { type: 'string' },

@@ -134,6 +134,10 @@ Attrs check_attrs(const OpDef& def, const json* given, const std::string& path) 
       continue;
     }
     const json& v = (*given)[s.name];
+    if (v.is_null() && !s.required && (s.nullable || s.default_value.is_null())) {
+      a.values[s.name] = v;
+      continue;
+    }
     auto all_ints = [&] {
       return v.is_array() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_number_integer(); });
     };
@@ -727,7 +731,11 @@ json capabilities_json() {
   for (const OpDef& d : all_ops()) {
     json attrs = json::array();
     for (auto& a : d.attrs)
-      attrs.push_back({{"name", a.name}, {"type", attr_type_name(a.type)}, {"required", a.required}, {"default", a.default_value}});
+      attrs.push_back({{"name", a.name},
+                       {"type", attr_type_name(a.type)},
+                       {"required", a.required},
+                       {"nullable", !a.required && (a.nullable || a.default_value.is_null())},
+                       {"default", a.default_value}});
     ops.push_back({{"name", d.name},
                    {"family", d.family},
                    {"inputs", {{"min", d.min_inputs}, {"max", d.max_inputs < 0 ? json(nullptr) : json(d.max_inputs)}}},

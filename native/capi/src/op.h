@@ -23,6 +23,7 @@ struct AttrSpec {
   AttrType type;
   json default_value;  // null with required=false means "absent is meaningful"
   bool required = false;
+  bool nullable = false;  // an explicit null is allowed (always, when the default is null)
 };
 
 struct TypeShape {

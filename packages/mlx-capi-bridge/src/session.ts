@@ -161,7 +161,7 @@ export interface Capabilities {
     name: string;
     family: string;
     inputs: { min: number; max: number | null };
-    attrs: Array<{ name: string; type: string; required: boolean; default: unknown }>;
+    attrs: Array<{ name: string; type: string; required: boolean; nullable: boolean; default: unknown }>;
     dtype_rule: string;
     elementwise: boolean;
   }>;

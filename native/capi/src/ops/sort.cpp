@@ -64,7 +64,7 @@ Shape sort_shape(const InferCtx& c) {
 
 void register_sort_ops() {
   for (bool arg : {false, true}) {
-    OpDef d = make_op(arg ? "argsort" : "sort", "sort", arg ? "uint32" : "same", 1, 1, {{"axis", AttrType::Int, -1}});
+    OpDef d = make_op(arg ? "argsort" : "sort", "sort", arg ? "uint32" : "same", 1, 1, {{"axis", AttrType::Int, -1, false, true}});
     d.infer = [arg](const InferCtx& c) {
       return std::vector<TypeShape>{{arg ? DType::UInt32 : c.in[0].dtype, sort_shape(c)}};
     };
@@ -85,7 +85,7 @@ void register_sort_ops() {
   }
   {
     // topk: the k largest along the axis, in ascending order.
-    OpDef d = make_op("topk", "sort", "same", 1, 1, {{"k", AttrType::Int, nullptr, true}, {"axis", AttrType::Int, -1}});
+    OpDef d = make_op("topk", "sort", "same", 1, 1, {{"k", AttrType::Int, nullptr, true}, {"axis", AttrType::Int, -1, false, true}});
     d.infer = [](const InferCtx& c) {
       Shape s = sort_shape(c);
       int axis = c.attrs.has("axis") ? norm_axis(c.attrs.i("axis"), int(s.size()), "") : 0;
