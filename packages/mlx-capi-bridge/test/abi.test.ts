@@ -1,0 +1,147 @@
+// The C ABI as callers see it: buffers by pointer, resident handles, memory
+// figures, the C and Python examples, and half-precision rounding.
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { MlxRequestError, Session, capabilities, clearCache, memory, version } from '../src/index.js';
+import { mx, run } from './helpers.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+describe('capabilities', () => {
+  it('lists every op with its attributes, and validates against its schema', () => {
+    const caps = capabilities();
+    expect(caps.engine_version).toBe(version());
+    expect(caps.dtypes).toHaveLength(14);
+    const names = caps.ops.map((o) => o.name);
+    for (const op of ['add', 'matmul', 'sum', 'take_along_axis', 'softmax', 'topk', 'cumsum', 'arange', 'where', 'astype', 'slice_update', 'pad'])
+      expect(names).toContain(op);
+    expect(caps.ops.find((o) => o.name === 'sum')!.attrs.map((a) => a.name)).toEqual(['axes', 'keepdims']);
+  });
+});
+
+describe('binary buffers and resident handles', () => {
+  it('reads inputs by pointer and returns outputs as TypedArrays', () => {
+    const s = new Session();
+    const x = new Float32Array(1000).map((_, i) => i);
+    const res = s.eval(
+      { schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [1000], buffer: 0 }], nodes: [{ id: 'y', op: 'sqrt', inputs: ['x'] }], outputs: ['y', 'x'] },
+      [x],
+    );
+    const y = res.outputs[0].array as Float32Array;
+    expect(y).toBeInstanceOf(Float32Array);
+    y.forEach((v, i) => expect(v).toBeCloseTo(Math.sqrt(i), 5));
+    // an input returned as an output is copied out, so it survives the call
+    expect(Array.from(res.outputs[1].array as Float32Array)).toEqual(Array.from(x));
+    s.close();
+  });
+
+  it('keeps arrays resident between requests until released', () => {
+    const s = new Session();
+    const w = new Float32Array([1, 2, 3, 4]);
+    const first = s.eval({ schema_version: 1, inputs: [{ id: 'w', dtype: 'float32', shape: [2, 2], buffer: 0 }], nodes: [], outputs: [{ ref: 'w', as: 'handle' }] }, [w]);
+    const h = first.outputs[0].handle!;
+    expect(h).toMatch(/^h\d+$/);
+    w.fill(0); // the engine holds its own copy
+    // a training-style loop: w <- w * 0.5, kept resident, never copied through JSON
+    let handle = h;
+    for (let step = 0; step < 3; step++) {
+      const r = s.evalJson({
+        schema_version: 1,
+        inputs: [{ id: 'w', handle }, { id: 'k', dtype: 'float32', shape: [], data: 0.5 }],
+        nodes: [{ id: 'n', op: 'multiply', inputs: ['w', 'k'] }],
+        outputs: [{ ref: 'n', as: 'handle' }],
+      });
+      expect(s.release(handle)).toBe(true);
+      handle = r.outputs[0].handle!;
+    }
+    expect(s.handleCount()).toBe(1);
+    const out = s.evalJson({ schema_version: 1, inputs: [{ id: 'w', handle }], nodes: [], outputs: ['w'] });
+    expect(out.outputs[0]).toMatchObject({ dtype: 'float32', shape: [2, 2], data: [0.125, 0.25, 0.375, 0.5] });
+    expect(s.release(handle)).toBe(true);
+    expect(s.release(handle)).toBe(false);
+    expect(() => s.evalJson({ schema_version: 1, inputs: [{ id: 'w', handle }], nodes: [], outputs: ['w'] })).toThrow(MlxRequestError);
+    s.close();
+  });
+
+  it('rejects a buffer whose size does not fit its dtype and shape', () => {
+    const s = new Session();
+    expect(() => s.eval({ schema_version: 1, inputs: [{ id: 'x', dtype: 'float64', shape: [3], buffer: 0 }], nodes: [], outputs: ['x'] }, [new Float32Array(3)])).toThrow(
+      /invalid_buffer at \/inputs\/0\/buffer: buffer holds 12 bytes, float64\[3\] needs 24/,
+    );
+    s.close();
+  });
+
+  it('reports real memory: resident arrays count as active until released', () => {
+    const s = new Session();
+    clearCache();
+    const before = memory().active;
+    const res = s.evalJson({ schema_version: 1, nodes: [{ id: 'z', op: 'zeros', attrs: { shape: [1024, 1024] } }], outputs: [{ ref: 'z', as: 'handle' }] });
+    expect(memory().active - before).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    s.release(res.outputs[0].handle!);
+    expect(memory().active - before).toBeLessThan(4 * 1024 * 1024);
+    expect(memory().peak).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    s.close();
+  });
+
+  it('refuses handles without a session (NULL session in C)', async () => {
+    const { native } = await import('../src/native.js');
+    const req = JSON.stringify({ schema_version: 1, nodes: [{ id: 'z', op: 'zeros', attrs: { shape: [1] } }], outputs: [{ ref: 'z', as: 'handle' }] });
+    const { takeString } = await import('../src/native.js');
+    const res = JSON.parse(takeString(native().evalJson(null, req, req.length)));
+    expect(res.refusal.code).toBe('unsupported_output');
+  });
+
+  it('serves several sessions from concurrent threads (worker_threads)', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const src = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData).then(({ Session }) => {
+        const s = new Session();
+        let total = 0;
+        for (let i = 0; i < 50; i++) {
+          const r = s.evalJson({ schema_version: 1, nodes: [{ id: 'a', op: 'arange', attrs: { stop: 1000 } }, { id: 's', op: 'sum', inputs: ['a'] }], outputs: ['s'] });
+          total += r.outputs[0].data[0];
+        }
+        s.close();
+        parentPort.postMessage(total);
+      });`;
+    const entry = join(root, 'packages/mlx-capi-bridge/dist/index.js');
+    const totals = await Promise.all(
+      [0, 1, 2].map(() => new Promise((resolve, reject) => {
+        const w = new Worker(src, { eval: true, workerData: entry });
+        w.once('message', resolve);
+        w.once('error', reject);
+      })),
+    );
+    expect(totals).toEqual([50 * 499500, 50 * 499500, 50 * 499500]);
+  });
+});
+
+describe('examples in other languages', () => {
+  it('the C program prints y = [15, 33]', () => {
+    const out = execFileSync(join(root, 'build/native/mlxcompat_example'), { encoding: 'utf8' });
+    expect(out).toMatch(/y = \[15, 33\]/);
+  });
+  it('the Python ctypes script prints y = [15.0, 33.0]', () => {
+    const out = execFileSync('python3', [join(root, 'native/capi/examples/eval_example.py')], { encoding: 'utf8' });
+    expect(out).toMatch(/y = \[15\.0, 33\.0\]/);
+  });
+});
+
+describe('half-precision rounding', () => {
+  // Ties, subnormals, overflow and the largest finite values of each format.
+  const values = [1 + 2 ** -11, 1 + 3 * 2 ** -11, 65504, 65519.99, 65520, 2 ** -24, 2 ** -25, 3 * 2 ** -26, 1e-8, -0.1, 1 / 3, 3.3895313892515355e38, 1 + 2 ** -8, 1 + 3 * 2 ** -8];
+  for (const dtype of ['float16', 'bfloat16'] as const) {
+    it(`float32 -> ${dtype} rounds to nearest even like MLX`, () => {
+      const got = run('astype', [{ dtype: 'float32', shape: [values.length], data: values }], { dtype });
+      const want = mx.array(values, mx.float32).astype(mx[dtype]).tolist() as number[];
+      expect(got.values).toEqual(want);
+    });
+  }
+  it('float16 by hand: ties go to even, 65520 overflows, 2^-25 rounds to 0', () => {
+    const got = run('astype', [{ dtype: 'float32', shape: [5], data: [1 + 2 ** -11, 1 + 3 * 2 ** -11, 65520, 2 ** -25, 3 * 2 ** -26] }], { dtype: 'float16' }).values;
+    expect(got).toEqual([1, 1 + 2 ** -9, Infinity, 0, 2 ** -24]);
+  });
+});
