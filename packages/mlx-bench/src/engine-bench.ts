@@ -1,0 +1,164 @@
+// The engine benchmark: float32 matmul GFLOP/s, elementwise and reduction
+// GB/s, and a fused chain against the same chain unfused, for the mlx-compat
+// engine and real MLX (@frost-beta/mlx) measured in the same run, interleaved.
+// Usage: node dist/engine-bench.js [--quick]
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { Session, type EvalRequest } from 'mlx-capi-bridge';
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const mx: any = require('@frost-beta/mlx').core;
+
+const quick = process.argv.includes('--quick');
+const REPEATS = quick ? 3 : 15;
+const N = quick ? 1 << 20 : 1 << 24;
+
+interface Case {
+  name: string;
+  unit: 'GFLOP/s' | 'GB/s';
+  work: number; // flops or bytes per run
+  ours: () => void;
+  mlx?: () => void;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+// Warm up once, then alternate the peers run by run so noise hits both alike.
+function measure(fns: Array<(() => void) | undefined>): number[] {
+  const times: number[][] = fns.map(() => []);
+  fns.forEach((f) => f?.());
+  for (let r = 0; r < REPEATS; r++) {
+    fns.forEach((f, i) => {
+      if (!f) return;
+      const t0 = process.hrtime.bigint();
+      f();
+      times[i].push(Number(process.hrtime.bigint() - t0) / 1e9);
+    });
+  }
+  return times.map((t) => (t.length ? median(t) : NaN));
+}
+
+const session = new Session({ validate: false });
+
+// Makes a resident random float32 array of `shape`.
+function resident(shape: number[], seed: number): string {
+  const res = session.evalJson({
+    schema_version: 1,
+    inputs: [{ id: 's', dtype: 'float32', shape: [], data: seed }],
+    nodes: [
+      { id: 'i', op: 'arange', attrs: { stop: shape.reduce((a, b) => a * b, 1) } },
+      { id: 'r', op: 'multiply', inputs: ['i', 's'] },
+      { id: 'f', op: 'sin', inputs: ['r'] },
+      { id: 'x', op: 'reshape', inputs: ['f'], attrs: { shape } },
+    ],
+    outputs: [{ ref: 'x', as: 'handle' }],
+  });
+  return res.outputs[0].handle!;
+}
+
+// One request over resident inputs whose result stays resident and is released.
+function runOurs(inputs: Record<string, string>, nodes: EvalRequest['nodes'], out: string): void {
+  const res = session.evalJson({
+    schema_version: 1,
+    inputs: Object.entries(inputs).map(([id, handle]) => ({ id, handle })),
+    nodes,
+    outputs: [{ ref: out, as: 'handle' }],
+  });
+  session.release(res.outputs[0].handle!);
+}
+
+const CHAIN = [
+  { id: 'a', op: 'multiply', inputs: ['x', 'x'] },
+  { id: 'b', op: 'add', inputs: ['a', 'x'] },
+  { id: 'c', op: 'maximum', inputs: ['b', 'x'] },
+  { id: 'd', op: 'square', inputs: ['c'] },
+  { id: 'e', op: 'negative', inputs: ['d'] },
+];
+
+function cases(): Case[] {
+  const list: Case[] = [];
+  for (const n of quick ? [256] : [256, 1024, 2048]) {
+    const a = resident([n, n], 0.37), b = resident([n, n], 0.11);
+    const ma = mx.random.uniform(0, 1, [n, n]), mb = mx.random.uniform(0, 1, [n, n]);
+    mx.eval(ma, mb);
+    list.push({
+      name: `matmul ${n}x${n} float32`,
+      unit: 'GFLOP/s',
+      work: 2 * n * n * n,
+      ours: () => runOurs({ a, b }, [{ id: 'c', op: 'matmul', inputs: ['a', 'b'] }], 'c'),
+      mlx: () => mx.eval(mx.matmul(ma, mb)),
+    });
+  }
+  const x = resident([N], 0.5), y = resident([N], 0.25);
+  const mxx = mx.random.uniform(-1, 1, [N]), mxy = mx.random.uniform(-1, 1, [N]);
+  mx.eval(mxx, mxy);
+  const mb = (k: number) => k * N * 4;
+  list.push({
+    name: `add, ${N / (1 << 20)}M float32`,
+    unit: 'GB/s',
+    work: mb(3),
+    ours: () => runOurs({ x, y }, [{ id: 'z', op: 'add', inputs: ['x', 'y'] }], 'z'),
+    mlx: () => mx.eval(mx.add(mxx, mxy)),
+  });
+  // Effective bandwidth of the chain counts one read of x and one write.
+  list.push({
+    name: 'chain of 5 elementwise ops (fused)',
+    unit: 'GB/s',
+    work: mb(2),
+    ours: () => runOurs({ x }, CHAIN, 'e'),
+    mlx: () => {
+      const a = mx.multiply(mxx, mxx), b = mx.add(a, mxx), c = mx.maximum(b, mxx);
+      mx.eval(mx.negative(mx.square(c)));
+    },
+  });
+  list.push({
+    name: 'chain of 5 elementwise ops (unfused: one request per op)',
+    unit: 'GB/s',
+    work: mb(2),
+    ours: () => {
+      const held: Record<string, string> = { x };
+      for (const node of CHAIN) {
+        const res = session.evalJson({
+          schema_version: 1,
+          inputs: node.inputs!.filter((v, i, all) => all.indexOf(v) === i).map((id) => ({ id, handle: held[id] })),
+          nodes: [node],
+          outputs: [{ ref: node.id, as: 'handle' }],
+        });
+        held[node.id] = res.outputs[0].handle!;
+      }
+      for (const node of CHAIN) session.release(held[node.id]);
+    },
+  });
+  list.push({
+    name: `sum over ${N / (1 << 20)}M float32`,
+    unit: 'GB/s',
+    work: mb(1),
+    ours: () => {
+      session.evalJson({ schema_version: 1, inputs: [{ id: 'x', handle: x }], nodes: [{ id: 's', op: 'sum', inputs: ['x'] }], outputs: ['s'] });
+    },
+    mlx: () => mx.eval(mx.sum(mxx)),
+  });
+  return list;
+}
+
+const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+console.log(`mlx-compat engine benchmark: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; median of ${REPEATS} interleaved runs`);
+console.log(`peer: @frost-beta/mlx 0.0.7 (MLX 0.13, CPU)\n`);
+const rows: Array<[string, string, string, string]> = [['case', 'mlx-compat', 'MLX', 'ratio']];
+const rates: Record<string, number> = {};
+for (const c of cases()) {
+  const [tOurs, tMlx] = measure([c.ours, c.mlx]);
+  const scale = c.unit === 'GFLOP/s' ? 1e9 : 1e9;
+  const ours = c.work / tOurs / scale, theirs = c.mlx ? c.work / tMlx / scale : NaN;
+  rates[c.name] = ours;
+  rows.push([c.name, `${ours.toFixed(2)} ${c.unit}`, c.mlx ? `${theirs.toFixed(2)} ${c.unit}` : '-', c.mlx ? `${(ours / theirs).toFixed(2)}x` : '-']);
+}
+const fused = Object.keys(rates).find((k) => k.includes('(fused)'))!, unfused = Object.keys(rates).find((k) => k.includes('unfused'))!;
+rows.push(['fused chain / unfused chain (same engine)', `${(rates[fused] / rates[unfused]).toFixed(2)}x`, '', '']);
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+session.close();
