@@ -387,8 +387,6 @@ bool chunkable(const Graph& g, const Node& n) {
   return true;
 }
 
-size_t max_dtype_size() { return 8; }
-
 // Runs a group of chunkable nodes (in topological order, the last is the
 // root) in one pass: each chunk goes through the whole chain in cache.
 void run_group(Graph& g, const std::vector<int>& members) {
@@ -396,48 +394,60 @@ void run_group(Graph& g, const std::vector<int>& members) {
   const TypeShape& out_ts = g.values[size_t(root.outputs[0])];
   Array out(out_ts.dtype, out_ts.shape);
   const int64_t n = out.size();
-  constexpr int64_t kChunk = 4096;
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
-  std::map<int, size_t> slot;  // value produced inside the group -> member position
-  for (size_t m = 0; m < members.size(); m++) slot[g.nodes[size_t(members[m])].outputs[0]] = m;
+  constexpr int64_t kChunk = 2048;
+  constexpr size_t kScratch = size_t(kChunk) * 8;  // the widest dtype is 8 bytes
 
-  parallel_for(chunks, 16, [&](int64_t cb, int64_t ce) {
-    const size_t bytes = size_t(kChunk) * max_dtype_size();
-    std::vector<std::vector<uint8_t>> scratch(members.size(), std::vector<uint8_t>(bytes));
-    std::vector<std::vector<uint8_t>> conv(3, std::vector<uint8_t>(bytes));
-    std::vector<const void*> ptrs;
-    std::vector<uint8_t> scalar;
+  // Where each member reads each input from, decided once for all chunks.
+  struct Source {
+    int slot = -1;                  // member whose scratch holds it, or -1 for an array
+    const uint8_t* base = nullptr;  // the array's data
+    size_t step = 0;                // bytes per element along the chunk (0: broadcast scalar)
+    EwKernel convert = nullptr;     // to the dtype the member's kernel takes
+  };
+  std::map<int, int> slot_of;
+  std::vector<std::vector<Source>> sources(members.size());
+  for (size_t m = 0; m < members.size(); m++) {
+    const Node& nd = g.nodes[size_t(members[m])];
+    for (size_t k = 0; k < nd.inputs.size(); k++) {
+      const int v = nd.inputs[k];
+      const DType have = g.values[size_t(v)].dtype, want = nd.ew_types.in[k];
+      Source src;
+      auto it = slot_of.find(v);
+      if (it != slot_of.end()) {
+        src.slot = it->second;
+        src.step = dtype_size(have);
+      } else {
+        const Array& a = g.data[size_t(v)];
+        src.base = static_cast<const uint8_t*>(a.raw());
+        src.step = a.size() == 1 && n != 1 ? 0 : dtype_size(have);
+      }
+      if (have != want) src.convert = conversion_kernel(have, want);
+      sources[m].push_back(src);
+    }
+    slot_of[nd.outputs[0]] = int(m);
+  }
+
+  parallel_for((n + kChunk - 1) / kChunk, 16, [&](int64_t cb, int64_t ce) {
+    std::vector<std::vector<uint8_t>> scratch(members.size(), std::vector<uint8_t>(kScratch));
+    std::vector<std::vector<uint8_t>> conv(3, std::vector<uint8_t>(kScratch));
+    const void* ptrs[3];
+    bool scalar[3];
     for (int64_t c = cb; c < ce; c++) {
       const int64_t off = c * kChunk, len = std::min(kChunk, n - off);
       for (size_t m = 0; m < members.size(); m++) {
         const Node& nd = g.nodes[size_t(members[m])];
-        ptrs.assign(nd.inputs.size(), nullptr);
-        scalar.assign(nd.inputs.size(), 0);
-        for (size_t k = 0; k < nd.inputs.size(); k++) {
-          const int v = nd.inputs[k];
-          const DType have = g.values[size_t(v)].dtype, want = nd.ew_types.in[k];
-          auto it = slot.find(v);
-          const void* src;
-          bool sc = false;
-          if (it != slot.end()) {
-            src = scratch[it->second].data();
-          } else {
-            const Array& a = g.data[size_t(v)];
-            sc = a.size() == 1 && n != 1;
-            src = static_cast<const uint8_t*>(a.raw()) + (sc || a.size() == 1 ? 0 : size_t(off) * dtype_size(have));
+        for (size_t k = 0; k < sources[m].size(); k++) {
+          const Source& src = sources[m][k];
+          scalar[k] = src.step == 0;
+          ptrs[k] = src.slot >= 0 ? scratch[size_t(src.slot)].data() : src.base + size_t(off) * src.step;
+          if (src.convert) {
+            src.convert(&ptrs[k], &scalar[k], conv[k].data(), scalar[k] ? 1 : len, EwParams{});
+            ptrs[k] = conv[k].data();
           }
-          if (have != want) {
-            const void* one[1] = {src};
-            bool f = false;
-            conversion_kernel(have, want)(one, &f, conv[k].data(), sc ? 1 : len, EwParams{});
-            src = conv[k].data();
-          }
-          ptrs[k] = src;
-          scalar[k] = sc;
         }
         void* dst = m + 1 == members.size() ? static_cast<uint8_t*>(out.raw()) + size_t(off) * dtype_size(out.dtype)
                                             : static_cast<void*>(scratch[m].data());
-        nd.kernel(ptrs.data(), reinterpret_cast<const bool*>(scalar.data()), dst, len, nd.params);
+        nd.kernel(ptrs, scalar, dst, len, nd.params);
       }
     }
   });

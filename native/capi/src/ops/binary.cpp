@@ -94,21 +94,21 @@ struct Power : EwOp {
     }
   }
 };
-// NaN wins, as in MLX.
+// NaN wins, as in MLX. Written as selects (x != x is NaN) so loops vectorize.
 struct Maximum : EwOp {
   template <class T> T operator()(T x, T y) const {
-    if constexpr (is_float_v<T>) {
-      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
-    }
-    return x > y ? x : y;
+    T m = x > y ? x : y;
+    if constexpr (is_float_v<T>) m = y != y ? y : m;
+    if constexpr (is_float_v<T>) m = x != x ? x : m;
+    return m;
   }
 };
 struct Minimum : EwOp {
   template <class T> T operator()(T x, T y) const {
-    if constexpr (is_float_v<T>) {
-      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
-    }
-    return x < y ? x : y;
+    T m = x < y ? x : y;
+    if constexpr (is_float_v<T>) m = y != y ? y : m;
+    if constexpr (is_float_v<T>) m = x != x ? x : m;
+    return m;
   }
 };
 struct LogAddExp : EwOp {

@@ -38,16 +38,19 @@ struct MinOp {
   }
 };
 
-// Eight independent lanes let the compiler vectorize without reassociating.
+// Independent lanes let the compiler vectorize without reassociating; 32
+// lanes are four AVX registers, enough to hide the latency of each add.
 template <class T, class U, class Op>
 U reduce_contiguous(const T* x, int64_t n, Op op, U init) {
-  U lane[8] = {init, init, init, init, init, init, init, init};
+  constexpr int kLanes = 32;
+  U lane[kLanes];
+  for (int k = 0; k < kLanes; k++) lane[k] = init;
   int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; k++) lane[k] = op(lane[k], U(x[i + k]));
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; k++) lane[k] = op(lane[k], U(x[i + k]));
   for (; i < n; i++) lane[0] = op(lane[0], U(x[i]));
   U r = init;
-  for (int k = 0; k < 8; k++) r = op(r, lane[k]);
+  for (int k = 0; k < kLanes; k++) r = op(r, lane[k]);
   return r;
 }
 
