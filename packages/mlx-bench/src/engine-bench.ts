@@ -32,8 +32,16 @@ function median(xs: number[]): number {
 }
 
 // With node --expose-gc, garbage (real MLX frees its arrays from GC
-// finalizers) is collected before each timed run, not inside the next one.
-const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
+// finalizers) is collected before each timed run, not inside it; a short
+// pause then lets V8's background sweeper threads finish, so they do not
+// compete with the next run for the cores.
+const gc = (globalThis as { gc?: () => void }).gc;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function settle(): void {
+  if (!gc) return;
+  gc();
+  Atomics.wait(pause, 0, 0, 20);
+}
 
 // Warm up once, then alternate the peers run by run so noise hits both alike.
 function measure(fns: Array<() => void>): number[] {
@@ -41,7 +49,7 @@ function measure(fns: Array<() => void>): number[] {
   fns.forEach((f) => f());
   for (let r = 0; r < REPEATS; r++) {
     fns.forEach((f, i) => {
-      collect();
+      settle();
       const t0 = process.hrtime.bigint();
       f();
       times[i].push(Number(process.hrtime.bigint() - t0) / 1e9);
