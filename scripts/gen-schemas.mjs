@@ -27,6 +27,7 @@ const attrSchema = {
   bool: { type: 'boolean' },
   dtype: { $ref: '#/$defs/dtype' },
   shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
+  enum: { type: 'string' },
 };
 
 const id = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.\\-]{0,127}$' };
@@ -35,7 +36,10 @@ const shape = { type: 'array', items: { type: 'integer', minimum: 0 } };
 
 const nodeSchemas = caps.ops.map((op) => {
   const properties = Object.fromEntries(
-    op.attrs.map((a) => [a.name, a.nullable && a.type !== 'axes' ? { oneOf: [attrSchema[a.type], { type: 'null' }] } : attrSchema[a.type]]),
+    op.attrs.map((a) => {
+      const base = a.type === 'enum' ? { enum: a.choices } : attrSchema[a.type];
+      return [a.name, a.nullable && a.type !== 'axes' ? { oneOf: [base, { type: 'null' }] } : base];
+    }),
   );
   const inputs = { type: 'array', items: { $ref: '#/$defs/ref' }, minItems: op.inputs.min };
   if (op.inputs.max !== null) inputs.maxItems = op.inputs.max;
@@ -225,11 +229,13 @@ const capabilities = {
               additionalProperties: false,
               properties: {
                 name: { type: 'string' }, type: { enum: Object.keys(attrSchema) }, required: { type: 'boolean' }, nullable: { type: 'boolean' }, default: {},
+                choices: { type: 'array', items: { type: 'string' } },
               },
             },
           },
           dtype_rule: { type: 'string' },
           elementwise: { type: 'boolean' },
+          kernel_dtypes: { type: 'array', items: { enum: caps.dtypes } },
         },
       },
     },

@@ -151,12 +151,18 @@ Attrs check_attrs(const OpDef& def, const json* given, const std::string& path) 
       case AttrType::Scalar: ok = v.is_number() || v.is_boolean() || is_special_number(v); break;
       case AttrType::Bool: ok = v.is_boolean(); break;
       case AttrType::DTypeName: dtype_of(v, p); ok = true; break;
+      case AttrType::Enum:
+        ok = v.is_string() && std::find(s.choices.begin(), s.choices.end(), v.get<std::string>()) != s.choices.end();
+        break;
       case AttrType::ShapeList:
         ok = all_ints() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.get<int64_t>() >= 0; });
         break;
     }
-    if (!ok)
-      throw RequestError("invalid_attr", p, def.name + " attribute \"" + s.name + "\" must be of type " + attr_type_name(s.type) + ", found " + v.dump());
+    if (!ok) {
+      std::string want = attr_type_name(s.type);
+      if (s.type == AttrType::Enum) want = json(s.choices).dump();
+      throw RequestError("invalid_attr", p, def.name + " attribute \"" + s.name + "\" must be " + want + ", found " + v.dump());
+    }
     a.values[s.name] = v;
   }
   return a;
@@ -740,18 +746,32 @@ json capabilities_json() {
   json ops = json::array();
   for (const OpDef& d : all_ops()) {
     json attrs = json::array();
-    for (auto& a : d.attrs)
+    for (auto& a : d.attrs) {
       attrs.push_back({{"name", a.name},
                        {"type", attr_type_name(a.type)},
                        {"required", a.required},
                        {"nullable", !a.required && (a.nullable || a.default_value.is_null())},
                        {"default", a.default_value}});
-    ops.push_back({{"name", d.name},
-                   {"family", d.family},
-                   {"inputs", {{"min", d.min_inputs}, {"max", d.max_inputs < 0 ? json(nullptr) : json(d.max_inputs)}}},
-                   {"attrs", attrs},
-                   {"dtype_rule", d.dtype_rule},
-                   {"elementwise", bool(d.ew)}});
+      if (a.type == AttrType::Enum) attrs.back()["choices"] = a.choices;
+    }
+    json op = {{"name", d.name},
+               {"family", d.family},
+               {"inputs", {{"min", d.min_inputs}, {"max", d.max_inputs < 0 ? json(nullptr) : json(d.max_inputs)}}},
+               {"attrs", attrs},
+               {"dtype_rule", d.dtype_rule},
+               {"elementwise", bool(d.ew)}};
+    if (d.ew) {
+      // The dtypes an elementwise op takes, all inputs of one dtype (astype: to float32).
+      json kernel_dtypes = json::array();
+      Attrs probe;
+      probe.values = {{"dtype", "float32"}, {"decimals", 0}};
+      for (int i = 0; i < kNumDTypes; i++) {
+        EwTypes t = d.ew->types(std::vector<DType>(size_t(std::max(d.min_inputs, 1)), DType(i)), probe);
+        if (d.ew->kernel(t.in.back(), t.out)) kernel_dtypes.push_back(dtype_name(DType(i)));
+      }
+      op["kernel_dtypes"] = kernel_dtypes;
+    }
+    ops.push_back(std::move(op));
   }
   json dtypes = json::array();
   for (int i = 0; i < kNumDTypes; i++) dtypes.push_back(dtype_name(DType(i)));

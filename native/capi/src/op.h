@@ -15,7 +15,7 @@ namespace mlxc {
 
 using json = nlohmann::json;
 
-enum class AttrType { Int, IntList, IntOrList, Axes, Float, Bool, DTypeName, ShapeList, Scalar };
+enum class AttrType { Int, IntList, IntOrList, Axes, Float, Bool, DTypeName, ShapeList, Scalar, Enum };
 const char* attr_type_name(AttrType t);
 
 struct AttrSpec {
@@ -24,6 +24,7 @@ struct AttrSpec {
   json default_value;  // null with required=false means "absent is meaningful"
   bool required = false;
   bool nullable = false;  // an explicit null is allowed (always, when the default is null)
+  std::vector<std::string> choices = {};  // the allowed strings of an Enum
 };
 
 struct TypeShape {
@@ -41,6 +42,7 @@ struct Attrs {
   bool b(const char* k) const { return values.at(k).get<bool>(); }
   std::vector<int64_t> ints(const char* k) const;  // an int is a one-item list
   DType dtype(const char* k) const;
+  std::string str(const char* k) const { return values.at(k).get<std::string>(); }
   std::string at(const char* k) const { return path + "/" + k; }
 };
 

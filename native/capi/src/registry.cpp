@@ -43,6 +43,7 @@ const char* attr_type_name(AttrType t) {
     case AttrType::Bool: return "bool";
     case AttrType::DTypeName: return "dtype";
     case AttrType::ShapeList: return "shape";
+    case AttrType::Enum: return "enum";
     default: return "scalar";
   }
 }

@@ -164,6 +164,8 @@ export interface Capabilities {
     attrs: Array<{ name: string; type: string; required: boolean; nullable: boolean; default: unknown }>;
     dtype_rule: string;
     elementwise: boolean;
+    /** Elementwise ops: the input dtypes they run on. */
+    kernel_dtypes?: DType[];
   }>;
   limits: Record<string, number>;
 }

@@ -180,14 +180,19 @@ void register_indexing_ops() {
     register_op(std::move(d));
   }
   {
-    // put_along_axis(a, indices, values, axis): a copy of `a` with values written.
-    OpDef d = make_op("put_along_axis", "indexing", "same as the array; values are cast", 3, 3, {{"axis", AttrType::Int, nullptr, true}});
+    // put_along_axis(a, indices, values, axis, reduce): a copy of `a` with the
+    // values written ("none"), or combined into what is there, so repeated
+    // indices accumulate (the scatter behind MLX's a.at[...].add and friends).
+    OpDef d = make_op("put_along_axis", "indexing", "same as the array; values are cast", 3, 3,
+                      {{"axis", AttrType::Int, nullptr, true}, {"reduce", AttrType::Enum, "none", false, false, {"none", "add", "prod", "max", "min"}}});
     d.infer = [](const InferCtx& c) {
       check_indices(c.in[1], c.path + "/inputs/1");
       int axis = norm_axis(c.attrs.i("axis"), int(c.in[0].shape.size()), c.attrs.at("axis"));
       Shape s = along_shape(c.in[0].shape, c.in[1].shape, axis, c.path + "/inputs/1");
       if (broadcast_shapes({c.in[2].shape, s}, c.path + "/inputs/2") != s)
         throw RequestError("invalid_shape", c.path + "/inputs/2", "values do not broadcast to " + shape_str(s));
+      if (c.attrs.str("reduce") != "none" && c.in[0].dtype == DType::Complex64 && c.attrs.str("reduce") != "add")
+        refuse_dtype("put_along_axis", DType::Complex64, c.path);
       return Outs{{c.in[0].dtype, c.in[0].shape}};
     };
     d.eval = [](const EvalCtx& c) {
@@ -197,9 +202,24 @@ void register_indexing_ops() {
       auto idx = read_indices(broadcast_copy(c.in[1], s), a.shape[size_t(axis)], c.path + "/inputs/1");
       Array vals = broadcast_copy(astype(c.in[2], a.dtype), s);
       Array out = copy_of(a);
-      const size_t es = dtype_size(a.dtype);
-      along(a.shape, s, axis, idx, [&](int64_t o, int64_t dst) {
-        std::memcpy(static_cast<uint8_t*>(out.raw()) + size_t(dst) * es, static_cast<const uint8_t*>(vals.raw()) + size_t(o) * es, es);
+      const std::string reduce = c.attrs.str("reduce");
+      dispatch(a.dtype, [&](auto t) {
+        using T = decltype(t);
+        T* o = out.data<T>();
+        const T* v = vals.data<T>();
+        along(a.shape, s, axis, idx, [&](int64_t i, int64_t dst) {
+          if (reduce == "none") {
+            o[dst] = v[i];
+          } else if constexpr (std::is_same_v<T, bool>) {
+            o[dst] = reduce == "add" || reduce == "max" ? (o[dst] || v[i]) : (o[dst] && v[i]);
+          } else {
+            using U = acc_t<T>;
+            U x = U(o[dst]), y = U(v[i]);
+            if (reduce == "add") o[dst] = T(x + y);
+            else if (reduce == "prod") o[dst] = T(x * y);
+            else if constexpr (!is_complex_v<T>) o[dst] = T(reduce == "max" ? (y > x ? y : x) : (y < x ? y : x));
+          }
+        });
       });
       return Arrs{out};
     };

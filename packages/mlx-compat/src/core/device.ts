@@ -1,0 +1,81 @@
+// Devices and streams. The engine runs on the CPU; asking for the GPU is a
+// typed refusal at the call, as the engine would refuse it at eval.
+import { MlxRefusedError } from 'mlx-capi-bridge';
+import { evalArrays, collectArrays } from './graph.js';
+
+export type DeviceType = 'cpu' | 'gpu';
+
+export class Device {
+  constructor(readonly type: DeviceType, readonly index = 0) {}
+  toString(): string {
+    return `Device(${this.type}, ${this.index})`;
+  }
+}
+
+export class Stream {
+  /** @internal */
+  constructor(readonly device: Device, readonly index: number) {}
+  toString(): string {
+    return `Stream(${this.device}, ${this.index})`;
+  }
+}
+
+export type StreamOrDevice = Stream | Device;
+
+export const cpu = new Device('cpu');
+export const gpu = new Device('gpu');
+
+let current: Device = cpu;
+let streams = 0;
+const defaults = new Map<DeviceType, Stream>([['cpu', new Stream(cpu, streams++)]]);
+
+function refuseGpu(where: string): never {
+  throw new MlxRefusedError('unsupported_device', 'device', where, 'the mlx-compat engine runs on cpu only; gpu is not available');
+}
+
+export function defaultDevice(): Device {
+  return current;
+}
+
+export function setDefaultDevice(device: Device): void {
+  if (device.type !== 'cpu') refuseGpu('setDefaultDevice');
+  current = device;
+}
+
+export function newStream(device: Device): Stream {
+  if (device.type !== 'cpu') refuseGpu('newStream');
+  return new Stream(device, streams++);
+}
+
+export function defaultStream(device: Device): Stream {
+  if (device.type !== 'cpu') refuseGpu('defaultStream');
+  return defaults.get('cpu')!;
+}
+
+/** Checks an op's stream argument: only CPU devices and streams run here. */
+export function checkStream(op: string, s: StreamOrDevice | undefined): void {
+  if (s === undefined || s === null) return;
+  const device = s instanceof Stream ? s.device : s;
+  if (!(device instanceof Device)) return;
+  if (device.type !== 'cpu') refuseGpu(op);
+}
+
+/** Evaluations here complete before they return, so there is nothing to wait for. */
+export function synchronize(stream?: Stream): void {
+  if (stream) checkStream('synchronize', stream);
+}
+
+/** Evaluates every array in the arguments (arrays, lists, objects of arrays). */
+export function evaluate(...trees: unknown[]): void {
+  evalArrays(collectArrays(trees));
+}
+
+/** Starts evaluation; here it completes at once and the promise is already settled. */
+export function asyncEval(...trees: unknown[]): Promise<void> {
+  try {
+    evaluate(...trees);
+    return Promise.resolve();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

@@ -1,0 +1,87 @@
+// Building graph nodes, and the shape and dtype rules the facade applies
+// at each call (the engine applies the same rules again and the evaluator
+// checks that both agree).
+import { type ArrayLike, type GraphNode, MxArray } from './array.js';
+import { bool, float32, type Dtype, isInexact, promoteTypes } from './dtype.js';
+import { MxError } from './errors.js';
+import { track } from './graph.js';
+import { fromValue } from './creation-data.js';
+
+let nextNode = 1;
+
+export interface Out {
+  dtype: Dtype;
+  shape: readonly number[];
+}
+
+/** A node of `op` over `inputs`; returns its output arrays. */
+export function apply(op: string, inputs: MxArray[], attrs: Record<string, unknown>, outs: Out[]): MxArray[] {
+  const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount: outs.length };
+  return outs.map((o, i) => {
+    const a = track(new MxArray(o.dtype, [...o.shape]));
+    a._node = node;
+    a._index = i;
+    return a;
+  });
+}
+
+export function apply1(op: string, inputs: MxArray[], attrs: Record<string, unknown>, out: Out): MxArray {
+  return apply(op, inputs, attrs, [out])[0];
+}
+
+/** Turns an operand into an array; a JS number next to an array is weakly typed. */
+export function asArray(x: ArrayLike, like?: Dtype): MxArray {
+  if (x instanceof MxArray) return x;
+  if (typeof x === 'number' && like) return fromValue(x, isInexact(like) ? like : float32);
+  if (typeof x === 'boolean' && like) return fromValue(x, bool);
+  return fromValue(x);
+}
+
+/** Operands of a binary op, with JS scalars taking their type from the array. */
+export function operands(a: ArrayLike, b: ArrayLike): [MxArray, MxArray] {
+  if (a instanceof MxArray) return [a, asArray(b, a.dtype)];
+  if (b instanceof MxArray) return [asArray(a, b.dtype), b];
+  return [asArray(a), asArray(b)];
+}
+
+export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
+  const nd = Math.max(...shapes.map((s) => s.length));
+  const out = new Array<number>(nd).fill(1);
+  for (const s of shapes) {
+    s.forEach((d, i) => {
+      const j = nd - s.length + i;
+      if (d === out[j] || d === 1) return;
+      if (out[j] === 1) out[j] = d;
+      else throw new MxError(op, 'shapes', `${shapes.map((t) => `(${t.join(',')})`).join(' and ')} cannot be broadcast together`);
+    });
+  }
+  return out;
+}
+
+export function normAxis(op: string, axis: number, ndim: number, argument = 'axis'): number {
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim)
+    throw new MxError(op, argument, `axis ${axis} is out of range for an array of rank ${ndim}`);
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** Sorted, unique, non-negative axes; undefined or null means all. */
+export function normAxes(op: string, axes: number | number[] | null | undefined, ndim: number): number[] {
+  if (axes === undefined || axes === null) return Array.from({ length: ndim }, (_, i) => i);
+  const list = (Array.isArray(axes) ? axes : [axes]).map((a) => normAxis(op, a, ndim, 'axes'));
+  const sorted = [...new Set(list)].sort((p, q) => p - q);
+  if (sorted.length !== list.length) throw new MxError(op, 'axes', `axes ${JSON.stringify(axes)} contain a duplicate`);
+  return sorted;
+}
+
+export function reducedShape(shape: readonly number[], axes: number[], keepdims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepdims) out.push(1);
+  });
+  return out;
+}
+
+export function promoteAll(arrays: MxArray[]): Dtype {
+  return arrays.map((a) => a.dtype).reduce(promoteTypes);
+}

@@ -1,0 +1,48 @@
+// MLX's array printing: array([[1, 2],\n       [3, 4]], dtype=int32), floats
+// with six significant digits (C++ stream style), summaries past 1000 items.
+import type { MxArray } from './array.js';
+
+const SUMMARY_THRESHOLD = 1000;
+const EDGE_ITEMS = 3;
+
+/** A number as C++'s default stream prints it (%g with precision 6). */
+export function formatG(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const [mant, expText] = v.toExponential(5).split('e');
+  const exp = Number(expText);
+  const strip = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+  if (exp < -4 || exp >= 6) return `${strip(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return strip(v.toFixed(5 - exp));
+}
+
+function formatValue(v: unknown, dtype: string): string {
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'bigint') return v.toString();
+  if (dtype.startsWith('float') || dtype === 'bfloat16' || dtype === 'complex64') return formatG(v as number);
+  return String(v);
+}
+
+export function formatArray(a: MxArray): string {
+  const dtype = a.dtype.name;
+  const values = a.values();
+  const summarize = a.size > SUMMARY_THRESHOLD;
+  const strides = a.shape.map((_, i) => a.shape.slice(i + 1).reduce((p, q) => p * q, 1));
+  const body = (dim: number, offset: number): string => {
+    if (dim === a.ndim) return formatValue(values[offset], dtype);
+    const n = a.shape[dim];
+    const sep = dim === a.ndim - 1 ? ', ' : `,\n${' '.repeat(7 + dim)}`;
+    const parts: string[] = [];
+    const show = (i: number) => parts.push(body(dim + 1, offset + i * strides[dim]));
+    if (summarize && n > 2 * EDGE_ITEMS) {
+      for (let i = 0; i < EDGE_ITEMS; i++) show(i);
+      parts.push('...');
+      for (let i = n - EDGE_ITEMS; i < n; i++) show(i);
+    } else {
+      for (let i = 0; i < n; i++) show(i);
+    }
+    return `[${parts.join(sep)}]`;
+  };
+  return `array(${body(0, 0)}, dtype=${dtype})`;
+}
