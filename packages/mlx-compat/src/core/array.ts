@@ -2,41 +2,55 @@
 // engine. Shape and dtype are known at construction.
 import type { TypedArray } from 'mlx-capi-bridge';
 import { type Dtype } from './dtype.js';
-import { evalArrays, readBack } from './graph.js';
+import { evalValues, readBack } from './graph.js';
 import { formatArray } from './print.js';
 
-/** One op application; arrays that are its outputs point at it. */
+/** One op application; the values that are its outputs point at it. */
 export interface GraphNode {
   id: number;
   op: string;
-  inputs: MxArray[];
+  inputs: Value[];
   attrs: Record<string, unknown>;
   outputCount: number;
 }
 
 let nextId = 1;
 
+/**
+ * What an array holds: a graph node until evaluated, then a resident handle.
+ * Graphs reference values, never the MxArray wrappers, so replacing an
+ * array's value (indexPut_) leaves graphs built earlier as they were.
+ */
+export class Value {
+  readonly id = nextId++;
+  node?: GraphNode;
+  index = 0;
+  handle?: string;
+  host?: TypedArray; // data not yet uploaded, in the dtype's storage
+  cache?: TypedArray; // data read back after evaluation
+  disposed = false;
+  constructor(readonly dtype: Dtype, readonly shape: readonly number[]) {}
+}
+
 export type Scalar = number | boolean;
 export type NestedArray = Scalar | NestedArray[];
 export type ArrayLike = MxArray | NestedArray | TypedArray;
 
 export class MxArray {
-  /** @internal */ readonly id = nextId++;
-  /** @internal */ _node?: GraphNode;
-  /** @internal */ _index = 0;
-  /** @internal */ _handle?: string;
-  /** @internal */ _host?: TypedArray; // data not yet uploaded, in the dtype's storage
-  /** @internal */ _cache?: TypedArray; // data read back after evaluation
-  /** @internal */ _disposed = false;
-
   /** @internal */
-  constructor(readonly dtype: Dtype, readonly shape: readonly number[]) {}
+  constructor(public _v: Value) {}
 
+  get dtype(): Dtype {
+    return this._v.dtype;
+  }
+  get shape(): number[] {
+    return [...this._v.shape];
+  }
   get ndim(): number {
-    return this.shape.length;
+    return this._v.shape.length;
   }
   get size(): number {
-    return this.shape.reduce((a, b) => a * b, 1);
+    return this._v.shape.reduce((a, b) => a * b, 1);
   }
   get itemsize(): number {
     return this.dtype.size;
@@ -44,20 +58,16 @@ export class MxArray {
   get nbytes(): number {
     return this.size * this.dtype.size;
   }
-  /** True once the array's value lives in the engine (or is host data). */
-  get evaluated(): boolean {
-    return this._node === undefined;
-  }
 
-  /** The values as a TypedArray of the dtype's storage (float16 as raw bits). */
+  /** The values as a TypedArray of the dtype's storage (float16 as raw bits, complex as re, im pairs). */
   toTypedArray(): TypedArray {
-    evalArrays([this]);
-    this._cache ??= readBack(this);
-    return this._cache;
+    evalValues([this._v]);
+    this._v.cache ??= readBack(this._v);
+    return this._v.cache;
   }
 
   /** The value of a one-element array. */
-  item(): number | boolean | bigint {
+  item(): number | boolean {
     if (this.size !== 1) throw new TypeError(`[item] the array has ${this.size} elements, item() needs exactly one`);
     return this.values()[0];
   }
@@ -65,18 +75,18 @@ export class MxArray {
   /** Nested JavaScript arrays of the values. */
   tolist(): unknown {
     const flat = this.values();
+    const shape = this._v.shape;
     const build = (dim: number, offset: number): unknown => {
-      if (dim === this.ndim) return flat[offset];
-      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
+      if (dim === shape.length) return flat[offset];
+      const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      return Array.from({ length: shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
     };
     return build(0, 0);
   }
 
   /** @internal Row-major values decoded to JS numbers (bool as boolean). */
-  values(): Array<number | boolean | bigint> {
-    const raw = this.toTypedArray();
-    return decode(this.dtype.name, raw);
+  values(): Array<number | boolean> {
+    return decode(this.dtype.name, this.toTypedArray());
   }
 
   toString(): string {
@@ -95,8 +105,8 @@ function halfToFloat(h: number): number {
   return sign * (1 + man / 1024) * 2 ** (exp - 15);
 }
 
-function decode(dtype: string, raw: TypedArray): Array<number | boolean | bigint> {
-  const out: Array<number | boolean | bigint> = [];
+function decode(dtype: string, raw: TypedArray): Array<number | boolean> {
+  const out: Array<number | boolean> = [];
   if (dtype === 'bool') raw.forEach((v) => out.push(v !== 0));
   else if (dtype === 'float16') raw.forEach((v) => out.push(halfToFloat(Number(v))));
   else if (dtype === 'bfloat16') {
@@ -106,7 +116,7 @@ function decode(dtype: string, raw: TypedArray): Array<number | boolean | bigint
       out.push(f[0]);
     });
   } else if (dtype === 'complex64') {
-    for (let i = 0; i < raw.length; i += 2) out.push(Number(raw[i])); // real parts; see toTypedArray for both
-  } else raw.forEach((v) => out.push(typeof v === 'bigint' ? Number(v) : v));
+    for (let i = 0; i < raw.length; i += 2) out.push(Number(raw[i])); // real parts; toTypedArray has both
+  } else raw.forEach((v) => out.push(Number(v)));
   return out;
 }

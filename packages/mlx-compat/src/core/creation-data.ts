@@ -1,7 +1,7 @@
 // Arrays from JavaScript values: scalars, nested lists, TypedArrays.
 import type { TypedArray } from 'mlx-capi-bridge';
-import { MxArray, type ArrayLike, type NestedArray } from './array.js';
-import { bool, dtypeByName, float32, float64, int16, int32, int64, int8, uint16, uint32, uint64, uint8, type Dtype } from './dtype.js';
+import { MxArray, Value, type ArrayLike, type NestedArray } from './array.js';
+import { bool, float32, float64, int16, int32, int64, int8, uint16, uint32, uint64, uint8, type Dtype } from './dtype.js';
 import { MxError } from './errors.js';
 import { track } from './graph.js';
 import { apply1 } from './node.js';
@@ -12,9 +12,9 @@ const TYPED: Array<[new (n: number) => TypedArray, Dtype]> = [
 ];
 
 function leaf(host: TypedArray, dtype: Dtype, shape: number[]): MxArray {
-  const a = track(new MxArray(dtype, shape));
-  a._host = host;
-  return a;
+  const v = new Value(dtype, shape);
+  v.host = host;
+  return track(v);
 }
 
 // Host storage for a dtype that has a TypedArray of its own.
@@ -65,8 +65,4 @@ export function fromValue(x: ArrayLike, dtype?: Dtype): MxArray {
   if (direct) return leaf(direct, target, shape);
   // float16, bfloat16 and complex64 are rounded by the engine from float32.
   return fromValue(leaf(storage(float32, nums)!, float32, shape), target);
-}
-
-export function dtypeOf(name: string): Dtype {
-  return dtypeByName(name);
 }

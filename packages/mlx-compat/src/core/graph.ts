@@ -2,7 +2,7 @@
 // one request; results stay resident as handles, released when their arrays
 // are collected, disposed or left behind by tidy().
 import { MlxBridgeError, Session, type EvalRequest, type TypedArray } from 'mlx-capi-bridge';
-import type { GraphNode, MxArray } from './array.js';
+import { MxArray, type GraphNode, type Value } from './array.js';
 
 let shared: Session | undefined;
 /** @internal The engine session every array of this process lives in. */
@@ -19,38 +19,40 @@ const finalizer = new FinalizationRegistry<string>((handle) => {
   }
 });
 
-function attach(a: MxArray, handle: string): void {
-  a._handle = handle;
-  finalizer.register(a, handle, a);
+function attach(v: Value, handle: string): void {
+  v.handle = handle;
+  finalizer.register(v, handle, v);
+}
+
+function disposeValue(v: Value): void {
+  if (v.handle) {
+    finalizer.unregister(v);
+    session().release(v.handle);
+    v.handle = undefined;
+  }
+  v.node = undefined;
+  v.host = undefined;
+  v.cache = undefined;
+  v.disposed = true;
 }
 
 /** Releases the engine memory of arrays now; using them afterwards raises. */
 export function dispose(...arrays: unknown[]): void {
-  for (const a of collectArrays(arrays)) {
-    if (a._handle) {
-      finalizer.unregister(a);
-      session().release(a._handle);
-      a._handle = undefined;
-    }
-    a._node = undefined;
-    a._host = undefined;
-    a._cache = undefined;
-    a._disposed = true;
-  }
+  for (const a of collectArrays(arrays)) disposeValue(a._v);
 }
 
-// Arrays created inside tidy() scopes, innermost last.
-const scopes: Set<MxArray>[] = [];
+// Values created inside tidy() scopes, innermost last.
+const scopes: Set<Value>[] = [];
 
 /** @internal Every new array passes through here. */
-export function track(a: MxArray): MxArray {
-  scopes[scopes.length - 1]?.add(a);
-  return a;
+export function track(v: Value): MxArray {
+  scopes[scopes.length - 1]?.add(v);
+  return new MxArray(v);
 }
 
 /** Runs fn and disposes every array it created except those it returns. */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<MxArray>();
+  const scope = new Set<Value>();
   scopes.push(scope);
   let result: T;
   try {
@@ -58,12 +60,12 @@ export function tidy<T>(fn: () => T): T {
   } finally {
     scopes.pop();
   }
-  const keep = new Set(collectArrays([result]));
+  const keep = new Set(collectArrays([result]).map((a) => a._v));
   // Kept arrays still need what their unevaluated graphs read.
-  evalArrays([...keep].filter((a) => scope.has(a)));
-  for (const a of scope) {
-    if (keep.has(a)) scopes[scopes.length - 1]?.add(a);
-    else dispose(a);
+  evalValues([...keep].filter((v) => scope.has(v)));
+  for (const v of scope) {
+    if (keep.has(v)) scopes[scopes.length - 1]?.add(v);
+    else disposeValue(v);
   }
   return result;
 }
@@ -71,7 +73,7 @@ export function tidy<T>(fn: () => T): T {
 /** Every MxArray in a tree of arrays, objects and Maps. */
 export function collectArrays(tree: unknown, out: MxArray[] = []): MxArray[] {
   if (tree && typeof tree === 'object') {
-    if ('_disposed' in tree && 'shape' in tree) out.push(tree as MxArray);
+    if (tree instanceof MxArray) out.push(tree);
     else if (Array.isArray(tree)) tree.forEach((t) => collectArrays(t, out));
     else if (tree instanceof Map) tree.forEach((t) => collectArrays(t, out));
     else if (!ArrayBuffer.isView(tree)) Object.values(tree).forEach((t) => collectArrays(t, out));
@@ -79,32 +81,37 @@ export function collectArrays(tree: unknown, out: MxArray[] = []): MxArray[] {
   return out;
 }
 
-function ref(a: MxArray): string {
-  if (!a._node) return `a${a.id}`;
-  return a._node.outputCount > 1 ? `n${a._node.id}:${a._index}` : `n${a._node.id}`;
+function ref(v: Value): string {
+  if (!v.node) return `a${v.id}`;
+  return v.node.outputCount > 1 ? `n${v.node.id}:${v.index}` : `n${v.node.id}`;
 }
 
-function checkUsable(a: MxArray): void {
-  if (a._disposed) throw new MlxBridgeError(`array ${a.id} (${a.dtype.name}[${a.shape}]) was disposed and cannot be used`);
+function checkUsable(v: Value): void {
+  if (v.disposed) throw new MlxBridgeError(`an array of ${v.dtype.name}[${v.shape}] was disposed and cannot be used`);
 }
 
 /** Evaluates the arrays: one engine request for everything they still need. */
 export function evalArrays(targets: MxArray[]): void {
-  const pending = targets.filter((a) => a._node || a._host);
+  evalValues(targets.map((a) => a._v));
+}
+
+/** @internal */
+export function evalValues(targets: Value[]): void {
+  const pending = targets.filter((a) => a.node || a.host);
   if (!pending.length) {
     targets.forEach(checkUsable);
     return;
   }
   const nodes: GraphNode[] = [];
   const seenNodes = new Set<GraphNode>();
-  const leaves: MxArray[] = [];
-  const seenLeaves = new Set<MxArray>();
+  const leaves: Value[] = [];
+  const seenLeaves = new Set<Value>();
   // Iterative post-order walk: long chains must not overflow the stack.
-  const stack: Array<[MxArray, boolean]> = pending.map((a) => [a, false]);
+  const stack: Array<[Value, boolean]> = pending.map((a) => [a, false]);
   while (stack.length) {
     const [a, expanded] = stack.pop()!;
     checkUsable(a);
-    const node = a._node;
+    const node = a.node;
     if (!node) {
       if (!seenLeaves.has(a)) {
         seenLeaves.add(a);
@@ -119,16 +126,16 @@ export function evalArrays(targets: MxArray[]): void {
       continue;
     }
     stack.push([a, true]);
-    for (const input of node.inputs) if (input._node ? !seenNodes.has(input._node) : !seenLeaves.has(input)) stack.push([input, false]);
+    for (const input of node.inputs) if (input.node ? !seenNodes.has(input.node) : !seenLeaves.has(input)) stack.push([input, false]);
   }
 
   const buffers: ArrayBufferView[] = [];
-  const uploads = leaves.filter((l) => l._host);
+  const uploads = leaves.filter((l) => l.host);
   const request: EvalRequest = {
     schema_version: 1,
     inputs: leaves.map((l) => {
-      if (l._handle) return { id: ref(l), handle: l._handle };
-      buffers.push(l._host!);
+      if (l.handle) return { id: ref(l), handle: l.handle };
+      buffers.push(l.host!);
       return { id: ref(l), dtype: l.dtype.name, shape: [...l.shape], buffer: buffers.length - 1 };
     }),
     nodes: nodes.map((n) => ({
@@ -137,22 +144,22 @@ export function evalArrays(targets: MxArray[]): void {
       inputs: n.inputs.map(ref),
       attrs: n.attrs,
     })),
-    outputs: [...uploads, ...pending.filter((a) => a._node)].map((a) => ({ ref: ref(a), as: 'handle' as const })),
+    outputs: [...uploads, ...pending.filter((a) => a.node)].map((a) => ({ ref: ref(a), as: 'handle' as const })),
   };
   const res = session().eval(request, buffers);
-  const done = [...uploads, ...pending.filter((a) => a._node)];
+  const done = [...uploads, ...pending.filter((a) => a.node)];
   res.outputs.forEach((out, i) => {
     const a = done[i];
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
       throw new MlxBridgeError(`internal: the engine computed ${out.dtype}[${out.shape}] where the facade inferred ${a.dtype.name}[${a.shape}] (${ref(a)})`);
     attach(a, out.handle!);
-    a._node = undefined;
-    a._host = undefined;
+    a.node = undefined;
+    a.host = undefined;
   });
 }
 
 /** @internal Copies an evaluated array's data out of the engine. */
-export function readBack(a: MxArray): TypedArray {
-  const res = session().eval({ schema_version: 1, inputs: [{ id: 'x', handle: a._handle! }], outputs: [{ ref: 'x', as: 'buffer' }] });
+export function readBack(v: Value): TypedArray {
+  const res = session().eval({ schema_version: 1, inputs: [{ id: 'x', handle: v.handle! }], outputs: [{ ref: 'x', as: 'buffer' }] });
   return res.outputs[0].array!;
 }

@@ -1,7 +1,7 @@
 // Building graph nodes, and the shape and dtype rules the facade applies
 // at each call (the engine applies the same rules again and the evaluator
 // checks that both agree).
-import { type ArrayLike, type GraphNode, MxArray } from './array.js';
+import { type ArrayLike, type GraphNode, MxArray, Value } from './array.js';
 import { bool, float32, type Dtype, isInexact, promoteTypes } from './dtype.js';
 import { MxError } from './errors.js';
 import { track } from './graph.js';
@@ -16,12 +16,12 @@ export interface Out {
 
 /** A node of `op` over `inputs`; returns its output arrays. */
 export function apply(op: string, inputs: MxArray[], attrs: Record<string, unknown>, outs: Out[]): MxArray[] {
-  const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount: outs.length };
+  const node: GraphNode = { id: nextNode++, op, inputs: inputs.map((a) => a._v), attrs, outputCount: outs.length };
   return outs.map((o, i) => {
-    const a = track(new MxArray(o.dtype, [...o.shape]));
-    a._node = node;
-    a._index = i;
-    return a;
+    const v = new Value(o.dtype, [...o.shape]);
+    v.node = node;
+    v.index = i;
+    return track(v);
   });
 }
 

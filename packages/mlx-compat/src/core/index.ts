@@ -1,0 +1,61 @@
+// mlx.core: arrays, dtypes, ops, devices, memory, under MLX's names in camelCase.
+import './methods.js';
+import { MxArray } from './array.js';
+import * as dtypes from './dtype.js';
+import * as device from './device.js';
+import * as memory from './memory.js';
+import { binaryOps, unaryOps, round, where, astype } from './ops/elementwise.js';
+import * as reduce from './ops/reduce.js';
+import * as shape from './ops/shape.js';
+import * as creation from './ops/creation.js';
+import * as indexing from './ops/indexing.js';
+import * as linalg from './ops/linalg.js';
+import * as composite from './ops/composite.js';
+import { dispose, tidy } from './graph.js';
+import { MxError } from './errors.js';
+
+export { MxArray, MxError };
+export type { ArrayLike } from './array.js';
+export type { Index } from './ops/indexing.js';
+
+export const core = {
+  array: creation.array,
+  MxArray,
+  ...pick(dtypes, [
+    'Dtype', 'DtypeCategory', 'promoteTypes', 'issubdtype', 'finfo',
+    'bool', 'uint8', 'uint16', 'uint32', 'uint64', 'int8', 'int16', 'int32', 'int64', 'float16', 'bfloat16', 'float32', 'float64', 'complex64',
+    'complexfloating', 'floating', 'inexact', 'signedinteger', 'unsignedinteger', 'integer', 'number', 'generic',
+  ]),
+  ...unaryOps,
+  ...binaryOps,
+  round,
+  where,
+  astype,
+  ...reduce,
+  ...shape,
+  ...pick(creation, ['zeros', 'ones', 'full', 'zerosLike', 'onesLike', 'arange', 'linspace', 'eye', 'identity', 'tri']),
+  ...pick(indexing, ['take', 'takeAlongAxis', 'putAlongAxis', 'Slice']),
+  ...linalg,
+  ...composite,
+  Device: device.Device,
+  Stream: device.Stream,
+  cpu: device.cpu,
+  gpu: device.gpu,
+  defaultDevice: device.defaultDevice,
+  setDefaultDevice: device.setDefaultDevice,
+  newStream: device.newStream,
+  defaultStream: device.defaultStream,
+  synchronize: device.synchronize,
+  eval: device.evaluate,
+  asyncEval: device.asyncEval,
+  ...memory,
+  dispose,
+  tidy,
+  MxError,
+};
+
+function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
+}
+
+export default core;

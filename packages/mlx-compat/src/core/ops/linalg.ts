@@ -1,0 +1,105 @@
+// matmul and the products and diagonals MLX builds on it: inner, outer,
+// tensordot, diagonal, diag, trace, tril, triu.
+import { type ArrayLike, MxArray } from '../array.js';
+import { bool, int32, isFloating, promoteTypes, type Dtype } from '../dtype.js';
+import { MxError } from '../errors.js';
+import { apply1, asArray, broadcastShapes, normAxis } from '../node.js';
+import { checkStream, type StreamOrDevice } from '../device.js';
+import { reshape, transpose } from './shape.js';
+import { sum } from './reduce.js';
+import { binaryOps, where } from './elementwise.js';
+import { arange, tri, zeros, zerosLike } from './creation.js';
+import { take, takeAlongAxis } from './indexing.js';
+import { fromValue } from '../creation-data.js';
+
+export function matmul(a: ArrayLike, b: ArrayLike, stream?: StreamOrDevice): MxArray {
+  checkStream('matmul', stream);
+  const x = asArray(a), y = asArray(b);
+  const t = promoteTypes(x.dtype, y.dtype);
+  if (!isFloating(t)) throw new MxError('matmul', 'dtype', `only real floating types are supported, not ${t.name}`);
+  if (!x.ndim || !y.ndim) throw new MxError('matmul', 'a', 'operands need at least one dimension');
+  const xs = x.ndim === 1 ? [1, ...x.shape] : x.shape, ys = y.ndim === 1 ? [...y.shape, 1] : y.shape;
+  const k = xs[xs.length - 1], k2 = ys[ys.length - 2];
+  if (k !== k2) throw new MxError('matmul', 'b', `inner dimensions differ: (${x.shape}) @ (${y.shape})`);
+  const batch = broadcastShapes('matmul', xs.slice(0, -2), ys.slice(0, -2));
+  const out = [...batch, ...(x.ndim > 1 ? [xs[xs.length - 2]] : []), ...(y.ndim > 1 ? [ys[ys.length - 1]] : [])];
+  return apply1('matmul', [x, y], {}, { dtype: t, shape: out });
+}
+
+export function tensordot(a: ArrayLike, b: ArrayLike, axes: number | [number[], number[]] = 2, stream?: StreamOrDevice): MxArray {
+  checkStream('tensordot', stream);
+  const x = asArray(a), y = asArray(b);
+  const [ax, bx] = typeof axes === 'number'
+    ? [Array.from({ length: axes }, (_, i) => x.ndim - axes + i), Array.from({ length: axes }, (_, i) => i)]
+    : [axes[0].map((v) => normAxis('tensordot', v, x.ndim)), axes[1].map((v) => normAxis('tensordot', v, y.ndim))];
+  if (ax.length !== bx.length || ax.some((v, i) => x.shape[v] !== y.shape[bx[i]]))
+    throw new MxError('tensordot', 'axes', `contracted dimensions differ: (${ax.map((v) => x.shape[v])}) and (${bx.map((v) => y.shape[v])})`);
+  const xr = x.shape.map((_, i) => i).filter((i) => !ax.includes(i)), yr = y.shape.map((_, i) => i).filter((i) => !bx.includes(i));
+  const kk = ax.reduce((p, v) => p * x.shape[v], 1);
+  const xm = reshape(transpose(x, [...xr, ...ax]), [-1, kk]);
+  const ym = reshape(transpose(y, [...bx, ...yr]), [kk, -1]);
+  return reshape(matmul(xm, ym), [...xr.map((i) => x.shape[i]), ...yr.map((i) => y.shape[i])]);
+}
+
+export function inner(a: ArrayLike, b: ArrayLike, stream?: StreamOrDevice): MxArray {
+  const x = asArray(a), y = asArray(b);
+  if (!x.ndim || !y.ndim) return binaryOps.multiply(x, y, stream);
+  return tensordot(x, y, [[-1], [-1]], stream);
+}
+
+export function outer(a: ArrayLike, b: ArrayLike, stream?: StreamOrDevice): MxArray {
+  const x = reshape(asArray(a), [-1, 1]), y = reshape(asArray(b), [1, -1]);
+  return binaryOps.multiply(x, y, stream);
+}
+
+const i32 = (v: number) => fromValue(v, int32);
+
+/** diagonal(a, offset, axis1, axis2): the diagonal moved to the last axis. */
+export function diagonal(a: ArrayLike, offset = 0, axis1 = 0, axis2 = 1, stream?: StreamOrDevice): MxArray {
+  checkStream('diagonal', stream);
+  const x = asArray(a);
+  const p = normAxis('diagonal', axis1, x.ndim, 'axis1'), q = normAxis('diagonal', axis2, x.ndim, 'axis2');
+  if (p === q) throw new MxError('diagonal', 'axis2', 'axis1 and axis2 must differ');
+  const rest = x.shape.map((_, i) => i).filter((i) => i !== p && i !== q);
+  const rows = x.shape[p], cols = x.shape[q];
+  const n = Math.max(0, Math.min(rows - Math.max(0, -offset), cols - Math.max(0, offset)));
+  // element i of the diagonal sits at flat position start + i * (cols + 1) of each matrix
+  const flat = reshape(transpose(x, [...rest, p, q]), [...rest.map((i) => x.shape[i]), rows * cols]);
+  const start = Math.max(0, -offset) * cols + Math.max(0, offset);
+  const idx = reshape(arange(start, start + n * (cols + 1), cols + 1, int32), [...rest.map(() => 1), n]);
+  return takeAlongAxis(flat, idx, -1);
+}
+
+/** diag(a, k): the k-th diagonal of a matrix, or a matrix with a vector on it. */
+export function diag(a: ArrayLike, k = 0, stream?: StreamOrDevice): MxArray {
+  const x = asArray(a);
+  if (x.ndim === 2) return diagonal(x, k, 0, 1, stream);
+  if (x.ndim !== 1) throw new MxError('diag', 'a', 'takes a 1-d or 2-d array');
+  checkStream('diag', stream);
+  const n = x.shape[0] + Math.abs(k);
+  const rows = reshape(arange(n, int32), [-1, 1]), cols = reshape(arange(n, int32), [1, -1]);
+  const onDiagonal = binaryOps.equal(binaryOps.subtract(cols, rows), i32(k));
+  // row i holds x[i] above the main diagonal, x[i + k] below it
+  const src = binaryOps.maximum(binaryOps.minimum(binaryOps.add(rows, i32(Math.min(k, 0))), i32(x.shape[0] - 1)), i32(0));
+  return where(onDiagonal, take(x, src), zeros([], x.dtype));
+}
+
+export function trace(a: ArrayLike, offset = 0, axis1 = 0, axis2 = 1, dtype?: Dtype, stream?: StreamOrDevice): MxArray {
+  const d = diagonal(a, offset, axis1, axis2, stream);
+  const s = sum(d, -1);
+  return dtype ? apply1('astype', [s], { dtype: dtype.name }, { dtype, shape: s.shape }) : s;
+}
+
+export function tril(a: ArrayLike, k = 0, stream?: StreamOrDevice): MxArray {
+  const x = asArray(a);
+  if (x.ndim < 2) throw new MxError('tril', 'a', 'needs at least two dimensions');
+  const mask = tri(x.shape[x.ndim - 2], x.shape[x.ndim - 1], k, bool, stream);
+  return where(mask, x, zerosLike(x));
+}
+
+export function triu(a: ArrayLike, k = 0, stream?: StreamOrDevice): MxArray {
+  const x = asArray(a);
+  if (x.ndim < 2) throw new MxError('triu', 'a', 'needs at least two dimensions');
+  const mask = tri(x.shape[x.ndim - 2], x.shape[x.ndim - 1], k - 1, bool, stream);
+  return where(mask, zerosLike(x), x);
+}
