@@ -95,9 +95,13 @@ export function evalArrays(targets: MxArray[]): void {
   evalValues(targets.map((a) => a._v));
 }
 
-/** @internal */
+/**
+ * @internal Host data (arrays made from JS values) is never uploaded to stay:
+ * it is passed by pointer, without a copy, to each request that reads it, so
+ * constants such as the 1 of add(x, 1) hold no engine memory.
+ */
 export function evalValues(targets: Value[]): void {
-  const pending = targets.filter((a) => a.node || a.host);
+  const pending = targets.filter((a) => a.node);
   if (!pending.length) {
     targets.forEach(checkUsable);
     return;
@@ -130,7 +134,6 @@ export function evalValues(targets: Value[]): void {
   }
 
   const buffers: ArrayBufferView[] = [];
-  const uploads = leaves.filter((l) => l.host);
   const request: EvalRequest = {
     schema_version: 1,
     inputs: leaves.map((l) => {
@@ -144,22 +147,21 @@ export function evalValues(targets: Value[]): void {
       inputs: n.inputs.map(ref),
       attrs: n.attrs,
     })),
-    outputs: [...uploads, ...pending.filter((a) => a.node)].map((a) => ({ ref: ref(a), as: 'handle' as const })),
+    outputs: pending.map((a) => ({ ref: ref(a), as: 'handle' as const })),
   };
   const res = session().eval(request, buffers);
-  const done = [...uploads, ...pending.filter((a) => a.node)];
   res.outputs.forEach((out, i) => {
-    const a = done[i];
+    const a = pending[i];
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
       throw new MlxBridgeError(`internal: the engine computed ${out.dtype}[${out.shape}] where the facade inferred ${a.dtype.name}[${a.shape}] (${ref(a)})`);
     attach(a, out.handle!);
     a.node = undefined;
-    a.host = undefined;
   });
 }
 
-/** @internal Copies an evaluated array's data out of the engine. */
+/** @internal Copies an evaluated array's data out of the engine (host data as it is). */
 export function readBack(v: Value): TypedArray {
+  if (v.host) return v.host;
   const res = session().eval({ schema_version: 1, inputs: [{ id: 'x', handle: v.handle! }], outputs: [{ ref: 'x', as: 'buffer' }] });
   return res.outputs[0].array!;
 }

@@ -1,8 +1,8 @@
 // MLX's array printing: array([[1, 2],\n       [3, 4]], dtype=int32), floats
-// with six significant digits (C++ stream style), summaries past 1000 items.
+// with six significant digits (C++ stream style); a dimension longer than six
+// shows its first and last three entries around "...", as real MLX prints.
 import type { MxArray } from './array.js';
 
-const SUMMARY_THRESHOLD = 1000;
 const EDGE_ITEMS = 3;
 
 /** A number as C++'s default stream prints it (%g with precision 6). */
@@ -27,7 +27,6 @@ function formatValue(v: unknown, dtype: string): string {
 export function formatArray(a: MxArray): string {
   const dtype = a.dtype.name;
   const values = a.values();
-  const summarize = a.size > SUMMARY_THRESHOLD;
   const strides = a.shape.map((_, i) => a.shape.slice(i + 1).reduce((p, q) => p * q, 1));
   const body = (dim: number, offset: number): string => {
     if (dim === a.ndim) return formatValue(values[offset], dtype);
@@ -35,7 +34,7 @@ export function formatArray(a: MxArray): string {
     const sep = dim === a.ndim - 1 ? ', ' : `,\n${' '.repeat(7 + dim)}`;
     const parts: string[] = [];
     const show = (i: number) => parts.push(body(dim + 1, offset + i * strides[dim]));
-    if (summarize && n > 2 * EDGE_ITEMS) {
+    if (n > 2 * EDGE_ITEMS) {
       for (let i = 0; i < EDGE_ITEMS; i++) show(i);
       parts.push('...');
       for (let i = n - EDGE_ITEMS; i < n; i++) show(i);

@@ -43,9 +43,16 @@ export function clip(a: ArrayLike, aMin: ArrayLike | null, aMax: ArrayLike | nul
   return x;
 }
 
-/** meshgrid(arrays, sparse = false, indexing = 'xy'). */
-export function meshgrid(arrays: ArrayLike[], sparse = false, indexing: 'xy' | 'ij' = 'xy'): MxArray[] {
-  const xs = arrays.map((a) => reshape(asArray(a), [-1]));
+/**
+ * meshgrid(...arrays, sparse = false, indexing = 'xy'), as MLX's
+ * meshgrid(*arrays, sparse, indexing); the arrays may also come as one list.
+ */
+export function meshgrid(...args: Array<ArrayLike | ArrayLike[] | boolean | string>): MxArray[] {
+  const list = args.length && Array.isArray(args[0]) && !(args[0] as unknown[]).every((v) => typeof v === 'number') ? (args.shift() as ArrayLike[]) : [];
+  while (args.length && typeof args[0] !== 'boolean' && typeof args[0] !== 'string') list.push(args.shift() as ArrayLike);
+  const sparse = (args[0] as boolean | undefined) ?? false, indexing = (args[1] as string | undefined) ?? 'xy';
+  if (indexing !== 'xy' && indexing !== 'ij') throw new MxError('meshgrid', 'indexing', `"${indexing}" is not "xy" or "ij"`);
+  const xs = list.map((a) => reshape(asArray(a), [-1]));
   const n = xs.length;
   const shapes = xs.map((x, i) => {
     const s = new Array<number>(n).fill(1);

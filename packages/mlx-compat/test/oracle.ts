@@ -1,0 +1,44 @@
+// Real MLX (@frost-beta/mlx, MLX 0.13 CPU) beside the facade, and a comparison
+// of any two arrays of either library within the dtype's tolerance.
+import { createRequire } from 'node:module';
+import { expect } from 'vitest';
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const real: any = require('@frost-beta/mlx').core;
+
+export interface Flat {
+  dtype: string;
+  shape: number[];
+  values: number[];
+}
+
+export function flat(a: { dtype: unknown; shape: readonly number[]; tolist(): unknown }): Flat {
+  const list = a.tolist();
+  const values = (Array.isArray(list) ? (list as unknown[]).flat(Infinity) : [list]).map((v) => (typeof v === 'boolean' ? Number(v) : Number(v)));
+  return { dtype: String(a.dtype), shape: [...a.shape], values };
+}
+
+const TOL: Record<string, number> = { float32: 1e-4, float16: 1e-2, bfloat16: 5e-2, float64: 1e-10 };
+
+export function expectSame(ours: Flat, theirs: Flat, what: string): void {
+  expect(`${what}: ${ours.dtype}[${ours.shape}]`).toBe(`${what}: ${theirs.dtype}[${theirs.shape}]`);
+  const tol = TOL[ours.dtype] ?? 0;
+  ours.values.forEach((a, i) => {
+    const b = theirs.values[i];
+    if (Number.isNaN(a) || Number.isNaN(b)) expect(Number.isNaN(a) && Number.isNaN(b), `${what}[${i}] ${a} vs ${b}`).toBe(true);
+    else if (!Number.isFinite(a) || !Number.isFinite(b) || tol === 0) expect(a, `${what}[${i}]`).toBe(b);
+    else expect(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what}[${i}] ${a} vs ${b}`).toBe(true);
+  });
+}
+
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
