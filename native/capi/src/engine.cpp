@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <regex>
 
 #include "codec.h"
 #include "parallel.h"
@@ -56,11 +55,18 @@ struct Graph {
   std::map<std::string, int> input_names, node_names;
 };
 
-void expect_object(const json& j, const std::string& path, const std::vector<std::string>& allowed) {
+// Checks that j is an object whose keys all satisfy `known`.
+template <class Known>
+void expect_object_if(const json& j, const std::string& path, Known known) {
   if (!j.is_object()) throw RequestError("invalid_type", path, std::string("expected an object, found ") + j.type_name());
-  for (auto& [k, v] : j.items())
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      throw RequestError("unknown_field", path + "/" + k, "unknown field \"" + k + "\"");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!known(it.key())) throw RequestError("unknown_field", path + "/" + it.key(), "unknown field \"" + it.key() + "\"");
+}
+
+void expect_object(const json& j, const std::string& path, std::initializer_list<const char*> allowed) {
+  expect_object_if(j, path, [&](const std::string& k) {
+    return std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; });
+  });
 }
 
 const json& field(const json& j, const char* k, const std::string& path) {
@@ -69,10 +75,15 @@ const json& field(const json& j, const char* k, const std::string& path) {
   return *it;
 }
 
+// An id matches [A-Za-z_][A-Za-z0-9_.-]{0,127}.
+bool valid_id(const std::string& s) {
+  if (s.empty() || s.size() > 128 || !(std::isalpha(uint8_t(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(uint8_t(c)) || c == '_' || c == '.' || c == '-'; });
+}
+
 std::string id_of(const json& j, const std::string& path) {
-  static const std::regex re("^[A-Za-z_][A-Za-z0-9_.\\-]{0,127}$");
   const json& v = field(j, "id", path);
-  if (!v.is_string() || !std::regex_match(v.get_ref<const std::string&>(), re))
+  if (!v.is_string() || !valid_id(v.get_ref<const std::string&>()))
     throw RequestError("invalid_id", path + "/id", "an id is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
   return v.get<std::string>();
 }
@@ -120,11 +131,9 @@ Attrs check_attrs(const OpDef& def, const json* given, const std::string& path) 
   a.path = path;
   a.values = json::object();
   if (given) {
-    expect_object(*given, path, [&] {
-      std::vector<std::string> names;
-      for (auto& s : def.attrs) names.push_back(s.name);
-      return names;
-    }());
+    expect_object_if(*given, path, [&](const std::string& k) {
+      return std::any_of(def.attrs.begin(), def.attrs.end(), [&](const AttrSpec& s) { return s.name == k; });
+    });
   }
   for (const AttrSpec& s : def.attrs) {
     const std::string p = path + "/" + s.name;
@@ -168,14 +177,15 @@ Attrs check_attrs(const OpDef& def, const json* given, const std::string& path) 
   return a;
 }
 
-std::pair<std::string, int> parse_ref(const json& v, const std::string& path) {
-  if (!v.is_string()) throw RequestError("invalid_reference", path, "a reference is a string id, or id:k for output k");
-  std::string s = v.get<std::string>();
+// `path` is base/index; both are joined only for an error.
+std::pair<std::string, int> parse_ref(const json& v, const std::string& base, size_t index) {
+  if (!v.is_string()) throw RequestError("invalid_reference", ptr(base, index), "a reference is a string id, or id:k for output k");
+  const std::string& s = v.get_ref<const std::string&>();
   auto colon = s.rfind(':');
   if (colon == std::string::npos) return {s, -1};
   std::string k = s.substr(colon + 1);
   if (k.empty() || k.size() > 6 || !std::all_of(k.begin(), k.end(), ::isdigit))
-    throw RequestError("invalid_reference", path, "bad output index in reference \"" + s + "\"");
+    throw RequestError("invalid_reference", ptr(base, index), "bad output index in reference \"" + s + "\"");
   return {s.substr(0, colon), std::stoi(k)};
 }
 
@@ -258,7 +268,8 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
       throw RequestError("invalid_arity", p + "/inputs",
                          n.def->name + " takes " + (mn == mx ? std::to_string(mn) : std::to_string(mn) + (mx < 0 ? " or more" : " to " + std::to_string(mx))) +
                              " inputs, got " + std::to_string(ins.size()));
-    for (size_t k = 0; k < ins.size(); k++) n.refs.push_back(parse_ref(ins[k], ptr(p + "/inputs", k)));
+    const std::string inputs_path = p + "/inputs";
+    for (size_t k = 0; k < ins.size(); k++) n.refs.push_back(parse_ref(ins[k], inputs_path, k));
     n.attrs = check_attrs(*n.def, nj.contains("attrs") ? &nj["attrs"] : nullptr, p + "/attrs");
   }
 
@@ -323,22 +334,24 @@ std::vector<int> topo_order(Graph& g) {
   return order;
 }
 
-int resolve(const Graph& g, const std::string& name, int idx, const std::string& path) {
+// Resolves the reference at base/index (the path is built only for an error).
+int resolve(const Graph& g, const std::string& name, int idx, const std::string& base, size_t index) {
+  auto path = [&] { return ptr(base, index); };
   auto in = g.input_names.find(name);
   if (in != g.input_names.end()) {
-    if (idx > 0) throw RequestError("invalid_reference", path, "input \"" + name + "\" has one output");
+    if (idx > 0) throw RequestError("invalid_reference", path(), "input \"" + name + "\" has one output");
     return in->second;
   }
   auto it = g.node_names.find(name);
-  if (it == g.node_names.end()) throw RequestError("missing_reference", path, "no input or node has id \"" + name + "\"");
+  if (it == g.node_names.end()) throw RequestError("missing_reference", path(), "no input or node has id \"" + name + "\"");
   const Node& n = g.nodes[it->second];
   if (idx < 0) {
     if (n.outputs.size() != 1)
-      throw RequestError("invalid_reference", path, "node \"" + name + "\" has " + std::to_string(n.outputs.size()) + " outputs: name one as " + name + ":k");
+      throw RequestError("invalid_reference", path(), "node \"" + name + "\" has " + std::to_string(n.outputs.size()) + " outputs: name one as " + name + ":k");
     return n.outputs[0];
   }
   if (size_t(idx) >= n.outputs.size())
-    throw RequestError("invalid_reference", path, "node \"" + name + "\" has no output " + std::to_string(idx));
+    throw RequestError("invalid_reference", path(), "node \"" + name + "\" has no output " + std::to_string(idx));
   return n.outputs[size_t(idx)];
 }
 
@@ -346,8 +359,9 @@ void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
   for (int i : order) {
     Node& n = g.nodes[size_t(i)];
     std::vector<TypeShape> in;
+    const std::string inputs_path = n.path + "/inputs";
     for (size_t k = 0; k < n.refs.size(); k++) {
-      n.inputs.push_back(resolve(g, n.refs[k].first, n.refs[k].second, ptr(n.path + "/inputs", k)));
+      n.inputs.push_back(resolve(g, n.refs[k].first, n.refs[k].second, inputs_path, k));
       in.push_back(g.values[size_t(n.inputs.back())]);
     }
     std::vector<TypeShape> out;
@@ -376,8 +390,8 @@ void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
     }
   }
   for (size_t k = 0; k < g.outputs.size(); k++) {
-    auto [name, idx] = parse_ref(json(g.outputs[k].ref), ptr("/outputs", k));
-    g.outputs[k].value = resolve(g, name, idx, ptr("/outputs", k));
+    auto [name, idx] = parse_ref(json(g.outputs[k].ref), "/outputs", k);
+    g.outputs[k].value = resolve(g, name, idx, "/outputs", k);
   }
 }
 
@@ -401,7 +415,9 @@ void run_group(Graph& g, const std::vector<int>& members) {
   Array out(out_ts.dtype, out_ts.shape);
   const int64_t n = out.size();
   constexpr int64_t kChunk = 2048;
-  constexpr size_t kScratch = size_t(kChunk) * 8;  // the widest dtype is 8 bytes
+  // Scratch per member for one chunk; the widest dtype is 8 bytes. Small
+  // arrays get small scratch: a long chain over a few elements is one group.
+  const size_t scratch_bytes = size_t(std::min(kChunk, std::max<int64_t>(n, 1))) * 8;
 
   // Where each member reads each input from, decided once for all chunks.
   struct Source {
@@ -434,8 +450,8 @@ void run_group(Graph& g, const std::vector<int>& members) {
   }
 
   parallel_for((n + kChunk - 1) / kChunk, 16, [&](int64_t cb, int64_t ce) {
-    std::vector<std::vector<uint8_t>> scratch(members.size(), std::vector<uint8_t>(kScratch));
-    std::vector<std::vector<uint8_t>> conv(3, std::vector<uint8_t>(kScratch));
+    std::vector<std::vector<uint8_t>> scratch(members.size() - 1, std::vector<uint8_t>(scratch_bytes));
+    std::vector<std::vector<uint8_t>> conv(3, std::vector<uint8_t>(scratch_bytes));
     const void* ptrs[3];
     bool scalar[3];
     for (int64_t c = cb; c < ce; c++) {

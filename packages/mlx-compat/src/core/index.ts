@@ -11,6 +11,7 @@ import * as creation from './ops/creation.js';
 import * as indexing from './ops/indexing.js';
 import * as linalg from './ops/linalg.js';
 import * as composite from './ops/composite.js';
+import * as sorting from './ops/sort.js';
 import { dispose, tidy } from './graph.js';
 import { MxError } from './errors.js';
 
@@ -37,6 +38,7 @@ export const core = {
   ...pick(indexing, ['take', 'takeAlongAxis', 'putAlongAxis', 'Slice']),
   ...linalg,
   ...composite,
+  ...sorting,
   Device: device.Device,
   Stream: device.Stream,
   cpu: device.cpu,

@@ -7,6 +7,7 @@ import * as reduce from './ops/reduce.js';
 import * as shape from './ops/shape.js';
 import { AtIndexer, type Index, index, indexUpdate, take } from './ops/indexing.js';
 import { diag, diagonal, matmul } from './ops/linalg.js';
+import { argsort, sort, topk } from './ops/sort.js';
 
 type Axis = reduce.Axis;
 
@@ -42,6 +43,7 @@ declare module './array.js' {
     diagonal(offset?: number, axis1?: number, axis2?: number): MxArray; diag(k?: number): MxArray;
     astype(dtype: Dtype, stream?: StreamOrDevice): MxArray;
     take(indices: ArrayLike, axis?: number): MxArray;
+    sort(axis?: number | null): MxArray; argsort(axis?: number | null): MxArray; topk(k: number, axis?: number | null): MxArray;
     // indexing
     index(...idx: Index[]): MxArray;
     /**
@@ -76,6 +78,7 @@ Object.assign(proto, {
   squeeze: forward(shape.squeeze as never), flatten: forward(shape.flatten as never), swapaxes: forward(shape.swapaxes as never),
   moveaxis: forward(shape.moveaxis as never), split: forward(shape.split as never), diagonal: forward(diagonal as never), diag: forward(diag as never),
   astype: forward(astype as never), take: forward(take as never), index: forward(index as never),
+  sort: forward(sort as never), argsort: forward(argsort as never), topk: forward(topk as never),
   reshape(this: MxArray, ...s: Array<number | number[]>) {
     return shape.reshape(this, s.flat());
   },

@@ -1,0 +1,30 @@
+// sort, argsort and topk along an axis (the flattened array when axis is null).
+import { type ArrayLike, MxArray } from '../array.js';
+import { uint32, complex64 } from '../dtype.js';
+import { MxError } from '../errors.js';
+import { apply1, asArray, normAxis } from '../node.js';
+import { checkStream, type StreamOrDevice } from '../device.js';
+
+function sorting(op: 'sort' | 'argsort') {
+  return (a: ArrayLike, axis: number | null = -1, stream?: StreamOrDevice): MxArray => {
+    checkStream(op, stream);
+    const x = asArray(a);
+    if (x.dtype === complex64) throw new MxError(op, 'a', 'complex64 is not ordered');
+    const dtype = op === 'sort' ? x.dtype : uint32;
+    if (axis === null) return apply1(op, [x], { axis: null }, { dtype, shape: [x.size] });
+    return apply1(op, [x], { axis: normAxis(op, axis, x.ndim) }, { dtype, shape: x.shape });
+  };
+}
+export const sort = sorting('sort');
+export const argsort = sorting('argsort');
+
+/** topk(a, k, axis = -1): the k largest along the axis, in ascending order. */
+export function topk(a: ArrayLike, k: number, axis: number | null = -1, stream?: StreamOrDevice): MxArray {
+  checkStream('topk', stream);
+  const x = asArray(a);
+  const shape = axis === null ? [x.size] : [...x.shape];
+  const ax = axis === null ? 0 : normAxis('topk', axis, x.ndim);
+  if (!Number.isInteger(k) || k < 0 || k > shape[ax]) throw new MxError('topk', 'k', `${k} is outside [0, ${shape[ax]}]`);
+  shape[ax] = k;
+  return apply1('topk', [x], { k, axis: axis === null ? null : ax }, { dtype: x.dtype, shape });
+}

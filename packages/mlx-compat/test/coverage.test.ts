@@ -1,0 +1,32 @@
+// Every op the engine registers is reachable from mlx.core under its MLX
+// name (camelCase), or is named here with the facade function that uses it.
+import { describe, expect, it } from 'vitest';
+import { capabilities } from 'mlx-capi-bridge';
+import mlx from '../src/index.js';
+import { expectSame, flat, real } from './oracle.js';
+
+const mx = mlx.core as unknown as Record<string, unknown>;
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+// Engine ops whose MLX spelling differs from the engine's name.
+const SPELLED = { var: 'variance', slice: 'MxArray.index', slice_update: 'MxArray.indexPut_', put_along_axis: 'putAlongAxis', expand_dims: 'expandDims' } as Record<string, string>;
+
+describe('facade coverage of the engine registry', () => {
+  it('exposes every engine op', () => {
+    const missing = capabilities().ops.map((o) => o.name).filter((name) => {
+      const facade = SPELLED[name] ?? camel(name);
+      return !facade.startsWith('MxArray.') && typeof mx[facade] !== 'function';
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('sort, argsort and topk agree with MLX', () => {
+    const data = [[3, 1, 2, 9], [0, -1, 5, 5]];
+    const a = mlx.core.array(data), b = real.array(data);
+    expectSame(flat(mlx.core.sort(a, 0)), flat(real.sort(b, 0)), 'sort');
+    expectSame(flat(mlx.core.sort(a, null)), flat(real.sort(b, null)), 'sort flat');
+    expect(mlx.core.argsort(a).tolist()).toEqual([[1, 2, 0, 3], [1, 0, 2, 3]]);
+    const top = mlx.core.topk(a, 2).tolist() as number[][];
+    expect(top.map((r) => [...r].sort((p, q) => p - q))).toEqual([[3, 9], [5, 5]]);
+  });
+});
