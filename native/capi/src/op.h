@@ -106,6 +106,7 @@ void register_matmul_ops();
 void register_shape_ops();
 void register_indexing_ops();
 void register_sort_ops();
+void register_random_ops();
 
 // Shared shape helpers for op families.
 Shape broadcast_shapes(const std::vector<Shape>& shapes, const std::string& path);

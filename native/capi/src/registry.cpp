@@ -29,6 +29,7 @@ void ensure_registered() {
     register_shape_ops();
     register_indexing_ops();
     register_sort_ops();
+    register_random_ops();
   });
 }
 }  // namespace

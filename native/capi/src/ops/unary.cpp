@@ -47,28 +47,37 @@ MATH_OP(Radians, x * T(M_PI / 180.0))
 MATH_OP(Identity, x)
 #undef MATH_OP
 
-// Inverse error function: a rational first guess, then Newton steps on erf.
+// Inverse error function. float (and the half types) use the published
+// single-precision minimax polynomials in t = log(1 - y^2) that MLX uses, so
+// results match it bit for bit; double refines a first guess by Newton steps.
+float erfinv_f32(float y) {
+  const float t = std::log(std::fma(y, -y, 1.0f));
+  float p;
+  if (std::fabs(t) > 6.125f) {
+    p = 3.03697567e-10f;
+    for (float c : {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
+                    4.83185798e-3f, -2.64646143e-1f, 8.40016484e-1f})
+      p = std::fma(p, t, c);
+  } else {
+    p = 5.43877832e-9f;
+    for (float c : {1.43285448e-7f, 1.22774793e-6f, 1.12963626e-7f, -5.61530760e-5f, -1.47697632e-4f,
+                    2.31468678e-3f, 1.15392581e-2f, -2.32015476e-1f, 8.86226892e-1f})
+      p = std::fma(p, t, c);
+  }
+  return y * p;
+}
+
 struct Erfinv : EwOp {
   template <class T> T operator()(T y) const {
-    if (!(y > -1 && y < 1)) return y == 1 ? T(INFINITY) : y == -1 ? T(-INFINITY) : T(NAN);
-    double w = -std::log((1.0 - y) * (1.0 + y)), x;
-    if (w < 5.0) {
-      w -= 2.5;
-      x = 2.81022636e-08;
-      for (double c : {3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                       -0.00125372503, -0.00417768164, 0.246640727, 1.50140941})
-        x = c + x * w;
+    if constexpr (!std::is_same_v<T, double>) {
+      return erfinv_f32(float(y));
     } else {
-      w = std::sqrt(w) - 3.0;
-      x = -0.000200214257;
-      for (double c : {0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                       -0.0076224613, 0.00943887047, 1.00167406, 2.83297682})
-        x = c + x * w;
+      if (!(y > -1 && y < 1)) return y == 1 ? INFINITY : y == -1 ? -INFINITY : NAN;
+      double x = erfinv_f32(float(y));
+      for (int k = 0; k < 3; k++)  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
+        x -= (std::erf(x) - y) / (1.1283791670955126 * std::exp(-x * x));
+      return x;
     }
-    x *= y;
-    for (int k = 0; k < 2; k++)  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
-      x -= (std::erf(x) - y) / (1.1283791670955126 * std::exp(-x * x));
-    return T(x);
   }
 };
 

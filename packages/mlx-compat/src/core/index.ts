@@ -14,6 +14,7 @@ import * as composite from './ops/composite.js';
 import * as sorting from './ops/sort.js';
 import { dispose, tidy } from './graph.js';
 import { MxError } from './errors.js';
+import * as random from './random.js';
 
 export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
@@ -54,6 +55,7 @@ export const core = {
   dispose,
   tidy,
   MxError,
+  random,
 };
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {

@@ -1,0 +1,141 @@
+// mx.random: MLX's key-based generator. Keys are uint32 pairs; bits come from
+// the engine's Threefry random_bits op; each distribution is built from them
+// as MLX builds it, so the same seed gives the same numbers as MLX.
+import { MlxRefusedError } from 'mlx-capi-bridge';
+import { type ArrayLike, MxArray } from './array.js';
+import { dtypeByName, float32, int32, isInexact, uint32, type Dtype } from './dtype.js';
+import { MxError } from './errors.js';
+import { apply1, asArray, broadcastShapes } from './node.js';
+import { fromValue } from './creation-data.js';
+import { astype, binaryOps, unaryOps } from './ops/elementwise.js';
+import { argmax } from './ops/reduce.js';
+import { argsort } from './ops/sort.js';
+import { take } from './ops/indexing.js';
+import { evalArrays } from './graph.js';
+
+const { add, multiply, divide, minimum, maximum, less } = binaryOps;
+const { erfinv, erf, log, negative, sign, log1p, abs } = unaryOps;
+
+/** A key from a seed: [seed >> 32, seed & 0xffffffff] as uint32. */
+export function key(seed: number): MxArray {
+  if (!Number.isInteger(seed) || seed < 0) throw new MxError('random.key', 'seed', `${seed} is not a non-negative integer`);
+  return fromValue([Math.floor(seed / 2 ** 32), seed >>> 0], uint32);
+}
+
+let globalKey = key(Date.now());
+
+export function seed(s: number): void {
+  globalKey = key(s);
+  evalArrays([globalKey]);
+}
+
+/** Random bits: uint32 (width 4), uint16 (2) or uint8 (1) of `shape` per key. */
+export function bits(shape: number[] = [], width = 4, k?: MxArray): MxArray {
+  const keyArr = k ?? nextKey();
+  if (keyArr.dtype !== uint32 || keyArr.shape[keyArr.ndim - 1] !== 2) throw new MxError('random.bits', 'key', 'a key is a uint32 array ending in 2');
+  const dtype = { 1: 'uint8', 2: 'uint16', 4: 'uint32' }[width];
+  if (!dtype) throw new MxError('random.bits', 'width', `${width} is not 1, 2 or 4`);
+  return apply1('random_bits', [keyArr], { shape, width }, { dtype: dtypeByName(dtype), shape: [...keyArr.shape.slice(0, -1), ...shape] });
+}
+
+/** split(key, num = 2): num new keys, as a [num, 2] uint32 array. */
+export function split(k: MxArray, num = 2): MxArray {
+  return bits([num, 2], 4, k);
+}
+
+// The global key advances by splitting: the first half stays, the second is used.
+function nextKey(): MxArray {
+  const both = split(globalKey);
+  globalKey = take(both, fromValue(0, int32), 0);
+  const sub = take(both, fromValue(1, int32), 0);
+  evalArrays([globalKey, sub]);
+  return sub;
+}
+
+// uniform's divisor and cap per dtype: bits / (2^(8w) - 1), then below 1.
+const LIMITS: Record<string, [number, number]> = {
+  float32: [4294967295, 1 - 2 ** -24],
+  float16: [65535, 1 - 2 ** -11],
+  bfloat16: [65535, 1 - 2 ** -8],
+};
+
+export function uniform(low: ArrayLike = 0, high: ArrayLike = 1, shape: number[] = [], dtype: Dtype = float32, k?: MxArray): MxArray {
+  if (!LIMITS[dtype.name]) throw new MxError('random.uniform', 'dtype', `${dtype.name} is not float32, float16 or bfloat16`);
+  const lo = astype(asArray(low, dtype), dtype), hi = astype(asArray(high, dtype), dtype);
+  const range = binaryOps.subtract(hi, lo);
+  const outShape = broadcastShapes('random.uniform', shape, range.shape);
+  const [maxval, upper] = LIMITS[dtype.name];
+  let out = bits(outShape, dtype.size, k);
+  out = astype(divide(out, fromValue(maxval, float32)), dtype);
+  out = minimum(out, fromValue(upper, dtype));
+  return add(multiply(range, out), lo);
+}
+
+export function normal(shape: number[] = [], dtype: Dtype = float32, loc = 0, scale = 1, k?: MxArray): MxArray {
+  let s = uniform(fromValue(-(1 - 2 ** -24), dtype), fromValue(1, dtype), shape, dtype, k);
+  s = multiply(fromValue(Math.SQRT2, dtype), erfinv(s));
+  if (scale !== 1) s = multiply(fromValue(scale, dtype), s);
+  if (loc !== 0) s = add(fromValue(loc, dtype), s);
+  return s;
+}
+
+export function randint(low: ArrayLike, high: ArrayLike, shape: number[] = [], dtype: Dtype = int32, k?: MxArray): MxArray {
+  if (isInexact(dtype)) throw new MxError('random.randint', 'dtype', `${dtype.name} is not an integer type`);
+  const lo = asArray(low, float32);
+  const u = uniform(lo, high, shape, float32, k);
+  return astype(maximum(u, lo), dtype);
+}
+
+export function bernoulli(p: ArrayLike = 0.5, shape?: number[], k?: MxArray): MxArray {
+  const prob = asArray(p, float32);
+  return less(uniform(0, 1, shape ?? prob.shape, float32, k), prob);
+}
+
+export function truncatedNormal(lower: ArrayLike, upper: ArrayLike, shape?: number[], dtype: Dtype = float32, k?: MxArray): MxArray {
+  const lo = asArray(lower, dtype), hi = asArray(upper, dtype);
+  const sqrt2 = fromValue(Math.SQRT2, dtype);
+  const a = erf(divide(lo, sqrt2)), b = erf(divide(hi, sqrt2));
+  const u = uniform(a, b, shape ?? broadcastShapes('random.truncatedNormal', lo.shape, hi.shape), dtype, k);
+  const out = multiply(sqrt2, erfinv(u));
+  return maximum(minimum(hi, out), lo);
+}
+
+export function gumbel(shape: number[] = [], dtype: Dtype = float32, k?: MxArray): MxArray {
+  return negative(log(negative(log(uniform(0, 1, shape, dtype, k)))));
+}
+
+/** categorical(logits, axis = -1, shape?, numSamples?, key?): samples by the Gumbel-max trick. */
+export function categorical(logits: ArrayLike, axis = -1, shape?: number[], numSamples?: number, k?: MxArray): MxArray {
+  const l = asArray(logits);
+  const ax = axis < 0 ? axis + l.ndim : axis;
+  if (shape && numSamples !== undefined) throw new MxError('random.categorical', 'shape', 'give shape or numSamples, not both');
+  if (numSamples !== undefined) {
+    const s = l.shape.filter((_, i) => i !== ax);
+    s.push(numSamples);
+    const expanded = apply1('expand_dims', [l], { axes: [l.ndim] }, { dtype: l.dtype, shape: [...l.shape, 1] });
+    const g = gumbel([...s.slice(0, ax), l.shape[ax], ...s.slice(ax)], float32, k);
+    return argmax(add(g, expanded), ax);
+  }
+  const g = gumbel(shape ? [...shape.slice(0, ax), l.shape[ax], ...shape.slice(ax)] : l.shape, float32, k);
+  return argmax(add(g, l), ax);
+}
+
+/** laplace(shape, dtype, loc = 0, scale = 1, key?) by the inverse CDF. */
+export function laplace(shape: number[] = [], dtype: Dtype = float32, loc = 0, scale = 1, k?: MxArray): MxArray {
+  const u = uniform(fromValue(-(1 - 2 ** -24), float32), fromValue(1, float32), shape, float32, k);
+  let s = multiply(sign(u), log1p(negative(abs(u))));
+  s = multiply(fromValue(-scale, float32), s);
+  if (loc !== 0) s = add(fromValue(loc, float32), s);
+  return astype(s, dtype);
+}
+
+/** permutation(n or array, axis = 0, key?): a shuffle by sorting random bits. */
+export function permutation(x: number | ArrayLike, axis = 0, k?: MxArray): MxArray {
+  if (typeof x === 'number') return argsort(bits([x], 4, k));
+  const a = asArray(x);
+  return take(a, argsort(bits([a.shape[axis]], 4, k)), axis);
+}
+
+export function multivariateNormal(): MxArray {
+  throw new MlxRefusedError('unsupported_op', 'op', 'random.multivariateNormal', 'needs a matrix factorization (svd), which the engine does not have yet');
+}
