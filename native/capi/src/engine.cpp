@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
 
 #include "codec.h"
 #include "parallel.h"
@@ -52,7 +53,7 @@ struct Graph {
   std::vector<Node> nodes;
   std::vector<InputSpec> inputs;
   std::vector<OutputSpec> outputs;
-  std::map<std::string, int> input_names, node_names;
+  std::unordered_map<std::string, int> input_names, node_names;
 };
 
 // Checks that j is an object whose keys all satisfy `known`.
@@ -426,7 +427,7 @@ void run_group(Graph& g, const std::vector<int>& members) {
     size_t step = 0;                // bytes per element along the chunk (0: broadcast scalar)
     EwKernel convert = nullptr;     // to the dtype the member's kernel takes
   };
-  std::map<int, int> slot_of;
+  std::unordered_map<int, int> slot_of;
   std::vector<std::vector<Source>> sources(members.size());
   for (size_t m = 0; m < members.size(); m++) {
     const Node& nd = g.nodes[size_t(members[m])];
