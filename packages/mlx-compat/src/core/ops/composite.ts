@@ -11,7 +11,7 @@ import { fromValue } from '../creation-data.js';
 import { type StreamOrDevice } from '../device.js';
 
 const { abs, isnan, isinf, isposinf, isneginf } = unaryOps;
-const { add, subtract, multiply, lessEqual, logicalAnd, logicalOr, equal, maximum, minimum, floorDivide, remainder } = binaryOps;
+const { add, subtract, multiply, lessEqual, logicalAnd, logicalOr, equal, maximum, minimum, floorDivide } = binaryOps;
 
 /** |a - b| <= atol + rtol * |b| elementwise; infinities are close only to themselves. */
 export function isclose(a: ArrayLike, b: ArrayLike, rtol = 1e-5, atol = 1e-8, equalNan = false, stream?: StreamOrDevice): MxArray {
@@ -76,8 +76,10 @@ export function nanToNum(a: ArrayLike, nan = 0, posinf?: number, neginf?: number
   return where(isneginf(x), fromValue(neginf ?? info.min, x.dtype), r);
 }
 
-/** divmod(a, b): [floorDivide(a, b), remainder(a, b)]. */
+/** divmod(a, b): [q, a - q * b] with q = floorDivide(a, b), so a = q * b + r as in MLX. */
 export function divmod(a: ArrayLike, b: ArrayLike, stream?: StreamOrDevice): [MxArray, MxArray] {
-  return [floorDivide(a, b, stream), remainder(a, b, stream)];
+  const [x, y] = operands(a, b);
+  const q = floorDivide(x, y, stream);
+  return [q, subtract(x, multiply(q, y))];
 }
 

@@ -11,13 +11,22 @@ import { astype, binaryOps, unaryOps, where } from './elementwise.js';
 import { fromValue } from '../creation-data.js';
 
 /** A slice, as Python's start:stop:step; null or undefined bounds are open. */
-export class Slice {
+export class SliceIndex {
   constructor(readonly start: number | null = null, readonly stop: number | null = null, readonly step: number | null = null) {
     if (step === 0) throw new MxError('Slice', 'step', 'a slice step cannot be 0');
   }
 }
 
-export type Index = number | Slice | '...' | null | MxArray | number[];
+type SliceFactory = {
+  new (start?: number | null, stop?: number | null, step?: number | null): SliceIndex;
+  (start?: number | null, stop?: number | null, step?: number | null): SliceIndex;
+};
+/** mx.Slice(start, stop, step), with or without `new` (node-mlx calls it without). */
+export const Slice = function (start?: number | null, stop?: number | null, step?: number | null) {
+  return new SliceIndex(start, stop, step);
+} as unknown as SliceFactory;
+
+export type Index = number | SliceIndex | '...' | null | MxArray | number[];
 
 function checkIndices(op: string, idx: MxArray, argument = 'indices'): void {
   if (!isInteger(idx.dtype)) throw new MxError(op, argument, `indices must be integers, not ${idx.dtype.name}`);
@@ -86,10 +95,10 @@ function expandIndex(op: string, x: MxArray, index: Index[]): Plan {
   if (consumed > x.ndim) throw new MxError(op, 'index', `${consumed} indices for an array of rank ${x.ndim}`);
   const full: Index[] = [];
   for (const i of index) {
-    if (i === '...') for (let k = 0; k < x.ndim - consumed; k++) full.push(new Slice());
+    if (i === '...') for (let k = 0; k < x.ndim - consumed; k++) full.push(new SliceIndex());
     else full.push(i);
   }
-  while (full.filter((i) => i !== null).length < x.ndim) full.push(new Slice());
+  while (full.filter((i) => i !== null).length < x.ndim) full.push(new SliceIndex());
   const plan: Plan = { start: [], stop: [], strides: [], squeeze: [], newAxes: [], arrays: [] };
   let axis = 0, outPos = 0;
   for (const i of full) {
@@ -105,7 +114,7 @@ function expandIndex(op: string, x: MxArray, index: Index[]): Plan {
       plan.stop.push(k + 1);
       plan.strides.push(1);
       plan.squeeze.push(axis);
-    } else if (i instanceof Slice) {
+    } else if (i instanceof SliceIndex) {
       const step = i.step ?? 1;
       plan.start.push(i.start ?? (step > 0 ? 0 : n - 1));
       plan.stop.push(i.stop ?? (step > 0 ? n : -n - 1));

@@ -1,0 +1,126 @@
+// The parity harness: runs every case, records its outcome, summarizes each
+// family with the upstream tests it mirrors, and builds the JSON report.
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { MlxRefusedError, version as engineVersion } from 'mlx-capi-bridge';
+import { difference, flatten, type Outcome, type ParityCase } from './case.js';
+import { FAMILY_FILES, familyTests, upstream } from './upstream.js';
+import { resolve, ROOT } from './symbols.js';
+import * as arrayCore from './cases/array_core.js';
+import * as opsNumeric from './cases/ops_numeric.js';
+import * as random from './cases/random.js';
+import * as deviceEvalMemory from './cases/device_eval_memory.js';
+
+export const FAMILIES = Object.keys(FAMILY_FILES);
+
+export function allCases(): ParityCase[] {
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...random.cases()];
+}
+
+export interface CaseResult {
+  id: string;
+  family: string;
+  upstream: string[];
+  symbols: string[];
+  oracle: ParityCase['oracle'];
+  outcome: Outcome;
+  max_diff?: number | null;
+  refusal?: { code: string; detail: string };
+  message?: string;
+}
+
+export interface FamilySummary {
+  family: string;
+  cases: number;
+  pass: number;
+  fail: number;
+  refused: number;
+  unsupported: number;
+  error: number;
+  upstream_mirrored: number;
+  upstream_total: number;
+}
+
+export interface Report {
+  schema_version: 1;
+  mlx_api_version: string;
+  oracle_window: { package: string; mlx_version: string; note: string };
+  engine: { name: string; version: string };
+  git_commit: string;
+  host: { platform: string; arch: string; cpus: number; node: string };
+  families: FamilySummary[];
+  cases: CaseResult[];
+  digest: string;
+}
+
+function qualifiedToRef(q: string) {
+  const i = q.startsWith('mlx.core.random.') ? 'mlx.core.random'.length : q.startsWith('mlx.core.') ? 'mlx.core'.length : q.lastIndexOf('.');
+  return resolve(q.slice(0, i), q.slice(i + 1));
+}
+
+export function runCase(c: ParityCase): CaseResult {
+  const base: CaseResult = { id: c.id, family: c.family, upstream: c.upstream.flatMap(upstream), symbols: c.symbols, oracle: c.oracle, outcome: 'pass' };
+  const missing = c.symbols.filter((s) => !qualifiedToRef(s).available);
+  if (missing.length) return { ...base, outcome: 'unsupported', message: `not in mlx-compat: ${missing.join(', ')}` };
+  try {
+    const [ours, expected] = c.run();
+    const d = difference(flatten(ours), flatten(expected), c.rtol);
+    return d.ok ? { ...base, max_diff: d.maxDiff } : { ...base, outcome: 'fail', max_diff: Number.isFinite(d.maxDiff) ? d.maxDiff : null, message: d.detail ?? `largest difference ${d.maxDiff}` };
+  } catch (e) {
+    if (e instanceof MlxRefusedError) return { ...base, outcome: 'refused', refusal: { code: e.code, detail: e.detail } };
+    return { ...base, outcome: 'error', message: (e as Error).message };
+  }
+}
+
+function summarize(family: string, results: CaseResult[]): FamilySummary {
+  const mine = results.filter((r) => r.family === family);
+  const count = (o: Outcome) => mine.filter((r) => r.outcome === o).length;
+  const total = familyTests(family).map((t) => t.id);
+  const mirrored = new Set(mine.flatMap((r) => r.upstream).filter((id) => total.includes(id)));
+  return {
+    family, cases: mine.length, pass: count('pass'), fail: count('fail'), refused: count('refused'), unsupported: count('unsupported'), error: count('error'),
+    upstream_mirrored: mirrored.size, upstream_total: total.length,
+  };
+}
+
+/** Sorted keys, so equal reports serialize (and hash) equally. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function runHarness(only?: string[]): Report {
+  for (const f of only ?? []) if (!FAMILIES.includes(f)) throw new Error(`unknown family "${f}" (families: ${FAMILIES.join(', ')})`);
+  const families = only?.length ? only : FAMILIES;
+  const results = allCases().filter((c) => families.includes(c.family)).map(runCase);
+  const body = {
+    schema_version: 1 as const,
+    mlx_api_version: 'v0.31.2',
+    oracle_window: { package: '@frost-beta/mlx@0.0.7', mlx_version: '0.13', note: 'cases marked oracle "math" use values from the definition where MLX 0.13 lacks or mishandles the behaviour' },
+    engine: { name: 'mlx-compat cpu', version: engineVersion() },
+    git_commit: gitCommit(),
+    host: { platform: os.platform(), arch: os.arch(), cpus: os.cpus().length, node: process.version },
+    families: families.map((f) => summarize(f, results)),
+    cases: results,
+  };
+  return { ...body, digest: createHash('sha256').update(canonical(body)).digest('hex') };
+}
+
+export function formatTable(r: Report): string {
+  const head = ['family', 'cases', 'pass', 'fail', 'refused', 'unsupported', 'error', 'upstream mirrored'];
+  const rows = r.families.map((f) => [f.family, f.cases, f.pass, f.fail, f.refused, f.unsupported, f.error, `${f.upstream_mirrored} of ${f.upstream_total}`].map(String));
+  const all = [head, ...rows];
+  const w = head.map((_, i) => Math.max(...all.map((row) => row[i].length)));
+  return all.map((row) => row.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ')).join('\n');
+}
