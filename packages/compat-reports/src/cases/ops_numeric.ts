@@ -133,6 +133,6 @@ export function cases(): ParityCase[] {
   list.push(byHand('nan_to_num', ['nan_to_num'], [t('test_nan_to_num')], () => [ourLib.nanToNum(arr(ourLib, [NaN, Infinity, -Infinity, 1]), 0, 9, -9), [0, 9, -9, 1]]));
   list.push(byHand('isfinite', ['isfinite'], [t('test_isfinite')], () => [ourLib.isfinite(arr(ourLib, [NaN, Infinity, 1])), [0, 0, 1]]));
   list.push(byHand('bitwise_invert', ['bitwise_invert'], [t('test_bitwise_ops')], () => [ourLib.bitwiseInvert(arr(ourLib, [0, 5, -1], 'int32')), [-1, -6, 0]]));
-  list.push(byHand('issubdtype', ['issubdtype'], [t('test_issubdtype')], () => [[ourLib.issubdtype(ourLib.int8, ourLib.integer), ourLib.issubdtype(ourLib.float16, ourLib.floating), ourLib.issubdtype(ourLib.uint8, ourLib.signedinteger)].map(Number), [1, 1, 0]]));
+  list.push(byHand('issubdtype', ['issubdtype', 'DtypeCategory'], [t('test_issubdtype')], () => [[ourLib.issubdtype(ourLib.int8, ourLib.integer), ourLib.issubdtype(ourLib.float16, ourLib.floating), ourLib.issubdtype(ourLib.uint8, ourLib.signedinteger)].map(Number), [1, 1, 0]]));
   return list;
 }
