@@ -2,7 +2,6 @@
 // (laplace, permutation, bits widths) are checked against their definitions.
 import { describe, expect, it } from 'vitest';
 import mlx from '../src/index.js';
-import { MlxRefusedError } from 'mlx-capi-bridge';
 import { real } from './oracle.js';
 
 const mx = mlx.core;
@@ -68,7 +67,11 @@ describe('distributions by definition', () => {
     expect(w1).toEqual(bytes);
     expect(mx.random.bits([3], 2, k).dtype).toBe(mx.uint16);
   });
-  it('multivariateNormal is a typed refusal until the engine has a matrix factorization', () => {
-    expect(() => mx.random.multivariateNormal()).toThrow(MlxRefusedError);
+  it('multivariateNormal equals MLX within float32 rounding (its SVD is float32, our root double)', () => {
+    const mean = [1, -1, 0.5], cov = [[2, 0.5, 0], [0.5, 1, 0.2], [0, 0.2, 0.7]];
+    const ours = mx.random.multivariateNormal(mx.array(mean), mx.array(cov), [4], mx.float32, mx.random.key(8)).tolist() as number[][];
+    const theirs = real.random.multivariateNormal(real.array(mean), real.array(cov), [4], real.float32, real.random.key(8)).tolist() as number[][];
+    ours.flat().forEach((v, i) => expect(Math.abs(v - theirs.flat()[i])).toBeLessThan(1e-5));
+    expect(() => mx.random.multivariateNormal(mx.array([1, 2]), mx.array([1, 2]))).toThrow(/n x n covariance/);
   });
 });

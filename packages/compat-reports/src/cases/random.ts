@@ -52,13 +52,6 @@ export function cases(): ParityCase[] {
       oracle: 'math',
       run: () => [ours.sort(ours.random.permutation(10, 0, ours.random.key(3))), Array.from({ length: 10 }, (_, i) => i)],
     },
-    {
-      id: 'random.multivariate_normal',
-      family: 'random',
-      upstream: [up('test_multivariate_normal')],
-      symbols: ['mlx.core.random.multivariate_normal'],
-      oracle: 'mlx-0.13',
-      run: () => [ours.random.multivariateNormal(), null],
-    },
+    seeded('multivariate_normal', ['multivariate_normal'], [up('test_multivariate_normal')], (lib) => lib.random.multivariateNormal(lib.array([1, -1]), lib.array([[2, 0.5], [0.5, 1]]), [3]), 1e-5),
   ];
 }

@@ -1,7 +1,6 @@
 // mx.random: MLX's key-based generator. Keys are uint32 pairs; bits come from
 // the engine's Threefry random_bits op; each distribution is built from them
 // as MLX builds it, so the same seed gives the same numbers as MLX.
-import { MlxRefusedError } from 'mlx-capi-bridge';
 import { type ArrayLike, MxArray } from './array.js';
 import { dtypeByName, float32, int32, isInexact, uint32, type Dtype } from './dtype.js';
 import { MxError } from './errors.js';
@@ -11,6 +10,7 @@ import { astype, binaryOps, unaryOps } from './ops/elementwise.js';
 import { argmax } from './ops/reduce.js';
 import { argsort } from './ops/sort.js';
 import { take } from './ops/indexing.js';
+import { matmul } from './ops/linalg.js';
 import { evalArrays } from './graph.js';
 
 const { add, multiply, divide, minimum, maximum, less } = binaryOps;
@@ -136,6 +136,60 @@ export function permutation(x: number | ArrayLike, axis = 0, k?: MxArray): MxArr
   return take(a, argsort(bits([a.shape[axis]], 4, k)), axis);
 }
 
-export function multivariateNormal(): MxArray {
-  throw new MlxRefusedError('unsupported_op', 'op', 'random.multivariateNormal', 'needs a matrix factorization (svd), which the engine does not have yet');
+/**
+ * Principal square root of a symmetric positive semi-definite matrix by
+ * Jacobi rotations (on the host, in double): MLX takes U sqrt(S) V^T of the
+ * SVD, which for such a matrix is this same root whatever signs the SVD picks.
+ */
+function sqrtPsd(c: number[][]): number[][] {
+  const n = c.length;
+  const a = c.map((r) => [...r]);
+  const v: number[][] = a.map((_, i) => a.map((__, j) => (i === j ? 1 : 0)));
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p][q] ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < n; p++)
+      for (let q = p + 1; q < n; q++) {
+        if (Math.abs(a[p][q]) < 1e-300) continue;
+        const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const cs = 1 / Math.sqrt(t * t + 1), sn = t * cs;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k][p], akq = a[k][q];
+          a[k][p] = cs * akp - sn * akq;
+          a[k][q] = sn * akp + cs * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p][k], aqk = a[q][k];
+          a[p][k] = cs * apk - sn * aqk;
+          a[q][k] = sn * apk + cs * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k][p], vkq = v[k][q];
+          v[k][p] = cs * vkp - sn * vkq;
+          v[k][q] = sn * vkp + cs * vkq;
+        }
+      }
+  }
+  const root = a.map((_, i) => Math.sqrt(Math.max(a[i][i], 0)));
+  // V diag(sqrt(lambda)) V^T
+  return v.map((_, i) =>
+    v.map((__, j) => {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += v[i][k] * root[k] * v[j][k];
+      return sum;
+    }),
+  );
+}
+
+/** multivariateNormal(mean, cov, shape = [], dtype = float32, key?): mean + z @ sqrt(cov). */
+export function multivariateNormal(mean: ArrayLike, cov: ArrayLike, shape: number[] = [], dtype: Dtype = float32, k?: MxArray): MxArray {
+  const m = asArray(mean, dtype), c = asArray(cov, dtype);
+  const n = m.shape[m.ndim - 1];
+  if (m.ndim !== 1 || c.ndim !== 2 || c.shape[0] !== n || c.shape[1] !== n)
+    throw new MxError('random.multivariateNormal', 'cov', `needs a 1-d mean and an n x n covariance, got (${m.shape}) and (${c.shape})`);
+  const root = fromValue(sqrtPsd(c.tolist() as number[][]), float32);
+  const z = normal([...shape, n], dtype, 0, 1, k);
+  return add(m, matmul(z, astype(root, dtype)));
 }
