@@ -82,7 +82,7 @@ export function collectArrays(tree: unknown, out: MxArray[] = []): MxArray[] {
 }
 
 function ref(v: Value): string {
-  if (!v.node) return `a${v.id}`;
+  if (!v.node || v.handle) return `a${v.id}`;
   return v.node.outputCount > 1 ? `n${v.node.id}:${v.index}` : `n${v.node.id}`;
 }
 
@@ -95,13 +95,26 @@ export function evalArrays(targets: MxArray[]): void {
   evalValues(targets.map((a) => a._v));
 }
 
+// While a transform traces a function, evaluated arrays keep their graph
+// nodes: the backward pass walks through them.
+let tracing = 0;
+/** @internal Runs fn with graph nodes kept through evaluation. */
+export function whileTracing<T>(fn: () => T): T {
+  tracing++;
+  try {
+    return fn();
+  } finally {
+    tracing--;
+  }
+}
+
 /**
  * @internal Host data (arrays made from JS values) is never uploaded to stay:
  * it is passed by pointer, without a copy, to each request that reads it, so
  * constants such as the 1 of add(x, 1) hold no engine memory.
  */
 export function evalValues(targets: Value[]): void {
-  const pending = targets.filter((a) => a.node);
+  const pending = targets.filter((a) => a.node && !a.handle);
   if (!pending.length) {
     targets.forEach(checkUsable);
     return;
@@ -115,7 +128,7 @@ export function evalValues(targets: Value[]): void {
   while (stack.length) {
     const [a, expanded] = stack.pop()!;
     checkUsable(a);
-    const node = a.node;
+    const node = a.handle ? undefined : a.node; // evaluated values are leaves
     if (!node) {
       if (!seenLeaves.has(a)) {
         seenLeaves.add(a);
@@ -130,7 +143,7 @@ export function evalValues(targets: Value[]): void {
       continue;
     }
     stack.push([a, true]);
-    for (const input of node.inputs) if (input.node ? !seenNodes.has(input.node) : !seenLeaves.has(input)) stack.push([input, false]);
+    for (const input of node.inputs) if (input.node && !input.handle ? !seenNodes.has(input.node) : !seenLeaves.has(input)) stack.push([input, false]);
   }
 
   const buffers: ArrayBufferView[] = [];
@@ -155,7 +168,7 @@ export function evalValues(targets: Value[]): void {
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
       throw new MlxBridgeError(`internal: the engine computed ${out.dtype}[${out.shape}] where the facade inferred ${a.dtype.name}[${a.shape}] (${ref(a)})`);
     attach(a, out.handle!);
-    a.node = undefined;
+    if (!tracing) a.node = undefined;
   });
 }
 

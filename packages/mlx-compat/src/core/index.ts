@@ -15,6 +15,7 @@ import * as sorting from './ops/sort.js';
 import { dispose, tidy } from './graph.js';
 import { MxError } from './errors.js';
 import * as random from './random.js';
+import { grad, jvp, valueAndGrad, vjp } from './transforms/index.js';
 
 export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
@@ -56,6 +57,10 @@ export const core = {
   tidy,
   MxError,
   random,
+  grad,
+  valueAndGrad,
+  vjp,
+  jvp,
 };
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {

@@ -1,0 +1,65 @@
+// Reverse mode over the lazy graph: from outputs and their cotangents back to
+// target values, each node's cotangents given by its op's vjp rule. The
+// backward graph is made of ordinary ops, so it can be differentiated again.
+import { MxArray, type GraphNode, type Value } from '../array.js';
+import { MxError } from '../errors.js';
+import { binaryOps } from '../ops/elementwise.js';
+import { zerosLike } from '../ops/creation.js';
+import { vjpRule } from './gradients/index.js';
+
+export function backward(outputs: Value[], cotangents: MxArray[], targets: Value[], transform = 'vjp'): MxArray[] {
+  const isTarget = new Set(targets);
+  // Post-order of the nodes reachable from the outputs, stopping at targets.
+  const order: GraphNode[] = [];
+  const outputsOf = new Map<GraphNode, Value[]>();
+  const seen = new Set<GraphNode>();
+  const stack: Array<[Value, boolean]> = outputs.map((v) => [v, false]);
+  while (stack.length) {
+    const [v, expanded] = stack.pop()!;
+    const node = v.node;
+    if (!node || isTarget.has(v)) continue;
+    const outs = outputsOf.get(node) ?? [];
+    if (!outs.includes(v)) outputsOf.set(node, [...outs, v]);
+    if (expanded) {
+      if (!seen.has(node)) {
+        seen.add(node);
+        order.push(node);
+      }
+      continue;
+    }
+    if (seen.has(node)) continue;
+    stack.push([v, true]);
+    for (const input of node.inputs) stack.push([input, false]);
+  }
+  // Which values lie on a path to a target: only their cotangents are needed.
+  const reaches = new Set<Value>(targets);
+  for (const node of order) if (node.inputs.some((i) => reaches.has(i))) for (const v of outputsOf.get(node)!) reaches.add(v);
+
+  const ct = new Map<Value, MxArray>();
+  const accumulate = (v: Value, g: MxArray) => {
+    const prev = ct.get(v);
+    ct.set(v, prev ? binaryOps.add(prev, g) : g);
+  };
+  outputs.forEach((v, i) => accumulate(v, cotangents[i]));
+  for (let k = order.length - 1; k >= 0; k--) {
+    const node = order[k];
+    if (!node.inputs.some((i) => reaches.has(i))) continue;
+    const outs = outputsOf.get(node)!;
+    if (!outs.some((v) => ct.has(v))) continue;
+    const rule = vjpRule(node.op);
+    if (!rule) throw new MxError(node.op, transform, `the op has no vjp rule, so ${transform} cannot pass through it`);
+    // cotangents for every output of the node, in output order (undefined where none arrived)
+    const byIndex: Array<MxArray | undefined> = [];
+    for (let i = 0; i < node.outputCount; i++) {
+      const v = outs.find((o) => o.index === i);
+      byIndex.push(v ? ct.get(v) : undefined);
+    }
+    const primals = node.inputs.map((v) => new MxArray(v));
+    const results = outs.length === node.outputCount ? outs.sort((a, b) => a.index - b.index).map((v) => new MxArray(v)) : [];
+    const grads = rule({ primals, outputs: results, cotangents: byIndex, attrs: node.attrs });
+    node.inputs.forEach((v, i) => {
+      if (reaches.has(v) && grads[i]) accumulate(v, grads[i]!);
+    });
+  }
+  return targets.map((t) => ct.get(t) ?? zerosLike(new MxArray(t)));
+}
