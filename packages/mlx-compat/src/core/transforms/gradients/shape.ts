@@ -5,7 +5,7 @@ import { apply1 } from '../../node.js';
 import { zerosLike, zeros } from '../../ops/creation.js';
 import { astype } from '../../ops/elementwise.js';
 import { concatenate, reshape, split, transpose } from '../../ops/shape.js';
-import { putAlongAxis } from '../../ops/indexing.js';
+import { putAlongAxis, takeAlongAxis } from '../../ops/indexing.js';
 import type { VjpRule } from './index.js';
 import { unbroadcast } from './util.js';
 
@@ -72,7 +72,7 @@ export const shapeRules: Record<string, VjpRule> = {
   put_along_axis: ({ primals: [x, idx, v], cotangents: [g], attrs }) => {
     if (attrs.reduce !== 'none' && attrs.reduce !== 'add') return [undefined, undefined, undefined];
     const axis = attrs.axis as number;
-    const gv = apply1('take_along_axis', [g!, idx], { axis }, { dtype: g!.dtype, shape: idx.shape });
+    const gv = takeAlongAxis(g!, idx, axis);
     const gx = attrs.reduce === 'add' ? g! : putAlongAxis(g!, idx, zeros([], g!.dtype), axis);
     return [gx, undefined, unbroadcast(gv, v.shape)];
   },

@@ -1,0 +1,147 @@
+// grad, valueAndGrad, vjp and jvp: every op with a vjp rule against central
+// finite differences in float64, whole functions against real MLX, and the
+// transforms composed.
+import { describe, expect, it } from 'vitest';
+import mlx, { MxError, type MxArray } from '../src/index.js';
+import { real } from './oracle.js';
+
+const mx = mlx.core;
+const f64 = (v: number[] | number[][]) => mx.array(v, mx.float64);
+
+// Fixed weights, so that every output of f counts with a different factor.
+const weightsFor = (out: MxArray) => mx.reshape(mx.array(Array.from({ length: out.size }, (_, i) => 0.5 + 0.1 * i), mx.float64), out.shape);
+const weighted = (f: (x: MxArray) => MxArray) => (v: MxArray) => {
+  const out = f(v);
+  return mx.sum(mx.multiply(out, weightsFor(out)));
+};
+
+// d/dx sum(f(x) * w) by central differences.
+function numericGrad(f: (x: MxArray) => MxArray, x: number[], h: number): number[] {
+  const value = (v: number[]) => weighted(f)(f64(v)).item() as number;
+  return x.map((_, i) => {
+    const up = [...x], down = [...x];
+    up[i] += h;
+    down[i] -= h;
+    return (value(up) - value(down)) / (2 * h);
+  });
+}
+
+function analyticGrad(f: (x: MxArray) => MxArray, x: number[]): number[] {
+  return (mx.grad(weighted(f))(f64(x)) as MxArray).tolist() as number[];
+}
+
+const X = [0.3, -0.7, 1.1, 0.45];
+const POS = [0.3, 0.7, 1.1, 1.45];
+const UNIT = [0.3, -0.7, 0.1, 0.45];
+const CASES: Array<[string, (x: MxArray) => MxArray, number[]]> = [
+  ['exp', mx.exp, X], ['log', mx.log, POS], ['sin', mx.sin, X], ['cos', mx.cos, X], ['tan', mx.tan, UNIT], ['tanh', mx.tanh, X],
+  ['sinh', mx.sinh, X], ['cosh', mx.cosh, X], ['arcsin', mx.arcsin, UNIT], ['arccos', mx.arccos, UNIT], ['arctan', mx.arctan, X],
+  ['sigmoid', mx.sigmoid, X], ['sqrt', mx.sqrt, POS], ['rsqrt', mx.rsqrt, POS], ['reciprocal', mx.reciprocal, POS], ['square', mx.square, X],
+  ['abs', mx.abs, X], ['negative', mx.negative, X], ['expm1', mx.expm1, X], ['log1p', mx.log1p, POS], ['log2', mx.log2, POS],
+  ['log10', mx.log10, POS], ['erf', mx.erf, X], ['erfinv', mx.erfinv, UNIT], ['degrees', mx.degrees, X],
+  ['add', (x) => mx.add(x, mx.square(x)), X], ['subtract', (x) => mx.subtract(mx.exp(x), x), X], ['multiply', (x) => mx.multiply(x, mx.sin(x)), X],
+  ['divide', (x) => mx.divide(mx.sin(x), mx.add(mx.square(x), 1)), X], ['power', (x) => mx.power(x, mx.array([2, 3, 0.5, 1.5], mx.float64)), POS],
+  ['power exponent', (x) => mx.power(mx.array([1.5, 2, 0.5, 3], mx.float64), x), X], ['maximum', (x) => mx.maximum(x, mx.multiply(x, 0.5)), X],
+  ['minimum', (x) => mx.minimum(x, mx.sin(x)), X], ['logaddexp', (x) => mx.logaddexp(x, mx.square(x)), X], ['arctan2', (x) => mx.arctan2(x, mx.add(mx.square(x), 0.5)), X],
+  ['remainder', (x) => mx.remainder(mx.multiply(x, 3), mx.array(0.65, mx.float64)), X], ['where', (x) => mx.where(mx.greater(x, 0), mx.exp(x), mx.square(x)), X],
+  ['sum', (x) => mx.sum(mx.reshape(mx.exp(x), [2, 2]), 0), X], ['mean', (x) => mx.mean(mx.reshape(mx.square(x), [2, 2]), 1, true), X],
+  ['max', (x) => mx.max(mx.reshape(x, [2, 2]), 1), X], ['min', (x) => mx.min(x), X], ['prod', (x) => mx.prod(mx.reshape(x, [2, 2]), 0), X],
+  ['logsumexp', (x) => mx.logsumexp(mx.reshape(x, [2, 2]), 1), X], ['variance', (x) => mx.variance(x, undefined, false, 1), X], ['std', (x) => mx.std(x), X],
+  ['cumsum', (x) => mx.cumsum(x, 0), X], ['cumsum reverse', (x) => mx.cumsum(mx.reshape(x, [2, 2]), 1, true, false), X],
+  ['softmax', (x) => mx.softmax(mx.reshape(x, [2, 2]), [-1]), X], ['reshape', (x) => mx.multiply(mx.reshape(x, [2, 2]), mx.array([[1, 2], [3, 4]], mx.float64)), X],
+  ['transpose', (x) => mx.multiply(mx.transpose(mx.reshape(x, [2, 2])), mx.array([[1, 2], [3, 4]], mx.float64)), X],
+  ['broadcast_to', (x) => mx.multiply(mx.broadcastTo(mx.reshape(x, [1, 4]), [3, 4]), mx.reshape(mx.arange(12, mx.float64), [3, 4])), X],
+  ['expand/squeeze', (x) => mx.squeeze(mx.expandDims(mx.exp(x), 0)), X], ['concatenate', (x) => mx.concatenate([x, mx.square(x)], 0), X],
+  ['stack', (x) => mx.stack([x, mx.sin(x)], 1), X], ['split', (x) => mx.multiply(mx.split(x, [1])[1], 2), X],
+  ['index slice', (x) => x.index(new mx.Slice(3, 0, -2)), X], ['pad', (x) => mx.pad(mx.exp(x), [1, 2]), X],
+  ['take', (x) => mx.take(x, mx.array([3, 0, 3], mx.int32), 0), X], ['take_along_axis', (x) => mx.takeAlongAxis(mx.reshape(x, [2, 2]), mx.array([[1], [1]], mx.int32), 1), X],
+  ['matmul', (x) => mx.matmul(mx.reshape(x, [2, 2]), mx.array([[1, -2], [0.5, 3]], mx.float64)), X],
+  ['matmul vector', (x) => mx.matmul(mx.array([[1, 2, 3, 4], [0, 1, 0, -1]], mx.float64), x), X],
+  ['astype', (x) => mx.astype(mx.astype(x, mx.float32), mx.float64), X], ['indexUpdate', (x) => mx.reshape(x, [2, 2]).at(mx.array([0], mx.int32)).add(mx.array([[1, 1]], mx.float64)), X],
+];
+
+describe('gradients against central finite differences (float64)', () => {
+  for (const [name, f, x] of CASES) {
+    it(name, () => {
+      // through float32 rounding a finite difference needs a wide step
+      const [tol, h] = name === 'astype' ? [1e-4, 1e-2] : [1e-6, 1e-6];
+      const got = analyticGrad(f, x), want = numericGrad(f, x, h);
+      got.forEach((g, i) => expect(Math.abs(g - want[i]), `${name}[${i}]: ${g} vs ${want[i]}`).toBeLessThan(tol * (1 + Math.abs(want[i]))));
+    });
+  }
+});
+
+describe('against real MLX', () => {
+  const xd = [[0.5, -1, 2], [1, 0.25, -0.5]], wd = [[0.1, 0.2], [-0.3, 0.4], [0.5, -0.6]];
+  const fns: Array<[string, (lib: typeof real) => (x: unknown, w: unknown) => unknown]> = [
+    ['tanh(x @ w)', (lib) => (x, w) => lib.sum(lib.tanh(lib.matmul(x, w)))],
+    ['logsumexp softmax', (lib) => (x, w) => lib.sum(lib.multiply(lib.softmax(lib.matmul(x, w), [-1]), lib.logsumexp(x, [1], true)))],
+    ['mean of squares', (lib) => (x, w) => lib.mean(lib.square(lib.subtract(lib.matmul(x, w), 1)))],
+  ];
+  for (const [what, make] of fns) {
+    it(what, () => {
+      const ours = mx.grad(make(mx) as never, [0, 1])(mx.array(xd), mx.array(wd)) as MxArray[];
+      const theirs = real.grad(make(real), [0, 1])(real.array(xd), real.array(wd)) as Array<{ tolist(): number[][] }>;
+      ours.forEach((g, k) => (g.tolist() as number[][]).flat().forEach((v, i) => expect(Math.abs(v - theirs[k].tolist().flat()[i])).toBeLessThan(1e-5)));
+    });
+  }
+});
+
+describe('transforms composed and their arguments', () => {
+  it('grad of grad, and grad of grad of grad', () => {
+    const f = (x: MxArray) => mx.sum(mx.multiply(mx.sin(x), x));
+    const x = 0.7;
+    expect(mx.grad(mx.grad(f) as never)(f64([x])).tolist()[0]).toBeCloseTo(2 * Math.cos(x) - x * Math.sin(x), 10);
+    const third = mx.grad(((y: MxArray) => mx.sum(mx.grad(mx.grad(f) as never)(y) as MxArray)) as never)(f64([x])) as MxArray;
+    expect(third.tolist()[0]).toBeCloseTo(-3 * Math.sin(x) - x * Math.cos(x), 8);
+  });
+
+  it('jvp agrees with vjp by transposition: <J t, c> = <t, J^T c>', () => {
+    const f = (x: MxArray) => mx.matmul(mx.reshape(mx.tanh(x), [2, 2]), mx.array([[1, 2], [3, -1]], mx.float64));
+    const x = f64(X), t = f64([0.2, -0.1, 0.4, 0.3]), c = f64([[1, -1], [0.5, 2]]);
+    const [, [jt]] = mx.jvp(f, [x], [t]);
+    const [, [jc]] = mx.vjp(f, [x], [c]);
+    expect(mx.sum(mx.multiply(jt, c)).item()).toBeCloseTo(mx.sum(mx.multiply(t, jc)).item() as number, 12);
+  });
+
+  it('trees of arguments and argnums give gradients in the same shape', () => {
+    const loss = (params: { w: MxArray; b: [MxArray] }, x: MxArray) => mx.sum(mx.square(mx.add(mx.matmul(x, params.w), params.b[0])));
+    const params = { w: f64([[1, 2], [3, 4]]), b: [f64([0.5, -0.5])] as [MxArray] };
+    const x = f64([[1, 0], [0, 1]]);
+    const g = mx.grad(loss)(params, x) as { w: MxArray; b: [MxArray] };
+    // by hand: r = x @ w + b = [[1.5, 1.5], [3.5, 3.5]]; dL/dw = 2 x^T r, dL/db = 2 sum_rows r
+    expect(g.w.tolist()).toEqual([[3, 3], [7, 7]]);
+    expect(g.b[0].tolist()).toEqual([10, 10]);
+    const [value, [gp, gx]] = mx.valueAndGrad(loss, [0, 1])(params, x) as unknown as [MxArray, [unknown, MxArray]];
+    expect(value.item()).toBe(2 * 1.5 ** 2 + 2 * 3.5 ** 2);
+    expect((gp as { w: MxArray }).w.tolist()).toEqual([[3, 3], [7, 7]]);
+    expect(gx.shape).toEqual([2, 2]);
+  });
+
+  it('valueAndGrad takes a tuple whose first item is the loss', () => {
+    const [[loss, aux], g] = mx.valueAndGrad((x: MxArray) => [mx.sum(mx.square(x)), mx.multiply(x, 2)])(f64([1, 2])) as unknown as [[MxArray, MxArray], MxArray];
+    expect(loss.item()).toBe(5);
+    expect(aux.tolist()).toEqual([2, 4]);
+    expect(g.tolist()).toEqual([2, 4]);
+  });
+
+  it('stopGradient blocks the gradient', () => {
+    const g = mx.grad((x: MxArray) => mx.sum(mx.multiply(x, mx.stopGradient(x))))(f64([3])) as MxArray;
+    expect(g.tolist()).toEqual([3]);
+  });
+
+  it('evaluating inside the traced function keeps the gradient', () => {
+    const g = mx.grad((x: MxArray) => {
+      const y = mx.exp(x);
+      mx.eval(y);
+      return mx.sum(y);
+    })(f64([0, 1])) as MxArray;
+    expect(g.tolist()).toEqual([1, Math.E]);
+  });
+
+  it('raises typed errors: non-scalar outputs, bad argnums, ops without a rule', () => {
+    expect(() => mx.grad((x: MxArray) => mx.exp(x))(f64([1, 2]))).toThrow(/must return a scalar, got an array of shape \(2\)/);
+    expect(() => mx.grad((x: MxArray) => mx.sum(x), 2)(f64([1]))).toThrow(MxError);
+    expect(() => mx.grad((x: MxArray) => mx.sum(mx.sort(x)))(f64([2, 1]))).toThrow(/\[sort\] grad: the op has no vjp rule/);
+  });
+});
