@@ -12,6 +12,16 @@ export interface GraphNode {
   inputs: Value[];
   attrs: Record<string, unknown>;
   outputCount: number;
+  /** Set on the identity nodes a custom function's outputs pass through. */
+  custom?: CustomRule;
+}
+
+/** A custom function's own derivative: the backward pass skips its body. */
+export interface CustomRule {
+  primals: Value[];
+  /** All the custom function's outputs, in order. */
+  outputs: Value[];
+  vjp: (primals: MxArray[], cotangents: MxArray[], outputs: MxArray[]) => MxArray[];
 }
 
 let nextId = 1;

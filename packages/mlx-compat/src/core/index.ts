@@ -16,6 +16,7 @@ import { dispose, tidy } from './graph.js';
 import { MxError } from './errors.js';
 import * as random from './random.js';
 import { grad, jvp, valueAndGrad, vjp } from './transforms/index.js';
+import { checkpoint, customFunction } from './transforms/custom.js';
 
 export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
@@ -61,6 +62,8 @@ export const core = {
   valueAndGrad,
   vjp,
   jvp,
+  customFunction,
+  checkpoint,
 };
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {

@@ -1,11 +1,24 @@
 // Reverse mode over the lazy graph: from outputs and their cotangents back to
 // target values, each node's cotangents given by its op's vjp rule. The
 // backward graph is made of ordinary ops, so it can be differentiated again.
-import { MxArray, type GraphNode, type Value } from '../array.js';
+import { MxArray, type CustomRule, type GraphNode, type Value } from '../array.js';
 import { MxError } from '../errors.js';
 import { binaryOps } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
 import { vjpRule } from './gradients/index.js';
+
+// A custom function's outputs each pass through an identity node marked with
+// its rule; for the walk, those nodes lead straight to the function's primals.
+const inputsOf = (node: GraphNode): Value[] => node.custom?.primals ?? node.inputs;
+
+function customStep(rule: CustomRule, ct: Map<Value, MxArray>, reaches: Set<Value>, accumulate: (v: Value, g: MxArray) => void): void {
+  const outputs = rule.outputs.map((v) => new MxArray(v));
+  const cotangents = rule.outputs.map((v, i) => ct.get(v) ?? zerosLike(outputs[i]));
+  const grads = rule.vjp(rule.primals.map((v) => new MxArray(v)), cotangents, outputs);
+  rule.primals.forEach((v, i) => {
+    if (reaches.has(v) && grads[i]) accumulate(v, grads[i]);
+  });
+}
 
 export function backward(outputs: Value[], cotangents: MxArray[], targets: Value[], transform = 'vjp'): MxArray[] {
   const isTarget = new Set(targets);
@@ -29,12 +42,14 @@ export function backward(outputs: Value[], cotangents: MxArray[], targets: Value
     }
     if (seen.has(node)) continue;
     stack.push([v, true]);
-    for (const input of node.inputs) stack.push([input, false]);
+    for (const input of inputsOf(node)) stack.push([input, false]);
   }
   // Which values lie on a path to a target: only their cotangents are needed.
   const reaches = new Set<Value>(targets);
-  for (const node of order) if (node.inputs.some((i) => reaches.has(i))) for (const v of outputsOf.get(node)!) reaches.add(v);
+  for (const node of order) if (inputsOf(node).some((i) => reaches.has(i))) for (const v of outputsOf.get(node)!) reaches.add(v);
 
+  const pendingCustom = new Map<CustomRule, number>();
+  for (const node of order) if (node.custom) pendingCustom.set(node.custom, (pendingCustom.get(node.custom) ?? 0) + 1);
   const ct = new Map<Value, MxArray>();
   const accumulate = (v: Value, g: MxArray) => {
     const prev = ct.get(v);
@@ -43,7 +58,14 @@ export function backward(outputs: Value[], cotangents: MxArray[], targets: Value
   outputs.forEach((v, i) => accumulate(v, cotangents[i]));
   for (let k = order.length - 1; k >= 0; k--) {
     const node = order[k];
-    if (!node.inputs.some((i) => reaches.has(i))) continue;
+    if (!inputsOf(node).some((i) => reaches.has(i))) continue;
+    if (node.custom) {
+      // a custom rule runs once, after the last of its outputs has its cotangent
+      const left = pendingCustom.get(node.custom)! - 1;
+      pendingCustom.set(node.custom, left);
+      if (left === 0) customStep(node.custom, ct, reaches, accumulate);
+      continue;
+    }
     const outs = outputsOf.get(node)!;
     if (!outs.some((v) => ct.has(v))) continue;
     const rule = vjpRule(node.op);
