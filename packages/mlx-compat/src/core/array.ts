@@ -39,6 +39,8 @@ export class Value {
   host?: TypedArray; // data not yet uploaded, in the dtype's storage
   cache?: TypedArray; // data read back after evaluation
   disposed = false;
+  /** A stand-in traced by vmap: it has a shape but no data. */
+  placeholder = false;
   constructor(readonly dtype: Dtype, readonly shape: readonly number[]) {}
 }
 

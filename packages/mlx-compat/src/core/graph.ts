@@ -88,6 +88,7 @@ function ref(v: Value): string {
 
 function checkUsable(v: Value): void {
   if (v.disposed) throw new MlxBridgeError(`an array of ${v.dtype.name}[${v.shape}] was disposed and cannot be used`);
+  if (v.placeholder) throw new MlxBridgeError('a function under vmap cannot evaluate or read its batched inputs (they are traced, not computed)');
 }
 
 /** Evaluates the arrays: one engine request for everything they still need. */

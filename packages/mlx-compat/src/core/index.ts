@@ -17,6 +17,7 @@ import { MxError } from './errors.js';
 import * as random from './random.js';
 import { grad, jvp, valueAndGrad, vjp } from './transforms/index.js';
 import { checkpoint, customFunction } from './transforms/custom.js';
+import { vmap } from './transforms/vmap.js';
 
 export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
@@ -64,6 +65,7 @@ export const core = {
   jvp,
   customFunction,
   checkpoint,
+  vmap,
 };
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {

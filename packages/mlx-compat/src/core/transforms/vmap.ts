@@ -1,0 +1,187 @@
+// vmap: fn is traced once on placeholders of one example's shape; its graph is
+// then replayed on the batched arrays (batch axis first) through per-op
+// batching rules. Ops without a rule batch by looping over the examples.
+import { MxArray, Value, type GraphNode } from '../array.js';
+import { MxError } from '../errors.js';
+import { track } from '../graph.js';
+import { apply, apply1, asArray } from '../node.js';
+import { moveaxis, reshape, split, stack, broadcastTo, expandDims } from '../ops/shape.js';
+import { take } from '../ops/indexing.js';
+import { fromValue } from '../creation-data.js';
+import { int32 } from '../dtype.js';
+import { engineOp } from '../registry.js';
+
+type Axis = number | null;
+/** A value in the replayed graph: its batched array, or the original when unbatched. */
+interface Batched {
+  array: MxArray;
+  batched: boolean;
+}
+
+// Batched inputs get size-1 axes after the batch axis so that every input has
+// the same rank per example: broadcasting then lines up example dimensions.
+function aligned(inputs: Batched[], B: number): MxArray[] {
+  const rank = Math.max(...inputs.map((i) => (i.batched ? i.array.ndim - 1 : i.array.ndim)));
+  return inputs.map((i) => {
+    if (!i.batched) return i.array;
+    const s = i.array.shape;
+    return reshape(i.array, [B, ...new Array(rank - (s.length - 1)).fill(1), ...s.slice(1)]);
+  });
+}
+
+const shift = (axes: number[]) => axes.map((a) => a + 1);
+
+type Rule = (node: GraphNode, inputs: Batched[], outs: Value[], B: number) => MxArray[];
+
+const RULES: Record<string, Rule> = {
+  reshape: (n, [x], outs, B) => [reshape(x.array, [B, ...outs[0].shape])],
+  squeeze: (n, [x], outs, B) => [reshape(x.array, [B, ...outs[0].shape])],
+  expand_dims: (n, [x], outs, B) => [reshape(x.array, [B, ...outs[0].shape])],
+  broadcast_to: (n, [x], outs, B) => {
+    const s = x.array.shape.slice(1), target = outs[0].shape;
+    return [broadcastTo(reshape(x.array, [B, ...new Array(target.length - s.length).fill(1), ...s]), [B, ...target])];
+  },
+  // keys may carry leading dimensions: one draw per key
+  random_bits: (n, [k], outs, B) => [apply1('random_bits', [k.array], n.attrs, { dtype: outs[0].dtype, shape: [B, ...outs[0].shape] })],
+  transpose: (n, [x], outs, B) => [apply1('transpose', [x.array], { axes: [0, ...shift(n.attrs.axes as number[])] }, { dtype: outs[0].dtype, shape: [B, ...outs[0].shape] })],
+  softmax: (n, [x], outs, B) => [apply1('softmax', [x.array], { ...n.attrs, axes: shift(n.attrs.axes as number[]) }, { dtype: outs[0].dtype, shape: [B, ...outs[0].shape] })],
+  matmul: (n, [a, b], outs, B) => {
+    // 1-d operands become matrices; batched ones are rank-aligned with the other operand
+    const ea = a.array.ndim - (a.batched ? 1 : 0), eb = b.array.ndim - (b.batched ? 1 : 0);
+    const A = ea === 1 ? { array: expandDims(a.array, a.batched ? 1 : 0), batched: a.batched } : a;
+    const Bm = eb === 1 ? { array: expandDims(b.array, b.array.ndim), batched: b.batched } : b;
+    const [x, y] = aligned([A, Bm], B);
+    const out = apply1('matmul', [x, y], {}, { dtype: outs[0].dtype, shape: matmulShape(x.shape, y.shape) });
+    return [reshape(out, [B, ...outs[0].shape])];
+  },
+};
+
+function matmulShape(a: number[], b: number[]): number[] {
+  const batch = broadcast(a.slice(0, -2), b.slice(0, -2));
+  return [...batch, a[a.length - 2], b[b.length - 1]];
+}
+function broadcast(a: number[], b: number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => Math.max(a[i - n + a.length] ?? 1, b[i - n + b.length] ?? 1));
+}
+
+// Ops that reduce or scan along axes given in their attributes: shift them past the batch axis.
+for (const op of ['sum', 'prod', 'max', 'min', 'mean', 'all', 'any', 'logsumexp', 'var', 'std']) {
+  RULES[op] = (n, [x], outs, B) => {
+    const axes = (n.attrs.axes as number[] | undefined) ?? Array.from({ length: x.array.ndim - 1 }, (_, i) => i);
+    return [apply1(op, [x.array], { ...n.attrs, axes: shift(axes) }, { dtype: outs[0].dtype, shape: [B, ...outs[0].shape] })];
+  };
+}
+for (const op of ['argmax', 'argmin', 'cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp', 'sort', 'argsort', 'topk']) {
+  RULES[op] = (n, [x], outs, B) => {
+    // no axis means the flattened example
+    const flat = n.attrs.axis === undefined || n.attrs.axis === null;
+    const input = flat ? reshape(x.array, [B, -1]) : x.array;
+    const axis = flat ? 1 : (n.attrs.axis as number) + 1;
+    const arg = op === 'argmax' || op === 'argmin';
+    const attrs = arg && flat ? { axis, keepdims: false } : { ...n.attrs, axis };
+    const result = apply1(op, [input], attrs, { dtype: outs[0].dtype, shape: arg && flat ? [B] : [B, ...outs[0].shape] });
+    return [reshape(result, [B, ...outs[0].shape])];
+  };
+}
+
+// The loop: each example on its own, stacked. Right for any op, slower.
+function loopRule(n: GraphNode, inputs: Batched[], outs: Value[], B: number): MxArray[] {
+  const perExample = Array.from({ length: B }, (_, b) => {
+    const args = inputs.map((i) => (i.batched ? take(i.array, fromValue(b, int32), 0) : i.array));
+    return apply(n.op, args, n.attrs, outs.map((o) => ({ dtype: o.dtype, shape: o.shape })));
+  });
+  return outs.map((_, k) => stack(perExample.map((r) => r[k]), 0));
+}
+
+function replay(node: GraphNode, inputs: Batched[], outs: Value[], B: number): MxArray[] {
+  if (engineOp(node.op).elementwise) {
+    const args = aligned(inputs, B);
+    return [apply1(node.op, args, node.attrs, { dtype: outs[0].dtype, shape: [B, ...outs[0].shape] })];
+  }
+  return (RULES[node.op] ?? loopRule)(node, inputs, outs, B);
+}
+
+/** vmap(fn, inAxes = 0, outAxes = 0): fn mapped over an axis of its array arguments. */
+export function vmap(fn: (...args: MxArray[]) => MxArray | MxArray[], inAxes: Axis | Axis[] = 0, outAxes: Axis | Axis[] = 0) {
+  return (...args: unknown[]): MxArray | MxArray[] => {
+    const xs = args.map((a) => asArray(a as MxArray));
+    const ins = Array.isArray(inAxes) ? inAxes : xs.map(() => inAxes);
+    if (ins.length !== xs.length) throw new MxError('vmap', 'inAxes', `${ins.length} axes for ${xs.length} arguments`);
+    let B = -1;
+    const moved = xs.map((x, i) => {
+      const ax = ins[i];
+      if (ax === null) return x;
+      const a = ax < 0 ? ax + x.ndim : ax;
+      if (a < 0 || a >= x.ndim) throw new MxError('vmap', `inAxes[${i}]`, `axis ${ax} is out of range for an argument of rank ${x.ndim}`);
+      if (B >= 0 && x.shape[a] !== B) throw new MxError('vmap', `inAxes[${i}]`, `batch size ${x.shape[a]} differs from ${B}`);
+      B = x.shape[a];
+      return moveaxis(x, a, 0);
+    });
+    if (B < 0) throw new MxError('vmap', 'inAxes', 'at least one argument must be mapped');
+    // trace on placeholders of one example
+    const holders = moved.map((x, i) => {
+      if (ins[i] === null) return x;
+      const v = new Value(x.dtype, x.shape.slice(1));
+      v.placeholder = true;
+      return track(v);
+    });
+    const raw = fn(...holders);
+    const outs = Array.isArray(raw) ? raw : [raw];
+    const batchedOf = new Map<Value, Batched>();
+    holders.forEach((h, i) => {
+      if (ins[i] !== null) batchedOf.set(h._v, { array: moved[i], batched: true });
+    });
+    const resolved = replayGraph(outs.map((o) => o._v), batchedOf, B);
+    const outList = Array.isArray(outAxes) ? outAxes : outs.map(() => outAxes);
+    const results = resolved.map((r, k) => {
+      const ax = outList[k];
+      if (!r.batched) return ax === null ? r.array : broadcastTo(expandDims(r.array, 0), [B, ...r.array.shape]);
+      if (ax === null) throw new MxError('vmap', 'outAxes', `output ${k} depends on the mapped inputs, so it needs an axis`);
+      return ax === 0 ? r.array : moveaxis(r.array, 0, ax);
+    });
+    return Array.isArray(raw) ? results : results[0];
+  };
+}
+
+// Replays the nodes between the placeholders and the outputs, in dependency order.
+function replayGraph(outputs: Value[], batchedOf: Map<Value, Batched>, B: number): Batched[] {
+  const outputsOf = new Map<GraphNode, Value[]>();
+  const order: GraphNode[] = [];
+  const state = new Map<GraphNode, number>();
+  const stack: Array<[Value, boolean]> = outputs.map((v) => [v, false]);
+  while (stack.length) {
+    const [v, expanded] = stack.pop()!;
+    const node = v.node;
+    if (!node || batchedOf.has(v)) continue;
+    const list = outputsOf.get(node) ?? [];
+    if (!list.includes(v)) outputsOf.set(node, [...list, v]);
+    if (expanded) {
+      if (state.get(node) !== 2) {
+        state.set(node, 2);
+        order.push(node);
+      }
+      continue;
+    }
+    if (state.has(node)) continue;
+    state.set(node, 1);
+    stack.push([v, true]);
+    for (const input of node.inputs) stack.push([input, false]);
+  }
+  for (const node of order) {
+    const inputs = node.inputs.map((v) => batchedOf.get(v) ?? { array: new MxArray(v), batched: false });
+    if (!inputs.some((i) => i.batched)) continue; // a constant of the function: reused as it is
+    const outs = allOutputs(node, outputsOf.get(node)!);
+    const results = replay(node, inputs, outs, B);
+    outs.forEach((v, k) => batchedOf.set(v, { array: results[k], batched: true }));
+  }
+  return outputs.map((v) => batchedOf.get(v) ?? { array: new MxArray(v), batched: false });
+}
+
+// Every output of a node; outputs the walk did not reach (only split has
+// several) are rebuilt from the input to know their shapes.
+function allOutputs(node: GraphNode, seen: Value[]): Value[] {
+  if (node.outputCount === 1) return seen;
+  const parts = split(new MxArray(node.inputs[0]), node.attrs.indices_or_sections as number | number[], node.attrs.axis as number);
+  return Array.from({ length: node.outputCount }, (_, i) => seen.find((v) => v.index === i) ?? parts[i]._v);
+}
