@@ -5,6 +5,9 @@ import { MxArray, type CustomRule, type GraphNode, type Value } from '../array.j
 import { MxError } from '../errors.js';
 import { binaryOps } from '../ops/elementwise.js';
 import { zerosLike } from '../ops/creation.js';
+import { isInexact } from '../dtype.js';
+
+const isDifferentiable = (v: Value) => isInexact(v.dtype);
 import { vjpRule } from './gradients/index.js';
 
 // A custom function's outputs each pass through an identity node marked with
@@ -79,6 +82,11 @@ export function backward(outputs: Value[], cotangents: MxArray[], targets: Value
     const primals = node.inputs.map((v) => new MxArray(v));
     const results = outs.length === node.outputCount ? outs.sort((a, b) => a.index - b.index).map((v) => new MxArray(v)) : [];
     const grads = rule({ primals, outputs: results, cotangents: byIndex, attrs: node.attrs });
+    // a rule answers undefined for an input that is differentiable but that it cannot handle
+    node.inputs.forEach((v, i) => {
+      if (reaches.has(v) && grads[i] === undefined && isDifferentiable(v))
+        throw new MxError(node.op, transform, 'the op has no vjp rule for this variant of it (reverse or exclusive scans, max or min scatters)');
+    });
     node.inputs.forEach((v, i) => {
       if (reaches.has(v) && grads[i]) accumulate(v, grads[i]!);
     });

@@ -3,7 +3,7 @@
 // registers its rules here.
 import type { MxArray } from '../../array.js';
 import { elementwiseRules } from './elementwise.js';
-import { reductionRules } from './reduce.js';
+import { reductionRules, scanRules } from './reduce.js';
 import { shapeRules } from './shape.js';
 import { linalgRules } from './linalg.js';
 
@@ -19,7 +19,7 @@ export interface VjpArgs {
 /** Cotangents for each input (undefined for an input with none, like indices). */
 export type VjpRule = (args: VjpArgs) => Array<MxArray | undefined>;
 
-const RULES: Record<string, VjpRule> = { ...elementwiseRules, ...reductionRules, ...shapeRules, ...linalgRules };
+const RULES: Record<string, VjpRule> = { ...elementwiseRules, ...reductionRules, ...scanRules, ...shapeRules, ...linalgRules };
 
 export function vjpRule(op: string): VjpRule | undefined {
   return RULES[op];

@@ -65,3 +65,28 @@ export const reductionRules: Record<string, VjpRule> = {
   argmax: ({ primals }) => primals.map((p) => zerosLike(p)),
   argmin: ({ primals }) => primals.map((p) => zerosLike(p)),
 };
+
+// Scans with closed forms over a reverse cumulative sum. Inclusive forward
+// scans only; other variants have no rule (a typed error, not a wrong answer).
+function scanAxis(attrs: Record<string, unknown>, x: MxArray): number | undefined {
+  if (attrs.reverse || attrs.inclusive === false) return undefined;
+  return attrs.axis === undefined ? -1 : (attrs.axis as number);
+}
+const flatIfNoAxis = (attrs: Record<string, unknown>, a: MxArray) => (attrs.axis === undefined ? reshape(a, [-1]) : a);
+
+export const scanRules: Record<string, VjpRule> = {
+  // d y_i / d x_j = y_i / x_j for j <= i
+  cumprod: ({ primals: [x], outputs: [out], cotangents: [g], attrs }) => {
+    const axis = scanAxis(attrs, x);
+    if (axis === undefined) return [undefined];
+    const xs = flatIfNoAxis(attrs, x);
+    return [reshape(divide(cumsum(multiply(g!, out), axis, true, true), xs), x.shape)];
+  },
+  // d y_i / d x_j = exp(x_j - y_i) for j <= i
+  logcumsumexp: ({ primals: [x], outputs: [out], cotangents: [g], attrs }) => {
+    const axis = scanAxis(attrs, x);
+    if (axis === undefined) return [undefined];
+    const xs = flatIfNoAxis(attrs, x);
+    return [reshape(multiply(unaryOps.exp(xs), cumsum(multiply(g!, unaryOps.exp(unaryOps.negative(out))), axis, true, true)), x.shape)];
+  },
+};

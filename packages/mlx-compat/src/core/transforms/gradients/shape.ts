@@ -3,9 +3,13 @@
 import type { MxArray } from '../../array.js';
 import { apply1 } from '../../node.js';
 import { zerosLike, zeros } from '../../ops/creation.js';
-import { astype } from '../../ops/elementwise.js';
 import { concatenate, reshape, split, transpose } from '../../ops/shape.js';
 import { putAlongAxis, takeAlongAxis } from '../../ops/indexing.js';
+import { arange } from '../../ops/creation.js';
+import { argsort } from '../../ops/sort.js';
+import { cummax, sum } from '../../ops/reduce.js';
+import { astype, binaryOps, where } from '../../ops/elementwise.js';
+import { int32 } from '../../dtype.js';
 import type { VjpRule } from './index.js';
 import { unbroadcast } from './util.js';
 
@@ -16,7 +20,62 @@ function scatterAdd(x: MxArray, idx: MxArray, g: MxArray, axis: number): MxArray
   return apply1('put_along_axis', [zerosLike(x), idx, g], { axis, reduce: 'add' }, { dtype: x.dtype, shape: x.shape });
 }
 
+// Positions along `axis` as an array broadcastable against x.
+function positions(x: MxArray, axis: number): MxArray {
+  const a = axis < 0 ? axis + x.ndim : axis;
+  return reshape(arange(x.shape[a], int32), x.shape.map((d, i) => (i === a ? d : 1)));
+}
+
+// cummax and cummin: each output's cotangent goes to where its running extreme was set.
+const runningExtreme: VjpRule = ({ primals: [x], outputs: [out], cotangents: [g], attrs }) => {
+  if (attrs.reverse || attrs.inclusive === false) return [undefined];
+  const flat = attrs.axis === undefined;
+  const xs = flat ? reshape(x, [-1]) : x;
+  const axis = flat ? 0 : (attrs.axis as number);
+  const setHere = binaryOps.equal(xs, out);
+  const where0 = where(setHere, positions(xs, axis), zeros([], int32));
+  // the latest position where x equalled the running extreme set it
+  const source = cummax(where0, axis);
+  return [reshape(scatterAdd(xs, source, g!, axis), x.shape)];
+};
+
+// sort and topk gather through argsort: the cotangent scatters back the same way.
+const sortedGather = (k?: (x: MxArray, attrs: Record<string, unknown>) => number): VjpRule => ({ primals: [x], cotangents: [g], attrs }) => {
+  const flat = attrs.axis === null || attrs.axis === undefined;
+  const xs = flat ? reshape(x, [-1]) : x;
+  const axis = flat ? 0 : (attrs.axis as number);
+  let idx = argsort(xs, axis);
+  if (k) {
+    const a = axis < 0 ? axis + xs.ndim : axis;
+    const n = xs.shape[a], kk = k(xs, attrs);
+    idx = apply1('slice', [idx], { start: idx.shape.map((_, i) => (i === a ? n - kk : 0)), stop: idx.shape }, { dtype: idx.dtype, shape: idx.shape.map((d, i) => (i === a ? kk : d)) });
+  }
+  return [reshape(scatterAdd(xs, idx, g!, axis), x.shape)];
+};
+
 export const shapeRules: Record<string, VjpRule> = {
+  sort: sortedGather(),
+  topk: sortedGather((_, attrs) => attrs.k as number),
+  argsort: ({ primals }) => [zerosLike(primals[0])],
+  cummax: runningExtreme,
+  cummin: runningExtreme,
+  random_bits: () => [undefined],
+  full: ({ primals: [v], cotangents: [g] }) => [unbroadcast(astype(g!, v.dtype), v.shape)],
+  // tile: the copies of each element sum back into it
+  tile: ({ primals: [x], cotangents: [g], attrs }) => {
+    const reps = attrs.reps as number[];
+    const nd = Math.max(x.ndim, reps.length);
+    const s = [...new Array(nd - x.ndim).fill(1), ...x.shape], r = [...new Array(nd - reps.length).fill(1), ...reps];
+    const pairs = reshape(g!, s.flatMap((d, i) => [r[i], d]));
+    return [reshape(sum(pairs, s.map((_, i) => 2 * i)), x.shape)];
+  },
+  repeat: ({ primals: [x], cotangents: [g], attrs }) => {
+    const n = attrs.repeats as number;
+    if (attrs.axis === undefined) return [reshape(sum(reshape(g!, [x.size, n]), 1), x.shape)];
+    const axis = attrs.axis as number;
+    const split2 = [...x.shape.slice(0, axis + 1), n, ...x.shape.slice(axis + 1)];
+    return [sum(reshape(g!, split2), axis + 1)];
+  },
   reshape: back,
   squeeze: back,
   expand_dims: back,
