@@ -67,11 +67,15 @@ const request = {
   $id: 'https://mlx-compat.dev/schemas/request.v1.schema.json',
   title: 'mlx-compat eval request, schema version 1 (generated from the op registry)',
   type: 'object',
-  required: ['schema_version', 'outputs'],
+  required: ['schema_version'],
   additionalProperties: false,
   properties: {
     schema_version: { const: 1 },
     device: { type: 'string' },
+    // keep this request's graph as a plan under this name (inputs may be placeholders)
+    define_plan: { $ref: '#/$defs/id' },
+    // run a kept plan: inputs give its placeholders by id
+    run_plan: { $ref: '#/$defs/id' },
     inputs: {
       type: 'array',
       items: {
@@ -86,12 +90,15 @@ const request = {
           base64: { type: 'string' },
           buffer: { type: 'integer', minimum: 0 },
           handle: { type: 'string' },
+          placeholder: { const: true },
         },
+        // dtype and shape come with data, except for handles and for the inputs of run_plan
         oneOf: [
-          { required: ['data', 'dtype', 'shape'] },
-          { required: ['base64', 'dtype', 'shape'] },
-          { required: ['buffer', 'dtype', 'shape'] },
+          { required: ['data'] },
+          { required: ['base64'] },
+          { required: ['buffer'] },
           { required: ['handle'] },
+          { required: ['placeholder', 'dtype', 'shape'] },
         ],
       },
     },

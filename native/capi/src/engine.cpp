@@ -37,8 +37,9 @@ struct Node {
 
 struct InputSpec {
   int value;
-  const json* source;
+  const json* source;  // the request's input; null once the graph is kept as a plan
   std::string path;
+  bool placeholder = false;
 };
 
 struct OutputSpec {
@@ -190,8 +191,11 @@ std::pair<std::string, int> parse_ref(const json& v, const std::string& base, si
   return {s.substr(0, colon), std::stoi(k)};
 }
 
+void parse_outputs(Graph& g, const json& outs);
+
 void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session& session) {
-  expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device"});
+  expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device", "define_plan"});
+  const bool defining = req.contains("define_plan");
   const json& ver = field(req, "schema_version", "");
   if (!ver.is_number_integer() || ver.get<int64_t>() != kSchemaVersion)
     throw RequestError("unsupported_version", "/schema_version", "schema_version must be " + std::to_string(kSchemaVersion));
@@ -214,12 +218,14 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
   for (size_t i = 0; i < inputs.size(); i++) {
     const std::string p = ptr("/inputs", i);
     const json& in = inputs[i];
-    expect_object(in, p, {"id", "dtype", "shape", "data", "base64", "buffer", "handle"});
+    expect_object(in, p, {"id", "dtype", "shape", "data", "base64", "buffer", "handle", "placeholder"});
     std::string id = id_of(in, p);
     if (g.input_names.count(id)) throw RequestError("duplicate_id", p + "/id", "id \"" + id + "\" is used twice");
-    int sources = int(in.contains("data")) + in.contains("base64") + in.contains("buffer") + in.contains("handle");
+    int sources = int(in.contains("data")) + in.contains("base64") + in.contains("buffer") + in.contains("handle") + in.contains("placeholder");
     if (sources != 1)
-      throw RequestError("invalid_input", p, "an input has exactly one of data, base64, buffer or handle");
+      throw RequestError("invalid_input", p, "an input has exactly one of data, base64, buffer, handle or placeholder");
+    if (in.contains("placeholder") && (!defining || in["placeholder"] != true))
+      throw RequestError("invalid_input", p + "/placeholder", "placeholder: true declares an input of a plan, in a define_plan request");
     TypeShape ts;
     if (in.contains("handle")) {
       const json& h = in["handle"];
@@ -241,7 +247,7 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
       }
     }
     g.input_names[id] = int(g.values.size());
-    g.inputs.push_back({int(g.values.size()), &in, p});
+    g.inputs.push_back({int(g.values.size()), &in, p, in.contains("placeholder")});
     g.values.push_back(ts);
     g.producer.push_back(-1);
   }
@@ -274,7 +280,10 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
     n.attrs = check_attrs(*n.def, nj.contains("attrs") ? &nj["attrs"] : nullptr, p + "/attrs");
   }
 
-  const json& outs = field(req, "outputs", "");
+  parse_outputs(g, field(req, "outputs", ""));
+}
+
+void parse_outputs(Graph& g, const json& outs) {
   if (!outs.is_array()) throw RequestError("invalid_type", "/outputs", "outputs is a list");
   for (size_t i = 0; i < outs.size(); i++) {
     const std::string p = ptr("/outputs", i);
@@ -356,6 +365,8 @@ int resolve(const Graph& g, const std::string& name, int idx, const std::string&
   return n.outputs[size_t(idx)];
 }
 
+void resolve_outputs(Graph& g);
+
 void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
   for (int i : order) {
     Node& n = g.nodes[size_t(i)];
@@ -390,6 +401,10 @@ void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
       g.producer.push_back(i);
     }
   }
+  resolve_outputs(g);
+}
+
+void resolve_outputs(Graph& g) {
   for (size_t k = 0; k < g.outputs.size(); k++) {
     auto [name, idx] = parse_ref(json(g.outputs[k].ref), "/outputs", k);
     g.outputs[k].value = resolve(g, name, idx, "/outputs", k);
@@ -551,13 +566,20 @@ Array owned(const Array& a) {
   return c;
 }
 
+// Loads an input's data from its JSON (`j`): a handle, a buffer, base64 or inline values.
+void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& in, const json& j);
+
 void load_inputs(Graph& g, Session& s, const InputBuffer* bufs) {
-  for (auto& in : g.inputs) {
-    const json& j = *in.source;
+  for (auto& in : g.inputs)
+    if (!in.placeholder) load_input(g, s, bufs, in, *in.source);
+}
+
+void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& in, const json& j) {
+  {
     const TypeShape& ts = g.values[size_t(in.value)];
     if (j.contains("handle")) {
       g.data[size_t(in.value)] = s.handles[j["handle"].get<std::string>()];
-      continue;
+      return;
     }
     const size_t need = size_t(shape_size(ts.shape)) * dtype_size(ts.dtype);
     if (j.contains("buffer")) {
@@ -573,7 +595,7 @@ void load_inputs(Graph& g, Session& s, const InputBuffer* bufs) {
         std::memcpy(a.raw(), b.data, need);
         g.data[size_t(in.value)] = std::move(a);
       }
-      continue;
+      return;
     }
     Array a(ts.dtype, ts.shape);
     if (j.contains("base64")) {
@@ -681,28 +703,9 @@ json refused_response(const std::string& code, const std::string& scope, const s
           {"refusal", {{"code", code}, {"scope", scope}, {"subject", subject}, {"detail", detail}}}};
 }
 
-EvalResult evaluate_checked(Session& s, const char* request, size_t length, const InputBuffer* bufs, size_t n_bufs,
-                            const char* default_as) {
-  auto t0 = std::chrono::steady_clock::now();
-  const Limits& lim = s.limits;
-  if (!request) throw RequestError("invalid_json", "", "request is NULL");
-  if (int64_t(length) > lim.max_request_bytes)
-    throw Refusal("resource_limit", "request", "", "request of " + std::to_string(length) + " bytes exceeds max_request_bytes");
-  json req = json::parse(request, request + length, nullptr, true, false);
-  Graph g;
-  parse(g, req, lim, n_bufs, s);
-  std::vector<int> order = topo_order(g);
-  infer(g, order, lim);
-  int64_t total = 0;
-  for (auto& v : g.values) {
-    total += int64_t(shape_size(v.shape) * int64_t(dtype_size(v.dtype)));
-    if (total > lim.max_bytes)
-      throw Refusal("resource_limit", "request", "", "the request's arrays need more than max_bytes " + std::to_string(lim.max_bytes));
-  }
-  g.data.resize(g.values.size());
-  load_inputs(g, s, bufs);
-  Execution ex = execute(g, order);
-
+// The response of an evaluated graph: each output inline, as base64, as a
+// buffer or as a resident handle.
+EvalResult respond(Session& s, Graph& g, const Execution& ex, const char* default_as, std::chrono::steady_clock::time_point t0) {
   EvalResult r;
   json outs = json::array();
   for (auto& o : g.outputs) {
@@ -730,6 +733,126 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
                 {"receipt",
                  {{"engine", "cpu"}, {"engine_version", kEngineVersion}, {"op_count", ex.op_count}, {"fused_groups", ex.fused_groups}, {"elapsed_ms", ms}}}};
   return r;
+}
+
+}  // namespace
+
+struct Plan {
+  Graph g;  // validated and inferred; constants loaded, placeholders empty
+  std::vector<int> order;
+};
+
+namespace {
+
+// Keeps a validated graph under a name: constants are copied to live with it.
+EvalResult define_plan(Session& s, const json& req, Graph g, std::vector<int> order, std::chrono::steady_clock::time_point t0) {
+  const json& name = req["define_plan"];
+  if (!name.is_string() || !valid_id(name.get_ref<const std::string&>()))
+    throw RequestError("invalid_id", "/define_plan", "a plan name is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
+  for (auto& in : g.inputs) {
+    if (!in.placeholder) g.data[size_t(in.value)] = owned(g.data[size_t(in.value)]);
+    in.source = nullptr;
+  }
+  auto plan = std::make_shared<Plan>();
+  plan->g = std::move(g);
+  plan->order = std::move(order);
+  s.plans[name.get<std::string>()] = std::move(plan);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  EvalResult r;
+  r.response = {{"schema_version", kSchemaVersion},
+                {"status", "ok"},
+                {"outputs", json::array()},
+                {"receipt", {{"engine", "cpu"}, {"engine_version", kEngineVersion}, {"op_count", 0}, {"fused_groups", 0}, {"elapsed_ms", ms}}}};
+  return r;
+}
+
+// A run of a stored plan: the request gives each placeholder, by id, and may
+// choose the outputs (any value of the plan) and how they come back.
+EvalResult run_plan(Session& s, const json& req, const InputBuffer* bufs, size_t n_bufs, const char* default_as,
+                    std::chrono::steady_clock::time_point t0) {
+  expect_object(req, "", {"schema_version", "run_plan", "inputs", "outputs", "device"});
+  const json& ver = field(req, "schema_version", "");
+  if (!ver.is_number_integer() || ver.get<int64_t>() != kSchemaVersion)
+    throw RequestError("unsupported_version", "/schema_version", "schema_version must be " + std::to_string(kSchemaVersion));
+  const json& name = req["run_plan"];
+  auto it = name.is_string() ? s.plans.find(name.get<std::string>()) : s.plans.end();
+  if (it == s.plans.end()) throw RequestError("unknown_plan", "/run_plan", "no plan " + name.dump() + " in this session");
+  const Plan& plan = *it->second;
+  Graph g = plan.g;
+  static const json kEmpty = json::array();
+  const json& inputs = req.contains("inputs") ? req["inputs"] : kEmpty;
+  if (!inputs.is_array()) throw RequestError("invalid_type", "/inputs", "inputs is a list");
+  std::vector<bool> given(g.values.size(), false);
+  for (size_t i = 0; i < inputs.size(); i++) {
+    const std::string p = ptr("/inputs", i);
+    const json& in = inputs[i];
+    expect_object(in, p, {"id", "dtype", "shape", "data", "base64", "buffer", "handle"});
+    const std::string id = id_of(in, p);
+    auto named = g.input_names.find(id);
+    auto spec = named == g.input_names.end() ? g.inputs.end()
+                                             : std::find_if(g.inputs.begin(), g.inputs.end(), [&](const InputSpec& x) { return x.value == named->second; });
+    if (spec == g.inputs.end() || !spec->placeholder)
+      throw RequestError("unknown_input", p + "/id", "the plan has no placeholder \"" + id + "\"");
+    if (given[size_t(spec->value)]) throw RequestError("duplicate_id", p + "/id", "placeholder \"" + id + "\" is given twice");
+    given[size_t(spec->value)] = true;
+    const TypeShape& ts = g.values[size_t(spec->value)];
+    if (in.contains("dtype") && dtype_of(in["dtype"], p + "/dtype") != ts.dtype)
+      throw RequestError("invalid_dtype", p + "/dtype", "the plan takes " + std::string(dtype_name(ts.dtype)) + " here");
+    if (in.contains("shape") && shape_of(in["shape"], p + "/shape", s.limits) != ts.shape)
+      throw RequestError("invalid_shape", p + "/shape", "the plan takes shape " + shape_str(ts.shape) + " here");
+    if (int(in.contains("data")) + in.contains("base64") + in.contains("buffer") + in.contains("handle") != 1)
+      throw RequestError("invalid_input", p, "an input has exactly one of data, base64, buffer or handle");
+    if (in.contains("handle")) {
+      auto h = in["handle"].is_string() ? s.handles.find(in["handle"].get<std::string>()) : s.handles.end();
+      if (h == s.handles.end()) throw RequestError("unknown_handle", p + "/handle", "no resident array " + in["handle"].dump() + " in this session");
+      if (h->second.dtype != ts.dtype || h->second.shape != ts.shape)
+        throw RequestError("invalid_shape", p + "/handle", "the handle holds " + std::string(dtype_name(h->second.dtype)) + shape_str(h->second.shape) + ", the plan takes " + dtype_name(ts.dtype) + shape_str(ts.shape));
+    }
+    if (in.contains("buffer")) {
+      const json& b = in["buffer"];
+      if (!b.is_number_integer() || b.get<int64_t>() < 0 || b.get<uint64_t>() >= n_bufs)
+        throw RequestError("invalid_buffer", p + "/buffer", "buffer index " + b.dump() + " is not one of the " + std::to_string(n_bufs) + " buffers passed");
+    }
+    InputSpec at = *spec;
+    at.path = p;
+    load_input(g, s, bufs, at, in);
+  }
+  for (auto& in : g.inputs)
+    if (in.placeholder && !given[size_t(in.value)])
+      throw RequestError("missing_field", "/inputs", "placeholder \"" + std::find_if(g.input_names.begin(), g.input_names.end(), [&](auto& kv) { return kv.second == in.value; })->first + "\" is not given");
+  if (req.contains("outputs")) {
+    g.outputs.clear();
+    parse_outputs(g, req["outputs"]);
+    resolve_outputs(g);
+  }
+  Execution ex = execute(g, plan.order);
+  return respond(s, g, ex, default_as, t0);
+}
+
+EvalResult evaluate_checked(Session& s, const char* request, size_t length, const InputBuffer* bufs, size_t n_bufs,
+                            const char* default_as) {
+  auto t0 = std::chrono::steady_clock::now();
+  const Limits& lim = s.limits;
+  if (!request) throw RequestError("invalid_json", "", "request is NULL");
+  if (int64_t(length) > lim.max_request_bytes)
+    throw Refusal("resource_limit", "request", "", "request of " + std::to_string(length) + " bytes exceeds max_request_bytes");
+  json req = json::parse(request, request + length, nullptr, true, false);
+  if (req.is_object() && req.contains("run_plan")) return run_plan(s, req, bufs, n_bufs, default_as, t0);
+  Graph g;
+  parse(g, req, lim, n_bufs, s);
+  std::vector<int> order = topo_order(g);
+  infer(g, order, lim);
+  int64_t total = 0;
+  for (auto& v : g.values) {
+    total += int64_t(shape_size(v.shape) * int64_t(dtype_size(v.dtype)));
+    if (total > lim.max_bytes)
+      throw Refusal("resource_limit", "request", "", "the request's arrays need more than max_bytes " + std::to_string(lim.max_bytes));
+  }
+  g.data.resize(g.values.size());
+  load_inputs(g, s, bufs);
+  if (req.contains("define_plan")) return define_plan(s, req, std::move(g), std::move(order), t0);
+  Execution ex = execute(g, order);
+  return respond(s, g, ex, default_as, t0);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Evaluates one request: parse, validate, infer, check limits, then execute.
 #pragma once
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "op.h"
@@ -17,10 +18,14 @@ struct Limits {
 };
 json limits_json(const Limits& l);
 
-// Resident arrays live in a session under handle ids until released.
+struct Plan;  // a validated graph kept for repeated runs (engine.cpp)
+
+// Resident arrays live in a session under handle ids until released; plans
+// (see "define_plan" in the request schema) until the session ends.
 struct Session {
   std::mutex mu;  // one request at a time per session
   std::map<std::string, Array> handles;
+  std::map<std::string, std::shared_ptr<Plan>> plans;
   uint64_t next_handle = 1;
   Limits limits;
 };

@@ -145,3 +145,33 @@ describe('half-precision rounding', () => {
     expect(got).toEqual([1, 1 + 2 ** -9, Infinity, 0, 2 ** -24]);
   });
 });
+
+describe('plans: a graph defined once, run with new inputs', () => {
+  it('runs a kept graph with only its placeholders sent, and checks them', () => {
+    const s = new Session();
+    s.evalJson({
+      schema_version: 1,
+      define_plan: 'affine',
+      inputs: [{ id: 'x', dtype: 'float32', shape: [3], placeholder: true }, { id: 'w', dtype: 'float32', shape: [], data: 2 }],
+      nodes: [{ id: 'y', op: 'multiply', inputs: ['x', 'w'] }, { id: 'z', op: 'add', inputs: ['y', 'x'] }],
+      outputs: ['z'],
+    });
+    for (const v of [[1, 2, 3], [-1, 0, 0.5]]) {
+      const r = s.eval({ schema_version: 1, run_plan: 'affine', inputs: [{ id: 'x', buffer: 0 }] }, [new Float32Array(v)]);
+      expect(Array.from(r.outputs[0].array as Float32Array)).toEqual(v.map((x) => 3 * x));
+    }
+    const chosen = s.evalJson({ schema_version: 1, run_plan: 'affine', inputs: [{ id: 'x', data: [1, 1, 1] }], outputs: ['y'] });
+    expect(chosen.outputs[0].data).toEqual([2, 2, 2]);
+    const errors: Array<[object, string]> = [
+      [{ run_plan: 'missing' }, 'unknown_plan'],
+      [{ run_plan: 'affine' }, 'missing_field'],
+      [{ run_plan: 'affine', inputs: [{ id: 'w', data: 1 }] }, 'unknown_input'],
+      [{ run_plan: 'affine', inputs: [{ id: 'x', dtype: 'int32', data: [1, 2, 3] }] }, 'invalid_dtype'],
+      [{ run_plan: 'affine', inputs: [{ id: 'x', data: [1, 2, 3] }], nodes: [] }, 'unknown_field'],
+    ];
+    for (const [req, code] of errors) expect(() => s.evalJson({ schema_version: 1, ...req } as never)).toThrow(new RegExp(code));
+    // placeholders belong to define_plan requests only
+    expect(() => s.evalJson({ schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [1], placeholder: true }], outputs: ['x'] })).toThrow(/invalid_input/);
+    s.close();
+  });
+});
