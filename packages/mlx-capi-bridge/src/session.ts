@@ -9,9 +9,13 @@ export type OutputAs = 'inline' | 'base64' | 'buffer' | 'handle';
 export interface EvalRequest {
   schema_version: 1;
   device?: string;
+  /** Keep this request's graph as a plan under this name; its inputs may be placeholders. */
+  define_plan?: string;
+  /** Run a kept plan: inputs give its placeholders by id. */
+  run_plan?: string;
   inputs?: Array<Record<string, unknown> & { id: string }>;
   nodes?: Array<{ id: string; op: string; inputs?: string[]; attrs?: Record<string, unknown> }>;
-  outputs: Array<string | { ref: string; as?: OutputAs }>;
+  outputs?: Array<string | { ref: string; as?: OutputAs }>;
 }
 
 export interface EvalOutput {

@@ -244,6 +244,63 @@ describe('vmap', () => {
   });
 
   it('a function that reads its traced input gets a typed error', () => {
-    expect(() => mx.vmap((x: MxArray) => mx.multiply(x, x.sum().item() as number))(V)).toThrow(/cannot evaluate or read its batched inputs/);
+    expect(() => mx.vmap((x: MxArray) => mx.multiply(x, x.sum().item() as number))(V)).toThrow(/cannot evaluate or read its inputs/);
+  });
+});
+
+describe('compile', () => {
+  const f = (x: MxArray, y: MxArray) => mx.add(mx.exp(mx.multiply(x, y)), 1);
+  const a = mx.array([1, 2, 3]), b = mx.array([0.5, 0.25, 1]);
+
+  it('gives the same values as the function, tracing once per signature', () => {
+    const cf = mx.compile(f);
+    expect((cf(a, b) as MxArray).tolist()).toEqual(f(a, b).tolist());
+    expect((cf(mx.array([0, 0, 0]), b) as MxArray).tolist()).toEqual([2, 2, 2]);
+    expect(cf.traces).toBe(1); // the second call did not trace
+    cf(mx.array([1, 2]), mx.array([1, 1]));
+    expect(cf.traces).toBe(2); // new shapes, new trace
+    cf(mx.array([1, 2], mx.float16), mx.array([1, 1], mx.float16));
+    expect(cf.traces).toBe(3); // new dtypes too
+  });
+
+  it('sends only the inputs after the first call (the engine keeps the plan)', async () => {
+    const { Session } = await import('mlx-capi-bridge');
+    const sent: unknown[] = [];
+    const original = Session.prototype.eval;
+    Session.prototype.eval = function (this: InstanceType<typeof Session>, req: never, bufs?: ArrayBufferView[]) {
+      sent.push(req);
+      return original.call(this, req, bufs);
+    };
+    try {
+      const cf = mx.compile(f);
+      cf(a, b);
+      sent.length = 0;
+      cf(mx.array([3, 2, 1]), b);
+      const runs = sent.filter((r) => (r as { run_plan?: string }).run_plan);
+      expect(runs).toHaveLength(1);
+      expect((runs[0] as { nodes?: unknown }).nodes).toBeUndefined();
+    } finally {
+      Session.prototype.eval = original;
+    }
+  });
+
+  it('takes and returns trees; grad and vmap see through it; disableCompile runs it plainly', () => {
+    const tree = mx.compile((p: { w: MxArray }) => ({ s: mx.sum(p.w), m: mx.matmul(p.w, p.w) }));
+    const out = tree({ w: mx.eye(2) }) as { s: MxArray; m: MxArray };
+    expect(out.s.item()).toBe(2);
+    expect(out.m.tolist()).toEqual([[1, 0], [0, 1]]);
+    const cf = mx.compile(f);
+    const g = mx.grad((x: MxArray) => mx.sum(cf(x, b) as MxArray))(a) as MxArray;
+    expect(g.tolist()).toEqual((mx.grad((x: MxArray) => mx.sum(f(x, b)))(a) as MxArray).tolist());
+    const v = mx.vmap((x: MxArray) => cf(x, mx.array(2)) as MxArray)(mx.array([[1, 2], [3, 4]])) as MxArray;
+    expect(v.tolist()).toEqual(f(mx.array([[1, 2], [3, 4]]), mx.array(2)).tolist());
+    mx.disableCompile();
+    try {
+      const plain = mx.compile(f);
+      plain(a, b);
+      expect(plain.traces).toBe(0);
+    } finally {
+      mx.enableCompile();
+    }
   });
 });

@@ -81,14 +81,14 @@ export function collectArrays(tree: unknown, out: MxArray[] = []): MxArray[] {
   return out;
 }
 
-function ref(v: Value): string {
-  if (!v.node || v.handle) return `a${v.id}`;
+export function ref(v: Value): string {
+  if (!v.node || v.handle || v.placeholder) return `a${v.id}`;
   return v.node.outputCount > 1 ? `n${v.node.id}:${v.index}` : `n${v.node.id}`;
 }
 
 function checkUsable(v: Value): void {
   if (v.disposed) throw new MlxBridgeError(`an array of ${v.dtype.name}[${v.shape}] was disposed and cannot be used`);
-  if (v.placeholder) throw new MlxBridgeError('a function under vmap cannot evaluate or read its batched inputs (they are traced, not computed)');
+  if (v.placeholder) throw new MlxBridgeError('a function under vmap or compile cannot evaluate or read its inputs (they are traced, not computed)');
 }
 
 /** Evaluates the arrays: one engine request for everything they still need. */
@@ -120,23 +120,34 @@ export function evalValues(targets: Value[]): void {
     targets.forEach(checkUsable);
     return;
   }
+  const { request, buffers } = buildRequest(pending, new Set());
+  finish(pending, session().eval(request, buffers).outputs);
+}
+
+/**
+ * @internal The request that computes `outputs`: the unevaluated graph behind
+ * them as nodes, evaluated values as handles, host data as buffers, and the
+ * values in `placeholders` as placeholder inputs (for a plan).
+ */
+export function buildRequest(outputs: Value[], placeholders: Set<Value>): { request: EvalRequest; buffers: ArrayBufferView[] } {
   const nodes: GraphNode[] = [];
   const seenNodes = new Set<GraphNode>();
   const leaves: Value[] = [];
   const seenLeaves = new Set<Value>();
+  const isLeaf = (v: Value) => !v.node || !!v.handle || placeholders.has(v); // evaluated values are leaves
   // Iterative post-order walk: long chains must not overflow the stack.
-  const stack: Array<[Value, boolean]> = pending.map((a) => [a, false]);
+  const stack: Array<[Value, boolean]> = outputs.map((a) => [a, false]);
   while (stack.length) {
     const [a, expanded] = stack.pop()!;
-    checkUsable(a);
-    const node = a.handle ? undefined : a.node; // evaluated values are leaves
-    if (!node) {
+    if (!placeholders.has(a)) checkUsable(a);
+    if (isLeaf(a)) {
       if (!seenLeaves.has(a)) {
         seenLeaves.add(a);
         leaves.push(a);
       }
       continue;
     }
+    const node = a.node!;
     if (seenNodes.has(node)) continue;
     if (expanded) {
       seenNodes.add(node);
@@ -144,34 +155,36 @@ export function evalValues(targets: Value[]): void {
       continue;
     }
     stack.push([a, true]);
-    for (const input of node.inputs) if (input.node && !input.handle ? !seenNodes.has(input.node) : !seenLeaves.has(input)) stack.push([input, false]);
+    for (const input of node.inputs) if (isLeaf(input) ? !seenLeaves.has(input) : !seenNodes.has(input.node!)) stack.push([input, false]);
   }
-
   const buffers: ArrayBufferView[] = [];
   const request: EvalRequest = {
     schema_version: 1,
     inputs: leaves.map((l) => {
+      if (placeholders.has(l)) return { id: ref(l), dtype: l.dtype.name, shape: [...l.shape], placeholder: true };
       if (l.handle) return { id: ref(l), handle: l.handle };
       buffers.push(l.host!);
       return { id: ref(l), dtype: l.dtype.name, shape: [...l.shape], buffer: buffers.length - 1 };
     }),
-    nodes: nodes.map((n) => ({
-      id: `n${n.id}`,
-      op: n.op,
-      inputs: n.inputs.map(ref),
-      attrs: n.attrs,
-    })),
-    outputs: pending.map((a) => ({ ref: ref(a), as: 'handle' as const })),
+    nodes: nodes.map((n) => ({ id: `n${n.id}`, op: n.op, inputs: n.inputs.map(ref), attrs: n.attrs })),
+    outputs: outputs.map((a) => ({ ref: ref(a), as: 'handle' as const })),
   };
-  const res = session().eval(request, buffers);
-  res.outputs.forEach((out, i) => {
-    const a = pending[i];
+  return { request, buffers };
+}
+
+/** @internal Gives `values` the handles the engine returned for them, checking its shapes. */
+export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string }>): void {
+  outputs.forEach((out, i) => {
+    const a = values[i];
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
       throw new MlxBridgeError(`internal: the engine computed ${out.dtype}[${out.shape}] where the facade inferred ${a.dtype.name}[${a.shape}] (${ref(a)})`);
     attach(a, out.handle!);
     if (!tracing) a.node = undefined;
   });
 }
+
+/** @internal True while a transform traces a function. */
+export const isTracing = () => tracing > 0;
 
 /** @internal Copies an evaluated array's data out of the engine (host data as it is). */
 export function readBack(v: Value): TypedArray {

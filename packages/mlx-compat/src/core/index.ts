@@ -18,6 +18,7 @@ import * as random from './random.js';
 import { grad, jvp, valueAndGrad, vjp } from './transforms/index.js';
 import { checkpoint, customFunction } from './transforms/custom.js';
 import { vmap } from './transforms/vmap.js';
+import { compile, disableCompile, enableCompile } from './transforms/compile.js';
 
 export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
@@ -66,6 +67,9 @@ export const core = {
   customFunction,
   checkpoint,
   vmap,
+  compile,
+  disableCompile,
+  enableCompile,
 };
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
