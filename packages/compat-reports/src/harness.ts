@@ -14,11 +14,12 @@ import * as deviceEvalMemory from './cases/device_eval_memory.js';
 import * as autograd from './cases/autograd.js';
 import * as customVjp from './cases/custom_vjp.js';
 import * as vmapCases from './cases/vmap.js';
+import * as compileCases from './cases/compile.js';
 
 export const FAMILIES = Object.keys(FAMILY_FILES);
 
 export function allCases(): ParityCase[] {
-  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...random.cases()];
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases()];
 }
 
 export interface CaseResult {
