@@ -1,0 +1,100 @@
+// One training step of a 784-512-512-10 MLP (batch 128, float32: forward,
+// grad, SGD update) through mlx-compat and real MLX, each compiled and not,
+// interleaved in one run. Prints the median step time and the ratios.
+// Usage: node --expose-gc dist/mlp-bench.js [--steps N]
+import { createRequire } from 'node:module';
+import mlx from 'mlx-compat';
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Lib = any;
+const real: Lib = require('@frost-beta/mlx').core;
+const ours: Lib = mlx.core;
+
+const stepsArg = process.argv.indexOf('--steps');
+const STEPS = stepsArg > 0 ? Number(process.argv[stepsArg + 1]) : 15;
+const SIZES = [784, 512, 512, 10];
+const BATCH = 128;
+const LR = 0.05;
+
+// The same code for both libraries: parameters as a flat list, then x and y.
+function makeStep(lib: Lib) {
+  const loss = (...args: unknown[]) => {
+    const params = args.slice(0, 6), x = args[6], y = args[7];
+    let h = x;
+    for (let l = 0; l < 3; l++) {
+      h = lib.add(lib.matmul(h, params[2 * l]), params[2 * l + 1]);
+      if (l < 2) h = lib.maximum(h, 0);
+    }
+    const picked = lib.squeeze(lib.takeAlongAxis(h, lib.expandDims(y, [1]), 1), [1]);
+    return lib.mean(lib.subtract(lib.logsumexp(h, [1]), picked));
+  };
+  const grads = lib.valueAndGrad(loss, [0, 1, 2, 3, 4, 5]);
+  return (...args: unknown[]) => {
+    const [value, g] = grads(...args);
+    const updated = (g as unknown[]).map((gi, i) => lib.subtract(args[i], lib.multiply(gi, LR)));
+    return [value, ...updated];
+  };
+}
+
+function init(lib: Lib, seed: number): unknown[] {
+  lib.random.seed(seed);
+  const params: unknown[] = [];
+  for (let l = 0; l < 3; l++) {
+    const scale = Math.sqrt(2 / SIZES[l]);
+    params.push(lib.multiply(lib.random.normal([SIZES[l], SIZES[l + 1]]), scale), lib.zeros([SIZES[l + 1]]));
+  }
+  const x = lib.random.uniform(0, 1, [BATCH, SIZES[0]]);
+  const y = lib.random.randint(0, 10, [BATCH], lib.int32);
+  lib.eval([...params, x, y]);
+  return [...params, x, y];
+}
+
+interface Peer {
+  name: string;
+  lib: Lib;
+  step: (...a: unknown[]) => unknown;
+  state: unknown[];
+  times: number[];
+  losses: number[];
+}
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const peers: Peer[] = [];
+for (const [name, lib] of [['mlx-compat', ours], ['MLX', real]] as const) {
+  for (const compiled of [false, true]) {
+    const step = makeStep(lib);
+    peers.push({ name: `${name}${compiled ? ' compiled' : ''}`, lib, step: compiled ? lib.compile(step) : step, state: init(lib, 7), times: [], losses: [] });
+  }
+}
+
+for (let s = -2; s < STEPS; s++) {
+  for (const p of peers) {
+    gc();
+    const t0 = process.hrtime.bigint();
+    const out = p.step(...p.state) as unknown[];
+    p.lib.eval(out);
+    const dt = Number(process.hrtime.bigint() - t0) / 1e6;
+    p.state = [...out.slice(1), ...p.state.slice(6)];
+    if (s >= 0) {
+      p.times.push(dt);
+      p.losses.push((out[0] as { item(): number }).item());
+    }
+  }
+}
+
+// every peer trains the same model from the same start: the losses must agree
+const ref = peers[0].losses;
+for (const p of peers) {
+  p.losses.forEach((l, i) => {
+    if (Math.abs(l - ref[i]) > 1e-3 * Math.max(1, Math.abs(ref[i]))) throw new Error(`${p.name} loss ${l} differs from ${ref[i]} at step ${i}`);
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`MLP ${SIZES.join('-')} training step, batch ${BATCH}, float32 (median of ${STEPS} steps, interleaved; losses agree)`);
+const mlxCompiled = median(peers.find((p) => p.name === 'MLX compiled')!.times);
+for (const p of peers) console.log(`${p.name.padEnd(22)} ${median(p.times).toFixed(2).padStart(8)} ms/step   ${(mlxCompiled / median(p.times)).toFixed(2)}x the speed of compiled MLX`);
+const compiledOurs = peers.find((p) => p.name === 'mlx-compat compiled')!.step as unknown as { traces: number };
+console.log(`mlx-compat compiled traced ${compiledOurs.traces} time(s) over ${STEPS + 2} calls`);
+console.log('goal: compiled mlx-compat at least 1.5x faster than compiled MLX');
