@@ -130,6 +130,21 @@ describe('transforms composed and their arguments', () => {
     expect(g.tolist()).toEqual([2, 4]);
   });
 
+  it('walks a deep diamond-shaped graph once per node (60 levels, 2^60 paths)', () => {
+    const g = mx.grad((x: MxArray) => {
+      let y = x;
+      for (let i = 0; i < 60; i++) y = mx.add(mx.sin(y), mx.cos(y));
+      return mx.sum(y);
+    })(f64([0.3])) as MxArray;
+    // the chain rule by hand: dy/dx = prod (cos y_i - sin y_i)
+    let y = 0.3, d = 1;
+    for (let i = 0; i < 60; i++) {
+      d *= Math.cos(y) - Math.sin(y);
+      y = Math.sin(y) + Math.cos(y);
+    }
+    expect(Math.abs((g.tolist() as number[])[0] - d)).toBeLessThan(1e-12 + 1e-9 * Math.abs(d));
+  });
+
   it('stopGradient blocks the gradient', () => {
     const g = mx.grad((x: MxArray) => mx.sum(mx.multiply(x, mx.stopGradient(x))))(f64([3])) as MxArray;
     expect(g.tolist()).toEqual([3]);

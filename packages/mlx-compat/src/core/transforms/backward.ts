@@ -9,6 +9,7 @@ import { isInexact } from '../dtype.js';
 
 const isDifferentiable = (v: Value) => isInexact(v.dtype);
 import { vjpRule } from './gradients/index.js';
+import { walk } from './walk.js';
 
 // A custom function's outputs each pass through an identity node marked with
 // its rule; for the walk, those nodes lead straight to the function's primals.
@@ -25,28 +26,7 @@ function customStep(rule: CustomRule, ct: Map<Value, MxArray>, reaches: Set<Valu
 
 export function backward(outputs: Value[], cotangents: MxArray[], targets: Value[], transform = 'vjp'): MxArray[] {
   const isTarget = new Set(targets);
-  // Post-order of the nodes reachable from the outputs, stopping at targets.
-  const order: GraphNode[] = [];
-  const outputsOf = new Map<GraphNode, Value[]>();
-  const seen = new Set<GraphNode>();
-  const stack: Array<[Value, boolean]> = outputs.map((v) => [v, false]);
-  while (stack.length) {
-    const [v, expanded] = stack.pop()!;
-    const node = v.node;
-    if (!node || isTarget.has(v)) continue;
-    const outs = outputsOf.get(node) ?? [];
-    if (!outs.includes(v)) outputsOf.set(node, [...outs, v]);
-    if (expanded) {
-      if (!seen.has(node)) {
-        seen.add(node);
-        order.push(node);
-      }
-      continue;
-    }
-    if (seen.has(node)) continue;
-    stack.push([v, true]);
-    for (const input of inputsOf(node)) stack.push([input, false]);
-  }
+  const { order, outputsOf } = walk(outputs, (v) => isTarget.has(v), inputsOf);
   // Which values lie on a path to a target: only their cotangents are needed.
   const reaches = new Set<Value>(targets);
   for (const node of order) if (inputsOf(node).some((i) => reaches.has(i))) for (const v of outputsOf.get(node)!) reaches.add(v);

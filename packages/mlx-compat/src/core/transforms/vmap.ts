@@ -10,6 +10,7 @@ import { take } from '../ops/indexing.js';
 import { fromValue } from '../creation-data.js';
 import { int32 } from '../dtype.js';
 import { engineOp } from '../registry.js';
+import { walk } from './walk.js';
 
 type Axis = number | null;
 /** A value in the replayed graph: its batched array, or the original when unbatched. */
@@ -146,28 +147,7 @@ export function vmap(fn: (...args: MxArray[]) => MxArray | MxArray[], inAxes: Ax
 
 // Replays the nodes between the placeholders and the outputs, in dependency order.
 function replayGraph(outputs: Value[], batchedOf: Map<Value, Batched>, B: number): Batched[] {
-  const outputsOf = new Map<GraphNode, Value[]>();
-  const order: GraphNode[] = [];
-  const state = new Map<GraphNode, number>();
-  const stack: Array<[Value, boolean]> = outputs.map((v) => [v, false]);
-  while (stack.length) {
-    const [v, expanded] = stack.pop()!;
-    const node = v.node;
-    if (!node || batchedOf.has(v)) continue;
-    const list = outputsOf.get(node) ?? [];
-    if (!list.includes(v)) outputsOf.set(node, [...list, v]);
-    if (expanded) {
-      if (state.get(node) !== 2) {
-        state.set(node, 2);
-        order.push(node);
-      }
-      continue;
-    }
-    if (state.has(node)) continue;
-    state.set(node, 1);
-    stack.push([v, true]);
-    for (const input of node.inputs) stack.push([input, false]);
-  }
+  const { order, outputsOf } = walk(outputs, (v) => batchedOf.has(v));
   for (const node of order) {
     const inputs = node.inputs.map((v) => batchedOf.get(v) ?? { array: new MxArray(v), batched: false });
     if (!inputs.some((i) => i.batched)) continue; // a constant of the function: reused as it is
