@@ -153,3 +153,45 @@ describe('random mutations of valid requests', () => {
     expect(counts['error:internal'] ?? 0).toBe(0);
   });
 });
+
+describe('random mutations of plan requests', () => {
+  const SEED = Number(process.env.MLXCOMPAT_SEED ?? 20261122);
+  const N = Number(process.env.MLXCOMPAT_FUZZ ?? 2000);
+  it(`${N} mutated define_plan and run_plan requests all get a typed answer`, () => {
+    const r = rng(SEED + 1);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+    const junk = () => pick<unknown>([null, true, -1, 0, 'p', '', 'x', [], {}, [1], { id: 'x' }, 'float32', [3], 2 ** 40]);
+    const define = {
+      schema_version: 1,
+      define_plan: 'p',
+      inputs: [{ id: 'x', dtype: 'float32', shape: [3], placeholder: true }, { id: 'c', dtype: 'float32', shape: [], data: 2 }],
+      nodes: [{ id: 'y', op: 'multiply', inputs: ['x', 'c'] }],
+      outputs: ['y'],
+    };
+    raw.evalJson(define as EvalRequest);
+    const run = { schema_version: 1, run_plan: 'p', inputs: [{ id: 'x', data: [1, 2, 3] }], outputs: ['y'] };
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < N; i++) {
+      const req = JSON.parse(JSON.stringify(r() < 0.5 ? define : run));
+      for (let m = 1 + Math.floor(r() * 3); m > 0; m--) {
+        let node: Record<string, unknown> = req;
+        for (let depth = 0; depth < 4; depth++) {
+          const keys = Object.keys(node);
+          if (!keys.length) break;
+          const k = pick(keys);
+          const child = node[k];
+          if (child && typeof child === 'object' && r() < 0.6) node = child as Record<string, unknown>;
+          else {
+            if (r() < 0.6) node[k] = junk();
+            else delete node[k];
+            break;
+          }
+        }
+      }
+      const got = answer(JSON.stringify(req));
+      counts[`${got.status}:${got.code}`] = (counts[`${got.status}:${got.code}`] ?? 0) + 1;
+    }
+    console.log('plan mutation outcomes', counts);
+    expect(counts['error:internal'] ?? 0).toBe(0);
+  });
+});

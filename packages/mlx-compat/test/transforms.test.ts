@@ -224,6 +224,13 @@ describe('vmap', () => {
     ['sort flattened', (x) => mx.sort(x, null), [A]],
     ['broadcast_to', (v) => mx.broadcastTo(v, [2, 3]), [V]],
     ['take with mapped indices (loop rule)', (v, i) => mx.take(v, i, 0), [V, mx.array([[2, 0], [1, 1], [0, 2]], mx.int32)]],
+    ['take with fixed indices', (x) => mx.take(x, mx.array([2, 0], mx.int32), 1), [A]],
+    ['take_along_axis', (x, i) => mx.takeAlongAxis(x, i, 1), [A, mx.array([[[0, 2, 1]], [[1, 1, 0]], [[0, 0, 0]]], mx.int32)]],
+    ['concatenate with an unmapped part', (x) => mx.concatenate([x, mx.ones([2, 1], mx.float64)], 1), [A]],
+    ['stack and split', (x) => mx.stack(mx.split(x, 3, 1), 0), [A]],
+    ['slice through index', (x) => x.index(new mx.Slice(null, null, -1), new mx.Slice(1, 3)), [A]],
+    ['pad', (x) => mx.pad(x, [[1, 0], [0, 2]], 'constant', 7), [A]],
+    ['tile and repeat', (v) => mx.add(mx.tile(v, [2, 1]), mx.reshape(mx.repeat(v, 2), [2, 3])), [V]],
   ];
   for (const [what, f, args] of fns) {
     it(`equals a loop over the batch: ${what}`, () => {

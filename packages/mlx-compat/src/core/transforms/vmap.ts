@@ -86,6 +86,49 @@ for (const op of ['argmax', 'argmin', 'cumsum', 'cumprod', 'cummax', 'cummin', '
   };
 }
 
+// Every input batched: an unbatched one is broadcast along a new batch axis.
+const allBatched = (inputs: Batched[], B: number) => inputs.map((i) => (i.batched ? i.array : broadcastTo(expandDims(i.array, 0), [B, ...i.array.shape])));
+const outShape = (outs: Value[], B: number, k = 0) => [B, ...outs[k].shape];
+
+Object.assign(RULES, {
+  concatenate: (n, inputs, outs, B) => [apply1('concatenate', allBatched(inputs, B), { axis: (n.attrs.axis as number) + 1 }, { dtype: outs[0].dtype, shape: outShape(outs, B) })],
+  stack: (n, inputs, outs, B) => [apply1('stack', allBatched(inputs, B), { axis: (n.attrs.axis as number) + 1 }, { dtype: outs[0].dtype, shape: outShape(outs, B) })],
+  split: (n, [x], outs, B) => apply('split', [x.array], { ...n.attrs, axis: (n.attrs.axis as number) + 1 }, outs.map((o, k) => ({ dtype: o.dtype, shape: outShape(outs, B, k) }))),
+  slice: (n, [x], outs, B) => {
+    const a = n.attrs as { start: number[]; stop: number[]; strides?: number[] };
+    return [apply1('slice', [x.array], { start: [0, ...a.start], stop: [B, ...a.stop], strides: [1, ...(a.strides ?? a.start.map(() => 1))] }, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
+  },
+  pad: (n, [x], outs, B) => {
+    const w = n.attrs.pad_width as number[], nd = x.array.ndim - 1;
+    const pairs = Array.from({ length: nd }, (_, i) => (w.length === 1 ? [w[0], w[0]] : w.length === 2 ? [w[0], w[1]] : [w[2 * i], w[2 * i + 1]]));
+    return [apply1('pad', [x.array], { ...n.attrs, pad_width: [0, 0, ...pairs.flat()] }, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
+  },
+  tile: (n, [x], outs, B) => {
+    const reps = n.attrs.reps as number[], s = x.array.shape.slice(1), r = Math.max(s.length, reps.length);
+    const full = reshape(x.array, [B, ...new Array(r - s.length).fill(1), ...s]);
+    return [apply1('tile', [full], { reps: [1, ...new Array(r - reps.length).fill(1), ...reps] }, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
+  },
+  repeat: (n, [x], outs, B) => {
+    const flat = n.attrs.axis === undefined;
+    const input = flat ? reshape(x.array, [B, -1]) : x.array;
+    const axis = flat ? 1 : (n.attrs.axis as number) + 1;
+    return [apply1('repeat', [input], { repeats: n.attrs.repeats, axis }, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
+  },
+  take: (n, inputs, outs, B) => {
+    const [x, idx] = inputs;
+    if (idx.batched) return loopRule(n, inputs, outs, B); // a different gather per example
+    const flat = n.attrs.axis === undefined;
+    const input = flat ? reshape(x.array, [B, -1]) : x.array;
+    const axis = flat ? 1 : (n.attrs.axis as number) + 1;
+    return [apply1('take', [input, idx.array], { axis }, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
+  },
+  take_along_axis: (n, inputs, outs, B) => {
+    if (n.attrs.axis === undefined) return loopRule(n, inputs, outs, B);
+    const [x, idx] = allBatched(inputs, B);
+    return [apply1('take_along_axis', [x, idx], { axis: (n.attrs.axis as number) + 1 }, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
+  },
+} satisfies Record<string, Rule>);
+
 // The loop: each example on its own, stacked. Right for any op, slower.
 function loopRule(n: GraphNode, inputs: Batched[], outs: Value[], B: number): MxArray[] {
   const perExample = Array.from({ length: B }, (_, b) => {
