@@ -37,7 +37,6 @@ function signature(args: unknown[]): string {
  */
 export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> {
   const call = fn as unknown as (...a: unknown[]) => unknown;
-  void shapeless;
   const cache = new Map<string, Entry>();
   let traces = 0;
   const trace = (args: unknown[], inputs: MxArray[]): Entry => {
