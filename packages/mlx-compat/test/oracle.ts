@@ -1,11 +1,9 @@
 // Real MLX (@frost-beta/mlx, MLX 0.13 CPU) beside the facade, and a comparison
 // of any two arrays of either library within the dtype's tolerance.
-import { createRequire } from 'node:module';
 import { expect } from 'vitest';
+import { mx as real, rng } from '../../mlx-capi-bridge/test/helpers.js';
 
-const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const real: any = require('@frost-beta/mlx').core;
+export { real, rng };
 
 export interface Flat {
   dtype: string;
@@ -30,15 +28,4 @@ export function expectSame(ours: Flat, theirs: Flat, what: string): void {
     else if (!Number.isFinite(a) || !Number.isFinite(b) || tol === 0) expect(a, `${what}[${i}]`).toBe(b);
     else expect(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what}[${i}] ${a} vs ${b}`).toBe(true);
   });
-}
-
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
