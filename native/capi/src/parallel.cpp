@@ -1,8 +1,11 @@
 #include "parallel.h"
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -20,19 +23,111 @@ int num_threads() {
   return n;
 }
 
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
-  if (n <= 0) return;
-  int64_t parts = std::min<int64_t>(num_threads(), std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
-  if (parts <= 1) {
-    fn(0, n);
-    return;
+namespace {
+
+// Runs part p of `parts` equal slices of [0, n).
+void run_part(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int64_t parts, int64_t p) {
+  fn(n * p / parts, n * (p + 1) / parts);
+}
+
+// One parallel_for handed to the pool: its own counters, so a worker still
+// finishing an old job can never take a part of a newer one.
+struct Job {
+  const std::function<void(int64_t, int64_t)>* fn;
+  int64_t n, parts;
+  std::atomic<int64_t> next{0}, finished{0};
+  std::mutex mu;
+  std::condition_variable done;
+  std::exception_ptr error;
+};
+
+void take_parts(Job& job) {
+  for (;;) {
+    const int64_t p = job.next.fetch_add(1);
+    if (p >= job.parts) return;
+    try {
+      run_part(*job.fn, job.n, job.parts, p);
+    } catch (...) {
+      std::lock_guard<std::mutex> g(job.mu);
+      if (!job.error) job.error = std::current_exception();
+    }
+    if (job.finished.fetch_add(1) + 1 == job.parts) {
+      std::lock_guard<std::mutex> g(job.mu);
+      job.done.notify_all();
+    }
   }
+}
+
+// Workers that sleep between jobs (no spinning: the cores stay free for BLAS
+// and for the caller). One job at a time; a caller that finds the pool busy
+// (a nested call, or another session's) spawns threads of its own instead.
+class Pool {
+ public:
+  explicit Pool(int workers) {
+    for (int i = 0; i < workers; i++) std::thread([this] { work(); }).detach();
+  }
+
+  bool try_run(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int64_t parts) {
+    bool expected = false;
+    if (!busy_.compare_exchange_strong(expected, true)) return false;
+    auto job = std::make_shared<Job>();
+    job->fn = &fn;
+    job->n = n;
+    job->parts = parts;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      job_ = job;
+      generation_++;
+    }
+    wake_.notify_all();
+    take_parts(*job);
+    {
+      std::unique_lock<std::mutex> lock(job->mu);
+      job->done.wait(lock, [&] { return job->finished.load() == parts; });
+    }
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      job_.reset();
+    }
+    busy_ = false;
+    if (job->error) std::rethrow_exception(job->error);
+    return true;
+  }
+
+ private:
+  void work() {
+    uint64_t seen = 0;
+    for (;;) {
+      std::shared_ptr<Job> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        wake_.wait(lock, [&] { return generation_ != seen; });
+        seen = generation_;
+        job = job_;
+      }
+      if (job) take_parts(*job);
+    }
+  }
+
+  std::atomic<bool> busy_{false};
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::shared_ptr<Job> job_;
+  uint64_t generation_ = 0;
+};
+
+Pool& pool() {
+  // never destroyed: its workers sleep until the process ends
+  static Pool* p = new Pool(num_threads() - 1);
+  return *p;
+}
+
+void spawn(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int64_t parts) {
   std::exception_ptr err;
   std::mutex mu;
   auto run = [&](int64_t p) {
-    int64_t b = n * p / parts, e = n * (p + 1) / parts;
     try {
-      fn(b, e);
+      run_part(fn, n, parts, p);
     } catch (...) {
       std::lock_guard<std::mutex> g(mu);
       if (!err) err = std::current_exception();
@@ -43,6 +138,18 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   run(0);
   for (auto& t : threads) t.join();
   if (err) std::rethrow_exception(err);
+}
+
+}  // namespace
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  int64_t parts = std::min<int64_t>(num_threads(), std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
+  if (parts <= 1) {
+    fn(0, n);
+    return;
+  }
+  if (!pool().try_run(fn, n, parts)) spawn(fn, n, parts);
 }
 
 }  // namespace mlxc

@@ -1,5 +1,5 @@
-// Splits [0, n) across the machine's cores. Threads are made per call, so
-// concurrent sessions share no scheduler state; small ranges run inline.
+// Splits [0, n) across the machine's cores, on a pool of sleeping worker
+// threads; small ranges run inline. Safe to call from several threads at once.
 #pragma once
 #include <cstdint>
 #include <functional>

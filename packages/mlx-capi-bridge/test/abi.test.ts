@@ -100,8 +100,9 @@ describe('binary buffers and resident handles', () => {
       import(workerData).then(({ Session }) => {
         const s = new Session();
         let total = 0;
-        for (let i = 0; i < 50; i++) {
-          const r = s.evalJson({ schema_version: 1, nodes: [{ id: 'a', op: 'arange', attrs: { stop: 1000 } }, { id: 's', op: 'sum', inputs: ['a'] }], outputs: ['s'] });
+        // large enough to take the parallel paths, so the threads contend for the worker pool
+        for (let i = 0; i < 30; i++) {
+          const r = s.evalJson({ schema_version: 1, nodes: [{ id: 'a', op: 'ones', attrs: { shape: [1 << 20] } }, { id: 'b', op: 'exp', inputs: ['a'] }, { id: 'c', op: 'log', inputs: ['b'] }, { id: 's', op: 'sum', inputs: ['c'] }], outputs: ['s'] });
           total += r.outputs[0].data[0];
         }
         s.close();
@@ -115,7 +116,8 @@ describe('binary buffers and resident handles', () => {
         w.once('error', reject);
       })),
     );
-    expect(totals).toEqual([50 * 499500, 50 * 499500, 50 * 499500]);
+    // log(exp(1)) rounds to 1 or a hair off: each sum is 2^20 within float32 rounding
+    for (const t of totals as number[]) expect(Math.abs(t - 30 * 2 ** 20)).toBeLessThan(30 * 2 ** 20 * 1e-5);
   });
 });
 
