@@ -4,6 +4,8 @@
  * A caller sends a graph of MLX-named ops as a JSON request and gets JSON
  * back (and, through mlxcompat_eval, binary buffers). The request, response
  * and capabilities formats are JSON Schemas in docs/schemas/ (version 1).
+ * A session can keep a request's graph as a named plan ("define_plan") and
+ * run it again with new inputs only ("run_plan"), without re-sending it.
  *
  * Conventions for every function below:
  *  - Errors never abort the process. Bad requests come back as a response
@@ -60,7 +62,9 @@ char* mlxcompat_capabilities(void);
  * Free the session with mlxcompat_session_free. */
 mlxcompat_session* mlxcompat_session_new(const char* options_json, char** error_out);
 
-/* Frees a session and every resident array it still holds. NULL is a no-op. */
+/* Frees a session with every resident array and every plan it still holds
+ * (plans: graphs kept by a request with "define_plan", run by "run_plan").
+ * NULL is a no-op. */
 void mlxcompat_session_free(mlxcompat_session* session);
 
 /* Evaluates a pure-JSON request of `length` bytes (not necessarily
