@@ -193,9 +193,8 @@ std::pair<std::string, int> parse_ref(const json& v, const std::string& base, si
 
 void parse_outputs(Graph& g, const json& outs);
 
-void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session& session) {
-  expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device", "define_plan"});
-  const bool defining = req.contains("define_plan");
+// Checks every request makes: its schema version, and a device this engine has.
+void check_header(const json& req) {
   const json& ver = field(req, "schema_version", "");
   if (!ver.is_number_integer() || ver.get<int64_t>() != kSchemaVersion)
     throw RequestError("unsupported_version", "/schema_version", "schema_version must be " + std::to_string(kSchemaVersion));
@@ -205,6 +204,27 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
     if (dev != "cpu")
       throw Refusal("unsupported_device", "request", "/device", "this engine runs on cpu only, not " + dev.dump());
   }
+}
+
+// The resident array an input's "handle" names (at input path p).
+const Array& handle_of(const Session& session, const json& in, const std::string& p) {
+  const json& h = in["handle"];
+  auto it = h.is_string() ? session.handles.find(h.get<std::string>()) : session.handles.end();
+  if (it == session.handles.end()) throw RequestError("unknown_handle", p + "/handle", "no resident array " + h.dump() + " in this session");
+  return it->second;
+}
+
+// An input's "buffer" must index one of the buffers passed with the call.
+void check_buffer_index(const json& in, const std::string& p, size_t n_bufs) {
+  const json& b = in["buffer"];
+  if (!b.is_number_integer() || b.get<int64_t>() < 0 || b.get<uint64_t>() >= n_bufs)
+    throw RequestError("invalid_buffer", p + "/buffer", "buffer index " + b.dump() + " is not one of the " + std::to_string(n_bufs) + " buffers passed");
+}
+
+void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session& session) {
+  expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device", "define_plan"});
+  const bool defining = req.contains("define_plan");
+  check_header(req);
   static const json kEmpty = json::array();
   const json& inputs = req.contains("inputs") ? req["inputs"] : kEmpty;
   const json& nodes = req.contains("nodes") ? req["nodes"] : kEmpty;
@@ -228,10 +248,8 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
       throw RequestError("invalid_input", p + "/placeholder", "placeholder: true declares an input of a plan, in a define_plan request");
     TypeShape ts;
     if (in.contains("handle")) {
-      const json& h = in["handle"];
-      auto it = h.is_string() ? session.handles.find(h.get<std::string>()) : session.handles.end();
-      if (it == session.handles.end()) throw RequestError("unknown_handle", p + "/handle", "no resident array " + h.dump() + " in this session");
-      ts = {it->second.dtype, it->second.shape};
+      const Array& held = handle_of(session, in, p);
+      ts = {held.dtype, held.shape};
       if (in.contains("dtype") && dtype_of(in["dtype"], p + "/dtype") != ts.dtype)
         throw RequestError("invalid_dtype", p + "/dtype", "handle holds " + std::string(dtype_name(ts.dtype)));
       if (in.contains("shape") && shape_of(in["shape"], p + "/shape", lim) != ts.shape)
@@ -240,11 +258,7 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
       ts.dtype = dtype_of(field(in, "dtype", p), p + "/dtype");
       ts.shape = shape_of(field(in, "shape", p), p + "/shape", lim);
       check_size(ts.shape, lim, p + "/shape");
-      if (in.contains("buffer")) {
-        const json& b = in["buffer"];
-        if (!b.is_number_integer() || b.get<int64_t>() < 0 || b.get<uint64_t>() >= n_bufs)
-          throw RequestError("invalid_buffer", p + "/buffer", "buffer index " + b.dump() + " is not one of the " + std::to_string(n_bufs) + " buffers passed");
-      }
+      if (in.contains("buffer")) check_buffer_index(in, p, n_bufs);
     }
     g.input_names[id] = int(g.values.size());
     g.inputs.push_back({int(g.values.size()), &in, p, in.contains("placeholder")});
@@ -567,45 +581,41 @@ Array owned(const Array& a) {
 }
 
 // Loads an input's data from its JSON (`j`): a handle, a buffer, base64 or inline values.
-void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& in, const json& j);
+void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& in, const json& j) {
+  const TypeShape& ts = g.values[size_t(in.value)];
+  if (j.contains("handle")) {
+    g.data[size_t(in.value)] = s.handles[j["handle"].get<std::string>()];
+    return;
+  }
+  const size_t need = size_t(shape_size(ts.shape)) * dtype_size(ts.dtype);
+  if (j.contains("buffer")) {
+    const InputBuffer& b = bufs[j["buffer"].get<size_t>()];
+    if (b.bytes != need)
+      throw RequestError("invalid_buffer", in.path + "/buffer",
+                         "buffer holds " + std::to_string(b.bytes) + " bytes, " + dtype_name(ts.dtype) + shape_str(ts.shape) + " needs " + std::to_string(need));
+    if (need && !b.data) throw RequestError("invalid_buffer", in.path + "/buffer", "buffer pointer is NULL");
+    if (reinterpret_cast<uintptr_t>(b.data) % dtype_size(ts.dtype) == 0) {
+      g.data[size_t(in.value)] = wrap_external(b, ts);
+    } else {  // misaligned for its dtype: copy
+      Array a(ts.dtype, ts.shape);
+      std::memcpy(a.raw(), b.data, need);
+      g.data[size_t(in.value)] = std::move(a);
+    }
+    return;
+  }
+  Array a(ts.dtype, ts.shape);
+  if (j.contains("base64")) {
+    if (!j["base64"].is_string()) throw RequestError("invalid_type", in.path + "/base64", "base64 is a string");
+    base64_decode(j["base64"].get<std::string>(), a.raw(), need, in.path + "/base64");
+  } else {
+    decode_inline(j["data"], a, in.path + "/data");
+  }
+  g.data[size_t(in.value)] = std::move(a);
+}
 
 void load_inputs(Graph& g, Session& s, const InputBuffer* bufs) {
   for (auto& in : g.inputs)
     if (!in.placeholder) load_input(g, s, bufs, in, *in.source);
-}
-
-void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& in, const json& j) {
-  {
-    const TypeShape& ts = g.values[size_t(in.value)];
-    if (j.contains("handle")) {
-      g.data[size_t(in.value)] = s.handles[j["handle"].get<std::string>()];
-      return;
-    }
-    const size_t need = size_t(shape_size(ts.shape)) * dtype_size(ts.dtype);
-    if (j.contains("buffer")) {
-      const InputBuffer& b = bufs[j["buffer"].get<size_t>()];
-      if (b.bytes != need)
-        throw RequestError("invalid_buffer", in.path + "/buffer",
-                           "buffer holds " + std::to_string(b.bytes) + " bytes, " + dtype_name(ts.dtype) + shape_str(ts.shape) + " needs " + std::to_string(need));
-      if (need && !b.data) throw RequestError("invalid_buffer", in.path + "/buffer", "buffer pointer is NULL");
-      if (reinterpret_cast<uintptr_t>(b.data) % dtype_size(ts.dtype) == 0) {
-        g.data[size_t(in.value)] = wrap_external(b, ts);
-      } else {  // misaligned for its dtype: copy
-        Array a(ts.dtype, ts.shape);
-        std::memcpy(a.raw(), b.data, need);
-        g.data[size_t(in.value)] = std::move(a);
-      }
-      return;
-    }
-    Array a(ts.dtype, ts.shape);
-    if (j.contains("base64")) {
-      if (!j["base64"].is_string()) throw RequestError("invalid_type", in.path + "/base64", "base64 is a string");
-      base64_decode(j["base64"].get<std::string>(), a.raw(), need, in.path + "/base64");
-    } else {
-      decode_inline(j["data"], a, in.path + "/data");
-    }
-    g.data[size_t(in.value)] = std::move(a);
-  }
 }
 
 struct Execution {
@@ -771,9 +781,7 @@ EvalResult define_plan(Session& s, const json& req, Graph g, std::vector<int> or
 EvalResult run_plan(Session& s, const json& req, const InputBuffer* bufs, size_t n_bufs, const char* default_as,
                     std::chrono::steady_clock::time_point t0) {
   expect_object(req, "", {"schema_version", "run_plan", "inputs", "outputs", "device"});
-  const json& ver = field(req, "schema_version", "");
-  if (!ver.is_number_integer() || ver.get<int64_t>() != kSchemaVersion)
-    throw RequestError("unsupported_version", "/schema_version", "schema_version must be " + std::to_string(kSchemaVersion));
+  check_header(req);
   const json& name = req["run_plan"];
   auto it = name.is_string() ? s.plans.find(name.get<std::string>()) : s.plans.end();
   if (it == s.plans.end()) throw RequestError("unknown_plan", "/run_plan", "no plan " + name.dump() + " in this session");
@@ -803,16 +811,11 @@ EvalResult run_plan(Session& s, const json& req, const InputBuffer* bufs, size_t
     if (int(in.contains("data")) + in.contains("base64") + in.contains("buffer") + in.contains("handle") != 1)
       throw RequestError("invalid_input", p, "an input has exactly one of data, base64, buffer or handle");
     if (in.contains("handle")) {
-      auto h = in["handle"].is_string() ? s.handles.find(in["handle"].get<std::string>()) : s.handles.end();
-      if (h == s.handles.end()) throw RequestError("unknown_handle", p + "/handle", "no resident array " + in["handle"].dump() + " in this session");
-      if (h->second.dtype != ts.dtype || h->second.shape != ts.shape)
-        throw RequestError("invalid_shape", p + "/handle", "the handle holds " + std::string(dtype_name(h->second.dtype)) + shape_str(h->second.shape) + ", the plan takes " + dtype_name(ts.dtype) + shape_str(ts.shape));
+      const Array& held = handle_of(s, in, p);
+      if (held.dtype != ts.dtype || held.shape != ts.shape)
+        throw RequestError("invalid_shape", p + "/handle", "the handle holds " + std::string(dtype_name(held.dtype)) + shape_str(held.shape) + ", the plan takes " + dtype_name(ts.dtype) + shape_str(ts.shape));
     }
-    if (in.contains("buffer")) {
-      const json& b = in["buffer"];
-      if (!b.is_number_integer() || b.get<int64_t>() < 0 || b.get<uint64_t>() >= n_bufs)
-        throw RequestError("invalid_buffer", p + "/buffer", "buffer index " + b.dump() + " is not one of the " + std::to_string(n_bufs) + " buffers passed");
-    }
+    if (in.contains("buffer")) check_buffer_index(in, p, n_bufs);
     InputSpec at = *spec;
     at.path = p;
     load_input(g, s, bufs, at, in);

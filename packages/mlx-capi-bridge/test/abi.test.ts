@@ -170,6 +170,8 @@ describe('plans: a graph defined once, run with new inputs', () => {
       [{ run_plan: 'affine', inputs: [{ id: 'w', data: 1 }] }, 'unknown_input'],
       [{ run_plan: 'affine', inputs: [{ id: 'x', dtype: 'int32', data: [1, 2, 3] }] }, 'invalid_dtype'],
       [{ run_plan: 'affine', inputs: [{ id: 'x', data: [1, 2, 3] }], nodes: [] }, 'unknown_field'],
+      [{ run_plan: 'affine', inputs: [{ id: 'x', data: [1, 2, 3] }], device: 'gpu' }, 'unsupported_device'],
+      [{ run_plan: 'affine', inputs: [{ id: 'x', buffer: 3 }] }, 'invalid_buffer'],
     ];
     for (const [req, code] of errors) expect(() => s.evalJson({ schema_version: 1, ...req } as never)).toThrow(new RegExp(code));
     // placeholders belong to define_plan requests only
