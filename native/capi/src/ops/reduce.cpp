@@ -189,8 +189,8 @@ void register_moment(const char* name, bool root) {
   auto attrs = reduce_attrs();
   attrs.push_back({"ddof", AttrType::Int, 0});
   OpDef d = make_op(name, "reduction", "inexact", 1, 1, attrs);
-  d.infer = [](const InferCtx& c) {
-    if (!is_integral(c.in[0].dtype) && !is_floating(c.in[0].dtype) && c.in[0].dtype != DType::Bool) refuse_dtype("var", c.in[0].dtype, c.path);
+  d.infer = [name](const InferCtx& c) {
+    if (!is_integral(c.in[0].dtype) && !is_floating(c.in[0].dtype) && c.in[0].dtype != DType::Bool) refuse_dtype(name, c.in[0].dtype, c.path);
     auto axes = norm_axes(c.attrs, "axes", int(c.in[0].shape.size()));
     return Outs{{to_inexact(c.in[0].dtype), reduced_shape(c.in[0].shape, axes, c.attrs.b("keepdims"))}};
   };
@@ -247,9 +247,9 @@ void register_reduction_ops() {
   for (bool is_max : {true, false}) {
     // argmax/argmin over one axis (the flattened array when absent): uint32, first hit wins.
     OpDef d = make_op(is_max ? "argmax" : "argmin", "reduction", "uint32", 1, 1, {{"axis", AttrType::Int, nullptr}, {"keepdims", AttrType::Bool, false}});
-    d.infer = [](const InferCtx& c) {
+    d.infer = [is_max](const InferCtx& c) {
       const Shape& s = c.in[0].shape;
-      if (c.in[0].dtype == DType::Complex64) refuse_dtype("argmax", DType::Complex64, c.path);
+      if (c.in[0].dtype == DType::Complex64) refuse_dtype(is_max ? "argmax" : "argmin", DType::Complex64, c.path);
       if (shape_size(s) == 0) throw RequestError("invalid_shape", c.path + "/inputs/0", "cannot take the argmax or argmin of an empty array");
       if (!c.attrs.has("axis")) return Outs{{DType::UInt32, c.attrs.b("keepdims") ? Shape(s.size(), 1) : Shape{}}};
       int ax = norm_axis(c.attrs.i("axis"), int(s.size()), c.attrs.at("axis"));

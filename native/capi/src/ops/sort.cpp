@@ -53,8 +53,8 @@ AxisPlan axis_plan(const Array& in, const Attrs& at) {
   return {in, norm_axis(at.i("axis"), in.ndim(), "")};
 }
 
-Shape sort_shape(const InferCtx& c) {
-  if (c.in[0].dtype == DType::Complex64) refuse_dtype("sort", DType::Complex64, c.path);
+Shape sort_shape(const char* op, const InferCtx& c) {
+  if (c.in[0].dtype == DType::Complex64) refuse_dtype(op, DType::Complex64, c.path);
   if (!c.attrs.has("axis")) return {shape_size(c.in[0].shape)};
   norm_axis(c.attrs.i("axis"), int(c.in[0].shape.size()), c.attrs.at("axis"));
   return c.in[0].shape;
@@ -66,7 +66,7 @@ void register_sort_ops() {
   for (bool arg : {false, true}) {
     OpDef d = make_op(arg ? "argsort" : "sort", "sort", arg ? "uint32" : "same", 1, 1, {{"axis", AttrType::Int, -1, false, true}});
     d.infer = [arg](const InferCtx& c) {
-      return std::vector<TypeShape>{{arg ? DType::UInt32 : c.in[0].dtype, sort_shape(c)}};
+      return std::vector<TypeShape>{{arg ? DType::UInt32 : c.in[0].dtype, sort_shape(arg ? "argsort" : "sort", c)}};
     };
     d.eval = [arg](const EvalCtx& c) {
       AxisPlan p = axis_plan(c.in[0], c.attrs);
@@ -87,7 +87,7 @@ void register_sort_ops() {
     // topk: the k largest along the axis, in ascending order.
     OpDef d = make_op("topk", "sort", "same", 1, 1, {{"k", AttrType::Int, nullptr, true}, {"axis", AttrType::Int, -1, false, true}});
     d.infer = [](const InferCtx& c) {
-      Shape s = sort_shape(c);
+      Shape s = sort_shape("topk", c);
       int axis = c.attrs.has("axis") ? norm_axis(c.attrs.i("axis"), int(s.size()), "") : 0;
       int64_t k = c.attrs.i("k");
       if (k < 0 || k > s[size_t(axis)])
