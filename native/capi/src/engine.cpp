@@ -7,6 +7,7 @@
 
 #include "codec.h"
 #include "parallel.h"
+#include "stream_store.h"
 
 namespace mlxc {
 
@@ -479,8 +480,11 @@ void run_group(Graph& g, const std::vector<int>& members) {
     slot_of[nd.outputs[0]] = int(m);
   }
 
+  // A large output is built chunk by chunk in scratch and streamed out.
+  const bool stream = out.nbytes() >= kStreamBytes;
+  const size_t out_size = dtype_size(out.dtype);
   parallel_for((n + kChunk - 1) / kChunk, 16, [&](int64_t cb, int64_t ce) {
-    std::vector<std::vector<uint8_t>> scratch(members.size() - 1, std::vector<uint8_t>(scratch_bytes));
+    std::vector<std::vector<uint8_t>> scratch(members.size() - (stream ? 0 : 1), std::vector<uint8_t>(scratch_bytes));
     std::vector<std::vector<uint8_t>> conv(3, std::vector<uint8_t>(scratch_bytes));
     const void* ptrs[3];
     bool scalar[3];
@@ -497,11 +501,13 @@ void run_group(Graph& g, const std::vector<int>& members) {
             ptrs[k] = conv[k].data();
           }
         }
-        void* dst = m + 1 == members.size() ? static_cast<uint8_t*>(out.raw()) + size_t(off) * dtype_size(out.dtype)
-                                            : static_cast<void*>(scratch[m].data());
-        nd.kernel(ptrs, scalar, dst, len, nd.params);
+        uint8_t* final_dst = static_cast<uint8_t*>(out.raw()) + size_t(off) * out_size;
+        const bool last = m + 1 == members.size();
+        nd.kernel(ptrs, scalar, last && !stream ? final_dst : scratch[m].data(), len, nd.params);
+        if (last && stream) stream_copy(final_dst, scratch[m].data(), size_t(len) * out_size);
       }
     }
+    if (stream) stream_fence();
   });
   g.data[size_t(root.outputs[0])] = std::move(out);
 }

@@ -25,6 +25,8 @@ int num_threads() {
 
 namespace {
 
+constexpr int64_t kPartsPerThread = 8;
+
 // Runs part p of `parts` equal slices of [0, n).
 void run_part(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int64_t parts, int64_t p) {
   fn(n * p / parts, n * (p + 1) / parts);
@@ -123,32 +125,30 @@ Pool& pool() {
 }
 
 void spawn(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int64_t parts) {
-  std::exception_ptr err;
-  std::mutex mu;
-  auto run = [&](int64_t p) {
-    try {
-      run_part(fn, n, parts, p);
-    } catch (...) {
-      std::lock_guard<std::mutex> g(mu);
-      if (!err) err = std::current_exception();
-    }
-  };
+  Job job;
+  job.fn = &fn;
+  job.n = n;
+  job.parts = parts;
   std::vector<std::thread> threads;
-  for (int64_t p = 1; p < parts; p++) threads.emplace_back(run, p);
-  run(0);
+  for (int t = 1; t < num_threads() && t < parts; t++) threads.emplace_back([&job] { take_parts(job); });
+  take_parts(job);
   for (auto& t : threads) t.join();
-  if (err) std::rethrow_exception(err);
+  if (job.error) std::rethrow_exception(job.error);
 }
 
 }  // namespace
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
-  int64_t parts = std::min<int64_t>(num_threads(), std::max<int64_t>(1, n / std::max<int64_t>(grain, 1)));
-  if (parts <= 1) {
+  // A few parts per thread, taken in turn: a worker that wakes late (an idle
+  // core can take a millisecond to come back) leaves its share to the others
+  // instead of making them wait.
+  const int64_t most = std::max<int64_t>(1, n / std::max<int64_t>(grain, 1));
+  if (num_threads() == 1 || most == 1) {
     fn(0, n);
     return;
   }
+  const int64_t parts = std::min<int64_t>(int64_t(num_threads()) * kPartsPerThread, most);
   if (!pool().try_run(fn, n, parts)) spawn(fn, n, parts);
 }
 
