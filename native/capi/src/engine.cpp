@@ -34,6 +34,7 @@ struct Node {
   EwTypes ew_types;
   EwKernel kernel = nullptr;
   EwParams params;
+  unsigned transposed = 0;  // see OpDef::reads_transposed
 };
 
 struct InputSpec {
@@ -426,6 +427,22 @@ void resolve_outputs(Graph& g) {
   }
 }
 
+// An op that reads operands transposed takes a transpose's input in place of
+// its output, so no transposed copy is made unless something else needs it.
+void fold_transposes(Graph& g) {
+  for (Node& n : g.nodes) {
+    if (!n.def->reads_transposed) continue;
+    for (size_t k = 0; k < n.inputs.size(); k++) {
+      for (int p = g.producer[size_t(n.inputs[k])]; p >= 0; p = g.producer[size_t(n.inputs[k])]) {
+        const Node& t = g.nodes[size_t(p)];
+        if (!t.def->swaps_last_two || !t.def->swaps_last_two(t.attrs, int(g.values[size_t(t.inputs[0])].shape.size()))) break;
+        n.inputs[k] = t.inputs[0];
+        n.transposed ^= 1u << k;
+      }
+    }
+  }
+}
+
 // An elementwise node can run chunk by chunk when every input either has
 // its output's shape or is a single element.
 bool chunkable(const Graph& g, const Node& n) {
@@ -480,10 +497,11 @@ void run_group(Graph& g, const std::vector<int>& members) {
     slot_of[nd.outputs[0]] = int(m);
   }
 
-  // A large output is built chunk by chunk in scratch and streamed out.
+  // A large output is built chunk by chunk in scratch and streamed out. A
+  // part is at least 64K elements: waking a worker costs about as much.
   const bool stream = out.nbytes() >= kStreamBytes;
   const size_t out_size = dtype_size(out.dtype);
-  parallel_for((n + kChunk - 1) / kChunk, 16, [&](int64_t cb, int64_t ce) {
+  parallel_for((n + kChunk - 1) / kChunk, 32, [&](int64_t cb, int64_t ce) {
     std::vector<std::vector<uint8_t>> scratch(members.size() - (stream ? 0 : 1), std::vector<uint8_t>(scratch_bytes));
     std::vector<std::vector<uint8_t>> conv(3, std::vector<uint8_t>(scratch_bytes));
     const void* ptrs[3];
@@ -695,7 +713,7 @@ Execution execute(Graph& g, const std::vector<int>& order) {
       std::vector<TypeShape> outs;
       for (int v : n.inputs) ins.push_back(g.data[size_t(v)]);
       for (int v : n.outputs) outs.push_back(g.values[size_t(v)]);
-      std::vector<Array> res = n.def->eval(EvalCtx{ins, n.attrs, outs, n.path});
+      std::vector<Array> res = n.def->eval(EvalCtx{ins, n.attrs, outs, n.path, n.transposed});
       if (res.size() != outs.size()) throw std::logic_error(n.def->name + " produced the wrong number of outputs");
       for (size_t k = 0; k < res.size(); k++) {
         if (res[k].dtype != outs[k].dtype || res[k].shape != outs[k].shape)
@@ -857,6 +875,7 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
     if (total > lim.max_bytes)
       throw Refusal("resource_limit", "request", "", "the request's arrays need more than max_bytes " + std::to_string(lim.max_bytes));
   }
+  fold_transposes(g);
   g.data.resize(g.values.size());
   load_inputs(g, s, bufs);
   if (req.contains("define_plan")) return define_plan(s, req, std::move(g), std::move(order), t0);

@@ -57,6 +57,7 @@ struct EvalCtx {
   const Attrs& attrs;
   const std::vector<TypeShape>& out;
   std::string path;  // JSON pointer of the node, for data-dependent errors
+  unsigned transposed = 0;  // bit k: in[k] holds the operand with its last two axes swapped
 };
 
 // Elementwise kernels work on contiguous runs; an input flagged scalar is
@@ -87,6 +88,12 @@ struct OpDef {
   std::function<std::vector<TypeShape>(const InferCtx&)> infer;  // unset for elementwise
   std::function<std::vector<Array>(const EvalCtx&)> eval;        // unset for elementwise
   std::shared_ptr<Elementwise> ew;
+  // The engine may hand eval an operand made by a transpose of the last two
+  // axes as the transpose's input, flagged in EvalCtx::transposed.
+  bool reads_transposed = false;
+  // Set by transpose: whether a node with these attrs (on an input of rank
+  // ndim) only swaps the last two axes.
+  std::function<bool(const Attrs&, int ndim)> swaps_last_two;
 };
 
 // An OpDef with its identity filled; callers add infer and eval.

@@ -1,7 +1,7 @@
 // Reductions, scans, softmax and matmul against real MLX and the math.
 import { describe, expect, it } from 'vitest';
-import { type DType } from '../src/index.js';
-import { expectClose, mx, oracle, randomArr, rng, run, size, type Arr } from './helpers.js';
+import { type DType, type EvalRequest } from '../src/index.js';
+import { expectClose, inputSpec, mx, oracle, randomArr, rng, run, session, size, type Arr, type Result } from './helpers.js';
 
 const SEED = Number(process.env.MLXCOMPAT_SEED ?? 20261122);
 const CASES = Number(process.env.MLXCOMPAT_CASES ?? 40);
@@ -95,7 +95,6 @@ function runGraph(n: number): number {
   ], [{ id: 'c', dtype: 'float32', shape: [], data: n }], 'y');
 }
 
-import { session } from './helpers.js';
 function runNodes(nodes: object[], inputs: object[], out: string): number {
   const res = session().evalJson({ schema_version: 1, inputs: inputs as never, nodes: nodes as never, outputs: [out] });
   return Number(res.outputs[0].data?.[0]);
@@ -203,5 +202,50 @@ describe('matmul', () => {
     const i: Arr = { dtype: 'int32', shape: [2, 2], data: [1, 2, 3, 4] };
     expect(() => run('matmul', [i, i])).toThrow(/unsupported_dtype/);
     expect(() => run('matmul', [{ dtype: 'float32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }, { dtype: 'float32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }])).toThrow(/invalid_shape/);
+  });
+});
+
+// The engine reads a matmul operand made by a transpose of the last two axes
+// straight from the transpose's input; the products must not change.
+describe('matmul of transposed operands', () => {
+  function graph(inputs: Arr[], nodes: NonNullable<EvalRequest['nodes']>, outputs: string[]): Result[] {
+    const res = session().evalJson({ schema_version: 1, inputs: inputs.map((a, i) => inputSpec(`in${i}`, a)), nodes, outputs });
+    return res.outputs.map((o) => ({ dtype: o.dtype, shape: o.shape, values: (o.data ?? []).map(Number) }));
+  }
+  const T = (id: string, of: string, axes?: number[]) => ({ id, op: 'transpose', inputs: [of], attrs: axes ? { axes } : {} });
+  // [stored a, stored b, transpose a?, transpose b?]; sizes past 2^22 flops take the threaded split
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[4, 3], [4, 5], true, false], [[3, 4], [5, 4], false, true], [[4, 3], [5, 4], true, true],
+    [[2, 1, 4, 3], [5, 4, 2], true, false], [[200, 96], [200, 160], true, false], [[96, 200], [300, 200], false, true],
+    [[300, 200], [48, 300], true, true],
+  ];
+  for (const [sa, sb, ta, tb] of cases) {
+    it(`${ta ? 'T' : ''}${JSON.stringify(sa)} @ ${tb ? 'T' : ''}${JSON.stringify(sb)} matches MLX`, () => {
+      const r = rng(SEED + size(sa) * 7 + size(sb));
+      const a = randomArr(r, 'float32', sa, -1, 1), b = randomArr(r, 'float32', sb, -1, 1);
+      const swap = (n: number) => [...Array(n - 2).keys(), n - 1, n - 2];
+      const [ours] = graph([a, b], [
+        T('ta', 'in0', swap(sa.length)), T('tb', 'in1', swap(sb.length)),
+        { id: 'c', op: 'matmul', inputs: [ta ? 'ta' : 'in0', tb ? 'tb' : 'in1'] },
+      ], ['c']);
+      const ref = (x: unknown, y: unknown) => mx.matmul(ta ? mx.swapaxes(x, -1, -2) : x, tb ? mx.swapaxes(y, -1, -2) : y);
+      expectClose(ours, oracle(ref as never, [a, b]) as never, 'matmul', { rtol: 1e-4, atol: 1e-5 });
+    });
+  }
+  it('a transposed transpose, a transpose also returned, half types and a 3-axis permutation', () => {
+    const a: Arr = { dtype: 'float16', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] };
+    const b: Arr = { dtype: 'float16', shape: [2, 2], data: [1, 0, 2, 1] };
+    const [twice, aT, prod] = graph([a, b], [
+      T('t1', 'in0'), T('t2', 't1'), { id: 'c', op: 'matmul', inputs: ['in1', 't2'] },
+      { id: 'd', op: 'matmul', inputs: ['t1', 'in1'] },
+    ], ['c', 't1', 'd']);
+    expect(twice.values).toEqual([1, 2, 3, 6, 9, 12]); // [[1,0],[2,1]] @ a
+    expect(aT.values).toEqual([1, 4, 2, 5, 3, 6]);
+    expect(prod.values).toEqual([9, 4, 12, 5, 15, 6]); // a^T @ [[1,0],[2,1]]
+    expect(prod.dtype).toBe('float16');
+    // [2,3,4] permuted [1,0,2] is no matrix transpose: the copy is used
+    const x = randomArr(rng(SEED), 'float32', [2, 3, 4]), y = randomArr(rng(SEED + 1), 'float32', [4, 2]);
+    const [perm] = graph([x, y], [T('p', 'in0', [1, 0, 2]), { id: 'c', op: 'matmul', inputs: ['p', 'in1'] }], ['c']);
+    expectClose(perm, oracle(((u: unknown, v: unknown) => mx.matmul(mx.transpose(u, [1, 0, 2]), v)) as never, [x, y]) as never, 'matmul');
   });
 });

@@ -13,34 +13,65 @@ namespace mlxc {
 
 namespace {
 
-#ifndef MLXC_HAVE_CBLAS
+// One product C[m,n] = op(A) op(B) over row-major storage, op(X) = X or its
+// transpose as flagged; lda and ldb are the stored row lengths, ldc is C's.
+struct Gemm {
+  bool ta, tb;
+  int64_t m, n, k, lda, ldb, ldc;
+};
+
+#ifdef MLXC_HAVE_CBLAS
 template <class T>
-void gemm_fallback(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k) {
+void gemm_block(const Gemm& g, const T* a, const T* b, T* c) {
+  const auto ta = g.ta ? CblasTrans : CblasNoTrans, tb = g.tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0f, a, int(g.lda), b, int(g.ldb), 0.0f, c, int(g.ldc));
+  else
+    cblas_dgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0, a, int(g.lda), b, int(g.ldb), 0.0, c, int(g.ldc));
+}
+#else
+template <class T>
+void gemm_block(const Gemm& g, const T* a, const T* b, T* c) {
   constexpr int64_t kb = 128;
-  std::fill(c, c + m * n, T(0));
-  parallel_for(m, 8, [&](int64_t rb, int64_t re) {
-    for (int64_t p0 = 0; p0 < k; p0 += kb)
-      for (int64_t i = rb; i < re; i++)
-        for (int64_t p = p0; p < std::min(k, p0 + kb); p++) {
-          const T av = a[i * k + p];
-          const T* brow = b + p * n;
-          T* crow = c + i * n;
-          for (int64_t j = 0; j < n; j++) crow[j] += av * brow[j];
-        }
-  });
+  for (int64_t i = 0; i < g.m; i++) std::fill(c + i * g.ldc, c + i * g.ldc + g.n, T(0));
+  for (int64_t p0 = 0; p0 < g.k; p0 += kb)
+    for (int64_t i = 0; i < g.m; i++)
+      for (int64_t p = p0; p < std::min(g.k, p0 + kb); p++) {
+        const T av = g.ta ? a[p * g.lda + i] : a[i * g.lda + p];
+        T* crow = c + i * g.ldc;
+        if (g.tb)
+          for (int64_t j = 0; j < g.n; j++) crow[j] += av * b[j * g.ldb + p];
+        else
+          for (int64_t j = 0; j < g.n; j++) crow[j] += av * b[p * g.ldb + j];
+      }
 }
 #endif
 
+// Products smaller than this run on one thread: splitting costs more.
+constexpr double kParallelFlops = double(1 << 22);
+
+// Splits C into one block of rows (or columns, when it is wider than tall)
+// per thread, each a BLAS call of its own on the engine's pool. BLAS runs
+// single-threaded: OpenBLAS's own threads spin between calls and take the
+// cores from everything else the engine runs.
 template <class T>
-void gemm(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k) {
-#ifdef MLXC_HAVE_CBLAS
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0f, a, int(k), b, int(n), 0.0f, c, int(n));
-  else
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0, a, int(k), b, int(n), 0.0, c, int(n));
-#else
-  gemm_fallback(a, b, c, m, n, k);
-#endif
+void gemm(const Gemm& g, const T* a, const T* b, T* c) {
+  const bool by_rows = g.m >= g.n;
+  const int64_t len = by_rows ? g.m : g.n;
+  const int64_t parts = 2.0 * double(g.m) * double(g.n) * double(g.k) < kParallelFlops ? 1 : std::min<int64_t>(num_threads(), std::max<int64_t>(1, len / 16));
+  parallel_for(parts, 1, [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; p++) {
+      const int64_t lo = len * p / parts, hi = len * (p + 1) / parts;
+      Gemm part = g;
+      if (by_rows) {
+        part.m = hi - lo;
+        gemm_block(part, a + (g.ta ? lo : lo * g.lda), b, c + lo * g.ldc);
+      } else {
+        part.n = hi - lo;
+        gemm_block(part, a, b + (g.tb ? lo * g.ldb : lo), c + lo);
+      }
+    }
+  });
 }
 
 struct Geometry {
@@ -62,33 +93,49 @@ Geometry geometry(const Shape& as, const Shape& bs, const std::string& path) {
   return g;
 }
 
-// The operand's matrices, broadcast over the batch and contiguous.
-Array batched(const Array& x, const Shape& mat_shape, const Shape& batch) {
+// The operand's matrices, broadcast over the batch and contiguous. `stored`
+// is the matrix shape as stored (swapped when the operand is transposed).
+Array batched(const Array& x, Shape stored, const Shape& batch) {
   Array v = x;
-  v.shape = mat_shape;
+  v.shape = stored;
   Shape full = batch;
-  full.insert(full.end(), mat_shape.end() - 2, mat_shape.end());
+  full.insert(full.end(), stored.end() - 2, stored.end());
   return broadcast_copy(v, full);
+}
+
+Shape swap_last_two(Shape s) {
+  std::swap(s[s.size() - 1], s[s.size() - 2]);
+  return s;
 }
 
 }  // namespace
 
 void register_matmul_ops() {
+#ifdef MLXC_HAVE_CBLAS
+  openblas_set_num_threads(1);  // the engine splits products across its own threads (see gemm)
+#endif
   OpDef d = make_op("matmul", "matmul", "promote; real floating types only", 2, 2);
   d.infer = [](const InferCtx& c) {
     DType t = promote(c.in[0].dtype, c.in[1].dtype);
     if (!is_floating(t)) refuse_dtype("matmul", t, c.path);
     return std::vector<TypeShape>{{t, geometry(c.in[0].shape, c.in[1].shape, c.path + "/inputs").out}};
   };
+  // Operands produced by a transpose of the last two axes arrive untransposed
+  // and flagged; BLAS reads them transposed instead of from a copy.
+  d.reads_transposed = true;
   d.eval = [](const EvalCtx& c) {
     const DType out_t = c.out[0].dtype;
     const DType run_t = out_t == DType::Float64 ? DType::Float64 : DType::Float32;
-    Geometry g = geometry(c.in[0].shape, c.in[1].shape, "");
-    Array a = batched(astype(c.in[0], run_t), g.a, g.batch), b = batched(astype(c.in[1], run_t), g.b, g.batch);
-    const int64_t m = g.a[g.a.size() - 2], k = g.a.back(), n = g.b.back(), nb = shape_size(g.batch);
-    Shape full = g.batch;
+    const bool ta = c.transposed & 1, tb = c.transposed & 2;
+    const Shape as = ta ? swap_last_two(c.in[0].shape) : c.in[0].shape, bs = tb ? swap_last_two(c.in[1].shape) : c.in[1].shape;
+    Geometry geo = geometry(as, bs, "");
+    Array a = batched(astype(c.in[0], run_t), ta ? swap_last_two(geo.a) : geo.a, geo.batch);
+    Array b = batched(astype(c.in[1], run_t), tb ? swap_last_two(geo.b) : geo.b, geo.batch);
+    const int64_t m = geo.a[geo.a.size() - 2], k = geo.a.back(), n = geo.b.back(), nb = shape_size(geo.batch);
+    Shape full = geo.batch;
     full.insert(full.end(), {m, n});
     Array out(run_t, full);
+    const Gemm g{ta, tb, m, n, k, ta ? m : k, tb ? k : n, n};
     dispatch(run_t, [&](auto t) {
       using T = decltype(t);
       if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
@@ -96,8 +143,15 @@ void register_matmul_ops() {
           std::fill(out.data<T>(), out.data<T>() + out.size(), T(0));
           return;
         }
-        for (int64_t i = 0; i < nb; i++)
-          gemm<T>(a.data<T>() + i * m * k, b.data<T>() + i * k * n, out.data<T>() + i * m * n, m, n, k);
+        const T *pa = a.data<T>(), *pb = b.data<T>();
+        T* pc = out.data<T>();
+        if (nb >= num_threads()) {  // enough matrices to keep every thread busy
+          parallel_for(nb, 1, [&](int64_t ib, int64_t ie) {
+            for (int64_t i = ib; i < ie; i++) gemm_block(g, pa + i * m * k, pb + i * k * n, pc + i * m * n);
+          });
+        } else {
+          for (int64_t i = 0; i < nb; i++) gemm(g, pa + i * m * k, pb + i * k * n, pc + i * m * n);
+        }
       }
     });
     Array res = astype(out, out_t);

@@ -181,6 +181,13 @@ void register_shape_ops() {
       return Outs{{c.in[0].dtype, out}};
     };
     d.eval = [](const EvalCtx& c) { return Arrs{transpose(c.in[0], permutation(c.attrs, c.in[0].ndim()))}; };
+    d.swaps_last_two = [](const Attrs& a, int nd) {
+      if (nd < 2) return false;
+      auto p = permutation(a, nd);
+      for (int i = 0; i < nd - 2; i++)
+        if (p[size_t(i)] != i) return false;
+      return p[size_t(nd - 2)] == nd - 1 && p[size_t(nd - 1)] == nd - 2;
+    };
     register_op(std::move(d));
   }
   {
