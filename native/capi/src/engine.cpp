@@ -646,25 +646,37 @@ struct Execution {
   int op_count = 0, fused_groups = 0;
 };
 
-Execution execute(Graph& g, const std::vector<int>& order) {
-  Execution ex;
+// What a graph runs for a set of outputs, worked out once (a plan keeps it):
+// the steps in order, each one node or a fused group of them, and how many
+// steps read each value, so values are freed after their last reader.
+struct Schedule {
+  std::vector<std::vector<int>> steps;  // node indices; more than one: a fused group, root last
+  std::vector<int> uses;
+  std::vector<bool> is_output;
+  int op_count = 0, fused_groups = 0;
+};
+
+Schedule make_schedule(const Graph& g, const std::vector<int>& order) {
+  Schedule sc;
   const size_t nv = g.values.size();
-  std::vector<int> uses(nv, 0);
-  std::vector<bool> is_output(nv, false), needed(g.nodes.size(), false);
-  for (auto& o : g.outputs) is_output[size_t(o.value)] = true;
+  sc.uses.assign(nv, 0);
+  sc.is_output.assign(nv, false);
+  std::vector<bool> needed(g.nodes.size(), false);
+  for (auto& o : g.outputs) sc.is_output[size_t(o.value)] = true;
   // Only nodes that an output depends on run.
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const Node& n = g.nodes[size_t(*it)];
     bool need = false;
-    for (int v : n.outputs) need = need || is_output[size_t(v)] || uses[size_t(v)] > 0;
+    for (int v : n.outputs) need = need || sc.is_output[size_t(v)] || sc.uses[size_t(v)] > 0;
     if (!need) continue;
     needed[size_t(*it)] = true;
-    for (int v : n.inputs) uses[size_t(v)]++;
+    sc.op_count++;
+    for (int v : n.inputs) sc.uses[size_t(v)]++;
   }
   // Fusion groups: a chunkable node absorbs a chunkable producer whose only
   // use it is, of the same shape, that is not itself requested.
   std::vector<int> group_root(g.nodes.size(), -1);
-  std::map<int, std::vector<int>> groups;
+  std::unordered_map<int, std::vector<int>> groups;
   std::vector<int> pos(g.nodes.size());
   for (size_t k = 0; k < order.size(); k++) pos[size_t(order[k])] = int(k);
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
@@ -678,7 +690,7 @@ Execution execute(Graph& g, const std::vector<int>& order) {
       work.pop_back();
       for (int v : g.nodes[size_t(m)].inputs) {
         int p = g.producer[size_t(v)];
-        if (p < 0 || group_root[size_t(p)] >= 0 || uses[size_t(v)] != 1 || is_output[size_t(v)]) continue;
+        if (p < 0 || group_root[size_t(p)] >= 0 || sc.uses[size_t(v)] != 1 || sc.is_output[size_t(v)]) continue;
         const Node& pn = g.nodes[size_t(p)];
         if (!chunkable(g, pn) || g.values[size_t(v)].shape != shape) continue;
         group_root[size_t(p)] = r;
@@ -687,23 +699,30 @@ Execution execute(Graph& g, const std::vector<int>& order) {
       }
     }
     std::sort(members.begin(), members.end(), [&](int a, int b) { return pos[size_t(a)] < pos[size_t(b)]; });
-    groups[r] = members;
+    if (members.size() > 1) sc.fused_groups++;
+    groups[r] = std::move(members);
   }
+  for (int i : order) {
+    if (!needed[size_t(i)] || (group_root[size_t(i)] >= 0 && group_root[size_t(i)] != i)) continue;  // a member runs with its root
+    auto grp = groups.find(i);
+    sc.steps.push_back(grp != groups.end() ? std::move(grp->second) : std::vector<int>{i});
+  }
+  return sc;
+}
 
+// Runs the schedule's steps. Values made by nodes are freed after their last
+// reader; inputs stay (a plan's constants live with the plan).
+Execution execute(Graph& g, const Schedule& sc) {
+  std::vector<int> uses = sc.uses;
   auto release_inputs = [&](const Node& n) {
     for (int v : n.inputs)
-      if (--uses[size_t(v)] == 0 && !is_output[size_t(v)]) g.data[size_t(v)] = Array();
+      if (--uses[size_t(v)] == 0 && !sc.is_output[size_t(v)] && g.producer[size_t(v)] >= 0) g.data[size_t(v)] = Array();
   };
-  for (int i : order) {
-    if (!needed[size_t(i)]) continue;
-    const Node& n = g.nodes[size_t(i)];
-    ex.op_count++;
-    if (group_root[size_t(i)] >= 0 && group_root[size_t(i)] != i) continue;  // runs with its root
-    if (groups.count(i)) {
-      const auto& members = groups[i];
-      run_group(g, members);
-      if (members.size() > 1) ex.fused_groups++;
-      for (int m : members) release_inputs(g.nodes[size_t(m)]);
+  for (const auto& step : sc.steps) {
+    const Node& n = g.nodes[size_t(step.back())];
+    if (step.size() > 1 || chunkable(g, n)) {
+      run_group(g, step);
+      for (int m : step) release_inputs(g.nodes[size_t(m)]);
       continue;
     }
     if (n.def->ew) {
@@ -724,7 +743,7 @@ Execution execute(Graph& g, const std::vector<int>& order) {
     }
     release_inputs(n);
   }
-  return ex;
+  return {sc.op_count, sc.fused_groups};
 }
 
 json error_response(const std::string& code, const std::string& path, const std::string& msg) {
@@ -774,6 +793,7 @@ EvalResult respond(Session& s, Graph& g, const Execution& ex, const char* defaul
 struct Plan {
   Graph g;  // validated and inferred; constants loaded, placeholders empty
   std::vector<int> order;
+  Schedule schedule;  // for the outputs the plan was defined with
 };
 
 namespace {
@@ -790,6 +810,7 @@ EvalResult define_plan(Session& s, const json& req, Graph g, std::vector<int> or
   auto plan = std::make_shared<Plan>();
   plan->g = std::move(g);
   plan->order = std::move(order);
+  plan->schedule = make_schedule(plan->g, plan->order);
   s.plans[name.get<std::string>()] = std::move(plan);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   EvalResult r;
@@ -809,8 +830,21 @@ EvalResult run_plan(Session& s, const json& req, const InputBuffer* bufs, size_t
   const json& name = req["run_plan"];
   auto it = name.is_string() ? s.plans.find(name.get<std::string>()) : s.plans.end();
   if (it == s.plans.end()) throw RequestError("unknown_plan", "/run_plan", "no plan " + name.dump() + " in this session");
-  const Plan& plan = *it->second;
-  Graph g = plan.g;
+  Plan& plan = *it->second;
+  Graph& g = plan.g;
+  // The run borrows the plan's graph: however it ends, the placeholders and
+  // every value a node made are cleared and the plan's outputs put back.
+  struct Borrow {
+    Graph& g;
+    std::vector<OutputSpec> outputs;
+    ~Borrow() {
+      for (size_t v = 0; v < g.data.size(); v++)
+        if (g.producer[v] >= 0) g.data[v] = Array();
+      for (auto& in : g.inputs)
+        if (in.placeholder) g.data[size_t(in.value)] = Array();
+      g.outputs = std::move(outputs);
+    }
+  } borrow{g, g.outputs};
   static const json kEmpty = json::array();
   const json& inputs = req.contains("inputs") ? req["inputs"] : kEmpty;
   if (!inputs.is_array()) throw RequestError("invalid_type", "/inputs", "inputs is a list");
@@ -847,12 +881,18 @@ EvalResult run_plan(Session& s, const json& req, const InputBuffer* bufs, size_t
   for (auto& in : g.inputs)
     if (in.placeholder && !given[size_t(in.value)])
       throw RequestError("missing_field", "/inputs", "placeholder \"" + std::find_if(g.input_names.begin(), g.input_names.end(), [&](auto& kv) { return kv.second == in.value; })->first + "\" is not given");
+  Schedule chosen;
+  const Schedule* schedule = &plan.schedule;
   if (req.contains("outputs")) {
     g.outputs.clear();
     parse_outputs(g, req["outputs"]);
     resolve_outputs(g);
+    // the same values asked for (perhaps returned another way): the kept schedule holds
+    const bool same = std::equal(g.outputs.begin(), g.outputs.end(), borrow.outputs.begin(), borrow.outputs.end(),
+                                 [](const OutputSpec& a, const OutputSpec& b) { return a.value == b.value; });
+    if (!same) schedule = &(chosen = make_schedule(g, plan.order));
   }
-  Execution ex = execute(g, plan.order);
+  Execution ex = execute(g, *schedule);
   return respond(s, g, ex, default_as, t0);
 }
 
@@ -879,7 +919,7 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
   g.data.resize(g.values.size());
   load_inputs(g, s, bufs);
   if (req.contains("define_plan")) return define_plan(s, req, std::move(g), std::move(order), t0);
-  Execution ex = execute(g, order);
+  Execution ex = execute(g, make_schedule(g, order));
   return respond(s, g, ex, default_as, t0);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -9,6 +10,9 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace mlxc {
 
@@ -26,6 +30,14 @@ int num_threads() {
 namespace {
 
 constexpr int64_t kPartsPerThread = 8;
+
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
 
 // Runs part p of `parts` equal slices of [0, n).
 void run_part(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int64_t parts, int64_t p) {
@@ -60,9 +72,23 @@ void take_parts(Job& job) {
   }
 }
 
-// Workers that sleep between jobs (no spinning: the cores stay free for BLAS
-// and for the caller). One job at a time; a caller that finds the pool busy
-// (a nested call, or another session's) spawns threads of its own instead.
+// Waits up to kSpin for `ready` by polling, before the caller blocks: the
+// ops of one request follow each other within microseconds, and waking a
+// sleeping thread on a virtual machine can take a hundred.
+constexpr auto kSpin = std::chrono::microseconds(200);
+template <class Ready>
+bool spin_until(Ready ready) {
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    for (int i = 0; i < 32; i++) relax();
+  }
+  return true;
+}
+
+// Workers that poll briefly after a job, then sleep (the cores stay free for
+// the caller between requests). One job at a time; a caller that finds the
+// pool busy (a nested call, or another session's) spawns threads instead.
 class Pool {
  public:
   explicit Pool(int workers) {
@@ -83,7 +109,7 @@ class Pool {
     }
     wake_.notify_all();
     take_parts(*job);
-    {
+    if (!spin_until([&] { return job->finished.load() == parts; })) {
       std::unique_lock<std::mutex> lock(job->mu);
       job->done.wait(lock, [&] { return job->finished.load() == parts; });
     }
@@ -100,10 +126,11 @@ class Pool {
   void work() {
     uint64_t seen = 0;
     for (;;) {
+      spin_until([&] { return generation_.load() != seen; });
       std::shared_ptr<Job> job;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        wake_.wait(lock, [&] { return generation_ != seen; });
+        wake_.wait(lock, [&] { return generation_.load() != seen; });
         seen = generation_;
         job = job_;
       }
@@ -115,7 +142,7 @@ class Pool {
   std::mutex mu_;
   std::condition_variable wake_;
   std::shared_ptr<Job> job_;
-  uint64_t generation_ = 0;
+  std::atomic<uint64_t> generation_{0};
 };
 
 Pool& pool() {

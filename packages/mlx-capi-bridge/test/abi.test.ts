@@ -178,4 +178,25 @@ describe('plans: a graph defined once, run with new inputs', () => {
     expect(() => s.evalJson({ schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [1], placeholder: true }], outputs: ['x'] })).toThrow(/invalid_input/);
     s.close();
   });
+
+  it('a run that fails, or asks for other outputs, leaves the plan as it was', () => {
+    const s = new Session();
+    s.evalJson({
+      schema_version: 1,
+      define_plan: 'p',
+      inputs: [{ id: 'x', dtype: 'float32', shape: [2], placeholder: true }, { id: 'i', dtype: 'int32', shape: [2], placeholder: true }],
+      nodes: [{ id: 'e', op: 'exp', inputs: ['x'] }, { id: 't', op: 'take', inputs: ['e', 'i'] }, { id: 'n', op: 'negative', inputs: ['t'] }],
+      outputs: ['n'],
+    });
+    const ok = (x: number[], i: number[]) => s.evalJson({ schema_version: 1, run_plan: 'p', inputs: [{ id: 'x', data: x }, { id: 'i', data: i }] }).outputs[0];
+    expect(ok([0, 1], [1, 0]).data).toEqual([-Math.fround(Math.E), -1]);
+    // an index out of range fails inside the run, after exp has run
+    expect(() => ok([0, 1], [5, 0])).toThrow(/index/);
+    const both = s.evalJson({ schema_version: 1, run_plan: 'p', inputs: [{ id: 'x', data: [0, 0] }, { id: 'i', data: [0, 0] }], outputs: ['e', { ref: 'n', as: 'inline' }] });
+    expect(both.outputs.map((o) => o.data)).toEqual([[1, 1], [-1, -1]]);
+    // the plan's own outputs again, and its placeholders must be sent again
+    expect(ok([1, 0], [0, 0]).data).toEqual([-Math.fround(Math.E), -Math.fround(Math.E)]);
+    expect(() => s.evalJson({ schema_version: 1, run_plan: 'p', inputs: [{ id: 'x', data: [0, 0] }] })).toThrow(/missing_field/);
+    s.close();
+  });
 });
