@@ -15,15 +15,15 @@ struct Leaf {
   uint64_t u = 0;
 };
 
-double special(const json& v, const std::string& path) {
-  const std::string s = v.get<std::string>();
+double special(JVal v, const std::string& path) {
+  const std::string s(v.str());
   if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
   if (s == "inf") return INFINITY;
   if (s == "-inf") return -INFINITY;
   throw RequestError("invalid_data", path, "string \"" + s + "\" is not a number (use \"nan\", \"inf\" or \"-inf\")");
 }
 
-Leaf read_leaf(const json& v, bool complex, const std::string& path) {
+Leaf read_leaf(JVal v, bool complex, const std::string& path) {
   Leaf l;
   if (complex && v.is_array()) {
     if (v.size() != 2) throw RequestError("invalid_data", path, "a complex value is [re, im]");
@@ -32,19 +32,19 @@ Leaf read_leaf(const json& v, bool complex, const std::string& path) {
     return l;
   }
   if (v.is_boolean()) {
-    l.re = v.get<bool>();
+    l.re = v.boolean();
   } else if (v.is_number_unsigned()) {
     l.is_int = true;
-    l.u = v.get<uint64_t>();
+    l.u = v.u64();
     l.i = int64_t(l.u);
     l.re = double(l.u);
   } else if (v.is_number_integer()) {
     l.is_int = true;
-    l.i = v.get<int64_t>();
+    l.i = v.i64();
     l.u = uint64_t(l.i);
     l.re = double(l.i);
   } else if (v.is_number_float()) {
-    l.re = v.get<double>();
+    l.re = v.f64();
   } else if (v.is_string()) {
     l.re = special(v, path);
   } else {
@@ -66,10 +66,9 @@ template <class T> T from_leaf(const Leaf& l) {
 }
 
 // Walks nested lists to depth ndim, checking each level's length.
-void collect(const json& v, const Shape& shape, size_t depth, bool complex, std::vector<const json*>& leaves,
-             const std::string& path) {
+void collect(JVal v, const Shape& shape, size_t depth, bool complex, std::vector<JVal>& leaves, const std::string& path) {
   if (depth == shape.size()) {
-    leaves.push_back(&v);
+    leaves.push_back(v);
     return;
   }
   if (!v.is_array() || int64_t(v.size()) != shape[depth])
@@ -86,17 +85,17 @@ json number_json(double v) {
 
 }  // namespace
 
-void decode_inline(const json& data, Array& out, const std::string& path) {
+void decode_inline(JVal data, Array& out, const std::string& path) {
   const int64_t n = out.size();
   const bool complex = out.dtype == DType::Complex64;
-  std::vector<const json*> leaves;
+  std::vector<JVal> leaves;
   leaves.reserve(size_t(n));
   bool flat = data.is_array() && int64_t(data.size()) == n &&
               (n == 0 || !data[0].is_array() || (complex && data[0].size() == 2 && !data[0][0].is_array()));
   if (out.ndim() == 0 && !data.is_array()) {
-    leaves.push_back(&data);
+    leaves.push_back(data);
   } else if (flat) {
-    for (auto& v : data) leaves.push_back(&v);
+    for (size_t i = 0; i < data.size(); i++) leaves.push_back(data[i]);
   } else {
     collect(data, out.shape, 0, complex, leaves, path);
   }
@@ -106,7 +105,7 @@ void decode_inline(const json& data, Array& out, const std::string& path) {
   dispatch(out.dtype, [&](auto t) {
     using T = decltype(t);
     T* o = out.data<T>();
-    for (int64_t i = 0; i < n; i++) o[i] = from_leaf<T>(read_leaf(*leaves[i], complex, path + "/" + std::to_string(i)));
+    for (int64_t i = 0; i < n; i++) o[i] = from_leaf<T>(read_leaf(leaves[size_t(i)], complex, path + "/" + std::to_string(i)));
   });
 }
 
@@ -143,7 +142,7 @@ std::string base64_encode(const void* data, size_t n) {
   return s;
 }
 
-void base64_decode(const std::string& s, void* out, size_t n, const std::string& path) {
+void base64_decode(std::string_view s, void* out, size_t n, const std::string& path) {
   int8_t rev[256];
   std::fill(rev, rev + 256, int8_t(-1));
   for (int i = 0; i < 64; i++) rev[uint8_t(kB64[i])] = int8_t(i);

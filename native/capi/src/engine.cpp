@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "codec.h"
+#include "json_doc.h"
 #include "parallel.h"
 #include "stream_store.h"
 
@@ -28,6 +29,7 @@ struct Node {
   std::string id, path;
   const OpDef* def = nullptr;
   std::vector<std::pair<std::string, int>> refs;  // (name, output index or -1)
+  std::vector<int> ref_nodes;                     // per ref: the node it names, or -1 for an input
   std::vector<int> inputs;                        // value indices, resolved
   std::vector<int> outputs;
   Attrs attrs;
@@ -39,7 +41,7 @@ struct Node {
 
 struct InputSpec {
   int value;
-  const json* source;  // the request's input; null once the graph is kept as a plan
+  JVal source;  // the request's input; null once the graph is kept as a plan
   std::string path;
   bool placeholder = false;
 };
@@ -61,53 +63,55 @@ struct Graph {
 
 // Checks that j is an object whose keys all satisfy `known`.
 template <class Known>
-void expect_object_if(const json& j, const std::string& path, Known known) {
+void expect_object_if(JVal j, const std::string& path, Known known) {
   if (!j.is_object()) throw RequestError("invalid_type", path, std::string("expected an object, found ") + j.type_name());
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (!known(it.key())) throw RequestError("unknown_field", path + "/" + it.key(), "unknown field \"" + it.key() + "\"");
+  for (size_t i = 0; i < j.size(); i++) {
+    const std::string_view k = j.key(i);
+    if (!known(k)) throw RequestError("unknown_field", path + "/" + std::string(k), "unknown field \"" + std::string(k) + "\"");
+  }
 }
 
-void expect_object(const json& j, const std::string& path, std::initializer_list<const char*> allowed) {
-  expect_object_if(j, path, [&](const std::string& k) {
+void expect_object(JVal j, const std::string& path, std::initializer_list<const char*> allowed) {
+  expect_object_if(j, path, [&](std::string_view k) {
     return std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; });
   });
 }
 
-const json& field(const json& j, const char* k, const std::string& path) {
-  auto it = j.find(k);
-  if (it == j.end()) throw RequestError("missing_field", path + "/" + k, std::string("missing field \"") + k + "\"");
-  return *it;
+JVal field(JVal j, const char* k, const std::string& path) {
+  if (!j.contains(k)) throw RequestError("missing_field", path + "/" + k, std::string("missing field \"") + k + "\"");
+  return j[k];
 }
 
 // An id matches [A-Za-z_][A-Za-z0-9_.-]{0,127}.
-bool valid_id(const std::string& s) {
+bool valid_id(std::string_view s) {
   if (s.empty() || s.size() > 128 || !(std::isalpha(uint8_t(s[0])) || s[0] == '_')) return false;
   return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(uint8_t(c)) || c == '_' || c == '.' || c == '-'; });
 }
 
-std::string id_of(const json& j, const std::string& path) {
-  const json& v = field(j, "id", path);
-  if (!v.is_string() || !valid_id(v.get_ref<const std::string&>()))
+std::string id_of(JVal j, const std::string& path) {
+  const JVal v = field(j, "id", path);
+  if (!v.is_string() || !valid_id(v.str()))
     throw RequestError("invalid_id", path + "/id", "an id is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
-  return v.get<std::string>();
+  return std::string(v.str());
 }
 
-DType dtype_of(const json& v, const std::string& path) {
+DType dtype_of(JVal v, const std::string& path) {
   DType d;
-  if (!v.is_string() || !dtype_from_name(v.get<std::string>(), &d))
+  if (!v.is_string() || !dtype_from_name(std::string(v.str()), &d))
     throw RequestError("invalid_dtype", path, "unknown dtype " + v.dump());
   return d;
 }
 
-Shape shape_of(const json& v, const std::string& path, const Limits& lim) {
+Shape shape_of(JVal v, const std::string& path, const Limits& lim) {
   if (!v.is_array()) throw RequestError("invalid_shape", path, "a shape is a list of non-negative integers");
   if (int64_t(v.size()) > lim.max_ndim)
     throw Refusal("resource_limit", "request", path, "rank " + std::to_string(v.size()) + " exceeds max_ndim " + std::to_string(lim.max_ndim));
   Shape s;
   for (size_t i = 0; i < v.size(); i++) {
-    if (!v[i].is_number_integer() || v[i].get<int64_t>() < 0)
+    const JVal d = v[i];
+    if (!d.is_number_integer() || (!d.is_number_unsigned() && d.i64() < 0) || d.u64() > uint64_t(INT64_MAX))
       throw RequestError("invalid_shape", ptr(path, i), "a dimension is a non-negative integer");
-    s.push_back(v[i].get<int64_t>());
+    s.push_back(d.i64());
   }
   return s;
 }
@@ -124,35 +128,41 @@ void check_size(const Shape& s, const Limits& lim, const std::string& path) {
     throw Refusal("resource_limit", "array", path, "shape " + shape_str(s) + " exceeds max_elements " + std::to_string(lim.max_elements));
 }
 
-bool is_special_number(const json& v) {
-  if (!v.is_string()) return false;
-  auto& s = v.get_ref<const std::string&>();
-  return s == "nan" || s == "inf" || s == "-inf";
-}
+bool is_special_number(JVal v) { return v == "nan" || v == "inf" || v == "-inf"; }
 
-Attrs check_attrs(const OpDef& def, const json* given, const std::string& path) {
+// `given` is the node's "attrs" (null when absent); `path` is its pointer.
+Attrs check_attrs(const OpDef& def, JVal given, const std::string& path) {
   Attrs a;
+  if (def.attrs.empty() && given.is_null()) return a;  // most ops: nothing to check or keep
   a.path = path;
   a.values = json::object();
-  if (given) {
-    expect_object_if(*given, path, [&](const std::string& k) {
+  if (!given.is_null()) {
+    expect_object_if(given, path, [&](std::string_view k) {
       return std::any_of(def.attrs.begin(), def.attrs.end(), [&](const AttrSpec& s) { return s.name == k; });
     });
   }
   for (const AttrSpec& s : def.attrs) {
-    const std::string p = path + "/" + s.name;
-    if (!given || !given->contains(s.name)) {
-      if (s.required) throw RequestError("missing_field", p, def.name + " requires attribute \"" + s.name + "\"");
+    auto p = [&] { return path + "/" + s.name; };
+    if (!given.contains(s.name)) {
+      if (s.required) throw RequestError("missing_field", p(), def.name + " requires attribute \"" + s.name + "\"");
       a.values[s.name] = s.default_value;
       continue;
     }
-    const json& v = (*given)[s.name];
+    const JVal v = given[s.name];
     if (v.is_null() && !s.required && (s.nullable || s.default_value.is_null())) {
-      a.values[s.name] = v;
+      a.values[s.name] = nullptr;
       continue;
     }
     auto all_ints = [&] {
-      return v.is_array() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_number_integer(); });
+      if (!v.is_array()) return false;
+      for (size_t i = 0; i < v.size(); i++)
+        if (!v[i].is_number_integer()) return false;
+      return true;
+    };
+    auto all_sizes = [&] {
+      for (size_t i = 0; i < v.size(); i++)
+        if (!v[i].is_number_unsigned() && v[i].i64() < 0) return false;
+      return true;
     };
     bool ok = false;
     switch (s.type) {
@@ -163,45 +173,41 @@ Attrs check_attrs(const OpDef& def, const json* given, const std::string& path) 
       case AttrType::Float: ok = v.is_number() || is_special_number(v); break;
       case AttrType::Scalar: ok = v.is_number() || v.is_boolean() || is_special_number(v); break;
       case AttrType::Bool: ok = v.is_boolean(); break;
-      case AttrType::DTypeName: dtype_of(v, p); ok = true; break;
+      case AttrType::DTypeName: dtype_of(v, p()); ok = true; break;
       case AttrType::Enum:
-        ok = v.is_string() && std::find(s.choices.begin(), s.choices.end(), v.get<std::string>()) != s.choices.end();
+        ok = v.is_string() && std::find(s.choices.begin(), s.choices.end(), v.str()) != s.choices.end();
         break;
-      case AttrType::ShapeList:
-        ok = all_ints() && std::all_of(v.begin(), v.end(), [](const json& x) { return x.get<int64_t>() >= 0; });
-        break;
+      case AttrType::ShapeList: ok = all_ints() && all_sizes(); break;
     }
     if (!ok) {
       std::string want = attr_type_name(s.type);
       if (s.type == AttrType::Enum) want = json(s.choices).dump();
-      throw RequestError("invalid_attr", p, def.name + " attribute \"" + s.name + "\" must be " + want + ", found " + v.dump());
+      throw RequestError("invalid_attr", p(), def.name + " attribute \"" + s.name + "\" must be " + want + ", found " + v.dump());
     }
-    a.values[s.name] = v;
+    a.values[s.name] = v.to_json();
   }
   return a;
 }
 
 // `path` is base/index; both are joined only for an error.
-std::pair<std::string, int> parse_ref(const json& v, const std::string& base, size_t index) {
-  if (!v.is_string()) throw RequestError("invalid_reference", ptr(base, index), "a reference is a string id, or id:k for output k");
-  const std::string& s = v.get_ref<const std::string&>();
+std::pair<std::string, int> parse_ref(std::string_view s, const std::string& base, size_t index) {
   auto colon = s.rfind(':');
-  if (colon == std::string::npos) return {s, -1};
-  std::string k = s.substr(colon + 1);
+  if (colon == std::string_view::npos) return {std::string(s), -1};
+  std::string k(s.substr(colon + 1));
   if (k.empty() || k.size() > 6 || !std::all_of(k.begin(), k.end(), ::isdigit))
-    throw RequestError("invalid_reference", ptr(base, index), "bad output index in reference \"" + s + "\"");
-  return {s.substr(0, colon), std::stoi(k)};
+    throw RequestError("invalid_reference", ptr(base, index), "bad output index in reference \"" + std::string(s) + "\"");
+  return {std::string(s.substr(0, colon)), std::stoi(k)};
 }
 
-void parse_outputs(Graph& g, const json& outs);
+void parse_outputs(Graph& g, JVal outs);
 
 // Checks every request makes: its schema version, and a device this engine has.
-void check_header(const json& req) {
-  const json& ver = field(req, "schema_version", "");
-  if (!ver.is_number_integer() || ver.get<int64_t>() != kSchemaVersion)
+void check_header(JVal req) {
+  const JVal ver = field(req, "schema_version", "");
+  if (!ver.is_number_integer() || ver.i64() != kSchemaVersion)
     throw RequestError("unsupported_version", "/schema_version", "schema_version must be " + std::to_string(kSchemaVersion));
   if (req.contains("device")) {
-    const json& dev = req["device"];
+    const JVal dev = req["device"];
     if (!dev.is_string()) throw RequestError("invalid_type", "/device", "device is a string");
     if (dev != "cpu")
       throw Refusal("unsupported_device", "request", "/device", "this engine runs on cpu only, not " + dev.dump());
@@ -209,29 +215,27 @@ void check_header(const json& req) {
 }
 
 // The resident array an input's "handle" names (at input path p).
-const Array& handle_of(const Session& session, const json& in, const std::string& p) {
-  const json& h = in["handle"];
-  auto it = h.is_string() ? session.handles.find(h.get<std::string>()) : session.handles.end();
+const Array& handle_of(const Session& session, JVal in, const std::string& p) {
+  const JVal h = in["handle"];
+  auto it = h.is_string() ? session.handles.find(std::string(h.str())) : session.handles.end();
   if (it == session.handles.end()) throw RequestError("unknown_handle", p + "/handle", "no resident array " + h.dump() + " in this session");
   return it->second;
 }
 
 // An input's "buffer" must index one of the buffers passed with the call.
-void check_buffer_index(const json& in, const std::string& p, size_t n_bufs) {
-  const json& b = in["buffer"];
-  if (!b.is_number_integer() || b.get<int64_t>() < 0 || b.get<uint64_t>() >= n_bufs)
+void check_buffer_index(JVal in, const std::string& p, size_t n_bufs) {
+  const JVal b = in["buffer"];
+  if (!b.is_number_integer() || (!b.is_number_unsigned() && b.i64() < 0) || b.u64() >= n_bufs)
     throw RequestError("invalid_buffer", p + "/buffer", "buffer index " + b.dump() + " is not one of the " + std::to_string(n_bufs) + " buffers passed");
 }
 
-void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session& session) {
+void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& session) {
   expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device", "define_plan"});
   const bool defining = req.contains("define_plan");
   check_header(req);
-  static const json kEmpty = json::array();
-  const json& inputs = req.contains("inputs") ? req["inputs"] : kEmpty;
-  const json& nodes = req.contains("nodes") ? req["nodes"] : kEmpty;
-  if (!inputs.is_array()) throw RequestError("invalid_type", "/inputs", "inputs is a list");
-  if (!nodes.is_array()) throw RequestError("invalid_type", "/nodes", "nodes is a list");
+  const JVal inputs = req["inputs"], nodes = req["nodes"];
+  if (req.contains("inputs") && !inputs.is_array()) throw RequestError("invalid_type", "/inputs", "inputs is a list");
+  if (req.contains("nodes") && !nodes.is_array()) throw RequestError("invalid_type", "/nodes", "nodes is a list");
   if (int64_t(inputs.size()) > lim.max_inputs)
     throw Refusal("resource_limit", "request", "/inputs", std::to_string(inputs.size()) + " inputs exceed max_inputs " + std::to_string(lim.max_inputs));
   if (int64_t(nodes.size()) > lim.max_nodes)
@@ -239,14 +243,14 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
 
   for (size_t i = 0; i < inputs.size(); i++) {
     const std::string p = ptr("/inputs", i);
-    const json& in = inputs[i];
+    const JVal in = inputs[i];
     expect_object(in, p, {"id", "dtype", "shape", "data", "base64", "buffer", "handle", "placeholder"});
     std::string id = id_of(in, p);
     if (g.input_names.count(id)) throw RequestError("duplicate_id", p + "/id", "id \"" + id + "\" is used twice");
     int sources = int(in.contains("data")) + in.contains("base64") + in.contains("buffer") + in.contains("handle") + in.contains("placeholder");
     if (sources != 1)
       throw RequestError("invalid_input", p, "an input has exactly one of data, base64, buffer, handle or placeholder");
-    if (in.contains("placeholder") && (!defining || in["placeholder"] != true))
+    if (in.contains("placeholder") && (!defining || !in["placeholder"].boolean()))
       throw RequestError("invalid_input", p + "/placeholder", "placeholder: true declares an input of a plan, in a define_plan request");
     TypeShape ts;
     if (in.contains("handle")) {
@@ -263,7 +267,7 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
       if (in.contains("buffer")) check_buffer_index(in, p, n_bufs);
     }
     g.input_names[id] = int(g.values.size());
-    g.inputs.push_back({int(g.values.size()), &in, p, in.contains("placeholder")});
+    g.inputs.push_back({int(g.values.size()), in, p, in.contains("placeholder")});
     g.values.push_back(ts);
     g.producer.push_back(-1);
   }
@@ -271,7 +275,7 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
   g.nodes.resize(nodes.size());
   for (size_t i = 0; i < nodes.size(); i++) {
     const std::string p = ptr("/nodes", i);
-    const json& nj = nodes[i];
+    const JVal nj = nodes[i];
     expect_object(nj, p, {"id", "op", "inputs", "attrs"});
     Node& n = g.nodes[i];
     n.path = p;
@@ -279,43 +283,46 @@ void parse(Graph& g, const json& req, const Limits& lim, size_t n_bufs, Session&
     if (g.input_names.count(n.id) || g.node_names.count(n.id))
       throw RequestError("duplicate_id", p + "/id", "id \"" + n.id + "\" is used twice");
     g.node_names[n.id] = int(i);
-    const json& op = field(nj, "op", p);
+    const JVal op = field(nj, "op", p);
     if (!op.is_string()) throw RequestError("invalid_type", p + "/op", "op is a string");
-    n.def = find_op(op.get<std::string>());
+    n.def = find_op(std::string(op.str()));
     if (!n.def) throw Refusal("unsupported_op", "node", p + "/op", "unknown op " + op.dump());
-    static const json kNone = json::array();
-    const json& ins = nj.contains("inputs") ? nj["inputs"] : kNone;
-    if (!ins.is_array()) throw RequestError("invalid_type", p + "/inputs", "inputs is a list of references");
+    const JVal ins = nj["inputs"];
+    if (nj.contains("inputs") && !ins.is_array()) throw RequestError("invalid_type", p + "/inputs", "inputs is a list of references");
     int mn = n.def->min_inputs, mx = n.def->max_inputs;
     if (int64_t(ins.size()) < mn || (mx >= 0 && int64_t(ins.size()) > mx))
       throw RequestError("invalid_arity", p + "/inputs",
                          n.def->name + " takes " + (mn == mx ? std::to_string(mn) : std::to_string(mn) + (mx < 0 ? " or more" : " to " + std::to_string(mx))) +
                              " inputs, got " + std::to_string(ins.size()));
-    const std::string inputs_path = p + "/inputs";
-    for (size_t k = 0; k < ins.size(); k++) n.refs.push_back(parse_ref(ins[k], inputs_path, k));
-    n.attrs = check_attrs(*n.def, nj.contains("attrs") ? &nj["attrs"] : nullptr, p + "/attrs");
+    for (size_t k = 0; k < ins.size(); k++) {
+      if (!ins[k].is_string()) throw RequestError("invalid_reference", ptr(p + "/inputs", k), "a reference is a string id, or id:k for output k");
+      n.refs.push_back(parse_ref(ins[k].str(), p + "/inputs", k));
+    }
+    if (nj.contains("attrs") && !nj["attrs"].is_object())
+      throw RequestError("invalid_type", p + "/attrs", std::string("expected an object, found ") + nj["attrs"].type_name());
+    n.attrs = check_attrs(*n.def, nj["attrs"], p + "/attrs");
   }
 
   parse_outputs(g, field(req, "outputs", ""));
 }
 
-void parse_outputs(Graph& g, const json& outs) {
+void parse_outputs(Graph& g, JVal outs) {
   if (!outs.is_array()) throw RequestError("invalid_type", "/outputs", "outputs is a list");
   for (size_t i = 0; i < outs.size(); i++) {
     const std::string p = ptr("/outputs", i);
     OutputSpec o{-1, "", ""};
     if (outs[i].is_object()) {
       expect_object(outs[i], p, {"ref", "as"});
-      o.ref = field(outs[i], "ref", p).is_string() ? outs[i]["ref"].get<std::string>() : "";
+      o.ref = std::string(field(outs[i], "ref", p).str());
       if (outs[i].contains("as")) {
-        const json& as = outs[i]["as"];
-        if (!as.is_string() || (as != "inline" && as != "base64" && as != "buffer" && as != "handle"))
+        const JVal as = outs[i]["as"];
+        if (as != "inline" && as != "base64" && as != "buffer" && as != "handle")
           throw RequestError("invalid_attr", p + "/as", "as is one of inline, base64, buffer, handle");
-        o.as = as.get<std::string>();
+        o.as = std::string(as.str());
       }
       if (o.ref.empty()) throw RequestError("invalid_reference", p + "/ref", "ref is a string id");
     } else if (outs[i].is_string()) {
-      o.ref = outs[i].get<std::string>();
+      o.ref = std::string(outs[i].str());
     } else {
       throw RequestError("invalid_type", p, "an output is an id or {ref, as}");
     }
@@ -332,14 +339,15 @@ std::vector<int> topo_order(Graph& g) {
     Node& nd = g.nodes[i];
     for (size_t k = 0; k < nd.refs.size(); k++) {
       auto& [name, idx] = nd.refs[k];
-      if (g.input_names.count(name)) {
-        if (idx > 0) throw RequestError("invalid_reference", ptr(nd.path + "/inputs", k), "input \"" + name + "\" has one output");
+      auto it = g.node_names.find(name);
+      if (it == g.node_names.end()) {
+        if (!g.input_names.count(name))
+          throw RequestError("missing_reference", ptr(nd.path + "/inputs", k), "no input or node has id \"" + name + "\"");
+        nd.ref_nodes.push_back(-1);
         continue;
       }
-      auto it = g.node_names.find(name);
-      if (it == g.node_names.end())
-        throw RequestError("missing_reference", ptr(nd.path + "/inputs", k), "no input or node has id \"" + name + "\"");
-      users[it->second].push_back(int(i));
+      nd.ref_nodes.push_back(it->second);
+      users[size_t(it->second)].push_back(int(i));
       indeg[i]++;
     }
   }
@@ -360,17 +368,15 @@ std::vector<int> topo_order(Graph& g) {
   return order;
 }
 
-// Resolves the reference at base/index (the path is built only for an error).
-int resolve(const Graph& g, const std::string& name, int idx, const std::string& base, size_t index) {
-  auto path = [&] { return ptr(base, index); };
-  auto in = g.input_names.find(name);
-  if (in != g.input_names.end()) {
+// Resolves a reference to output `idx` of node `node` (-1: the input `name`);
+// `path` is called only for an error.
+template <class Path>
+int resolve_to(const Graph& g, const std::string& name, int idx, int node, Path path) {
+  if (node < 0) {
     if (idx > 0) throw RequestError("invalid_reference", path(), "input \"" + name + "\" has one output");
-    return in->second;
+    return g.input_names.at(name);
   }
-  auto it = g.node_names.find(name);
-  if (it == g.node_names.end()) throw RequestError("missing_reference", path(), "no input or node has id \"" + name + "\"");
-  const Node& n = g.nodes[it->second];
+  const Node& n = g.nodes[size_t(node)];
   if (idx < 0) {
     if (n.outputs.size() != 1)
       throw RequestError("invalid_reference", path(), "node \"" + name + "\" has " + std::to_string(n.outputs.size()) + " outputs: name one as " + name + ":k");
@@ -381,30 +387,50 @@ int resolve(const Graph& g, const std::string& name, int idx, const std::string&
   return n.outputs[size_t(idx)];
 }
 
+// Resolves the reference at base/index by name.
+int resolve(const Graph& g, const std::string& name, int idx, const std::string& base, size_t index) {
+  auto path = [&] { return ptr(base, index); };
+  auto it = g.node_names.find(name);
+  if (it == g.node_names.end() && !g.input_names.count(name))
+    throw RequestError("missing_reference", path(), "no input or node has id \"" + name + "\"");
+  return resolve_to(g, name, idx, it == g.node_names.end() ? -1 : it->second, path);
+}
+
 void resolve_outputs(Graph& g);
 
 void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
+  // reused from node to node, so their buffers are allocated once
+  std::vector<TypeShape> in;
+  std::vector<Shape> shapes;
+  std::vector<DType> dtypes;
   for (int i : order) {
     Node& n = g.nodes[size_t(i)];
-    std::vector<TypeShape> in;
-    const std::string inputs_path = n.path + "/inputs";
-    for (size_t k = 0; k < n.refs.size(); k++) {
-      n.inputs.push_back(resolve(g, n.refs[k].first, n.refs[k].second, inputs_path, k));
-      in.push_back(g.values[size_t(n.inputs.back())]);
+    const size_t arity = n.refs.size();
+    in.resize(arity);
+    n.inputs.resize(arity);
+    for (size_t k = 0; k < arity; k++) {
+      n.inputs[k] = resolve_to(g, n.refs[k].first, n.refs[k].second, n.ref_nodes[k], [&] { return ptr(n.path + "/inputs", k); });
+      in[k] = g.values[size_t(n.inputs[k])];
     }
     std::vector<TypeShape> out;
     if (n.def->ew) {
-      std::vector<Shape> shapes;
-      std::vector<DType> dtypes;
-      for (auto& t : in) {
-        shapes.push_back(t.shape);
-        dtypes.push_back(t.dtype);
+      shapes.resize(arity);
+      dtypes.resize(arity);
+      for (size_t k = 0; k < arity; k++) {
+        shapes[k] = in[k].shape;
+        dtypes[k] = in[k].dtype;
       }
       n.ew_types = n.def->ew->types(dtypes, n.attrs);
       n.kernel = n.def->ew->kernel(n.ew_types.in.back(), n.ew_types.out);
       if (!n.kernel) refuse_dtype(n.def->name, n.ew_types.in.back(), n.path);
       if (n.def->ew->params) n.params = n.def->ew->params(n.attrs);
-      out.push_back({n.ew_types.out, broadcast_shapes(shapes, n.path + "/inputs")});
+      Shape shape;
+      try {  // the path is built only for an error
+        shape = broadcast_shapes(shapes, "");
+      } catch (const RequestError& e) {
+        throw RequestError(e.code, n.path + "/inputs", e.what());
+      }
+      out.push_back({n.ew_types.out, std::move(shape)});
     } else {
       out = n.def->infer(InferCtx{in, n.attrs, n.path});
     }
@@ -422,7 +448,7 @@ void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
 
 void resolve_outputs(Graph& g) {
   for (size_t k = 0; k < g.outputs.size(); k++) {
-    auto [name, idx] = parse_ref(json(g.outputs[k].ref), "/outputs", k);
+    auto [name, idx] = parse_ref(g.outputs[k].ref, "/outputs", k);
     g.outputs[k].value = resolve(g, name, idx, "/outputs", k);
   }
 }
@@ -605,15 +631,15 @@ Array owned(const Array& a) {
 }
 
 // Loads an input's data from its JSON (`j`): a handle, a buffer, base64 or inline values.
-void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& in, const json& j) {
+void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& in, JVal j) {
   const TypeShape& ts = g.values[size_t(in.value)];
   if (j.contains("handle")) {
-    g.data[size_t(in.value)] = s.handles[j["handle"].get<std::string>()];
+    g.data[size_t(in.value)] = s.handles[std::string(j["handle"].str())];
     return;
   }
   const size_t need = size_t(shape_size(ts.shape)) * dtype_size(ts.dtype);
   if (j.contains("buffer")) {
-    const InputBuffer& b = bufs[j["buffer"].get<size_t>()];
+    const InputBuffer& b = bufs[j["buffer"].u64()];
     if (b.bytes != need)
       throw RequestError("invalid_buffer", in.path + "/buffer",
                          "buffer holds " + std::to_string(b.bytes) + " bytes, " + dtype_name(ts.dtype) + shape_str(ts.shape) + " needs " + std::to_string(need));
@@ -630,7 +656,7 @@ void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& 
   Array a(ts.dtype, ts.shape);
   if (j.contains("base64")) {
     if (!j["base64"].is_string()) throw RequestError("invalid_type", in.path + "/base64", "base64 is a string");
-    base64_decode(j["base64"].get<std::string>(), a.raw(), need, in.path + "/base64");
+    base64_decode(j["base64"].str(), a.raw(), need, in.path + "/base64");
   } else {
     decode_inline(j["data"], a, in.path + "/data");
   }
@@ -639,7 +665,7 @@ void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& 
 
 void load_inputs(Graph& g, Session& s, const InputBuffer* bufs) {
   for (auto& in : g.inputs)
-    if (!in.placeholder) load_input(g, s, bufs, in, *in.source);
+    if (!in.placeholder) load_input(g, s, bufs, in, in.source);
 }
 
 struct Execution {
@@ -799,19 +825,19 @@ struct Plan {
 namespace {
 
 // Keeps a validated graph under a name: constants are copied to live with it.
-EvalResult define_plan(Session& s, const json& req, Graph g, std::vector<int> order, std::chrono::steady_clock::time_point t0) {
-  const json& name = req["define_plan"];
-  if (!name.is_string() || !valid_id(name.get_ref<const std::string&>()))
+EvalResult define_plan(Session& s, JVal req, Graph g, std::vector<int> order, std::chrono::steady_clock::time_point t0) {
+  const JVal name = req["define_plan"];
+  if (!name.is_string() || !valid_id(name.str()))
     throw RequestError("invalid_id", "/define_plan", "a plan name is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
   for (auto& in : g.inputs) {
     if (!in.placeholder) g.data[size_t(in.value)] = owned(g.data[size_t(in.value)]);
-    in.source = nullptr;
+    in.source = JVal();
   }
   auto plan = std::make_shared<Plan>();
   plan->g = std::move(g);
   plan->order = std::move(order);
   plan->schedule = make_schedule(plan->g, plan->order);
-  s.plans[name.get<std::string>()] = std::move(plan);
+  s.plans[std::string(name.str())] = std::move(plan);
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   EvalResult r;
   r.response = {{"schema_version", kSchemaVersion},
@@ -823,12 +849,12 @@ EvalResult define_plan(Session& s, const json& req, Graph g, std::vector<int> or
 
 // A run of a stored plan: the request gives each placeholder, by id, and may
 // choose the outputs (any value of the plan) and how they come back.
-EvalResult run_plan(Session& s, const json& req, const InputBuffer* bufs, size_t n_bufs, const char* default_as,
+EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs, const char* default_as,
                     std::chrono::steady_clock::time_point t0) {
   expect_object(req, "", {"schema_version", "run_plan", "inputs", "outputs", "device"});
   check_header(req);
-  const json& name = req["run_plan"];
-  auto it = name.is_string() ? s.plans.find(name.get<std::string>()) : s.plans.end();
+  const JVal name = req["run_plan"];
+  auto it = name.is_string() ? s.plans.find(std::string(name.str())) : s.plans.end();
   if (it == s.plans.end()) throw RequestError("unknown_plan", "/run_plan", "no plan " + name.dump() + " in this session");
   Plan& plan = *it->second;
   Graph& g = plan.g;
@@ -845,13 +871,12 @@ EvalResult run_plan(Session& s, const json& req, const InputBuffer* bufs, size_t
       g.outputs = std::move(outputs);
     }
   } borrow{g, g.outputs};
-  static const json kEmpty = json::array();
-  const json& inputs = req.contains("inputs") ? req["inputs"] : kEmpty;
-  if (!inputs.is_array()) throw RequestError("invalid_type", "/inputs", "inputs is a list");
+  const JVal inputs = req["inputs"];
+  if (req.contains("inputs") && !inputs.is_array()) throw RequestError("invalid_type", "/inputs", "inputs is a list");
   std::vector<bool> given(g.values.size(), false);
   for (size_t i = 0; i < inputs.size(); i++) {
     const std::string p = ptr("/inputs", i);
-    const json& in = inputs[i];
+    const JVal in = inputs[i];
     expect_object(in, p, {"id", "dtype", "shape", "data", "base64", "buffer", "handle"});
     const std::string id = id_of(in, p);
     auto named = g.input_names.find(id);
@@ -903,7 +928,8 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
   if (!request) throw RequestError("invalid_json", "", "request is NULL");
   if (int64_t(length) > lim.max_request_bytes)
     throw Refusal("resource_limit", "request", "", "request of " + std::to_string(length) + " bytes exceeds max_request_bytes");
-  json req = json::parse(request, request + length, nullptr, true, false);
+  const auto doc = read_json(request, length);
+  const JVal req = root(doc);
   if (req.is_object() && req.contains("run_plan")) return run_plan(s, req, bufs, n_bufs, default_as, t0);
   Graph g;
   parse(g, req, lim, n_bufs, s);
@@ -935,8 +961,6 @@ EvalResult evaluate(Session& s, const char* request, size_t length, const InputB
     r.response = error_response(e.code, e.path, e.what());
   } catch (const Refusal& e) {
     r.response = refused_response(e.code, e.scope, e.subject, e.what());
-  } catch (const json::parse_error& e) {
-    r.response = error_response("invalid_json", "", e.what());
   } catch (const json::exception& e) {
     r.response = error_response("invalid_request", "", e.what());
   } catch (const std::bad_alloc&) {
