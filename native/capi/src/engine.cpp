@@ -28,8 +28,12 @@ std::string ptr(const std::string& base, size_t i) { return base + "/" + std::to
 struct Node {
   std::string id, path;
   const OpDef* def = nullptr;
-  std::vector<std::pair<std::string, int>> refs;  // (name, output index or -1)
-  std::vector<int> ref_nodes;                     // per ref: the node it names, or -1 for an input
+  struct Ref {
+    std::string name;
+    int output;     // the output index k of "name:k", or -1
+    int node = -1;  // the node named, found by topo_order; -1 for an input
+  };
+  std::vector<Ref> refs;
   std::vector<int> inputs;                        // value indices, resolved
   std::vector<int> outputs;
   Attrs attrs;
@@ -58,7 +62,11 @@ struct Graph {
   std::vector<Node> nodes;
   std::vector<InputSpec> inputs;
   std::vector<OutputSpec> outputs;
-  std::unordered_map<std::string, int> input_names, node_names;
+  struct Named {
+    int index;   // a value index for an input, a node index for a node
+    bool input;
+  };
+  std::unordered_map<std::string, Named> names;  // every id of the request
 };
 
 // Checks that j is an object whose keys all satisfy `known`.
@@ -189,13 +197,14 @@ Attrs check_attrs(const OpDef& def, JVal given, const std::string& path) {
   return a;
 }
 
-// `path` is base/index; both are joined only for an error.
-std::pair<std::string, int> parse_ref(std::string_view s, const std::string& base, size_t index) {
+// A reference "id" or "id:k"; `path` is called only for an error.
+template <class Path>
+std::pair<std::string, int> parse_ref(std::string_view s, Path path) {
   auto colon = s.rfind(':');
   if (colon == std::string_view::npos) return {std::string(s), -1};
   std::string k(s.substr(colon + 1));
   if (k.empty() || k.size() > 6 || !std::all_of(k.begin(), k.end(), ::isdigit))
-    throw RequestError("invalid_reference", ptr(base, index), "bad output index in reference \"" + std::string(s) + "\"");
+    throw RequestError("invalid_reference", path(), "bad output index in reference \"" + std::string(s) + "\"");
   return {std::string(s.substr(0, colon)), std::stoi(k)};
 }
 
@@ -246,7 +255,8 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
     const JVal in = inputs[i];
     expect_object(in, p, {"id", "dtype", "shape", "data", "base64", "buffer", "handle", "placeholder"});
     std::string id = id_of(in, p);
-    if (g.input_names.count(id)) throw RequestError("duplicate_id", p + "/id", "id \"" + id + "\" is used twice");
+    if (!g.names.try_emplace(id, Graph::Named{int(g.values.size()), true}).second)
+      throw RequestError("duplicate_id", p + "/id", "id \"" + id + "\" is used twice");
     int sources = int(in.contains("data")) + in.contains("base64") + in.contains("buffer") + in.contains("handle") + in.contains("placeholder");
     if (sources != 1)
       throw RequestError("invalid_input", p, "an input has exactly one of data, base64, buffer, handle or placeholder");
@@ -266,12 +276,12 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
       check_size(ts.shape, lim, p + "/shape");
       if (in.contains("buffer")) check_buffer_index(in, p, n_bufs);
     }
-    g.input_names[id] = int(g.values.size());
     g.inputs.push_back({int(g.values.size()), in, p, in.contains("placeholder")});
     g.values.push_back(ts);
     g.producer.push_back(-1);
   }
 
+  g.names.reserve(inputs.size() + nodes.size());
   g.nodes.resize(nodes.size());
   for (size_t i = 0; i < nodes.size(); i++) {
     const std::string p = ptr("/nodes", i);
@@ -280,9 +290,8 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
     Node& n = g.nodes[i];
     n.path = p;
     n.id = id_of(nj, p);
-    if (g.input_names.count(n.id) || g.node_names.count(n.id))
+    if (!g.names.try_emplace(n.id, Graph::Named{int(i), false}).second)
       throw RequestError("duplicate_id", p + "/id", "id \"" + n.id + "\" is used twice");
-    g.node_names[n.id] = int(i);
     const JVal op = field(nj, "op", p);
     if (!op.is_string()) throw RequestError("invalid_type", p + "/op", "op is a string");
     n.def = find_op(std::string(op.str()));
@@ -296,7 +305,8 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
                              " inputs, got " + std::to_string(ins.size()));
     for (size_t k = 0; k < ins.size(); k++) {
       if (!ins[k].is_string()) throw RequestError("invalid_reference", ptr(p + "/inputs", k), "a reference is a string id, or id:k for output k");
-      n.refs.push_back(parse_ref(ins[k].str(), p + "/inputs", k));
+      auto [name, output] = parse_ref(ins[k].str(), [&] { return ptr(p + "/inputs", k); });
+      n.refs.push_back({std::move(name), output});
     }
     if (nj.contains("attrs") && !nj["attrs"].is_object())
       throw RequestError("invalid_type", p + "/attrs", std::string("expected an object, found ") + nj["attrs"].type_name());
@@ -338,16 +348,13 @@ std::vector<int> topo_order(Graph& g) {
   for (size_t i = 0; i < n; i++) {
     Node& nd = g.nodes[i];
     for (size_t k = 0; k < nd.refs.size(); k++) {
-      auto& [name, idx] = nd.refs[k];
-      auto it = g.node_names.find(name);
-      if (it == g.node_names.end()) {
-        if (!g.input_names.count(name))
-          throw RequestError("missing_reference", ptr(nd.path + "/inputs", k), "no input or node has id \"" + name + "\"");
-        nd.ref_nodes.push_back(-1);
-        continue;
-      }
-      nd.ref_nodes.push_back(it->second);
-      users[size_t(it->second)].push_back(int(i));
+      const std::string& name = nd.refs[k].name;
+      auto it = g.names.find(name);
+      if (it == g.names.end())
+        throw RequestError("missing_reference", ptr(nd.path + "/inputs", k), "no input or node has id \"" + name + "\"");
+      if (it->second.input) continue;
+      nd.refs[k].node = it->second.index;
+      users[size_t(it->second.index)].push_back(int(i));
       indeg[i]++;
     }
   }
@@ -374,7 +381,7 @@ template <class Path>
 int resolve_to(const Graph& g, const std::string& name, int idx, int node, Path path) {
   if (node < 0) {
     if (idx > 0) throw RequestError("invalid_reference", path(), "input \"" + name + "\" has one output");
-    return g.input_names.at(name);
+    return g.names.at(name).index;
   }
   const Node& n = g.nodes[size_t(node)];
   if (idx < 0) {
@@ -390,10 +397,9 @@ int resolve_to(const Graph& g, const std::string& name, int idx, int node, Path 
 // Resolves the reference at base/index by name.
 int resolve(const Graph& g, const std::string& name, int idx, const std::string& base, size_t index) {
   auto path = [&] { return ptr(base, index); };
-  auto it = g.node_names.find(name);
-  if (it == g.node_names.end() && !g.input_names.count(name))
-    throw RequestError("missing_reference", path(), "no input or node has id \"" + name + "\"");
-  return resolve_to(g, name, idx, it == g.node_names.end() ? -1 : it->second, path);
+  auto it = g.names.find(name);
+  if (it == g.names.end()) throw RequestError("missing_reference", path(), "no input or node has id \"" + name + "\"");
+  return resolve_to(g, name, idx, it->second.input ? -1 : it->second.index, path);
 }
 
 void resolve_outputs(Graph& g);
@@ -409,7 +415,8 @@ void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
     in.resize(arity);
     n.inputs.resize(arity);
     for (size_t k = 0; k < arity; k++) {
-      n.inputs[k] = resolve_to(g, n.refs[k].first, n.refs[k].second, n.ref_nodes[k], [&] { return ptr(n.path + "/inputs", k); });
+      const Node::Ref& r = n.refs[k];
+      n.inputs[k] = resolve_to(g, r.name, r.output, r.node, [&] { return ptr(n.path + "/inputs", k); });
       in[k] = g.values[size_t(n.inputs[k])];
     }
     std::vector<TypeShape> out;
@@ -448,7 +455,7 @@ void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
 
 void resolve_outputs(Graph& g) {
   for (size_t k = 0; k < g.outputs.size(); k++) {
-    auto [name, idx] = parse_ref(g.outputs[k].ref, "/outputs", k);
+    auto [name, idx] = parse_ref(g.outputs[k].ref, [&] { return ptr("/outputs", k); });
     g.outputs[k].value = resolve(g, name, idx, "/outputs", k);
   }
 }
@@ -489,8 +496,8 @@ void run_group(Graph& g, const std::vector<int>& members) {
   Array out(out_ts.dtype, out_ts.shape);
   const int64_t n = out.size();
   constexpr int64_t kChunk = 2048;
-  // Scratch per member for one chunk; the widest dtype is 8 bytes. Small
-  // arrays get small scratch: a long chain over a few elements is one group.
+  // A scratch slot holds one chunk of a member's output; the widest dtype is
+  // 8 bytes. Small arrays get small slots.
   const size_t scratch_bytes = size_t(std::min(kChunk, std::max<int64_t>(n, 1))) * 8;
 
   // Where each member reads each input from, decided once for all chunks.
@@ -500,8 +507,11 @@ void run_group(Graph& g, const std::vector<int>& members) {
     size_t step = 0;                // bytes per element along the chunk (0: broadcast scalar)
     EwKernel convert = nullptr;     // to the dtype the member's kernel takes
   };
+  // Member m reads sources[first[m]] .. sources[first[m + 1] - 1].
   std::unordered_map<int, int> slot_of;
-  std::vector<std::vector<Source>> sources(members.size());
+  std::vector<Source> sources;
+  std::vector<size_t> first{0};
+  slot_of.reserve(members.size());
   for (size_t m = 0; m < members.size(); m++) {
     const Node& nd = g.nodes[size_t(members[m])];
     for (size_t k = 0; k < nd.inputs.size(); k++) {
@@ -518,17 +528,42 @@ void run_group(Graph& g, const std::vector<int>& members) {
         src.step = a.size() == 1 && n != 1 ? 0 : dtype_size(have);
       }
       if (have != want) src.convert = conversion_kernel(have, want);
-      sources[m].push_back(src);
+      sources.push_back(src);
     }
+    first.push_back(sources.size());
     slot_of[nd.outputs[0]] = int(m);
   }
+  // Slots are reused once their last reader has run, so a chain of any length
+  // needs only as many slots as values are live at once.
+  const bool stream = out.nbytes() >= kStreamBytes;  // then the root writes to a slot too
+  std::vector<size_t> last_read(members.size(), 0);
+  for (size_t m = 0; m < members.size(); m++)
+    for (size_t k = first[m]; k < first[m + 1]; k++)
+      if (sources[k].slot >= 0) last_read[size_t(sources[k].slot)] = m;
+  std::vector<int> slot(members.size(), -1), free_slots;
+  std::vector<bool> released(members.size(), false);
+  int n_slots = 0;
+  for (size_t m = 0; m < members.size(); m++) {
+    if (m + 1 < members.size() || stream) {
+      if (free_slots.empty()) free_slots.push_back(n_slots++);
+      slot[m] = free_slots.back();
+      free_slots.pop_back();
+    }
+    for (size_t k = first[m]; k < first[m + 1]; k++) {
+      const int from = sources[k].slot;
+      if (from >= 0 && last_read[size_t(from)] == m && !released[size_t(from)]) {
+        released[size_t(from)] = true;
+        free_slots.push_back(slot[size_t(from)]);
+      }
+    }
+  }
 
-  // A large output is built chunk by chunk in scratch and streamed out. A
+  // A large output is built chunk by chunk in a slot and streamed out. A
   // part is at least 64K elements: waking a worker costs about as much.
-  const bool stream = out.nbytes() >= kStreamBytes;
   const size_t out_size = dtype_size(out.dtype);
   parallel_for((n + kChunk - 1) / kChunk, 32, [&](int64_t cb, int64_t ce) {
-    std::vector<std::vector<uint8_t>> scratch(members.size() - (stream ? 0 : 1), std::vector<uint8_t>(scratch_bytes));
+    std::vector<uint8_t> scratch(size_t(n_slots) * scratch_bytes);
+    auto slot_data = [&](size_t member) { return scratch.data() + size_t(slot[member]) * scratch_bytes; };
     std::vector<std::vector<uint8_t>> conv(3, std::vector<uint8_t>(scratch_bytes));
     const void* ptrs[3];
     bool scalar[3];
@@ -536,10 +571,10 @@ void run_group(Graph& g, const std::vector<int>& members) {
       const int64_t off = c * kChunk, len = std::min(kChunk, n - off);
       for (size_t m = 0; m < members.size(); m++) {
         const Node& nd = g.nodes[size_t(members[m])];
-        for (size_t k = 0; k < sources[m].size(); k++) {
-          const Source& src = sources[m][k];
+        for (size_t k = 0; k < first[m + 1] - first[m]; k++) {
+          const Source& src = sources[first[m] + k];
           scalar[k] = src.step == 0;
-          ptrs[k] = src.slot >= 0 ? scratch[size_t(src.slot)].data() : src.base + size_t(off) * src.step;
+          ptrs[k] = src.slot >= 0 ? slot_data(size_t(src.slot)) : src.base + size_t(off) * src.step;
           if (src.convert) {
             src.convert(&ptrs[k], &scalar[k], conv[k].data(), scalar[k] ? 1 : len, EwParams{});
             ptrs[k] = conv[k].data();
@@ -547,8 +582,8 @@ void run_group(Graph& g, const std::vector<int>& members) {
         }
         uint8_t* final_dst = static_cast<uint8_t*>(out.raw()) + size_t(off) * out_size;
         const bool last = m + 1 == members.size();
-        nd.kernel(ptrs, scalar, last && !stream ? final_dst : scratch[m].data(), len, nd.params);
-        if (last && stream) stream_copy(final_dst, scratch[m].data(), size_t(len) * out_size);
+        nd.kernel(ptrs, scalar, last && !stream ? final_dst : slot_data(m), len, nd.params);
+        if (last && stream) stream_copy(final_dst, slot_data(m), size_t(len) * out_size);
       }
     }
     if (stream) stream_fence();
@@ -879,9 +914,10 @@ EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs
     const JVal in = inputs[i];
     expect_object(in, p, {"id", "dtype", "shape", "data", "base64", "buffer", "handle"});
     const std::string id = id_of(in, p);
-    auto named = g.input_names.find(id);
-    auto spec = named == g.input_names.end() ? g.inputs.end()
-                                             : std::find_if(g.inputs.begin(), g.inputs.end(), [&](const InputSpec& x) { return x.value == named->second; });
+    auto named = g.names.find(id);
+    auto spec = named == g.names.end() || !named->second.input
+                    ? g.inputs.end()
+                    : std::find_if(g.inputs.begin(), g.inputs.end(), [&](const InputSpec& x) { return x.value == named->second.index; });
     if (spec == g.inputs.end() || !spec->placeholder)
       throw RequestError("unknown_input", p + "/id", "the plan has no placeholder \"" + id + "\"");
     if (given[size_t(spec->value)]) throw RequestError("duplicate_id", p + "/id", "placeholder \"" + id + "\" is given twice");
@@ -905,7 +941,7 @@ EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs
   }
   for (auto& in : g.inputs)
     if (in.placeholder && !given[size_t(in.value)])
-      throw RequestError("missing_field", "/inputs", "placeholder \"" + std::find_if(g.input_names.begin(), g.input_names.end(), [&](auto& kv) { return kv.second == in.value; })->first + "\" is not given");
+      throw RequestError("missing_field", "/inputs", "placeholder \"" + std::find_if(g.names.begin(), g.names.end(), [&](auto& kv) { return kv.second.input && kv.second.index == in.value; })->first + "\" is not given");
   Schedule chosen;
   const Schedule* schedule = &plan.schedule;
   if (req.contains("outputs")) {

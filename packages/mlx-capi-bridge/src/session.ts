@@ -108,7 +108,16 @@ export class Session {
    */
   eval(request: EvalRequest, buffers: ArrayBufferView[] = []): EvalResponse {
     if (this.validate) validateRequest(request);
-    const text = JSON.stringify(request);
+    return this.evalText(JSON.stringify(request), buffers);
+  }
+
+  /**
+   * eval() of a request already serialized (a caller that builds large graphs
+   * writes the text directly). The engine checks it; with validation on, the
+   * text is parsed and checked against the schema here first.
+   */
+  evalText(text: string, buffers: ArrayBufferView[] = []): EvalResponse {
+    if (this.validate) validateRequest(JSON.parse(text) as EvalRequest);
     const n = native();
     const structs = buffers.map((b) => ({ data: b, size: b.byteLength }));
     const result = n.eval(this.handlePtr(), text, Buffer.byteLength(text), structs, structs.length);

@@ -1,7 +1,7 @@
 // Shape, indexing, creation and sort ops against real MLX, and by hand where MLX 0.13 lacks them.
 import { describe, expect, it } from 'vitest';
 import { MlxRequestError, type DType } from '../src/index.js';
-import { expectClose, mx, oracle, randomArr, rng, run, session, type Arr } from './helpers.js';
+import { expectClose, mx, oracle, randomArr, rng, run, session, type Arr, type Result } from './helpers.js';
 
 const SEED = Number(process.env.MLXCOMPAT_SEED ?? 20261122);
 const r = rng(SEED + 1001);
@@ -195,6 +195,57 @@ describe('graphs', () => {
     expect(res.receipt.fused_groups).toBe(1);
     const want = x.data.map((v) => Math.tanh(Math.exp(v) * v) + v);
     res.outputs[0].data!.forEach((v, i) => expect(Math.abs(Number(v) - want[i])).toBeLessThan(1e-5 * (1 + Math.abs(want[i]))));
+  });
+
+  it('a fused tree of random elementwise ops over several chunks matches MLX', () => {
+    // Each intermediate is read once, so the whole tree is one group and
+    // reuses scratch slots as branches finish.
+    const rt = rng(SEED + 77);
+    const shape = [3, 1500];
+    const leaves = [randomArr(rt, 'float32', shape, -1, 1), randomArr(rt, 'float32', shape, -1, 1), randomArr(rt, 'float32', [1], -1, 1)];
+    const unary = ['sin', 'tanh', 'negative', 'square', 'abs'], binary = ['add', 'subtract', 'multiply', 'maximum', 'minimum'];
+    const nodes: Array<{ id: string; op: string; inputs: string[] }> = [];
+    let pool = leaves.flatMap((_, i) => [`in${i}`, `in${i}`, `in${i}`]);
+    while (pool.length > 1 || nodes.length < 40) {
+      const take = () => pool.splice(Math.floor(rt() * pool.length), 1)[0];
+      const id = `t${nodes.length}`;
+      if (pool.length > 1 && rt() < 0.6) nodes.push({ id, op: binary[Math.floor(rt() * binary.length)], inputs: [take(), take()] });
+      else nodes.push({ id, op: unary[Math.floor(rt() * unary.length)], inputs: [take()] });
+      pool.push(id);
+    }
+    const root = nodes[nodes.length - 1].id;
+    const res = session().evalJson({ schema_version: 1, inputs: leaves.map((a, i) => ({ id: `in${i}`, dtype: 'float32', shape: a.shape, data: a.data })), nodes, outputs: [root] });
+    expect(res.receipt.fused_groups).toBeGreaterThan(0);
+    const want = oracle((...xs: unknown[]) => {
+      const env: Record<string, unknown> = Object.fromEntries(xs.map((x, i) => [`in${i}`, x]));
+      for (const n of nodes) env[n.id] = mx[n.op](...n.inputs.map((i) => env[i]));
+      return env[root];
+    }, leaves) as Result;
+    expectClose({ dtype: 'float32', shape: res.outputs[0].shape, values: res.outputs[0].data!.map(Number) }, want, 'fused tree', { rtol: 1e-4, atol: 1e-5 });
+  });
+
+  it('a fused chain of 2,000 ops over 5,000 elements (by the math, in float32)', () => {
+    const n = 5000, x = Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i)));
+    // v -> v + x, -v, 0.999 v, over and over: nothing converges to a constant
+    const step = [(p: string) => ['add', p, 'x'], (p: string) => ['negative', p], (p: string) => ['multiply', p, 'k']];
+    const nodes = Array.from({ length: 2000 }, (_, i) => {
+      const [op, ...inputs] = step[i % 3](i ? `c${i - 1}` : 'x');
+      return { id: `c${i}`, op, inputs };
+    });
+    const res = session().evalJson({
+      schema_version: 1,
+      inputs: [{ id: 'x', dtype: 'float32', shape: [n], data: x }, { id: 'k', dtype: 'float32', shape: [], data: 0.999 }],
+      nodes,
+      outputs: ['c1999'],
+    });
+    expect(res.receipt.fused_groups).toBe(1);
+    const k = Math.fround(0.999);
+    const want = x.map((x0) => {
+      let v = x0;
+      for (let i = 0; i < 2000; i++) v = i % 3 === 0 ? Math.fround(v + x0) : i % 3 === 1 ? -v : Math.fround(v * k);
+      return v;
+    });
+    expect(res.outputs[0].data).toEqual(want);
   });
 
   it('keeps a value that is also an output out of a fused group', () => {

@@ -1,7 +1,7 @@
 // Evaluation: the part of the graph not yet evaluated goes to the engine as
 // one request; results stay resident as handles, released when their arrays
 // are collected, disposed or left behind by tidy().
-import { MlxBridgeError, Session, type EvalRequest, type TypedArray } from 'mlx-capi-bridge';
+import { MlxBridgeError, Session, type TypedArray } from 'mlx-capi-bridge';
 import { MxArray, type GraphNode, type Value } from './array.js';
 
 let shared: Session | undefined;
@@ -120,16 +120,18 @@ export function evalValues(targets: Value[]): void {
     targets.forEach(checkUsable);
     return;
   }
-  const { request, buffers } = buildRequest(pending, new Set());
-  finish(pending, session().eval(request, buffers).outputs);
+  const { text, buffers } = buildRequest(pending, new Set());
+  finish(pending, session().evalText(text, buffers).outputs);
 }
 
 /**
- * @internal The request that computes `outputs`: the unevaluated graph behind
- * them as nodes, evaluated values as handles, host data as buffers, and the
- * values in `placeholders` as placeholder inputs (for a plan).
+ * @internal The request that computes `outputs`, as JSON text: the
+ * unevaluated graph behind them as nodes, evaluated values as handles, host
+ * data as buffers, and the values in `placeholders` as placeholder inputs of
+ * a plan kept under the name `plan`. Written as text directly: for a graph of
+ * many small ops, building objects to stringify costs as much as the engine.
  */
-export function buildRequest(outputs: Value[], placeholders: Set<Value>): { request: EvalRequest; buffers: ArrayBufferView[] } {
+export function buildRequest(outputs: Value[], placeholders: Set<Value>, plan?: string): { text: string; buffers: ArrayBufferView[] } {
   const nodes: GraphNode[] = [];
   const seenNodes = new Set<GraphNode>();
   const leaves: Value[] = [];
@@ -158,18 +160,22 @@ export function buildRequest(outputs: Value[], placeholders: Set<Value>): { requ
     for (const input of node.inputs) if (isLeaf(input) ? !seenLeaves.has(input) : !seenNodes.has(input.node!)) stack.push([input, false]);
   }
   const buffers: ArrayBufferView[] = [];
-  const request: EvalRequest = {
-    schema_version: 1,
-    inputs: leaves.map((l) => {
-      if (placeholders.has(l)) return { id: ref(l), dtype: l.dtype.name, shape: [...l.shape], placeholder: true };
-      if (l.handle) return { id: ref(l), handle: l.handle };
-      buffers.push(l.host!);
-      return { id: ref(l), dtype: l.dtype.name, shape: [...l.shape], buffer: buffers.length - 1 };
-    }),
-    nodes: nodes.map((n) => ({ id: `n${n.id}`, op: n.op, inputs: n.inputs.map(ref), attrs: n.attrs })),
-    outputs: outputs.map((a) => ({ ref: ref(a), as: 'handle' as const })),
-  };
-  return { request, buffers };
+  const typed = (l: Value) => `"dtype":"${l.dtype.name}","shape":[${l.shape.join(',')}]`;
+  const inputs = leaves.map((l) => {
+    if (placeholders.has(l)) return `{"id":"${ref(l)}",${typed(l)},"placeholder":true}`;
+    if (l.handle) return `{"id":"${ref(l)}","handle":"${l.handle}"}`;
+    buffers.push(l.host!);
+    return `{"id":"${ref(l)}",${typed(l)},"buffer":${buffers.length - 1}}`;
+  });
+  // ids, refs, op names and dtype names are plain identifiers: no escaping needed
+  const nodeTexts = nodes.map((n) => {
+    const refs = n.inputs.length ? `"${n.inputs.map(ref).join('","')}"` : '';
+    const attrs = Object.keys(n.attrs).length ? `,"attrs":${JSON.stringify(n.attrs)}` : '';
+    return `{"id":"n${n.id}","op":"${n.op}","inputs":[${refs}]${attrs}}`;
+  });
+  const outs = outputs.map((a) => `{"ref":"${ref(a)}","as":"handle"}`);
+  const head = plan === undefined ? '{"schema_version":1' : `{"schema_version":1,"define_plan":${JSON.stringify(plan)}`;
+  return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers };
 }
 
 /** @internal Gives `values` the handles the engine returned for them, checking its shapes. */

@@ -17,16 +17,22 @@ export interface Out {
 /** A node of `op` over `inputs`; returns its output arrays. */
 export function apply(op: string, inputs: MxArray[], attrs: Record<string, unknown>, outs: Out[]): MxArray[] {
   const node: GraphNode = { id: nextNode++, op, inputs: inputs.map((a) => a._v), attrs, outputCount: outs.length };
-  return outs.map((o, i) => {
-    const v = new Value(o.dtype, [...o.shape]);
-    v.node = node;
-    v.index = i;
-    return track(v);
-  });
+  return outs.map((o, i) => output(node, o, i));
 }
 
+// Shapes are copied: a caller's array may change after the call.
+function output(node: GraphNode, o: Out, index: number): MxArray {
+  const v = new Value(o.dtype, o.shape.slice());
+  v.node = node;
+  v.index = index;
+  return track(v);
+}
+
+/** apply() of a one-output op; the common case, so without the arrays. */
 export function apply1(op: string, inputs: MxArray[], attrs: Record<string, unknown>, out: Out): MxArray {
-  return apply(op, inputs, attrs, [out])[0];
+  const values = new Array<Value>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) values[i] = inputs[i]._v;
+  return output({ id: nextNode++, op, inputs: values, attrs, outputCount: 1 }, out, 0);
 }
 
 /** Turns an operand into an array; a JS number next to an array is weakly typed. */
@@ -45,6 +51,7 @@ export function operands(a: ArrayLike, b: ArrayLike): [MxArray, MxArray] {
 }
 
 export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
+  if (shapes.length === 2 && sameShape(shapes[0], shapes[1])) return shapes[0].slice();
   const nd = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(nd).fill(1);
   for (const s of shapes) {
@@ -56,6 +63,12 @@ export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): n
     });
   }
   return out;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function normAxis(op: string, axis: number, ndim: number, argument = 'axis'): number {

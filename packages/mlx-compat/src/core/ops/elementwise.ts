@@ -22,7 +22,7 @@ function unary(op: string, rule: (d: Dtype) => Dtype, attrs: (...rest: number[])
     const nums = rest.filter((r) => typeof r === 'number') as number[];
     checkStream(name, rest.find((r) => typeof r === 'object') as StreamOrDevice | undefined);
     checkKernelDtype(op, name, x.dtype);
-    return apply1(op, [x], attrs(...nums), { dtype: rule(x.dtype), shape: x.shape });
+    return apply1(op, [x], attrs(...nums), { dtype: rule(x.dtype), shape: x._v.shape });
   };
 }
 
@@ -49,7 +49,7 @@ function binary(op: string, result: (d: Dtype) => Dtype, compute: (a: Dtype, b: 
     checkStream(name, stream);
     const [x, y] = operands(a, b);
     checkKernelDtype(op, name, promoteTypes(x.dtype, y.dtype));
-    return apply1(op, [x, y], {}, { dtype: result(compute(x.dtype, y.dtype)), shape: broadcastShapes(name, x.shape, y.shape) });
+    return apply1(op, [x, y], {}, { dtype: result(compute(x.dtype, y.dtype)), shape: broadcastShapes(name, x._v.shape, y._v.shape) });
   };
 }
 

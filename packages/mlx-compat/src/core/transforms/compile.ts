@@ -49,8 +49,8 @@ export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> 
     const tree = call(...(traced as unknown[]));
     const outputs = leaves(tree).map((o) => o._v);
     const plan = `compiled${nextPlan++}`;
-    const { request, buffers } = buildRequest(outputs, new Set(placeholders));
-    session().eval({ ...request, define_plan: plan }, buffers);
+    const { text, buffers } = buildRequest(outputs, new Set(placeholders), plan);
+    session().evalText(text, buffers);
     traces++;
     return { plan, placeholders, outputs, tree };
   };
