@@ -75,6 +75,8 @@ void mlxcompat_session_free(mlxcompat_session* session);
 /* Evaluates a pure-JSON request of `length` bytes (not necessarily
  * NUL-terminated). Outputs default to inline values. `session` may be NULL:
  * a transient session is used and resident handles are then refused.
+ * The request must be one JSON value (RFC 8259, UTF-8) nested at most 128
+ * levels deep; other text gets an "invalid_json" error with its byte offset.
  * Returns an owned response string: free with mlxcompat_string_free. NULL
  * only when out of memory. */
 char* mlxcompat_eval_json(mlxcompat_session* session, const char* request, size_t length);

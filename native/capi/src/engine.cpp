@@ -138,10 +138,11 @@ void check_size(const Shape& s, const Limits& lim, const std::string& path) {
 
 bool is_special_number(JVal v) { return v == "nan" || v == "inf" || v == "-inf"; }
 
-// `given` is the node's "attrs" (null when absent); `path` is its pointer.
-Attrs check_attrs(const OpDef& def, JVal given, const std::string& path) {
+// `given` is the node's "attrs" (null when absent); `node_path` the node's pointer.
+Attrs check_attrs(const OpDef& def, JVal given, const std::string& node_path) {
   Attrs a;
   if (def.attrs.empty() && given.is_null()) return a;  // most ops: nothing to check or keep
+  const std::string path = node_path + "/attrs";
   a.path = path;
   a.values = json::object();
   if (!given.is_null()) {
@@ -286,18 +287,30 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
   for (size_t i = 0; i < nodes.size(); i++) {
     const std::string p = ptr("/nodes", i);
     const JVal nj = nodes[i];
-    expect_object(nj, p, {"id", "op", "inputs", "attrs"});
+    if (!nj.is_object()) throw RequestError("invalid_type", p, std::string("expected an object, found ") + nj.type_name());
+    // one pass over the members (the last of a repeated key wins)
+    JVal id, op, ins, attrs;
+    for (size_t m = 0; m < nj.size(); m++) {
+      const std::string_view k = nj.key(m);
+      if (k == "id") id = nj[m];
+      else if (k == "op") op = nj[m];
+      else if (k == "inputs") ins = nj[m];
+      else if (k == "attrs") attrs = nj[m];
+      else throw RequestError("unknown_field", p + "/" + std::string(k), "unknown field \"" + std::string(k) + "\"");
+    }
     Node& n = g.nodes[i];
     n.path = p;
-    n.id = id_of(nj, p);
+    if (!id.exists()) throw RequestError("missing_field", p + "/id", "missing field \"id\"");
+    if (!id.is_string() || !valid_id(id.str()))
+      throw RequestError("invalid_id", p + "/id", "an id is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
+    n.id = std::string(id.str());
     if (!g.names.try_emplace(n.id, Graph::Named{int(i), false}).second)
       throw RequestError("duplicate_id", p + "/id", "id \"" + n.id + "\" is used twice");
-    const JVal op = field(nj, "op", p);
+    if (!op.exists()) throw RequestError("missing_field", p + "/op", "missing field \"op\"");
     if (!op.is_string()) throw RequestError("invalid_type", p + "/op", "op is a string");
     n.def = find_op(std::string(op.str()));
     if (!n.def) throw Refusal("unsupported_op", "node", p + "/op", "unknown op " + op.dump());
-    const JVal ins = nj["inputs"];
-    if (nj.contains("inputs") && !ins.is_array()) throw RequestError("invalid_type", p + "/inputs", "inputs is a list of references");
+    if (ins.exists() && !ins.is_array()) throw RequestError("invalid_type", p + "/inputs", "inputs is a list of references");
     int mn = n.def->min_inputs, mx = n.def->max_inputs;
     if (int64_t(ins.size()) < mn || (mx >= 0 && int64_t(ins.size()) > mx))
       throw RequestError("invalid_arity", p + "/inputs",
@@ -308,9 +321,9 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
       auto [name, output] = parse_ref(ins[k].str(), [&] { return ptr(p + "/inputs", k); });
       n.refs.push_back({std::move(name), output});
     }
-    if (nj.contains("attrs") && !nj["attrs"].is_object())
-      throw RequestError("invalid_type", p + "/attrs", std::string("expected an object, found ") + nj["attrs"].type_name());
-    n.attrs = check_attrs(*n.def, nj["attrs"], p + "/attrs");
+    if (attrs.exists() && !attrs.is_object())
+      throw RequestError("invalid_type", p + "/attrs", std::string("expected an object, found ") + attrs.type_name());
+    n.attrs = check_attrs(*n.def, attrs, p);
   }
 
   parse_outputs(g, field(req, "outputs", ""));

@@ -126,6 +126,11 @@ describe('examples in other languages', () => {
     const out = execFileSync(join(root, 'build/native/mlxcompat_example'), { encoding: 'utf8' });
     expect(out).toMatch(/y = \[15, 33\]/);
   });
+  it("the engine's JSON reader agrees with nlohmann's parser on random and damaged texts", () => {
+    const seed = process.env.MLXCOMPAT_SEED ?? '20261122';
+    const out = execFileSync(join(root, 'build/native/mlxcompat_json_check'), [seed, '30000'], { encoding: 'utf8' });
+    expect(out).toMatch(/^checked 30000 texts \(\d+ accepted\)/);
+  });
   it('the Python ctypes script prints y = [15.0, 33.0]', () => {
     const out = execFileSync('python3', [join(root, 'native/capi/examples/eval_example.py')], { encoding: 'utf8' });
     expect(out).toMatch(/y = \[15\.0, 33\.0\]/);

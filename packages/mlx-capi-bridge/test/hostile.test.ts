@@ -98,7 +98,7 @@ describe('malformed requests', () => {
 
   it('deeply nested JSON is an error, not a stack overflow', () => {
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
-    expect(answer(`{"schema_version":1,"inputs":[{"id":"x","dtype":"float32","shape":[1],"data":${deep}}],"outputs":["x"]}`).status).toBe('error');
+    expect(answer(`{"schema_version":1,"inputs":[{"id":"x","dtype":"float32","shape":[1],"data":${deep}}],"outputs":["x"]}`)).toEqual({ status: 'error', code: 'invalid_json', path: '' });
   });
 
   it('NaN and infinities round-trip through inline, base64 and buffers', () => {

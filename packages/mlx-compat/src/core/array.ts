@@ -14,6 +14,9 @@ export interface GraphNode {
   outputCount: number;
   /** Set on the identity nodes a custom function's outputs pass through. */
   custom?: CustomRule;
+  /** Marks of the last request-building walk that opened and finished the node. */
+  open?: number;
+  done?: number;
 }
 
 /** A custom function's own derivative: the backward pass skips its body. */
@@ -41,6 +44,8 @@ export class Value {
   disposed = false;
   /** A stand-in traced by vmap: it has a shape but no data. */
   placeholder = false;
+  /** Mark of the last request-building walk that met this value as a leaf. */
+  walk = 0;
   constructor(readonly dtype: Dtype, readonly shape: readonly number[]) {}
 }
 

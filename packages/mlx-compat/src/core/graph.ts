@@ -124,6 +124,48 @@ export function evalValues(targets: Value[]): void {
   finish(pending, session().evalText(text, buffers).outputs);
 }
 
+// Walks mark what they met with their own number, instead of keeping sets:
+// a graph of many small ops is walked on every evaluation.
+let walks = 0;
+
+/**
+ * The nodes behind `outputs` that must run, inputs before users, and the
+ * leaves they read (evaluated values, host data, placeholders). Iterative:
+ * long chains must not overflow the stack.
+ */
+function pendingGraph(outputs: Value[], placeholders: Set<Value>): { nodes: GraphNode[]; leaves: Value[] } {
+  const walk = ++walks;
+  const nodes: GraphNode[] = [];
+  const leaves: Value[] = [];
+  const isLeaf = (v: Value) => !v.node || !!v.handle || placeholders.has(v);
+  const stack = outputs.slice();
+  while (stack.length) {
+    const v = stack[stack.length - 1];
+    if (!placeholders.has(v)) checkUsable(v);
+    if (isLeaf(v)) {
+      stack.pop();
+      if (v.walk !== walk) {
+        v.walk = walk;
+        leaves.push(v);
+      }
+      continue;
+    }
+    const node = v.node!;
+    if (node.done === walk) {
+      stack.pop();
+    } else if (node.open === walk) {
+      // back on top once everything it reads is done
+      stack.pop();
+      node.done = walk;
+      nodes.push(node);
+    } else {
+      node.open = walk;
+      for (const input of node.inputs) if (isLeaf(input) ? input.walk !== walk : input.node!.done !== walk) stack.push(input);
+    }
+  }
+  return { nodes, leaves };
+}
+
 /**
  * @internal The request that computes `outputs`, as JSON text: the
  * unevaluated graph behind them as nodes, evaluated values as handles, host
@@ -132,33 +174,7 @@ export function evalValues(targets: Value[]): void {
  * many small ops, building objects to stringify costs as much as the engine.
  */
 export function buildRequest(outputs: Value[], placeholders: Set<Value>, plan?: string): { text: string; buffers: ArrayBufferView[] } {
-  const nodes: GraphNode[] = [];
-  const seenNodes = new Set<GraphNode>();
-  const leaves: Value[] = [];
-  const seenLeaves = new Set<Value>();
-  const isLeaf = (v: Value) => !v.node || !!v.handle || placeholders.has(v); // evaluated values are leaves
-  // Iterative post-order walk: long chains must not overflow the stack.
-  const stack: Array<[Value, boolean]> = outputs.map((a) => [a, false]);
-  while (stack.length) {
-    const [a, expanded] = stack.pop()!;
-    if (!placeholders.has(a)) checkUsable(a);
-    if (isLeaf(a)) {
-      if (!seenLeaves.has(a)) {
-        seenLeaves.add(a);
-        leaves.push(a);
-      }
-      continue;
-    }
-    const node = a.node!;
-    if (seenNodes.has(node)) continue;
-    if (expanded) {
-      seenNodes.add(node);
-      nodes.push(node);
-      continue;
-    }
-    stack.push([a, true]);
-    for (const input of node.inputs) if (isLeaf(input) ? !seenLeaves.has(input) : !seenNodes.has(input.node!)) stack.push([input, false]);
-  }
+  const { nodes, leaves } = pendingGraph(outputs, placeholders);
   const buffers: ArrayBufferView[] = [];
   const typed = (l: Value) => `"dtype":"${l.dtype.name}","shape":[${l.shape.join(',')}]`;
   const inputs = leaves.map((l) => {
