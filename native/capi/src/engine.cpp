@@ -977,8 +977,12 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
   if (!request) throw RequestError("invalid_json", "", "request is NULL");
   if (int64_t(length) > lim.max_request_bytes)
     throw Refusal("resource_limit", "request", "", "request of " + std::to_string(length) + " bytes exceeds max_request_bytes");
-  const auto doc = read_json(request, length);
-  const JVal req = root(doc);
+  // the session's document buffers are reused; large ones are let go after
+  struct Trim {
+    JDoc& d;
+    ~Trim() { d.trim(); }
+  } trim{s.request};
+  const JVal req = read_json(request, length, s.request);
   if (req.is_object() && req.contains("run_plan")) return run_plan(s, req, bufs, n_bufs, default_as, t0);
   Graph g;
   parse(g, req, lim, n_bufs, s);

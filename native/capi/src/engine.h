@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "json_doc.h"
 #include "op.h"
 
 namespace mlxc {
@@ -28,6 +29,7 @@ struct Session {
   std::map<std::string, std::shared_ptr<Plan>> plans;
   uint64_t next_handle = 1;
   Limits limits;
+  JDoc request;  // the text of the request being run, read
 };
 
 struct InputBuffer {

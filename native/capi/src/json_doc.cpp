@@ -298,16 +298,18 @@ class Reader {
 
 }  // namespace
 
-std::shared_ptr<const JDoc> read_json(const char* text, size_t n) {
-  auto doc = std::make_shared<JDoc>();
-  doc->items.reserve(n / 8 + 1);
-  doc->kids.reserve(n / 8 + 1);
-  doc->chars.reserve(n / 2 + 1);
-  Reader(text, n, *doc).read();
-  return doc;
+JVal read_json(const char* text, size_t n, JDoc& into) {
+  into.items.clear();
+  into.kids.clear();
+  into.chars.clear();
+  Reader(text, n, into).read();
+  return JVal(&into, 0);
 }
 
-JVal root(const std::shared_ptr<const JDoc>& doc) { return JVal(doc.get(), 0); }
+void JDoc::trim() {
+  constexpr size_t kKeep = size_t(8) << 20;
+  if (items.capacity() * sizeof(JItem) + kids.capacity() * sizeof(uint32_t) + chars.capacity() > kKeep) *this = JDoc();
+}
 
 const char* JVal::type_name() const {
   if (is_null()) return "null";

@@ -5,7 +5,6 @@
 // interface the request checks use.
 #pragma once
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,10 +32,13 @@ struct JItem {
   JItem() : i(0) {}
 };
 
+// Kept by a session and reused from request to request: reading a large
+// request then touches memory that is already mapped.
 struct JDoc {
   std::vector<JItem> items;
   std::vector<uint32_t> kids;
   std::string chars;
+  void trim();  // frees the buffers when they have grown large
 };
 
 class JVal {
@@ -100,9 +102,9 @@ class JVal {
   uint32_t index_ = 0;
 };
 
-// Parses `n` bytes; throws RequestError("invalid_json"), with the byte
-// position, for text that is not one JSON value or nests too deep.
-std::shared_ptr<const JDoc> read_json(const char* text, size_t n);
-JVal root(const std::shared_ptr<const JDoc>& doc);
+// Parses `n` bytes into `into` (replacing what it held) and returns the
+// root; throws RequestError("invalid_json"), with the byte position, for
+// text that is not one JSON value or nests too deep.
+JVal read_json(const char* text, size_t n, JDoc& into);
 
 }  // namespace mlxc

@@ -12,17 +12,27 @@ let nextNode = 1;
 export interface Out {
   dtype: Dtype;
   shape: readonly number[];
+  /** The shape array is no caller's: the new value may keep it without a copy. */
+  owned?: boolean;
 }
+
+/** The attrs of ops that have none; shared, never changed. */
+export const NO_ATTRS: Record<string, unknown> = Object.freeze({});
 
 /** A node of `op` over `inputs`; returns its output arrays. */
 export function apply(op: string, inputs: MxArray[], attrs: Record<string, unknown>, outs: Out[]): MxArray[] {
-  const node: GraphNode = { id: nextNode++, op, inputs: inputs.map((a) => a._v), attrs, outputCount: outs.length };
+  const node = graphNode(op, inputs.map((a) => a._v), attrs, outs.length);
   return outs.map((o, i) => output(node, o, i));
 }
 
-// Shapes are copied: a caller's array may change after the call.
+function graphNode(op: string, inputs: Value[], attrs: Record<string, unknown>, outputCount: number): GraphNode {
+  return { id: nextNode++, op, inputs, attrs, outputCount, custom: undefined, open: 0, done: 0 };
+}
+
+// A caller's shape array is copied (it may change it later); values never
+// change theirs, so they can share one.
 function output(node: GraphNode, o: Out, index: number): MxArray {
-  const v = new Value(o.dtype, o.shape.slice());
+  const v = new Value(o.dtype, o.owned ? o.shape : o.shape.slice());
   v.node = node;
   v.index = index;
   return track(v);
@@ -32,7 +42,7 @@ function output(node: GraphNode, o: Out, index: number): MxArray {
 export function apply1(op: string, inputs: MxArray[], attrs: Record<string, unknown>, out: Out): MxArray {
   const values = new Array<Value>(inputs.length);
   for (let i = 0; i < inputs.length; i++) values[i] = inputs[i]._v;
-  return output({ id: nextNode++, op, inputs: values, attrs, outputCount: 1 }, out, 0);
+  return output(graphNode(op, values, attrs, 1), out, 0);
 }
 
 /** Turns an operand into an array; a JS number next to an array is weakly typed. */
@@ -51,7 +61,7 @@ export function operands(a: ArrayLike, b: ArrayLike): [MxArray, MxArray] {
 }
 
 export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
-  if (shapes.length === 2 && sameShape(shapes[0], shapes[1])) return shapes[0].slice();
+  if (shapes.length === 2 && sameShape(shapes[0], shapes[1])) return [...shapes[0]];
   const nd = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(nd).fill(1);
   for (const s of shapes) {
@@ -65,7 +75,7 @@ export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): n
   return out;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -1,7 +1,7 @@
 // Unary and binary elementwise ops, where and astype, under their MLX names.
 import { type ArrayLike, MxArray } from '../array.js';
 import { bool, complex64, float32, type Dtype, promoteTypes, toInexact, uint8 } from '../dtype.js';
-import { apply1, asArray, broadcastShapes, operands } from '../node.js';
+import { apply1, asArray, broadcastShapes, NO_ATTRS, operands, sameShape } from '../node.js';
 import { checkKernelDtype } from '../registry.js';
 import { checkStream, type StreamOrDevice } from '../device.js';
 
@@ -15,14 +15,14 @@ const inexact = (d: Dtype) => toInexact(d);
 const same = (d: Dtype) => d;
 const predicate = () => bool;
 
-function unary(op: string, rule: (d: Dtype) => Dtype, attrs: (...rest: number[]) => Record<string, unknown> = () => ({})) {
+function unary(op: string, rule: (d: Dtype) => Dtype, attrs: (...rest: number[]) => Record<string, unknown> = () => NO_ATTRS) {
   const name = camel(op);
   return (a: ArrayLike, ...rest: unknown[]): MxArray => {
     const x = asArray(a);
     const nums = rest.filter((r) => typeof r === 'number') as number[];
     checkStream(name, rest.find((r) => typeof r === 'object') as StreamOrDevice | undefined);
     checkKernelDtype(op, name, x.dtype);
-    return apply1(op, [x], attrs(...nums), { dtype: rule(x.dtype), shape: x._v.shape });
+    return apply1(op, [x], attrs(...nums), { dtype: rule(x.dtype), shape: x._v.shape, owned: true });
   };
 }
 
@@ -49,7 +49,10 @@ function binary(op: string, result: (d: Dtype) => Dtype, compute: (a: Dtype, b: 
     checkStream(name, stream);
     const [x, y] = operands(a, b);
     checkKernelDtype(op, name, promoteTypes(x.dtype, y.dtype));
-    return apply1(op, [x, y], {}, { dtype: result(compute(x.dtype, y.dtype)), shape: broadcastShapes(name, x._v.shape, y._v.shape) });
+    const xs = x._v.shape, ys = y._v.shape;
+    // a value's own shape, or a new one: either way no caller holds it
+    const shape = sameShape(xs, ys) ? xs : broadcastShapes(name, xs, ys);
+    return apply1(op, [x, y], NO_ATTRS, { dtype: result(compute(x.dtype, y.dtype)), shape, owned: true });
   };
 }
 
