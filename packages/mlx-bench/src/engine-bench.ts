@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Session, type EvalRequest } from 'mlx-capi-bridge';
+import { settleSync } from './settle.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,25 +32,13 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-// With node --expose-gc, garbage (real MLX frees its arrays from GC
-// finalizers) is collected before each timed run, not inside it; a short
-// pause then lets V8's background sweeper threads finish, so they do not
-// compete with the next run for the cores.
-const gc = (globalThis as { gc?: () => void }).gc;
-const pause = new Int32Array(new SharedArrayBuffer(4));
-function settle(): void {
-  if (!gc) return;
-  gc();
-  Atomics.wait(pause, 0, 0, 20);
-}
-
 // Warm up once, then alternate the peers run by run so noise hits both alike.
 function measure(fns: Array<() => void>): number[] {
   const times: number[][] = fns.map(() => []);
   fns.forEach((f) => f());
   for (let r = 0; r < REPEATS; r++) {
     fns.forEach((f, i) => {
-      settle();
+      settleSync();
       const t0 = process.hrtime.bigint();
       f();
       times[i].push(Number(process.hrtime.bigint() - t0) / 1e9);

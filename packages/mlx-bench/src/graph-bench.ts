@@ -4,6 +4,7 @@
 // Usage: node --expose-gc dist/graph-bench.js [--ops N]
 import { createRequire } from 'node:module';
 import mlx from 'mlx-compat';
+import { settle } from './settle.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,18 +30,11 @@ function chain(lib: any, ops: number): number {
   return x.tolist()[0];
 }
 
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-// Before each timed run: a collection and a turn of the event loop, so the
-// finalizers of the other library's last run (MLX frees its arrays from
-// them) run now, not inside this run.
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 const times: Record<string, number[]> = { 'mlx-compat': [], MLX: [] };
 const results: Record<string, number> = {};
 for (let r = -1; r < REPEATS; r++) {
   for (const [name, lib] of [['mlx-compat', mx], ['MLX', real]] as const) {
-    gc();
-    await turn();
-    gc();
+    await settle();
     const t0 = process.hrtime.bigint();
     results[name] = chain(lib, OPS);
     const dt = Number(process.hrtime.bigint() - t0) / 1e3;
