@@ -19,11 +19,10 @@
  *  - Threads: all functions may be called from any thread. Calls on one
  *    session are serialized by the session; different sessions run in
  *    parallel. A session must not be freed while a call on it is running.
- *    The engine computes on a pool of worker threads that sleep when idle
- *    (MLXCOMPAT_NUM_THREADS sets their number). When built with OpenBLAS,
- *    loading the library sets that OpenBLAS to one thread, since the engine
- *    splits products across its own pool; a host that shares the same
- *    libopenblas.so.0 sees that setting too.
+ *    The engine computes on a pool of worker threads that poll briefly
+ *    after work and then sleep (MLXCOMPAT_NUM_THREADS sets their number).
+ *    Its OpenBLAS is a private, statically linked copy run on that pool: an
+ *    OpenBLAS the host process loads is left as it is.
  */
 #ifndef MLXCOMPAT_H
 #define MLXCOMPAT_H

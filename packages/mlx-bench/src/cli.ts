@@ -11,7 +11,6 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { allPeers, type Case } from './peers.js';
 import { measure } from './measure.js';
 import { machine } from './machine.js';
-import { settleSync } from './settle.js';
 import { compare, markdown, svg, table, type Run } from './report.js';
 
 // MLX_BENCH_SUITES points at another folder of suite specs (the tests use it).
@@ -73,7 +72,7 @@ program
     const results = cases.map((c, i) => {
       const bar = '#'.repeat(Math.round((20 * i) / cases.length)).padEnd(20, '.');
       process.stderr.write(`${process.stderr.isTTY ? '\r' : ''}[${bar}] ${i + 1}/${cases.length} ${c.suite}/${c.id}${process.stderr.isTTY ? '   ' : '\n'}`);
-      return measure(c, peers, { repeat: opts.repeat, warmup: opts.warmup, budgetMs: opts.quick ? 200 : 4000 }, settleSync);
+      return measure(c, peers, { repeat: opts.repeat, warmup: opts.warmup, budgetMs: opts.quick ? 200 : 4000 });
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
     const run: Run = {

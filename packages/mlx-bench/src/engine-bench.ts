@@ -5,14 +5,14 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Session, type EvalRequest } from 'mlx-capi-bridge';
-import { settleSync } from './settle.js';
+import { timeBlock } from './timing.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const mx: any = require('@frost-beta/mlx').core;
 
 const quick = process.argv.includes('--quick');
-const REPEATS = quick ? 3 : 15;
+const ROUNDS = quick ? 1 : 3, BLOCK = quick ? 3 : 5;
 const N = quick ? 1 << 20 : 1 << 24;
 
 // A case times its two sides interleaved: ours against real MLX, or against
@@ -32,18 +32,12 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-// Warm up once, then alternate the peers run by run so noise hits both alike.
+// Warm up once, then alternate the peers block by block (see timing.ts) so
+// noise hits both alike.
 function measure(fns: Array<() => void>): number[] {
   const times: number[][] = fns.map(() => []);
   fns.forEach((f) => f());
-  for (let r = 0; r < REPEATS; r++) {
-    fns.forEach((f, i) => {
-      settleSync();
-      const t0 = process.hrtime.bigint();
-      f();
-      times[i].push(Number(process.hrtime.bigint() - t0) / 1e9);
-    });
-  }
+  for (let r = 0; r < ROUNDS; r++) fns.forEach((f, i) => times[i].push(...timeBlock(f, BLOCK).map((ms) => ms / 1e3)));
   return times.map(median);
 }
 
@@ -158,7 +152,7 @@ function cases(): Case[] {
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
-console.log(`mlx-compat engine benchmark: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; median of ${REPEATS} interleaved runs`);
+console.log(`mlx-compat engine benchmark: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; median of ${ROUNDS * BLOCK} runs, in blocks of ${BLOCK} interleaved`);
 console.log('peer MLX: @frost-beta/mlx 0.0.7 (MLX 0.13, CPU)\n');
 const rows: Array<string[]> = [['case', 'mlx-compat', 'peer', 'peer rate', 'ratio']];
 for (const c of cases()) {

@@ -1,6 +1,8 @@
 // Runs one case on every peer: checks that they agree, then times them
-// interleaved (warm-up first, then rounds until the repeat count or time budget).
+// interleaved by blocks (warm-up first, then rounds until the repeat count or
+// the time budget).
 import type { Case, Peer, Prepared } from './peers.js';
+import { timeBlock } from './timing.js';
 
 export interface Stats {
   median_ms: number;
@@ -47,7 +49,10 @@ function agree(a: number[], b: number[], c: Case): boolean {
   return a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) <= tol * Math.max(1, Math.abs(b[i])));
 }
 
-export function measure(c: Case, peers: Peer[], opts: { repeat: number; warmup: number; budgetMs: number }, settle: () => void): CaseResult {
+// Timed runs per peer in each of its turns (see timing.ts).
+const BLOCK = 5;
+
+export function measure(c: Case, peers: Peer[], opts: { repeat: number; warmup: number; budgetMs: number }): CaseResult {
   const { amount, unit } = work(c);
   const results: PeerResult[] = [];
   const running: Array<{ peer: Peer; prepared: Prepared; times: number[] }> = [];
@@ -82,14 +87,8 @@ export function measure(c: Case, peers: Peer[], opts: { repeat: number; warmup: 
   }
   for (let w = 0; w < opts.warmup; w++) for (const r of running) r.prepared.run();
   const start = Date.now();
-  for (let round = 0; round < opts.repeat && (round < 3 || Date.now() - start < opts.budgetMs); round++) {
-    for (const r of running) {
-      settle();
-      const t0 = process.hrtime.bigint();
-      r.prepared.run();
-      r.times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  }
+  for (let round = 0; round * BLOCK < opts.repeat && (round < 2 || Date.now() - start < opts.budgetMs); round++)
+    for (const r of running) r.times.push(...timeBlock(r.prepared.run, BLOCK));
   for (const r of running) {
     const res = results.find((x) => x.peer === r.peer.name)!;
     const median = percentile(r.times, 0.5);

@@ -4,7 +4,7 @@
 // Usage: node --expose-gc dist/mlp-bench.js [--steps N]
 import { createRequire } from 'node:module';
 import mlx from 'mlx-compat';
-import { settle } from './settle.js';
+import { settle } from './timing.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

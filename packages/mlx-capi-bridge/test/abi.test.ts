@@ -131,6 +131,24 @@ describe('examples in other languages', () => {
     const out = execFileSync(join(root, 'build/native/mlxcompat_json_check'), [seed, '30000'], { encoding: 'utf8' });
     expect(out).toMatch(/^checked 30000 texts \(\d+ accepted\)/);
   });
+  it("the engine's products leave an OpenBLAS the host loaded as it was (its own copy is private)", () => {
+    // A host with the system OpenBLAS (as real MLX has) asks its thread count
+    // before and after the engine has loaded and run a threaded matmul.
+    const script = [
+      'import ctypes, sys',
+      'blas = ctypes.CDLL("libopenblas.so.0")',
+      'before = blas.openblas_get_num_threads()',
+      'lib = ctypes.CDLL(sys.argv[1])',
+      'lib.mlxcompat_eval_json.restype = ctypes.c_void_p',
+      'req = b\'{"schema_version":1,"nodes":[{"id":"a","op":"ones","attrs":{"shape":[256,256]}},{"id":"c","op":"matmul","inputs":["a","a"]},{"id":"s","op":"sum","inputs":["c"]}],"outputs":["s"]}\'',
+      'out = lib.mlxcompat_eval_json(None, req, len(req))',
+      'print(ctypes.string_at(out).decode())',
+      'print(before, blas.openblas_get_num_threads())',
+    ].join('\n');
+    const out = execFileSync('python3', ['-c', script, join(root, 'build/native/libmlxcompat.so')], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '2' } }).trim().split('\n');
+    expect(JSON.parse(out[0]).outputs[0].data).toEqual([256 ** 3]); // every entry of ones @ ones is 256
+    expect(out[1]).toBe('2 2');
+  });
   it('the Python ctypes script prints y = [15.0, 33.0]', () => {
     const out = execFileSync('python3', [join(root, 'native/capi/examples/eval_example.py')], { encoding: 'utf8' });
     expect(out).toMatch(/y = \[15\.0, 33\.0\]/);

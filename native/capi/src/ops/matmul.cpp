@@ -112,7 +112,7 @@ Shape swap_last_two(Shape s) {
 
 void register_matmul_ops() {
 #ifdef MLXC_HAVE_CBLAS
-  openblas_set_num_threads(1);  // the engine splits products across its own threads (see gemm)
+  openblas_set_num_threads(1);  // the engine's own copy (see CMakeLists.txt); gemm splits products itself
 #endif
   OpDef d = make_op("matmul", "matmul", "promote; real floating types only", 2, 2);
   d.infer = [](const InferCtx& c) {
