@@ -194,6 +194,19 @@ describe('memory', () => {
     expect(mx.getActiveMemory() - start).toBeLessThanOrEqual(128);
     expect(peakGrowth).toBeLessThanOrEqual(128);
   });
+  it('a loop that drops large arrays (no dispose, no forced collection) keeps engine memory bounded', async () => {
+    // 200 results of 4 MiB each: 800 MiB if none were released before the end
+    const a = mx.ones([1 << 20]);
+    mx.eval(a);
+    const start = mx.getActiveMemory();
+    let most = 0;
+    for (let i = 0; i < 200; i++) {
+      mx.eval(mx.add(a, i));
+      if (i % 5 === 4) await new Promise((resolve) => setImmediate(resolve)); // as a loop that awaits its data
+      most = Math.max(most, mx.getActiveMemory() - start);
+    }
+    expect(most).toBeLessThan(256 * 2 ** 20);
+  });
   it('tidy releases what it made and keeps what it returns', () => {
     const before = mx.getActiveMemory();
     const kept = mx.tidy(() => {

@@ -46,6 +46,8 @@ export class Value {
   placeholder = false;
   /** Mark of the last request-building walk that met this value as a leaf. */
   walk = 0;
+  /** Untouched memory that makes V8 count an evaluated array's size (graph.ts). */
+  ballast?: ArrayBuffer;
   constructor(readonly dtype: Dtype, readonly shape: readonly number[]) {}
 }
 

@@ -19,9 +19,19 @@ const finalizer = new FinalizationRegistry<string>((handle) => {
   }
 });
 
+// V8 collects garbage when its own heap or its external memory grows; the
+// engine's memory is invisible to it, so a loop that drops large arrays
+// could grow engine memory for a long time before a collection releases
+// them. An evaluated array of at least BALLAST_FROM bytes therefore holds an
+// ArrayBuffer of its size that is never touched: it costs address space, not
+// memory (the pages are never written), and V8 counts it as external memory.
+const BALLAST_FROM = 64 * 1024;
+
 function attach(v: Value, handle: string): void {
   v.handle = handle;
   finalizer.register(v, handle, v);
+  const bytes = v.shape.reduce((n, d) => n * d, 1) * v.dtype.size;
+  if (bytes >= BALLAST_FROM) v.ballast = new ArrayBuffer(bytes);
 }
 
 function disposeValue(v: Value): void {
@@ -33,6 +43,7 @@ function disposeValue(v: Value): void {
   v.node = undefined;
   v.host = undefined;
   v.cache = undefined;
+  v.ballast = undefined;
   v.disposed = true;
 }
 

@@ -57,16 +57,16 @@ export const elementwiseRules: Record<string, VjpRule> = {
   power: binary((g, x, y, out) => [
     multiply(g, multiply(y, power(x, subtract(y, scalar(1, y))))),
     // d/dy x^y = x^y log x, taken as 0 where x = 0
-    multiply(g, where(equal(x, scalar(0, x)), zerosLike(out), multiply(out, log(x)))),
+    multiply(g, where(equal(x, scalar(0, x)), scalar(0, out), multiply(out, log(x)))),
   ]),
   // ties send the cotangent to the first operand, as MLX does
   maximum: binary((g, x, y) => {
     const first = greaterEqual(x, y);
-    return [where(first, g, zerosLike(g)), where(first, zerosLike(g), g)];
+    return [where(first, g, scalar(0, g)), where(first, scalar(0, g), g)];
   }),
   minimum: binary((g, x, y) => {
     const first = less(y, x);
-    return [where(first, zerosLike(g), g), where(first, g, zerosLike(g))];
+    return [where(first, scalar(0, g), g), where(first, g, scalar(0, g))];
   }),
   // remainder(x, y) = x - floor(x / y) * y
   remainder: binary((g, x, y) => [g, negative(multiply(g, floor(divide(x, y))))]),
@@ -77,8 +77,8 @@ export const elementwiseRules: Record<string, VjpRule> = {
   }),
   where: ({ primals: [c, x, y], cotangents: [g] }) => [
     zerosLike(c),
-    unbroadcast(where(c, g!, zerosLike(g!)), x.shape),
-    unbroadcast(where(c, zerosLike(g!), g!), y.shape),
+    unbroadcast(where(c, g!, scalar(0, g!)), x.shape),
+    unbroadcast(where(c, scalar(0, g!), g!), y.shape),
   ],
 };
 
