@@ -21,8 +21,9 @@
  *    parallel. A session must not be freed while a call on it is running.
  *    The engine computes on a pool of worker threads that poll briefly
  *    after work and then sleep (MLXCOMPAT_NUM_THREADS sets their number).
- *    Its OpenBLAS is a private, statically linked copy run on that pool: an
- *    OpenBLAS the host process loads is left as it is.
+ *    Products run in a private, statically linked OpenBLAS with as many
+ *    threads, which spin (yielding) for a while after each product, as
+ *    OpenBLAS's do; an OpenBLAS the host process loads is left as it is.
  */
 #ifndef MLXCOMPAT_H
 #define MLXCOMPAT_H
