@@ -640,13 +640,14 @@ void run_broadcast(Graph& g, const Node& nd) {
   }
   const int64_t inner = dims.back(), rows = out.size() / std::max<int64_t>(inner, 1);
   if (out.size() > 0) {
-    parallel_for(rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(inner, 1)), [&](int64_t rb, int64_t re) {
-      std::vector<const void*> ptrs(nin);
+    // parts of at least 64K elements, as in run_group; elementwise ops take at most 3 inputs
+    parallel_for(rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(inner, 1)), [&](int64_t rb, int64_t re) {
+      const void* ptrs[3];
       bool scalar[3];
       for (size_t k = 0; k < nin; k++) scalar[k] = cst[k].back() == 0;
       for (int64_t r = rb; r < re; r++) {
         int64_t rem = r;
-        std::vector<int64_t> offs(nin, 0);
+        int64_t offs[3] = {0, 0, 0};
         for (size_t d = dims.size() - 1; d-- > 0;) {
           int64_t idx = rem % dims[d];
           rem /= dims[d];
@@ -654,7 +655,7 @@ void run_broadcast(Graph& g, const Node& nd) {
         }
         for (size_t k = 0; k < nin; k++)
           ptrs[k] = static_cast<const uint8_t*>(ins[k].raw()) + size_t(offs[k]) * dtype_size(ins[k].dtype);
-        nd.kernel(ptrs.data(), scalar, static_cast<uint8_t*>(out.raw()) + size_t(r * inner) * dtype_size(out.dtype), inner, nd.params);
+        nd.kernel(ptrs, scalar, static_cast<uint8_t*>(out.raw()) + size_t(r * inner) * dtype_size(out.dtype), inner, nd.params);
       }
     });
   }
