@@ -62,18 +62,19 @@ program
   .option('--json <file>', 'write the results as JSON')
   .option('--md <file>', 'write the results as Markdown')
   .option('--svg <file>', 'write a bar chart of the speed relative to MLX')
-  .action((opts: { suite?: string[]; peer?: string[]; repeat: number; warmup: number; quick?: boolean; json?: string; md?: string; svg?: string }) => {
+  .action(async (opts: { suite?: string[]; peer?: string[]; repeat: number; warmup: number; quick?: boolean; json?: string; md?: string; svg?: string }) => {
     const suites = loadSuites();
     for (const s of opts.suite ?? []) if (!suites.some((x) => x.suite === s)) throw new Error(`unknown suite ${s} (suites: ${suites.map((x) => x.suite).join(', ')})`);
     const peers = allPeers().filter((p) => !opts.peer || p.name === 'MLX' || opts.peer.includes(p.name));
     const cases: Case[] = suites
       .filter((s) => !opts.suite || opts.suite.includes(s.suite))
       .flatMap((s) => s.cases.map((c) => ({ ...c, suite: s.suite, shape: opts.quick ? c.quick_shape : c.shape })));
-    const results = cases.map((c, i) => {
+    const results = [];
+    for (const [i, c] of cases.entries()) {
       const bar = '#'.repeat(Math.round((20 * i) / cases.length)).padEnd(20, '.');
       process.stderr.write(`${process.stderr.isTTY ? '\r' : ''}[${bar}] ${i + 1}/${cases.length} ${c.suite}/${c.id}${process.stderr.isTTY ? '   ' : '\n'}`);
-      return measure(c, peers, { repeat: opts.repeat, warmup: opts.warmup, budgetMs: opts.quick ? 200 : 4000 });
-    });
+      results.push(await measure(c, peers, { repeat: opts.repeat, warmup: opts.warmup, budgetMs: opts.quick ? 200 : 4000 }));
+    }
     if (process.stderr.isTTY) process.stderr.write('\n');
     const run: Run = {
       schema_version: 1,

@@ -34,10 +34,10 @@ function median(xs: number[]): number {
 
 // Warm up once, then alternate the peers block by block (see timing.ts) so
 // noise hits both alike.
-function measure(fns: Array<() => void>): number[] {
+async function measure(fns: Array<() => void>): Promise<number[]> {
   const times: number[][] = fns.map(() => []);
   fns.forEach((f) => f());
-  for (let r = 0; r < ROUNDS; r++) fns.forEach((f, i) => times[i].push(...timeBlock(f, BLOCK).map((ms) => ms / 1e3)));
+  for (let r = 0; r < ROUNDS; r++) for (const [i, f] of fns.entries()) times[i].push(...(await timeBlock(f, BLOCK)).map((ms) => ms / 1e3));
   return times.map(median);
 }
 
@@ -156,7 +156,7 @@ console.log(`mlx-compat engine benchmark: ${cpu}, ${os.cpus().length} cores, ${(
 console.log('peer MLX: @frost-beta/mlx 0.0.7 (MLX 0.13, CPU)\n');
 const rows: Array<string[]> = [['case', 'mlx-compat', 'peer', 'peer rate', 'ratio']];
 for (const c of cases()) {
-  const [tOurs, tOther] = measure([c.ours, c.other]);
+  const [tOurs, tOther] = await measure([c.ours, c.other]);
   const ours = c.work / tOurs / 1e9, theirs = c.work / tOther / 1e9;
   rows.push([c.name, `${ours.toFixed(2)} ${c.unit}`, c.otherName, `${theirs.toFixed(2)} ${c.unit}`, `${(ours / theirs).toFixed(2)}x`]);
 }

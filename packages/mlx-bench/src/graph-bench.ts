@@ -4,7 +4,7 @@
 // Usage: node --expose-gc dist/graph-bench.js [--ops N]
 import { createRequire } from 'node:module';
 import mlx from 'mlx-compat';
-import { settle } from './timing.js';
+import { timeBlock } from './timing.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -13,7 +13,7 @@ const mx = mlx.core;
 
 const opsArg = process.argv.indexOf('--ops');
 const OPS = opsArg > 0 ? Number(process.argv[opsArg + 1]) : 10_000;
-const REPEATS = 15;
+const ROUNDS = 5, BLOCK = 3;
 
 // Both libraries get the same sequence: add, multiply, maximum, tanh, over and over.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,21 +30,21 @@ function chain(lib: any, ops: number): number {
   return x.tolist()[0];
 }
 
+// Blocks of runs, as timing.ts times every benchmark.
 const times: Record<string, number[]> = { 'mlx-compat': [], MLX: [] };
 const results: Record<string, number> = {};
-for (let r = -1; r < REPEATS; r++) {
+for (let r = 0; r < ROUNDS; r++) {
   for (const [name, lib] of [['mlx-compat', mx], ['MLX', real]] as const) {
-    await settle();
-    const t0 = process.hrtime.bigint();
-    results[name] = chain(lib, OPS);
-    const dt = Number(process.hrtime.bigint() - t0) / 1e3;
-    if (r >= 0) times[name].push(dt);
+    const ms = await timeBlock(() => {
+      results[name] = chain(lib, OPS);
+    }, BLOCK);
+    times[name].push(...ms.map((t) => t * 1e3));
   }
 }
 if (Math.abs(results['mlx-compat'] - results.MLX) > 1e-5) throw new Error(`results differ: ${results['mlx-compat']} vs ${results.MLX}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ours = median(times['mlx-compat']) / OPS, theirs = median(times.MLX) / OPS;
-console.log(`graph of ${OPS} small ops, built and evaluated (median of ${REPEATS}, interleaved)`);
+console.log(`graph of ${OPS} small ops, built and evaluated (median of ${ROUNDS * BLOCK}, in blocks of ${BLOCK} interleaved)`);
 console.log(`mlx-compat  ${ours.toFixed(2)} us/op`);
 console.log(`MLX         ${theirs.toFixed(2)} us/op`);
 console.log(`ratio       ${(ours / theirs).toFixed(2)}x the per-op cost of MLX (goal: <= 1.00x)`);

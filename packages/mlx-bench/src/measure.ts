@@ -52,7 +52,7 @@ function agree(a: number[], b: number[], c: Case): boolean {
 // Timed runs per peer in each of its turns (see timing.ts).
 const BLOCK = 5;
 
-export function measure(c: Case, peers: Peer[], opts: { repeat: number; warmup: number; budgetMs: number }): CaseResult {
+export async function measure(c: Case, peers: Peer[], opts: { repeat: number; warmup: number; budgetMs: number }): Promise<CaseResult> {
   const { amount, unit } = work(c);
   const results: PeerResult[] = [];
   const running: Array<{ peer: Peer; prepared: Prepared; times: number[] }> = [];
@@ -88,7 +88,7 @@ export function measure(c: Case, peers: Peer[], opts: { repeat: number; warmup: 
   for (let w = 0; w < opts.warmup; w++) for (const r of running) r.prepared.run();
   const start = Date.now();
   for (let round = 0; round * BLOCK < opts.repeat && (round < 2 || Date.now() - start < opts.budgetMs); round++)
-    for (const r of running) r.times.push(...timeBlock(r.prepared.run, BLOCK));
+    for (const r of running) r.times.push(...(await timeBlock(r.prepared.run, BLOCK)));
   for (const r of running) {
     const res = results.find((x) => x.peer === r.peer.name)!;
     const median = percentile(r.times, 0.5);

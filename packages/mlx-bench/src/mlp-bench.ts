@@ -4,7 +4,7 @@
 // Usage: node --expose-gc dist/mlp-bench.js [--steps N]
 import { createRequire } from 'node:module';
 import mlx from 'mlx-compat';
-import { settle } from './timing.js';
+import { timeBlock } from './timing.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -68,26 +68,21 @@ for (const [name, lib] of [['mlx-compat', ours], ['MLX', real]] as const) {
   }
 }
 
-// Peers take turns by blocks of steps, as a training loop runs them: each
-// block starts settled, its first step is not timed (it pays for the pause),
-// and the event loop turns between steps, as it does in a loop that awaits
-// its data. The first round only warms up.
+// Peers take turns by blocks of steps, timed as timing.ts times every
+// benchmark; the losses of every step, timed or not, are kept to compare.
 const BLOCK = 5;
 const ROUNDS = Math.ceil(STEPS / BLOCK);
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 for (let round = -1; round < ROUNDS; round++) {
   for (const p of peers) {
-    await settle();
-    for (let k = 0; k <= BLOCK; k++) {
-      if (k > 0) await turn();
-      const t0 = process.hrtime.bigint();
+    const losses: unknown[] = []; // read after the block, outside the timing
+    const times = await timeBlock(() => {
       const out = p.step(...p.state) as unknown[];
       p.lib.eval(out);
-      const dt = Number(process.hrtime.bigint() - t0) / 1e6;
       p.state = [...out.slice(1), ...p.state.slice(6)];
-      p.losses.push((out[0] as { item(): number }).item());
-      if (round >= 0 && k > 0) p.times.push(dt);
-    }
+      losses.push(out[0]);
+    }, BLOCK);
+    p.losses.push(...losses.map((l) => (l as { item(): number }).item()));
+    if (round >= 0) p.times.push(...times);
   }
 }
 

@@ -1,36 +1,38 @@
 // How every benchmark here times its peers. Peers take turns by blocks of
-// runs. A block starts settled, so that it pays for nothing left behind by
-// the one before (often another library's): with node --expose-gc, garbage
-// is collected now rather than inside a timed run, and a pause lets other
-// threads go idle, so they do not compete for the cores: V8's background
-// sweepers, and the workers of real MLX's OpenBLAS, which spin (yielding)
-// for about 0.1 s after each product before they sleep.
-// The async form also turns the event loop first: real MLX frees its arrays
-// from finalizers, which run only then. The block's first run is not timed
-// (caches and threads are cold after the pause); the rest run back to back,
-// as a program that uses the library runs them.
+// runs, so that noise on the shared machine hits all of them alike.
+//  - A block starts settled: a pause lets other threads go idle so they do
+//    not compete for the cores, above all the workers of an OpenBLAS (real
+//    MLX's, or the engine's own), which spin, yielding, for about 0.1 s
+//    after each product before they sleep.
+//  - Before each run, untimed: with node --expose-gc, garbage is collected
+//    and the event loop turns, so both libraries free the arrays the last
+//    run dropped (real MLX frees them from finalizers that run only then; so
+//    does mlx-compat), as a program that awaits between steps lets them.
+//  - The block's first run is not timed: it pays for the pause.
 const gc = (globalThis as { gc?: () => void }).gc;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 const PAUSE_MS = 150;
 
-export function settleSync(): void {
-  if (!gc) return;
-  gc();
-  Atomics.wait(pause, 0, 0, PAUSE_MS);
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Collects garbage (with --expose-gc) and lets finalizers run. */
+export async function collect(): Promise<void> {
+  gc?.();
+  await turn();
 }
 
 export async function settle(): Promise<void> {
-  gc?.();
-  await new Promise((resolve) => setImmediate(resolve));
-  settleSync();
+  await collect();
+  Atomics.wait(pause, 0, 0, PAUSE_MS);
 }
 
 /** Milliseconds of each of `count` runs of `run`, timed as a block. */
-export function timeBlock(run: () => void, count: number): number[] {
-  settleSync();
+export async function timeBlock(run: () => void, count: number): Promise<number[]> {
+  await settle();
   run();
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
+    await collect();
     const t0 = process.hrtime.bigint();
     run();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
