@@ -47,7 +47,7 @@ export class Value {
   /** Mark of the last request-building walk that met this value as a leaf. */
   walk = 0;
   /** Untouched memory that makes V8 count an evaluated array's size (graph.ts). */
-  ballast?: ArrayBuffer;
+  ballast?: Uint8Array;
   constructor(readonly dtype: Dtype, readonly shape: readonly number[]) {}
 }
 

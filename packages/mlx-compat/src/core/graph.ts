@@ -22,16 +22,17 @@ const finalizer = new FinalizationRegistry<string>((handle) => {
 // V8 collects garbage when its own heap or its external memory grows; the
 // engine's memory is invisible to it, so a loop that drops large arrays
 // could grow engine memory for a long time before a collection releases
-// them. An evaluated array of at least BALLAST_FROM bytes therefore holds an
-// ArrayBuffer of its size that is never touched: it costs address space, not
-// memory (the pages are never written), and V8 counts it as external memory.
+// them. An evaluated array of at least BALLAST_FROM bytes therefore holds a
+// buffer of its size that is never touched: V8 counts it as external memory,
+// and it costs address space, not memory. It is allocated without zeroing
+// (allocUnsafeSlow): zeroing would write every page of it.
 const BALLAST_FROM = 64 * 1024;
 
 function attach(v: Value, handle: string): void {
   v.handle = handle;
   finalizer.register(v, handle, v);
   const bytes = v.shape.reduce((n, d) => n * d, 1) * v.dtype.size;
-  if (bytes >= BALLAST_FROM) v.ballast = new ArrayBuffer(bytes);
+  if (bytes >= BALLAST_FROM) v.ballast = Buffer.allocUnsafeSlow(bytes);
 }
 
 function disposeValue(v: Value): void {
