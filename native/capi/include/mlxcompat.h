@@ -22,8 +22,9 @@
  *    The engine computes on a pool of worker threads that poll briefly
  *    after work and then sleep (MLXCOMPAT_NUM_THREADS sets their number).
  *    Products run in a private, statically linked OpenBLAS with as many
- *    threads, which spin (yielding) for a while after each product, as
- *    OpenBLAS's do; an OpenBLAS the host process loads is left as it is.
+ *    threads, which spin (yielding) for under a millisecond after a product
+ *    before they sleep; an OpenBLAS the host process loads is left as it is
+ *    (its thread count, and the OPENBLAS_THREAD_TIMEOUT it reads).
  */
 #ifndef MLXCOMPAT_H
 #define MLXCOMPAT_H

@@ -1,12 +1,34 @@
 // matmul: batched, broadcasting over batch dims, 1-d operands promoted as in
 // NumPy. float32/float64 go to BLAS (OpenBLAS when built with it); half types
 // run in float32; without BLAS a cache-blocked loop stands in.
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "../parallel.h"
 #include "layout.h"
 #ifdef MLXC_HAVE_CBLAS
 #include <cblas.h>
+#endif
+
+#ifdef MLXC_HAVE_CBLAS
+extern "C" void gotoblas_init(void);  // OpenBLAS's initializer; later calls return at once
+
+// Initializes the engine's static OpenBLAS before its own constructor would
+// (a lower priority number runs first), with OPENBLAS_THREAD_TIMEOUT set for
+// that moment only: its workers then spin 2^20 cycles (under a millisecond)
+// after a product before they sleep, not the default 2^28 (a tenth of a
+// second) during which they compete with the ops that follow. The variable
+// is put back before anything else can read it.
+__attribute__((constructor(101))) static void init_openblas() {
+  const char* kVar = "OPENBLAS_THREAD_TIMEOUT";
+  const char* had = std::getenv(kVar);
+  const std::string saved = had ? had : "";
+  setenv(kVar, "20", 1);
+  gotoblas_init();
+  if (had) setenv(kVar, saved.c_str(), 1);
+  else unsetenv(kVar);
+}
 #endif
 
 namespace mlxc {
