@@ -575,9 +575,17 @@ void run_group(Graph& g, const std::vector<int>& members) {
   // part is at least 64K elements: waking a worker costs about as much.
   const size_t out_size = dtype_size(out.dtype);
   parallel_for((n + kChunk - 1) / kChunk, 32, [&](int64_t cb, int64_t ce) {
-    std::vector<uint8_t> scratch(size_t(n_slots) * scratch_bytes);
-    auto slot_data = [&](size_t member) { return scratch.data() + size_t(slot[member]) * scratch_bytes; };
-    std::vector<std::vector<uint8_t>> conv(3, std::vector<uint8_t>(scratch_bytes));
+    // Slots and conversion buffers start on cache lines, a few lines apart
+    // modulo 4 KiB from each other and from page-aligned arrays: a load and a
+    // store whose addresses agree in their low 12 bits stall as if they
+    // overlapped (4K aliasing), and slots 16 KiB apart did so at every
+    // element, which halved the speed of a fused chain.
+    constexpr size_t kLine = 64, kPage = 4096;
+    const size_t stride = (scratch_bytes + kLine - 1) / kLine * kLine + 3 * kLine;
+    std::vector<uint8_t> scratch((size_t(n_slots) + 3) * stride + 2 * kPage);
+    uint8_t* base = scratch.data() + (kPage - reinterpret_cast<uintptr_t>(scratch.data()) % kPage) + 5 * kLine;
+    auto slot_data = [&](size_t member) { return base + size_t(slot[member]) * stride; };
+    uint8_t* conv[3] = {base + size_t(n_slots) * stride, base + size_t(n_slots + 1) * stride, base + size_t(n_slots + 2) * stride};
     const void* ptrs[3];
     bool scalar[3];
     for (int64_t c = cb; c < ce; c++) {
@@ -589,8 +597,8 @@ void run_group(Graph& g, const std::vector<int>& members) {
           scalar[k] = src.step == 0;
           ptrs[k] = src.slot >= 0 ? slot_data(size_t(src.slot)) : src.base + size_t(off) * src.step;
           if (src.convert) {
-            src.convert(&ptrs[k], &scalar[k], conv[k].data(), scalar[k] ? 1 : len, EwParams{});
-            ptrs[k] = conv[k].data();
+            src.convert(&ptrs[k], &scalar[k], conv[k], scalar[k] ? 1 : len, EwParams{});
+            ptrs[k] = conv[k];
           }
         }
         uint8_t* final_dst = static_cast<uint8_t*>(out.raw()) + size_t(off) * out_size;
