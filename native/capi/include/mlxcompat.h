@@ -21,10 +21,9 @@
  *    parallel. A session must not be freed while a call on it is running.
  *    The engine computes on a pool of worker threads that poll briefly
  *    after work and then sleep (MLXCOMPAT_NUM_THREADS sets their number).
- *    Products run in a private, statically linked OpenBLAS with as many
- *    threads, which spin (yielding) for under a millisecond after a product
- *    before they sleep; an OpenBLAS the host process loads is left as it is
- *    (its thread count, and the OPENBLAS_THREAD_TIMEOUT it reads).
+ *    Products run in a private, statically linked, single-threaded OpenBLAS,
+ *    split over that pool; an OpenBLAS the host process loads is left as it
+ *    is (its thread count, and the OPENBLAS_NUM_THREADS it reads).
  */
 #ifndef MLXCOMPAT_H
 #define MLXCOMPAT_H

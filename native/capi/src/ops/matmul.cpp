@@ -15,16 +15,16 @@
 extern "C" void gotoblas_init(void);  // OpenBLAS's initializer; later calls return at once
 
 // Initializes the engine's static OpenBLAS before its own constructor would
-// (a lower priority number runs first), with OPENBLAS_THREAD_TIMEOUT set for
-// that moment only: its workers then spin 2^20 cycles (under a millisecond)
-// after a product before they sleep, not the default 2^28 (a tenth of a
-// second) during which they compete with the ops that follow. The variable
-// is put back before anything else can read it.
+// (a lower priority number runs first), with OPENBLAS_NUM_THREADS=1 for that
+// moment only: it then starts no worker threads of its own (they would spin
+// for a tenth of a second after each product), since the engine splits
+// products over its pool (see gemm). The variable is put back before
+// anything else can read it, so an OpenBLAS the host loads reads the host's.
 __attribute__((constructor(101))) static void init_openblas() {
-  const char* kVar = "OPENBLAS_THREAD_TIMEOUT";
+  const char* kVar = "OPENBLAS_NUM_THREADS";
   const char* had = std::getenv(kVar);
   const std::string saved = had ? had : "";
-  setenv(kVar, "20", 1);
+  setenv(kVar, "1", 1);
   gotoblas_init();
   if (had) setenv(kVar, saved.c_str(), 1);
   else unsetenv(kVar);
@@ -44,7 +44,7 @@ struct Gemm {
 
 #ifdef MLXC_HAVE_CBLAS
 template <class T>
-void gemm(const Gemm& g, const T* a, const T* b, T* c) {
+void gemm_block(const Gemm& g, const T* a, const T* b, T* c) {
   const auto ta = g.ta ? CblasTrans : CblasNoTrans, tb = g.tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>)
     cblas_sgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0f, a, int(g.lda), b, int(g.ldb), 0.0f, c, int(g.ldc));
@@ -52,25 +52,49 @@ void gemm(const Gemm& g, const T* a, const T* b, T* c) {
     cblas_dgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0, a, int(g.lda), b, int(g.ldb), 0.0, c, int(g.ldc));
 }
 #else
-// Rows of C in parallel, each accumulated over cache-sized blocks of k.
 template <class T>
-void gemm(const Gemm& g, const T* a, const T* b, T* c) {
+void gemm_block(const Gemm& g, const T* a, const T* b, T* c) {
   constexpr int64_t kb = 128;
-  parallel_for(g.m, 8, [&](int64_t rb, int64_t re) {
-    for (int64_t i = rb; i < re; i++) std::fill(c + i * g.ldc, c + i * g.ldc + g.n, T(0));
-    for (int64_t p0 = 0; p0 < g.k; p0 += kb)
-      for (int64_t i = rb; i < re; i++)
-        for (int64_t p = p0; p < std::min(g.k, p0 + kb); p++) {
-          const T av = g.ta ? a[p * g.lda + i] : a[i * g.lda + p];
-          T* crow = c + i * g.ldc;
-          if (g.tb)
-            for (int64_t j = 0; j < g.n; j++) crow[j] += av * b[j * g.ldb + p];
-          else
-            for (int64_t j = 0; j < g.n; j++) crow[j] += av * b[p * g.ldb + j];
-        }
-  });
+  for (int64_t i = 0; i < g.m; i++) std::fill(c + i * g.ldc, c + i * g.ldc + g.n, T(0));
+  for (int64_t p0 = 0; p0 < g.k; p0 += kb)
+    for (int64_t i = 0; i < g.m; i++)
+      for (int64_t p = p0; p < std::min(g.k, p0 + kb); p++) {
+        const T av = g.ta ? a[p * g.lda + i] : a[i * g.lda + p];
+        T* crow = c + i * g.ldc;
+        if (g.tb)
+          for (int64_t j = 0; j < g.n; j++) crow[j] += av * b[j * g.ldb + p];
+        else
+          for (int64_t j = 0; j < g.n; j++) crow[j] += av * b[p * g.ldb + j];
+      }
 }
 #endif
+
+// Products smaller than this run on one thread: splitting costs more.
+constexpr double kParallelFlops = double(1 << 22);
+
+// Splits C into one block of rows (or columns, when it is wider than tall)
+// per thread, each a BLAS call of its own on the engine's pool. BLAS runs
+// single-threaded: OpenBLAS's own threads spin between calls and take the
+// cores from everything else the engine runs.
+template <class T>
+void gemm(const Gemm& g, const T* a, const T* b, T* c) {
+  const bool by_rows = g.m >= g.n;
+  const int64_t len = by_rows ? g.m : g.n;
+  const int64_t parts = 2.0 * double(g.m) * double(g.n) * double(g.k) < kParallelFlops ? 1 : std::min<int64_t>(num_threads(), std::max<int64_t>(1, len / 16));
+  parallel_for(parts, 1, [&](int64_t pb, int64_t pe) {
+    for (int64_t p = pb; p < pe; p++) {
+      const int64_t lo = len * p / parts, hi = len * (p + 1) / parts;
+      Gemm part = g;
+      if (by_rows) {
+        part.m = hi - lo;
+        gemm_block(part, a + (g.ta ? lo : lo * g.lda), b, c + lo * g.ldc);
+      } else {
+        part.n = hi - lo;
+        gemm_block(part, a, b + (g.tb ? lo * g.ldb : lo), c + lo);
+      }
+    }
+  });
+}
 
 struct Geometry {
   Shape a, b, batch, out;  // a and b as at least 2-d; out as returned
@@ -109,9 +133,6 @@ Shape swap_last_two(Shape s) {
 }  // namespace
 
 void register_matmul_ops() {
-#ifdef MLXC_HAVE_CBLAS
-  openblas_set_num_threads(num_threads());  // the engine's own copy (see CMakeLists.txt)
-#endif
   OpDef d = make_op("matmul", "matmul", "promote; real floating types only", 2, 2);
   d.infer = [](const InferCtx& c) {
     DType t = promote(c.in[0].dtype, c.in[1].dtype);
@@ -143,7 +164,13 @@ void register_matmul_ops() {
         }
         const T *pa = a.data<T>(), *pb = b.data<T>();
         T* pc = out.data<T>();
-        for (int64_t i = 0; i < nb; i++) gemm(g, pa + i * m * k, pb + i * k * n, pc + i * m * n);
+        if (nb >= num_threads()) {  // enough matrices to keep every thread busy
+          parallel_for(nb, 1, [&](int64_t ib, int64_t ie) {
+            for (int64_t i = ib; i < ie; i++) gemm_block(g, pa + i * m * k, pb + i * k * n, pc + i * m * n);
+          });
+        } else {
+          for (int64_t i = 0; i < nb; i++) gemm(g, pa + i * m * k, pb + i * k * n, pc + i * m * n);
+        }
       }
     });
     Array res = astype(out, out_t);
