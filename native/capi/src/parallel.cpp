@@ -73,9 +73,10 @@ void take_parts(Job& job) {
 }
 
 // Waits up to kSpin for `ready` by polling, before the caller blocks: the
-// ops of one request follow each other within microseconds, and waking a
-// sleeping thread on a virtual machine can take a hundred.
-constexpr auto kSpin = std::chrono::microseconds(200);
+// ops of one request follow each other within microseconds, requests of a
+// loop within milliseconds, and a thread woken from sleep starts on a cold
+// core. 5 ms is a fraction of the tenth of a second OpenBLAS's workers poll.
+constexpr auto kSpin = std::chrono::milliseconds(5);
 template <class Ready>
 bool spin_until(Ready ready) {
   const auto until = std::chrono::steady_clock::now() + kSpin;

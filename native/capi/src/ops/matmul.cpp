@@ -80,7 +80,9 @@ template <class T>
 void gemm(const Gemm& g, const T* a, const T* b, T* c) {
   const bool by_rows = g.m >= g.n;
   const int64_t len = by_rows ? g.m : g.n;
-  const int64_t parts = 2.0 * double(g.m) * double(g.n) * double(g.k) < kParallelFlops ? 1 : std::min<int64_t>(num_threads(), std::max<int64_t>(1, len / 16));
+  // Two parts per thread, taken in turn: when a core is busy elsewhere (V8's
+  // sweeper, another program) the other threads take its second part.
+  const int64_t parts = 2.0 * double(g.m) * double(g.n) * double(g.k) < kParallelFlops ? 1 : std::min<int64_t>(2 * num_threads(), std::max<int64_t>(1, len / 32));
   parallel_for(parts, 1, [&](int64_t pb, int64_t pe) {
     for (int64_t p = pb; p < pe; p++) {
       const int64_t lo = len * p / parts, hi = len * (p + 1) / parts;
