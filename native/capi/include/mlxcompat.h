@@ -19,8 +19,9 @@
  *  - Threads: all functions may be called from any thread. Calls on one
  *    session are serialized by the session; different sessions run in
  *    parallel. A session must not be freed while a call on it is running.
- *    The engine computes on a pool of worker threads that poll for 5 ms
- *    after work and then sleep (MLXCOMPAT_NUM_THREADS sets their number).
+ *    The engine computes on a pool of worker threads that poll for up to
+ *    50 ms after work (yielding the core after the first millisecond) and
+ *    then sleep (MLXCOMPAT_NUM_THREADS sets their number).
  *    Products run in a private, statically linked, single-threaded OpenBLAS,
  *    split over that pool; an OpenBLAS the host process loads is left as it
  *    is (its thread count, and the OPENBLAS_NUM_THREADS it reads).

@@ -72,23 +72,30 @@ void take_parts(Job& job) {
   }
 }
 
-// Waits up to kSpin for `ready` by polling, before the caller blocks: the
-// ops of one request follow each other within microseconds, requests of a
-// loop within milliseconds, and a thread woken from sleep starts on a cold
-// core. 5 ms is a fraction of the tenth of a second OpenBLAS's workers poll.
-constexpr auto kSpin = std::chrono::milliseconds(5);
+// Waits for `ready` by polling before the caller blocks: the ops of one
+// request follow each other within microseconds, the requests of a loop
+// within milliseconds, and a thread woken from sleep starts late on a cold
+// core. The first kHotSpin polls flat out; then, up to kSpin, each poll
+// yields the core to any thread that wants it (as OpenBLAS's workers do for
+// a tenth of a second).
+constexpr auto kHotSpin = std::chrono::milliseconds(1);
+constexpr auto kSpin = std::chrono::milliseconds(50);
 template <class Ready>
 bool spin_until(Ready ready) {
-  const auto until = std::chrono::steady_clock::now() + kSpin;
+  const auto start = std::chrono::steady_clock::now();
   while (!ready()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    for (int i = 0; i < 32; i++) relax();
+    const auto spent = std::chrono::steady_clock::now() - start;
+    if (spent > kSpin) return false;
+    if (spent < kHotSpin)
+      for (int i = 0; i < 32; i++) relax();
+    else
+      std::this_thread::yield();
   }
   return true;
 }
 
-// Workers that poll briefly after a job, then sleep (the cores stay free for
-// the caller between requests). One job at a time; a caller that finds the
+// Workers that poll for a while after a job, then sleep (the cores are free
+// for others between requests). One job at a time; a caller that finds the
 // pool busy (a nested call, or another session's) spawns threads instead.
 class Pool {
  public:

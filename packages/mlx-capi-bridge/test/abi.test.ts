@@ -164,7 +164,8 @@ describe('examples in other languages', () => {
     ].join('\n');
     const env = { ...process.env, OPENBLAS_NUM_THREADS: '7' };
     const [burnt, timeout] = execFileSync('python3', ['-c', script, join(root, 'build/native/libmlxcompat.so')], { encoding: 'utf8', env }).trim().split(' ');
-    expect(Number(burnt)).toBeLessThan(50); // OpenBLAS's own workers would spin about 100 ms of it
+    // the engine's pool polls for up to 50 ms; OpenBLAS's own workers would add about 100 ms
+    expect(Number(burnt)).toBeLessThan(90);
     expect(timeout).toBe("b'7'");
   });
   it('the Python ctypes script prints y = [15.0, 33.0]', () => {
