@@ -85,10 +85,13 @@ void expect_object(JVal j, const std::string& path, std::initializer_list<const 
   });
 }
 
-JVal field(JVal j, const char* k, const std::string& path) {
-  if (!j.contains(k)) throw RequestError("missing_field", path + "/" + k, std::string("missing field \"") + k + "\"");
-  return j[k];
+// `v`, member `k` of the object at `path`, or missing_field when it is absent.
+JVal required(JVal v, const std::string& path, const char* k) {
+  if (!v.exists()) throw RequestError("missing_field", path + "/" + k, std::string("missing field \"") + k + "\"");
+  return v;
 }
+
+JVal field(JVal j, const char* k, const std::string& path) { return required(j[k], path, k); }
 
 // An id matches [A-Za-z_][A-Za-z0-9_.-]{0,127}.
 bool valid_id(std::string_view s) {
@@ -96,12 +99,14 @@ bool valid_id(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(uint8_t(c)) || c == '_' || c == '.' || c == '-'; });
 }
 
-std::string id_of(JVal j, const std::string& path) {
-  const JVal v = field(j, "id", path);
+// The "id" `v` of the object at `path`, checked.
+std::string checked_id(JVal v, const std::string& path) {
   if (!v.is_string() || !valid_id(v.str()))
     throw RequestError("invalid_id", path + "/id", "an id is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
   return std::string(v.str());
 }
+
+std::string id_of(JVal j, const std::string& path) { return checked_id(field(j, "id", path), path); }
 
 DType dtype_of(JVal v, const std::string& path) {
   DType d;
@@ -300,14 +305,10 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
     }
     Node& n = g.nodes[i];
     n.path = p;
-    if (!id.exists()) throw RequestError("missing_field", p + "/id", "missing field \"id\"");
-    if (!id.is_string() || !valid_id(id.str()))
-      throw RequestError("invalid_id", p + "/id", "an id is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
-    n.id = std::string(id.str());
+    n.id = checked_id(required(id, p, "id"), p);
     if (!g.names.try_emplace(n.id, Graph::Named{int(i), false}).second)
       throw RequestError("duplicate_id", p + "/id", "id \"" + n.id + "\" is used twice");
-    if (!op.exists()) throw RequestError("missing_field", p + "/op", "missing field \"op\"");
-    if (!op.is_string()) throw RequestError("invalid_type", p + "/op", "op is a string");
+    if (!required(op, p, "op").is_string()) throw RequestError("invalid_type", p + "/op", "op is a string");
     n.def = find_op(std::string(op.str()));
     if (!n.def) throw Refusal("unsupported_op", "node", p + "/op", "unknown op " + op.dump());
     if (ins.exists() && !ins.is_array()) throw RequestError("invalid_type", p + "/inputs", "inputs is a list of references");
@@ -317,8 +318,9 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
                          n.def->name + " takes " + (mn == mx ? std::to_string(mn) : std::to_string(mn) + (mx < 0 ? " or more" : " to " + std::to_string(mx))) +
                              " inputs, got " + std::to_string(ins.size()));
     for (size_t k = 0; k < ins.size(); k++) {
-      if (!ins[k].is_string()) throw RequestError("invalid_reference", ptr(p + "/inputs", k), "a reference is a string id, or id:k for output k");
-      auto [name, output] = parse_ref(ins[k].str(), [&] { return ptr(p + "/inputs", k); });
+      auto at = [&] { return ptr(p + "/inputs", k); };
+      if (!ins[k].is_string()) throw RequestError("invalid_reference", at(), "a reference is a string id, or id:k for output k");
+      auto [name, output] = parse_ref(ins[k].str(), at);
       n.refs.push_back({std::move(name), output});
     }
     if (attrs.exists() && !attrs.is_object())
