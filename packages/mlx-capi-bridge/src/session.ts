@@ -108,7 +108,7 @@ export class Session {
    */
   eval(request: EvalRequest, buffers: ArrayBufferView[] = []): EvalResponse {
     if (this.validate) validateRequest(request);
-    return this.evalText(JSON.stringify(request), buffers);
+    return this.send(JSON.stringify(request), buffers);
   }
 
   /**
@@ -118,6 +118,11 @@ export class Session {
    */
   evalText(text: string, buffers: ArrayBufferView[] = []): EvalResponse {
     if (this.validate) validateRequest(JSON.parse(text) as EvalRequest);
+    return this.send(text, buffers);
+  }
+
+  // Runs a request text that has passed whatever validation applies.
+  private send(text: string, buffers: ArrayBufferView[]): EvalResponse {
     const n = native();
     const structs = buffers.map((b) => ({ data: b, size: b.byteLength }));
     const result = n.eval(this.handlePtr(), text, Buffer.byteLength(text), structs, structs.length);
