@@ -7,6 +7,7 @@
 
 #include "codec.h"
 #include "json_doc.h"
+#include "ops/layout.h"
 #include "parallel.h"
 #include "stream_store.h"
 
@@ -491,14 +492,33 @@ void fold_transposes(Graph& g) {
   }
 }
 
-// An elementwise node can run chunk by chunk when every input either has
-// its output's shape or is a single element.
+// Fused groups run chunk by chunk; a chunk of elementwise work stays in L1.
+// A chunk holds whole periods of inputs that repeat, up to a longer limit.
+constexpr int64_t kChunk = 2048, kLongestPeriod = 16384;
+
+// The number of elements after which an input of shape `in` repeats along
+// an output of shape `out`: its size when it broadcasts along leading axes
+// only (a bias row over a batch), else 0. An input of the output's shape
+// has period n; a single element, period 1.
+int64_t period(const Shape& in, const Shape& out) {
+  size_t lead = 0;
+  while (lead < in.size() && in[lead] == 1) lead++;
+  if (in.size() - lead > out.size()) return 0;
+  if (!std::equal(in.begin() + long(lead), in.end(), out.end() - long(in.size() - lead))) return 0;
+  return shape_size(in);
+}
+
+// An elementwise node can run chunk by chunk when every input has its
+// output's shape, is a single element, or repeats within a chunk's length
+// (broadcast along leading axes; chunks then start where it starts again)
+// and its period is within kLongestPeriod.
 bool chunkable(const Graph& g, const Node& n) {
   if (!n.def->ew) return false;
   const Shape& out = g.values[size_t(n.outputs[0])].shape;
   for (int v : n.inputs) {
     const Shape& s = g.values[size_t(v)].shape;
-    if (s != out && shape_size(s) != 1) return false;
+    const int64_t p = period(s, out);
+    if (s != out && (p == 0 || p > kLongestPeriod)) return false;
   }
   return true;
 }
@@ -510,18 +530,28 @@ void run_group(Graph& g, const std::vector<int>& members) {
   const TypeShape& out_ts = g.values[size_t(root.outputs[0])];
   Array out(out_ts.dtype, out_ts.shape);
   const int64_t n = out.size();
-  constexpr int64_t kChunk = 2048;
+  // Chunks hold whole periods of the inputs that repeat (periods of
+  // suffixes of one shape divide each other, so the longest sets it).
+  int64_t longest = 1;
+  for (int m : members)
+    for (int v : g.nodes[size_t(m)].inputs) {
+      const int64_t p = period(g.values[size_t(v)].shape, out_ts.shape);
+      if (p < n) longest = std::max(longest, p);
+    }
+  const int64_t chunk = std::max<int64_t>(1, kChunk / longest) * longest;
   // A scratch slot holds one chunk of a member's output; the widest dtype is
   // 8 bytes. Small arrays get small slots.
-  const size_t scratch_bytes = size_t(std::min(kChunk, std::max<int64_t>(n, 1))) * 8;
+  const size_t scratch_bytes = size_t(std::min(chunk, std::max<int64_t>(n, 1))) * 8;
 
   // Where each member reads each input from, decided once for all chunks.
   struct Source {
     int slot = -1;                  // member whose scratch holds it, or -1 for an array
     const uint8_t* base = nullptr;  // the array's data
     size_t step = 0;                // bytes per element along the chunk (0: broadcast scalar)
+    bool repeats = false;           // every chunk reads from base (a repeating input, tiled)
     EwKernel convert = nullptr;     // to the dtype the member's kernel takes
   };
+  std::vector<Array> tiled;  // repeating inputs, laid out over a whole chunk
   // Member m reads sources[first[m]] .. sources[first[m + 1] - 1].
   std::unordered_map<int, int> slot_of;
   std::vector<Source> sources;
@@ -541,6 +571,15 @@ void run_group(Graph& g, const std::vector<int>& members) {
         const Array& a = g.data[size_t(v)];
         src.base = static_cast<const uint8_t*>(a.raw());
         src.step = a.size() == 1 && n != 1 ? 0 : dtype_size(have);
+        if (src.step && a.size() < n) {
+          src.repeats = true;
+          if (a.size() < std::min(chunk, n)) {
+            Array row = a;
+            row.shape = {1, a.size()};
+            tiled.push_back(broadcast_copy(row, {std::min(chunk, n) / a.size(), a.size()}));
+            src.base = static_cast<const uint8_t*>(tiled.back().raw());
+          }
+        }
       }
       if (have != want) src.convert = conversion_kernel(have, want);
       sources.push_back(src);
@@ -576,7 +615,7 @@ void run_group(Graph& g, const std::vector<int>& members) {
   // A large output is built chunk by chunk in a slot and streamed out. A
   // part is at least 64K elements: waking a worker costs about as much.
   const size_t out_size = dtype_size(out.dtype);
-  parallel_for((n + kChunk - 1) / kChunk, 32, [&](int64_t cb, int64_t ce) {
+  parallel_for((n + chunk - 1) / chunk, 32, [&](int64_t cb, int64_t ce) {
     // Slots and conversion buffers start on cache lines, a few lines apart
     // modulo 4 KiB from each other and from page-aligned arrays: a load and a
     // store whose addresses agree in their low 12 bits stall as if they
@@ -591,13 +630,13 @@ void run_group(Graph& g, const std::vector<int>& members) {
     const void* ptrs[3];
     bool scalar[3];
     for (int64_t c = cb; c < ce; c++) {
-      const int64_t off = c * kChunk, len = std::min(kChunk, n - off);
+      const int64_t off = c * chunk, len = std::min(chunk, n - off);
       for (size_t m = 0; m < members.size(); m++) {
         const Node& nd = g.nodes[size_t(members[m])];
         for (size_t k = 0; k < first[m + 1] - first[m]; k++) {
           const Source& src = sources[first[m] + k];
           scalar[k] = src.step == 0;
-          ptrs[k] = src.slot >= 0 ? slot_data(size_t(src.slot)) : src.base + size_t(off) * src.step;
+          ptrs[k] = src.slot >= 0 ? slot_data(size_t(src.slot)) : src.repeats ? src.base : src.base + size_t(off) * src.step;
           if (src.convert) {
             src.convert(&ptrs[k], &scalar[k], conv[k], scalar[k] ? 1 : len, EwParams{});
             ptrs[k] = conv[k];

@@ -224,6 +224,39 @@ describe('graphs', () => {
     expectClose({ dtype: 'float32', shape: res.outputs[0].shape, values: res.outputs[0].data!.map(Number) }, want, 'fused tree', { rtol: 1e-4, atol: 1e-5 });
   });
 
+  it('fuses inputs broadcast along leading axes (bias rows), whatever their period', () => {
+    // Periods 784 and 10 do not divide the 2,048-element chunk, 3,000 exceeds
+    // it; 300 rows of
+    // 784 make several parallel parts. The int32 row is converted per chunk.
+    for (const [rows, cols, fused] of [[300, 784, 1], [129, 10, 1], [2, 3000, 1], [1, 5, 1], [2, 20000, 0]]) {
+      const x = randomArr(r, 'float32', [rows, cols]), bias = randomArr(r, 'float32', [cols]), scale = randomArr(r, 'int32', [1, cols], -3, 3);
+      const col = randomArr(r, 'float32', [rows, 1]);
+      const res = session().evalJson({
+        schema_version: 1,
+        inputs: [
+          { id: 'x', dtype: 'float32', shape: [rows, cols], data: x.data },
+          { id: 'b', dtype: 'float32', shape: [cols], data: bias.data },
+          { id: 's', dtype: 'int32', shape: [1, cols], data: scale.data },
+          { id: 'c', dtype: 'float32', shape: [rows, 1], data: col.data },
+        ],
+        nodes: [
+          { id: 'h', op: 'add', inputs: ['x', 'b'] },
+          { id: 'm', op: 'multiply', inputs: ['h', 's'] },
+          { id: 'y', op: 'maximum', inputs: ['m', 'b'] },
+          { id: 'z', op: 'subtract', inputs: ['y', 'c'] }, // a column: broadcast, not fused
+        ],
+        outputs: ['z'],
+      });
+      const f = Math.fround;
+      const want = x.data.map((v, i) => {
+        const j = i % cols;
+        return f(Math.max(f(f(v + bias.data[j]) * scale.data[j]), bias.data[j]) - col.data[Math.floor(i / cols)]);
+      });
+      expect(res.outputs[0].data, `${rows}x${cols}`).toEqual(want);
+      expect(res.receipt.fused_groups, `${rows}x${cols}`).toBe(fused); // periods over 16,384 run unfused
+    }
+  });
+
   it('a fused chain of 2,000 ops over 5,000 elements (by the math, in float32)', () => {
     const n = 5000, x = Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i)));
     // v -> v + x, -v, 0.999 v, over and over: nothing converges to a constant
