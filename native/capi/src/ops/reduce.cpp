@@ -308,8 +308,13 @@ void register_reduction_ops() {
           for_each_line(l, [&](int64_t, int64_t base) {
             U m = -std::numeric_limits<U>::infinity(), s = 0;
             for (int64_t r = 0; r < l.r; r++) m = std::max(m, U(x[base + r * l.inner]));
-            for (int64_t r = 0; r < l.r; r++) s += std::exp(U(x[base + r * l.inner]) - m);
-            for (int64_t r = 0; r < l.r; r++) o[base + r * l.inner] = T(std::exp(U(x[base + r * l.inner]) - m) / s);
+            if constexpr (std::is_same_v<T, U>) {  // the output holds each exp until the sum is known
+              for (int64_t r = 0; r < l.r; r++) s += (o[base + r * l.inner] = std::exp(x[base + r * l.inner] - m));
+              for (int64_t r = 0; r < l.r; r++) o[base + r * l.inner] /= s;
+            } else {  // half types: a rounded exp would lose precision, so it is computed again
+              for (int64_t r = 0; r < l.r; r++) s += std::exp(U(x[base + r * l.inner]) - m);
+              for (int64_t r = 0; r < l.r; r++) o[base + r * l.inner] = T(std::exp(U(x[base + r * l.inner]) - m) / s);
+            }
           });
         }
       });
