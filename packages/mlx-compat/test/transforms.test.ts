@@ -223,7 +223,10 @@ describe('vmap', () => {
     ['cumsum and argmax', (x) => mx.add(mx.cumsum(x, 1), mx.astype(mx.argmax(x, 0), mx.float64)), [A]],
     ['sort flattened', (x) => mx.sort(x, null), [A]],
     ['broadcast_to', (v) => mx.broadcastTo(v, [2, 3]), [V]],
-    ['take with mapped indices (loop rule)', (v, i) => mx.take(v, i, 0), [V, mx.array([[2, 0], [1, 1], [0, 2]], mx.int32)]],
+    ['take with mapped indices', (v, i) => mx.take(v, i, 0), [V, mx.array([[2, 0], [1, 1], [0, 2]], mx.int32)]],
+    ['take with mapped 2-d indices, negative ones, inside the array', (x, i) => mx.take(x, i, 1), [A, mx.array([[[2, -1], [0, 0]], [[1, 2], [-3, 1]], [[0, 1], [2, 2]]], mx.int32)]],
+    ['take with a mapped scalar index', (x, i) => mx.take(x, i, 0), [A, mx.array([1, 0, 1], mx.int32)]],
+    ['take flattened with mapped indices', (x, i) => mx.take(x, i), [A, mx.array([[5, 0, 3], [1, 1, 4], [-1, 2, 0]], mx.int32)]],
     ['take with fixed indices', (x) => mx.take(x, mx.array([2, 0], mx.int32), 1), [A]],
     ['take_along_axis', (x, i) => mx.takeAlongAxis(x, i, 1), [A, mx.array([[[0, 2, 1]], [[1, 1, 0]], [[0, 0, 0]]], mx.int32)]],
     ['concatenate with an unmapped part', (x) => mx.concatenate([x, mx.ones([2, 1], mx.float64)], 1), [A]],
@@ -237,6 +240,27 @@ describe('vmap', () => {
       expect((mx.vmap(f)(...args) as MxArray).tolist()).toEqual(loop(f, ...args).tolist());
     });
   }
+
+  it('gathers with mapped indices in a graph whose size does not grow with the batch', () => {
+    const nodes = (a: MxArray) => {
+      const seen = new Set<unknown>(), work = [a._v];
+      while (work.length) {
+        const v = work.pop()!;
+        if (!v.node || seen.has(v.node)) continue;
+        seen.add(v.node);
+        work.push(...v.node.inputs);
+      }
+      return seen.size;
+    };
+    const gather = mx.vmap((v: MxArray, i: MxArray) => mx.take(v, i, 0));
+    const rows = (b: number) => mx.reshape(mx.arange(b * 3, mx.float32), [b, 3]);
+    const picks = (b: number) => mx.remainder(mx.arange(b * 2, mx.int32), mx.array(3, mx.int32)).reshape([b, 2]);
+    const small = gather(rows(4), picks(4)) as MxArray, large = gather(rows(400), picks(400)) as MxArray;
+    expect(nodes(large)).toBe(nodes(small));
+    expect(large.index(399).tolist()).toEqual([399 * 3 + 0, 399 * 3 + 1]); // picks 798 % 3 = 0 and 799 % 3 = 1
+    // an index past its own example's row is an error, not a read of the next example
+    expect(() => (gather(rows(2), mx.array([[3, 0], [0, 0]], mx.int32)) as MxArray).tolist()).toThrow(/index_out_of_range|out of range/);
+  });
 
   it('in and out axes, and unmapped arguments', () => {
     const f = (x: MxArray, w: MxArray) => mx.matmul(x, w);

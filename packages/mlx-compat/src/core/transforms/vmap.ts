@@ -6,7 +6,7 @@ import { MxError } from '../errors.js';
 import { track } from '../graph.js';
 import { apply, apply1, asArray } from '../node.js';
 import { moveaxis, reshape, split, stack, broadcastTo, expandDims } from '../ops/shape.js';
-import { take } from '../ops/indexing.js';
+import { take, takeAlongAxis } from '../ops/indexing.js';
 import { fromValue } from '../creation-data.js';
 import { int32 } from '../dtype.js';
 import { engineOp } from '../registry.js';
@@ -116,7 +116,7 @@ Object.assign(RULES, {
   },
   take: (n, inputs, outs, B) => {
     const [x, idx] = inputs;
-    if (idx.batched) return loopRule(n, inputs, outs, B); // a different gather per example
+    if (idx.batched) return [takePerExample(n, x, idx.array, outs, B)];
     const flat = n.attrs.axis === undefined;
     const input = flat ? reshape(x.array, [B, -1]) : x.array;
     const axis = flat ? 1 : (n.attrs.axis as number) + 1;
@@ -128,6 +128,23 @@ Object.assign(RULES, {
     return [apply1('take_along_axis', [x, idx], { axis: (n.attrs.axis as number) + 1 }, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
   },
 } satisfies Record<string, Rule>);
+
+// take with different indices per example, as one take_along_axis: the
+// indices' dimensions go in place of the gathered axis (the first one on it,
+// the others beside it, where the array gets size-1 axes), and every other
+// axis broadcasts. Out-of-range indices still raise the engine's error.
+function takePerExample(n: GraphNode, x: Batched, idx: MxArray, outs: Value[], B: number): MxArray {
+  const example = x.batched ? x.array.shape.slice(1) : x.array.shape;
+  const flat = n.attrs.axis === undefined;
+  const shape = flat ? [example.reduce((p, d) => p * d, 1)] : example;
+  const axis = flat ? 0 : (n.attrs.axis as number);
+  const pre = shape.slice(0, axis), post = shape.slice(axis + 1);
+  const ishape = idx.shape.slice(1), k = Math.max(1, ishape.length);
+  const ones = (m: number) => new Array(m).fill(1);
+  const xs = reshape(x.array, [x.batched ? B : 1, ...pre, shape[axis], ...ones(k - 1), ...post]);
+  const is = reshape(idx, [B, ...ones(pre.length), ...(ishape.length ? ishape : [1]), ...ones(post.length)]);
+  return reshape(takeAlongAxis(xs, is, axis + 1), [B, ...outs[0].shape]);
+}
 
 // The loop: each example on its own, stacked. Right for any op, slower.
 function loopRule(n: GraphNode, inputs: Batched[], outs: Value[], B: number): MxArray[] {
