@@ -93,6 +93,21 @@ describe('against real MLX', () => {
 });
 
 describe('transforms composed and their arguments', () => {
+  it('differentiate and map the arguments as passed when fn updates them in place', () => {
+    // f zeroes x[0] in place, then sums squares: d/dx = 2x except at 0
+    const f = (x: MxArray) => {
+      x.indexPut_(0, mx.array(0, mx.float64));
+      return mx.sum(mx.square(x));
+    };
+    const x = f64([3, -1, 2]);
+    expect((mx.grad(f)(x) as MxArray).tolist()).toEqual([0, -2, 4]);
+    const [[out], [ct]] = mx.vjp(f, [x], [f64(1)]);
+    expect([out.item(), ct.tolist()]).toEqual([5, [0, -2, 4]]);
+    expect(mx.jvp(f, [x], [f64([1, 1, 1])])[1][0].item()).toBe(2); // 0 - 2 + 4
+    expect((mx.vmap(f)(mx.stack([x, mx.multiply(x, 2)])) as MxArray).tolist()).toEqual([5, 20]);
+    expect(x.tolist()).toEqual([3, -1, 2]); // the caller's array is untouched
+  });
+
   it('grad of grad, and grad of grad of grad', () => {
     const f = (x: MxArray) => mx.sum(mx.multiply(mx.sin(x), x));
     const x = 0.7;
@@ -229,6 +244,10 @@ describe('vmap', () => {
     ['take flattened with mapped indices', (x, i) => mx.take(x, i), [A, mx.array([[5, 0, 3], [1, 1, 4], [-1, 2, 0]], mx.int32)]],
     ['take with fixed indices', (x) => mx.take(x, mx.array([2, 0], mx.int32), 1), [A]],
     ['take_along_axis', (x, i) => mx.takeAlongAxis(x, i, 1), [A, mx.array([[[0, 2, 1]], [[1, 1, 0]], [[0, 0, 0]]], mx.int32)]],
+    ['put_along_axis with mapped indices and values', (x, i, v) => mx.putAlongAxis(x, i, v, 1), [A, mx.array([[[1, 0, 2]], [[0, 0, 1]], [[1, 1, 1]]], mx.int32), mx.array([[[7, 8, 9]], [[1, 2, 3]], [[4, 5, 6]]], mx.float64)]],
+    ['put_along_axis with fixed indices', (x) => mx.putAlongAxis(x, mx.array([[2], [0]], mx.int32), mx.array(-5, mx.float64), 1), [A]],
+    ['slice update with a mapped update', (x, u) => { const y = mx.array(x); y.indexPut_([new mx.Slice(0, 2), new mx.Slice(1, 3)], u); return y; }, [A, mx.array([[[10, 20]], [[30, 40]], [[50, 60]]], mx.float64)]],
+    ['slice update with a fixed update', (x) => { const y = mx.array(x); y.indexPut_([new mx.Slice(null, null, -1), 0], mx.array([7, 8], mx.float64)); return y; }, [A]],
     ['concatenate with an unmapped part', (x) => mx.concatenate([x, mx.ones([2, 1], mx.float64)], 1), [A]],
     ['stack and split', (x) => mx.stack(mx.split(x, 3, 1), 0), [A]],
     ['slice through index', (x) => x.index(new mx.Slice(null, null, -1), new mx.Slice(1, 3)), [A]],

@@ -16,11 +16,16 @@ function outputsOf(op: string, out: unknown): MxArray[] {
   return list as MxArray[];
 }
 
+// The arrays a transform differentiates reach fn as wrappers of their own,
+// as MLX passes copies: an in-place update in fn (indexPut_) replaces the
+// wrapper's value, not the caller's array nor the value differentiated.
+const ownCopies = (xs: MxArray[]) => xs.map((x) => new MxArray(x._v));
+
 /** vjp(fn, primals, cotangents): [fn(...primals) as a list, cotangents of the primals]. */
 export function vjp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: ArrayLike[], cotangents: ArrayLike[]): [MxArray[], MxArray[]] {
   return whileTracing(() => {
     const xs = primals.map((p) => asArray(p));
-    const outs = outputsOf('vjp', fn(...xs));
+    const outs = outputsOf('vjp', fn(...ownCopies(xs)));
     if (cotangents.length !== outs.length) throw new MxError('vjp', 'cotangents', `${cotangents.length} given for ${outs.length} outputs`);
     const cts = cotangents.map((c, i) => asArray(c, outs[i].dtype));
     cts.forEach((c, i) => {
@@ -40,7 +45,7 @@ export function jvp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: Ar
     const xs = primals.map((p) => asArray(p));
     if (tangents.length !== xs.length) throw new MxError('jvp', 'tangents', `${tangents.length} given for ${xs.length} primals`);
     const ts = tangents.map((t, i) => asArray(t, xs[i].dtype));
-    const outs = outputsOf('jvp', fn(...xs));
+    const outs = outputsOf('jvp', fn(...ownCopies(xs)));
     const us = outs.map((o) => zerosLike(o)); // stand-in cotangents the vjp is linear in
     const pulled = backward(outs.map((o) => o._v), us, xs.map((x) => x._v), 'jvp');
     return [outs, backward(pulled.map((p) => p._v), ts, us.map((u) => u._v), 'jvp')];
@@ -59,7 +64,9 @@ export function valueAndGrad<F extends Fn>(fn: F, argnums: number | number[] = 0
     whileTracing(() => {
       const nums = normArgnums(argnums, args.length);
       const targets = nums.map((i) => leaves(args[i]));
-      const value = fn(...args) as ReturnType<F>;
+      const own: unknown[] = [...args];
+      nums.forEach((i, n) => (own[i] = rebuild(args[i], ownCopies(targets[n]))));
+      const value = fn(...(own as Parameters<F>)) as ReturnType<F>;
       const loss = Array.isArray(value) ? value[0] : value;
       if (!(loss instanceof MxArray)) throw new MxError('grad', 'fn', 'must return an array, or a list whose first item is one');
       if (loss.size !== 1) throw new MxError('grad', 'fn', `must return a scalar, got an array of shape (${loss.shape})`);

@@ -122,6 +122,21 @@ Object.assign(RULES, {
     const axis = flat ? 1 : (n.attrs.axis as number) + 1;
     return [apply1('take', [input, idx.array], { axis }, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
   },
+  put_along_axis: (n, [x, idx, v], outs, B) => {
+    // indices have the array's rank: a fixed one gets a size-1 batch axis; values broadcast
+    const [array] = allBatched([x], B);
+    const indices = idx.batched ? idx.array : expandDims(idx.array, 0);
+    const values = v.batched ? aligned([v, { array, batched: true }], B)[0] : v.array;
+    return [apply1('put_along_axis', [array, indices, values], { ...n.attrs, axis: (n.attrs.axis as number) + 1 }, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
+  },
+  slice_update: (n, [x, u], outs, B) => {
+    const a = n.attrs as { start: number[]; stop: number[]; strides?: number[] };
+    const [array] = allBatched([x], B);
+    // a batched update gets size-1 axes after the batch axis, up to the array's rank
+    const update = u.batched ? aligned([u, { array, batched: true }], B)[0] : u.array;
+    const attrs = { start: [0, ...a.start], stop: [B, ...a.stop], strides: [1, ...(a.strides ?? a.start.map(() => 1))] };
+    return [apply1('slice_update', [array, update], attrs, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
+  },
   take_along_axis: (n, inputs, outs, B) => {
     if (n.attrs.axis === undefined) return loopRule(n, inputs, outs, B);
     const [x, idx] = allBatched(inputs, B);
@@ -182,16 +197,18 @@ export function vmap(fn: (...args: MxArray[]) => MxArray | MxArray[], inAxes: Ax
     if (B < 0) throw new MxError('vmap', 'inAxes', 'at least one argument must be mapped');
     // trace on placeholders of one example
     const holders = moved.map((x, i) => {
-      if (ins[i] === null) return x;
+      if (ins[i] === null) return new MxArray(x._v); // fn's own wrapper, as for the others
       const v = new Value(x.dtype, x.shape.slice(1));
       v.placeholder = true;
       return track(v);
     });
+    // taken before fn runs: fn may replace an argument's value in place (indexPut_)
+    const holderValues = holders.map((h) => h._v);
     const raw = fn(...holders);
     const outs = Array.isArray(raw) ? raw : [raw];
     const batchedOf = new Map<Value, Batched>();
-    holders.forEach((h, i) => {
-      if (ins[i] !== null) batchedOf.set(h._v, { array: moved[i], batched: true });
+    holderValues.forEach((v, i) => {
+      if (ins[i] !== null) batchedOf.set(v, { array: moved[i], batched: true });
     });
     const resolved = replayGraph(outs.map((o) => o._v), batchedOf, B);
     const outList = Array.isArray(outAxes) ? outAxes : outs.map(() => outAxes);
