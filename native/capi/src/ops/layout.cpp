@@ -8,6 +8,24 @@ namespace mlxc {
 
 namespace {
 
+// One row of `inner` elements of E's size, `stride` elements apart in the
+// view (0: a broadcast value), to or from a contiguous row. A memcpy of a
+// constant size is one load and one store.
+template <class E>
+void copy_strided(uint8_t* view_row, int64_t stride, uint8_t* dense_row, int64_t inner, bool to_view) {
+  constexpr size_t es = sizeof(E);
+  const int64_t step = stride * int64_t(es);
+  if (to_view) {
+    for (int64_t i = 0; i < inner; i++) std::memcpy(view_row + i * step, dense_row + size_t(i) * es, es);
+  } else if (stride == 0) {
+    E v;
+    std::memcpy(&v, view_row, es);
+    for (int64_t i = 0; i < inner; i++) std::memcpy(dense_row + size_t(i) * es, &v, es);
+  } else {
+    for (int64_t i = 0; i < inner; i++) std::memcpy(dense_row + size_t(i) * es, view_row + i * step, es);
+  }
+}
+
 // Copies elements between a view and a contiguous buffer, rows of the last
 // dimension at a time; `to_view` picks the direction.
 void copy_rows(uint8_t* view_base, const View& v, uint8_t* dense, size_t es, bool to_view) {
@@ -29,9 +47,16 @@ void copy_rows(uint8_t* view_base, const View& v, uint8_t* dense, size_t es, boo
         to_view ? std::memcpy(row, flat, size_t(inner) * es) : std::memcpy(flat, row, size_t(inner) * es);
         continue;
       }
-      for (int64_t i = 0; i < inner; i++) {
-        uint8_t* e = row + i * stride * int64_t(es);
-        to_view ? std::memcpy(e, flat + size_t(i) * es, es) : std::memcpy(flat + size_t(i) * es, e, es);
+      switch (es) {
+        case 1: copy_strided<uint8_t>(row, stride, flat, inner, to_view); break;
+        case 2: copy_strided<uint16_t>(row, stride, flat, inner, to_view); break;
+        case 4: copy_strided<uint32_t>(row, stride, flat, inner, to_view); break;
+        case 8: copy_strided<uint64_t>(row, stride, flat, inner, to_view); break;
+        default:
+          for (int64_t i = 0; i < inner; i++) {
+            uint8_t* e = row + i * stride * int64_t(es);
+            to_view ? std::memcpy(e, flat + size_t(i) * es, es) : std::memcpy(flat + size_t(i) * es, e, es);
+          }
       }
     }
   });

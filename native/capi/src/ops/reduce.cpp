@@ -208,7 +208,8 @@ void register_moment(const char* name, bool root) {
   register_op(std::move(d));
 }
 
-double logsumexp_line(const std::function<double(int64_t)>& at, int64_t n) {
+template <class At>
+double logsumexp_line(At at, int64_t n) {
   double m = -INFINITY;
   for (int64_t r = 0; r < n; r++) m = std::max(m, at(r));
   if (std::isinf(m)) return m;
