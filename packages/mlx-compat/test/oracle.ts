@@ -19,9 +19,10 @@ export function flat(a: { dtype: unknown; shape: readonly number[]; tolist(): un
 
 const TOL: Record<string, number> = { float32: 1e-4, float16: 1e-2, bfloat16: 5e-2, float64: 1e-10 };
 
-export function expectSame(ours: Flat, theirs: Flat, what: string): void {
+/** Compares within the dtype's tolerance, or that of `precision` (the dtype a value was computed in). */
+export function expectSame(ours: Flat, theirs: Flat, what: string, precision = ours.dtype): void {
   expect(`${what}: ${ours.dtype}[${ours.shape}]`).toBe(`${what}: ${theirs.dtype}[${theirs.shape}]`);
-  const tol = TOL[ours.dtype] ?? 0;
+  const tol = Math.max(TOL[ours.dtype] ?? 0, TOL[precision] ?? 0);
   ours.values.forEach((a, i) => {
     const b = theirs.values[i];
     if (Number.isNaN(a) || Number.isNaN(b)) expect(Number.isNaN(a) && Number.isNaN(b), `${what}[${i}] ${a} vs ${b}`).toBe(true);
