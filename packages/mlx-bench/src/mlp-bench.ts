@@ -128,6 +128,9 @@ const mlxCompiled = timeOf('MLX compiled');
 for (const p of peers) console.log(`${p.name.padEnd(22)} ${median(p.times).toFixed(2).padStart(8)} ms/step   ${(mlxCompiled / median(p.times)).toFixed(2)}x the speed of compiled MLX`);
 const compiledOurs = peers.find((p) => p.name === 'mlx-compat compiled')!.run as unknown as { traces: number };
 console.log(`mlx-compat compiled traced ${compiledOurs.traces} time(s) over ${(ROUNDS + 1) * (BLOCK + 1)} calls`);
+// m*k*n of each product, in makeProducts' order
+const PRODUCT_MKN = [[BATCH, 784, 512], [BATCH, 512, 512], [BATCH, 512, 10], [512, BATCH, 10], [BATCH, 10, 512], [512, BATCH, 512], [BATCH, 512, 512], [784, BATCH, 512]];
+const gflop = PRODUCT_MKN.reduce((s, [m, k, n]) => s + (2 * m * k * n) / 1e9, 0);
 const floor = Math.min(timeOf('mlx-compat products'), timeOf('MLX products'));
-console.log(`the step's matrix products alone take ${floor.toFixed(2)} ms at best: no step can beat ${(mlxCompiled / floor).toFixed(2)}x compiled MLX here`);
+console.log(`the step's matrix products (${(gflop * 1e3).toFixed(0)} MFLOP) alone take ${floor.toFixed(2)} ms at best (${(gflop / floor * 1e3).toFixed(0)} GFLOP/s): a step with them at that speed cannot beat ${(mlxCompiled / floor).toFixed(2)}x compiled MLX here`);
 console.log('goal: compiled mlx-compat at least 1.5x faster than compiled MLX');
