@@ -3,6 +3,8 @@
 // transforms composed.
 import { describe, expect, it } from 'vitest';
 import mlx, { MxError, type MxArray } from '../src/index.js';
+import { capabilities } from 'mlx-capi-bridge';
+import { opsWithVjp } from '../src/core/transforms/gradients/index.js';
 import { real } from './oracle.js';
 
 const mx = mlx.core;
@@ -36,6 +38,7 @@ const UNIT = [0.3, -0.7, 0.1, 0.45];
 const CASES: Array<[string, (x: MxArray) => MxArray, number[]]> = [
   ['exp', mx.exp, X], ['log', mx.log, POS], ['sin', mx.sin, X], ['cos', mx.cos, X], ['tan', mx.tan, UNIT], ['tanh', mx.tanh, X],
   ['sinh', mx.sinh, X], ['cosh', mx.cosh, X], ['arcsin', mx.arcsin, UNIT], ['arccos', mx.arccos, UNIT], ['arctan', mx.arctan, X],
+  ['arcsinh', mx.arcsinh, X], ['arccosh', mx.arccosh, [1.3, 1.7, 2.1, 3.45]], ['arctanh', mx.arctanh, UNIT],
   ['sigmoid', mx.sigmoid, X], ['sqrt', mx.sqrt, POS], ['rsqrt', mx.rsqrt, POS], ['reciprocal', mx.reciprocal, POS], ['square', mx.square, X],
   ['abs', mx.abs, X], ['negative', mx.negative, X], ['expm1', mx.expm1, X], ['log1p', mx.log1p, POS], ['log2', mx.log2, POS],
   ['log10', mx.log10, POS], ['erf', mx.erf, X], ['erfinv', mx.erfinv, UNIT], ['degrees', mx.degrees, X],
@@ -172,6 +175,13 @@ describe('transforms composed and their arguments', () => {
       return mx.sum(y);
     })(f64([0, 1])) as MxArray;
     expect(g.tolist()).toEqual([1, Math.E]);
+  });
+
+  it('every engine op has a vjp rule but those with nothing to differentiate', () => {
+    // creation ops read no array (full, which reads its fill value, has a rule); all and any return bool
+    const nothing = ['zeros', 'ones', 'arange', 'linspace', 'eye', 'identity', 'tri', 'all', 'any'];
+    const have = new Set(opsWithVjp());
+    expect(capabilities().ops.map((o) => o.name).filter((op) => !have.has(op))).toEqual(nothing);
   });
 
   it('raises typed errors: non-scalar outputs, bad argnums, ops without a rule', () => {
