@@ -222,7 +222,7 @@ const capabilities = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['name', 'family', 'inputs', 'attrs', 'dtype_rule', 'elementwise'],
+        required: ['name', 'family', 'inputs', 'attrs', 'dtype_rule', 'elementwise', 'shapeless'],
         additionalProperties: false,
         properties: {
           name: { type: 'string' },
@@ -242,6 +242,7 @@ const capabilities = {
           },
           dtype_rule: { type: 'string' },
           elementwise: { type: 'boolean' },
+          shapeless: { type: 'boolean', description: "the output's shape follows from the inputs' shapes alone (false where attributes fix sizes)" },
           kernel_dtypes: { type: 'array', items: { enum: caps.dtypes } },
         },
       },

@@ -1094,7 +1094,8 @@ json capabilities_json() {
                {"inputs", {{"min", d.min_inputs}, {"max", d.max_inputs < 0 ? json(nullptr) : json(d.max_inputs)}}},
                {"attrs", attrs},
                {"dtype_rule", d.dtype_rule},
-               {"elementwise", bool(d.ew)}};
+               {"elementwise", bool(d.ew)},
+               {"shapeless", d.shapeless}};
     if (d.ew) {
       // The dtypes an elementwise op takes, all inputs of one dtype (astype: to float32).
       json kernel_dtypes = json::array();

@@ -94,6 +94,11 @@ struct OpDef {
   // Set by transpose: whether a node with these attrs (on an input of rank
   // ndim) only swaps the last two axes.
   std::function<bool(const Attrs&, int ndim)> swaps_last_two;
+  // Whether the output's shape follows from the inputs' shapes, so a graph
+  // traced at one shape is right at another (a shapeless compile). False
+  // where attributes fix sizes: reshape's shape, a slice's bounds, a
+  // created array's shape.
+  bool shapeless = true;
 };
 
 // An OpDef with its identity filled; callers add infer and eval.

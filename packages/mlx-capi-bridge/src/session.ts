@@ -182,6 +182,8 @@ export interface Capabilities {
     attrs: Array<{ name: string; type: string; required: boolean; nullable: boolean; default: unknown }>;
     dtype_rule: string;
     elementwise: boolean;
+    /** The output's shape follows from the inputs' shapes alone (false where attributes fix sizes). */
+    shapeless: boolean;
     /** Elementwise ops: the input dtypes they run on. */
     kernel_dtypes?: DType[];
   }>;

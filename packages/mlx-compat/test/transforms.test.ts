@@ -338,6 +338,33 @@ describe('compile', () => {
     expect(cf.traces).toBe(3); // new dtypes too
   });
 
+  it('shapeless: inputs of new shapes reuse the tracing; new ranks or dtypes trace again', () => {
+    // a layer and a loss over a batch of any size: matmul, bias, relu, logsumexp, mean
+    const loss = (x: MxArray, w: MxArray, bias: MxArray) => mx.mean(mx.logsumexp(mx.maximum(mx.add(mx.matmul(x, w), bias), 0), [1]));
+    const w = mx.array([[0.5, -1, 0.25], [1, 0.5, -0.5]]), bias = mx.array([0.1, 0, -0.2]);
+    const cf = mx.compile(loss, true);
+    for (const rows of [4, 7, 1, 7]) {
+      const x = mx.reshape(mx.sin(mx.arange(rows * 2, mx.float32)), [rows, 2]);
+      expect((cf(x, w, bias) as MxArray).item()).toBeCloseTo(loss(x, w, bias).item() as number, 6);
+    }
+    expect(cf.traces).toBe(1);
+    const outer = mx.compile((x: MxArray, y: MxArray) => mx.multiply(x, y), true);
+    expect((outer(mx.array([1, 2]), mx.array([[1], [10]])) as MxArray).tolist()).toEqual([[1, 2], [10, 20]]);
+    expect((outer(mx.array([1, 2, 3]), mx.array([[2]])) as MxArray).shape).toEqual([1, 3]); // output shapes follow the inputs
+    expect(outer.traces).toBe(1);
+    outer(mx.array([[1, 2]]), mx.array([[1], [10]]));
+    outer(mx.array([1, 2], mx.float16), mx.array([[1], [10]], mx.float16));
+    expect(outer.traces).toBe(3);
+  });
+
+  it('shapeless refuses a function whose graph fixes a shape, naming the op', () => {
+    const flat = mx.compile((x: MxArray) => mx.sum(mx.reshape(x, [-1])), true);
+    expect(() => flat(mx.ones([2, 3]))).toThrow(/\[compile\] shapeless: the function uses reshape/);
+    const sized = mx.compile((x: MxArray) => mx.add(x, mx.zeros(x.shape)), true);
+    expect(() => sized(mx.ones([2, 3]))).toThrow(/uses zeros/);
+    expect((mx.compile((x: MxArray) => mx.sum(mx.reshape(x, [-1])))(mx.ones([2, 3])) as MxArray).item()).toBe(6); // fine with shapes fixed
+  });
+
   it('sends only the inputs after the first call (the engine keeps the plan)', async () => {
     const { Session } = await import('mlx-capi-bridge');
     const sent: unknown[] = [];

@@ -21,7 +21,9 @@ template <class F> Array fill(DType d, const Shape& s, F value_at) {
 }
 
 OpDef creation(const char* name, const char* rule, std::vector<AttrSpec> attrs) {
-  return make_op(name, "creation", rule, 0, 0, std::move(attrs));
+  OpDef d = make_op(name, "creation", rule, 0, 0, std::move(attrs));
+  d.shapeless = false;
+  return d;
 }
 
 AttrSpec dtype_attr(const char* def = "float32") { return {"dtype", AttrType::DTypeName, def}; }

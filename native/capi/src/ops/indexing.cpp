@@ -99,12 +99,14 @@ Array copy_of(const Array& a) {
 void register_indexing_ops() {
   {
     OpDef d = make_op("slice", "indexing", "same", 1, 1, slice_attrs());
+    d.shapeless = false;
     d.infer = [](const InferCtx& c) { return Outs{{c.in[0].dtype, slice_view(c.attrs, c.in[0].shape).shape}}; };
     d.eval = [](const EvalCtx& c) { return Arrs{gather_view(c.in[0], slice_view(c.attrs, c.in[0].shape))}; };
     register_op(std::move(d));
   }
   {
     OpDef d = make_op("slice_update", "indexing", "same as the array; the update is cast", 2, 2, slice_attrs());
+    d.shapeless = false;
     d.infer = [](const InferCtx& c) {
       View v = slice_view(c.attrs, c.in[0].shape);
       if (c.in[1].shape.size() > v.shape.size() || broadcast_shapes({c.in[1].shape, v.shape}, c.path + "/inputs/1") != v.shape)

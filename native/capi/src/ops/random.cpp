@@ -48,6 +48,7 @@ DType bits_dtype(int64_t width) { return width == 1 ? DType::UInt8 : width == 2 
 void register_random_ops() {
   OpDef d = make_op("random_bits", "random", "uint8, uint16 or uint32 by width", 1, 1,
                     {{"shape", AttrType::ShapeList, nullptr, true}, {"width", AttrType::Int, 4}});
+  d.shapeless = false;
   d.infer = [](const InferCtx& c) {
     const TypeShape& key = c.in[0];
     if (key.dtype != DType::UInt32 || key.shape.empty() || key.shape.back() != 2)

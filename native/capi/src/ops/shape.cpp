@@ -110,6 +110,7 @@ Outs concat_infer(const InferCtx& c, bool stacking) {
 void register_shape_ops() {
   {
     OpDef d = make_op("reshape", "shape", "same", 1, 1, {{"shape", AttrType::IntList, nullptr, true}});
+    d.shapeless = false;
     d.infer = [](const InferCtx& c) { return Outs{{c.in[0].dtype, reshape_shape(c.in[0].shape, c.attrs.ints("shape"), c.attrs.at("shape"))}}; };
     d.eval = [](const EvalCtx& c) { return Arrs{with_shape(c.in[0], c.out[0].shape)}; };
     register_op(std::move(d));
@@ -192,6 +193,7 @@ void register_shape_ops() {
   }
   {
     OpDef d = make_op("broadcast_to", "shape", "same", 1, 1, {{"shape", AttrType::ShapeList, nullptr, true}});
+    d.shapeless = false;
     d.infer = [](const InferCtx& c) {
       Shape s = c.attrs.ints("shape");
       if (c.in[0].shape.size() > s.size() || broadcast_shapes({c.in[0].shape, s}, c.attrs.at("shape")) != s)

@@ -182,13 +182,19 @@ function pendingGraph(outputs: Value[], placeholders: Set<Value>): { nodes: Grap
  * @internal The request that computes `outputs`, as JSON text: the
  * unevaluated graph behind them as nodes, evaluated values as handles, host
  * data as buffers, and the values in `placeholders` as placeholder inputs of
- * a plan kept under the name `plan`. Written as text directly: for a graph of
+ * a plan kept under the name `plan` (of the shapes in `shapes`, where given:
+ * a shapeless compile plans one tracing for several). Written as text directly: for a graph of
  * many small ops, building objects to stringify costs as much as the engine.
  */
-export function buildRequest(outputs: Value[], placeholders: Set<Value>, plan?: string): { text: string; buffers: ArrayBufferView[] } {
+export function buildRequest(
+  outputs: Value[],
+  placeholders: Set<Value>,
+  plan?: string,
+  shapes?: Map<Value, readonly number[]>,
+): { text: string; buffers: ArrayBufferView[] } {
   const { nodes, leaves } = pendingGraph(outputs, placeholders);
   const buffers: ArrayBufferView[] = [];
-  const typed = (l: Value) => `"dtype":"${l.dtype.name}","shape":[${l.shape.join(',')}]`;
+  const typed = (l: Value) => `"dtype":"${l.dtype.name}","shape":[${(shapes?.get(l) ?? l.shape).join(',')}]`;
   const inputs = leaves.map((l) => {
     if (placeholders.has(l)) return `{"id":"${ref(l)}",${typed(l)},"placeholder":true}`;
     if (l.handle) return `{"id":"${ref(l)}","handle":"${l.handle}"}`;
