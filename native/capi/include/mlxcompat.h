@@ -56,7 +56,8 @@ const char* mlxcompat_version(void);
 int mlxcompat_abi_version(void);
 
 /* The capabilities JSON: engine and version, devices, dtypes, every op with
- * its family, arity, attributes and dtype rule, and the default limits.
+ * its family, arity, attributes, dtype rule and whether its output shape
+ * follows from its inputs' shapes alone ("shapeless"), and the default limits.
  * Returns an owned string: free with mlxcompat_string_free. NULL only when
  * out of memory. */
 char* mlxcompat_capabilities(void);
