@@ -46,7 +46,7 @@ const NOTES: Record<string, string> = {
   'mlx.core.async_eval': 'evaluation completes before the call returns',
   'mlx.core.pad': 'constant mode only',
   'mlx.core.array.at': 'one integer-array index or basic indices per update',
-  'mlx.core.compile': 'shapeless refuses graphs with ops whose attributes fix a shape (reshape, broadcast_to, slices, created arrays), gradients among them',
+  'mlx.core.compile': 'shapeless refuses graphs with ops whose attributes fix a shape (reshape, broadcast_to, slices, split, arrays created with a shape)',
 };
 
 export function buildMatrix(report: Report): Matrix {

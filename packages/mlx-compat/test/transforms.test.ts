@@ -357,6 +357,29 @@ describe('compile', () => {
     expect(outer.traces).toBe(3);
   });
 
+  it('shapeless: a training step (value and gradients) over batches of any size, traced once', () => {
+    // reductions take their counts when the graph runs: a count traced at one
+    // batch size would scale every gradient at another
+    const loss = (w: MxArray, bias: MxArray, x: MxArray, y: MxArray) => {
+      const logits = mx.add(mx.matmul(mx.maximum(x, 0), w), bias);
+      const picked = mx.squeeze(mx.takeAlongAxis(logits, mx.expandDims(y, [1]), 1), [1]);
+      const spread = mx.add(mx.mean(mx.std(x, 0)), mx.sum(mx.variance(logits, 1, false, 1)));
+      return mx.add(mx.mean(mx.subtract(mx.logsumexp(logits, [1]), picked)), mx.multiply(spread, 0.01));
+    };
+    const step = mx.valueAndGrad(loss, [0, 1]);
+    const compiled = mx.compile(step, true);
+    const w = mx.reshape(mx.cos(mx.arange(12, mx.float64)), [3, 4]), bias = mx.array([0.1, -0.2, 0, 0.3], mx.float64);
+    for (const n of [2, 5, 3]) {
+      const x = mx.reshape(mx.sin(mx.arange(n * 3, mx.float64)), [n, 3]);
+      const y = mx.remainder(mx.arange(n, mx.int32), mx.array(4, mx.int32));
+      const [value, grads] = compiled(w, bias, x, y) as [MxArray, MxArray[]];
+      const [v, gs] = step(w, bias, x, y) as [MxArray, MxArray[]];
+      expect(value.item()).toBeCloseTo(v.item() as number, 12);
+      grads.forEach((g, k) => (g.tolist() as number[] | number[][]).flat().forEach((e, i) => expect(e).toBeCloseTo((gs[k].tolist() as number[] | number[][]).flat()[i] as number, 12)));
+    }
+    expect(compiled.traces).toBe(1);
+  });
+
   it('shapeless refuses a function whose graph fixes a shape, naming the op', () => {
     const flat = mx.compile((x: MxArray) => mx.sum(mx.reshape(x, [-1])), true);
     expect(() => flat(mx.ones([2, 3]))).toThrow(/\[compile\] shapeless: the function uses reshape/);

@@ -231,6 +231,7 @@ void register_shape_ops() {
     // split(indices_or_sections, axis): an int is a count of equal parts, a
     // list the indices to cut before.
     OpDef d = make_op("split", "shape", "same", 1, 1, {{"indices_or_sections", AttrType::IntOrList, nullptr, true}, {"axis", AttrType::Int, 0}});
+    d.shapeless = false;  // indices fix the parts' sizes
     auto bounds = [](const Attrs& a, const Shape& s, int* axis_out) {
       int axis = norm_axis(a.i("axis"), int(s.size()), a.at("axis"));
       *axis_out = axis;

@@ -47,6 +47,11 @@ MATH_OP(Radians, x * T(M_PI / 180.0))
 MATH_OP(Identity, x)
 #undef MATH_OP
 
+// zeros_like and ones_like: the input's dtype and shape, its values unread.
+template <int V> struct Fill : EwOp {
+  template <class T> T operator()(T) const { return T(V); }
+};
+
 // Inverse error function. float (and the half types) use the published
 // single-precision minimax polynomials in t = log(1 - y^2) that MLX uses, so
 // results match it bit for bit; double refines a first guess by Newton steps.
@@ -248,6 +253,8 @@ void register_unary_ops() {
         {{"decimals", AttrType::Int, 0}},
         [](const Attrs& a) { return EwParams{double(a.i("decimals"))}; });
   unary("stop_gradient", "same", same, kernels<UnaryLoop, Identity, Types<BoolT, RealTs, ComplexT>>());
+  unary("zeros_like", "same", same, kernels<UnaryLoop, Fill<0>, Types<BoolT, RealTs, ComplexT>>());
+  unary("ones_like", "same", same, kernels<UnaryLoop, Fill<1>, Types<BoolT, RealTs, ComplexT>>());
   unary("isnan", "bool", predicate, kernels<UnaryLoop, IsNan, Types<BoolT, RealTs>>());
   unary("isinf", "bool", predicate, kernels<UnaryLoop, IsInf, Types<BoolT, RealTs>>());
   unary("isposinf", "bool", predicate, kernels<UnaryLoop, IsPosInf, Types<BoolT, RealTs>>());

@@ -111,6 +111,19 @@ export function evalArrays(targets: MxArray[]): void {
 // While a transform traces a function, evaluated arrays keep their graph
 // nodes: the backward pass walks through them.
 let tracing = 0;
+let shapelessTracing = 0;
+/** @internal Runs fn while a shapeless compile traces it: vjp rules then avoid constants taken from shapes. */
+export function whileTracingShapeless<T>(fn: () => T): T {
+  shapelessTracing++;
+  try {
+    return fn();
+  } finally {
+    shapelessTracing--;
+  }
+}
+/** @internal True while a shapeless compile traces a function. */
+export const isTracingShapeless = () => shapelessTracing > 0;
+
 /** @internal Runs fn with graph nodes kept through evaluation. */
 export function whileTracing<T>(fn: () => T): T {
   tracing++;

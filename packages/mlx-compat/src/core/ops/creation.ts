@@ -36,13 +36,17 @@ export function full(shape: number | number[], vals: ArrayLike, dtype?: Dtype, s
   return apply1('full', [v], dtype ? { shape: s, dtype: d.name } : { shape: s }, { dtype: d, shape: s });
 }
 
+// Ops of their own (not zeros(x.shape)): the result follows x's shape, so a
+// shapeless compile can hold them.
 export const zerosLike = (a: ArrayLike, stream?: StreamOrDevice) => {
+  checkStream('zerosLike', stream);
   const x = asArray(a);
-  return zeros(x.shape, x.dtype, stream);
+  return apply1('zeros_like', [x], {}, { dtype: x.dtype, shape: x.shape });
 };
 export const onesLike = (a: ArrayLike, stream?: StreamOrDevice) => {
+  checkStream('onesLike', stream);
   const x = asArray(a);
-  return ones(x.shape, x.dtype, stream);
+  return apply1('ones_like', [x], {}, { dtype: x.dtype, shape: x.shape });
 };
 
 /** arange(stop), arange(start, stop), arange(start, stop, step); a dtype may end any form. */

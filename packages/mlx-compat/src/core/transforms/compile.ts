@@ -3,7 +3,7 @@
 // plan the engine keeps; later calls send only the inputs, as handles or
 // buffers, and get handles back.
 import { MxArray, Value } from '../array.js';
-import { buildRequest, evalValues, finish, isTracing, ref, session, track } from '../graph.js';
+import { buildRequest, evalValues, finish, isTracing, ref, session, track, whileTracingShapeless } from '../graph.js';
 import { MxError } from '../errors.js';
 import { engineOp } from '../registry.js';
 import { leaves, rebuild } from './tree.js';
@@ -75,7 +75,7 @@ export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> 
       return v;
     });
     const traced = rebuild(args, placeholders.map((p) => track(p)));
-    const tree = call(...(traced as unknown[]));
+    const tree = shapeless ? whileTracingShapeless(() => call(...(traced as unknown[]))) : call(...(traced as unknown[]));
     const outputs = leaves(tree).map((o) => o._v);
     if (shapeless) checkShapeless(outputs, placeholders);
     traces++;

@@ -85,7 +85,7 @@ export const elementwiseRules: Record<string, VjpRule> = {
   ],
 };
 
-for (const op of ['sign', 'floor', 'ceil', 'round', 'isnan', 'isinf', 'isposinf', 'isneginf', 'isfinite', 'logical_not', 'bitwise_invert',
+for (const op of ['zeros_like', 'ones_like', 'sign', 'floor', 'ceil', 'round', 'isnan', 'isinf', 'isposinf', 'isneginf', 'isfinite', 'logical_not', 'bitwise_invert',
   'equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal', 'logical_and', 'logical_or', 'floor_divide',
   'bitwise_and', 'bitwise_or', 'bitwise_xor', 'left_shift', 'right_shift'])
   elementwiseRules[op] = zeroRule;

@@ -3,54 +3,58 @@ import type { MxArray } from '../../array.js';
 import { binaryOps, unaryOps, where } from '../../ops/elementwise.js';
 import { zerosLike } from '../../ops/creation.js';
 import { cumsum, sum } from '../../ops/reduce.js';
-import { broadcastTo, reshape } from '../../ops/shape.js';
+import { expandDims, reshape } from '../../ops/shape.js';
 import type { VjpRule } from './index.js';
-import { scalar } from './util.js';
+import { broadcastLike, countOf, scalar } from './util.js';
 
 const { multiply, divide, subtract, equal } = binaryOps;
 
-// A reduced cotangent put back in the input's shape (axes kept as size 1 first).
-function expandBack(g: MxArray, x: MxArray, axes: number[], keepdims: boolean): MxArray {
-  const kept = keepdims ? g : reshape(g, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
-  return broadcastTo(kept, x.shape);
-}
+// A reduced value with its reduced axes back, as size 1: it broadcasts
+// against the input (with no op that fixes a shape).
+const kept = (g: MxArray, axes: number[], keepdims: boolean) => (keepdims ? g : expandDims(g, axes));
 
-const countOf = (x: MxArray, axes: number[]) => axes.reduce((n, a) => n * x.shape[a], 1);
 const axesOf = (attrs: Record<string, unknown>, x: MxArray) => (attrs.axes as number[] | undefined) ?? x.shape.map((_, i) => i);
 
 // max and min: the cotangent goes to every element equal to the extreme, shared among ties.
 const extreme: VjpRule = ({ primals: [x], outputs: [out], cotangents: [g], attrs }) => {
   const axes = axesOf(attrs, x), keep = attrs.keepdims as boolean;
-  const hit = unaryOps.stopGradient(where(equal(x, expandBack(out, x, axes, keep)), scalar(1, x), scalar(0, x)));
+  const hit = unaryOps.stopGradient(where(equal(x, kept(out, axes, keep)), scalar(1, x), scalar(0, x)));
   const count = sum(hit, axes, true);
-  return [multiply(expandBack(g!, x, axes, keep), divide(hit, count))];
+  return [multiply(kept(g!, axes, keep), divide(hit, count))];
 };
 
+// var and std: d var / dx = 2 (x - mean) / (n - ddof), over the reduced axes.
+function centeredOver(x: MxArray, axes: number[], ddof: number) {
+  const n = countOf(x, axes, x);
+  return { centered: subtract(x, divide(sum(x, axes, true), n)), dof: subtract(n, scalar(ddof, x)) };
+}
+
 export const reductionRules: Record<string, VjpRule> = {
-  sum: ({ primals: [x], cotangents: [g], attrs }) => [expandBack(g!, x, axesOf(attrs, x), attrs.keepdims as boolean)],
+  sum: ({ primals: [x], cotangents: [g], attrs }) => {
+    const axes = axesOf(attrs, x);
+    return [broadcastLike(kept(g!, axes, attrs.keepdims as boolean), x)];
+  },
   mean: ({ primals: [x], cotangents: [g], attrs }) => {
     const axes = axesOf(attrs, x);
-    return [divide(expandBack(g!, x, axes, attrs.keepdims as boolean), scalar(countOf(x, axes), g!))];
+    return [broadcastLike(divide(kept(g!, axes, attrs.keepdims as boolean), countOf(x, axes, g!)), x)];
   },
   max: extreme,
   min: extreme,
   prod: ({ primals: [x], outputs: [out], cotangents: [g], attrs }) => {
     const axes = axesOf(attrs, x), keep = attrs.keepdims as boolean;
-    return [divide(multiply(expandBack(g!, x, axes, keep), expandBack(out, x, axes, keep)), x)];
+    return [divide(multiply(kept(g!, axes, keep), kept(out, axes, keep)), x)];
   },
   logsumexp: ({ primals: [x], outputs: [out], cotangents: [g], attrs }) => {
     const axes = axesOf(attrs, x), keep = attrs.keepdims as boolean;
-    return [multiply(expandBack(g!, x, axes, keep), unaryOps.exp(subtract(x, expandBack(out, x, axes, keep))))];
+    return [multiply(kept(g!, axes, keep), unaryOps.exp(subtract(x, kept(out, axes, keep))))];
   },
   var: ({ primals: [x], cotangents: [g], attrs }) => {
-    const axes = axesOf(attrs, x), n = countOf(x, axes) - (attrs.ddof as number);
-    const centered = subtract(x, divide(sum(x, axes, true), scalar(countOf(x, axes), x)));
-    return [multiply(expandBack(g!, x, axes, attrs.keepdims as boolean), multiply(scalar(2 / n, x), centered))];
+    const axes = axesOf(attrs, x), { centered, dof } = centeredOver(x, axes, attrs.ddof as number);
+    return [multiply(kept(g!, axes, attrs.keepdims as boolean), divide(multiply(scalar(2, x), centered), dof))];
   },
   std: ({ primals: [x], outputs: [out], cotangents: [g], attrs }) => {
-    const axes = axesOf(attrs, x), keep = attrs.keepdims as boolean, n = countOf(x, axes) - (attrs.ddof as number);
-    const centered = subtract(x, divide(sum(x, axes, true), scalar(countOf(x, axes), x)));
-    return [multiply(divide(expandBack(g!, x, axes, keep), expandBack(out, x, axes, keep)), multiply(scalar(1 / n, x), centered))];
+    const axes = axesOf(attrs, x), keep = attrs.keepdims as boolean, { centered, dof } = centeredOver(x, axes, attrs.ddof as number);
+    return [multiply(divide(kept(g!, axes, keep), kept(out, axes, keep)), divide(centered, dof))];
   },
   // the cotangent of a cumulative sum is the cumulative sum the other way
   cumsum: ({ primals: [x], cotangents: [g], attrs }) => {

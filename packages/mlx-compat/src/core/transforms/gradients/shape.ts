@@ -3,7 +3,7 @@
 import type { MxArray } from '../../array.js';
 import { apply1 } from '../../node.js';
 import { zerosLike, zeros } from '../../ops/creation.js';
-import { concatenate, reshape, split, transpose } from '../../ops/shape.js';
+import { concatenate, expandDims, reshape, split, squeeze, transpose } from '../../ops/shape.js';
 import { putAlongAxis, takeAlongAxis } from '../../ops/indexing.js';
 import { arange } from '../../ops/creation.js';
 import { argsort } from '../../ops/sort.js';
@@ -77,8 +77,9 @@ export const shapeRules: Record<string, VjpRule> = {
     return [sum(reshape(g!, split2), axis + 1)];
   },
   reshape: back,
-  squeeze: back,
-  expand_dims: back,
+  // by axes rather than by reshape, which would fix the shape
+  squeeze: ({ cotangents: [g], attrs }) => [expandDims(g!, attrs.axes as number[])],
+  expand_dims: ({ cotangents: [g], attrs }) => [squeeze(g!, attrs.axes as number[])],
   flatten: back,
   transpose: ({ cotangents: [g], attrs }) => {
     const perm = attrs.axes as number[];
