@@ -773,8 +773,12 @@ struct Execution {
 // What a graph runs for a set of outputs, worked out once (a plan keeps it):
 // the steps in order, each one node or a fused group of them, and how many
 // steps read each value, so values are freed after their last reader.
+struct Step {
+  std::vector<int> nodes;  // node indices; more than one: a fused group, root last
+  bool chunked;            // runs chunk by chunk (run_group), a group or one chunkable node
+};
 struct Schedule {
-  std::vector<std::vector<int>> steps;  // node indices; more than one: a fused group, root last
+  std::vector<Step> steps;
   std::vector<int> uses;
   std::vector<bool> is_output;
   int op_count = 0, fused_groups = 0;
@@ -829,7 +833,8 @@ Schedule make_schedule(const Graph& g, const std::vector<int>& order) {
   for (int i : order) {
     if (!needed[size_t(i)] || (group_root[size_t(i)] >= 0 && group_root[size_t(i)] != i)) continue;  // a member runs with its root
     auto grp = groups.find(i);
-    sc.steps.push_back(grp != groups.end() ? std::move(grp->second) : std::vector<int>{i});
+    if (grp != groups.end()) sc.steps.push_back({std::move(grp->second), true});
+    else sc.steps.push_back({{i}, false});
   }
   return sc;
 }
@@ -842,11 +847,11 @@ Execution execute(Graph& g, const Schedule& sc) {
     for (int v : n.inputs)
       if (--uses[size_t(v)] == 0 && !sc.is_output[size_t(v)] && g.producer[size_t(v)] >= 0) g.data[size_t(v)] = Array();
   };
-  for (const auto& step : sc.steps) {
-    const Node& n = g.nodes[size_t(step.back())];
-    if (step.size() > 1 || chunkable(g, n)) {
-      run_group(g, step);
-      for (int m : step) release_inputs(g.nodes[size_t(m)]);
+  for (const Step& step : sc.steps) {
+    const Node& n = g.nodes[size_t(step.nodes.back())];
+    if (step.chunked) {
+      run_group(g, step.nodes);
+      for (int m : step.nodes) release_inputs(g.nodes[size_t(m)]);
       continue;
     }
     if (n.def->ew) {
