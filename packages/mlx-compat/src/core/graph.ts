@@ -108,31 +108,24 @@ export function evalArrays(targets: MxArray[]): void {
   evalValues(targets.map((a) => a._v));
 }
 
-// While a transform traces a function, evaluated arrays keep their graph
-// nodes: the backward pass walks through them.
-let tracing = 0;
-let shapelessTracing = 0;
-/** @internal Runs fn while a shapeless compile traces it: vjp rules then avoid constants taken from shapes. */
-export function whileTracingShapeless<T>(fn: () => T): T {
-  shapelessTracing++;
+// How deeply transforms are tracing (evaluated arrays then keep their graph
+// nodes: the backward pass walks through them), and how deeply a shapeless
+// compile is (vjp rules then avoid constants taken from shapes).
+const depth = { tracing: 0, shapeless: 0 };
+function within<T>(kind: keyof typeof depth, fn: () => T): T {
+  depth[kind]++;
   try {
     return fn();
   } finally {
-    shapelessTracing--;
+    depth[kind]--;
   }
 }
-/** @internal True while a shapeless compile traces a function. */
-export const isTracingShapeless = () => shapelessTracing > 0;
-
 /** @internal Runs fn with graph nodes kept through evaluation. */
-export function whileTracing<T>(fn: () => T): T {
-  tracing++;
-  try {
-    return fn();
-  } finally {
-    tracing--;
-  }
-}
+export const whileTracing = <T>(fn: () => T): T => within('tracing', fn);
+/** @internal Runs fn as a shapeless compile traces it. */
+export const whileTracingShapeless = <T>(fn: () => T): T => within('shapeless', fn);
+/** @internal True while a shapeless compile traces a function. */
+export const isTracingShapeless = () => depth.shapeless > 0;
 
 /**
  * @internal Host data (arrays made from JS values) is never uploaded to stay:
@@ -232,12 +225,12 @@ export function finish(values: Value[], outputs: Array<{ dtype: string; shape: n
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
       throw new MlxBridgeError(`internal: the engine computed ${out.dtype}[${out.shape}] where the facade inferred ${a.dtype.name}[${a.shape}] (${ref(a)})`);
     attach(a, out.handle!);
-    if (!tracing) a.node = undefined;
+    if (!depth.tracing) a.node = undefined;
   });
 }
 
 /** @internal True while a transform traces a function. */
-export const isTracing = () => tracing > 0;
+export const isTracing = () => depth.tracing > 0;
 
 /** @internal Copies an evaluated array's data out of the engine (host data as it is). */
 export function readBack(v: Value): TypedArray {
