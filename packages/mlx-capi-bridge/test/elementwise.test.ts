@@ -13,7 +13,7 @@ const UNARY = [
   'abs', 'negative', 'sign', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10',
   'sin', 'cos', 'tan', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh', 'arctanh',
   'sigmoid', 'erf', 'erfinv', 'floor', 'ceil', 'round', 'isnan', 'isinf', 'isposinf', 'isneginf', 'logical_not',
-  'degrees', 'radians', 'stop_gradient',
+  'degrees', 'radians', 'stop_gradient', 'zeros_like', 'ones_like',
 ];
 const UNARY_DTYPES: DType[] = ['float32', 'float16', 'bfloat16', 'int32', 'uint8', 'int8', 'bool'];
 

@@ -5,6 +5,7 @@ import { MxError } from '../errors.js';
 import { apply1, asArray, broadcastShapes } from '../node.js';
 import { checkStream, type StreamOrDevice } from '../device.js';
 import { fromValue } from '../creation-data.js';
+import { isTracingShapeless } from '../graph.js';
 
 const shapeArg = (op: string, shape: number | number[]) => {
   const s = typeof shape === 'number' ? [shape] : shape;
@@ -36,18 +37,16 @@ export function full(shape: number | number[], vals: ArrayLike, dtype?: Dtype, s
   return apply1('full', [v], dtype ? { shape: s, dtype: d.name } : { shape: s }, { dtype: d, shape: s });
 }
 
-// Ops of their own (not zeros(x.shape)): the result follows x's shape, so a
-// shapeless compile can hold them.
-export const zerosLike = (a: ArrayLike, stream?: StreamOrDevice) => {
-  checkStream('zerosLike', stream);
+// zeros(x.shape), which does not need x computed; in a shapeless compile's
+// trace, the engine's zeros_like, which follows x's shape instead of fixing it.
+function filledLike(op: 'zeros_like' | 'ones_like', a: ArrayLike, stream?: StreamOrDevice): MxArray {
+  checkStream(op === 'zeros_like' ? 'zerosLike' : 'onesLike', stream);
   const x = asArray(a);
-  return apply1('zeros_like', [x], {}, { dtype: x.dtype, shape: x.shape });
-};
-export const onesLike = (a: ArrayLike, stream?: StreamOrDevice) => {
-  checkStream('onesLike', stream);
-  const x = asArray(a);
-  return apply1('ones_like', [x], {}, { dtype: x.dtype, shape: x.shape });
-};
+  if (!isTracingShapeless()) return op === 'zeros_like' ? zeros(x.shape, x.dtype) : ones(x.shape, x.dtype);
+  return apply1(op, [x], {}, { dtype: x.dtype, shape: x.shape });
+}
+export const zerosLike = (a: ArrayLike, stream?: StreamOrDevice) => filledLike('zeros_like', a, stream);
+export const onesLike = (a: ArrayLike, stream?: StreamOrDevice) => filledLike('ones_like', a, stream);
 
 /** arange(stop), arange(start, stop), arange(start, stop, step); a dtype may end any form. */
 export function arange(...args: Array<number | Dtype | StreamOrDevice | undefined>): MxArray {
