@@ -112,6 +112,14 @@ int mlxcompat_release(mlxcompat_session* session, const char* handle);
 /* The number of resident arrays a session holds, or -1 for NULL. */
 int64_t mlxcompat_handle_count(mlxcompat_session* session);
 
+/* Frees the plan `name` of a session (kept by a request with "define_plan")
+ * with the constants it holds; a later "run_plan" of it is an unknown_plan
+ * error. Returns 0, or -1 when the session holds no such plan. */
+int mlxcompat_release_plan(mlxcompat_session* session, const char* name);
+
+/* The number of plans a session holds, or -1 for NULL. */
+int64_t mlxcompat_plan_count(mlxcompat_session* session);
+
 /* Process-wide memory figures as JSON: {"active", "peak", "cache"} in bytes
  * (arrays alive, the most alive at once since the last reset, and freed
  * memory kept for reuse). Owned: free with mlxcompat_string_free. */

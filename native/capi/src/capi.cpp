@@ -147,6 +147,18 @@ int64_t mlxcompat_handle_count(mlxcompat_session* session) {
   return int64_t(session->s.handles.size());
 }
 
+int mlxcompat_release_plan(mlxcompat_session* session, const char* name) {
+  if (!session || !name) return -1;
+  std::lock_guard<std::mutex> g(session->s.mu);
+  return session->s.plans.erase(name) ? 0 : -1;
+}
+
+int64_t mlxcompat_plan_count(mlxcompat_session* session) {
+  if (!session) return -1;
+  std::lock_guard<std::mutex> g(session->s.mu);
+  return int64_t(session->s.plans.size());
+}
+
 char* mlxcompat_memory(void) {
   try {
     MemoryStats m = memory_stats();

@@ -30,6 +30,8 @@ function bind(path: string) {
     resultFree: lib.func('void mlxcompat_result_free(void *r)'),
     release: lib.func('int mlxcompat_release(void *s, const char *handle)'),
     handleCount: lib.func('int64_t mlxcompat_handle_count(void *s)'),
+    releasePlan: lib.func('int mlxcompat_release_plan(void *s, const char *name)'),
+    planCount: lib.func('int64_t mlxcompat_plan_count(void *s)'),
     memory: lib.func('void *mlxcompat_memory(void)'),
     clearCache: lib.func('void mlxcompat_clear_cache(void)'),
     resetPeak: lib.func('void mlxcompat_reset_peak_memory(void)'),

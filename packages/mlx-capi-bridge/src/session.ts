@@ -151,6 +151,15 @@ export class Session {
     return Number(native().handleCount(this.handlePtr()));
   }
 
+  /** Frees a plan kept by a "define_plan" request; false when the session holds no such plan. */
+  releasePlan(name: string): boolean {
+    return native().releasePlan(this.handlePtr(), name) === 0;
+  }
+
+  planCount(): number {
+    return Number(native().planCount(this.handlePtr()));
+  }
+
   /** Frees the session and every resident array it holds. */
   close(): void {
     if (this.ptr) native().sessionFree(this.ptr);

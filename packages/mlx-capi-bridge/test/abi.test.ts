@@ -218,6 +218,12 @@ describe('plans: a graph defined once, run with new inputs', () => {
     for (const [req, code] of errors) expect(() => s.evalJson({ schema_version: 1, ...req } as never)).toThrow(new RegExp(code));
     // placeholders belong to define_plan requests only
     expect(() => s.evalJson({ schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [1], placeholder: true }], outputs: ['x'] })).toThrow(/invalid_input/);
+    // released, the plan is gone: a run of it is an unknown plan, a second release says so
+    expect(s.planCount()).toBe(1);
+    expect(s.releasePlan('affine')).toBe(true);
+    expect(s.planCount()).toBe(0);
+    expect(() => s.evalJson({ schema_version: 1, run_plan: 'affine', inputs: [{ id: 'x', data: [1, 2, 3] }] })).toThrow(/unknown_plan/);
+    expect(s.releasePlan('affine')).toBe(false);
     s.close();
   });
 

@@ -392,6 +392,29 @@ describe('compile', () => {
     expect((mx.compile((x: MxArray) => mx.sum(mx.reshape(x, [-1])))(mx.ones([2, 3])) as MxArray).item()).toBe(6); // fine with shapes fixed
   });
 
+  it("releases a compiled function's plans when the function is collected", async () => {
+    const v8 = await import('node:v8');
+    const vm = await import('node:vm');
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const { session } = await import('../src/core/graph.js');
+    const settle = async () => {
+      for (let k = 0; k < 5; k++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    await settle(); // compiled functions of earlier tests go first
+    const before = session().planCount();
+    (() => {
+      const cf = mx.compile((x: MxArray) => mx.exp(x), true);
+      for (const n of [1, 2, 3]) (cf(mx.ones([n])) as MxArray).tolist(); // a plan per shape
+      expect(session().planCount()).toBe(before + 3);
+    })();
+    await settle();
+    expect(session().planCount()).toBe(before);
+  });
+
   it('sends only the inputs after the first call (the engine keeps the plan)', async () => {
     const { Session } = await import('mlx-capi-bridge');
     const sent: unknown[] = [];

@@ -20,6 +20,16 @@ export const enableCompile = (): void => {
 
 let nextPlan = 1;
 
+// A compiled function's plans live in the engine until the function is
+// collected (a shapeless one has a plan per set of input shapes).
+const plansOf = new FinalizationRegistry<string[]>((names) => {
+  try {
+    for (const name of names) session().releasePlan(name);
+  } catch {
+    // the session is gone at exit; nothing to release
+  }
+});
+
 // What one tracing of fn gave: its graph, from placeholders to outputs, and
 // the engine plans made of it, one per set of input shapes (a shapeless
 // compile keeps one tracing for inputs of other shapes and only plans anew).
@@ -59,9 +69,11 @@ function checkShapeless(outputs: Value[], placeholders: Value[]): void {
 export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> {
   const call = fn as unknown as (...a: unknown[]) => unknown;
   const cache = new Map<string, Entry>();
+  const planNames: string[] = [];
   let traces = 0;
   const plan = (entry: Entry, inputs: MxArray[]): string => {
     const name = `compiled${nextPlan++}`;
+    planNames.push(name);
     const shapes = new Map(entry.placeholders.map((p, i) => [p, inputs[i].shape]));
     const { text, buffers } = buildRequest(entry.outputs, new Set(entry.placeholders), name, shapes);
     session().evalText(text, buffers);
@@ -109,5 +121,6 @@ export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> 
     return rebuild(entry.tree, results.map((v) => track(v)));
   };
   Object.defineProperty(compiled, 'traces', { get: () => traces });
+  plansOf.register(compiled, planNames);
   return compiled as unknown as Compiled<F>;
 }
