@@ -352,6 +352,8 @@ describe('compile', () => {
     expect((outer(mx.array([1, 2]), mx.array([[1], [10]])) as MxArray).tolist()).toEqual([[1, 2], [10, 20]]);
     expect((outer(mx.array([1, 2, 3]), mx.array([[2]])) as MxArray).shape).toEqual([1, 3]); // output shapes follow the inputs
     expect(outer.traces).toBe(1);
+    // shapes that do not broadcast fail where the engine plans them, with its typed error
+    expect(() => outer(mx.array([1, 2]), mx.array([[1, 2, 3]]))).toThrow(/invalid_shape/);
     const shifted = mx.compile((x: MxArray) => mx.add(mx.onesLike(x), mx.multiply(x, mx.zerosLike(x))), true);
     expect((shifted(mx.array([[1, 2]])) as MxArray).tolist()).toEqual([[1, 1]]);
     expect((shifted(mx.array([[1, 2, 3], [4, 5, 6]])) as MxArray).tolist()).toEqual([[1, 1, 1], [1, 1, 1]]);
