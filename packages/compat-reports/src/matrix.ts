@@ -29,7 +29,6 @@ export interface Matrix {
 
 // Symbols reachable by a documented rewrite where mlx-compat has no function of that name.
 const REWRITES: Record<string, string> = {
-  'mlx.core.addmm': 'mx.add(mx.multiply(alpha, mx.matmul(a, b)), mx.multiply(beta, c))',
   'mlx.core.slice': 'a.index(new mx.Slice(start, stop)) per axis',
   'mlx.core.slice_update': 'a.indexPut_([new mx.Slice(start, stop), ...], update)',
   'mlx.core.broadcast_arrays': 'arrays.map((x) => mx.broadcastTo(x, shape))',

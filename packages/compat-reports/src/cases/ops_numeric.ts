@@ -80,6 +80,12 @@ export function cases(): ParityCase[] {
   list.push(same('softmax', ['softmax'], [t('test_softmax')], (lib) => lib.softmax(arr(lib, M), [-1])));
   list.push(same('matmul', ['matmul'], ['test_blas.py::test_matmul', 'test_blas.py::test_matmul_batched'], (lib) => lib.matmul(arr(lib, M), lib.transpose(arr(lib, POS)))));
   list.push(same('matmul.vector', ['matmul'], ['test_blas.py::test_matrix_vector'], (lib) => lib.matmul(arr(lib, M), arr(lib, [1, 2, 3]))));
+  const addmmArgs = (lib: Lib, c: number[]) => [arr(lib, c), arr(lib, M), lib.transpose(arr(lib, POS))] as const;
+  list.push(same('addmm', ['addmm'], ['test_blas.py::test_addmm'], (lib) => lib.addmm(...addmmArgs(lib, [0.5, -1]), 2, 0.5)));
+  // beta 0: c is not read, so its NaN does not reach the result
+  list.push(same('addmm.beta0', ['addmm'], ['test_blas.py::test_addmm'], (lib) => lib.addmm(lib.log(arr(lib, [-1, 2])), arr(lib, M), lib.transpose(arr(lib, POS)), 1, 0)));
+  list.push(same('addmm.grad', ['addmm', 'grad'], ['test_blas.py::test_addmm_grad'], (lib) =>
+    lib.grad((c: unknown, a: unknown, b: unknown) => lib.sum(lib.addmm(c, a, b, 2, 0.5)), [0, 1, 2])(...addmmArgs(lib, [0.5, -1]))));
   list.push(same('tensordot', ['tensordot'], [t('test_tensordot')], (lib) => lib.tensordot(arr(lib, M), arr(lib, POS), [[1], [1]])));
   list.push(same('inner', ['inner'], [t('test_inner')], (lib) => lib.inner(arr(lib, M), arr(lib, POS))));
   list.push(same('outer', ['outer'], [t('test_outer')], (lib) => lib.outer(arr(lib, [1, 2]), arr(lib, [3, 4, 5]))));

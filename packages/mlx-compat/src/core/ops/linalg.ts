@@ -1,5 +1,5 @@
-// matmul and the products and diagonals MLX builds on it: inner, outer,
-// tensordot, diagonal, diag, trace, tril, triu.
+// matmul and the products and diagonals MLX builds on it: addmm, inner,
+// outer, tensordot, diagonal, diag, trace, tril, triu.
 import { type ArrayLike, MxArray } from '../array.js';
 import { bool, int32, isFloating, promoteTypes, type Dtype } from '../dtype.js';
 import { MxError } from '../errors.js';
@@ -7,7 +7,7 @@ import { apply1, asArray, broadcastShapes, normAxis } from '../node.js';
 import { checkStream, type StreamOrDevice } from '../device.js';
 import { reshape, transpose } from './shape.js';
 import { sum } from './reduce.js';
-import { binaryOps, where } from './elementwise.js';
+import { astype, binaryOps, where } from './elementwise.js';
 import { arange, tri, zeros, zerosLike } from './creation.js';
 import { take, takeAlongAxis } from './indexing.js';
 import { fromValue } from '../creation-data.js';
@@ -24,6 +24,23 @@ export function matmul(a: ArrayLike, b: ArrayLike, stream?: StreamOrDevice): MxA
   const batch = broadcastShapes('matmul', xs.slice(0, -2), ys.slice(0, -2));
   const out = [...batch, ...(x.ndim > 1 ? [xs[xs.length - 2]] : []), ...(y.ndim > 1 ? [ys[ys.length - 1]] : [])];
   return apply1('matmul', [x, y], {}, { dtype: t, shape: out });
+}
+
+/**
+ * addmm(c, a, b, alpha = 1, beta = 1): alpha (a @ b) + beta c, with c
+ * broadcast to the product's shape. As in MLX, c is not read when beta is 0
+ * (its NaNs do not reach the result).
+ */
+export function addmm(c: ArrayLike, a: ArrayLike, b: ArrayLike, alpha = 1, beta = 1, stream?: StreamOrDevice): MxArray {
+  checkStream('addmm', stream);
+  const z = asArray(c), product = matmul(a, b);
+  const t = promoteTypes(product.dtype, z.dtype);
+  if (!isFloating(t)) throw new MxError('addmm', 'c', `only real floating types are supported, not ${t.name}`);
+  if (broadcastShapes('addmm', z.shape, product.shape).join() !== product.shape.join())
+    throw new MxError('addmm', 'c', `shape (${z.shape}) does not broadcast to the product's (${product.shape})`);
+  const scaled = alpha === 1 ? product : binaryOps.multiply(product, fromValue(alpha, product.dtype));
+  if (beta === 0) return scaled.dtype === t ? scaled : astype(scaled, t);
+  return binaryOps.add(scaled, beta === 1 ? z : binaryOps.multiply(z, fromValue(beta, z.dtype)));
 }
 
 export function tensordot(a: ArrayLike, b: ArrayLike, axes: number | [number[], number[]] = 2, stream?: StreamOrDevice): MxArray {
