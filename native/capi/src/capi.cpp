@@ -59,6 +59,22 @@ EvalResult run(mlxcompat_session* session, const char* request, size_t length, c
   return r;
 }
 
+// What a session keeps by name (resident arrays, plans): one erased, and
+// how many there are, under the session's lock.
+template <class Map>
+int erase_named(mlxcompat_session* session, Map Session::*kept, const char* name) {
+  if (!session || !name) return -1;
+  std::lock_guard<std::mutex> g(session->s.mu);
+  return (session->s.*kept).erase(name) ? 0 : -1;
+}
+
+template <class Map>
+int64_t count_named(mlxcompat_session* session, Map Session::*kept) {
+  if (!session) return -1;
+  std::lock_guard<std::mutex> g(session->s.mu);
+  return int64_t((session->s.*kept).size());
+}
+
 }  // namespace
 
 extern "C" {
@@ -135,29 +151,13 @@ const void* mlxcompat_result_buffer(const mlxcompat_result* result, size_t index
 
 void mlxcompat_result_free(mlxcompat_result* result) { delete result; }
 
-int mlxcompat_release(mlxcompat_session* session, const char* handle) {
-  if (!session || !handle) return -1;
-  std::lock_guard<std::mutex> g(session->s.mu);
-  return session->s.handles.erase(handle) ? 0 : -1;
-}
+int mlxcompat_release(mlxcompat_session* session, const char* handle) { return erase_named(session, &Session::handles, handle); }
 
-int64_t mlxcompat_handle_count(mlxcompat_session* session) {
-  if (!session) return -1;
-  std::lock_guard<std::mutex> g(session->s.mu);
-  return int64_t(session->s.handles.size());
-}
+int64_t mlxcompat_handle_count(mlxcompat_session* session) { return count_named(session, &Session::handles); }
 
-int mlxcompat_release_plan(mlxcompat_session* session, const char* name) {
-  if (!session || !name) return -1;
-  std::lock_guard<std::mutex> g(session->s.mu);
-  return session->s.plans.erase(name) ? 0 : -1;
-}
+int mlxcompat_release_plan(mlxcompat_session* session, const char* name) { return erase_named(session, &Session::plans, name); }
 
-int64_t mlxcompat_plan_count(mlxcompat_session* session) {
-  if (!session) return -1;
-  std::lock_guard<std::mutex> g(session->s.mu);
-  return int64_t(session->s.plans.size());
-}
+int64_t mlxcompat_plan_count(mlxcompat_session* session) { return count_named(session, &Session::plans); }
 
 char* mlxcompat_memory(void) {
   try {
