@@ -22,9 +22,9 @@ let nextPlan = 1;
 
 // A compiled function's plans live in the engine until the function is
 // collected (a shapeless one has a plan per set of input shapes).
-const plansOf = new FinalizationRegistry<string[]>((names) => {
+const plansOf = new FinalizationRegistry<Map<string, Entry>>((cache) => {
   try {
-    for (const name of names) session().releasePlan(name);
+    for (const entry of cache.values()) for (const name of entry.plans.values()) session().releasePlan(name);
   } catch {
     // the session is gone at exit; nothing to release
   }
@@ -69,11 +69,9 @@ function checkShapeless(outputs: Value[], placeholders: Value[]): void {
 export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> {
   const call = fn as unknown as (...a: unknown[]) => unknown;
   const cache = new Map<string, Entry>();
-  const planNames: string[] = [];
   let traces = 0;
   const plan = (entry: Entry, inputs: MxArray[]): string => {
     const name = `compiled${nextPlan++}`;
-    planNames.push(name);
     const shapes = new Map(entry.placeholders.map((p, i) => [p, inputs[i].shape]));
     const { text, buffers } = buildRequest(entry.outputs, new Set(entry.placeholders), name, shapes);
     session().evalText(text, buffers);
@@ -121,6 +119,6 @@ export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> 
     return rebuild(entry.tree, results.map((v) => track(v)));
   };
   Object.defineProperty(compiled, 'traces', { get: () => traces });
-  plansOf.register(compiled, planNames);
+  plansOf.register(compiled, cache);
   return compiled as unknown as Compiled<F>;
 }
