@@ -1,0 +1,40 @@
+// GroupNorm(numGroups, dims, eps = 1e-5, affine = true, pytorchCompatible = false):
+// the features split into groups, each normalized over the batch item's other
+// axes; MLX's default (not PyTorch-compatible) normalizes each group's
+// features separately over the spatial axes.
+import { Module } from './base.js';
+import { layerNorm } from './layer_norm.js';
+import { type ArrayLike, MxArray, MxError, ones, zeros } from '../ops.js';
+import { asArray } from '../../core/node.js';
+
+export class GroupNorm extends Module {
+  weight?: MxArray;
+  bias?: MxArray;
+  constructor(public numGroups: number, public dims: number, public eps = 1e-5, affine = true, public pytorchCompatible = false) {
+    super();
+    if (dims % numGroups !== 0) throw new MxError('GroupNorm', 'dims', `${dims} features do not split into ${numGroups} groups`);
+    if (affine) {
+      this.weight = ones([dims]);
+      this.bias = zeros([dims]);
+    }
+  }
+  protected extraRepr(): string {
+    return `${this.numGroups}, ${this.dims}, eps=${this.eps}, affine=${this.has('weight')}, pytorch_compatible=${this.pytorchCompatible}`;
+  }
+  forward(input: ArrayLike): MxArray {
+    const x = asArray(input);
+    if (x.ndim < 2 || x.shape[x.ndim - 1] !== this.dims) throw new MxError('GroupNorm', 'x', `expected (batch, ..., ${this.dims}), got shape (${x.shape})`);
+    const [batch, ...rest] = x.shape;
+    const groupSize = this.dims / this.numGroups;
+    const g = x.reshape(batch, -1, this.numGroups, groupSize);
+    let y: MxArray;
+    if (this.pytorchCompatible) {
+      const grouped = g.transpose(0, 2, 1, 3).reshape(batch, this.numGroups, -1);
+      y = layerNorm(grouped, undefined, undefined, this.eps).reshape(batch, this.numGroups, -1, groupSize).transpose(0, 2, 1, 3).reshape(batch, ...rest);
+    } else {
+      const centered = g.subtract(g.mean(1, true));
+      y = centered.multiply(g.variance(1, true).add(this.eps).rsqrt()).reshape(batch, ...rest);
+    }
+    return this.weight ? this.weight.multiply(y).add(this.bias!) : y;
+  }
+}
