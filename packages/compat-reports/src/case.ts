@@ -9,6 +9,9 @@ export type Lib = any;
 /** Real MLX: @frost-beta/mlx 0.0.7, MLX 0.13 for Linux x86-64 (CPU). */
 export const real: Lib = require('@frost-beta/mlx').core;
 export const ours: Lib = mlx.core;
+/** The whole libraries (core, nn, optimizers, utils), for the nn, optimizer and tree cases. */
+export const realLib: Lib = require('@frost-beta/mlx');
+export const oursLib: Lib = mlx;
 
 export type Outcome = 'pass' | 'fail' | 'refused' | 'unsupported' | 'error';
 
@@ -24,6 +27,8 @@ export interface ParityCase {
   /** Returns [ours, expected]: arrays (either library), numbers, booleans or nested lists. */
   run: () => [unknown, unknown];
   rtol?: number;
+  /** The call is expected to raise mlx-compat's typed refusal (an MxError naming the engine op it lacks). */
+  refusal?: boolean;
 }
 
 export interface Flat {

@@ -45,6 +45,15 @@ const NOTES: Record<string, string> = {
   'mlx.core.async_eval': 'evaluation completes before the call returns',
   'mlx.core.pad': 'constant mode only',
   'mlx.core.array.at': 'one integer-array index or basic indices per update',
+  'mlx.nn.Upsample': 'nearest by integer factors and linear; cubic and non-integer nearest factors are typed refusals',
+  'mlx.nn.Transformer': 'checkpoint = true is a typed refusal; post-norm layers (norm_first = false) are not checked against MLX (0.13 differs)',
+  'mlx.nn.MaxPool1d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
+  'mlx.nn.MaxPool2d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
+  'mlx.nn.MaxPool3d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
+  'mlx.nn.LayerNorm': 'composed from core ops (MLX uses mx.fast.layer_norm)',
+  'mlx.nn.RMSNorm': 'composed from core ops (MLX uses mx.fast.rms_norm)',
+  'mlx.nn.RoPE': 'composed from core ops (MLX uses mx.fast.rope)',
+  'mlx.nn.MultiHeadAttention': 'attention composed from core ops (MLX uses mx.fast.scaled_dot_product_attention)',
   'mlx.core.compile': 'shapeless refuses graphs with ops whose attributes fix a shape (reshape, broadcast_to, slices, split, arrays created with a shape)',
 };
 

@@ -119,6 +119,13 @@ export abstract class Module {
 
   /** Replace child modules from a nested dict of modules (strict: every key must name a module member). */
   updateModules(modules: Params, strict = true): this {
+    // a module replaces a module; a dict or list descends into a module, dict or list; {} leaves anything as it is
+    const place = (dst: TreeDict, k: string | number, v: unknown, path: string) => {
+      const current = dst[k];
+      if (current instanceof Module && v instanceof Module) dst[k] = v;
+      else if (current instanceof Module || Array.isArray(current) || isDict(current)) apply(current, v, path);
+      else if (strict && !(isDict(v) && !Object.keys(v).length)) throw new MxError('Module.updateModules', path, `expected a module, got ${typeName(v)}`);
+    };
     const apply = (dst: unknown, mods: unknown, at: string) => {
       if (isDict(mods)) {
         const target = dst as TreeDict;
@@ -129,17 +136,13 @@ export abstract class Module {
             if (strict) throw new MxError('Module.updateModules', path, 'the module has no member of this name');
             continue;
           }
-          if (target[k] instanceof Module && v instanceof Module) target[k] = v;
-          else if (target[k] instanceof Module && strict) throw new MxError('Module.updateModules', path, `expected a module, got ${typeName(v)}`);
-          else apply(target[k], v, path);
+          place(target, k, v, path);
         }
       } else if (Array.isArray(mods) && (Array.isArray(dst) || !mods.length)) {
         const list = dst as unknown[];
         mods.forEach((v, i) => {
           const path = at ? `${at}.${i}` : String(i);
-          if (list[i] instanceof Module && v instanceof Module) list[i] = v;
-          else if (list[i] instanceof Module && strict) throw new MxError('Module.updateModules', path, `expected a module, got ${typeName(v)}`);
-          else apply(list[i], v, path);
+          place(list as unknown as TreeDict, i, v, path);
         });
       } else if (strict) throw new MxError('Module.updateModules', at || 'modules', `got ${typeName(mods)} where the module holds ${typeName(dst)}`);
     };

@@ -1,7 +1,7 @@
 // GroupNorm(numGroups, dims, eps = 1e-5, affine = true, pytorchCompatible = false):
-// the features split into groups, each normalized over the batch item's other
-// axes; MLX's default (not PyTorch-compatible) normalizes each group's
-// features separately over the spatial axes.
+// the features split into groups, each normalized over the example's other
+// axes. PyTorch-compatible groups are runs of consecutive features; MLX's
+// default groups interleave them (feature f in group f % numGroups).
 import { Module } from './base.js';
 import { layerNorm } from './layer_norm.js';
 import { type ArrayLike, MxArray, MxError, ones, zeros } from '../ops.js';
@@ -26,14 +26,13 @@ export class GroupNorm extends Module {
     if (x.ndim < 2 || x.shape[x.ndim - 1] !== this.dims) throw new MxError('GroupNorm', 'x', `expected (batch, ..., ${this.dims}), got shape (${x.shape})`);
     const [batch, ...rest] = x.shape;
     const groupSize = this.dims / this.numGroups;
-    const g = x.reshape(batch, -1, this.numGroups, groupSize);
     let y: MxArray;
     if (this.pytorchCompatible) {
-      const grouped = g.transpose(0, 2, 1, 3).reshape(batch, this.numGroups, -1);
+      const grouped = x.reshape(batch, -1, this.numGroups, groupSize).transpose(0, 2, 1, 3).reshape(batch, this.numGroups, -1);
       y = layerNorm(grouped, undefined, undefined, this.eps).reshape(batch, this.numGroups, -1, groupSize).transpose(0, 2, 1, 3).reshape(batch, ...rest);
     } else {
-      const centered = g.subtract(g.mean(1, true));
-      y = centered.multiply(g.variance(1, true).add(this.eps).rsqrt()).reshape(batch, ...rest);
+      const g = x.reshape(batch, -1, this.numGroups);
+      y = g.subtract(g.mean(1, true)).multiply(g.variance(1, true).add(this.eps).rsqrt()).reshape(batch, ...rest);
     }
     return this.weight ? this.weight.multiply(y).add(this.bias!) : y;
   }

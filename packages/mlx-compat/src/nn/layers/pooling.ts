@@ -3,7 +3,7 @@
 // with -inf, average pooling with 0 (counted, as MLX). Composed from strided
 // slices: one per position in the window.
 import { Module } from './base.js';
-import { type ArrayLike, MxArray, MxError, Slice, maximum, pad } from '../ops.js';
+import { type ArrayLike, MxArray, MxError, Slice, finfo, maximum, pad } from '../ops.js';
 import { asArray } from '../../core/node.js';
 
 type Size = number | number[];
@@ -30,8 +30,9 @@ abstract class Pool extends Module {
   forward(input: ArrayLike): MxArray {
     let x = asArray(input);
     if (x.ndim !== this.dims + 2) throw new MxError(this.layer, 'x', `expected (N, ${this.dims} spatial axes, C), got shape (${x.shape})`);
+    // max pooling pads with the dtype's lowest value (MLX: -inf), which no window's maximum can pick over a real element
     if (this.#padding.some((p) => p > 0))
-      x = pad(x, [[0, 0], ...this.#padding.map((p) => [p, p] as [number, number]), [0, 0]], 'constant', this.kind === 'max' ? -Infinity : 0);
+      x = pad(x, [[0, 0], ...this.#padding.map((p) => [p, p] as [number, number]), [0, 0]], 'constant', this.kind === 'max' ? finfo(x.dtype).min : 0);
     const spatial = x.shape.slice(1, -1);
     const out = spatial.map((n, i) => Math.floor((n - this.#kernel[i]) / this.#stride[i]) + 1);
     if (out.some((n) => n < 1)) throw new MxError(this.layer, 'x', `the window (${this.#kernel}) is larger than the padded input (${spatial})`);
