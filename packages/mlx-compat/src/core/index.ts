@@ -19,10 +19,12 @@ import { grad, jvp, valueAndGrad, vjp } from './transforms/index.js';
 import { checkpoint, customFunction } from './transforms/custom.js';
 import { vmap } from './transforms/vmap.js';
 import { compile, disableCompile, enableCompile } from './transforms/compile.js';
+import * as io from './io/index.js';
 
 export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
 export type { Index } from './ops/indexing.js';
+export { MxIOError, type IOErrorCode, type LoadFormat, type Metadata, type GgufMetadata } from './io/index.js';
 
 export const core = {
   array: creation.array,
@@ -70,6 +72,7 @@ export const core = {
   compile,
   disableCompile,
   enableCompile,
+  ...pick(io, ['load', 'save', 'savez', 'savezCompressed', 'saveSafetensors', 'saveGguf', 'MxIOError']),
 };
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
