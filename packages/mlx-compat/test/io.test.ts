@@ -292,12 +292,14 @@ describe('fuzzing', () => {
     }
     return b;
   }
-  it(`loads ${per} mutations of each format and gets only MxIOError`, () => {
+  it(`loads ${per} mutations of each format and gets only MxIOError`, async () => {
     const r = rng(Number(process.env.MLXCOMPAT_SEED ?? 16));
     const counts: Record<string, { ok: number; errors: number }> = {};
     for (const [fmt, src] of seedFiles()) {
       const c = (counts[fmt] ??= { ok: 0, errors: 0 });
       for (let i = 0; i < per; i++) {
+        // let the test runner's messages through now and then
+        if (i % 100 === 0) await new Promise((r) => setImmediate(r));
         const path = file(`fuzz.${fmt}`);
         writeFileSync(path, mutate(src, r));
         try {
