@@ -4,6 +4,9 @@
 // left out here: node-mlx 0.0.7's adds 1 to its output; see nn-layers.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mlx, { MxError, type MxArray } from '../src/index.js';
 
 const require = createRequire(import.meta.url);
@@ -117,6 +120,38 @@ describe('nn.Module', () => {
     expect((og as unknown[][]).map(([k]) => k)).toEqual((rg as unknown[][]).map(([k]) => k));
     const flatNums = (g: unknown) => (g as unknown[][]).flatMap(([, v]) => [v].flat(3) as number[]);
     flatNums(og).forEach((v, i) => expect(v).toBeCloseTo(flatNums(rg)[i], 4));
+  });
+
+  it('saveWeights then loadWeights gives identical outputs; the files carry MLX names both ways', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nn-weights-'));
+    try {
+      for (const ext of ['safetensors', 'npz']) {
+        const file = join(dir, `model.${ext}`);
+        const ours = model(mlx);
+        ours.saveWeights(file);
+        const other = model(mlx);
+        other.apply((p) => p.add(0.5));
+        const x = mx.array([[0.5, -1, 2], [1, 0, -0.5]]);
+        expect(other.forward(x).tolist()).not.toEqual(ours.forward(x).tolist());
+        other.loadWeights(file);
+        expect(other.forward(x).tolist()).toEqual(ours.forward(x).tolist());
+        // real MLX reads our file under its own model's names (node-mlx reads no .npz: mx.load checks those)
+        const theirs = model(real);
+        const loaded = (ext === 'npz' ? mx.load(file) : R.core.load(file)) as Record<string, { tolist(): unknown }>;
+        expect(Object.keys(loaded).sort()).toEqual(utils.treeFlatten(theirs.parameters()).map(([k]) => k).sort());
+        expect(loaded['layers.0.weight'].tolist()).toEqual((ours.layers[0].weight as MxArray).tolist());
+      }
+      // and we read real MLX's
+      const file = join(dir, 'real.safetensors');
+      const theirs = model(real);
+      theirs.saveWeights(file);
+      const ours = model(mlx).apply((p) => p.multiply(0));
+      ours.loadWeights(file);
+      expect(ours.forward(mx.array([[1, 2, 3]])).tolist()).toEqual(theirs.forward(R.core.array([[1, 2, 3]])).tolist());
+      expect(() => ours.saveWeights(join(dir, 'model.bin'))).toThrow(MxError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints like MLX', () => {

@@ -5,6 +5,7 @@ import { MxArray } from '../../core/array.js';
 import { type Dtype, issubdtype, floating } from '../../core/dtype.js';
 import { MxError } from '../../core/errors.js';
 import { astype } from '../../core/ops/elementwise.js';
+import { load, savez, saveSafetensors } from '../../core/io/index.js';
 import { isDict, TREE_DICT, treeFlatten, treeUnflatten, type Tree, type TreeDict } from '../../utils/tree.js';
 
 /** A nested dict of parameters as MLX's Module.parameters() gives it. */
@@ -229,13 +230,12 @@ export abstract class Module {
   }
 
   /**
-   * Load weights from [path, array] pairs. strict: missing, unexpected and
-   * mis-shaped names are all listed in one error and the model is left as it was.
+   * Load weights from [path, array] pairs or a file (.safetensors, .npz, read
+   * with mx.load). strict: missing, unexpected and mis-shaped names are all
+   * listed in one error and the model is left as it was.
    */
   loadWeights(fileOrWeights: string | Array<[string, MxArray]>, strict = true): this {
-    if (typeof fileOrWeights === 'string')
-      throw new MxError('Module.loadWeights', 'file', 'loading weights from a file needs mx.load, which mlx-compat does not have yet; pass [name, array] pairs');
-    const weights = fileOrWeights;
+    const weights = typeof fileOrWeights === 'string' ? fromFile(fileOrWeights) : fileOrWeights;
     if (strict) {
       const given = new Map<string, unknown>(weights);
       const current = new Map(treeFlatten(this.parameters()) as Array<[string, MxArray]>);
@@ -256,9 +256,12 @@ export abstract class Module {
     return this;
   }
 
-  /** Save the parameters to .safetensors or .npz (needs mx.save). */
+  /** Save the parameters, under MLX's dotted names, to a .safetensors or .npz file. */
   saveWeights(file: string): void {
-    throw new MxError('Module.saveWeights', 'file', `writing ${file} needs mx.saveSafetensors / mx.savez, which mlx-compat does not have yet`);
+    const params = treeFlatten(this.parameters(), '', undefined, {}) as { [name: string]: MxArray };
+    if (file.endsWith('.npz')) savez(file, params);
+    else if (file.endsWith('.safetensors')) saveSafetensors(file, params);
+    else throw new MxError('Module.saveWeights', 'file', `unsupported extension in "${file}": use .npz or .safetensors`);
   }
 
   /** The layer's settings in its printed form. */
@@ -277,6 +280,12 @@ export abstract class Module {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+function fromFile(file: string): Array<[string, MxArray]> {
+  const loaded = load(file);
+  if (loaded instanceof MxArray) throw new MxError('Module.loadWeights', 'file', `"${file}" holds one array, not named weights`);
+  return Object.entries(loaded);
 }
 
 function typeName(v: unknown): string {
