@@ -50,10 +50,7 @@ const NOTES: Record<string, string> = {
   'mlx.nn.MaxPool1d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
   'mlx.nn.MaxPool2d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
   'mlx.nn.MaxPool3d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
-  'mlx.nn.LayerNorm': 'composed from core ops (MLX uses mx.fast.layer_norm)',
-  'mlx.nn.RMSNorm': 'composed from core ops (MLX uses mx.fast.rms_norm)',
   'mlx.nn.RoPE': 'composed from core ops (MLX uses mx.fast.rope)',
-  'mlx.nn.MultiHeadAttention': 'attention composed from core ops (MLX uses mx.fast.scaled_dot_product_attention)',
   'mlx.core.compile': 'shapeless refuses graphs with ops whose attributes fix a shape (reshape, broadcast_to, slices, split, arrays created with a shape)',
 };
 

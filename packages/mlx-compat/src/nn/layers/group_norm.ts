@@ -3,9 +3,9 @@
 // axes. PyTorch-compatible groups are runs of consecutive features; MLX's
 // default groups interleave them (feature f in group f % numGroups).
 import { Module } from './base.js';
-import { layerNorm } from './layer_norm.js';
 import { type ArrayLike, MxArray, MxError, ones, zeros } from '../ops.js';
 import { asArray } from '../../core/node.js';
+import { layerNorm } from '../../core/fast.js';
 
 export class GroupNorm extends Module {
   weight?: MxArray;
@@ -29,7 +29,7 @@ export class GroupNorm extends Module {
     let y: MxArray;
     if (this.pytorchCompatible) {
       const grouped = x.reshape(batch, -1, this.numGroups, groupSize).transpose(0, 2, 1, 3).reshape(batch, this.numGroups, -1);
-      y = layerNorm(grouped, undefined, undefined, this.eps).reshape(batch, this.numGroups, -1, groupSize).transpose(0, 2, 1, 3).reshape(batch, ...rest);
+      y = layerNorm(grouped, null, null, this.eps).reshape(batch, this.numGroups, -1, groupSize).transpose(0, 2, 1, 3).reshape(batch, ...rest);
     } else {
       const g = x.reshape(batch, -1, this.numGroups);
       y = g.subtract(g.mean(1, true)).multiply(g.variance(1, true).add(this.eps).rsqrt()).reshape(batch, ...rest);

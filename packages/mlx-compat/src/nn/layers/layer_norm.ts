@@ -1,18 +1,9 @@
 // LayerNorm(dims, eps = 1e-5, affine = true, bias = true): normalizes over the
-// last axis (MLX's mx.fast.layer_norm, composed here from core ops).
+// last axis with mx.fast.layerNorm, as MLX.
 import { Module } from './base.js';
 import { type ArrayLike, MxArray, MxError, ones, zeros } from '../ops.js';
 import { asArray } from '../../core/node.js';
-
-/** (x - mean) / sqrt(var + eps) over the last axis, then weight and bias when given. */
-export function layerNorm(x: MxArray, weight: MxArray | undefined, bias: MxArray | undefined, eps: number): MxArray {
-  const mu = x.mean(-1, true);
-  const centered = x.subtract(mu);
-  let y = centered.multiply(centered.square().mean(-1, true).add(eps).rsqrt());
-  if (weight) y = y.multiply(weight);
-  if (bias) y = y.add(bias);
-  return y;
-}
+import { layerNorm } from '../../core/fast.js';
 
 export class LayerNorm extends Module {
   weight?: MxArray;
@@ -30,6 +21,6 @@ export class LayerNorm extends Module {
   forward(input: ArrayLike): MxArray {
     const x = asArray(input);
     if (x.shape[x.ndim - 1] !== this.dims) throw new MxError('LayerNorm', 'x', `the last axis must have ${this.dims} features, got shape (${x.shape})`);
-    return layerNorm(x, this.weight, this.bias, this.eps);
+    return layerNorm(x, this.weight ?? null, this.bias ?? null, this.eps);
   }
 }

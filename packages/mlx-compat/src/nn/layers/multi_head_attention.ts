@@ -1,18 +1,11 @@
 // MultiHeadAttention(dims, numHeads, queryInputDims?, keyInputDims?,
 // valueInputDims?, valueDims?, valueOutputDims?, bias = false): projections
 // named as MLX's (query_proj, key_proj, value_proj, out_proj) and scaled dot
-// product attention per head (MLX's mx.fast.scaled_dot_product_attention,
-// composed here from core ops).
+// product attention per head with mx.fast.scaledDotProductAttention, as MLX.
 import { Module } from './base.js';
 import { Linear } from './linear.js';
-import { type ArrayLike, type Dtype, MxArray, MxError, arange, finfo, float32, matmul, softmax, where } from '../ops.js';
-
-/** softmax(q k^T * scale + mask) v; a boolean mask keeps where true, another is added. */
-export function scaledDotProductAttention(q: MxArray, k: MxArray, v: MxArray, scale: number, mask?: MxArray): MxArray {
-  let scores = matmul(q.multiply(scale), k.swapaxes(-1, -2));
-  if (mask) scores = mask.dtype.name === 'bool' ? where(mask, scores, finfo(scores.dtype).min) : scores.add(mask);
-  return matmul(softmax(scores, -1, true), v);
-}
+import { type ArrayLike, type Dtype, MxArray, MxError, arange, finfo, float32 } from '../ops.js';
+import { scaledDotProductAttention } from '../../core/fast.js';
 
 export class MultiHeadAttention extends Module {
   query_proj: Linear;
@@ -44,7 +37,7 @@ export class MultiHeadAttention extends Module {
       return x.reshape(b, l, this.numHeads, d / this.numHeads).transpose(0, 2, 1, 3);
     };
     const q = heads(this.query_proj.forward(queries)), k = heads(this.key_proj.forward(keys)), v = heads(this.value_proj.forward(values));
-    const out = scaledDotProductAttention(q, k, v, Math.sqrt(1 / q.shape[3]), mask);
+    const out = scaledDotProductAttention(q, k, v, Math.sqrt(1 / q.shape[3]), mask ?? null);
     const [b, , l, d] = out.shape;
     return this.out_proj.forward(out.transpose(0, 2, 1, 3).reshape(b, l, this.numHeads * d));
   }
