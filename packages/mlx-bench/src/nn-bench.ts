@@ -8,7 +8,7 @@
 // partial(mx.compile, inputs=state, outputs=state); node-mlx's compile has no
 // state capture, so its compiled step takes and returns the parameters and
 // Adam's moments as arguments (the same computation).
-// Usage: node --expose-gc dist/nn-bench.js [--steps N] [--only mlp|transformer]
+// Usage: node --expose-gc dist/nn-bench.js [--steps N] [--only mlp|transformer] [--no-tfjs]
 import { createRequire } from 'node:module';
 import mlx from 'mlx-compat';
 import { timeBlock } from './timing.js';
@@ -28,6 +28,7 @@ const arg = (name: string) => {
 };
 const STEPS = Number(arg('--steps') ?? 10);
 const ONLY = arg('--only');
+const TFJS = !process.argv.includes('--no-tfjs');
 const LR = 1e-3, B1 = 0.9, B2 = 0.999, EPS = 1e-8;
 
 interface Workload {
@@ -221,7 +222,7 @@ async function bench(w: Workload): Promise<void> {
     { name: 'mlx-compat compiled', run: ourCompiled, times: [], losses: [] },
     { name: 'MLX', run: uncompiled(real, w), times: [], losses: [] },
     { name: 'MLX compiled', run: compiledReal(w), times: [], losses: [] },
-    { name: 'tfjs-cpu', run: w.tfjs(), times: [], losses: [] },
+    ...(TFJS ? [{ name: 'tfjs-cpu', run: w.tfjs(), times: [], losses: [] }] : []),
     { name: 'mlx-compat products', run: products(ours, w), times: [], losses: [] },
     { name: 'MLX products', run: products(real, w), times: [], losses: [] },
   ];
