@@ -3,6 +3,7 @@
 // are collected, disposed or left behind by tidy().
 import { MlxBridgeError, Session, type TypedArray } from 'mlx-capi-bridge';
 import { MxArray, type GraphNode, type Value } from './array.js';
+import { flightsBehind, inFlight } from './flight.js';
 
 let shared: Session | undefined;
 /** @internal The engine session every array of this process lives in. */
@@ -11,9 +12,11 @@ export function session(): Session {
   return shared;
 }
 
+// Handles are released behind the evaluations in flight (which may read
+// them), without waiting for them.
 const finalizer = new FinalizationRegistry<string>((handle) => {
   try {
-    session().release(handle);
+    session().releaseAfterJobs(handle);
   } catch {
     // the session is gone at exit; nothing to release
   }
@@ -38,7 +41,7 @@ function attach(v: Value, handle: string): void {
 function disposeValue(v: Value): void {
   if (v.handle) {
     finalizer.unregister(v);
-    session().release(v.handle);
+    session().releaseAfterJobs(v.handle);
     v.handle = undefined;
   }
   v.node = undefined;
@@ -98,7 +101,8 @@ export function ref(v: Value): string {
   return v.node.outputCount > 1 ? `n${v.node.id}:${v.index}` : `n${v.node.id}`;
 }
 
-function checkUsable(v: Value): void {
+/** @internal Throws for a disposed array and for one a transform traces. */
+export function checkUsable(v: Value): void {
   if (v.disposed) throw new MlxBridgeError(`an array of ${v.dtype.name}[${v.shape}] was disposed and cannot be used`);
   if (v.placeholder) throw new MlxBridgeError('a function under vmap or compile cannot evaluate or read its inputs (they are traced, not computed)');
 }
@@ -133,6 +137,8 @@ export const isTracingShapeless = () => depth.shapeless > 0;
  * constants such as the 1 of add(x, 1) hold no engine memory.
  */
 export function evalValues(targets: Value[]): void {
+  // what is in flight lands first: its values are read by handle, never computed again
+  if (inFlight()) for (const f of flightsBehind(targets)) f.join();
   const pending = targets.filter((a) => a.node && !a.handle);
   if (!pending.length) {
     targets.forEach(checkUsable);
@@ -224,6 +230,11 @@ export function finish(values: Value[], outputs: Array<{ dtype: string; shape: n
     const a = values[i];
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
       throw new MlxBridgeError(`internal: the engine computed ${out.dtype}[${out.shape}] where the facade inferred ${a.dtype.name}[${a.shape}] (${ref(a)})`);
+    // disposed while its evaluation was in flight
+    if (a.disposed) {
+      session().releaseAfterJobs(out.handle!);
+      return;
+    }
     attach(a, out.handle!);
     if (!depth.tracing) a.node = undefined;
   });
