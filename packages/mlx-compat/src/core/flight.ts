@@ -6,15 +6,17 @@
 // waits for them to land (it needs their handles), then goes out at once,
 // even when they landed by a join, so the next step computes while the
 // program reads the last one (the streaming pattern).
-import type { Job } from 'mlx-capi-bridge';
+import type { EvalResponse, Job } from 'mlx-capi-bridge';
 import type { Value } from './array.js';
-import { buildRequest, checkUsable, finish, session } from './graph.js';
+import { buildRequest, checkUsable, finish, noteReceipt, session } from './graph.js';
 
 export class Flight {
   readonly landed: Promise<void>;
   /** The values the request returns: the targets, and what it keeps (set when it is sent). */
   values: Value[];
   job?: Job;
+  /** The request sent, for the receipt observer. */
+  request?: string;
   done = false;
   error?: unknown;
   /** Flights whose values this one's graph reads, not landed yet. */
@@ -36,34 +38,57 @@ export class Flight {
     flying.add(this);
   }
 
-  /** Sends the request, once nothing it reads is in flight. */
+  /**
+   * Sends the request once no value it reads is in a flight already sent
+   * (it needs their handles). Values of flights not sent yet are computed
+   * here, and kept when held, so that those flights find them in flight.
+   */
   send(): void {
-    if (this.done || this.job || this.waitsFor.size) return;
-    // targets disposed while the flight waited need nothing computed
-    for (const v of this.values) if (v.disposed) v.flight = undefined;
-    this.values = this.values.filter((v) => !v.disposed);
-    if (!this.values.length) return this.land(undefined, []);
+    if (this.done || this.job) return;
+    // targets disposed while the flight waited need nothing; targets another flight took are waited for
+    const mine: Value[] = [];
+    for (const v of this.values) {
+      if (v.flight === this && !v.disposed) mine.push(v);
+      else if (v.flight === this) v.flight = undefined;
+      else if (v.flight) this.wait(v.flight);
+    }
+    this.values = mine;
+    for (const f of flightsBehind(mine, this)) this.wait(f);
+    if (this.waitsFor.size) return;
+    if (!mine.length) return this.land(undefined);
     try {
-      const { text, buffers } = buildRequest(this.values, new Set());
+      const { text, buffers, outputs } = buildRequest(mine, new Set(), undefined, undefined, true);
+      for (const v of outputs) v.flight = this;
+      this.values = outputs;
       this.job = session().submit(text, buffers);
+      this.request = text;
     } catch (e) {
       this.land(e);
       return;
     }
     this.job.result.then(
-      (res) => this.land(undefined, res.outputs),
+      (res) => this.land(undefined, res),
       (e: unknown) => this.land(e),
     );
+  }
+
+  private wait(f: Flight): void {
+    if (f.done || this.waitsFor.has(f)) return;
+    this.waitsFor.add(f);
+    f.waiters.push(this);
   }
 
   /** Waits on this thread until the flight has landed; throws its error. */
   join(): void {
     if (!this.done) {
-      for (const dep of [...this.waitsFor]) dep.joinQuietly();
-      if (!this.job) this.send();
+      // each round lands flights already sent, so this ends
+      while (!this.done && !this.job) {
+        for (const dep of [...this.waitsFor]) dep.joinQuietly();
+        this.send();
+      }
       if (!this.done && this.job) {
         try {
-          this.land(undefined, this.job.join().outputs);
+          this.land(undefined, this.job.join());
         } catch (e) {
           this.land(e);
         }
@@ -84,14 +109,15 @@ export class Flight {
     }
   }
 
-  private land(error: unknown, outputs?: Array<{ dtype: string; shape: number[]; handle?: string }>): void {
+  private land(error: unknown, res?: EvalResponse): void {
     if (this.done) return;
     this.done = true;
     flying.delete(this);
     for (const v of this.values) if (v.flight === this) v.flight = undefined;
-    if (error === undefined) {
+    if (error === undefined && res) {
+      noteReceipt(res.receipt, this.request!);
       try {
-        finish(this.values, outputs!);
+        finish(this.values, res.outputs);
       } catch (e) {
         error = e;
       }
@@ -115,9 +141,11 @@ export const inFlight = () => flying.size > 0;
 
 /**
  * @internal The flights that `targets` or the unevaluated graph behind them
- * meet (values in flight are not looked behind).
+ * meet. With `self` (a flight about to be sent), its own values and those of
+ * flights not sent yet count as unevaluated graph, and only flights already
+ * sent are returned.
  */
-export function flightsBehind(targets: Value[]): Set<Flight> {
+export function flightsBehind(targets: Value[], self?: Flight): Set<Flight> {
   const found = new Set<Flight>();
   const seen = new Set<Value>();
   const stack = targets.slice();
@@ -125,7 +153,8 @@ export function flightsBehind(targets: Value[]): Set<Flight> {
     const v = stack.pop()!;
     if (seen.has(v)) continue;
     seen.add(v);
-    if (v.flight) found.add(v.flight);
+    const f = v.flight;
+    if (f && !(self && (f === self || !f.job))) found.add(f);
     else if (v.node && !v.handle) stack.push(...v.node.inputs);
   }
   return found;
@@ -133,12 +162,7 @@ export function flightsBehind(targets: Value[]): Set<Flight> {
 
 /** @internal Starts evaluating `targets` (not evaluated, not in flight); the flight lands when their values do. */
 export function launch(targets: Value[]): Flight {
-  const deps = flightsBehind(targets);
   const f = new Flight(targets);
-  for (const d of deps) {
-    f.waitsFor.add(d);
-    d.waiters.push(f);
-  }
   f.send();
   return f;
 }
