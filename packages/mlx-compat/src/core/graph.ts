@@ -36,7 +36,7 @@ function attach(v: Value, handle: string): void {
 }
 
 function disposeValue(v: Value): void {
-  if (v.handle) {
+  if (v.handle && !v.owner) {
     finalizer.unregister(v);
     session().release(v.handle);
     v.handle = undefined;
@@ -233,6 +233,8 @@ export function buildRequest(
   keep = false,
 ): { text: string; buffers: ArrayBufferView[]; outputs: Value[] } {
   const { nodes, leaves, kept } = pendingGraph(outputs, placeholders, keep);
+  // a plan takes every placeholder, even one its outputs do not read
+  if (placeholders.size) for (const p of placeholders) if (!leaves.includes(p)) leaves.push(p);
   if (kept.length) outputs = outputs.concat(kept);
   const buffers: ArrayBufferView[] = [];
   const typed = (l: Value) => `"dtype":"${l.dtype.name}","shape":[${(shapes?.get(l) ?? l.shape).join(',')}]`;
