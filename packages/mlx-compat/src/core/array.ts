@@ -32,6 +32,11 @@ export interface CustomRule {
 
 let nextId = 1;
 
+/** How many wrappers and graph nodes hold a value. */
+export interface RefCount {
+  n: number;
+}
+
 /**
  * What an array holds: a graph node until evaluated, then a resident handle.
  * Graphs reference values, never the MxArray wrappers, so replacing an
@@ -59,7 +64,7 @@ export class Value {
    * value it computes that something outside its own graph holds, so no later
    * evaluation computes it again; a value nothing else holds is not kept.
    */
-  refs = 0;
+  readonly refs: RefCount = { n: 0 };
   /** How many nodes of the request being built read this value (valid while `usedWalk` is that walk's mark). */
   used = 0;
   usedWalk = 0;
@@ -80,8 +85,10 @@ export type ArrayLike = MxArray | NestedArray | TypedArray;
 // (JavaScript cannot tell a dropped wrapper from a held one until a
 // collection, which a synchronous loop never reaches); what the transform
 // returns counts once it returns.
-const holders = new FinalizationRegistry<Value>((v) => {
-  v.refs--;
+// The count is an object of its own so that the finalizers hold it, not
+// the value: a value goes as soon as its last wrapper and reader do.
+const holders = new FinalizationRegistry<RefCount>((count) => {
+  count.n--;
 });
 
 export class MxArray {
@@ -101,7 +108,7 @@ export class MxArray {
     if (this.#holds) {
       this.#holds = false;
       holders.unregister(this);
-      this.#v.refs--;
+      this.#v.refs.n--;
     }
     this.#v = v;
     if (!isTracing()) this._hold();
@@ -111,8 +118,8 @@ export class MxArray {
   _hold(): void {
     if (this.#holds) return;
     this.#holds = true;
-    this.#v.refs++;
-    holders.register(this, this.#v, this);
+    this.#v.refs.n++;
+    holders.register(this, this.#v.refs, this);
   }
 
   get dtype(): Dtype {

@@ -1,7 +1,7 @@
 // Building graph nodes, and the shape and dtype rules the facade applies
 // at each call (the engine applies the same rules again and the evaluator
 // checks that both agree).
-import { type ArrayLike, type GraphNode, MxArray, Value } from './array.js';
+import { type ArrayLike, type GraphNode, MxArray, type RefCount, Value } from './array.js';
 import { bool, float32, type Dtype, isInexact, promoteTypes } from './dtype.js';
 import { MxError } from './errors.js';
 import { track } from './graph.js';
@@ -27,14 +27,14 @@ export function apply(op: string, inputs: MxArray[], attrs: Record<string, unkno
 }
 
 // A node holds the values it reads until it is collected.
-const readers = new FinalizationRegistry<Value[]>((inputs) => {
-  for (const v of inputs) v.refs--;
+const readers = new FinalizationRegistry<RefCount[]>((counts) => {
+  for (const c of counts) c.n--;
 });
 
 function graphNode(op: string, inputs: Value[], attrs: Record<string, unknown>, outputCount: number): GraphNode {
   const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount, values: [], custom: undefined, open: 0, done: 0 };
-  for (const v of inputs) v.refs++;
-  if (inputs.length) readers.register(node, inputs);
+  for (const v of inputs) v.refs.n++;
+  if (inputs.length) readers.register(node, inputs.map((v) => v.refs));
   return node;
 }
 
