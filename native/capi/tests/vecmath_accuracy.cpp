@@ -139,6 +139,9 @@ struct Mlx {
     } else if (name == "logsumexp") {
       int (*fn)(mlx_array*, mlx_array, int, bool, mlx_stream);
       rc = get(fn, "mlx_logsumexp_axis") ? fn(&res, a[0], -1, false, s) : 1;
+    } else if (name == "logcumsumexp") {
+      int (*fn)(mlx_array*, mlx_array, int, bool, bool, mlx_stream);
+      rc = get(fn, "mlx_logcumsumexp") ? fn(&res, a[0], 1, false, true, s) : 1;
     } else if (a.size() == 1) {
       int (*fn)(mlx_array*, mlx_array, mlx_stream);
       rc = get(fn, ("mlx_" + name).c_str()) ? fn(&res, a[0], s) : 1;
@@ -385,26 +388,51 @@ template <class S> void rows_check(const Format& f, int slot, Mlx* mlx, std::mt1
   std::vector<S> x(size_t(rows) * cols);
   for (auto& v : x) v = S(nd(rng));
   const auto xv = values(x, f);
-  std::vector<long double> sm(x.size()), lse(rows);
+  std::vector<long double> sm(x.size()), lse(rows), lcse(x.size());
   for (int r = 0; r < rows; r++) {
     long double m = -INFINITY, s = 0;
     for (int c = 0; c < cols; c++) m = std::fmax(m, xv[size_t(r) * cols + c]);
     for (int c = 0; c < cols; c++) s += std::exp(xv[size_t(r) * cols + c] - m);
     for (int c = 0; c < cols; c++) sm[size_t(r) * cols + c] = std::exp(xv[size_t(r) * cols + c] - m) / s;
     lse[size_t(r)] = m + std::log(s);
+    long double run = 0;
+    for (int c = 0; c < cols; c++) {
+      run += std::exp(xv[size_t(r) * cols + c]);
+      lcse[size_t(r) * cols + c] = std::log(run);
+    }
   }
   const std::string shape = "[" + std::to_string(rows) + "," + std::to_string(cols) + "]";
-  for (const char* op : {"softmax", "logsumexp"}) {
-    const bool is_sm = op[0] == 's';
-    const auto ours = engine_run(op, f, sizeof(S), {x.data()}, x.size(), "{\"axes\":[-1]}", shape);
+  for (const char* op : {"softmax", "logsumexp", "logcumsumexp"}) {
+    const bool is_sm = op[0] == 's', is_cum = op[3] == 'c';
+    const auto ours = engine_run(op, f, sizeof(S), {x.data()}, x.size(), is_cum ? "{\"axis\":-1}" : "{\"axes\":[-1]}", shape);
     std::vector<uint8_t> theirs;
     if (mlx) theirs = mlx->run(op, f, slot, sizeof(S), {x.data()}, rows, cols);
-    const auto& ref = is_sm ? sm : lse;
+    const auto& ref = is_sm ? sm : is_cum ? lcse : lse;
+    // logcumsumexp cancels where it crosses 0 after a negative running max
+    // (as logaddexp): its error is in ulps of the larger of the result and
+    // the running max.
+    std::vector<long double> scale(ref.begin(), ref.end());
+    if (is_cum)
+      for (int r = 0; r < rows; r++) {
+        long double m = -INFINITY;
+        for (int c = 0; c < cols; c++) {
+          const size_t i = size_t(r) * cols + c;
+          m = std::fmax(m, xv[i]);
+          if (std::fabs(m) > std::fabs(ref[i])) scale[i] = m;
+        }
+      }
+    auto err = [&](const std::vector<uint8_t>& out, size_t i) {
+      const double g = to_double<S>(out.data(), i, f);
+      if (scale[i] == ref[i] || !std::isfinite(g)) return ulp_error(g, ref[i], f);
+      int e = std::ilogb(scale[i]);
+      if (e < f.emin) e = f.emin;
+      return double(std::fabs(g - ref[i]) / std::ldexp(1.0L, e - f.mant));
+    };
     Result r;
     for (size_t i = 0; i < ref.size(); i++) {
-      const double e = ulp_error(to_double<S>(ours.data(), i, f), ref[i], f);
+      const double e = err(ours, i);
       if (e > r.ours) r.ours = e, r.worst_in = double(ref[i]);
-      if (!theirs.empty()) r.mlx = std::max(r.mlx, ulp_error(to_double<S>(theirs.data(), i, f), ref[i], f));
+      if (!theirs.empty()) r.mlx = std::max(r.mlx, err(theirs, i));
     }
     report(op, f, x.size(), r);
   }

@@ -69,7 +69,7 @@ describe('vector math accuracy', () => {
       console.log('AVX2 kernels not checked: this CPU has no AVX2');
       ctx.skip();
     }
-    const { lines, text } = await sweep({ MLXCOMPAT_VECMATH: 'avx2' }, '', '256');
+    const { lines, text } = await sweep({ MLXCOMPAT_VECMATH: 'avx2' }, '', '128');
     expectAll(lines, text);
   }, 600_000);
 });

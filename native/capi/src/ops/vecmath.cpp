@@ -109,6 +109,43 @@ bool logsumexp_rows(const Lines& l, Array* out) {
   return true;
 }
 
+bool logcumsumexp_rows(const Lines& l, Array* out) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
+    const EwKernel vlog1p = vec_table()->unary[int(VFn::Log1p)][vec_slot(CType<T>::value)];
+    T* row = o + i * l.r;
+    // Blocks of K relative to the last output R (outputs never decrease):
+    // R + log1p(sum of exp(x - R)), the exps and the log1p in vector lanes,
+    // the running sum one add per element. Relative to R, a result near 0
+    // keeps its precision. A block that climbs far above R, or meets an
+    // infinity or NaN, takes the scalar recurrence.
+    constexpr int64_t K = 512;
+    const T climb = sizeof(T) == 4 ? T(60) : T(600);  // keeps every exp(x - R) finite
+    T r = row[0] = x[0];
+    for (int64_t b = 1; b < l.r; b += K) {
+      const int64_t len = std::min(K, l.r - b);
+      const T bm = rows.max(x + b, len);
+      if (!std::isfinite(r) || !std::isfinite(bm) || bm - r > climb) {
+        for (int64_t j = b; j < b + len; j++) {
+          const T v = x[j], mx = std::max(r, v);
+          if (std::isnan(r) || std::isnan(v)) r = T(NAN);
+          else if (mx != T(-INFINITY)) r = mx + std::log1p(std::exp(r == v ? T(0) : -std::abs(r - v)));
+          row[j] = r;
+        }
+        continue;
+      }
+      rows.exp_sum(x + b, r, row + b, len);
+      T run = 0;
+      for (int64_t j = b; j < b + len; j++) row[j] = run += row[j];
+      const void* in[1] = {row + b};
+      const bool scalar = false;
+      vlog1p(in, &scalar, row + b, len, EwParams{});
+      for (int64_t j = b; j < b + len; j++) row[j] += r;
+      r = row[b + len - 1];
+    }
+  });
+}
+
 std::function<EwKernel(DType, DType)> with_vector(VFn f, std::function<EwKernel(DType, DType)> scalar) {
   return [f, scalar = std::move(scalar)](DType c, DType o) {
     const VecTable* t = vec_table();

@@ -64,6 +64,8 @@ struct Lines;
 // strided or there is no vector table. Half types compute in float32.
 bool softmax_rows(const Lines& l, Array* out);
 bool logsumexp_rows(const Lines& l, Array* out);
+// Inclusive forward logcumsumexp along such rows.
+bool logcumsumexp_rows(const Lines& l, Array* out);
 
 // A kernel factory that prefers the vector kernel of `f` and falls back to `scalar`.
 std::function<EwKernel(DType, DType)> with_vector(VFn f, std::function<EwKernel(DType, DType)> scalar);

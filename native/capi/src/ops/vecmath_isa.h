@@ -30,10 +30,15 @@ template <> struct Io<VF, bf16> {
 };
 
 // Inverse error function in float lanes: the single-precision minimax
-// polynomials in t = log(1 - y^2) that the scalar path (and MLX) use.
+// polynomials in t = log(1 - y^2) that the scalar path (and MLX) use. The
+// log is taken in double lanes and rounded, so t is the correctly rounded
+// float log (as the C library's) and results match MLX's bit for bit
+// (random normal draws depend on it).
 inline VF::V erfinv_f32(VF::V y) {
   using V = VF::V;
-  const V t = Fns<VF>::unary[int(VFn::Log)](VF::fma(VF::neg(y), y, VF::set1(1.0f)));
+  const V a = VF::fma(VF::neg(y), y, VF::set1(1.0f));
+  auto log = Fns<VD>::unary[int(VFn::Log)];
+  const V t = VF::from_pd(log(VF::lo_pd(a)), log(VF::hi_pd(a)));
   static const float tail[] = {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
                                4.83185798e-3f, -2.64646143e-1f, 8.40016484e-1f};
   static const float body[] = {1.43285448e-7f, 1.22774793e-6f, 1.12963626e-7f, -5.61530760e-5f, -1.47697632e-4f,
@@ -80,6 +85,12 @@ template <class VT, int F> inline typename VT::V apply1(typename VT::V x) {
     return VT::sel(VT::gt(x, VT::set1(0)), VT::div(VT::set1(1), d), VT::div(e, d));
   } else if constexpr (F == int(VFn::Erfinv)) {
     return erfinv_f32(x);
+  } else if constexpr ((F == int(VFn::Erf) || F == int(VFn::Log)) && std::is_same_v<VT, VF>) {
+    // float erf and log in double lanes, rounded once: the correctly rounded
+    // value, as the C library's erff and logf give and MLX uses, so random
+    // draws built on them (truncated normal, gumbel) match MLX bit for bit.
+    auto fd = Fns<VD>::unary[F];
+    return VF::from_pd(fd(VF::lo_pd(x)), fd(VF::hi_pd(x)));
   } else if constexpr (F == int(VFn::Exp)) {
     const V r = fn(VFn::Exp)(x);
     const auto big = VT::gt(x, VT::set1(R::exp_big));
