@@ -61,7 +61,7 @@
  *   logaddexp                                      2.2     1.5     0.51     0.51
  *   softmax                                         5       5       -        -
  *   logsumexp                                       1       1       -        -
- *   logcumsumexp                                   80      20       -        -
+ *   logcumsumexp                                   200     200      -        -
  */
 #ifndef MLXCOMPAT_H
 #define MLXCOMPAT_H
