@@ -433,7 +433,7 @@ Array wrap_external(const InputBuffer& b, const TypeShape& ts) {
 }  // namespace
 
 Array owned(const Array& a) {
-  if (!a.buf || a.buf->owned) return a;
+  if (!a.buf || a.buf->owned || a.buf->keep) return a;
   Array c(a.dtype, a.shape);
   if (a.nbytes()) std::memcpy(c.raw(), a.raw(), a.nbytes());  // an empty caller's buffer may be NULL
   return c;
