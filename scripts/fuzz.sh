@@ -22,5 +22,5 @@ for t in "${targets[@]}"; do
   mkdir -p "build/fuzz/$t"
   echo "fuzz: $t for $seconds s"
   build/asan/mlxcompat_$t "build/fuzz/$t" "$fuzz/seeds/$t" -dict="$fuzz/requests.dict" -max_total_time="$seconds" \
-    -rss_limit_mb=3072 -malloc_limit_mb=1024 -timeout=30 -max_len=16384 -artifact_prefix="build/fuzz/$t-" -print_final_stats=1
+    -rss_limit_mb=3072 -malloc_limit_mb=1024 -timeout=120 -max_len=16384 -artifact_prefix="build/fuzz/$t-" -print_final_stats=1
 done

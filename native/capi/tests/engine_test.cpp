@@ -91,7 +91,11 @@ const char* kOpSetups = R"({
   "topk": {"attrs": {"k": 2}},
   "random_bits": {"attrs": {"shape": [3], "width": 2}, "inputs": [{"dtype": "uint32", "shape": [2], "data": [0, 7]}]},
   "concatenate": {"attrs": {"axis": 1}, "inputs": [[2, 3], [2, 1]]},
-  "stack": {"attrs": {"axis": 2}, "inputs": [[2, 3], [2, 3], [2, 3]]}
+  "stack": {"attrs": {"axis": 2}, "inputs": [[2, 3], [2, 3], [2, 3]]},
+  "rms_norm": {"attrs": {"eps": 1e-5}, "inputs": [[2, 3], [3]]},
+  "layer_norm": {"attrs": {"eps": 1e-5, "has_weight": true, "has_bias": true}, "inputs": [[2, 3], [3], [3]]},
+  "rope": {"attrs": {"dims": 2, "base": 10000}, "inputs": [[1, 2, 4]]},
+  "scaled_dot_product_attention": {"attrs": {"scale": 0.5}, "inputs": [[1, 1, 2, 3], [1, 1, 2, 3], [1, 1, 2, 3]]}
 })";
 
 const char* kDTypes[] = {"bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
