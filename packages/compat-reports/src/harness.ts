@@ -17,11 +17,12 @@ import * as vmapCases from './cases/vmap.js';
 import * as compileCases from './cases/compile.js';
 import * as ioCases from './cases/io.js';
 import * as fastCases from './cases/fast.js';
+import * as quantizedCases from './cases/quantized.js';
 
 export const FAMILIES = Object.keys(FAMILY_FILES);
 
 export function allCases(): ParityCase[] {
-  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...ioCases.cases(), ...fastCases.cases()];
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases()];
 }
 
 export interface CaseResult {
