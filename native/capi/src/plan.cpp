@@ -1,0 +1,107 @@
+// Planning and fusion: which nodes run for the requested outputs, in which
+// steps, and which elementwise chains fuse into one chunked pass.
+#include <algorithm>
+
+#include "graph.h"
+
+namespace mlxc {
+
+// An op that reads operands transposed takes a transpose's input in place of
+// its output, so no transposed copy is made unless something else needs it.
+void fold_transposes(Graph& g) {
+  for (Node& n : g.nodes) {
+    if (!n.def->reads_transposed) continue;
+    for (size_t k = 0; k < n.inputs.size(); k++) {
+      for (int p = g.producer[size_t(n.inputs[k])]; p >= 0; p = g.producer[size_t(n.inputs[k])]) {
+        const Node& t = g.nodes[size_t(p)];
+        if (!t.def->swaps_last_two || !t.def->swaps_last_two(t.attrs, int(g.values[size_t(t.inputs[0])].shape.size()))) break;
+        n.inputs[k] = t.inputs[0];
+        n.transposed ^= 1u << k;
+      }
+    }
+  }
+}
+
+// The number of elements after which an input of shape `in` repeats along
+// an output of shape `out`: its size when it broadcasts along leading axes
+// only (a bias row over a batch), else 0. An input of the output's shape
+// has period n; a single element, period 1.
+int64_t period(const Shape& in, const Shape& out) {
+  size_t lead = 0;
+  while (lead < in.size() && in[lead] == 1) lead++;
+  if (in.size() - lead > out.size()) return 0;
+  if (!std::equal(in.begin() + long(lead), in.end(), out.end() - long(in.size() - lead))) return 0;
+  return shape_size(in);
+}
+
+// An elementwise node can run chunk by chunk when every input has its
+// output's shape, is a single element, or repeats within a chunk's length
+// (broadcast along leading axes; chunks then start where it starts again)
+// and its period is within kLongestPeriod.
+static bool chunkable(const Graph& g, const Node& n) {
+  if (!n.def->ew) return false;
+  const Shape& out = g.values[size_t(n.outputs[0])].shape;
+  for (int v : n.inputs) {
+    const Shape& s = g.values[size_t(v)].shape;
+    const int64_t p = period(s, out);
+    if (s != out && (p == 0 || p > kLongestPeriod)) return false;
+  }
+  return true;
+}
+
+Schedule make_schedule(const Graph& g, const std::vector<int>& order) {
+  Schedule sc;
+  const size_t nv = g.values.size();
+  sc.uses.assign(nv, 0);
+  sc.is_output.assign(nv, false);
+  std::vector<bool> needed(g.nodes.size(), false);
+  for (auto& o : g.outputs) sc.is_output[size_t(o.value)] = true;
+  // Only nodes that an output depends on run.
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const Node& n = g.nodes[size_t(*it)];
+    bool need = false;
+    for (int v : n.outputs) need = need || sc.is_output[size_t(v)] || sc.uses[size_t(v)] > 0;
+    if (!need) continue;
+    needed[size_t(*it)] = true;
+    sc.op_count++;
+    for (int v : n.inputs) sc.uses[size_t(v)]++;
+  }
+  // Fusion groups: a chunkable node absorbs a chunkable producer whose only
+  // use it is, of the same shape, that is not itself requested.
+  std::vector<int> group_root(g.nodes.size(), -1);
+  std::unordered_map<int, std::vector<int>> groups;
+  std::vector<int> pos(g.nodes.size());
+  for (size_t k = 0; k < order.size(); k++) pos[size_t(order[k])] = int(k);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    int r = *it;
+    if (!needed[size_t(r)] || group_root[size_t(r)] >= 0 || !chunkable(g, g.nodes[size_t(r)])) continue;
+    const Shape& shape = g.values[size_t(g.nodes[size_t(r)].outputs[0])].shape;
+    std::vector<int> members{r}, work{r};
+    group_root[size_t(r)] = r;
+    while (!work.empty()) {
+      int m = work.back();
+      work.pop_back();
+      for (int v : g.nodes[size_t(m)].inputs) {
+        int p = g.producer[size_t(v)];
+        if (p < 0 || group_root[size_t(p)] >= 0 || sc.uses[size_t(v)] != 1 || sc.is_output[size_t(v)]) continue;
+        const Node& pn = g.nodes[size_t(p)];
+        if (!chunkable(g, pn) || g.values[size_t(v)].shape != shape) continue;
+        group_root[size_t(p)] = r;
+        members.push_back(p);
+        work.push_back(p);
+      }
+    }
+    std::sort(members.begin(), members.end(), [&](int a, int b) { return pos[size_t(a)] < pos[size_t(b)]; });
+    if (members.size() > 1) sc.fused_groups++;
+    groups[r] = std::move(members);
+  }
+  for (int i : order) {
+    if (!needed[size_t(i)] || (group_root[size_t(i)] >= 0 && group_root[size_t(i)] != i)) continue;  // a member runs with its root
+    auto grp = groups.find(i);
+    if (grp != groups.end()) sc.steps.push_back({std::move(grp->second), true});
+    else sc.steps.push_back({{i}, false});
+  }
+  return sc;
+}
+
+}  // namespace mlxc
