@@ -182,8 +182,19 @@ check('no compiler on the PATH of the install', () => {
   }
 });
 
+check('the API packages alone (mlx-compat, mlx-capi-bridge) install into an empty project', () => {
+  const api = join(work, 'api-project');
+  mkdirSync(api);
+  writeFileSync(join(api, 'package.json'), JSON.stringify({ name: 'release-check-api', private: true, type: 'module' }, null, 2));
+  const t = Date.now();
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball('mlx-compat'), tarball('mlx-capi-bridge')], { cwd: api, env: userEnv });
+  const seconds = (Date.now() - t) / 1000;
+  const du = Number(run('du', ['-sb', join(api, 'node_modules')]).stdout.split('\t')[0]);
+  return `${seconds.toFixed(1)} s (goal < 30 s: ${seconds < 30 ? 'met' : 'not met'}), node_modules ${mb(du)}`;
+});
+
 let installed = false;
-check('the tarballs install into an empty project', () => {
+check('the four tarballs install into an empty project', () => {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'release-check', private: true, type: 'module' }, null, 2));
   const t = Date.now();
@@ -223,6 +234,13 @@ check('the install script explains a missing compiler', () => {
   const r = run('node', [join(project, 'node_modules/mlx-capi-bridge/install.mjs')], { cwd: project, env: { ...userEnv, MLXCOMPAT_BUILD_FROM_SOURCE: '1' }, allowFail: true });
   if (r.status !== 1 || !/cmake/.test(r.stderr) || !/npm rebuild mlx-capi-bridge/.test(r.stderr) || /\n\s+at /.test(r.stderr)) throw new Error(`exit ${r.status}: ${r.stderr}`);
   return r.stderr.split('\n')[1];
+});
+
+check("the engine sources the bridge ships configure for the install script's build", () => {
+  if (!installed) throw new Error('not installed');
+  const build = join(work, 'source-configure');
+  run('cmake', ['-S', join(project, 'node_modules/mlx-capi-bridge/native/capi'), '-B', build, '-DMLXCOMPAT_DEV_TARGETS=OFF']);
+  return 'cmake configures (the compile itself is the engine build above)';
 });
 
 // ---- the C archive
