@@ -3,7 +3,7 @@ export { DTYPES, itemSize, isDType, storageOf, typedFromBytes, type DType, type 
 export { MlxBridgeError, MlxRefusedError, MlxRequestError } from './errors.js';
 export {
   Session, capabilities, clearCache, memory, resetPeakMemory, version,
-  type Capabilities, type EvalOutput, type EvalRequest, type EvalResponse, type MemoryFigures, type OutputAs, type Receipt, type SessionOptions,
+  type Capabilities, type EvalOutput, type EvalRequest, type EvalResponse, type MappedArray, type MemoryFigures, type OutputAs, type Receipt, type SessionOptions,
 } from './session.js';
 export { validateRequest } from './schemas.js';
 export { DEFAULT_LIBRARY } from './native.js';

@@ -2,7 +2,8 @@
 // one request; results stay resident as handles, released when their arrays
 // are collected, disposed or left behind by tidy().
 import { MlxBridgeError, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
-import { MxArray, type GraphNode, type Value } from './array.js';
+import { MxArray, Value, type GraphNode } from './array.js';
+import type { Dtype } from './dtype.js';
 
 let shared: Session | undefined;
 /** @internal The engine session every array of this process lives in. */
@@ -33,6 +34,18 @@ function attach(v: Value, handle: string): void {
   finalizer.register(v, handle, v);
   const bytes = v.shape.reduce((n, d) => n * d, 1) * v.dtype.size;
   if (bytes >= BALLAST_FROM) v.ballast = Buffer.allocUnsafeSlow(bytes);
+}
+
+/**
+ * @internal An evaluated array over a handle the engine made outside a
+ * request (a mapped file). It holds no ballast: its pages are the file's,
+ * read when used, and count as no engine memory.
+ */
+export function adopt(dtype: Dtype, shape: number[], handle: string): MxArray {
+  const v = new Value(dtype, shape);
+  v.handle = handle;
+  finalizer.register(v, handle, v);
+  return track(v);
 }
 
 function disposeValue(v: Value): void {
