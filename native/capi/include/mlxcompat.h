@@ -19,6 +19,10 @@
  *  - Threads: all functions may be called from any thread. Calls on one
  *    session are serialized by the session; different sessions run in
  *    parallel. A session must not be freed while a call on it is running.
+ *    Jobs (mlxcompat_job_new) run in the order they were queued on their
+ *    session, on the threads that wait for them: a caller that must not
+ *    block (an event loop) waits for a job on a thread of its own while it
+ *    goes on, and may still join the job from its own thread.
  *    The engine computes on a pool of worker threads that poll for up to
  *    50 ms after work (yielding the core after the first millisecond) and
  *    then sleep (MLXCOMPAT_NUM_THREADS sets their number).
@@ -90,6 +94,33 @@ char* mlxcompat_eval_json(mlxcompat_session* session, const char* request, size_
 mlxcompat_result* mlxcompat_eval(mlxcompat_session* session, const char* request, size_t length,
                                  const mlxcompat_buffer* inputs, size_t n_inputs);
 
+/* A job: a request queued on a session to run later, in the order the
+ * session's jobs were queued, on the threads that wait for it.
+ *
+ * mlxcompat_job_new queues the request as mlxcompat_eval would run it
+ * (outputs default to buffers) and returns at once without computing. The
+ * request text is copied; the input buffers are read when the job runs:
+ * keep them alive and unchanged until mlxcompat_job_wait has returned.
+ * Returns NULL when `session` is NULL or memory is out.
+ *
+ * mlxcompat_job_wait runs every job of the session queued before this one
+ * that no other thread has started, then this one, on the calling thread,
+ * and waits for those another thread runs; it returns the job's result
+ * (NULL only when out of memory). Several threads may wait for one job:
+ * it runs once. The result belongs to the job: valid until
+ * mlxcompat_job_free, do not free it with mlxcompat_result_free. A job that
+ * has run no longer needs its session.
+ *
+ * mlxcompat_job_free waits for the job first when it has not run.
+ * mlxcompat_session_free runs or waits for the session's queued jobs before
+ * freeing it. Plain calls on a session (mlxcompat_eval, ...) do not wait for
+ * its queued jobs; they wait only for the call running on it. */
+typedef struct mlxcompat_job mlxcompat_job;
+mlxcompat_job* mlxcompat_job_new(mlxcompat_session* session, const char* request, size_t length,
+                                 const mlxcompat_buffer* inputs, size_t n_inputs);
+const mlxcompat_result* mlxcompat_job_wait(mlxcompat_job* job);
+void mlxcompat_job_free(mlxcompat_job* job);
+
 /* The response JSON of a result. Owned by the result: valid until
  * mlxcompat_result_free, do not free it separately. */
 const char* mlxcompat_result_json(const mlxcompat_result* result);
@@ -108,6 +139,13 @@ void mlxcompat_result_free(mlxcompat_result* result);
 /* Releases the resident array `handle` of a session. Returns 0, or -1 when
  * the session holds no such handle. */
 int mlxcompat_release(mlxcompat_session* session, const char* handle);
+
+/* Releases the resident array `handle` once the jobs queued on the session
+ * so far have run (they may read it), without waiting for them: at once
+ * when none is pending, then returning as mlxcompat_release does; else it
+ * is queued behind them, run by the thread that runs the last of them, and
+ * 0 is returned. -1 for a NULL session or handle. */
+int mlxcompat_release_after_jobs(mlxcompat_session* session, const char* handle);
 
 /* The number of resident arrays a session holds, or -1 for NULL. */
 int64_t mlxcompat_handle_count(mlxcompat_session* session);

@@ -2,6 +2,7 @@
 // engine. Shape and dtype are known at construction.
 import type { TypedArray } from 'mlx-capi-bridge';
 import { type Dtype } from './dtype.js';
+import type { Flight } from './flight.js';
 import { evalValues, isTracing, readBack } from './graph.js';
 import { formatArray } from './print.js';
 
@@ -50,6 +51,8 @@ export class Value {
   walk = 0;
   /** Untouched memory that makes V8 count an evaluated array's size (graph.ts). */
   ballast?: Uint8Array;
+  /** The evaluation in flight that computes it (flight.ts). */
+  flight?: Flight;
   /**
    * What holds this value: its MxArray wrappers and the graph nodes that read
    * it, until they are collected. An evaluation keeps the result of every

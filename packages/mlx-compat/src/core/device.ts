@@ -2,6 +2,7 @@
 // typed refusal at the call, as the engine would refuse it at eval.
 import { MlxRefusedError } from 'mlx-capi-bridge';
 import { evalArrays, collectArrays } from './graph.js';
+import { evalLater, joinAll } from './flight.js';
 
 export type DeviceType = 'cpu' | 'gpu';
 
@@ -60,9 +61,10 @@ export function checkStream(op: string, s: StreamOrDevice | undefined): void {
   if (device.type !== 'cpu') refuseGpu(op);
 }
 
-/** Evaluations here complete before they return, so there is nothing to wait for. */
+/** Waits for every evaluation in flight (asyncEval); throws the first one's error. */
 export function synchronize(stream?: Stream): void {
   if (stream) checkStream('synchronize', stream);
+  joinAll();
 }
 
 /** Evaluates every array in the arguments (arrays, lists, objects of arrays). */
@@ -70,11 +72,15 @@ export function evaluate(...trees: unknown[]): void {
   evalArrays(collectArrays(trees));
 }
 
-/** Starts evaluation; here it completes at once and the promise is already settled. */
+/**
+ * Starts evaluating every array in the arguments on the engine's threads and
+ * returns at once; the promise settles when their values are ready, or
+ * rejects with the error eval would throw. The rules for arrays in flight
+ * are in the README (mlx.core).
+ */
 export function asyncEval(...trees: unknown[]): Promise<void> {
   try {
-    evaluate(...trees);
-    return Promise.resolve();
+    return evalLater(collectArrays(trees).map((a) => a._v));
   } catch (e) {
     return Promise.reject(e);
   }
