@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test, then the parity harness, the
-# compatibility-matrix check and the engine's C tests (plain, sanitizer and
-# fuzz runs: scripts/native-tests.sh); ends with one "N passed, N failed" line.
+# compatibility-matrix check, the engine's C tests (plain, sanitizer and
+# fuzz runs: scripts/native-tests.sh) and the release check
+# (scripts/release/release.sh); ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,6 +15,7 @@ bash scripts/release/check-parity-harness.sh --report build/parity-report.json |
 node packages/compat-reports/dist/cli.js matrix --check || status=1
 rm -f build/native-tests.json
 bash scripts/native-tests.sh || status=1
+bash scripts/release/release.sh || status=1
 node -e '
   const r = require("./build/vitest.json");
   let native = { passed: 0, failed: 1 };

@@ -9,7 +9,7 @@
 
 namespace mlxc {
 
-const char* const kEngineVersion = "0.1.0";
+const char* const kEngineVersion = MLXCOMPAT_VERSION;  // project(VERSION) in CMakeLists.txt
 
 json limits_json(const Limits& l) {
   return {{"max_elements", l.max_elements}, {"max_bytes", l.max_bytes},

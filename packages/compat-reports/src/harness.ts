@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { MlxRefusedError, version as engineVersion } from 'mlx-capi-bridge';
 import { MxError } from 'mlx-compat';
-import { difference, flatten, type Outcome, type ParityCase } from './case.js';
+import { difference, flatten, loadReal, type Outcome, type ParityCase } from './case.js';
 import { FAMILY_FILES, familyTests, upstream } from './upstream.js';
 import { resolve, ROOT } from './symbols.js';
 import * as arrayCore from './cases/array_core.js';
@@ -23,11 +23,12 @@ import * as optimizerCases from './cases/optimizers.js';
 import * as treeCases from './cases/tree.js';
 import * as ioCases from './cases/io.js';
 import * as fastCases from './cases/fast.js';
+import * as quantizedCases from './cases/quantized.js';
 
 export const FAMILIES = Object.keys(FAMILY_FILES);
 
 export function allCases(): ParityCase[] {
-  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases()];
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases()];
 }
 
 export interface CaseResult {
@@ -116,6 +117,7 @@ function gitCommit(): string {
 export function runHarness(only?: string[]): Report {
   for (const f of only ?? []) if (!FAMILIES.includes(f)) throw new Error(`unknown family "${f}" (families: ${FAMILIES.join(', ')})`);
   const families = only?.length ? only : FAMILIES;
+  loadReal(); // the oracle, checked before any case runs
   const results = allCases().filter((c) => families.includes(c.family)).map(runCase);
   const body = {
     schema_version: 1 as const,
