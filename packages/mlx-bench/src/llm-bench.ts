@@ -37,7 +37,7 @@ const median = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length
 const both = (shape: number[], seed: number): [any, any] => {
   const a = mx.random.normal(shape, mx.float32, 0, 1, mx.random.key(seed));
   mx.eval(a);
-  const b = real.array(a.toTypedArray()).reshape(shape);
+  const b = real.array(Array.from(a.toTypedArray() as Float32Array)).reshape(shape);
   real.eval(b);
   return [a, b];
 };
