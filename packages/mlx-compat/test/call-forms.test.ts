@@ -142,6 +142,12 @@ describe('values as MLX v0.31.2 gives them', () => {
       real.zeros([3, 4]).at(real.Slice(0, 2), real.array([1, 1, 3], real.int32)).add(1), 'at(slice, array).add');
   });
 
+  it('topk with k = 0 over an empty axis is an empty array (the engine once divided by zero there)', () => {
+    expect(mx.topk(mx.zeros([0]), 0).shape).toEqual([0]);
+    expect(mx.topk(mx.zeros([2, 0]), 0, 1).shape).toEqual([2, 0]);
+    expect(mx.topk(mx.array([3, 1, 2]), 0).shape).toEqual([0]);
+  });
+
   it('refuses eye(0), logsumexp of an empty array and argmax of a 0-d array with keepdims, as MLX v0.31.2 does', () => {
     expect(() => mx.eye(0)).toThrow(/\[eye\] n/);
     expect(() => mx.logsumexp(mx.zeros([0]))).toThrow(/\[logsumexp\] a/);

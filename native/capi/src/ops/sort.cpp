@@ -99,6 +99,8 @@ void register_sort_ops() {
       AxisPlan p = axis_plan(c.in[0], c.attrs);
       const int64_t k = c.attrs.i("k");
       Array out(c.out[0].dtype, c.out[0].shape);
+      // nothing to pick (k = 0, or an empty axis): the line arithmetic below divides by the line length
+      if (k == 0 || shape_size(c.out[0].shape) == 0) return std::vector<Array>{out};
       const size_t es = dtype_size(out.dtype);
       sorted_lines(p.a, p.axis, [&](const Lines& l, int64_t base, const std::vector<uint32_t>& idx) {
         // Line base offsets map from r-long lines to k-long ones.
