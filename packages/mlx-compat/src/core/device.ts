@@ -2,6 +2,8 @@
 // typed refusal at the call, as the engine would refuse it at eval.
 import { MlxRefusedError } from 'mlx-capi-bridge';
 import { evalArrays, collectArrays } from './graph.js';
+import { MxError } from './errors.js';
+import { describe } from './args.js';
 import { evalLater, joinAll } from './flight.js';
 
 export type DeviceType = 'cpu' | 'gpu';
@@ -51,6 +53,37 @@ export function newStream(device: Device): Stream {
 export function defaultStream(device: Device): Stream {
   if (device.type !== 'cpu') refuseGpu('defaultStream');
   return defaults.get('cpu')!;
+}
+
+/** Makes `stream` its device's default stream. */
+export function setDefaultStream(stream: Stream): void {
+  if (!(stream instanceof Stream)) throw new MxError('setDefaultStream', 'stream', `expected a Stream, got ${describe(stream)}`);
+  if (stream.device.type !== 'cpu') refuseGpu('setDefaultStream');
+  defaults.set('cpu', stream);
+}
+
+/** The stream a stream-or-device argument means (the default device's default stream when absent). */
+export function toStream(s?: StreamOrDevice | null): Stream {
+  if (s === undefined || s === null) return defaultStream(current);
+  if (s instanceof Stream) {
+    checkStream('toStream', s);
+    return s;
+  }
+  if (s instanceof Device) return defaultStream(s);
+  throw new MxError('toStream', 's', `expected a Stream or a Device, got ${describe(s)}`);
+}
+
+/**
+ * stream(s): makes s the default for a scope, until the returned object is
+ * disposed (`using _ = mx.stream(mx.cpu)`, or its dispose()).
+ */
+export function stream(s: StreamOrDevice): { dispose(): void } {
+  const chosen = toStream(s);
+  const before = defaults.get('cpu')!;
+  setDefaultStream(chosen);
+  const restore = { dispose: () => setDefaultStream(before) };
+  Object.defineProperty(restore, Symbol.dispose, { value: restore.dispose });
+  return restore;
 }
 
 /** Checks an op's stream argument: only CPU devices and streams run here. */

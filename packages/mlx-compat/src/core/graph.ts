@@ -52,7 +52,7 @@ export function adopt(dtype: Dtype, shape: number[], handle: string): MxArray {
 }
 
 function disposeValue(v: Value): void {
-  if (v.handle) {
+  if (v.handle && !v.owner) {
     finalizer.unregister(v);
     session().releaseAfterJobs(v.handle);
     v.handle = undefined;
@@ -233,7 +233,7 @@ function pendingGraph(outputs: Value[], placeholders: Set<Value>, keep: boolean)
   if (keep) {
     for (const o of outputs) o.usedWalk = -walk; // the targets are returned anyway
     for (const n of nodes)
-      for (const v of n.values) if (v.usedWalk !== -walk && v.refs > (v.usedWalk === walk ? v.used : 0)) kept.push(v);
+      for (const v of n.values) if (v.usedWalk !== -walk && v.refs.n > (v.usedWalk === walk ? v.used : 0)) kept.push(v);
   }
   return { nodes, leaves, kept };
 }
@@ -256,6 +256,8 @@ export function buildRequest(
   keep = false,
 ): { text: string; buffers: ArrayBufferView[]; outputs: Value[] } {
   const { nodes, leaves, kept } = pendingGraph(outputs, placeholders, keep);
+  // a plan takes every placeholder, even one its outputs do not read
+  if (placeholders.size) for (const p of placeholders) if (!leaves.includes(p)) leaves.push(p);
   if (kept.length) outputs = outputs.concat(kept);
   const buffers: ArrayBufferView[] = [];
   const typed = (l: Value) => `"dtype":"${l.dtype.name}","shape":[${(shapes?.get(l) ?? l.shape).join(',')}]`;
