@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ make python3 libopenblas-dev nlohmann-json3-dev libsleef3 libblas3 liblapack3 libgfortran5 clang-14 libclang-rt-14-dev)
+# debootstrap, qemu-user and pkg-config: the release build (a Debian 11 root) and its checks.
+packages=(cmake g++ make python3 libopenblas-dev nlohmann-json3-dev libsleef3 libblas3 liblapack3 libgfortran5 clang-14 libclang-rt-14-dev debootstrap qemu-user pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,15 +1,17 @@
 """Sends one request to the mlx-compat engine through ctypes (no other packages)
 and prints the result: y = sum(x * 2 + 1, axis 1) for x = [[1, 2, 3], [4, 5, 6]].
 
-Usage: python3 eval_example.py [path/to/libmlxcompat.so]
+Usage: python3 eval_example.py [path/to/libmlxcompat.so]  (default: the archive's or the build's)
 """
 import ctypes
 import json
 import os
 import sys
 
-here = os.path.dirname(os.path.abspath(__file__))
-default = os.path.join(here, "..", "..", "..", "build", "native", "libmlxcompat.so")
+# Three folders up is the repository (its build) or the unpacked release archive (its lib/).
+top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+found = [p for p in (os.path.join(top, "lib", "libmlxcompat.so"), os.path.join(top, "build", "native", "libmlxcompat.so")) if os.path.exists(p)]
+default = found[0] if found else "libmlxcompat.so"
 lib = ctypes.CDLL(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MLXCOMPAT_LIBRARY", default))
 
 

@@ -29,6 +29,24 @@
  *    Products run in a private, statically linked, single-threaded OpenBLAS,
  *    split over that pool; an OpenBLAS the host process loads is left as it
  *    is (its thread count, and the OPENBLAS_NUM_THREADS it reads).
+ *  - Hostile input: any bytes in get a typed answer. Every size computed from
+ *    a request (shapes, pads, repeats, reps, reshapes, slices) is checked;
+ *    one that overflows is refused as "resource_limit" naming the node's
+ *    attribute. Limits are checked before anything is allocated and count
+ *    the request's arrays and its encoded outputs: an inline value counts 64
+ *    bytes, base64 four times the array's bytes. The default "max_bytes" is
+ *    an eighth of the machine's memory (or of a container's limit). An
+ *    allocation that fails anyway is refused as "resource_limit".
+ *  - Values: integer arithmetic wraps (two's complement), as MLX's does. A
+ *    float converted to an integer dtype (astype, inline data, a pad value)
+ *    truncates toward zero; NaN, infinities and values out of range give
+ *    what MLX's CPU conversion gives: INT_MIN for int32 and int64, the low
+ *    bits of that int32 conversion for 8- and 16-bit types, the low 32 bits
+ *    of the int64 one for uint32, and for uint64 values of 2^63 and more
+ *    are reduced by 2^63 first (NaN gives 2^63, +inf 0).
+ *  - Bool inputs are validated, not normalized: a bool buffer or base64
+ *    input holding a byte other than 0 or 1 is an "invalid_data" error at
+ *    that input. Inline bool values may be numbers: nonzero (and NaN) is true.
  */
 
 /*
@@ -84,7 +102,8 @@ typedef struct mlxcompat_result mlxcompat_result;
 
 /* An input buffer: `size` bytes at `data`, laid out row-major in the dtype
  * the request gives it. Read during the call only; never copied unless an
- * output must outlive the call. */
+ * output must outlive the call or `data` is not aligned to its dtype's size.
+ * `data` may be NULL when `size` is 0. */
 typedef struct {
   const void* data;
   size_t size;
@@ -104,7 +123,10 @@ int mlxcompat_abi_version(void);
 char* mlxcompat_capabilities(void);
 
 /* A new session. `options_json` may be NULL, or an object whose optional
- * "limits" member overrides any of the limits listed in capabilities.
+ * "limits" member overrides any of the limits listed in capabilities, each
+ * an integer from 0 to its ceiling: max_elements 2^48, max_bytes the
+ * machine's memory, max_nodes and max_inputs 10^7, max_ndim 64,
+ * max_request_bytes a quarter of the machine's memory.
  * Returns NULL on bad options (then *error_out, if error_out is not NULL,
  * receives an owned error message to free with mlxcompat_string_free).
  * Free the session with mlxcompat_session_free. */
@@ -117,7 +139,9 @@ void mlxcompat_session_free(mlxcompat_session* session);
 
 /* Evaluates a pure-JSON request of `length` bytes (not necessarily
  * NUL-terminated). Outputs default to inline values. `session` may be NULL:
- * a transient session is used and resident handles are then refused.
+ * a transient session is used, and resident handles ("unsupported_output")
+ * and plans ("session_required") are then refused. Defining a plan under a
+ * name the session already holds is a "duplicate_id" error at /define_plan.
  * The request must be one JSON value (RFC 8259, UTF-8) nested at most 128
  * levels deep; other text gets an "invalid_json" error with its byte offset.
  * Returns an owned response string: free with mlxcompat_string_free. NULL

@@ -37,7 +37,8 @@ char* dup(const std::string& s) {
   return p;
 }
 
-// Reads "limits" overrides; unknown names and bad values are errors.
+// Reads "limits" overrides; unknown names, bad values and values above a
+// limit's ceiling (see the header) are errors.
 void apply_options(Session& s, const char* options) {
   if (!options) return;
   json o = json::parse(options);
@@ -45,15 +46,18 @@ void apply_options(Session& s, const char* options) {
   for (auto& [k, v] : o.items()) {
     if (k != "limits") throw std::invalid_argument("unknown option \"" + k + "\"");
     if (!v.is_object()) throw std::invalid_argument("limits must be an object");
-    std::map<std::string, int64_t*> fields = {
-        {"max_elements", &s.limits.max_elements}, {"max_bytes", &s.limits.max_bytes},
-        {"max_nodes", &s.limits.max_nodes},       {"max_inputs", &s.limits.max_inputs},
-        {"max_ndim", &s.limits.max_ndim},         {"max_request_bytes", &s.limits.max_request_bytes}};
+    const Limits ceiling = limit_ceilings();
+    std::map<std::string, std::pair<int64_t*, int64_t>> fields = {
+        {"max_elements", {&s.limits.max_elements, ceiling.max_elements}}, {"max_bytes", {&s.limits.max_bytes, ceiling.max_bytes}},
+        {"max_nodes", {&s.limits.max_nodes, ceiling.max_nodes}},          {"max_inputs", {&s.limits.max_inputs, ceiling.max_inputs}},
+        {"max_ndim", {&s.limits.max_ndim, ceiling.max_ndim}},             {"max_request_bytes", {&s.limits.max_request_bytes, ceiling.max_request_bytes}}};
     for (auto& [name, val] : v.items()) {
       auto it = fields.find(name);
       if (it == fields.end()) throw std::invalid_argument("unknown limit \"" + name + "\"");
-      if (!val.is_number_integer() || val.get<int64_t>() < 0) throw std::invalid_argument("limit \"" + name + "\" must be a non-negative integer");
-      *it->second = val.get<int64_t>();
+      const int64_t most = it->second.second;
+      if (!val.is_number_integer() || (!val.is_number_unsigned() && val.get<int64_t>() < 0) || val.get<uint64_t>() > uint64_t(most))
+        throw std::invalid_argument("limit \"" + name + "\" must be an integer from 0 to " + std::to_string(most));
+      *it->second.first = val.get<int64_t>();
     }
   }
 }
@@ -69,7 +73,12 @@ EvalResult run(mlxcompat_session* session, const char* request, size_t length, c
   if (session) return evaluate(session->s, request, length, bufs, n, default_as);
   Session transient;
   EvalResult r = evaluate(transient, request, length, bufs, n, default_as);
-  if (!transient.handles.empty()) {
+  if (!transient.plans.empty()) {
+    r.buffers.clear();
+    r.response = {{"schema_version", kSchemaVersion},
+                  {"status", "refused"},
+                  {"refusal", {{"code", "session_required"}, {"scope", "request"}, {"subject", "/define_plan"}, {"detail", "a plan is kept in a session: pass one"}}}};
+  } else if (!transient.handles.empty()) {
     r.buffers.clear();
     r.response = {{"schema_version", kSchemaVersion},
                   {"status", "refused"},

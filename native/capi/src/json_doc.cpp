@@ -2,10 +2,37 @@
 
 #include <charconv>
 #include <vector>
+#if !defined(__cpp_lib_to_chars)
+#include <locale.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#endif
 
 namespace mlxc {
 
 namespace {
+
+// A valid JSON number's value. gcc 10's library (the Debian 11 release build's)
+// has no floating-point from_chars: there strtod_l reads it in the C locale,
+// whatever locale the host process set, from a NUL-terminated copy.
+std::errc read_double(const char* b, const char* e, double& out) {
+#if defined(__cpp_lib_to_chars)
+  auto [end, ec] = std::from_chars(b, e, out);
+  return end == e ? ec : std::errc::invalid_argument;
+#else
+  static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", locale_t(0));
+  const std::string text(b, e);
+  char* end = nullptr;
+  errno = 0;
+  out = strtod_l(text.c_str(), &end, c_locale);
+  if (end != text.c_str() + text.size()) return std::errc::invalid_argument;
+  if (errno == ERANGE && (std::isinf(out) || out == 0)) return std::errc::result_out_of_range;
+  return std::errc();
+#endif
+}
 
 // A strict RFC 8259 reader: one pass over the text, no recursion (an explicit
 // stack of open containers), strings checked to be UTF-8. Integers without a
@@ -259,12 +286,12 @@ class Reader {
       }  // too large for 64 bits: a float, as nlohmann reads it
     }
     it.kind = JItem::Float;
-    auto [end, ec] = std::from_chars(start, p_, it.d);
+    const std::errc ec = read_double(start, p_, it.d);
     if (ec == std::errc::result_out_of_range) {
       // too small is zero, too large has no value (nlohmann refuses it too)
       if (!negative_exponent) fail("number out of range");
       it.d = negative ? -0.0 : 0.0;
-    } else if (ec != std::errc() || end != p_) {
+    } else if (ec != std::errc()) {
       fail("invalid number");
     }
     return it;

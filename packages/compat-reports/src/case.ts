@@ -6,8 +6,17 @@ import mlx from 'mlx-compat';
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Lib = any;
-/** Real MLX: @frost-beta/mlx 0.0.7, MLX 0.13 for Linux x86-64 (CPU). */
-export const real: Lib = require('@frost-beta/mlx').core;
+let realCore: Lib;
+/** Real MLX's core, or an error that says how to install it. */
+export function loadReal(): Lib {
+  try {
+    return (realCore ??= require('@frost-beta/mlx').core);
+  } catch {
+    throw new Error('the parity harness and the matrix compare against real MLX: npm install --ignore-scripts @frost-beta/mlx@0.0.7 (its binary is in its tarball)');
+  }
+}
+/** Real MLX: @frost-beta/mlx 0.0.7, MLX 0.13 for Linux x86-64 (CPU), loaded at first use (an optional peer of the package). */
+export const real: Lib = new Proxy({}, { get: (_target, key) => loadReal()[key] });
 export const ours: Lib = mlx.core;
 
 export type Outcome = 'pass' | 'fail' | 'refused' | 'unsupported' | 'error';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { MlxRefusedError, version as engineVersion } from 'mlx-capi-bridge';
-import { difference, flatten, type Outcome, type ParityCase } from './case.js';
+import { difference, flatten, loadReal, type Outcome, type ParityCase } from './case.js';
 import { FAMILY_FILES, familyTests, upstream } from './upstream.js';
 import { resolve, ROOT } from './symbols.js';
 import * as arrayCore from './cases/array_core.js';
@@ -109,6 +109,7 @@ function gitCommit(): string {
 export function runHarness(only?: string[]): Report {
   for (const f of only ?? []) if (!FAMILIES.includes(f)) throw new Error(`unknown family "${f}" (families: ${FAMILIES.join(', ')})`);
   const families = only?.length ? only : FAMILIES;
+  loadReal(); // the oracle, checked before any case runs
   const results = allCases().filter((c) => families.includes(c.family)).map(runCase);
   const body = {
     schema_version: 1 as const,

@@ -1,12 +1,14 @@
 // The MLX v0.31.2 public API inventory (fixtures/), and where each symbol
 // lives in mlx-compat by the naming convention: snake_case -> camelCase,
 // var -> variance, methods of mlx.core.array on MxArray.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mlx from 'mlx-compat';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+// The installed package carries fixtures/ and docs/ itself; in the repository they are at its root.
+const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = existsSync(join(PACKAGE_DIR, 'fixtures')) ? PACKAGE_DIR : join(PACKAGE_DIR, '../..');
 
 export interface Inventory {
   mlx_version: string;

@@ -283,13 +283,23 @@ function mlxcPeer(): Peer {
   };
 }
 
+// Real MLX is an optional peer dependency of the package: without it the peer is unavailable.
+function realMlxPeer(): Peer {
+  let real: Lib, mlxVersion: string;
+  try {
+    real = require('@frost-beta/mlx').core;
+    mlxVersion = require('@frost-beta/mlx/package.json').version as string;
+  } catch {
+    return { name: 'MLX', version: '-', unavailable: 'not installed (npm install --ignore-scripts @frost-beta/mlx@0.0.7)', prepare: () => 'unavailable' };
+  }
+  return mlxLike('MLX', `@frost-beta/mlx ${mlxVersion} (MLX 0.13)`, real, (d, shape) => real.reshape(real.array(Array.from(d)), shape), true);
+}
+
 export function allPeers(): Peer[] {
-  const real = require('@frost-beta/mlx').core;
-  const mlxVersion = require('@frost-beta/mlx/package.json').version as string;
   const compatVersion = require('mlx-capi-bridge').version() as string;
   return [
     mlxLike('mlx-compat', compatVersion, mlx.core, (d, shape) => mlx.core.array(d).reshape(...shape), false),
-    mlxLike('MLX', `@frost-beta/mlx ${mlxVersion} (MLX 0.13)`, real, (d, shape) => real.reshape(real.array(Array.from(d)), shape), true),
+    realMlxPeer(),
     tfjsPeer(),
     mlxcPeer(),
   ];

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 import { MlxBridgeError } from './errors.js';
 
-export const DEFAULT_LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '../../../build/native/libmlxcompat.so');
+const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Where an installed package keeps its engine: prebuilt, or built from the sources it ships when none fitted (install.mjs). */
+export const PACKAGED_LIBRARY = join(PACKAGE_DIR, 'engine', `${process.platform}-${process.arch}`, 'libmlxcompat.so');
+/** The repository's build (npm run build:native), for development. */
+export const BUILD_TREE_LIBRARY = join(PACKAGE_DIR, '../../build/native/libmlxcompat.so');
+/** Staged packages have no build tree beside them, and the repository has no engine/ folder. */
+export const DEFAULT_LIBRARY = existsSync(PACKAGED_LIBRARY) ? PACKAGED_LIBRARY : BUILD_TREE_LIBRARY;
 
 export interface NativeBuffer {
   data: ArrayBufferView;
@@ -14,7 +20,13 @@ export interface NativeBuffer {
 }
 
 function bind(path: string) {
-  if (!existsSync(path)) throw new MlxBridgeError(`mlx-compat library not found at ${path}: build it with npm run build:native or set MLXCOMPAT_LIBRARY`);
+  if (!existsSync(path)) {
+    throw new MlxBridgeError(
+      `mlx-compat library not found at ${path}. Installed, the package keeps it at ${PACKAGED_LIBRARY} (prebuilt for linux-x64, ` +
+        'else built from source by its install script: npm rebuild mlx-capi-bridge); in the repository, build it with ' +
+        'npm run build:native; or set MLXCOMPAT_LIBRARY to a libmlxcompat.so',
+    );
+  }
   // Jobs run on koffi's asynchronous calls (a libuv thread) with the stack a
   // synchronous call gets; koffi takes settings only before its first library.
   try {

@@ -1,11 +1,13 @@
 // ajv validators for the request, response and capabilities schemas in docs/schemas.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { MlxRequestError } from './errors.js';
 
-export const SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../docs/schemas');
+// An installed package carries its copies in schemas/; the repository reads docs/schemas.
+const PACKAGED_SCHEMAS = join(dirname(fileURLToPath(import.meta.url)), '../schemas');
+export const SCHEMA_DIR = existsSync(PACKAGED_SCHEMAS) ? PACKAGED_SCHEMAS : join(dirname(fileURLToPath(import.meta.url)), '../../../docs/schemas');
 
 function load(name: string): object {
   return JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.v1.schema.json`), 'utf8'));

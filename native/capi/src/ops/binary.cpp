@@ -124,7 +124,12 @@ struct LogAddExp : EwOp {
 // Shifts past the width give 0 (or -1 for negative right shifts) instead of UB.
 struct LeftShift : EwOp {
   template <class T> T operator()(T x, T y) const {
-    return (y < 0 || y >= T(sizeof(T) * 8)) ? T(0) : T(x << y);
+    // shifted as unsigned: a negative x shifted left is undefined in C++17
+    if constexpr (std::is_signed_v<T>) {
+      return (y < 0 || y >= T(sizeof(T) * 8)) ? T(0) : T(std::make_unsigned_t<T>(x) << y);
+    } else {
+      return y >= T(sizeof(T) * 8) ? T(0) : T(x << y);
+    }
   }
 };
 struct RightShift : EwOp {
