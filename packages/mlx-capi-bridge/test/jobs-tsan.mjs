@@ -1,5 +1,5 @@
 // The bridge's jobs from Node against a ThreadSanitizer build of the engine
-// (scripts/native-tests.sh runs it with the TSan runtime preloaded and
+// (jobs-tsan.test.ts runs it with the TSan runtime preloaded and
 // MLXCOMPAT_LIBRARY set): jobs run on libuv's threads while the main thread
 // submits, joins and releases, on two sessions. Prints "jobs-tsan: ok" and
 // exits 0 when every result held; TSan itself fails the run on a report.

@@ -93,7 +93,7 @@ describe('jobs', () => {
     s.close();
   });
 
-  it('run in the order submitted: each redefines a plan the next one runs', async () => {
+  it('run in the order submitted: each defines a plan the next one runs', async () => {
     const s = new Session({ validate: false });
     const x = new Float32Array([1, 2, 3]);
     const runs = [];
@@ -101,13 +101,13 @@ describe('jobs', () => {
       s.submit(
         text({
           schema_version: 1,
-          define_plan: 'p',
+          define_plan: `p${k}`,
           inputs: [{ id: 'x', dtype: 'float32', shape: [3], placeholder: true }, { id: 'k', dtype: 'float32', shape: [], data: k }],
           nodes: [{ id: 'y', op: 'multiply', inputs: ['x', 'k'] }],
           outputs: ['y'],
         }),
       );
-      runs.push(s.submit(text({ schema_version: 1, run_plan: 'p', inputs: [{ id: 'x', buffer: 0 }] }), [x]));
+      runs.push(s.submit(text({ schema_version: 1, run_plan: `p${k}`, inputs: [{ id: 'x', buffer: 0 }] }), [x]));
     }
     // joining one in the middle runs what was queued before it, in order, here
     expect(Array.from(runs[25].join().outputs[0].array!)).toEqual([26, 52, 78]);
