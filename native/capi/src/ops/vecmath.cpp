@@ -2,6 +2,7 @@
 // SLEEF loaded at run time, and MLXCOMPAT_VECMATH to force a choice.
 #include "vecmath.h"
 
+#include <cpuid.h>
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -34,13 +35,20 @@ void* open_sleef() {
   return dlopen("libsleef.so.3", RTLD_NOW | RTLD_LOCAL);
 }
 
+// CPUID leaf 1, ecx bit 29: gcc 10 (the release build root's compiler) has no
+// __builtin_cpu_supports("f16c").
+bool cpu_has_f16c() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
+}
+
 const VecTable* choose() {
   const char* env = std::getenv("MLXCOMPAT_VECMATH");
   const std::string want = env ? env : "";
   if (want == "scalar") return nullptr;
   __builtin_cpu_init();
   const bool avx512 = __builtin_cpu_supports("avx512f");
-  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
   if (!avx2 && !avx512) return nullptr;
   g_sleef = open_sleef();
   if (!g_sleef) return nullptr;
