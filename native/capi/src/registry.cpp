@@ -31,6 +31,7 @@ void ensure_registered() {
     register_sort_ops();
     register_random_ops();
     register_fast_ops();
+    register_quantized_ops();
   });
 }
 }  // namespace

@@ -18,6 +18,9 @@ export function loadReal(): Lib {
 /** Real MLX: @frost-beta/mlx 0.0.7, MLX 0.13 for Linux x86-64 (CPU), loaded at first use (an optional peer of the package). */
 export const real: Lib = new Proxy({}, { get: (_target, key) => loadReal()[key] });
 export const ours: Lib = mlx.core;
+/** The whole libraries (core, nn, optimizers, utils), for the nn, optimizer and tree cases. */
+export const realLib: Lib = require('@frost-beta/mlx');
+export const oursLib: Lib = mlx;
 
 export type Outcome = 'pass' | 'fail' | 'refused' | 'unsupported' | 'error';
 
@@ -33,6 +36,8 @@ export interface ParityCase {
   /** Returns [ours, expected]: arrays (either library), numbers, booleans or nested lists. */
   run: () => [unknown, unknown];
   rtol?: number;
+  /** The call is expected to raise mlx-compat's typed refusal (an MxError naming the engine op it lacks). */
+  refusal?: boolean;
 }
 
 export interface Flat {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { MlxRefusedError, version as engineVersion } from 'mlx-capi-bridge';
+import { MxError } from 'mlx-compat';
 import { difference, flatten, loadReal, type Outcome, type ParityCase } from './case.js';
 import { FAMILY_FILES, familyTests, upstream } from './upstream.js';
 import { resolve, ROOT } from './symbols.js';
@@ -15,13 +16,19 @@ import * as autograd from './cases/autograd.js';
 import * as customVjp from './cases/custom_vjp.js';
 import * as vmapCases from './cases/vmap.js';
 import * as compileCases from './cases/compile.js';
+import * as nnCases from './cases/nn.js';
+import * as lossCases from './cases/losses.js';
+import * as initCases from './cases/init.js';
+import * as optimizerCases from './cases/optimizers.js';
+import * as treeCases from './cases/tree.js';
 import * as ioCases from './cases/io.js';
 import * as fastCases from './cases/fast.js';
+import * as quantizedCases from './cases/quantized.js';
 
 export const FAMILIES = Object.keys(FAMILY_FILES);
 
 export function allCases(): ParityCase[] {
-  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...ioCases.cases(), ...fastCases.cases()];
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases()];
 }
 
 export interface CaseResult {
@@ -75,6 +82,7 @@ export function runCase(c: ParityCase): CaseResult {
     return d.ok ? { ...base, max_diff: d.maxDiff } : { ...base, outcome: 'fail', max_diff: Number.isFinite(d.maxDiff) ? d.maxDiff : null, message: d.detail ?? `largest difference ${d.maxDiff}` };
   } catch (e) {
     if (e instanceof MlxRefusedError) return { ...base, outcome: 'refused', refusal: { code: e.code, detail: e.detail } };
+    if (c.refusal && e instanceof MxError) return { ...base, outcome: 'refused', refusal: { code: 'unsupported_op', detail: e.message } };
     return { ...base, outcome: 'error', message: (e as Error).message };
   }
 }

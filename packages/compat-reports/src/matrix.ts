@@ -47,6 +47,18 @@ const NOTES: Record<string, string> = {
   'mlx.core.async_eval': 'evaluation completes before the call returns',
   'mlx.core.pad': 'constant mode only',
   'mlx.core.array.at': 'one integer-array index or basic indices per update',
+  'mlx.nn.Upsample': 'nearest by integer factors and linear; cubic and non-integer nearest factors are typed refusals',
+  'mlx.nn.Transformer': 'checkpoint = true is a typed refusal; post-norm layers (norm_first = false) are not checked against MLX (0.13 differs)',
+  'mlx.nn.MaxPool1d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
+  'mlx.nn.MaxPool2d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
+  'mlx.nn.MaxPool3d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
+  'mlx.nn.RoPE': 'composed from core ops (MLX uses mx.fast.rope)',
+  'mlx.core.quantize': 'affine mode only (bits 2-8, groups 32/64/128); mxfp4, mxfp8 and nvfp4 raise a typed error',
+  'mlx.core.dequantize': 'affine mode only (bits 2-8, groups 32/64/128); mxfp4, mxfp8 and nvfp4 raise a typed error',
+  'mlx.core.quantized_matmul': 'affine mode only (bits 2-8, groups 32/64/128); mxfp4, mxfp8 and nvfp4 raise a typed error',
+  'mlx.core.gather_qmm': 'affine mode only (bits 2-8, groups 32/64/128); mxfp4, mxfp8 and nvfp4 raise a typed error; sorted_indices is accepted and not used',
+  'mlx.core.load': 'safetensors F8 dtypes are not read (a typed bad_dtype error)',
+  'mlx.core.fast.scaled_dot_product_attention': 'computed in float32 (float64 inputs too)',
   'mlx.core.compile': 'shapeless refuses graphs with ops whose attributes fix a shape (reshape, broadcast_to, slices, split, arrays created with a shape)',
 };
 

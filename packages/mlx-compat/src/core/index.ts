@@ -24,6 +24,7 @@ import { vmap } from './transforms/vmap.js';
 import { compile, disableCompile, enableCompile } from './transforms/compile.js';
 import * as io from './io/index.js';
 import * as fastOps from './fast.js';
+import * as quantized from './quantized.js';
 
 export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
@@ -84,6 +85,7 @@ export const core = {
   disableCompile,
   enableCompile,
   fast: pick(fastOps, ['rmsNorm', 'layerNorm', 'rope', 'scaledDotProductAttention', 'metalKernel', 'cudaKernel']),
+  ...pick(quantized, ['quantize', 'dequantize', 'quantizedMatmul', 'gatherQmm']),
   ...pick(io, ['load', 'save', 'savez', 'savezCompressed', 'saveSafetensors', 'saveGguf', 'MxIOError']),
   // MLX's constants
   Inf: Infinity,

@@ -35,6 +35,7 @@ export function loadSafetensors(f: FileReader): { arrays: Record<string, MxArray
   const placed: Array<{ dtype: Dtype; shape: number[]; offset: number; end: number }> = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (entry === null) continue; // MLX 0.13 writes "__metadata__": null when there is none
       if (!isObject(entry) || !Object.values(entry).every((v) => typeof v === 'string'))
         f.fail('bad_header', '__metadata__ must map strings to strings');
       metadata = entry as Record<string, string>;

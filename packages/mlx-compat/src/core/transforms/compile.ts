@@ -6,7 +6,7 @@ import { MxArray, Value } from '../array.js';
 import { buildRequest, evalValues, finish, isTracing, ref, session, track, whileTracingShapeless } from '../graph.js';
 import { MxError } from '../errors.js';
 import { engineOp } from '../registry.js';
-import { leaves, rebuild } from './tree.js';
+import { leafSlots, leaves, rebuild } from './tree.js';
 import { walk } from './walk.js';
 
 let enabled = true;
@@ -38,6 +38,20 @@ interface Entry {
   outputs: Value[];
   tree: unknown;
   plans: Map<string, string>;
+  /** How many of the outputs are fn's result; the rest are the leaves of the outputs tree. */
+  results: number;
+}
+
+/**
+ * Trees a compiled function reads and writes besides its arguments, as MLX's
+ * compile(fn, inputs=, outputs=): their array leaves (a model's parameters, an
+ * optimizer's state) enter each call as inputs, and the outputs tree's leaves
+ * are replaced by what the call computed, resident in the engine.
+ */
+export interface CompileOptions {
+  inputs?: unknown;
+  outputs?: unknown;
+  shapeless?: boolean;
 }
 
 type AnyFn = (...args: never[]) => unknown;
@@ -61,12 +75,22 @@ function checkShapeless(outputs: Value[], placeholders: Value[]): void {
   if (fixed) throw new MxError('compile', 'shapeless', `the function uses ${fixed.op}, whose attributes fix its output's shape, so it cannot be compiled shapeless`);
 }
 
+function stateTree(tree: unknown, argument: string): unknown {
+  if (tree instanceof MxArray) throw new MxError('compile', argument, 'must be a tree (a list or a dict) of arrays, not an array');
+  return tree;
+}
+
 /**
- * compile(fn, shapeless = false). With shapeless, inputs of new shapes (same
- * dtypes and ranks) reuse the tracing: the engine plans the same graph for
- * them, and output shapes come back from it.
+ * compile(fn, shapeless = false) or compile(fn, {inputs, outputs, shapeless}).
+ * With shapeless, inputs of new shapes (same dtypes and ranks) reuse the
+ * tracing: the engine plans the same graph for them, and output shapes come
+ * back from it. With inputs/outputs, the leaves of those trees are implicit
+ * inputs and outputs (see CompileOptions).
  */
-export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> {
+export function compile<F extends AnyFn>(fn: F, options: boolean | CompileOptions = false): Compiled<F> {
+  const { shapeless = false, inputs: stateIn, outputs: stateOut } = typeof options === 'boolean' ? { shapeless: options } : options;
+  stateTree(stateIn, 'inputs');
+  stateTree(stateOut, 'outputs');
   const call = fn as unknown as (...a: unknown[]) => unknown;
   const cache = new Map<string, Entry>();
   let traces = 0;
@@ -78,26 +102,40 @@ export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> 
     entry.plans.set(shapesOf(inputs), name);
     return name;
   };
-  const trace = (args: unknown[], inputs: MxArray[]): Entry => {
+  // fn runs on placeholders: its arguments' arrays, and the inputs tree's
+  // leaves put in place for the tracing and put back after it
+  const trace = (args: unknown[], inputs: MxArray[], argCount: number): Entry => {
     const placeholders = inputs.map((x) => {
       const v = new Value(x.dtype, x.shape);
       v.placeholder = true;
       return v;
     });
-    const traced = rebuild(args, placeholders.map((p) => track(p)));
-    const tree = shapeless ? whileTracingShapeless(() => call(...(traced as unknown[]))) : call(...(traced as unknown[]));
-    const outputs = leaves(tree).map((o) => o._v);
+    const tracked = placeholders.map((p) => track(p));
+    const traced = rebuild(args, tracked.slice(0, argCount));
+    const slots = leafSlots(stateIn);
+    const saved = slots.map(([c, k]) => c[k]);
+    slots.forEach(([c, k], i) => (c[k] = tracked[argCount + i]));
+    let tree: unknown, stateOutputs: Value[];
+    try {
+      tree = shapeless ? whileTracingShapeless(() => call(...(traced as unknown[]))) : call(...(traced as unknown[]));
+      stateOutputs = leaves(stateOut).map((o) => o._v);
+    } finally {
+      slots.forEach(([c, k], i) => (c[k] = saved[i]));
+    }
+    const results = leaves(tree).map((o) => o._v);
+    const outputs = [...results, ...stateOutputs];
     if (shapeless) checkShapeless(outputs, placeholders);
     traces++;
-    return { placeholders, outputs, tree, plans: new Map() };
+    return { placeholders, outputs, tree, plans: new Map(), results: results.length };
   };
   const compiled = (...args: unknown[]) => {
-    const inputs = leaves(args);
+    const argInputs = leaves(args);
+    const inputs = [...argInputs, ...leaves(stateIn)];
     // under a transform (or a vmap trace) the function is inlined, so the transform sees through it
     if (!enabled || isTracing() || inputs.some((x) => x._v.placeholder)) return call(...args);
-    const key = signature(args, shapeless);
+    const key = signature([args, inputs.slice(argInputs.length)], shapeless);
     let entry = cache.get(key);
-    if (!entry) cache.set(key, (entry = trace(args, inputs)));
+    if (!entry) cache.set(key, (entry = trace(args, inputs, argInputs.length)));
     const planName = entry.plans.get(shapesOf(inputs)) ?? plan(entry, inputs);
     evalValues(inputs.map((x) => x._v));
     const buffers: ArrayBufferView[] = [];
@@ -116,7 +154,12 @@ export function compile<F extends AnyFn>(fn: F, shapeless = false): Compiled<F> 
     // shapes as traced (finish checks them) or, shapeless, as the engine found them
     const results = entry.outputs.map((o, k) => new Value(o.dtype, shapeless ? res.outputs[k].shape : o.shape));
     finish(results, res.outputs);
-    return rebuild(entry.tree, results.map((v) => track(v)));
+    const arrays = results.map((v) => track(v));
+    const slots = leafSlots(stateOut);
+    if (slots.length !== arrays.length - entry.results)
+      throw new MxError('compile', 'outputs', `the outputs tree has ${slots.length} arrays where the traced function left ${arrays.length - entry.results}`);
+    slots.forEach(([c, k], i) => (c[k] = arrays[entry!.results + i]));
+    return rebuild(entry.tree, arrays.slice(0, entry.results));
   };
   Object.defineProperty(compiled, 'traces', { get: () => traces });
   plansOf.register(compiled, cache);

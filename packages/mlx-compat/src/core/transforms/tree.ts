@@ -20,3 +20,16 @@ export function rebuild(tree: unknown, values: MxArray[]): unknown {
   };
   return walk(tree);
 }
+
+type Container = { [key: string | number]: unknown };
+
+/** Where each array leaf sits, as [container, key] pairs in the order leaves() lists them. */
+export function leafSlots(tree: unknown, out: Array<[Container, string | number]> = []): Array<[Container, string | number]> {
+  if (Array.isArray(tree)) tree.forEach((t, i) => (t instanceof MxArray ? out.push([tree as unknown as Container, i]) : leafSlots(t, out)));
+  else if (tree && typeof tree === 'object' && !(tree instanceof MxArray) && !ArrayBuffer.isView(tree))
+    for (const [k, t] of Object.entries(tree)) {
+      if (t instanceof MxArray) out.push([tree as Container, k]);
+      else leafSlots(t, out);
+    }
+  return out;
+}

@@ -7,6 +7,7 @@ import { reductionRules, scanRules } from './reduce.js';
 import { shapeRules } from './shape.js';
 import { linalgRules } from './linalg.js';
 import { fastRules } from './fast.js';
+import { quantizedRules } from './quantized.js';
 
 export interface VjpArgs {
   primals: MxArray[];
@@ -20,7 +21,7 @@ export interface VjpArgs {
 /** Cotangents for each input (undefined for an input with none, like indices). */
 export type VjpRule = (args: VjpArgs) => Array<MxArray | undefined>;
 
-const RULES: Record<string, VjpRule> = { ...elementwiseRules, ...reductionRules, ...scanRules, ...shapeRules, ...linalgRules, ...fastRules };
+const RULES: Record<string, VjpRule> = { ...elementwiseRules, ...reductionRules, ...scanRules, ...shapeRules, ...linalgRules, ...fastRules, ...quantizedRules };
 
 export function vjpRule(op: string): VjpRule | undefined {
   return RULES[op];

@@ -1,0 +1,22 @@
+// RMSprop(learningRate, alpha = 0.99, eps = 1e-8).
+import { MxArray } from '../core/array.js';
+import { MxError } from '../core/errors.js';
+import { zerosLike } from '../core/ops/creation.js';
+import { Optimizer, type ParamState, type Scheduled } from './optimizer.js';
+
+export class RMSprop extends Optimizer {
+  constructor(learningRate: Scheduled, public alpha = 0.99, public eps = 1e-8) {
+    super();
+    if (alpha < 0) throw new MxError('RMSprop', 'alpha', `must be non-negative, got ${alpha}`);
+    if (eps < 0) throw new MxError('RMSprop', 'eps', `must be non-negative, got ${eps}`);
+    this.maybeSchedule('learning_rate', learningRate);
+  }
+  initSingle(parameter: MxArray, state: ParamState): void {
+    state.v = zerosLike(parameter);
+  }
+  applySingle(gradient: MxArray, parameter: MxArray, state: ParamState): MxArray {
+    const v = state.v.multiply(this.alpha).add(gradient.square().multiply(1 - this.alpha));
+    state.v = v;
+    return parameter.subtract(this.lr(gradient.dtype).multiply(gradient).divide(v.sqrt().add(this.eps)));
+  }
+}

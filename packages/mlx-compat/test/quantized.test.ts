@@ -1,0 +1,168 @@
+// Quantization: quantize against MLX v0.31.2's affine rule written here from
+// its definition (bit for bit, every bits and group size, float32 and the
+// half types), the packed layout against real MLX 0.13 (which packs the
+// same way for 2, 4 and 8 bits; its scale rule predates 0.31.2's, so its
+// own quantize is no oracle), and the products against float64 products of
+// the dequantized weights.
+import { describe, expect, it } from 'vitest';
+import mlx, { MxError, type MxArray } from '../src/index.js';
+import { real, rng } from './oracle.js';
+
+const mx = mlx.core;
+const f32 = Math.fround;
+
+function data(n: number, seed: number): number[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => (r() * 2 - 1) * (1 + 3 * r()));
+}
+const flat = (a: { tolist(): unknown }): number[] => [a.tolist()].flat(Infinity).map(Number);
+
+// MLX v0.31.2's affine quantization of one group, in float32 arithmetic:
+// the edge of larger magnitude is kept exact.
+function quantizeGroup(x: number[], bits: number): { q: number[]; scale: number; bias: number } {
+  const nBins = (1 << bits) - 1;
+  const lo = Math.min(...x), hi = Math.max(...x);
+  const lowEdge = Math.abs(lo) > Math.abs(hi);
+  let scale = Math.max(f32(f32(hi - lo) / nBins), f32(1e-7));
+  scale = lowEdge ? scale : -scale;
+  const edge = lowEdge ? lo : hi;
+  const q0 = roundEven(f32(edge / scale));
+  let bias = 0;
+  if (q0 !== 0) {
+    scale = f32(edge / q0);
+    bias = edge;
+  }
+  return { q: x.map((v) => Math.min(Math.max(roundEven(f32(f32(v - bias) / scale)), 0), nBins)), scale, bias };
+}
+function roundEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+// values as one little-endian bit stream of `bits`-bit fields, in uint32 words
+function pack(q: number[], bits: number): number[] {
+  const words = new Array<number>((q.length * bits) / 32).fill(0);
+  q.forEach((v, i) => {
+    for (let b = 0; b < bits; b++) if ((v >> b) & 1) words[Math.floor((i * bits + b) / 32)] += 2 ** ((i * bits + b) % 32);
+  });
+  return words;
+}
+
+describe('quantize and dequantize', () => {
+  for (const dtype of [mx.float32, mx.float16, mx.bfloat16])
+    for (const bits of [2, 3, 4, 5, 6, 8])
+      for (const gs of [32, 64, 128])
+        it(`${dtype.name}, ${bits} bits, groups of ${gs}: MLX 0.31.2's values bit for bit`, () => {
+          const rows = 3, k = 256;
+          const w = mx.array(data(rows * k, bits * 1000 + gs)).astype(dtype).reshape([rows, k]);
+          const wv = flat(w.astype(mx.float32));
+          const [q, s, b] = mx.quantize(w, gs, bits);
+          expect(q.dtype).toBe(mx.uint32);
+          expect(q.shape).toEqual([rows, (k * bits) / 32]);
+          expect(s.dtype).toBe(dtype);
+          const words: number[] = [], scales: number[] = [], biases: number[] = [];
+          for (let g = 0; g < (rows * k) / gs; g++) {
+            const r = quantizeGroup(wv.slice(g * gs, (g + 1) * gs), bits);
+            words.push(...pack(r.q, bits));
+            scales.push(r.scale);
+            biases.push(r.bias);
+          }
+          expect(flat(q)).toEqual(words);
+          // scales and biases are rounded to the input's dtype
+          expect(flat(s)).toEqual(flat(mx.array(scales).astype(dtype).astype(mx.float32)));
+          expect(flat(b)).toEqual(flat(mx.array(biases).astype(dtype).astype(mx.float32)));
+          // dequantized: q * scale + bias in the scales' dtype
+          const d = mx.dequantize(q, s, b, gs, bits);
+          expect(d.dtype).toBe(dtype);
+          const sv = flat(s), bv = flat(b);
+          const qs = [];
+          for (let g = 0; g < (rows * k) / gs; g++) qs.push(...quantizeGroup(wv.slice(g * gs, (g + 1) * gs), bits).q);
+          const want = qs.map((v, i) => f32(f32(v * sv[Math.floor(i / gs)]) + bv[Math.floor(i / gs)]));
+          const round = (v: number[]) => flat(mx.array(v).astype(dtype).astype(mx.float32));
+          expect(flat(d.astype(mx.float32))).toEqual(dtype === mx.float32 ? want : round(qs.map((v, i) => flat(mx.array([v * sv[Math.floor(i / gs)]]).astype(dtype).astype(mx.float32))[0] + bv[Math.floor(i / gs)])));
+        });
+
+  it('reads the packed layout as real MLX does (its quantize, our dequantize)', () => {
+    for (const bits of [2, 4, 8]) {
+      const w = real.array(data(4 * 512, bits)).reshape([4, 512]);
+      const [q, s, b] = real.quantize(w, 64, bits);
+      const back = (a: { tolist(): unknown }, d: typeof mx.float32) => mx.array(a.tolist() as number[][], d);
+      const ours = mx.dequantize(back(q, mx.uint32), back(s, mx.float32), back(b, mx.float32), 64, bits);
+      expect(flat(ours), `${bits} bits`).toEqual(flat(real.dequantize(q, s, b, 64, bits)));
+    }
+  });
+
+  it('raises at the call on bad modes, bits, group sizes and shapes', () => {
+    expect(() => mx.quantize(mx.zeros([2, 64]), 64, 7)).toThrow(MxError);
+    expect(() => mx.quantize(mx.zeros([2, 64]), 48, 4)).toThrow(/groupSize/);
+    expect(() => mx.quantize(mx.zeros([2, 96]), 64, 4)).toThrow(/multiple of 64/);
+    expect(() => mx.quantize(mx.zeros([2, 64]), 64, 4, 'mxfp4' as 'affine')).toThrow(/not supported/);
+    const [q, s] = mx.quantize(mx.zeros([2, 64]), 32, 4);
+    expect(() => mx.dequantize(q, s, mx.zeros([2, 3]), 32, 4)).toThrow(/do not fit/);
+  });
+});
+
+describe('quantizedMatmul and gatherQmm', () => {
+  // x @ W^T (or x @ W) in float64 over the dequantized weights
+  function reference(x: number[], xs: number[], wd: number[], ws: number[], transpose: boolean): number[] {
+    const [M, K] = xs.slice(-2), N = transpose ? ws[ws.length - 2] : ws[ws.length - 1];
+    const out: number[] = [];
+    for (let m = 0; m < M; m++)
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++) acc += x[m * K + k] * (transpose ? wd[n * K + k] : wd[k * N + n]);
+        out.push(acc);
+      }
+    return out;
+  }
+  const close = (got: number[], want: number[], what: string) => {
+    const scale = Math.max(...want.map(Math.abs));
+    got.forEach((g, i) => expect(Math.abs(g - want[i]), `${what}[${i}]`).toBeLessThanOrEqual(2e-5 * scale));
+  };
+
+  for (const [bits, gs] of [[4, 64], [8, 32], [3, 128], [2, 32], [6, 64], [5, 32]])
+    for (const transpose of [true, false])
+      for (const M of [1, 3, 70])
+        it(`${bits} bits, groups of ${gs}, ${transpose ? 'transposed' : 'not transposed'}, ${M} rows: within 2e-5 of float64`, () => {
+          const K = 256, N = 128;
+          const wshape = transpose ? [N, K] : [K, N];
+          const [q, s, b] = mx.quantize(mx.array(data(N * K, bits + gs)).reshape(wshape), gs, bits);
+          const wd = flat(mx.dequantize(q, s, b, gs, bits));
+          const x = data(M * K, M);
+          const out = mx.quantizedMatmul(mx.array(x).reshape([M, K]), q, s, b, transpose, gs, bits);
+          expect(out.shape).toEqual([M, N]);
+          close(flat(out), reference(x, [M, K], wd, wshape, transpose), 'qmm');
+        });
+
+  it('agrees with real MLX on its own packed weights, and differentiates in x', () => {
+    const w = real.array(data(64 * 512, 5)).reshape([64, 512]);
+    const [q, s, b] = real.quantize(w, 64, 4);
+    const xv = data(2 * 512, 6);
+    const back = (a: { tolist(): unknown }, d: typeof mx.float32) => mx.array(a.tolist() as number[][], d);
+    const [Q, S, B] = [back(q, mx.uint32), back(s, mx.float32), back(b, mx.float32)];
+    const ours = mx.quantizedMatmul(mx.array(xv).reshape([2, 512]), Q, S, B, true, 64, 4);
+    const theirs = real.quantizedMatmul(real.array(xv).reshape([2, 512]), q, s, b, true, 64, 4);
+    close(flat(ours), flat(theirs), 'vs MLX');
+    const ow = mx.array(data(2 * 64, 7)).reshape([2, 64]);
+    const g = mx.grad((x: MxArray) => mx.sum(mx.multiply(mx.quantizedMatmul(x, Q, S, B, true, 64, 4), ow)))(mx.array(xv).reshape([2, 512])) as MxArray;
+    close(flat(g), flat(mx.matmul(ow, mx.dequantize(Q, S, B, 64, 4))), 'grad');
+  });
+
+  it('broadcasts batches, and gatherQmm picks them by index', () => {
+    const E = 3, K = 64, N = 32;
+    const [q, s, b] = mx.quantize(mx.array(data(E * N * K, 8)).reshape([E, N, K]), 32, 4);
+    const x = mx.array(data(2 * K, 9)).reshape([2, 1, K]);
+    const batched = mx.quantizedMatmul(mx.reshape(x, [2, 1, 1, K]), q, s, b, true, 32, 4);
+    expect(batched.shape).toEqual([2, E, 1, N]);
+    const wd = mx.dequantize(q, s, b, 32, 4);
+    const bw = flat(wd), bx = flat(x);
+    close(flat(batched).slice(((1 * E + 2) * N), (1 * E + 2) * N + N), reference(bx.slice(K), [1, K], bw.slice(2 * N * K), [N, K], true), 'batched');
+    const picked = mx.gatherQmm(x, q, s, b, mx.array([1, 0], mx.uint32), mx.array([2, 0], mx.uint32), true, 32, 4);
+    expect(picked.shape).toEqual([2, 1, N]);
+    const xs = flat(x), wds = flat(wd);
+    const want = [
+      ...reference(xs.slice(K, 2 * K), [1, K], wds.slice(2 * N * K, 3 * N * K), [N, K], true),
+      ...reference(xs.slice(0, K), [1, K], wds.slice(0, N * K), [N, K], true),
+    ];
+    close(flat(picked), want, 'gather');
+  });
+});
