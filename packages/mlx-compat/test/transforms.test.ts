@@ -326,6 +326,20 @@ describe('vmap', () => {
 });
 
 describe('compile', () => {
+  it('traced first inside tidy, keeps its graph for later calls (the scope does not dispose it)', () => {
+    const mx = mlx.core;
+    const double = mx.compile((w: MxArray) => mx.add(mx.multiply(w, 2), 1));
+    let w = mx.array([1, -2, 0.5]);
+    const expected = [1, -2, 0.5];
+    for (let i = 0; i < 3; i++) {
+      const next = mx.tidy(() => double(w));
+      mx.dispose(w);
+      w = next;
+      expected.forEach((v, k) => (expected[k] = 2 * v + 1));
+      expect(w.tolist()).toEqual(expected);
+    }
+    expect(double.traces).toBe(1);
+  });
   const f = (x: MxArray, y: MxArray) => mx.add(mx.exp(mx.multiply(x, y)), 1);
   const a = mx.array([1, 2, 3]), b = mx.array([0.5, 0.25, 1]);
 

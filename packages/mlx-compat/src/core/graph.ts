@@ -98,6 +98,19 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
+/**
+ * @internal Runs fn outside any tidy() scope: what it creates outlives the
+ * caller's scope (a compiled function's traced graph belongs to its cache).
+ */
+export function untidied<T>(fn: () => T): T {
+  scopes.push(new Set<Value>());
+  try {
+    return fn();
+  } finally {
+    scopes.pop();
+  }
+}
+
 /** Every MxArray in a tree of arrays, objects and Maps. */
 export function collectArrays(tree: unknown, out: MxArray[] = []): MxArray[] {
   if (tree && typeof tree === 'object') {

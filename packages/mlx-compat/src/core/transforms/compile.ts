@@ -3,7 +3,7 @@
 // plan the engine keeps; later calls send only the inputs, as handles or
 // buffers, and get handles back.
 import { MxArray, Value } from '../array.js';
-import { buildRequest, evalValues, finish, isTracing, ref, session, track, whileTracingShapeless } from '../graph.js';
+import { buildRequest, evalValues, finish, isTracing, ref, session, track, untidied, whileTracingShapeless } from '../graph.js';
 import { MxError } from '../errors.js';
 import { engineOp } from '../registry.js';
 import { leafSlots, leaves, rebuild } from './tree.js';
@@ -135,7 +135,7 @@ export function compile<F extends AnyFn>(fn: F, options: boolean | CompileOption
     if (!enabled || isTracing() || inputs.some((x) => x._v.placeholder)) return call(...args);
     const key = signature([args, inputs.slice(argInputs.length)], shapeless);
     let entry = cache.get(key);
-    if (!entry) cache.set(key, (entry = trace(args, inputs, argInputs.length)));
+    if (!entry) cache.set(key, (entry = untidied(() => trace(args, inputs, argInputs.length))));
     const planName = entry.plans.get(shapesOf(inputs)) ?? plan(entry, inputs);
     evalValues(inputs.map((x) => x._v));
     const buffers: ArrayBufferView[] = [];
