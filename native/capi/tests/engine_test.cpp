@@ -95,7 +95,10 @@ const char* kOpSetups = R"({
   "rms_norm": {"attrs": {"eps": 1e-5}, "inputs": [[2, 3], [3]]},
   "layer_norm": {"attrs": {"eps": 1e-5, "has_weight": true, "has_bias": true}, "inputs": [[2, 3], [3], [3]]},
   "rope": {"attrs": {"dims": 2, "base": 10000}, "inputs": [[1, 2, 4]]},
-  "scaled_dot_product_attention": {"attrs": {"scale": 0.5}, "inputs": [[1, 1, 2, 3], [1, 1, 2, 3], [1, 1, 2, 3]]}
+  "scaled_dot_product_attention": {"attrs": {"scale": 0.5}, "inputs": [[1, 1, 2, 3], [1, 1, 2, 3], [1, 1, 2, 3]]},
+  "quantize": {"inputs": [[2, 64]]},
+  "dequantize": {"inputs": [{"dtype": "uint32", "shape": [2, 8], "data": [0,2654435761,1013904226,3668339987,2027808452,387276917,3041712678,1401181143,4055616904,2415085369,774553834,3428989595,1788458060,147926525,2802362286,1161830751]}, [2, 1], [2, 1]]},
+  "quantized_matmul": {"inputs": [[2, 64], {"dtype": "uint32", "shape": [3, 8], "data": [0,2654435761,1013904226,3668339987,2027808452,387276917,3041712678,1401181143,4055616904,2415085369,774553834,3428989595,1788458060,147926525,2802362286,1161830751,3816266512,2175734977,535203442,3189639203,1549107668,4203543429,2563011894,922480359]}, [3, 1], [3, 1]]}
 })";
 
 const char* kDTypes[] = {"bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
@@ -150,7 +153,7 @@ void run_every_op() {
       if (setup.contains("attrs")) node["attrs"] = setup["attrs"];
       if (op["inputs"]["max"] == 0) node["attrs"]["dtype"] = dtype;
       json outs = json::array();
-      const int n_out = name == "split" ? 2 : 1;
+      const int n_out = name == "split" ? 2 : name == "quantize" ? 3 : 1;
       for (int k = 0; k < n_out; k++) outs.push_back(n_out == 1 ? "y" : "y:" + std::to_string(k));
       const std::string req = json{{"schema_version", 1}, {"inputs", inputs}, {"nodes", {node}}, {"outputs", outs}}.dump();
       if (std::strcmp(dtype, "float32") == 0 || std::strcmp(dtype, "int32") == 0) seed(req);
