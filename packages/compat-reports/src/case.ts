@@ -6,20 +6,22 @@ import mlx from 'mlx-compat';
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Lib = any;
-let realCore: Lib;
-/** Real MLX's core, or an error that says how to install it. */
-export function loadReal(): Lib {
+let realMlx: Lib;
+/** Real MLX (the whole library), or an error that says how to install it. */
+export function loadRealLib(): Lib {
   try {
-    return (realCore ??= require('@frost-beta/mlx').core);
+    return (realMlx ??= require('@frost-beta/mlx'));
   } catch {
     throw new Error('the parity harness and the matrix compare against real MLX: npm install --ignore-scripts @frost-beta/mlx@0.0.7 (its binary is in its tarball)');
   }
 }
+/** Real MLX's core. */
+export const loadReal = (): Lib => loadRealLib().core;
 /** Real MLX: @frost-beta/mlx 0.0.7, MLX 0.13 for Linux x86-64 (CPU), loaded at first use (an optional peer of the package). */
 export const real: Lib = new Proxy({}, { get: (_target, key) => loadReal()[key] });
 export const ours: Lib = mlx.core;
-/** The whole libraries (core, nn, optimizers, utils), for the nn, optimizer and tree cases. */
-export const realLib: Lib = require('@frost-beta/mlx');
+/** The whole libraries (core, nn, optimizers, utils), for the nn, optimizer and tree cases; real MLX's loaded at first use. */
+export const realLib: Lib = new Proxy({}, { get: (_target, key) => loadRealLib()[key] });
 export const oursLib: Lib = mlx;
 
 export type Outcome = 'pass' | 'fail' | 'refused' | 'unsupported' | 'error';
