@@ -254,6 +254,17 @@ describe('conv gradients', () => {
     expectClose(flat(gw), finiteDifferences(f, x, xs, w, ws, 1, all(size(ws))), 1e-6, 'weight');
   });
 
+  it('second derivatives (gradients of gradients) against finite differences', () => {
+    const xs = [1, 5, 4, 2], ws = [4, 2, 3, 1], s = spec(2, { groups: 2, stride: [2, 1], lo: [1, 0], hi: [0, 1], kd: [1, 2] });
+    const x = data(xs, 32), w = data(ws, 33), c = f64(data(ws, 34), ws);
+    // h(x, w) = <dL/dw, c>: differentiating it goes through the weight cotangent's own vjp
+    const h = (a: MxArray, b: MxArray) => mx.sum(mx.multiply(mx.grad(loss(s), 1)(a, b) as MxArray, c));
+    const [hx, hw] = mx.grad(h, [0, 1])(f64(x, xs), f64(w, ws)) as MxArray[];
+    const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+    expectClose(flat(hx), finiteDifferences(h, x, xs, w, ws, 0, all(size(xs))), 1e-6, 'd/dx');
+    expectClose(flat(hw), finiteDifferences(h, x, xs, w, ws, 1, all(size(ws))), 1e-6, 'd/dw');
+  });
+
   it('half-type gradients keep the primal dtypes', () => {
     const x = mx.reshape(mx.array(data([1, 5, 4], 60), mx.float16), [1, 5, 4]), w = mx.reshape(mx.array(data([2, 3, 4], 61)), [2, 3, 4]);
     const [gx, gw] = mx.grad((a: MxArray, b: MxArray) => mx.sum(mx.conv1d(a, b)), [0, 1])(x, w) as MxArray[];
@@ -299,4 +310,62 @@ describe('conv errors are typed and name the argument', () => {
       expect(call).toThrow(MxError);
       expect(call).toThrow(message);
     });
+});
+
+describe('nn convolution layers', () => {
+  const nn = mlx.nn;
+  it('have MLX v0.31.2\'s parameters, initial scale and printed form', () => {
+    mx.random.seed(3);
+    const c = new nn.Conv2d(6, 8, [3, 2], 1, 1, 1, 2);
+    expect(Object.entries(c.parameters()).map(([k, v]) => [k, (v as MxArray).shape])).toEqual([['weight', [8, 3, 2, 3]], ['bias', [8]]]);
+    const bound = Math.sqrt(1 / (6 * 3 * 2)), w = flat(c.weight);
+    expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...w.map(Math.abs))).toBeGreaterThan(0.8 * bound);
+    expect(flat(c.bias!)).toEqual(new Array(8).fill(0));
+    expect(String(c)).toBe('Conv2d(6, 8, kernel_size=(3, 2), stride=(1, 1), padding=(1, 1), dilation=(1, 1), groups=2, bias=true)');
+    expect(new nn.ConvTranspose1d(2, 3, 4, 2, 1, 1, 1, false).parameters()).not.toHaveProperty('bias');
+    expect(String(new nn.ConvTranspose1d(2, 3, 4, 2))).toBe('ConvTranspose1d(2, 3, kernel_size=4, stride=2, padding=0, dilation=1, output_padding=0, bias=true)');
+  });
+
+  it('compute the functional convolution plus the bias', () => {
+    const x = mx.reshape(mx.array(data([2, 5, 6, 4], 80)), [2, 5, 6, 4]);
+    const layers: Array<[MxArray, MxArray]> = [];
+    const c2 = new nn.Conv2d(4, 6, 3, [2, 1], 1, 1, 2);
+    c2.update({ bias: mx.arange(6) });
+    layers.push([c2.forward(x), mx.add(mx.conv2d(x, c2.weight, [2, 1], 1, 1, 2), mx.arange(6))]);
+    const t2 = new nn.ConvTranspose2d(4, 3, 2, 2, 0, 1, 1);
+    layers.push([t2.forward(x), mx.convTranspose2d(x, t2.weight, 2, 0, 1, 1)]);
+    const x3 = mx.reshape(x, [2, 5, 3, 2, 4]);
+    const c3 = new nn.Conv3d(4, 2, 2, 1, [1, 0, 0]);
+    layers.push([c3.forward(x3), mx.conv3d(x3, c3.weight, 1, [1, 0, 0])]);
+    const x1 = mx.reshape(x, [2, 30, 4]);
+    const t1 = new nn.ConvTranspose1d(4, 2, 3, 3, 1, 2, 1);
+    layers.push([t1.forward(x1), mx.convTranspose1d(x1, t1.weight, 3, 1, 2, 1)]);
+    const c1 = new nn.Conv1d(4, 4, 3, 1, 1, 1, 4);
+    layers.push([c1.forward(x1), mx.conv1d(x1, c1.weight, 1, 1, 1, 4)]);
+    const t3 = new nn.ConvTranspose3d(4, 2, [1, 2, 2]);
+    layers.push([t3.forward(x3), mx.convTranspose3d(x3, t3.weight)]);
+    for (const [got, want] of layers) {
+      expect(got.shape).toEqual(want.shape);
+      expectClose(flat(got), flat(want), 1e-6, 'layer');
+    }
+  });
+
+  it('raise typed errors naming the layer and the argument', () => {
+    expect(() => new nn.Conv2d(4, 6, 3, 1, 0, 1, 3)).toThrow(/\[Conv2d\] groups: the 4 input channels are not divisible by groups 3/);
+    expect(() => new nn.Conv1d(4, 6, 0)).toThrow(/\[Conv1d\] kernelSize: must be positive/);
+    expect(() => new nn.Conv3d(4, 6, [3, 3])).toThrow(/\[Conv3d\] kernelSize: expected 3 non-negative integers/);
+    expect(() => new nn.Conv2d(3, 4, 3).forward(mx.zeros([1, 5, 5, 2]))).toThrow(/\[Conv2d\] x: expected \(N, 2 spatial axes, 3 channels\), got shape \(1,5,5,2\)/);
+  });
+
+  it('train: a gradient step lowers the loss', () => {
+    mx.random.seed(5);
+    const c = new nn.Conv2d(2, 3, 3, 1, 1);
+    const x = mx.reshape(mx.array(data([4, 6, 6, 2], 90)), [4, 6, 6, 2]), target = mx.reshape(mx.array(data([4, 6, 6, 3], 91)), [4, 6, 6, 3]);
+    const lossFn = (inp: MxArray) => mx.mean(mx.square(mx.subtract(c.forward(inp), target)));
+    const step = nn.valueAndGrad(c, lossFn);
+    const [before, grads] = step(x) as [MxArray, Record<string, MxArray>];
+    c.update({ weight: mx.subtract(c.weight, mx.multiply(grads.weight, 0.5)), bias: mx.subtract(c.bias!, mx.multiply(grads.bias, 0.5)) });
+    expect(lossFn(x).item() as number).toBeLessThan(before.item() as number);
+  });
 });

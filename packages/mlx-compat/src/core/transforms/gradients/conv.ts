@@ -40,10 +40,22 @@ function weightGrad(g: MxArray, x: MxArray, w: MxArray, a: ConvAttrs): MxArray {
   return apply1('conv_weight_grad', [x, g], { ...a, kernel_shape: w.shape.slice(1, -1) }, { dtype, shape: w.shape });
 }
 
+const cast = (v: MxArray, like: MxArray) => (v.dtype === like.dtype ? v : astype(v, like.dtype));
+const convAttrs = (attrs: Record<string, unknown>): ConvAttrs => {
+  const { stride, padding_lo, padding_hi, kernel_dilation, input_dilation, groups, flip } = attrs as unknown as ConvAttrs;
+  return { stride, padding_lo, padding_hi, kernel_dilation, input_dilation, groups, flip };
+};
+
 export const convRules: Record<string, VjpRule> = {
   conv_general: ({ primals: [x, w], cotangents: [g], attrs }) => {
-    const a = attrs as unknown as ConvAttrs;
-    const cast = (v: MxArray, like: MxArray) => (v.dtype === like.dtype ? v : astype(v, like.dtype));
+    const a = convAttrs(attrs);
     return [cast(inputGrad(g!, x, w, a), x), cast(weightGrad(g!, x, w, a), w)];
+  },
+  // The weight's cotangent is bilinear in the input x and the output's
+  // cotangent g: <h, dw(x, g)> = <g, conv(x, h)>, so g's cotangent is the
+  // convolution of x by h, and x's is the input cotangent of that convolution.
+  conv_weight_grad: ({ primals: [x, g], cotangents: [h], attrs }) => {
+    const a = convAttrs(attrs);
+    return [cast(inputGrad(g, x, h!, a), x), cast(convNode('conv_general vjp', x, h!, a), g)];
   },
 };
