@@ -6,6 +6,7 @@
 // a flipped kernel is wrong (0.31.2 fixed it): flipped gradients are checked
 // against finite differences only.
 import { describe, expect, it } from 'vitest';
+import { MlxRefusedError, MlxRequestError, Session } from 'mlx-capi-bridge';
 import mlx, { MxError, type MxArray } from '../src/index.js';
 import { real, rng } from './oracle.js';
 
@@ -367,5 +368,45 @@ describe('nn convolution layers', () => {
     const [before, grads] = step(x) as [MxArray, Record<string, MxArray>];
     c.update({ weight: mx.subtract(c.weight, mx.multiply(grads.weight, 0.5)), bias: mx.subtract(c.bias!, mx.multiply(grads.bias, 0.5)) });
     expect(lossFn(x).item() as number).toBeLessThan(before.item() as number);
+  });
+});
+
+describe('the engine checks conv_general requests itself', () => {
+  const session = new Session();
+  const attrs = (o: Record<string, unknown> = {}) => ({ stride: [1], padding_lo: [0], padding_hi: [0], kernel_dilation: [1], input_dilation: [1], ...o });
+  const request = (xs: number[], ws: number[], a: Record<string, unknown>, dtype = 'float32') => ({
+    schema_version: 1 as const,
+    inputs: [
+      { id: 'x', dtype, shape: xs, data: new Array(size(xs)).fill(1) },
+      { id: 'w', dtype, shape: ws, data: new Array(size(ws)).fill(1) },
+    ],
+    nodes: [{ id: 'y', op: 'conv_general', inputs: ['x', 'w'], attrs: a }],
+    outputs: ['y'],
+  });
+  const fails = (req: ReturnType<typeof request>, code: string, path: string, message: RegExp) => {
+    try {
+      session.evalJson(req);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(MlxRequestError);
+      expect([(e as MlxRequestError).code, (e as MlxRequestError).path]).toEqual([code, path]);
+      expect((e as Error).message).toMatch(message);
+    }
+  };
+  it('answers a valid request', () => {
+    expect(session.evalJson(request([1, 4, 2], [1, 2, 2], attrs())).outputs[0].data).toEqual([4, 4, 4]);
+  });
+  it('rejects bad shapes and attributes with a path', () => {
+    fails(request([1, 4, 2], [1, 2, 3], attrs()), 'invalid_shape', '/nodes/0/inputs/1', /input channels times groups 1 must equal the input's 2 channels/);
+    fails(request([1, 4, 4], [3, 2, 2], attrs({ groups: 2 })), 'invalid_shape', '/nodes/0/inputs/1', /output channels are not divisible by groups 2/);
+    fails(request([4, 2], [1, 2], attrs()), 'invalid_shape', '/nodes/0/inputs/0', /\(N, spatial\.\.\., C\)/);
+    fails(request([1, 4, 2], [1, 2, 2], attrs({ stride: [0] })), 'invalid_attr', '/nodes/0/attrs/stride', /at least 1/);
+    fails(request([1, 4, 2], [1, 2, 2], attrs({ stride: [1, 1] })), 'invalid_attr', '/nodes/0/attrs/stride', /2 values for 1 spatial axes/);
+    fails(request([1, 2, 2], [1, 4, 2], attrs()), 'invalid_shape', '/nodes/0/inputs/0', /shorter than the dilated kernel's 4/);
+  });
+  it('refuses integer dtypes and sizes that overflow', () => {
+    expect(() => session.evalJson(request([1, 4, 2], [1, 2, 2], attrs(), 'int32'))).toThrow(MlxRefusedError);
+    // the dilated kernel spans (3 - 1) 2^62 + 1 positions: more than 64 bits hold
+    expect(() => session.evalJson(request([1, 4, 2], [1, 3, 2], attrs({ kernel_dilation: [2 ** 62] })))).toThrow(/overflows a 64-bit size/);
   });
 });

@@ -29,8 +29,12 @@ struct Geometry {
   int64_t in[kMaxSpatial] = {1, 1, 1}, k[kMaxSpatial] = {1, 1, 1}, out[kMaxSpatial] = {1, 1, 1};
   int64_t stride[kMaxSpatial] = {1, 1, 1}, lo[kMaxSpatial] = {}, kd[kMaxSpatial] = {1, 1, 1}, id[kMaxSpatial] = {1, 1, 1};
   bool flip = false;
+  // Checked once in geometry(): output rows (N times positions), taps, the
+  // width of a patch (taps times C / groups), the weight's size, and the
+  // largest per-axis (position, tap) table.
+  int64_t rows = 0, ntaps = 1, width = 0, wsize = 0, table = 0;
   int64_t positions() const { return out[0] * out[1] * out[2]; }
-  int64_t taps() const { return k[0] * k[1] * k[2]; }
+  int64_t taps() const { return ntaps; }
 };
 
 std::vector<int64_t> per_axis(const Attrs& a, const char* key, int nsp, int64_t min) {
@@ -83,6 +87,14 @@ Geometry geometry(const Shape& xs, const Shape& ws, const Attrs& a, const std::s
       throw RequestError("invalid_shape", in0, "spatial axis " + std::to_string(i) + " of the input is " + std::to_string(padded) + " long after dilation and padding, shorter than the dilated kernel's " + std::to_string(span));
     g.out[i] = (padded - span) / st[i] + 1;
   }
+  const std::string where = path + "/inputs";
+  g.rows = checked_mul(checked_mul(checked_mul(g.n, g.out[0], where), g.out[1], where), g.out[2], where);
+  g.ntaps = checked_mul(checked_mul(g.k[0], g.k[1], where), g.k[2], where);
+  g.width = checked_mul(g.ntaps, g.ig, where);
+  g.wsize = checked_mul(g.width, g.o, where);
+  for (int a = 0; a < kMaxSpatial; a++) g.table = std::max(g.table, checked_mul(g.out[a], g.k[a], where));
+  checked_bytes(g.table, sizeof(int64_t), where);
+  checked_bytes(g.width, sizeof(double), where);  // a patch row
   return g;
 }
 
@@ -124,7 +136,7 @@ void for_taps(const Geometry& g, const Taps& tp, int64_t r, F&& f) {
 // Patches of rows [r0, r1) for group gi into `cols`, a row per output row.
 template <class T>
 void im2col(const Geometry& g, const Taps& tp, const T* x, int64_t r0, int64_t r1, int64_t gi, T* cols) {
-  const int64_t width = g.taps() * g.ig;
+  const int64_t width = g.width;
   for (int64_t r = r0; r < r1; r++) {
     T* row = cols + (r - r0) * width;
     for_taps(g, tp, r, [&](int64_t t, int64_t off) {
@@ -138,7 +150,7 @@ void im2col(const Geometry& g, const Taps& tp, const T* x, int64_t r0, int64_t r
 // Output rows [r0, r1) by im2col and one product per group.
 template <class T>
 void conv_rows_gemm(const Geometry& g, const Taps& tp, const T* x, const T* w, T* y, int64_t r0, int64_t r1, std::vector<T>& cols) {
-  const int64_t width = g.taps() * g.ig;
+  const int64_t width = g.width;
   cols.resize(size_t((r1 - r0) * width));
   for (int64_t gi = 0; gi < g.groups; gi++) {
     im2col(g, tp, x, r0, r1, gi, cols.data());
@@ -175,7 +187,7 @@ bool thin(const Geometry& g) { return g.og * g.ig < 16; }
 // Blocks of output rows: at least 128 rows (BLAS packs its other operand
 // once per call) and about 1 MB of patches, a whole number per thread.
 int64_t rows_per_block(const Geometry& g, int64_t rows, size_t item) {
-  const int64_t row_bytes = g.taps() * g.ig * int64_t(item);
+  const int64_t row_bytes = g.width * int64_t(item);
   const int64_t target = std::max<int64_t>(128, (int64_t(1) << 20) / row_bytes);
   int64_t blocks = (rows + target - 1) / target;
   const int64_t threads = num_threads();
@@ -185,7 +197,7 @@ int64_t rows_per_block(const Geometry& g, int64_t rows, size_t item) {
 
 template <class T>
 void conv(const Geometry& g, const T* x, const T* w, T* y) {
-  const int64_t rows = g.n * g.positions(), width = g.taps() * g.ig;
+  const int64_t rows = g.rows, width = g.width;
   if (rows == 0 || g.o == 0) return;
   if (width == 0) {
     std::fill(y, y + rows * g.o, T(0));
@@ -193,7 +205,7 @@ void conv(const Geometry& g, const T* x, const T* w, T* y) {
   }
   const Taps tp(g);
   if (thin(g)) {
-    std::vector<T> wt(size_t(width * g.groups * g.og));
+    std::vector<T> wt(size_t(g.wsize));
     for (int64_t oc = 0; oc < g.o; oc++)
       for (int64_t t = 0; t < g.taps(); t++)
         std::copy(w + (oc * g.taps() + t) * g.ig, w + (oc * g.taps() + t + 1) * g.ig, wt.data() + (t * g.o + oc) * g.ig);
@@ -213,7 +225,7 @@ void conv(const Geometry& g, const T* x, const T* w, T* y) {
 // copy of its own; the copies are added at the end.
 template <class T>
 void conv_weight_grad(const Geometry& g, const T* x, const T* dy, T* dw) {
-  const int64_t rows = g.n * g.positions(), width = g.taps() * g.ig, size = g.o * width;
+  const int64_t rows = g.rows, width = g.width, size = g.wsize;
   std::fill(dw, dw + size, T(0));
   if (rows == 0 || size == 0) return;
   const Taps tp(g);
@@ -277,8 +289,6 @@ void register_conv_ops() {
   d.eval = [](const EvalCtx& c) {
     const DType out_t = c.out[0].dtype, run_t = out_t == DType::Float64 ? DType::Float64 : DType::Float32;
     const Geometry g = geometry(c.in[0].shape, c.in[1].shape, c.attrs, c.path);
-    // The patch matrix of one block is bounded; its row must fit too.
-    checked_bytes(checked_mul(g.taps(), g.ig, c.path), 8, c.path);
     const Array x = astype(c.in[0], run_t), w = astype(c.in[1], run_t);
     Array y(run_t, c.out[0].shape);
     dispatch(run_t, [&](auto t) {
@@ -321,7 +331,7 @@ void register_conv_ops() {
   w.eval = [forward](const EvalCtx& c) {
     const DType out_t = c.out[0].dtype, run_t = out_t == DType::Float64 ? DType::Float64 : DType::Float32;
     const Geometry g = forward(c.in[0].shape, c.in[1].shape, c.attrs, c.path).second;
-    checked_bytes(checked_mul(checked_mul(g.taps(), g.ig, c.path), g.o, c.path), 8 * size_t(num_threads()), c.path);
+    checked_bytes(g.wsize, 8 * size_t(num_threads()), c.path);  // a partial sum per thread
     const Array x = astype(c.in[0], run_t), dy = astype(c.in[1], run_t);
     Array dw(run_t, c.out[0].shape);
     dispatch(run_t, [&](auto t) {
