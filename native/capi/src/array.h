@@ -21,8 +21,11 @@ struct Buffer {
   void* data;
   size_t bytes;
   bool owned;  // false: the caller's memory, valid for one call, never freed here
+  // Memory another library owns (an MLX array's), kept alive while this lives.
+  std::shared_ptr<void> keeper;
   explicit Buffer(size_t bytes);
   Buffer(const void* external, size_t bytes);
+  Buffer(const void* data, size_t bytes, std::shared_ptr<void> keeper);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;

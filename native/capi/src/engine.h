@@ -19,7 +19,10 @@ struct Limits {
 };
 json limits_json(const Limits& l);
 
-struct Plan;  // a validated graph kept for repeated runs (engine.cpp)
+struct Plan;  // a validated graph kept for repeated runs (graph.h)
+
+// The backend of a new session: MLXCOMPAT_BACKEND, else "native".
+std::string default_backend_name();
 
 // Resident arrays live in a session under handle ids until released; plans
 // (see "define_plan" in the request schema) until the session ends.
@@ -29,6 +32,7 @@ struct Session {
   std::map<std::string, std::shared_ptr<Plan>> plans;
   uint64_t next_handle = 1;
   Limits limits;
+  std::string backend = default_backend_name();  // runs requests that name none
   JDoc request;  // the text of the request being run, read
 };
 
