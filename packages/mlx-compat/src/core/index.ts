@@ -12,7 +12,7 @@ import * as indexing from './ops/indexing.js';
 import * as linalg from './ops/linalg.js';
 import * as composite from './ops/composite.js';
 import * as sorting from './ops/sort.js';
-import { dispose, tidy } from './graph.js';
+import { dispose, getBackend, setBackend, tidy } from './graph.js';
 import { MxError } from './errors.js';
 import * as random from './random.js';
 import { grad, jvp, valueAndGrad, vjp } from './transforms/index.js';
@@ -58,6 +58,8 @@ export const core = {
   ...memory,
   dispose,
   tidy,
+  setBackend,
+  getBackend,
   MxError,
   random,
   grad,
