@@ -148,6 +148,27 @@ int mlxcompat_release_plan(mlxcompat_session* session, const char* name);
 /* The number of plans a session holds, or -1 for NULL. */
 int64_t mlxcompat_plan_count(mlxcompat_session* session);
 
+/* Makes resident arrays of a session over byte ranges of the file at `path`
+ * (UTF-8, NUL-terminated), without reading it: the file is mapped
+ * (privately, copy-on-write) and each array reads its pages when an op first
+ * touches them, so loading a large file costs time in proportion to what is
+ * used. `spec` (`length` bytes of JSON) is {"arrays": [{"dtype": "float16",
+ * "shape": [2, 3], "offset": 128}, ...]}: each array's row-major data starts
+ * `offset` bytes into the file. An array whose offset is not a multiple of
+ * its item size is copied instead (kernels read aligned elements).
+ * Returns an owned response string (free with mlxcompat_string_free; NULL
+ * only when out of memory): "status": "ok" with "outputs" [{"ref": "i",
+ * "dtype", "shape", "handle"}] in the spec's order, released with
+ * mlxcompat_release like any handle; or "status": "error" with code
+ * file_not_found, file_unreadable, out_of_file (a range past the end; path
+ * /arrays/i), invalid_json, invalid_spec, invalid_dtype, invalid_shape,
+ * unknown_field; or "refused" (resource_limit) for shapes over the session's
+ * limits. Nothing is made unless every array is valid. The mapping lives
+ * while any array over it does; the file must not be truncated meanwhile
+ * (pages past its new end would fault). Threads: as eval, under the
+ * session's lock. `session` NULL gets an error response. */
+char* mlxcompat_map_file(mlxcompat_session* session, const char* path, const char* spec, size_t length);
+
 /* Process-wide memory figures as JSON: {"active", "peak", "cache"} in bytes
  * (arrays alive, the most alive at once since the last reset, and freed
  * memory kept for reuse). Owned: free with mlxcompat_string_free. */

@@ -49,8 +49,6 @@ void* allocate(size_t bytes) {
 
 Buffer::Buffer(const void* external, size_t n) : data(const_cast<void*>(external)), bytes(n), owned(false) {}
 
-Buffer::Buffer(const void* d, size_t n, std::shared_ptr<void> k)
-    : data(const_cast<void*>(d)), bytes(n), owned(true), keeper(std::move(k)) {}
 
 Buffer::Buffer(size_t n) : data(nullptr), bytes(rounded(n)), owned(true) {
   Pool& p = pool();
@@ -71,7 +69,7 @@ Buffer::Buffer(size_t n) : data(nullptr), bytes(rounded(n)), owned(true) {
 }
 
 Buffer::~Buffer() {
-  if (!owned || keeper) return;
+  if (!owned) return;
   Pool& p = pool();
   std::lock_guard<std::mutex> g(p.mu);
   p.active -= bytes;

@@ -21,8 +21,9 @@ struct Buffer {
   void* data;
   size_t bytes;
   bool owned;  // false: the caller's memory, valid for one call, never freed here
-  // Memory another library owns (an MLX array's), kept alive while this lives.
-  std::shared_ptr<void> keeper;
+  // Set on memory that is not ours but lasts while this is held (a mapped
+  // file): such a buffer outlives the call without a copy.
+  std::shared_ptr<const void> keep;
   explicit Buffer(size_t bytes);
   Buffer(const void* external, size_t bytes);
   Buffer(const void* data, size_t bytes, std::shared_ptr<void> keeper);

@@ -4,6 +4,7 @@
 
 #include "../include/mlxcompat.h"
 #include "backend.h"
+#include "mapped.h"
 
 using namespace mlxc;
 
@@ -163,6 +164,15 @@ int64_t mlxcompat_handle_count(mlxcompat_session* session) { return count_named(
 int mlxcompat_release_plan(mlxcompat_session* session, const char* name) { return erase_named(session, &Session::plans, name); }
 
 int64_t mlxcompat_plan_count(mlxcompat_session* session) { return count_named(session, &Session::plans); }
+
+char* mlxcompat_map_file(mlxcompat_session* session, const char* path, const char* spec, size_t length) {
+  if (!session) return dup(json({{"schema_version", kSchemaVersion}, {"status", "error"}, {"error", {{"code", "invalid_request"}, {"path", ""}, {"message", "mapped arrays need a session"}}}}).dump());
+  try {
+    return dup(map_file(session->s, path, spec, length).dump());
+  } catch (...) {
+    return nullptr;
+  }
+}
 
 char* mlxcompat_memory(void) {
   try {

@@ -119,6 +119,7 @@ void register_shape_ops();
 void register_indexing_ops();
 void register_sort_ops();
 void register_random_ops();
+void register_fast_ops();
 
 // Shared shape helpers for op families.
 Shape broadcast_shapes(const std::vector<Shape>& shapes, const std::string& path);

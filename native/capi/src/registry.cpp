@@ -30,6 +30,7 @@ void ensure_registered() {
     register_indexing_ops();
     register_sort_ops();
     register_random_ops();
+    register_fast_ops();
   });
 }
 }  // namespace

@@ -432,7 +432,7 @@ Array wrap_external(const InputBuffer& b, const TypeShape& ts) {
 }  // namespace
 
 Array owned(const Array& a) {
-  if (!a.buf || a.buf->owned) return a;
+  if (!a.buf || a.buf->owned || a.buf->keep) return a;
   Array c(a.dtype, a.shape);
   std::memcpy(c.raw(), a.raw(), a.nbytes());
   return c;

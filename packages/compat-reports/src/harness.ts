@@ -17,6 +17,8 @@ import * as autograd from './cases/autograd.js';
 import * as customVjp from './cases/custom_vjp.js';
 import * as vmapCases from './cases/vmap.js';
 import * as compileCases from './cases/compile.js';
+import * as ioCases from './cases/io.js';
+import * as fastCases from './cases/fast.js';
 
 export const FAMILIES = Object.keys(FAMILY_FILES);
 
@@ -35,7 +37,7 @@ export function mlxOracle(): { version: string } | { reason: string } {
 }
 
 export function allCases(): ParityCase[] {
-  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases()];
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...ioCases.cases(), ...fastCases.cases()];
 }
 
 export interface CaseResult {

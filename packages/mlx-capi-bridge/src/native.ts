@@ -32,6 +32,7 @@ function bind(path: string) {
     handleCount: lib.func('int64_t mlxcompat_handle_count(void *s)'),
     releasePlan: lib.func('int mlxcompat_release_plan(void *s, const char *name)'),
     planCount: lib.func('int64_t mlxcompat_plan_count(void *s)'),
+    mapFile: lib.func('void *mlxcompat_map_file(void *s, const char *path, const char *spec, size_t len)'),
     memory: lib.func('void *mlxcompat_memory(void)'),
     clearCache: lib.func('void mlxcompat_clear_cache(void)'),
     resetPeak: lib.func('void mlxcompat_reset_peak_memory(void)'),

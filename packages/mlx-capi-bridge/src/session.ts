@@ -59,6 +59,13 @@ export interface SessionOptions {
   backend?: BackendName;
 }
 
+/** A row-major array `offset` bytes into a file (Session.mapFile). */
+export interface MappedArray {
+  dtype: DType;
+  shape: number[];
+  offset: number;
+}
+
 export interface MemoryFigures {
   active: number;
   peak: number;
@@ -151,6 +158,17 @@ export class Session {
     } finally {
       n.resultFree(result);
     }
+  }
+
+  /**
+   * Resident arrays over byte ranges of a file, mapped rather than read: the
+   * engine reads their pages when an op first touches them. Outputs come
+   * back in the order asked, each with its handle.
+   */
+  mapFile(path: string, arrays: MappedArray[]): EvalOutput[] {
+    const spec = JSON.stringify({ arrays });
+    const res = JSON.parse(takeString(native().mapFile(this.handlePtr(), path, spec, Buffer.byteLength(spec)))) as RawResponse;
+    return settle(res, false).outputs!;
   }
 
   /** Releases a resident array; false when the session holds no such handle. */

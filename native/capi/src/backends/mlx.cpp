@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 
 #include <climits>
+#include <cstring>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -144,7 +145,7 @@ Arr wrap(const Array& a, const std::string& path) {
 }
 
 // An evaluated MLX array as an engine array over the same memory; `owned`
-// false when it may alias a caller's buffer (then it is copied to be kept).
+// false when it may alias a caller's buffer (then it is copied).
 Array unwrap(Arr r, mlx::stream s, bool owned) {
   const mlx::Api& m = api();
   bool row = false;
@@ -165,12 +166,17 @@ Array unwrap(Arr r, mlx::stream s, bool owned) {
   const void* data = bytes ? m.mlx_array_data_uint8(r.a) : nullptr;
   auto* held = new mlx::array(r.a);
   r.a.ctx = nullptr;
-  std::shared_ptr<void> keeper(held, [](void* p) {
+  std::shared_ptr<const void> keeper(held, [](void* p) {
     api().mlx_array_free(*static_cast<mlx::array*>(p));
     delete static_cast<mlx::array*>(p);
   });
-  out.buf = std::make_shared<Buffer>(data, bytes, std::move(keeper));
-  out.buf->owned = owned;
+  if (!owned) {  // it may alias a caller's buffer, valid for this call only: copied
+    Array copy(out.dtype, out.shape);
+    if (bytes) std::memcpy(copy.raw(), data, bytes);
+    return copy;
+  }
+  out.buf = std::make_shared<Buffer>(data, bytes);
+  out.buf->keep = std::move(keeper);  // lasts while the buffer does: no copy to outlive the call
   return out;
 }
 

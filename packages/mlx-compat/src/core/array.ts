@@ -2,7 +2,7 @@
 // engine. Shape and dtype are known at construction.
 import type { TypedArray } from 'mlx-capi-bridge';
 import { type Dtype } from './dtype.js';
-import { evalValues, readBack } from './graph.js';
+import { evalValues, isTracing, readBack } from './graph.js';
 import { formatArray } from './print.js';
 
 /** One op application; the values that are its outputs point at it. */
@@ -12,6 +12,8 @@ export interface GraphNode {
   inputs: Value[];
   attrs: Record<string, unknown>;
   outputCount: number;
+  /** The node's output values, in order (an evaluation keeps those the program holds). */
+  values: Value[];
   /** Set on the identity nodes a custom function's outputs pass through. */
   custom?: CustomRule;
   /** Marks of the last request-building walk that opened and finished the node. */
@@ -48,6 +50,16 @@ export class Value {
   walk = 0;
   /** Untouched memory that makes V8 count an evaluated array's size (graph.ts). */
   ballast?: Uint8Array;
+  /**
+   * What holds this value: its MxArray wrappers and the graph nodes that read
+   * it, until they are collected. An evaluation keeps the result of every
+   * value it computes that something outside its own graph holds, so no later
+   * evaluation computes it again; a value nothing else holds is not kept.
+   */
+  refs = 0;
+  /** How many nodes of the request being built read this value (valid while `usedWalk` is that walk's mark). */
+  used = 0;
+  usedWalk = 0;
   constructor(readonly dtype: Dtype, readonly shape: readonly number[]) {}
 }
 
@@ -55,9 +67,45 @@ export type Scalar = number | boolean;
 export type NestedArray = Scalar | NestedArray[];
 export type ArrayLike = MxArray | NestedArray | TypedArray;
 
+// A wrapper counts as a holder of its value until it is collected. Wrappers
+// made while a transform traces fn are fn's temporaries and do not count
+// (JavaScript cannot tell a dropped wrapper from a held one until a
+// collection, which a synchronous loop never reaches); what the transform
+// returns counts once it returns.
+const holders = new FinalizationRegistry<Value>((v) => {
+  v.refs--;
+});
+
 export class MxArray {
+  #v: Value;
+  #holds = false;
   /** @internal */
-  constructor(public _v: Value) {}
+  constructor(v: Value) {
+    this.#v = v;
+    if (!isTracing()) this._hold();
+  }
+
+  /** @internal The value this array holds; indexPut_ replaces it. */
+  get _v(): Value {
+    return this.#v;
+  }
+  set _v(v: Value) {
+    if (this.#holds) {
+      this.#holds = false;
+      holders.unregister(this);
+      this.#v.refs--;
+    }
+    this.#v = v;
+    if (!isTracing()) this._hold();
+  }
+
+  /** @internal Counts this wrapper as a holder of its value (once). */
+  _hold(): void {
+    if (this.#holds) return;
+    this.#holds = true;
+    this.#v.refs++;
+    holders.register(this, this.#v, this);
+  }
 
   get dtype(): Dtype {
     return this._v.dtype;

@@ -1,8 +1,9 @@
 // Evaluation: the part of the graph not yet evaluated goes to the engine as
 // one request; results stay resident as handles, released when their arrays
 // are collected, disposed or left behind by tidy().
-import { MlxBridgeError, Session, type BackendName, type TypedArray } from 'mlx-capi-bridge';
-import { MxArray, type GraphNode, type Value } from './array.js';
+import { MlxBridgeError, type BackendName, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
+import { MxArray, Value, type GraphNode } from './array.js';
+import type { Dtype } from './dtype.js';
 
 let shared: Session | undefined;
 let chosen: BackendName | undefined;
@@ -51,6 +52,18 @@ function attach(v: Value, handle: string): void {
   finalizer.register(v, handle, v);
   const bytes = v.shape.reduce((n, d) => n * d, 1) * v.dtype.size;
   if (bytes >= BALLAST_FROM) v.ballast = Buffer.allocUnsafeSlow(bytes);
+}
+
+/**
+ * @internal An evaluated array over a handle the engine made outside a
+ * request (a mapped file). It holds no ballast: its pages are the file's,
+ * read when used, and count as no engine memory.
+ */
+export function adopt(dtype: Dtype, shape: number[], handle: string): MxArray {
+  const v = new Value(dtype, shape);
+  v.handle = handle;
+  finalizer.register(v, handle, v);
+  return track(v);
 }
 
 function disposeValue(v: Value): void {
@@ -149,6 +162,11 @@ export const isTracingShapeless = () => depth.shapeless > 0;
  * @internal Host data (arrays made from JS values) is never uploaded to stay:
  * it is passed by pointer, without a copy, to each request that reads it, so
  * constants such as the 1 of add(x, 1) hold no engine memory.
+ *
+ * MLX's evaluation model: the request returns, besides the targets, every
+ * value it computes that something outside its graph still holds (a wrapper
+ * the program has, or a node of a graph not being evaluated), so each node
+ * runs once while anything can still need its result.
  */
 export function evalValues(targets: Value[]): void {
   const pending = targets.filter((a) => a.node && !a.handle);
@@ -156,8 +174,17 @@ export function evalValues(targets: Value[]): void {
     targets.forEach(checkUsable);
     return;
   }
-  const { text, buffers } = buildRequest(pending, new Set());
-  finish(pending, session().evalText(text, buffers).outputs);
+  const { text, buffers, outputs } = buildRequest(pending, new Set(), undefined, undefined, true);
+  const res = session().evalText(text, buffers);
+  receiptObserver?.(res.receipt, text);
+  finish(outputs, res.outputs);
+}
+
+type ReceiptObserver = (receipt: Receipt, request: string) => void;
+let receiptObserver: ReceiptObserver | undefined;
+/** @internal Sees every evaluation's request and the engine's receipt (tests count the ops it ran). */
+export function observeReceipts(observer: ReceiptObserver | undefined): void {
+  receiptObserver = observer;
 }
 
 // Walks mark what they met with their own number, instead of keeping sets:
@@ -167,9 +194,11 @@ let walks = 0;
 /**
  * The nodes behind `outputs` that must run, inputs before users, and the
  * leaves they read (evaluated values, host data, placeholders). Iterative:
- * long chains must not overflow the stack.
+ * long chains must not overflow the stack. With `keep`, also the values
+ * besides `outputs` that the nodes compute and that something outside them
+ * holds (more references than the nodes' own reads).
  */
-function pendingGraph(outputs: Value[], placeholders: Set<Value>): { nodes: GraphNode[]; leaves: Value[] } {
+function pendingGraph(outputs: Value[], placeholders: Set<Value>, keep: boolean): { nodes: GraphNode[]; leaves: Value[]; kept: Value[] } {
   const walk = ++walks;
   const nodes: GraphNode[] = [];
   const leaves: Value[] = [];
@@ -196,10 +225,25 @@ function pendingGraph(outputs: Value[], placeholders: Set<Value>): { nodes: Grap
       nodes.push(node);
     } else {
       node.open = walk;
-      for (const input of node.inputs) if (isLeaf(input) ? input.walk !== walk : input.node!.done !== walk) stack.push(input);
+      for (const input of node.inputs) {
+        if (keep) {
+          if (input.usedWalk !== walk) {
+            input.usedWalk = walk;
+            input.used = 0;
+          }
+          input.used++;
+        }
+        if (isLeaf(input) ? input.walk !== walk : input.node!.done !== walk) stack.push(input);
+      }
     }
   }
-  return { nodes, leaves };
+  const kept: Value[] = [];
+  if (keep) {
+    for (const o of outputs) o.usedWalk = -walk; // the targets are returned anyway
+    for (const n of nodes)
+      for (const v of n.values) if (v.usedWalk !== -walk && v.refs > (v.usedWalk === walk ? v.used : 0)) kept.push(v);
+  }
+  return { nodes, leaves, kept };
 }
 
 /**
@@ -207,7 +251,9 @@ function pendingGraph(outputs: Value[], placeholders: Set<Value>): { nodes: Grap
  * unevaluated graph behind them as nodes, evaluated values as handles, host
  * data as buffers, and the values in `placeholders` as placeholder inputs of
  * a plan kept under the name `plan` (of the shapes in `shapes`, where given:
- * a shapeless compile plans one tracing for several). Written as text directly: for a graph of
+ * a shapeless compile plans one tracing for several). With `keep`, the
+ * request also returns the values pendingGraph keeps; `outputs` lists every
+ * value returned, in order. Written as text directly: for a graph of
  * many small ops, building objects to stringify costs as much as the engine.
  */
 export function buildRequest(
@@ -215,8 +261,10 @@ export function buildRequest(
   placeholders: Set<Value>,
   plan?: string,
   shapes?: Map<Value, readonly number[]>,
-): { text: string; buffers: ArrayBufferView[] } {
-  const { nodes, leaves } = pendingGraph(outputs, placeholders);
+  keep = false,
+): { text: string; buffers: ArrayBufferView[]; outputs: Value[] } {
+  const { nodes, leaves, kept } = pendingGraph(outputs, placeholders, keep);
+  if (kept.length) outputs = outputs.concat(kept);
   const buffers: ArrayBufferView[] = [];
   const typed = (l: Value) => `"dtype":"${l.dtype.name}","shape":[${(shapes?.get(l) ?? l.shape).join(',')}]`;
   const inputs = leaves.map((l) => {
@@ -234,7 +282,7 @@ export function buildRequest(
   const outs = outputs.map((a) => `{"ref":"${ref(a)}","as":"handle"}`);
   const backend = chosen ? `,"backend":"${chosen}"` : '';
   const head = plan === undefined ? `{"schema_version":1${backend}` : `{"schema_version":1${backend},"define_plan":${JSON.stringify(plan)}`;
-  return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers };
+  return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers, outputs };
 }
 
 /** @internal Gives `values` the handles the engine returned for them, checking its shapes. */

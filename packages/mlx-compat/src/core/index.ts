@@ -19,10 +19,14 @@ import { grad, jvp, valueAndGrad, vjp } from './transforms/index.js';
 import { checkpoint, customFunction } from './transforms/custom.js';
 import { vmap } from './transforms/vmap.js';
 import { compile, disableCompile, enableCompile } from './transforms/compile.js';
+import * as io from './io/index.js';
+import * as fastOps from './fast.js';
 
 export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
 export type { Index } from './ops/indexing.js';
+export type { AttentionMask } from './fast.js';
+export { MxIOError, type IOErrorCode, type LoadFormat, type Metadata, type GgufMetadata } from './io/index.js';
 
 export const core = {
   array: creation.array,
@@ -72,6 +76,8 @@ export const core = {
   compile,
   disableCompile,
   enableCompile,
+  fast: pick(fastOps, ['rmsNorm', 'layerNorm', 'rope', 'scaledDotProductAttention', 'metalKernel', 'cudaKernel']),
+  ...pick(io, ['load', 'save', 'savez', 'savezCompressed', 'saveSafetensors', 'saveGguf', 'MxIOError']),
 };
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {

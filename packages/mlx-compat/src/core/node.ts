@@ -25,8 +25,16 @@ export function apply(op: string, inputs: MxArray[], attrs: Record<string, unkno
   return outs.map((o, i) => output(node, o, i));
 }
 
+// A node holds the values it reads until it is collected.
+const readers = new FinalizationRegistry<Value[]>((inputs) => {
+  for (const v of inputs) v.refs--;
+});
+
 function graphNode(op: string, inputs: Value[], attrs: Record<string, unknown>, outputCount: number): GraphNode {
-  return { id: nextNode++, op, inputs, attrs, outputCount, custom: undefined, open: 0, done: 0 };
+  const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount, values: [], custom: undefined, open: 0, done: 0 };
+  for (const v of inputs) v.refs++;
+  if (inputs.length) readers.register(node, inputs);
+  return node;
 }
 
 // A caller's shape array is copied (it may change it later); values never
@@ -35,6 +43,7 @@ function output(node: GraphNode, o: Out, index: number): MxArray {
   const v = new Value(o.dtype, o.owned ? o.shape : o.shape.slice());
   v.node = node;
   v.index = index;
+  node.values[index] = v;
   return track(v);
 }
 

@@ -2,7 +2,7 @@
 // arrays and trees of arrays, by reverse mode on the lazy graph.
 import { type ArrayLike, MxArray } from '../array.js';
 import { MxError } from '../errors.js';
-import { whileTracing } from '../graph.js';
+import { isTracing, whileTracing } from '../graph.js';
 import { asArray } from '../node.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { backward } from './backward.js';
@@ -21,9 +21,16 @@ function outputsOf(op: string, out: unknown): MxArray[] {
 // wrapper's value, not the caller's array nor the value differentiated.
 const ownCopies = (xs: MxArray[]) => xs.map((x) => new MxArray(x._v));
 
+// What a transform returns is the caller's: its wrappers, made while
+// tracing, count as holders from now on (graph.ts keeps what they hold).
+function held<T>(result: T): T {
+  if (!isTracing()) for (const a of leaves(result)) a._hold();
+  return result;
+}
+
 /** vjp(fn, primals, cotangents): [fn(...primals) as a list, cotangents of the primals]. */
 export function vjp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: ArrayLike[], cotangents: ArrayLike[]): [MxArray[], MxArray[]] {
-  return whileTracing(() => {
+  return held(whileTracing(() => {
     const xs = primals.map((p) => asArray(p));
     const outs = outputsOf('vjp', fn(...ownCopies(xs)));
     if (cotangents.length !== outs.length) throw new MxError('vjp', 'cotangents', `${cotangents.length} given for ${outs.length} outputs`);
@@ -31,8 +38,8 @@ export function vjp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: Ar
     cts.forEach((c, i) => {
       if (c.shape.join() !== outs[i].shape.join()) throw new MxError('vjp', `cotangents[${i}]`, `shape (${c.shape}) differs from the output's (${outs[i].shape})`);
     });
-    return [outs, backward(outs.map((o) => o._v), cts, xs.map((x) => x._v), 'vjp')];
-  });
+    return [outs, backward(outs.map((o) => o._v), cts, xs.map((x) => x._v), 'vjp')] as [MxArray[], MxArray[]];
+  }));
 }
 
 /**
@@ -41,15 +48,15 @@ export function vjp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: Ar
  * the jvp, so every op with a vjp rule has a jvp without a rule of its own.
  */
 export function jvp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: ArrayLike[], tangents: ArrayLike[]): [MxArray[], MxArray[]] {
-  return whileTracing(() => {
+  return held(whileTracing(() => {
     const xs = primals.map((p) => asArray(p));
     if (tangents.length !== xs.length) throw new MxError('jvp', 'tangents', `${tangents.length} given for ${xs.length} primals`);
     const ts = tangents.map((t, i) => asArray(t, xs[i].dtype));
     const outs = outputsOf('jvp', fn(...ownCopies(xs)));
     const us = outs.map((o) => zerosLike(o)); // stand-in cotangents the vjp is linear in
     const pulled = backward(outs.map((o) => o._v), us, xs.map((x) => x._v), 'jvp');
-    return [outs, backward(pulled.map((p) => p._v), ts, us.map((u) => u._v), 'jvp')];
-  });
+    return [outs, backward(pulled.map((p) => p._v), ts, us.map((u) => u._v), 'jvp')] as [MxArray[], MxArray[]];
+  }));
 }
 
 function normArgnums(argnums: number | number[], nargs: number): number[] {
@@ -61,7 +68,7 @@ function normArgnums(argnums: number | number[], nargs: number): number[] {
 /** valueAndGrad(fn, argnums = 0): (...args) => [fn(...args), gradients shaped like the differentiated arguments]. */
 export function valueAndGrad<F extends Fn>(fn: F, argnums: number | number[] = 0) {
   return (...args: Parameters<F>): [ReturnType<F>, unknown] =>
-    whileTracing(() => {
+    held(whileTracing(() => {
       const nums = normArgnums(argnums, args.length);
       const targets = nums.map((i) => leaves(args[i]));
       const own: unknown[] = [...args];
@@ -74,8 +81,8 @@ export function valueAndGrad<F extends Fn>(fn: F, argnums: number | number[] = 0
       const grads = backward([loss._v], [onesLike(loss)], flat.map((t) => t._v), 'grad');
       let k = 0;
       const trees = nums.map((i, n) => rebuild(args[i], grads.slice(k, (k += targets[n].length))));
-      return [value, Array.isArray(argnums) ? trees : trees[0]];
-    });
+      return [value, Array.isArray(argnums) ? trees : trees[0]] as [ReturnType<F>, unknown];
+    }));
 }
 
 /** grad(fn, argnums = 0): (...args) => gradients of fn's scalar output. */

@@ -6,6 +6,7 @@ import { elementwiseRules } from './elementwise.js';
 import { reductionRules, scanRules } from './reduce.js';
 import { shapeRules } from './shape.js';
 import { linalgRules } from './linalg.js';
+import { fastRules } from './fast.js';
 
 export interface VjpArgs {
   primals: MxArray[];
@@ -19,7 +20,7 @@ export interface VjpArgs {
 /** Cotangents for each input (undefined for an input with none, like indices). */
 export type VjpRule = (args: VjpArgs) => Array<MxArray | undefined>;
 
-const RULES: Record<string, VjpRule> = { ...elementwiseRules, ...reductionRules, ...scanRules, ...shapeRules, ...linalgRules };
+const RULES: Record<string, VjpRule> = { ...elementwiseRules, ...reductionRules, ...scanRules, ...shapeRules, ...linalgRules, ...fastRules };
 
 export function vjpRule(op: string): VjpRule | undefined {
   return RULES[op];

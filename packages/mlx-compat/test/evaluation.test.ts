@@ -1,0 +1,144 @@
+// MLX's evaluation model: an evaluation keeps every value it computes that
+// the program still holds, so no node runs twice; values nothing holds are
+// not kept alive by it. Counted with the engine's receipts (the ops it ran)
+// and its memory figures.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, describe, expect, it } from 'vitest';
+import mlx from '../src/index.js';
+import { observeReceipts } from '../src/core/graph.js';
+import { rng } from './oracle.js';
+
+const mx = mlx.core;
+type Arr = ReturnType<typeof mx.array>;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+// A collection, then turns of the event loop for the finalizers to run.
+async function collect(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+interface Run {
+  nodes: string[];
+  opCount: number;
+}
+// Every evaluation's request nodes (by id) and the engine's count of ops it ran.
+function record(): Run[] {
+  const runs: Run[] = [];
+  observeReceipts((receipt, text) => {
+    const req = JSON.parse(text) as { nodes: Array<{ id: string }> };
+    runs.push({ nodes: req.nodes.map((n) => n.id), opCount: receipt.op_count });
+  });
+  return runs;
+}
+afterEach(() => observeReceipts(undefined));
+
+function expectEachNodeOnce(runs: Run[], opsBuilt?: number): void {
+  const ids = runs.flatMap((r) => r.nodes);
+  expect(new Set(ids).size, `node ids sent: ${ids}`).toBe(ids.length);
+  for (const r of runs) expect(r.opCount).toBe(r.nodes.length);
+  if (opsBuilt !== undefined) expect(runs.reduce((n, r) => n + r.opCount, 0)).toBe(opsBuilt);
+}
+
+describe('evaluation model', () => {
+  it('runs each node once over evaluations that share subgraphs', () => {
+    const runs = record();
+    const rand = rng(7);
+    const a = mx.array(Array.from({ length: 12 }, () => rand()), mx.float32).reshape(3, 4); // reshape: 1 op
+    const b = mx.array(Array.from({ length: 8 }, () => rand()), mx.float32).reshape(4, 2); // 1
+    const x = mx.matmul(a, b); // 1
+    const e = mx.exp(x); // 1
+    const z1 = mx.sum(e); // 1
+    mx.eval(z1);
+    const z2 = mx.add(mx.multiply(e, 2), x); // 2
+    mx.eval(z2);
+    const z3 = mx.mean(x, 0); // 1
+    const z4 = mx.max(mx.subtract(e, z1)); // 2
+    mx.eval(z3, z4);
+    expect(z3.shape).toEqual([2]);
+    expectEachNodeOnce(runs, 10);
+  });
+
+  it('runs each node once over random graphs evaluated piece by piece', () => {
+    const rand = rng(11);
+    for (let trial = 0; trial < 20; trial++) {
+      const runs = record();
+      const pool: Arr[] = [mx.array([rand(), rand(), rand()]), mx.array([[rand()], [rand()]])];
+      let built = 0;
+      const unary = [mx.exp, mx.negative, mx.square, mx.abs, mx.sin] as const;
+      const binary = [mx.add, mx.multiply, mx.subtract, mx.maximum] as const;
+      for (let step = 0; step < 30; step++) {
+        const pick = () => pool[Math.floor(rand() * pool.length)];
+        const r = rand();
+        if (r < 0.35) pool.push(unary[Math.floor(rand() * unary.length)](pick()));
+        else if (r < 0.8) pool.push(binary[Math.floor(rand() * binary.length)](pick(), pick()));
+        else {
+          // evaluate one to three arrays of the pool, old or new
+          mx.eval(...Array.from({ length: 1 + Math.floor(rand() * 3) }, pick));
+          continue;
+        }
+        built++;
+      }
+      mx.eval(...pool);
+      expectEachNodeOnce(runs, built);
+    }
+  });
+
+  it('keeps a value only a pending graph still reads, once its wrapper is collected', async () => {
+    const runs = record();
+    // x's wrapper exists only inside the function: afterwards only z2's graph reads x
+    const make = () => {
+      const x = mx.exp(mx.array([1, 2, 3])); // 1
+      return [mx.sum(x), mx.multiply(x, 2)]; // 2
+    };
+    const [z1, z2] = make();
+    await collect();
+    mx.eval(z1);
+    mx.eval(z2);
+    expectEachNodeOnce(runs, 3);
+    expect(z2.tolist()).toEqual([1, 2, 3].map((v) => expect.closeTo(2 * Math.exp(v), 4)));
+  });
+
+  it('keeps what a transform returns: the value evaluated after its gradients runs nothing again', () => {
+    const runs = record();
+    const x = mx.array([0.5, -1, 2]);
+    const w = mx.array([1, 2, 3]);
+    // d/dw sum((w x)^2) = 2 w x^2
+    const [loss, g] = mx.valueAndGrad((v: Arr) => mx.sum(mx.square(mx.multiply(v, x))))(w);
+    mx.eval(g);
+    mx.eval(loss);
+    expect(runs).toHaveLength(2);
+    expectEachNodeOnce(runs);
+    expect(loss.item()).toBeCloseTo(0.25 + 4 + 36, 4);
+    expect(g.tolist()).toEqual([0.5, 4, 24].map((v) => expect.closeTo(v, 4)));
+  });
+
+  it('does not keep a dropped intermediate, and frees a held one once dropped', async () => {
+    const n = 256; // 256 KiB float32 intermediates
+    const base = mx.ones([n, n]);
+    mx.eval(base);
+    const bytes = n * n * 4;
+    // dropped before the evaluation: computed inside the request, not kept
+    const dropped = () => mx.sum(mx.exp(mx.multiply(base, 2)));
+    const y = dropped();
+    await collect();
+    const before = mx.getActiveMemory();
+    mx.eval(y);
+    expect(mx.getActiveMemory() - before).toBeLessThan(bytes);
+
+    // held through the evaluation: kept, then freed when dropped
+    let held: Arr | undefined = mx.exp(mx.multiply(base, 3));
+    const y2 = mx.sum(held);
+    const start = mx.getActiveMemory();
+    mx.eval(y2);
+    expect(mx.getActiveMemory() - start).toBeGreaterThanOrEqual(bytes);
+    held = undefined;
+    await collect();
+    expect(mx.getActiveMemory() - start).toBeLessThan(bytes);
+    expect(y2.item()).toBeCloseTo(n * n * Math.exp(3), -3);
+  });
+});

@@ -1,0 +1,260 @@
+// mx.fast against real MLX (@frost-beta/mlx, MLX 0.13) in float32, against
+// float64 references written here from the definitions (half types, which
+// MLX 0.13's CPU attention cannot run, and what 0.13 lacks: rope's freqs and
+// offset arrays, causal and boolean masks, sinks), and gradients against
+// the same functions composed of ordinary ops.
+import { describe, expect, it } from 'vitest';
+import { MlxRefusedError } from 'mlx-capi-bridge';
+import mlx, { MxError, type MxArray } from '../src/index.js';
+import { real, rng } from './oracle.js';
+
+const mx = mlx.core;
+
+function data(shape: number[], seed: number): number[] {
+  const r = rng(seed);
+  return Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1);
+}
+const flat = (a: { tolist(): unknown }): number[] => [a.tolist()].flat(Infinity).map(Number);
+const TOL: Record<string, number> = { float32: 2e-5, float16: 4e-3, bfloat16: 3e-2 };
+
+function expectClose(got: number[], want: number[], tol: number, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  let worst = 0;
+  got.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - want[i]) / (1 + Math.abs(want[i])))));
+  expect(worst, what).toBeLessThanOrEqual(tol);
+}
+
+// Float64 references, row-major.
+function normRef(x: number[], d: number, eps: number, centred: boolean, w?: number[], b?: number[]): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length / d; r++) {
+    const row = x.slice(r * d, r * d + d);
+    const mu = centred ? row.reduce((s, v) => s + v, 0) / d : 0;
+    const inv = 1 / Math.sqrt(row.reduce((s, v) => s + (v - mu) ** 2, 0) / d + eps);
+    row.forEach((v, i) => out.push((v - mu) * inv * (w ? w[i] : 1) + (b ? b[i] : 0)));
+  }
+  return out;
+}
+
+function ropeRef(x: number[], shape: number[], dims: number, trad: boolean, base: number | null, scale: number, offsets: number[], freqs?: number[]): number[] {
+  const D = shape[shape.length - 1], L = shape[shape.length - 2], half = dims / 2;
+  const perBatch = x.length / D / L / shape[0];
+  const out = x.slice();
+  for (let row = 0; row < x.length / D; row++) {
+    const n = Math.floor(row / L), l = row % L, off = offsets.length > 1 ? offsets[Math.floor(n / perBatch)] : offsets[0];
+    for (let i = 0; i < half; i++) {
+      const f = freqs ? 1 / freqs[i] : base! ** (-(2 * i) / dims);
+      const th = (off + l) * scale * f;
+      const [a, b] = trad ? [row * D + 2 * i, row * D + 2 * i + 1] : [row * D + i, row * D + i + half];
+      out[a] = x[a] * Math.cos(th) - x[b] * Math.sin(th);
+      out[b] = x[a] * Math.sin(th) + x[b] * Math.cos(th);
+    }
+  }
+  return out;
+}
+
+type Mask = { kind: 'none' } | { kind: 'causal' } | { kind: 'bool' | 'add'; values: number[]; shape: number[] };
+function sdpaRef(q: number[], k: number[], v: number[], qs: number[], ks: number[], Dv: number, scale: number, mask: Mask, sinks?: number[]): number[] {
+  const [B, H, Lq, D] = qs, [, Hk, Lk] = ks, G = H / Hk;
+  const out: number[] = [];
+  const maskAt = (b: number, h: number, i: number, j: number) => {
+    if (mask.kind !== 'bool' && mask.kind !== 'add') return 0;
+    const full = [B, H, Lq, Lk], idx = [b, h, i, j];
+    let at = 0, stride = 1;
+    for (let a = mask.shape.length - 1; a >= 0; a--) {
+      const ax = 4 - mask.shape.length + a;
+      if (mask.shape[a] !== 1) at += idx[ax] * stride;
+      stride *= mask.shape[a];
+      void full;
+    }
+    return mask.values[at];
+  };
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++) {
+      const kh = Math.floor(h / G);
+      for (let i = 0; i < Lq; i++) {
+        const s: number[] = [];
+        for (let j = 0; j < Lk; j++) {
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += q[((b * H + h) * Lq + i) * D + d] * k[((b * Hk + kh) * Lk + j) * D + d];
+          let x = dot * scale;
+          if (mask.kind === 'causal' && j > i + Lk - Lq) x = -Infinity;
+          if (mask.kind === 'bool' && !maskAt(b, h, i, j)) x = -Infinity;
+          if (mask.kind === 'add') x += maskAt(b, h, i, j);
+          s.push(x);
+        }
+        const m = Math.max(...s, sinks ? sinks[h] : -Infinity);
+        const e = s.map((x) => Math.exp(x - m));
+        const z = e.reduce((a, c) => a + c, 0) + (sinks ? Math.exp(sinks[h] - m) : 0);
+        for (let d = 0; d < Dv; d++) {
+          let o = 0;
+          for (let j = 0; j < Lk; j++) o += (e[j] / z) * v[((b * Hk + kh) * Lk + j) * Dv + d];
+          out.push(o);
+        }
+      }
+    }
+  return out;
+}
+
+const arr = (v: number[], shape: number[], dtype = mx.float32) => mx.array(v).reshape(shape).astype(dtype);
+// the reference sees the inputs as the dtype rounded them
+const rounded = (v: number[], shape: number[], dtype: typeof mx.float32) => flat(arr(v, shape, dtype).astype(mx.float32));
+
+describe('norms', () => {
+  it('rmsNorm and layerNorm match MLX in float32', () => {
+    const x = data([3, 4, 96], 1), w = data([96], 2), b = data([96], 3);
+    const X = real.array(x).reshape([3, 4, 96]), W = real.array(w), Bb = real.array(b);
+    expectClose(flat(mx.fast.rmsNorm(arr(x, [3, 4, 96]), arr(w, [96]), 1e-5)), flat(real.fast.rmsNorm(X, W, 1e-5)), TOL.float32, 'rms');
+    expectClose(flat(mx.fast.layerNorm(arr(x, [3, 4, 96]), arr(w, [96]), arr(b, [96]), 1e-5)), flat(real.fast.layerNorm(X, W, Bb, 1e-5)), TOL.float32, 'ln');
+    expectClose(flat(mx.fast.layerNorm(arr(x, [3, 4, 96]), null, null, 1e-5)), flat(real.fast.layerNorm(X, null, null, 1e-5)), TOL.float32, 'ln bare');
+  });
+
+  for (const dtype of [mx.float32, mx.float16, mx.bfloat16, mx.float64]) {
+    it(`match the float64 definition in ${dtype.name} (weight and bias optional)`, () => {
+      const x = data([5, 33], 4), w = data([33], 5), b = data([33], 6);
+      const [xr, wr, br] = [rounded(x, [5, 33], dtype), rounded(w, [33], dtype), rounded(b, [33], dtype)];
+      const tol = TOL[dtype.name] ?? 1e-12;
+      const rms = mx.fast.rmsNorm(arr(x, [5, 33], dtype), arr(w, [33], dtype), 1e-6);
+      expect(rms.dtype).toBe(dtype);
+      expectClose(flat(rms), normRef(xr, 33, 1e-6, false, wr), tol, 'rms');
+      expectClose(flat(mx.fast.rmsNorm(arr(x, [5, 33], dtype), null, 1e-6)), normRef(xr, 33, 1e-6, false), tol, 'rms bare');
+      expectClose(flat(mx.fast.layerNorm(arr(x, [5, 33], dtype), arr(w, [33], dtype), arr(b, [33], dtype), 1e-5)), normRef(xr, 33, 1e-5, true, wr, br), tol, 'ln');
+      expectClose(flat(mx.fast.layerNorm(arr(x, [5, 33], dtype), null, arr(b, [33], dtype), 1e-5)), normRef(xr, 33, 1e-5, true, undefined, br), tol, 'ln bias');
+    });
+  }
+
+  it('raise at the call on a wrong weight shape or an integer input', () => {
+    expect(() => mx.fast.rmsNorm(mx.zeros([2, 4]), mx.zeros([3]), 1e-5)).toThrow(MxError);
+    expect(() => mx.fast.layerNorm(mx.zeros([2, 4], mx.int32), null, null, 1e-5)).toThrow(/floating/);
+  });
+});
+
+describe('rope', () => {
+  it('matches MLX in float32, traditional or not', () => {
+    const x = data([2, 3, 6, 32], 7);
+    for (const trad of [false, true])
+      for (const [dims, offset] of [[32, 0], [16, 5]])
+        expectClose(flat(mx.fast.rope(arr(x, [2, 3, 6, 32]), dims, trad, 10000, 1, offset)), flat(real.fast.rope(real.array(x).reshape([2, 3, 6, 32]), dims, trad, 10000, 1, offset)), TOL.float32, `trad ${trad} dims ${dims}`);
+  });
+
+  for (const dtype of [mx.float32, mx.float16, mx.bfloat16]) {
+    it(`matches the definition in ${dtype.name}: scale, offset arrays per batch, custom freqs`, () => {
+      const shape = [3, 2, 5, 16];
+      const x = data(shape, 8), xr = rounded(x, shape, dtype);
+      const tol = TOL[dtype.name];
+      expectClose(flat(mx.fast.rope(arr(x, shape, dtype), 12, false, 500, 0.5, 2)), ropeRef(xr, shape, 12, false, 500, 0.5, [2]), tol, 'scale');
+      const offs = mx.array([0, 7, 100], mx.int32);
+      expectClose(flat(mx.fast.rope(arr(x, shape, dtype), 16, true, 10000, 1, offs)), ropeRef(xr, shape, 16, true, 10000, 1, [0, 7, 100]), tol, 'offset array');
+      expectClose(flat(mx.fast.rope(arr(x, shape, dtype), 8, false, 10000, 1, mx.array(4, mx.int32))), ropeRef(xr, shape, 8, false, 10000, 1, [4]), tol, 'scalar array');
+      const freqs = [1, 3, 10, 40];
+      expectClose(flat(mx.fast.rope(arr(x, shape, dtype), 8, false, null, 1, 3, mx.array(freqs))), ropeRef(xr, shape, 8, false, null, 1, [3], freqs), tol, 'freqs');
+    });
+  }
+
+  it('raises at the call on odd dims, a 2-d input, or both base and freqs', () => {
+    expect(() => mx.fast.rope(mx.zeros([1, 2, 8]), 3, false, 10000, 1, 0)).toThrow(/dims/);
+    expect(() => mx.fast.rope(mx.zeros([2, 8]), 8, false, 10000, 1, 0)).toThrow(/3 dimensions/);
+    expect(() => mx.fast.rope(mx.zeros([1, 2, 8]), 8, false, 10000, 1, 0, mx.ones([4]))).toThrow(/exactly one/);
+  });
+});
+
+describe('scaledDotProductAttention', () => {
+  const qs = [2, 8, 5, 16], ks = [2, 2, 7, 16], vs = [2, 2, 7, 12];
+  const [q, k, v] = [data(qs, 9), data(ks, 10), data(vs, 11)];
+
+  it('matches MLX in float32: grouped-query heads, additive masks', () => {
+    const m = data([5, 7], 12);
+    const [Q, K, V] = [real.array(q).reshape(qs), real.array(k).reshape(ks), real.array(v).reshape(vs)];
+    expectClose(flat(mx.fast.scaledDotProductAttention(arr(q, qs), arr(k, ks), arr(v, vs), 0.25)), flat(real.fast.scaledDotProductAttention(Q, K, V, 0.25)), TOL.float32, 'plain');
+    expectClose(flat(mx.fast.scaledDotProductAttention(arr(q, qs), arr(k, ks), arr(v, vs), 0.25, arr(m, [5, 7]))), flat(real.fast.scaledDotProductAttention(Q, K, V, 0.25, real.array(m).reshape([5, 7]))), TOL.float32, 'mask');
+  });
+
+  for (const dtype of [mx.float32, mx.float16, mx.bfloat16]) {
+    it(`matches the definition in ${dtype.name}: causal, boolean and additive masks, sinks`, () => {
+      const [qr, kr, vr] = [rounded(q, qs, dtype), rounded(k, ks, dtype), rounded(v, vs, dtype)];
+      const [Q, K, V] = [arr(q, qs, dtype), arr(k, ks, dtype), arr(v, vs, dtype)];
+      const tol = TOL[dtype.name];
+      const out = mx.fast.scaledDotProductAttention(Q, K, V, 0.3, 'causal');
+      expect(out.dtype).toBe(dtype);
+      expect(out.shape).toEqual([2, 8, 5, 12]);
+      expectClose(flat(out), sdpaRef(qr, kr, vr, qs, ks, 12, 0.3, { kind: 'causal' }), tol, 'causal');
+      const keep = data([2, 1, 5, 7], 13).map((x) => (x > -0.6 ? 1 : 0));
+      for (let i = 0; i < 10; i++) keep[i * 7] = 1; // every row keeps a key
+      expectClose(flat(mx.fast.scaledDotProductAttention(Q, K, V, 0.3, mx.array(keep).reshape([2, 1, 5, 7]).astype(mx.bool))), sdpaRef(qr, kr, vr, qs, ks, 12, 0.3, { kind: 'bool', values: keep, shape: [2, 1, 5, 7] }), tol, 'bool');
+      const add = data([8, 1, 7], 14);
+      expectClose(flat(mx.fast.scaledDotProductAttention(Q, K, V, 0.3, arr(add, [8, 1, 7], dtype))), sdpaRef(qr, kr, vr, qs, ks, 12, 0.3, { kind: 'add', values: rounded(add, [8, 1, 7], dtype), shape: [8, 1, 7] }), tol, 'additive');
+      const sinks = data([8], 15);
+      expectClose(flat(mx.fast.scaledDotProductAttention(Q, K, V, 0.3, 'causal', arr(sinks, [8], dtype))), sdpaRef(qr, kr, vr, qs, ks, 12, 0.3, { kind: 'causal' }, rounded(sinks, [8], dtype)), tol, 'sinks');
+    });
+  }
+
+  it('raises at the call on heads that do not group or a mask that does not broadcast', () => {
+    expect(() => mx.fast.scaledDotProductAttention(mx.zeros([1, 3, 2, 4]), mx.zeros([1, 2, 2, 4]), mx.zeros([1, 2, 2, 4]), 1)).toThrow(MxError);
+    expect(() => mx.fast.scaledDotProductAttention(mx.zeros([1, 2, 2, 4]), mx.zeros([1, 2, 3, 4]), mx.zeros([1, 2, 3, 4]), 1, mx.zeros([2, 2]))).toThrow(/broadcast/);
+  });
+});
+
+describe('gradients', () => {
+  // The same functions composed of ordinary ops: their vjp rules are tested elsewhere.
+  const f32 = (v: number[], s: number[]) => arr(v, s);
+  const comp = {
+    rms: (x: MxArray, w: MxArray) => mx.multiply(mx.multiply(x, mx.rsqrt(mx.add(mx.mean(mx.square(x), -1, true), 1e-5))), w),
+    ln: (x: MxArray, w: MxArray, b: MxArray) => {
+      const xc = mx.subtract(x, mx.mean(x, -1, true));
+      return mx.add(mx.multiply(mx.multiply(xc, mx.rsqrt(mx.add(mx.mean(mx.square(xc), -1, true), 1e-5))), w), b);
+    },
+    sdpa: (q: MxArray, k: MxArray, v: MxArray, causal: boolean) => {
+      // heads repeated for the groups, then softmax(q k^T s) v
+      const rep = (a: MxArray) => mx.reshape(mx.broadcastTo(mx.expandDims(a, 2), [2, 2, 4, a.shape[2], a.shape[3]]), [2, 8, a.shape[2], a.shape[3]]);
+      let s = mx.multiply(mx.matmul(q, mx.swapaxes(rep(k), -1, -2)), 0.3);
+      if (causal) s = mx.where(mx.greaterEqual(mx.reshape(mx.arange(5), [5, 1]), mx.subtract(mx.reshape(mx.arange(7), [1, 7]), 2)), s, -Infinity);
+      return mx.matmul(mx.softmax(s, -1), rep(v));
+    },
+  };
+  const check = (ours: MxArray[], theirs: MxArray[], what: string) => ours.forEach((g, i) => expectClose(flat(g), flat(theirs[i]), 1e-4, `${what} ${i}`));
+  const weights = (s: number[]) => arr(data(s, 99), s);
+
+  it('rmsNorm and layerNorm: x, weight and bias', () => {
+    const [x, w, b] = [f32(data([3, 16], 20), [3, 16]), f32(data([16], 21), [16]), f32(data([16], 22), [16])];
+    const ow = weights([3, 16]);
+    const loss = (f: (...a: MxArray[]) => MxArray) => (...a: MxArray[]) => mx.sum(mx.multiply(f(...a), ow));
+    check(mx.grad(loss((x, w) => mx.fast.rmsNorm(x, w, 1e-5)), [0, 1])(x, w) as MxArray[], mx.grad(loss(comp.rms), [0, 1])(x, w) as MxArray[], 'rms');
+    check(mx.grad(loss((x, w, b) => mx.fast.layerNorm(x, w, b, 1e-5)), [0, 1, 2])(x, w, b) as MxArray[], mx.grad(loss(comp.ln), [0, 1, 2])(x, w, b) as MxArray[], 'ln');
+  });
+
+  it('rope: its vjp is the opposite rotation', () => {
+    const shape = [2, 2, 5, 8];
+    const x = f32(data(shape, 23), shape), ow = weights(shape);
+    const g = mx.grad((x: MxArray) => mx.sum(mx.multiply(mx.fast.rope(x, 8, false, 10000, 1, 3), ow)))(x) as MxArray;
+    // the rotation is orthogonal: the gradient is ow rotated back
+    expectClose(flat(g), ropeRef(flat(ow), shape, 8, false, 10000, -1, [3]), 1e-5, 'rope');
+  });
+
+  for (const causal of [false, true]) {
+    it(`scaledDotProductAttention${causal ? ' (causal)' : ''}: queries, keys and values over grouped heads`, () => {
+      const [q, k, v] = [f32(data(qs5, 24), qs5), f32(data(ks5, 25), ks5), f32(data(ks5, 26), ks5)];
+      const ow = weights([2, 8, 5, 16]);
+      const loss = (f: (...a: MxArray[]) => MxArray) => (...a: MxArray[]) => mx.sum(mx.multiply(f(...a), ow));
+      check(
+        mx.grad(loss((q, k, v) => mx.fast.scaledDotProductAttention(q, k, v, 0.3, causal ? 'causal' : null)), [0, 1, 2])(q, k, v) as MxArray[],
+        mx.grad(loss((q, k, v) => comp.sdpa(q, k, v, causal)), [0, 1, 2])(q, k, v) as MxArray[],
+        'sdpa',
+      );
+    });
+  }
+  const qs5 = [2, 8, 5, 16], ks5 = [2, 2, 7, 16];
+});
+
+describe('custom kernels', () => {
+  it('metalKernel and cudaKernel are refused (unsupported_device)', () => {
+    for (const f of [mx.fast.metalKernel, mx.fast.cudaKernel]) {
+      try {
+        f();
+        throw new Error('not refused');
+      } catch (e) {
+        expect(e).toBeInstanceOf(MlxRefusedError);
+        expect((e as MlxRefusedError).code).toBe('unsupported_device');
+      }
+    }
+  });
+});
