@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what mlx-compat needs on Debian 12 (Node 20 present): the
-# compiler toolchain, OpenBLAS and nlohmann-json for the engine, clang-14
+# compiler toolchain, OpenBLAS, nlohmann-json and SLEEF (loaded at run time)
+# for the engine, clang-14
 # with its sanitizer and libFuzzer runtimes (the sanitizer builds and fuzz
 # targets), the BLAS and LAPACK that real MLX (the test oracle) loads, and the npm packages
 # pinned in package-lock.json. Safe to run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake g++ make python3 libopenblas-dev nlohmann-json3-dev libblas3 liblapack3 libgfortran5 clang-14 libclang-rt-14-dev)
+packages=(cmake g++ make python3 libopenblas-dev nlohmann-json3-dev libsleef3 libblas3 liblapack3 libgfortran5 clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

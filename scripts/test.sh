@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test, then the parity harness and the
-# compatibility-matrix check; ends with one "N passed, N failed" line.
+# Sets up, builds and runs every test, then the parity harness, the
+# compatibility-matrix check and the engine's C tests (plain, sanitizer and
+# fuzz runs: scripts/native-tests.sh); ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,8 +12,12 @@ status=0
 npx vitest run --reporter=default --reporter=json --outputFile=build/vitest.json || status=$?
 bash scripts/release/check-parity-harness.sh --report build/parity-report.json || status=1
 node packages/compat-reports/dist/cli.js matrix --check || status=1
+rm -f build/native-tests.json
+bash scripts/native-tests.sh || status=1
 node -e '
   const r = require("./build/vitest.json");
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+  let native = { passed: 0, failed: 1 };
+  try { native = require("./build/native-tests.json"); } catch {}
+  console.log(`${r.numPassedTests + native.passed} passed, ${r.numFailedTests + native.failed} failed`);
 '
 exit $status

@@ -19,6 +19,10 @@
  *  - Threads: all functions may be called from any thread. Calls on one
  *    session are serialized by the session; different sessions run in
  *    parallel. A session must not be freed while a call on it is running.
+ *    Jobs (mlxcompat_job_new) run in the order they were queued on their
+ *    session, on the threads that wait for them: a caller that must not
+ *    block (an event loop) waits for a job on a thread of its own while it
+ *    goes on, and may still join the job from its own thread.
  *    The engine computes on a pool of worker threads that poll for up to
  *    50 ms after work (yielding the core after the first millisecond) and
  *    then sleep (MLXCOMPAT_NUM_THREADS sets their number).
@@ -47,6 +51,61 @@
  * request reaches MLX's GPU where libmlxc was built with Metal or CUDA, and
  * is refused ("unsupported_device", with the reason) elsewhere; the native
  * backend has the cpu only.
+ *  - Hostile input: any bytes in get a typed answer. Every size computed from
+ *    a request (shapes, pads, repeats, reps, reshapes, slices) is checked;
+ *    one that overflows is refused as "resource_limit" naming the node's
+ *    attribute. Limits are checked before anything is allocated and count
+ *    the request's arrays and its encoded outputs: an inline value counts 64
+ *    bytes, base64 four times the array's bytes. The default "max_bytes" is
+ *    an eighth of the machine's memory (or of a container's limit). An
+ *    allocation that fails anyway is refused as "resource_limit".
+ *  - Values: integer arithmetic wraps (two's complement), as MLX's does. A
+ *    float converted to an integer dtype (astype, inline data, a pad value)
+ *    truncates toward zero; NaN, infinities and values out of range give
+ *    what MLX's CPU conversion gives: INT_MIN for int32 and int64, the low
+ *    bits of that int32 conversion for 8- and 16-bit types, the low 32 bits
+ *    of the int64 one for uint32, and for uint64 values of 2^63 and more
+ *    are reduced by 2^63 first (NaN gives 2^63, +inf 0).
+ *  - Bool inputs are validated, not normalized: a bool buffer or base64
+ *    input holding a byte other than 0 or 1 is an "invalid_data" error at
+ *    that input. Inline bool values may be numbers: nonzero (and NaN) is true.
+ */
+
+/*
+ * Floating-point math. The transcendental ops run in vector registers
+ * (AVX-512F, else AVX2 with FMA and F16C, chosen from the CPU at run time)
+ * through SLEEF's 1-ulp functions, which the library loads at run time
+ * (libsleef.so.3 beside the library, else the system's; Debian's libsleef3).
+ * float16 and bfloat16 compute in float32 and round once; float64 has its
+ * own lanes (erfinv excepted: float64 erfinv is scalar). Without AVX2 or
+ * SLEEF the same ops run as scalar C library calls; MLXCOMPAT_VECMATH=scalar,
+ * avx2 or avx512 forces a choice (for testing). softmax and logsumexp over
+ * contiguous rows use the same vector exp, and so does an inclusive forward
+ * logcumsumexp along them.
+ *
+ * Accuracy (max ulp) against the exact result, over inputs from every binade
+ * of either sign (float32, float64), every float16 and bfloat16 value, and
+ * the special values (+-0, +-inf, NaN, subnormals); checked by
+ * native/capi/tests/vecmath_accuracy.cpp, which reads this table ("-": not
+ * measured). The half types round a float32 result once; float32 log and
+ * erf are computed in double lanes and rounded once (as the C library's,
+ * so random draws built on them match MLX's bit for bit). logaddexp and
+ * logcumsumexp cancel where the result nears 0: their error is counted in
+ * ulps of the larger of the result and max(x, y) (the running max).
+ * softmax, logsumexp and logcumsumexp: rows of 4096 values, spread 4.
+ *   op                                          float32 float64 float16 bfloat16
+ *   log                                            0.51     1      0.51     0.51
+ *   exp,expm1,log2,log10,sin,cos                    1       1      0.51     0.51
+ *   arcsin,arccos,arctan,arccosh,arctan2,power      1       1      0.51     0.51
+ *   log1p,tan,tanh,arcsinh,arctanh                 1.01    1.01    0.51     0.51
+ *   sinh,cosh                                      1.2     1.1     0.51     0.51
+ *   erf                                            0.51     1      0.51     0.51
+ *   sigmoid                                        2.5      2      0.51     0.51
+ *   erfinv                                         2.1     1.6     0.51     0.51
+ *   logaddexp                                      2.2     1.5     0.51     0.51
+ *   softmax                                         5       5       -        -
+ *   logsumexp                                       1       1       -        -
+ *   logcumsumexp                                   200     200      -        -
  */
 #ifndef MLXCOMPAT_H
 #define MLXCOMPAT_H
@@ -65,7 +124,8 @@ typedef struct mlxcompat_result mlxcompat_result;
 
 /* An input buffer: `size` bytes at `data`, laid out row-major in the dtype
  * the request gives it. Read during the call only; never copied unless an
- * output must outlive the call. */
+ * output must outlive the call or `data` is not aligned to its dtype's size.
+ * `data` may be NULL when `size` is 0. */
 typedef struct {
   const void* data;
   size_t size;
@@ -92,6 +152,10 @@ char* mlxcompat_capabilities(void);
  * whose optional "backend" ("native" or "mlx") runs the requests that name
  * no backend (default: MLXCOMPAT_BACKEND, else "native"). A session whose
  * backend is unavailable is still made; its requests are refused.
+ * "limits" member overrides any of the limits listed in capabilities, each
+ * an integer from 0 to its ceiling: max_elements 2^48, max_bytes the
+ * machine's memory, max_nodes and max_inputs 10^7, max_ndim 64,
+ * max_request_bytes a quarter of the machine's memory.
  * Returns NULL on bad options (then *error_out, if error_out is not NULL,
  * receives an owned error message to free with mlxcompat_string_free).
  * Free the session with mlxcompat_session_free. */
@@ -104,7 +168,9 @@ void mlxcompat_session_free(mlxcompat_session* session);
 
 /* Evaluates a pure-JSON request of `length` bytes (not necessarily
  * NUL-terminated). Outputs default to inline values. `session` may be NULL:
- * a transient session is used and resident handles are then refused.
+ * a transient session is used, and resident handles ("unsupported_output")
+ * and plans ("session_required") are then refused. Defining a plan under a
+ * name the session already holds is a "duplicate_id" error at /define_plan.
  * The request must be one JSON value (RFC 8259, UTF-8) nested at most 128
  * levels deep; other text gets an "invalid_json" error with its byte offset.
  * Returns an owned response string: free with mlxcompat_string_free. NULL
@@ -117,6 +183,33 @@ char* mlxcompat_eval_json(mlxcompat_session* session, const char* request, size_
  * result (never NULL unless out of memory): free with mlxcompat_result_free. */
 mlxcompat_result* mlxcompat_eval(mlxcompat_session* session, const char* request, size_t length,
                                  const mlxcompat_buffer* inputs, size_t n_inputs);
+
+/* A job: a request queued on a session to run later, in the order the
+ * session's jobs were queued, on the threads that wait for it.
+ *
+ * mlxcompat_job_new queues the request as mlxcompat_eval would run it
+ * (outputs default to buffers) and returns at once without computing. The
+ * request text is copied; the input buffers are read when the job runs:
+ * keep them alive and unchanged until mlxcompat_job_wait has returned.
+ * Returns NULL when `session` is NULL or memory is out.
+ *
+ * mlxcompat_job_wait runs every job of the session queued before this one
+ * that no other thread has started, then this one, on the calling thread,
+ * and waits for those another thread runs; it returns the job's result
+ * (NULL only when out of memory). Several threads may wait for one job:
+ * it runs once. The result belongs to the job: valid until
+ * mlxcompat_job_free, do not free it with mlxcompat_result_free. A job that
+ * has run no longer needs its session.
+ *
+ * mlxcompat_job_free waits for the job first when it has not run.
+ * mlxcompat_session_free runs or waits for the session's queued jobs before
+ * freeing it. Plain calls on a session (mlxcompat_eval, ...) do not wait for
+ * its queued jobs; they wait only for the call running on it. */
+typedef struct mlxcompat_job mlxcompat_job;
+mlxcompat_job* mlxcompat_job_new(mlxcompat_session* session, const char* request, size_t length,
+                                 const mlxcompat_buffer* inputs, size_t n_inputs);
+const mlxcompat_result* mlxcompat_job_wait(mlxcompat_job* job);
+void mlxcompat_job_free(mlxcompat_job* job);
 
 /* The response JSON of a result. Owned by the result: valid until
  * mlxcompat_result_free, do not free it separately. */
@@ -136,6 +229,13 @@ void mlxcompat_result_free(mlxcompat_result* result);
 /* Releases the resident array `handle` of a session. Returns 0, or -1 when
  * the session holds no such handle. */
 int mlxcompat_release(mlxcompat_session* session, const char* handle);
+
+/* Releases the resident array `handle` once the jobs queued on the session
+ * so far have run (they may read it), without waiting for them: at once
+ * when none is pending, then returning as mlxcompat_release does; else it
+ * is queued behind them, run by the thread that runs the last of them, and
+ * 0 is returned. -1 for a NULL session or handle. */
+int mlxcompat_release_after_jobs(mlxcompat_session* session, const char* handle);
 
 /* The number of resident arrays a session holds, or -1 for NULL. */
 int64_t mlxcompat_handle_count(mlxcompat_session* session);

@@ -4,17 +4,29 @@
 
 #include "../include/mlxcompat.h"
 #include "backend.h"
+#include "jobs.h"
 #include "mapped.h"
 
 using namespace mlxc;
 
 struct mlxcompat_session {
   Session s;
+  // shared with the session's jobs, which may outlive it
+  std::shared_ptr<JobQueue> jobs = std::make_shared<JobQueue>();
 };
 
 struct mlxcompat_result {
   std::string json;
   std::vector<Array> buffers;
+};
+
+struct mlxcompat_job {
+  mlxcompat_session* session;
+  std::string request;
+  std::vector<InputBuffer> buffers;
+  std::unique_ptr<mlxcompat_result> result;  // NULL when out of memory
+  std::shared_ptr<JobQueue> queue;
+  std::shared_ptr<JobQueue::Entry> entry;
 };
 
 namespace {
@@ -25,7 +37,8 @@ char* dup(const std::string& s) {
   return p;
 }
 
-// Reads "limits" overrides; unknown names and bad values are errors.
+// Reads "limits" overrides; unknown names, bad values and values above a
+// limit's ceiling (see the header) are errors.
 void apply_options(Session& s, const char* options) {
   if (!options) return;
   json o = json::parse(options);
@@ -38,17 +51,26 @@ void apply_options(Session& s, const char* options) {
     }
     if (k != "limits") throw std::invalid_argument("unknown option \"" + k + "\"");
     if (!v.is_object()) throw std::invalid_argument("limits must be an object");
-    std::map<std::string, int64_t*> fields = {
-        {"max_elements", &s.limits.max_elements}, {"max_bytes", &s.limits.max_bytes},
-        {"max_nodes", &s.limits.max_nodes},       {"max_inputs", &s.limits.max_inputs},
-        {"max_ndim", &s.limits.max_ndim},         {"max_request_bytes", &s.limits.max_request_bytes}};
+    const Limits ceiling = limit_ceilings();
+    std::map<std::string, std::pair<int64_t*, int64_t>> fields = {
+        {"max_elements", {&s.limits.max_elements, ceiling.max_elements}}, {"max_bytes", {&s.limits.max_bytes, ceiling.max_bytes}},
+        {"max_nodes", {&s.limits.max_nodes, ceiling.max_nodes}},          {"max_inputs", {&s.limits.max_inputs, ceiling.max_inputs}},
+        {"max_ndim", {&s.limits.max_ndim, ceiling.max_ndim}},             {"max_request_bytes", {&s.limits.max_request_bytes, ceiling.max_request_bytes}}};
     for (auto& [name, val] : v.items()) {
       auto it = fields.find(name);
       if (it == fields.end()) throw std::invalid_argument("unknown limit \"" + name + "\"");
-      if (!val.is_number_integer() || val.get<int64_t>() < 0) throw std::invalid_argument("limit \"" + name + "\" must be a non-negative integer");
-      *it->second = val.get<int64_t>();
+      const int64_t most = it->second.second;
+      if (!val.is_number_integer() || (!val.is_number_unsigned() && val.get<int64_t>() < 0) || val.get<uint64_t>() > uint64_t(most))
+        throw std::invalid_argument("limit \"" + name + "\" must be an integer from 0 to " + std::to_string(most));
+      *it->second.first = val.get<int64_t>();
     }
   }
+}
+
+std::vector<InputBuffer> input_buffers(const mlxcompat_buffer* inputs, size_t n_inputs) {
+  std::vector<InputBuffer> bufs;
+  for (size_t i = 0; inputs && i < n_inputs; i++) bufs.push_back({inputs[i].data, inputs[i].size});
+  return bufs;
 }
 
 EvalResult run(mlxcompat_session* session, const char* request, size_t length, const InputBuffer* bufs, size_t n,
@@ -56,13 +78,26 @@ EvalResult run(mlxcompat_session* session, const char* request, size_t length, c
   if (session) return evaluate(session->s, request, length, bufs, n, default_as);
   Session transient;
   EvalResult r = evaluate(transient, request, length, bufs, n, default_as);
-  if (!transient.handles.empty()) {
+  if (!transient.plans.empty()) {
+    r.buffers.clear();
+    r.response = {{"schema_version", kSchemaVersion},
+                  {"status", "refused"},
+                  {"refusal", {{"code", "session_required"}, {"scope", "request"}, {"subject", "/define_plan"}, {"detail", "a plan is kept in a session: pass one"}}}};
+  } else if (!transient.handles.empty()) {
     r.buffers.clear();
     r.response = {{"schema_version", kSchemaVersion},
                   {"status", "refused"},
                   {"refusal", {{"code", "unsupported_output"}, {"scope", "request"}, {"subject", "/outputs"}, {"detail", "resident handles need a session"}}}};
   }
   return r;
+}
+
+mlxcompat_result* eval_result(mlxcompat_session* session, const char* request, size_t length, const std::vector<InputBuffer>& bufs) {
+  EvalResult r = run(session, request, length, bufs.data(), bufs.size(), "buffer");
+  auto* out = new mlxcompat_result();
+  out->json = r.response.dump();
+  out->buffers = std::move(r.buffers);
+  return out;
 }
 
 // What a session keeps by name (resident arrays, plans): one erased, and
@@ -116,7 +151,10 @@ mlxcompat_session* mlxcompat_session_new(const char* options_json, char** error_
   return nullptr;
 }
 
-void mlxcompat_session_free(mlxcompat_session* session) { delete session; }
+void mlxcompat_session_free(mlxcompat_session* session) {
+  if (session) session->jobs->drain();
+  delete session;
+}
 
 char* mlxcompat_eval_json(mlxcompat_session* session, const char* request, size_t length) {
   try {
@@ -129,16 +167,50 @@ char* mlxcompat_eval_json(mlxcompat_session* session, const char* request, size_
 mlxcompat_result* mlxcompat_eval(mlxcompat_session* session, const char* request, size_t length,
                                  const mlxcompat_buffer* inputs, size_t n_inputs) {
   try {
-    std::vector<InputBuffer> bufs;
-    for (size_t i = 0; inputs && i < n_inputs; i++) bufs.push_back({inputs[i].data, inputs[i].size});
-    EvalResult r = run(session, request, length, bufs.data(), bufs.size(), "buffer");
-    auto* out = new mlxcompat_result();
-    out->json = r.response.dump();
-    out->buffers = std::move(r.buffers);
-    return out;
+    return eval_result(session, request, length, input_buffers(inputs, n_inputs));
   } catch (...) {
     return nullptr;
   }
+}
+
+mlxcompat_job* mlxcompat_job_new(mlxcompat_session* session, const char* request, size_t length,
+                                 const mlxcompat_buffer* inputs, size_t n_inputs) {
+  if (!session) return nullptr;
+  try {
+    auto job = std::make_unique<mlxcompat_job>();
+    job->session = session;
+    // a NULL request stays NULL: the engine answers it with its invalid_json error
+    if (request) job->request.assign(request, length);
+    job->buffers = input_buffers(inputs, n_inputs);
+    job->queue = session->jobs;
+    mlxcompat_job* j = job.get();
+    const bool null_request = !request;
+    job->entry = session->jobs->push([j, null_request] {
+      try {
+        j->result.reset(eval_result(j->session, null_request ? nullptr : j->request.data(), j->request.size(), j->buffers));
+      } catch (...) {
+        j->result.reset();
+      }
+    });
+    return job.release();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+const mlxcompat_result* mlxcompat_job_wait(mlxcompat_job* job) {
+  if (!job) return nullptr;
+  try {
+    job->queue->run_through(job->entry);
+  } catch (...) {
+    return nullptr;
+  }
+  return job->result.get();
+}
+
+void mlxcompat_job_free(mlxcompat_job* job) {
+  if (job) mlxcompat_job_wait(job);
+  delete job;
 }
 
 const char* mlxcompat_result_json(const mlxcompat_result* result) { return result ? result->json.c_str() : nullptr; }
@@ -158,6 +230,24 @@ const void* mlxcompat_result_buffer(const mlxcompat_result* result, size_t index
 void mlxcompat_result_free(mlxcompat_result* result) { delete result; }
 
 int mlxcompat_release(mlxcompat_session* session, const char* handle) { return erase_named(session, &Session::handles, handle); }
+
+int mlxcompat_release_after_jobs(mlxcompat_session* session, const char* handle) {
+  if (!session || !handle) return -1;
+  try {
+    // the work may outlive this call, queued: it owns what it writes
+    auto found = std::make_shared<int>(0);
+    const bool ran = session->jobs->after_pending([session, found, name = std::string(handle)] {
+      try {
+        *found = erase_named(session, &Session::handles, name.c_str());
+      } catch (...) {
+        *found = -1;
+      }
+    });
+    return ran ? *found : 0;
+  } catch (...) {
+    return -1;
+  }
+}
 
 int64_t mlxcompat_handle_count(mlxcompat_session* session) { return count_named(session, &Session::handles); }
 

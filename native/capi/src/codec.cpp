@@ -58,8 +58,7 @@ template <class T> T from_leaf(const Leaf& l) {
     return c64(float(l.re), float(l.im));
   } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     if (l.is_int) return std::is_signed_v<T> ? T(l.i) : T(l.u);
-    if (!std::isfinite(l.re)) return T(0);
-    return T(int64_t(l.re));
+    return float_to_int<T>(l.re);  // as astype converts a float
   } else {
     return convert<T>(l.re);
   }
@@ -122,6 +121,16 @@ json encode_inline(const Array& a) {
     }
   });
   return out;
+}
+
+void check_bools(const void* data, size_t n, const std::string& path) {
+  const uint8_t* p = static_cast<const uint8_t*>(data);
+  uint8_t any = 0;
+  for (size_t i = 0; i < n; i++) any |= p[i];  // one pass without a branch; the search only on failure
+  if ((any & 0xfe) == 0) return;
+  for (size_t i = 0; i < n; i++)
+    if (p[i] > 1)
+      throw RequestError("invalid_data", path, "bool element " + std::to_string(i) + " is the byte " + std::to_string(p[i]) + "; bools are 0 or 1");
 }
 
 namespace {

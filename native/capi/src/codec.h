@@ -12,5 +12,8 @@ json encode_inline(const Array& a);
 std::string base64_encode(const void* data, size_t n);
 // Decodes into `out`, whose byte size must match; throws RequestError at `path`.
 void base64_decode(std::string_view s, void* out, size_t n, const std::string& path);
+// Bool bytes must be 0 or 1 (the header's choice: validated, not normalized):
+// throws invalid_data at `path` naming the first other byte.
+void check_bools(const void* data, size_t n, const std::string& path);
 
 }  // namespace mlxc

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
 
 namespace mlxc {
 
@@ -101,6 +102,29 @@ template <class T> constexpr bool is_complex_v = std::is_same_v<T, c64>;
 template <class T> constexpr bool is_float_v =
     std::is_floating_point_v<T> || std::is_same_v<T, f16> || std::is_same_v<T, bf16>;
 
+// A float to an integer type, defined for every value: what MLX's CPU
+// conversion gives where it is the same on every path (x86's truncation, with
+// NaN and out-of-range values to the "indefinite" INT_MIN). Types narrower
+// than 32 bits take the low bits of the int32 conversion and uint32 those of
+// the int64 one; uint64 converts values of 2^63 and above through a subtraction
+// of 2^63. (MLX's vectorized uint32 conversion differs from its own scalar one
+// for NaN, infinities and out-of-range values; this follows the scalar one.)
+template <class To>
+inline To float_to_int(double x) {
+  constexpr double k31 = 2147483648.0, k63 = 9223372036854775808.0;
+  if constexpr (std::is_same_v<To, int64_t>) {
+    return x >= -k63 && x < k63 ? int64_t(x) : INT64_MIN;  // false for NaN
+  } else if constexpr (std::is_same_v<To, uint64_t>) {
+    if (x >= k63) return x - k63 < k63 ? uint64_t(int64_t(x - k63)) ^ (uint64_t(1) << 63) : 0;
+    return uint64_t(float_to_int<int64_t>(x));
+  } else if constexpr (std::is_same_v<To, uint32_t>) {
+    return uint32_t(uint64_t(float_to_int<int64_t>(x)));
+  } else {
+    const int32_t i = x >= -k31 && x < k31 ? int32_t(x) : INT32_MIN;
+    return To(uint32_t(i));  // int32 itself, or its low bits
+  }
+}
+
 // Converts between storage types; complex to real keeps the real part, as MLX does.
 template <class To, class From>
 inline To convert(From v) {
@@ -116,6 +140,8 @@ inline To convert(From v) {
     return convert<To>(float(v));
   } else if constexpr (std::is_same_v<To, f16> || std::is_same_v<To, bf16>) {
     return To(float(v));
+  } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
+    return float_to_int<To>(double(v));
   } else {
     return static_cast<To>(v);
   }

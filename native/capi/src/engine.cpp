@@ -67,11 +67,35 @@ EvalResult respond(Session& s, Graph& g, const Backend& b, const Execution& ex, 
 
 namespace {
 
+// What a request may make the process allocate, checked against max_bytes
+// before anything is: every array of the graph (inputs, intermediates,
+// outputs) and the encoded outputs (`default_as` for those that do not say;
+// nullptr when none are returned). An inline value is counted at 64 bytes:
+// its JSON value, its text in the response and the caller's copy of that
+// text; base64 at four times the array's bytes for the same reasons.
+void check_bytes(const Graph& g, const char* default_as, const Limits& lim) {
+  int64_t total = 0;
+  auto add = [&](int64_t bytes, const std::string& subject) {
+    if (__builtin_add_overflow(total, bytes, &total) || total > lim.max_bytes)
+      throw Refusal("resource_limit", "request", subject, "the request's arrays and encoded outputs need more than max_bytes " + std::to_string(lim.max_bytes));
+  };
+  for (auto& v : g.values) add(shape_size(v.shape) * int64_t(dtype_size(v.dtype)), "");
+  if (!default_as) return;
+  for (size_t k = 0; k < g.outputs.size(); k++) {
+    const TypeShape& v = g.values[size_t(g.outputs[k].value)];
+    const std::string as = g.outputs[k].as.empty() ? default_as : g.outputs[k].as;
+    const int64_t n = shape_size(v.shape), bytes = n * int64_t(dtype_size(v.dtype));
+    add(as == "inline" ? n * 64 : as == "base64" ? bytes * 4 : bytes, "/outputs/" + std::to_string(k));
+  }
+}
+
 // Keeps a validated graph under a name: constants are copied to live with it.
 EvalResult define_plan(Session& s, JVal req, Graph g, std::vector<int> order, Backend& backend, std::chrono::steady_clock::time_point t0) {
   const JVal name = req["define_plan"];
   if (!name.is_string() || !valid_id(name.str()))
     throw RequestError("invalid_id", "/define_plan", "a plan name is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
+  if (s.plans.count(std::string(name.str())))
+    throw RequestError("duplicate_id", "/define_plan", "the session already holds a plan " + name.dump() + ": release it first");
   for (auto& in : g.inputs) {
     if (!in.placeholder) g.data[size_t(in.value)] = owned(g.data[size_t(in.value)]);
     in.source = JVal();
@@ -160,6 +184,7 @@ EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs
                                  [](const OutputSpec& a, const OutputSpec& b) { return a.value == b.value; });
     if (!same) schedule = &(chosen = make_schedule(g, plan.order));
   }
+  check_bytes(g, default_as, s.limits);
   Execution ex = plan.backend->run(g, *schedule, device);
   return respond(s, g, *plan.backend, ex, default_as, t0);
 }
@@ -191,7 +216,7 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
   auto t0 = std::chrono::steady_clock::now();
   const Limits& lim = s.limits;
   if (!request) throw RequestError("invalid_json", "", "request is NULL");
-  if (int64_t(length) > lim.max_request_bytes)
+  if (length > uint64_t(lim.max_request_bytes))
     throw Refusal("resource_limit", "request", "", "request of " + std::to_string(length) + " bytes exceeds max_request_bytes");
   // the session's document buffers are reused; large ones are let go after
   struct Trim {
@@ -205,12 +230,7 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
   parse(g, req, lim, n_bufs, s, backend);
   std::vector<int> order = topo_order(g);
   infer(g, order, lim, backend.native());
-  int64_t total = 0;
-  for (auto& v : g.values) {
-    total += int64_t(shape_size(v.shape) * int64_t(dtype_size(v.dtype)));
-    if (total > lim.max_bytes)
-      throw Refusal("resource_limit", "request", "", "the request's arrays need more than max_bytes " + std::to_string(lim.max_bytes));
-  }
+  check_bytes(g, req.contains("define_plan") ? nullptr : default_as, lim);
   if (backend.native()) fold_transposes(g);
   g.data.resize(g.values.size());
   load_inputs(g, s, bufs);
@@ -235,6 +255,8 @@ EvalResult evaluate(Session& s, const char* request, size_t length, const InputB
     r.response = error_response("invalid_request", "", e.what());
   } catch (const std::bad_alloc&) {
     r.response = refused_response("resource_limit", "memory", "", "out of memory while evaluating");
+  } catch (const std::length_error&) {
+    r.response = refused_response("resource_limit", "memory", "", "a container past its largest size while evaluating");
   } catch (const std::exception& e) {
     r.response = error_response("internal", "", e.what());
   } catch (...) {

@@ -9,15 +9,20 @@
 
 namespace mlxc {
 
+int64_t physical_memory();     // bytes, or a container's limit when lower
+int64_t default_max_bytes();   // a fraction of physical_memory()
+
 struct Limits {
   int64_t max_elements = int64_t(1) << 31;   // per array
-  int64_t max_bytes = int64_t(16) << 30;     // all arrays one request may create
+  int64_t max_bytes = default_max_bytes();   // all arrays one request may create, and its encoded outputs
   int64_t max_nodes = 100000;
   int64_t max_inputs = 100000;
   int64_t max_ndim = 32;
   int64_t max_request_bytes = int64_t(1) << 30;
 };
 json limits_json(const Limits& l);
+// The most each limit may be raised to by a session's options.
+Limits limit_ceilings();
 
 struct Plan;  // a validated graph kept for repeated runs (graph.h)
 

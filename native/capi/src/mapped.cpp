@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "codec.h"
+
 namespace mlxc {
 
 namespace {
@@ -53,9 +55,9 @@ std::vector<Wanted> read_spec(const Session& s, const char* spec, size_t length)
     int64_t n = 1;
     for (size_t d = 0; d < a["shape"].size(); d++) {
       const int64_t k = get_int(a["shape"][d], at + "/shape/" + std::to_string(d));
-      if (k != 0 && n > s.limits.max_elements / k)
+      // as a request's shapes: every dimension counts, a zero as one
+      if (k != 0 && (__builtin_mul_overflow(n, k, &n) || n > s.limits.max_elements))
         throw Refusal("resource_limit", "request", at + "/shape", "more elements than max_elements " + std::to_string(s.limits.max_elements));
-      n *= k;
       w.shape.push_back(k);
     }
     if (!a.contains("offset")) throw RequestError("invalid_spec", at + "/offset", "missing offset");
@@ -112,6 +114,7 @@ json map_file(Session& s, const char* path, const char* spec, size_t length) {
       a.dtype = w.dtype;
       a.shape = w.shape;
       const char* at = static_cast<const char*>(m->base) + w.offset;
+      if (w.dtype == DType::Bool) check_bools(at, bytes, "/arrays/" + std::to_string(i));
       if (bytes && w.offset % dtype_size(w.dtype) == 0) {
         a.buf = std::make_shared<Buffer>(at, bytes);
         a.buf->keep = m;

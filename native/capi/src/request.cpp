@@ -73,16 +73,17 @@ Shape shape_of(JVal v, const std::string& path, const Limits& lim) {
   return s;
 }
 
-// Element count with overflow checked against the limit, before any allocation.
+// Element count checked against the limit before any allocation. Every
+// dimension counts, a zero as one: an empty array cannot have dimensions
+// whose product (or a part of it, which ops compute) passes the limit, and
+// the answer does not depend on the order of the dimensions.
 static void check_size(const Shape& s, const Limits& lim, const std::string& path) {
   int64_t n = 1;
   for (auto d : s) {
-    if (d != 0 && n > lim.max_elements / d)
+    if (d < 0) throw Refusal("resource_limit", "array", path, "shape " + shape_str(s) + " has a negative dimension");
+    if (d != 0 && (__builtin_mul_overflow(n, d, &n) || n > lim.max_elements))
       throw Refusal("resource_limit", "array", path, "shape " + shape_str(s) + " exceeds max_elements " + std::to_string(lim.max_elements));
-    n *= d;
   }
-  if (n > lim.max_elements)
-    throw Refusal("resource_limit", "array", path, "shape " + shape_str(s) + " exceeds max_elements " + std::to_string(lim.max_elements));
 }
 
 static bool is_special_number(JVal v) { return v == "nan" || v == "inf" || v == "-inf"; }
@@ -111,23 +112,25 @@ static Attrs check_attrs(const OpDef& def, JVal given, const std::string& node_p
       a.values[s.name] = nullptr;
       continue;
     }
+    // an int attribute is an int64: 2^63 and above is not one
+    auto is_int = [](JVal x) { return x.is_number_integer() && (!x.is_number_unsigned() || x.u64() <= uint64_t(INT64_MAX)); };
     auto all_ints = [&] {
       if (!v.is_array()) return false;
       for (size_t i = 0; i < v.size(); i++)
-        if (!v[i].is_number_integer()) return false;
+        if (!is_int(v[i])) return false;
       return true;
     };
     auto all_sizes = [&] {
       for (size_t i = 0; i < v.size(); i++)
-        if (!v[i].is_number_unsigned() && v[i].i64() < 0) return false;
+        if (v[i].i64() < 0) return false;
       return true;
     };
     bool ok = false;
     switch (s.type) {
-      case AttrType::Int: ok = v.is_number_integer(); break;
+      case AttrType::Int: ok = is_int(v); break;
       case AttrType::IntList: ok = all_ints(); break;
-      case AttrType::IntOrList: ok = v.is_number_integer() || all_ints(); break;
-      case AttrType::Axes: ok = v.is_null() || v.is_number_integer() || all_ints(); break;
+      case AttrType::IntOrList: ok = is_int(v) || all_ints(); break;
+      case AttrType::Axes: ok = v.is_null() || is_int(v) || all_ints(); break;
       case AttrType::Float: ok = v.is_number() || is_special_number(v); break;
       case AttrType::Scalar: ok = v.is_number() || v.is_boolean() || is_special_number(v); break;
       case AttrType::Bool: ok = v.is_boolean(); break;
@@ -434,7 +437,7 @@ Array wrap_external(const InputBuffer& b, const TypeShape& ts) {
 Array owned(const Array& a) {
   if (!a.buf || a.buf->owned || a.buf->keep) return a;
   Array c(a.dtype, a.shape);
-  std::memcpy(c.raw(), a.raw(), a.nbytes());
+  if (a.nbytes()) std::memcpy(c.raw(), a.raw(), a.nbytes());  // an empty caller's buffer may be NULL
   return c;
 }
 
@@ -452,6 +455,7 @@ void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& 
       throw RequestError("invalid_buffer", in.path + "/buffer",
                          "buffer holds " + std::to_string(b.bytes) + " bytes, " + dtype_name(ts.dtype) + shape_str(ts.shape) + " needs " + std::to_string(need));
     if (need && !b.data) throw RequestError("invalid_buffer", in.path + "/buffer", "buffer pointer is NULL");
+    if (ts.dtype == DType::Bool) check_bools(b.data, need, in.path + "/buffer");
     if (reinterpret_cast<uintptr_t>(b.data) % dtype_size(ts.dtype) == 0) {
       g.data[size_t(in.value)] = wrap_external(b, ts);
     } else {  // misaligned for its dtype: copy
@@ -465,6 +469,7 @@ void load_input(Graph& g, Session& s, const InputBuffer* bufs, const InputSpec& 
   if (j.contains("base64")) {
     if (!j["base64"].is_string()) throw RequestError("invalid_type", in.path + "/base64", "base64 is a string");
     base64_decode(j["base64"].str(), a.raw(), need, in.path + "/base64");
+    if (ts.dtype == DType::Bool) check_bools(a.raw(), need, in.path + "/base64");
   } else {
     decode_inline(j["data"], a, in.path + "/data");
   }

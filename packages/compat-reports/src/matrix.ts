@@ -1,7 +1,9 @@
 // The compatibility matrix: one row per MLX v0.31.2 public symbol, its status
 // computed from what mlx-compat exports and what the parity cases showed.
-import { allSymbols, inventory } from './symbols.js';
+import { ROOT, allSymbols, inventory } from './symbols.js';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { canonical, type Report } from './harness.js';
 import { BACKEND_DIFFERENCES } from './backend-differences.js';
 
@@ -49,14 +51,32 @@ const NOTES: Record<string, string> = {
   'mlx.core.compile': 'shapeless refuses graphs with ops whose attributes fix a shape (reshape, broadcast_to, slices, split, arrays created with a shape)',
 };
 
+// The float ops' stated accuracy, from the table in the C header (its one
+// source, which native/capi/tests/vecmath_accuracy.cpp checks).
+function accuracyNotes(): Map<string, string> {
+  const text = readFileSync(join(ROOT, 'native/capi/include/mlxcompat.h'), 'utf8');
+  const start = text.indexOf('Accuracy (max ulp)');
+  const cols = ['float32', 'float64', 'float16', 'bfloat16'];
+  const notes = new Map<string, string>();
+  for (const line of text.slice(start, text.indexOf('*/', start)).split('\n')) {
+    const m = /^ \*   ([a-z0-9]+(?:,[a-z0-9]+)*)\s+([\d.\s-]+)$/.exec(line);
+    if (!m) continue;
+    const vals = m[2].trim().split(/\s+/);
+    const stated = cols.flatMap((c, i) => (vals[i] && vals[i] !== '-' ? [`${c} ${vals[i]}`] : []));
+    for (const op of m[1].split(',')) notes.set(`mlx.core.${op}`, `max error ${stated.join(', ')} ulp`);
+  }
+  return notes;
+}
+
 export function buildMatrix(report: Report): Matrix {
+  const accuracy = accuracyNotes();
   const byCase = report.cases;
   const rows: Row[] = allSymbols().map((s) => {
     const cases = byCase.filter((c) => c.symbols.includes(s.qualified));
     const outcomes = cases.map((c) => ({ id: c.id, outcome: c.outcome }));
     const row: Row = { mlx_name: s.qualified, module: s.module, compat_name: s.available ? s.compatName : null, status: 'unsupported', cases: outcomes, backends: [] };
-    const notes = [NOTES[s.qualified], ...BACKEND_DIFFERENCES.filter((d) => d.symbol === s.qualified).map((d) => `native vs mlx backend: ${d.note}`)].filter(Boolean);
-    if (notes.length) row.note = notes.join('; ');
+    const note = [NOTES[s.qualified], accuracy.get(s.qualified), ...BACKEND_DIFFERENCES.filter((d) => d.symbol === s.qualified).map((d) => `native vs mlx backend: ${d.note}`)].filter(Boolean).join('; ');
+    if (note) row.note = note;
     const passed = cases.some((c) => c.outcome === 'pass'), broken = cases.some((c) => c.outcome === 'fail' || c.outcome === 'error');
     const refused = cases.find((c) => c.outcome === 'refused');
     if (!s.available) {

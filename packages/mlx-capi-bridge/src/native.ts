@@ -15,6 +15,13 @@ export interface NativeBuffer {
 
 function bind(path: string) {
   if (!existsSync(path)) throw new MlxBridgeError(`mlx-compat library not found at ${path}: build it with npm run build:native or set MLXCOMPAT_LIBRARY`);
+  // Jobs run on koffi's asynchronous calls (a libuv thread) with the stack a
+  // synchronous call gets; koffi takes settings only before its first library.
+  try {
+    koffi.config({ ...koffi.config(), async_stack_size: koffi.config().sync_stack_size });
+  } catch {
+    // another library came first: its settings stay
+  }
   const lib = koffi.load(path);
   koffi.struct('mlxcompat_buffer', { data: 'const void *', size: 'size_t' });
   const fn = {
@@ -25,10 +32,14 @@ function bind(path: string) {
     sessionFree: lib.func('void mlxcompat_session_free(void *s)'),
     evalJson: lib.func('void *mlxcompat_eval_json(void *s, const char *req, size_t len)'),
     eval: lib.func('void *mlxcompat_eval(void *s, const char *req, size_t len, const mlxcompat_buffer *inputs, size_t n)'),
+    jobNew: lib.func('void *mlxcompat_job_new(void *s, const char *req, size_t len, const mlxcompat_buffer *inputs, size_t n)'),
+    jobWait: lib.func('void *mlxcompat_job_wait(void *job)'),
+    jobFree: lib.func('void mlxcompat_job_free(void *job)'),
     resultJson: lib.func('const char *mlxcompat_result_json(void *r)'),
     resultBuffer: lib.func('void *mlxcompat_result_buffer(void *r, size_t i, _Out_ size_t *size)'),
     resultFree: lib.func('void mlxcompat_result_free(void *r)'),
     release: lib.func('int mlxcompat_release(void *s, const char *handle)'),
+    releaseAfterJobs: lib.func('int mlxcompat_release_after_jobs(void *s, const char *handle)'),
     handleCount: lib.func('int64_t mlxcompat_handle_count(void *s)'),
     releasePlan: lib.func('int mlxcompat_release_plan(void *s, const char *name)'),
     planCount: lib.func('int64_t mlxcompat_plan_count(void *s)'),

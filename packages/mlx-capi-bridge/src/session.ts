@@ -94,9 +94,84 @@ function settle(res: RawResponse, validate: boolean): RawResponse {
   return res;
 }
 
+/** Reads a result's response and output buffers; throws the typed error of a non-ok response. */
+function readResult(result: unknown, validate: boolean): EvalResponse {
+  if (!result) throw new MlxBridgeError('the library returned NULL (out of memory)');
+  const n = native();
+  const res = settle(JSON.parse(n.resultJson(result) as string) as RawResponse, validate) as EvalResponse;
+  for (const out of res.outputs) {
+    if (typeof (out as { buffer?: number }).buffer !== 'number') continue;
+    if (!isDType(out.dtype)) throw new MlxBridgeError(`unknown dtype ${String(out.dtype)} in response`);
+    const size = [0];
+    const ptr = n.resultBuffer(result, (out as { buffer?: number }).buffer, size);
+    out.array = typedFromBytes(out.dtype, readBytes(ptr, size[0]));
+  }
+  return res;
+}
+
+/**
+ * A request queued on a session by submit(): the engine runs a session's
+ * jobs in the order they were submitted, on a thread of koffi's (libuv's
+ * pool), while the event loop goes on. `result` settles when it has run;
+ * join() waits for it on the calling thread instead, running it there if it
+ * has not started, so it never runs twice.
+ */
+export class Job {
+  /** Resolves with the response, or rejects with the typed error eval() would throw. */
+  readonly result: Promise<EvalResponse>;
+  private outcome?: { ok: true; response: EvalResponse } | { ok: false; error: unknown };
+  private resolve!: (r: EvalResponse) => void;
+  private reject!: (e: unknown) => void;
+
+  /** @internal */
+  constructor(
+    /** @internal */ public ptr: unknown,
+    private readonly validate: boolean,
+    // the input buffers, held until the job has run: the engine reads them in place
+    private buffers: ArrayBufferView[] | undefined,
+  ) {
+    this.result = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** True once the job has run and its response (or error) was read. */
+  get settled(): boolean {
+    return this.outcome !== undefined;
+  }
+
+  /** Waits on this thread for the job (and those submitted before it) to run; returns or throws as eval() would. */
+  join(): EvalResponse {
+    if (!this.outcome) this.take(native().jobWait(this.ptr));
+    const o = this.outcome!;
+    if (o.ok) return o.response;
+    // the caller gets the error here; the promise's rejection is not left unhandled for it
+    this.result.catch(() => {});
+    throw o.error;
+  }
+
+  /** @internal Reads the result of a job that has run, once. */
+  take(result: unknown): void {
+    if (this.outcome) return;
+    try {
+      this.outcome = { ok: true, response: readResult(result, this.validate) };
+      this.resolve(this.outcome.response);
+    } catch (error) {
+      this.outcome = { ok: false, error };
+      this.reject(error);
+    }
+    this.buffers = undefined;
+  }
+}
+
 export class Session {
   private ptr: unknown;
   private readonly validate: boolean;
+  // Jobs submitted and not yet freed, oldest first; the first is waited for
+  // on one thread of libuv's pool at a time, so a session occupies at most one.
+  private readonly jobs: Job[] = [];
+  private waiting = false;
 
   constructor(options: SessionOptions = {}) {
     this.validate = options.validate ?? true;
@@ -144,20 +219,43 @@ export class Session {
     const n = native();
     const structs = buffers.map((b) => ({ data: b, size: b.byteLength }));
     const result = n.eval(this.handlePtr(), text, Buffer.byteLength(text), structs, structs.length);
-    if (!result) throw new MlxBridgeError('the library returned NULL (out of memory)');
     try {
-      const res = settle(JSON.parse(n.resultJson(result) as string) as RawResponse, this.validate) as EvalResponse;
-      for (const out of res.outputs) {
-        if (typeof (out as { buffer?: number }).buffer !== 'number') continue;
-        if (!isDType(out.dtype)) throw new MlxBridgeError(`unknown dtype ${String(out.dtype)} in response`);
-        const size = [0];
-        const ptr = n.resultBuffer(result, (out as { buffer?: number }).buffer, size);
-        out.array = typedFromBytes(out.dtype, readBytes(ptr, size[0]));
-      }
-      return res;
+      return readResult(result, this.validate);
     } finally {
       n.resultFree(result);
     }
+  }
+
+  /**
+   * Queues a request (as evalText) to run after the jobs submitted before
+   * it, off the calling thread, and returns at once. `buffers` are read in
+   * place when it runs: they must not change until it has.
+   */
+  submit(text: string, buffers: ArrayBufferView[] = []): Job {
+    if (this.validate) validateRequest(JSON.parse(text) as EvalRequest);
+    const structs = buffers.map((b) => ({ data: b, size: b.byteLength }));
+    const ptr = native().jobNew(this.handlePtr(), text, Buffer.byteLength(text), structs, structs.length);
+    if (!ptr) throw new MlxBridgeError('the library returned NULL (out of memory)');
+    const job = new Job(ptr, this.validate, buffers.length ? buffers : undefined);
+    this.jobs.push(job);
+    this.waitNext();
+    return job;
+  }
+
+  // Waits for the oldest job on libuv's pool (which runs it), then reads and frees it.
+  private waitNext(): void {
+    if (this.waiting || !this.jobs.length) return;
+    this.waiting = true;
+    const job = this.jobs[0];
+    native().jobWait.async(job.ptr, (err: unknown, result: unknown) => {
+      this.waiting = false;
+      this.jobs.shift();
+      // a call koffi could not start (too many in flight) runs here instead
+      job.take(err ? native().jobWait(job.ptr) : result);
+      native().jobFree(job.ptr);
+      job.ptr = null;
+      this.waitNext();
+    });
   }
 
   /**
@@ -171,9 +269,18 @@ export class Session {
     return settle(res, false).outputs!;
   }
 
-  /** Releases a resident array; false when the session holds no such handle. */
+  /** Releases a resident array; false when the session holds no such handle. Waits for a call running on the session. */
   release(handle: string): boolean {
     return native().release(this.handlePtr(), handle) === 0;
+  }
+
+  /**
+   * Releases a resident array once the jobs submitted so far have run (they
+   * may read it), without waiting for them: at once when none is pending
+   * (false then when the session holds no such handle).
+   */
+  releaseAfterJobs(handle: string): boolean {
+    return native().releaseAfterJobs(this.handlePtr(), handle) === 0;
   }
 
   handleCount(): number {
@@ -189,7 +296,7 @@ export class Session {
     return Number(native().planCount(this.handlePtr()));
   }
 
-  /** Frees the session and every resident array it holds. */
+  /** Frees the session and every resident array it holds, after running the jobs still queued. */
   close(): void {
     if (this.ptr) native().sessionFree(this.ptr);
     this.ptr = null;

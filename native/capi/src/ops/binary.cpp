@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "elementwise.h"
+#include "vecmath.h"
 
 namespace mlxc {
 
@@ -116,13 +117,19 @@ struct LogAddExp : EwOp {
     if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<T>::quiet_NaN();
     T m = x > y ? x : y;
     if (std::isinf(m) && m < 0) return m;
-    return m + std::log1p(std::exp(-std::abs(x - y)));
+    // Equal arguments (equal infinities too) add log 2 instead of inf - inf.
+    return m + std::log1p(std::exp(x == y ? T(0) : -std::abs(x - y)));
   }
 };
 // Shifts past the width give 0 (or -1 for negative right shifts) instead of UB.
 struct LeftShift : EwOp {
   template <class T> T operator()(T x, T y) const {
-    return (y < 0 || y >= T(sizeof(T) * 8)) ? T(0) : T(x << y);
+    // shifted as unsigned: a negative x shifted left is undefined in C++17
+    if constexpr (std::is_signed_v<T>) {
+      return (y < 0 || y >= T(sizeof(T) * 8)) ? T(0) : T(std::make_unsigned_t<T>(x) << y);
+    } else {
+      return y >= T(sizeof(T) * 8) ? T(0) : T(x << y);
+    }
   }
 };
 struct RightShift : EwOp {
@@ -200,6 +207,11 @@ template <class Op, class L> void arith(const char* name, bool inexact = false) 
   binary(name, "binary", inexact ? "promote, then float32 for integers" : "promote",
          inexact ? promoted_inexact : promoted, kernels<BinaryLoop, Op, L>());
 }
+// Float kernels from vecmath.h where it has them.
+template <class Op, class L> void arith_vec(const char* name, VFn2 v) {
+  binary(name, "binary", "promote, then float32 for integers", promoted_inexact,
+         with_vector(v, kernels<BinaryLoop, Op, L>()));
+}
 template <class Op, class L> void comparison(const char* name) {
   binary(name, "comparison", "bool (inputs promoted)", compared, kernels<BinaryLoop, Op, L>());
 }
@@ -216,11 +228,12 @@ void register_binary_ops() {
   arith<Divide, Types<FloatTs, ComplexT>>("divide", true);
   arith<FloorDivide, Real>("floor_divide");
   arith<Remainder, Real>("remainder");
-  arith<Power, Types<Real, ComplexT>>("power");
+  binary("power", "binary", "promote", promoted,
+         with_vector(VFn2::Power, kernels<BinaryLoop, Power, Types<Real, ComplexT>>()));
   arith<Maximum, Real>("maximum");
   arith<Minimum, Real>("minimum");
-  arith<LogAddExp, FloatTs>("logaddexp", true);
-  arith<Arctan2, FloatTs>("arctan2", true);
+  arith_vec<LogAddExp, FloatTs>("logaddexp", VFn2::LogAddExp);
+  arith_vec<Arctan2, FloatTs>("arctan2", VFn2::Arctan2);
   comparison<Equal, All>("equal");
   comparison<NotEqual, All>("not_equal");
   comparison<Less, Real>("less");

@@ -28,10 +28,14 @@ View slice_view(const Attrs& a, const Shape& shape) {
     };
     int64_t b = s > 0 ? norm(start[i], 0, n) : norm(start[i], -1, n - 1);
     int64_t e = s > 0 ? norm(stop[i], 0, n) : norm(stop[i], -1, n - 1);
-    int64_t len = s > 0 ? (e > b ? (e - b + s - 1) / s : 0) : (b > e ? (b - e - s - 1) / -s : 0);
+    // |s| as unsigned: -INT64_MIN does not fit a signed step
+    const uint64_t mag = s > 0 ? uint64_t(s) : uint64_t(0) - uint64_t(s);
+    const int64_t span = s > 0 ? e - b : b - e;  // within [-1, n + 1]: no overflow
+    const int64_t len = span > 0 ? int64_t(uint64_t(span - 1) / mag) + 1 : 0;
     v.shape[i] = len;
     if (len > 0) v.offset += b * v.strides[i];
-    v.strides[i] *= s;
+    // a step only matters between two elements, and then |s| < n
+    v.strides[i] = len > 1 ? v.strides[i] * s : 0;
   }
   return v;
 }

@@ -64,6 +64,7 @@ void register_random_ops() {
     Array out(c.out[0].dtype, c.out[0].shape);
     const int64_t keys = key.size() / 2;
     const size_t bytes = keys ? out.nbytes() / size_t(keys) : 0, words = (bytes + 3) / 4;
+    if (bytes == 0) return std::vector<Array>{out};  // an empty shape: no words to copy from
     std::vector<uint32_t> w(words);
     const uint32_t* k = key.data<uint32_t>();
     for (int64_t i = 0; i < keys; i++) {

@@ -4,6 +4,7 @@
 
 #include "../parallel.h"
 #include "lines.h"
+#include "vecmath.h"
 
 namespace mlxc {
 
@@ -239,8 +240,13 @@ void register_reduction_ops() {
       return Outs{{to_inexact(c.in[0].dtype), reduced_shape(c.in[0].shape, axes, c.attrs.b("keepdims"))}};
     };
     d.eval = [](const EvalCtx& c) {
-      return Arrs{per_line(c.in[0], norm_axes(c.attrs, "axes", c.in[0].ndim()), c.out[0],
-                           [](auto at, int64_t n) { return logsumexp_line(at, n); })};
+      const auto axes = norm_axes(c.attrs, "axes", c.in[0].ndim());
+      Array rows;
+      if (logsumexp_rows(make_lines(astype(c.in[0], c.out[0].dtype), axes), &rows)) {
+        rows.shape = c.out[0].shape;
+        return Arrs{rows};
+      }
+      return Arrs{per_line(c.in[0], axes, c.out[0], [](auto at, int64_t n) { return logsumexp_line(at, n); })};
     };
     register_op(std::move(d));
   }
@@ -299,6 +305,7 @@ void register_reduction_ops() {
     d.eval = [](const EvalCtx& c) {
       Array a = astype(c.in[0], c.out[0].dtype);
       Lines l = make_lines(a, norm_axes(c.attrs, "axes", a.ndim()));
+      if (Array rows; softmax_rows(l, &rows)) return Arrs{untranspose(rows, l, a.shape)};
       Array out(a.dtype, l.a.shape);
       dispatch(a.dtype, [&](auto t) {
         using T = decltype(t);

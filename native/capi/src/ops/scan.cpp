@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "lines.h"
+#include "vecmath.h"
 
 namespace mlxc {
 
@@ -53,8 +54,10 @@ void register_scan(const char* name, Scan k, const char* rule) {
     a.shape = c.out[0].shape;  // flattened when no axis was given
     int axis = c.attrs.has("axis") ? norm_axis(c.attrs.i("axis"), a.ndim(), "") : 0;
     Lines l = make_lines(a, {axis});
-    Array out(a.dtype, a.shape);
     const bool reverse = c.attrs.b("reverse"), inclusive = c.attrs.b("inclusive");
+    if (Array rows; k == Scan::LogSumExp && !reverse && inclusive && logcumsumexp_rows(l, &rows))
+      return std::vector<Array>{untranspose(rows, l, a.shape)};
+    Array out(a.dtype, a.shape);
     dispatch(a.dtype, [&](auto t) {
       using T = decltype(t);
       if constexpr (!is_complex_v<T>) {

@@ -1,8 +1,8 @@
 // Shape and data-movement ops: reshape, transpose, squeeze, expand_dims,
 // broadcast_to, flatten, concatenate, stack, split, tile, repeat, pad.
 #include <algorithm>
-#include <numeric>
 
+#include "../checked.h"
 #include "layout.h"
 
 namespace mlxc {
@@ -11,6 +11,8 @@ namespace {
 
 using Outs = std::vector<TypeShape>;
 using Arrs = std::vector<Array>;
+
+constexpr int64_t kMaxParts = 1 << 20;  // outputs of one split
 
 // Same data, new shape: no copy.
 Array with_shape(const Array& a, Shape s) {
@@ -30,7 +32,7 @@ Shape reshape_shape(const Shape& in, const std::vector<int64_t>& want, const std
     } else if (s[i] < 0) {
       throw RequestError("invalid_shape", path, "dimension " + std::to_string(s[i]) + " is negative");
     } else {
-      known *= s[i];
+      known = checked_mul(known, s[i], path);
     }
   }
   int64_t total = shape_size(in);
@@ -100,7 +102,7 @@ Outs concat_infer(const InferCtx& c, bool stacking) {
     if (!ok)
       throw RequestError("invalid_shape", c.path + "/inputs/" + std::to_string(k),
                          "shape " + shape_str(s) + " does not match " + shape_str(first) + (stacking ? "" : " outside the concatenation axis"));
-    if (!stacking) out[size_t(axis)] += s[size_t(axis)];
+    if (!stacking) out[size_t(axis)] = checked_add(out[size_t(axis)], s[size_t(axis)], c.path + "/inputs/" + std::to_string(k));
   }
   return {{d, out}};
 }
@@ -125,7 +127,7 @@ void register_shape_ops() {
       int b = norm_axis(c.attrs.i("end_axis"), nd, c.attrs.at("end_axis"));
       if (a > b) throw RequestError("invalid_axis", c.attrs.path, "start_axis is after end_axis");
       Shape out(s.begin(), s.begin() + a);
-      out.push_back(std::accumulate(s.begin() + a, s.begin() + b + 1, int64_t(1), std::multiplies<int64_t>()));
+      out.push_back(checked_size(Shape(s.begin() + a, s.begin() + b + 1), c.path));
       out.insert(out.end(), s.begin() + b + 1, s.end());
       return Outs{{c.in[0].dtype, out}};
     };
@@ -241,7 +243,10 @@ void register_shape_ops() {
         int64_t k = a.i("indices_or_sections");
         if (k <= 0 || len % k != 0)
           throw RequestError("invalid_attr", a.at("indices_or_sections"), "cannot split " + std::to_string(len) + " into " + std::to_string(k) + " equal parts");
-        for (int64_t i = 1; i < k; i++) cuts.push_back(i * len / k);
+        // each part is a value of the graph (an empty axis splits into any number)
+        if (k > kMaxParts)
+          throw Refusal("resource_limit", "node", a.at("indices_or_sections"), "split into " + std::to_string(k) + " parts exceeds " + std::to_string(kMaxParts));
+        for (int64_t i = 1; i < k; i++) cuts.push_back(i * (len / k));
       } else {
         for (auto v : a.ints("indices_or_sections")) cuts.push_back(std::clamp<int64_t>(v < 0 ? v + len : v, 0, len));
       }
@@ -282,7 +287,7 @@ void register_shape_ops() {
   {
     // tile: a view of shape [r0, s0, r1, s1, ...] with zero strides on the reps.
     OpDef d = make_op("tile", "shape", "same", 1, 1, {{"reps", AttrType::IntOrList, nullptr, true}});
-    auto plan = [](const Shape& in, std::vector<int64_t> reps, View* v, Shape* out) {
+    auto plan = [](const Shape& in, std::vector<int64_t> reps, View* v, Shape* out, const std::string& where) {
       size_t nd = std::max(in.size(), reps.size());
       Shape s(nd - in.size(), 1);
       s.insert(s.end(), in.begin(), in.end());
@@ -291,7 +296,7 @@ void register_shape_ops() {
       for (size_t i = 0; i < nd; i++) {
         v->shape.insert(v->shape.end(), {reps[i], s[i]});
         v->strides.insert(v->strides.end(), {0, st[i]});
-        out->push_back(reps[i] * s[i]);
+        out->push_back(checked_mul(reps[i], s[i], where));
       }
     };
     d.infer = [plan](const InferCtx& c) {
@@ -299,13 +304,13 @@ void register_shape_ops() {
         if (r < 0) throw RequestError("invalid_attr", c.attrs.at("reps"), "reps are non-negative");
       View v;
       Shape out;
-      plan(c.in[0].shape, c.attrs.ints("reps"), &v, &out);
+      plan(c.in[0].shape, c.attrs.ints("reps"), &v, &out, c.attrs.at("reps"));
       return Outs{{c.in[0].dtype, out}};
     };
     d.eval = [plan](const EvalCtx& c) {
       View v;
       Shape out;
-      plan(c.in[0].shape, c.attrs.ints("reps"), &v, &out);
+      plan(c.in[0].shape, c.attrs.ints("reps"), &v, &out, c.attrs.at("reps"));
       return Arrs{with_shape(gather_view(c.in[0], v), out)};
     };
     register_op(std::move(d));
@@ -325,7 +330,7 @@ void register_shape_ops() {
       v->shape.insert(v->shape.begin() + axis + 1, r);
       v->strides.insert(v->strides.begin() + axis + 1, 0);
       *out = s;
-      (*out)[size_t(axis)] *= r;
+      (*out)[size_t(axis)] = checked_mul((*out)[size_t(axis)], r, a.at("repeats"));
     };
     d.infer = [plan](const InferCtx& c) {
       View v;
@@ -361,7 +366,8 @@ void register_shape_ops() {
     d.infer = [widths](const InferCtx& c) {
       Shape s = c.in[0].shape;
       auto w = widths(c.attrs, int(s.size()));
-      for (size_t i = 0; i < s.size(); i++) s[i] += w[2 * i] + w[2 * i + 1];
+      for (size_t i = 0; i < s.size(); i++)
+        s[i] = checked_add(checked_add(s[i], w[2 * i], c.attrs.at("pad_width")), w[2 * i + 1], c.attrs.at("pad_width"));
       return Outs{{c.in[0].dtype, s}};
     };
     d.eval = [widths](const EvalCtx& c) {

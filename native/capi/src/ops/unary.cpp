@@ -3,6 +3,7 @@
 
 #include "../parallel.h"
 #include "elementwise.h"
+#include "vecmath.h"
 
 namespace mlxc {
 
@@ -39,7 +40,8 @@ MATH_OP(Tanh, std::tanh(x))
 MATH_OP(Arcsinh, std::asinh(x))
 MATH_OP(Arccosh, std::acosh(x))
 MATH_OP(Arctanh, std::atanh(x))
-MATH_OP(Sigmoid, T(1) / (T(1) + exp(-x)))
+// e^-|x| never overflows, so tiny results below -88 (float) are not lost.
+MATH_OP(Sigmoid, x > 0 ? T(1) / (T(1) + exp(-x)) : exp(x) / (T(1) + exp(x)))
 MATH_OP(Erf, std::erf(x))
 MATH_OP(Reciprocal, T(1) / x)
 MATH_OP(Degrees, x * T(180.0 / M_PI))
@@ -78,10 +80,17 @@ struct Erfinv : EwOp {
       return erfinv_f32(float(y));
     } else {
       if (!(y > -1 && y < 1)) return y == 1 ? INFINITY : y == -1 ? -INFINITY : NAN;
-      double x = erfinv_f32(float(y));
-      for (int k = 0; k < 3; k++)  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
-        x -= (std::erf(x) - y) / (1.1283791670955126 * std::exp(-x * x));
-      return x;
+      // Newton steps on |y| from the float guess (from sqrt(-log(1 - |y|)) when
+      // |y| rounds to 1 in float); near 1 on erfc, where 1 - |y| is exact.
+      const double t = std::fabs(y);
+      double x = std::fabs(erfinv_f32(float(t)));
+      if (std::isinf(x)) x = std::sqrt(-std::log(1 - t));
+      for (int k = 0; k < 8; k++) {  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
+        const double d = (t > 0.5 ? (1 - t) - std::erfc(x) : std::erf(x) - t) / (1.1283791670955126 * std::exp(-x * x));
+        x -= d;
+        if (std::fabs(d) <= 1e-17 * x) break;
+      }
+      return std::copysign(x, y);
     }
   }
 };
@@ -186,6 +195,10 @@ void unary(const char* name, const char* rule, TypesFn types,
 template <class Op, class L> void inexact_op(const char* name) {
   unary(name, "inexact", inexact, kernels<UnaryLoop, Op, L>());
 }
+// An op with vector kernels for the float dtypes (vecmath.h); others use the loop.
+template <class Op, class L> void inexact_op(const char* name, VFn v) {
+  unary(name, "inexact", inexact, with_vector(v, kernels<UnaryLoop, Op, L>()));
+}
 
 }  // namespace
 
@@ -212,30 +225,30 @@ Array astype(const Array& a, DType to) {
 
 void register_unary_ops() {
   using FC = Types<FloatTs, ComplexT>;
-  inexact_op<Exp, FC>("exp");
-  inexact_op<Log, FC>("log");
+  inexact_op<Exp, FC>("exp", VFn::Exp);
+  inexact_op<Log, FC>("log", VFn::Log);
   inexact_op<Sqrt, FC>("sqrt");
   inexact_op<Rsqrt, FloatTs>("rsqrt");
   inexact_op<Reciprocal, FC>("reciprocal");
-  inexact_op<Expm1, FloatTs>("expm1");
-  inexact_op<Log1p, FloatTs>("log1p");
-  inexact_op<Log2, FloatTs>("log2");
-  inexact_op<Log10, FloatTs>("log10");
-  inexact_op<Sin, FC>("sin");
-  inexact_op<Cos, FC>("cos");
-  inexact_op<Tan, FC>("tan");
-  inexact_op<Arcsin, FloatTs>("arcsin");
-  inexact_op<Arccos, FloatTs>("arccos");
-  inexact_op<Arctan, FloatTs>("arctan");
-  inexact_op<Sinh, FC>("sinh");
-  inexact_op<Cosh, FC>("cosh");
-  inexact_op<Tanh, FC>("tanh");
-  inexact_op<Arcsinh, FloatTs>("arcsinh");
-  inexact_op<Arccosh, FloatTs>("arccosh");
-  inexact_op<Arctanh, FloatTs>("arctanh");
-  inexact_op<Sigmoid, FloatTs>("sigmoid");
-  inexact_op<Erf, FloatTs>("erf");
-  inexact_op<Erfinv, FloatTs>("erfinv");
+  inexact_op<Expm1, FloatTs>("expm1", VFn::Expm1);
+  inexact_op<Log1p, FloatTs>("log1p", VFn::Log1p);
+  inexact_op<Log2, FloatTs>("log2", VFn::Log2);
+  inexact_op<Log10, FloatTs>("log10", VFn::Log10);
+  inexact_op<Sin, FC>("sin", VFn::Sin);
+  inexact_op<Cos, FC>("cos", VFn::Cos);
+  inexact_op<Tan, FC>("tan", VFn::Tan);
+  inexact_op<Arcsin, FloatTs>("arcsin", VFn::Arcsin);
+  inexact_op<Arccos, FloatTs>("arccos", VFn::Arccos);
+  inexact_op<Arctan, FloatTs>("arctan", VFn::Arctan);
+  inexact_op<Sinh, FC>("sinh", VFn::Sinh);
+  inexact_op<Cosh, FC>("cosh", VFn::Cosh);
+  inexact_op<Tanh, FC>("tanh", VFn::Tanh);
+  inexact_op<Arcsinh, FloatTs>("arcsinh", VFn::Arcsinh);
+  inexact_op<Arccosh, FloatTs>("arccosh", VFn::Arccosh);
+  inexact_op<Arctanh, FloatTs>("arctanh", VFn::Arctanh);
+  inexact_op<Sigmoid, FloatTs>("sigmoid", VFn::Sigmoid);
+  inexact_op<Erf, FloatTs>("erf", VFn::Erf);
+  inexact_op<Erfinv, FloatTs>("erfinv", VFn::Erfinv);
   inexact_op<Degrees, FloatTs>("degrees");
   inexact_op<Radians, FloatTs>("radians");
 

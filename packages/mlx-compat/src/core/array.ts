@@ -2,8 +2,10 @@
 // engine. Shape and dtype are known at construction.
 import type { TypedArray } from 'mlx-capi-bridge';
 import { type Dtype } from './dtype.js';
+import type { Flight } from './flight.js';
 import { evalValues, isTracing, readBack } from './graph.js';
 import { formatArray } from './print.js';
+import { MxError } from './errors.js';
 
 /** One op application; the values that are its outputs point at it. */
 export interface GraphNode {
@@ -31,6 +33,11 @@ export interface CustomRule {
 
 let nextId = 1;
 
+/** How many wrappers and graph nodes hold a value. */
+export interface RefCount {
+  n: number;
+}
+
 /**
  * What an array holds: a graph node until evaluated, then a resident handle.
  * Graphs reference values, never the MxArray wrappers, so replacing an
@@ -44,26 +51,35 @@ export class Value {
   host?: TypedArray; // data not yet uploaded, in the dtype's storage
   cache?: TypedArray; // data read back after evaluation
   disposed = false;
+  /** Set on a transform's copy of an evaluated argument: it reads this value's data, which it keeps alive and never releases. */
+  owner?: Value;
   /** A stand-in traced by vmap: it has a shape but no data. */
   placeholder = false;
   /** Mark of the last request-building walk that met this value as a leaf. */
   walk = 0;
   /** Untouched memory that makes V8 count an evaluated array's size (graph.ts). */
   ballast?: Uint8Array;
+  /** The evaluation in flight that computes it (flight.ts). */
+  flight?: Flight;
   /**
    * What holds this value: its MxArray wrappers and the graph nodes that read
    * it, until they are collected. An evaluation keeps the result of every
    * value it computes that something outside its own graph holds, so no later
    * evaluation computes it again; a value nothing else holds is not kept.
    */
-  refs = 0;
+  readonly refs: RefCount = { n: 0 };
   /** How many nodes of the request being built read this value (valid while `usedWalk` is that walk's mark). */
   used = 0;
   usedWalk = 0;
   constructor(readonly dtype: Dtype, readonly shape: readonly number[]) {}
 }
 
-export type Scalar = number | boolean;
+/** A complex literal, as node-mlx writes one (mx.Complex(re, im)). */
+export interface Complex {
+  re: number;
+  im?: number;
+}
+export type Scalar = number | boolean | Complex;
 export type NestedArray = Scalar | NestedArray[];
 export type ArrayLike = MxArray | NestedArray | TypedArray;
 
@@ -72,8 +88,10 @@ export type ArrayLike = MxArray | NestedArray | TypedArray;
 // (JavaScript cannot tell a dropped wrapper from a held one until a
 // collection, which a synchronous loop never reaches); what the transform
 // returns counts once it returns.
-const holders = new FinalizationRegistry<Value>((v) => {
-  v.refs--;
+// The count is an object of its own so that the finalizers hold it, not
+// the value: a value goes as soon as its last wrapper and reader do.
+const holders = new FinalizationRegistry<RefCount>((count) => {
+  count.n--;
 });
 
 export class MxArray {
@@ -93,7 +111,7 @@ export class MxArray {
     if (this.#holds) {
       this.#holds = false;
       holders.unregister(this);
-      this.#v.refs--;
+      this.#v.refs.n--;
     }
     this.#v = v;
     if (!isTracing()) this._hold();
@@ -103,8 +121,8 @@ export class MxArray {
   _hold(): void {
     if (this.#holds) return;
     this.#holds = true;
-    this.#v.refs++;
-    holders.register(this, this.#v, this);
+    this.#v.refs.n++;
+    holders.register(this, this.#v.refs, this);
   }
 
   get dtype(): Dtype {
@@ -125,6 +143,17 @@ export class MxArray {
   get nbytes(): number {
     return this.size * this.dtype.size;
   }
+  /** The size of the first axis (node-mlx's length); a 0-d array has none. */
+  get length(): number {
+    if (!this._v.shape.length) throw new MxError('array', 'length', 'a 0-dimensional array has no length');
+    return this._v.shape[0];
+  }
+
+  /** The rows along the first axis, as `for (const row of a)` reads them. */
+  *[Symbol.iterator](): IterableIterator<MxArray> {
+    const n = this.length;
+    for (let i = 0; i < n; i++) yield (this as unknown as { index(i: number): MxArray }).index(i);
+  }
 
   /** The values as a TypedArray of the dtype's storage (float16 as raw bits, complex as re, im pairs). */
   toTypedArray(): TypedArray {
@@ -133,17 +162,17 @@ export class MxArray {
     return this._v.cache;
   }
 
-  /** The value of a one-element array. */
-  item(): number | boolean {
-    if (this.size !== 1) throw new TypeError(`[item] the array has ${this.size} elements, item() needs exactly one`);
+  /** The value of a one-element array (a Complex for complex64). */
+  item(): Scalar {
+    if (this.size !== 1) throw new MxError('item', 'array', `the array has ${this.size} elements, item() needs exactly one`);
     return this.values()[0];
   }
 
   /** Nested JavaScript arrays of the values. */
-  tolist(): unknown {
+  tolist(): NestedArray {
     const flat = this.values();
     const shape = this._v.shape;
-    const build = (dim: number, offset: number): unknown => {
+    const build = (dim: number, offset: number): NestedArray => {
       if (dim === shape.length) return flat[offset];
       const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
       return Array.from({ length: shape[dim] }, (_, i) => build(dim + 1, offset + i * stride));
@@ -151,8 +180,8 @@ export class MxArray {
     return build(0, 0);
   }
 
-  /** @internal Row-major values decoded to JS numbers (bool as boolean). */
-  values(): Array<number | boolean> {
+  /** @internal Row-major values decoded to JS numbers (bool as boolean, complex64 as Complex). */
+  values(): Scalar[] {
     return decode(this.dtype.name, this.toTypedArray());
   }
 
@@ -172,8 +201,8 @@ function halfToFloat(h: number): number {
   return sign * (1 + man / 1024) * 2 ** (exp - 15);
 }
 
-function decode(dtype: string, raw: TypedArray): Array<number | boolean> {
-  const out: Array<number | boolean> = [];
+function decode(dtype: string, raw: TypedArray): Scalar[] {
+  const out: Scalar[] = [];
   if (dtype === 'bool') raw.forEach((v) => out.push(v !== 0));
   else if (dtype === 'float16') raw.forEach((v) => out.push(halfToFloat(Number(v))));
   else if (dtype === 'bfloat16') {
@@ -183,7 +212,7 @@ function decode(dtype: string, raw: TypedArray): Array<number | boolean> {
       out.push(f[0]);
     });
   } else if (dtype === 'complex64') {
-    for (let i = 0; i < raw.length; i += 2) out.push(Number(raw[i])); // real parts; toTypedArray has both
+    for (let i = 0; i < raw.length; i += 2) out.push({ re: Number(raw[i]), im: Number(raw[i + 1]) });
   } else raw.forEach((v) => out.push(Number(v)));
   return out;
 }

@@ -2,6 +2,9 @@
 // typed refusal at the call, as the engine would refuse it at eval.
 import { MlxRefusedError } from 'mlx-capi-bridge';
 import { evalArrays, collectArrays } from './graph.js';
+import { MxError } from './errors.js';
+import { describe } from './args.js';
+import { evalLater, joinAll } from './flight.js';
 
 export type DeviceType = 'cpu' | 'gpu';
 
@@ -52,6 +55,37 @@ export function defaultStream(device: Device): Stream {
   return defaults.get('cpu')!;
 }
 
+/** Makes `stream` its device's default stream. */
+export function setDefaultStream(stream: Stream): void {
+  if (!(stream instanceof Stream)) throw new MxError('setDefaultStream', 'stream', `expected a Stream, got ${describe(stream)}`);
+  if (stream.device.type !== 'cpu') refuseGpu('setDefaultStream');
+  defaults.set('cpu', stream);
+}
+
+/** The stream a stream-or-device argument means (the default device's default stream when absent). */
+export function toStream(s?: StreamOrDevice | null): Stream {
+  if (s === undefined || s === null) return defaultStream(current);
+  if (s instanceof Stream) {
+    checkStream('toStream', s);
+    return s;
+  }
+  if (s instanceof Device) return defaultStream(s);
+  throw new MxError('toStream', 's', `expected a Stream or a Device, got ${describe(s)}`);
+}
+
+/**
+ * stream(s): makes s the default for a scope, until the returned object is
+ * disposed (`using _ = mx.stream(mx.cpu)`, or its dispose()).
+ */
+export function stream(s: StreamOrDevice): { dispose(): void } {
+  const chosen = toStream(s);
+  const before = defaults.get('cpu')!;
+  setDefaultStream(chosen);
+  const restore = { dispose: () => setDefaultStream(before) };
+  Object.defineProperty(restore, Symbol.dispose, { value: restore.dispose });
+  return restore;
+}
+
 /** Checks an op's stream argument: only CPU devices and streams run here. */
 export function checkStream(op: string, s: StreamOrDevice | undefined): void {
   if (s === undefined || s === null) return;
@@ -60,9 +94,10 @@ export function checkStream(op: string, s: StreamOrDevice | undefined): void {
   if (device.type !== 'cpu') refuseGpu(op);
 }
 
-/** Evaluations here complete before they return, so there is nothing to wait for. */
+/** Waits for every evaluation in flight (asyncEval); throws the first one's error. */
 export function synchronize(stream?: Stream): void {
   if (stream) checkStream('synchronize', stream);
+  joinAll();
 }
 
 /** Evaluates every array in the arguments (arrays, lists, objects of arrays). */
@@ -70,11 +105,15 @@ export function evaluate(...trees: unknown[]): void {
   evalArrays(collectArrays(trees));
 }
 
-/** Starts evaluation; here it completes at once and the promise is already settled. */
+/**
+ * Starts evaluating every array in the arguments on the engine's threads and
+ * returns at once; the promise settles when their values are ready, or
+ * rejects with the error eval would throw. The rules for arrays in flight
+ * are in the README (mlx.core).
+ */
 export function asyncEval(...trees: unknown[]): Promise<void> {
   try {
-    evaluate(...trees);
-    return Promise.resolve();
+    return evalLater(collectArrays(trees).map((a) => a._v));
   } catch (e) {
     return Promise.reject(e);
   }

@@ -1,6 +1,8 @@
 // Dtypes as singleton objects, with MLX's categories and promotion rules.
 import type { DType as DTypeName } from 'mlx-capi-bridge';
 
+export type { DTypeName as DtypeName };
+
 export type Category = 'bool' | 'unsignedinteger' | 'signedinteger' | 'floating' | 'complexfloating';
 
 export class Dtype {
@@ -12,6 +14,8 @@ export class Dtype {
 }
 
 export const bool = new Dtype('bool', 1, 'bool');
+/** node-mlx's name for bool (Python's `bool_`). */
+export const bool_ = bool;
 export const uint8 = new Dtype('uint8', 1, 'unsignedinteger');
 export const uint16 = new Dtype('uint16', 2, 'unsignedinteger');
 export const uint32 = new Dtype('uint32', 4, 'unsignedinteger');

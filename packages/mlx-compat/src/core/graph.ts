@@ -4,6 +4,7 @@
 import { MlxBridgeError, type BackendName, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
 import { MxArray, Value, type GraphNode } from './array.js';
 import type { Dtype } from './dtype.js';
+import { flightsBehind, inFlight } from './flight.js';
 
 let shared: Session | undefined;
 let chosen: BackendName | undefined;
@@ -30,9 +31,11 @@ export function session(): Session {
   return shared;
 }
 
+// Handles are released behind the evaluations in flight (which may read
+// them), without waiting for them.
 const finalizer = new FinalizationRegistry<string>((handle) => {
   try {
-    session().release(handle);
+    session().releaseAfterJobs(handle);
   } catch {
     // the session is gone at exit; nothing to release
   }
@@ -67,9 +70,9 @@ export function adopt(dtype: Dtype, shape: number[], handle: string): MxArray {
 }
 
 function disposeValue(v: Value): void {
-  if (v.handle) {
+  if (v.handle && !v.owner) {
     finalizer.unregister(v);
-    session().release(v.handle);
+    session().releaseAfterJobs(v.handle);
     v.handle = undefined;
   }
   v.node = undefined;
@@ -129,7 +132,8 @@ export function ref(v: Value): string {
   return v.node.outputCount > 1 ? `n${v.node.id}:${v.index}` : `n${v.node.id}`;
 }
 
-function checkUsable(v: Value): void {
+/** @internal Throws for a disposed array and for one a transform traces. */
+export function checkUsable(v: Value): void {
   if (v.disposed) throw new MlxBridgeError(`an array of ${v.dtype.name}[${v.shape}] was disposed and cannot be used`);
   if (v.placeholder) throw new MlxBridgeError('a function under vmap or compile cannot evaluate or read its inputs (they are traced, not computed)');
 }
@@ -169,6 +173,10 @@ export const isTracingShapeless = () => depth.shapeless > 0;
  * runs once while anything can still need its result.
  */
 export function evalValues(targets: Value[]): void {
+  // what is in flight lands first: its values are read by handle, never computed again
+  // (a landing sends the flights that waited for it, which may take values of this graph)
+  for (let behind = inFlight() ? flightsBehind(targets) : undefined; behind?.size; behind = flightsBehind(targets))
+    for (const f of behind) f.join();
   const pending = targets.filter((a) => a.node && !a.handle);
   if (!pending.length) {
     targets.forEach(checkUsable);
@@ -176,7 +184,7 @@ export function evalValues(targets: Value[]): void {
   }
   const { text, buffers, outputs } = buildRequest(pending, new Set(), undefined, undefined, true);
   const res = session().evalText(text, buffers);
-  receiptObserver?.(res.receipt, text);
+  noteReceipt(res.receipt, text);
   finish(outputs, res.outputs);
 }
 
@@ -186,6 +194,8 @@ let receiptObserver: ReceiptObserver | undefined;
 export function observeReceipts(observer: ReceiptObserver | undefined): void {
   receiptObserver = observer;
 }
+/** @internal Shows an evaluation's request and receipt to the observer (asyncEval's land later). */
+export const noteReceipt = (receipt: Receipt, request: string) => receiptObserver?.(receipt, request);
 
 // Walks mark what they met with their own number, instead of keeping sets:
 // a graph of many small ops is walked on every evaluation.
@@ -241,7 +251,7 @@ function pendingGraph(outputs: Value[], placeholders: Set<Value>, keep: boolean)
   if (keep) {
     for (const o of outputs) o.usedWalk = -walk; // the targets are returned anyway
     for (const n of nodes)
-      for (const v of n.values) if (v.usedWalk !== -walk && v.refs > (v.usedWalk === walk ? v.used : 0)) kept.push(v);
+      for (const v of n.values) if (v.usedWalk !== -walk && v.refs.n > (v.usedWalk === walk ? v.used : 0)) kept.push(v);
   }
   return { nodes, leaves, kept };
 }
@@ -264,6 +274,8 @@ export function buildRequest(
   keep = false,
 ): { text: string; buffers: ArrayBufferView[]; outputs: Value[] } {
   const { nodes, leaves, kept } = pendingGraph(outputs, placeholders, keep);
+  // a plan takes every placeholder, even one its outputs do not read
+  if (placeholders.size) for (const p of placeholders) if (!leaves.includes(p)) leaves.push(p);
   if (kept.length) outputs = outputs.concat(kept);
   const buffers: ArrayBufferView[] = [];
   const typed = (l: Value) => `"dtype":"${l.dtype.name}","shape":[${(shapes?.get(l) ?? l.shape).join(',')}]`;
@@ -291,6 +303,11 @@ export function finish(values: Value[], outputs: Array<{ dtype: string; shape: n
     const a = values[i];
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
       throw new MlxBridgeError(`internal: the engine computed ${out.dtype}[${out.shape}] where the facade inferred ${a.dtype.name}[${a.shape}] (${ref(a)})`);
+    // disposed while its evaluation was in flight
+    if (a.disposed) {
+      session().releaseAfterJobs(out.handle!);
+      return;
+    }
     attach(a, out.handle!);
     if (!depth.tracing) a.node = undefined;
   });

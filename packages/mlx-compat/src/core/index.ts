@@ -14,6 +14,9 @@ import * as composite from './ops/composite.js';
 import * as sorting from './ops/sort.js';
 import { dispose, getBackend, setBackend, tidy } from './graph.js';
 import { MxError } from './errors.js';
+import type { ArrayLike, Complex as ComplexValue } from './array.js';
+import type { Index } from './ops/indexing.js';
+import { Complex } from './creation-data.js';
 import * as random from './random.js';
 import { grad, jvp, valueAndGrad, vjp } from './transforms/index.js';
 import { checkpoint, customFunction } from './transforms/custom.js';
@@ -33,7 +36,7 @@ export const core = {
   MxArray,
   ...pick(dtypes, [
     'Dtype', 'DtypeCategory', 'promoteTypes', 'issubdtype', 'finfo',
-    'bool', 'uint8', 'uint16', 'uint32', 'uint64', 'int8', 'int16', 'int32', 'int64', 'float16', 'bfloat16', 'float32', 'float64', 'complex64',
+    'bool', 'bool_', 'uint8', 'uint16', 'uint32', 'uint64', 'int8', 'int16', 'int32', 'int64', 'float16', 'bfloat16', 'float32', 'float64', 'complex64',
     'complexfloating', 'floating', 'inexact', 'signedinteger', 'unsignedinteger', 'integer', 'number', 'generic',
   ]),
   ...unaryOps,
@@ -45,6 +48,9 @@ export const core = {
   ...shape,
   ...pick(creation, ['zeros', 'ones', 'full', 'zerosLike', 'onesLike', 'arange', 'linspace', 'eye', 'identity', 'tri']),
   ...pick(indexing, ['take', 'takeAlongAxis', 'putAlongAxis', 'Slice']),
+  /** The class of a.at(...) (node-mlx's ArrayAt). */
+  ArrayAt: indexing.AtIndexer,
+  Complex,
   ...linalg,
   ...composite,
   ...sorting,
@@ -56,6 +62,9 @@ export const core = {
   setDefaultDevice: device.setDefaultDevice,
   newStream: device.newStream,
   defaultStream: device.defaultStream,
+  setDefaultStream: device.setDefaultStream,
+  toStream: device.toStream,
+  stream: device.stream,
   synchronize: device.synchronize,
   eval: device.evaluate,
   asyncEval: device.asyncEval,
@@ -78,7 +87,41 @@ export const core = {
   enableCompile,
   fast: pick(fastOps, ['rmsNorm', 'layerNorm', 'rope', 'scaledDotProductAttention', 'metalKernel', 'cudaKernel']),
   ...pick(io, ['load', 'save', 'savez', 'savezCompressed', 'saveSafetensors', 'saveGguf', 'MxIOError']),
+  // MLX's constants
+  Inf: Infinity,
+  Infinity,
+  inf: Infinity,
+  infty: Infinity,
+  NAN: NaN,
+  NaN,
+  nan: NaN,
+  NINF: -Infinity,
+  NZERO: -0,
+  PINF: Infinity,
+  PZERO: 0,
+  e: Math.E,
+  eulerGamma: 0.5772156649015329,
+  pi: Math.PI,
+  newaxis: null,
 };
+
+/**
+ * Types under the names node-mlx code writes (`x: mx.array`, `d: mx.Dtype`)
+ * with `import { core as mx } from 'mlx-compat'`.
+ */
+export declare namespace core {
+  type array = MxArray;
+  type Dtype = dtypes.Dtype;
+  type DtypeCategory = dtypes.DtypeCategory;
+  type Device = device.Device;
+  type Stream = device.Stream;
+  type StreamOrDevice = device.StreamOrDevice;
+  type ArrayAt = indexing.AtIndexer;
+  type Slice = indexing.SliceIndex;
+  type Complex = ComplexValue;
+  type ArrayIndex = Index;
+  type ScalarOrArray = ArrayLike;
+}
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
   return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;

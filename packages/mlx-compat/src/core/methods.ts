@@ -1,6 +1,6 @@
 // Array methods: each forwards to the op of the same name with the array first.
 import { type ArrayLike, MxArray } from './array.js';
-import type { Dtype } from './dtype.js';
+import type { DtypeLike } from './args.js';
 import { type StreamOrDevice } from './device.js';
 import { astype, binaryOps, round, unaryOps } from './ops/elementwise.js';
 import * as reduce from './ops/reduce.js';
@@ -25,23 +25,33 @@ declare module './array.js' {
     maximum(b: ArrayLike): MxArray; minimum(b: ArrayLike): MxArray; equal(b: ArrayLike): MxArray; notEqual(b: ArrayLike): MxArray;
     less(b: ArrayLike): MxArray; lessEqual(b: ArrayLike): MxArray; greater(b: ArrayLike): MxArray; greaterEqual(b: ArrayLike): MxArray;
     logicalAnd(b: ArrayLike): MxArray; logicalOr(b: ArrayLike): MxArray; matmul(b: ArrayLike): MxArray;
-    // reductions
-    sum(axis?: Axis, keepdims?: boolean): MxArray; prod(axis?: Axis, keepdims?: boolean): MxArray;
-    max(axis?: Axis, keepdims?: boolean): MxArray; min(axis?: Axis, keepdims?: boolean): MxArray;
-    mean(axis?: Axis, keepdims?: boolean): MxArray; all(axis?: Axis, keepdims?: boolean): MxArray; any(axis?: Axis, keepdims?: boolean): MxArray;
-    logsumexp(axis?: Axis, keepdims?: boolean): MxArray;
-    variance(axis?: Axis, keepdims?: boolean, ddof?: number): MxArray; std(axis?: Axis, keepdims?: boolean, ddof?: number): MxArray;
-    argmax(axis?: number, keepdims?: boolean): MxArray; argmin(axis?: number, keepdims?: boolean): MxArray;
-    cumsum(axis?: number, reverse?: boolean, inclusive?: boolean): MxArray; cumprod(axis?: number, reverse?: boolean, inclusive?: boolean): MxArray;
-    cummax(axis?: number, reverse?: boolean, inclusive?: boolean): MxArray; cummin(axis?: number, reverse?: boolean, inclusive?: boolean): MxArray;
+    // reductions: keepdims may come first (a.sum(true)), as in node-mlx
+    sum(keepdims?: boolean, stream?: StreamOrDevice): MxArray; sum(axis?: Axis, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    prod(keepdims?: boolean, stream?: StreamOrDevice): MxArray; prod(axis?: Axis, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    max(keepdims?: boolean, stream?: StreamOrDevice): MxArray; max(axis?: Axis, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    min(keepdims?: boolean, stream?: StreamOrDevice): MxArray; min(axis?: Axis, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    mean(keepdims?: boolean, stream?: StreamOrDevice): MxArray; mean(axis?: Axis, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    all(keepdims?: boolean, stream?: StreamOrDevice): MxArray; all(axis?: Axis, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    any(keepdims?: boolean, stream?: StreamOrDevice): MxArray; any(axis?: Axis, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    logsumexp(keepdims?: boolean, stream?: StreamOrDevice): MxArray; logsumexp(axis?: Axis, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    variance(keepdims?: boolean, stream?: StreamOrDevice): MxArray; variance(axis?: Axis, keepdims?: boolean | null, ddof?: number | null, stream?: StreamOrDevice): MxArray;
+    std(keepdims?: boolean, stream?: StreamOrDevice): MxArray; std(axis?: Axis, keepdims?: boolean | null, ddof?: number | null, stream?: StreamOrDevice): MxArray;
+    argmax(keepdims?: boolean, stream?: StreamOrDevice): MxArray; argmax(axis?: number | null, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    argmin(keepdims?: boolean, stream?: StreamOrDevice): MxArray; argmin(axis?: number | null, keepdims?: boolean | null, stream?: StreamOrDevice): MxArray;
+    cumsum(axis?: number | null, reverse?: boolean | null, inclusive?: boolean | null, stream?: StreamOrDevice): MxArray;
+    cumprod(axis?: number | null, reverse?: boolean | null, inclusive?: boolean | null, stream?: StreamOrDevice): MxArray;
+    cummax(axis?: number | null, reverse?: boolean | null, inclusive?: boolean | null, stream?: StreamOrDevice): MxArray;
+    cummin(axis?: number | null, reverse?: boolean | null, inclusive?: boolean | null, stream?: StreamOrDevice): MxArray;
     // shape
     reshape(...shape: Array<number | number[]>): MxArray; transpose(...axes: Array<number | number[]>): MxArray;
     readonly T: MxArray;
-    squeeze(axis?: number | number[]): MxArray; flatten(startAxis?: number, endAxis?: number): MxArray;
-    swapaxes(axis1: number, axis2: number): MxArray; moveaxis(source: number, destination: number): MxArray;
-    split(indicesOrSections: number | number[], axis?: number): MxArray[];
+    squeeze(axis?: number | number[] | null, stream?: StreamOrDevice): MxArray;
+    flatten(startAxis?: number | null, endAxis?: number | null, stream?: StreamOrDevice): MxArray;
+    swapaxes(axis1: number, axis2: number, stream?: StreamOrDevice): MxArray;
+    moveaxis(source: number | number[], destination: number | number[], stream?: StreamOrDevice): MxArray;
+    split(indicesOrSections: number | number[], axis?: number | null, stream?: StreamOrDevice): MxArray[];
     diagonal(offset?: number, axis1?: number, axis2?: number): MxArray; diag(k?: number): MxArray;
-    astype(dtype: Dtype, stream?: StreamOrDevice): MxArray;
+    astype(dtype: DtypeLike, stream?: StreamOrDevice): MxArray;
     take(indices: ArrayLike, axis?: number): MxArray;
     sort(axis?: number | null): MxArray; argsort(axis?: number | null): MxArray; topk(k: number, axis?: number | null): MxArray;
     // indexing
@@ -58,11 +68,11 @@ declare module './array.js' {
 const proto = MxArray.prototype as unknown as Record<string, unknown>;
 for (const name of ['abs', 'negative', 'sign', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'exp', 'expm1', 'log', 'log1p', 'log2', 'log10', 'sin', 'cos', 'tan', 'sigmoid', 'floor', 'ceil', 'isnan', 'isinf', 'logicalNot', 'erf', 'tanh'])
   proto[name] = function (this: MxArray) {
-    return unaryOps[name](this);
+    return unaryOps[name as keyof typeof unaryOps](this);
   };
 for (const name of Object.keys(binaryOps))
   proto[name] = function (this: MxArray, b: ArrayLike) {
-    return binaryOps[name](this, b);
+    return binaryOps[name as keyof typeof binaryOps](this, b);
   };
 const forward = (fn: (a: MxArray, ...rest: never[]) => unknown) =>
   function (this: MxArray, ...rest: never[]) {

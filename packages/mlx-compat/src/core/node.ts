@@ -1,11 +1,12 @@
 // Building graph nodes, and the shape and dtype rules the facade applies
 // at each call (the engine applies the same rules again and the evaluator
 // checks that both agree).
-import { type ArrayLike, type GraphNode, MxArray, Value } from './array.js';
+import { type ArrayLike, type GraphNode, MxArray, type RefCount, Value } from './array.js';
 import { bool, float32, type Dtype, isInexact, promoteTypes } from './dtype.js';
 import { MxError } from './errors.js';
 import { track } from './graph.js';
 import { fromValue } from './creation-data.js';
+import { describe } from './args.js';
 
 let nextNode = 1;
 
@@ -26,14 +27,14 @@ export function apply(op: string, inputs: MxArray[], attrs: Record<string, unkno
 }
 
 // A node holds the values it reads until it is collected.
-const readers = new FinalizationRegistry<Value[]>((inputs) => {
-  for (const v of inputs) v.refs--;
+const readers = new FinalizationRegistry<RefCount[]>((counts) => {
+  for (const c of counts) c.n--;
 });
 
 function graphNode(op: string, inputs: Value[], attrs: Record<string, unknown>, outputCount: number): GraphNode {
   const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount, values: [], custom: undefined, open: 0, done: 0 };
-  for (const v of inputs) v.refs++;
-  if (inputs.length) readers.register(node, inputs);
+  for (const v of inputs) v.refs.n++;
+  if (inputs.length) readers.register(node, inputs.map((v) => v.refs));
   return node;
 }
 
@@ -54,19 +55,27 @@ export function apply1(op: string, inputs: MxArray[], attrs: Record<string, unkn
   return output(graphNode(op, values, attrs, 1), out, 0);
 }
 
-/** Turns an operand into an array; a JS number next to an array is weakly typed. */
-export function asArray(x: ArrayLike, like?: Dtype): MxArray {
-  if (x instanceof MxArray) return x;
+/**
+ * Turns an operand into an array; a JS number next to an array is weakly
+ * typed. `op` and `arg` name the call and argument a mistake is blamed on.
+ */
+export function asArray(x: ArrayLike, like?: Dtype, op = 'array', arg = 'value'): MxArray {
+  if (x instanceof MxArray) {
+    if (x._v.disposed) throw new MxError(op, arg, `the array (${x.dtype.name}[${x._v.shape}]) was disposed and cannot be used`);
+    return x;
+  }
   if (typeof x === 'number' && like) return fromValue(x, isInexact(like) ? like : float32);
   if (typeof x === 'boolean' && like) return fromValue(x, bool);
-  return fromValue(x);
+  if (x === null || x === undefined || typeof x === 'string' || typeof x === 'function' || typeof x === 'bigint' || typeof x === 'symbol')
+    throw new MxError(op, arg, `expected an array, a number, a boolean or a nested list of them, got ${describe(x)}`);
+  return fromValue(x, undefined, op, arg);
 }
 
 /** Operands of a binary op, with JS scalars taking their type from the array. */
-export function operands(a: ArrayLike, b: ArrayLike): [MxArray, MxArray] {
-  if (a instanceof MxArray) return [a, asArray(b, a.dtype)];
-  if (b instanceof MxArray) return [asArray(a, b.dtype), b];
-  return [asArray(a), asArray(b)];
+export function operands(a: ArrayLike, b: ArrayLike, op = 'array'): [MxArray, MxArray] {
+  if (a instanceof MxArray) return [asArray(a, undefined, op, 'a'), asArray(b, a.dtype, op, 'b')];
+  if (b instanceof MxArray) return [asArray(a, b.dtype, op, 'a'), asArray(b, undefined, op, 'b')];
+  return [asArray(a, undefined, op, 'a'), asArray(b, undefined, op, 'b')];
 }
 
 export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
@@ -91,7 +100,8 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 export function normAxis(op: string, axis: number, ndim: number, argument = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim)
+  if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new MxError(op, argument, `expected an integer axis, got ${describe(axis)}`);
+  if (axis < -ndim || axis >= ndim)
     throw new MxError(op, argument, `axis ${axis} is out of range for an array of rank ${ndim}`);
   return axis < 0 ? axis + ndim : axis;
 }
@@ -99,6 +109,7 @@ export function normAxis(op: string, axis: number, ndim: number, argument = 'axi
 /** Sorted, unique, non-negative axes; undefined or null means all. */
 export function normAxes(op: string, axes: number | number[] | null | undefined, ndim: number): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: ndim }, (_, i) => i);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new MxError(op, 'axis', `expected an integer axis or a list of them, got ${describe(axes)}`);
   const list = (Array.isArray(axes) ? axes : [axes]).map((a) => normAxis(op, a, ndim, 'axes'));
   const sorted = [...new Set(list)].sort((p, q) => p - q);
   if (sorted.length !== list.length) throw new MxError(op, 'axes', `axes ${JSON.stringify(axes)} contain a duplicate`);

@@ -20,6 +20,11 @@ export function formatG(v: number): string {
 function formatValue(v: unknown, dtype: string): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'object' && v !== null) {
+    // complex64 as MLX prints it: 1+2j
+    const { re, im = 0 } = v as { re: number; im?: number };
+    return `${formatG(re)}${im < 0 || Object.is(im, -0) ? '-' : '+'}${formatG(Math.abs(im))}j`;
+  }
   if (dtype.startsWith('float') || dtype === 'bfloat16' || dtype === 'complex64') return formatG(v as number);
   return String(v);
 }

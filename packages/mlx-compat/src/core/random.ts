@@ -12,6 +12,7 @@ import { argsort } from './ops/sort.js';
 import { take } from './ops/indexing.js';
 import { matmul } from './ops/linalg.js';
 import { evalArrays } from './graph.js';
+import { describe, dtypeArg, type DtypeLike, numArg, shapeArg } from './args.js';
 
 const { add, multiply, divide, minimum, maximum, less } = binaryOps;
 const { erfinv, erf, log, negative, sign, log1p, abs } = unaryOps;
@@ -59,11 +60,27 @@ const LIMITS: Record<string, [number, number]> = {
   bfloat16: [65535, 1 - 2 ** -8],
 };
 
-export function uniform(low: ArrayLike = 0, high: ArrayLike = 1, shape: number[] = [], dtype: Dtype = float32, k?: MxArray): MxArray {
-  if (!LIMITS[dtype.name]) throw new MxError('random.uniform', 'dtype', `${dtype.name} is not float32, float16 or bfloat16`);
-  const lo = astype(asArray(low, dtype), dtype), hi = astype(asArray(high, dtype), dtype);
+// The checked arguments of a draw: its shape and a floating dtype, blamed on `op`.
+function drawArgs(op: string, shape: unknown, dtype: unknown, key: unknown): { shape: number[]; dtype: Dtype; key: MxArray | undefined } {
+  const d = dtypeArg(op, 'dtype', dtype, float32);
+  if (key !== undefined && key !== null && !(key instanceof MxArray)) throw new MxError(op, 'key', `expected a key array (mx.random.key(seed)), got ${describe(key)}`);
+  return { shape: shapeArg(op, shape ?? [], 'shape'), dtype: d, key: (key ?? undefined) as MxArray | undefined };
+}
+function floatDraw(op: string, shape: unknown, dtype: unknown, key: unknown) {
+  const args = drawArgs(op, shape, dtype, key);
+  if (!LIMITS[args.dtype.name]) throw new MxError(op, 'dtype', `${args.dtype.name} is not float32, float16 or bfloat16`);
+  return args;
+}
+
+export function uniform(low: ArrayLike = 0, high: ArrayLike = 1, shape?: number[] | null, dtype?: DtypeLike | null, key?: MxArray | null): MxArray {
+  return uniformIn('random.uniform', low, high, shape, dtype, key);
+}
+
+function uniformIn(op: string, low: ArrayLike, high: ArrayLike, shapeArgument: unknown, dtypeArgument: unknown, keyArgument: unknown): MxArray {
+  const { shape, dtype, key: k } = floatDraw(op, shapeArgument, dtypeArgument, keyArgument);
+  const lo = astype(asArray(low, dtype, op, 'low'), dtype), hi = astype(asArray(high, dtype, op, 'high'), dtype);
   const range = binaryOps.subtract(hi, lo);
-  const outShape = broadcastShapes('random.uniform', shape, range.shape);
+  const outShape = broadcastShapes(op, shape, range.shape);
   const [maxval, upper] = LIMITS[dtype.name];
   let out = bits(outShape, dtype.size, k);
   out = astype(divide(out, fromValue(maxval, float32)), dtype);
@@ -71,37 +88,47 @@ export function uniform(low: ArrayLike = 0, high: ArrayLike = 1, shape: number[]
   return add(multiply(range, out), lo);
 }
 
-export function normal(shape: number[] = [], dtype: Dtype = float32, loc = 0, scale = 1, k?: MxArray): MxArray {
-  let s = uniform(fromValue(-(1 - 2 ** -24), dtype), fromValue(1, dtype), shape, dtype, k);
-  s = multiply(fromValue(Math.SQRT2, dtype), erfinv(s));
-  if (scale !== 1) s = multiply(fromValue(scale, dtype), s);
-  if (loc !== 0) s = add(fromValue(loc, dtype), s);
+export function normal(shape?: number[] | null, dtype?: DtypeLike | null, loc?: number | null, scale?: number | null, key?: MxArray | null): MxArray {
+  const d = floatDraw('random.normal', shape, dtype, key).dtype;
+  loc = numArg('random.normal', 'loc', loc, 0);
+  scale = numArg('random.normal', 'scale', scale, 1);
+  // As MLX v0.31.2: erfinv of a float32 uniform, then the dtype (a half
+  // type's -1 would make -inf), then the scaling in the dtype.
+  const u = uniformIn('random.normal', fromValue(-(1 - 2 ** -24), float32), fromValue(1, float32), shape, float32, key);
+  let s = multiply(fromValue(Math.SQRT2, d), astype(erfinv(u), d));
+  if (scale !== 1) s = multiply(fromValue(scale, d), s);
+  if (loc !== 0) s = add(fromValue(loc, d), s);
   return s;
 }
 
-export function randint(low: ArrayLike, high: ArrayLike, shape: number[] = [], dtype: Dtype = int32, k?: MxArray): MxArray {
-  if (isInexact(dtype)) throw new MxError('random.randint', 'dtype', `${dtype.name} is not an integer type`);
-  const lo = asArray(low, float32);
-  const u = uniform(lo, high, shape, float32, k);
-  return astype(maximum(u, lo), dtype);
+export function randint(low: ArrayLike, high: ArrayLike, shape?: number[] | null, dtype?: DtypeLike | null, key?: MxArray | null): MxArray {
+  const { shape: s, key: k } = drawArgs('random.randint', shape, undefined, key);
+  const d = dtypeArg('random.randint', 'dtype', dtype, int32);
+  if (isInexact(d)) throw new MxError('random.randint', 'dtype', `${d.name} is not an integer type`);
+  if (typeof low === 'number' && typeof high === 'number' && !(high > low))
+    throw new MxError('random.randint', 'high', `expected high above low, got low ${low} and high ${high}`);
+  const lo = asArray(low, float32, 'random.randint', 'low');
+  const u = uniformIn('random.randint', lo, high, s, float32, k);
+  return astype(maximum(u, lo), d);
 }
 
-export function bernoulli(p: ArrayLike = 0.5, shape?: number[], k?: MxArray): MxArray {
-  const prob = asArray(p, float32);
-  return less(uniform(0, 1, shape ?? prob.shape, float32, k), prob);
+export function bernoulli(p?: ArrayLike | null, shape?: number[] | null, key?: MxArray | null): MxArray {
+  const prob = asArray(p ?? 0.5, float32, 'random.bernoulli', 'p');
+  return less(uniformIn('random.bernoulli', 0, 1, shape ?? prob.shape, float32, key), prob);
 }
 
-export function truncatedNormal(lower: ArrayLike, upper: ArrayLike, shape?: number[], dtype: Dtype = float32, k?: MxArray): MxArray {
-  const lo = asArray(lower, dtype), hi = asArray(upper, dtype);
+export function truncatedNormal(lower: ArrayLike, upper: ArrayLike, shape?: number[] | null, dtypeArgument?: DtypeLike | null, k?: MxArray | null): MxArray {
+  const dtype = floatDraw('random.truncatedNormal', shape ?? [], dtypeArgument, k).dtype;
+  const lo = asArray(lower, dtype, 'random.truncatedNormal', 'lower'), hi = asArray(upper, dtype, 'random.truncatedNormal', 'upper');
   const sqrt2 = fromValue(Math.SQRT2, dtype);
   const a = erf(divide(lo, sqrt2)), b = erf(divide(hi, sqrt2));
-  const u = uniform(a, b, shape ?? broadcastShapes('random.truncatedNormal', lo.shape, hi.shape), dtype, k);
+  const u = uniformIn('random.truncatedNormal', a, b, shape ?? broadcastShapes('random.truncatedNormal', lo.shape, hi.shape), dtype, k);
   const out = multiply(sqrt2, erfinv(u));
   return maximum(minimum(hi, out), lo);
 }
 
-export function gumbel(shape: number[] = [], dtype: Dtype = float32, k?: MxArray): MxArray {
-  return negative(log(negative(log(uniform(0, 1, shape, dtype, k)))));
+export function gumbel(shape?: number[] | null, dtype?: DtypeLike | null, key?: MxArray | null): MxArray {
+  return negative(log(negative(log(uniformIn('random.gumbel', 0, 1, shape, dtype, key)))));
 }
 
 /** categorical(logits, axis = -1, shape?, numSamples?, key?): samples by the Gumbel-max trick. */
@@ -121,7 +148,9 @@ export function categorical(logits: ArrayLike, axis = -1, shape?: number[], numS
 }
 
 /** laplace(shape, dtype, loc = 0, scale = 1, key?) by the inverse CDF. */
-export function laplace(shape: number[] = [], dtype: Dtype = float32, loc = 0, scale = 1, k?: MxArray): MxArray {
+export function laplace(shape?: number[] | null, dtypeArgument?: DtypeLike | null, locArgument?: number | null, scaleArgument?: number | null, key?: MxArray | null): MxArray {
+  const { dtype, key: k } = floatDraw('random.laplace', shape, dtypeArgument, key);
+  const loc = numArg('random.laplace', 'loc', locArgument, 0), scale = numArg('random.laplace', 'scale', scaleArgument, 1);
   const u = uniform(fromValue(-(1 - 2 ** -24), float32), fromValue(1, float32), shape, float32, k);
   let s = multiply(sign(u), log1p(negative(abs(u))));
   s = multiply(fromValue(-scale, float32), s);
@@ -184,8 +213,9 @@ function sqrtPsd(c: number[][]): number[][] {
 }
 
 /** multivariateNormal(mean, cov, shape = [], dtype = float32, key?): mean + z @ sqrt(cov). */
-export function multivariateNormal(mean: ArrayLike, cov: ArrayLike, shape: number[] = [], dtype: Dtype = float32, k?: MxArray): MxArray {
-  const m = asArray(mean, dtype), c = asArray(cov, dtype);
+export function multivariateNormal(mean: ArrayLike, cov: ArrayLike, shapeArgument?: number[] | null, dtypeArgument?: DtypeLike | null, key?: MxArray | null): MxArray {
+  const { shape, dtype, key: k } = floatDraw('random.multivariateNormal', shapeArgument, dtypeArgument, key);
+  const m = asArray(mean, dtype, 'random.multivariateNormal', 'mean'), c = asArray(cov, dtype, 'random.multivariateNormal', 'cov');
   const n = m.shape[m.ndim - 1];
   if (m.ndim !== 1 || c.ndim !== 2 || c.shape[0] !== n || c.shape[1] !== n)
     throw new MxError('random.multivariateNormal', 'cov', `needs a 1-d mean and an n x n covariance, got (${m.shape}) and (${c.shape})`);

@@ -9,6 +9,7 @@ import { checkStream, type StreamOrDevice } from '../device.js';
 import { broadcastTo, expandDims, reshape, transpose } from './shape.js';
 import { astype, binaryOps, unaryOps, where } from './elementwise.js';
 import { fromValue } from '../creation-data.js';
+import { describe } from '../args.js';
 
 /** A slice, as Python's start:stop:step; null or undefined bounds are open. */
 export class SliceIndex {
@@ -108,7 +109,8 @@ function expandIndex(op: string, x: MxArray, index: Index[]): Plan {
     }
     const n = x.shape[axis];
     if (typeof i === 'number') {
-      if (!Number.isInteger(i) || i < -n || i >= n) throw new MxError(op, `index ${i}`, `out of range for axis ${axis} of size ${n}`);
+      if (!Number.isInteger(i)) throw new MxError(op, 'index', `expected an integer, a Slice, '...', null or an integer array, got ${i}`);
+      if (i < -n || i >= n) throw new MxError(op, `index ${i}`, `out of range for axis ${axis} of size ${n}`);
       const k = i < 0 ? i + n : i;
       plan.start.push(k);
       plan.stop.push(k + 1);
@@ -121,7 +123,9 @@ function expandIndex(op: string, x: MxArray, index: Index[]): Plan {
       plan.strides.push(step);
       outPos++;
     } else {
-      const idx = asArray(i as ArrayLike, int32);
+      if (!(i instanceof MxArray) && !Array.isArray(i))
+        throw new MxError(op, 'index', `expected an integer, a Slice, '...', null or an integer array, got ${describe(i)}`);
+      const idx = asArray(i as ArrayLike, int32, op, 'index');
       checkIndices(op, idx, 'index');
       plan.start.push(0);
       plan.stop.push(n);
@@ -206,11 +210,19 @@ function gatherShift(x: MxArray, p: Plan): (ax: number) => number {
   };
 }
 
+// An update may carry leading size-1 axes beyond the indexed shape's rank;
+// MLX drops them.
+function fitUpdate(v: MxArray, ndim: number): MxArray {
+  let lead = 0;
+  while (v.ndim - lead > ndim && v.shape[lead] === 1) lead++;
+  return lead ? reshape(v, v.shape.slice(lead)) : v;
+}
+
 /** The array with `value` written at `idx` (a new array; indexPut_ replaces in place). */
 export function indexUpdate(a: ArrayLike, idx: Index[], value: ArrayLike, reduce: Reduce = 'none'): MxArray {
-  const x = asArray(a);
-  const v = asArray(value, x.dtype);
+  const x = asArray(a, undefined, 'indexPut_', 'array');
   const p = expandIndex('indexPut_', x, idx);
+  const v = fitUpdate(asArray(value, x.dtype, 'indexPut_', 'value'), index(x, ...idx).ndim);
   if (!p.arrays.length && reduce === 'none') {
     const target = index(x, ...idx);
     if (v.ndim > target.ndim || broadcastShapes('indexPut_', v.shape, target.shape).join() !== target.shape.join())
@@ -234,8 +246,16 @@ export function indexUpdate(a: ArrayLike, idx: Index[], value: ArrayLike, reduce
     const combined = combine(reduce, current, v);
     return indexUpdate(x, idx, combined, 'none');
   }
-  throw new MxError('indexPut_', 'index', 'updates through several integer arrays are not supported yet; index one axis at a time');
+  // Any other index: the flat positions it selects, read the same way from
+  // the positions of all elements, take one scatter on the flattened array.
+  const positions = index(reshape(arangeOf(x.size), x.shape), ...idx);
+  if (v.ndim > positions.ndim || broadcastShapes('indexPut_', v.shape, positions.shape).join() !== positions.shape.join())
+    throw new MxError('indexPut_', 'value', `shape (${v.shape}) does not broadcast to the indexed shape (${positions.shape})`);
+  const vals = reshape(broadcastTo(astype(v, x.dtype), positions.shape), [-1]);
+  return reshape(scatterAlong('indexPut_', reshape(x, [-1]), reshape(positions, [-1]), vals, 0, reduce), x.shape);
 }
+
+const arangeOf = (n: number) => apply1('arange', [], { start: 0, stop: n, step: 1, dtype: 'int32' }, { dtype: int32, shape: [n] });
 
 function combine(reduce: Reduce, a: MxArray, b: MxArray): MxArray {
   const op = { none: binaryOps.add, add: binaryOps.add, prod: binaryOps.multiply, max: binaryOps.maximum, min: binaryOps.minimum }[reduce];

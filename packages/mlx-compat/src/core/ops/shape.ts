@@ -5,6 +5,7 @@ import { type ArrayLike, MxArray } from '../array.js';
 import { MxError } from '../errors.js';
 import { apply, apply1, asArray, broadcastShapes, normAxes, normAxis, promoteAll } from '../node.js';
 import { checkStream, type StreamOrDevice } from '../device.js';
+import { describe, intArg, shapeArg } from '../args.js';
 
 export function reshape(a: ArrayLike, shape: number[], stream?: StreamOrDevice): MxArray {
   checkStream('reshape', stream);
@@ -28,10 +29,10 @@ export function transpose(a: ArrayLike, axes?: number[], stream?: StreamOrDevice
   return apply1('transpose', [x], { axes: perm }, { dtype: x.dtype, shape: perm.map((p) => x.shape[p]) });
 }
 
-export function squeeze(a: ArrayLike, axis?: number | number[], stream?: StreamOrDevice): MxArray {
+export function squeeze(a: ArrayLike, axis?: number | number[] | null, stream?: StreamOrDevice): MxArray {
   checkStream('squeeze', stream);
-  const x = asArray(a);
-  const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normAxes('squeeze', axis, x.ndim);
+  const x = asArray(a, undefined, 'squeeze', 'a');
+  const axes = axis === undefined || axis === null ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normAxes('squeeze', axis, x.ndim);
   for (const ax of axes) if (x.shape[ax] !== 1) throw new MxError('squeeze', 'axis', `cannot squeeze axis ${ax} of size ${x.shape[ax]}`);
   return apply1('squeeze', [x], { axes }, { dtype: x.dtype, shape: x.shape.filter((_, i) => !axes.includes(i)) });
 }
@@ -48,27 +49,31 @@ export function expandDims(a: ArrayLike, axis: number | number[], stream?: Strea
   return apply1('expand_dims', [x], { axes }, { dtype: x.dtype, shape: out });
 }
 
-export function broadcastTo(a: ArrayLike, shape: number[], stream?: StreamOrDevice): MxArray {
+export function broadcastTo(a: ArrayLike, shapeOrSize: number | number[], stream?: StreamOrDevice): MxArray {
   checkStream('broadcastTo', stream);
-  const x = asArray(a);
+  const x = asArray(a, undefined, 'broadcastTo', 'a');
+  const shape = shapeArg('broadcastTo', shapeOrSize);
   if (x.ndim > shape.length || broadcastShapes('broadcastTo', x.shape, shape).join() !== shape.join())
     throw new MxError('broadcastTo', 'shape', `cannot broadcast (${x.shape}) to (${shape})`);
   if (x.shape.join() === shape.join()) return x;
   return apply1('broadcast_to', [x], { shape }, { dtype: x.dtype, shape });
 }
 
-export function flatten(a: ArrayLike, startAxis = 0, endAxis = -1, stream?: StreamOrDevice): MxArray {
+export function flatten(a: ArrayLike, startAxis?: number | null, endAxis?: number | null, stream?: StreamOrDevice): MxArray {
   checkStream('flatten', stream);
-  const x = asArray(a);
+  const x = asArray(a, undefined, 'flatten', 'a');
   if (x.ndim === 0) return reshape(x, [1]);
-  const s = normAxis('flatten', startAxis, x.ndim, 'startAxis'), e = normAxis('flatten', endAxis, x.ndim, 'endAxis');
+  const s = normAxis('flatten', startAxis ?? 0, x.ndim, 'startAxis'), e = normAxis('flatten', endAxis ?? -1, x.ndim, 'endAxis');
   if (s > e) throw new MxError('flatten', 'startAxis', 'startAxis is after endAxis');
   return reshape(x, [...x.shape.slice(0, s), x.shape.slice(s, e + 1).reduce((p, q) => p * q, 1), ...x.shape.slice(e + 1)]);
 }
 
-export function concatenate(arrays: ArrayLike[], axis = 0, stream?: StreamOrDevice): MxArray {
+export function concatenate(arrays: ArrayLike[], axis?: number | null, stream?: StreamOrDevice): MxArray {
   checkStream('concatenate', stream);
-  const xs = arrays.map((a) => asArray(a));
+  if (!Array.isArray(arrays)) throw new MxError('concatenate', 'arrays', `expected a list of arrays, got ${describe(arrays)}`);
+  const xs = arrays.map((a, i) => asArray(a, undefined, 'concatenate', `arrays[${i}]`));
+  if (axis === null) return concatenate(xs.map((x) => reshape(x, [-1])), 0);
+  axis ??= 0;
   if (!xs.length) throw new MxError('concatenate', 'arrays', 'needs at least one array');
   const first = xs[0].shape;
   const ax = normAxis('concatenate', axis, first.length);
@@ -81,9 +86,11 @@ export function concatenate(arrays: ArrayLike[], axis = 0, stream?: StreamOrDevi
   return apply1('concatenate', xs, { axis: ax }, { dtype: promoteAll(xs), shape });
 }
 
-export function stack(arrays: ArrayLike[], axis = 0, stream?: StreamOrDevice): MxArray {
+export function stack(arrays: ArrayLike[], axis?: number | null, stream?: StreamOrDevice): MxArray {
   checkStream('stack', stream);
-  const xs = arrays.map((a) => asArray(a));
+  if (!Array.isArray(arrays)) throw new MxError('stack', 'arrays', `expected a list of arrays, got ${describe(arrays)}`);
+  const xs = arrays.map((a, i) => asArray(a, undefined, 'stack', `arrays[${i}]`));
+  axis ??= 0;
   if (!xs.length) throw new MxError('stack', 'arrays', 'needs at least one array');
   xs.forEach((x, k) => {
     if (x.shape.join() !== xs[0].shape.join()) throw new MxError('stack', `arrays[${k}]`, `shape (${x.shape}) differs from (${xs[0].shape})`);
@@ -95,10 +102,13 @@ export function stack(arrays: ArrayLike[], axis = 0, stream?: StreamOrDevice): M
 }
 
 /** split(a, indicesOrSections, axis = 0): equal parts, or cuts before the given indices. */
-export function split(a: ArrayLike, indicesOrSections: number | number[], axis = 0, stream?: StreamOrDevice): MxArray[] {
+export function split(a: ArrayLike, indicesOrSections: number | number[], axis?: number | null, stream?: StreamOrDevice): MxArray[] {
   checkStream('split', stream);
-  const x = asArray(a);
-  const ax = normAxis('split', axis, x.ndim);
+  const x = asArray(a, undefined, 'split', 'a');
+  const ax = normAxis('split', axis ?? 0, x.ndim);
+  if (typeof indicesOrSections === 'number') intArg('split', 'indicesOrSections', indicesOrSections);
+  else if (!Array.isArray(indicesOrSections) || indicesOrSections.some((v) => !Number.isInteger(v)))
+    throw new MxError('split', 'indicesOrSections', `expected a number of sections or a list of integer indices, got ${describe(indicesOrSections)}`);
   const n = x.shape[ax];
   let cuts: number[];
   if (typeof indicesOrSections === 'number') {
@@ -129,37 +139,58 @@ export function tile(a: ArrayLike, reps: number | number[], stream?: StreamOrDev
   return apply1('tile', [x], { reps: r }, { dtype: x.dtype, shape: s.map((d, i) => d * rr[i]) });
 }
 
-export function repeat(a: ArrayLike, repeats: number, axis?: number, stream?: StreamOrDevice): MxArray {
+export function repeat(a: ArrayLike, repeats: number, axis?: number | null, stream?: StreamOrDevice): MxArray {
   checkStream('repeat', stream);
-  const x = asArray(a);
-  if (!Number.isInteger(repeats) || repeats < 0) throw new MxError('repeat', 'repeats', 'repeats is a non-negative integer');
-  if (axis === undefined) return apply1('repeat', [x], { repeats }, { dtype: x.dtype, shape: [x.size * repeats] });
+  const x = asArray(a, undefined, 'repeat', 'a');
+  if (!Number.isInteger(repeats) || repeats < 0) throw new MxError('repeat', 'repeats', `expected a non-negative integer, got ${describe(repeats)}`);
+  if (axis === undefined || axis === null) return apply1('repeat', [x], { repeats }, { dtype: x.dtype, shape: [x.size * repeats] });
   const ax = normAxis('repeat', axis, x.ndim);
   const shape = [...x.shape];
   shape[ax] *= repeats;
   return apply1('repeat', [x], { repeats, axis: ax }, { dtype: x.dtype, shape });
 }
 
-/** pad(a, padWidth, mode = 'constant', constantValues = 0): padWidth is n, [before, after] or one pair per axis. */
-export function pad(a: ArrayLike, padWidth: number | [number, number] | Array<[number, number]>, mode = 'constant', constantValues = 0, stream?: StreamOrDevice): MxArray {
+/**
+ * pad(a, padWidth, constantValue = 0) as node-mlx calls it, or MLX's
+ * pad(a, padWidth, mode = 'constant', constantValues = 0): a string third
+ * argument is the mode. padWidth is n, [n], [before, after] or one pair per axis.
+ */
+export function pad(
+  a: ArrayLike,
+  padWidth: number | [number] | [number, number] | Array<[number, number]>,
+  modeOrValue?: 'constant' | number | boolean | MxArray | null,
+  constantValues?: number | boolean | MxArray | null,
+  stream?: StreamOrDevice,
+): MxArray {
   checkStream('pad', stream);
+  const mode = typeof modeOrValue === 'string' ? modeOrValue : 'constant';
   if (mode !== 'constant') throw new MxError('pad', 'mode', `only "constant" padding is supported, not "${mode}"`);
-  const x = asArray(a);
+  const given = typeof modeOrValue === 'string' ? constantValues : modeOrValue;
+  const value = given === undefined || given === null ? 0 : given instanceof MxArray ? given.item() : given;
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new MxError('pad', 'constantValues', `expected a number, got ${describe(given)}`);
+  if (typeof padWidth === 'object' && padWidth.length === 1 && typeof padWidth[0] === 'number') padWidth = padWidth[0];
+  const x = asArray(a, undefined, 'pad', 'a');
   const pairs: Array<[number, number]> =
     typeof padWidth === 'number' ? x.shape.map(() => [padWidth, padWidth])
       : typeof padWidth[0] === 'number' ? x.shape.map(() => padWidth as [number, number])
         : (padWidth as Array<[number, number]>);
   if (pairs.length !== x.ndim || pairs.flat().some((v) => !Number.isInteger(v) || v < 0))
     throw new MxError('pad', 'padWidth', `needs ${x.ndim} pairs of non-negative integers`);
-  return apply1('pad', [x], { pad_width: pairs.flat(), value: constantValues }, { dtype: x.dtype, shape: x.shape.map((d, i) => d + pairs[i][0] + pairs[i][1]) });
+  return apply1('pad', [x], { pad_width: pairs.flat(), value: Number(value) }, { dtype: x.dtype, shape: x.shape.map((d, i) => d + pairs[i][0] + pairs[i][1]) });
 }
 
-export function moveaxis(a: ArrayLike, source: number, destination: number, stream?: StreamOrDevice): MxArray {
+/** moveaxis(a, source, destination): one axis, or lists of axes moved in order. */
+export function moveaxis(a: ArrayLike, source: number | number[], destination: number | number[], stream?: StreamOrDevice): MxArray {
   checkStream('moveaxis', stream);
-  const x = asArray(a);
-  const s = normAxis('moveaxis', source, x.ndim, 'source'), d = normAxis('moveaxis', destination, x.ndim, 'destination');
-  const perm = x.shape.map((_, i) => i).filter((i) => i !== s);
-  perm.splice(d, 0, s);
+  const x = asArray(a, undefined, 'moveaxis', 'a');
+  const src = (Array.isArray(source) ? source : [source]).map((v) => normAxis('moveaxis', v, x.ndim, 'source'));
+  const dst = (Array.isArray(destination) ? destination : [destination]).map((v) => normAxis('moveaxis', v, x.ndim, 'destination'));
+  if (src.length !== dst.length) throw new MxError('moveaxis', 'destination', `${dst.length} destinations for ${src.length} sources`);
+  if (new Set(src).size !== src.length || new Set(dst).size !== dst.length) throw new MxError('moveaxis', 'source', 'axes repeat');
+  const rest = x.shape.map((_, i) => i).filter((i) => !src.includes(i));
+  const perm = new Array<number>(x.ndim);
+  src.forEach((s, k) => (perm[dst[k]] = s));
+  for (let i = 0, r = 0; i < x.ndim; i++) if (perm[i] === undefined) perm[i] = rest[r++];
   return transpose(x, perm);
 }
 

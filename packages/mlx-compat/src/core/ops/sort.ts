@@ -18,6 +18,24 @@ function sorting(op: 'sort' | 'argsort') {
 export const sort = sorting('sort');
 export const argsort = sorting('argsort');
 
+/**
+ * partition(a, kth, axis = -1) and argpartition: the kth element in its
+ * sorted place, smaller ones before it and larger after. A full sort meets
+ * that contract; the order within each side may differ from MLX's.
+ */
+export function partition(a: ArrayLike, kth: number, axis: number | null = -1, stream?: StreamOrDevice): MxArray {
+  checkKth('partition', asArray(a, undefined, 'partition', 'a'), kth, axis);
+  return sort(a, axis, stream);
+}
+export function argpartition(a: ArrayLike, kth: number, axis: number | null = -1, stream?: StreamOrDevice): MxArray {
+  checkKth('argpartition', asArray(a, undefined, 'argpartition', 'a'), kth, axis);
+  return argsort(a, axis, stream);
+}
+function checkKth(op: string, x: MxArray, kth: number, axis: number | null): void {
+  const n = axis === null ? x.size : x.shape[normAxis(op, axis, x.ndim)];
+  if (!Number.isInteger(kth) || kth < -n || kth >= n) throw new MxError(op, 'kth', `expected an integer in [${-n}, ${n}), got ${kth}`);
+}
+
 /** topk(a, k, axis = -1): the k largest along the axis, in ascending order. */
 export function topk(a: ArrayLike, k: number, axis: number | null = -1, stream?: StreamOrDevice): MxArray {
   checkStream('topk', stream);

@@ -42,7 +42,7 @@ interface Entry {
 
 type AnyFn = (...args: never[]) => unknown;
 /** A compiled function; `traces` counts how often fn was traced (once per new signature). */
-export type Compiled<F extends AnyFn> = ((...args: Parameters<F>) => unknown) & { readonly traces: number };
+export type Compiled<F extends AnyFn> = ((...args: Parameters<F>) => ReturnType<F>) & { readonly traces: number };
 
 // Array arguments by dtype and shape, or by dtype and rank when shapeless;
 // other arguments by value.

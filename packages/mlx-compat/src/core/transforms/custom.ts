@@ -9,12 +9,13 @@ type ArrayFn = (...args: MxArray[]) => MxArray | MxArray[];
 type VjpFn = (primals: MxArray[], cotangents: MxArray[], outputs: MxArray[]) => MxArray | MxArray[];
 type JvpFn = (primals: MxArray[], tangents: MxArray[]) => MxArray | MxArray[];
 
-export interface CustomFunction {
-  (...args: ArrayLike[]): MxArray | MxArray[];
+/** fn with its own derivative rules; called as fn is, with fn's argument and result types. */
+export interface CustomFunction<F extends ArrayFn = ArrayFn> {
+  (...args: Parameters<F>): ReturnType<F>;
   /** Sets the vector-Jacobian product: (primals, cotangents, outputs) => cotangents of the primals. */
-  vjp(fn: VjpFn): CustomFunction;
+  vjp(fn: VjpFn): CustomFunction<F>;
   /** Sets the Jacobian-vector product: (primals, tangents) => tangents of the outputs. */
-  jvp(fn: JvpFn): CustomFunction;
+  jvp(fn: JvpFn): CustomFunction<F>;
 }
 
 const asList = (x: MxArray | MxArray[]) => (Array.isArray(x) ? x : [x]);
@@ -25,7 +26,7 @@ const asList = (x: MxArray | MxArray[]) => (Array.isArray(x) ? x : [x]);
  * outputs pass through identity nodes carrying the rule, so the engine
  * computes fn as usual and the backward pass skips its body.
  */
-export function customFunction(fn: ArrayFn): CustomFunction {
+export function customFunction<F extends ArrayFn>(fn: F): CustomFunction<F> {
   let vjpRule: VjpFn | undefined;
   let jvpRule: JvpFn | undefined;
   const call = (...args: ArrayLike[]) => {
@@ -53,7 +54,7 @@ export function customFunction(fn: ArrayFn): CustomFunction {
     rule.outputs = wrapped.map((w) => w._v);
     return Array.isArray(raw) ? wrapped : wrapped[0];
   };
-  const f = call as unknown as CustomFunction;
+  const f = call as unknown as CustomFunction<F>;
   f.vjp = (rule: VjpFn) => {
     vjpRule = rule;
     return f;
@@ -66,7 +67,7 @@ export function customFunction(fn: ArrayFn): CustomFunction {
 }
 
 /** checkpoint(fn): fn whose intermediates are recomputed in the backward pass instead of kept. */
-export function checkpoint(fn: ArrayFn): CustomFunction {
+export function checkpoint<F extends ArrayFn>(fn: F): CustomFunction<F> {
   return customFunction(fn).vjp((primals, cotangents) => vjpTransform(fn, primals, cotangents)[1]);
 }
 

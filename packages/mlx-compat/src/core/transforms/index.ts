@@ -1,6 +1,7 @@
 // Function transforms: grad, valueAndGrad, vjp and jvp over functions of
 // arrays and trees of arrays, by reverse mode on the lazy graph.
-import { type ArrayLike, MxArray } from '../array.js';
+import { type ArrayLike, MxArray, Value } from '../array.js';
+import { apply1 } from '../node.js';
 import { MxError } from '../errors.js';
 import { isTracing, whileTracing } from '../graph.js';
 import { asArray } from '../node.js';
@@ -16,10 +17,26 @@ function outputsOf(op: string, out: unknown): MxArray[] {
   return list as MxArray[];
 }
 
-// The arrays a transform differentiates reach fn as wrappers of their own,
-// as MLX passes copies: an in-place update in fn (indexPut_) replaces the
-// wrapper's value, not the caller's array nor the value differentiated.
-const ownCopies = (xs: MxArray[]) => xs.map((x) => new MxArray(x._v));
+// The arrays a transform differentiates reach fn as copies, as in MLX: a
+// value of their own, so that the same array captured by fn stays a
+// constant, and an in-place update in fn (indexPut_) replaces the copy's
+// value, not the caller's array nor the value differentiated. An evaluated
+// array's copy reads its data; an unevaluated one's is an identity op (which
+// the engine fuses). Under an outer transform, which must see through it,
+// the copy is only a wrapper of its own: a nested transform of an array its
+// function also captures is the one case that still differs from MLX.
+function ownCopy(x: MxArray, nested: boolean): MxArray {
+  const v = x._v;
+  if (nested) return new MxArray(v);
+  if (v.node || v.placeholder || v.disposed || (!v.handle && !v.host)) return apply1('astype', [x], { dtype: v.dtype.name }, { dtype: v.dtype, shape: v.shape });
+  const c = new Value(v.dtype, v.shape);
+  c.handle = v.handle;
+  c.host = v.host;
+  c.cache = v.cache;
+  c.owner = v;
+  return new MxArray(c);
+}
+const ownCopies = (xs: MxArray[], nested: boolean) => xs.map((x) => ownCopy(x, nested));
 
 // What a transform returns is the caller's: its wrappers, made while
 // tracing, count as holders from now on (graph.ts keeps what they hold).
@@ -30,9 +47,10 @@ function held<T>(result: T): T {
 
 /** vjp(fn, primals, cotangents): [fn(...primals) as a list, cotangents of the primals]. */
 export function vjp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: ArrayLike[], cotangents: ArrayLike[]): [MxArray[], MxArray[]] {
+  const nested = isTracing();
   return held(whileTracing(() => {
-    const xs = primals.map((p) => asArray(p));
-    const outs = outputsOf('vjp', fn(...ownCopies(xs)));
+    const xs = ownCopies(primals.map((p) => asArray(p)), nested);
+    const outs = outputsOf('vjp', fn(...xs.map((x) => new MxArray(x._v))));
     if (cotangents.length !== outs.length) throw new MxError('vjp', 'cotangents', `${cotangents.length} given for ${outs.length} outputs`);
     const cts = cotangents.map((c, i) => asArray(c, outs[i].dtype));
     cts.forEach((c, i) => {
@@ -48,11 +66,12 @@ export function vjp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: Ar
  * the jvp, so every op with a vjp rule has a jvp without a rule of its own.
  */
 export function jvp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: ArrayLike[], tangents: ArrayLike[]): [MxArray[], MxArray[]] {
+  const nested = isTracing();
   return held(whileTracing(() => {
-    const xs = primals.map((p) => asArray(p));
+    const xs = ownCopies(primals.map((p) => asArray(p)), nested);
     if (tangents.length !== xs.length) throw new MxError('jvp', 'tangents', `${tangents.length} given for ${xs.length} primals`);
     const ts = tangents.map((t, i) => asArray(t, xs[i].dtype));
-    const outs = outputsOf('jvp', fn(...ownCopies(xs)));
+    const outs = outputsOf('jvp', fn(...xs.map((x) => new MxArray(x._v))));
     const us = outs.map((o) => zerosLike(o)); // stand-in cotangents the vjp is linear in
     const pulled = backward(outs.map((o) => o._v), us, xs.map((x) => x._v), 'jvp');
     return [outs, backward(pulled.map((p) => p._v), ts, us.map((u) => u._v), 'jvp')] as [MxArray[], MxArray[]];
@@ -65,14 +84,23 @@ function normArgnums(argnums: number | number[], nargs: number): number[] {
   return list;
 }
 
+/** The gradients of the arguments `N` picks: each shaped (and typed) like its argument. */
+export type Gradients<F extends Fn, N> = N extends readonly number[] ? { -readonly [K in keyof N]: Parameters<F>[N[K] & number] } : Parameters<F>[N & number];
+
 /** valueAndGrad(fn, argnums = 0): (...args) => [fn(...args), gradients shaped like the differentiated arguments]. */
-export function valueAndGrad<F extends Fn>(fn: F, argnums: number | number[] = 0) {
-  return (...args: Parameters<F>): [ReturnType<F>, unknown] =>
-    held(whileTracing(() => {
-      const nums = normArgnums(argnums, args.length);
-      const targets = nums.map((i) => leaves(args[i]));
+export function valueAndGrad<F extends Fn, const N extends number | readonly number[] = 0>(
+  fn: F,
+  argnums?: N,
+): (...args: Parameters<F>) => [ReturnType<F>, Gradients<F, N>];
+export function valueAndGrad<F extends Fn>(fn: F, argnums: number | readonly number[] = 0) {
+  return (...args: Parameters<F>): [ReturnType<F>, unknown] => {
+    const nested = isTracing();
+    return held(whileTracing(() => {
+      const nums = normArgnums(argnums as number | number[], args.length);
+      const targets = nums.map((i) => ownCopies(leaves(args[i]), nested));
       const own: unknown[] = [...args];
-      nums.forEach((i, n) => (own[i] = rebuild(args[i], ownCopies(targets[n]))));
+      // fn gets wrappers of its own: an indexPut_ in fn leaves the targets as they were
+      nums.forEach((i, n) => (own[i] = rebuild(args[i], targets[n].map((t) => new MxArray(t._v)))));
       const value = fn(...(own as Parameters<F>)) as ReturnType<F>;
       const loss = Array.isArray(value) ? value[0] : value;
       if (!(loss instanceof MxArray)) throw new MxError('grad', 'fn', 'must return an array, or a list whose first item is one');
@@ -83,10 +111,11 @@ export function valueAndGrad<F extends Fn>(fn: F, argnums: number | number[] = 0
       const trees = nums.map((i, n) => rebuild(args[i], grads.slice(k, (k += targets[n].length))));
       return [value, Array.isArray(argnums) ? trees : trees[0]] as [ReturnType<F>, unknown];
     }));
+  };
 }
 
-/** grad(fn, argnums = 0): (...args) => gradients of fn's scalar output. */
-export function grad<F extends Fn>(fn: F, argnums: number | number[] = 0) {
+/** grad(fn, argnums = 0): (...args) => gradients of fn's scalar output, typed like the arguments. */
+export function grad<F extends Fn, const N extends number | readonly number[] = 0>(fn: F, argnums?: N): (...args: Parameters<F>) => Gradients<F, N> {
   const vg = valueAndGrad(fn, argnums);
-  return (...args: Parameters<F>): unknown => vg(...args)[1];
+  return (...args: Parameters<F>) => vg(...args)[1];
 }

@@ -179,8 +179,8 @@ function replay(node: GraphNode, inputs: Batched[], outs: Value[], B: number): M
 }
 
 /** vmap(fn, inAxes = 0, outAxes = 0): fn mapped over an axis of its array arguments. */
-export function vmap(fn: (...args: MxArray[]) => MxArray | MxArray[], inAxes: Axis | Axis[] = 0, outAxes: Axis | Axis[] = 0) {
-  return (...args: unknown[]): MxArray | MxArray[] => {
+export function vmap<F extends (...args: MxArray[]) => MxArray | MxArray[]>(fn: F, inAxes: Axis | Axis[] = 0, outAxes: Axis | Axis[] = 0): (...args: Parameters<F>) => ReturnType<F> {
+  return ((...args: unknown[]): MxArray | MxArray[] => {
     const xs = args.map((a) => asArray(a as MxArray));
     const ins = Array.isArray(inAxes) ? inAxes : xs.map(() => inAxes);
     if (ins.length !== xs.length) throw new MxError('vmap', 'inAxes', `${ins.length} axes for ${xs.length} arguments`);
@@ -219,7 +219,7 @@ export function vmap(fn: (...args: MxArray[]) => MxArray | MxArray[], inAxes: Ax
       return ax === 0 ? r.array : moveaxis(r.array, 0, ax);
     });
     return Array.isArray(raw) ? results : results[0];
-  };
+  }) as unknown as (...args: Parameters<F>) => ReturnType<F>;
 }
 
 // Replays the nodes between the placeholders and the outputs, in dependency order.

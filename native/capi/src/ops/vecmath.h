@@ -1,0 +1,81 @@
+// Vector kernels for the transcendental elementwise ops and the rows of
+// softmax and logsumexp. SLEEF (1-ulp "u10" functions) does the math; it is
+// loaded at run time (libsleef.so.3, first from beside this library) and the
+// instruction set is picked from the CPU (AVX-512F, else AVX2 with FMA and
+// F16C), so the library never runs an instruction the CPU lacks. Without
+// either, every op keeps its scalar loop. float16 and bfloat16 widen to
+// float32 in registers and round once on the way out.
+#pragma once
+#include <functional>
+
+#include "../op.h"
+
+namespace mlxc {
+
+// Unary functions: X(enum name, SLEEF base name or nullptr for a composite).
+#define MLXC_VEC_UNARY(X)                                                                        \
+  X(Exp, "exp") X(Expm1, "expm1") X(Exp2, "exp2") X(Log, "log") X(Log1p, "log1p")                 \
+  X(Log2, "log2") X(Log10, "log10") X(Sin, "sin") X(Cos, "cos") X(Tan, "tan") X(Arcsin, "asin")    \
+  X(Arccos, "acos") X(Arctan, "atan") X(Sinh, "sinh") X(Cosh, "cosh") X(Tanh, "tanh")              \
+  X(Arcsinh, "asinh") X(Arccosh, "acosh") X(Arctanh, "atanh") X(Erf, "erf") X(Sigmoid, nullptr)    \
+  X(Erfinv, nullptr)
+#define MLXC_VEC_BINARY(X) X(Arctan2, "atan2") X(Power, "pow") X(LogAddExp, nullptr)
+
+#define MLXC_VEC_ENUM(name, sleef) name,
+enum class VFn : int { MLXC_VEC_UNARY(MLXC_VEC_ENUM) kCount };
+enum class VFn2 : int { MLXC_VEC_BINARY(MLXC_VEC_ENUM) kCount };
+#undef MLXC_VEC_ENUM
+
+// Contiguous row passes for softmax and logsumexp.
+template <class T> struct RowKernels {
+  T (*max)(const T* x, int64_t n);  // NaNs skipped (they reach the sum through exp)
+  // sum of exp(x - m); also writes each exp to o when o is not null.
+  T (*exp_sum)(const T* x, T m, T* o, int64_t n);
+  void (*scale)(T* o, T s, int64_t n);  // o *= s
+};
+
+// What an instruction set provides; index dtypes with vec_slot.
+struct VecTable {
+  const char* name;
+  EwKernel unary[int(VFn::kCount)][4];
+  EwKernel binary[int(VFn2::kCount)][4];
+  RowKernels<float> rows_f32;
+  RowKernels<double> rows_f64;
+};
+// 0 float16, 1 bfloat16, 2 float32, 3 float64, -1 other dtypes.
+inline int vec_slot(DType d) {
+  switch (d) {
+    case DType::Float16: return 0;
+    case DType::BFloat16: return 1;
+    case DType::Float32: return 2;
+    case DType::Float64: return 3;
+    default: return -1;
+  }
+}
+
+// The table in use: chosen once per process from the CPU, the presence of
+// SLEEF and MLXCOMPAT_VECMATH ("scalar", "avx2", "avx512"; unset: the best
+// the CPU has). Null when the scalar loops are used.
+const VecTable* vec_table();
+
+struct Lines;
+// softmax and logsumexp over lines that are contiguous rows (inner 1) of a
+// float dtype, in vector lanes; false (nothing done) when the rows are
+// strided or there is no vector table. Half types compute in float32.
+bool softmax_rows(const Lines& l, Array* out);
+bool logsumexp_rows(const Lines& l, Array* out);
+// Inclusive forward logcumsumexp along such rows.
+bool logcumsumexp_rows(const Lines& l, Array* out);
+
+// A kernel factory that prefers the vector kernel of `f` and falls back to `scalar`.
+std::function<EwKernel(DType, DType)> with_vector(VFn f, std::function<EwKernel(DType, DType)> scalar);
+std::function<EwKernel(DType, DType)> with_vector(VFn2 f, std::function<EwKernel(DType, DType)> scalar);
+
+// The per-instruction-set tables, each built by its own translation unit
+// with that instruction set enabled; `sym` resolves a SLEEF symbol (null
+// when missing, and then the table is null).
+using SymFn = void* (*)(const char* name);
+const VecTable* vec_table_avx2(SymFn sym);
+const VecTable* vec_table_avx512(SymFn sym);
+
+}  // namespace mlxc

@@ -1,0 +1,113 @@
+// The vector kernels for AVX-512F (16 float or 8 double lanes). Built with
+// AVX-512 enabled whatever the rest of the library is built for; only called
+// after the CPU check.
+#include <immintrin.h>
+
+#include <type_traits>
+#include <utility>
+
+#include "vecmath.h"
+
+namespace mlxc {
+namespace vec_avx512 {
+
+struct VF {
+  using V = __m512;
+  using M = __mmask16;
+  static constexpr int W = 16;
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V set1(float x) { return _mm512_set1_ps(x); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V div(V a, V b) { return _mm512_div_ps(a, b); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  static V neg(V a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(int(0x80000000u)))); }
+  static V abs(V a) { return _mm512_abs_ps(a); }
+  static V copysign(V r, V x) {
+    const __m512i s = _mm512_set1_epi32(int(0x80000000u));
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_andnot_si512(s, _mm512_castps_si512(r)),
+                                               _mm512_and_si512(s, _mm512_castps_si512(x))));
+  }
+  static bool any(M m) { return m != 0; }
+  static V xor_sign(V a, V b) {
+    const __m512i s = _mm512_set1_epi32(int(0x80000000u));
+    return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_and_si512(s, _mm512_castps_si512(b))));
+  }
+  static M gt(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+  static M eq(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
+  static M unord(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
+  static V sel(M m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }
+  static float hsum(V v) { return _mm512_reduce_add_ps(v); }
+  static float hmax(V v) { return _mm512_reduce_max_ps(v); }
+  // The low and high halves widened to double lanes, and back.
+  static __m512d lo_pd(V v) { return _mm512_cvtps_pd(_mm512_castps512_ps256(v)); }
+  static __m512d hi_pd(V v) {
+    return _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  }
+  static V from_pd(__m512d lo, __m512d hi) {
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm512_cvtpd_ps(lo))),
+                                               _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
+  }
+  static V load_f16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+  static void store_f16(uint16_t* p, V v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static V load_bf16(const uint16_t* p) {
+    const __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+  }
+  // Round to nearest even; NaNs stay quiet NaNs (as float_to_bf16).
+  static void store_bf16(uint16_t* p, V v) {
+    const __m512i u = _mm512_castps_si512(v);
+    const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd));
+    r = _mm512_mask_blend_epi32(unord(v, v), r, _mm512_or_si512(u, _mm512_set1_epi32(0x400000)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+  }
+};
+
+struct VD {
+  using V = __m512d;
+  using M = __mmask8;
+  static constexpr int W = 8;
+  static V load(const double* p) { return _mm512_loadu_pd(p); }
+  static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+  static V set1(double x) { return _mm512_set1_pd(x); }
+  static V add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_pd(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+  static V div(V a, V b) { return _mm512_div_pd(a, b); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V max(V a, V b) { return _mm512_max_pd(a, b); }
+  static V neg(V a) { return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(int64_t(0x8000000000000000ull)))); }
+  static V abs(V a) { return _mm512_abs_pd(a); }
+  static V copysign(V r, V x) {
+    const __m512i s = _mm512_set1_epi64(int64_t(0x8000000000000000ull));
+    return _mm512_castsi512_pd(_mm512_or_si512(_mm512_andnot_si512(s, _mm512_castpd_si512(r)),
+                                               _mm512_and_si512(s, _mm512_castpd_si512(x))));
+  }
+  static bool any(M m) { return m != 0; }
+  static V xor_sign(V a, V b) {
+    const __m512i s = _mm512_set1_epi64(int64_t(0x8000000000000000ull));
+    return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_and_si512(s, _mm512_castpd_si512(b))));
+  }
+  static M gt(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
+  static M eq(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
+  static M unord(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q); }
+  static V sel(M m, V a, V b) { return _mm512_mask_blend_pd(m, b, a); }
+  static double hsum(V v) { return _mm512_reduce_add_pd(v); }
+  static double hmax(V v) { return _mm512_reduce_max_pd(v); }
+};
+
+#include "vecmath_isa.h"
+
+}  // namespace vec_avx512
+
+const VecTable* vec_table_avx512(SymFn sym) {
+  return vec_avx512::make_table(sym, "avx512", "f16_u10avx512f", "d8_u10avx512f");
+}
+
+}  // namespace mlxc

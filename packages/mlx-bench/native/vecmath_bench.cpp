@@ -1,0 +1,301 @@
+// Throughput of the engine's transcendental kernels through its C ABI,
+// against real MLX v0.31.2 through mlx-c in the same run, and against the
+// machine's copy bandwidth: each unary function over 64M float32, the
+// chain tanh(exp(0.5 * (x*x + x))), softmax over 8192x4096 and logsumexp
+// over its last axis. The engine reads MLXCOMPAT_NUM_THREADS once, so each
+// thread count runs in a child process (this program with --child); the
+// parent prints one table with the scaling from 1 thread to the others.
+// MLX is timed once, in the first child, and compared with every count.
+//
+// usage: vecmath_bench LIBMLXC|- THREADS,... [--repeat N] [--only OP,...]
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mlxcompat.h"
+
+namespace {
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+int repeat = 5;
+
+template <class F> double median_seconds(F run, int reps) {
+  run();  // warm: the allocators keep the output's pages
+  std::vector<double> t;
+  for (int i = 0; i < reps; i++) {
+    const double t0 = now();
+    run();
+    t.push_back(now() - t0);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// The copy bandwidth of `threads` threads, each copying its share with memcpy.
+double copy_gbs(size_t bytes, int threads) {
+  std::vector<char> a(bytes, 1), b(bytes, 0);
+  const double s = median_seconds([&] {
+    std::vector<std::thread> ts;
+    for (int k = 0; k < threads; k++)
+      ts.emplace_back([&, k] {
+        const size_t lo = bytes * size_t(k) / size_t(threads), hi = bytes * size_t(k + 1) / size_t(threads);
+        std::memcpy(b.data() + lo, a.data() + lo, hi - lo);
+      });
+    for (auto& t : ts) t.join();
+  }, repeat);
+  return 2.0 * double(bytes) / s / 1e9;
+}
+
+// ---- the engine ----------------------------------------------------------
+
+struct Case {
+  std::string name;           // what is printed
+  std::string nodes;          // the request's nodes over input "x" (the result is "y")
+  std::string mlx;            // mlx-c function, or a chain name
+  float lo, hi;               // the inputs' range
+  int64_t rows, cols;         // shape
+};
+
+double engine_seconds(const Case& c, const std::vector<float>& x) {
+  const std::string req = "{\"schema_version\":1,\"inputs\":[{\"id\":\"x\",\"dtype\":\"float32\",\"shape\":[" +
+                          std::to_string(c.rows) + "," + std::to_string(c.cols) +
+                          "],\"buffer\":0},{\"id\":\"h\",\"dtype\":\"float32\",\"shape\":[],\"data\":0.5}],\"nodes\":" +
+                          c.nodes + ",\"outputs\":[\"y\"]}";
+  mlxcompat_session* s = mlxcompat_session_new(nullptr, nullptr);
+  const mlxcompat_buffer in{x.data(), x.size() * 4};
+  bool ok = true;
+  const double t = median_seconds([&] {
+    mlxcompat_result* r = mlxcompat_eval(s, req.data(), req.size(), &in, 1);
+    if (!mlxcompat_result_buffer(r, 0, nullptr)) {
+      if (ok) std::fprintf(stderr, "%s: %s\n", c.name.c_str(), mlxcompat_result_json(r));
+      ok = false;
+    }
+    mlxcompat_result_free(r);
+  }, repeat);
+  mlxcompat_session_free(s);
+  return ok ? t : NAN;
+}
+
+// ---- real MLX through mlx-c (declared here; loaded with dlopen) ----------
+
+struct mlx_array { void* ctx; };
+struct mlx_stream { void* ctx; };
+struct Mlx {
+  void* h = nullptr;
+  mlx_stream s{};
+  mlx_array (*array_new_data)(const void*, const int*, int, int);
+  mlx_array (*array_new_float)(float);
+  int (*array_free)(mlx_array);
+  mlx_array (*array_new)();
+  int (*array_eval)(mlx_array);
+  int (*binary)(mlx_array*, mlx_array, mlx_array, mlx_stream);  // scratch for lookups
+  template <class F> bool get(F& f, const char* name) {
+    f = reinterpret_cast<F>(dlsym(h, name));
+    return f != nullptr;
+  }
+  bool open(const char* path) {
+    h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) return false;
+    mlx_stream (*cpu)();
+    void (*handler)(void (*)(const char*, void*), void*, void (*)(void*));
+    if (!(get(array_new_data, "mlx_array_new_data") && get(array_new_float, "mlx_array_new_float") &&
+          get(array_free, "mlx_array_free") && get(array_new, "mlx_array_new") && get(array_eval, "mlx_array_eval") &&
+          get(cpu, "mlx_default_cpu_stream_new") && get(handler, "mlx_set_error_handler")))
+      return false;
+    handler([](const char* msg, void*) { std::fprintf(stderr, "mlx: %s\n", msg); }, nullptr, nullptr);
+    s = cpu();
+    return true;
+  }
+  mlx_array un(const char* op, mlx_array a) {
+    int (*fn)(mlx_array*, mlx_array, mlx_stream);
+    mlx_array r = array_new();
+    if (get(fn, op)) fn(&r, a, s);
+    return r;
+  }
+  mlx_array bin(const char* op, mlx_array a, mlx_array b) {
+    int (*fn)(mlx_array*, mlx_array, mlx_array, mlx_stream);
+    mlx_array r = array_new();
+    if (get(fn, op)) fn(&r, a, b, s);
+    return r;
+  }
+  mlx_array axis(const char* op, mlx_array a) {
+    mlx_array r = array_new();
+    if (std::strcmp(op, "softmax") == 0) {
+      int (*fn)(mlx_array*, mlx_array, int, bool, mlx_stream);
+      if (get(fn, "mlx_softmax_axis")) fn(&r, a, -1, false, s);
+    } else {
+      int (*fn)(mlx_array*, mlx_array, int, bool, mlx_stream);
+      if (get(fn, "mlx_logsumexp_axis")) fn(&r, a, -1, false, s);
+    }
+    return r;
+  }
+  double seconds(const Case& c, const std::vector<float>& x) {
+    const int shape[2] = {int(c.rows), int(c.cols)};
+    mlx_array a = array_new_data(x.data(), shape, 2, 10 /* MLX_FLOAT32 */);
+    array_eval(a);
+    const double t = median_seconds([&] {
+      std::vector<mlx_array> tmp;
+      mlx_array y;
+      if (c.mlx == "chain") {
+        mlx_array half = array_new_float(0.5f);
+        tmp = {half, bin("mlx_multiply", a, a)};
+        tmp.push_back(bin("mlx_add", tmp.back(), a));
+        tmp.push_back(bin("mlx_multiply", tmp.back(), half));
+        tmp.push_back(un("mlx_exp", tmp.back()));
+        y = un("mlx_tanh", tmp.back());
+      } else if (c.mlx == "softmax" || c.mlx == "logsumexp") {
+        y = axis(c.mlx.c_str(), a);
+      } else if (c.mlx == "mlx_power" || c.mlx == "mlx_logaddexp" || c.mlx == "mlx_arctan2") {
+        y = bin(c.mlx.c_str(), a, a);
+      } else {
+        y = un(c.mlx.c_str(), a);
+      }
+      array_eval(y);
+      array_free(y);
+      for (mlx_array t : tmp) array_free(t);
+    }, std::max(1, repeat / 2));
+    array_free(a);
+    return t;
+  }
+};
+
+std::vector<Case> cases() {
+  const int64_t n = 64ll << 20;
+  std::vector<Case> v;
+  auto unary = [&](const char* op, float lo, float hi) {
+    v.push_back({op, std::string("[{\"id\":\"y\",\"op\":\"") + op + "\",\"inputs\":[\"x\"]}]", std::string("mlx_") + op,
+                 lo, hi, 1, n});
+  };
+  for (const char* op : {"exp", "expm1", "log", "log1p", "log2", "log10", "sin", "cos", "tan", "arcsin", "arccos",
+                         "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "sigmoid", "erf", "erfinv"}) {
+    const std::string o = op;
+    if (o.rfind("log", 0) == 0) unary(op, 0.01f, 100.0f);
+    else if (o == "arcsin" || o == "arccos" || o == "arctanh" || o == "erfinv") unary(op, -0.999f, 0.999f);
+    else if (o == "arccosh") unary(op, 1.0f, 100.0f);
+    else unary(op, -8.0f, 8.0f);
+  }
+  for (const char* op : {"power", "logaddexp", "arctan2"})  // x op x: the same bytes move as for a unary op
+    v.push_back({op, std::string("[{\"id\":\"y\",\"op\":\"") + op + "\",\"inputs\":[\"x\",\"x\"]}]",
+                 std::string("mlx_") + op, 0.1f, 4.0f, 1, n});
+  v.push_back({"chain tanh(exp(0.5(x*x+x)))",
+               "[{\"id\":\"a\",\"op\":\"multiply\",\"inputs\":[\"x\",\"x\"]},{\"id\":\"b\",\"op\":\"add\",\"inputs\":[\"a\",\"x\"]},"
+               "{\"id\":\"c\",\"op\":\"multiply\",\"inputs\":[\"b\",\"h\"]},{\"id\":\"d\",\"op\":\"exp\",\"inputs\":[\"c\"]},"
+               "{\"id\":\"y\",\"op\":\"tanh\",\"inputs\":[\"d\"]}]",
+               "chain", -2.0f, 2.0f, 1, n});
+  v.push_back({"softmax 8192x4096", "[{\"id\":\"y\",\"op\":\"softmax\",\"inputs\":[\"x\"],\"attrs\":{\"axes\":[-1]}}]",
+               "softmax", -4.0f, 4.0f, 8192, 4096});
+  v.push_back({"logsumexp 8192x4096 (last axis)",
+               "[{\"id\":\"y\",\"op\":\"logsumexp\",\"inputs\":[\"x\"],\"attrs\":{\"axes\":[-1]}}]", "logsumexp", -4.0f, 4.0f,
+               8192, 4096});
+  return v;
+}
+
+// One thread count: prints "copy GBS" then "case<TAB>engine_s<TAB>mlx_s" lines.
+int child(const char* libmlxc, const std::vector<std::string>& only) {
+  const int threads = std::atoi(std::getenv("MLXCOMPAT_NUM_THREADS") ? std::getenv("MLXCOMPAT_NUM_THREADS") : "1");
+  std::printf("copy\t%.6f\n", copy_gbs(size_t(256) << 20, threads));
+  std::fflush(stdout);
+  Mlx mlx;
+  const bool have_mlx = libmlxc[0] != '-' && mlx.open(libmlxc);
+  std::mt19937 rng(7);
+  for (const Case& c : cases()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), c.name.substr(0, c.name.find(' '))) == only.end()) continue;
+    std::vector<float> x(size_t(c.rows * c.cols));
+    std::uniform_real_distribution<float> u(c.lo, c.hi);
+    for (auto& v : x) v = u(rng);
+    const double ours = engine_seconds(c, x);
+    // MLX does not read MLXCOMPAT_NUM_THREADS: it is timed in the first child only.
+    const double theirs = have_mlx && std::getenv("VECMATH_BENCH_MLX") ? mlx.seconds(c, x) : NAN;
+    std::printf("%s\t%.6f\t%.6f\n", c.name.c_str(), ours, theirs);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s LIBMLXC|- THREADS,... [--repeat N] [--only OP,...]\n", argv[0]);
+    return 2;
+  }
+  std::vector<std::string> only;
+  bool is_child = false;
+  for (int i = 3; i < argc; i++) {
+    const std::string a = argv[i];
+    if (a == "--repeat" && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));
+    else if (a == "--only" && i + 1 < argc) {
+      std::string s = argv[++i];
+      for (size_t p; (p = s.find(',')) != std::string::npos; s = s.substr(p + 1)) only.push_back(s.substr(0, p));
+      only.push_back(s);
+    } else if (a == "--child") is_child = true;
+  }
+  if (is_child) return child(argv[1], only);
+
+  // Parent: one child per thread count, then the table.
+  std::vector<int> counts;
+  for (std::string s = argv[2];;) {
+    counts.push_back(std::atoi(s.c_str()));
+    const size_t p = s.find(',');
+    if (p == std::string::npos) break;
+    s = s.substr(p + 1);
+  }
+  std::string self = argv[0], rest;
+  for (int i = 3; i < argc; i++) rest += std::string(" '") + argv[i] + "'";
+  std::map<int, std::map<std::string, std::pair<double, double>>> res;
+  std::map<int, double> copy;
+  std::vector<std::string> order;
+  for (int t : counts) {
+    const std::string cmd = std::string(t == counts[0] ? "VECMATH_BENCH_MLX=1 " : "") + "MLXCOMPAT_NUM_THREADS=" + std::to_string(t) + " '" + self + "' '" + argv[1] + "' " +
+                            std::to_string(t) + rest + " --child";
+    std::fprintf(stderr, "running %d thread(s)...\n", t);
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return 1;
+    char line[512];
+    while (std::fgets(line, sizeof line, p)) {
+      std::string l = line;
+      const size_t a = l.find('\t'), b = l.find('\t', a + 1);
+      if (l.rfind("copy\t", 0) == 0) { copy[t] = std::atof(l.c_str() + 5); continue; }
+      if (a == std::string::npos || b == std::string::npos) continue;
+      const std::string name = l.substr(0, a);
+      if (t == counts[0]) order.push_back(name);
+      res[t][name] = {std::atof(l.c_str() + a + 1), std::atof(l.c_str() + b + 1)};
+      std::fprintf(stderr, "  %s done\n", name.c_str());
+    }
+    if (pclose(p) != 0) return 1;
+  }
+  // GB/s counts every byte read and written once: 8 bytes per element (4 for the reductions' output aside).
+  auto gbs = [](const std::string& name, double s) {
+    const double n = 64.0 * (1 << 20);
+    const double bytes = name.rfind("logsumexp", 0) == 0 ? n * 4 : n * 8;
+    return bytes / s / 1e9;
+  };
+  for (int t : counts) {
+    std::printf("\n%d thread(s): copy bandwidth %.1f GB/s (memcpy, read + write)\n", t, copy[t]);
+    std::printf("%-34s %9s %9s %7s %9s %9s %8s %s\n", "case", "ms", "GB/s", "%copy", "MLX ms", "MLX GB/s", "x MLX",
+                t == counts[0] ? "" : "scaling");
+    for (const std::string& name : order) {
+      const double ours = res[t][name].first, theirs = res[counts[0]][name].second;
+      char scal[32] = "";
+      if (t != counts[0] && res[counts[0]].count(name)) {
+        const double s1 = res[counts[0]][name].first;
+        std::snprintf(scal, sizeof scal, "%.2fx (%.0f%% of ideal)", s1 / ours, 100.0 * s1 / ours / (double(t) / counts[0]));
+      }
+      std::printf("%-34s %9.1f %9.2f %6.0f%% %9.1f %9.2f %7.1fx %s\n", name.c_str(), ours * 1e3, gbs(name, ours),
+                  100.0 * gbs(name, ours) / copy[t], theirs * 1e3, gbs(name, theirs), theirs / ours, scal);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,88 @@
+// Training loops written as MLX users write them, the same code for
+// mlx-compat and real MLX (@frost-beta/mlx) in one run: inputs made lazily
+// and never evaluated by hand, a gradient step, mx.eval of the parameters.
+// 1. linear regression (MLX's examples/python/linear_regression.py);
+// 2. a 2-layer MLP classifier trained with valueAndGrad and SGD.
+// Each loop runs whole (inputs created afresh) several times per library,
+// interleaved; prints the median time per loop and the ratio to MLX.
+// Usage: node --expose-gc dist/naive-bench.js [--rounds N]
+import { createRequire } from 'node:module';
+import mlx from 'mlx-compat';
+import { collect } from './timing.js';
+
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Lib = any;
+const libs: Array<[string, Lib]> = [['mlx-compat', mlx.core], ['MLX (@frost-beta/mlx 0.13)', require('@frost-beta/mlx').core]];
+
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;
+
+// Linear regression: 1000 examples of 100 features, 100 steps of SGD.
+function linearRegression(mx: Lib): number {
+  const [numFeatures, numExamples, numIters, lr] = [100, 1000, 100, 0.01];
+  const wStar = mx.random.normal([numFeatures]);
+  const X = mx.random.normal([numExamples, numFeatures]);
+  const eps = mx.multiply(1e-2, mx.random.normal([numExamples]));
+  const y = mx.add(mx.matmul(X, wStar), eps);
+  let w = mx.multiply(1e-2, mx.random.normal([numFeatures]));
+  const lossFn = (w: Lib) => mx.multiply(0.5, mx.mean(mx.square(mx.subtract(mx.matmul(X, w), y))));
+  const gradFn = mx.grad(lossFn);
+  for (let i = 0; i < numIters; i++) {
+    const grad = gradFn(w);
+    w = mx.subtract(w, mx.multiply(lr, grad));
+    mx.eval(w);
+  }
+  return lossFn(w).item();
+}
+
+// MLP 64-128-10 on 512 random examples, 50 steps of SGD.
+function mlp(mx: Lib): number {
+  const [inDim, hidden, classes, batch, steps, lr] = [64, 128, 10, 512, 50, 0.1];
+  const X = mx.random.normal([batch, inDim]);
+  const labels = mx.random.randint(0, classes, [batch]);
+  let params = [
+    mx.multiply(mx.random.normal([inDim, hidden]), Math.sqrt(2 / inDim)),
+    mx.zeros([hidden]),
+    mx.multiply(mx.random.normal([hidden, classes]), Math.sqrt(2 / hidden)),
+    mx.zeros([classes]),
+  ];
+  const loss = (p: Lib[], x: Lib, t: Lib) => {
+    const h = mx.maximum(mx.add(mx.matmul(x, p[0]), p[1]), 0);
+    const logits = mx.add(mx.matmul(h, p[2]), p[3]);
+    const picked = mx.takeAlongAxis(logits, mx.expandDims(t, -1), -1);
+    return mx.mean(mx.subtract(mx.logsumexp(logits, -1, true), picked));
+  };
+  const lossAndGrad = mx.valueAndGrad(loss);
+  let last = mx.array(0);
+  for (let i = 0; i < steps; i++) {
+    const [value, grads] = lossAndGrad(params, X, labels);
+    params = params.map((p: Lib, k: number) => mx.subtract(p, mx.multiply(lr, grads[k])));
+    mx.eval(params, value);
+    last = value;
+  }
+  return last.item();
+}
+
+const loops: Array<[string, (mx: Lib) => number]> = [['linear regression (100 steps)', linearRegression], ['MLP training (50 steps)', mlp]];
+const times = new Map<string, number[]>();
+for (let round = -1; round < ROUNDS; round++) {
+  for (const [loopName, loop] of loops)
+    for (const [libName, lib] of libs) {
+      await collect();
+      lib.random.seed(round + 2);
+      const t0 = process.hrtime.bigint();
+      const loss = loop(lib);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (!Number.isFinite(loss)) throw new Error(`${libName} ${loopName}: loss ${loss}`);
+      if (round >= 0) times.set(`${loopName}|${libName}`, [...(times.get(`${loopName}|${libName}`) ?? []), ms]);
+    }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`naive training loops, median of ${ROUNDS} runs each, interleaved (first run of each discarded as warm-up)`);
+for (const [loopName] of loops) {
+  const ours = median(times.get(`${loopName}|${libs[0][0]}`)!), theirs = median(times.get(`${loopName}|${libs[1][0]}`)!);
+  console.log(`${loopName.padEnd(32)} mlx-compat ${ours.toFixed(1).padStart(8)} ms   MLX ${theirs.toFixed(1).padStart(8)} ms   mlx-compat is ${(theirs / ours).toFixed(2)}x the speed of MLX`);
+}
+console.log('goal: mlx-compat at least as fast as MLX (1.00x or more) on both loops');
