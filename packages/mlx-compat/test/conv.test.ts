@@ -6,9 +6,18 @@
 // a flipped kernel is wrong (0.31.2 fixed it): flipped gradients are checked
 // against finite differences only.
 import { describe, expect, it } from 'vitest';
-import { MlxRefusedError, MlxRequestError, Session } from 'mlx-capi-bridge';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { MlxRefusedError, MlxRequestError, Session, backendInfo } from 'mlx-capi-bridge';
 import mlx, { MxError, type MxArray } from '../src/index.js';
 import { real, rng } from './oracle.js';
+
+// Real MLX v0.31.2 for the mlx backend: MLXCOMPAT_MLXC_LIBRARY, else the shared runtime beside the checkout.
+const runtime = resolve(import.meta.dirname, '../../../../shared/mlx-runtime/lib/libmlxc.so');
+if (!process.env.MLXCOMPAT_MLXC_LIBRARY && existsSync(runtime)) process.env.MLXCOMPAT_MLXC_LIBRARY = runtime;
+const mlxBackend = backendInfo('mlx');
+if (!mlxBackend.available) console.log(`conv tests against MLX v0.31.2 skipped: ${mlxBackend.reason}`);
+const HAVE_MLX = mlxBackend.available;
 
 const mx = mlx.core;
 type Lib = typeof real;
@@ -148,6 +157,33 @@ describe('conv_general against a float64 reference', () => {
     const z = mx.conv1d(mx.zeros([2, 4, 0]), mx.ones([3, 2, 0]));
     expect(z.shape).toEqual([2, 3, 3]);
     expect(flat(z)).toEqual(new Array(18).fill(0));
+  });
+});
+
+// MLX v0.31.2 itself, through the engine's mlx backend (mlx-c), where the
+// shared runtime is present: every case above (negative padding included)
+// but groups in 3-D, which MLX v0.31.2 refuses ("Can only handle groups != 1
+// in 1D or 2D convolutions") and mlx-compat computes (checked against the
+// float64 reference above); and the transposed convolutions.
+describe.skipIf(!HAVE_MLX)('conv_general against MLX v0.31.2 (the mlx backend)', () => {
+  const onMlx = <T>(f: () => T): T => {
+    mx.setBackend('mlx');
+    try {
+      return f();
+    } finally {
+      mx.setBackend(undefined);
+    }
+  };
+  for (const [name, xs, ws, s] of CASES.filter(([, xs, , s]) => !(xs.length === 5 && s.groups > 1)))
+    it(name, () => {
+      const x = mx.reshape(mx.array(data(xs, 1)), xs), w = mx.reshape(mx.array(data(ws, 2)), ws);
+      const want = onMlx(() => flat(general(x, w, s)));
+      expectClose(flat(general(x, w, s)), want, 2e-5, name);
+    });
+  it('transposed convolutions and convolve', () => {
+    const x = mx.reshape(mx.array(data([2, 4, 3, 4], 3)), [2, 4, 3, 4]), w = mx.reshape(mx.array(data([6, 3, 2, 2], 4)), [6, 3, 2, 2]);
+    const calls = [() => mx.convTranspose2d(x, w, [2, 1], [1, 0], [1, 2], [1, 0], 2), () => mx.convolve(mx.array([1, 2, -3, 4, 0.5]), mx.array([0.5, -1, 2]), 'same')];
+    for (const call of calls) expectClose(flat(call()), onMlx(() => flat(call())), 2e-5, 'transposed');
   });
 });
 

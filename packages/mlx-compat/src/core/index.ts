@@ -13,7 +13,7 @@ import * as linalg from './ops/linalg.js';
 import * as composite from './ops/composite.js';
 import * as sorting from './ops/sort.js';
 import * as conv from './ops/conv.js';
-import { dispose, tidy } from './graph.js';
+import { dispose, getBackend, setBackend, tidy } from './graph.js';
 import { MxError } from './errors.js';
 import type { ArrayLike, Complex as ComplexValue } from './array.js';
 import type { Index } from './ops/indexing.js';
@@ -74,6 +74,8 @@ export const core = {
   ...memory,
   dispose,
   tidy,
+  setBackend,
+  getBackend,
   MxError,
   random,
   grad,
