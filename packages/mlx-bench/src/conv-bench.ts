@@ -1,12 +1,19 @@
 // Convolutions: conv2d of 8x56x56x64 by a 3x3, 64-channel kernel (padding 1),
 // forward and forward + backward (both gradients), and a LeNet-sized Adam
 // training step (28x28 images, batch 64), through mlx-compat and real MLX
-// (node-mlx 0.0.7, MLX 0.13), interleaved in one run. Prints median times,
+// (node-mlx 0.0.7, MLX 0.13), interleaved in one run; the forward also
+// through MLX v0.31.2 (the engine's mlx backend, which has conv_general but
+// not yet its weight gradient) when libmlxc loads (MLXCOMPAT_MLXC_LIBRARY,
+// else ../shared/mlx-runtime beside the checkout). Prints median times,
 // GFLOP/s, the fraction of the machine's float32 FMA peak (docs/PERFORMANCE.md:
 // the vector units' 157 GFLOP/s at the listed clock, about 200 measured with
 // boost) and the speed relative to MLX.
 // Usage: node --expose-gc dist/conv-bench.js [--rounds N]
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { backendInfo } from 'mlx-capi-bridge';
 import mlx from 'mlx-compat';
 import { machine } from './machine.js';
 import { timeBlock } from './timing.js';
@@ -21,7 +28,9 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const ROUNDS = Number(arg('--rounds') ?? 4), BLOCK = 3;
+const ROUNDS = Number(arg('--rounds') ?? 3), BLOCK = 3;
+const runtime = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/mlx-runtime/lib/libmlxc.so');
+if (!process.env.MLXCOMPAT_MLXC_LIBRARY && existsSync(runtime)) process.env.MLXCOMPAT_MLXC_LIBRARY = runtime;
 const MEASURED_PEAK = 204; // GFLOP/s: docs/PERFORMANCE.md, a loop of independent FMAs on both cores
 
 const N = 8, H = 56, W = 56, C = 64, O = 64, K = 3;
@@ -105,12 +114,23 @@ async function race(peers: Peer[]): Promise<void> {
 const m = machine();
 console.log(`conv benchmark: ${m.cpu}, ${m.cores} cores, ${m.blas}; median of ${ROUNDS * BLOCK} runs, blocks of ${BLOCK} interleaved`);
 console.log(`float32 FMA peak: ${MEASURED_PEAK} GFLOP/s measured (docs/PERFORMANCE.md), ${m.peak_gflops_fp32.toFixed(0)} from the vector units at ${m.mhz} MHz`);
-console.log('peer MLX: @frost-beta/mlx 0.0.7 (MLX 0.13, CPU); MLX 0.31.2 through mlx-c is not a peer here yet (the mlx-c backend has not landed)\n');
+const v31 = backendInfo('mlx');
+console.log(`peers: MLX = @frost-beta/mlx 0.0.7 (MLX 0.13, CPU); MLX 0.31.2 = the mlx backend: ${v31.available ? `${v31.version}` : `skipped (${v31.reason})`}\n`);
 
 const o = convCases(ours), r = convCases(real);
+// the same graph as mlx-compat's forward, run by MLX v0.31.2
+const onMlx = () => {
+  ours.core.setBackend('mlx');
+  try {
+    o.forward();
+  } finally {
+    ours.core.setBackend(undefined);
+  }
+};
 const conv: Peer[] = [
   { name: 'mlx-compat forward', run: o.forward, times: [] },
   { name: 'MLX forward', run: r.forward, times: [] },
+  ...(v31.available ? [{ name: 'MLX 0.31.2 forward', run: onMlx, times: [] }] : []),
   { name: 'mlx-compat forward+backward', run: o.backward, times: [] },
   { name: 'MLX forward+backward', run: r.backward, times: [] },
 ];
@@ -121,7 +141,8 @@ for (const p of conv) {
   console.log(`  ${p.name.padEnd(30)} ${ms.toFixed(2).padStart(9)} ms  ${rate.toFixed(1).padStart(6)} GFLOP/s  ${((100 * rate) / MEASURED_PEAK).toFixed(0).padStart(3)}% of the measured peak, ${((100 * rate) / m.peak_gflops_fp32).toFixed(0)}% of the units' peak`);
 }
 const ratio = (a: string, b: string) => median(conv.find((p) => p.name === b)!.times) / median(conv.find((p) => p.name === a)!.times);
-console.log(`  mlx-compat vs MLX: forward ${ratio('mlx-compat forward', 'MLX forward').toFixed(2)}x, forward+backward ${ratio('mlx-compat forward+backward', 'MLX forward+backward').toFixed(2)}x`);
+console.log(`  mlx-compat vs MLX 0.13: forward ${ratio('mlx-compat forward', 'MLX forward').toFixed(2)}x, forward+backward ${ratio('mlx-compat forward+backward', 'MLX forward+backward').toFixed(2)}x`);
+if (v31.available) console.log(`  mlx-compat vs MLX 0.31.2: forward ${ratio('mlx-compat forward', 'MLX 0.31.2 forward').toFixed(2)}x`);
 console.log('  goal: forward and forward+backward at 50% of the FMA peak or more');
 
 const steps: Peer[] = [
