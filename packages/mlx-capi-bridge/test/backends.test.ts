@@ -125,6 +125,30 @@ describe.skipIf(!HAVE_MLX)('the mlx backend (MLX v0.31.2 through mlx-c)', () => 
     s.close();
   });
 
+  it('refuses integer power and makes empty scans itself: MLX 0.31.2 never returns from a negative integer exponent and dies (SIGFPE) on an empty scan', () => {
+    const s = new Session({ backend: 'mlx' });
+    const power = { schema_version: 1, inputs: [{ id: 'a', dtype: 'int32', shape: [2], data: [2, 3] }, { id: 'b', dtype: 'int32', shape: [2], data: [-1, 2] }], nodes: [{ id: 'p', op: 'power', inputs: ['a', 'b'] }], outputs: ['p'] };
+    try {
+      s.evalJson(power);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(MlxRefusedError);
+      expect((e as MlxRefusedError).code).toBe('unsupported_dtype');
+      expect((e as MlxRefusedError).detail).toMatch(/refuses integer power.*at \/nodes\/0/);
+    }
+    // the native backend computes it: 2^-1 truncates to 0, 3^2 is 9
+    expect(s.evalJson({ ...power, backend: 'native' }).outputs[0].data).toEqual([0, 9]);
+    for (const [shape, axis] of [[[0, 3], 0], [[2, 0], 1], [[0], null]] as const) {
+      for (const op of ['cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp']) {
+        const res = s.eval({ schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [...shape], buffer: 0 }], nodes: [{ id: 'y', op, inputs: ['x'], attrs: axis === null ? {} : { axis } }], outputs: [{ ref: 'y', as: 'buffer' }] }, [new Float32Array(0)]);
+        expect([op, res.outputs[0].shape]).toEqual([op, axis === null ? [0] : [...shape]]);
+      }
+    }
+    // the process is alive and the session answers
+    expect(s.evalJson({ schema_version: 1, nodes: [{ id: 'z', op: 'ones', attrs: { shape: [2] } }], outputs: ['z'] }).outputs[0].data).toEqual([1, 1]);
+    s.close();
+  });
+
   it('refuses the gpu with the reason (this MLX is built for the CPU only)', () => {
     const s = new Session({ backend: 'mlx' });
     try {

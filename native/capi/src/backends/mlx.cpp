@@ -230,6 +230,17 @@ Outs one(Arr a) {
   return o;
 }
 
+// The arrays of an mlx-c vector, each an output.
+Outs each(const Ctx& c, const VecArr& parts) {
+  Outs o;
+  for (size_t k = 0; k < c.m.mlx_vector_array_size(parts.v); k++) {
+    Arr a;
+    check(c.m.mlx_vector_array_get(&a.a, parts.v, k), c.path);
+    o.push_back(std::move(a));
+  }
+  return o;
+}
+
 // Ops whose mlx-c function has the op's name and a shared signature.
 const char* const kUnary[] = {"exp",     "log",     "sqrt",       "rsqrt",     "reciprocal", "expm1",    "log1p",         "log2",
                               "log10",   "sin",     "cos",        "tan",       "arcsin",     "arccos",   "arctan",        "sinh",
@@ -262,6 +273,37 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
         throw Refusal("unsupported_dtype", "op", "power", "the mlx backend refuses integer power: MLX " + api_version() + " does not return from a negative integer exponent (at " + c.path + ")");
       return one(c.call(c.fn<mlx::binary_fn>("mlx_power"), c.in[0], c.in[1], c.s));
     };
+    // MLX v0.31.2 divides integers (and bools) with the CPU's division, which
+    // traps (SIGFPE) on a zero divisor and on INT_MIN / -1. Those divisors are
+    // replaced by 1 before MLX divides, and the results set as the native
+    // backend gives them: 0 for a zero divisor, the wrapped negation (quotient)
+    // or 0 (remainder) for -1.
+    for (const char* n : {"floor_divide", "remainder"})
+      t[n] = [f = std::string("mlx_") + n, quotient = std::string(n) == "floor_divide"](const Ctx& c) {
+        auto op = c.fn<mlx::binary_fn>(f);
+        const DType d = c.out[0].dtype;
+        if (is_inexact(d)) return one(c.call(op, c.in[0], c.in[1], c.s));
+        auto eq = c.fn<mlx::binary_fn>("mlx_equal");
+        auto like = [&](const char* g, mlx::array a) { return c.call(c.fn<mlx::unary_fn>(g), a, c.s); };
+        Arr a = c.call(c.m.mlx_astype, c.in[0], c.out_dtype(), c.s), b = c.call(c.m.mlx_astype, c.in[1], c.out_dtype(), c.s);
+        Arr zero = like("mlx_zeros_like", b.a), unit = like("mlx_ones_like", b.a);
+        Arr by_zero = c.call(eq, b.a, zero.a, c.s);
+        Arr safe = c.call(c.m.mlx_where, by_zero.a, unit.a, b.a, c.s);
+        const bool sign = dtype_category(d) == Category::Signed;
+        Arr by_minus_one;
+        if (sign) {
+          Arr minus_one = like("mlx_negative", unit.a);
+          by_minus_one = c.call(eq, b.a, minus_one.a, c.s);
+          safe = c.call(c.m.mlx_where, by_minus_one.a, unit.a, safe.a, c.s);
+        }
+        Arr r = c.call(op, a.a, safe.a, c.s);  // x % 1 is 0: the remainder needs no more
+        if (quotient && sign) {
+          Arr neg = like("mlx_negative", a.a);
+          r = c.call(c.m.mlx_where, by_minus_one.a, neg.a, r.a, c.s);
+        }
+        Arr zeros = like("mlx_zeros_like", r.a);
+        return one(c.call(c.m.mlx_where, by_zero.a, zeros.a, r.a, c.s));
+      };
     for (const char* n : kReduce)
       t[n] = [f = std::string("mlx_") + n + "_axes"](const Ctx& c) {
         auto ax = c.axes("axes", c.ndim(0));
@@ -358,13 +400,7 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
         auto idx = c.ints("indices_or_sections");
         check(c.m.mlx_split_sections(&parts.v, c.in[0], idx.data(), idx.size(), axis, c.s), c.path);
       }
-      Outs o;
-      for (size_t k = 0; k < c.m.mlx_vector_array_size(parts.v); k++) {
-        Arr a;
-        check(c.m.mlx_vector_array_get(&a.a, parts.v, k), c.path);
-        o.push_back(std::move(a));
-      }
-      return o;
+      return each(c, parts);
     };
     t["tile"] = [](const Ctx& c) {
       auto r = c.ints("reps");
@@ -445,6 +481,49 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
     t["random_bits"] = [](const Ctx& c) {
       auto sh = c.ints("shape");
       return one(c.call(c.m.mlx_random_bits, sh.data(), sh.size(), c.i("width"), c.in[0], c.s));
+    };
+    // mlx.core.fast: an absent weight, bias, freqs, mask or sinks is a null array.
+    const mlx::array none{nullptr};
+    t["rms_norm"] = [none](const Ctx& c) {
+      auto f = c.fn<mlx::fast_rms_norm_fn>("mlx_fast_rms_norm");
+      return one(c.call(f, c.in[0], c.in.size() > 1 ? c.in[1] : none, float(c.attrs.f("eps")), c.s));
+    };
+    t["layer_norm"] = [none](const Ctx& c) {
+      const bool hw = c.attrs.b("has_weight"), hb = c.attrs.b("has_bias");
+      auto f = c.fn<mlx::fast_layer_norm_fn>("mlx_fast_layer_norm");
+      return one(c.call(f, c.in[0], hw ? c.in[1] : none, hb ? c.in[hw ? 2 : 1] : none, float(c.attrs.f("eps")), c.s));
+    };
+    t["rope"] = [none](const Ctx& c) {
+      const bool ho = c.attrs.b("has_offset_array"), hf = c.attrs.b("has_freqs");
+      const mlx::optional_float base{c.attrs.has("base") ? float(c.attrs.f("base")) : 0.0f, c.attrs.has("base")};
+      const mlx::array freqs = hf ? c.in.back() : none;
+      const float scale = float(c.attrs.f("scale"));
+      if (ho) return one(c.call(c.fn<mlx::fast_rope_dynamic_fn>("mlx_fast_rope_dynamic"), c.in[0], c.i("dims"), c.attrs.b("traditional"), base, scale, c.in[1], freqs, c.s));
+      return one(c.call(c.fn<mlx::fast_rope_fn>("mlx_fast_rope"), c.in[0], c.i("dims"), c.attrs.b("traditional"), base, scale, c.i("offset"), freqs, c.s));
+    };
+    t["scaled_dot_product_attention"] = [none](const Ctx& c) {
+      const std::string mode = c.attrs.str("mask_mode");  // MLX names "no mask" ""
+      auto f = c.fn<mlx::fast_sdpa_fn>("mlx_fast_scaled_dot_product_attention");
+      return one(c.call(f, c.in[0], c.in[1], c.in[2], float(c.attrs.f("scale")), mode == "none" ? "" : mode.c_str(),
+                        mode == "array" ? c.in[3] : none, c.attrs.b("has_sinks") ? c.in.back() : none, c.s));
+    };
+    // Affine quantization: group_size and bits always given (the registry's defaults are MLX's).
+    auto qopt = [](const Ctx& c, const char* k) { return mlx::optional_int{c.i(k), true}; };
+    t["quantize"] = [none, qopt](const Ctx& c) {
+      VecArr parts;
+      const std::string mode = c.attrs.str("mode");
+      check(c.fn<mlx::quantize_fn>("mlx_quantize")(&parts.v, c.in[0], qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), none, c.s), c.path);
+      return each(c, parts);
+    };
+    t["dequantize"] = [none, qopt](const Ctx& c) {
+      const std::string mode = c.attrs.str("mode");
+      auto f = c.fn<mlx::dequantize_fn>("mlx_dequantize");
+      return one(c.call(f, c.in[0], c.in[1], c.in[2], qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), none, mlx::optional_dtype{mlx::FLOAT32, false}, c.s));
+    };
+    t["quantized_matmul"] = [qopt](const Ctx& c) {
+      const std::string mode = c.attrs.str("mode");
+      auto f = c.fn<mlx::quantized_matmul_fn>("mlx_quantized_matmul");
+      return one(c.call(f, c.in[0], c.in[1], c.in[2], c.in[3], c.attrs.b("transpose"), qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), c.s));
     };
     return t;
   }();
