@@ -125,7 +125,7 @@ describe.skipIf(!HAVE_MLX)('the mlx backend (MLX v0.31.2 through mlx-c)', () => 
     s.close();
   });
 
-  it('refuses integer power and makes empty scans itself: MLX 0.31.2 never returns from a negative integer exponent and dies (SIGFPE) on an empty scan', () => {
+  it('refuses integer power, makes empty scans itself and guards integer division: MLX 0.31.2 never returns from a negative integer exponent and dies (SIGFPE) on an empty scan or a zero divisor', () => {
     const s = new Session({ backend: 'mlx' });
     const power = { schema_version: 1, inputs: [{ id: 'a', dtype: 'int32', shape: [2], data: [2, 3] }, { id: 'b', dtype: 'int32', shape: [2], data: [-1, 2] }], nodes: [{ id: 'p', op: 'power', inputs: ['a', 'b'] }], outputs: ['p'] };
     try {
@@ -144,6 +144,13 @@ describe.skipIf(!HAVE_MLX)('the mlx backend (MLX v0.31.2 through mlx-c)', () => 
         expect([op, res.outputs[0].shape]).toEqual([op, axis === null ? [0] : [...shape]]);
       }
     }
+    // integer division by 0 and INT_MIN / -1 (a CPU trap in MLX): 0, the wrapped quotient, remainder 0, as native gives them
+    const min = -(2 ** 31);
+    const divide = (op: string, backend: 'native' | 'mlx') =>
+      s.evalJson({ schema_version: 1, backend, inputs: [{ id: 'a', dtype: 'int32', shape: [4], data: [7, min, -7, 9] }, { id: 'b', dtype: 'int32', shape: [4], data: [0, -1, 2, -1] }], nodes: [{ id: 'q', op, inputs: ['a', 'b'] }], outputs: ['q'] }).outputs[0].data;
+    expect(divide('floor_divide', 'mlx')).toEqual([0, min, -3, -9]);
+    expect(divide('remainder', 'mlx')).toEqual([0, 0, 1, 0]);
+    for (const op of ['floor_divide', 'remainder']) expect(divide(op, 'mlx')).toEqual(divide(op, 'native'));
     // the process is alive and the session answers
     expect(s.evalJson({ schema_version: 1, nodes: [{ id: 'z', op: 'ones', attrs: { shape: [2] } }], outputs: ['z'] }).outputs[0].data).toEqual([1, 1]);
     s.close();
