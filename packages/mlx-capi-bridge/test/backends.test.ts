@@ -125,7 +125,7 @@ describe.skipIf(!HAVE_MLX)('the mlx backend (MLX v0.31.2 through mlx-c)', () => 
     s.close();
   });
 
-  it('refuses integer power, makes empty scans itself and guards integer division: MLX 0.31.2 never returns from a negative integer exponent and dies (SIGFPE) on an empty scan or a zero divisor', () => {
+  it('refuses integer power, makes empty scans itself, guards integer division and checks indices: MLX 0.31.2 never returns from a negative integer exponent and dies (SIGFPE) on an empty scan or a zero divisor, and reads past an array on an index out of range', () => {
     const s = new Session({ backend: 'mlx' });
     const power = { schema_version: 1, inputs: [{ id: 'a', dtype: 'int32', shape: [2], data: [2, 3] }, { id: 'b', dtype: 'int32', shape: [2], data: [-1, 2] }], nodes: [{ id: 'p', op: 'power', inputs: ['a', 'b'] }], outputs: ['p'] };
     try {
@@ -151,6 +151,22 @@ describe.skipIf(!HAVE_MLX)('the mlx backend (MLX v0.31.2 through mlx-c)', () => 
     expect(divide('floor_divide', 'mlx')).toEqual([0, min, -3, -9]);
     expect(divide('remainder', 'mlx')).toEqual([0, 0, 1, 0]);
     for (const op of ['floor_divide', 'remainder']) expect(divide(op, 'mlx')).toEqual(divide(op, 'native'));
+    // indices out of range (MLX reads and writes past the array): the native backend's error, at the indices
+    const gather = (op: string, attrs: Record<string, unknown>, idx: number[], backend: 'native' | 'mlx') => {
+      const inputs = [{ id: 'a', dtype: 'float32', shape: [4], data: [1, 2, 3, 4] }, { id: 'i', dtype: 'int32', shape: [idx.length], data: idx }];
+      if (op === 'put_along_axis') inputs.push({ id: 'v', dtype: 'float32', shape: [idx.length], data: idx.map(() => 9) });
+      try {
+        return s.evalJson({ schema_version: 1, backend, inputs, nodes: [{ id: 'y', op, inputs: inputs.map((x) => x.id), attrs }], outputs: ['y'] }).outputs[0].data;
+      } catch (e) {
+        return e instanceof MlxRequestError ? [e.code, e.path, e.message] : String(e);
+      }
+    };
+    for (const [op, attrs, idx] of [['take', { axis: 0 }, [1, 2 ** 30]], ['take', {}, [-(10 ** 8)]], ['take_along_axis', { axis: 0 }, [4]], ['put_along_axis', { axis: 0, reduce: 'none' }, [-5]]] as const) {
+      const got = gather(op, attrs, [...idx], 'mlx');
+      expect(got.slice(0, 2)).toEqual(['index_out_of_range', '/nodes/0/inputs/1']);
+      expect(got).toEqual(gather(op, attrs, [...idx], 'native'));
+    }
+    expect(gather('take', {}, [3, -4], 'mlx')).toEqual([4, 1]);
     // the process is alive and the session answers
     expect(s.evalJson({ schema_version: 1, nodes: [{ id: 'z', op: 'ones', attrs: { shape: [2] } }], outputs: ['z'] }).outputs[0].data).toEqual([1, 1]);
     s.close();

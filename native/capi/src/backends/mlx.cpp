@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <cstdlib>
 #include <functional>
@@ -230,6 +231,45 @@ Outs one(Arr a) {
   return o;
 }
 
+// MLX v0.31.2 gathers and scatters without bounds checks (an index out of
+// range reads or writes past the array: the host crashes). The indices
+// (input 1) are evaluated first, and one out of range is the error the
+// native backend gives, at the same place.
+void check_indices(const Ctx& c, const char* axis_key) {
+  const int64_t count = shape_size(c.in_ts[1].shape);
+  if (count == 0) return;
+  const Shape& a = c.in_ts[0].shape;
+  int64_t n = shape_size(a);
+  if (c.attrs.has(axis_key)) {
+    int64_t ax = c.attrs.i(axis_key);
+    if (ax < 0) ax += int64_t(a.size());
+    if (ax < 0 || ax >= int64_t(a.size())) return;  // MLX reports a bad axis itself
+    n = a[size_t(ax)];
+  }
+  Arr flat = c.flat(c.in[1]);
+  const int zero = 0;
+  Arr lo = c.call(c.fn<mlx::reduce_axes_fn>("mlx_min_axes"), flat.a, &zero, size_t(1), false, c.s);
+  Arr hi = c.call(c.fn<mlx::reduce_axes_fn>("mlx_max_axes"), flat.a, &zero, size_t(1), false, c.s);
+  // in float64, exact for every index a 32-bit size can take, and no
+  // unsigned index wraps to a negative one
+  Arr least = c.call(c.m.mlx_astype, lo.a, mlx::FLOAT64, c.s), most = c.call(c.m.mlx_astype, hi.a, mlx::FLOAT64, c.s);
+  VecArr v;
+  c.m.mlx_vector_array_append_value(v.v, least.a);
+  c.m.mlx_vector_array_append_value(v.v, most.a);
+  check(c.m.mlx_eval(v.v), c.path);
+  auto item = c.fn<mlx::item_float64_fn>("mlx_array_item_float64");
+  double l = 0, h = 0;
+  check(item(&l, least.a), c.path);
+  check(item(&h, most.a), c.path);
+  const double size = double(n);
+  const bool high = h >= size || h < -size, low = l < -size || l >= size;
+  if (high || low) {
+    char shown[32];
+    std::snprintf(shown, sizeof shown, "%.0f", high ? h : l);
+    throw RequestError("index_out_of_range", c.path + "/inputs/1", std::string("index ") + shown + " is out of range for size " + std::to_string(n));
+  }
+}
+
 // The arrays of an mlx-c vector, each an output.
 Outs each(const Ctx& c, const VecArr& parts) {
   Outs o;
@@ -450,10 +490,12 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       return one(c.call(f, c.in[0], c.in[1], lo.data(), lo.size(), hi.data(), hi.size(), st.data(), st.size(), c.s));
     };
     t["take"] = [](const Ctx& c) {
+      check_indices(c, "axis");
       if (!c.attrs.has("axis")) return one(c.call(c.m.mlx_take, c.in[0], c.in[1], c.s));
       return one(c.call(c.m.mlx_take_axis, c.in[0], c.in[1], c.i("axis"), c.s));
     };
     t["take_along_axis"] = [](const Ctx& c) {
+      check_indices(c, "axis");
       if (c.attrs.has("axis")) return one(c.call(c.m.mlx_take_along_axis, c.in[0], c.in[1], c.i("axis"), c.s));
       Arr a = c.flat(c.in[0]), i = c.flat(c.in[1]);
       return one(c.call(c.m.mlx_take_along_axis, a.a, i.a, 0, c.s));
@@ -462,6 +504,7 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       const std::string reduce = c.attrs.str("reduce");
       if (reduce != "none" && reduce != "add")
         throw Refusal("unsupported_attr", "node", c.attrs.at("reduce"), "MLX has put_along_axis and scatter_add_axis, not a " + reduce + " reduction along an axis");
+      check_indices(c, "axis");
       auto f = c.fn<mlx::put_axis_fn>(reduce == "add" ? "mlx_scatter_add_axis" : "mlx_put_along_axis");
       if (c.attrs.has("axis")) return one(c.call(f, c.in[0], c.in[1], c.in[2], c.i("axis"), c.s));
       Arr a = c.flat(c.in[0]), i = c.flat(c.in[1]), v = c.flat(c.in[2]);

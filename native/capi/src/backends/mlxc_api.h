@@ -46,6 +46,7 @@ using fast_rope_dynamic_fn = int (*)(array*, array, int, bool, optional_float, f
 using fast_sdpa_fn = int (*)(array*, array, array, array, float, const char*, array, array, stream);
 using quantize_fn = int (*)(vector_array*, array, optional_int, optional_int, const char*, array, stream);
 using dequantize_fn = int (*)(array*, array, array, array, optional_int, optional_int, const char*, array, optional_dtype, stream);
+using item_float64_fn = int (*)(double*, array);
 using quantized_matmul_fn = int (*)(array*, array, array, array, array, bool, optional_int, optional_int, const char*, stream);
 
 // The functions resolved when the library loads; a library lacking one is
