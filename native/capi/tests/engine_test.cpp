@@ -96,6 +96,12 @@ const char* kOpSetups = R"({
   "layer_norm": {"attrs": {"eps": 1e-5, "has_weight": true, "has_bias": true}, "inputs": [[2, 3], [3], [3]]},
   "rope": {"attrs": {"dims": 2, "base": 10000}, "inputs": [[1, 2, 4]]},
   "scaled_dot_product_attention": {"attrs": {"scale": 0.5}, "inputs": [[1, 1, 2, 3], [1, 1, 2, 3], [1, 1, 2, 3]]},
+  "partition": {"attrs": {"kth": 1}}, "argpartition": {"attrs": {"kth": -1, "axis": 0}},
+  "view": {"attrs": {"dtype": "uint8"}},
+  "as_strided": {"attrs": {"shape": [2, 2], "strides": [1, 2], "offset": 1}},
+  "hadamard_transform": {"inputs": [[2, 4]]},
+  "gather_mm": {"attrs": {"has_lhs_indices": true}, "inputs": [[2, 2, 3], [3, 2], {"dtype": "uint32", "shape": [3], "data": [1, 0, 1]}]},
+  "block_masked_mm": {"attrs": {"block_size": 32, "has_mask_out": true}, "inputs": [[2, 3], [3, 2], {"dtype": "bool", "shape": [1, 1], "data": [true]}]},
   "quantize": {"inputs": [[2, 64]]},
   "dequantize": {"inputs": [{"dtype": "uint32", "shape": [2, 8], "data": [0,2654435761,1013904226,3668339987,2027808452,387276917,3041712678,1401181143,4055616904,2415085369,774553834,3428989595,1788458060,147926525,2802362286,1161830751]}, [2, 1], [2, 1]]},
   "quantized_matmul": {"inputs": [[2, 64], {"dtype": "uint32", "shape": [3, 8], "data": [0,2654435761,1013904226,3668339987,2027808452,387276917,3041712678,1401181143,4055616904,2415085369,774553834,3428989595,1788458060,147926525,2802362286,1161830751,3816266512,2175734977,535203442,3189639203,1549107668,4203543429,2563011894,922480359]}, [3, 1], [3, 1]]}
