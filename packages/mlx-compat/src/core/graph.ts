@@ -267,7 +267,7 @@ export function buildRequest(
   plan?: string,
   shapes?: Map<Value, readonly number[]>,
   keep = false,
-): { text: string; buffers: ArrayBufferView[]; outputs: Value[] } {
+): { text: string; buffers: ArrayBufferView[]; outputs: Value[]; nodes: GraphNode[] } {
   const { nodes, leaves, kept } = pendingGraph(outputs, placeholders, keep);
   // a plan takes every placeholder, even one its outputs do not read
   if (placeholders.size) for (const p of placeholders) if (!leaves.includes(p)) leaves.push(p);
@@ -288,7 +288,7 @@ export function buildRequest(
   });
   const outs = outputs.map((a) => `{"ref":"${ref(a)}","as":"handle"}`);
   const head = plan === undefined ? '{"schema_version":1' : `{"schema_version":1,"define_plan":${JSON.stringify(plan)}`;
-  return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers, outputs };
+  return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers, outputs, nodes };
 }
 
 /** @internal Gives `values` the handles the engine returned for them, checking its shapes. */
