@@ -73,8 +73,6 @@ const NOTES: Record<string, string> = {
   'mlx.core.set_memory_limit': 'an allocation past the limit is refused (resource_limit); the default is 80% of memory, as MLX\'s',
   'mlx.core.set_cache_limit': 'the engine\'s cache of freed blocks (2 GiB by default)',
   'mlx.core.set_wired_limit': 'no wired memory on the CPU: no effect, returns 0, as MLX on the CPU',
-  'mlx.core.printoptions': 'precision is the significant digits of printed floats (C++ stream precision); not checked against MLX 0.31.2',
-  'mlx.core.set_printoptions': 'precision is the significant digits of printed floats (C++ stream precision); not checked against MLX 0.31.2',
   'mlx.core.export_to_dot': 'the lazy graph of the arrays given (ops as boxes, arrays as ellipses); not MLX\'s exact layout',
   'mlx.core.device_info': 'the CPU: architecture and device_name; the GPU is a typed refusal',
 };

@@ -118,7 +118,7 @@ describe('typed errors at the call', () => {
     ['sliceUpdate', () => mx.sliceUpdate(mx.zeros([4, 4]), mx.zeros([2]), i32([0]), [0]), /\[sliceUpdate\] update: rank 1 differs from the array's rank 2/],
     ['setMemoryLimit', () => mx.setMemoryLimit(-1), /\[setMemoryLimit\] limit: expected a whole number of bytes, got -1/],
     ['deviceCount', () => mx.deviceCount('tpu' as never), /\[deviceCount\] device: expected a Device or 'cpu' or 'gpu', got "tpu"/],
-    ['PrintOptions', () => new mx.PrintOptions(-2), /\[PrintOptions\] precision: expected a non-negative integer or null, got -2/],
+    ['PrintOptions', () => new mx.PrintOptions(-2), /\[PrintOptions\] precision: expected an integer from -1 \(the default\) to 100, got -2/],
   ];
   for (const [name, call, message] of cases)
     it(name, () => {

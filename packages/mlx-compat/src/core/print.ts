@@ -1,19 +1,22 @@
 // MLX's array printing: array([[1, 2],\n       [3, 4]], dtype=int32), floats
-// with six significant digits (C++ stream style) unless the print options
-// say otherwise; a dimension longer than six shows its first and last three
-// entries around "...", as real MLX prints.
+// with six significant digits (C++ stream style), or with `precision` decimal
+// places in fixed notation once the print options set one (MLX's formatter);
+// a dimension longer than six shows its first and last three entries around
+// "...", as real MLX prints.
 import type { MxArray } from './array.js';
 import { MxError } from './errors.js';
 import { describe } from './args.js';
 
-/** MLX's print options: `precision`, the significant digits of printed floats (null: the default, 6). */
+const EDGE_ITEMS = 3;
+
+/** MLX's print options: `precision`, the decimal places of printed floats (-1: the default style). */
 export class PrintOptions {
-  constructor(readonly precision: number | null = null) {
-    if (precision !== null && (!Number.isInteger(precision) || precision < 0))
-      throw new MxError('PrintOptions', 'precision', `expected a non-negative integer or null, got ${describe(precision)}`);
+  constructor(readonly precision = -1) {
+    if (!Number.isInteger(precision) || precision < -1 || precision > 100)
+      throw new MxError('PrintOptions', 'precision', `expected an integer from -1 (the default) to 100, got ${describe(precision)}`);
   }
   toString(): string {
-    return `PrintOptions(precision=${this.precision ?? 'None'})`;
+    return `PrintOptions(precision=${this.precision})`;
   }
 }
 
@@ -23,12 +26,12 @@ export function getPrintoptions(): PrintOptions {
   return options;
 }
 
-/** setPrintoptions(precision?) or setPrintoptions(options): the global print options. */
+/** setPrintoptions(precision = -1) or setPrintoptions(options): the global print options. */
 export function setPrintoptions(precision?: number | null | PrintOptions): void {
-  options = precision instanceof PrintOptions ? precision : new PrintOptions(precision ?? null);
+  options = precision instanceof PrintOptions ? precision : new PrintOptions(precision ?? -1);
 }
 
-/** printoptions(precision?): set for a scope, until the returned object is disposed (`using _ = mx.printoptions(3)`). */
+/** printoptions(precision = -1): set for a scope, until the returned object is disposed (`using _ = mx.printoptions(3)`). */
 export function printoptions(precision?: number | null | PrintOptions): { dispose(): void } {
   const before = options;
   setPrintoptions(precision);
@@ -37,19 +40,17 @@ export function printoptions(precision?: number | null | PrintOptions): { dispos
   return restore;
 }
 
-const EDGE_ITEMS = 3;
-
-/** A number as C++'s default stream prints it (%g with `digits` significant digits, 6 by default). */
-export function formatG(v: number, digits = options.precision ?? 6): string {
+/** A float as MLX prints it: C++'s default stream style (%g, 6 digits), or fixed with the set precision. */
+export function formatG(v: number): string {
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (options.precision >= 0) return `${Object.is(v, -0) ? '-' : ''}${v.toFixed(options.precision)}`;
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const p = Math.min(Math.max(1, digits), 90);
-  const [mant, expText] = v.toExponential(p - 1).split('e');
+  const [mant, expText] = v.toExponential(5).split('e');
   const exp = Number(expText);
   const strip = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-  if (exp < -4 || exp >= p) return `${strip(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return strip(v.toFixed(p - 1 - exp));
+  if (exp < -4 || exp >= 6) return `${strip(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return strip(v.toFixed(5 - exp));
 }
 
 function formatValue(v: unknown, dtype: string): string {
