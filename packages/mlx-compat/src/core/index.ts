@@ -15,7 +15,7 @@ import * as sorting from './ops/sort.js';
 import { einsum, einsumPath } from './ops/einsum.js';
 import { PrintOptions, getPrintoptions, printoptions, setPrintoptions } from './print.js';
 import { exportToDot } from './dot.js';
-import { dispose, tidy } from './graph.js';
+import { dispose, getBackend, setBackend, tidy } from './graph.js';
 import { MxError } from './errors.js';
 import type { ArrayLike, Complex as ComplexValue } from './array.js';
 import type { Index } from './ops/indexing.js';
@@ -90,6 +90,8 @@ export const core = {
   ...memory,
   dispose,
   tidy,
+  setBackend,
+  getBackend,
   MxError,
   random,
   grad,
