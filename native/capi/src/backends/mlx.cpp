@@ -230,6 +230,14 @@ Outs one(Arr a) {
   return o;
 }
 
+// MLX v0.31.2's scans and sorts divide by zero on an empty array (SIGFPE
+// ends the process): their empty result is made here instead, as the empty
+// array of the inferred dtype and shape it is.
+Arr empty_result(const Ctx& c) {
+  auto sh = c.out_shape();
+  return c.call(c.fn<mlx::shape_fn>("mlx_zeros"), sh.data(), sh.size(), c.out_dtype(), c.s);
+}
+
 // Ops whose mlx-c function has the op's name and a shared signature.
 const char* const kUnary[] = {"exp",     "log",     "sqrt",       "rsqrt",     "reciprocal", "expm1",    "log1p",         "log2",
                               "log10",   "sin",     "cos",        "tan",       "arcsin",     "arccos",   "arctan",        "sinh",
@@ -254,6 +262,37 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) { return one(c.call(c.fn<mlx::unary_fn>(f), c.in[0], c.s)); };
     for (const char* n : kBinary)
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) { return one(c.call(c.fn<mlx::binary_fn>(f), c.in[0], c.in[1], c.s)); };
+    // MLX v0.31.2 divides integers with the CPU's division, which raises
+    // SIGFPE (ending the process) for a zero divisor, and for the most
+    // negative value over -1. Those divisors are swapped for 1 before MLX
+    // sees them and their results put in after: 0 for a zero divisor (the
+    // native backend's answer), and for -1 what MLX gives every other
+    // dividend (x // -1 = -x wrapping, x % -1 = 0).
+    for (const char* n : {"floor_divide", "remainder"})
+      t[n] = [f = std::string("mlx_") + n](const Ctx& c) {
+        auto op = c.fn<mlx::binary_fn>(f);
+        if (!is_integral(c.out[0].dtype)) return one(c.call(op, c.in[0], c.in[1], c.s));
+        auto bin = [&](const char* name, mlx::array x, mlx::array y) { return c.call(c.fn<mlx::binary_fn>(name), x, y, c.s); };
+        auto scalar = [&](double v) {
+          Arr k(c.m.mlx_array_new_float64(v));
+          return c.call(c.m.mlx_astype, k.a, c.out_dtype(), c.s);
+        };
+        Arr a = c.call(c.m.mlx_astype, c.in[0], c.out_dtype(), c.s), b = c.call(c.m.mlx_astype, c.in[1], c.out_dtype(), c.s);
+        Arr zero = scalar(0), unit = scalar(1);
+        Arr by_zero = bin("mlx_equal", b.a, zero.a);
+        if (dtype_category(c.out[0].dtype) != Category::Signed) {
+          Arr safe = c.call(c.m.mlx_where, by_zero.a, unit.a, b.a, c.s);
+          Arr r = c.call(op, a.a, safe.a, c.s);
+          return one(c.call(c.m.mlx_where, by_zero.a, zero.a, r.a, c.s));
+        }
+        Arr by_minus_one = bin("mlx_equal", b.a, scalar(-1).a);
+        Arr bad = bin("mlx_logical_or", by_zero.a, by_minus_one.a);
+        Arr safe = c.call(c.m.mlx_where, bad.a, unit.a, b.a, c.s);
+        Arr r = c.call(op, a.a, safe.a, c.s);
+        Arr for_minus_one = f == "mlx_floor_divide" ? c.call(c.fn<mlx::unary_fn>("mlx_negative"), a.a, c.s) : scalar(0);
+        r = c.call(c.m.mlx_where, by_minus_one.a, for_minus_one.a, r.a, c.s);
+        return one(c.call(c.m.mlx_where, by_zero.a, zero.a, r.a, c.s));
+      };
     // MLX v0.31.2 loops forever on an integer power with a negative exponent
     // (found by the differential test): integer powers are refused here.
     t["power"] = [](const Ctx& c) {
@@ -279,12 +318,7 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       };
     for (const char* n : kScan)
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) {
-        // MLX v0.31.2's scans divide by zero on an empty array (SIGFPE ends
-        // the process): an empty scan is made here, as the empty array it is.
-        if (shape_size(c.in_ts[0].shape) == 0) {
-          auto sh = c.out_shape();
-          return one(c.call(c.fn<mlx::shape_fn>("mlx_zeros"), sh.data(), sh.size(), c.out_dtype(), c.s));
-        }
+        if (shape_size(c.in_ts[0].shape) == 0) return one(empty_result(c));
         const bool rev = c.attrs.b("reverse"), inc = c.attrs.b("inclusive");
         if (c.attrs.has("axis")) return one(c.call(c.fn<mlx::scan_fn>(f), c.in[0], c.i("axis"), rev, inc, c.s));
         Arr flat = c.flat(c.in[0]);
@@ -435,10 +469,12 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
     };
     for (const char* n : {"sort", "argsort"})
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) {
+        if (shape_size(c.in_ts[0].shape) == 0) return one(empty_result(c));
         if (!c.attrs.has("axis")) return one(c.call(c.fn<mlx::unary_fn>(f), c.in[0], c.s));
         return one(c.call(c.fn<mlx::axis_fn>(f + "_axis"), c.in[0], c.i("axis"), c.s));
       };
     t["topk"] = [](const Ctx& c) {
+      if (shape_size(c.in_ts[0].shape) == 0) return one(empty_result(c));
       if (!c.attrs.has("axis")) return one(c.call(c.m.mlx_topk, c.in[0], c.i("k"), c.s));
       return one(c.call(c.m.mlx_topk_axis, c.in[0], c.i("k"), c.i("axis"), c.s));
     };
