@@ -32,6 +32,7 @@ void ensure_registered() {
     register_random_ops();
     register_fast_ops();
     register_quantized_ops();
+    register_conv_ops();
   });
 }
 }  // namespace

@@ -104,6 +104,8 @@ const char* kOpSetups = R"({
   "block_masked_mm": {"attrs": {"block_size": 32, "has_mask_out": true}, "inputs": [[2, 3], [3, 2], {"dtype": "bool", "shape": [1, 1], "data": [true]}]},
   "quantize": {"inputs": [[2, 64]]},
   "dequantize": {"inputs": [{"dtype": "uint32", "shape": [2, 8], "data": [0,2654435761,1013904226,3668339987,2027808452,387276917,3041712678,1401181143,4055616904,2415085369,774553834,3428989595,1788458060,147926525,2802362286,1161830751]}, [2, 1], [2, 1]]},
+  "conv_general": {"attrs": {"stride": [1], "padding_lo": [1], "padding_hi": [0], "kernel_dilation": [1], "input_dilation": [1]}, "inputs": [[1, 4, 2], [3, 2, 2]]},
+  "conv_weight_grad": {"attrs": {"stride": [1], "padding_lo": [1], "padding_hi": [0], "kernel_dilation": [1], "input_dilation": [1], "kernel_shape": [2]}, "inputs": [[1, 4, 2], [1, 4, 3]]},
   "quantized_matmul": {"inputs": [[2, 64], {"dtype": "uint32", "shape": [3, 8], "data": [0,2654435761,1013904226,3668339987,2027808452,387276917,3041712678,1401181143,4055616904,2415085369,774553834,3428989595,1788458060,147926525,2802362286,1161830751,3816266512,2175734977,535203442,3189639203,1549107668,4203543429,2563011894,922480359]}, [3, 1], [3, 1]]}
 })";
 

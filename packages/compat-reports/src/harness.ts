@@ -27,6 +27,7 @@ import * as ioCases from './cases/io.js';
 import * as fastCases from './cases/fast.js';
 import * as quantizedCases from './cases/quantized.js';
 import * as coreSymbolCases from './cases/core_symbols.js';
+import * as convCases from './cases/conv.js';
 
 export const FAMILIES = Object.keys(FAMILY_FILES);
 
@@ -45,7 +46,7 @@ export function mlxOracle(): { version: string } | { reason: string } {
 }
 
 export function allCases(): ParityCase[] {
-  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases(), ...coreSymbolCases.cases()];
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases(), ...convCases.cases(), ...coreSymbolCases.cases()];
 }
 
 export interface CaseResult {
@@ -58,8 +59,8 @@ export interface CaseResult {
   max_diff?: number | null;
   refusal?: { code: string; detail: string };
   message?: string;
-  /** The same case with every op computed by MLX v0.31.2 (the mlx backend); absent without the runtime. */
-  mlx_0_31_2?: { outcome: Outcome; max_diff?: number | null; message?: string };
+  /** The same case with every op computed by current MLX (the mlx backend), compared with the native answer; absent without the runtime. */
+  mlx_current?: { version: string; outcome: Outcome; max_diff?: number | null; message?: string };
 }
 
 export interface FamilySummary {
@@ -101,8 +102,8 @@ export function runCase(c: ParityCase): CaseResult {
     const [ours, expected] = c.run();
     const mine = flatten(ours);
     const d = difference(mine, flatten(expected), c.rtol);
-    const against = 'version' in mlxOracle() ? onMlx(c, mine) : undefined;
-    const extra = against ? { mlx_0_31_2: against } : {};
+    const oracle = mlxOracle();
+    const extra = 'version' in oracle ? { mlx_current: { version: oracle.version, ...onMlx(c, mine) } } : {};
     return d.ok ? { ...base, max_diff: d.maxDiff, ...extra } : { ...base, outcome: 'fail', max_diff: Number.isFinite(d.maxDiff) ? d.maxDiff : null, message: d.detail ?? `largest difference ${d.maxDiff}`, ...extra };
   } catch (e) {
     if (e instanceof MlxRefusedError) return { ...base, outcome: 'refused', refusal: { code: e.code, detail: e.detail } };
@@ -112,7 +113,7 @@ export function runCase(c: ParityCase): CaseResult {
 }
 
 // The case again with MLX v0.31.2 computing every op; compared with the native answer.
-function onMlx(c: ParityCase, native: ReturnType<typeof flatten>): NonNullable<CaseResult['mlx_0_31_2']> {
+function onMlx(c: ParityCase, native: ReturnType<typeof flatten>): Omit<NonNullable<CaseResult['mlx_current']>, 'version'> {
   mx.setBackend('mlx');
   try {
     const theirs = flatten(c.run()[0]);

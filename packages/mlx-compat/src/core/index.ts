@@ -15,6 +15,7 @@ import * as sorting from './ops/sort.js';
 import { einsum, einsumPath } from './ops/einsum.js';
 import { PrintOptions, getPrintoptions, printoptions, setPrintoptions } from './print.js';
 import { exportToDot } from './dot.js';
+import * as conv from './ops/conv.js';
 import { dispose, getBackend, setBackend, tidy } from './graph.js';
 import { MxError } from './errors.js';
 import type { ArrayLike, Complex as ComplexValue } from './array.js';
@@ -69,6 +70,7 @@ export const core = {
   setPrintoptions,
   printoptions,
   exportToDot,
+  ...pick(conv, ['conv1d', 'conv2d', 'conv3d', 'convGeneral', 'convTranspose1d', 'convTranspose2d', 'convTranspose3d', 'convolve']),
   Device: device.Device,
   Stream: device.Stream,
   cpu: device.cpu,
