@@ -1,12 +1,14 @@
 // Loading and saving: every format round trips every dtype it holds; files
-// written by real MLX (@frost-beta/mlx, MLX 0.13) load with identical values
-// and files written here load in it; quantized GGUF blocks come back in
+// written by real MLX (@frost-beta/mlx, MLX 0.13, and MLX v0.31.2 through
+// mlx-c: test/mlx-io-oracle.c, built here where ../shared/mlx-runtime is)
+// load with identical bytes and files written here load in it; quantized GGUF blocks come back in
 // MLX's affine layout (checked against the blocks' definition); bad files
 // of every kind, and thousands of mutated ones, get only MxIOError.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mlx, { MxArray, MxIOError } from '../src/index.js';
 import { real, rng } from './oracle.js';
 
@@ -157,6 +159,69 @@ describe('interop with real MLX', () => {
     const g = real.load(file('ours.gguf')) as Record<string, any>;
     expect(realValues(g.a)).toEqual(values(arrays.a));
     expect(realValues(g.h)).toEqual(values(arrays.h));
+  });
+});
+
+// MLX v0.31.2's own loader and writer (mlx_load_safetensors, mlx_save_safetensors, mlx_load, mlx_save).
+describe('interop with MLX v0.31.2 (mlx-c)', () => {
+  const runtime = resolve(import.meta.dirname, '../../../../shared/mlx-runtime');
+  type Seen = Record<string, { dtype: string; shape: number[]; hex: string } | Record<string, string>>;
+  let exe = '';
+  beforeAll(() => {
+    if (!existsSync(join(runtime, 'lib/libmlxc.so'))) return console.log(`MLX v0.31.2 files not checked: ${runtime} is absent`);
+    try {
+      execFileSync('cc', ['-O1', join(import.meta.dirname, 'mlx-io-oracle.c'), `-I${runtime}/include`, `-L${runtime}/lib`, '-lmlxc', `-Wl,-rpath,${runtime}/lib`, '-o', file('io-oracle')], { stdio: 'pipe' });
+      exe = file('io-oracle');
+    } catch (e) {
+      console.log(`MLX v0.31.2 files not checked: the oracle does not build (${(e as Error).message.split('\n')[0]})`);
+    }
+  });
+  const oracle = (...args: string[]) => JSON.parse(execFileSync(exe, args, { encoding: 'utf8', maxBuffer: 1 << 26 })) as Seen;
+  const same = (ours: MxArray, theirs: Seen[string], what: string) => {
+    expect([ours.dtype.name, ours.shape], what).toEqual([theirs.dtype, theirs.shape]);
+    expect(bytes(ours).toString('hex'), what).toBe(theirs.hex);
+  };
+
+  it('loads the safetensors and npy files MLX v0.31.2 writes, byte for byte', (ctx) => {
+    if (!exe) return ctx.skip();
+    const wrote = oracle('save', dir);
+    const [st, meta] = mx.load(file('mlx.safetensors'), null, true) as [Record<string, MxArray>, unknown];
+    expect(meta).toEqual({ by: 'mlx 0.31.2' });
+    for (const [name, a] of Object.entries(wrote)) {
+      const dtype = (a as { dtype: string }).dtype;
+      if (dtype !== 'float64') same(st[name], a, `${name} (safetensors)`);
+      same(mx.load(file(`mlx_${dtype}.npy`)) as MxArray, a, `${name} (npy)`);
+    }
+    expect(Object.keys(st).sort()).toEqual(Object.keys(wrote).filter((k) => k !== 't_float64').sort());
+  });
+
+  it('writes safetensors and npy files MLX v0.31.2 loads, byte for byte', (ctx) => {
+    if (!exe) return ctx.skip();
+    const arrays = Object.fromEntries(ALL.filter((d) => d !== mx.float64).map((d, i) => [`t_${d.name}`, sample(d, i % 2 ? [2, 3, 2] : [7], 60 + i)]));
+    mx.saveSafetensors(file('to-mlx'), arrays, { by: 'mlx-compat', n: '2' });
+    const back = oracle('load', file('to-mlx.safetensors'));
+    expect(back.__metadata__).toEqual({ by: 'mlx-compat', n: '2' });
+    for (const [name, a] of Object.entries(arrays)) same(a, back[name], `${name} (safetensors)`);
+    for (const d of ALL) {
+      const a = sample(d, [3, 2], 80);
+      mx.save(file(`to-mlx-${d.name}`), a);
+      same(a, oracle('load', file(`to-mlx-${d.name}.npy`)).array, `${d.name} (npy)`);
+    }
+  });
+
+  it('reads F8_E4M3 tensors as MLX v0.31.2 does (their bytes, as uint8) and refuses the other F8 types as it does', (ctx) => {
+    if (!exe) return ctx.skip();
+    const header = (dtype: string) => JSON.stringify({ e: { dtype, shape: [2, 4], data_offsets: [0, 8] } });
+    const st = (dtype: string) => {
+      const h = Buffer.from(header(dtype)), len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(h.length));
+      return Buffer.concat([len, h, Buffer.from([0x00, 0x38, 0x7e, 0xfe, 0x01, 0x80, 0x7f, 0x45])]);
+    };
+    writeFileSync(file('f8.safetensors'), st('F8_E4M3'));
+    same((mx.load(file('f8.safetensors')) as Record<string, MxArray>).e, oracle('load', file('f8.safetensors')).e, 'F8_E4M3');
+    writeFileSync(file('f8b.safetensors'), st('F8_E5M2'));
+    expectIOError(() => mx.load(file('f8b.safetensors')), 'bad_dtype', file('f8b.safetensors'));
+    expect(() => execFileSync(exe, ['load', file('f8b.safetensors')], { stdio: 'pipe' })).toThrow(/unsupported dtype/);
   });
 });
 

@@ -560,8 +560,9 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       return one(c.call(f, c.in[0], c.in[1], c.in[2], float(c.attrs.f("scale")), mode == "none" ? "" : mode.c_str(),
                         mode == "array" ? c.in[3] : none, c.attrs.b("has_sinks") ? c.in.back() : none, c.s));
     };
-    // Affine quantization: group_size and bits always given (the registry's defaults are MLX's).
-    auto qopt = [](const Ctx& c, const char* k) { return mlx::optional_int{c.i(k), true}; };
+    // Quantization in every mode: group_size and bits as given (absent: the
+    // mode's defaults, which MLX applies too); biases only for affine.
+    auto qopt = [](const Ctx& c, const char* k) { return c.attrs.has(k) ? mlx::optional_int{c.i(k), true} : mlx::optional_int{0, false}; };
     t["quantize"] = [none, qopt](const Ctx& c) {
       VecArr parts;
       const std::string mode = c.attrs.str("mode");
@@ -571,12 +572,13 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
     t["dequantize"] = [none, qopt](const Ctx& c) {
       const std::string mode = c.attrs.str("mode");
       auto f = c.fn<mlx::dequantize_fn>("mlx_dequantize");
-      return one(c.call(f, c.in[0], c.in[1], c.in[2], qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), none, mlx::optional_dtype{mlx::FLOAT32, false}, c.s));
+      const mlx::optional_dtype dt = c.attrs.has("dtype") ? mlx::optional_dtype{c.out_dtype(), true} : mlx::optional_dtype{mlx::FLOAT32, false};
+      return one(c.call(f, c.in[0], c.in[1], c.in.size() > 2 ? c.in[2] : none, qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), none, dt, c.s));
     };
-    t["quantized_matmul"] = [qopt](const Ctx& c) {
+    t["quantized_matmul"] = [none, qopt](const Ctx& c) {
       const std::string mode = c.attrs.str("mode");
       auto f = c.fn<mlx::quantized_matmul_fn>("mlx_quantized_matmul");
-      return one(c.call(f, c.in[0], c.in[1], c.in[2], c.in[3], c.attrs.b("transpose"), qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), c.s));
+      return one(c.call(f, c.in[0], c.in[1], c.in[2], c.in.size() > 3 ? c.in[3] : none, c.attrs.b("transpose"), qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), c.s));
     };
     return t;
   }();

@@ -1,12 +1,21 @@
-// Affine quantization in MLX's layout: each group of `group_size` values
-// along the last axis is stored as `bits`-bit unsigned integers q with
-// w = q * scale + bias, packed little-endian one after the other (value i at
-// bits [i*bits, (i+1)*bits) of the row's bit stream) into uint32 words.
+// Quantization in MLX v0.31.2's modes and packed layout. Each group of
+// `group_size` values along the last axis shares a scale; the values are
+// stored as `bits`-bit codes packed little-endian one after the other
+// (code i at bits [i*bits, (i+1)*bits) of the row's bit stream) in uint32
+// words.
+// - affine (bits 2, 3, 4, 5, 6, 8; groups of 32, 64, 128): w = q * scale +
+//   bias, scales and biases in the input's dtype.
+// - mxfp4 (E2M1 codes, groups of 32), mxfp8 (E4M3 codes, groups of 32):
+//   a uint8 E8M0 scale per group, 2^(byte - 127); no biases.
+// - nvfp4 (E2M1 codes, groups of 16): a uint8 E4M3 scale per group.
 // quantized_matmul reads the packed words directly: a few rows are
 // unpacked a group at a time into the products, many rows a block of
 // weights at a time into a BLAS product.
 #include <cmath>
 #include <cstring>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "../parallel.h"
 #include "../op.h"
@@ -21,19 +30,95 @@ namespace {
 using Outs = std::vector<TypeShape>;
 using Arrs = std::vector<Array>;
 
+enum class QMode { Affine, Mxfp4, Mxfp8, Nvfp4 };
+
+// A node's quantization: its mode, and group size and bits (the mode's
+// defaults when absent).
+struct Quant {
+  QMode mode;
+  std::string name;
+  int64_t gs;
+  int bits;
+  bool affine() const { return mode == QMode::Affine; }
+};
+
 std::vector<AttrSpec> quant_attrs() {
-  return {{"group_size", AttrType::Int, 64}, {"bits", AttrType::Int, 4}, {"mode", AttrType::Enum, "affine", false, false, {"affine"}}};
+  return {{"group_size", AttrType::Int, nullptr, false, true},
+          {"bits", AttrType::Int, nullptr, false, true},
+          {"mode", AttrType::Enum, "affine", false, false, {"affine", "mxfp4", "mxfp8", "nvfp4"}}};
 }
 
-void check_mode(const Attrs& a) {
-  const int64_t gs = a.i("group_size"), bits = a.i("bits");
-  if (gs != 32 && gs != 64 && gs != 128) throw RequestError("invalid_attribute", a.at("group_size"), "group_size must be 32, 64 or 128, got " + std::to_string(gs));
-  if (bits != 2 && bits != 3 && bits != 4 && bits != 5 && bits != 6 && bits != 8) throw RequestError("invalid_attribute", a.at("bits"), "bits must be 2, 3, 4, 5, 6 or 8, got " + std::to_string(bits));
+// Checked as MLX v0.31.2 checks them, with its messages.
+Quant quant_of(const Attrs& a, const char* op) {
+  const std::string m = a.str("mode");
+  const QMode mode = m == "affine" ? QMode::Affine : m == "mxfp4" ? QMode::Mxfp4 : m == "mxfp8" ? QMode::Mxfp8 : QMode::Nvfp4;
+  const int64_t dgs = mode == QMode::Affine ? 64 : mode == QMode::Nvfp4 ? 16 : 32, dbits = mode == QMode::Mxfp8 ? 8 : 4;
+  const int64_t gs = a.has("group_size") ? a.i("group_size") : dgs, bits = a.has("bits") ? a.i("bits") : dbits;
+  const std::string tag = std::string("[") + op + "] ";
+  if (mode == QMode::Affine) {
+    if (gs != 32 && gs != 64 && gs != 128)
+      throw RequestError("invalid_attribute", a.at("group_size"), tag + "The requested group size " + std::to_string(gs) + " is not supported. The supported group sizes are 32, 64, and 128.");
+    if (bits < 2 || bits > 8 || bits == 7)
+      throw RequestError("invalid_attribute", a.at("bits"), tag + "The requested number of bits " + std::to_string(bits) + " is not supported. The supported bits are 2, 3, 4, 5, 6 and 8.");
+  } else {
+    if (gs != dgs) throw RequestError("invalid_attribute", a.at("group_size"), tag + m + " quantization requires group size " + std::to_string(dgs) + " but got " + std::to_string(gs) + ".");
+    if (bits != dbits) throw RequestError("invalid_attribute", a.at("bits"), tag + m + " quantization requires bits to be " + std::to_string(dbits) + " but got " + std::to_string(bits) + ".");
+  }
+  return {mode, m, gs, int(bits)};
 }
+
+// ---- the formats
+
+// E2M1 by code: sign bit 3, then two exponent bits and one mantissa bit.
+constexpr float kFp4[16] = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f};
+
+// E4M3 (the "fn" variant: no infinities, 0x7f and 0xff are NaN) by byte.
+struct E4m3Table {
+  float v[256];
+  E4m3Table() {
+    for (int b = 0; b < 256; b++) {
+      const int e = (b >> 3) & 15, m = b & 7;
+      const float mag = e == 0 ? std::ldexp(float(m), -9) : (e == 15 && m == 7) ? NAN : std::ldexp(float(8 + m), e - 10);
+      v[b] = b & 0x80 ? -mag : mag;
+    }
+  }
+};
+const E4m3Table kE4m3;
+
+// float to E4M3 as MLX's CPU converts: to nearest, ties to even; 464 and
+// above (infinity and NaN too) saturate to 448, the largest finite value.
+uint8_t to_e4m3(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  const uint8_t sign = uint8_t((u >> 24) & 0x80);
+  u &= 0x7fffffffu;
+  float mag;
+  std::memcpy(&mag, &u, 4);
+  if (u >= 0x43e80000u) return sign | 0x7e;  // 464.0f
+  if (u < 0x3c800000u) return sign | uint8_t(std::nearbyint(mag * 512.0f));  // below 2^-6: subnormal steps of 2^-9
+  // rebias the exponent (127 to 7) and round the mantissa to 3 bits
+  const uint32_t r = u - (120u << 23);
+  return sign | uint8_t((r + 0x7ffffu + ((r >> 20) & 1)) >> 20);
+}
+
+// A group's scale as a float: E8M0 (2^(byte - 127)) or E4M3.
+inline float fp_scale(QMode mode, uint8_t s) { return mode == QMode::Nvfp4 ? kE4m3.v[s] : std::exp2(float(s) - 127.0f); }
+
+// v rounded to T (float: unchanged), as MLX rounds each op's result in T;
+// its bfloat16 conversion makes every NaN the positive quiet NaN.
+template <class T>
+inline float rnd(float v) {
+  if constexpr (std::is_same_v<T, float>) return v;
+  else if constexpr (std::is_same_v<T, bf16>) return std::isnan(v) ? std::fabs(v) : float(T(v));
+  else return float(T(v));
+}
+
+// MLX's float to int32 conversion on x86: NaN and out of range give INT32_MIN.
+inline int32_t to_int32(float v) { return v >= -2147483648.0f && v < 2147483648.0f ? int32_t(v) : INT32_MIN; }
 
 // `n` values of a bit stream starting at word `w` (bit 0), scaled: out[i] = q_i s + b.
 // Two roundings, as MLX (built without FMA contraction) computes them.
-__attribute__((optimize("fp-contract=off"))) inline void unpack_group(const uint32_t* w, int bits, int64_t n, float s, float b, float* out) {
+__attribute__((optimize("fp-contract=off"))) inline void unpack_affine(const uint32_t* w, int bits, int64_t n, float s, float b, float* out) {
   if (bits == 4) {
     for (int64_t i = 0; i < n; i++) out[i] = float((w[i >> 3] >> ((i & 7) * 4)) & 15u) * s + b;
   } else if (bits == 8) {
@@ -51,120 +136,249 @@ __attribute__((optimize("fp-contract=off"))) inline void unpack_group(const uint
   }
 }
 
-struct QuantShape {
-  int64_t k;          // values per row
-  int64_t words;      // uint32 words per row
-  int64_t groups;     // groups per row
-};
+// `n` floating-point codes (E2M1 nibbles or E4M3 bytes) times their group's scale.
+inline void unpack_fp(const uint32_t* w, int bits, int64_t n, float s, float* out) {
+  if (bits == 4) {
+    for (int64_t i = 0; i < n; i++) out[i] = kFp4[(w[i >> 3] >> ((i & 7) * 4)) & 15u] * s;
+  } else {
+    for (int64_t i = 0; i < n; i++) out[i] = kE4m3.v[(w[i >> 2] >> ((i & 3) * 8)) & 255u] * s;
+  }
+}
+
+// A group of any mode; `s` is the decoded scale, `b` the bias (affine only).
+inline void unpack_group(const Quant& q, const uint32_t* w, int64_t n, float s, float b, float* out) {
+  if (q.affine()) unpack_affine(w, q.bits, n, s, b, out);
+  else unpack_fp(w, q.bits, n, s, out);
+}
+
+// The affine rule of one group: the edge of larger magnitude is represented exactly.
+void quantize_affine_group(const float* x, int64_t gs, int bits, uint32_t* out, float* scale_out, float* bias_out) {
+  const float n_bins = float((1 << bits) - 1), eps = 1e-7f;
+  float lo = INFINITY, hi = -INFINITY;
+  for (int64_t j = 0; j < gs; j++) {
+    lo = std::min(lo, x[j]);
+    hi = std::max(hi, x[j]);
+  }
+  const bool low_edge = std::abs(lo) > std::abs(hi);
+  float scale = std::max((hi - lo) / n_bins, eps);
+  scale = low_edge ? scale : -scale;
+  const float edge = low_edge ? lo : hi;
+  const float q0 = std::rint(edge / scale);
+  float bias = 0;
+  if (q0 != 0) {
+    scale = edge / q0;
+    bias = edge;
+  }
+  std::memset(out, 0, size_t(gs * bits / 32) * 4);
+  for (int64_t j = 0; j < gs; j++) {
+    const float v = std::min(std::max(std::rint((x[j] - bias) / scale), 0.0f), n_bins);
+    const uint64_t u = uint64_t(v), bit = uint64_t(j * bits);
+    out[bit >> 5] |= uint32_t(u << (bit & 31));
+    if ((bit & 31) + uint64_t(bits) > 32) out[(bit >> 5) + 1] |= uint32_t(u >> (32 - (bit & 31)));
+  }
+  *scale_out = scale;
+  *bias_out = bias;
+}
+
+// The floating-point modes' rule for one group, each step rounded to T as
+// MLX's graph of ops computes it: scale = max|x| / (6 or 448), stored as
+// E4M3 (nvfp4) or as the power of two 2^round(log2(scale)) (E8M0); each
+// value divided by the stored scale, then the nearest E2M1 code (the first
+// of equally near ones, in code order) or its E4M3 conversion.
+template <class T>
+void quantize_fp_group(const T* x, const Quant& q, uint32_t* out, uint8_t* scale_out) {
+  float amax = 0;
+  for (int64_t j = 0; j < q.gs; j++) {
+    const float a = std::abs(float(x[j]));
+    amax = std::isnan(a) || std::isnan(amax) ? NAN : std::max(amax, a);
+  }
+  const float scale = rnd<T>(amax / (q.bits == 4 ? 6.0f : 448.0f));
+  float div;
+  if (q.mode == QMode::Nvfp4) {
+    *scale_out = to_e4m3(scale);
+    div = rnd<T>(kE4m3.v[*scale_out]);
+  } else {
+    const int32_t e = scale == 0 ? 0 : to_int32(std::rint(rnd<T>(std::log2(scale))));
+    div = rnd<T>(std::exp2(rnd<T>(float(e))));
+    // the stored byte is e + 127 computed in T and converted; a scale that
+    // is not finite (a NaN or an infinity in the group) has e = INT32_MIN,
+    // and its byte is what that sum's rounding in T leaves (0x80 from float32)
+    *scale_out = uint8_t(uint32_t(to_int32(rnd<T>(rnd<T>(float(e)) + 127.0f))));
+  }
+  std::memset(out, 0, size_t(q.gs * q.bits / 32) * 4);
+  for (int64_t j = 0; j < q.gs; j++) {
+    const float v = rnd<T>(float(x[j]) / div);
+    uint32_t code;
+    if (q.bits == 8) {
+      code = to_e4m3(v);
+    } else {
+      code = 0;
+      float best = std::abs(rnd<T>(v - kFp4[0]));
+      for (uint32_t c = 1; c < 16; c++) {
+        const float d = std::abs(rnd<T>(v - kFp4[c]));
+        if (d < best) {
+          best = d;
+          code = c;
+        }
+      }
+    }
+    out[(j * q.bits) >> 5] |= code << ((j * q.bits) & 31);
+  }
+}
 
 void register_quantize() {
-  OpDef d = make_op("quantize", "quantized", "outputs: uint32 packed values, then scales and biases in the input's dtype", 1, 1, quant_attrs());
+  OpDef d = make_op("quantize", "quantized", "outputs: uint32 packed values, then scales (affine: and biases) in the input's dtype; the other modes: uint8 scales", 1, 1, quant_attrs());
   d.shapeless = true;
   d.infer = [](const InferCtx& c) {
-    check_mode(c.attrs);
+    const Quant q = quant_of(c.attrs, "quantize");
     const TypeShape& w = c.in[0];
     if (!is_floating(w.dtype) || w.dtype == DType::Float64) refuse_dtype("quantize", w.dtype, c.path);
-    const int64_t gs = c.attrs.i("group_size"), bits = c.attrs.i("bits");
-    if (w.shape.size() < 2 || w.shape.back() % gs)
-      throw RequestError("invalid_shape", c.path + "/inputs/0", "quantize needs a matrix whose last dimension is a multiple of group_size " + std::to_string(gs) + ", got " + shape_str(w.shape));
-    Shape q = w.shape, s = w.shape;
-    q.back() = w.shape.back() * bits / 32;
-    s.back() = w.shape.back() / gs;
-    return Outs{{DType::UInt32, q}, {w.dtype, s}, {w.dtype, s}};
+    if (w.shape.size() < 2) throw RequestError("invalid_shape", c.path + "/inputs/0", "[quantize] The matrix to be quantized must have at least 2 dimensions, got " + shape_str(w.shape));
+    if (w.shape.back() % q.gs)
+      throw RequestError("invalid_shape", c.path + "/inputs/0", "[quantize] The last dimension of the matrix needs to be divisible by the quantization group size " + std::to_string(q.gs) + ", got " + shape_str(w.shape));
+    Shape packed = w.shape, s = w.shape;
+    packed.back() = w.shape.back() * q.bits / 32;
+    s.back() = w.shape.back() / q.gs;
+    if (!q.affine()) return Outs{{DType::UInt32, packed}, {DType::UInt8, s}};
+    return Outs{{DType::UInt32, packed}, {w.dtype, s}, {w.dtype, s}};
   };
   d.eval = [](const EvalCtx& c) {
-    const int64_t gs = c.attrs.i("group_size"), bits = c.attrs.i("bits");
-    Array w = astype(c.in[0], DType::Float32);
-    Array q(DType::UInt32, c.out[0].shape), s(DType::Float32, c.out[1].shape), b(DType::Float32, c.out[2].shape);
-    const int64_t groups = s.size(), words = gs * bits / 32;
-    const float n_bins = float((1 << bits) - 1), eps = 1e-7f;
-    parallel_for(groups, 256, [&](int64_t g0, int64_t g1) {
-      for (int64_t g = g0; g < g1; g++) {
-        const float* x = w.data<float>() + g * gs;
-        float lo = INFINITY, hi = -INFINITY;
-        for (int64_t j = 0; j < gs; j++) {
-          lo = std::min(lo, x[j]);
-          hi = std::max(hi, x[j]);
-        }
-        // MLX's rule: the edge of larger magnitude is represented exactly
-        const bool low_edge = std::abs(lo) > std::abs(hi);
-        float scale = std::max((hi - lo) / n_bins, eps);
-        scale = low_edge ? scale : -scale;
-        const float edge = low_edge ? lo : hi;
-        const float q0 = std::rint(edge / scale);
-        float bias = 0;
-        if (q0 != 0) {
-          scale = edge / q0;
-          bias = edge;
-        }
-        uint32_t* out = q.data<uint32_t>() + g * words;
-        std::memset(out, 0, size_t(words) * 4);
-        for (int64_t j = 0; j < gs; j++) {
-          const float v = std::min(std::max(std::rint((x[j] - bias) / scale), 0.0f), n_bins);
-          const uint64_t u = uint64_t(v), bit = uint64_t(j * bits);
-          out[bit >> 5] |= uint32_t(u << (bit & 31));
-          if ((bit & 31) + uint64_t(bits) > 32) out[(bit >> 5) + 1] |= uint32_t(u >> (32 - (bit & 31)));
-        }
-        s.data<float>()[g] = scale;
-        b.data<float>()[g] = bias;
+    const Quant q = quant_of(c.attrs, "quantize");
+    Array packed(DType::UInt32, c.out[0].shape);
+    const int64_t groups = shape_size(c.out[1].shape), words = q.gs * q.bits / 32;
+    if (q.affine()) {
+      Array w = astype(c.in[0], DType::Float32);
+      Array s(DType::Float32, c.out[1].shape), b(DType::Float32, c.out[2].shape);
+      parallel_for(groups, 256, [&](int64_t g0, int64_t g1) {
+        for (int64_t g = g0; g < g1; g++)
+          quantize_affine_group(w.data<float>() + g * q.gs, q.gs, q.bits, packed.data<uint32_t>() + g * words, s.data<float>() + g, b.data<float>() + g);
+      });
+      return Arrs{packed, astype(s, c.out[1].dtype), astype(b, c.out[2].dtype)};
+    }
+    Array s(DType::UInt8, c.out[1].shape);
+    dispatch(c.in[0].dtype, [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (is_float_v<T> && !std::is_same_v<T, double>) {
+        const T* x = c.in[0].data<T>();
+        parallel_for(groups, 256, [&](int64_t g0, int64_t g1) {
+          for (int64_t g = g0; g < g1; g++) quantize_fp_group<T>(x + g * q.gs, q, packed.data<uint32_t>() + g * words, s.data<uint8_t>() + g);
+        });
       }
     });
-    return Arrs{q, astype(s, c.out[1].dtype), astype(b, c.out[2].dtype)};
+    return Arrs{packed, s};
   };
   register_op(std::move(d));
 }
 
+// The operands of a dequantize or quantized product: the packed matrix and
+// its scales and biases (affine only), from the op's trailing inputs.
+struct Packed {
+  const TypeShape& w;
+  const TypeShape& s;
+  const TypeShape* b;
+};
+
+Packed packed_operands(const std::vector<TypeShape>& in, size_t first, const Quant& q, const char* op, const std::string& path) {
+  const bool has_b = in.size() > first + 2;
+  if (q.affine() && !has_b) throw RequestError("invalid_arity", path + "/inputs", std::string("[") + op + "] Biases must be provided for affine quantization.");
+  if (!q.affine() && has_b) throw RequestError("invalid_arity", path + "/inputs", std::string("[") + op + "] Biases must be null for quantization mode '" + q.name + "'.");
+  return {in[first], in[first + 1], has_b ? &in[first + 2] : nullptr};
+}
+
 // The packed matrix's logical shape from its stored one, checked against scales and biases.
-Shape unpacked_shape(const std::vector<TypeShape>& in, const Attrs& a, const std::string& path) {
-  check_mode(a);
-  // dequantize reads (w, scales, biases), quantized_matmul (x, w, scales, biases)
-  const TypeShape &w = in[in.size() - 3], &s = in[in.size() - 2], &b = in[in.size() - 1];
-  const int64_t gs = a.i("group_size"), bits = a.i("bits");
-  if (w.dtype != DType::UInt32) throw RequestError("invalid_dtype", path, "the packed matrix must be uint32, got " + std::string(dtype_name(w.dtype)));
-  if (w.shape.size() < 2) throw RequestError("invalid_shape", path, "the packed matrix needs at least 2 dimensions");
-  Shape full = w.shape;
-  full.back() = w.shape.back() * 32 / bits;
+Shape unpacked_shape(const Packed& p, const Quant& q, const std::string& path) {
+  if (p.w.dtype != DType::UInt32) throw RequestError("invalid_dtype", path, "the packed matrix must be uint32, got " + std::string(dtype_name(p.w.dtype)));
+  if (p.w.shape.size() < 2) throw RequestError("invalid_shape", path, "the packed matrix needs at least 2 dimensions");
+  Shape full = p.w.shape;
+  full.back() = p.w.shape.back() * 32 / q.bits;
   Shape sg = full;
-  sg.back() = full.back() / gs;
-  if (full.back() % gs || s.shape != sg || b.shape != sg)
-    throw RequestError("invalid_shape", path, "scales and biases of shape " + shape_str(s.shape) + " and " + shape_str(b.shape) + " do not fit a packed matrix of shape " + shape_str(w.shape) + " with group_size " + std::to_string(gs) + " and bits " + std::to_string(bits) + " (expected " + shape_str(sg) + ")");
-  if (!is_floating(s.dtype) || s.dtype != b.dtype) throw RequestError("invalid_dtype", path, "scales and biases must share a floating dtype");
+  sg.back() = full.back() / q.gs;
+  const bool fits = (p.w.shape.back() * 32) % q.bits == 0 && full.back() % q.gs == 0 && p.s.shape == sg && (!p.b || p.b->shape == sg);
+  if (!fits)
+    throw RequestError("invalid_shape", path, "scales" + std::string(p.b ? " and biases" : "") + " of shape " + shape_str(p.s.shape) + " do not fit a packed matrix of shape " + shape_str(p.w.shape) +
+                                                  " with group_size " + std::to_string(q.gs) + " and bits " + std::to_string(q.bits) + " (expected " + shape_str(sg) + ")");
+  if (q.affine() && (!is_floating(p.s.dtype) || p.s.dtype != p.b->dtype)) throw RequestError("invalid_dtype", path, "scales and biases must share a floating dtype");
+  if (!q.affine() && p.s.dtype != DType::UInt8) throw RequestError("invalid_dtype", path, q.name + " scales must be uint8, got " + std::string(dtype_name(p.s.dtype)));
   return full;
 }
 
+// The scales as floats: affine ones converted, the other modes' bytes decoded.
+Array float_scales(const Array& s, const Quant& q) {
+  if (q.affine()) return astype(s, DType::Float32);
+  Array out(DType::Float32, s.shape);
+  const uint8_t* in = s.data<uint8_t>();
+  float* o = out.data<float>();
+  for (int64_t i = 0; i < s.size(); i++) o[i] = fp_scale(q.mode, in[i]);
+  return out;
+}
+
 // Unpacks rows [r0, r1) of a packed matrix (rows of k values) into dst (k floats each).
-void unpack_rows(const uint32_t* w, const float* s, const float* b, int bits, int64_t gs, int64_t k, int64_t r0, int64_t r1, float* dst) {
-  const int64_t words = k * bits / 32, gwords = gs * bits / 32, groups = k / gs;
+void unpack_rows(const Quant& q, const uint32_t* w, const float* s, const float* b, int64_t k, int64_t r0, int64_t r1, float* dst) {
+  const int64_t words = k * q.bits / 32, gwords = q.gs * q.bits / 32, groups = k / q.gs;
   for (int64_t r = r0; r < r1; r++)
     for (int64_t g = 0; g < groups; g++)
-      unpack_group(w + r * words + g * gwords, bits, gs, s[r * groups + g], b[r * groups + g], dst + (r - r0) * k + g * gs);
+      unpack_group(q, w + r * words + g * gwords, q.gs, s[r * groups + g], b ? b[r * groups + g] : 0.0f, dst + (r - r0) * k + g * q.gs);
+}
+
+// The floating-point modes' values in T, rounded after each step as MLX's
+// graph computes them: the code's value in T times the scale in T.
+template <class T>
+void dequantize_fp_row(const uint32_t* w, const uint8_t* s, const Quant& q, int64_t k, T* out) {
+  for (int64_t g = 0; g < k / q.gs; g++) {
+    const float scale = q.mode == QMode::Nvfp4 ? rnd<T>(kE4m3.v[s[g]]) : rnd<T>(std::exp2(float(s[g]) - 127.0f));
+    for (int64_t i = g * q.gs; i < (g + 1) * q.gs; i++) {
+      const float v = q.bits == 4 ? kFp4[(w[i >> 3] >> ((i & 7) * 4)) & 15u] : kE4m3.v[(w[i >> 2] >> ((i & 3) * 8)) & 255u];
+      out[i] = T(rnd<T>(v) * scale);
+    }
+  }
 }
 
 void register_dequantize() {
-  OpDef d = make_op("dequantize", "quantized", "the scales' dtype", 3, 3, quant_attrs());
+  auto attrs = quant_attrs();
+  attrs.push_back({"dtype", AttrType::DTypeName, nullptr});
+  OpDef d = make_op("dequantize", "quantized", "attr dtype, else the scales' dtype (affine) or bfloat16 (the other modes)", 2, 3, attrs);
   d.infer = [](const InferCtx& c) {
-    return Outs{{c.in[1].dtype, unpacked_shape(c.in, c.attrs, c.path)}};
+    const Quant q = quant_of(c.attrs, "dequantize");
+    const Packed p = packed_operands(c.in, 0, q, "dequantize", c.path);
+    const Shape full = unpacked_shape(p, q, c.path);
+    const DType t = c.attrs.has("dtype") ? c.attrs.dtype("dtype") : q.affine() ? p.s.dtype : DType::BFloat16;
+    if (!is_floating(t) || t == DType::Float64) throw RequestError("invalid_dtype", c.attrs.at("dtype"), "[dequantize] the output dtype must be float32, float16 or bfloat16, got " + std::string(dtype_name(t)));
+    return Outs{{t, full}};
   };
   d.eval = [](const EvalCtx& c) {
-    const int64_t gs = c.attrs.i("group_size"), bits = c.attrs.i("bits"), k = c.out[0].shape.back();
-    const Array &w = c.in[0];
+    const Quant q = quant_of(c.attrs, "dequantize");
+    const int64_t k = c.out[0].shape.back();
+    const Array& w = c.in[0];
+    const int64_t rows = k ? shape_size(c.out[0].shape) / k : 0, words = k * q.bits / 32, groups = k / q.gs;
+    const int64_t grain = std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1));
+    if (!q.affine()) {
+      Array out(c.out[0].dtype, c.out[0].shape);
+      dispatch(out.dtype, [&](auto tag) {
+        using T = decltype(tag);
+        if constexpr (is_float_v<T> && !std::is_same_v<T, double>) {
+          parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
+            for (int64_t r = r0; r < r1; r++) dequantize_fp_row<T>(w.data<uint32_t>() + r * words, c.in[1].data<uint8_t>() + r * groups, q, k, out.data<T>() + r * k);
+          });
+        }
+      });
+      return Arrs{out};
+    }
+    // affine: in the scales' dtype (a half type rounds q*s, then the sum, as MLX does), then the requested one
     Array s = astype(c.in[1], DType::Float32), b = astype(c.in[2], DType::Float32);
-    const int64_t rows = k ? shape_size(c.out[0].shape) / k : 0;
-    const DType t = c.out[0].dtype;
+    const DType t = c.in[1].dtype;
     Array out(t, c.out[0].shape);
-    parallel_for(rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(k, 1)), [&](int64_t r0, int64_t r1) {
+    parallel_for(rows, grain, [&](int64_t r0, int64_t r1) {
       std::vector<float> row(static_cast<size_t>(k));
       for (int64_t r = r0; r < r1; r++) {
-        // in the scales' dtype: a half type rounds q*s, then the sum (as MLX does)
-        const int64_t words = k * bits / 32, groups = k / gs;
         for (int64_t g = 0; g < groups; g++) {
           const float sc = s.data<float>()[r * groups + g], bi = b.data<float>()[r * groups + g];
+          const uint32_t* src = w.data<uint32_t>() + r * words + g * q.gs * q.bits / 32;
           if (t == DType::Float32) {
-            unpack_group(w.data<uint32_t>() + r * words + g * gs * bits / 32, int(bits), gs, sc, bi, row.data() + g * gs);
+            unpack_affine(src, q.bits, q.gs, sc, bi, row.data() + g * q.gs);
           } else {
-            unpack_group(w.data<uint32_t>() + r * words + g * gs * bits / 32, int(bits), gs, 1.0f, 0.0f, row.data() + g * gs);
-            for (int64_t i = 0; i < gs; i++) {
-              float& v = row[size_t(g * gs + i)];
+            unpack_affine(src, q.bits, q.gs, 1.0f, 0.0f, row.data() + g * q.gs);
+            for (int64_t i = 0; i < q.gs; i++) {
+              float& v = row[size_t(g * q.gs + i)];
               v = t == DType::Float16 ? float(f16(float(f16(v * sc)) + bi)) : float(bf16(float(bf16(v * sc)) + bi));
             }
           }
@@ -178,10 +392,63 @@ void register_dequantize() {
         });
       }
     });
-    return Arrs{out};
+    return Arrs{astype(out, c.out[0].dtype)};
   };
   register_op(std::move(d));
 }
+
+// ---- the fused product of a few rows with 4-bit affine weights (AVX2)
+//
+// out[n] = sum over groups g of s[n,g] (sum_j q_j x_j) + b[n,g] (sum_j x_j):
+// the packed words are read once and never unpacked to memory. x is
+// permuted per block of 64 values (8 words): value 8 l + k sits at
+// [8 k + l], so that shifting the block's 8 words right by 4 k puts nibble
+// k of every word in its lane, next to the x it multiplies.
+#if defined(__x86_64__)
+bool have_avx2_fma() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+
+void permute_x64(const float* x, int64_t k, float* xp) {
+  for (int64_t blk = 0; blk < k; blk += 64)
+    for (int64_t l = 0; l < 8; l++)
+      for (int64_t j = 0; j < 8; j++) xp[blk + j * 8 + l] = x[blk + l * 8 + j];
+}
+
+__attribute__((target("avx2,fma"))) void qmv4_rows(const float* xp, const float* xsum, int64_t k, int64_t gs, const uint32_t* w, const float* s, const float* b,
+                                                   int64_t n0, int64_t n1, float* out) {
+  const int64_t words = k / 8, groups = k / gs;
+  const __m256i m4 = _mm256_set1_epi32(15);
+  auto nib = [m4](__m256i v, int shift) { return _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, shift), m4)); };
+  for (int64_t n = n0; n < n1; n++) {
+    const uint32_t* wr = w + n * words;
+    const float* sr = s + n * groups;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t blk = 0; blk < k / 64; blk++) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + blk * 8));
+      const float* xb = xp + blk * 64;
+      __m256 d0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(v, m4)), _mm256_loadu_ps(xb));
+      __m256 d1 = _mm256_mul_ps(nib(v, 4), _mm256_loadu_ps(xb + 8));
+      d0 = _mm256_fmadd_ps(nib(v, 8), _mm256_loadu_ps(xb + 16), d0);
+      d1 = _mm256_fmadd_ps(nib(v, 12), _mm256_loadu_ps(xb + 24), d1);
+      d0 = _mm256_fmadd_ps(nib(v, 16), _mm256_loadu_ps(xb + 32), d0);
+      d1 = _mm256_fmadd_ps(nib(v, 20), _mm256_loadu_ps(xb + 40), d1);
+      d0 = _mm256_fmadd_ps(nib(v, 24), _mm256_loadu_ps(xb + 48), d0);
+      d1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(v, 28)), _mm256_loadu_ps(xb + 56), d1);
+      // lane l holds word l: one group per block, or two (groups of 32: lanes 0-3 and 4-7)
+      const __m256 sc = gs >= 64 ? _mm256_set1_ps(sr[blk * 64 / gs]) : _mm256_set_m128(_mm_set1_ps(sr[2 * blk + 1]), _mm_set1_ps(sr[2 * blk]));
+      acc = _mm256_fmadd_ps(_mm256_add_ps(d0, d1), sc, acc);
+    }
+    const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    const __m128 h2 = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    float sum = _mm_cvtss_f32(_mm_add_ss(h2, _mm_shuffle_ps(h2, h2, 1)));
+    const float* br = b + n * groups;
+    for (int64_t g = 0; g < groups; g++) sum += br[g] * xsum[g];
+    out[n] = sum;
+  }
+}
+#endif
 
 void sgemm_nt(bool bt, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
 #ifdef MLXC_HAVE_CBLAS
@@ -201,16 +468,17 @@ void sgemm_nt(bool bt, int64_t m, int64_t n, int64_t k, const float* a, int64_t 
 void register_quantized_matmul() {
   auto attrs = quant_attrs();
   attrs.insert(attrs.begin(), {"transpose", AttrType::Bool, true});
-  OpDef d = make_op("quantized_matmul", "quantized", "the promoted type of x and the scales", 4, 4, attrs);
+  OpDef d = make_op("quantized_matmul", "quantized", "affine: the promoted type of x and the scales; the other modes: x's", 3, 4, attrs);
   d.infer = [](const InferCtx& c) {
-    const Shape full = unpacked_shape(c.in, c.attrs, c.path);
+    const Quant q = quant_of(c.attrs, "quantized_matmul");
+    const Shape full = unpacked_shape(packed_operands(c.in, 1, q, "quantized_matmul", c.path), q, c.path);
     const TypeShape& x = c.in[0];
     if (x.shape.size() < 2) throw RequestError("invalid_shape", c.path + "/inputs/0", "x needs at least 2 dimensions (..., M, K)");
     const bool tr = c.attrs.b("transpose");
     const int64_t k = tr ? full.back() : full[full.size() - 2], n = tr ? full[full.size() - 2] : full.back();
     if (x.shape.back() != k)
       throw RequestError("invalid_shape", c.path + "/inputs/0", "x's last dimension " + std::to_string(x.shape.back()) + " does not match the weights' " + std::to_string(k) + (tr ? " (transposed)" : ""));
-    const DType t = promote(x.dtype, c.in[2].dtype);
+    const DType t = q.affine() ? promote(x.dtype, c.in[2].dtype) : x.dtype;
     if (!is_floating(t)) refuse_dtype("quantized_matmul", t, c.path);
     Shape batch = broadcast_shapes({Shape(x.shape.begin(), x.shape.end() - 2), Shape(full.begin(), full.end() - 2)}, c.path);
     batch.push_back(x.shape[x.shape.size() - 2]);
@@ -219,11 +487,12 @@ void register_quantized_matmul() {
   };
   d.eval = [](const EvalCtx& c) {
     const bool tr = c.attrs.b("transpose");
-    const int bits = int(c.attrs.i("bits"));
-    const int64_t gs = c.attrs.i("group_size");
+    const Quant q = quant_of(c.attrs, "quantized_matmul");
+    const int bits = q.bits;
+    const int64_t gs = q.gs;
     Array x = astype(c.in[0], DType::Float32);
     const Array& w = c.in[1];
-    Array s = astype(c.in[2], DType::Float32), b = astype(c.in[3], DType::Float32);
+    Array s = float_scales(c.in[2], q), b = q.affine() ? astype(c.in[3], DType::Float32) : Array();
     const Shape& os = c.out[0].shape;
     const int64_t M = os[os.size() - 2], N = os.back(), K = x.shape.back();
     const int64_t wr = w.shape[w.ndim() - 2], wk = w.shape.back() * 32 / bits;  // logical rows and columns of w
@@ -243,6 +512,34 @@ void register_quantized_matmul() {
     };
     Array out(DType::Float32, os);
     const int64_t wwords = wr * w.shape.back(), wgroups = wr * (wk / gs);
+#if defined(__x86_64__)
+    // a few rows times 4-bit affine weights: the fused kernel, x permuted once per row
+    if (tr && q.affine() && bits == 4 && K > 0 && K % 64 == 0 && M <= 8 && have_avx2_fma()) {
+      const int64_t xrows = x.size() / K, groups = K / gs;
+      std::vector<float> xp(size_t(x.size())), xsum(size_t(xrows * groups));
+      for (int64_t r = 0; r < xrows; r++) {
+        const float* xr = x.data<float>() + r * K;
+        permute_x64(xr, K, xp.data() + r * K);
+        for (int64_t g = 0; g < groups; g++) {
+          float t = 0;
+          for (int64_t j = 0; j < gs; j++) t += xr[g * gs + j];
+          xsum[size_t(r * groups + g)] = t;
+        }
+      }
+      constexpr int64_t rows_per_task = 64;
+      const int64_t nblocks = (N + rows_per_task - 1) / rows_per_task;
+      parallel_for(batches * nblocks, 1, [&](int64_t t0, int64_t t1) {
+        for (int64_t t = t0; t < t1; t++) {
+          const int64_t bi = t / nblocks, n0 = (t % nblocks) * rows_per_task, n1 = std::min(N, n0 + rows_per_task);
+          const int64_t xi = operand_batch(bi, xb), wi = operand_batch(bi, wb);
+          for (int64_t m = 0; m < M; m++)
+            qmv4_rows(xp.data() + (xi * M + m) * K, xsum.data() + (xi * M + m) * groups, K, gs, w.data<uint32_t>() + wi * wwords, s.data<float>() + wi * wgroups,
+                      b.data<float>() + wi * wgroups, n0, n1, out.data<float>() + (bi * M + m) * N);
+        }
+      });
+      return Arrs{astype(out, c.out[0].dtype)};
+    }
+#endif
     // blocks of output columns (transposed: rows of w; else columns, aligned to groups)
     const int64_t bn = tr ? 64 : std::max<int64_t>(64, gs);
     const int64_t nblocks = (N + bn - 1) / bn;
@@ -254,11 +551,11 @@ void register_quantized_matmul() {
         const float* xs = x.data<float>() + xi * M * K;
         const uint32_t* ws = w.data<uint32_t>() + wi * wwords;
         const float* ss = s.data<float>() + wi * wgroups;
-        const float* bs = b.data<float>() + wi * wgroups;
+        const float* bs = q.affine() ? b.data<float>() + wi * wgroups : nullptr;
         float* o = out.data<float>() + bi * M * N;
         if (tr) {
           panel.resize(size_t((n1 - n0) * K));
-          unpack_rows(ws, ss, bs, bits, gs, K, n0, n1, panel.data());
+          unpack_rows(q, ws, ss, bs, K, n0, n1, panel.data());
           if (M == 1) {
             for (int64_t n = n0; n < n1; n++) {
               const float* p = panel.data() + (n - n0) * K;
@@ -280,7 +577,7 @@ void register_quantized_matmul() {
           panel.resize(size_t(K * width));
           for (int64_t r = 0; r < K; r++)
             for (int64_t g = n0 / gs; g < (n1 + gs - 1) / gs; g++)
-              unpack_group(ws + r * words + g * gs * bits / 32, bits, gs, ss[r * groups + g], bs[r * groups + g], panel.data() + r * width + (g * gs - n0));
+              unpack_group(q, ws + r * words + g * gs * bits / 32, gs, ss[r * groups + g], bs ? bs[r * groups + g] : 0.0f, panel.data() + r * width + (g * gs - n0));
           sgemm_nt(false, M, width, K, xs, K, panel.data(), width, o + n0, N);
         }
       }

@@ -12,6 +12,8 @@ const DTYPES: Record<string, Dtype> = {
   F16: float16, BF16: bfloat16, F32: float32, F64: float64, C64: complex64,
 };
 const NAMES = new Map(Object.entries(DTYPES).map(([k, d]) => [d, k]));
+// Read as MLX v0.31.2 reads them (it has no float8 dtype): E4M3 bytes as uint8.
+const READ_AS: Record<string, Dtype> = { F8_E4M3: uint8 };
 
 // The format's own bound on the header (100 MB), so a lying length reads no more.
 const MAX_HEADER = 100_000_000;
@@ -45,7 +47,7 @@ export function loadSafetensors(f: FileReader): { arrays: Record<string, MxArray
     if (!isObject(entry)) f.fail('bad_header', `${at} is not an object`);
     const { dtype: code, shape, data_offsets: offsets } = entry as Record<string, unknown>;
     if (typeof code !== 'string') f.fail('bad_header', `${at} has no dtype`);
-    const dtype = Object.hasOwn(DTYPES, code) ? DTYPES[code] : f.fail('bad_dtype', `${at} has dtype ${JSON.stringify(code)}, which MLX does not load`);
+    const dtype = Object.hasOwn(DTYPES, code) ? DTYPES[code] : Object.hasOwn(READ_AS, code) ? READ_AS[code] : f.fail('bad_dtype', `${at} has dtype ${JSON.stringify(code)}, which MLX does not load`);
     if (!Array.isArray(shape) || !shape.every(isSize)) f.fail('bad_header', `${at} has shape ${JSON.stringify(shape)}, not a list of sizes`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isSize) || offsets[0] > offsets[1])
       f.fail('bad_header', `${at} has data_offsets ${JSON.stringify(offsets)}, not [begin, end]`);
