@@ -15,7 +15,7 @@
 // 2-4 minutes; the default (N = 4 timed runs in two blocks) about twice that.
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mlx from 'mlx-compat';
@@ -130,12 +130,14 @@ function loadCase(): Case {
 
 const list = cases();
 if (!args.includes('--skip-load')) list.push(loadCase());
-const peers = ['mlx-compat', mlxc.available ? `MLX ${mlxc.version} (mlx-c)` : 'MLX 0.31.2 (mlx-c)', 'MLX 0.13'];
+const peers = ['mlx-compat', `MLX ${mlxc.available ? mlxc.version : '0.31.2'} (mlx-c)`, 'MLX 0.13'];
 console.log(`llm-bench: ${repeat} timed run(s) per peer and block, two blocks, medians${quick ? ' (--quick)' : ''}; the machine is shared and noisy: read the load average beside these figures`);
+console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
 if (!mlxc.available) console.log(`MLX 0.31.2 (mlx-c) left out: ${mlxc.reason}`);
 if (!real) console.log('MLX 0.13 left out: @frost-beta/mlx is not installed');
-console.log(`| case | ${peers.join(' | ')} (each: median, rate, share of the machine's limit) | mlx-compat vs MLX 0.31.2 | limit | goal: share; 10x MLX 0.31.2 |`);
-console.log('| --- | --- | --- | --- | --- | --- | --- |');
+console.log("each peer's cell: median time, rate, and in parentheses the share of the machine's limit (29.7 GB/s copy bandwidth, or 200 GFLOP/s of float32 FMA)");
+console.log(`| case | ${peers.join(' | ')} | mlx-compat vs MLX 0.31.2 | goal: share of the limit; 10x MLX 0.31.2 |`);
+console.log('| --- | --- | --- | --- | --- | --- |');
 const rateOf = (c: Case, ms: number) => c.work / (ms / 1e3) / 1e9;
 for (const c of list) {
   const runs: Array<(() => void) | null> = [c.ours, mlxc.available && c.onMlx ? onBackend(c.ours) : null, c.theirs];
@@ -152,5 +154,6 @@ for (const c of list) {
   const share = shareOf(med[0]);
   const vs = med[1] / med[0];
   const goal = c.goal ? `${share >= c.goal ? 'met' : 'not met'} (${(c.goal * 100).toFixed(0)}%); ${Number.isNaN(vs) ? 'n/a' : vs >= 10 ? 'met' : 'not met'}` : 'none';
-  console.log(`| ${c.name} | ${med.map(cell).join(' | ')} | ${Number.isNaN(vs) ? 'n/a' : `${vs.toFixed(1)}x`} | ${c.unit === 'GB/s' ? '29.7 GB/s' : '200 GFLOP/s'} | ${goal} |`);
+  console.log(`| ${c.name} | ${med.map(cell).join(' | ')} | ${Number.isNaN(vs) ? 'n/a' : `${vs.toFixed(1)}x`} | ${goal} |`);
 }
+console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);

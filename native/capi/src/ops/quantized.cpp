@@ -416,11 +416,16 @@ void permute_x64(const float* x, int64_t k, float* xp) {
       for (int64_t j = 0; j < 8; j++) xp[blk + j * 8 + l] = x[blk + l * 8 + j];
 }
 
+// nibble S/4 of every lane, as floats
+template <int S>
+__attribute__((target("avx2,fma"))) inline __m256 nib(__m256i v, __m256i m4) {
+  return _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, S), m4));
+}
+
 __attribute__((target("avx2,fma"))) void qmv4_rows(const float* xp, const float* xsum, int64_t k, int64_t gs, const uint32_t* w, const float* s, const float* b,
                                                    int64_t n0, int64_t n1, float* out) {
   const int64_t words = k / 8, groups = k / gs;
   const __m256i m4 = _mm256_set1_epi32(15);
-  auto nib = [m4](__m256i v, int shift) { return _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(v, shift), m4)); };
   for (int64_t n = n0; n < n1; n++) {
     const uint32_t* wr = w + n * words;
     const float* sr = s + n * groups;
@@ -429,12 +434,12 @@ __attribute__((target("avx2,fma"))) void qmv4_rows(const float* xp, const float*
       const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + blk * 8));
       const float* xb = xp + blk * 64;
       __m256 d0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_and_si256(v, m4)), _mm256_loadu_ps(xb));
-      __m256 d1 = _mm256_mul_ps(nib(v, 4), _mm256_loadu_ps(xb + 8));
-      d0 = _mm256_fmadd_ps(nib(v, 8), _mm256_loadu_ps(xb + 16), d0);
-      d1 = _mm256_fmadd_ps(nib(v, 12), _mm256_loadu_ps(xb + 24), d1);
-      d0 = _mm256_fmadd_ps(nib(v, 16), _mm256_loadu_ps(xb + 32), d0);
-      d1 = _mm256_fmadd_ps(nib(v, 20), _mm256_loadu_ps(xb + 40), d1);
-      d0 = _mm256_fmadd_ps(nib(v, 24), _mm256_loadu_ps(xb + 48), d0);
+      __m256 d1 = _mm256_mul_ps(nib<4>(v, m4), _mm256_loadu_ps(xb + 8));
+      d0 = _mm256_fmadd_ps(nib<8>(v, m4), _mm256_loadu_ps(xb + 16), d0);
+      d1 = _mm256_fmadd_ps(nib<12>(v, m4), _mm256_loadu_ps(xb + 24), d1);
+      d0 = _mm256_fmadd_ps(nib<16>(v, m4), _mm256_loadu_ps(xb + 32), d0);
+      d1 = _mm256_fmadd_ps(nib<20>(v, m4), _mm256_loadu_ps(xb + 40), d1);
+      d0 = _mm256_fmadd_ps(nib<24>(v, m4), _mm256_loadu_ps(xb + 48), d0);
       d1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(v, 28)), _mm256_loadu_ps(xb + 56), d1);
       // lane l holds word l: one group per block, or two (groups of 32: lanes 0-3 and 4-7)
       const __m256 sc = gs >= 64 ? _mm256_set1_ps(sr[blk * 64 / gs]) : _mm256_set_m128(_mm_set1_ps(sr[2 * blk + 1]), _mm_set1_ps(sr[2 * blk]));
@@ -540,8 +545,10 @@ void register_quantized_matmul() {
       return Arrs{astype(out, c.out[0].dtype)};
     }
 #endif
-    // blocks of output columns (transposed: rows of w; else columns, aligned to groups)
-    const int64_t bn = tr ? 64 : std::max<int64_t>(64, gs);
+    // blocks of output columns (transposed: rows of w; else columns, aligned
+    // to groups); many rows of x take wider blocks, since each BLAS product
+    // packs all of x again
+    const int64_t bn = (M >= 64 ? 256 : 64) * (tr ? 1 : std::max<int64_t>(1, gs / 64));
     const int64_t nblocks = (N + bn - 1) / bn;
     parallel_for(batches * nblocks, 1, [&](int64_t t0, int64_t t1) {
       std::vector<float> panel;
