@@ -116,9 +116,29 @@ inline float rnd(float v) {
 // MLX's float to int32 conversion on x86: NaN and out of range give INT32_MIN.
 inline int32_t to_int32(float v) { return v >= -2147483648.0f && v < 2147483648.0f ? int32_t(v) : INT32_MIN; }
 
+#if defined(__x86_64__)
+bool have_avx2_fma() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+
+// 4-bit values, 8 per word (n a multiple of 8): q s + b with the same two roundings.
+__attribute__((target("avx2,fma"))) void unpack4_avx2(const uint32_t* w, int64_t n, float s, float b, float* out) {
+  const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28), m4 = _mm256_set1_epi32(15);
+  const __m256 vs = _mm256_set1_ps(s), vb = _mm256_set1_ps(b);
+  for (int64_t i = 0; i < n / 8; i++) {
+    const __m256i q = _mm256_and_si256(_mm256_srlv_epi32(_mm256_set1_epi32(int(w[i])), shifts), m4);
+    _mm256_storeu_ps(out + 8 * i, _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(q), vs), vb));
+  }
+}
+#endif
+
 // `n` values of a bit stream starting at word `w` (bit 0), scaled: out[i] = q_i s + b.
 // Two roundings, as MLX (built without FMA contraction) computes them.
 __attribute__((optimize("fp-contract=off"))) inline void unpack_affine(const uint32_t* w, int bits, int64_t n, float s, float b, float* out) {
+#if defined(__x86_64__)
+  if (bits == 4 && n % 8 == 0 && have_avx2_fma()) return unpack4_avx2(w, n, s, b, out);
+#endif
   if (bits == 4) {
     for (int64_t i = 0; i < n; i++) out[i] = float((w[i >> 3] >> ((i & 7) * 4)) & 15u) * s + b;
   } else if (bits == 8) {
@@ -405,11 +425,6 @@ void register_dequantize() {
 // [8 k + l], so that shifting the block's 8 words right by 4 k puts nibble
 // k of every word in its lane, next to the x it multiplies.
 #if defined(__x86_64__)
-bool have_avx2_fma() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
-
 void permute_x64(const float* x, int64_t k, float* xp) {
   for (int64_t blk = 0; blk < k; blk += 64)
     for (int64_t l = 0; l < 8; l++)
