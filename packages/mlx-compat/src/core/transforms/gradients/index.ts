@@ -8,6 +8,7 @@ import { shapeRules } from './shape.js';
 import { linalgRules } from './linalg.js';
 import { fastRules } from './fast.js';
 import { quantizedRules } from './quantized.js';
+import { fftRules } from './fft.js';
 
 export interface VjpArgs {
   primals: MxArray[];
@@ -21,7 +22,7 @@ export interface VjpArgs {
 /** Cotangents for each input (undefined for an input with none, like indices). */
 export type VjpRule = (args: VjpArgs) => Array<MxArray | undefined>;
 
-const RULES: Record<string, VjpRule> = { ...elementwiseRules, ...reductionRules, ...scanRules, ...shapeRules, ...linalgRules, ...fastRules, ...quantizedRules };
+const RULES: Record<string, VjpRule> = { ...elementwiseRules, ...reductionRules, ...scanRules, ...shapeRules, ...linalgRules, ...fastRules, ...quantizedRules, ...fftRules };
 
 export function vjpRule(op: string): VjpRule | undefined {
   return RULES[op];
