@@ -24,11 +24,12 @@ import * as treeCases from './cases/tree.js';
 import * as ioCases from './cases/io.js';
 import * as fastCases from './cases/fast.js';
 import * as quantizedCases from './cases/quantized.js';
+import * as spectralCases from './cases/spectral.js';
 
 export const FAMILIES = Object.keys(FAMILY_FILES);
 
 export function allCases(): ParityCase[] {
-  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases()];
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases(), ...spectralCases.cases()];
 }
 
 export interface CaseResult {
