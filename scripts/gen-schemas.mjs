@@ -72,6 +72,8 @@ const request = {
   properties: {
     schema_version: { const: 1 },
     device: { type: 'string' },
+    // which backend runs the request (default: the session's)
+    backend: { enum: caps.backends.map((b) => b.name) },
     // keep this request's graph as a plan under this name (inputs may be placeholders)
     define_plan: { $ref: '#/$defs/id' },
     // run a kept plan: inputs give its placeholders by id
@@ -165,6 +167,8 @@ const response = {
           properties: {
             engine: { type: 'string' },
             engine_version: { type: 'string' },
+            backend: { enum: caps.backends.map((b) => b.name) },
+            backend_version: { type: 'string' },
             op_count: { type: 'integer', minimum: 0 },
             fused_groups: { type: 'integer', minimum: 0 },
             elapsed_ms: { type: 'number', minimum: 0 },
@@ -181,7 +185,7 @@ const response = {
           required: ['code', 'scope', 'subject', 'detail'],
           additionalProperties: false,
           properties: {
-            code: { enum: ['unsupported_op', 'unsupported_dtype', 'unsupported_attr', 'unsupported_device', 'unsupported_output', 'resource_limit'] },
+            code: { enum: ['unsupported_op', 'unsupported_dtype', 'unsupported_attr', 'unsupported_device', 'unsupported_output', 'unsupported_backend', 'resource_limit'] },
             scope: { type: 'string' },
             subject: { type: 'string' },
             detail: { type: 'string' },
@@ -210,19 +214,35 @@ const capabilities = {
   $id: 'https://mlx-compat.dev/schemas/capabilities.v1.schema.json',
   title: 'mlx-compat engine capabilities, schema version 1',
   type: 'object',
-  required: ['schema_version', 'engine', 'engine_version', 'devices', 'dtypes', 'ops', 'limits'],
+  required: ['schema_version', 'engine', 'engine_version', 'devices', 'backends', 'dtypes', 'ops', 'limits'],
   additionalProperties: false,
   properties: {
     schema_version: { const: 1 },
     engine: { type: 'string' },
     engine_version: { type: 'string' },
     devices: { type: 'array', items: { type: 'string' } },
+    backends: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'available'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string' },
+          available: { type: 'boolean' },
+          version: { type: 'string' },
+          devices: { type: 'array', items: { type: 'string' } },
+          library: { type: 'string', description: 'where the backend loads its library from' },
+          reason: { type: 'string', description: 'why the backend is unavailable' },
+        },
+      },
+    },
     dtypes: { type: 'array', items: { type: 'string' } },
     ops: {
       type: 'array',
       items: {
         type: 'object',
-        required: ['name', 'family', 'inputs', 'attrs', 'dtype_rule', 'elementwise', 'shapeless'],
+        required: ['name', 'family', 'inputs', 'attrs', 'dtype_rule', 'elementwise', 'backends', 'shapeless'],
         additionalProperties: false,
         properties: {
           name: { type: 'string' },
@@ -242,6 +262,7 @@ const capabilities = {
           },
           dtype_rule: { type: 'string' },
           elementwise: { type: 'boolean' },
+          backends: { type: 'array', items: { type: 'string' }, description: 'the backends with a kernel for the op' },
           shapeless: { type: 'boolean', description: "the output's shape follows from the inputs' shapes alone (false where attributes fix sizes)" },
           kernel_dtypes: { type: 'array', items: { enum: caps.dtypes } },
         },

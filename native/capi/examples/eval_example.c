@@ -1,11 +1,14 @@
 /* Sends one request with a binary input buffer and prints the result:
- * y = sum(x * 2 + 1, axis 1) for x = [[1, 2, 3], [4, 5, 6]] -> [15, 33]. */
+ * y = sum(x * 2 + 1, axis 1) for x = [[1, 2, 3], [4, 5, 6]] -> [15, 33].
+ * Usage: mlxcompat_example [native|mlx]: the backend that computes it (mlx:
+ * real MLX through mlx-c, loaded from MLXCOMPAT_MLXC_LIBRARY; the response
+ * is "refused" with the reason when it cannot be loaded). */
 #include <stdio.h>
 #include <string.h>
 
 #include "mlxcompat.h"
 
-int main(void) {
+int main(int argc, char** argv) {
   const float x[6] = {1, 2, 3, 4, 5, 6};
   const char* request =
       "{\"schema_version\": 1,"
@@ -17,7 +20,15 @@ int main(void) {
       "             {\"id\": \"y\", \"op\": \"sum\", \"inputs\": [\"b\"], \"attrs\": {\"axes\": [1]}}],"
       " \"outputs\": [\"y\"]}";
   printf("mlxcompat %s\n", mlxcompat_version());
-  mlxcompat_session* s = mlxcompat_session_new(NULL, NULL);
+  char options[64];
+  snprintf(options, sizeof options, "{\"backend\": \"%s\"}", argc > 1 ? argv[1] : "native");
+  char* error = NULL;
+  mlxcompat_session* s = mlxcompat_session_new(options, &error);
+  if (!s) {
+    fprintf(stderr, "%s\n", error);
+    mlxcompat_string_free(error);
+    return 1;
+  }
   mlxcompat_buffer in = {x, sizeof x};
   mlxcompat_result* r = mlxcompat_eval(s, request, strlen(request), &in, 1);
   if (!r) return 1;

@@ -1,7 +1,9 @@
 """Sends one request to the mlx-compat engine through ctypes (no other packages)
 and prints the result: y = sum(x * 2 + 1, axis 1) for x = [[1, 2, 3], [4, 5, 6]].
 
-Usage: python3 eval_example.py [path/to/libmlxcompat.so]  (default: the archive's or the build's)
+Usage: python3 eval_example.py [--backend native|mlx] [path/to/libmlxcompat.so]  (default: the archive's or the build's)
+(--backend mlx: real MLX through mlx-c, loaded from MLXCOMPAT_MLXC_LIBRARY; the
+response is "refused" with the reason when it cannot be loaded.)
 """
 import ctypes
 import json
@@ -12,7 +14,11 @@ import sys
 top = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
 found = [p for p in (os.path.join(top, "lib", "libmlxcompat.so"), os.path.join(top, "build", "native", "libmlxcompat.so")) if os.path.exists(p)]
 default = found[0] if found else "libmlxcompat.so"
-lib = ctypes.CDLL(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MLXCOMPAT_LIBRARY", default))
+args = sys.argv[1:]
+backend = "native"
+if args[:1] == ["--backend"]:
+    backend, args = args[1], args[2:]
+lib = ctypes.CDLL(args[0] if args else os.environ.get("MLXCOMPAT_LIBRARY", default))
 
 
 class Buffer(ctypes.Structure):
@@ -48,7 +54,7 @@ request = json.dumps({
 }).encode()
 
 print("mlxcompat", lib.mlxcompat_version().decode())
-session = lib.mlxcompat_session_new(None, None)
+session = lib.mlxcompat_session_new(json.dumps({"backend": backend}).encode(), None)
 inputs = (Buffer * 1)(Buffer(ctypes.cast(x, ctypes.c_void_p), ctypes.sizeof(x)))
 result = lib.mlxcompat_eval(session, request, len(request), inputs, 1)
 response = json.loads(lib.mlxcompat_result_json(result))

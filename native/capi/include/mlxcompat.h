@@ -29,6 +29,28 @@
  *    Products run in a private, statically linked, single-threaded OpenBLAS,
  *    split over that pool; an OpenBLAS the host process loads is left as it
  *    is (its thread count, and the OPENBLAS_NUM_THREADS it reads).
+ *
+ * Backends: a request runs on the "native" backend (the engine's own
+ * kernels, the default) or the "mlx" backend (real MLX through mlx-c),
+ * chosen by the request's top-level "backend", else by the session's
+ * (mlxcompat_session_new's "backend" option, else the environment variable
+ * MLXCOMPAT_BACKEND, else "native"). Reading, validation, limits, resident
+ * handles and plans are the same on both. The mlx backend loads libmlxc at
+ * run time (dlopen, once per process, on first use) from the path in
+ * MLXCOMPAT_MLXC_LIBRARY, else "libmlxc.so" on the library search path; the
+ * engine never needs it to build or run. When it cannot be loaded, requests
+ * for it are refused ("unsupported_backend", the detail says why) and
+ * nothing else changes; capabilities say whether it is available, its MLX
+ * version, and otherwise the reason. The backend installs its own mlx-c
+ * error handler (mlx-c's default ends the process), so a failure inside
+ * MLX comes back as an "error" response with code "mlx_error" and MLX's
+ * message. MLX's graph building is not thread-safe: requests on the mlx
+ * backend run one at a time in the process (native requests stay parallel).
+ * Its outputs are MLX's memory, handed over without a copy and freed with
+ * the result, the handle or the session that holds them. A "device": "gpu"
+ * request reaches MLX's GPU where libmlxc was built with Metal or CUDA, and
+ * is refused ("unsupported_device", with the reason) elsewhere; the native
+ * backend has the cpu only.
  *  - Hostile input: any bytes in get a typed answer. Every size computed from
  *    a request (shapes, pads, repeats, reps, reshapes, slices) is checked;
  *    one that overflows is refused as "resource_limit" naming the node's
@@ -115,14 +137,21 @@ const char* mlxcompat_version(void);
 /* MLXCOMPAT_ABI_VERSION of the loaded library. */
 int mlxcompat_abi_version(void);
 
-/* The capabilities JSON: engine and version, devices, dtypes, every op with
- * its family, arity, attributes, dtype rule and whether its output shape
- * follows from its inputs' shapes alone ("shapeless"), and the default limits.
+/* The capabilities JSON: engine and version, devices, the backends (name,
+ * available, version, devices, library, and the reason when unavailable),
+ * dtypes, every op with its family, arity, attributes, dtype rule, the
+ * backends with a kernel for it, and whether its output shape follows from
+ * its inputs' shapes alone ("shapeless"), and the default limits. The first
+ * call may load libmlxc (see Backends above).
  * Returns an owned string: free with mlxcompat_string_free. NULL only when
  * out of memory. */
 char* mlxcompat_capabilities(void);
 
 /* A new session. `options_json` may be NULL, or an object whose optional
+ * "limits" member overrides any of the limits listed in capabilities, and
+ * whose optional "backend" ("native" or "mlx") runs the requests that name
+ * no backend (default: MLXCOMPAT_BACKEND, else "native"). A session whose
+ * backend is unavailable is still made; its requests are refused.
  * "limits" member overrides any of the limits listed in capabilities, each
  * an integer from 0 to its ceiling: max_elements 2^48, max_bytes the
  * machine's memory, max_nodes and max_inputs 10^7, max_ndim 64,

@@ -49,6 +49,7 @@ void* allocate(size_t bytes) {
 
 Buffer::Buffer(const void* external, size_t n) : data(const_cast<void*>(external)), bytes(n), owned(false) {}
 
+
 Buffer::Buffer(size_t n) : data(nullptr), bytes(rounded(n)), owned(true) {
   Pool& p = pool();
   {

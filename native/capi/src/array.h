@@ -26,6 +26,7 @@ struct Buffer {
   std::shared_ptr<const void> keep;
   explicit Buffer(size_t bytes);
   Buffer(const void* external, size_t bytes);
+  Buffer(const void* data, size_t bytes, std::shared_ptr<void> keeper);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;

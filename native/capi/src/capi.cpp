@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "../include/mlxcompat.h"
-#include "engine.h"
+#include "backend.h"
 #include "jobs.h"
 #include "mapped.h"
 
@@ -44,6 +44,11 @@ void apply_options(Session& s, const char* options) {
   json o = json::parse(options);
   if (!o.is_object()) throw std::invalid_argument("options must be a JSON object");
   for (auto& [k, v] : o.items()) {
+    if (k == "backend") {
+      if (!v.is_string() || !find_backend(v.get<std::string>())) throw std::invalid_argument("backend must be \"native\" or \"mlx\"");
+      s.backend = v.get<std::string>();
+      continue;
+    }
     if (k != "limits") throw std::invalid_argument("unknown option \"" + k + "\"");
     if (!v.is_object()) throw std::invalid_argument("limits must be an object");
     const Limits ceiling = limit_ceilings();

@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "codec.h"
-#include "graph.h"
+#include "backend.h"
 #include "json_doc.h"
 
 namespace mlxc {
@@ -31,7 +31,14 @@ json refused_response(const std::string& code, const std::string& scope, const s
 
 // The response of an evaluated graph: each output inline, as base64, as a
 // buffer or as a resident handle.
-EvalResult respond(Session& s, Graph& g, const Execution& ex, const char* default_as, std::chrono::steady_clock::time_point t0) {
+// The receipt of a request: what ran it and how much work it was.
+json receipt(const Backend& b, int op_count, int fused_groups, std::chrono::steady_clock::time_point t0) {
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return {{"engine", "cpu"}, {"engine_version", kEngineVersion}, {"backend", b.name()}, {"backend_version", b.version()},
+          {"op_count", op_count}, {"fused_groups", fused_groups}, {"elapsed_ms", ms}};
+}
+
+EvalResult respond(Session& s, Graph& g, const Backend& b, const Execution& ex, const char* default_as, std::chrono::steady_clock::time_point t0) {
   EvalResult r;
   json outs = json::array();
   for (auto& o : g.outputs) {
@@ -52,12 +59,7 @@ EvalResult respond(Session& s, Graph& g, const Execution& ex, const char* defaul
     }
     outs.push_back(std::move(j));
   }
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  r.response = {{"schema_version", kSchemaVersion},
-                {"status", "ok"},
-                {"outputs", std::move(outs)},
-                {"receipt",
-                 {{"engine", "cpu"}, {"engine_version", kEngineVersion}, {"op_count", ex.op_count}, {"fused_groups", ex.fused_groups}, {"elapsed_ms", ms}}}};
+  r.response = {{"schema_version", kSchemaVersion}, {"status", "ok"}, {"outputs", std::move(outs)}, {"receipt", receipt(b, ex.op_count, ex.fused_groups, t0)}};
   return r;
 }
 
@@ -88,7 +90,7 @@ void check_bytes(const Graph& g, const char* default_as, const Limits& lim) {
 }
 
 // Keeps a validated graph under a name: constants are copied to live with it.
-EvalResult define_plan(Session& s, JVal req, Graph g, std::vector<int> order, std::chrono::steady_clock::time_point t0) {
+EvalResult define_plan(Session& s, JVal req, Graph g, std::vector<int> order, Backend& backend, std::chrono::steady_clock::time_point t0) {
   const JVal name = req["define_plan"];
   if (!name.is_string() || !valid_id(name.str()))
     throw RequestError("invalid_id", "/define_plan", "a plan name is a string matching [A-Za-z_][A-Za-z0-9_.-]{0,127}");
@@ -102,13 +104,10 @@ EvalResult define_plan(Session& s, JVal req, Graph g, std::vector<int> order, st
   plan->g = std::move(g);
   plan->order = std::move(order);
   plan->schedule = make_schedule(plan->g, plan->order);
+  plan->backend = &backend;
   s.plans[std::string(name.str())] = std::move(plan);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   EvalResult r;
-  r.response = {{"schema_version", kSchemaVersion},
-                {"status", "ok"},
-                {"outputs", json::array()},
-                {"receipt", {{"engine", "cpu"}, {"engine_version", kEngineVersion}, {"op_count", 0}, {"fused_groups", 0}, {"elapsed_ms", ms}}}};
+  r.response = {{"schema_version", kSchemaVersion}, {"status", "ok"}, {"outputs", json::array()}, {"receipt", receipt(backend, 0, 0, t0)}};
   return r;
 }
 
@@ -116,13 +115,15 @@ EvalResult define_plan(Session& s, JVal req, Graph g, std::vector<int> order, st
 // choose the outputs (any value of the plan) and how they come back.
 EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs, const char* default_as,
                     std::chrono::steady_clock::time_point t0) {
-  expect_object(req, "", {"schema_version", "run_plan", "inputs", "outputs", "device"});
-  check_header(req);
+  expect_object(req, "", {"schema_version", "run_plan", "inputs", "outputs", "device", "backend"});
   const JVal name = req["run_plan"];
   auto it = name.is_string() ? s.plans.find(std::string(name.str())) : s.plans.end();
   if (it == s.plans.end()) throw RequestError("unknown_plan", "/run_plan", "no plan " + name.dump() + " in this session");
   Plan& plan = *it->second;
+  if (req.contains("backend") && req["backend"] != plan.backend->name())
+    throw RequestError("invalid_backend", "/backend", "plan " + name.dump() + " was defined for the " + plan.backend->name() + " backend");
   Graph& g = plan.g;
+  const std::string device = check_header(req, *plan.backend);
   // The run borrows the plan's graph: however it ends, the placeholders and
   // every value a node made are cleared and the plan's outputs put back.
   struct Borrow {
@@ -184,8 +185,30 @@ EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs
     if (!same) schedule = &(chosen = make_schedule(g, plan.order));
   }
   check_bytes(g, default_as, s.limits);
-  Execution ex = execute(g, *schedule);
-  return respond(s, g, ex, default_as, t0);
+  Execution ex = plan.backend->run(g, *schedule, device);
+  return respond(s, g, *plan.backend, ex, default_as, t0);
+}
+
+// The backend a request names in "backend", else the session's; refused
+// (unsupported_backend, with the reason) when it cannot run here.
+Backend& backend_of(const Session& s, JVal req) {
+  std::string name = s.backend;
+  std::string path = "";
+  if (req.is_object() && req.contains("backend")) {
+    const JVal b = req["backend"];
+    if (!b.is_string()) throw RequestError("invalid_type", "/backend", "backend is a string");
+    name = std::string(b.str());
+    path = "/backend";
+  }
+  Backend* be = find_backend(name);
+  if (!be) {
+    std::string known;
+    for (Backend* k : all_backends()) known += std::string(known.empty() ? "" : ", ") + k->name();
+    throw RequestError("invalid_backend", path, "unknown backend \"" + name + "\" (" + known + ")" + (path.empty() ? " named by MLXCOMPAT_BACKEND" : ""));
+  }
+  const std::string why = be->unavailable_reason();
+  if (!why.empty()) throw Refusal("unsupported_backend", "request", path.empty() ? "/backend" : path, "the " + name + " backend is unavailable: " + why);
+  return *be;
 }
 
 EvalResult evaluate_checked(Session& s, const char* request, size_t length, const InputBuffer* bufs, size_t n_bufs,
@@ -202,17 +225,18 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
   } trim{s.request};
   const JVal req = read_json(request, length, s.request);
   if (req.is_object() && req.contains("run_plan")) return run_plan(s, req, bufs, n_bufs, default_as, t0);
+  Backend& backend = backend_of(s, req);
   Graph g;
-  parse(g, req, lim, n_bufs, s);
+  parse(g, req, lim, n_bufs, s, backend);
   std::vector<int> order = topo_order(g);
-  infer(g, order, lim);
+  infer(g, order, lim, backend.native());
   check_bytes(g, req.contains("define_plan") ? nullptr : default_as, lim);
-  fold_transposes(g);
+  if (backend.native()) fold_transposes(g);
   g.data.resize(g.values.size());
   load_inputs(g, s, bufs);
-  if (req.contains("define_plan")) return define_plan(s, req, std::move(g), std::move(order), t0);
-  Execution ex = execute(g, make_schedule(g, order));
-  return respond(s, g, ex, default_as, t0);
+  if (req.contains("define_plan")) return define_plan(s, req, std::move(g), std::move(order), backend, t0);
+  Execution ex = backend.run(g, make_schedule(g, order), g.device);
+  return respond(s, g, backend, ex, default_as, t0);
 }
 
 }  // namespace
@@ -242,6 +266,18 @@ EvalResult evaluate(Session& s, const char* request, size_t length, const InputB
   return r;
 }
 
+namespace {
+
+// The backends with a kernel for op `d`.
+json backends_of(const OpDef& d) {
+  json names = json::array();
+  for (const Backend* b : all_backends())
+    if (b->has_kernel(d)) names.push_back(b->name());
+  return names;
+}
+
+}  // namespace
+
 json capabilities_json() {
   json ops = json::array();
   for (const OpDef& d : all_ops()) {
@@ -260,6 +296,7 @@ json capabilities_json() {
                {"attrs", attrs},
                {"dtype_rule", d.dtype_rule},
                {"elementwise", bool(d.ew)},
+               {"backends", backends_of(d)},
                {"shapeless", d.shapeless}};
     if (d.ew) {
       // The dtypes an elementwise op takes, all inputs of one dtype (astype: to float32).
@@ -276,10 +313,13 @@ json capabilities_json() {
   }
   json dtypes = json::array();
   for (int i = 0; i < kNumDTypes; i++) dtypes.push_back(dtype_name(DType(i)));
+  json backends = json::array();
+  for (const Backend* b : all_backends()) backends.push_back(b->describe());
   return {{"schema_version", kSchemaVersion},
           {"engine", "cpu"},
           {"engine_version", kEngineVersion},
           {"devices", {"cpu"}},
+          {"backends", backends},
           {"dtypes", dtypes},
           {"ops", ops},
           {"limits", limits_json(Limits{})}};

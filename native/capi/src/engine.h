@@ -24,7 +24,10 @@ json limits_json(const Limits& l);
 // The most each limit may be raised to by a session's options.
 Limits limit_ceilings();
 
-struct Plan;  // a validated graph kept for repeated runs (engine.cpp)
+struct Plan;  // a validated graph kept for repeated runs (graph.h)
+
+// The backend of a new session: MLXCOMPAT_BACKEND, else "native".
+std::string default_backend_name();
 
 // Resident arrays live in a session under handle ids until released; plans
 // (see "define_plan" in the request schema) until the session ends.
@@ -34,6 +37,7 @@ struct Session {
   std::map<std::string, std::shared_ptr<Plan>> plans;
   uint64_t next_handle = 1;
   Limits limits;
+  std::string backend = default_backend_name();  // runs requests that name none
   JDoc request;  // the text of the request being run, read
 };
 

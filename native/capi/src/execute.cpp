@@ -2,7 +2,7 @@
 // broadcasting elementwise nodes, and every other op's kernel.
 #include <algorithm>
 
-#include "graph.h"
+#include "backend.h"
 #include "ops/layout.h"
 #include "parallel.h"
 #include "stream_store.h"
@@ -233,6 +233,33 @@ Execution execute(Graph& g, const Schedule& sc) {
     release_inputs(n);
   }
   return {sc.op_count, sc.fused_groups};
+}
+
+namespace {
+
+// The engine's own kernels: those each op's family file registers with it.
+class NativeBackend final : public Backend {
+ public:
+  const char* name() const override { return "native"; }
+  json describe() const override {
+    return {{"name", name()}, {"available", true}, {"version", kEngineVersion}, {"devices", {"cpu"}}};
+  }
+  std::string unavailable_reason() const override { return ""; }
+  std::string version() const override { return kEngineVersion; }
+  bool has_kernel(const OpDef& def) const override { return def.ew || def.eval; }
+  void check_device(std::string_view device) const override {
+    if (device != "cpu")
+      throw Refusal("unsupported_device", "request", "/device", "this engine runs on cpu only, not \"" + std::string(device) + "\"");
+  }
+  bool native() const override { return true; }
+  Execution run(Graph& g, const Schedule& sc, std::string_view) override { return execute(g, sc); }
+};
+
+}  // namespace
+
+Backend& native_backend() {
+  static NativeBackend b;
+  return b;
 }
 
 }  // namespace mlxc

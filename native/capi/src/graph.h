@@ -11,6 +11,8 @@
 
 namespace mlxc {
 
+class Backend;  // backend.h
+
 inline std::string ptr(const std::string& base, size_t i) { return base + "/" + std::to_string(i); }
 
 // A node's view of one of its inputs: a value index.
@@ -56,6 +58,7 @@ struct Graph {
     bool input;
   };
   std::unordered_map<std::string, Named> names;  // every id of the request
+  std::string device = "cpu";                    // the request's "device"
 };
 
 // Reading and validating a request (request.cpp).
@@ -64,17 +67,20 @@ bool valid_id(std::string_view s);
 std::string id_of(JVal j, const std::string& path);
 DType dtype_of(JVal v, const std::string& path);
 Shape shape_of(JVal v, const std::string& path, const Limits& lim);
-// Checks every request makes: its schema version, and a device this engine has.
-void check_header(JVal req);
+// Checks every request makes: its schema version, and a device the backend
+// reaches; returns the device.
+std::string check_header(JVal req, const Backend& backend);
 // The resident array an input's "handle" names (at input path p).
 const Array& handle_of(const Session& session, JVal in, const std::string& p);
 // An input's "buffer" must index one of the buffers passed with the call.
 void check_buffer_index(JVal in, const std::string& p, size_t n_bufs);
-void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& session);
+void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& session, const Backend& backend);
 void parse_outputs(Graph& g, JVal outs);
 // Kahn's algorithm over node dependencies; a leftover node sits on a cycle.
 std::vector<int> topo_order(Graph& g);
-void infer(Graph& g, const std::vector<int>& order, const Limits& lim);
+// `native_kernels`: pick each elementwise node's native kernel (refusing
+// dtypes it lacks); other backends bring their own.
+void infer(Graph& g, const std::vector<int>& order, const Limits& lim, bool native_kernels);
 void resolve_outputs(Graph& g);
 // `a` itself, or a copy the engine owns when `a` wraps a caller's buffer.
 Array owned(const Array& a);
@@ -121,6 +127,7 @@ struct Plan {
   Graph g;  // validated and inferred; constants loaded, placeholders empty
   std::vector<int> order;
   Schedule schedule;  // for the outputs the plan was defined with
+  Backend* backend;   // the backend it was defined for, which runs it
 };
 
 }  // namespace mlxc

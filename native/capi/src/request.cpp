@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "codec.h"
-#include "graph.h"
+#include "backend.h"
 
 namespace mlxc {
 
@@ -161,17 +161,17 @@ static std::pair<std::string, int> parse_ref(std::string_view s, Path path) {
   return {std::string(s.substr(0, colon)), std::stoi(k)};
 }
 
-// Checks every request makes: its schema version, and a device this engine has.
-void check_header(JVal req) {
+std::string check_header(JVal req, const Backend& backend) {
   const JVal ver = field(req, "schema_version", "");
   if (!ver.is_number_integer() || ver.i64() != kSchemaVersion)
     throw RequestError("unsupported_version", "/schema_version", "schema_version must be " + std::to_string(kSchemaVersion));
   if (req.contains("device")) {
     const JVal dev = req["device"];
     if (!dev.is_string()) throw RequestError("invalid_type", "/device", "device is a string");
-    if (dev != "cpu")
-      throw Refusal("unsupported_device", "request", "/device", "this engine runs on cpu only, not " + dev.dump());
+    backend.check_device(dev.str());
+    return std::string(dev.str());
   }
+  return "cpu";
 }
 
 // The resident array an input's "handle" names (at input path p).
@@ -189,10 +189,10 @@ void check_buffer_index(JVal in, const std::string& p, size_t n_bufs) {
     throw RequestError("invalid_buffer", p + "/buffer", "buffer index " + b.dump() + " is not one of the " + std::to_string(n_bufs) + " buffers passed");
 }
 
-void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& session) {
-  expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device", "define_plan"});
+void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& session, const Backend& backend) {
+  expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device", "define_plan", "backend"});
   const bool defining = req.contains("define_plan");
-  check_header(req);
+  g.device = check_header(req, backend);
   const JVal inputs = req["inputs"], nodes = req["nodes"];
   if (req.contains("inputs") && !inputs.is_array()) throw RequestError("invalid_type", "/inputs", "inputs is a list");
   if (req.contains("nodes") && !nodes.is_array()) throw RequestError("invalid_type", "/nodes", "nodes is a list");
@@ -362,7 +362,7 @@ static int resolve(const Graph& g, const std::string& name, int idx, const std::
   return resolve_to(g, name, idx, it->second.input ? -1 : it->second.index, path);
 }
 
-void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
+void infer(Graph& g, const std::vector<int>& order, const Limits& lim, bool native_kernels) {
   // reused from node to node, so their buffers are allocated once
   std::vector<TypeShape> in;
   std::vector<Shape> shapes;
@@ -386,9 +386,11 @@ void infer(Graph& g, const std::vector<int>& order, const Limits& lim) {
         dtypes[k] = in[k].dtype;
       }
       n.ew_types = n.def->ew->types(dtypes, n.attrs);
-      n.kernel = n.def->ew->kernel(n.ew_types.in.back(), n.ew_types.out);
-      if (!n.kernel) refuse_dtype(n.def->name, n.ew_types.in.back(), n.path);
-      if (n.def->ew->params) n.params = n.def->ew->params(n.attrs);
+      if (native_kernels) {
+        n.kernel = n.def->ew->kernel(n.ew_types.in.back(), n.ew_types.out);
+        if (!n.kernel) refuse_dtype(n.def->name, n.ew_types.in.back(), n.path);
+        if (n.def->ew->params) n.params = n.def->ew->params(n.attrs);
+      }
       Shape shape;
       try {  // the path is built only for an error
         shape = broadcast_shapes(shapes, "");

@@ -3,9 +3,11 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { MlxRefusedError, version as engineVersion } from 'mlx-capi-bridge';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MlxRefusedError, backendInfo, version as engineVersion } from 'mlx-capi-bridge';
 import { MxError } from 'mlx-compat';
-import { difference, flatten, loadReal, type Outcome, type ParityCase } from './case.js';
+import { difference, flatten, loadReal, ours as mx, type Outcome, type ParityCase } from './case.js';
 import { FAMILY_FILES, familyTests, upstream } from './upstream.js';
 import { resolve, ROOT } from './symbols.js';
 import * as arrayCore from './cases/array_core.js';
@@ -28,6 +30,20 @@ import * as spectralCases from './cases/spectral.js';
 
 export const FAMILIES = Object.keys(FAMILY_FILES);
 
+// MLX v0.31.2, the first oracle: every case runs a second time with the
+// facade on the engine's mlx backend, so each op is MLX's own function of
+// that name (through mlx-c), and its answer must match the native one. The
+// runtime is MLXCOMPAT_MLXC_LIBRARY's libmlxc, else the shared one beside
+// the checkout; without it this oracle is skipped, with the reason.
+const SHARED_RUNTIME = join(ROOT, '../shared/mlx-runtime/lib/libmlxc.so');
+if (!process.env.MLXCOMPAT_MLXC_LIBRARY && existsSync(SHARED_RUNTIME)) process.env.MLXCOMPAT_MLXC_LIBRARY = SHARED_RUNTIME;
+
+/** MLX's version through the mlx backend, or why it is unavailable. */
+export function mlxOracle(): { version: string } | { reason: string } {
+  const info = backendInfo('mlx');
+  return info.available ? { version: info.version! } : { reason: info.reason ?? 'unavailable' };
+}
+
 export function allCases(): ParityCase[] {
   return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases(), ...spectralCases.cases()];
 }
@@ -42,6 +58,8 @@ export interface CaseResult {
   max_diff?: number | null;
   refusal?: { code: string; detail: string };
   message?: string;
+  /** The same case with every op computed by MLX v0.31.2 (the mlx backend); absent without the runtime. */
+  mlx_0_31_2?: { outcome: Outcome; max_diff?: number | null; message?: string };
 }
 
 export interface FamilySummary {
@@ -60,6 +78,8 @@ export interface Report {
   schema_version: 1;
   mlx_api_version: string;
   oracle_window: { package: string; mlx_version: string; note: string };
+  /** MLX v0.31.2 through the mlx backend: its version, or why it was not run. */
+  oracle_mlx: { via: string; version?: string; reason?: string };
   engine: { name: string; version: string };
   git_commit: string;
   host: { platform: string; arch: string; cpus: number; node: string };
@@ -79,12 +99,30 @@ export function runCase(c: ParityCase): CaseResult {
   if (missing.length) return { ...base, outcome: 'unsupported', message: `not in mlx-compat: ${missing.join(', ')}` };
   try {
     const [ours, expected] = c.run();
-    const d = difference(flatten(ours), flatten(expected), c.rtol);
-    return d.ok ? { ...base, max_diff: d.maxDiff } : { ...base, outcome: 'fail', max_diff: Number.isFinite(d.maxDiff) ? d.maxDiff : null, message: d.detail ?? `largest difference ${d.maxDiff}` };
+    const mine = flatten(ours);
+    const d = difference(mine, flatten(expected), c.rtol);
+    const against = 'version' in mlxOracle() ? onMlx(c, mine) : undefined;
+    const extra = against ? { mlx_0_31_2: against } : {};
+    return d.ok ? { ...base, max_diff: d.maxDiff, ...extra } : { ...base, outcome: 'fail', max_diff: Number.isFinite(d.maxDiff) ? d.maxDiff : null, message: d.detail ?? `largest difference ${d.maxDiff}`, ...extra };
   } catch (e) {
     if (e instanceof MlxRefusedError) return { ...base, outcome: 'refused', refusal: { code: e.code, detail: e.detail } };
     if (c.refusal && e instanceof MxError) return { ...base, outcome: 'refused', refusal: { code: 'unsupported_op', detail: e.message } };
     return { ...base, outcome: 'error', message: (e as Error).message };
+  }
+}
+
+// The case again with MLX v0.31.2 computing every op; compared with the native answer.
+function onMlx(c: ParityCase, native: ReturnType<typeof flatten>): NonNullable<CaseResult['mlx_0_31_2']> {
+  mx.setBackend('mlx');
+  try {
+    const theirs = flatten(c.run()[0]);
+    const d = difference(native, theirs, c.rtol);
+    return d.ok ? { outcome: 'pass', max_diff: d.maxDiff } : { outcome: 'fail', max_diff: Number.isFinite(d.maxDiff) ? d.maxDiff : null, message: d.detail ?? `largest difference ${d.maxDiff}` };
+  } catch (e) {
+    if (e instanceof MlxRefusedError) return { outcome: 'refused', message: `${e.code}: ${e.detail}` };
+    return { outcome: 'error', message: (e as Error).message };
+  } finally {
+    mx.setBackend(undefined);
   }
 }
 
@@ -124,6 +162,7 @@ export function runHarness(only?: string[]): Report {
     schema_version: 1 as const,
     mlx_api_version: 'v0.31.2',
     oracle_window: { package: '@frost-beta/mlx@0.0.7', mlx_version: '0.13', note: 'cases marked oracle "math" use values from the definition where MLX 0.13 lacks or mishandles the behaviour' },
+    oracle_mlx: { via: 'the engine\'s mlx backend (mlx-c)', ...mlxOracle() },
     engine: { name: 'mlx-compat cpu', version: engineVersion() },
     git_commit: gitCommit(),
     host: { platform: os.platform(), arch: os.arch(), cpus: os.cpus().length, node: process.version },

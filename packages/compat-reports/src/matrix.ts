@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonical, type Report } from './harness.js';
+import { BACKEND_DIFFERENCES } from './backend-differences.js';
 
 export type Status = 'supported' | 'convertible' | 'refused' | 'unsupported';
 
@@ -86,7 +87,7 @@ export function buildMatrix(report: Report): Matrix {
     const cases = byCase.filter((c) => c.symbols.includes(s.qualified));
     const outcomes = cases.map((c) => ({ id: c.id, outcome: c.outcome }));
     const row: Row = { mlx_name: s.qualified, module: s.module, compat_name: s.available ? s.compatName : null, status: 'unsupported', cases: outcomes, backends: [] };
-    const note = [NOTES[s.qualified], accuracy.get(s.qualified)].filter(Boolean).join('; ');
+    const note = [NOTES[s.qualified], accuracy.get(s.qualified), ...BACKEND_DIFFERENCES.filter((d) => d.symbol === s.qualified).map((d) => `native vs mlx backend: ${d.note}`)].filter(Boolean).join('; ');
     if (note) row.note = note;
     const passed = cases.some((c) => c.outcome === 'pass'), broken = cases.some((c) => c.outcome === 'fail' || c.outcome === 'error');
     const refused = cases.find((c) => c.outcome === 'refused');
@@ -102,7 +103,7 @@ export function buildMatrix(report: Report): Matrix {
       row.status = 'refused';
       row.refusal = refused.refusal;
     } else {
-      row.note = broken ? 'a parity case fails or errors' : 'exported, but no parity case backs it yet';
+      row.note = [broken ? 'a parity case fails or errors' : 'exported, but no parity case backs it yet', row.note].filter(Boolean).join('; ');
     }
     return row;
   });
@@ -112,7 +113,8 @@ export function buildMatrix(report: Report): Matrix {
     const n = (st: Status) => mine.filter((r) => r.status === st).length;
     return { module: m, total: mine.length, supported: n('supported'), convertible: n('convertible'), refused: n('refused'), unsupported: n('unsupported') };
   });
-  const cases_digest = createHash('sha256').update(canonical(report.cases)).digest('hex');
+  // the MLX v0.31.2 comparison is left out: it runs only where the runtime is
+  const cases_digest = createHash('sha256').update(canonical(report.cases.map(({ mlx_0_31_2: _, ...c }) => c))).digest('hex');
   return { schema_version: 1, mlx_api_version: inventory().mlx_version, cases_digest, summary, rows };
 }
 

@@ -6,9 +6,14 @@ import { checkAgainst, validateRequest } from './schemas.js';
 
 export type OutputAs = 'inline' | 'base64' | 'buffer' | 'handle';
 
+/** The engine's backends: its own kernels, or real MLX through mlx-c (when libmlxc loads). */
+export type BackendName = 'native' | 'mlx';
+
 export interface EvalRequest {
   schema_version: 1;
   device?: string;
+  /** The backend that runs this request (default: the session's). */
+  backend?: BackendName;
   /** Keep this request's graph as a plan under this name; its inputs may be placeholders. */
   define_plan?: string;
   /** Run a kept plan: inputs give its placeholders by id. */
@@ -33,6 +38,9 @@ export interface EvalOutput {
 export interface Receipt {
   engine: string;
   engine_version: string;
+  backend: BackendName;
+  /** The version of what computed: the engine's, or MLX's for the mlx backend. */
+  backend_version: string;
   op_count: number;
   fused_groups: number;
   elapsed_ms: number;
@@ -47,6 +55,8 @@ export interface SessionOptions {
   limits?: Partial<Record<'max_elements' | 'max_bytes' | 'max_nodes' | 'max_inputs' | 'max_ndim' | 'max_request_bytes', number>>;
   /** Validate requests with ajv before sending and responses after (default true). */
   validate?: boolean;
+  /** The backend of requests that name none (default: MLXCOMPAT_BACKEND, else 'native'). */
+  backend?: BackendName;
 }
 
 /** A row-major array `offset` bytes into a file (Session.mapFile). */
@@ -166,7 +176,8 @@ export class Session {
   constructor(options: SessionOptions = {}) {
     this.validate = options.validate ?? true;
     const err: unknown[] = [null];
-    const opts = options.limits ? JSON.stringify({ limits: options.limits }) : null;
+    const given = { ...(options.limits ? { limits: options.limits } : {}), ...(options.backend ? { backend: options.backend } : {}) };
+    const opts = Object.keys(given).length > 0 ? JSON.stringify(given) : null;
     this.ptr = native().sessionNew(opts, err);
     if (!this.ptr) throw new MlxBridgeError(`session options rejected: ${err[0] ? takeString(err[0]) : 'unknown'}`);
   }
@@ -308,6 +319,7 @@ export interface Capabilities {
   engine: string;
   engine_version: string;
   devices: string[];
+  backends: BackendInfo[];
   dtypes: DType[];
   ops: Array<{
     name: string;
@@ -316,12 +328,33 @@ export interface Capabilities {
     attrs: Array<{ name: string; type: string; required: boolean; nullable: boolean; default: unknown }>;
     dtype_rule: string;
     elementwise: boolean;
+    /** The backends with a kernel for the op. */
+    backends: BackendName[];
     /** The output's shape follows from the inputs' shapes alone (false where attributes fix sizes). */
     shapeless: boolean;
     /** Elementwise ops: the input dtypes they run on. */
     kernel_dtypes?: DType[];
   }>;
   limits: Record<string, number>;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  available: boolean;
+  /** The engine's version, or MLX's for the mlx backend (when available). */
+  version?: string;
+  devices?: string[];
+  /** Where the mlx backend loads libmlxc from. */
+  library?: string;
+  /** Why the backend is unavailable. */
+  reason?: string;
+}
+
+/** The backend `name` as capabilities describe it. */
+export function backendInfo(name: BackendName): BackendInfo {
+  const info = capabilities().backends.find((b) => b.name === name);
+  if (!info) throw new MlxBridgeError(`the engine has no backend ${name}`);
+  return info;
 }
 
 export function memory(): MemoryFigures {

@@ -3,13 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { MlxRefusedError, MlxRequestError, Session, type EvalRequest } from '../src/index.js';
 import { rng } from './helpers.js';
+import { HAVE_MLX } from './mlx-runtime.js';
 
 // The engine's own checks, without ajv in front of them.
 const raw = new Session({ validate: false });
+// The same on the mlx backend (real MLX v0.31.2 through mlx-c), when it loads.
+const rawMlx = HAVE_MLX ? new Session({ validate: false, backend: 'mlx' }) : raw;
 
-function answer(req: unknown): { status: string; code: string; path?: string } {
+function answer(req: unknown, session = raw): { status: string; code: string; path?: string } {
   try {
-    raw.evalJson(typeof req === 'string' ? req : JSON.stringify(req));
+    session.evalJson(typeof req === 'string' ? req : JSON.stringify(req));
     return { status: 'ok', code: '' };
   } catch (e) {
     if (e instanceof MlxRequestError) return { status: 'error', code: e.code, path: e.path };
@@ -73,6 +76,12 @@ describe('malformed requests', () => {
       expect(got.code).toBe(code);
       if (path !== undefined) expect(got.path).toBe(path);
     });
+    it.skipIf(!HAVE_MLX)(`on the mlx backend: ${what} -> ${status} ${code}`, () => {
+      const got = answer(req, rawMlx);
+      expect(got.status).toBe(status);
+      expect(got.code).toBe(code);
+      if (path !== undefined) expect(got.path).toBe(path);
+    });
   }
 
   it('the valid request itself evaluates', () => {
@@ -112,6 +121,39 @@ describe('malformed requests', () => {
     expect(res.outputs[0].data).toEqual(['nan', '-inf', 'inf', -1.5]);
     const back = new Float64Array(Uint8Array.from(Buffer.from(res.outputs[1].base64!, 'base64')).buffer);
     expect(Number.isNaN(back[0]) && back[1] === -Infinity && back[2] === Infinity && back[3] === -1.5).toBe(true);
+  });
+});
+
+describe.skipIf(!HAVE_MLX)("MLX's own errors on the mlx backend", () => {
+  // Requests the registry lets through but MLX v0.31.2 rejects: MLX's message
+  // comes back as an mlx_error response at the node, and the process lives on.
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['bitwise_and of floats', { schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [2], data: [1, 2] }], nodes: [{ id: 'y', op: 'bitwise_and', inputs: ['x', 'x'] }], outputs: ['y'] }, /MLX: \[bitwise_and\] Only allowed on integer or boolean types/],
+    ['random_bits with a batch of keys', { schema_version: 1, inputs: [{ id: 'k', dtype: 'uint32', shape: [3, 2], data: [1, 2, 3, 4, 5, 6] }], nodes: [{ id: 'y', op: 'random_bits', inputs: ['k'], attrs: { shape: [2] } }], outputs: ['y'] }, /MLX: \[bits\] Expected key shape \(2\)/],
+  ];
+  for (const [what, req, message] of cases) {
+    it(`${what} -> error mlx_error with MLX's message`, () => {
+      expect(answer(req, rawMlx)).toEqual({ status: 'error', code: 'mlx_error', path: '/nodes/0' });
+      expect(() => rawMlx.evalJson(JSON.stringify(req))).toThrow(message);
+    });
+  }
+  it('the session still answers afterwards', () => {
+    expect(rawMlx.evalJson(valid).outputs.map((o) => o.data)).toEqual([[14, 18], [8, 10]]);
+  });
+  it('1,000 random mutations get a typed answer on the mlx backend too', () => {
+    const r = rng(20261130);
+    const junk = [null, true, -1, 0, 2 ** 40, 'x', [], {}, [1, [2]], 'float32', 3.5];
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 1000; i++) {
+      const req = JSON.parse(JSON.stringify(valid));
+      const node = req.nodes[Math.floor(r() * req.nodes.length)];
+      const keys = ['inputs', 'attrs', 'op'];
+      node[keys[Math.floor(r() * keys.length)]] = junk[Math.floor(r() * junk.length)];
+      const got = answer(req, rawMlx);
+      counts[`${got.status}:${got.code}`] = (counts[`${got.status}:${got.code}`] ?? 0) + 1;
+    }
+    console.log('mlx mutation outcomes', counts);
+    expect(counts['error:internal'] ?? 0).toBe(0);
   });
 });
 

@@ -6,10 +6,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { MlxRefusedError } from 'mlx-capi-bridge';
+import { MlxRefusedError, MlxRequestError } from 'mlx-capi-bridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import mlx from '../src/index.js';
 import type { MxArray } from '../src/core/array.js';
+import { setInlineElements } from '../src/core/flight.js';
 import { observeReceipts, session } from '../src/core/graph.js';
 import { rng } from './oracle.js';
 
@@ -47,6 +48,15 @@ async function collect(): Promise<void> {
 const inFlight = (a: MxArray) => a._v.flight !== undefined;
 
 describe('asyncEval', () => {
+  // these tests are about flights on the engine's thread: small graphs go there too
+  let inlineBound = 0;
+  beforeEach(() => {
+    inlineBound = setInlineElements(0);
+  });
+  afterEach(() => {
+    setInlineElements(inlineBound);
+  });
+
   it('returns at once; timers fire while the engine computes', async () => {
     const a = mx.random.normal([512, 512]);
     mx.eval(a);
@@ -225,10 +235,57 @@ describe('asyncEval', () => {
   });
 });
 
+describe('asyncEval of a small graph', () => {
+  it('computes it on the calling thread, once, and settles as a promise with what eval gives', async () => {
+    const x = mx.array([0.25, -1.5, 3], mx.float32);
+    const y = mx.tanh(mx.add(mx.multiply(x, 0.5), 0.5));
+    const landed = mx.asyncEval(y);
+    expect(inFlight(y)).toBe(false); // computed already: nothing was queued
+    let settled = false;
+    void landed.then(() => (settled = true));
+    expect(settled).toBe(false); // a promise settles on a later turn, never inside the call
+    await landed;
+    const ref = [0.25, -1.5, 3].map((v) => Math.fround(Math.tanh(Math.fround(Math.fround(v * 0.5) + 0.5))));
+    (y.tolist() as number[]).forEach((v, i) => expect(v).toBeCloseTo(ref[i], 6));
+    expect(requestsWith('tanh')).toBe(1);
+  });
+
+  it('rejects with the typed error eval throws', async () => {
+    // a graph the engine refuses: an index past the end of the axis
+    const taken = () => mx.take(mx.array([1, 2, 3], mx.float32), mx.array([7], mx.int32), 0);
+    let sync: unknown;
+    try {
+      mx.eval(taken());
+    } catch (e) {
+      sync = e;
+    }
+    expect(sync).toBeInstanceOf(MlxRequestError);
+    const err = await mx.asyncEval(taken()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlxRequestError);
+    for (const key of ['code', 'path', 'message'] as const) expect((err as MlxRequestError)[key]).toBe((sync as MlxRequestError)[key]);
+  });
+
+  it('goes to the engine thread when another evaluation is running there, keeping order', async () => {
+    const a = mx.random.normal([384, 384]);
+    mx.eval(a);
+    const big = mx.sum(mx.matmul(mx.matmul(a, a), a));
+    const small = mx.add(mx.array([1, 2], mx.float32), 1);
+    const first = mx.asyncEval(big);
+    const second = mx.asyncEval(small);
+    expect(inFlight(big)).toBe(true);
+    expect(inFlight(small)).toBe(true); // queued behind big, not run here while big holds the session
+    await Promise.all([first, second]);
+    expect(small.tolist()).toEqual([2, 3]);
+  });
+});
+
 describe('the streaming pattern of MLX language-model examples', () => {
   it('evaluates the next token asynchronously while the last one is read', async () => {
-    // a toy "model": the next token is (3 t + 1) mod 17 computed by the engine
-    const step = (t: MxArray) => mx.remainder(mx.add(mx.multiply(t, 3), 1), 17);
+    // a toy "model": the next token is (3 t + 1) mod 17 computed by the engine; the sum of
+    // 2^15 zeros makes each step large enough to go to the engine's thread (smaller ones run inline)
+    const zeros = mx.zeros([1 << 15], mx.int32);
+    mx.eval(zeros);
+    const step = (t: MxArray) => mx.remainder(mx.add(mx.multiply(t, 3), mx.add(mx.sum(zeros), 1)), 17);
     let y = step(mx.array([2], mx.int32));
     void mx.asyncEval(y);
     const tokens: number[] = [];

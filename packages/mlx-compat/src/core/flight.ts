@@ -6,9 +6,48 @@
 // waits for them to land (it needs their handles), then goes out at once,
 // even when they landed by a join, so the next step computes while the
 // program reads the last one (the streaming pattern).
+//
+// A graph too small to be worth a thread (a handful of elementwise ops over
+// a few thousand elements: microseconds of work, where handing it to a
+// thread and back costs tens) runs at once on the calling thread when no
+// other flight is running on the session; its promise still settles later,
+// as a promise does.
 import type { EvalResponse, Job } from 'mlx-capi-bridge';
-import type { Value } from './array.js';
+import type { GraphNode, Value } from './array.js';
 import { buildRequest, checkUsable, finish, noteReceipt, session } from './graph.js';
+import { engineOp } from './registry.js';
+
+/** Op families whose cost grows linearly with the elements they read and write. */
+const LINEAR_FAMILIES = new Set(['creation', 'unary', 'binary', 'comparison', 'logical', 'bitwise', 'ternary', 'reduction', 'scan', 'shape', 'indexing', 'random']);
+/** Elements read and written, over all nodes, up to which a graph runs on the calling thread. */
+let inlineElements = 1 << 14;
+/** @internal Sets that bound (0: every flight goes to a thread; tests of the flight machinery use it). Returns the old one. */
+export function setInlineElements(n: number): number {
+  const old = inlineElements;
+  inlineElements = n;
+  return old;
+}
+
+const elements = (v: Value) => v.shape.reduce((n, d) => n * d, 1);
+
+/** True when `nodes` are linear ops over few enough elements to compute on the calling thread. */
+function worthNoThread(nodes: GraphNode[]): boolean {
+  if (!inlineElements) return false;
+  let total = 0;
+  for (const n of nodes) {
+    if (!LINEAR_FAMILIES.has(engineOp(n.op).family)) return false;
+    for (const v of n.inputs) total += elements(v);
+    for (const v of n.values) total += elements(v);
+    if (total > inlineElements) return false;
+  }
+  return true;
+}
+
+/** True while some flight has a request queued or running on the session. */
+const sessionBusy = () => {
+  for (const f of flying) if (f.job && !f.done) return true;
+  return false;
+};
 
 export class Flight {
   readonly landed: Promise<void>;
@@ -57,11 +96,13 @@ export class Flight {
     if (this.waitsFor.size) return;
     if (!mine.length) return this.land(undefined);
     try {
-      const { text, buffers, outputs } = buildRequest(mine, new Set(), undefined, undefined, true);
+      const { text, buffers, outputs, nodes } = buildRequest(mine, new Set(), undefined, undefined, true);
       for (const v of outputs) v.flight = this;
       this.values = outputs;
-      this.job = session().submit(text, buffers);
       this.request = text;
+      // a request on a busy session would wait here for the one running
+      if (!sessionBusy() && worthNoThread(nodes)) return this.land(undefined, session().evalText(text, buffers));
+      this.job = session().submit(text, buffers);
     } catch (e) {
       this.land(e);
       return;

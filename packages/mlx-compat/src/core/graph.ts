@@ -1,12 +1,30 @@
 // Evaluation: the part of the graph not yet evaluated goes to the engine as
 // one request; results stay resident as handles, released when their arrays
 // are collected, disposed or left behind by tidy().
-import { MlxBridgeError, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
+import { MlxBridgeError, type BackendName, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
 import { MxArray, Value, type GraphNode } from './array.js';
 import type { Dtype } from './dtype.js';
 import { flightsBehind, inFlight } from './flight.js';
 
 let shared: Session | undefined;
+let chosen: BackendName | undefined;
+
+/**
+ * The engine backend that evaluates from now on: 'native' (the engine's own
+ * kernels) or 'mlx' (real MLX through mlx-c, where libmlxc loads); undefined
+ * goes back to the process default (MLXCOMPAT_BACKEND, else 'native').
+ * Arrays already evaluated stay valid on either backend.
+ */
+export function setBackend(name: BackendName | undefined): void {
+  if (name !== undefined && name !== 'native' && name !== 'mlx') throw new MlxBridgeError(`setBackend: unknown backend ${String(name)} (native or mlx)`);
+  chosen = name;
+}
+
+/** The backend setBackend chose, or undefined for the process default. */
+export function getBackend(): BackendName | undefined {
+  return chosen;
+}
+
 /** @internal The engine session every array of this process lives in. */
 export function session(): Session {
   shared ??= new Session({ validate: false });
@@ -267,7 +285,7 @@ export function buildRequest(
   plan?: string,
   shapes?: Map<Value, readonly number[]>,
   keep = false,
-): { text: string; buffers: ArrayBufferView[]; outputs: Value[] } {
+): { text: string; buffers: ArrayBufferView[]; outputs: Value[]; nodes: GraphNode[] } {
   const { nodes, leaves, kept } = pendingGraph(outputs, placeholders, keep);
   // a plan takes every placeholder, even one its outputs do not read
   if (placeholders.size) for (const p of placeholders) if (!leaves.includes(p)) leaves.push(p);
@@ -287,8 +305,9 @@ export function buildRequest(
     return `{"id":"n${n.id}","op":"${n.op}","inputs":[${refs}]${attrs}}`;
   });
   const outs = outputs.map((a) => `{"ref":"${ref(a)}","as":"handle"}`);
-  const head = plan === undefined ? '{"schema_version":1' : `{"schema_version":1,"define_plan":${JSON.stringify(plan)}`;
-  return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers, outputs };
+  const backend = chosen ? `,"backend":"${chosen}"` : '';
+  const head = plan === undefined ? `{"schema_version":1${backend}` : `{"schema_version":1${backend},"define_plan":${JSON.stringify(plan)}`;
+  return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers, outputs, nodes };
 }
 
 /** @internal Gives `values` the handles the engine returned for them, checking its shapes. */

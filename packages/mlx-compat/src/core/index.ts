@@ -12,7 +12,7 @@ import * as indexing from './ops/indexing.js';
 import * as linalg from './ops/linalg.js';
 import * as composite from './ops/composite.js';
 import * as sorting from './ops/sort.js';
-import { dispose, tidy } from './graph.js';
+import { dispose, getBackend, setBackend, tidy } from './graph.js';
 import { MxError } from './errors.js';
 import type { ArrayLike, Complex as ComplexValue } from './array.js';
 import type { Index } from './ops/indexing.js';
@@ -76,6 +76,8 @@ export const core = {
   ...memory,
   dispose,
   tidy,
+  setBackend,
+  getBackend,
   MxError,
   random,
   grad,

@@ -1,0 +1,368 @@
+// The native backend against the mlx backend (real MLX v0.31.2 through
+// mlx-c) on random graphs drawn from the capabilities: random dtypes, shapes
+// with empty and size-1 axes, broadcasting, negative axes, NaN, infinities
+// and integer extremes. Each graph runs on both backends; they must agree
+// (same outcome, dtype, shape and values within the dtype's tolerance),
+// except for the deliberate differences recorded in backend-differences.ts.
+// MLXCOMPAT_SEED and MLXCOMPAT_DIFF_CASES replay or lengthen a run.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { MlxRefusedError, MlxRequestError, Session, backendInfo, capabilities, storageOf, type DType, type EvalRequest, type TypedArray } from 'mlx-capi-bridge';
+import { BACKEND_DIFFERENCES } from '../src/backend-differences.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const shared = resolve(root, '../shared/mlx-runtime/lib/libmlxc.so');
+if (!process.env.MLXCOMPAT_MLXC_LIBRARY && existsSync(shared)) process.env.MLXCOMPAT_MLXC_LIBRARY = shared;
+const mlxInfo = backendInfo('mlx');
+if (!mlxInfo.available) console.log(`differential test skipped: the mlx backend is unavailable: ${mlxInfo.reason}`);
+
+const SEED = Number(process.env.MLXCOMPAT_SEED ?? 20261130);
+const CASES = Number(process.env.MLXCOMPAT_DIFF_CASES ?? 400);
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---- values: exact in every dtype, plus the awkward ones -------------------
+
+const FLOATS: DType[] = ['float32', 'float64', 'float16', 'bfloat16'];
+const INTS: DType[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64'];
+const INT_RANGE: Record<string, [bigint, bigint]> = {
+  int8: [-128n, 127n], int16: [-32768n, 32767n], int32: [-(2n ** 31n), 2n ** 31n - 1n], int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint8: [0n, 255n], uint16: [0n, 65535n], uint32: [0n, 2n ** 32n - 1n], uint64: [0n, 2n ** 64n - 1n],
+};
+
+function f16Bits(v: number): number {
+  if (Number.isNaN(v)) return 0x7e00;
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  const a = Math.abs(v);
+  if (a === Infinity) return sign | 0x7c00;
+  if (a === 0) return sign;
+  const e = Math.floor(Math.log2(a)); // every value drawn here is a normal half
+  return sign | ((e + 15) << 10) | Math.round((a / 2 ** e - 1) * 1024);
+}
+function f16Value(b: number): number {
+  const sign = b & 0x8000 ? -1 : 1, e = (b >> 10) & 31, m = b & 1023;
+  if (e === 31) return m ? NaN : sign * Infinity;
+  return sign * (e === 0 ? m * 2 ** -24 : (1 + m / 1024) * 2 ** (e - 15));
+}
+const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+function bf16Bits(v: number): number {
+  f32[0] = v;
+  return u32[0] >>> 16; // exact: the values drawn have at most 8 significant bits
+}
+function bf16Value(b: number): number {
+  u32[0] = b << 16;
+  return f32[0];
+}
+
+function drawValues(r: () => number, dtype: DType, n: number, specials: boolean): TypedArray {
+  const out = new (storageOf(dtype))(new ArrayBuffer(n * (dtype === 'complex64' ? 8 : storageOf(dtype).BYTES_PER_ELEMENT)));
+  const float = () => {
+    const u = r();
+    if (specials && u < 0.05) return NaN;
+    if (specials && u < 0.08) return Infinity;
+    if (specials && u < 0.11) return -Infinity;
+    if (specials && u < 0.14) return -0;
+    return Math.round((r() * 8 - 4) * 4) / 4; // quarter steps: exact in every float dtype
+  };
+  for (let i = 0; i < (dtype === 'complex64' ? 2 * n : n); i++) {
+    if (dtype === 'bool') out[i] = r() < 0.5 ? 1 : 0;
+    else if (dtype === 'float16') out[i] = f16Bits(float());
+    else if (dtype === 'bfloat16') out[i] = bf16Bits(float());
+    else if (FLOATS.includes(dtype) || dtype === 'complex64') out[i] = float();
+    else {
+      const [lo, hi] = INT_RANGE[dtype];
+      const u = r();
+      let v = specials && u < 0.08 ? lo : specials && u < 0.16 ? hi : BigInt(Math.floor(r() * 13) - 6);
+      if (v < lo) v = -v;
+      out[i] = (dtype.endsWith('64') ? v : Number(v)) as never;
+    }
+  }
+  return out;
+}
+
+function asNumbers(dtype: DType, a: TypedArray): number[] {
+  if (dtype === 'float16') return Array.from(a as Uint16Array, f16Value);
+  if (dtype === 'bfloat16') return Array.from(a as Uint16Array, bf16Value);
+  return Array.from(a as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? Number(v) : v));
+}
+
+// ---- graphs ----------------------------------------------------------------
+
+interface Input { id: string; dtype: DType; shape: number[]; data: TypedArray }
+interface Graph { inputs: Input[]; nodes: NonNullable<EvalRequest['nodes']>; output: string; op: string; dtype: DType }
+
+type Caps = ReturnType<typeof capabilities>;
+type OpCaps = Caps['ops'][number];
+
+function generator(r: () => number, caps: Caps) {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const dim = () => pick([0, 1, 1, 2, 2, 3, 3, 4, 5]);
+  const shapeOf = (rank: number) => Array.from({ length: rank }, dim);
+  const nonEmpty = (rank: number) => Array.from({ length: rank }, () => int(1, 4));
+  const negAxis = (ax: number, nd: number) => (r() < 0.4 ? ax - nd : ax);
+  let inputs: Input[] = [];
+  const input = (dtype: DType, shape: number[], specials = true) => {
+    const id = `x${inputs.length}`;
+    inputs.push({ id, dtype, shape, data: drawValues(r, dtype, size(shape), specials) });
+    return id;
+  };
+  // another shape that broadcasts against `s`: leading axes dropped, some set to 1
+  const broadcastable = (s: number[]) => s.slice(int(0, s.length)).map((d) => (r() < 0.3 ? 1 : d));
+  const someAxes = (nd: number) => {
+    const axes = Array.from({ length: nd }, (_, i) => i).filter(() => r() < 0.5);
+    return axes.map((a) => negAxis(a, nd));
+  };
+  const floats: DType[] = ['float32', 'float32', 'float64', 'float16', 'bfloat16'];
+  const numeric: DType[] = [...floats, 'int32', 'int64', 'int8', 'uint8', 'uint32', 'bool'];
+
+  // Non-elementwise ops: the attributes and inputs each one takes.
+  const makers: Record<string, () => { ins: string[]; attrs?: Record<string, unknown> } | undefined> = {};
+  const reduceOps = ['sum', 'prod', 'max', 'min', 'all', 'any', 'mean', 'logsumexp', 'var', 'std'];
+  for (const op of reduceOps)
+    makers[op] = () => {
+      const nd = int(0, 4), s = shapeOf(nd);
+      const dtype = ['mean', 'logsumexp', 'var', 'std'].includes(op) ? pick(floats) : pick(numeric);
+      const attrs: Record<string, unknown> = { keepdims: r() < 0.5 };
+      if (r() < 0.7) attrs.axes = someAxes(nd);
+      if ((op === 'var' || op === 'std') && r() < 0.5) attrs.ddof = 1;
+      return { ins: [input(dtype, s)], attrs };
+    };
+  for (const op of ['argmax', 'argmin'])
+    makers[op] = () => {
+      const nd = int(1, 3), s = nonEmpty(nd);
+      return { ins: [input(pick(numeric), s)], attrs: { keepdims: r() < 0.5, ...(r() < 0.7 ? { axis: negAxis(int(0, nd - 1), nd) } : {}) } };
+    };
+  makers.softmax = () => {
+    const nd = int(1, 3), s = shapeOf(nd);
+    return { ins: [input(pick(floats), s)], attrs: { axes: r() < 0.5 ? [-1] : someAxes(nd).concat([]), precise: r() < 0.5 } };
+  };
+  for (const op of ['cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp'])
+    makers[op] = () => {
+      const nd = int(1, 3), s = shapeOf(nd);
+      const dtype = op === 'logcumsumexp' ? pick(floats) : pick(numeric.filter((d) => d !== 'bool'));
+      return { ins: [input(dtype, s)], attrs: { reverse: r() < 0.5, inclusive: r() < 0.7, ...(r() < 0.7 ? { axis: negAxis(int(0, nd - 1), nd) } : {}) } };
+    };
+  makers.matmul = () => {
+    const m = dim(), k = dim(), n = dim(), dtype = pick(['float32', 'float64', 'float16', 'bfloat16'] as DType[]);
+    const batch = r() < 0.4 ? [int(1, 3)] : [];
+    const a = r() < 0.15 ? [k] : [...batch, m, k], b = r() < 0.15 ? [k] : [...(r() < 0.5 ? batch.map(() => 1) : batch), k, n];
+    return { ins: [input(dtype, a), input(dtype, b)] };
+  };
+  makers.transpose = () => {
+    const nd = int(0, 4), s = shapeOf(nd);
+    const perm = Array.from({ length: nd }, (_, i) => i).sort(() => r() - 0.5).map((a) => negAxis(a, nd));
+    return { ins: [input(pick(numeric), s)], attrs: r() < 0.3 ? {} : { axes: perm } };
+  };
+  makers.flatten = () => {
+    const nd = int(1, 4), s = shapeOf(nd), a = int(0, nd - 1), b = int(a, nd - 1);
+    return { ins: [input(pick(numeric), s)], attrs: { start_axis: negAxis(a, nd), end_axis: negAxis(b, nd) } };
+  };
+  makers.squeeze = () => {
+    const nd = int(1, 4), s = shapeOf(nd).map((d) => (r() < 0.4 ? 1 : d));
+    const ones = s.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
+    return { ins: [input(pick(numeric), s)], attrs: r() < 0.4 ? {} : { axes: ones.filter(() => r() < 0.6).map((a) => negAxis(a, nd)) } };
+  };
+  makers.expand_dims = () => {
+    const nd = int(0, 3), s = shapeOf(nd);
+    return { ins: [input(pick(numeric), s)], attrs: { axes: negAxis(int(0, nd), nd + 1) } };
+  };
+  makers.reshape = () => {
+    const nd = int(1, 3), s = shapeOf(nd);
+    return { ins: [input(pick(numeric), s)], attrs: { shape: r() < 0.5 ? [...s].reverse() : size(s) ? [-1] : [0] } };
+  };
+  makers.broadcast_to = () => {
+    const nd = int(0, 3), s = shapeOf(nd).map((d) => (r() < 0.5 ? 1 : d));
+    return { ins: [input(pick(numeric), s)], attrs: { shape: [int(1, 3), ...s.map((d) => (d === 1 ? int(0, 3) : d))] } };
+  };
+  for (const op of ['concatenate', 'stack'])
+    makers[op] = () => {
+      const nd = int(1, 3), s = shapeOf(nd), axis = int(0, nd - 1), dtype = pick(numeric);
+      const ins = Array.from({ length: int(1, 3) }, () => input(dtype, op === 'stack' ? s : s.map((d, i) => (i === axis ? dim() : d))));
+      return { ins, attrs: { axis: negAxis(axis, op === 'stack' ? nd + 1 : nd) } };
+    };
+  makers.split = () => {
+    const nd = int(1, 3), s = nonEmpty(nd), axis = int(0, nd - 1);
+    const d = s[axis], parts = [1, 2, 3].filter((p) => d % p === 0);
+    const ios = r() < 0.5 ? pick(parts) : [int(0, d), d].sort((x, y) => x - y);
+    return { ins: [input(pick(numeric), s)], attrs: { indices_or_sections: ios, axis: negAxis(axis, nd) } };
+  };
+  makers.tile = () => {
+    const nd = int(0, 3), s = shapeOf(nd);
+    return { ins: [input(pick(numeric), s)], attrs: { reps: r() < 0.3 ? int(0, 3) : Array.from({ length: int(1, 4) }, () => int(0, 3)) } };
+  };
+  makers.repeat = () => {
+    const nd = int(1, 3), s = shapeOf(nd);
+    return { ins: [input(pick(numeric), s)], attrs: { repeats: int(0, 3), ...(r() < 0.6 ? { axis: negAxis(int(0, nd - 1), nd) } : {}) } };
+  };
+  makers.pad = () => {
+    const nd = int(1, 3), s = shapeOf(nd);
+    return { ins: [input(pick(numeric), s)], attrs: { pad_width: r() < 0.5 ? [int(0, 2)] : [int(0, 2), int(0, 2)], value: pick([0, 1.5, -2]) } };
+  };
+  makers.slice = () => {
+    const nd = int(1, 3), s = shapeOf(nd);
+    const start = s.map((d) => int(0, d)), stop = s.map((d, i) => int(start[i], d));
+    return { ins: [input(pick(numeric), s)], attrs: { start, stop, strides: s.map(() => int(1, 2)) } };
+  };
+  makers.take = () => {
+    const nd = int(1, 3), s = nonEmpty(nd), axis = int(0, nd - 1);
+    const bound = r() < 0.5 ? s[axis] : size(s);
+    const useAxis = bound === s[axis];
+    const idx: Input = { id: '', dtype: 'int32', shape: [int(0, 4)], data: new Int32Array(0) };
+    idx.data = Int32Array.from({ length: idx.shape[0] }, () => int(-bound, bound - 1));
+    const a = input(pick(numeric), s);
+    idx.id = `x${inputs.length}`;
+    inputs.push(idx);
+    return { ins: [a, idx.id], attrs: useAxis ? { axis: negAxis(axis, nd) } : {} };
+  };
+  makers.take_along_axis = () => {
+    const nd = int(1, 3), s = nonEmpty(nd), axis = int(0, nd - 1);
+    const ishape = s.map((d, i) => (i === axis ? int(0, 3) : d));
+    const a = input(pick(numeric), s);
+    const id = `x${inputs.length}`;
+    inputs.push({ id, dtype: 'int32', shape: ishape, data: Int32Array.from({ length: size(ishape) }, () => int(0, s[axis] - 1)) });
+    return { ins: [a, id], attrs: { axis: negAxis(axis, nd) } };
+  };
+  for (const op of ['sort', 'argsort'])
+    makers[op] = () => {
+      const nd = int(1, 3), s = shapeOf(nd);
+      return { ins: [input(pick(numeric.filter((d) => d !== 'bool')), s, op === 'sort')], attrs: { axis: r() < 0.2 ? null : negAxis(int(0, nd - 1), nd) } };
+    };
+  makers.topk = () => {
+    const nd = int(1, 3), s = nonEmpty(nd);
+    return { ins: [input(pick(['float32', 'int32', 'float64'] as DType[]), s, false)], attrs: { k: int(1, s[nd - 1]), axis: -1 } };
+  };
+  makers.round = () => ({ ins: [input(pick(floats), shapeOf(int(0, 3)))], attrs: { decimals: int(0, 2) } });
+  makers.astype = () => ({ ins: [input(pick(numeric), shapeOf(int(0, 3)), false)], attrs: { dtype: pick([...numeric, 'int16', 'uint16']) } });
+  makers.arange = () => ({ ins: [], attrs: { start: int(-3, 3), stop: int(-3, 8), step: pick([1, 2, 0.5, -1]), dtype: pick(['float32', 'int32', 'float64']) } });
+  makers.linspace = () => ({ ins: [], attrs: { start: int(-3, 3), stop: int(-3, 8), num: int(0, 6), dtype: pick(['float32', 'float64']) } });
+  for (const op of ['eye', 'tri'])
+    makers[op] = () => ({ ins: [], attrs: { n: int(0, 4), m: int(0, 4), k: int(-2, 2), dtype: pick(numeric) } });
+  makers.identity = () => ({ ins: [], attrs: { n: int(0, 4), dtype: pick(numeric) } });
+  for (const op of ['zeros', 'ones'])
+    makers[op] = () => ({ ins: [], attrs: { shape: shapeOf(int(0, 3)), dtype: pick(numeric) } });
+  makers.full = () => ({ ins: [input(pick(numeric), [])], attrs: { shape: shapeOf(int(0, 3)) } });
+
+  // Elementwise ops come from the capabilities: their arity and the dtypes
+  // their native kernels take.
+  const elementwise = (op: OpCaps) => () => {
+    const dtypes = (op.kernel_dtypes ?? []).filter((d) => d !== 'complex64');
+    if (!dtypes.length) return undefined;
+    const dtype = pick(dtypes), nd = int(0, 4), s = shapeOf(nd);
+    if (op.name === 'where') return { ins: [input('bool', broadcastable(s)), input(dtype, s), input(dtype, broadcastable(s))] };
+    const ins = [input(dtype, s)];
+    for (let k = 1; k < op.inputs.min; k++) ins.push(input(dtype, broadcastable(s)));
+    if (r() < 0.5) ins.reverse();
+    return { ins, attrs: op.name === 'astype' ? { dtype: pick(numeric) } : op.name === 'round' ? { decimals: int(0, 2) } : undefined };
+  };
+  const usable = caps.ops.filter((o) => o.backends.includes('native') && o.backends.includes('mlx'));
+  const ops = usable.filter((o) => makers[o.name] || o.elementwise);
+  const skipped = usable.filter((o) => !makers[o.name] && !o.elementwise).map((o) => o.name);
+
+  return {
+    ops, skipped,
+    graph(): Graph | undefined {
+      inputs = [];
+      const op = pick(ops);
+      const made = (makers[op.name] ?? elementwise(op))();
+      if (!made) return undefined;
+      const nodes: Graph['nodes'] = [{ id: 'n0', op: op.name, inputs: made.ins, ...(made.attrs ? { attrs: made.attrs } : {}) }];
+      let output = op.name === 'split' ? 'n0:0' : 'n0';
+      // sometimes a unary elementwise op follows, so graphs have more than one node
+      if (r() < 0.3) {
+        const next = pick(usable.filter((o) => o.elementwise && o.inputs.min === 1 && o.attrs.length === 0));
+        nodes.push({ id: 'n1', op: next.name, inputs: [output] });
+        output = 'n1';
+      }
+      return { inputs, nodes, output, op: op.name, dtype: inputs[0]?.dtype ?? 'float32' };
+    },
+  };
+}
+
+// ---- running and comparing -------------------------------------------------
+
+interface Outcome { kind: 'ok' | 'error' | 'refused'; code?: string; message?: string; dtype?: DType; shape?: number[]; values?: number[] }
+
+function runOn(s: Session, g: Graph, backend: 'native' | 'mlx'): Outcome {
+  const req: EvalRequest = {
+    schema_version: 1,
+    backend,
+    inputs: g.inputs.map((x, i) => ({ id: x.id, dtype: x.dtype, shape: x.shape, buffer: i })),
+    nodes: g.nodes,
+    outputs: [{ ref: g.output, as: 'buffer' }],
+  };
+  try {
+    const o = s.eval(req, g.inputs.map((x) => x.data)).outputs[0];
+    return { kind: 'ok', dtype: o.dtype, shape: o.shape, values: asNumbers(o.dtype, o.array!) };
+  } catch (e) {
+    if (e instanceof MlxRequestError) return { kind: 'error', code: e.code, message: e.message };
+    if (e instanceof MlxRefusedError) return { kind: 'refused', code: e.code, message: e.detail };
+    throw e;
+  }
+}
+
+const TOL: Record<string, number> = { float64: 1e-9, float32: 2e-5, complex64: 2e-5, float16: 2e-3, bfloat16: 1.6e-2 };
+
+/** '' when the two outcomes agree, else how they differ. */
+function difference(a: Outcome, b: Outcome): string {
+  if (a.kind !== 'ok' && b.kind !== 'ok') return ''; // both reject the graph
+  if (a.kind !== b.kind) return `native ${a.kind}${a.code ? ` ${a.code}` : ''}, mlx ${b.kind}${b.code ? ` ${b.code}: ${b.message}` : ''}`;
+  if (a.kind !== 'ok') return '';
+  if (a.dtype !== b.dtype) return `dtype ${a.dtype} vs ${b.dtype}`;
+  if (JSON.stringify(a.shape) !== JSON.stringify(b.shape)) return `shape ${JSON.stringify(a.shape)} vs ${JSON.stringify(b.shape)}`;
+  const tol = TOL[a.dtype!] ?? 0;
+  const scale = Math.max(1, ...b.values!.filter(Number.isFinite).map(Math.abs));
+  for (let i = 0; i < a.values!.length; i++) {
+    const x = a.values![i], y = b.values![i];
+    const same = Number.isNaN(x) ? Number.isNaN(y) : x === y || Math.abs(x - y) <= tol * (Math.abs(y) + scale * 1e-3) + (tol ? tol * 1e-3 : 0);
+    if (!same) return `value [${i}] ${x} vs ${y}`;
+  }
+  return '';
+}
+
+describe.skipIf(!mlxInfo.available)('native against MLX v0.31.2 (the mlx backend) on random graphs', () => {
+  it(`${CASES} graphs from the capabilities agree (seed ${SEED})`, () => {
+    const caps = capabilities();
+    const gen = generator(rng(SEED), caps);
+    console.log(`differential test: seed ${SEED}, ${CASES} graphs over ${gen.ops.length} ops (MLXCOMPAT_SEED, MLXCOMPAT_DIFF_CASES replay them); not generated: ${gen.skipped.join(', ') || 'none'}`);
+    const s = new Session({ validate: false });
+    const found: Array<{ op: string; dtype: string; native: string; mlx: string; what: string; graph: string }> = [];
+    const seen = new Set<string>();
+    let ran = 0;
+    const recorded = new Map<string, number>();
+    for (let c = 0; c < CASES; c++) {
+      const g = gen.graph();
+      if (!g) continue;
+      ran++;
+      const a = runOn(s, g, 'native'), b = runOn(s, g, 'mlx');
+      const what = difference(a, b);
+      if (!what) continue;
+      const d = { op: g.op, dtype: g.dtype, native: a.kind === 'ok' ? 'ok' : `${a.kind} ${a.code}: ${a.message}`, mlx: b.kind === 'ok' ? 'ok' : `${b.kind} ${b.code}: ${b.message}`, what, graph: JSON.stringify({ nodes: g.nodes, inputs: g.inputs.map((x) => ({ dtype: x.dtype, shape: x.shape, data: asNumbers(x.dtype, x.data) })) }) };
+      const known = BACKEND_DIFFERENCES.find((k) => k.op === g.op && k.matches(d));
+      if (known) {
+        recorded.set(`${known.kind} ${g.op}`, (recorded.get(`${known.kind} ${g.op}`) ?? 0) + 1);
+        continue;
+      }
+      found.push(d);
+      if (!seen.has(g.op)) {
+        seen.add(g.op);
+        console.log(`disagreement (case ${c}) ${g.op} [${g.dtype}]: ${what}\n  ${d.graph.slice(0, 600)}`);
+      }
+    }
+    console.log(`differential test: ${ran} graphs ran; recorded differences met: ${[...recorded].map(([k, n]) => `${k} (${n})`).join(', ') || 'none'}; unrecorded disagreements: ${found.length} over ops: ${[...seen].join(', ') || 'none'}`);
+    s.close();
+    expect(found.map((f) => `${f.op}: ${f.what}`)).toEqual([]);
+  });
+});

@@ -1,0 +1,186 @@
+// The engine's backends: native (its own kernels) and mlx (real MLX v0.31.2
+// through mlx-c, loaded at run time). Requests, handles, plans, limits and
+// errors work alike on both; without libmlxc, mlx requests are refused with
+// the reason and nothing else changes.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MlxRefusedError, MlxRequestError, Session, capabilities, type EvalRequest } from '../src/index.js';
+import { HAVE_MLX, root } from './mlx-runtime.js';
+
+const dist = join(root, 'packages/mlx-capi-bridge/dist/index.js');
+
+const softmaxRequest: EvalRequest = {
+  schema_version: 1,
+  inputs: [{ id: 'x', dtype: 'float32', shape: [2, 3], buffer: 0 }],
+  nodes: [
+    { id: 's', op: 'softmax', inputs: ['x'], attrs: { axes: [-1] } },
+    { id: 't', op: 'transpose', inputs: ['s'] },
+  ],
+  outputs: ['t'],
+};
+
+/** softmax over rows of [[1, 2, 3], [4, 5, 6]], transposed, in float64. */
+function softmaxByHand(): number[] {
+  const row = [1, 2, 3].map((v) => Math.exp(v - 3));
+  const z = row.reduce((a, b) => a + b);
+  const p = row.map((v) => v / z); // both rows give the same (a softmax ignores a shift)
+  return [p[0], p[0], p[1], p[1], p[2], p[2]];
+}
+
+describe('backends in capabilities', () => {
+  it('lists native and mlx with availability and version (or the reason), and per op the backends with a kernel', () => {
+    const caps = capabilities();
+    expect(caps.backends.map((b) => b.name)).toEqual(['native', 'mlx']);
+    expect(caps.backends[0]).toMatchObject({ available: true, version: caps.engine_version });
+    const m = caps.backends[1];
+    if (m.available) expect(m.version).toBe('0.31.2');
+    else expect(m.reason).toMatch(/libmlxc/);
+    expect(caps.ops.filter((o) => !o.backends.includes('native')).map((o) => o.name)).toEqual([]);
+    // the ops of the registry the mlx backend has no mlx-c call for yet (ops added since it was written)
+    const lacking = caps.ops.filter((o) => !o.backends.includes('mlx')).map((o) => o.name);
+    if (lacking.length) console.log(`ops without an mlx backend kernel yet: ${lacking.join(', ')}`);
+    expect(lacking.every((n) => !['add', 'matmul', 'sum', 'softmax', 'split', 'take', 'sort'].includes(n))).toBe(true);
+  });
+
+  it('without libmlxc, mlx requests are refused with the reason and native ones still run', () => {
+    const script = `import(${JSON.stringify(dist)}).then(({ Session, MlxRefusedError }) => {
+      const s = new Session();
+      const req = { schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [2], data: [0, 1] }], nodes: [{ id: 'y', op: 'exp', inputs: ['x'] }], outputs: ['y'] };
+      let refusal;
+      try { s.evalJson({ ...req, backend: 'mlx' }); } catch (e) { refusal = e instanceof MlxRefusedError ? [e.code, e.subject, e.detail] : String(e); }
+      console.log(JSON.stringify({ refusal, native: s.evalJson(req).outputs[0].data }));
+    });`;
+    const env = { ...process.env, MLXCOMPAT_MLXC_LIBRARY: '/nonexistent/libmlxc.so' };
+    const got = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env }).trim().split('\n').pop()!);
+    expect(got.refusal.slice(0, 2)).toEqual(['unsupported_backend', '/backend']);
+    expect(got.refusal[2]).toMatch(/cannot load \/nonexistent\/libmlxc\.so/);
+    expect(got.native[0]).toBe(1);
+    expect(got.native[1]).toBeCloseTo(Math.E, 6);
+  });
+
+  it('an unknown backend is an error at the call that names it', () => {
+    expect(() => new Session({ backend: 'tpu' as never })).toThrow(/backend must be "native" or "mlx"/);
+    const s = new Session({ validate: false });
+    expect(() => s.evalJson(JSON.stringify({ ...softmaxRequest, backend: 'tpu' }))).toThrow(MlxRequestError);
+    try {
+      s.evalJson(JSON.stringify({ schema_version: 1, backend: 7, outputs: [] }));
+    } catch (e) {
+      expect((e as MlxRequestError).code).toBe('invalid_type');
+      expect((e as MlxRequestError).path).toBe('/backend');
+    }
+    s.close();
+  });
+});
+
+describe.skipIf(!HAVE_MLX)('the mlx backend (MLX v0.31.2 through mlx-c)', () => {
+  const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+
+  it('takes buffers in and gives buffers out, and its receipt names MLX and its version', () => {
+    const s = new Session({ backend: 'mlx' });
+    const res = s.eval(softmaxRequest, [x]);
+    expect(res.receipt).toMatchObject({ backend: 'mlx', backend_version: '0.31.2', op_count: 2 });
+    const want = softmaxByHand();
+    expect(res.outputs[0].shape).toEqual([3, 2]);
+    res.outputs[0].array!.forEach((v, i) => expect(Math.abs(Number(v) - want[i])).toBeLessThan(1e-6));
+    // the same request on the native backend, in the same session
+    const nat = s.eval({ ...softmaxRequest, backend: 'native' }, [x]);
+    expect(nat.receipt.backend).toBe('native');
+    nat.outputs[0].array!.forEach((v, i) => expect(Math.abs(Number(v) - want[i])).toBeLessThan(1e-6));
+    s.close();
+  });
+
+  it('keeps resident handles (MLX arrays) that requests on either backend read', () => {
+    const s = new Session();
+    const held = s.eval({ ...softmaxRequest, backend: 'mlx', outputs: [{ ref: 't', as: 'handle' }] }, [x]).outputs[0].handle!;
+    const sum = (backend: 'native' | 'mlx') =>
+      s.evalJson({ schema_version: 1, backend, inputs: [{ id: 'h', handle: held }], nodes: [{ id: 'z', op: 'sum', inputs: ['h'], attrs: { axes: [0] } }], outputs: ['z'] }).outputs[0].data as number[];
+    // each column of the transposed softmax holds one row's probabilities: they sum to 1
+    for (const backend of ['native', 'mlx'] as const) for (const v of sum(backend)) expect(Math.abs(v - 1)).toBeLessThan(1e-6);
+    expect(s.release(held)).toBe(true);
+    s.close();
+  });
+
+  it('runs plans on the backend they were defined for', () => {
+    const s = new Session({ backend: 'mlx' });
+    s.evalJson({
+      schema_version: 1,
+      define_plan: 'p',
+      inputs: [{ id: 'a', dtype: 'float32', shape: [3], placeholder: true }, { id: 'c', dtype: 'float32', shape: [], data: 10 }],
+      nodes: [{ id: 'y', op: 'multiply', inputs: ['a', 'c'] }],
+      outputs: ['y'],
+    });
+    for (const data of [[1, 2, 3], [-1, 0.5, 4]]) {
+      const res = s.evalJson({ schema_version: 1, run_plan: 'p', inputs: [{ id: 'a', data }] });
+      expect(res.receipt.backend).toBe('mlx');
+      expect(res.outputs[0].data).toEqual(data.map((v) => v * 10));
+    }
+    expect(() => s.evalJson({ schema_version: 1, run_plan: 'p', backend: 'native', inputs: [{ id: 'a', data: [1, 2, 3] }] })).toThrow(/defined for the mlx backend/);
+    s.close();
+  });
+
+  it('applies the session limits before MLX sees anything', () => {
+    const s = new Session({ backend: 'mlx', limits: { max_elements: 100 } });
+    expect(() => s.evalJson({ schema_version: 1, nodes: [{ id: 'z', op: 'zeros', attrs: { shape: [11, 10] } }], outputs: ['z'] })).toThrow(/max_elements/);
+    s.close();
+  });
+
+  it('refuses the gpu with the reason (this MLX is built for the CPU only)', () => {
+    const s = new Session({ backend: 'mlx' });
+    try {
+      s.eval({ ...softmaxRequest, device: 'gpu' }, [x]);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(MlxRefusedError);
+      expect((e as MlxRefusedError).code).toBe('unsupported_device');
+      expect((e as MlxRefusedError).detail).toMatch(/built without a GPU backend/);
+    }
+    s.close();
+  });
+
+  it('the C program and the Python script print the same with the mlx backend', () => {
+    const c = execFileSync(join(root, 'build/native/mlxcompat_example'), ['mlx'], { encoding: 'utf8' });
+    expect(c).toMatch(/y = \[15, 33\]/);
+    expect(c).toMatch(/"backend":"mlx","backend_version":"0\.31\.2"/);
+    const py = execFileSync('python3', [join(root, 'native/capi/examples/eval_example.py'), '--backend', 'mlx'], { encoding: 'utf8' });
+    expect(py).toMatch(/y = \[15\.0, 33\.0\]/);
+    expect(py).toMatch(/"backend": "mlx"/);
+  });
+
+  it('MLXCOMPAT_BACKEND=mlx makes mlx the backend of every session of the process', () => {
+    const out = execFileSync(join(root, 'build/native/mlxcompat_example'), { encoding: 'utf8', env: { ...process.env, MLXCOMPAT_BACKEND: 'mlx' } });
+    expect(out).toMatch(/"backend":"native"/); // the example names its backend explicitly: native
+    const script = `import(${JSON.stringify(dist)}).then(({ Session }) => {
+      const r = new Session().evalJson({ schema_version: 1, nodes: [{ id: 'z', op: 'ones', attrs: { shape: [2] } }], outputs: ['z'] });
+      console.log(r.receipt.backend);
+    });`;
+    const env = { ...process.env, MLXCOMPAT_BACKEND: 'mlx' };
+    expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env }).trim()).toBe('mlx');
+  });
+
+  it('sessions on both backends run at once from several threads', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const src = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.entry).then(({ Session }) => {
+        const s = new Session({ backend: workerData.backend });
+        let total = 0;
+        for (let i = 0; i < 20; i++) {
+          const r = s.evalJson({ schema_version: 1, nodes: [{ id: 'a', op: 'ones', attrs: { shape: [1 << 18] } }, { id: 'b', op: 'exp', inputs: ['a'] }, { id: 'c', op: 'log', inputs: ['b'] }, { id: 's', op: 'sum', inputs: ['c'] }], outputs: ['s'] });
+          if (r.receipt.backend !== workerData.backend) throw new Error('ran on ' + r.receipt.backend);
+          total += r.outputs[0].data[0];
+        }
+        s.close();
+        parentPort.postMessage(total);
+      });`;
+    const totals = await Promise.all(
+      ['native', 'mlx', 'native', 'mlx'].map((backend) => new Promise((resolve, reject) => {
+        const w = new Worker(src, { eval: true, workerData: { entry: dist, backend } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      })),
+    );
+    // log(exp(1)) is 1 within float32 rounding: each sum is 20 * 2^18
+    for (const t of totals as number[]) expect(Math.abs(t - 20 * 2 ** 18)).toBeLessThan(20 * 2 ** 18 * 1e-5);
+  });
+});
