@@ -14,7 +14,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ARCHIVE, PACKAGES, REPO, RELEASE, VERSION, outside } from './pack.mjs';
 import { disagreements } from './version.mjs';
 
@@ -65,7 +65,7 @@ function needed(pkg) {
     else files.add(entry);
   }
   for (const [from, to] of outside(pkg)) {
-    const path = join(REPO, from);
+    const path = resolve(REPO, from);
     if (existsSync(path) && statSync(path).isDirectory()) for (const f of walk(path)) files.add(join(to, f));
     else files.add(to);
   }
@@ -217,6 +217,20 @@ check("the README's quickstart runs against the installed packages", () => {
   return relative(project, lib);
 });
 
+/** The path the dynamic loader opened libsleef.so.3 from while `command` ran (LD_DEBUG=files), or undefined. */
+function sleefLoaded(command, args, options) {
+  const r = run(command, args, { ...options, env: { ...options.env, LD_DEBUG: 'files' } });
+  return /file=(\S*libsleef\.so\.3) \[\d+\];\s+dynamically loaded/.exec(r.stderr)?.[1] ?? /file=(\S*libsleef\.so\.3)/.exec(r.stderr)?.[1];
+}
+
+check('the installed engine loads the SLEEF it ships (users install nothing for vector math)', () => {
+  if (!installed) throw new Error('not installed');
+  const path = sleefLoaded('node', ['quickstart.mjs'], { cwd: project, env: userEnv });
+  const want = join(project, 'node_modules/mlx-capi-bridge/engine/linux-x64/libsleef.so.3');
+  if (path !== want) throw new Error(`softmax loaded ${path ?? 'no libsleef.so.3'}, not ${want}`);
+  return relative(project, path);
+});
+
 check('the commands are installed and run', () => {
   if (!installed) throw new Error('not installed');
   const bin = join(project, 'node_modules/.bin');
@@ -268,6 +282,28 @@ check('the C example builds against the archive with pkg-config and runs', () =>
   if (!EXPECT.test(out) || !out.includes(`mlxcompat ${VERSION}`)) throw new Error(out);
 });
 
+check('the C archive ships SLEEF beside the library, and a transcendental op loads it from there', () => {
+  for (const f of ['lib/libsleef.so.3', 'share/mlxcompat/licenses/libsleef.copyright']) if (!existsSync(join(top, f))) throw new Error(`missing ${f}`);
+  const probe = join(work, 'sleef-probe');
+  // exp of two floats through the C ABI, the engine's vector path
+  writeFileSync(`${probe}.c`, String.raw`#include <stdio.h>
+#include <string.h>
+#include "mlxcompat.h"
+int main(void) {
+  const char* r = "{\"schema_version\":1,\"inputs\":[{\"id\":\"x\",\"dtype\":\"float32\",\"shape\":[2],\"data\":[0,1]}],"
+                  "\"nodes\":[{\"id\":\"y\",\"op\":\"exp\",\"inputs\":[\"x\"]}],\"outputs\":[{\"ref\":\"y\"}]}";
+  char* out = mlxcompat_eval_json(NULL, r, strlen(r));
+  puts(out);
+  mlxcompat_string_free(out);
+  return 0;
+}
+`);
+  run('cc', ['-o', probe, `${probe}.c`, `-I${join(top, 'include')}`, `-L${join(top, 'lib')}`, '-lmlxcompat', `-Wl,-rpath,${join(top, 'lib')}`]);
+  const path = sleefLoaded(probe, [], { env: process.env });
+  if (path !== join(top, 'lib/libsleef.so.3')) throw new Error(`exp loaded ${path ?? 'no libsleef.so.3'}`);
+  return relative(archive, path);
+});
+
 check('the C example builds against the archive with find_package(mlxcompat) and runs', () => {
   const dir = join(work, 'c-cmake');
   cpSync(join(top, 'share/mlxcompat/examples'), dir, { recursive: true });
@@ -291,7 +327,11 @@ check('the library needs glibc 2.31 at most and no other library', () => {
   const other = needs.filter((n) => !ALLOWED_NEEDED.test(n));
   if (other.length) throw new Error(`needs ${other.join(', ')}`);
   if (/GLIBCXX|CXXABI/.test(symbols)) throw new Error('needs the system libstdc++');
-  return `newest GLIBC_${newest.join('.')}; needs ${needs.join(', ')}`;
+  // the SLEEF shipped beside it is Debian 12's build: it must not need a newer glibc either
+  const sleef = [...run('objdump', ['-T', join(top, 'lib/libsleef.so.3')]).stdout.matchAll(/GLIBC_(\d+)\.(\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  const sleefNewest = sleef.sort((a, b) => a[0] - b[0] || a[1] - b[1]).at(-1);
+  if (sleefNewest[0] > GLIBC_MAX[0] || (sleefNewest[0] === GLIBC_MAX[0] && sleefNewest[1] > GLIBC_MAX[1])) throw new Error(`libsleef.so.3 needs GLIBC_${sleefNewest.join('.')}`);
+  return `newest GLIBC_${newest.join('.')} (libsleef.so.3: ${sleefNewest.join('.')}); needs ${needs.join(', ')}`;
 });
 
 check('the C example builds and runs under glibc 2.31 (Debian 11 root)', () => {

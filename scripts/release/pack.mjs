@@ -7,7 +7,7 @@
 // files below that live elsewhere in the repository.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,6 +16,9 @@ export const PACKAGES = ['mlx-capi-bridge', 'mlx-compat', 'mlx-bench', 'compat-r
 export const VERSION = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version;
 export const ARCHIVE = `mlxcompat-${VERSION}-linux-x64`;
 const ENGINE = join(RELEASE, 'engine');
+/** SLEEF (Boost licence) as Debian's libsleef3 installs it (scripts/setup.sh); it needs glibc 2.17 at most. */
+export const SLEEF = '/usr/lib/x86_64-linux-gnu/libsleef.so.3';
+export const SLEEF_LICENSE = '/usr/share/doc/libsleef3/copyright';
 
 /** Repository paths each package carries, as [from, to in the package]. */
 export function outside(pkg) {
@@ -24,6 +27,9 @@ export function outside(pkg) {
     case 'mlx-capi-bridge':
       return [
         [`build/release/engine/lib/libmlxcompat.so.${VERSION}`, 'engine/linux-x64/libmlxcompat.so'],
+        // The engine's vector math loads SLEEF from beside itself first: shipped, users install nothing.
+        [SLEEF, 'engine/linux-x64/libsleef.so.3'],
+        [SLEEF_LICENSE, 'engine/linux-x64/libsleef.copyright'],
         ...schemas(['request', 'response', 'capabilities']),
         // The sources an install builds from where no prebuilt engine fits.
         ...['CMakeLists.txt', 'cmake', 'include', 'src'].map((p) => [`native/capi/${p}`, `native/capi/${p}`]),
@@ -50,9 +56,9 @@ function stage(pkg, into) {
     cpSync(join(src, entry), join(into, entry), { recursive: true, filter: (f) => !/\.(map|tsbuildinfo)$/.test(f) });
   }
   for (const [from, to] of outside(pkg)) {
-    if (!existsSync(join(REPO, from))) throw new Error(`${pkg}: ${from} is missing (run npm run build and scripts/release/build-engine.sh)`);
+    if (!existsSync(resolve(REPO, from))) throw new Error(`${pkg}: ${from} is missing (run npm run build and scripts/release/build-engine.sh)`);
     mkdirSync(dirname(join(into, to)), { recursive: true });
-    cpSync(join(REPO, from), join(into, to), { recursive: true, dereference: true });
+    cpSync(resolve(REPO, from), join(into, to), { recursive: true, dereference: true });
   }
 }
 
@@ -71,6 +77,8 @@ function archive(dist) {
   for (const f of ['eval_example.c', 'eval_example.py', 'CMakeLists.txt', 'Makefile']) cpSync(join(REPO, 'native/capi/examples', f), join(examples, f));
   for (const n of ['request', 'response', 'capabilities']) cpSync(join(REPO, `docs/schemas/${n}.v1.schema.json`), join(top, `share/mlxcompat/schemas/${n}.v1.schema.json`));
   for (const f of ['LICENSE', 'CHANGELOG.md']) cpSync(join(REPO, f), join(top, f));
+  cpSync(SLEEF, join(top, 'lib/libsleef.so.3'), { dereference: true });
+  cpSync(SLEEF_LICENSE, join(top, 'share/mlxcompat/licenses/libsleef.copyright'));
   const file = join(dist, `${ARCHIVE}.tar.gz`);
   execFileSync('tar', ['-czf', file, '-C', dirname(top), ARCHIVE]);
   return file;
