@@ -30,7 +30,10 @@ fi
 
 rm -rf "$root/src" "$root/out"
 mkdir -p "$root/src"
-cp -a native/capi/CMakeLists.txt native/capi/cmake native/capi/include native/capi/src "$root/src/"
+# Copied with fresh times: the build folder is shared by every checkout, and a
+# source older than an object another checkout built would not be rebuilt
+# (ccache makes the full rebuild cheap).
+cp -r native/capi/CMakeLists.txt native/capi/cmake native/capi/include native/capi/src "$root/src/"
 chroot "$root" sh -c '
   set -e
   cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DMLXCOMPAT_NATIVE_ARCH=OFF -DMLXCOMPAT_DEV_TARGETS=OFF \

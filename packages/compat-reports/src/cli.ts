@@ -45,10 +45,10 @@ program
     for (const c of report.cases.filter((x) => x.outcome === 'fail' || x.outcome === 'error')) console.error(`${c.outcome}: ${c.id}: ${c.message ?? ''}`);
     if ('reason' in report.oracle_mlx && report.oracle_mlx.reason) console.log(`MLX v0.31.2 oracle skipped: ${report.oracle_mlx.reason}`);
     else {
-      const against = report.cases.filter((c) => c.mlx_0_31_2);
-      const count = (o: string) => against.filter((c) => c.mlx_0_31_2!.outcome === o).length;
+      const against = report.cases.filter((c) => c.mlx_current);
+      const count = (o: string) => against.filter((c) => c.mlx_current!.outcome === o).length;
       console.log(`against MLX ${report.oracle_mlx.version} (the mlx backend): ${against.length} cases, ${count('pass')} pass, ${count('fail')} fail, ${count('refused')} refused, ${count('error')} error`);
-      for (const c of against.filter((x) => x.mlx_0_31_2!.outcome !== 'pass')) console.log(`  ${c.mlx_0_31_2!.outcome} against MLX ${report.oracle_mlx.version}: ${c.id}: ${c.mlx_0_31_2!.message ?? ''}`);
+      for (const c of against.filter((x) => x.mlx_current!.outcome !== 'pass')) console.log(`  ${c.mlx_current!.outcome} against MLX ${c.mlx_current!.version}: ${c.id}: ${c.mlx_current!.message ?? ''}`);
     }
     const regressed = regressions(report);
     for (const r of regressed) console.error(`regression: ${r}`);

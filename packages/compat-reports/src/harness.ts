@@ -58,8 +58,8 @@ export interface CaseResult {
   max_diff?: number | null;
   refusal?: { code: string; detail: string };
   message?: string;
-  /** The same case with every op computed by MLX v0.31.2 (the mlx backend); absent without the runtime. */
-  mlx_0_31_2?: { outcome: Outcome; max_diff?: number | null; message?: string };
+  /** The same case with every op computed by current MLX (the mlx backend), compared with the native answer; absent without the runtime. */
+  mlx_current?: { version: string; outcome: Outcome; max_diff?: number | null; message?: string };
 }
 
 export interface FamilySummary {
@@ -101,8 +101,8 @@ export function runCase(c: ParityCase): CaseResult {
     const [ours, expected] = c.run();
     const mine = flatten(ours);
     const d = difference(mine, flatten(expected), c.rtol);
-    const against = 'version' in mlxOracle() ? onMlx(c, mine) : undefined;
-    const extra = against ? { mlx_0_31_2: against } : {};
+    const oracle = mlxOracle();
+    const extra = 'version' in oracle ? { mlx_current: { version: oracle.version, ...onMlx(c, mine) } } : {};
     return d.ok ? { ...base, max_diff: d.maxDiff, ...extra } : { ...base, outcome: 'fail', max_diff: Number.isFinite(d.maxDiff) ? d.maxDiff : null, message: d.detail ?? `largest difference ${d.maxDiff}`, ...extra };
   } catch (e) {
     if (e instanceof MlxRefusedError) return { ...base, outcome: 'refused', refusal: { code: e.code, detail: e.detail } };
@@ -112,7 +112,7 @@ export function runCase(c: ParityCase): CaseResult {
 }
 
 // The case again with MLX v0.31.2 computing every op; compared with the native answer.
-function onMlx(c: ParityCase, native: ReturnType<typeof flatten>): NonNullable<CaseResult['mlx_0_31_2']> {
+function onMlx(c: ParityCase, native: ReturnType<typeof flatten>): Omit<NonNullable<CaseResult['mlx_current']>, 'version'> {
   mx.setBackend('mlx');
   try {
     const theirs = flatten(c.run()[0]);

@@ -2,6 +2,8 @@
 // returns a runner, or a reason it cannot run the case (shown, not dropped).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { backendInfo } from 'mlx-capi-bridge';
 import mlx from 'mlx-compat';
 
 const require = createRequire(import.meta.url);
@@ -294,18 +296,34 @@ function tfjsPeer(): Peer {
   };
 }
 
-// ---- mlx-compat over mlx-c: needs a real libmlxc on the machine
+// ---- MLX v0.31.2 through the engine's mlx backend: the same facade calls as
+// mlx-compat's, so the same requests, computed by real current MLX (mlx-c)
+// instead of the native kernels; the difference between the two peers is the
+// backend alone. The runtime is MLXCOMPAT_MLXC_LIBRARY's libmlxc, else the
+// shared one beside the checkout, else the system's.
 
-function mlxcPeer(): Peer {
-  const candidates = [process.env.MLXC_LIBRARY, '/usr/local/lib/libmlxc.so', '/usr/lib/libmlxc.so'].filter(Boolean) as string[];
-  const found = candidates.find((p) => existsSync(p));
+function mlxBackendPeer(): Peer {
+  const shared = fileURLToPath(new URL('../../../../shared/mlx-runtime/lib/libmlxc.so', import.meta.url));
+  if (!process.env.MLXCOMPAT_MLXC_LIBRARY && existsSync(shared)) process.env.MLXCOMPAT_MLXC_LIBRARY = shared;
+  const info = backendInfo('mlx');
+  const name = 'MLX 0.31.2 (mlx-c)';
+  if (!info.available) return { name, version: '-', unavailable: `the engine's mlx backend is unavailable: ${info.reason}`, prepare: () => 'unavailable' };
+  const onMlx = <T>(f: () => T): T => {
+    const before = mlx.core.getBackend();
+    mlx.core.setBackend('mlx');
+    try {
+      return f();
+    } finally {
+      mlx.core.setBackend(before);
+    }
+  };
+  const inner = mlxLike(name, `MLX ${info.version} via the engine's mlx backend`, mlx.core, (d, shape) => mlx.core.array(d).reshape(...shape), false);
   return {
-    name: 'mlx-compat/mlx-c',
-    version: '-',
-    unavailable: found
-      ? `libmlxc found at ${found}, but the engine's mlx-c backend is not built yet`
-      : 'no libmlxc installed (set MLXC_LIBRARY to its path)',
-    prepare: () => 'unavailable',
+    ...inner,
+    prepare(c) {
+      const p = onMlx(() => inner.prepare(c));
+      return typeof p === 'string' ? p : { run: () => onMlx(p.run), values: () => onMlx(p.values) };
+    },
   };
 }
 
@@ -327,6 +345,6 @@ export function allPeers(): Peer[] {
     mlxLike('mlx-compat', compatVersion, mlx.core, (d, shape) => mlx.core.array(d).reshape(...shape), false),
     realMlxPeer(),
     tfjsPeer(),
-    mlxcPeer(),
+    mlxBackendPeer(),
   ];
 }

@@ -125,6 +125,53 @@ describe.skipIf(!HAVE_MLX)('the mlx backend (MLX v0.31.2 through mlx-c)', () => 
     s.close();
   });
 
+  it('refuses integer power, makes empty scans itself, guards integer division and checks indices: MLX 0.31.2 never returns from a negative integer exponent and dies (SIGFPE) on an empty scan or a zero divisor, and reads past an array on an index out of range', () => {
+    const s = new Session({ backend: 'mlx' });
+    const power = { schema_version: 1, inputs: [{ id: 'a', dtype: 'int32', shape: [2], data: [2, 3] }, { id: 'b', dtype: 'int32', shape: [2], data: [-1, 2] }], nodes: [{ id: 'p', op: 'power', inputs: ['a', 'b'] }], outputs: ['p'] };
+    try {
+      s.evalJson(power);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(MlxRefusedError);
+      expect((e as MlxRefusedError).code).toBe('unsupported_dtype');
+      expect((e as MlxRefusedError).detail).toMatch(/refuses integer power.*at \/nodes\/0/);
+    }
+    // the native backend computes it: 2^-1 truncates to 0, 3^2 is 9
+    expect(s.evalJson({ ...power, backend: 'native' }).outputs[0].data).toEqual([0, 9]);
+    for (const [shape, axis] of [[[0, 3], 0], [[2, 0], 1], [[0], null]] as const) {
+      for (const op of ['cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp']) {
+        const res = s.eval({ schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [...shape], buffer: 0 }], nodes: [{ id: 'y', op, inputs: ['x'], attrs: axis === null ? {} : { axis } }], outputs: [{ ref: 'y', as: 'buffer' }] }, [new Float32Array(0)]);
+        expect([op, res.outputs[0].shape]).toEqual([op, axis === null ? [0] : [...shape]]);
+      }
+    }
+    // integer division by 0 and INT_MIN / -1 (a CPU trap in MLX): 0, the wrapped quotient, remainder 0, as native gives them
+    const min = -(2 ** 31);
+    const divide = (op: string, backend: 'native' | 'mlx') =>
+      s.evalJson({ schema_version: 1, backend, inputs: [{ id: 'a', dtype: 'int32', shape: [4], data: [7, min, -7, 9] }, { id: 'b', dtype: 'int32', shape: [4], data: [0, -1, 2, -1] }], nodes: [{ id: 'q', op, inputs: ['a', 'b'] }], outputs: ['q'] }).outputs[0].data;
+    expect(divide('floor_divide', 'mlx')).toEqual([0, min, -3, -9]);
+    expect(divide('remainder', 'mlx')).toEqual([0, 0, 1, 0]);
+    for (const op of ['floor_divide', 'remainder']) expect(divide(op, 'mlx')).toEqual(divide(op, 'native'));
+    // indices out of range (MLX reads and writes past the array): the native backend's error, at the indices
+    const gather = (op: string, attrs: Record<string, unknown>, idx: number[], backend: 'native' | 'mlx') => {
+      const inputs = [{ id: 'a', dtype: 'float32', shape: [4], data: [1, 2, 3, 4] }, { id: 'i', dtype: 'int32', shape: [idx.length], data: idx }];
+      if (op === 'put_along_axis') inputs.push({ id: 'v', dtype: 'float32', shape: [idx.length], data: idx.map(() => 9) });
+      try {
+        return s.evalJson({ schema_version: 1, backend, inputs, nodes: [{ id: 'y', op, inputs: inputs.map((x) => x.id), attrs }], outputs: ['y'] }).outputs[0].data;
+      } catch (e) {
+        return e instanceof MlxRequestError ? [e.code, e.path, e.message] : String(e);
+      }
+    };
+    for (const [op, attrs, idx] of [['take', { axis: 0 }, [1, 2 ** 30]], ['take', {}, [-(10 ** 8)]], ['take_along_axis', { axis: 0 }, [4]], ['put_along_axis', { axis: 0, reduce: 'none' }, [-5]]] as const) {
+      const got = gather(op, attrs, [...idx], 'mlx');
+      expect(got.slice(0, 2)).toEqual(['index_out_of_range', '/nodes/0/inputs/1']);
+      expect(got).toEqual(gather(op, attrs, [...idx], 'native'));
+    }
+    expect(gather('take', {}, [3, -4], 'mlx')).toEqual([4, 1]);
+    // the process is alive and the session answers
+    expect(s.evalJson({ schema_version: 1, nodes: [{ id: 'z', op: 'ones', attrs: { shape: [2] } }], outputs: ['z'] }).outputs[0].data).toEqual([1, 1]);
+    s.close();
+  });
+
   it('refuses the gpu with the reason (this MLX is built for the CPU only)', () => {
     const s = new Session({ backend: 'mlx' });
     try {

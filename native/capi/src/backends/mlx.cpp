@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <cstdlib>
 #include <functional>
@@ -230,6 +231,64 @@ Outs one(Arr a) {
   return o;
 }
 
+// MLX v0.31.2 gathers and scatters without bounds checks (an index out of
+// range reads or writes past the array: the host crashes). The indices
+// (input 1) are evaluated first, and one out of range is the error the
+// native backend gives, at the same place.
+void check_indices(const Ctx& c, const char* axis_key) {
+  const int64_t count = shape_size(c.in_ts[1].shape);
+  if (count == 0) return;
+  const Shape& a = c.in_ts[0].shape;
+  int64_t n = shape_size(a);
+  if (c.attrs.has(axis_key)) {
+    int64_t ax = c.attrs.i(axis_key);
+    if (ax < 0) ax += int64_t(a.size());
+    if (ax < 0 || ax >= int64_t(a.size())) return;  // MLX reports a bad axis itself
+    n = a[size_t(ax)];
+  }
+  Arr flat = c.flat(c.in[1]);
+  const int zero = 0;
+  Arr lo = c.call(c.fn<mlx::reduce_axes_fn>("mlx_min_axes"), flat.a, &zero, size_t(1), false, c.s);
+  Arr hi = c.call(c.fn<mlx::reduce_axes_fn>("mlx_max_axes"), flat.a, &zero, size_t(1), false, c.s);
+  // in float64, exact for every index a 32-bit size can take, and no
+  // unsigned index wraps to a negative one
+  Arr least = c.call(c.m.mlx_astype, lo.a, mlx::FLOAT64, c.s), most = c.call(c.m.mlx_astype, hi.a, mlx::FLOAT64, c.s);
+  VecArr v;
+  c.m.mlx_vector_array_append_value(v.v, least.a);
+  c.m.mlx_vector_array_append_value(v.v, most.a);
+  check(c.m.mlx_eval(v.v), c.path);
+  auto item = c.fn<mlx::item_float64_fn>("mlx_array_item_float64");
+  double l = 0, h = 0;
+  check(item(&l, least.a), c.path);
+  check(item(&h, most.a), c.path);
+  const double size = double(n);
+  const bool high = h >= size || h < -size, low = l < -size || l >= size;
+  if (high || low) {
+    char shown[32];
+    std::snprintf(shown, sizeof shown, "%.0f", high ? h : l);
+    throw RequestError("index_out_of_range", c.path + "/inputs/1", std::string("index ") + shown + " is out of range for size " + std::to_string(n));
+  }
+}
+
+// The arrays of an mlx-c vector, each an output.
+Outs each(const Ctx& c, const VecArr& parts) {
+  Outs o;
+  for (size_t k = 0; k < c.m.mlx_vector_array_size(parts.v); k++) {
+    Arr a;
+    check(c.m.mlx_vector_array_get(&a.a, parts.v, k), c.path);
+    o.push_back(std::move(a));
+  }
+  return o;
+}
+
+// MLX v0.31.2's scans and sorts divide by zero on an empty array (SIGFPE
+// ends the process): their empty result is made here instead, as the empty
+// array of the inferred dtype and shape it is.
+Arr empty_result(const Ctx& c) {
+  auto sh = c.out_shape();
+  return c.call(c.fn<mlx::shape_fn>("mlx_zeros"), sh.data(), sh.size(), c.out_dtype(), c.s);
+}
+
 // Ops whose mlx-c function has the op's name and a shared signature.
 const char* const kUnary[] = {"exp",     "log",     "sqrt",       "rsqrt",     "reciprocal", "expm1",    "log1p",         "log2",
                               "log10",   "sin",     "cos",        "tan",       "arcsin",     "arccos",   "arctan",        "sinh",
@@ -254,6 +313,37 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) { return one(c.call(c.fn<mlx::unary_fn>(f), c.in[0], c.s)); };
     for (const char* n : kBinary)
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) { return one(c.call(c.fn<mlx::binary_fn>(f), c.in[0], c.in[1], c.s)); };
+    // MLX v0.31.2 divides integers with the CPU's division, which raises
+    // SIGFPE (ending the process) for a zero divisor, and for the most
+    // negative value over -1. Those divisors are swapped for 1 before MLX
+    // sees them and their results put in after: 0 for a zero divisor (the
+    // native backend's answer), and for -1 what MLX gives every other
+    // dividend (x // -1 = -x wrapping, x % -1 = 0).
+    for (const char* n : {"floor_divide", "remainder"})
+      t[n] = [f = std::string("mlx_") + n](const Ctx& c) {
+        auto op = c.fn<mlx::binary_fn>(f);
+        if (!is_integral(c.out[0].dtype)) return one(c.call(op, c.in[0], c.in[1], c.s));
+        auto bin = [&](const char* name, mlx::array x, mlx::array y) { return c.call(c.fn<mlx::binary_fn>(name), x, y, c.s); };
+        auto scalar = [&](double v) {
+          Arr k(c.m.mlx_array_new_float64(v));
+          return c.call(c.m.mlx_astype, k.a, c.out_dtype(), c.s);
+        };
+        Arr a = c.call(c.m.mlx_astype, c.in[0], c.out_dtype(), c.s), b = c.call(c.m.mlx_astype, c.in[1], c.out_dtype(), c.s);
+        Arr zero = scalar(0), unit = scalar(1);
+        Arr by_zero = bin("mlx_equal", b.a, zero.a);
+        if (dtype_category(c.out[0].dtype) != Category::Signed) {
+          Arr safe = c.call(c.m.mlx_where, by_zero.a, unit.a, b.a, c.s);
+          Arr r = c.call(op, a.a, safe.a, c.s);
+          return one(c.call(c.m.mlx_where, by_zero.a, zero.a, r.a, c.s));
+        }
+        Arr by_minus_one = bin("mlx_equal", b.a, scalar(-1).a);
+        Arr bad = bin("mlx_logical_or", by_zero.a, by_minus_one.a);
+        Arr safe = c.call(c.m.mlx_where, bad.a, unit.a, b.a, c.s);
+        Arr r = c.call(op, a.a, safe.a, c.s);
+        Arr for_minus_one = f == "mlx_floor_divide" ? c.call(c.fn<mlx::unary_fn>("mlx_negative"), a.a, c.s) : scalar(0);
+        r = c.call(c.m.mlx_where, by_minus_one.a, for_minus_one.a, r.a, c.s);
+        return one(c.call(c.m.mlx_where, by_zero.a, zero.a, r.a, c.s));
+      };
     // MLX v0.31.2 loops forever on an integer power with a negative exponent
     // (found by the differential test): integer powers are refused here.
     t["power"] = [](const Ctx& c) {
@@ -279,12 +369,7 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       };
     for (const char* n : kScan)
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) {
-        // MLX v0.31.2's scans divide by zero on an empty array (SIGFPE ends
-        // the process): an empty scan is made here, as the empty array it is.
-        if (shape_size(c.in_ts[0].shape) == 0) {
-          auto sh = c.out_shape();
-          return one(c.call(c.fn<mlx::shape_fn>("mlx_zeros"), sh.data(), sh.size(), c.out_dtype(), c.s));
-        }
+        if (shape_size(c.in_ts[0].shape) == 0) return one(empty_result(c));
         const bool rev = c.attrs.b("reverse"), inc = c.attrs.b("inclusive");
         if (c.attrs.has("axis")) return one(c.call(c.fn<mlx::scan_fn>(f), c.in[0], c.i("axis"), rev, inc, c.s));
         Arr flat = c.flat(c.in[0]);
@@ -358,13 +443,7 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
         auto idx = c.ints("indices_or_sections");
         check(c.m.mlx_split_sections(&parts.v, c.in[0], idx.data(), idx.size(), axis, c.s), c.path);
       }
-      Outs o;
-      for (size_t k = 0; k < c.m.mlx_vector_array_size(parts.v); k++) {
-        Arr a;
-        check(c.m.mlx_vector_array_get(&a.a, parts.v, k), c.path);
-        o.push_back(std::move(a));
-      }
-      return o;
+      return each(c, parts);
     };
     t["tile"] = [](const Ctx& c) {
       auto r = c.ints("reps");
@@ -414,10 +493,12 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       return one(c.call(f, c.in[0], c.in[1], lo.data(), lo.size(), hi.data(), hi.size(), st.data(), st.size(), c.s));
     };
     t["take"] = [](const Ctx& c) {
+      check_indices(c, "axis");
       if (!c.attrs.has("axis")) return one(c.call(c.m.mlx_take, c.in[0], c.in[1], c.s));
       return one(c.call(c.m.mlx_take_axis, c.in[0], c.in[1], c.i("axis"), c.s));
     };
     t["take_along_axis"] = [](const Ctx& c) {
+      check_indices(c, "axis");
       if (c.attrs.has("axis")) return one(c.call(c.m.mlx_take_along_axis, c.in[0], c.in[1], c.i("axis"), c.s));
       Arr a = c.flat(c.in[0]), i = c.flat(c.in[1]);
       return one(c.call(c.m.mlx_take_along_axis, a.a, i.a, 0, c.s));
@@ -426,6 +507,7 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       const std::string reduce = c.attrs.str("reduce");
       if (reduce != "none" && reduce != "add")
         throw Refusal("unsupported_attr", "node", c.attrs.at("reduce"), "MLX has put_along_axis and scatter_add_axis, not a " + reduce + " reduction along an axis");
+      check_indices(c, "axis");
       auto f = c.fn<mlx::put_axis_fn>(reduce == "add" ? "mlx_scatter_add_axis" : "mlx_put_along_axis");
       if (c.attrs.has("axis")) return one(c.call(f, c.in[0], c.in[1], c.in[2], c.i("axis"), c.s));
       Arr a = c.flat(c.in[0]), i = c.flat(c.in[1]), v = c.flat(c.in[2]);
@@ -435,16 +517,61 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
     };
     for (const char* n : {"sort", "argsort"})
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) {
+        if (shape_size(c.in_ts[0].shape) == 0) return one(empty_result(c));
         if (!c.attrs.has("axis")) return one(c.call(c.fn<mlx::unary_fn>(f), c.in[0], c.s));
         return one(c.call(c.fn<mlx::axis_fn>(f + "_axis"), c.in[0], c.i("axis"), c.s));
       };
     t["topk"] = [](const Ctx& c) {
+      if (shape_size(c.in_ts[0].shape) == 0) return one(empty_result(c));
       if (!c.attrs.has("axis")) return one(c.call(c.m.mlx_topk, c.in[0], c.i("k"), c.s));
       return one(c.call(c.m.mlx_topk_axis, c.in[0], c.i("k"), c.i("axis"), c.s));
     };
     t["random_bits"] = [](const Ctx& c) {
       auto sh = c.ints("shape");
       return one(c.call(c.m.mlx_random_bits, sh.data(), sh.size(), c.i("width"), c.in[0], c.s));
+    };
+    // mlx.core.fast: an absent weight, bias, freqs, mask or sinks is a null array.
+    const mlx::array none{nullptr};
+    t["rms_norm"] = [none](const Ctx& c) {
+      auto f = c.fn<mlx::fast_rms_norm_fn>("mlx_fast_rms_norm");
+      return one(c.call(f, c.in[0], c.in.size() > 1 ? c.in[1] : none, float(c.attrs.f("eps")), c.s));
+    };
+    t["layer_norm"] = [none](const Ctx& c) {
+      const bool hw = c.attrs.b("has_weight"), hb = c.attrs.b("has_bias");
+      auto f = c.fn<mlx::fast_layer_norm_fn>("mlx_fast_layer_norm");
+      return one(c.call(f, c.in[0], hw ? c.in[1] : none, hb ? c.in[hw ? 2 : 1] : none, float(c.attrs.f("eps")), c.s));
+    };
+    t["rope"] = [none](const Ctx& c) {
+      const bool ho = c.attrs.b("has_offset_array"), hf = c.attrs.b("has_freqs");
+      const mlx::optional_float base{c.attrs.has("base") ? float(c.attrs.f("base")) : 0.0f, c.attrs.has("base")};
+      const mlx::array freqs = hf ? c.in.back() : none;
+      const float scale = float(c.attrs.f("scale"));
+      if (ho) return one(c.call(c.fn<mlx::fast_rope_dynamic_fn>("mlx_fast_rope_dynamic"), c.in[0], c.i("dims"), c.attrs.b("traditional"), base, scale, c.in[1], freqs, c.s));
+      return one(c.call(c.fn<mlx::fast_rope_fn>("mlx_fast_rope"), c.in[0], c.i("dims"), c.attrs.b("traditional"), base, scale, c.i("offset"), freqs, c.s));
+    };
+    t["scaled_dot_product_attention"] = [none](const Ctx& c) {
+      const std::string mode = c.attrs.str("mask_mode");  // MLX names "no mask" ""
+      auto f = c.fn<mlx::fast_sdpa_fn>("mlx_fast_scaled_dot_product_attention");
+      return one(c.call(f, c.in[0], c.in[1], c.in[2], float(c.attrs.f("scale")), mode == "none" ? "" : mode.c_str(),
+                        mode == "array" ? c.in[3] : none, c.attrs.b("has_sinks") ? c.in.back() : none, c.s));
+    };
+    // Affine quantization: group_size and bits always given (the registry's defaults are MLX's).
+    auto qopt = [](const Ctx& c, const char* k) { return mlx::optional_int{c.i(k), true}; };
+    t["quantize"] = [none, qopt](const Ctx& c) {
+      VecArr parts;
+      const std::string mode = c.attrs.str("mode");
+      check(c.fn<mlx::quantize_fn>("mlx_quantize")(&parts.v, c.in[0], qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), none, c.s), c.path);
+      return each(c, parts);
+    };
+    t["dequantize"] = [none, qopt](const Ctx& c) {
+      const std::string mode = c.attrs.str("mode");
+      auto f = c.fn<mlx::dequantize_fn>("mlx_dequantize");
+      return one(c.call(f, c.in[0], c.in[1], c.in[2], qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), none, mlx::optional_dtype{mlx::FLOAT32, false}, c.s));
+    };
+    t["quantized_matmul"] = [qopt](const Ctx& c) {
+      const std::string mode = c.attrs.str("mode");
+      auto f = c.fn<mlx::quantized_matmul_fn>("mlx_quantized_matmul");
+      return one(c.call(f, c.in[0], c.in[1], c.in[2], c.in[3], c.attrs.b("transpose"), qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), c.s));
     };
     return t;
   }();

@@ -18,6 +18,9 @@ struct vector_array { void* ctx; };
 // mlx-c's dtype enumeration, in its order.
 enum dtype : int { BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FLOAT16, FLOAT32, FLOAT64, BFLOAT16, COMPLEX64 };
 enum device_type : int { CPU, GPU };
+struct optional_int { int value; bool has_value; };
+struct optional_float { float value; bool has_value; };
+struct optional_dtype { dtype value; bool has_value; };
 
 using error_handler = void (*)(const char* msg, void* data);
 
@@ -33,6 +36,18 @@ using axis_fn = int (*)(array*, array, int, stream);
 using shape_fn = int (*)(array*, const int*, size_t, dtype, stream);
 using slice_update_fn = int (*)(array*, array, array, const int*, size_t, const int*, size_t, const int*, size_t, stream);
 using put_axis_fn = int (*)(array*, array, array, array, int, stream);
+
+// Resolved when a request first needs them, so that a libmlxc without them
+// still runs the other ops (a node that needs one is refused).
+using fast_rms_norm_fn = int (*)(array*, array, array, float, stream);
+using fast_layer_norm_fn = int (*)(array*, array, array, array, float, stream);
+using fast_rope_fn = int (*)(array*, array, int, bool, optional_float, float, int, array, stream);
+using fast_rope_dynamic_fn = int (*)(array*, array, int, bool, optional_float, float, array, array, stream);
+using fast_sdpa_fn = int (*)(array*, array, array, array, float, const char*, array, array, stream);
+using quantize_fn = int (*)(vector_array*, array, optional_int, optional_int, const char*, array, stream);
+using dequantize_fn = int (*)(array*, array, array, array, optional_int, optional_int, const char*, array, optional_dtype, stream);
+using item_float64_fn = int (*)(double*, array);
+using quantized_matmul_fn = int (*)(array*, array, array, array, array, bool, optional_int, optional_int, const char*, stream);
 
 // The functions resolved when the library loads; a library lacking one is
 // reported unavailable (with its name).

@@ -55,11 +55,12 @@ struct Divide : EwOp {
     if constexpr (is_int_v<T>) return safe_int_div(x, y); else return x / y;
   }
 };
-// MLX truncates integer floor_divide (C division); floats floor.
+// MLX truncates integer floor_divide (C division); floats floor; bools give
+// the dividend (MLX v0.31.2's answer for all four pairs, false // false too).
 struct FloorDivide : EwOp {
   template <class T> T operator()(T x, T y) const {
     if constexpr (is_int_v<T>) return safe_int_div(x, y);
-    else if constexpr (std::is_same_v<T, bool>) return x && y;
+    else if constexpr (std::is_same_v<T, bool>) return x;
     else return std::floor(x / y);
   }
 };

@@ -86,9 +86,28 @@ void register_creation_ops() {
       if (n > 9.0e18) throw Refusal("resource_limit", "array", c.path, "arange of " + std::to_string(n) + " values");
       return std::vector<TypeShape>{{c.attrs.dtype("dtype"), {int64_t(std::max(0.0, n))}}};
     };
+    // As MLX: in the output dtype T, from T(start) by steps of T(start + step) - T(start),
+    // each value the last plus the step (so arange(0, 5, 1.5) as int32 is 0, 1, 2, 3, and
+    // float32 values carry float32 rounding from one to the next).
     d.eval = [](const EvalCtx& c) {
-      double start = c.attrs.f("start"), step = c.attrs.f("step");
-      return std::vector<Array>{fill(c.out[0].dtype, c.out[0].shape, [=](int64_t i) { return start + double(i) * step; })};
+      const double start = c.attrs.f("start"), step = c.attrs.f("step");
+      Array out(c.out[0].dtype, c.out[0].shape);
+      dispatch(out.dtype, [&](auto t) {
+        using T = decltype(t);
+        T* o = out.data<T>();
+        const T first = convert<T>(start);
+        const T by = T(convert<T>(start + step) - first);
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+          // wrapping integer sums equal the running ones: computed in parallel
+          parallel_for(out.size(), 65536, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; i++) o[i] = T(first + T(i) * by);
+          });
+        } else {
+          T v = first;
+          for (int64_t i = 0; i < out.size(); i++, v = T(v + by)) o[i] = v;
+        }
+      });
+      return std::vector<Array>{out};
     };
     register_op(std::move(d));
   }
@@ -103,7 +122,8 @@ void register_creation_ops() {
       double a = c.attrs.f("start"), b = c.attrs.f("stop");
       int64_t n = c.attrs.i("num");
       double step = n > 1 ? (b - a) / double(n - 1) : 0;
-      return std::vector<Array>{fill(c.out[0].dtype, c.out[0].shape, [=](int64_t i) { return i == n - 1 ? b : a + double(i) * step; })};
+      // the last value is stop exactly; a single value is start (as MLX and NumPy)
+      return std::vector<Array>{fill(c.out[0].dtype, c.out[0].shape, [=](int64_t i) { return i == n - 1 && n > 1 ? b : a + double(i) * step; })};
     };
     register_op(std::move(d));
   }

@@ -102,8 +102,17 @@ enum class Kind { Sum, Prod, Max, Min, All, Any, Mean };
 
 DType reduce_dtype(Kind k, DType d) {
   switch (k) {
+    // as MLX: bools and integers narrower than 32 bits widen to 32 bits (unsigned stay unsigned)
     case Kind::Sum:
-    case Kind::Prod: return d == DType::Bool ? DType::Int32 : d;
+    case Kind::Prod:
+      switch (d) {
+        case DType::Bool:
+        case DType::Int8:
+        case DType::Int16: return DType::Int32;
+        case DType::UInt8:
+        case DType::UInt16: return DType::UInt32;
+        default: return d;
+      }
     case Kind::All:
     case Kind::Any: return DType::Bool;
     case Kind::Mean: return to_inexact(d);
@@ -158,10 +167,14 @@ void register_reduce(const char* name, Kind k, const char* rule) {
     if ((k == Kind::Max || k == Kind::Min) && c.in[0].dtype == DType::Complex64) refuse_dtype(k == Kind::Max ? "max" : "min", DType::Complex64, c.path);
     if ((k == Kind::Max || k == Kind::Min) && shape_size(c.in[0].shape) == 0)
       throw RequestError("invalid_shape", c.path + "/inputs/0", "cannot take the max or min of an empty array");
-    return Outs{{reduce_dtype(k, c.in[0].dtype), reduced_shape(c.in[0].shape, axes, c.attrs.b("keepdims"))}};
+    // over no axes (a 0-d array, or axes []) MLX returns the input as it is, dtype included
+    const DType out = axes.empty() && (k == Kind::Sum || k == Kind::Prod) ? c.in[0].dtype : reduce_dtype(k, c.in[0].dtype);
+    return Outs{{out, reduced_shape(c.in[0].shape, axes, c.attrs.b("keepdims"))}};
   };
   d.eval = [k](const EvalCtx& c) {
-    return Arrs{combinable(k, c.in[0], norm_axes(c.attrs, "axes", c.in[0].ndim()), c.out[0])};
+    const auto axes = norm_axes(c.attrs, "axes", c.in[0].ndim());
+    if (axes.empty() && (k == Kind::Sum || k == Kind::Prod)) return Arrs{c.in[0]};
+    return Arrs{combinable(k, c.in[0], axes, c.out[0])};
   };
   register_op(std::move(d));
 }
@@ -202,7 +215,9 @@ void register_moment(const char* name, bool root) {
       for (int64_t r = 0; r < n; r++) mean += at(r);
       mean /= double(n);
       for (int64_t r = 0; r < n; r++) m2 += (at(r) - mean) * (at(r) - mean);
-      double v = n - ddof > 0 ? m2 / (double(n) - ddof) : std::numeric_limits<double>::infinity();
+      // no degrees of freedom left: MLX scales the population variance by n / max(n - ddof, 0),
+      // so a spread gives inf and no spread (0 * inf) NaN
+      double v = n - ddof > 0 ? m2 / (double(n) - ddof) : m2 > 0 ? std::numeric_limits<double>::infinity() : std::numeric_limits<double>::quiet_NaN();
       return root ? std::sqrt(v) : v;
     })};
   };
@@ -212,7 +227,11 @@ void register_moment(const char* name, bool root) {
 template <class At>
 double logsumexp_line(At at, int64_t n) {
   double m = -INFINITY;
-  for (int64_t r = 0; r < n; r++) m = std::max(m, at(r));
+  for (int64_t r = 0; r < n; r++) {
+    const double v = at(r);
+    if (std::isnan(v)) return v;  // as MLX: a NaN anywhere gives NaN, even beside +inf
+    m = std::max(m, v);
+  }
   if (std::isinf(m)) return m;
   double s = 0;
   for (int64_t r = 0; r < n; r++) s += std::exp(at(r) - m);
@@ -222,8 +241,8 @@ double logsumexp_line(At at, int64_t n) {
 }  // namespace
 
 void register_reduction_ops() {
-  register_reduce("sum", Kind::Sum, "same (bool gives int32)");
-  register_reduce("prod", Kind::Prod, "same (bool gives int32)");
+  register_reduce("sum", Kind::Sum, "same (bool, int8, int16 give int32; uint8, uint16 give uint32)");
+  register_reduce("prod", Kind::Prod, "same (bool, int8, int16 give int32; uint8, uint16 give uint32)");
   register_reduce("max", Kind::Max, "same");
   register_reduce("min", Kind::Min, "same");
   register_reduce("all", Kind::All, "bool");
@@ -253,6 +272,8 @@ void register_reduction_ops() {
 
   for (bool is_max : {true, false}) {
     // argmax/argmin over one axis (the flattened array when absent): uint32, first hit wins.
+    // As MLX, a value replaces the best so far only when it compares greater (less): a NaN
+    // never does, and a NaN in first place is never replaced.
     OpDef d = make_op(is_max ? "argmax" : "argmin", "reduction", "uint32", 1, 1, {{"axis", AttrType::Int, nullptr}, {"keepdims", AttrType::Bool, false}});
     d.infer = [is_max](const InferCtx& c) {
       const Shape& s = c.in[0].shape;
@@ -279,10 +300,10 @@ void register_reduction_ops() {
             auto bv = acc_t<T>(x[base]);
             for (int64_t r = 1; r < l.r; r++) {
               auto v = acc_t<T>(x[base + r * l.inner]);
-              bool nan_b = false, nan_v = false;
-              if constexpr (is_float_v<T>) { nan_b = std::isnan(bv); nan_v = std::isnan(v); }
-              if (nan_b) break;  // NaN is the extreme, as in NumPy
-              if (nan_v || (is_max ? v > bv : v < bv)) { best = r; bv = v; }
+              if (is_max ? v > bv : v < bv) {
+                best = r;
+                bv = v;
+              }
             }
             o[line] = uint32_t(best);
           });

@@ -13,7 +13,7 @@ enum class Scan { Sum, Prod, Max, Min, LogSumExp };
 
 DType scan_dtype(Scan k, DType d) {
   if (k == Scan::LogSumExp) return to_inexact(d);
-  if ((k == Scan::Sum || k == Scan::Prod) && d == DType::Bool) return DType::Int32;
+  if (k == Scan::Sum && d == DType::Bool) return DType::Int32;
   return d;
 }
 
@@ -21,12 +21,10 @@ template <class U> U combine(Scan k, U a, U b) {
   switch (k) {
     case Scan::Sum: return a + b;
     case Scan::Prod: return a * b;
-    case Scan::Max:
-      if constexpr (std::is_floating_point_v<U>) if (std::isnan(a) || std::isnan(b)) return a + b;
-      return a > b ? a : b;
-    case Scan::Min:
-      if constexpr (std::is_floating_point_v<U>) if (std::isnan(a) || std::isnan(b)) return a + b;
-      return a < b ? a : b;
+    // a is the running value, b the next: MLX's comparisons, so a NaN is passed on by
+    // cummax only until a number follows it, and cummin takes a NaN only in first place
+    case Scan::Max: return a > b ? a : b;
+    case Scan::Min: return b < a ? b : a;
     default: {
       if constexpr (std::is_floating_point_v<U>) {
         U m = std::max(a, b);
@@ -91,7 +89,7 @@ void register_scan(const char* name, Scan k, const char* rule) {
 
 void register_scan_ops() {
   register_scan("cumsum", Scan::Sum, "same (bool gives int32)");
-  register_scan("cumprod", Scan::Prod, "same (bool gives int32)");
+  register_scan("cumprod", Scan::Prod, "same");
   register_scan("cummax", Scan::Max, "same");
   register_scan("cummin", Scan::Min, "same");
   register_scan("logcumsumexp", Scan::LogSumExp, "inexact");

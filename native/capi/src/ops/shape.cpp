@@ -331,6 +331,7 @@ void register_shape_ops() {
       v->strides.insert(v->strides.begin() + axis + 1, 0);
       *out = s;
       (*out)[size_t(axis)] = checked_mul((*out)[size_t(axis)], r, a.at("repeats"));
+      if (r == 0) *out = Shape{0};  // MLX gives a flat empty array for no repeats, whatever the axis
     };
     d.infer = [plan](const InferCtx& c) {
       View v;

@@ -106,7 +106,10 @@ bool logsumexp_rows(const Lines& l, Array* out) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
         const T m = rows.max(x, l.r);  // NaNs skipped: they reach the sum
         if (m == T(INFINITY)) {
-          o[i] = m;
+          // as MLX, whose max passes NaNs on: +inf with a NaN in the row gives NaN
+          bool nan = false;
+          for (int64_t r = 0; r < l.r && !nan; r++) nan = x[r] != x[r];
+          o[i] = nan ? T(NAN) : m;
         } else if (m == T(-INFINITY)) {  // all -inf (a NaN among them makes the sum NaN)
           o[i] = T(-INFINITY) + rows.exp_sum(x, T(0), nullptr, l.r);
         } else {

@@ -2,7 +2,7 @@
 // call forms: keepdims may come second (sum(a, true)), and null or undefined
 // stand for any optional argument.
 import { type ArrayLike, MxArray } from '../array.js';
-import { bool, complex64, int32, toInexact, uint32, type Dtype } from '../dtype.js';
+import { bool, complex64, int16, int32, int8, toInexact, uint16, uint32, uint8, type Dtype } from '../dtype.js';
 import { MxError } from '../errors.js';
 import { apply1, asArray, normAxes, normAxis, reducedShape } from '../node.js';
 import { checkStream, type StreamOrDevice } from '../device.js';
@@ -23,7 +23,7 @@ function reductionArgs(name: string, rest: unknown[]): { axis: number | number[]
   return { axis: axesArg(name, rest[0]), keepdims: boolArg(name, 'keepdims', rest[1], false), stream: rest[rest.length > 3 ? 3 : 2], more: rest.slice(2) };
 }
 
-function reduction(op: string, name: string, result: (d: Dtype) => Dtype): Reduction {
+function reduction(op: string, name: string, result: (d: Dtype, axes: number[]) => Dtype): Reduction {
   return (a: ArrayLike, ...rest: unknown[]): MxArray => {
     const { axis, keepdims, stream } = reductionArgs(name, rest);
     checkStream(name, stream as StreamOrDevice | undefined);
@@ -32,13 +32,17 @@ function reduction(op: string, name: string, result: (d: Dtype) => Dtype): Reduc
     if ((op === 'max' || op === 'min') && x.size === 0) throw new MxError(name, 'a', 'cannot reduce an empty array');
     if (op === 'logsumexp' && x.size === 0) throw new MxError(name, 'a', 'cannot reduce an empty array (as in MLX)');
     if ((op === 'max' || op === 'min') && x.dtype === complex64) throw new MxError(name, 'a', 'complex64 is not ordered');
-    return apply1(op, [x], { axes, keepdims }, { dtype: result(x.dtype), shape: reducedShape(x.shape, axes, keepdims) });
+    return apply1(op, [x], { axes, keepdims }, { dtype: result(x.dtype, axes), shape: reducedShape(x.shape, axes, keepdims) });
   };
 }
 
-const countable = (d: Dtype) => (d === bool ? int32 : d);
-export const sum = reduction('sum', 'sum', countable);
-export const prod = reduction('prod', 'prod', countable);
+// MLX v0.31.2 sums and multiplies bools and integers narrower than 32 bits in
+// 32 bits (unsigned stay unsigned); 0.13 kept int8, int16, uint8 and uint16.
+// Over no axes (a 0-d array, or axis []) the input comes back as it is, dtype included.
+const widened = (d: Dtype, axes: number[]) =>
+  !axes.length ? d : d === bool || d === int8 || d === int16 ? int32 : d === uint8 || d === uint16 ? uint32 : d;
+export const sum = reduction('sum', 'sum', widened);
+export const prod = reduction('prod', 'prod', widened);
 export const max = reduction('max', 'max', (d) => d);
 export const min = reduction('min', 'min', (d) => d);
 export const all = reduction('all', 'all', () => bool);
@@ -101,8 +105,9 @@ function scan(op: string, name: string, result: (d: Dtype) => Dtype): Scan {
     return apply1(op, [x], { axis: ax, ...attrs }, { dtype: result(x.dtype), shape: x.shape });
   };
 }
-export const cumsum = scan('cumsum', 'cumsum', countable);
-export const cumprod = scan('cumprod', 'cumprod', countable);
+export const cumsum = scan('cumsum', 'cumsum', (d) => (d === bool ? int32 : d));
+// MLX v0.31.2 keeps bool (a running logical and); 0.13 gave int32
+export const cumprod = scan('cumprod', 'cumprod', (d) => d);
 export const cummax = scan('cummax', 'cummax', (d) => d);
 export const cummin = scan('cummin', 'cummin', (d) => d);
 export const logcumsumexp = scan('logcumsumexp', 'logcumsumexp', toInexact);

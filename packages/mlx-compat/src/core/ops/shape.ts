@@ -147,6 +147,8 @@ export function repeat(a: ArrayLike, repeats: number, axis?: number | null, stre
   const ax = normAxis('repeat', axis, x.ndim);
   const shape = [...x.shape];
   shape[ax] *= repeats;
+  // MLX v0.31.2 gives a flat empty array for no repeats, whatever the axis (0.13 kept the other axes)
+  if (repeats === 0) shape.splice(0, shape.length, 0);
   return apply1('repeat', [x], { repeats, axis: ax }, { dtype: x.dtype, shape });
 }
 
