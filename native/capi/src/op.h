@@ -123,6 +123,7 @@ void register_fast_ops();
 void register_quantized_ops();
 void register_fft_ops();
 void register_linalg_ops();
+void register_conv_ops();
 
 // Shared shape helpers for op families.
 Shape broadcast_shapes(const std::vector<Shape>& shapes, const std::string& path);

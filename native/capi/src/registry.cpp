@@ -34,6 +34,7 @@ void ensure_registered() {
     register_quantized_ops();
     register_fft_ops();
     register_linalg_ops();
+    register_conv_ops();
   });
 }
 }  // namespace

@@ -27,6 +27,15 @@ describe('nn examples', () => {
     expect(readme.slice(readme.indexOf('\n', start) + 1, readme.indexOf('```', start + 3))).toBe(readFileSync(join(examples, 'mlp_classifier.mjs'), 'utf8'));
   }, 300_000);
 
+  it('the CNN classifies its strokes and its loss falls', async () => {
+    const out = await run('cnn_classifier.mjs');
+    const [, first, last, accuracy] = out.match(/first loss ([\d.]+) last loss ([\d.]+) test accuracy ([\d.]+)/)!;
+    // four classes: a first loss near ln 4 = 1.386
+    expect(Math.abs(Number(first) - Math.log(4))).toBeLessThan(0.2);
+    expect(Number(last)).toBeLessThan(0.1);
+    expect(Number(accuracy)).toBeGreaterThanOrEqual(0.95);
+  }, 300_000);
+
   it('the character-level transformer brings its loss below 2.0', async () => {
     const out = await run('char_transformer.mjs');
     const [, vocab, loss] = out.match(/vocabulary (\d+), mean loss over the last 20 steps ([\d.]+)/)!;

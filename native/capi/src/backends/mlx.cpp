@@ -404,6 +404,11 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       return one(c.call(c.m.mlx_softmax_axes, c.in[0], ax.data(), ax.size(), c.attrs.b("precise"), c.s));
     };
     t["matmul"] = [](const Ctx& c) { return one(c.call(c.fn<mlx::binary_fn>("mlx_matmul"), c.in[0], c.in[1], c.s)); };
+    t["conv_general"] = [](const Ctx& c) {
+      auto st = c.ints("stride"), lo = c.ints("padding_lo"), hi = c.ints("padding_hi"), kd = c.ints("kernel_dilation"), id = c.ints("input_dilation");
+      return one(c.call(c.m.mlx_conv_general, c.in[0], c.in[1], st.data(), st.size(), lo.data(), lo.size(), hi.data(), hi.size(), kd.data(), kd.size(),
+                        id.data(), id.size(), c.i("groups"), c.attrs.b("flip"), c.s));
+    };
     t["reshape"] = [](const Ctx& c) {
       auto sh = c.ints("shape");
       return one(c.call(c.m.mlx_reshape, c.in[0], sh.data(), sh.size(), c.s));

@@ -97,6 +97,7 @@ using quantized_matmul_fn = int (*)(array*, array, array, array, array, bool, op
   X(int, mlx_squeeze, (array*, array, stream))                                                  \
   X(int, mlx_expand_dims_axes, (array*, array, const int*, size_t, stream))                     \
   X(int, mlx_transpose_axes, (array*, array, const int*, size_t, stream))                       \
+  X(int, mlx_conv_general, (array*, array, array, const int*, size_t, const int*, size_t, const int*, size_t, const int*, size_t, const int*, size_t, int, bool, stream)) \
   X(int, mlx_transpose, (array*, array, stream))                                                \
   X(int, mlx_broadcast_to, (array*, array, const int*, size_t, stream))                         \
   X(int, mlx_concatenate_axis, (array*, vector_array, int, stream))                             \

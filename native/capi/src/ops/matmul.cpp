@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../parallel.h"
+#include "gemm.h"
 #include "layout.h"
 #ifdef MLXC_HAVE_CBLAS
 #include <cblas.h>
@@ -33,33 +34,25 @@ __attribute__((constructor(101))) static void init_openblas() {
 
 namespace mlxc {
 
-namespace {
-
-// One product C[m,n] = op(A) op(B) over row-major storage, op(X) = X or its
-// transpose as flagged; lda and ldb are the stored row lengths, ldc is C's.
-struct Gemm {
-  bool ta, tb;
-  int64_t m, n, k, lda, ldb, ldc;
-};
-
 #ifdef MLXC_HAVE_CBLAS
 template <class T>
 void gemm_block(const Gemm& g, const T* a, const T* b, T* c) {
   const auto ta = g.ta ? CblasTrans : CblasNoTrans, tb = g.tb ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0f, a, int(g.lda), b, int(g.ldb), 0.0f, c, int(g.ldc));
+    cblas_sgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0f, a, int(g.lda), b, int(g.ldb), g.accumulate ? 1.0f : 0.0f, c, int(g.ldc));
   } else if constexpr (is_complex_v<T>) {
-    const T one(1, 0), zero(0, 0);
-    cblas_cgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), &one, a, int(g.lda), b, int(g.ldb), &zero, c, int(g.ldc));
+    const T one(1, 0), beta(g.accumulate ? 1 : 0, 0);
+    cblas_cgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), &one, a, int(g.lda), b, int(g.ldb), &beta, c, int(g.ldc));
   } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0, a, int(g.lda), b, int(g.ldb), 0.0, c, int(g.ldc));
+    cblas_dgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0, a, int(g.lda), b, int(g.ldb), g.accumulate ? 1.0 : 0.0, c, int(g.ldc));
   }
 }
 #else
 template <class T>
 void gemm_block(const Gemm& g, const T* a, const T* b, T* c) {
   constexpr int64_t kb = 128;
-  for (int64_t i = 0; i < g.m; i++) std::fill(c + i * g.ldc, c + i * g.ldc + g.n, T(0));
+  if (!g.accumulate)
+    for (int64_t i = 0; i < g.m; i++) std::fill(c + i * g.ldc, c + i * g.ldc + g.n, T(0));
   for (int64_t p0 = 0; p0 < g.k; p0 += kb)
     for (int64_t i = 0; i < g.m; i++)
       for (int64_t p = p0; p < std::min(g.k, p0 + kb); p++) {
@@ -72,6 +65,10 @@ void gemm_block(const Gemm& g, const T* a, const T* b, T* c) {
       }
 }
 #endif
+template void gemm_block<float>(const Gemm&, const float*, const float*, float*);
+template void gemm_block<double>(const Gemm&, const double*, const double*, double*);
+
+namespace {
 
 // Products smaller than this run on one thread: splitting costs more.
 constexpr double kParallelFlops = double(1 << 22);

@@ -12,6 +12,7 @@ import * as indexing from './ops/indexing.js';
 import * as linalg from './ops/linalg.js';
 import * as composite from './ops/composite.js';
 import * as sorting from './ops/sort.js';
+import * as conv from './ops/conv.js';
 import { dispose, getBackend, setBackend, tidy } from './graph.js';
 import { MxError } from './errors.js';
 import type { ArrayLike, Complex as ComplexValue } from './array.js';
@@ -59,6 +60,7 @@ export const core = {
   ...linalg,
   ...composite,
   ...sorting,
+  ...pick(conv, ['conv1d', 'conv2d', 'conv3d', 'convGeneral', 'convTranspose1d', 'convTranspose2d', 'convTranspose3d', 'convolve']),
   Device: device.Device,
   Stream: device.Stream,
   cpu: device.cpu,

@@ -137,6 +137,14 @@ Object.assign(RULES, {
     const attrs = { start: [0, ...a.start], stop: [B, ...a.stop], strides: [1, ...(a.strides ?? a.start.map(() => 1))] };
     return [apply1('slice_update', [array, update], attrs, { dtype: outs[0].dtype, shape: outShape(outs, B) })];
   },
+  // a batch of inputs under one weight is one convolution of B times the examples; batched weights loop
+  conv_general: (n, inputs, outs, B) => {
+    const [x, w] = inputs;
+    if (w.batched || !x.batched) return loopRule(n, inputs, outs, B);
+    const merged = reshape(x.array, [B * x.array.shape[1], ...x.array.shape.slice(2)]);
+    const y = apply1('conv_general', [merged, w.array], n.attrs, { dtype: outs[0].dtype, shape: [B * outs[0].shape[0], ...outs[0].shape.slice(1)] });
+    return [reshape(y, [B, ...outs[0].shape])];
+  },
   take_along_axis: (n, inputs, outs, B) => {
     if (n.attrs.axis === undefined) return loopRule(n, inputs, outs, B);
     const [x, idx] = allBatched(inputs, B);
