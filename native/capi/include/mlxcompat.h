@@ -280,6 +280,19 @@ void mlxcompat_clear_cache(void);
 /* Sets the peak figure to the current active figure. */
 void mlxcompat_reset_peak_memory(void);
 
+/* Process-wide memory limits (MLX's set_memory_limit, set_cache_limit and
+ * set_wired_limit); each returns the limit it replaces, in bytes.
+ * memory: an allocation that would take the active figure past it is
+ * refused (resource_limit, scope "memory", subject "memory_limit"); the
+ * default is 80% of the machine's memory (or of a container's limit), as
+ * MLX's. cache: freed blocks kept for reuse beyond it are returned to the
+ * system at once (0 keeps none); the default is 2 GiB. wired: there is no
+ * wired memory on the CPU, so, as MLX on the CPU, it has no effect and
+ * returns 0. Threads: safe from any thread. */
+size_t mlxcompat_set_memory_limit(size_t limit);
+size_t mlxcompat_set_cache_limit(size_t limit);
+size_t mlxcompat_set_wired_limit(size_t limit);
+
 /* Frees a string returned by this library. NULL is a no-op. */
 void mlxcompat_string_free(char* s);
 

@@ -8,6 +8,9 @@
 
 #include <sys/mman.h>
 
+#include "engine.h"
+#include "errors.h"
+
 namespace mlxc {
 
 namespace {
@@ -16,6 +19,8 @@ struct Pool {
   std::mutex mu;
   std::multimap<size_t, void*> free_blocks;
   size_t active = 0, peak = 0, cached = 0, limit = size_t(2) << 30;
+  // Active bytes past which an allocation is refused; MLX's default, 80% of memory.
+  size_t memory_limit = size_t(physical_memory()) / 10 * 8;
 
   void trim(size_t keep) {
     while (cached > keep && !free_blocks.empty()) {
@@ -54,6 +59,10 @@ Buffer::Buffer(size_t n) : data(nullptr), bytes(rounded(n)), owned(true) {
   Pool& p = pool();
   {
     std::lock_guard<std::mutex> g(p.mu);
+    if (bytes > p.memory_limit || p.active > p.memory_limit - bytes)
+      throw Refusal("resource_limit", "memory", "memory_limit",
+                    std::to_string(bytes) + " more bytes would take active memory (" + std::to_string(p.active) +
+                        " bytes) over the memory limit of " + std::to_string(p.memory_limit) + " bytes (set_memory_limit)");
     auto it = p.free_blocks.find(bytes);
     if (it != p.free_blocks.end()) {
       data = it->second;
@@ -94,10 +103,18 @@ void clear_memory_cache() {
   std::lock_guard<std::mutex> g(pool().mu);
   pool().trim(0);
 }
-void set_cache_limit(size_t bytes) {
+size_t set_cache_limit(size_t bytes) {
   std::lock_guard<std::mutex> g(pool().mu);
+  const size_t before = pool().limit;
   pool().limit = bytes;
   pool().trim(bytes);
+  return before;
+}
+size_t set_memory_limit(size_t bytes) {
+  std::lock_guard<std::mutex> g(pool().mu);
+  const size_t before = pool().memory_limit;
+  pool().memory_limit = bytes;
+  return before;
 }
 
 int64_t shape_size(const Shape& s) {

@@ -15,7 +15,10 @@ struct MemoryStats {
 MemoryStats memory_stats();
 void reset_peak_memory();
 void clear_memory_cache();
-void set_cache_limit(size_t bytes);
+// Both return the limit they replace. The cache keeps at most `bytes` of
+// freed blocks; past the memory limit an allocation is refused (resource_limit).
+size_t set_cache_limit(size_t bytes);
+size_t set_memory_limit(size_t bytes);
 
 struct Buffer {
   void* data;

@@ -277,6 +277,12 @@ void mlxcompat_clear_cache(void) { clear_memory_cache(); }
 
 void mlxcompat_reset_peak_memory(void) { reset_peak_memory(); }
 
+size_t mlxcompat_set_memory_limit(size_t limit) { return set_memory_limit(limit); }
+
+size_t mlxcompat_set_cache_limit(size_t limit) { return set_cache_limit(limit); }
+
+size_t mlxcompat_set_wired_limit(size_t) { return 0; }
+
 void mlxcompat_string_free(char* s) { std::free(s); }
 
 }  // extern "C"

@@ -33,11 +33,7 @@ export interface Matrix {
 }
 
 // Symbols reachable by a documented rewrite where mlx-compat has no function of that name.
-const REWRITES: Record<string, string> = {
-  'mlx.core.slice': 'a.index(new mx.Slice(start, stop)) per axis',
-  'mlx.core.slice_update': 'a.indexPut_([new mx.Slice(start, stop), ...], update)',
-  'mlx.core.broadcast_arrays': 'arrays.map((x) => mx.broadcastTo(x, shape))',
-};
+const REWRITES: Record<string, string> = {};
 
 // Where mlx-compat differs from MLX in ways a user should know.
 const NOTES: Record<string, string> = {
@@ -63,6 +59,25 @@ const NOTES: Record<string, string> = {
   'mlx.core.load': 'safetensors F8 dtypes are not read (a typed bad_dtype error)',
   'mlx.core.fast.scaled_dot_product_attention': 'computed in float32 (float64 inputs too)',
   'mlx.core.compile': 'shapeless refuses graphs with ops whose attributes fix a shape (reshape, broadcast_to, slices, split, arrays created with a shape)',
+  'mlx.core.einsum': 'a composite in the facade (the engine has no composite ops, so C callers send its diagonals, sums and matmuls): pairs contracted in a greedy order; floating types (its products are matmuls)',
+  'mlx.core.einsum_path': 'the greedy order einsum takes (smallest intermediate first); the description text is not MLX\'s',
+  'mlx.core.kron': 'a composite in the facade (reshape and multiply)',
+  'mlx.core.roll': 'a composite in the facade (slices and concatenate)',
+  'mlx.core.median': 'a composite in the facade (sort and take); integers give float32',
+  'mlx.core.unflatten': 'a composite in the facade (reshape)',
+  'mlx.core.broadcast_arrays': 'a composite in the facade (broadcast_to)',
+  'mlx.core.slice': 'start indices as an array, as MLX\'s; a composite in the facade (take), so a block past the end is the engine\'s index_out_of_range',
+  'mlx.core.slice_update': 'start indices as an array, as MLX\'s; a composite in the facade (take and where)',
+  'mlx.core.as_strided': 'a view that reads outside the array is a typed error (MLX reads whatever memory is there)',
+  'mlx.core.view': 'viewing bytes as bool gives 0 or 1 (any non-zero byte is true)',
+  'mlx.core.hadamard_transform': 'sizes 2^k only; MLX\'s 12, 20 and 28 times 2^k are a typed error',
+  'mlx.core.gather_mm': 'a and b at least 2-d; sorted_indices is accepted and not used',
+  'mlx.core.block_masked_mm': 'a and b at least 2-d',
+  'mlx.core.set_memory_limit': 'an allocation past the limit is refused (resource_limit); the default is 80% of memory, as MLX\'s',
+  'mlx.core.set_cache_limit': 'the engine\'s cache of freed blocks (2 GiB by default)',
+  'mlx.core.set_wired_limit': 'no wired memory on the CPU: no effect, returns 0, as MLX on the CPU',
+  'mlx.core.export_to_dot': 'the lazy graph of the arrays given (ops as boxes, arrays as ellipses); not MLX\'s exact layout',
+  'mlx.core.device_info': 'the CPU: architecture and device_name; the GPU is a typed refusal',
 };
 
 // The float ops' stated accuracy, from the table in the C header (its one

@@ -59,6 +59,9 @@ function bind(path: string) {
     memory: lib.func('void *mlxcompat_memory(void)'),
     clearCache: lib.func('void mlxcompat_clear_cache(void)'),
     resetPeak: lib.func('void mlxcompat_reset_peak_memory(void)'),
+    setMemoryLimit: lib.func('size_t mlxcompat_set_memory_limit(size_t limit)'),
+    setCacheLimit: lib.func('size_t mlxcompat_set_cache_limit(size_t limit)'),
+    setWiredLimit: lib.func('size_t mlxcompat_set_wired_limit(size_t limit)'),
     stringFree: lib.func('void mlxcompat_string_free(void *s)'),
   };
   return fn;

@@ -368,3 +368,12 @@ export function clearCache(): void {
 export function resetPeakMemory(): void {
   native().resetPeak();
 }
+
+// The engine's memory limits in bytes (mlxcompat.h says what each does); each returns the one it replaces.
+function limit(which: string, bytes: number, set: (n: number) => number | bigint): number {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new MlxBridgeError(`the ${which} limit is a whole number of bytes, got ${bytes}`);
+  return Number(set(bytes));
+}
+export const setMemoryLimit = (bytes: number): number => limit('memory', bytes, native().setMemoryLimit);
+export const setCacheLimit = (bytes: number): number => limit('cache', bytes, native().setCacheLimit);
+export const setWiredLimit = (bytes: number): number => limit('wired', bytes, native().setWiredLimit);

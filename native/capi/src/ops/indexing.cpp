@@ -1,6 +1,8 @@
-// Indexing: slice, slice_update, take, take_along_axis, put_along_axis.
+// Indexing: slice, slice_update, take, take_along_axis, put_along_axis, and
+// as_strided (any view of the flattened array, checked to stay inside it).
 #include <algorithm>
 
+#include "../checked.h"
 #include "layout.h"
 
 namespace mlxc {
@@ -90,6 +92,23 @@ void along(const Shape& a_shape, const Shape& out_shape, int axis, const std::ve
     if (int(i) != axis && a_shape[i] != 1) v.strides[i] = ast[i];
   const int64_t astride = ast[size_t(axis)];
   for_each_offset(v, [&](int64_t i, int64_t off) { fn(i, off + idx[size_t(i)] * astride); });
+}
+
+// as_strided's view of the flattened input; every element it reads must lie
+// inside the input (MLX does not check; a read outside would be undefined).
+View strided_view(const Attrs& a, int64_t size) {
+  View v{a.ints("shape"), a.ints("strides"), a.i("offset")};
+  if (v.strides.size() != v.shape.size())
+    throw RequestError("invalid_attr", a.at("strides"), "strides need one value per axis of shape (" + std::to_string(v.shape.size()) + ")");
+  int64_t lo = v.offset, hi = v.offset;
+  for (size_t i = 0; i < v.shape.size(); i++) {
+    if (v.shape[i] == 0) return v;  // nothing is read
+    const int64_t reach = checked_mul(v.shape[i] - 1, v.strides[i], a.at("strides"));
+    (reach < 0 ? lo : hi) = checked_add(reach < 0 ? lo : hi, reach, a.at("strides"));
+  }
+  if (lo < 0 || hi >= size)
+    throw RequestError("index_out_of_range", a.path, "the view reads elements " + std::to_string(lo) + " to " + std::to_string(hi) + " of an array of " + std::to_string(size));
+  return v;
 }
 
 Array copy_of(const Array& a) {
@@ -228,6 +247,17 @@ void register_indexing_ops() {
         });
       });
       return Arrs{out};
+    };
+    register_op(std::move(d));
+  }
+  {
+    OpDef d = make_op("as_strided", "indexing", "same", 1, 1, {{"shape", AttrType::ShapeList, nullptr, true}, {"strides", AttrType::IntList, nullptr, true}, {"offset", AttrType::Int, 0}});
+    d.shapeless = false;
+    d.infer = [](const InferCtx& c) { return Outs{{c.in[0].dtype, strided_view(c.attrs, shape_size(c.in[0].shape)).shape}}; };
+    d.eval = [](const EvalCtx& c) {
+      Array flat = c.in[0];
+      flat.shape = {flat.size()};
+      return Arrs{gather_view(flat, strided_view(c.attrs, flat.size()))};
     };
     register_op(std::move(d));
   }

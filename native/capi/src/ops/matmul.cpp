@@ -1,6 +1,10 @@
 // matmul: batched, broadcasting over batch dims, 1-d operands promoted as in
 // NumPy. float32/float64/complex64 go to BLAS (OpenBLAS when built with it); half types
-// run in float32; without BLAS a cache-blocked loop stands in.
+// run in float32; without BLAS a cache-blocked loop stands in. The products
+// MLX builds on it live here too: gather_mm (matrices picked by index),
+// block_masked_mm (blocks masked or scaled) and hadamard_transform.
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -133,6 +137,52 @@ Shape swap_last_two(Shape s) {
   return s;
 }
 
+
+// The dtype a product of `t` runs in: float64 stays, the rest run in float32.
+DType run_type(DType t) { return t == DType::Float64 ? DType::Float64 : DType::Float32; }
+
+// C[m,n] = A[m,k] B[k,n] for contiguous row-major operands of run type `t`.
+void product(DType t, const void* a, const void* b, void* c, int64_t m, int64_t n, int64_t k) {
+  const Gemm g{false, false, m, n, k, k, n, n};
+  if (t == DType::Float64) {
+    if (k == 0) std::fill(static_cast<double*>(c), static_cast<double*>(c) + m * n, 0.0);
+    else gemm(g, static_cast<const double*>(a), static_cast<const double*>(b), static_cast<double*>(c));
+  } else {
+    if (k == 0) std::fill(static_cast<float*>(c), static_cast<float*>(c) + m * n, 0.0f);
+    else gemm(g, static_cast<const float*>(a), static_cast<const float*>(b), static_cast<float*>(c));
+  }
+}
+
+// A matrix operand of gather_mm and block_masked_mm: at least 2-d, a real float type.
+void need_matrix(const TypeShape& t, const char* op, const char* what, const std::string& path) {
+  if (t.shape.size() < 2) throw RequestError("invalid_shape", path, std::string(op) + "'s " + what + " needs at least two dimensions, got " + shape_str(t.shape));
+}
+
+Shape batch_of(const Shape& s) { return Shape(s.begin(), s.end() - 2); }
+
+int64_t blocks(int64_t n, int64_t bs) { return (n + bs - 1) / bs; }
+
+// Multiplies (float mask) or zeroes where false (bool mask) each block of the
+// [batch, rows, cols] run-typed `x` by its entry of `mask` ([batch, rows/bs, cols/bs]).
+void apply_block_mask(Array& x, const Array& mask, int64_t bs) {
+  const int64_t rows = x.shape[1], cols = x.shape[2], br = mask.shape[1], bc = mask.shape[2];
+  Array m = astype(mask, mask.dtype == DType::Bool ? DType::Bool : x.dtype);
+  dispatch(x.dtype, [&](auto t) {
+    using T = decltype(t);
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      T* p = x.data<T>();
+      for (int64_t b = 0; b < x.shape[0]; b++)
+        for (int64_t i = 0; i < rows; i++)
+          for (int64_t j = 0; j < cols; j++) {
+            const int64_t mi = (b * br + i / bs) * bc + j / bs;
+            T& v = p[(b * rows + i) * cols + j];
+            if (m.dtype == DType::Bool) v = m.data<bool>()[mi] ? v : T(0);
+            else v *= m.data<T>()[mi];
+          }
+    }
+  });
+}
+
 }  // namespace
 
 void register_matmul_ops() {
@@ -181,6 +231,178 @@ void register_matmul_ops() {
     return std::vector<Array>{res};
   };
   register_op(std::move(d));
+  {
+    // gather_mm(a, b, lhs_indices?, rhs_indices?): out[i] = a[lhs[i]] @ b[rhs[i]],
+    // the indices into a's and b's flattened batches, broadcast together.
+    OpDef g = make_op("gather_mm", "matmul", "promote; real floating types only", 2, 4,
+                      {{"has_lhs_indices", AttrType::Bool, false}, {"has_rhs_indices", AttrType::Bool, false}, {"sorted_indices", AttrType::Bool, false}});
+    g.infer = [](const InferCtx& c) {
+      const bool hl = c.attrs.b("has_lhs_indices"), hr = c.attrs.b("has_rhs_indices");
+      if (c.in.size() != 2 + size_t(hl) + size_t(hr)) throw RequestError("invalid_arity", c.path + "/inputs", "gather_mm's inputs do not match has_lhs_indices and has_rhs_indices");
+      DType t = promote(c.in[0].dtype, c.in[1].dtype);
+      if (!is_floating(t)) refuse_dtype("gather_mm", t, c.path);
+      need_matrix(c.in[0], "gather_mm", "a", c.path + "/inputs/0");
+      need_matrix(c.in[1], "gather_mm", "b", c.path + "/inputs/1");
+      const Shape &as = c.in[0].shape, &bs = c.in[1].shape;
+      if (as.back() != bs[bs.size() - 2]) throw RequestError("invalid_shape", c.path + "/inputs", "inner dimensions differ: " + shape_str(as) + " @ " + shape_str(bs));
+      size_t k = 2;
+      Shape li = hl ? c.in[k].shape : batch_of(as), ri = hr ? c.in[k + size_t(hl)].shape : batch_of(bs);
+      for (size_t i = 2; i < c.in.size(); i++)
+        if (!is_integral(c.in[i].dtype)) throw RequestError("invalid_dtype", c.path + "/inputs/" + std::to_string(i), std::string("indices must be integers, not ") + dtype_name(c.in[i].dtype));
+      Shape out = broadcast_shapes({li, ri}, c.path + "/inputs");
+      out.push_back(as[as.size() - 2]);
+      out.push_back(bs.back());
+      return std::vector<TypeShape>{{t, out}};
+    };
+    g.eval = [](const EvalCtx& c) {
+      const bool hl = c.attrs.b("has_lhs_indices"), hr = c.attrs.b("has_rhs_indices");
+      const DType rt = run_type(c.out[0].dtype);
+      const Shape &as = c.in[0].shape, &bs = c.in[1].shape;
+      const int64_t m = as[as.size() - 2], k = as.back(), n = bs.back();
+      const int64_t na = shape_size(batch_of(as)), nb = shape_size(batch_of(bs));
+      Shape ob(c.out[0].shape.begin(), c.out[0].shape.end() - 2);
+      const int64_t count = shape_size(ob);
+      // each side's matrix per output position: its index, or its own batch position broadcast
+      auto picks = [&](bool has, size_t input, const Shape& own, int64_t total, const std::string& path) {
+        Array idx;
+        if (has) {
+          idx = broadcast_copy(astype(c.in[input], DType::Int64), ob);
+        } else {
+          Array pos(DType::Int64, own);
+          for (int64_t i = 0; i < total; i++) pos.data<int64_t>()[i] = i;
+          idx = broadcast_copy(pos, ob);
+        }
+        std::vector<int64_t> v(idx.data<int64_t>(), idx.data<int64_t>() + count);
+        for (size_t i = 0; i < v.size(); i++) {
+          // the index as sent: unsigned 64-bit values past int64 read as negative here
+          if (v[i] < 0 || v[i] >= total)
+            throw RequestError("index_out_of_range", path, "index " + std::to_string(v[i]) + " is out of range for " + std::to_string(total) + " matrices");
+        }
+        return v;
+      };
+      auto li = picks(hl, 2, batch_of(as), na, c.path + "/inputs/2");
+      auto ri = picks(hr, 2 + size_t(hl), batch_of(bs), nb, c.path + "/inputs/" + std::to_string(2 + int(hl)));
+      Array a = astype(c.in[0], rt), b = astype(c.in[1], rt);
+      Array out(rt, c.out[0].shape);
+      const size_t es = dtype_size(rt);
+      const auto* pa = static_cast<const uint8_t*>(a.raw());
+      const auto* pb = static_cast<const uint8_t*>(b.raw());
+      auto* pc = static_cast<uint8_t*>(out.raw());
+      for (int64_t i = 0; i < count; i++)
+        product(rt, pa + size_t(li[size_t(i)] * m * k) * es, pb + size_t(ri[size_t(i)] * k * n) * es, pc + size_t(i * m * n) * es, m, n, k);
+      return std::vector<Array>{astype(out, c.out[0].dtype)};
+    };
+    register_op(std::move(g));
+  }
+  {
+    // block_masked_mm(a, b, mask_out?, mask_lhs?, mask_rhs?): a product whose
+    // block_size x block_size blocks are kept or dropped (bool masks) or
+    // scaled (float masks): operand blocks before the product, output blocks after.
+    OpDef g = make_op("block_masked_mm", "matmul", "promote; real floating types only", 2, 5,
+                      {{"block_size", AttrType::Int, 64}, {"has_mask_out", AttrType::Bool, false}, {"has_mask_lhs", AttrType::Bool, false}, {"has_mask_rhs", AttrType::Bool, false}});
+    g.infer = [](const InferCtx& c) {
+      const bool ho = c.attrs.b("has_mask_out"), hl = c.attrs.b("has_mask_lhs"), hr = c.attrs.b("has_mask_rhs");
+      if (c.in.size() != 2 + size_t(ho) + size_t(hl) + size_t(hr)) throw RequestError("invalid_arity", c.path + "/inputs", "block_masked_mm's inputs do not match has_mask_out, has_mask_lhs and has_mask_rhs");
+      const int64_t bs = c.attrs.i("block_size");
+      if (bs != 32 && bs != 64) throw RequestError("invalid_attr", c.attrs.at("block_size"), "block_size must be 32 or 64, got " + std::to_string(bs));
+      DType t = promote(c.in[0].dtype, c.in[1].dtype);
+      if (!is_floating(t)) refuse_dtype("block_masked_mm", t, c.path);
+      need_matrix(c.in[0], "block_masked_mm", "a", c.path + "/inputs/0");
+      need_matrix(c.in[1], "block_masked_mm", "b", c.path + "/inputs/1");
+      const Shape &as = c.in[0].shape, &bsh = c.in[1].shape;
+      const int64_t m = as[as.size() - 2], k = as.back(), n = bsh.back();
+      if (k != bsh[bsh.size() - 2]) throw RequestError("invalid_shape", c.path + "/inputs", "inner dimensions differ: " + shape_str(as) + " @ " + shape_str(bsh));
+      std::vector<Shape> batches{batch_of(as), batch_of(bsh)};
+      size_t i = 2;
+      const std::pair<bool, std::pair<int64_t, int64_t>> masks[] = {{ho, {m, n}}, {hl, {m, k}}, {hr, {k, n}}};
+      for (auto& [has, dims] : masks) {
+        if (!has) continue;
+        const TypeShape& mk = c.in[i];
+        const std::string at = c.path + "/inputs/" + std::to_string(i++);
+        if (mk.dtype != DType::Bool && !is_floating(mk.dtype)) throw RequestError("invalid_dtype", at, std::string("a mask is bool or floating, not ") + dtype_name(mk.dtype));
+        if (mk.shape.size() < 2 || mk.shape[mk.shape.size() - 2] != blocks(dims.first, bs) || mk.shape.back() != blocks(dims.second, bs))
+          throw RequestError("invalid_shape", at, "mask of shape " + shape_str(mk.shape) + " needs (..., " + std::to_string(blocks(dims.first, bs)) + ", " + std::to_string(blocks(dims.second, bs)) + ") blocks of " + std::to_string(bs));
+        batches.push_back(batch_of(mk.shape));
+      }
+      Shape out = broadcast_shapes(batches, c.path + "/inputs");
+      out.push_back(m);
+      out.push_back(n);
+      return std::vector<TypeShape>{{t, out}};
+    };
+    g.eval = [](const EvalCtx& c) {
+      const bool ho = c.attrs.b("has_mask_out"), hl = c.attrs.b("has_mask_lhs"), hr = c.attrs.b("has_mask_rhs");
+      const int64_t bs = c.attrs.i("block_size");
+      const DType rt = run_type(c.out[0].dtype);
+      const Shape& os = c.out[0].shape;
+      Shape ob(os.begin(), os.end() - 2);
+      const int64_t nb = shape_size(ob), m = os[os.size() - 2], n = os.back(), k = c.in[0].shape.back();
+      // an operand or mask broadcast over the output's batch, as [batch, rows, cols]
+      auto full = [&](const Array& x, DType t) {
+        Shape s = ob;
+        s.insert(s.end(), x.shape.end() - 2, x.shape.end());
+        Array r = broadcast_copy(astype(x, t), s);
+        r.shape = {nb, x.shape[x.ndim() - 2], x.shape.back()};
+        return r;
+      };
+      Array a = full(c.in[0], rt), b = full(c.in[1], rt);
+      size_t i = 2;
+      Array mo = ho ? full(c.in[i++], c.in[2].dtype) : Array();
+      if (hl) apply_block_mask(a, full(c.in[i], c.in[i].dtype), bs), i++;
+      if (hr) apply_block_mask(b, full(c.in[i], c.in[i].dtype), bs), i++;
+      Array out(rt, {nb, m, n});
+      const size_t es = dtype_size(rt);
+      for (int64_t j = 0; j < nb; j++)
+        product(rt, static_cast<const uint8_t*>(a.raw()) + size_t(j * m * k) * es, static_cast<const uint8_t*>(b.raw()) + size_t(j * k * n) * es,
+                static_cast<uint8_t*>(out.raw()) + size_t(j * m * n) * es, m, n, k);
+      if (ho) apply_block_mask(out, mo, bs);
+      Array res = astype(out, c.out[0].dtype);
+      res.shape = os;
+      return std::vector<Array>{res};
+    };
+    register_op(std::move(g));
+  }
+  {
+    // hadamard_transform(a, scale?): scale * H a along the last axis, H the
+    // Sylvester Hadamard matrix (natural order); scale defaults to 1/sqrt(n).
+    OpDef h = make_op("hadamard_transform", "matmul", "same for floating types, float32 otherwise", 1, 1, {{"scale", AttrType::Float, nullptr, false, true}});
+    h.infer = [](const InferCtx& c) {
+      const TypeShape& x = c.in[0];
+      if (x.dtype == DType::Complex64) refuse_dtype("hadamard_transform", x.dtype, c.path);
+      if (x.shape.empty()) throw RequestError("invalid_shape", c.path + "/inputs/0", "hadamard_transform needs at least one dimension");
+      const int64_t n = x.shape.back();
+      if (n < 1 || (n & (n - 1)) != 0)
+        throw RequestError("invalid_shape", c.path + "/inputs/0", "the last axis (" + std::to_string(n) + ") must be a power of two (MLX's sizes m * 2^k with m = 12, 20 or 28 are not supported here)");
+      return std::vector<TypeShape>{{is_floating(x.dtype) ? x.dtype : DType::Float32, x.shape}};
+    };
+    h.eval = [](const EvalCtx& c) {
+      const DType rt = run_type(c.out[0].dtype);
+      Array x = astype(c.in[0], rt);
+      Array out(rt, x.shape);
+      std::memcpy(out.raw(), x.raw(), out.nbytes());
+      const int64_t n = x.shape.back(), rows = n ? out.size() / n : 0;
+      const double scale = c.attrs.has("scale") ? c.attrs.f("scale") : 1.0 / std::sqrt(double(n));
+      dispatch(rt, [&](auto t) {
+        using T = decltype(t);
+        if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+          parallel_for(rows, std::max<int64_t>(1, 4096 / n), [&](int64_t rb, int64_t re) {
+            for (int64_t r = rb; r < re; r++) {
+              T* v = out.data<T>() + r * n;
+              for (int64_t h = 1; h < n; h *= 2)
+                for (int64_t i = 0; i < n; i += 2 * h)
+                  for (int64_t j = i; j < i + h; j++) {
+                    const T p = v[j], q = v[j + h];
+                    v[j] = p + q;
+                    v[j + h] = p - q;
+                  }
+              for (int64_t j = 0; j < n; j++) v[j] = T(v[j] * scale);
+            }
+          });
+        }
+      });
+      return std::vector<Array>{astype(out, c.out[0].dtype)};
+    };
+    register_op(std::move(h));
+  }
 }
 
 }  // namespace mlxc

@@ -160,6 +160,9 @@ Array combinable(Kind k, const Array& in, const std::vector<int>& axes, const Ty
   return out;
 }
 
+// Over no axes (a 0-d array, or axes []) MLX's sum and prod return the input as it is, dtype included.
+bool returns_input(Kind k, const std::vector<int>& axes) { return axes.empty() && (k == Kind::Sum || k == Kind::Prod); }
+
 void register_reduce(const char* name, Kind k, const char* rule) {
   OpDef d = make_op(name, "reduction", rule, 1, 1, reduce_attrs());
   d.infer = [k](const InferCtx& c) {
@@ -167,13 +170,12 @@ void register_reduce(const char* name, Kind k, const char* rule) {
     if ((k == Kind::Max || k == Kind::Min) && c.in[0].dtype == DType::Complex64) refuse_dtype(k == Kind::Max ? "max" : "min", DType::Complex64, c.path);
     if ((k == Kind::Max || k == Kind::Min) && shape_size(c.in[0].shape) == 0)
       throw RequestError("invalid_shape", c.path + "/inputs/0", "cannot take the max or min of an empty array");
-    // over no axes (a 0-d array, or axes []) MLX returns the input as it is, dtype included
-    const DType out = axes.empty() && (k == Kind::Sum || k == Kind::Prod) ? c.in[0].dtype : reduce_dtype(k, c.in[0].dtype);
+    const DType out = returns_input(k, axes) ? c.in[0].dtype : reduce_dtype(k, c.in[0].dtype);
     return Outs{{out, reduced_shape(c.in[0].shape, axes, c.attrs.b("keepdims"))}};
   };
   d.eval = [k](const EvalCtx& c) {
     const auto axes = norm_axes(c.attrs, "axes", c.in[0].ndim());
-    if (axes.empty() && (k == Kind::Sum || k == Kind::Prod)) return Arrs{c.in[0]};
+    if (returns_input(k, axes)) return Arrs{c.in[0]};
     return Arrs{combinable(k, c.in[0], axes, c.out[0])};
   };
   register_op(std::move(d));

@@ -1,5 +1,6 @@
 // Shape and data-movement ops: reshape, transpose, squeeze, expand_dims,
-// broadcast_to, flatten, concatenate, stack, split, tile, repeat, pad.
+// broadcast_to, flatten, concatenate, stack, split, tile, repeat, pad,
+// contiguous, and view (the same bytes read as another dtype).
 #include <algorithm>
 
 #include "../checked.h"
@@ -384,6 +385,42 @@ void register_shape_ops() {
       View v{a.shape, st, 0};
       for (size_t i = 0; i < a.shape.size(); i++) v.offset += w[2 * i] * st[i];
       scatter_view(out, v, a);
+      return Arrs{out};
+    };
+    register_op(std::move(d));
+  }
+  {
+    // Every engine array is dense and row-major already: the input as it is.
+    OpDef d = make_op("contiguous", "shape", "same", 1, 1, {{"allow_col_major", AttrType::Bool, false}});
+    d.infer = [](const InferCtx& c) { return Outs{{c.in[0].dtype, c.in[0].shape}}; };
+    d.eval = [](const EvalCtx& c) { return Arrs{c.in[0]}; };
+    register_op(std::move(d));
+  }
+  {
+    // view(a, dtype): the last axis scales by the ratio of item sizes, as in MLX.
+    OpDef d = make_op("view", "shape", "the requested dtype", 1, 1, {{"dtype", AttrType::DTypeName, nullptr, true}});
+    d.infer = [](const InferCtx& c) {
+      const DType to = c.attrs.dtype("dtype");
+      Shape s = c.in[0].shape;
+      const int64_t ib = int64_t(dtype_size(c.in[0].dtype)), ob = int64_t(dtype_size(to));
+      if (ib == ob) return Outs{{to, s}};
+      if (s.empty())
+        throw RequestError("invalid_shape", c.attrs.at("dtype"), std::string("a scalar can only be viewed as a dtype of its item size (") + dtype_name(c.in[0].dtype) + " as " + dtype_name(to) + ")");
+      if (ib < ob) {
+        if (s.back() * ib % ob != 0)
+          throw RequestError("invalid_shape", c.attrs.at("dtype"), "the last axis (" + std::to_string(s.back()) + " x " + std::to_string(ib) + " bytes) is not a multiple of " + dtype_name(to) + "'s " + std::to_string(ob) + " bytes");
+        s.back() = s.back() * ib / ob;
+      } else {
+        s.back() = checked_mul(s.back(), ib / ob, c.attrs.at("dtype"));
+      }
+      return Outs{{to, s}};
+    };
+    d.eval = [](const EvalCtx& c) {
+      Array out(c.out[0].dtype, c.out[0].shape);
+      std::memcpy(out.raw(), c.in[0].raw(), out.nbytes());
+      // the engine's bools are the bytes 0 and 1: any other byte reads as true
+      if (out.dtype == DType::Bool && c.in[0].dtype != DType::Bool)
+        for (int64_t i = 0; i < out.size(); i++) out.data<uint8_t>()[i] = out.data<uint8_t>()[i] != 0;
       return Arrs{out};
     };
     register_op(std::move(d));

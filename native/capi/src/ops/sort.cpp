@@ -1,4 +1,6 @@
-// Sorting along an axis: sort, argsort (uint32) and topk. NaN sorts last.
+// Sorting along an axis: sort, argsort (uint32), topk, and partition and
+// argpartition (the kth element in place, none larger before it, none
+// smaller after). NaN sorts last.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -17,9 +19,10 @@ template <class U> bool less_nan_last(U a, U b) {
   return a < b;
 }
 
-// The stable ascending order of each line, as indices within the line.
+// The stable ascending order of each line, as indices within the line; with
+// kth >= 0, only partitioned around position kth.
 template <class F>
-void sorted_lines(const Array& a, int axis, F emit) {
+void sorted_lines(const Array& a, int axis, F emit, int64_t kth = -1) {
   Lines l = make_lines(a, {axis});
   dispatch(a.dtype, [&](auto t) {
     using T = decltype(t);
@@ -29,9 +32,9 @@ void sorted_lines(const Array& a, int axis, F emit) {
       for_each_line(l, [&](int64_t, int64_t base) {
         std::vector<uint32_t> idx(size_t(l.r));
         std::iota(idx.begin(), idx.end(), 0u);
-        std::stable_sort(idx.begin(), idx.end(), [&](uint32_t i, uint32_t j) {
-          return less_nan_last(U(x[base + i * l.inner]), U(x[base + j * l.inner]));
-        });
+        auto less = [&](uint32_t i, uint32_t j) { return less_nan_last(U(x[base + i * l.inner]), U(x[base + j * l.inner])); };
+        if (kth < 0) std::stable_sort(idx.begin(), idx.end(), less);
+        else std::nth_element(idx.begin(), idx.begin() + kth, idx.end(), less);
         emit(l, base, idx);
       });
     }
@@ -79,6 +82,34 @@ void register_sort_ops() {
           else std::memcpy(static_cast<uint8_t*>(out.raw()) + size_t(dst) * es, static_cast<const uint8_t*>(p.a.raw()) + size_t(base + idx[size_t(r)] * l.inner) * es, es);
         }
       });
+      return std::vector<Array>{out};
+    };
+    register_op(std::move(d));
+  }
+  for (bool arg : {false, true}) {
+    const char* name = arg ? "argpartition" : "partition";
+    OpDef d = make_op(name, "sort", arg ? "uint32" : "same", 1, 1, {{"kth", AttrType::Int, nullptr, true}, {"axis", AttrType::Int, -1, false, true}});
+    d.infer = [arg, name](const InferCtx& c) {
+      Shape s = sort_shape(name, c);
+      const int64_t n = c.attrs.has("axis") ? s[size_t(norm_axis(c.attrs.i("axis"), int(s.size()), ""))] : s[0];
+      const int64_t kth = c.attrs.i("kth");
+      if (kth < -n || kth >= n)
+        throw RequestError("invalid_attr", c.attrs.at("kth"), "kth=" + std::to_string(kth) + " is outside [" + std::to_string(-n) + ", " + std::to_string(n) + ") for an axis of size " + std::to_string(n));
+      return std::vector<TypeShape>{{arg ? DType::UInt32 : c.in[0].dtype, s}};
+    };
+    d.eval = [arg](const EvalCtx& c) {
+      AxisPlan p = axis_plan(c.in[0], c.attrs);
+      Array out(c.out[0].dtype, c.out[0].shape);
+      if (out.size() == 0) return std::vector<Array>{out};
+      const int64_t n = p.a.shape[size_t(p.axis)], kth = c.attrs.i("kth") < 0 ? c.attrs.i("kth") + n : c.attrs.i("kth");
+      const size_t es = dtype_size(out.dtype);
+      sorted_lines(p.a, p.axis, [&](const Lines& l, int64_t base, const std::vector<uint32_t>& idx) {
+        for (int64_t r = 0; r < l.r; r++) {
+          const int64_t dst = base + r * l.inner;
+          if (arg) out.data<uint32_t>()[dst] = idx[size_t(r)];
+          else std::memcpy(static_cast<uint8_t*>(out.raw()) + size_t(dst) * es, static_cast<const uint8_t*>(p.a.raw()) + size_t(base + idx[size_t(r)] * l.inner) * es, es);
+        }
+      }, kth);
       return std::vector<Array>{out};
     };
     register_op(std::move(d));

@@ -1,5 +1,6 @@
 // Devices and streams. The engine runs on the CPU; asking for the GPU is a
 // typed refusal at the call, as the engine would refuse it at eval.
+import { arch, cpus, machine } from 'node:os';
 import { MlxRefusedError } from 'mlx-capi-bridge';
 import { evalArrays, collectArrays } from './graph.js';
 import { MxError } from './errors.js';
@@ -30,7 +31,8 @@ export const gpu = new Device('gpu');
 
 let current: Device = cpu;
 let streams = 0;
-const defaults = new Map<DeviceType, Stream>([['cpu', new Stream(cpu, streams++)]]);
+const first = new Stream(cpu, streams++);
+const defaults = new Map<DeviceType, Stream>([['cpu', first]]);
 
 function refuseGpu(where: string): never {
   throw new MlxRefusedError('unsupported_device', 'device', where, 'the mlx-compat engine runs on cpu only; gpu is not available');
@@ -53,6 +55,35 @@ export function newStream(device: Device): Stream {
 export function defaultStream(device: Device): Stream {
   if (device.type !== 'cpu') refuseGpu('defaultStream');
   return defaults.get('cpu')!;
+}
+
+/** A new stream for the calling thread (JavaScript has one: the same as newStream). */
+export function newThreadLocalStream(device: Device): Stream {
+  if (!(device instanceof Device)) throw new MxError('newThreadLocalStream', 'device', `expected a Device, got ${describe(device)}`);
+  if (device.type !== 'cpu') refuseGpu('newThreadLocalStream');
+  return new Stream(device, streams++);
+}
+
+/** Forgets the streams made so far: the first CPU stream is the default again. */
+export function clearStreams(): void {
+  defaults.set('cpu', first);
+}
+
+function deviceType(op: string, d: Device | DeviceType): DeviceType {
+  const t = d instanceof Device ? d.type : d;
+  if (t !== 'cpu' && t !== 'gpu') throw new MxError(op, 'device', `expected a Device or 'cpu' or 'gpu', got ${describe(d)}`);
+  return t;
+}
+
+/** deviceCount(device): how many devices of its type there are: one CPU, no GPU. */
+export function deviceCount(device: Device | DeviceType): number {
+  return deviceType('deviceCount', device) === 'cpu' ? 1 : 0;
+}
+
+/** deviceInfo(device = the default): the CPU's architecture and name, as MLX reports them. */
+export function deviceInfo(device: Device | DeviceType = current): { architecture: string; device_name: string } {
+  if (deviceType('deviceInfo', device) !== 'cpu') refuseGpu('deviceInfo');
+  return { architecture: typeof machine === 'function' ? machine() : arch(), device_name: cpus()[0]?.model.trim() ?? '' };
 }
 
 /** Makes `stream` its device's default stream. */

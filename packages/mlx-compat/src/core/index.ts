@@ -12,6 +12,9 @@ import * as indexing from './ops/indexing.js';
 import * as linalg from './ops/linalg.js';
 import * as composite from './ops/composite.js';
 import * as sorting from './ops/sort.js';
+import { einsum, einsumPath } from './ops/einsum.js';
+import { PrintOptions, getPrintoptions, printoptions, setPrintoptions } from './print.js';
+import { exportToDot } from './dot.js';
 import * as conv from './ops/conv.js';
 import { dispose, getBackend, setBackend, tidy } from './graph.js';
 import { MxError } from './errors.js';
@@ -53,13 +56,24 @@ export const core = {
   ...reduce,
   ...shape,
   ...pick(creation, ['zeros', 'ones', 'full', 'zerosLike', 'onesLike', 'arange', 'linspace', 'eye', 'identity', 'tri']),
-  ...pick(indexing, ['take', 'takeAlongAxis', 'putAlongAxis', 'Slice']),
+  ...pick(indexing, ['take', 'takeAlongAxis', 'putAlongAxis', 'Slice', 'asStrided', 'slice', 'sliceUpdate']),
   /** The class of a.at(...) (node-mlx's ArrayAt). */
   ArrayAt: indexing.AtIndexer,
   Complex,
   ...linalg,
+  /** node-mlx's name of blockMaskedMm. */
+  blockMaskedMM: linalg.blockMaskedMm,
+  /** MLX 0.13's block_sparse_mm (node-mlx's blockSparseMM), renamed gather_mm since. */
+  blockSparseMM: linalg.gatherMm,
   ...composite,
   ...sorting,
+  einsum,
+  einsumPath,
+  PrintOptions,
+  getPrintoptions,
+  setPrintoptions,
+  printoptions,
+  exportToDot,
   ...pick(conv, ['conv1d', 'conv2d', 'conv3d', 'convGeneral', 'convTranspose1d', 'convTranspose2d', 'convTranspose3d', 'convolve']),
   Device: device.Device,
   Stream: device.Stream,
@@ -72,6 +86,10 @@ export const core = {
   setDefaultStream: device.setDefaultStream,
   toStream: device.toStream,
   stream: device.stream,
+  newThreadLocalStream: device.newThreadLocalStream,
+  clearStreams: device.clearStreams,
+  deviceCount: device.deviceCount,
+  deviceInfo: device.deviceInfo,
   synchronize: device.synchronize,
   eval: device.evaluate,
   asyncEval: device.asyncEval,

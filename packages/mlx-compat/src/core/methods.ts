@@ -58,6 +58,9 @@ declare module './array.js' {
     astype(dtype: DtypeLike, stream?: StreamOrDevice): MxArray;
     take(indices: ArrayLike, axis?: number): MxArray;
     sort(axis?: number | null): MxArray; argsort(axis?: number | null): MxArray; topk(k: number, axis?: number | null): MxArray;
+    logcumsumexp(axis?: number | null, reverse?: boolean | null, inclusive?: boolean | null, stream?: StreamOrDevice): MxArray;
+    /** The same bytes as another dtype (mx.view). */
+    view(dtype: DtypeLike, stream?: StreamOrDevice): MxArray;
     // indexing
     index(...idx: Index[]): MxArray;
     /**
@@ -88,6 +91,7 @@ Object.assign(proto, {
   sum: forward(reduce.sum as never), prod: forward(reduce.prod as never), max: forward(reduce.max as never), min: forward(reduce.min as never),
   mean: forward(reduce.mean as never), all: forward(reduce.all as never), any: forward(reduce.any as never), logsumexp: forward(reduce.logsumexp as never),
   variance: forward(reduce.variance as never), std: forward(reduce.std as never), argmax: forward(reduce.argmax as never), argmin: forward(reduce.argmin as never),
+  logcumsumexp: forward(reduce.logcumsumexp as never), view: forward(shape.view as never),
   cumsum: forward(reduce.cumsum as never), cumprod: forward(reduce.cumprod as never), cummax: forward(reduce.cummax as never), cummin: forward(reduce.cummin as never),
   squeeze: forward(shape.squeeze as never), flatten: forward(shape.flatten as never), swapaxes: forward(shape.swapaxes as never),
   moveaxis: forward(shape.moveaxis as never), split: forward(shape.split as never), diagonal: forward(diagonal as never), diag: forward(diag as never),

@@ -1,14 +1,50 @@
 // MLX's array printing: array([[1, 2],\n       [3, 4]], dtype=int32), floats
-// with six significant digits (C++ stream style); a dimension longer than six
-// shows its first and last three entries around "...", as real MLX prints.
+// with six significant digits (C++ stream style), or with `precision` decimal
+// places in fixed notation once the print options set one (MLX's formatter);
+// a dimension longer than six shows its first and last three entries around
+// "...", as real MLX prints.
 import type { MxArray } from './array.js';
+import { MxError } from './errors.js';
+import { describe } from './args.js';
 
 const EDGE_ITEMS = 3;
 
-/** A number as C++'s default stream prints it (%g with precision 6). */
+/** MLX's print options: `precision`, the decimal places of printed floats (-1: the default style). */
+export class PrintOptions {
+  constructor(readonly precision = -1) {
+    if (!Number.isInteger(precision) || precision < -1 || precision > 100)
+      throw new MxError('PrintOptions', 'precision', `expected an integer from -1 (the default) to 100, got ${describe(precision)}`);
+  }
+  toString(): string {
+    return `PrintOptions(precision=${this.precision})`;
+  }
+}
+
+let options = new PrintOptions();
+
+export function getPrintoptions(): PrintOptions {
+  return options;
+}
+
+/** setPrintoptions(precision = -1) or setPrintoptions(options): the global print options. */
+export function setPrintoptions(precision?: number | null | PrintOptions): void {
+  options = precision instanceof PrintOptions ? precision : new PrintOptions(precision ?? -1);
+}
+
+/** printoptions(precision = -1): set for a scope, until the returned object is disposed (`using _ = mx.printoptions(3)`). */
+export function printoptions(precision?: number | null | PrintOptions): { dispose(): void } {
+  const before = options;
+  setPrintoptions(precision);
+  const restore = { dispose: () => void (options = before) };
+  Object.defineProperty(restore, Symbol.dispose, { value: restore.dispose });
+  return restore;
+}
+
+/** A float as MLX prints it: C++'s default stream style (%g, 6 digits), or fixed with the set precision. */
 export function formatG(v: number): string {
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (options.precision >= 0) return `${Object.is(v, -0) ? '-' : ''}${v.toFixed(options.precision)}`;
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
   const [mant, expText] = v.toExponential(5).split('e');
   const exp = Number(expText);

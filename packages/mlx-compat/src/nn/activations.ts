@@ -3,7 +3,7 @@
 import { Module } from './layers/base.js';
 import {
   type ArrayLike, MxArray, MxError, abs, erf, exp, full, logaddexp, logsumexp, maximum, minimum, multiply, sign, sigmoid as mxSigmoid,
-  softmax as mxSoftmax, split, sqrt, square, tanh as mxTanh, where, greater, subtract, add, negative,
+  softmax as mxSoftmax, split, square, tanh as mxTanh, where, greater, subtract, add, negative,
 } from './ops.js';
 import { asArray } from '../core/node.js';
 

@@ -1,12 +1,14 @@
 // Ops MLX defines in terms of others: allclose, isclose, arrayEqual, clip,
-// meshgrid, nanToNum, divmod.
+// meshgrid, nanToNum, divmod, roll, kron, broadcastArrays.
 import { type ArrayLike, MxArray } from '../array.js';
 import { finfo, isInexact } from '../dtype.js';
 import { MxError } from '../errors.js';
-import { asArray, operands } from '../node.js';
+import { asArray, broadcastShapes, normAxis, operands } from '../node.js';
 import { binaryOps, unaryOps, where } from './elementwise.js';
 import { all } from './reduce.js';
-import { broadcastTo, reshape } from './shape.js';
+import { broadcastTo, concatenate, reshape } from './shape.js';
+import { index, SliceIndex } from './indexing.js';
+import { describe } from '../args.js';
 import { fromValue } from '../creation-data.js';
 import { type StreamOrDevice } from '../device.js';
 
@@ -83,3 +85,43 @@ export function divmod(a: ArrayLike, b: ArrayLike, stream?: StreamOrDevice): [Mx
   return [q, subtract(x, multiply(q, y))];
 }
 
+
+/**
+ * roll(a, shift, axis?): elements shifted along the axes, those pushed past
+ * the end coming back at the start. With no axis the flattened array rolls
+ * by the sum of the shifts; one shift may go with several axes.
+ */
+export function roll(a: ArrayLike, shift: number | number[], axis?: number | number[] | null, stream?: StreamOrDevice): MxArray {
+  const x = asArray(a, undefined, 'roll', 'a');
+  const shifts = Array.isArray(shift) ? shift : [shift];
+  if (!shifts.length || shifts.some((v) => !Number.isInteger(v))) throw new MxError('roll', 'shift', `expected an integer or a list of them, got ${describe(shift)}`);
+  if (axis === undefined || axis === null) return reshape(roll(reshape(x, [-1]), shifts.reduce((p, q) => p + q, 0), 0, stream), x.shape);
+  const axes = (Array.isArray(axis) ? axis : [axis]).map((ax) => normAxis('roll', ax, x.ndim));
+  if (shifts.length !== 1 && shifts.length !== axes.length) throw new MxError('roll', 'shift', `${shifts.length} shifts for ${axes.length} axes`);
+  return axes.reduce((y, ax, k) => {
+    const n = y.shape[ax];
+    const by = n ? (((shifts.length === 1 ? shifts[0] : shifts[k]) % n) + n) % n : 0;
+    if (!by) return y;
+    const cut = (start: number | null, stop: number | null) => index(y, ...y.shape.map((_, i) => (i === ax ? new SliceIndex(start, stop) : new SliceIndex())));
+    return concatenate([cut(n - by, null), cut(null, n - by)], ax, stream);
+  }, x);
+}
+
+/** kron(a, b): the Kronecker product; the lower-rank operand gets leading axes of size 1. */
+export function kron(a: ArrayLike, b: ArrayLike, stream?: StreamOrDevice): MxArray {
+  const [x, y] = operands(a, b, 'kron');
+  if (!x.ndim || !y.ndim) return multiply(x, y, stream);
+  const nd = Math.max(x.ndim, y.ndim);
+  const xs = [...new Array(nd - x.ndim).fill(1), ...x.shape], ys = [...new Array(nd - y.ndim).fill(1), ...y.shape];
+  const product = multiply(reshape(x, xs.flatMap((d) => [d, 1])), reshape(y, ys.flatMap((d) => [1, d])), stream);
+  return reshape(product, xs.map((d, i) => d * ys[i]));
+}
+
+/** broadcastArrays(...arrays) or broadcastArrays([arrays]): each broadcast to their common shape. */
+export function broadcastArrays(...arrays: Array<ArrayLike | ArrayLike[]>): MxArray[] {
+  const list = (arrays.length === 1 && Array.isArray(arrays[0]) && arrays[0].some((v) => v instanceof MxArray) ? arrays[0] : arrays) as ArrayLike[];
+  const xs = list.map((v, i) => asArray(v, undefined, 'broadcastArrays', `arrays[${i}]`));
+  if (!xs.length) return [];
+  const shape = broadcastShapes('broadcastArrays', ...xs.map((v) => v.shape));
+  return xs.map((v) => broadcastTo(v, shape));
+}

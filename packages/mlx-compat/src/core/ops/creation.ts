@@ -1,13 +1,12 @@
 // Creation ops: array, zeros, ones, full, arange, linspace, eye, identity, tri and the *Like forms.
 import { type ArrayLike, MxArray } from '../array.js';
-import { float32, isInteger } from '../dtype.js';
+import { float32 } from '../dtype.js';
 import { MxError } from '../errors.js';
 import { apply1, asArray, broadcastShapes } from '../node.js';
 import { checkStream, type StreamOrDevice } from '../device.js';
 import { fromValue } from '../creation-data.js';
 import { isTracingShapeless } from '../graph.js';
 import { describe, dtypeArg, type DtypeLike, intArg, numArg, shapeArg } from '../args.js';
-import { binaryOps } from './elementwise.js';
 
 /** mx.array: a function and a class at once, as in node-mlx (`new mx.array(v)`, `x instanceof mx.array`). */
 export interface ArrayConstructor {
@@ -74,11 +73,6 @@ export function arange(...args: unknown[]): MxArray {
   const [start, stop, step] = (nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1]) as number[];
   if (step === 0 || ![start, stop, step].every(Number.isFinite)) throw new MxError('arange', 'step', 'needs finite bounds and a non-zero step');
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  if (isInteger(d) && !(Number.isInteger(start) && Number.isInteger(step))) {
-    const first = Math.trunc(start), by = Math.trunc(start + step) - first;
-    const counts = apply1('arange', [], { start: 0, stop: n, step: 1, dtype: d.name }, { dtype: d, shape: [n] });
-    return binaryOps.add(binaryOps.multiply(counts, fromValue(by, d)), fromValue(first, d));
-  }
   return apply1('arange', [], { start, stop, step, dtype: d.name }, { dtype: d, shape: [n] });
 }
 

@@ -1,6 +1,7 @@
 // Indexing: take, takeAlongAxis, putAlongAxis, and a.index(...) /
 // a.indexPut_(...) / a.at(...) with numbers, Slice, '...', null (new axis)
-// and integer arrays, as MLX (and NumPy) index.
+// and integer arrays, as MLX (and NumPy) index; asStrided; and MLX's slice
+// and sliceUpdate, whose start indices are an array.
 import { type ArrayLike, MxArray } from '../array.js';
 import { int32, isInteger } from '../dtype.js';
 import { MxError } from '../errors.js';
@@ -9,7 +10,8 @@ import { checkStream, type StreamOrDevice } from '../device.js';
 import { broadcastTo, expandDims, reshape, transpose } from './shape.js';
 import { astype, binaryOps, unaryOps, where } from './elementwise.js';
 import { fromValue } from '../creation-data.js';
-import { describe } from '../args.js';
+import { describe, shapeArg } from '../args.js';
+import { arange } from './creation.js';
 
 /** A slice, as Python's start:stop:step; null or undefined bounds are open. */
 export class SliceIndex {
@@ -288,3 +290,85 @@ export class AtIndexer {
   }
 }
 
+
+/**
+ * asStrided(a, shape = a.shape, strides = row-major, offset = 0): the view of
+ * the flattened array with these element strides. Unlike MLX, a view that
+ * reads outside the array is an error (MLX reads whatever memory is there).
+ */
+export function asStrided(a: ArrayLike, shape?: number[] | null, strides?: number[] | null, offset = 0, stream?: StreamOrDevice): MxArray {
+  checkStream('asStrided', stream);
+  const x = asArray(a, undefined, 'asStrided', 'a');
+  const s = shape === undefined || shape === null ? [...x.shape] : shapeArg('asStrided', shape);
+  const st = strides ?? s.map((_, i) => s.slice(i + 1).reduce((p, q) => p * q, 1));
+  if (!Array.isArray(st) || st.length !== s.length || st.some((v) => !Number.isInteger(v)))
+    throw new MxError('asStrided', 'strides', `expected ${s.length} integer strides, got ${describe(strides)}`);
+  if (!Number.isInteger(offset) || offset < 0) throw new MxError('asStrided', 'offset', `expected a non-negative integer, got ${describe(offset)}`);
+  if (s.every((d) => d > 0)) {
+    let lo = offset, hi = offset;
+    s.forEach((d, i) => (st[i] < 0 ? (lo += (d - 1) * st[i]) : (hi += (d - 1) * st[i])));
+    if (lo < 0 || hi >= x.size) throw new MxError('asStrided', 'strides', `the view reads elements ${lo} to ${hi} of an array of ${x.size}`);
+  }
+  return apply1('as_strided', [x], { shape: s, strides: st, offset }, { dtype: x.dtype, shape: s });
+}
+
+// The start index of slice axis k, from an integer array of one per axis.
+function startOf(op: string, start: ArrayLike, axes: number[], k: number): MxArray {
+  const st = asArray(start, int32, op, 'startIndices');
+  checkIndices(op, st, 'startIndices');
+  if (st.size !== axes.length) throw new MxError(op, 'startIndices', `expected ${axes.length} start indices (one per axis), got ${st.size}`);
+  return take(reshape(st, [-1]), fromValue(k, int32));
+}
+
+function sliceAxes(op: string, x: MxArray, axes: number[]): number[] {
+  if (!Array.isArray(axes)) throw new MxError(op, 'axes', `expected a list of axes, got ${describe(axes)}`);
+  const list = axes.map((ax) => normAxis(op, ax, x.ndim, 'axes'));
+  if (new Set(list).size !== list.length) throw new MxError(op, 'axes', `axes (${axes}) contain a duplicate`);
+  return list;
+}
+
+/**
+ * slice(a, startIndices, axes, sliceSize): the block of sliceSize[k] elements
+ * from startIndices[k] along each axes[k], the starts an array (so they may
+ * be computed). A composite of take; a block past the end is an error.
+ */
+export function slice(a: ArrayLike, startIndices: ArrayLike, axes: number[], sliceSize: number[], stream?: StreamOrDevice): MxArray {
+  checkStream('slice', stream);
+  let x = asArray(a, undefined, 'slice', 'a');
+  const list = sliceAxes('slice', x, axes);
+  const size = shapeArg('slice', sliceSize, 'sliceSize');
+  if (size.length !== list.length) throw new MxError('slice', 'sliceSize', `expected ${list.length} sizes (one per axis), got ${size.length}`);
+  list.forEach((ax, k) => {
+    if (size[k] > x.shape[ax]) throw new MxError('slice', 'sliceSize', `${size[k]} is larger than axis ${ax} (${x.shape[ax]})`);
+    x = take(x, binaryOps.add(startOf('slice', startIndices, list, k), arange(size[k], int32)), ax);
+  });
+  return x;
+}
+
+/**
+ * sliceUpdate(a, update, startIndices, axes): a with the block at the start
+ * indices along the axes replaced by update (of a's rank; its sizes on the
+ * axes are the block's). A composite of take and where.
+ */
+export function sliceUpdate(a: ArrayLike, update: ArrayLike, startIndices: ArrayLike, axes: number[], stream?: StreamOrDevice): MxArray {
+  checkStream('sliceUpdate', stream);
+  const x = asArray(a, undefined, 'sliceUpdate', 'a');
+  const u = asArray(update, x.dtype, 'sliceUpdate', 'update');
+  const list = sliceAxes('sliceUpdate', x, axes);
+  if (u.ndim !== x.ndim) throw new MxError('sliceUpdate', 'update', `rank ${u.ndim} differs from the array's rank ${x.ndim}`);
+  u.shape.forEach((d, i) => {
+    if (list.includes(i) ? d > x.shape[i] : d !== x.shape[i] && d !== 1)
+      throw new MxError('sliceUpdate', 'update', `shape (${u.shape}) does not fit the array's (${x.shape}) on axes (${list})`);
+  });
+  if (list.some((ax) => u.shape[ax] === 0)) return x;
+  let values = u, inside: MxArray | undefined;
+  list.forEach((ax, k) => {
+    // position relative to the block along the axis, and whether it is inside
+    const rel = binaryOps.subtract(arange(x.shape[ax], int32), startOf('sliceUpdate', startIndices, list, k));
+    const last = u.shape[ax] - 1;
+    const here = reshape(binaryOps.logicalAnd(binaryOps.greaterEqual(rel, fromValue(0, int32)), binaryOps.lessEqual(rel, fromValue(last, int32))), x.shape.map((d, i) => (i === ax ? d : 1)));
+    values = take(values, binaryOps.minimum(binaryOps.maximum(rel, fromValue(0, int32)), fromValue(last, int32)), ax);
+    inside = inside ? binaryOps.logicalAnd(inside, here) : here;
+  });
+  return where(inside!, values.dtype === x.dtype ? values : astype(values, x.dtype), x, stream);
+}

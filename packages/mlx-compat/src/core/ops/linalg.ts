@@ -1,7 +1,8 @@
 // matmul and the products and diagonals MLX builds on it: addmm, inner,
-// outer, tensordot, diagonal, diag, trace, tril, triu.
+// outer, tensordot, diagonal, diag, trace, tril, triu; the engine's other
+// products: gatherMm, blockMaskedMm, hadamardTransform.
 import { type ArrayLike, MxArray } from '../array.js';
-import { bool, int32, isFloating, isInexact, promoteTypes, type Dtype } from '../dtype.js';
+import { bool, float32, int32, isFloating, isInexact, isInteger, promoteTypes, type Dtype } from '../dtype.js';
 import { MxError } from '../errors.js';
 import { apply1, asArray, broadcastShapes, normAxis } from '../node.js';
 import { checkStream, type StreamOrDevice } from '../device.js';
@@ -119,4 +120,79 @@ export function triu(a: ArrayLike, k = 0, stream?: StreamOrDevice): MxArray {
   if (x.ndim < 2) throw new MxError('triu', 'a', 'needs at least two dimensions');
   const mask = tri(x.shape[x.ndim - 2], x.shape[x.ndim - 1], k - 1, bool, stream);
   return where(mask, zerosLike(x), x);
+}
+
+function matrices(op: string, a: ArrayLike, b: ArrayLike): [MxArray, MxArray, Dtype] {
+  const x = asArray(a, undefined, op, 'a'), y = asArray(b, undefined, op, 'b');
+  const t = promoteTypes(x.dtype, y.dtype);
+  if (!isFloating(t)) throw new MxError(op, 'dtype', `only real floating types are supported, not ${t.name}`);
+  if (x.ndim < 2) throw new MxError(op, 'a', `needs at least two dimensions, got (${x.shape})`);
+  if (y.ndim < 2) throw new MxError(op, 'b', `needs at least two dimensions, got (${y.shape})`);
+  if (x.shape[x.ndim - 1] !== y.shape[y.ndim - 2]) throw new MxError(op, 'b', `inner dimensions differ: (${x.shape}) @ (${y.shape})`);
+  return [x, y, t];
+}
+
+/**
+ * gatherMm(a, b, lhsIndices?, rhsIndices?, sortedIndices = false): the
+ * products a[lhs] @ b[rhs], the indices into the flattened batches of a and
+ * b (each batch in order when absent), broadcast together.
+ */
+export function gatherMm(a: ArrayLike, b: ArrayLike, lhsIndices?: ArrayLike | null, rhsIndices?: ArrayLike | null, sortedIndices = false, stream?: StreamOrDevice): MxArray {
+  checkStream('gatherMm', stream);
+  const [x, y, t] = matrices('gatherMm', a, b);
+  const idx = (v: ArrayLike | null | undefined, arg: string) => {
+    if (v === undefined || v === null) return undefined;
+    const i = asArray(v, int32, 'gatherMm', arg);
+    if (!isInteger(i.dtype)) throw new MxError('gatherMm', arg, `indices must be integers, not ${i.dtype.name}`);
+    return i;
+  };
+  const li = idx(lhsIndices, 'lhsIndices'), ri = idx(rhsIndices, 'rhsIndices');
+  const batch = broadcastShapes('gatherMm', li ? li.shape : x.shape.slice(0, -2), ri ? ri.shape : y.shape.slice(0, -2));
+  const inputs = [x, y, ...(li ? [li] : []), ...(ri ? [ri] : [])];
+  return apply1('gather_mm', inputs, { has_lhs_indices: !!li, has_rhs_indices: !!ri, sorted_indices: !!sortedIndices }, { dtype: t, shape: [...batch, x.shape[x.ndim - 2], y.shape[y.ndim - 1]] });
+}
+
+/**
+ * blockMaskedMm(a, b, blockSize = 64, maskOut?, maskLhs?, maskRhs?): a @ b
+ * with blocks of blockSize x blockSize (32 or 64) dropped where a bool mask
+ * is false or scaled by a float mask: the operands' blocks before the
+ * product, the output's after.
+ */
+export function blockMaskedMm(a: ArrayLike, b: ArrayLike, blockSize = 64, maskOut?: ArrayLike | null, maskLhs?: ArrayLike | null, maskRhs?: ArrayLike | null, stream?: StreamOrDevice): MxArray {
+  checkStream('blockMaskedMm', stream);
+  const [x, y, t] = matrices('blockMaskedMm', a, b);
+  if (blockSize !== 32 && blockSize !== 64) throw new MxError('blockMaskedMm', 'blockSize', `must be 32 or 64, got ${blockSize}`);
+  const m = x.shape[x.ndim - 2], k = x.shape[x.ndim - 1], n = y.shape[y.ndim - 1];
+  const blocks = (d: number) => Math.ceil(d / blockSize);
+  const batches = [x.shape.slice(0, -2), y.shape.slice(0, -2)];
+  const masks: MxArray[] = [];
+  const mask = (v: ArrayLike | null | undefined, arg: string, rows: number, cols: number) => {
+    if (v === undefined || v === null) return false;
+    const z = asArray(v, t, 'blockMaskedMm', arg);
+    if (z.dtype !== bool && !isFloating(z.dtype)) throw new MxError('blockMaskedMm', arg, `a mask is bool or floating, not ${z.dtype.name}`);
+    if (z.ndim < 2 || z.shape[z.ndim - 2] !== blocks(rows) || z.shape[z.ndim - 1] !== blocks(cols))
+      throw new MxError('blockMaskedMm', arg, `shape (${z.shape}) needs (..., ${blocks(rows)}, ${blocks(cols)}) blocks of ${blockSize}`);
+    batches.push(z.shape.slice(0, -2));
+    masks.push(z);
+    return true;
+  };
+  const has = { has_mask_out: mask(maskOut, 'maskOut', m, n), has_mask_lhs: mask(maskLhs, 'maskLhs', m, k), has_mask_rhs: mask(maskRhs, 'maskRhs', k, n) };
+  const batch = broadcastShapes('blockMaskedMm', ...batches);
+  return apply1('block_masked_mm', [x, y, ...masks], { block_size: blockSize, ...has }, { dtype: t, shape: [...batch, m, n] });
+}
+
+/**
+ * hadamardTransform(a, scale = 1/sqrt(n)): scale * H a along the last axis
+ * (n a power of two; MLX also takes 12, 20 or 28 times one, not here).
+ * Integers give float32.
+ */
+export function hadamardTransform(a: ArrayLike, scale?: number | null, stream?: StreamOrDevice): MxArray {
+  checkStream('hadamardTransform', stream);
+  const x = asArray(a, undefined, 'hadamardTransform', 'a');
+  if (!x.ndim) throw new MxError('hadamardTransform', 'a', 'needs at least one dimension');
+  if (x.dtype.name === 'complex64') throw new MxError('hadamardTransform', 'a', 'complex64 is not supported');
+  const n = x.shape[x.ndim - 1];
+  if (n < 1 || (n & (n - 1)) !== 0) throw new MxError('hadamardTransform', 'a', `the last axis (${n}) must be a power of two (MLX's sizes m * 2^k with m = 12, 20 or 28 are not supported)`);
+  if (scale !== undefined && scale !== null && typeof scale !== 'number') throw new MxError('hadamardTransform', 'scale', `expected a number, got ${typeof scale}`);
+  return apply1('hadamard_transform', [x], { scale: scale ?? null }, { dtype: isFloating(x.dtype) ? x.dtype : float32, shape: x.shape });
 }

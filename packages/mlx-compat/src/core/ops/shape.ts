@@ -1,11 +1,11 @@
 // Shape and data movement: reshape, transpose, squeeze, expandDims,
 // broadcastTo, flatten, concatenate, stack, split, tile, repeat, pad,
-// moveaxis, swapaxes, atleast1d/2d/3d.
+// moveaxis, swapaxes, atleast1d/2d/3d, unflatten, contiguous, view.
 import { type ArrayLike, MxArray } from '../array.js';
 import { MxError } from '../errors.js';
 import { apply, apply1, asArray, broadcastShapes, normAxes, normAxis, promoteAll } from '../node.js';
 import { checkStream, type StreamOrDevice } from '../device.js';
-import { describe, intArg, shapeArg } from '../args.js';
+import { describe, dtypeArg, type DtypeLike, intArg, shapeArg } from '../args.js';
 
 export function reshape(a: ArrayLike, shape: number[], stream?: StreamOrDevice): MxArray {
   checkStream('reshape', stream);
@@ -216,3 +216,45 @@ function atleast(n: number) {
 export const atleast1d = atleast(1);
 export const atleast2d = atleast(2);
 export const atleast3d = atleast(3);
+
+/** unflatten(a, axis, shape): the axis split into `shape` (one entry may be -1), as MLX's. */
+export function unflatten(a: ArrayLike, axis: number, shape: number[], stream?: StreamOrDevice): MxArray {
+  checkStream('unflatten', stream);
+  const x = asArray(a, undefined, 'unflatten', 'a');
+  const ax = normAxis('unflatten', axis, x.ndim);
+  if (!Array.isArray(shape) || !shape.length || shape.some((d) => !Number.isInteger(d) || d < -1) || shape.filter((d) => d === -1).length > 1)
+    throw new MxError('unflatten', 'shape', `expected a non-empty list of sizes with at most one -1, got ${describe(shape)}`);
+  const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1), n = x.shape[ax];
+  const sizes = shape.map((d) => (d === -1 ? (known ? n / known : NaN) : d));
+  if (sizes.some((d) => !Number.isInteger(d)) || sizes.reduce((p, d) => p * d, 1) !== n)
+    throw new MxError('unflatten', 'shape', `(${shape}) does not fill axis ${axis} of size ${n}`);
+  return reshape(x, [...x.shape.slice(0, ax), ...sizes, ...x.shape.slice(ax + 1)]);
+}
+
+/** contiguous(a, allowColMajor = false): the values in row-major order (the engine's arrays always are). */
+export function contiguous(a: ArrayLike, allowColMajor = false, stream?: StreamOrDevice): MxArray {
+  checkStream('contiguous', stream);
+  const x = asArray(a, undefined, 'contiguous', 'a');
+  if (typeof allowColMajor !== 'boolean') throw new MxError('contiguous', 'allowColMajor', `expected a boolean, got ${describe(allowColMajor)}`);
+  return apply1('contiguous', [x], { allow_col_major: allowColMajor }, { dtype: x.dtype, shape: x.shape });
+}
+
+/**
+ * view(a, dtype): the same bytes read as another dtype; the last axis scales
+ * by the ratio of the item sizes (a scalar needs the same item size).
+ */
+export function view(a: ArrayLike, dtype: DtypeLike, stream?: StreamOrDevice): MxArray {
+  checkStream('view', stream);
+  const x = asArray(a, undefined, 'view', 'a');
+  const to = dtypeArg('view', 'dtype', dtype);
+  if (!to) throw new MxError('view', 'dtype', 'a dtype is required');
+  const ib = x.dtype.size, ob = to.size;
+  const shape = [...x.shape];
+  if (ib !== ob) {
+    if (!x.ndim) throw new MxError('view', 'dtype', `a scalar can only be viewed as a dtype of its item size (${x.dtype.name} as ${to.name})`);
+    const bytes = shape[shape.length - 1] * ib;
+    if (bytes % ob) throw new MxError('view', 'dtype', `the last axis (${shape[shape.length - 1]} x ${ib} bytes) is not a multiple of ${to.name}'s ${ob} bytes`);
+    shape[shape.length - 1] = bytes / ob;
+  }
+  return apply1('view', [x], { dtype: to.name }, { dtype: to, shape });
+}

@@ -73,7 +73,7 @@ for (const op of ['sum', 'prod', 'max', 'min', 'mean', 'all', 'any', 'logsumexp'
     return [apply1(op, [x.array], { ...n.attrs, axes: shift(axes) }, { dtype: outs[0].dtype, shape: [B, ...outs[0].shape] })];
   };
 }
-for (const op of ['argmax', 'argmin', 'cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp', 'sort', 'argsort', 'topk']) {
+for (const op of ['argmax', 'argmin', 'cumsum', 'cumprod', 'cummax', 'cummin', 'logcumsumexp', 'sort', 'argsort', 'topk', 'partition', 'argpartition']) {
   RULES[op] = (n, [x], outs, B) => {
     // no axis means the flattened example
     const flat = n.attrs.axis === undefined || n.attrs.axis === null;
@@ -84,6 +84,11 @@ for (const op of ['argmax', 'argmin', 'cumsum', 'cumprod', 'cummax', 'cummin', '
     const result = apply1(op, [input], attrs, { dtype: outs[0].dtype, shape: arg && flat ? [B] : [B, ...outs[0].shape] });
     return [reshape(result, [B, ...outs[0].shape])];
   };
+}
+
+// Ops on the last axis (or on every element alike): the batch axis first changes nothing.
+for (const op of ['contiguous', 'hadamard_transform', 'view']) {
+  RULES[op] = (n, [x], outs, B) => [apply1(op, [x.array], n.attrs, { dtype: outs[0].dtype, shape: [B, ...outs[0].shape] })];
 }
 
 // Every input batched: an unbatched one is broadcast along a new batch axis.

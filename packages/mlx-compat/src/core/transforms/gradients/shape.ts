@@ -6,7 +6,7 @@ import { zerosLike, zeros } from '../../ops/creation.js';
 import { concatenate, expandDims, reshape, split, squeeze, transpose } from '../../ops/shape.js';
 import { putAlongAxis, takeAlongAxis } from '../../ops/indexing.js';
 import { arange } from '../../ops/creation.js';
-import { argsort } from '../../ops/sort.js';
+import { argpartition, argsort } from '../../ops/sort.js';
 import { cummax, sum } from '../../ops/reduce.js';
 import { astype, binaryOps, where } from '../../ops/elementwise.js';
 import { int32 } from '../../dtype.js';
@@ -40,11 +40,12 @@ const runningExtreme: VjpRule = ({ primals: [x], outputs: [out], cotangents: [g]
 };
 
 // sort and topk gather through argsort: the cotangent scatters back the same way.
-const sortedGather = (k?: (x: MxArray, attrs: Record<string, unknown>) => number): VjpRule => ({ primals: [x], cotangents: [g], attrs }) => {
+const sortedGather = (k?: (x: MxArray, attrs: Record<string, unknown>) => number, kth?: boolean): VjpRule => ({ primals: [x], cotangents: [g], attrs }) => {
   const flat = attrs.axis === null || attrs.axis === undefined;
   const xs = flat ? reshape(x, [-1]) : x;
   const axis = flat ? 0 : (attrs.axis as number);
-  let idx = argsort(xs, axis);
+  // partition's own order: argpartition with the same kth picks the same elements
+  let idx = kth ? argpartition(xs, attrs.kth as number, axis) : argsort(xs, axis);
   if (k) {
     const a = axis < 0 ? axis + xs.ndim : axis;
     const n = xs.shape[a], kk = k(xs, attrs);
@@ -57,6 +58,14 @@ export const shapeRules: Record<string, VjpRule> = {
   sort: sortedGather(),
   topk: sortedGather((_, attrs) => attrs.k as number),
   argsort: ({ primals }) => [zerosLike(primals[0])],
+  partition: sortedGather(undefined, true),
+  argpartition: ({ primals }) => [zerosLike(primals[0])],
+  contiguous: ({ cotangents: [g] }) => [g!],
+  // each element of the view reads one of x's: the cotangents add up there
+  as_strided: ({ primals: [x], cotangents: [g], attrs }) => {
+    const read = apply1('as_strided', [arange(x.size, int32)], attrs, { dtype: int32, shape: g!.shape });
+    return [reshape(scatterAdd(reshape(x, [-1]), reshape(read, [-1]), reshape(g!, [-1]), 0), x.shape)];
+  },
   cummax: runningExtreme,
   cummin: runningExtreme,
   random_bits: () => [undefined],
