@@ -11,8 +11,8 @@
 // 0.31.2). The loading case runs MLX's own loader for MLX 0.13 only: on the
 // mlx backend a load is mlx-compat's (the file is mapped by the engine).
 //   node --expose-gc packages/mlx-bench/dist/llm-bench.js [--quick] [--repeat N] [--skip-load]
-// --quick (one timed run of each peer per case, a smaller load file) takes
-// 2-4 minutes; the default (N = 4 timed runs in two blocks) about twice that.
+// --quick (one timed run of each peer per block) takes about 4 minutes on
+// the shared machine; the default (N = 4 timed runs per block) about twice that.
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -108,8 +108,8 @@ function cases(): Case[] {
 }
 
 function loadCase(): Case {
-  // float32 tensors of 64 MiB (1 GiB in all; 256 MiB with --quick); a load that uses one of them
-  const count = quick ? 4 : 16;
+  // 16 float32 tensors of 64 MiB (1 GiB); a load that uses one of them
+  const count = 16;
   const dir = mkdtempSync(join(tmpdir(), 'llm-bench-'));
   const file = join(dir, 'weights.safetensors');
   const arrays: Record<string, unknown> = {};
