@@ -33,6 +33,7 @@ void ensure_registered() {
     register_fast_ops();
     register_quantized_ops();
     register_conv_ops();
+    register_mlx_symbols([](const std::string& name) { return registry().index.count(name) > 0; });
   });
 }
 }  // namespace
@@ -48,6 +49,7 @@ const char* attr_type_name(AttrType t) {
     case AttrType::DTypeName: return "dtype";
     case AttrType::ShapeList: return "shape";
     case AttrType::Enum: return "enum";
+    case AttrType::String: return "string";
     default: return "scalar";
   }
 }
