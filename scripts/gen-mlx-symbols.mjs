@@ -30,6 +30,10 @@ const DENIED = {
 };
 for (const n of ['scatter', 'scatter_add', 'scatter_max', 'scatter_min', 'scatter_prod']) DENIED[n] = DENIED[`${n}_single`] = 'unchecked indices';
 DENIED.scatter_add_axis = 'unchecked indices';
+// LAPACK failing on a singular matrix makes MLX v0.31.2 throw on its
+// evaluation thread, which ends the process (SIGABRT)
+for (const n of ['linalg_inv', 'linalg_solve', 'linalg_lu', 'linalg_lu_factor', 'linalg_tri_inv', 'linalg_solve_triangular', 'linalg_cholesky_inv'])
+  DENIED[n] = 'aborts on a singular matrix';
 
 const FAMILY = { 'ops.h': 'mlx.core', 'fft.h': 'mlx.core.fft', 'linalg.h': 'mlx.core.linalg', 'fast.h': 'mlx.core.fast', 'random.h': 'mlx.core.random' };
 const SCALARS = {
@@ -96,7 +100,8 @@ function entry(name, params, family) {
       cTypes.push('mlx::stream');
       argsOut.push('c.s');
     } else if (SCALARS[p.type]) {
-      const t = SCALARS[p.type];
+      // LAPACK's triangle: another letter makes MLX abort while it evaluates
+      const t = p.name === 'UPLO' ? { ...SCALARS[p.type], attr: 'AttrType::Enum', choices: ['L', 'U'] } : SCALARS[p.type];
       cTypes.push(t.c);
       argsOut.push(t.get(p.name));
       const choices = t.choices ? `, {${t.choices.map((x) => `"${x}"`).join(', ')}}` : '';

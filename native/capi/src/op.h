@@ -121,6 +121,8 @@ void register_sort_ops();
 void register_random_ops();
 void register_fast_ops();
 void register_quantized_ops();
+void register_fft_ops();
+void register_linalg_ops();
 void register_conv_ops();
 // The ops of mlx-c the registry lacks, by their MLX names, for the mlx
 // backend only (backends/mlx.cpp); `known` tells the names registered so far.

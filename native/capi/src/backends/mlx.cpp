@@ -413,6 +413,39 @@ std::vector<TypeShape> infer_by_mlx(Outs (*call)(const Ctx&, const void*), const
 
 Outs call_symbol(const Ctx& c, const void* sym) { return static_cast<const Symbol*>(sym)->call(SymbolCtx(c, *static_cast<const Symbol*>(sym))); }
 
+// Refuses NaN and infinities in the inputs of `op`, a LAPACK-backed function:
+// MLX v0.31.2 ends the process (SIGABRT) when LAPACK does not converge.
+void check_finite(const Ctx& c, const std::string& op) {
+  for (size_t k = 0; k < c.in.size(); k++) {
+    if (!is_inexact(c.in_ts[k].dtype) || shape_size(c.in_ts[k].shape) == 0) continue;
+    Arr fin = c.call(c.fn<mlx::unary_fn>("mlx_isfinite"), c.in[k], c.s);
+    Arr all = c.call(c.fn<mlx::arg_reduce_all_fn>("mlx_all"), fin.a, false, c.s);
+    VecArr v;
+    c.m.mlx_vector_array_append_value(v.v, all.a);
+    check(c.m.mlx_eval(v.v), c.path);
+    bool ok = false;
+    check(c.fn<int (*)(bool*, mlx::array)>("mlx_array_item_bool")(&ok, all.a), c.path);
+    if (!ok) throw Refusal("unsupported_op", "node", ptr(c.path + "/inputs", k), "the mlx backend runs " + op + " on finite values only: MLX " + api_version() + " ends the process when LAPACK does not converge");
+  }
+}
+
+// MLX v0.31.2 ends the process on inputs its functions do not expect (found
+// by calling each on small, empty and NaN inputs): several divide by zero on
+// an empty array (SIGFPE: sorts, factorizations, permutations), and LAPACK
+// not converging on NaN or infinities throws on MLX's evaluation thread
+// (SIGABRT: svd, eig, pinv, matrix norms). Before its symbols run, arrays
+// with no elements are refused, and so are non-finite values in linalg.
+void guard_symbol(const Ctx& c, const Symbol& sym) {
+  auto empty = [&](const std::vector<TypeShape>& ts, const char* what) {
+    for (size_t k = 0; k < ts.size(); k++)
+      if (shape_size(ts[k].shape) == 0)
+        throw Refusal("unsupported_op", "node", c.path, std::string("the mlx backend runs ") + sym.name + " on arrays with elements only: its " + what + " " + std::to_string(k) + " is empty, and MLX " + api_version() + " ends the process on some empty arrays");
+  };
+  empty(c.in_ts, "input");
+  empty(c.out, "output");
+  if (std::string(sym.module) == "mlx.core.linalg") check_finite(c, sym.name);
+}
+
 // mlx.core.import_function: the function a .mlxfn file holds, applied to
 // the node's inputs (read from the file at each call).
 Outs call_imported(const Ctx& c, const void*) {
@@ -439,7 +472,7 @@ const char* const kUnary[] = {"exp",     "log",     "sqrt",       "rsqrt",     "
                               "cosh",    "tanh",    "arcsinh",    "arccosh",   "arctanh",    "sigmoid",  "erf",           "erfinv",
                               "degrees", "radians", "abs",        "negative",  "square",     "sign",     "floor",         "ceil",
                               "isnan",   "isinf",   "isposinf",   "isneginf",  "isfinite",   "logical_not", "bitwise_invert",
-                              "stop_gradient", "zeros_like", "ones_like"};
+                              "stop_gradient", "zeros_like", "ones_like", "real",  "imag",    "conjugate"};
 const char* const kBinary[] = {"add",        "subtract",   "multiply",    "divide",        "floor_divide", "remainder",
                                "power",      "maximum",    "minimum",     "logaddexp",     "arctan2",      "equal",
                                "not_equal",  "less",       "less_equal",  "greater",       "greater_equal", "logical_and",
@@ -454,7 +487,11 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
   static const auto table = [] {
     all_ops();  // the registry, with the symbols it took
     std::map<std::string, std::function<Outs(const Ctx&)>> t;
-    for (const Symbol* sym : registered_symbols()) t[sym->name] = [sym](const Ctx& c) { return call_symbol(c, sym); };
+    for (const Symbol* sym : registered_symbols())
+      t[sym->name] = [sym](const Ctx& c) {
+        guard_symbol(c, *sym);
+        return call_symbol(c, sym);
+      };
     t["import_function"] = [](const Ctx& c) { return call_imported(c, nullptr); };
     for (const char* n : kUnary)
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) { return one(c.call(c.fn<mlx::unary_fn>(f), c.in[0], c.s)); };
@@ -796,6 +833,122 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       c.m.mlx_vector_array_append_value(cotangents.v, dy.a);
       check(c.fn<mlx::vjp_fn>("mlx_vjp")(&outs.v, &grads.v, fn.f, primals.v, cotangents.v), c.path);
       return each(c, grads);
+    };
+    // mlx.core.fft: the registry's fft is MLX's FFT primitive, one n-dimensional
+    // call over its axes (the sizes along them: the input's, or the output's
+    // for an inverse real transform).
+    t["fft"] = [](const Ctx& c) {
+      using fftn_fn = int (*)(mlx::array*, mlx::array, const int*, size_t, const int*, size_t, int, mlx::stream);
+      const bool real = c.attrs.b("real"), inverse = c.attrs.b("inverse");
+      auto axes = c.ints("axes");
+      const Shape& sized = real && inverse ? c.out[0].shape : c.in_ts[0].shape;
+      std::vector<int> n;
+      for (int ax : axes) n.push_back(narrow(sized[size_t(ax < 0 ? ax + int(sized.size()) : ax)], c.path));
+      const std::string norm = c.attrs.str("norm");
+      const int mode = norm == "backward" ? 0 : norm == "ortho" ? 1 : 2;  // mlx_fft_norm's order
+      const char* f = real ? (inverse ? "mlx_fft_irfftn" : "mlx_fft_rfftn") : (inverse ? "mlx_fft_ifftn" : "mlx_fft_fftn");
+      return one(c.call(c.fn<fftn_fn>(f), c.in[0], n.data(), n.size(), axes.data(), axes.size(), mode, c.s));
+    };
+    // mlx.core.linalg. MLX v0.31.2 ends the process when LAPACK fails while
+    // it evaluates (SIGABRT: a singular matrix, no convergence, NaN) and on
+    // some empty matrices (SIGFPE), so a factorization first runs the
+    // engine's own kernel of the same op (same LAPACK routines) for its typed
+    // errors: singular_matrix, not_positive_definite, no_convergence. That
+    // costs the factorization twice; it keeps the host alive.
+    auto vetted = [](const Ctx& c, const std::string& op) {
+      for (size_t k = 0; k < c.in.size(); k++)
+        if (shape_size(c.in_ts[k].shape) == 0)
+          throw Refusal("unsupported_op", "node", ptr(c.path + "/inputs", k), "the mlx backend runs " + op + " on non-empty matrices only: MLX " + api_version() + " ends the process on some empty ones");
+      check_finite(c, op);
+      auto set = c.fn<int (*)(mlx::array*, mlx::array)>("mlx_array_set");
+      std::vector<Array> host;
+      VecArr all;
+      std::vector<Arr> refs;
+      for (auto a : c.in) {
+        Arr r;
+        check(set(&r.a, a), c.path);
+        c.m.mlx_vector_array_append_value(all.v, r.a);
+        refs.push_back(std::move(r));
+      }
+      check(c.m.mlx_eval(all.v), c.path);
+      for (auto& r : refs) host.push_back(unwrap(std::move(r), c.s, false));
+      return find_op(op)->eval(EvalCtx{host, c.attrs, c.out, c.path});
+    };
+    using la1 = int (*)(mlx::array*, mlx::array, mlx::stream);
+    using la1b = int (*)(mlx::array*, mlx::array, bool, mlx::stream);
+    using la2 = int (*)(mlx::array*, mlx::array, mlx::array, mlx::stream);
+    using la2b = int (*)(mlx::array*, mlx::array, mlx::array, bool, mlx::stream);
+    using la_two = int (*)(mlx::array*, mlx::array*, mlx::array, mlx::stream);
+    t["inv"] = [vetted](const Ctx& c) {
+      vetted(c, "inv");
+      return one(c.call(c.fn<la1>("mlx_linalg_inv"), c.in[0], c.s));
+    };
+    t["tri_inv"] = [vetted](const Ctx& c) {
+      vetted(c, "tri_inv");
+      return one(c.call(c.fn<la1b>("mlx_linalg_tri_inv"), c.in[0], c.attrs.b("upper"), c.s));
+    };
+    t["cholesky"] = [vetted](const Ctx& c) {
+      vetted(c, "cholesky");
+      return one(c.call(c.fn<la1b>("mlx_linalg_cholesky"), c.in[0], c.attrs.b("upper"), c.s));
+    };
+    t["solve"] = [vetted](const Ctx& c) {
+      vetted(c, "solve");
+      return one(c.call(c.fn<la2>("mlx_linalg_solve"), c.in[0], c.in[1], c.s));
+    };
+    t["solve_triangular"] = [vetted](const Ctx& c) {
+      vetted(c, "solve_triangular");
+      return one(c.call(c.fn<la2b>("mlx_linalg_solve_triangular"), c.in[0], c.in[1], c.attrs.b("upper"), c.s));
+    };
+    t["qr"] = [vetted](const Ctx& c) {
+      vetted(c, "qr");
+      Outs o(2);
+      check(c.fn<la_two>("mlx_linalg_qr")(&o[0].a, &o[1].a, c.in[0], c.s), c.path);
+      return o;
+    };
+    t["svd"] = [vetted](const Ctx& c) {
+      vetted(c, "svd");
+      VecArr parts;
+      check(c.fn<int (*)(mlx::vector_array*, mlx::array, bool, mlx::stream)>("mlx_linalg_svd")(&parts.v, c.in[0], c.attrs.b("compute_uv"), c.s), c.path);
+      return each(c, parts);
+    };
+    t["eigh"] = [vetted](const Ctx& c) {
+      vetted(c, "eigh");
+      const std::string uplo = c.attrs.str("uplo");
+      using eigh_fn = int (*)(mlx::array*, mlx::array*, mlx::array, const char*, mlx::stream);
+      if (!c.attrs.b("compute_vectors"))
+        return one(c.call(c.fn<int (*)(mlx::array*, mlx::array, const char*, mlx::stream)>("mlx_linalg_eigvalsh"), c.in[0], uplo.c_str(), c.s));
+      Outs o(2);
+      check(c.fn<eigh_fn>("mlx_linalg_eigh")(&o[0].a, &o[1].a, c.in[0], uplo.c_str(), c.s), c.path);
+      return o;
+    };
+    t["eig"] = [vetted](const Ctx& c) {
+      vetted(c, "eig");
+      if (!c.attrs.b("compute_vectors")) return one(c.call(c.fn<la1>("mlx_linalg_eigvals"), c.in[0], c.s));
+      Outs o(2);
+      check(c.fn<la_two>("mlx_linalg_eig")(&o[0].a, &o[1].a, c.in[0], c.s), c.path);
+      return o;
+    };
+    // lu_factor: MLX's LUF primitive gives LU, the pivots and the row
+    // permutation; mlx-c reaches the first two, and the permutation follows
+    // from the pivots (the native kernel's, already computed to vet the
+    // matrix). MLX aborts on an exactly singular matrix, where LAPACK still
+    // factors: that is refused.
+    t["lu_factor"] = [vetted](const Ctx& c) {
+      std::vector<Array> native = vetted(c, "lu_factor");
+      const Shape& s = c.in_ts[0].shape;
+      const int64_t m = s[s.size() - 2], n = s.back(), k = std::min(m, n), count = shape_size(s) / (m * n);
+      dispatch(native[0].dtype, [&](auto t) {
+        using T = decltype(t);
+        if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>)
+          for (int64_t b = 0; b < count; b++)
+            for (int64_t j = 0; j < k; j++)
+              if (native[0].data<T>()[b * m * n + j * n + j] == T(0))
+                throw RequestError("singular_matrix", c.path, "lu_factor: matrix " + std::to_string(b) + " is singular, and MLX " + api_version() + " ends the process on one");
+      });
+      Outs o(2);
+      check(c.fn<la_two>("mlx_linalg_lu_factor")(&o[0].a, &o[1].a, c.in[0], c.s), c.path);
+      o.push_back(wrap(owned(native[2]), c.path));
+      return o;
     };
     return t;
   }();
