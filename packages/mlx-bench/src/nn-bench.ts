@@ -28,7 +28,7 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-const STEPS = Number(arg('--steps') ?? 10);
+const STEPS = Number(arg('--steps') ?? 6);
 const ONLY = arg('--only');
 const TFJS = !process.argv.includes('--no-tfjs');
 const LR = 1e-3, B1 = 0.9, B2 = 0.999, EPS = 1e-8;
