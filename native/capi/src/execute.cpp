@@ -1,6 +1,7 @@
 // Execution of a schedule on the native kernels: fused chunked groups,
 // broadcasting elementwise nodes, and every other op's kernel.
 #include <algorithm>
+#include <cstring>
 
 #include "backend.h"
 #include "ops/layout.h"
@@ -13,11 +14,21 @@ namespace {
 
 // Runs a group of chunkable nodes (in topological order, the last is the
 // root) in one pass: each chunk goes through the whole chain in cache.
-void run_group(Graph& g, const std::vector<int>& members) {
+void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool>& is_output) {
   const Node& root = g.nodes[size_t(members.back())];
   const TypeShape& out_ts = g.values[size_t(root.outputs[0])];
   Array out(out_ts.dtype, out_ts.shape);
   const int64_t n = out.size();
+  // Members other than the root whose values were requested: each chunk is
+  // also copied out to their own arrays.
+  std::vector<Array> kept(members.size());
+  std::vector<bool> keeps(members.size(), false);
+  for (size_t m = 0; m + 1 < members.size(); m++) {
+    const int v = g.nodes[size_t(members[m])].outputs[0];
+    if (!is_output[size_t(v)]) continue;
+    keeps[m] = true;
+    kept[m] = Array(g.values[size_t(v)].dtype, g.values[size_t(v)].shape);
+  }
   // Chunks hold whole periods of the inputs that repeat (periods of
   // suffixes of one shape divide each other, so the longest sets it).
   int64_t longest = 1;
@@ -134,11 +145,19 @@ void run_group(Graph& g, const std::vector<int>& members) {
         const bool last = m + 1 == members.size();
         nd.kernel(ptrs, scalar, last && !stream ? final_dst : slot_data(m), len, nd.params);
         if (last && stream) stream_copy(final_dst, slot_data(m), size_t(len) * out_size);
+        if (keeps[m]) {
+          const size_t size = dtype_size(kept[m].dtype);
+          uint8_t* dst = static_cast<uint8_t*>(kept[m].raw()) + size_t(off) * size;
+          if (stream) stream_copy(dst, slot_data(m), size_t(len) * size);
+          else std::memcpy(dst, slot_data(m), size_t(len) * size);
+        }
       }
     }
     if (stream) stream_fence();
   });
   g.data[size_t(root.outputs[0])] = std::move(out);
+  for (size_t m = 0; m + 1 < members.size(); m++)
+    if (keeps[m]) g.data[size_t(g.nodes[size_t(members[m])].outputs[0])] = std::move(kept[m]);
 }
 
 // An elementwise node whose inputs broadcast: rows of the collapsed last
@@ -210,7 +229,7 @@ Execution execute(Graph& g, const Schedule& sc) {
   for (const Step& step : sc.steps) {
     const Node& n = g.nodes[size_t(step.nodes.back())];
     if (step.chunked) {
-      run_group(g, step.nodes);
+      run_group(g, step.nodes, sc.is_output);
       for (int m : step.nodes) release_inputs(g.nodes[size_t(m)]);
       continue;
     }

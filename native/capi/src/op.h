@@ -121,6 +121,8 @@ void register_sort_ops();
 void register_random_ops();
 void register_fast_ops();
 void register_quantized_ops();
+void register_fft_ops();
+void register_linalg_ops();
 void register_conv_ops();
 
 // Shared shape helpers for op families.

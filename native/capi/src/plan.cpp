@@ -67,7 +67,9 @@ Schedule make_schedule(const Graph& g, const std::vector<int>& order) {
     for (int v : n.inputs) sc.uses[size_t(v)]++;
   }
   // Fusion groups: a chunkable node absorbs a chunkable producer whose only
-  // use it is, of the same shape, that is not itself requested.
+  // use it is, of the same shape. A requested producer joins too and writes
+  // its chunks out as well: the facade requests every value a program may
+  // still hold, and a chain of them then still runs in one pass.
   std::vector<int> group_root(g.nodes.size(), -1);
   std::unordered_map<int, std::vector<int>> groups;
   std::vector<int> pos(g.nodes.size());
@@ -83,7 +85,7 @@ Schedule make_schedule(const Graph& g, const std::vector<int>& order) {
       work.pop_back();
       for (int v : g.nodes[size_t(m)].inputs) {
         int p = g.producer[size_t(v)];
-        if (p < 0 || group_root[size_t(p)] >= 0 || sc.uses[size_t(v)] != 1 || sc.is_output[size_t(v)]) continue;
+        if (p < 0 || group_root[size_t(p)] >= 0 || sc.uses[size_t(v)] != 1) continue;
         const Node& pn = g.nodes[size_t(p)];
         if (!chunkable(g, pn) || g.values[size_t(v)].shape != shape) continue;
         group_root[size_t(p)] = r;

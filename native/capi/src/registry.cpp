@@ -32,6 +32,8 @@ void ensure_registered() {
     register_random_ops();
     register_fast_ops();
     register_quantized_ops();
+    register_fft_ops();
+    register_linalg_ops();
     register_conv_ops();
   });
 }

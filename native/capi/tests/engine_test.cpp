@@ -106,7 +106,13 @@ const char* kOpSetups = R"({
   "dequantize": {"inputs": [{"dtype": "uint32", "shape": [2, 8], "data": [0,2654435761,1013904226,3668339987,2027808452,387276917,3041712678,1401181143,4055616904,2415085369,774553834,3428989595,1788458060,147926525,2802362286,1161830751]}, [2, 1], [2, 1]]},
   "conv_general": {"attrs": {"stride": [1], "padding_lo": [1], "padding_hi": [0], "kernel_dilation": [1], "input_dilation": [1]}, "inputs": [[1, 4, 2], [3, 2, 2]]},
   "conv_weight_grad": {"attrs": {"stride": [1], "padding_lo": [1], "padding_hi": [0], "kernel_dilation": [1], "input_dilation": [1], "kernel_shape": [2]}, "inputs": [[1, 4, 2], [1, 4, 3]]},
-  "quantized_matmul": {"inputs": [[2, 64], {"dtype": "uint32", "shape": [3, 8], "data": [0,2654435761,1013904226,3668339987,2027808452,387276917,3041712678,1401181143,4055616904,2415085369,774553834,3428989595,1788458060,147926525,2802362286,1161830751,3816266512,2175734977,535203442,3189639203,1549107668,4203543429,2563011894,922480359]}, [3, 1], [3, 1]]}
+  "quantized_matmul": {"inputs": [[2, 64], {"dtype": "uint32", "shape": [3, 8], "data": [0,2654435761,1013904226,3668339987,2027808452,387276917,3041712678,1401181143,4055616904,2415085369,774553834,3428989595,1788458060,147926525,2802362286,1161830751,3816266512,2175734977,535203442,3189639203,1549107668,4203543429,2563011894,922480359]}, [3, 1], [3, 1]]},
+  "fft": {"attrs": {"axes": [1]}},
+  "inv": {"inputs": [[3, 3]]}, "eig": {"inputs": [[3, 3]]}, "eigh": {"inputs": [[3, 3]]},
+  "solve": {"inputs": [[3, 3], [3, 2]]},
+  "tri_inv": {"inputs": [{"dtype": "float32", "shape": [2, 2], "data": [2, 0, 1, 3]}]},
+  "cholesky": {"inputs": [{"dtype": "float32", "shape": [2, 2], "data": [4, 1, 1, 3]}]},
+  "solve_triangular": {"inputs": [{"dtype": "float32", "shape": [2, 2], "data": [2, 0, 1, 3]}, [2, 1]]}
 })";
 
 const char* kDTypes[] = {"bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16",
@@ -161,7 +167,8 @@ void run_every_op() {
       if (setup.contains("attrs")) node["attrs"] = setup["attrs"];
       if (op["inputs"]["max"] == 0) node["attrs"]["dtype"] = dtype;
       json outs = json::array();
-      const int n_out = name == "split" ? 2 : name == "quantize" ? 3 : 1;
+      const std::map<std::string, int> outputs_of = {{"split", 2}, {"quantize", 3}, {"qr", 2}, {"svd", 3}, {"lu_factor", 3}, {"eig", 2}, {"eigh", 2}};
+      const int n_out = outputs_of.count(name) ? outputs_of.at(name) : 1;
       for (int k = 0; k < n_out; k++) outs.push_back(n_out == 1 ? "y" : "y:" + std::to_string(k));
       const std::string req = json{{"schema_version", 1}, {"inputs", inputs}, {"nodes", {node}}, {"outputs", outs}}.dump();
       if (std::strcmp(dtype, "float32") == 0 || std::strcmp(dtype, "int32") == 0) seed(req);

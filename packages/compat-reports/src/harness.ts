@@ -26,6 +26,7 @@ import * as treeCases from './cases/tree.js';
 import * as ioCases from './cases/io.js';
 import * as fastCases from './cases/fast.js';
 import * as quantizedCases from './cases/quantized.js';
+import * as spectralCases from './cases/spectral.js';
 import * as coreSymbolCases from './cases/core_symbols.js';
 import * as convCases from './cases/conv.js';
 
@@ -46,7 +47,7 @@ export function mlxOracle(): { version: string } | { reason: string } {
 }
 
 export function allCases(): ParityCase[] {
-  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases(), ...convCases.cases(), ...coreSymbolCases.cases()];
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases(), ...convCases.cases(), ...coreSymbolCases.cases(), ...spectralCases.cases()];
 }
 
 export interface CaseResult {

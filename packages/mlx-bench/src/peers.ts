@@ -13,7 +13,7 @@ type Lib = any;
 export interface Case {
   suite: string;
   id: string;
-  workload: 'matmul' | 'add' | 'chain' | 'reduce' | 'softmax' | 'layernorm' | 'gather' | 'graph' | 'mlp_step';
+  workload: 'matmul' | 'add' | 'chain' | 'reduce' | 'softmax' | 'layernorm' | 'gather' | 'graph' | 'mlp_step' | 'fft' | 'rfft' | 'inv' | 'svd';
   dtype?: 'float32' | 'float16' | 'bfloat16';
   shape: number[];
   axis?: number | null;
@@ -162,6 +162,30 @@ function mlxLike(name: string, version: string, lib: Lib, fromData: (d: Float32A
         }
         case 'mlp_step':
           return mlp(c);
+        case 'fft': case 'rfft': {
+          const x = tensor(size(s), s, 1, c.workload === 'fft' ? 'complex64' : 'float32');
+          lib.eval(x);
+          return evaluated(() => lib.fft[c.workload](x));
+        }
+        case 'inv': {
+          // diagonally dominant, so that both libraries' rounding stays small
+          const a = lib.add(tensor(size(s), s, 1), lib.multiply(lib.eye(s[0]), 4 * Math.sqrt(s[0])));
+          lib.eval(a);
+          return evaluated(() => lib.linalg.inv(a));
+        }
+        case 'svd': {
+          const a = tensor(size(s), s, 1);
+          lib.eval(a);
+          let parts: unknown[] = [];
+          // U and V are unique only up to signs: the singular values are compared
+          return {
+            run: () => {
+              parts = lib.linalg.svd(a);
+              lib.eval(parts);
+            },
+            values: () => flat(parts[1]),
+          };
+        }
       }
     },
   };
@@ -236,6 +260,8 @@ function tfjsPeer(): Peer {
             return x;
           });
         }
+        case 'fft': case 'rfft': case 'inv': case 'svd':
+          return 'not compared with TensorFlow.js (its CPU backend has no LAPACK and its FFT is a JavaScript loop)';
         case 'mlp_step': {
           const [batch, ...sizes] = s;
           const params: unknown[] = [];

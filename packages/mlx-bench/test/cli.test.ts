@@ -23,7 +23,7 @@ describe('mlx-bench', () => {
     expect(r.status, r.stderr).toBe(0);
     const run = JSON.parse(readFileSync(json, 'utf8'));
     const suites = new Set(run.cases.map((c: { suite: string }) => c.suite));
-    expect([...suites].sort()).toEqual(['elementwise', 'indexing', 'matmul', 'overhead', 'reductions', 'rows', 'training']);
+    expect([...suites].sort()).toEqual(['elementwise', 'indexing', 'matmul', 'overhead', 'reductions', 'rows', 'spectral', 'training']);
     for (const c of run.cases) {
       const ours = c.peers.find((p: { peer: string }) => p.peer === 'mlx-compat');
       expect(ours.status, `${c.suite}/${c.id}: ${ours.reason ?? ''}`).toBe('ok');

@@ -197,6 +197,38 @@ describe('graphs', () => {
     res.outputs[0].data!.forEach((v, i) => expect(Math.abs(Number(v) - want[i])).toBeLessThan(1e-5 * (1 + Math.abs(want[i]))));
   });
 
+  it('still fuses a chain whose intermediates are requested too, and returns each of them', () => {
+    // the facade requests every value a program may still hold; over several
+    // chunks and threads (1M elements) each requested member is written out whole
+    for (const n of [5, 1 << 20]) {
+      const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 2);
+      const res = session().eval(
+        {
+          schema_version: 1,
+          inputs: [{ id: 'x', dtype: 'float32', shape: [n], buffer: 0 }],
+          nodes: [
+            { id: 'a', op: 'exp', inputs: ['x'] },
+            { id: 'b', op: 'multiply', inputs: ['a', 'x'] },
+            { id: 'c', op: 'tanh', inputs: ['b'] },
+            { id: 'd', op: 'add', inputs: ['c', 'x'] },
+          ],
+          outputs: ['d', 'a', 'b', 'c'].map((ref) => ({ ref, as: 'buffer' as const })),
+        },
+        [x],
+      );
+      expect(res.receipt.fused_groups).toBe(1);
+      const [d, a, b, c] = res.outputs.map((o) => o.array as Float32Array);
+      for (let i = 0; i < n; i += n > 100 ? 997 : 1) {
+        const ea = Math.exp(x[i]), ec = Math.tanh(ea * x[i]);
+        expect(Math.abs(a[i] - ea)).toBeLessThan(1e-5 * (1 + ea));
+        expect(Math.abs(b[i] - ea * x[i])).toBeLessThan(1e-5 * (1 + Math.abs(ea * x[i])));
+        expect(Math.abs(c[i] - ec)).toBeLessThan(1e-5);
+        expect(Math.abs(d[i] - (ec + x[i]))).toBeLessThan(1e-5 * (1 + Math.abs(ec + x[i])));
+      }
+      expect(a[n - 1]).toBeCloseTo(Math.exp(x[n - 1]), 3);
+    }
+  });
+
   it('a fused tree of random elementwise ops over several chunks matches MLX', () => {
     // Each intermediate is read once, so the whole tree is one group and
     // reuses scratch slots as branches finish.

@@ -11,6 +11,12 @@ namespace {
 
 template <class T> constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
 
+// MLX orders complex numbers by real part, then imaginary part.
+inline bool operator<(c64 a, c64 b) { return a.real() < b.real() || (a.real() == b.real() && a.imag() < b.imag()); }
+inline bool operator>(c64 a, c64 b) { return b < a; }
+inline bool operator<=(c64 a, c64 b) { return !(b < a); }
+inline bool operator>=(c64 a, c64 b) { return !(a < b); }
+
 #define BIN_OP(Name, Base, expr)                       \
   struct Name : Base {                                 \
     template <class T> auto operator()(T x, T y) const { \
@@ -237,10 +243,10 @@ void register_binary_ops() {
   arith_vec<Arctan2, FloatTs>("arctan2", VFn2::Arctan2);
   comparison<Equal, All>("equal");
   comparison<NotEqual, All>("not_equal");
-  comparison<Less, Real>("less");
-  comparison<LessEqual, Real>("less_equal");
-  comparison<Greater, Real>("greater");
-  comparison<GreaterEqual, Real>("greater_equal");
+  comparison<Less, All>("less");
+  comparison<LessEqual, All>("less_equal");
+  comparison<Greater, All>("greater");
+  comparison<GreaterEqual, All>("greater_equal");
   binary("logical_and", "logical", "bool", logical, kernels<BinaryLoop, LogicalAnd, BoolT>());
   binary("logical_or", "logical", "bool", logical, kernels<BinaryLoop, LogicalOr, BoolT>());
   binary("bitwise_and", "bitwise", "promote", promoted, kernels<BinaryLoop, BitwiseAnd, Bits>());

@@ -1,5 +1,5 @@
 // matmul: batched, broadcasting over batch dims, 1-d operands promoted as in
-// NumPy. float32/float64 go to BLAS (OpenBLAS when built with it); half types
+// NumPy. float32/float64/complex64 go to BLAS (OpenBLAS when built with it); half types
 // run in float32; without BLAS a cache-blocked loop stands in. The products
 // MLX builds on it live here too: gather_mm (matrices picked by index),
 // block_masked_mm (blocks masked or scaled) and hadamard_transform.
@@ -42,10 +42,14 @@ namespace mlxc {
 template <class T>
 void gemm_block(const Gemm& g, const T* a, const T* b, T* c) {
   const auto ta = g.ta ? CblasTrans : CblasNoTrans, tb = g.tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
     cblas_sgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0f, a, int(g.lda), b, int(g.ldb), g.accumulate ? 1.0f : 0.0f, c, int(g.ldc));
-  else
+  } else if constexpr (is_complex_v<T>) {
+    const T one(1, 0), beta(g.accumulate ? 1 : 0, 0);
+    cblas_cgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), &one, a, int(g.lda), b, int(g.ldb), &beta, c, int(g.ldc));
+  } else {
     cblas_dgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0, a, int(g.lda), b, int(g.ldb), g.accumulate ? 1.0 : 0.0, c, int(g.ldc));
+  }
 }
 #else
 template <class T>
@@ -182,10 +186,10 @@ void apply_block_mask(Array& x, const Array& mask, int64_t bs) {
 }  // namespace
 
 void register_matmul_ops() {
-  OpDef d = make_op("matmul", "matmul", "promote; real floating types only", 2, 2);
+  OpDef d = make_op("matmul", "matmul", "promote; floating and complex64 types only", 2, 2);
   d.infer = [](const InferCtx& c) {
     DType t = promote(c.in[0].dtype, c.in[1].dtype);
-    if (!is_floating(t)) refuse_dtype("matmul", t, c.path);
+    if (!is_inexact(t)) refuse_dtype("matmul", t, c.path);
     return std::vector<TypeShape>{{t, geometry(c.in[0].shape, c.in[1].shape, c.path + "/inputs").out}};
   };
   // Operands produced by a transpose of the last two axes arrive untransposed
@@ -193,7 +197,7 @@ void register_matmul_ops() {
   d.reads_transposed = true;
   d.eval = [](const EvalCtx& c) {
     const DType out_t = c.out[0].dtype;
-    const DType run_t = out_t == DType::Float64 ? DType::Float64 : DType::Float32;
+    const DType run_t = out_t == DType::Float64 || out_t == DType::Complex64 ? out_t : DType::Float32;
     const bool ta = c.transposed & 1, tb = c.transposed & 2;
     const Shape as = ta ? swap_last_two(c.in[0].shape) : c.in[0].shape, bs = tb ? swap_last_two(c.in[1].shape) : c.in[1].shape;
     Geometry geo = geometry(as, bs, "");
@@ -206,7 +210,7 @@ void register_matmul_ops() {
     const Gemm g{ta, tb, m, n, k, ta ? m : k, tb ? k : n, n};
     dispatch(run_t, [&](auto t) {
       using T = decltype(t);
-      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || is_complex_v<T>) {
         if (k == 0) {
           std::fill(out.data<T>(), out.data<T>() + out.size(), T(0));
           return;

@@ -103,6 +103,25 @@ struct Abs : EwOp {
     else return T(x < 0 ? -x : x);
   }
 };
+// real, imag and conjugate: identity-like on real types (imag gives zeros).
+template <class T> using RealOf = std::conditional_t<is_complex_v<T>, float, T>;
+struct Real : EwOp {
+  template <class T> using Out = RealOf<T>;
+  template <class T> RealOf<T> operator()(T x) const {
+    if constexpr (is_complex_v<T>) return x.real(); else return x;
+  }
+};
+struct Imag : EwOp {
+  template <class T> using Out = RealOf<T>;
+  template <class T> RealOf<T> operator()(T x) const {
+    if constexpr (is_complex_v<T>) return x.imag(); else return T(0);
+  }
+};
+struct Conjugate : EwOp {
+  template <class T> T operator()(T x) const {
+    if constexpr (is_complex_v<T>) return std::conj(x); else return x;
+  }
+};
 struct Negative : EwOp {
   template <class T> T operator()(T x) const {
     if constexpr (std::is_unsigned_v<T>) return T(T(0) - x);
@@ -143,10 +162,14 @@ struct Round : EwOp {
     }
   }
 };
+// On complex numbers: of either part, or of both for isfinite (the one true of integers).
 #define PREDICATE(Name, float_expr, int_value)       \
   struct Name : EwPredicate {                        \
     template <class T> bool operator()(T x) const {  \
-      if constexpr (is_float_v<T>) return float_expr; \
+      if constexpr (is_complex_v<T>) {               \
+        const bool re = (*this)(x.real()), im = (*this)(x.imag()); \
+        return (int_value) ? re && im : re || im;    \
+      } else if constexpr (is_float_v<T>) return float_expr; \
       else return int_value;                         \
     }                                                \
   };
@@ -268,11 +291,17 @@ void register_unary_ops() {
   unary("stop_gradient", "same", same, kernels<UnaryLoop, Identity, Types<BoolT, RealTs, ComplexT>>());
   unary("zeros_like", "same", same, kernels<UnaryLoop, Fill<0>, Types<BoolT, RealTs, ComplexT>>());
   unary("ones_like", "same", same, kernels<UnaryLoop, Fill<1>, Types<BoolT, RealTs, ComplexT>>());
-  unary("isnan", "bool", predicate, kernels<UnaryLoop, IsNan, Types<BoolT, RealTs>>());
-  unary("isinf", "bool", predicate, kernels<UnaryLoop, IsInf, Types<BoolT, RealTs>>());
+  unary("isnan", "bool", predicate, kernels<UnaryLoop, IsNan, Types<BoolT, RealTs, ComplexT>>());
+  unary("isinf", "bool", predicate, kernels<UnaryLoop, IsInf, Types<BoolT, RealTs, ComplexT>>());
   unary("isposinf", "bool", predicate, kernels<UnaryLoop, IsPosInf, Types<BoolT, RealTs>>());
   unary("isneginf", "bool", predicate, kernels<UnaryLoop, IsNegInf, Types<BoolT, RealTs>>());
-  unary("isfinite", "bool", predicate, kernels<UnaryLoop, IsFinite, Types<BoolT, RealTs>>());
+  unary("isfinite", "bool", predicate, kernels<UnaryLoop, IsFinite, Types<BoolT, RealTs, ComplexT>>());
+  const TypesFn real_part = [](const std::vector<DType>& d, const Attrs&) -> EwTypes {
+    return {{d[0]}, d[0] == DType::Complex64 ? DType::Float32 : d[0]};
+  };
+  unary("real", "same (complex64 gives float32)", real_part, kernels<UnaryLoop, Real, Types<BoolT, RealTs, ComplexT>>());
+  unary("imag", "same (complex64 gives float32)", real_part, kernels<UnaryLoop, Imag, Types<BoolT, RealTs, ComplexT>>());
+  unary("conjugate", "same", same, kernels<UnaryLoop, Conjugate, Types<BoolT, RealTs, ComplexT>>());
   unary("logical_not", "bool",
         [](const std::vector<DType>&, const Attrs&) -> EwTypes {
           return {{DType::Bool}, DType::Bool};

@@ -29,11 +29,15 @@ import { compile, disableCompile, enableCompile } from './transforms/compile.js'
 import * as io from './io/index.js';
 import * as fastOps from './fast.js';
 import * as quantized from './quantized.js';
+import * as fftOps from './fft.js';
+import * as linalgOps from './linalg.js';
 
 export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
 export type { Index } from './ops/indexing.js';
 export type { AttentionMask } from './fast.js';
+export type { FFTNorm } from './fft.js';
+export type { NormOrder } from './linalg.js';
 export { MxIOError, type IOErrorCode, type LoadFormat, type Metadata, type GgufMetadata } from './io/index.js';
 
 export const core = {
@@ -108,6 +112,11 @@ export const core = {
   enableCompile,
   fast: pick(fastOps, ['rmsNorm', 'layerNorm', 'rope', 'scaledDotProductAttention', 'metalKernel', 'cudaKernel']),
   ...pick(quantized, ['quantize', 'dequantize', 'quantizedMatmul', 'gatherQmm']),
+  fft: pick(fftOps, ['fft', 'ifft', 'fft2', 'ifft2', 'fftn', 'ifftn', 'rfft', 'irfft', 'rfft2', 'irfft2', 'rfftn', 'irfftn', 'fftshift', 'ifftshift', 'fftfreq', 'rfftfreq']),
+  linalg: pick(linalgOps, [
+    'norm', 'qr', 'svd', 'inv', 'triInv', 'cholesky', 'choleskyInv', 'pinv', 'lu', 'luFactor', 'solve', 'solveTriangular',
+    'eig', 'eigvals', 'eigh', 'eigvalsh', 'cross',
+  ]),
   ...pick(io, ['load', 'save', 'savez', 'savezCompressed', 'saveSafetensors', 'saveGguf', 'MxIOError']),
   // MLX's constants
   Inf: Infinity,

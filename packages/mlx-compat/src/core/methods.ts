@@ -19,6 +19,10 @@ declare module './array.js' {
     log10(): MxArray; sin(): MxArray; cos(): MxArray; tan(): MxArray; sigmoid(): MxArray; floor(): MxArray; ceil(): MxArray;
     isnan(): MxArray; isinf(): MxArray; logicalNot(): MxArray; erf(): MxArray; tanh(): MxArray;
     round(decimals?: number): MxArray;
+    conj(): MxArray;
+    /** The real and imaginary parts (float32 of a complex64 array; a real array and zeros otherwise). */
+    readonly real: MxArray;
+    readonly imag: MxArray;
     // binary
     add(b: ArrayLike): MxArray; subtract(b: ArrayLike): MxArray; multiply(b: ArrayLike): MxArray; divide(b: ArrayLike): MxArray;
     floorDivide(b: ArrayLike): MxArray; remainder(b: ArrayLike): MxArray; power(b: ArrayLike): MxArray;
@@ -109,6 +113,15 @@ Object.assign(proto, {
     return new AtIndexer(this, idx);
   },
 });
+proto.conj = function (this: MxArray) {
+  return unaryOps.conjugate(this);
+};
+for (const part of ['real', 'imag'] as const)
+  Object.defineProperty(proto, part, {
+    get(this: MxArray) {
+      return unaryOps[part](this);
+    },
+  });
 Object.defineProperty(proto, 'T', {
   get(this: MxArray) {
     return shape.transpose(this);

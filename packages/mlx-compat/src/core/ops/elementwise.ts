@@ -37,7 +37,7 @@ const INEXACT_UNARY = [
 const SAME_UNARY = ['negative', 'square', 'sign', 'floor', 'ceil', 'stop_gradient', 'bitwise_invert'] as const;
 const PREDICATES = ['isnan', 'isinf', 'isposinf', 'isneginf', 'isfinite'] as const;
 
-type UnaryName = Camel<(typeof INEXACT_UNARY)[number] | (typeof SAME_UNARY)[number] | (typeof PREDICATES)[number]> | 'logicalNot' | 'abs';
+type UnaryName = Camel<(typeof INEXACT_UNARY)[number] | (typeof SAME_UNARY)[number] | (typeof PREDICATES)[number]> | 'logicalNot' | 'abs' | 'real' | 'imag' | 'conjugate' | 'conj';
 /** The unary ops by name (each one's type is named, so `mx.exp` is declared). */
 export const unaryOps = {} as Record<UnaryName, Unary>;
 for (const op of INEXACT_UNARY) unaryOps[camel(op)] = unary(op, inexact);
@@ -45,6 +45,10 @@ for (const op of SAME_UNARY) unaryOps[camel(op)] = unary(op, same);
 for (const op of PREDICATES) unaryOps[camel(op)] = unary(op, predicate);
 unaryOps.logicalNot = unary('logical_not', () => bool);
 unaryOps.abs = unary('abs', (d) => (d === complex64 ? float32 : d));
+unaryOps.real = unary('real', (d) => (d === complex64 ? float32 : d));
+unaryOps.imag = unary('imag', (d) => (d === complex64 ? float32 : d));
+unaryOps.conjugate = unary('conjugate', same);
+unaryOps.conj = unaryOps.conjugate;
 
 const roundOp = unary('round', same, (decimals = 0) => ({ decimals }));
 

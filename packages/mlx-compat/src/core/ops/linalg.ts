@@ -2,7 +2,7 @@
 // outer, tensordot, diagonal, diag, trace, tril, triu; the engine's other
 // products: gatherMm, blockMaskedMm, hadamardTransform.
 import { type ArrayLike, MxArray } from '../array.js';
-import { bool, float32, int32, isFloating, isInteger, promoteTypes, type Dtype } from '../dtype.js';
+import { bool, float32, int32, isFloating, isInexact, isInteger, promoteTypes, type Dtype } from '../dtype.js';
 import { MxError } from '../errors.js';
 import { apply1, asArray, broadcastShapes, normAxis } from '../node.js';
 import { checkStream, type StreamOrDevice } from '../device.js';
@@ -17,7 +17,7 @@ export function matmul(a: ArrayLike, b: ArrayLike, stream?: StreamOrDevice): MxA
   checkStream('matmul', stream);
   const x = asArray(a), y = asArray(b);
   const t = promoteTypes(x.dtype, y.dtype);
-  if (!isFloating(t)) throw new MxError('matmul', 'dtype', `only real floating types are supported, not ${t.name}`);
+  if (!isInexact(t)) throw new MxError('matmul', 'dtype', `only floating and complex types are supported, not ${t.name}`);
   if (!x.ndim || !y.ndim) throw new MxError('matmul', 'a', 'operands need at least one dimension');
   const xs = x.ndim === 1 ? [1, ...x.shape] : x.shape, ys = y.ndim === 1 ? [...y.shape, 1] : y.shape;
   const k = xs[xs.length - 1], k2 = ys[ys.length - 2];

@@ -1,7 +1,8 @@
 // vjp rules of elementwise ops. Comparisons, rounding and bit ops have no
 // gradient (they are piecewise constant): their inputs get zeros.
 import type { MxArray } from '../../array.js';
-import { isInexact } from '../../dtype.js';
+import { complex64, isInexact } from '../../dtype.js';
+import { Complex, fromValue } from '../../creation-data.js';
 import { astype, binaryOps, unaryOps, where } from '../../ops/elementwise.js';
 import { zerosLike } from '../../ops/creation.js';
 import type { VjpRule } from './index.js';
@@ -47,6 +48,10 @@ export const elementwiseRules: Record<string, VjpRule> = {
   reciprocal: unary((_, out) => negative(square(out))),
   square: unary((x) => multiply(scalar(2, x), x)),
   abs: unary((x) => sign(x)),
+  // MLX's: real's cotangent as complex, imag's times -i, conjugate's conjugated
+  real: ({ primals: [x], cotangents: [g] }) => [x.dtype === complex64 ? astype(g!, complex64) : g!],
+  imag: ({ primals: [x], cotangents: [g] }) => [x.dtype === complex64 ? multiply(astype(g!, complex64), fromValue(Complex(0, -1), complex64)) : zerosLike(x)],
+  conjugate: ({ cotangents: [g] }) => [unaryOps.conjugate(g!)],
   erf: unary((x) => multiply(scalar(2 / Math.sqrt(Math.PI), x), exp(negative(square(x))))),
   erfinv: unary((_, out) => multiply(scalar(Math.sqrt(Math.PI) / 2, out), exp(square(out)))),
   degrees: unary((x) => scalar(180 / Math.PI, x)),

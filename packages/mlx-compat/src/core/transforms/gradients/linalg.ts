@@ -1,18 +1,22 @@
 // vjp rules of the products: matmul (g @ b^T and a^T @ g; 1-d operands are
 // promoted to matrices, a row and a column, and broadcast batch dimensions
-// summed back), gather_mm, block_masked_mm and hadamard_transform.
+// summed back), gather_mm, block_masked_mm and hadamard_transform; and of the
+// linalg ops that invert: inv and tri_inv (-B^T g B^T for B the inverse, kept
+// to the triangle for tri_inv) and solve and solve_triangular (gB = A^-T g,
+// gA = -gB X^T).
 import type { MxArray } from '../../array.js';
 import { int32, bool } from '../../dtype.js';
 import { apply1 } from '../../node.js';
 import { arange, zeros } from '../../ops/creation.js';
-import { binaryOps, where } from '../../ops/elementwise.js';
+import { binaryOps, unaryOps, where } from '../../ops/elementwise.js';
 import { index, SliceIndex, take } from '../../ops/indexing.js';
-import { hadamardTransform, matmul } from '../../ops/linalg.js';
+import { hadamardTransform, matmul, tril, triu } from '../../ops/linalg.js';
 import { broadcastTo, repeat, reshape, swapaxes } from '../../ops/shape.js';
 import type { VjpRule } from './index.js';
 import { unbroadcast } from './util.js';
 
 const T = (x: MxArray) => swapaxes(x, -1, -2);
+const inverseRule = ({ outputs: [b], cotangents: [g] }: { outputs: MxArray[]; cotangents: Array<MxArray | undefined> }) => unaryOps.negative(matmul(matmul(T(b), g!), T(b)));
 
 // A block mask spread over the elements of a rows x cols matrix.
 function spread(mask: MxArray, bs: number, rows: number, cols: number): MxArray {
@@ -39,6 +43,16 @@ const scatterRows = (into: MxArray, idx: MxArray, v: MxArray) =>
   apply1('put_along_axis', [zeros(into.shape, v.dtype), reshape(idx, [-1, 1, 1]), v], { axis: 0, reduce: 'add' }, { dtype: v.dtype, shape: into.shape });
 
 export const linalgRules: Record<string, VjpRule> = {
+  inv: (args) => [inverseRule(args)],
+  tri_inv: (args) => [(args.attrs.upper ? triu : tril)(inverseRule(args))],
+  solve: ({ primals: [a], outputs: [x], cotangents: [g] }) => {
+    const gb = apply1('solve', [T(a), g!], {}, { dtype: g!.dtype, shape: g!.shape });
+    return [unaryOps.negative(matmul(gb, T(x))), gb];
+  },
+  solve_triangular: ({ primals: [a], outputs: [x], cotangents: [g], attrs }) => {
+    const gb = apply1('solve_triangular', [T(a), g!], { upper: !attrs.upper }, { dtype: g!.dtype, shape: g!.shape });
+    return [(attrs.upper ? triu : tril)(unaryOps.negative(matmul(gb, T(x)))), gb];
+  },
   matmul: ({ primals: [a, b], cotangents: [g] }) => {
     const A = a.ndim === 1 ? reshape(a, [1, -1]) : a;
     const B = b.ndim === 1 ? reshape(b, [-1, 1]) : b;
