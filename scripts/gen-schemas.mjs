@@ -28,10 +28,13 @@ const attrSchema = {
   dtype: { $ref: '#/$defs/dtype' },
   shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
   enum: { type: 'string' },
+  string: { type: 'string' },
 };
 
 const id = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.\\-]{0,127}$' };
 const ref = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.\\-]{0,127}(:[0-9]{1,6})?$' };
+// an output may also name every output of a node: "id:*"
+const outRef = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.\\-]{0,127}(:([0-9]{1,6}|\\*))?$' };
 const shape = { type: 'array', items: { type: 'integer', minimum: 0 } };
 
 const nodeSchemas = caps.ops.map((op) => {
@@ -78,6 +81,27 @@ const request = {
     define_plan: { $ref: '#/$defs/id' },
     // run a kept plan: inputs give its placeholders by id
     run_plan: { $ref: '#/$defs/id' },
+    // write the graph as an MLX function (.mlxfn) of its placeholders (the mlx backend)
+    export_function: {
+      type: 'object',
+      required: ['file'],
+      additionalProperties: false,
+      properties: {
+        file: { type: 'string', minLength: 1 },
+        shapeless: { type: 'boolean' },
+        // one tracing per entry (default: every placeholder in input order, every output)
+        traces: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['inputs', 'outputs'],
+            additionalProperties: false,
+            properties: { inputs: { type: 'array', items: { $ref: '#/$defs/id' } }, outputs: { type: 'array', items: { $ref: '#/$defs/outRef' } } },
+          },
+        },
+      },
+    },
     inputs: {
       type: 'array',
       items: {
@@ -118,18 +142,18 @@ const request = {
       type: 'array',
       items: {
         oneOf: [
-          { $ref: '#/$defs/ref' },
+          { $ref: '#/$defs/outRef' },
           {
             type: 'object',
             required: ['ref'],
             additionalProperties: false,
-            properties: { ref: { $ref: '#/$defs/ref' }, as: { enum: ['inline', 'base64', 'buffer', 'handle'] } },
+            properties: { ref: { $ref: '#/$defs/outRef' }, as: { enum: ['inline', 'base64', 'buffer', 'handle'] } },
           },
         ],
       },
     },
   },
-  $defs: { id, ref, dtype: { enum: caps.dtypes } },
+  $defs: { id, ref, outRef, dtype: { enum: caps.dtypes } },
 };
 
 const response = {

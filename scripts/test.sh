@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run build
 node scripts/gen-schemas.mjs --check
+node scripts/gen-mlx-symbols.mjs --check
 mkdir -p build
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile=build/vitest.json || status=$?

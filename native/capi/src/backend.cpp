@@ -9,6 +9,11 @@ const std::vector<Backend*>& all_backends() {
   return list;
 }
 
+void Backend::export_function(const Graph&, const std::vector<FunctionTrace>&, const std::string&, bool) {
+  throw Refusal("unsupported_backend", "request", "/export_function",
+                std::string("the ") + name() + " backend cannot write .mlxfn files: export through the mlx backend (\"backend\": \"mlx\"), which asks MLX to trace the graph");
+}
+
 Backend* find_backend(std::string_view name) {
   for (Backend* b : all_backends())
     if (name == b->name()) return b;

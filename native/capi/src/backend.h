@@ -11,6 +11,13 @@
 
 namespace mlxc {
 
+// One tracing of an exported function: the placeholder values it takes, in
+// argument order, the values it returns, and the schedule that computes them.
+struct FunctionTrace {
+  std::vector<int> params, outputs;
+  Schedule schedule;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -30,6 +37,9 @@ class Backend {
   // Runs the schedule's steps on `device`; afterwards g.data holds every
   // requested output as an Array.
   virtual Execution run(Graph& g, const Schedule& sc, std::string_view device) = 0;
+  // Writes the graph to `file` in MLX's .mlxfn format as one function traced
+  // once per FunctionTrace (MLX's exporter); only the mlx backend can.
+  virtual void export_function(const Graph& g, const std::vector<FunctionTrace>& traces, const std::string& file, bool shapeless);
 };
 
 Backend& native_backend();

@@ -111,6 +111,56 @@ EvalResult define_plan(Session& s, JVal req, Graph g, std::vector<int> order, Ba
   return r;
 }
 
+// Writes a validated graph as an MLX function (.mlxfn) of its placeholders:
+// "export_function": {"file": path, "shapeless": false} traces it once, on
+// every placeholder (in input order) returning every output; with "traces":
+// [{"inputs": [placeholder ids], "outputs": [refs]}, ...], once per trace
+// (MLX's exporter: one file holding the function at several signatures).
+EvalResult export_function(JVal req, Graph& g, const std::vector<int>& order, Backend& backend, std::chrono::steady_clock::time_point t0) {
+  const JVal spec = req["export_function"];
+  expect_object(spec, "/export_function", {"file", "shapeless", "traces"});
+  const JVal file = spec["file"], shapeless = spec["shapeless"], traces = spec["traces"];
+  if (!file.is_string() || file.str().empty()) throw RequestError("invalid_type", "/export_function/file", "file is the path of the .mlxfn file to write");
+  if (spec.contains("shapeless") && !shapeless.is_boolean()) throw RequestError("invalid_type", "/export_function/shapeless", "shapeless is a boolean");
+  if (req.contains("define_plan")) throw RequestError("invalid_request", "/export_function", "a request either defines a plan or exports a function");
+  std::vector<FunctionTrace> list;
+  if (!spec.contains("traces")) {
+    FunctionTrace t;
+    for (auto& in : g.inputs)
+      if (in.placeholder) t.params.push_back(in.value);
+    for (auto& o : g.outputs) t.outputs.push_back(o.value);
+    t.schedule = make_schedule(g, order);
+    list.push_back(std::move(t));
+  } else {
+    if (!traces.is_array() || traces.size() == 0) throw RequestError("invalid_type", "/export_function/traces", "traces is a non-empty list of {inputs, outputs}");
+    for (size_t k = 0; k < traces.size(); k++) {
+      const std::string p = ptr("/export_function/traces", k);
+      const JVal tr = traces[k];
+      expect_object(tr, p, {"inputs", "outputs"});
+      const JVal ids = tr["inputs"];
+      if (!ids.is_array()) throw RequestError("invalid_type", p + "/inputs", "inputs is a list of placeholder ids");
+      FunctionTrace t;
+      for (size_t i = 0; i < ids.size(); i++) {
+        auto named = ids[i].is_string() ? g.names.find(std::string(ids[i].str())) : g.names.end();
+        const bool placeholder = named != g.names.end() && named->second.input &&
+                                 std::any_of(g.inputs.begin(), g.inputs.end(), [&](const InputSpec& x) { return x.value == named->second.index && x.placeholder; });
+        if (!placeholder) throw RequestError("unknown_input", ptr(p + "/inputs", i), "the request has no placeholder " + ids[i].dump());
+        t.params.push_back(named->second.index);
+      }
+      g.outputs.clear();
+      parse_outputs(g, tr["outputs"]);
+      resolve_outputs(g);
+      for (auto& o : g.outputs) t.outputs.push_back(o.value);
+      t.schedule = make_schedule(g, order);
+      list.push_back(std::move(t));
+    }
+  }
+  backend.export_function(g, list, std::string(file.str()), spec.contains("shapeless") && shapeless.boolean());
+  EvalResult r;
+  r.response = {{"schema_version", kSchemaVersion}, {"status", "ok"}, {"outputs", json::array()}, {"receipt", receipt(backend, 0, 0, t0)}};
+  return r;
+}
+
 // A run of a stored plan: the request gives each placeholder, by id, and may
 // choose the outputs (any value of the plan) and how they come back.
 EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs, const char* default_as,
@@ -230,10 +280,11 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
   parse(g, req, lim, n_bufs, s, backend);
   std::vector<int> order = topo_order(g);
   infer(g, order, lim, backend.native());
-  check_bytes(g, req.contains("define_plan") ? nullptr : default_as, lim);
+  check_bytes(g, req.contains("define_plan") || req.contains("export_function") ? nullptr : default_as, lim);
   if (backend.native()) fold_transposes(g);
   g.data.resize(g.values.size());
   load_inputs(g, s, bufs);
+  if (req.contains("export_function")) return export_function(req, g, order, backend, t0);
   if (req.contains("define_plan")) return define_plan(s, req, std::move(g), std::move(order), backend, t0);
   Execution ex = backend.run(g, make_schedule(g, order), g.device);
   return respond(s, g, backend, ex, default_as, t0);

@@ -15,7 +15,7 @@ namespace mlxc {
 
 using json = nlohmann::json;
 
-enum class AttrType { Int, IntList, IntOrList, Axes, Float, Bool, DTypeName, ShapeList, Scalar, Enum };
+enum class AttrType { Int, IntList, IntOrList, Axes, Float, Bool, DTypeName, ShapeList, Scalar, Enum, String };
 const char* attr_type_name(AttrType t);
 
 struct AttrSpec {
@@ -124,6 +124,9 @@ void register_quantized_ops();
 void register_fft_ops();
 void register_linalg_ops();
 void register_conv_ops();
+// The ops of mlx-c the registry lacks, by their MLX names, for the mlx
+// backend only (backends/mlx.cpp); `known` tells the names registered so far.
+void register_mlx_symbols(const std::function<bool(const std::string&)>& known);
 
 // Shared shape helpers for op families.
 Shape broadcast_shapes(const std::vector<Shape>& shapes, const std::string& path);

@@ -35,6 +35,7 @@ void ensure_registered() {
     register_fft_ops();
     register_linalg_ops();
     register_conv_ops();
+    register_mlx_symbols([](const std::string& name) { return registry().index.count(name) > 0; });
   });
 }
 }  // namespace
@@ -50,6 +51,7 @@ const char* attr_type_name(AttrType t) {
     case AttrType::DTypeName: return "dtype";
     case AttrType::ShapeList: return "shape";
     case AttrType::Enum: return "enum";
+    case AttrType::String: return "string";
     default: return "scalar";
   }
 }

@@ -139,6 +139,7 @@ static Attrs check_attrs(const OpDef& def, JVal given, const std::string& node_p
         ok = v.is_string() && std::find(s.choices.begin(), s.choices.end(), v.str()) != s.choices.end();
         break;
       case AttrType::ShapeList: ok = all_ints() && all_sizes(); break;
+      case AttrType::String: ok = v.is_string(); break;
     }
     if (!ok) {
       std::string want = attr_type_name(s.type);
@@ -190,8 +191,8 @@ void check_buffer_index(JVal in, const std::string& p, size_t n_bufs) {
 }
 
 void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& session, const Backend& backend) {
-  expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device", "define_plan", "backend"});
-  const bool defining = req.contains("define_plan");
+  expect_object(req, "", {"schema_version", "inputs", "nodes", "outputs", "device", "define_plan", "export_function", "backend"});
+  const bool defining = req.contains("define_plan") || req.contains("export_function");
   g.device = check_header(req, backend);
   const JVal inputs = req["inputs"], nodes = req["nodes"];
   if (req.contains("inputs") && !inputs.is_array()) throw RequestError("invalid_type", "/inputs", "inputs is a list");
@@ -212,7 +213,7 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
     if (sources != 1)
       throw RequestError("invalid_input", p, "an input has exactly one of data, base64, buffer, handle or placeholder");
     if (in.contains("placeholder") && (!defining || !in["placeholder"].boolean()))
-      throw RequestError("invalid_input", p + "/placeholder", "placeholder: true declares an input of a plan, in a define_plan request");
+      throw RequestError("invalid_input", p + "/placeholder", "placeholder: true declares an input of a plan or an exported function, in a define_plan or export_function request");
     TypeShape ts;
     if (in.contains("handle")) {
       const Array& held = handle_of(session, in, p);
@@ -256,6 +257,13 @@ void parse(Graph& g, JVal req, const Limits& lim, size_t n_bufs, Session& sessio
     if (!required(op, p, "op").is_string()) throw RequestError("invalid_type", p + "/op", "op is a string");
     n.def = find_op(std::string(op.str()));
     if (!n.def) throw Refusal("unsupported_op", "node", p + "/op", "unknown op " + op.dump());
+    if (!backend.has_kernel(*n.def)) {
+      std::string others;
+      for (const Backend* b : all_backends())
+        if (b->has_kernel(*n.def)) others += std::string(others.empty() ? "" : ", ") + "\"" + b->name() + "\"";
+      throw Refusal("unsupported_op", "node", p + "/op",
+                    "the " + std::string(backend.name()) + " backend has no kernel for " + n.def->name + (others.empty() ? "" : "; the backends that have one: " + others + " (the request's \"backend\")"));
+    }
     if (ins.exists() && !ins.is_array()) throw RequestError("invalid_type", p + "/inputs", "inputs is a list of references");
     int mn = n.def->min_inputs, mx = n.def->max_inputs;
     if (int64_t(ins.size()) < mn || (mx >= 0 && int64_t(ins.size()) > mx))
@@ -413,11 +421,25 @@ void infer(Graph& g, const std::vector<int>& order, const Limits& lim, bool nati
   resolve_outputs(g);
 }
 
+// "id:*" names every output of node id, in order (as many as inference
+// gave: an imported function's, say), each returned as "id:k".
 void resolve_outputs(Graph& g) {
+  std::vector<OutputSpec> outs;
   for (size_t k = 0; k < g.outputs.size(); k++) {
-    auto [name, idx] = parse_ref(g.outputs[k].ref, [&] { return ptr("/outputs", k); });
-    g.outputs[k].value = resolve(g, name, idx, "/outputs", k);
+    const std::string& r = g.outputs[k].ref;
+    if (r.size() > 2 && r.compare(r.size() - 2, 2, ":*") == 0) {
+      const std::string name = r.substr(0, r.size() - 2);
+      auto it = g.names.find(name);
+      if (it == g.names.end()) throw RequestError("missing_reference", ptr("/outputs", k), "no node has id \"" + name + "\"");
+      if (it->second.input) throw RequestError("invalid_reference", ptr("/outputs", k), "\"" + name + ":*\" names a node's outputs; \"" + name + "\" is an input");
+      const Node& n = g.nodes[size_t(it->second.index)];
+      for (size_t j = 0; j < n.outputs.size(); j++) outs.push_back({n.outputs[j], name + ":" + std::to_string(j), g.outputs[k].as});
+      continue;
+    }
+    auto [name, idx] = parse_ref(r, [&] { return ptr("/outputs", k); });
+    outs.push_back({resolve(g, name, idx, "/outputs", k), r, g.outputs[k].as});
   }
+  g.outputs = std::move(outs);
 }
 
 namespace {

@@ -34,7 +34,7 @@ export const BACKEND_DIFFERENCES: BackendDifference[] = [
     matches: (d) => d.native === 'ok' && /\[logsumexp\] Received empty array/.test(d.mlx),
   },
   // Measured on float64 inputs 0.5, 1.5, -0.3, 0.9 (relative differences 8e-9 to 5e-7).
-  ...(['exp', 'sin', 'cos', 'sigmoid', 'erf', 'erfinv', 'logaddexp', 'softmax', 'logsumexp', 'logcumsumexp'] as const).map((op) => ({
+  ...(['exp', 'sin', 'cos', 'sigmoid', 'erf', 'erfinv', 'logaddexp', 'softmax', 'logsumexp', 'logcumsumexp', 'round'] as const).map((op) => ({
     kind: 'deliberate' as const, op, symbol: `mlx.core.${op}`,
     note: 'float64 is computed to float64 accuracy; MLX v0.31.2 on the CPU computes it to about float32 accuracy (relative differences up to 5e-7)',
     matches: (d: { dtype: string; native: string; mlx: string; what: string }) => d.dtype === 'float64' && d.native === 'ok' && d.mlx === 'ok' && d.what.startsWith('value'),

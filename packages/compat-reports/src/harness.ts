@@ -29,6 +29,7 @@ import * as quantizedCases from './cases/quantized.js';
 import * as spectralCases from './cases/spectral.js';
 import * as coreSymbolCases from './cases/core_symbols.js';
 import * as convCases from './cases/conv.js';
+import * as exportImportCases from './cases/export_import.js';
 
 export const FAMILIES = Object.keys(FAMILY_FILES);
 
@@ -47,7 +48,7 @@ export function mlxOracle(): { version: string } | { reason: string } {
 }
 
 export function allCases(): ParityCase[] {
-  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases(), ...convCases.cases(), ...coreSymbolCases.cases(), ...spectralCases.cases()];
+  return [...arrayCore.cases(), ...opsNumeric.cases(), ...deviceEvalMemory.cases(), ...autograd.cases(), ...customVjp.cases(), ...vmapCases.cases(), ...compileCases.cases(), ...random.cases(), ...nnCases.cases(), ...lossCases.cases(), ...initCases.cases(), ...optimizerCases.cases(), ...treeCases.cases(), ...ioCases.cases(), ...fastCases.cases(), ...quantizedCases.cases(), ...convCases.cases(), ...coreSymbolCases.cases(), ...spectralCases.cases(), ...exportImportCases.cases()];
 }
 
 export interface CaseResult {

@@ -18,6 +18,11 @@ export interface EvalRequest {
   define_plan?: string;
   /** Run a kept plan: inputs give its placeholders by id. */
   run_plan?: string;
+  /**
+   * Write the graph as an MLX function (.mlxfn; the mlx backend): traced once on every placeholder (input
+   * order) returning every output, or once per entry of `traces` (placeholder ids, output refs).
+   */
+  export_function?: { file: string; shapeless?: boolean; traces?: Array<{ inputs: string[]; outputs: string[] }> };
   inputs?: Array<Record<string, unknown> & { id: string }>;
   nodes?: Array<{ id: string; op: string; inputs?: string[]; attrs?: Record<string, unknown> }>;
   outputs?: Array<string | { ref: string; as?: OutputAs }>;

@@ -36,7 +36,8 @@ describe('backends in capabilities', () => {
     const m = caps.backends[1];
     if (m.available) expect(m.version).toBe('0.31.2');
     else expect(m.reason).toMatch(/libmlxc/);
-    expect(caps.ops.filter((o) => !o.backends.includes('native')).map((o) => o.name)).toEqual([]);
+    // the ops the native backend lacks are MLX's other functions, by name, on the mlx backend (mlx-symbols.test.ts)
+    expect(caps.ops.filter((o) => !o.backends.includes('native')).every((o) => o.family.startsWith('mlx.core'))).toBe(true);
     // the ops of the registry the mlx backend has no mlx-c call for yet (ops added since it was written)
     const lacking = caps.ops.filter((o) => !o.backends.includes('mlx')).map((o) => o.name);
     if (lacking.length) console.log(`ops without an mlx backend kernel yet: ${lacking.join(', ')}`);

@@ -17,7 +17,8 @@ const SPELLED = { var: 'variance', slice: 'MxArray.index', slice_update: 'MxArra
 
 describe('facade coverage of the engine registry', () => {
   it('exposes every engine op', () => {
-    const missing = capabilities().ops.map((o) => o.name).filter((name) => {
+    // (MLX's other ops by name, on the mlx backend only, are for callers of the engine, not the facade)
+    const missing = capabilities().ops.filter((o) => o.backends.includes('native')).map((o) => o.name).filter((name) => {
       const facade = SPELLED[name] ?? camel(name);
       if (facade.startsWith('MxArray.')) return typeof (mlx.core.MxArray.prototype as unknown as Record<string, unknown>)[facade.slice(8)] !== 'function';
       const found = facade.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], mx);

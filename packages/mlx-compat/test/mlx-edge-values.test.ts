@@ -94,6 +94,13 @@ describe('creation and shape ops as MLX v0.31.2', () => {
     expect(mx.linspace(2, 1, 1).tolist()).toEqual([2]);
   });
 
+  it('linspace rounds as MLX v0.31.2: start (1 - t) + stop t, in float32 below float64', () => {
+    // measured on MLX v0.31.2 (the mlx backend); start + i step would give 0 exactly at i = 3
+    expect(mx.linspace(-3, 2, 6, mx.float64).tolist()).toEqual([-3, -2.0000000000000004, -0.9999999999999998, -2.220446049250313e-16, 1.0000000000000002, 2]);
+    expect(mx.linspace(-3, 2, 6).tolist()).toEqual([-3, -2, -1, 1.1920928955078125e-7, 1, 2]);
+    expect(mx.linspace(0, 1, 11, mx.float64).tolist()).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
+  });
+
   it('repeat with no repeats gives a flat empty array, whatever the axis (0.13 kept the other axes)', () => {
     const r = mx.repeat(mx.ones([2, 3]), 0, 1);
     expect(r.shape).toEqual([0]);

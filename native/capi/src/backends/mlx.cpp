@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -103,8 +104,22 @@ struct Arr {
 struct VecArr {
   mlx::vector_array v;
   VecArr() : v(api().mlx_vector_array_new()) {}
-  ~VecArr() { api().mlx_vector_array_free(v); }
+  VecArr(VecArr&& o) noexcept : v(o.v) { o.v.ctx = nullptr; }
+  ~VecArr() {
+    if (v.ctx) api().mlx_vector_array_free(v);
+  }
   VecArr(const VecArr&) = delete;
+};
+
+// MLX's graph building is not thread-safe: one request (or inference) at a time.
+std::mutex& mlx_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+struct Stream {
+  mlx::stream s;
+  ~Stream() { api().mlx_stream_free(s); }
 };
 
 // The engine's dtypes by name, in mlx-c's enumeration order.
@@ -232,21 +247,14 @@ Outs one(Arr a) {
 }
 
 // MLX v0.31.2 gathers and scatters without bounds checks (an index out of
-// range reads or writes past the array: the host crashes). The indices
-// (input 1) are evaluated first, and one out of range is the error the
-// native backend gives, at the same place.
-void check_indices(const Ctx& c, const char* axis_key) {
-  const int64_t count = shape_size(c.in_ts[1].shape);
-  if (count == 0) return;
-  const Shape& a = c.in_ts[0].shape;
-  int64_t n = shape_size(a);
-  if (c.attrs.has(axis_key)) {
-    int64_t ax = c.attrs.i(axis_key);
-    if (ax < 0) ax += int64_t(a.size());
-    if (ax < 0 || ax >= int64_t(a.size())) return;  // MLX reports a bad axis itself
-    n = a[size_t(ax)];
-  }
-  Arr flat = c.flat(c.in[1]);
+// range reads or writes past the array: the host crashes). The indices are
+// evaluated first, and one out of range is the error the native backend
+// gives, at the same place. `k`: the input holding them; `n`: the size they
+// index; `path`: where the error points; `wraps`: whether -n..-1 count
+// from the end (take's indices do, gather_mm's do not).
+void check_range(const Ctx& c, size_t k, int64_t n, const std::string& path, bool wraps) {
+  if (shape_size(c.in_ts[k].shape) == 0) return;
+  Arr flat = c.flat(c.in[k]);
   const int zero = 0;
   Arr lo = c.call(c.fn<mlx::reduce_axes_fn>("mlx_min_axes"), flat.a, &zero, size_t(1), false, c.s);
   Arr hi = c.call(c.fn<mlx::reduce_axes_fn>("mlx_max_axes"), flat.a, &zero, size_t(1), false, c.s);
@@ -261,13 +269,27 @@ void check_indices(const Ctx& c, const char* axis_key) {
   double l = 0, h = 0;
   check(item(&l, least.a), c.path);
   check(item(&h, most.a), c.path);
-  const double size = double(n);
-  const bool high = h >= size || h < -size, low = l < -size || l >= size;
+  const double size = double(n), least_ok = wraps ? -size : 0;
+  const bool high = h >= size || h < least_ok, low = l < least_ok || l >= size;
   if (high || low) {
     char shown[32];
     std::snprintf(shown, sizeof shown, "%.0f", high ? h : l);
-    throw RequestError("index_out_of_range", c.path + "/inputs/1", std::string("index ") + shown + " is out of range for size " + std::to_string(n));
+    throw RequestError("index_out_of_range", path, std::string("index ") + shown + " is out of range for size " + std::to_string(n));
   }
+}
+
+// The indices (input 1) of take, take_along_axis and put_along_axis, into
+// the axis `axis_key` names, else the flattened array.
+void check_indices(const Ctx& c, const char* axis_key) {
+  const Shape& a = c.in_ts[0].shape;
+  int64_t n = shape_size(a);
+  if (c.attrs.has(axis_key)) {
+    int64_t ax = c.attrs.i(axis_key);
+    if (ax < 0) ax += int64_t(a.size());
+    if (ax < 0 || ax >= int64_t(a.size())) return;  // MLX reports a bad axis itself
+    n = a[size_t(ax)];
+  }
+  check_range(c, 1, n, c.path + "/inputs/1", true);
 }
 
 // The arrays of an mlx-c vector, each an output.
@@ -289,13 +311,168 @@ Arr empty_result(const Ctx& c) {
   return c.call(c.fn<mlx::shape_fn>("mlx_zeros"), sh.data(), sh.size(), c.out_dtype(), c.s);
 }
 
+// mlx-c's other ops, by their MLX names (the C name without "mlx_"): the
+// table scripts/gen-mlx-symbols.mjs writes from mlx-c's headers.
+struct SymbolCtx;
+struct Symbol {
+  struct Param {
+    const char* name;
+    bool optional;  // "may be null": present when the attribute has_<name> is true
+    bool list;      // an mlx_vector_array: the inputs the others leave
+  };
+  const char* name;
+  const char* module;
+  std::vector<Param> arrays;
+  std::vector<AttrSpec> attrs;
+  Outs (*call)(const SymbolCtx&);
+};
+
+// A symbol's call: its array parameters bound to the node's inputs (an
+// absent optional one a null array), its attributes read as mlx-c takes them.
+struct SymbolCtx : Ctx {
+  std::vector<std::vector<mlx::array>> params;
+  SymbolCtx(const Ctx& c, const Symbol& sym) : Ctx(c) {
+    size_t fixed = 0;
+    bool list = false;
+    for (auto& p : sym.arrays) {
+      if (p.list) list = true;
+      else if (!p.optional || attrs.b(("has_" + std::string(p.name)).c_str())) fixed++;
+    }
+    if (in.size() < fixed || (!list && in.size() != fixed))
+      throw RequestError("invalid_arity", path + "/inputs", std::string(sym.name) + " takes " + std::to_string(fixed) + (list ? " or more" : "") + " inputs with these has_ attributes, got " + std::to_string(in.size()));
+    size_t next = 0;
+    for (auto& p : sym.arrays) {
+      std::vector<mlx::array> mine;
+      const size_t take = p.list ? in.size() - fixed : !p.optional || attrs.b(("has_" + std::string(p.name)).c_str()) ? 1 : 0;
+      for (size_t k = 0; k < take; k++) mine.push_back(in[next++]);
+      params.push_back(std::move(mine));
+    }
+  }
+  mlx::array arg(size_t k) const { return params[k].empty() ? mlx::array{nullptr} : params[k][0]; }
+  VecArr list(size_t k) const {
+    VecArr v;
+    for (auto a : params[k]) m.mlx_vector_array_append_value(v.v, a);
+    return v;
+  }
+  size_t count(const char* k) const {
+    if (attrs.i(k) < 0) throw RequestError("invalid_attr", attrs.at(k), std::string(k) + " is a count, not " + std::to_string(attrs.i(k)));
+    return size_t(attrs.i(k));
+  }
+  uint64_t u64(const char* k) const { return uint64_t(attrs.i(k)); }
+  int fft_norm(const char* k) const {
+    const std::string n = attrs.str(k);
+    return n == "backward" ? 0 : n == "ortho" ? 1 : 2;
+  }
+  mlx::optional_int opt_int(const char* k) const { return attrs.has(k) ? mlx::optional_int{i(k), true} : mlx::optional_int{0, false}; }
+  mlx::optional_float opt_float(const char* k) const { return {attrs.has(k) ? float(attrs.f(k)) : 0.0f, attrs.has(k)}; }
+  mlx::optional_dtype opt_dtype(const char* k) const { return attrs.has(k) ? mlx::optional_dtype{to_mlx(attrs.dtype(k)), true} : mlx::optional_dtype{mlx::FLOAT32, false}; }
+  std::vector<int> int_list(const char* k) const { return attrs.has(k) ? ints(k) : std::vector<int>{}; }
+  std::vector<int64_t> ints64(const char* k) const { return attrs.ints(k); }
+};
+
+const std::vector<Symbol>& symbols() {
+  static const std::vector<Symbol> table = {
+#include "mlx_symbols.inc"
+  };
+  return table;
+}
+
+// The symbols registered as ops (those whose names the registry lacks).
+std::vector<const Symbol*>& registered_symbols() {
+  static std::vector<const Symbol*> list;
+  return list;
+}
+
+// The outputs of an op of MLX's as MLX infers them: the call is made on lazy
+// zeros of the inputs' dtypes and shapes (never evaluated) and its results read.
+std::vector<TypeShape> infer_by_mlx(Outs (*call)(const Ctx&, const void*), const void* op, const InferCtx& ic) {
+  const mlx::Api& m = api();
+  std::lock_guard<std::mutex> lock(mlx_mutex());
+  Stream st{m.mlx_default_cpu_stream_new()};
+  std::vector<Arr> held;
+  std::vector<mlx::array> in;
+  auto zeros = reinterpret_cast<mlx::shape_fn>(m.find("mlx_zeros"));
+  for (size_t k = 0; k < ic.in.size(); k++) {
+    auto sh = narrow_all(ic.in[k].shape, ptr(ic.path + "/inputs", k));
+    Arr z;
+    check(zeros(&z.a, sh.data(), sh.size(), to_mlx(ic.in[k].dtype), st.s), ic.path);
+    in.push_back(z.a);
+    held.push_back(std::move(z));
+  }
+  const std::vector<TypeShape> none;
+  Outs res = call(Ctx{m, st.s, in, ic.in, ic.attrs, none, ic.path}, op);
+  std::vector<TypeShape> out;
+  for (auto& r : res) {
+    TypeShape t{from_mlx(m.mlx_array_dtype(r.a)), {}};
+    const int* sh = m.mlx_array_shape(r.a);
+    for (size_t i = 0; i < m.mlx_array_ndim(r.a); i++) t.shape.push_back(sh[i]);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+Outs call_symbol(const Ctx& c, const void* sym) { return static_cast<const Symbol*>(sym)->call(SymbolCtx(c, *static_cast<const Symbol*>(sym))); }
+
+// Refuses NaN and infinities in the inputs of `op`, a LAPACK-backed function:
+// MLX v0.31.2 ends the process (SIGABRT) when LAPACK does not converge.
+void check_finite(const Ctx& c, const std::string& op) {
+  for (size_t k = 0; k < c.in.size(); k++) {
+    if (!is_inexact(c.in_ts[k].dtype) || shape_size(c.in_ts[k].shape) == 0) continue;
+    Arr fin = c.call(c.fn<mlx::unary_fn>("mlx_isfinite"), c.in[k], c.s);
+    Arr all = c.call(c.fn<mlx::arg_reduce_all_fn>("mlx_all"), fin.a, false, c.s);
+    VecArr v;
+    c.m.mlx_vector_array_append_value(v.v, all.a);
+    check(c.m.mlx_eval(v.v), c.path);
+    bool ok = false;
+    check(c.fn<int (*)(bool*, mlx::array)>("mlx_array_item_bool")(&ok, all.a), c.path);
+    if (!ok) throw Refusal("unsupported_op", "node", ptr(c.path + "/inputs", k), "the mlx backend runs " + op + " on finite values only: MLX " + api_version() + " ends the process when LAPACK does not converge");
+  }
+}
+
+// MLX v0.31.2 ends the process on inputs its functions do not expect (found
+// by calling each on small, empty and NaN inputs): several divide by zero on
+// an empty array (SIGFPE: sorts, factorizations, permutations), and LAPACK
+// not converging on NaN or infinities throws on MLX's evaluation thread
+// (SIGABRT: svd, eig, pinv, matrix norms). Before its symbols run, arrays
+// with no elements are refused, and so are non-finite values in linalg.
+void guard_symbol(const Ctx& c, const Symbol& sym) {
+  auto empty = [&](const std::vector<TypeShape>& ts, const char* what) {
+    for (size_t k = 0; k < ts.size(); k++)
+      if (shape_size(ts[k].shape) == 0)
+        throw Refusal("unsupported_op", "node", c.path, std::string("the mlx backend runs ") + sym.name + " on arrays with elements only: its " + what + " " + std::to_string(k) + " is empty, and MLX " + api_version() + " ends the process on some empty arrays");
+  };
+  empty(c.in_ts, "input");
+  empty(c.out, "output");
+  if (std::string(sym.module) == "mlx.core.linalg") check_finite(c, sym.name);
+}
+
+// mlx.core.import_function: the function a .mlxfn file holds, applied to
+// the node's inputs (read from the file at each call).
+Outs call_imported(const Ctx& c, const void*) {
+  auto release = c.fn<mlx::import_free_fn>("mlx_imported_function_free");
+  auto apply = c.fn<mlx::import_apply_fn>("mlx_imported_function_apply");
+  const std::string file = c.attrs.str("file");
+  struct Imported {
+    mlx::import_free_fn release;
+    mlx::imported_function f;
+    ~Imported() {
+      if (f.ctx) release(f);
+    }
+  } imported{release, c.fn<mlx::import_new_fn>("mlx_imported_function_new")(file.c_str())};
+  if (!imported.f.ctx) check(1, c.path);
+  VecArr args, res;
+  for (auto a : c.in) c.m.mlx_vector_array_append_value(args.v, a);
+  check(apply(&res.v, imported.f, args.v), c.path);
+  return each(c, res);
+}
+
 // Ops whose mlx-c function has the op's name and a shared signature.
 const char* const kUnary[] = {"exp",     "log",     "sqrt",       "rsqrt",     "reciprocal", "expm1",    "log1p",         "log2",
                               "log10",   "sin",     "cos",        "tan",       "arcsin",     "arccos",   "arctan",        "sinh",
                               "cosh",    "tanh",    "arcsinh",    "arccosh",   "arctanh",    "sigmoid",  "erf",           "erfinv",
                               "degrees", "radians", "abs",        "negative",  "square",     "sign",     "floor",         "ceil",
                               "isnan",   "isinf",   "isposinf",   "isneginf",  "isfinite",   "logical_not", "bitwise_invert",
-                              "stop_gradient", "zeros_like", "ones_like"};
+                              "stop_gradient", "zeros_like", "ones_like", "real",  "imag",    "conjugate"};
 const char* const kBinary[] = {"add",        "subtract",   "multiply",    "divide",        "floor_divide", "remainder",
                                "power",      "maximum",    "minimum",     "logaddexp",     "arctan2",      "equal",
                                "not_equal",  "less",       "less_equal",  "greater",       "greater_equal", "logical_and",
@@ -308,7 +485,14 @@ const char* const kScan[] = {"cumsum", "cumprod", "cummax", "cummin", "logcumsum
 // axes, or the flattened array).
 const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
   static const auto table = [] {
+    all_ops();  // the registry, with the symbols it took
     std::map<std::string, std::function<Outs(const Ctx&)>> t;
+    for (const Symbol* sym : registered_symbols())
+      t[sym->name] = [sym](const Ctx& c) {
+        guard_symbol(c, *sym);
+        return call_symbol(c, sym);
+      };
+    t["import_function"] = [](const Ctx& c) { return call_imported(c, nullptr); };
     for (const char* n : kUnary)
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) { return one(c.call(c.fn<mlx::unary_fn>(f), c.in[0], c.s)); };
     for (const char* n : kBinary)
@@ -580,10 +764,238 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       auto f = c.fn<mlx::quantized_matmul_fn>("mlx_quantized_matmul");
       return one(c.call(f, c.in[0], c.in[1], c.in[2], c.in.size() > 3 ? c.in[3] : none, c.attrs.b("transpose"), qopt(c, "group_size"), qopt(c, "bits"), mode.c_str(), c.s));
     };
+    for (const char* n : {"partition", "argpartition"})
+      t[n] = [f = std::string("mlx_") + n](const Ctx& c) {
+        if (shape_size(c.in_ts[0].shape) == 0) return one(empty_result(c));
+        if (!c.attrs.has("axis")) return one(c.call(c.fn<mlx::partition_fn>(f), c.in[0], c.i("kth"), c.s));
+        return one(c.call(c.fn<mlx::partition_axis_fn>(f + "_axis"), c.in[0], c.i("kth"), c.i("axis"), c.s));
+      };
+    // The registry's inference has checked that the view stays inside the array.
+    t["as_strided"] = [](const Ctx& c) {
+      auto sh = c.ints("shape");
+      auto st = c.attrs.ints("strides");
+      return one(c.call(c.fn<mlx::as_strided_fn>("mlx_as_strided"), c.in[0], sh.data(), sh.size(), st.data(), st.size(), size_t(c.attrs.i("offset")), c.s));
+    };
+    t["contiguous"] = [](const Ctx& c) { return one(c.call(c.m.mlx_contiguous, c.in[0], c.attrs.b("allow_col_major"), c.s)); };
+    t["view"] = [](const Ctx& c) { return one(c.call(c.fn<mlx::view_fn>("mlx_view"), c.in[0], to_mlx(c.attrs.dtype("dtype")), c.s)); };
+    t["hadamard_transform"] = [](const Ctx& c) {
+      const mlx::optional_float scale{c.attrs.has("scale") ? float(c.attrs.f("scale")) : 0.0f, c.attrs.has("scale")};
+      return one(c.call(c.fn<mlx::hadamard_fn>("mlx_hadamard_transform"), c.in[0], scale, c.s));
+    };
+    // MLX gathers the matrices without bounds checks: each side's indices are
+    // checked against its count of matrices first.
+    t["gather_mm"] = [none](const Ctx& c) {
+      const bool hl = c.attrs.b("has_lhs_indices"), hr = c.attrs.b("has_rhs_indices");
+      auto matrices = [&](size_t k) {
+        const Shape& s = c.in_ts[k].shape;
+        return shape_size(Shape(s.begin(), s.end() - 2));
+      };
+      if (hl) check_range(c, 2, matrices(0), c.path + "/inputs/2", false);
+      if (hr) check_range(c, 2 + size_t(hl), matrices(1), c.path + "/inputs/" + std::to_string(2 + int(hl)), false);
+      const mlx::array lhs = hl ? c.in[2] : none, rhs = hr ? c.in[2 + size_t(hl)] : none;
+      return one(c.call(c.fn<mlx::gather_mm_fn>("mlx_gather_mm"), c.in[0], c.in[1], lhs, rhs, c.attrs.b("sorted_indices"), c.s));
+    };
+    t["block_masked_mm"] = [none](const Ctx& c) {
+      size_t k = 2;
+      auto mask = [&](const char* has) { return c.attrs.b(has) ? c.in[k++] : none; };
+      const mlx::array out = mask("has_mask_out"), lhs = mask("has_mask_lhs"), rhs = mask("has_mask_rhs");
+      return one(c.call(c.fn<mlx::block_masked_mm_fn>("mlx_block_masked_mm"), c.in[0], c.in[1], c.i("block_size"), out, lhs, rhs, c.s));
+    };
+    // MLX has no op for the weight's cotangent of a convolution: it is asked
+    // for the vjp of conv_general in its weight, at a zero weight (the
+    // cotangent does not depend on the weight's values).
+    t["conv_weight_grad"] = [](const Ctx& c) {
+      struct Conv {
+        const Ctx& c;
+        mlx::array x;
+        std::vector<int> st, lo, hi, kd, id;
+      } conv{c, mlx::array{nullptr}, c.ints("stride"), c.ints("padding_lo"), c.ints("padding_hi"), c.ints("kernel_dilation"), c.ints("input_dilation")};
+      Arr x = c.call(c.m.mlx_astype, c.in[0], c.out_dtype(), c.s), dy = c.call(c.m.mlx_astype, c.in[1], c.out_dtype(), c.s);
+      conv.x = x.a;
+      auto body = [](mlx::vector_array* res, const mlx::vector_array in, void* p) {
+        const Conv& k = *static_cast<const Conv*>(p);
+        const mlx::Api& m = k.c.m;
+        Arr w, y;
+        if (m.mlx_vector_array_get(&w.a, in, 0)) return 1;
+        if (m.mlx_conv_general(&y.a, k.x, w.a, k.st.data(), k.st.size(), k.lo.data(), k.lo.size(), k.hi.data(), k.hi.size(), k.kd.data(), k.kd.size(),
+                               k.id.data(), k.id.size(), k.c.i("groups"), k.c.attrs.b("flip"), k.c.s))
+          return 1;
+        if (!res->ctx) *res = m.mlx_vector_array_new();  // mlx-c hands an empty vector
+        return m.mlx_vector_array_append_value(*res, y.a);
+      };
+      struct Closure {
+        mlx::closure_free_fn free;
+        mlx::closure f;
+        ~Closure() { free(f); }
+      } fn{c.fn<mlx::closure_free_fn>("mlx_closure_free"), c.fn<mlx::closure_new_fn>("mlx_closure_new_func_payload")(body, &conv, [](void*) {})};
+      auto ws = c.out_shape();
+      Arr w0 = c.call(c.fn<mlx::shape_fn>("mlx_zeros"), ws.data(), ws.size(), c.out_dtype(), c.s);
+      VecArr primals, cotangents, outs, grads;
+      c.m.mlx_vector_array_append_value(primals.v, w0.a);
+      c.m.mlx_vector_array_append_value(cotangents.v, dy.a);
+      check(c.fn<mlx::vjp_fn>("mlx_vjp")(&outs.v, &grads.v, fn.f, primals.v, cotangents.v), c.path);
+      return each(c, grads);
+    };
+    // mlx.core.fft: the registry's fft is MLX's FFT primitive, one n-dimensional
+    // call over its axes (the sizes along them: the input's, or the output's
+    // for an inverse real transform).
+    t["fft"] = [](const Ctx& c) {
+      using fftn_fn = int (*)(mlx::array*, mlx::array, const int*, size_t, const int*, size_t, int, mlx::stream);
+      const bool real = c.attrs.b("real"), inverse = c.attrs.b("inverse");
+      auto axes = c.ints("axes");
+      const Shape& sized = real && inverse ? c.out[0].shape : c.in_ts[0].shape;
+      std::vector<int> n;
+      for (int ax : axes) n.push_back(narrow(sized[size_t(ax < 0 ? ax + int(sized.size()) : ax)], c.path));
+      const std::string norm = c.attrs.str("norm");
+      const int mode = norm == "backward" ? 0 : norm == "ortho" ? 1 : 2;  // mlx_fft_norm's order
+      const char* f = real ? (inverse ? "mlx_fft_irfftn" : "mlx_fft_rfftn") : (inverse ? "mlx_fft_ifftn" : "mlx_fft_fftn");
+      return one(c.call(c.fn<fftn_fn>(f), c.in[0], n.data(), n.size(), axes.data(), axes.size(), mode, c.s));
+    };
+    // mlx.core.linalg. MLX v0.31.2 ends the process when LAPACK fails while
+    // it evaluates (SIGABRT: a singular matrix, no convergence, NaN) and on
+    // some empty matrices (SIGFPE), so a factorization first runs the
+    // engine's own kernel of the same op (same LAPACK routines) for its typed
+    // errors: singular_matrix, not_positive_definite, no_convergence. That
+    // costs the factorization twice; it keeps the host alive.
+    auto vetted = [](const Ctx& c, const std::string& op) {
+      for (size_t k = 0; k < c.in.size(); k++)
+        if (shape_size(c.in_ts[k].shape) == 0)
+          throw Refusal("unsupported_op", "node", ptr(c.path + "/inputs", k), "the mlx backend runs " + op + " on non-empty matrices only: MLX " + api_version() + " ends the process on some empty ones");
+      check_finite(c, op);
+      auto set = c.fn<int (*)(mlx::array*, mlx::array)>("mlx_array_set");
+      std::vector<Array> host;
+      VecArr all;
+      std::vector<Arr> refs;
+      for (auto a : c.in) {
+        Arr r;
+        check(set(&r.a, a), c.path);
+        c.m.mlx_vector_array_append_value(all.v, r.a);
+        refs.push_back(std::move(r));
+      }
+      check(c.m.mlx_eval(all.v), c.path);
+      for (auto& r : refs) host.push_back(unwrap(std::move(r), c.s, false));
+      return find_op(op)->eval(EvalCtx{host, c.attrs, c.out, c.path});
+    };
+    using la1 = int (*)(mlx::array*, mlx::array, mlx::stream);
+    using la1b = int (*)(mlx::array*, mlx::array, bool, mlx::stream);
+    using la2 = int (*)(mlx::array*, mlx::array, mlx::array, mlx::stream);
+    using la2b = int (*)(mlx::array*, mlx::array, mlx::array, bool, mlx::stream);
+    using la_two = int (*)(mlx::array*, mlx::array*, mlx::array, mlx::stream);
+    t["inv"] = [vetted](const Ctx& c) {
+      vetted(c, "inv");
+      return one(c.call(c.fn<la1>("mlx_linalg_inv"), c.in[0], c.s));
+    };
+    t["tri_inv"] = [vetted](const Ctx& c) {
+      vetted(c, "tri_inv");
+      return one(c.call(c.fn<la1b>("mlx_linalg_tri_inv"), c.in[0], c.attrs.b("upper"), c.s));
+    };
+    t["cholesky"] = [vetted](const Ctx& c) {
+      vetted(c, "cholesky");
+      return one(c.call(c.fn<la1b>("mlx_linalg_cholesky"), c.in[0], c.attrs.b("upper"), c.s));
+    };
+    t["solve"] = [vetted](const Ctx& c) {
+      vetted(c, "solve");
+      return one(c.call(c.fn<la2>("mlx_linalg_solve"), c.in[0], c.in[1], c.s));
+    };
+    t["solve_triangular"] = [vetted](const Ctx& c) {
+      vetted(c, "solve_triangular");
+      return one(c.call(c.fn<la2b>("mlx_linalg_solve_triangular"), c.in[0], c.in[1], c.attrs.b("upper"), c.s));
+    };
+    t["qr"] = [vetted](const Ctx& c) {
+      vetted(c, "qr");
+      Outs o(2);
+      check(c.fn<la_two>("mlx_linalg_qr")(&o[0].a, &o[1].a, c.in[0], c.s), c.path);
+      return o;
+    };
+    t["svd"] = [vetted](const Ctx& c) {
+      vetted(c, "svd");
+      VecArr parts;
+      check(c.fn<int (*)(mlx::vector_array*, mlx::array, bool, mlx::stream)>("mlx_linalg_svd")(&parts.v, c.in[0], c.attrs.b("compute_uv"), c.s), c.path);
+      return each(c, parts);
+    };
+    t["eigh"] = [vetted](const Ctx& c) {
+      vetted(c, "eigh");
+      const std::string uplo = c.attrs.str("uplo");
+      using eigh_fn = int (*)(mlx::array*, mlx::array*, mlx::array, const char*, mlx::stream);
+      if (!c.attrs.b("compute_vectors"))
+        return one(c.call(c.fn<int (*)(mlx::array*, mlx::array, const char*, mlx::stream)>("mlx_linalg_eigvalsh"), c.in[0], uplo.c_str(), c.s));
+      Outs o(2);
+      check(c.fn<eigh_fn>("mlx_linalg_eigh")(&o[0].a, &o[1].a, c.in[0], uplo.c_str(), c.s), c.path);
+      return o;
+    };
+    t["eig"] = [vetted](const Ctx& c) {
+      vetted(c, "eig");
+      if (!c.attrs.b("compute_vectors")) return one(c.call(c.fn<la1>("mlx_linalg_eigvals"), c.in[0], c.s));
+      Outs o(2);
+      check(c.fn<la_two>("mlx_linalg_eig")(&o[0].a, &o[1].a, c.in[0], c.s), c.path);
+      return o;
+    };
+    // lu_factor: MLX's LUF primitive gives LU, the pivots and the row
+    // permutation; mlx-c reaches the first two, and the permutation follows
+    // from the pivots (the native kernel's, already computed to vet the
+    // matrix). MLX aborts on an exactly singular matrix, where LAPACK still
+    // factors: that is refused.
+    t["lu_factor"] = [vetted](const Ctx& c) {
+      std::vector<Array> native = vetted(c, "lu_factor");
+      const Shape& s = c.in_ts[0].shape;
+      const int64_t m = s[s.size() - 2], n = s.back(), k = std::min(m, n), count = shape_size(s) / (m * n);
+      dispatch(native[0].dtype, [&](auto t) {
+        using T = decltype(t);
+        if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>)
+          for (int64_t b = 0; b < count; b++)
+            for (int64_t j = 0; j < k; j++)
+              if (native[0].data<T>()[b * m * n + j * n + j] == T(0))
+                throw RequestError("singular_matrix", c.path, "lu_factor: matrix " + std::to_string(b) + " is singular, and MLX " + api_version() + " ends the process on one");
+      });
+      Outs o(2);
+      check(c.fn<la_two>("mlx_linalg_lu_factor")(&o[0].a, &o[1].a, c.in[0], c.s), c.path);
+      o.push_back(wrap(owned(native[2]), c.path));
+      return o;
+    };
     return t;
   }();
   return table;
 }
+
+}  // namespace
+
+void register_mlx_symbols(const std::function<bool(const std::string&)>& known) {
+  // decided against the registry's own ops before any symbol joins it
+  std::vector<const Symbol*> taken;
+  for (const Symbol& sym : symbols()) {
+    // an overload of a registry op (sum_axes, sort_axis, split_sections) is
+    // that op, with its guards: the registry's name reaches it
+    const std::string name = sym.name;
+    std::string base = name;
+    for (const char* suffix : {"_axis", "_axes", "_sections"})
+      if (base.size() > std::strlen(suffix) && base.compare(base.size() - std::strlen(suffix), std::string::npos, suffix) == 0) base.resize(base.size() - std::strlen(suffix));
+    if (!known(name) && !known(base)) taken.push_back(&sym);
+  }
+  for (const Symbol* s : taken) {
+    const Symbol& sym = *s;
+    const std::string name = sym.name;
+    int required = 0, optional = 0;
+    bool list = false;
+    for (auto& p : sym.arrays) {
+      if (p.list) list = true;
+      else if (p.optional) optional++;
+      else required++;
+    }
+    OpDef d = make_op(name, sym.module, "MLX's", required, list ? -1 : required + optional, sym.attrs);
+    d.doc = std::string("MLX's ") + sym.module + " function mlx-c calls mlx_" + name + ", on the mlx backend only; outputs as MLX infers them";
+    d.shapeless = false;
+    d.infer = [&sym](const InferCtx& c) { return infer_by_mlx(call_symbol, &sym, c); };
+    register_op(std::move(d));
+    registered_symbols().push_back(&sym);
+  }
+  OpDef imp = make_op("import_function", "mlx.core", "MLX's", 0, -1, {{"file", AttrType::String, nullptr, true}});
+  imp.doc = "The function a .mlxfn file holds (MLX's import_function), applied to the inputs; its outputs as MLX infers them; on the mlx backend only";
+  imp.shapeless = false;
+  imp.infer = [](const InferCtx& c) { return infer_by_mlx(call_imported, nullptr, c); };
+  register_op(std::move(imp));
+}
+
+namespace {
 
 class MlxBackend final : public Backend {
  public:
@@ -610,29 +1022,20 @@ class MlxBackend final : public Backend {
                                   : "MLX has the devices cpu and gpu, not \"" + std::string(device) + "\"");
   }
   Execution run(Graph& g, const Schedule& sc, std::string_view device) override;
-
- private:
-  std::mutex mu_;  // MLX's graph building is not thread-safe: one request at a time
+  void export_function(const Graph& g, const std::vector<FunctionTrace>& traces, const std::string& file, bool shapeless) override;
 };
 
-Execution MlxBackend::run(Graph& g, const Schedule& sc, std::string_view device) {
+// The MLX graph of a schedule: vals[v] for every value its nodes make, and
+// for the inputs they read (wrapped from g.data where vals has none).
+// Returns whether an input is a caller's buffer, which an output may alias.
+bool build(const Graph& g, const Schedule& sc, mlx::stream s, std::vector<Arr>& vals) {
   const mlx::Api& m = api();
-  std::lock_guard<std::mutex> lock(mu_);
-  struct Stream {
-    mlx::stream s;
-    ~Stream() { api().mlx_stream_free(s); }
-  } st{device == "gpu" ? m.mlx_default_gpu_stream_new() : m.mlx_default_cpu_stream_new()};
-  t_error.clear();
-  std::vector<Arr> vals;
-  vals.reserve(g.values.size());
-  for (size_t v = 0; v < g.values.size(); v++) vals.emplace_back(mlx::array{nullptr});
-  bool external = false;  // an input is a caller's buffer, which an output may alias
+  bool external = false;
   std::vector<mlx::array> in;
   for (const Step& step : sc.steps) {
     for (int ni : step.nodes) {
       const Node& n = g.nodes[size_t(ni)];
-      auto k = kernels().find(n.def->name);
-      if (k == kernels().end()) throw Refusal("unsupported_op", "node", n.path + "/op", "the mlx backend has no kernel for " + n.def->name);
+      auto k = kernels().find(n.def->name);  // parse refused the ops without one
       in.clear();
       std::vector<TypeShape> in_ts, out_ts;
       for (size_t i = 0; i < n.inputs.size(); i++) {
@@ -646,12 +1049,29 @@ Execution MlxBackend::run(Graph& g, const Schedule& sc, std::string_view device)
         in_ts.push_back(g.values[size_t(v)]);
       }
       for (int v : n.outputs) out_ts.push_back(g.values[size_t(v)]);
-      Outs res = k->second(Ctx{m, st.s, in, in_ts, n.attrs, out_ts, n.path});
+      Outs res = k->second(Ctx{m, s, in, in_ts, n.attrs, out_ts, n.path});
       if (res.size() != n.outputs.size())
         throw RequestError("mlx_error", n.path, "MLX gave " + std::to_string(res.size()) + " outputs, the registry infers " + std::to_string(n.outputs.size()));
       for (size_t k2 = 0; k2 < res.size(); k2++) vals[size_t(n.outputs[k2])] = std::move(res[k2]);
     }
   }
+  return external;
+}
+
+std::vector<Arr> no_values(const Graph& g) {
+  std::vector<Arr> vals;
+  vals.reserve(g.values.size());
+  for (size_t v = 0; v < g.values.size(); v++) vals.emplace_back(mlx::array{nullptr});
+  return vals;
+}
+
+Execution MlxBackend::run(Graph& g, const Schedule& sc, std::string_view device) {
+  const mlx::Api& m = api();
+  std::lock_guard<std::mutex> lock(mlx_mutex());
+  Stream st{device == "gpu" ? m.mlx_default_gpu_stream_new() : m.mlx_default_cpu_stream_new()};
+  t_error.clear();
+  std::vector<Arr> vals = no_values(g);
+  const bool external = build(g, sc, st.s, vals);
   // Only the requested values stay referenced, so MLX may reuse the memory
   // of the others while it evaluates.
   std::vector<bool> wanted(g.values.size(), false);
@@ -665,6 +1085,81 @@ Execution MlxBackend::run(Graph& g, const Schedule& sc, std::string_view device)
   for (size_t v = 0; v < vals.size(); v++)
     if (wanted[v]) g.data[v] = unwrap(std::move(vals[v]), st.s, !external);
   return {sc.op_count, 0};
+}
+
+// The graph as an MLX function: MLX's exporter calls it once per trace, on
+// lazy zeros of that trace's placeholders, and records what it builds (the
+// other inputs are its constants).
+void MlxBackend::export_function(const Graph& g, const std::vector<FunctionTrace>& traces, const std::string& file, bool shapeless) {
+  const mlx::Api& m = api();
+  std::lock_guard<std::mutex> lock(mlx_mutex());
+  Stream st{m.mlx_default_cpu_stream_new()};
+  t_error.clear();
+  struct Tracing {
+    const Graph& g;
+    const FunctionTrace* trace;
+    mlx::stream s;
+    std::exception_ptr failure;  // an engine error inside the tracing, rethrown after
+  } tracing{g, nullptr, st.s, nullptr};
+  auto body = [](mlx::vector_array* res, const mlx::vector_array args, void* p) {
+    Tracing& t = *static_cast<Tracing*>(p);
+    const mlx::Api& m = api();
+    try {
+      std::vector<Arr> vals = no_values(t.g);
+      const std::vector<int>& params = t.trace->params;
+      if (m.mlx_vector_array_size(args) != params.size()) throw RequestError("mlx_error", "/export_function", "MLX traced with " + std::to_string(m.mlx_vector_array_size(args)) + " arguments, the trace has " + std::to_string(params.size()));
+      for (size_t k = 0; k < params.size(); k++) check(m.mlx_vector_array_get(&vals[size_t(params[k])].a, args, k), "/export_function");
+      build(t.g, t.trace->schedule, t.s, vals);
+      if (!res->ctx) *res = m.mlx_vector_array_new();  // mlx-c hands an empty vector
+      for (size_t k = 0; k < t.trace->outputs.size(); k++) {
+        Arr& v = vals[size_t(t.trace->outputs[k])];
+        if (v.empty()) v = wrap(t.g.data[size_t(t.trace->outputs[k])], ptr("/outputs", k));
+        m.mlx_vector_array_append_value(*res, v.a);
+      }
+      return 0;
+    } catch (...) {
+      t.failure = std::current_exception();
+      return 1;
+    }
+  };
+  auto need = [&](const char* name) {
+    void* f = m.find(name);
+    if (!f) throw Refusal("unsupported_backend", "request", "/export_function", std::string("the loaded libmlxc has no ") + name);
+    return f;
+  };
+  auto closure_free = reinterpret_cast<mlx::closure_free_fn>(need("mlx_closure_free"));
+  auto closure_new = reinterpret_cast<mlx::closure_new_fn>(need("mlx_closure_new_func_payload"));
+  auto exporter_new = reinterpret_cast<mlx::exporter_new_fn>(need("mlx_function_exporter_new"));
+  auto exporter_free = reinterpret_cast<mlx::exporter_free_fn>(need("mlx_function_exporter_free"));
+  auto exporter_apply = reinterpret_cast<mlx::exporter_apply_fn>(need("mlx_function_exporter_apply"));
+  auto zeros = reinterpret_cast<mlx::shape_fn>(need("mlx_zeros"));
+  struct Closure {
+    mlx::closure_free_fn free;
+    mlx::closure f;
+    ~Closure() { free(f); }
+  } fn{closure_free, closure_new(body, &tracing, [](void*) {})};
+  // the file is complete when the exporter is freed
+  struct Exporter {
+    mlx::exporter_free_fn free;
+    mlx::function_exporter x;
+    ~Exporter() {
+      if (x.ctx) free(x);
+    }
+  } exporter{exporter_free, exporter_new(file.c_str(), fn.f, shapeless)};
+  if (!exporter.x.ctx) check(1, "/export_function/file");
+  for (size_t k = 0; k < traces.size(); k++) {
+    tracing.trace = &traces[k];
+    VecArr args;
+    for (int v : traces[k].params) {
+      auto sh = narrow_all(g.values[size_t(v)].shape, "/inputs");
+      Arr z;
+      check(zeros(&z.a, sh.data(), sh.size(), to_mlx(g.values[size_t(v)].dtype), st.s), "/inputs");
+      m.mlx_vector_array_append_value(args.v, z.a);
+    }
+    const int rc = exporter_apply(exporter.x, args.v);
+    if (tracing.failure) std::rethrow_exception(tracing.failure);
+    check(rc, traces.size() > 1 ? ptr("/export_function/traces", k) : "/export_function");
+  }
 }
 
 }  // namespace

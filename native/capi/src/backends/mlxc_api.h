@@ -14,6 +14,7 @@ struct stream { void* ctx; };
 struct device { void* ctx; };
 struct string { void* ctx; };
 struct vector_array { void* ctx; };
+struct closure { void* ctx; };
 
 // mlx-c's dtype enumeration, in its order.
 enum dtype : int { BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FLOAT16, FLOAT32, FLOAT64, BFLOAT16, COMPLEX64 };
@@ -47,6 +48,26 @@ using fast_sdpa_fn = int (*)(array*, array, array, array, float, const char*, ar
 using quantize_fn = int (*)(vector_array*, array, optional_int, optional_int, const char*, array, stream);
 using dequantize_fn = int (*)(array*, array, array, array, optional_int, optional_int, const char*, array, optional_dtype, stream);
 using item_float64_fn = int (*)(double*, array);
+using partition_fn = int (*)(array*, array, int, stream);
+using partition_axis_fn = int (*)(array*, array, int, int, stream);
+using as_strided_fn = int (*)(array*, array, const int*, size_t, const int64_t*, size_t, size_t, stream);
+using view_fn = int (*)(array*, array, dtype, stream);
+using hadamard_fn = int (*)(array*, array, optional_float, stream);
+using gather_mm_fn = int (*)(array*, array, array, array, array, bool, stream);
+using block_masked_mm_fn = int (*)(array*, array, array, int, array, array, array, stream);
+// A function of arrays MLX can differentiate: fn(&outputs, inputs, payload).
+using closure_body = int (*)(vector_array*, const vector_array, void*);
+using closure_new_fn = closure (*)(closure_body, void*, void (*)(void*));
+using closure_free_fn = int (*)(closure);
+using vjp_fn = int (*)(vector_array*, vector_array*, closure, vector_array, vector_array);
+struct function_exporter { void* ctx; };
+using exporter_new_fn = function_exporter (*)(const char*, closure, bool);
+using exporter_free_fn = int (*)(function_exporter);
+using exporter_apply_fn = int (*)(function_exporter, vector_array);
+struct imported_function { void* ctx; };
+using import_new_fn = imported_function (*)(const char*);
+using import_free_fn = int (*)(imported_function);
+using import_apply_fn = int (*)(vector_array*, imported_function, vector_array);
 using quantized_matmul_fn = int (*)(array*, array, array, array, array, bool, optional_int, optional_int, const char*, stream);
 
 // The functions resolved when the library loads; a library lacking one is

@@ -119,11 +119,24 @@ void register_creation_ops() {
       return std::vector<TypeShape>{{c.attrs.dtype("dtype"), {c.attrs.i("num")}}};
     };
     d.eval = [](const EvalCtx& c) {
-      double a = c.attrs.f("start"), b = c.attrs.f("stop");
-      int64_t n = c.attrs.i("num");
-      double step = n > 1 ? (b - a) / double(n - 1) : 0;
-      // the last value is stop exactly; a single value is start (as MLX and NumPy)
-      return std::vector<Array>{fill(c.out[0].dtype, c.out[0].shape, [=](int64_t i) { return i == n - 1 && n > 1 ? b : a + double(i) * step; })};
+      const double a = c.attrs.f("start"), b = c.attrs.f("stop");
+      const int64_t n = c.attrs.i("num");
+      // As MLX v0.31.2 computes it, rounding included: value i is start (1 - t) + stop t
+      // for t = i / (num - 1), in float64 for float64 and in float32 for every other
+      // dtype; a single value is start. The products are rounded before the sum (volatile:
+      // no fused multiply-add, whatever the build's -march).
+      if (c.out[0].dtype == DType::Float64)
+        return std::vector<Array>{fill(c.out[0].dtype, c.out[0].shape, [=](int64_t i) {
+          const double t = n > 1 ? double(i) / double(n - 1) : 0;
+          volatile double lo = a * (1 - t), hi = b * t;
+          return lo + hi;
+        })};
+      const float fa = float(a), fb = float(b);
+      return std::vector<Array>{fill(c.out[0].dtype, c.out[0].shape, [=](int64_t i) {
+        const float t = n > 1 ? float(i) / float(n - 1) : 0.0f;
+        volatile float lo = fa * (1 - t), hi = fb * t;
+        return double(lo + hi);
+      })};
     };
     register_op(std::move(d));
   }

@@ -117,6 +117,50 @@ type Mat = number[][];
 const mat = (a: { tolist(): unknown }) => a.tolist() as Mat;
 const mm = (a: Mat, b: Mat): Mat => a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
 const tr = (a: Mat): Mat => a[0].map((_, j) => a.map((row) => row[j]));
+const ascending = (x: number[]) => [...x].sort((a, b) => a - b);
+// The determinant by elimination with partial pivoting, in float64.
+function det(a: Mat): number {
+  const m = a.map((row) => [...row]);
+  let d = 1;
+  for (let k = 0; k < m.length; k++) {
+    let p = k;
+    for (let i = k + 1; i < m.length; i++) if (Math.abs(m[i][k]) > Math.abs(m[p][k])) p = i;
+    if (p !== k) [m[p], m[k], d] = [m[k], m[p], -d];
+    d *= m[k][k];
+    for (let i = k + 1; i < m.length; i++) {
+      const f = m[i][k] / m[k][k];
+      for (let j = k; j < m.length; j++) m[i][j] -= f * m[k][j];
+    }
+  }
+  return d;
+}
+// The eigenvalues of a symmetric matrix by cyclic Jacobi rotations in float64, ascending.
+function jacobiEigenvalues(s: Mat): number[] {
+  const a = s.map((row) => [...row]), n = a.length;
+  for (let sweep = 0; sweep < 50; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p][q] * a[p][q];
+    if (off < 1e-30) break;
+    for (let p = 0; p < n; p++)
+      for (let q = p + 1; q < n; q++) {
+        if (a[p][q] === 0) continue;
+        const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1), sn = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k][p], akq = a[k][q];
+          a[k][p] = c * akp - sn * akq;
+          a[k][q] = sn * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p][k], aqk = a[q][k];
+          a[p][k] = c * apk - sn * aqk;
+          a[q][k] = sn * apk + c * aqk;
+        }
+      }
+  }
+  return ascending(a.map((row, i) => row[i]));
+}
 const eye = (n: number): Mat => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => +(i === j)));
 const matrix = (m: number, n: number, k = 0): Mat => {
   const v = signal(m * n, k);
@@ -161,14 +205,19 @@ function linalgCases(): ParityCase[] {
     byMath('linalg', 'cholesky_inv', [LA('cholesky_inv')], [laUp('test_cholesky_inv')], () => [mm(S, mat(ours.linalg.choleskyInv(ours.linalg.cholesky(ours.array(S))))).flat(), eye(4).flat()]),
     byMath('linalg', 'pinv', [LA('pinv')], [laUp('test_pseudo_inverse')], () => [mm(mm(R, mat(ours.linalg.pinv(ours.array(R)))), R).flat(), R.flat()]),
     byMath('linalg', 'cross', [LA('cross')], [laUp('test_cross_product')], () => [nums(ours.linalg.cross(ours.array([[1, 2, 3], [4, 5, 6]]), ours.array([[7, 8, 9], [1, 0, -1]]))), [-6, 12, -6, -5, 10, -5]], 0),
+    // Eigenvectors are defined up to order and sign, which differ between LAPACK builds (MLX v0.31.2
+    // orders and signs them otherwise than the engine): the cases check A V = V diag(w) and the
+    // eigenvalues in ascending order, the same whatever the backend.
     byMath('linalg', 'eigh', [LA('eigh'), LA('eigvalsh')], [laUp('test_eigh')], () => {
       const [w, v] = ours.linalg.eigh(ours.array(S));
-      const wv = nums(w), V = mat(v);
-      return [[...mm(S, V).flat(), ...nums(ours.linalg.eigvalsh(ours.array(S)))], [...V.map((row) => row.map((x, j) => x * wv[j])).flat(), ...wv]];
+      const wv = nums(w), V = mat(v), SV = mm(S, V);
+      const residual = SV.flatMap((row, i) => row.map((x, j) => x - V[i][j] * wv[j]));
+      const want = jacobiEigenvalues(S);
+      return [[...residual, ...ascending(wv), ...ascending(nums(ours.linalg.eigvalsh(ours.array(S))))], [...residual.map(() => 0), ...want, ...want]];
     }),
     byMath('linalg', 'eig', [LA('eig'), LA('eigvals')], [laUp('test_eig')], () => {
       const [w, v] = ours.linalg.eig(ours.array(A));
-      const W = pairs(w), V = pairs(v), n = 4, av: number[] = [], vw: number[] = [];
+      const W = pairs(w), V = pairs(v), n = 4, residual: number[] = [];
       for (let i = 0; i < n; i++)
         for (let j = 0; j < n; j++) {
           let re = 0, im = 0;
@@ -177,10 +226,20 @@ function linalgCases(): ParityCase[] {
             im += A[i][t] * V[2 * (t * n + j) + 1];
           }
           const vr = V[2 * (i * n + j)], vi = V[2 * (i * n + j) + 1], lr = W[2 * j], li = W[2 * j + 1];
-          av.push(re, im);
-          vw.push(vr * lr - vi * li, vr * li + vi * lr);
+          residual.push(re - (vr * lr - vi * li), im - (vr * li + vi * lr));
         }
-      return [[...av, ...pairs(ours.linalg.eigvals(ours.array(A)))], [...vw, ...W]];
+      // the sum of the eigenvalues is the trace, their product the determinant
+      let sr = 0, si = 0, pr = 1, pi = 0;
+      for (let j = 0; j < n; j++) {
+        sr += W[2 * j];
+        si += W[2 * j + 1];
+        [pr, pi] = [pr * W[2 * j] - pi * W[2 * j + 1], pr * W[2 * j + 1] + pi * W[2 * j]];
+      }
+      const byValue = (x: number[]) => x.flatMap((_, k) => (k % 2 ? [] : [[x[k], x[k + 1]]])).sort((a, b) => a[0] - b[0] || a[1] - b[1]).flat();
+      return [
+        [...residual, sr, si, pr, pi, ...byValue(pairs(ours.linalg.eigvals(ours.array(A))))],
+        [...residual.map(() => 0), A.reduce((t, row, i) => t + row[i], 0), 0, det(A), 0, ...byValue(W)],
+      ];
     }),
     byMath('linalg', 'lu', [LA('lu')], [laUp('test_lu')], () => {
       const [p, l, u] = ours.linalg.lu(ours.array(R));

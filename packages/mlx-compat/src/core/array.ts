@@ -28,7 +28,8 @@ export interface CustomRule {
   primals: Value[];
   /** All the custom function's outputs, in order. */
   outputs: Value[];
-  vjp: (primals: MxArray[], cotangents: MxArray[], outputs: MxArray[]) => MxArray[];
+  /** needed[i]: whether the backward pass wants primal i's cotangent (the others may be left out). */
+  vjp: (primals: MxArray[], cotangents: MxArray[], outputs: MxArray[], needed: boolean[]) => MxArray[];
 }
 
 let nextId = 1;

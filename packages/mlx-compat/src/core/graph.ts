@@ -274,7 +274,9 @@ function pendingGraph(outputs: Value[], placeholders: Set<Value>, keep: boolean)
  * unevaluated graph behind them as nodes, evaluated values as handles, host
  * data as buffers, and the values in `placeholders` as placeholder inputs of
  * a plan kept under the name `plan` (of the shapes in `shapes`, where given:
- * a shapeless compile plans one tracing for several). With `keep`, the
+ * a shapeless compile plans one tracing for several), or of a function
+ * exported to a .mlxfn file (`plan` the request's export_function, which the
+ * mlx backend runs), placeholders first, in their set's order. With `keep`, the
  * request also returns the values pendingGraph keeps; `outputs` lists every
  * value returned, in order. Written as text directly: for a graph of
  * many small ops, building objects to stringify costs as much as the engine.
@@ -282,17 +284,18 @@ function pendingGraph(outputs: Value[], placeholders: Set<Value>, keep: boolean)
 export function buildRequest(
   outputs: Value[],
   placeholders: Set<Value>,
-  plan?: string,
+  plan?: string | { export_function: { file: string; shapeless: boolean; traces?: Array<{ inputs: string[]; outputs: string[] }> } },
   shapes?: Map<Value, readonly number[]>,
   keep = false,
 ): { text: string; buffers: ArrayBufferView[]; outputs: Value[]; nodes: GraphNode[] } {
   const { nodes, leaves, kept } = pendingGraph(outputs, placeholders, keep);
-  // a plan takes every placeholder, even one its outputs do not read
-  if (placeholders.size) for (const p of placeholders) if (!leaves.includes(p)) leaves.push(p);
+  // a plan takes every placeholder, even one its outputs do not read; an
+  // exported function takes them as its arguments, in order
+  const all = placeholders.size ? [...placeholders, ...leaves.filter((l) => !placeholders.has(l))] : leaves;
   if (kept.length) outputs = outputs.concat(kept);
   const buffers: ArrayBufferView[] = [];
   const typed = (l: Value) => `"dtype":"${l.dtype.name}","shape":[${(shapes?.get(l) ?? l.shape).join(',')}]`;
-  const inputs = leaves.map((l) => {
+  const inputs = all.map((l) => {
     if (placeholders.has(l)) return `{"id":"${ref(l)}",${typed(l)},"placeholder":true}`;
     if (l.handle) return `{"id":"${ref(l)}","handle":"${l.handle}"}`;
     buffers.push(l.host!);
@@ -306,7 +309,12 @@ export function buildRequest(
   });
   const outs = outputs.map((a) => `{"ref":"${ref(a)}","as":"handle"}`);
   const backend = chosen ? `,"backend":"${chosen}"` : '';
-  const head = plan === undefined ? `{"schema_version":1${backend}` : `{"schema_version":1${backend},"define_plan":${JSON.stringify(plan)}`;
+  const head =
+    plan === undefined
+      ? `{"schema_version":1${backend}`
+      : typeof plan === 'string'
+        ? `{"schema_version":1${backend},"define_plan":${JSON.stringify(plan)}`
+        : `{"schema_version":1,"backend":"mlx","export_function":${JSON.stringify(plan.export_function)}`;
   return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers, outputs, nodes };
 }
 

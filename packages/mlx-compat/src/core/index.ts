@@ -26,6 +26,7 @@ import { grad, jvp, valueAndGrad, vjp } from './transforms/index.js';
 import { checkpoint, customFunction } from './transforms/custom.js';
 import { vmap } from './transforms/vmap.js';
 import { compile, disableCompile, enableCompile } from './transforms/compile.js';
+import { exportFunction, exporter, importFunction } from './transforms/export.js';
 import * as io from './io/index.js';
 import * as fastOps from './fast.js';
 import * as quantized from './quantized.js';
@@ -36,6 +37,7 @@ export { MxArray, MxError };
 export type { ArrayLike } from './array.js';
 export type { Index } from './ops/indexing.js';
 export type { AttentionMask } from './fast.js';
+export type { ExportOptions, ImportedFunction, FunctionExporter } from './transforms/export.js';
 export type { FFTNorm } from './fft.js';
 export type { NormOrder } from './linalg.js';
 export { MxIOError, type IOErrorCode, type LoadFormat, type Metadata, type GgufMetadata } from './io/index.js';
@@ -108,6 +110,9 @@ export const core = {
   checkpoint,
   vmap,
   compile,
+  exportFunction,
+  importFunction,
+  exporter,
   disableCompile,
   enableCompile,
   fast: pick(fastOps, ['rmsNorm', 'layerNorm', 'rope', 'scaledDotProductAttention', 'metalKernel', 'cudaKernel']),

@@ -45,6 +45,7 @@ const attrsOf = (q: Quant) => ({ group_size: q.groupSize, bits: q.bits, mode: q.
  */
 export function quantize(w: ArrayLike, groupSize?: number | null, bits?: number | null, mode?: 'affine', stream?: StreamOrDevice): [MxArray, MxArray, MxArray];
 export function quantize(w: ArrayLike, groupSize: number | null | undefined, bits: number | null | undefined, mode: FloatQuantizationMode, stream?: StreamOrDevice): [MxArray, MxArray];
+export function quantize(w: ArrayLike, groupSize: number | null | undefined, bits: number | null | undefined, mode: QuantizationMode, stream?: StreamOrDevice): [MxArray, MxArray, MxArray] | [MxArray, MxArray];
 export function quantize(w: ArrayLike, groupSize?: number | null, bits?: number | null, mode: QuantizationMode = 'affine', stream?: StreamOrDevice): [MxArray, MxArray, MxArray] | [MxArray, MxArray] {
   checkStream('quantize', stream);
   const q = quantOf('quantize', groupSize, bits, mode);

@@ -18,7 +18,7 @@ const inputsOf = (node: GraphNode): Value[] => node.custom?.primals ?? node.inpu
 function customStep(rule: CustomRule, ct: Map<Value, MxArray>, reaches: Set<Value>, accumulate: (v: Value, g: MxArray) => void): void {
   const outputs = rule.outputs.map((v) => new MxArray(v));
   const cotangents = rule.outputs.map((v, i) => ct.get(v) ?? zerosLike(outputs[i]));
-  const grads = rule.vjp(rule.primals.map((v) => new MxArray(v)), cotangents, outputs);
+  const grads = rule.vjp(rule.primals.map((v) => new MxArray(v)), cotangents, outputs, rule.primals.map((v) => reaches.has(v)));
   rule.primals.forEach((v, i) => {
     if (reaches.has(v) && grads[i]) accumulate(v, grads[i]);
   });

@@ -36,14 +36,14 @@ export function customFunction<F extends ArrayFn>(fn: F): CustomFunction<F> {
     const rule: CustomRule = {
       primals: primals.map((p) => p._v),
       outputs: [],
-      vjp: (ps, cts, os) => {
+      vjp: (ps, cts, os, needed) => {
         if (vjpRule) return asList(vjpRule(ps, cts, os));
         // a jvp is linear in its tangents: its transpose is the vjp
         if (jvpRule) {
           const rule = jvpRule;
           return vjpTransform((...ts: MxArray[]) => rule(ps, ts), ps.map((p) => zerosLike(p)), cts)[1];
         }
-        return vjpTransform(fn, ps, cts)[1];
+        return recomputedVjp(fn, ps, cts, needed);
       },
     };
     const wrapped = outs.map((o) => {
@@ -66,8 +66,19 @@ export function customFunction<F extends ArrayFn>(fn: F): CustomFunction<F> {
   return f;
 }
 
+// fn differentiated again, with respect to the primals the backward pass
+// needs only: the others are constants of it (an attention mask, say, whose
+// own derivative may not exist).
+function recomputedVjp(fn: ArrayFn, primals: MxArray[], cotangents: MxArray[], needed: boolean[]): MxArray[] {
+  const at = needed.flatMap((n, i) => (n ? [i] : []));
+  const partial = (...xs: MxArray[]) => fn(...primals.map((p, i) => (needed[i] ? xs[at.indexOf(i)] : p)));
+  const grads = vjpTransform(partial, at.map((i) => primals[i]), cotangents)[1];
+  return primals.map((p, i) => (needed[i] ? grads[at.indexOf(i)] : zerosLike(p)));
+}
+
 /** checkpoint(fn): fn whose intermediates are recomputed in the backward pass instead of kept. */
 export function checkpoint<F extends ArrayFn>(fn: F): CustomFunction<F> {
-  return customFunction(fn).vjp((primals, cotangents) => vjpTransform(fn, primals, cotangents)[1]);
+  // without rules of its own, a custom function's derivative is fn's, recomputed
+  return customFunction(fn);
 }
 

@@ -4,6 +4,8 @@ import { Module } from './base.js';
 import { type ArrayLike, MxArray, MxError, matmul, random, take } from '../ops.js';
 import { asArray } from '../../core/node.js';
 import { isInteger } from '../../core/dtype.js';
+import type { QuantizationMode } from '../../core/quantized.js';
+import { QuantizedEmbedding } from './quantized.js';
 
 export class Embedding extends Module {
   weight: MxArray;
@@ -21,5 +23,9 @@ export class Embedding extends Module {
   }
   asLinear(x: ArrayLike): MxArray {
     return matmul(x, this.weight.T);
+  }
+  /** This layer as a QuantizedEmbedding (what nn.quantize puts in its place). */
+  toQuantized(groupSize?: number, bits?: number, mode: QuantizationMode = 'affine'): QuantizedEmbedding {
+    return QuantizedEmbedding.fromEmbedding(this, groupSize, bits, mode);
   }
 }

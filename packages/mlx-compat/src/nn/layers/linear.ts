@@ -3,6 +3,8 @@
 import { Module } from './base.js';
 import { type ArrayLike, MxArray, MxError, addmm, matmul, random } from '../ops.js';
 import { asArray } from '../../core/node.js';
+import type { QuantizationMode } from '../../core/quantized.js';
+import { QuantizedLinear } from './quantized.js';
 
 export class Linear extends Module {
   weight: MxArray;
@@ -21,5 +23,9 @@ export class Linear extends Module {
     const inputDims = this.weight.shape[1];
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== inputDims) throw new MxError('Linear', 'x', `the last axis must have ${inputDims} features, got shape (${x.shape})`);
     return this.bias ? addmm(this.bias, x, this.weight.T) : matmul(x, this.weight.T);
+  }
+  /** This layer as a QuantizedLinear (what nn.quantize puts in its place). */
+  toQuantized(groupSize?: number, bits?: number, mode: QuantizationMode = 'affine'): QuantizedLinear {
+    return QuantizedLinear.fromLinear(this, groupSize, bits, mode);
   }
 }

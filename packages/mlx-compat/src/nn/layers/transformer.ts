@@ -2,6 +2,8 @@
 // numDecoderLayers = 6, mlpDims?, dropout = 0, activation = relu,
 // customEncoder?, customDecoder?, normFirst = true, checkpoint = false),
 // with MLX's member names (encoder.layers.N.attention, ln1, linear1, ...).
+// checkpoint: each layer's intermediates are recomputed in the backward pass
+// (MLX's nn.utils.checkpoint) instead of kept.
 import { Module } from './base.js';
 import { Dropout } from './dropout.js';
 import { LayerNorm } from './layer_norm.js';
@@ -10,15 +12,9 @@ import { MultiHeadAttention } from './multi_head_attention.js';
 import { relu } from '../activations.js';
 import { type ArrayLike, MxArray } from '../ops.js';
 import { asArray } from '../../core/node.js';
-import { MxError } from '../ops.js';
+import { checkpoint as checkpointed } from '../checkpoint.js';
 
 type Activation = (x: MxArray) => MxArray;
-
-// MLX's checkpoint recomputes each layer in the backward pass, differentiating
-// the layer's parameters too; mx.checkpoint here sees only its arguments.
-function refuseCheckpoint(checkpoint: boolean): void {
-  if (checkpoint) throw new MxError('Transformer', 'checkpoint', 'checkpointed layers are not supported yet (mx.checkpoint does not differentiate a module\'s parameters)');
-}
 
 export class TransformerEncoderLayer extends Module {
   attention: MultiHeadAttention;
@@ -57,15 +53,14 @@ export class TransformerEncoderLayer extends Module {
 export class TransformerEncoder extends Module {
   layers: TransformerEncoderLayer[];
   ln: LayerNorm;
-  constructor(numLayers: number, dims: number, numHeads: number, mlpDims?: number, dropout = 0.0, activation: Activation = relu, normFirst = true, checkpoint = false) {
+  constructor(numLayers: number, dims: number, numHeads: number, mlpDims?: number, dropout = 0.0, activation: Activation = relu, normFirst = true, public checkpoint = false) {
     super();
-    refuseCheckpoint(checkpoint);
     this.layers = Array.from({ length: numLayers }, () => new TransformerEncoderLayer(dims, numHeads, mlpDims, dropout, activation, normFirst));
     this.ln = new LayerNorm(dims);
   }
   forward(input: ArrayLike, mask?: MxArray): MxArray {
     let x = asArray(input);
-    for (const l of this.layers) x = l.forward(x, mask);
+    for (const l of this.layers) x = this.checkpoint ? checkpointed(l)(x, mask) : l.forward(x, mask);
     return this.ln.forward(x);
   }
 }
@@ -118,15 +113,14 @@ export class TransformerDecoderLayer extends Module {
 export class TransformerDecoder extends Module {
   layers: TransformerDecoderLayer[];
   ln: LayerNorm;
-  constructor(numLayers: number, dims: number, numHeads: number, mlpDims?: number, dropout = 0.0, activation: Activation = relu, normFirst = true, checkpoint = false) {
+  constructor(numLayers: number, dims: number, numHeads: number, mlpDims?: number, dropout = 0.0, activation: Activation = relu, normFirst = true, public checkpoint = false) {
     super();
-    refuseCheckpoint(checkpoint);
     this.layers = Array.from({ length: numLayers }, () => new TransformerDecoderLayer(dims, numHeads, mlpDims, dropout, activation, normFirst));
     this.ln = new LayerNorm(dims);
   }
   forward(input: ArrayLike, memory: MxArray, xMask?: MxArray, memoryMask?: MxArray): MxArray {
     let x = asArray(input);
-    for (const l of this.layers) x = l.forward(x, memory, xMask, memoryMask);
+    for (const l of this.layers) x = this.checkpoint ? checkpointed(l)(x, memory, xMask, memoryMask) : l.forward(x, memory, xMask, memoryMask);
     return this.ln.forward(x);
   }
 }
