@@ -113,6 +113,18 @@ describe('mx.fft against a float64 DFT', () => {
     close(nums(mx.fft.irfft(h)), want, 1e-6, 'irfft default n');
   });
 
+  it('rfft of long and batched even lines (n/2 packed pairs) equals the complex transform, halved', () => {
+    for (const shape of [[1 << 16], [3, 4096], [2, 2 * 3 * 5 * 7]]) {
+      const a = mx.random.normal(shape, mx.float32, 0, 1, mx.random.key(shape[0]));
+      const n = shape[shape.length - 1], h = n / 2 + 1;
+      const want = mx.slice(mx.fft.fft(a), [0], [shape.length - 1], [h]);
+      const got = mx.fft.rfft(a);
+      expect(got.shape).toEqual([...shape.slice(0, -1), h]);
+      const err = mx.max(mx.abs(mx.subtract(got, want))).item() as number;
+      expect(err).toBeLessThan(2e-5 * Math.sqrt(n) * Math.log2(n));
+    }
+  });
+
   it('fft2, fftn, rfft2, rfftn, irfftn over axes and sizes', () => {
     const shape = [2, 5, 6];
     const v = data(60, 3);

@@ -122,6 +122,20 @@ std::shared_ptr<const Plan> plan_for(int64_t n) {
   return cache.emplace(n, pl).first->second;
 }
 
+// exp(-2 pi i k / n) for k = 0 .. n / 2: the twiddles that turn a complex
+// transform of n / 2 packed real pairs into a real transform of n points.
+std::shared_ptr<const std::vector<C>> half_twiddles(int64_t n) {
+  static std::mutex mu;
+  static std::map<int64_t, std::shared_ptr<const std::vector<C>>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(n);
+  if (it != cache.end()) return it->second;
+  auto tw = std::make_shared<std::vector<C>>(size_t(n / 2 + 1));
+  for (int64_t k = 0; k <= n / 2; k++) (*tw)[size_t(k)] = root(k, n);
+  if (cache.size() > 256) cache.clear();
+  return cache.emplace(n, tw).first->second;
+}
+
 // One Stockham pass of radix r: x holds `len`-point transforms at stride s;
 // y[q + s (r p + k)] = w_len^(p k) sum_j x[q + s (p + j m)] w_r^(j k).
 void pass(int r, int64_t len, int64_t s, const C* tw, const C* x, C* y) {
@@ -321,6 +335,33 @@ std::vector<Array> eval_fft(const EvalCtx& c) {
     const float f_last = s.axes.size() == 1 ? f : 1.0f;
     const float* src = in.data<float>();
     C* dst = x.data<C>();
+    if (n % 2 == 0 && n >= 4) {
+      // Half the work: the even and odd points as one complex line of m = n / 2,
+      // z_k = x_2k + i x_2k+1, then X_k = E_k + w^k O_k with
+      // E_k = (Z_k + conj Z_m-k) / 2 and O_k = (Z_k - conj Z_m-k) / 2i.
+      const int64_t m = n / 2;
+      const auto tw = half_twiddles(n);
+      each_line(g, m, false,
+                [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
+                  const float* p = src + o * n * g.inner + i0;
+                  for (int64_t k = 0; k < m; k++)
+                    for (int64_t c = 0; c < cnt; c++) lines[c * m + k] = {p[2 * k * g.inner + c], p[(2 * k + 1) * g.inner + c]};
+                },
+                [&](int64_t o, int64_t i0, int64_t cnt, const C* lines) {
+                  C* p = dst + o * h * g.inner + i0;
+                  for (int64_t c = 0; c < cnt; c++) {
+                    const C* z = lines + c * m;
+                    for (int64_t k = 0; k < h; k++) {
+                      const C a = z[k % m], b = conj(z[(m - k % m) % m]);
+                      const C e = scale(add(a, b), 0.5f), d = sub(a, b);
+                      const C od = {0.5f * d.i, -0.5f * d.r};  // (a - b) / 2i
+                      p[k * g.inner + c] = scale(add(e, mul((*tw)[size_t(k)], od)), f_last);
+                    }
+                  }
+                });
+      for (size_t k = 0; k + 1 < s.axes.size(); k++) complex_axis(x, s.axes[k], false, k + 2 == s.axes.size() ? f : 1.0f);
+      return {x};
+    }
     each_line(g, n, false,
               [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
                 const float* p = src + o * n * g.inner + i0;

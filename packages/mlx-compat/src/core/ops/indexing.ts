@@ -314,7 +314,9 @@ export function asStrided(a: ArrayLike, shape?: number[] | null, strides?: numbe
 
 // The start index of slice axis k, from an integer array of one per axis.
 function startOf(op: string, start: ArrayLike, axes: number[], k: number): MxArray {
-  const st = asArray(start, int32, op, 'startIndices');
+  // a JS list of whole numbers is read as int32 indices (a JS number is otherwise a float)
+  const whole = Array.isArray(start) && start.every((v) => Number.isInteger(v));
+  const st = whole ? fromValue(start, int32) : asArray(start, int32, op, 'startIndices');
   checkIndices(op, st, 'startIndices');
   if (st.size !== axes.length) throw new MxError(op, 'startIndices', `expected ${axes.length} start indices (one per axis), got ${st.size}`);
   return take(reshape(st, [-1]), fromValue(k, int32));
