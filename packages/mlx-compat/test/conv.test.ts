@@ -6,18 +6,12 @@
 // a flipped kernel is wrong (0.31.2 fixed it): flipped gradients are checked
 // against finite differences only.
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { MlxRefusedError, MlxRequestError, Session, backendInfo } from 'mlx-capi-bridge';
+import { MlxRefusedError, MlxRequestError, Session } from 'mlx-capi-bridge';
 import mlx, { MxError, type MxArray } from '../src/index.js';
 import { real, rng } from './oracle.js';
+import { mlxCurrent, onMlx } from './mlx-current.js';
 
-// Real MLX v0.31.2 for the mlx backend: MLXCOMPAT_MLXC_LIBRARY, else the shared runtime beside the checkout.
-const runtime = resolve(import.meta.dirname, '../../../../shared/mlx-runtime/lib/libmlxc.so');
-if (!process.env.MLXCOMPAT_MLXC_LIBRARY && existsSync(runtime)) process.env.MLXCOMPAT_MLXC_LIBRARY = runtime;
-const mlxBackend = backendInfo('mlx');
-if (!mlxBackend.available) console.log(`conv tests against MLX v0.31.2 skipped: ${mlxBackend.reason}`);
-const HAVE_MLX = mlxBackend.available;
+const HAVE_MLX = mlxCurrent('conv tests');
 
 const mx = mlx.core;
 type Lib = typeof real;
@@ -166,14 +160,6 @@ describe('conv_general against a float64 reference', () => {
 // in 1D or 2D convolutions") and mlx-compat computes (checked against the
 // float64 reference above); and the transposed convolutions.
 describe.skipIf(!HAVE_MLX)('conv_general against MLX v0.31.2 (the mlx backend)', () => {
-  const onMlx = <T>(f: () => T): T => {
-    mx.setBackend('mlx');
-    try {
-      return f();
-    } finally {
-      mx.setBackend(undefined);
-    }
-  };
   for (const [name, xs, ws, s] of CASES.filter(([, xs, , s]) => !(xs.length === 5 && s.groups > 1)))
     it(name, () => {
       const x = mx.reshape(mx.array(data(xs, 1)), xs), w = mx.reshape(mx.array(data(ws, 2)), ws);

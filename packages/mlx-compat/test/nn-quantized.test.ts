@@ -9,19 +9,13 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { backendInfo } from 'mlx-capi-bridge';
 import mlx, { MxError, type MxArray } from '../src/index.js';
+import { mlxCurrent, onMlx } from './mlx-current.js';
 
 const require = createRequire(import.meta.url);
 // MLX 0.13 (node-mlx) loads before MLX v0.31.2 (libmlxc, at the first backendInfo): the other order kills the process
 const R = require('@frost-beta/mlx');
-const runtime = resolve(import.meta.dirname, '../../../../shared/mlx-runtime/lib/libmlxc.so');
-if (!process.env.MLXCOMPAT_MLXC_LIBRARY && existsSync(runtime)) process.env.MLXCOMPAT_MLXC_LIBRARY = runtime;
-const mlxBackend = backendInfo('mlx');
-if (!mlxBackend.available) console.log(`quantized layers against MLX v0.31.2 skipped: ${mlxBackend.reason}`);
-const HAVE_MLX = mlxBackend.available;
+const HAVE_MLX = mlxCurrent('quantized layers');
 const mx = mlx.core, { nn, utils } = mlx;
 type Lib = typeof mlx;
 const real = R as Lib;
@@ -41,14 +35,6 @@ function expectClose(got: number[], want: number[], tol: number, what: string): 
   got.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - want[i]) / (1 + Math.abs(want[i])))));
   expect(worst, what).toBeLessThanOrEqual(tol);
 }
-const onMlx = <T>(f: () => T): T => {
-  mx.setBackend('mlx');
-  try {
-    return f();
-  } finally {
-    mx.setBackend(undefined);
-  }
-};
 
 describe('QuantizedLinear', () => {
   it('has MLX 0.13\'s names, shapes and frozen parameters, and its outputs for the weights MLX packed', () => {

@@ -9,29 +9,16 @@
 // definitions (E2M1, E4M3, E8M0), without MLX. Engine-level errors (the C
 // interface) carry MLX's messages.
 import { describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { MlxRequestError, Session, backendInfo } from 'mlx-capi-bridge';
+import { MlxRequestError, Session } from 'mlx-capi-bridge';
 import mlx, { MxError, type MxArray } from '../src/index.js';
 import { rng } from './oracle.js';
+import { mlxCurrent, onMlx } from './mlx-current.js';
 
-const runtime = resolve(import.meta.dirname, '../../../../shared/mlx-runtime/lib/libmlxc.so');
-if (!process.env.MLXCOMPAT_MLXC_LIBRARY && existsSync(runtime)) process.env.MLXCOMPAT_MLXC_LIBRARY = runtime;
-const mlxBackend = backendInfo('mlx');
-if (!mlxBackend.available) console.log(`quantization tests against MLX v0.31.2 skipped: ${mlxBackend.reason}`);
-const HAVE_MLX = mlxBackend.available;
+const HAVE_MLX = mlxCurrent('quantization tests');
 
 const mx = mlx.core;
 type Mode = 'affine' | 'mxfp4' | 'mxfp8' | 'nvfp4';
 
-const onMlx = <T>(f: () => T): T => {
-  mx.setBackend('mlx');
-  try {
-    return f();
-  } finally {
-    mx.setBackend(undefined);
-  }
-};
 const bytes = (a: MxArray) => {
   const t = a.toTypedArray();
   return Buffer.from(new Uint8Array(t.buffer, t.byteOffset, a.nbytes));
