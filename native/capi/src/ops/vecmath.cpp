@@ -60,6 +60,20 @@ const VecTable* choose() {
 
 }  // namespace
 
+const LogTable& log_table() {
+  static const LogTable t = [] {
+    LogTable t{};
+    const long double ln2 = 0.693147180559945309417232121458176568L;
+    for (int i = 0; i < 16; i++) {
+      t.invc[i] = i == 0 ? 1.0 : i == 15 ? 0.5 : 1.0 / (1.0 + (i + 0.5) / 16.0);
+      t.k[i] = i >= 8 ? 1.0 : 0.0;
+      t.logc[i] = double(-std::log((long double)t.invc[i]) - t.k[i] * ln2);
+    }
+    return t;
+  }();
+  return t;
+}
+
 const VecTable* vec_table() {
   static const VecTable* t = choose();
   return t;

@@ -71,6 +71,17 @@ bool logcumsumexp_rows(const Lines& l, Array* out);
 std::function<EwKernel(DType, DType)> with_vector(VFn f, std::function<EwKernel(DType, DType)> scalar);
 std::function<EwKernel(DType, DType)> with_vector(VFn2 f, std::function<EwKernel(DType, DType)> scalar);
 
+// The reduction table of the double-lane log: m in [1, 2) falls in the
+// interval i = floor(16 (m - 1)), of center c (1 for i = 0 and 2 for i =
+// 15, so that log x keeps its relative precision on either side of 1);
+// invc = 1/c rounded, logc = -log(invc) - k ln2 with k = 1 for the upper
+// half (so x just below 1 takes k + exponent = 0 and does not cancel).
+// Computed in long double once.
+struct LogTable {
+  double invc[16], logc[16], k[16];
+};
+const LogTable& log_table();
+
 // The per-instruction-set tables, each built by its own translation unit
 // with that instruction set enabled; `sym` resolves a SLEEF symbol (null
 // when missing, and then the table is null).

@@ -35,6 +35,12 @@ struct VF {
   static M eq(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }
   static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
+  static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
+  static V min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V trunc(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
+  // t[j] for a whole j in [0, 8) held in float lanes.
+  static V lookup8(const float* t, V j) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_cvttps_epi32(j)); }
+  static M mand(M a, M b) { return _mm256_and_ps(a, b); }
   static V sel(M m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
   static float hsum(V v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -89,6 +95,30 @@ struct VD {
     return _mm256_or_pd(_mm256_andnot_pd(s, r), _mm256_and_pd(s, x));
   }
   static V xor_sign(V a, V b) { return _mm256_xor_pd(a, _mm256_and_pd(b, _mm256_set1_pd(-0.0))); }
+  static V min(V a, V b) { return _mm256_min_pd(a, b); }
+  static V round(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // 2^n for a whole n in [-1022, 1023]: n's low bits (from adding 1.5 * 2^52) go to the exponent.
+  static V pow2i(V n) {
+    const __m256i b = _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(0x1.8p52)));
+    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_slli_epi64(b, 52), _mm256_castpd_si256(_mm256_set1_pd(1.0))));
+  }
+  // x = 2^exponent(x) * mantissa(x), mantissa in [1, 2), for positive normal x.
+  static V exponent(V x) {
+    const __m256i e = _mm256_srli_epi64(_mm256_castpd_si256(x), 52);
+    const V big = _mm256_set1_pd(0x1p52);
+    return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(e, _mm256_castpd_si256(big))), _mm256_set1_pd(0x1p52 + 1023));
+  }
+  static V mantissa(V x) {
+    const __m256i m = _mm256_and_si256(_mm256_castpd_si256(x), _mm256_set1_epi64x(0x000fffffffffffffll));
+    return _mm256_castsi256_pd(_mm256_or_si256(m, _mm256_castpd_si256(_mm256_set1_pd(1.0))));
+  }
+  // t[i], i the top 4 mantissa bits of m.
+  static V lookup16(const double* t, V m) {
+    const __m256i i = _mm256_and_si256(_mm256_srli_epi64(_mm256_castpd_si256(m), 48), _mm256_set1_epi64x(15));
+    return _mm256_i64gather_pd(t, i, 8);
+  }
+  // 1/d to 12 bits, for d within the float range.
+  static V rcp(V d) { return _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(d))); }
   static M gt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_UNORD_Q); }

@@ -32,6 +32,12 @@ struct VF {
                                                _mm512_and_si512(s, _mm512_castps_si512(x))));
   }
   static bool any(M m) { return m != 0; }
+  static bool all(M m) { return m == 0xffff; }
+  static V min(V a, V b) { return _mm512_min_ps(a, b); }
+  static V trunc(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
+  // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats).
+  static V lookup8(const float* t, V j) { return _mm512_permutexvar_ps(_mm512_cvttps_epi32(j), _mm512_loadu_ps(t)); }
+  static M mand(M a, M b) { return M(a & b); }
   static V xor_sign(V a, V b) {
     const __m512i s = _mm512_set1_epi32(int(0x80000000u));
     return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_and_si512(s, _mm512_castps_si512(b))));
@@ -94,6 +100,22 @@ struct VD {
     const __m512i s = _mm512_set1_epi64(int64_t(0x8000000000000000ull));
     return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_and_si512(s, _mm512_castpd_si512(b))));
   }
+  static V min(V a, V b) { return _mm512_min_pd(a, b); }
+  static V round(V a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // 2^n for a whole n in [-1022, 1023]: n's low bits (from adding 1.5 * 2^52) go to the exponent.
+  static V pow2i(V n) {
+    const __m512i b = _mm512_castpd_si512(_mm512_add_pd(n, _mm512_set1_pd(0x1.8p52)));
+    return _mm512_castsi512_pd(_mm512_add_epi64(_mm512_slli_epi64(b, 52), _mm512_castpd_si512(_mm512_set1_pd(1.0))));
+  }
+  // x = 2^exponent(x) * mantissa(x), mantissa in [1, 2), for positive normal x.
+  static V exponent(V x) { return _mm512_getexp_pd(x); }
+  static V mantissa(V x) { return _mm512_getmant_pd(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero); }
+  // t[i], i the top 4 mantissa bits of m (the permute reads the index's low 4 bits).
+  static V lookup16(const double* t, V m) {
+    return _mm512_permutex2var_pd(_mm512_loadu_pd(t), _mm512_srli_epi64(_mm512_castpd_si512(m), 48), _mm512_loadu_pd(t + 8));
+  }
+  // 1/d to 14 bits.
+  static V rcp(V d) { return _mm512_rcp14_pd(d); }
   static M gt(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q); }

@@ -29,16 +29,175 @@ template <> struct Io<VF, bf16> {
   static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v); }
 };
 
+// ---- double-lane cores for float results ----------------------------------
+// Accurate to about 2^-40 relative, so the float result they round to is the
+// correctly rounded one except within about 2^-16 ulp of a tie; cheaper than
+// SLEEF's double functions, which aim at double precision.
+
+const LogTable* g_log = nullptr;  // set by make_table
+
+// log of a positive normal double: with x = 2^e m and m in interval i,
+// (e + k_i) ln2 + logc_i + log1p(r), r = m invc_i - 1 (exact with the fma,
+// |r| < 1/16), log1p(r) by its series to r^9 (error below 2^-39 of r).
+inline VD::V log_core(VD::V x) {
+  using V = VD::V;
+  static constexpr double c[] = {-1.0 / 8, 1.0 / 7, -1.0 / 6, 1.0 / 5, -1.0 / 4, 1.0 / 3, -1.0 / 2};
+  const V m = VD::mantissa(x), e = VD::exponent(x);
+  const V r = VD::fma(m, VD::lookup16(g_log->invc, m), VD::set1(-1.0));
+  V q = VD::set1(1.0 / 9);
+  for (double k : c) q = VD::fma(q, r, VD::set1(k));
+  const V hi = VD::fma(VD::add(e, VD::lookup16(g_log->k, m)), VD::set1(0.6931471805599453094), VD::lookup16(g_log->logc, m));
+  return VD::add(hi, VD::fma(VD::mul(r, r), q, r));
+}
+
+// log's values where x is not a positive finite number: -inf at 0, NaN
+// below 0 and at NaN, inf at inf.
+inline VD::V log_special(VD::V x, VD::V r) {
+  r = VD::sel(VD::eq(x, VD::set1(0.0)), VD::set1(-__builtin_inf()), r);
+  r = VD::sel(VD::gt(VD::set1(0.0), x), VD::set1(__builtin_nan("")), r);
+  return VD::sel(VD::unord(x, x), x, VD::sel(VD::eq(x, VD::set1(__builtin_inf())), x, r));
+}
+
+constexpr double exp2_coef(int k) {
+  double c = 1;
+  for (int j = 1; j <= k; j++) c *= 0.6931471805599453094 / j;
+  return c;
+}
+
+// 2^t = s (1 + q): s = 2^n, n = round(t), q = 2^f - 1 for f = t - n in
+// [-1/2, 1/2] by the series of e^(f ln2) to f^10 (error below 2^-42, and
+// relative to q: q keeps its precision near t = 0). t is clamped to +-200,
+// beyond which float results are 0 or inf; a NaN stays NaN in q.
+inline void exp2_core(VD::V t, VD::V& s, VD::V& q) {
+  using V = VD::V;
+  static constexpr double c[] = {exp2_coef(10), exp2_coef(9), exp2_coef(8), exp2_coef(7), exp2_coef(6),
+                                 exp2_coef(5),  exp2_coef(4), exp2_coef(3), exp2_coef(2), exp2_coef(1)};
+  t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), t));  // the second operand (t) wins a NaN
+  const V n = VD::round(t), f = VD::sub(t, n);
+  V p = VD::set1(c[0]);
+  for (int i = 1; i < 10; i++) p = VD::fma(p, f, VD::set1(c[i]));
+  q = VD::mul(p, f);
+  s = VD::pow2i(n);
+}
+
+// a / d to about 2^-50 without a division (whose throughput in double lanes
+// costs more than the rest): the reciprocal estimate refined twice, then the
+// quotient once.
+inline VD::V div_core(VD::V a, VD::V d) {
+  using V = VD::V;
+  const V one = VD::set1(1.0);
+  V y = VD::rcp(d);
+  for (int i = 0; i < 2; i++) y = VD::fma(VD::fma(VD::neg(d), y, one), y, y);
+  const V q = VD::mul(a, y);
+  return VD::fma(VD::fma(VD::neg(d), q, a), y, q);
+}
+
+// g over the float lanes widened to double, rounded once on the way back.
+template <class G> inline VF::V via_pd(VF::V x, G g) { return VF::from_pd(g(VF::lo_pd(x)), g(VF::hi_pd(x))); }
+template <class G> inline VF::V via_pd(VF::V x, VF::V y, G g) {
+  return VF::from_pd(g(VF::lo_pd(x), VF::lo_pd(y)), g(VF::hi_pd(x), VF::hi_pd(y)));
+}
+
+constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094;
+
+// float log, expm1 and tanh through the cores (SLEEF's float log2, log10
+// and log1p are faster, and within 1 ulp).
+template <int F> inline VD::V float_fn_pd(VD::V x) {
+  using V = VD::V;
+  if constexpr (F == int(VFn::Log)) {
+    return log_special(x, log_core(x));
+  } else if constexpr (F == int(VFn::Expm1)) {
+    V s, q;
+    exp2_core(VD::mul(x, VD::set1(kLog2e)), s, q);
+    return VD::sel(VD::eq(x, VD::set1(0.0)), x, VD::fma(s, q, VD::sub(s, VD::set1(1.0))));
+  } else {
+    static_assert(F == int(VFn::Tanh));
+    // e / (e + 2) with e = expm1(2x); |x| beyond 20 gives +-1 all the same.
+    V s, q;
+    const V t = VD::min(VD::set1(20.0), VD::max(VD::set1(-20.0), x));
+    exp2_core(VD::mul(t, VD::set1(2 * kLog2e)), s, q);
+    const V e = VD::fma(s, q, VD::sub(s, VD::set1(1.0)));
+    return VD::copysign(div_core(e, VD::add(e, VD::set1(2.0))), x);
+  }
+}
+template <int F> constexpr bool kFloatCore = F == int(VFn::Log) || F == int(VFn::Expm1) || F == int(VFn::Tanh);
+
+// x^y for positive finite x and finite y: 2^(y log2 x), the exponent's
+// error (|y log2 x| <= 200 matters) far below a float ulp.
+inline VD::V pow_core(VD::V x, VD::V y) {
+  VD::V s, q;
+  exp2_core(VD::mul(y, VD::mul(log_core(x), VD::set1(kLog2e))), s, q);
+  return VD::fma(s, q, s);
+}
+
+// logaddexp in double lanes: max + log1p(e), e = e^-|x - y| in (0, 1]; u =
+// 1 + e in [1, 2] and its rounding error c complete log1p. Equal arguments
+// give max + log 2; infinite max and NaN are set at the end.
+inline VD::V logaddexp_pd(VD::V x, VD::V y) {
+  using V = VD::V;
+  const V m = VD::max(x, y);
+  V s, q;
+  exp2_core(VD::mul(VD::abs(VD::sub(x, y)), VD::set1(-kLog2e)), s, q);
+  const V e = VD::fma(s, q, s), u = VD::add(VD::set1(1.0), e), c = VD::sub(e, VD::sub(u, VD::set1(1.0)));
+  V r = VD::add(m, VD::add(log_core(u), c));
+  r = VD::sel(VD::eq(VD::abs(m), VD::set1(__builtin_inf())), m, r);
+  return VD::sel(VD::unord(x, y), VD::add(x, y), r);
+}
+
+// float erf in float lanes: below 1/2, x + x q(x^2); on [1/2, 4), seven
+// intervals of width 1/2, each a degree-10 polynomial in t = |x| - center
+// whose constant term is split in two floats (the sum keeps 0.5 ulp); from
+// 3.92 on, erf rounds to 1. Least-squares fits (made for this library) on
+// Chebyshev nodes; at most 0.77 ulp measured.
+inline VF::V erf_f32(VF::V x) {
+  using V = VF::V;
+  static constexpr float q[] = {0.000107768043f, -0.00085032708f, 0.00522317598f, -0.026866097f,
+                                0.112837911f,    -0.376126379f,   0.128379166f};
+  // Row 0: the constant term's low part; rows 1-11: coefficients of t^0..t^10 per interval.
+  alignas(64) static constexpr float tab[12][16] = {
+      {-1.93463627e-08f, -1.20290338e-08f, -1.49533026e-08f, -1.86038935e-08f, -9.28173893e-09f, -1.12450396e-08f, 5.48203305e-09f},
+      {0.711155653f, 0.92290014f, 0.986671686f, 0.998537302f, 0.999899387f, 0.999995708f, 0.999999881f},
+      {0.642931044f, 0.236521125f, 0.0527749956f, 0.00714231888f, 0.000586277223f, 2.91890246e-05f, 8.81432186e-07f},
+      {-0.482198298f, -0.295651406f, -0.0923562422f, -0.0160702169f, -0.00161226245f, -9.48643356e-05f, -3.30537068e-06f},
+      {0.0267887916f, 0.167535797f, 0.0901572853f, 0.0217245538f, 0.00276038866f, 0.000195809727f, 7.96961376e-06f},
+      {0.150686979f, -0.00615940429f, -0.0481022112f, -0.0190833844f, -0.00325811375f, -0.000286569353f, -1.38412397e-05f},
+      {-0.0532425493f, -0.0471811295f, 0.00662435917f, 0.0106576979f, 0.00275580399f, 0.000313796365f, 1.83712e-05f},
+      {-0.0268727094f, 0.0213012733f, 0.00896307454f, -0.0029043667f, -0.00165732787f, -0.000263527676f, -1.92727566e-05f},
+      {0.0184286404f, 0.0036293813f, -0.00605866546f, -0.000671153481f, 0.0006462069f, 0.00017002305f, 1.62670676e-05f},
+      {0.00230598007f, -0.00569738587f, 0.000729152525f, 0.000999788404f, -8.89956209e-05f, -8.16727406e-05f, -1.11271283e-05f},
+      {-0.00386237213f, 0.000822964183f, 0.000892913493f, -0.000358211633f, -7.38951057e-05f, 2.54112201e-05f, 6.24102722e-06f},
+      {0.000148467749f, 0.000786177116f, -0.000429958047f, -1.56617971e-05f, 5.47764066e-05f, -1.97177837e-06f, -2.61926243e-06f}};
+  const V a = VF::abs(x), half = VF::set1(0.5f);
+  const auto small = VF::gt(half, a);
+  V r = a;
+  if (VF::any(small)) {
+    const V s = VF::mul(a, a);
+    V p = VF::set1(q[0]);
+    for (int i = 1; i < 7; i++) p = VF::fma(p, s, VF::set1(q[i]));
+    r = VF::fma(a, p, a);
+  }
+  if (!VF::all(small)) {
+    // the interval j = floor(2 |x| - 1) in [0, 6] (NaN: any; the result is NaN)
+    const V jf = VF::trunc(VF::min(VF::set1(6.0f), VF::max(VF::fma(a, VF::set1(2.0f), VF::set1(-1.0f)), VF::set1(0.0f))));
+    const V t = VF::sub(a, VF::fma(jf, half, VF::set1(0.75f)));
+    V p = VF::lookup8(tab[11], jf);
+    for (int i = 10; i >= 2; i--) p = VF::fma(p, t, VF::lookup8(tab[i], jf));
+    const V big = VF::add(VF::lookup8(tab[1], jf), VF::fma(p, t, VF::lookup8(tab[0], jf)));
+    r = VF::any(small) ? VF::sel(small, r, big) : big;
+    r = VF::sel(VF::gt(a, VF::set1(3.92f)), VF::set1(1.0f), r);
+  }
+  return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
+}
+
 // Inverse error function in float lanes: the single-precision minimax
 // polynomials in t = log(1 - y^2) that the scalar path (and MLX) use. The
 // log is taken in double lanes and rounded, so t is the correctly rounded
-// float log (as the C library's) and results match MLX's bit for bit
-// (random normal draws depend on it).
+// float log (as the C library's, but within 2^-16 ulp of a tie) and results
+// match MLX's bit for bit (random normal draws depend on it).
 inline VF::V erfinv_f32(VF::V y) {
   using V = VF::V;
   const V a = VF::fma(VF::neg(y), y, VF::set1(1.0f));
-  auto log = Fns<VD>::unary[int(VFn::Log)];
-  const V t = VF::from_pd(log(VF::lo_pd(a)), log(VF::hi_pd(a)));
+  const V t = via_pd(a, [](VD::V d) { return log_special(d, log_core(d)); });
   static const float tail[] = {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
                                4.83185798e-3f, -2.64646143e-1f, 8.40016484e-1f};
   static const float body[] = {1.43285448e-7f, 1.22774793e-6f, 1.12963626e-7f, -5.61530760e-5f, -1.47697632e-4f,
@@ -85,12 +244,13 @@ template <class VT, int F> inline typename VT::V apply1(typename VT::V x) {
     return VT::sel(VT::gt(x, VT::set1(0)), VT::div(VT::set1(1), d), VT::div(e, d));
   } else if constexpr (F == int(VFn::Erfinv)) {
     return erfinv_f32(x);
-  } else if constexpr ((F == int(VFn::Erf) || F == int(VFn::Log)) && std::is_same_v<VT, VF>) {
-    // float erf and log in double lanes, rounded once: the correctly rounded
-    // value, as the C library's erff and logf give and MLX uses, so random
-    // draws built on them (truncated normal, gumbel) match MLX bit for bit.
-    auto fd = Fns<VD>::unary[F];
-    return VF::from_pd(fd(VF::lo_pd(x)), fd(VF::hi_pd(x)));
+  } else if constexpr (kFloatCore<F> && std::is_same_v<VT, VF>) {
+    // float log, expm1 and tanh in double lanes, rounded once:
+    // the correctly rounded value but near ties, as the C library's logf
+    // that MLX uses, so random draws built on it (gumbel) match MLX.
+    return via_pd(x, [](VD::V d) { return float_fn_pd<F>(d); });
+  } else if constexpr (F == int(VFn::Erf) && std::is_same_v<VT, VF>) {
+    return erf_f32(x);
   } else if constexpr (F == int(VFn::Exp)) {
     const V r = fn(VFn::Exp)(x);
     const auto big = VT::gt(x, VT::set1(R::exp_big));
@@ -119,7 +279,14 @@ template <class VT, int F> inline typename VT::V apply1(typename VT::V x) {
 
 template <class VT, int F> inline typename VT::V apply2(typename VT::V x, typename VT::V y) {
   using V = typename VT::V;
-  if constexpr (F == int(VFn2::LogAddExp)) {
+  if constexpr (F == int(VFn2::LogAddExp) && std::is_same_v<VT, VF>) {
+    return via_pd(x, y, [](VD::V a, VD::V b) { return logaddexp_pd(a, b); });
+  } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
+    const V inf = VF::set1(__builtin_inff());
+    const auto ok = VF::mand(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)), VF::gt(inf, VF::abs(y)));
+    const V r = via_pd(x, y, [](VD::V a, VD::V b) { return pow_core(a, b); });
+    return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::binary[F](x, y));  // zeros, signs, infinities, NaN
+  } else if constexpr (F == int(VFn2::LogAddExp)) {
     // max + log1p(e^-|x - y|); equal arguments (also equal infinities) add
     // log 2, -inf with -inf stays -inf, and a NaN on either side gives NaN.
     // The rounding error of x - y (two-sum) goes back into e^-|x - y|.
@@ -298,6 +465,7 @@ const VecTable* make_table(SymFn sym, const char* name, const char* fsuffix, con
     Fns<VF>::binary[f] = reinterpret_cast<VF::V (*)(VF::V, VF::V)>(pf);
     Fns<VD>::binary[f] = reinterpret_cast<VD::V (*)(VD::V, VD::V)>(pd);
   }
+  g_log = &log_table();
   static VecTable t{};
   t.name = name;
   fill_all_unary(t, std::make_integer_sequence<int, int(VFn::kCount)>{});
