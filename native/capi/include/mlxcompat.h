@@ -76,10 +76,10 @@
  * (AVX-512F, else AVX2 with FMA and F16C, chosen from the CPU at run time)
  * through SLEEF's 1-ulp functions, which the library loads at run time
  * (libsleef.so.3 beside the library, else the system's; Debian's libsleef3).
- * float32 log, expm1, tanh, power and logaddexp use the library's own log
- * and exp2 in double lanes (about 2^-40 relative: the float they round to
- * is the correctly rounded one except next to a tie), and float32 erf its
- * own polynomials in float lanes.
+ * float32 log, expm1, power and logaddexp use the library's own log and
+ * exp2 in double lanes (about 2^-40 relative: the float they round to is
+ * the correctly rounded one except next to a tie), and float32 erf and
+ * tanh their own polynomials in float lanes.
  * float16 and bfloat16 compute in float32 and round once; float64 has its
  * own lanes (erfinv excepted: float64 erfinv is scalar). Without AVX2 or
  * SLEEF the same ops run as scalar C library calls; MLXCOMPAT_VECMATH=scalar,
@@ -99,10 +99,9 @@
  * softmax, logsumexp and logcumsumexp: rows of 4096 values, spread 4.
  *   op                                          float32 float64 float16 bfloat16
  *   log,expm1,power                                0.51     1      0.51     0.51
- *   tanh                                           0.51    1.01    0.51     0.51
  *   exp,log2,log10,sin,cos                          1       1      0.51     0.51
  *   arcsin,arccos,arctan,arccosh,arctan2            1       1      0.51     0.51
- *   log1p,tan,arcsinh,arctanh                      1.01    1.01    0.51     0.51
+ *   log1p,tan,tanh,arcsinh,arctanh                 1.01    1.01    0.51     0.51
  *   sinh,cosh                                      1.2     1.1     0.51     0.51
  *   erf                                            0.85     1      0.51     0.51
  *   sigmoid                                        2.5      2      0.51     0.51

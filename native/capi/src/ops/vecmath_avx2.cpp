@@ -117,8 +117,6 @@ struct VD {
     const __m256i i = _mm256_and_si256(_mm256_srli_epi64(_mm256_castpd_si256(m), 48), _mm256_set1_epi64x(15));
     return _mm256_i64gather_pd(t, i, 8);
   }
-  // 1/d to 12 bits, for d within the float range.
-  static V rcp(V d) { return _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(d))); }
   static M gt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_UNORD_Q); }

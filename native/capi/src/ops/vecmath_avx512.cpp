@@ -114,8 +114,6 @@ struct VD {
   static V lookup16(const double* t, V m) {
     return _mm512_permutex2var_pd(_mm512_loadu_pd(t), _mm512_srli_epi64(_mm512_castpd_si512(m), 48), _mm512_loadu_pd(t + 8));
   }
-  // 1/d to 14 bits.
-  static V rcp(V d) { return _mm512_rcp14_pd(d); }
   static M gt(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q); }

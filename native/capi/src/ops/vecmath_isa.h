@@ -80,18 +80,6 @@ inline void exp2_core(VD::V t, VD::V& s, VD::V& q) {
   s = VD::pow2i(n);
 }
 
-// a / d to about 2^-50 without a division (whose throughput in double lanes
-// costs more than the rest): the reciprocal estimate refined twice, then the
-// quotient once.
-inline VD::V div_core(VD::V a, VD::V d) {
-  using V = VD::V;
-  const V one = VD::set1(1.0);
-  V y = VD::rcp(d);
-  for (int i = 0; i < 2; i++) y = VD::fma(VD::fma(VD::neg(d), y, one), y, y);
-  const V q = VD::mul(a, y);
-  return VD::fma(VD::fma(VD::neg(d), q, a), y, q);
-}
-
 // g over the float lanes widened to double, rounded once on the way back.
 template <class G> inline VF::V via_pd(VF::V x, G g) { return VF::from_pd(g(VF::lo_pd(x)), g(VF::hi_pd(x))); }
 template <class G> inline VF::V via_pd(VF::V x, VF::V y, G g) {
@@ -100,27 +88,20 @@ template <class G> inline VF::V via_pd(VF::V x, VF::V y, G g) {
 
 constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094;
 
-// float log, expm1 and tanh through the cores (SLEEF's float log2, log10
-// and log1p are faster, and within 1 ulp).
+// float log and expm1 through the cores (SLEEF's float log2, log10 and
+// log1p are faster, and within 1 ulp).
 template <int F> inline VD::V float_fn_pd(VD::V x) {
   using V = VD::V;
   if constexpr (F == int(VFn::Log)) {
     return log_special(x, log_core(x));
-  } else if constexpr (F == int(VFn::Expm1)) {
+  } else {
+    static_assert(F == int(VFn::Expm1));
     V s, q;
     exp2_core(VD::mul(x, VD::set1(kLog2e)), s, q);
     return VD::sel(VD::eq(x, VD::set1(0.0)), x, VD::fma(s, q, VD::sub(s, VD::set1(1.0))));
-  } else {
-    static_assert(F == int(VFn::Tanh));
-    // e / (e + 2) with e = expm1(2x); |x| beyond 20 gives +-1 all the same.
-    V s, q;
-    const V t = VD::min(VD::set1(20.0), VD::max(VD::set1(-20.0), x));
-    exp2_core(VD::mul(t, VD::set1(2 * kLog2e)), s, q);
-    const V e = VD::fma(s, q, VD::sub(s, VD::set1(1.0)));
-    return VD::copysign(div_core(e, VD::add(e, VD::set1(2.0))), x);
   }
 }
-template <int F> constexpr bool kFloatCore = F == int(VFn::Log) || F == int(VFn::Expm1) || F == int(VFn::Tanh);
+template <int F> constexpr bool kFloatCore = F == int(VFn::Log) || F == int(VFn::Expm1);
 
 // x^y for positive finite x and finite y: 2^(y log2 x), the exponent's
 // error (|y log2 x| <= 200 matters) far below a float ulp.
@@ -189,6 +170,31 @@ inline VF::V erf_f32(VF::V x) {
   return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
 }
 
+// float tanh in float lanes: below 1, x + x s P(s) with s = x^2 (a
+// least-squares fit made for this library, 0.82 ulp); above, 1 - 2 / (e^2|x|
+// + 1) with SLEEF's 1-ulp exp (1.05 ulp). MLX's own is within 1.98 ulp.
+inline VF::V tanh_f32(VF::V x) {
+  using V = VF::V;
+  static constexpr float c[] = {-4.81284878e-05f, 0.000336320983f, -0.00123990583f, 0.00347645371f, -0.00882532913f,
+                                0.0218623355f,    -0.0539675653f,  0.13333331f,     -0.333333343f};
+  const V a = VF::abs(x), one = VF::set1(1.0f);
+  const auto small = VF::gt(one, a);
+  V r = a;
+  if (VF::any(small)) {
+    const V s = VF::mul(a, a);
+    V p = VF::set1(c[0]);
+    for (int i = 1; i < 9; i++) p = VF::fma(p, s, VF::set1(c[i]));
+    r = VF::fma(a, VF::mul(s, p), a);
+  }
+  if (!VF::all(small)) {
+    // e^20 already gives 1; the clamp keeps e finite
+    const V e = Fns<VF>::unary[int(VFn::Exp)](VF::min(VF::add(a, a), VF::set1(20.0f)));
+    const V big = VF::sub(one, VF::div(VF::set1(2.0f), VF::add(e, one)));
+    r = VF::any(small) ? VF::sel(small, r, big) : big;
+  }
+  return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
+}
+
 // Inverse error function in float lanes: the single-precision minimax
 // polynomials in t = log(1 - y^2) that the scalar path (and MLX) use. The
 // log is taken in double lanes and rounded, so t is the correctly rounded
@@ -245,12 +251,14 @@ template <class VT, int F> inline typename VT::V apply1(typename VT::V x) {
   } else if constexpr (F == int(VFn::Erfinv)) {
     return erfinv_f32(x);
   } else if constexpr (kFloatCore<F> && std::is_same_v<VT, VF>) {
-    // float log, expm1 and tanh in double lanes, rounded once:
+    // float log and expm1 in double lanes, rounded once:
     // the correctly rounded value but near ties, as the C library's logf
     // that MLX uses, so random draws built on it (gumbel) match MLX.
     return via_pd(x, [](VD::V d) { return float_fn_pd<F>(d); });
   } else if constexpr (F == int(VFn::Erf) && std::is_same_v<VT, VF>) {
     return erf_f32(x);
+  } else if constexpr (F == int(VFn::Tanh) && std::is_same_v<VT, VF>) {
+    return tanh_f32(x);
   } else if constexpr (F == int(VFn::Exp)) {
     const V r = fn(VFn::Exp)(x);
     const auto big = VT::gt(x, VT::set1(R::exp_big));
