@@ -117,6 +117,23 @@ void register_norm(const char* name, bool centred) {
   register_op(std::move(d));
 }
 
+// cos and sin of n angles (c may be th), in vector lanes when vecmath.h has kernels.
+void cos_sin(const float* th, float* c, float* s, int64_t n) {
+  const VecTable* t = vec_table();
+  if (t && t->unary[int(VFn::Sin)][2] && t->unary[int(VFn::Cos)][2]) {
+    const void* in[1] = {th};
+    const bool scalar = false;
+    t->unary[int(VFn::Sin)][2](in, &scalar, s, n, EwParams{});
+    t->unary[int(VFn::Cos)][2](in, &scalar, c, n, EwParams{});
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    const float a = th[i];
+    s[i] = std::sin(a);
+    c[i] = std::cos(a);
+  }
+}
+
 // rope over the last axis of x (..., L, D): the first `dims` features rotate
 // in pairs (2i, 2i+1) when traditional, else (i, i + dims/2), by angle
 // (offset + l) * scale * f_i, with f_i = base^(-2i/dims) or 1 / freqs[i].
@@ -171,15 +188,12 @@ void register_rope() {
     // cos and sin per (offset, position, pair), computed once
     const int64_t nb = int64_t(offsets.size());
     std::vector<float> cs(size_t(nb * L * half)), sn(cs.size());
-    parallel_for(nb * L, 64, [&](int64_t b, int64_t e) {
+    parallel_for(nb * L, std::max<int64_t>(1, 4096 / half), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; r++) {
         const float pos = float(offsets[size_t(r / L)] + r % L) * scale;
-        for (int64_t i = 0; i < half; i++) {
-          const float th = pos * inv[size_t(i)];
-          cs[size_t(r * half + i)] = std::cos(th);
-          sn[size_t(r * half + i)] = std::sin(th);
-        }
+        for (int64_t i = 0; i < half; i++) cs[size_t(r * half + i)] = pos * inv[size_t(i)];
       }
+      cos_sin(&cs[size_t(b * half)], &cs[size_t(b * half)], &sn[size_t(b * half)], (e - b) * half);
     });
     Array out(x.dtype, x.shape);
     dispatch(x.dtype, [&](auto tag) {
@@ -188,18 +202,23 @@ void register_rope() {
         using U = std::conditional_t<std::is_same_v<T, double>, double, float>;
         const T* xs = x.data<T>();
         T* os = out.data<T>();
-        const int64_t s1 = trad ? 2 : 1, s2 = trad ? 1 : half;  // pair i: x[i*s1], x[i*s1 + s2]
         for_rows(outer * L, D, [&](int64_t r) {
           const int64_t n = r / L, l = r % L, b = nb > 1 ? n / per_batch : 0;
-          const float* cr = &cs[size_t((b * L + l) * half)];
-          const float* sr = &sn[size_t((b * L + l) * half)];
-          const T* xr = xs + r * D;
-          T* o = os + r * D;
-          for (int64_t i = 0; i < half; i++) {
-            const U a = U(acc_t<T>(xr[i * s1])), bb = U(acc_t<T>(xr[i * s1 + s2]));
-            o[i * s1] = T(a * cr[i] - bb * sr[i]);
-            o[i * s1 + s2] = T(a * sr[i] + bb * cr[i]);
-          }
+          const float* __restrict cr = &cs[size_t((b * L + l) * half)];
+          const float* __restrict sr = &sn[size_t((b * L + l) * half)];
+          const T* __restrict xr = xs + r * D;
+          T* __restrict o = os + r * D;
+          auto rot = [&](int64_t i, int64_t j) {  // the pair (x[i], x[j]) by angle index k
+            const int64_t k = trad ? i / 2 : i;
+            const U a = U(acc_t<T>(xr[i])), bb = U(acc_t<T>(xr[j]));
+            o[i] = T(a * cr[k] - bb * sr[k]);
+            o[j] = T(a * sr[k] + bb * cr[k]);
+          };
+          // separate loops so that each has constant strides and vectorizes
+          if (trad)
+            for (int64_t i = 0; i < dims; i += 2) rot(i, i + 1);
+          else
+            for (int64_t i = 0; i < half; i++) rot(i, i + half);
           if (dims < D) std::memcpy(o + dims, xr + dims, size_t(D - dims) * sizeof(T));
         });
       }
