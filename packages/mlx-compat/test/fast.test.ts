@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { MlxRefusedError } from 'mlx-capi-bridge';
 import mlx, { MxError, type MxArray } from '../src/index.js';
+import type { AttentionMask } from '../src/core/index.js';
 import { real, rng } from './oracle.js';
 
 const mx = mlx.core;
@@ -187,6 +188,38 @@ describe('scaledDotProductAttention', () => {
       expectClose(flat(mx.fast.scaledDotProductAttention(Q, K, V, 0.3, 'causal', arr(sinks, [8], dtype))), sdpaRef(qr, kr, vr, qs, ks, 12, 0.3, { kind: 'causal' }, rounded(sinks, [8], dtype)), tol, 'sinks');
     });
   }
+
+  // Two kernels: up to 16 query rows per key/value head (decoding) split the
+  // keys into chunks whose softmax partials are merged; more rows go by
+  // blocks of 64 stacked rows (here blocks that straddle two heads). Head
+  // size 20 and 300 keys leave tails at every vector width.
+  const paths: Array<[string, number[], number[], number[]]> = [
+    ['split keys: 1 query, 300 keys', [2, 8, 1, 20], [2, 2, 300, 20], [2, 2, 300, 12]],
+    ['split keys: 3 queries, 300 keys', [2, 8, 3, 20], [2, 2, 300, 20], [2, 2, 300, 12]],
+    ['blocks: 80 rows per key/value head', [1, 4, 40, 20], [1, 2, 40, 20], [1, 2, 40, 12]],
+  ];
+  for (const [what, qs2, ks2, vs2] of paths)
+    for (const dtype of [mx.float32, mx.float16]) {
+      it(`${what}: matches the definition in ${dtype.name} with every mask and sinks`, () => {
+        const [B, H, Lq] = qs2, Lk = ks2[2];
+        const [q2, k2, v2] = [data(qs2, 30), data(ks2, 31), data(vs2, 32)];
+        const [qr, kr, vr] = [rounded(q2, qs2, dtype), rounded(k2, ks2, dtype), rounded(v2, vs2, dtype)];
+        const [Q, K, V] = [arr(q2, qs2, dtype), arr(k2, ks2, dtype), arr(v2, vs2, dtype)];
+        const tol = TOL[dtype.name];
+        const run = (mask: AttentionMask, sinks?: MxArray) => flat(mx.fast.scaledDotProductAttention(Q, K, V, 0.4, mask, sinks));
+        const ref = (mask: Mask, sinks?: number[]) => sdpaRef(qr, kr, vr, qs2, ks2, 12, 0.4, mask, sinks);
+        expectClose(run(null), ref({ kind: 'none' }), tol, 'plain');
+        expectClose(run('causal'), ref({ kind: 'causal' }), tol, 'causal');
+        // a long run of masked keys leaves whole chunks with nothing visible
+        const keep = data([B, 1, Lq, Lk], 33).map((x, i) => (i % Lk < Lk / 2 && Math.floor(i / Lk) % 2 === 0 ? 0 : x > -0.5 ? 1 : 0));
+        for (let row = 0; row < B * Lq; row++) keep[row * Lk + Lk - 1] = 1;
+        expectClose(run(mx.array(keep).reshape([B, 1, Lq, Lk]).astype(mx.bool)), ref({ kind: 'bool', values: keep, shape: [B, 1, Lq, Lk] }), tol, 'bool');
+        const add = data([H, 1, Lk], 34).map((x) => 3 * x);
+        expectClose(run(arr(add, [H, 1, Lk], dtype)), ref({ kind: 'add', values: rounded(add, [H, 1, Lk], dtype), shape: [H, 1, Lk] }), tol, 'additive');
+        const sinks = data([H], 35).map((x) => 4 * x);
+        expectClose(run('causal', arr(sinks, [H], dtype)), ref({ kind: 'causal' }, rounded(sinks, [H], dtype)), tol, 'sinks');
+      });
+    }
 
   it('raises at the call on heads that do not group or a mask that does not broadcast', () => {
     expect(() => mx.fast.scaledDotProductAttention(mx.zeros([1, 3, 2, 4]), mx.zeros([1, 2, 2, 4]), mx.zeros([1, 2, 2, 4]), 1)).toThrow(MxError);

@@ -2,12 +2,14 @@
 // each one fused pass. Values are computed in float (double for float64) and
 // rounded where MLX rounds: a norm's normalized value, then its product with
 // the weight, then the bias, each in the output dtype.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 #include "../parallel.h"
 #include "../op.h"
+#include "vecmath.h"
 #ifdef MLXC_HAVE_CBLAS
 #include <cblas.h>
 #endif
@@ -115,6 +117,23 @@ void register_norm(const char* name, bool centred) {
   register_op(std::move(d));
 }
 
+// cos and sin of n angles (c may be th), in vector lanes when vecmath.h has kernels.
+void cos_sin(const float* th, float* c, float* s, int64_t n) {
+  const VecTable* t = vec_table();
+  if (t && t->unary[int(VFn::Sin)][2] && t->unary[int(VFn::Cos)][2]) {
+    const void* in[1] = {th};
+    const bool scalar = false;
+    t->unary[int(VFn::Sin)][2](in, &scalar, s, n, EwParams{});
+    t->unary[int(VFn::Cos)][2](in, &scalar, c, n, EwParams{});
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    const float a = th[i];
+    s[i] = std::sin(a);
+    c[i] = std::cos(a);
+  }
+}
+
 // rope over the last axis of x (..., L, D): the first `dims` features rotate
 // in pairs (2i, 2i+1) when traditional, else (i, i + dims/2), by angle
 // (offset + l) * scale * f_i, with f_i = base^(-2i/dims) or 1 / freqs[i].
@@ -169,15 +188,12 @@ void register_rope() {
     // cos and sin per (offset, position, pair), computed once
     const int64_t nb = int64_t(offsets.size());
     std::vector<float> cs(size_t(nb * L * half)), sn(cs.size());
-    parallel_for(nb * L, 64, [&](int64_t b, int64_t e) {
+    parallel_for(nb * L, std::max<int64_t>(1, 4096 / half), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; r++) {
         const float pos = float(offsets[size_t(r / L)] + r % L) * scale;
-        for (int64_t i = 0; i < half; i++) {
-          const float th = pos * inv[size_t(i)];
-          cs[size_t(r * half + i)] = std::cos(th);
-          sn[size_t(r * half + i)] = std::sin(th);
-        }
+        for (int64_t i = 0; i < half; i++) cs[size_t(r * half + i)] = pos * inv[size_t(i)];
       }
+      cos_sin(&cs[size_t(b * half)], &cs[size_t(b * half)], &sn[size_t(b * half)], (e - b) * half);
     });
     Array out(x.dtype, x.shape);
     dispatch(x.dtype, [&](auto tag) {
@@ -186,18 +202,23 @@ void register_rope() {
         using U = std::conditional_t<std::is_same_v<T, double>, double, float>;
         const T* xs = x.data<T>();
         T* os = out.data<T>();
-        const int64_t s1 = trad ? 2 : 1, s2 = trad ? 1 : half;  // pair i: x[i*s1], x[i*s1 + s2]
         for_rows(outer * L, D, [&](int64_t r) {
           const int64_t n = r / L, l = r % L, b = nb > 1 ? n / per_batch : 0;
-          const float* cr = &cs[size_t((b * L + l) * half)];
-          const float* sr = &sn[size_t((b * L + l) * half)];
-          const T* xr = xs + r * D;
-          T* o = os + r * D;
-          for (int64_t i = 0; i < half; i++) {
-            const U a = U(acc_t<T>(xr[i * s1])), bb = U(acc_t<T>(xr[i * s1 + s2]));
-            o[i * s1] = T(a * cr[i] - bb * sr[i]);
-            o[i * s1 + s2] = T(a * sr[i] + bb * cr[i]);
-          }
+          const float* __restrict cr = &cs[size_t((b * L + l) * half)];
+          const float* __restrict sr = &sn[size_t((b * L + l) * half)];
+          const T* __restrict xr = xs + r * D;
+          T* __restrict o = os + r * D;
+          auto rot = [&](int64_t i, int64_t j) {  // the pair (x[i], x[j]) by angle index k
+            const int64_t k = trad ? i / 2 : i;
+            const U a = U(acc_t<T>(xr[i])), bb = U(acc_t<T>(xr[j]));
+            o[i] = T(a * cr[k] - bb * sr[k]);
+            o[j] = T(a * sr[k] + bb * cr[k]);
+          };
+          // separate loops so that each has constant strides and vectorizes
+          if (trad)
+            for (int64_t i = 0; i < dims; i += 2) rot(i, i + 1);
+          else
+            for (int64_t i = 0; i < half; i++) rot(i, i + half);
           if (dims < D) std::memcpy(o + dims, xr + dims, size_t(D - dims) * sizeof(T));
         });
       }
@@ -238,9 +259,207 @@ std::array<int64_t, 4> mask_strides(const Shape& s) {
   return st;
 }
 
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// 16 float lanes (GCC/Clang vector extension: one AVX-512 register, or
+// pairs and quads of narrower ones on other CPUs).
+using Lanes = float __attribute__((vector_size(64)));
+inline Lanes load_lanes(const float* p) {
+  Lanes v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline float hsum(Lanes v) {
+  const auto h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const auto h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+}
+
+// s[j] = scale * (x . y_j) for n rows y_j of length d (row stride d): eight
+// rows at a time, so eight independent multiply-add chains are in flight.
+void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, float* s) {
+  const int64_t dv = d / 16 * 16;
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    Lanes acc[8] = {};
+    for (int64_t i = 0; i < dv; i += 16) {
+      const Lanes xv = load_lanes(x + i);
+      for (int k = 0; k < 8; k++) acc[k] += xv * load_lanes(y + (j + k) * d + i);
+    }
+    for (int k = 0; k < 8; k++) {
+      float t = hsum(acc[k]);
+      for (int64_t i = dv; i < d; i++) t += x[i] * y[(j + k) * d + i];
+      s[j + k] = scale * t;
+    }
+  }
+  for (; j < n; j++) {
+    Lanes acc = {};
+    for (int64_t i = 0; i < dv; i += 16) acc += load_lanes(x + i) * load_lanes(y + j * d + i);
+    float t = hsum(acc);
+    for (int64_t i = dv; i < d; i++) t += x[i] * y[j * d + i];
+    s[j] = scale * t;
+  }
+}
+
+// The softmax passes over a row of scores: the engine's vector row kernels
+// (vecmath.h) when the CPU has them, else scalar loops.
+struct SoftmaxRow {
+  const RowKernels<float>* k;
+  SoftmaxRow() {
+    const VecTable* t = vec_table();
+    k = t ? &t->rows_f32 : nullptr;
+  }
+  // The larger of m and the row's maximum (NaNs skipped).
+  float max(const float* x, int64_t n, float m) const {
+    if (k) return n ? std::max(m, k->max(x, n)) : m;
+    for (int64_t j = 0; j < n; j++) m = std::max(m, x[j]);
+    return m;
+  }
+  // x = exp(x - m) in place; returns the sum.
+  float exp_sum(float* x, float m, int64_t n) const {
+    if (k) return n ? k->exp_sum(x, m, x, n) : 0.0f;
+    float sum = 0;
+    for (int64_t j = 0; j < n; j++) sum += (x[j] = std::exp(x[j] - m));
+    return sum;
+  }
+};
+
+// Where each (batch, kv head)'s query rows lie and which keys each may see.
 // Rows of one kv head's query group are stacked, G heads of Lq rows, as they
-// lie in q (heads kvh*G .. kvh*G+G-1 are adjacent): one product per block of
-// rows reads K and V once for the whole group.
+// lie in q (heads kh*G .. kh*G+G-1 are adjacent), so one pass over a block
+// of keys serves the whole group.
+struct Attention {
+  const float *q, *k, *v, *sinks;
+  const Array* mask;  // null, or bool or float32
+  std::array<int64_t, 4> ms;
+  bool causal;
+  int64_t B, H, Lq, D, Hk, Lk, Dv, G;
+  float scale;
+
+  const float* q_rows(int64_t b, int64_t kh) const { return q + (b * H + kh * G) * Lq * D; }
+  const float* keys(int64_t b, int64_t kh) const { return k + (b * Hk + kh) * Lk * D; }
+  const float* values(int64_t b, int64_t kh) const { return v + (b * Hk + kh) * Lk * Dv; }
+  // keys [0, visible(r)) are unmasked by causality for stacked row r
+  int64_t visible(int64_t r) const { return causal ? std::clamp<int64_t>(r % Lq + Lk - Lq + 1, 0, Lk) : Lk; }
+  // Applies the array mask to scores s of stacked row r over keys [j0, j0 + n).
+  void apply_mask(float* s, int64_t b, int64_t kh, int64_t r, int64_t j0, int64_t n) const {
+    if (!mask) return;
+    const int64_t h = kh * G + r / Lq, l = r % Lq, base = b * ms[0] + h * ms[1] + l * ms[2] + j0 * ms[3];
+    if (mask->dtype == DType::Bool) {
+      const bool* mr = mask->data<bool>() + base;
+      for (int64_t j = 0; j < n; j++)
+        if (!mr[j * ms[3]]) s[j] = kNegInf;
+    } else {
+      const float* mr = mask->data<float>() + base;
+      for (int64_t j = 0; j < n; j++) s[j] += mr[j * ms[3]];
+    }
+  }
+  float sink(int64_t kh, int64_t r) const { return sinks ? sinks[kh * G + r / Lq] : kNegInf; }
+};
+
+// Few query rows per kv head (decoding): the keys are split into chunks so
+// that both cores stream the cache; each chunk keeps its rows' running max,
+// sum of exponentials and unnormalized output, merged at the end.
+void attend_split(const Attention& a, float* out) {
+  const int64_t R = a.G * a.Lq, heads = a.B * a.Hk;
+  const int64_t chunks = std::clamp<int64_t>((16 * num_threads() + heads - 1) / heads, 1, std::max<int64_t>(1, a.Lk / 64));
+  const int64_t C = (a.Lk + chunks - 1) / chunks;
+  std::vector<float> pm(size_t(heads * chunks * R)), pl(pm.size()), pacc(pm.size() * size_t(a.Dv));
+  const SoftmaxRow sm;
+  parallel_for(heads * chunks, 1, [&](int64_t tb, int64_t te) {
+    std::vector<float> s(size_t(R * C));
+    for (int64_t task = tb; task < te; task++) {
+      const int64_t bh = task / chunks, j0 = (task % chunks) * C, n = std::clamp<int64_t>(a.Lk - j0, 0, C);
+      const int64_t b = bh / a.Hk, kh = bh % a.Hk;
+      const float *qb = a.q_rows(b, kh), *kb = a.keys(b, kh) + j0 * a.D, *vb = a.values(b, kh) + j0 * a.Dv;
+      float *m = &pm[size_t(task * R)], *l = &pl[size_t(task * R)], *acc = &pacc[size_t(task * R * a.Dv)];
+      for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb, n, a.D, a.scale, &s[size_t(r * C)]);
+      for (int64_t r = 0; r < R; r++) {
+        float* sr = &s[size_t(r * C)];
+        const int64_t vis = std::clamp<int64_t>(a.visible(r) - j0, 0, n);
+        a.apply_mask(sr, b, kh, r, j0, vis);
+        m[r] = sm.max(sr, vis, kNegInf);
+        if (m[r] == kNegInf) {  // nothing visible here: no weight, unless a score is NaN
+          l[r] = std::any_of(sr, sr + vis, [](float x) { return std::isnan(x); }) ? NAN : 0.0f;
+          std::fill(sr, sr + n, 0.0f);
+        } else {
+          l[r] = sm.exp_sum(sr, m[r], vis);
+          std::fill(sr + vis, sr + n, 0.0f);
+        }
+      }
+      std::fill(acc, acc + R * a.Dv, 0.0f);
+      for (int64_t j = 0; j < n; j++) {
+        const float* __restrict vr = vb + j * a.Dv;
+        for (int64_t r = 0; r < R; r++) {
+          const float p = s[size_t(r * C + j)];
+          float* __restrict ar = acc + r * a.Dv;
+          for (int64_t d = 0; d < a.Dv; d++) ar[d] += p * vr[d];
+        }
+      }
+    }
+  });
+  parallel_for(heads * R, 64, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; i++) {
+      const int64_t bh = i / R, r = i % R;
+      float M = a.sink(bh % a.Hk, r);
+      for (int64_t c = 0; c < chunks; c++) M = std::max(M, pm[size_t((bh * chunks + c) * R + r)]);
+      float* o = out + i * a.Dv;  // stacked rows are the output's rows in order
+      if (M == kNegInf) {  // every score masked and no sink: softmax of nothing
+        std::fill(o, o + a.Dv, NAN);
+        continue;
+      }
+      float L = a.sinks ? std::exp(a.sink(bh % a.Hk, r) - M) : 0.0f;
+      std::fill(o, o + a.Dv, 0.0f);
+      for (int64_t c = 0; c < chunks; c++) {
+        const size_t at = size_t((bh * chunks + c) * R + r);
+        const float w = std::exp(pm[at] - M);
+        L += pl[at] * w;
+        const float* ac = &pacc[at * size_t(a.Dv)];
+        for (int64_t d = 0; d < a.Dv; d++) o[d] += w * ac[d];
+      }
+      const float inv = 1.0f / L;
+      for (int64_t d = 0; d < a.Dv; d++) o[d] *= inv;
+    }
+  });
+}
+
+// Many query rows (prefill): blocks of 64 stacked rows, each a product with
+// the keys its rows may see (causal: a prefix), a softmax per row, and a
+// product with the values.
+void attend_blocks(const Attention& a, float* out) {
+  const int64_t rows = a.G * a.Lq, block = 64, blocks = (rows + block - 1) / block;
+  const SoftmaxRow sm;
+  parallel_for(a.B * a.Hk * blocks, 1, [&](int64_t tb, int64_t te) {
+    std::vector<float> s;
+    for (int64_t task = tb; task < te; task++) {
+      const int64_t bh = task / blocks, r0 = (task % blocks) * block, r1 = std::min(rows, r0 + block);
+      const int64_t b = bh / a.Hk, kh = bh % a.Hk;
+      int64_t cols = 0;
+      for (int64_t r = r0; r < r1; r++) cols = std::max(cols, a.visible(r));
+      float* ob = out + ((b * a.H + kh * a.G) * a.Lq + r0) * a.Dv;
+      if (!cols) {
+        std::fill(ob, ob + (r1 - r0) * a.Dv, 0.0f);
+        continue;
+      }
+      s.resize(size_t((r1 - r0) * cols));
+      gemm(true, r1 - r0, cols, a.D, a.scale, a.q_rows(b, kh) + r0 * a.D, a.D, a.keys(b, kh), a.D, s.data(), cols);
+      std::vector<float> inv(size_t(r1 - r0));
+      for (int64_t r = r0; r < r1; r++) {
+        float* sr = s.data() + (r - r0) * cols;
+        const int64_t vis = std::min(cols, a.visible(r));
+        a.apply_mask(sr, b, kh, r, 0, vis);
+        const float sink = a.sink(kh, r), m = sm.max(sr, vis, sink);
+        const float sum = sm.exp_sum(sr, m, vis) + (a.sinks ? std::exp(sink - m) : 0.0f);
+        std::fill(sr + vis, sr + cols, 0.0f);
+        inv[size_t(r - r0)] = 1.0f / sum;
+      }
+      gemm(false, r1 - r0, a.Dv, cols, 1.0f, s.data(), cols, a.values(b, kh), a.Dv, ob, a.Dv);
+      for (int64_t r = r0; r < r1; r++)
+        for (int64_t d = 0; d < a.Dv; d++) ob[(r - r0) * a.Dv + d] *= inv[size_t(r - r0)];
+    }
+  });
+}
+
 void register_sdpa() {
   OpDef d = make_op("scaled_dot_product_attention", "fast", "promote; floating types only", 3, 5,
                     {{"scale", AttrType::Float, nullptr, true},
@@ -275,62 +494,19 @@ void register_sdpa() {
   d.eval = [](const EvalCtx& c) {
     const DType t = c.out[0].dtype;
     const std::string mode = c.attrs.str("mask_mode");
-    const bool causal = mode == "causal", hs = c.attrs.b("has_sinks");
+    const bool hs = c.attrs.b("has_sinks");
     // Work in float32 (float64 values too: BLAS's single product serves all).
     Array q = astype(c.in[0], DType::Float32), k = astype(c.in[1], DType::Float32), v = astype(c.in[2], DType::Float32);
     Array mask = mode == "array" ? (c.in[3].dtype == DType::Bool ? c.in[3] : astype(c.in[3], DType::Float32)) : Array();
     Array sinks = hs ? astype(c.in.back(), DType::Float32) : Array();
-    const int64_t B = q.shape[0], H = q.shape[1], Lq = q.shape[2], D = q.shape[3];
-    const int64_t Hk = k.shape[1], Lk = k.shape[2], Dv = v.shape[3], G = H / Hk;
-    const float scale = float(c.attrs.f("scale"));
-    const auto ms = mode == "array" ? mask_strides(mask.shape) : std::array<int64_t, 4>{};
-    Array out(DType::Float32, {B, H, Lq, Dv});
-    const int64_t rows = G * Lq, block = 64, blocks = (rows + block - 1) / block;
-    parallel_for(B * Hk * blocks, 1, [&](int64_t tb, int64_t te) {
-      std::vector<float> s;
-      for (int64_t task = tb; task < te; task++) {
-        const int64_t bh = task / blocks, r0 = (task % blocks) * block, r1 = std::min(rows, r0 + block);
-        const int64_t b = bh / Hk, kh = bh % Hk;
-        // columns any row of the block sees (causal: up to l + Lk - Lq)
-        int64_t cols = Lk;
-        if (causal) {
-          int64_t last = 0;
-          for (int64_t r = r0; r < r1; r++) last = std::max(last, r % Lq);
-          cols = std::clamp<int64_t>(last + Lk - Lq + 1, 0, Lk);
-        }
-        s.resize(size_t((r1 - r0) * std::max<int64_t>(cols, 1)));
-        const float* qb = q.data<float>() + ((b * H + kh * G) * Lq + r0) * D;
-        const float* kb = k.data<float>() + (b * Hk + kh) * Lk * D;
-        const float* vb = v.data<float>() + (b * Hk + kh) * Lk * Dv;
-        gemm(true, r1 - r0, cols, D, scale, qb, D, kb, D, s.data(), cols);
-        for (int64_t r = r0; r < r1; r++) {
-          float* sr = s.data() + (r - r0) * cols;
-          const int64_t h = kh * G + r / Lq, l = r % Lq;
-          const int64_t visible = causal ? std::clamp<int64_t>(l + Lk - Lq + 1, 0, cols) : cols;
-          if (mode == "array") {
-            const int64_t base = b * ms[0] + h * ms[1] + l * ms[2];
-            if (mask.dtype == DType::Bool) {
-              const bool* mr = mask.data<bool>() + base;
-              for (int64_t j = 0; j < cols; j++)
-                if (!mr[j * ms[3]]) sr[j] = -std::numeric_limits<float>::infinity();
-            } else {
-              const float* mr = mask.data<float>() + base;
-              for (int64_t j = 0; j < cols; j++) sr[j] += mr[j * ms[3]];
-            }
-          }
-          for (int64_t j = visible; j < cols; j++) sr[j] = -std::numeric_limits<float>::infinity();
-          float m = hs ? sinks.data<float>()[h] : -std::numeric_limits<float>::infinity();
-          for (int64_t j = 0; j < cols; j++) m = std::max(m, sr[j]);
-          float sum = hs ? std::exp(sinks.data<float>()[h] - m) : 0.0f;
-          for (int64_t j = 0; j < cols; j++) sum += (sr[j] = std::exp(sr[j] - m));
-          const float inv = 1.0f / sum;
-          for (int64_t j = 0; j < cols; j++) sr[j] *= inv;
-        }
-        float* ob = out.data<float>() + ((b * H + kh * G) * Lq + r0) * Dv;
-        if (cols) gemm(false, r1 - r0, Dv, cols, 1.0f, s.data(), cols, vb, Dv, ob, Dv);
-        else std::fill(ob, ob + (r1 - r0) * Dv, 0.0f);
-      }
-    });
+    Attention a{q.data<float>(), k.data<float>(), v.data<float>(), hs ? sinks.data<float>() : nullptr,
+                mode == "array" ? &mask : nullptr, mode == "array" ? mask_strides(mask.shape) : std::array<int64_t, 4>{},
+                mode == "causal", q.shape[0], q.shape[1], q.shape[2], q.shape[3], k.shape[1], k.shape[2], v.shape[3],
+                q.shape[1] / k.shape[1], float(c.attrs.f("scale"))};
+    Array out(DType::Float32, {a.B, a.H, a.Lq, a.Dv});
+    // up to 16 rows per kv head, the products are too thin for BLAS
+    if (a.G * a.Lq <= 16) attend_split(a, out.data<float>());
+    else attend_blocks(a, out.data<float>());
     return Arrs{astype(out, t)};
   };
   register_op(std::move(d));
