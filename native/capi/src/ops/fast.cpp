@@ -362,6 +362,7 @@ struct Attention {
 // sum of exponentials and unnormalized output, merged at the end.
 void attend_split(const Attention& a, float* out) {
   const int64_t R = a.G * a.Lq, heads = a.B * a.Hk;
+  if (!R || !heads) return;
   const int64_t chunks = std::clamp<int64_t>((16 * num_threads() + heads - 1) / heads, 1, std::max<int64_t>(1, a.Lk / 64));
   const int64_t C = (a.Lk + chunks - 1) / chunks;
   std::vector<float> pm(size_t(heads * chunks * R)), pl(pm.size()), pacc(pm.size() * size_t(a.Dv));
@@ -372,10 +373,10 @@ void attend_split(const Attention& a, float* out) {
       const int64_t bh = task / chunks, j0 = (task % chunks) * C, n = std::clamp<int64_t>(a.Lk - j0, 0, C);
       const int64_t b = bh / a.Hk, kh = bh % a.Hk;
       const float *qb = a.q_rows(b, kh), *kb = a.keys(b, kh) + j0 * a.D, *vb = a.values(b, kh) + j0 * a.Dv;
-      float *m = &pm[size_t(task * R)], *l = &pl[size_t(task * R)], *acc = &pacc[size_t(task * R * a.Dv)];
-      for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb, n, a.D, a.scale, &s[size_t(r * C)]);
+      float *m = pm.data() + task * R, *l = pl.data() + task * R, *acc = pacc.data() + task * R * a.Dv;
+      for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb, n, a.D, a.scale, s.data() + r * C);
       for (int64_t r = 0; r < R; r++) {
-        float* sr = &s[size_t(r * C)];
+        float* sr = s.data() + r * C;
         const int64_t vis = std::clamp<int64_t>(a.visible(r) - j0, 0, n);
         a.apply_mask(sr, b, kh, r, j0, vis);
         m[r] = sm.max(sr, vis, kNegInf);
@@ -504,8 +505,10 @@ void register_sdpa() {
                 mode == "causal", q.shape[0], q.shape[1], q.shape[2], q.shape[3], k.shape[1], k.shape[2], v.shape[3],
                 q.shape[1] / k.shape[1], float(c.attrs.f("scale"))};
     Array out(DType::Float32, {a.B, a.H, a.Lq, a.Dv});
+    // no keys: a product with nothing, zeros (as MLX's p v of shape (Lq, 0) (0, Dv))
+    if (a.Lk == 0) std::fill(out.data<float>(), out.data<float>() + out.size(), 0.0f);
     // up to 16 rows per kv head, the products are too thin for BLAS
-    if (a.G * a.Lq <= 16) attend_split(a, out.data<float>());
+    else if (a.G * a.Lq <= 16) attend_split(a, out.data<float>());
     else attend_blocks(a, out.data<float>());
     return Arrs{astype(out, t)};
   };
