@@ -4,6 +4,8 @@
 // Memory must stay within a bound: the engine's live arrays return to what
 // they were after the warm-up (a tenth of the loop), and the process's
 // resident set grows by at most MAX_GROWTH_MB (default 128) after it.
+// Prints the resident set every tenth of the loop on stderr, and a JSON
+// summary (peak resident set and duration included) as stdout's last line.
 //   node scripts/soak-facade.mjs [STEPS] [MAX_GROWTH_MB]
 import mlx, { MxError } from 'mlx-compat';
 
@@ -17,6 +19,8 @@ const loss = (w) => mx.mean(mx.square(mx.subtract(mx.matmul(x, w), y)));
 const lossAndGrad = mx.valueAndGrad(loss);
 const compiled = mx.compile((w) => mx.subtract(w, mx.multiply(mx.grad(loss)(w), 0.1)));
 let w = mx.zeros([3]);
+const MB = 2 ** 20;
+const t0 = performance.now();
 let warm = { rss: 0, active: 0 };
 let last = NaN;
 let mistakes = 0;
@@ -42,6 +46,11 @@ for (let i = 0; i < steps; i++) {
     globalThis.gc?.();
     warm = { rss: process.memoryUsage().rss, active: mx.getActiveMemory() };
   }
+  if ((i + 1) % Math.max(1, Math.floor(steps / 10)) === 0) {
+    const rss = process.memoryUsage().rss;
+    const growth = warm.rss ? `, ${((rss - warm.rss) / MB).toFixed(1)} MB over the warm-up's (bound ${maxGrowth / MB} MB)` : ' (warm-up)';
+    console.error(`step ${i + 1}: resident set ${(rss / MB).toFixed(1)} MB${growth}, engine active ${mx.getActiveMemory()} bytes, ${((performance.now() - t0) / 1e3).toFixed(1)} s`);
+  }
 }
 globalThis.gc?.();
 const end = { rss: process.memoryUsage().rss, active: mx.getActiveMemory() };
@@ -50,9 +59,11 @@ const result = {
   loss: last,
   weights: w.tolist(),
   mistakes,
-  rssWarmMB: warm.rss / 2 ** 20,
-  rssEndMB: end.rss / 2 ** 20,
-  boundMB: maxGrowth / 2 ** 20,
+  rssWarmMB: warm.rss / MB,
+  rssEndMB: end.rss / MB,
+  rssPeakMB: (process.resourceUsage().maxRSS * 1024) / MB,
+  boundMB: maxGrowth / MB,
+  seconds: (performance.now() - t0) / 1e3,
   activeWarm: warm.active,
   activeEnd: end.active,
 };

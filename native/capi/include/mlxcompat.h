@@ -25,7 +25,9 @@
  *    goes on, and may still join the job from its own thread.
  *    The engine computes on a pool of worker threads that poll for up to
  *    50 ms after work (yielding the core after the first millisecond) and
- *    then sleep (MLXCOMPAT_NUM_THREADS sets their number).
+ *    then sleep (MLXCOMPAT_NUM_THREADS sets their number). Jobs waited for
+ *    with mlxcompat_job_wait_background compute at a lower scheduling
+ *    priority, on a second pool of the same size (see there).
  *    Products run in a private, statically linked, single-threaded OpenBLAS,
  *    split over that pool; an OpenBLAS the host process loads is left as it
  *    is (its thread count, and the OPENBLAS_NUM_THREADS it reads).
@@ -209,6 +211,20 @@ typedef struct mlxcompat_job mlxcompat_job;
 mlxcompat_job* mlxcompat_job_new(mlxcompat_session* session, const char* request, size_t length,
                                  const mlxcompat_buffer* inputs, size_t n_inputs);
 const mlxcompat_result* mlxcompat_job_wait(mlxcompat_job* job);
+
+/* As mlxcompat_job_wait, for a thread that waits on behalf of one that must
+ * stay responsive (an event loop's): what it runs is background work. On
+ * Linux the calling thread, while it computes, and the engine's background
+ * workers that share its work are SCHED_BATCH threads with a 100 ms time
+ * slice, so that a thread with an ordinary slice that wakes (the event
+ * loop, on a timer or I/O) takes a core from them at once (Linux 6.12 and
+ * later; earlier kernels only apply SCHED_BATCH) and they never preempt it.
+ * Their share of the CPU against other threads and processes is unchanged:
+ * a busy machine slows background jobs no more than plain calls. The
+ * calling thread's scheduling attributes are put back before it returns; a
+ * thread that is not SCHED_OTHER (real-time, idle) is left as it is. Other
+ * systems: the same as mlxcompat_job_wait. */
+const mlxcompat_result* mlxcompat_job_wait_background(mlxcompat_job* job);
 void mlxcompat_job_free(mlxcompat_job* job);
 
 /* The response JSON of a result. Owned by the result: valid until

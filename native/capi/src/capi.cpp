@@ -6,6 +6,7 @@
 #include "backend.h"
 #include "jobs.h"
 #include "mapped.h"
+#include "parallel.h"
 
 using namespace mlxc;
 
@@ -202,6 +203,16 @@ const mlxcompat_result* mlxcompat_job_wait(mlxcompat_job* job) {
   if (!job) return nullptr;
   try {
     job->queue->run_through(job->entry);
+  } catch (...) {
+    return nullptr;
+  }
+  return job->result.get();
+}
+
+const mlxcompat_result* mlxcompat_job_wait_background(mlxcompat_job* job) {
+  if (!job) return nullptr;
+  try {
+    run_in_background([job] { job->queue->run_through(job->entry); });
   } catch (...) {
     return nullptr;
   }

@@ -10,6 +10,11 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#if defined(__linux__)
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -30,6 +35,55 @@ int num_threads() {
 namespace {
 
 constexpr int64_t kPartsPerThread = 8;
+
+// Background work (run_in_background): the thread that runs it and the
+// workers that share its parts are marked, for Linux's scheduler, as batch
+// work with the longest time slice. A thread that wakes with an ordinary
+// slice (an event loop's) then takes a core from them at once instead of at
+// the next tick, and they do not preempt it when they wake; their share of
+// the CPU against other threads is unchanged (a lower nice value or
+// SCHED_IDLE would starve them on a busy machine, and could not be undone
+// without privileges).
+thread_local bool in_background = false;
+
+#if defined(__linux__) && defined(SYS_sched_setattr) && defined(SYS_sched_getattr)
+// The kernel's struct sched_attr (glibc has no wrapper before 2.41).
+struct SchedAttr {
+  uint32_t size;
+  uint32_t policy;
+  uint64_t flags;
+  int32_t nice;
+  uint32_t priority;
+  uint64_t runtime, deadline, period;
+};
+constexpr uint64_t kBackgroundSliceNs = 100'000'000;  // the most the kernel takes
+
+// Marks the calling thread as background work; false (and nothing changed)
+// when it is not an ordinary SCHED_OTHER thread or the kernel refuses.
+bool enter_background(SchedAttr& saved) {
+  saved = {};
+  if (syscall(SYS_sched_getattr, 0, &saved, sizeof saved, 0) != 0 || saved.policy != SCHED_OTHER) return false;
+  SchedAttr batch = saved;
+  batch.size = sizeof batch;
+  batch.policy = SCHED_BATCH;
+  batch.runtime = kBackgroundSliceNs;  // kernels before 6.12 ignore it
+  return syscall(SYS_sched_setattr, 0, &batch, 0) == 0;
+}
+void leave_background(SchedAttr& saved) {
+  saved.size = sizeof saved;
+  syscall(SYS_sched_setattr, 0, &saved, 0);
+}
+#else
+struct SchedAttr {};
+bool enter_background(SchedAttr&) { return false; }
+void leave_background(SchedAttr&) {}
+#endif
+
+// For threads that only ever do background work.
+void become_background() {
+  SchedAttr unused;
+  enter_background(unused);
+}
 
 inline void relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -99,8 +153,12 @@ bool spin_until(Ready ready) {
 // pool busy (a nested call, or another session's) spawns threads instead.
 class Pool {
  public:
-  explicit Pool(int workers) {
-    for (int i = 0; i < workers; i++) std::thread([this] { work(); }).detach();
+  Pool(int workers, bool background) {
+    for (int i = 0; i < workers; i++)
+      std::thread([this, background] {
+        if (background) become_background();
+        work();
+      }).detach();
   }
 
   bool try_run(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int64_t parts) {
@@ -155,7 +213,13 @@ class Pool {
 
 Pool& pool() {
   // never destroyed: its workers sleep until the process ends
-  static Pool* p = new Pool(num_threads() - 1);
+  static Pool* p = new Pool(num_threads() - 1, false);
+  return *p;
+}
+
+// Background work's own workers, so that they keep their marks.
+Pool& background_pool() {
+  static Pool* p = new Pool(num_threads() - 1, true);
   return *p;
 }
 
@@ -165,7 +229,12 @@ void spawn(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int64_t p
   job.n = n;
   job.parts = parts;
   std::vector<std::thread> threads;
-  for (int t = 1; t < num_threads() && t < parts; t++) threads.emplace_back([&job] { take_parts(job); });
+  const bool background = in_background;
+  for (int t = 1; t < num_threads() && t < parts; t++)
+    threads.emplace_back([&job, background] {
+      if (background) become_background();
+      take_parts(job);
+    });
   take_parts(job);
   for (auto& t : threads) t.join();
   if (job.error) std::rethrow_exception(job.error);
@@ -184,7 +253,21 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     return;
   }
   const int64_t parts = std::min<int64_t>(int64_t(num_threads()) * kPartsPerThread, most);
-  if (!pool().try_run(fn, n, parts)) spawn(fn, n, parts);
+  if (!(in_background ? background_pool() : pool()).try_run(fn, n, parts)) spawn(fn, n, parts);
+}
+
+void run_in_background(const std::function<void()>& work) {
+  if (in_background) return work();
+  struct Mark {
+    SchedAttr saved;
+    bool marked;
+    Mark() : marked(enter_background(saved)) { in_background = true; }
+    ~Mark() {
+      in_background = false;
+      if (marked) leave_background(saved);
+    }
+  } mark;
+  work();
 }
 
 }  // namespace mlxc

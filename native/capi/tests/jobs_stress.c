@@ -1,19 +1,24 @@
 /*
  * Jobs under contention, for ThreadSanitizer: per session, a waiter thread
- * waits for every job in order (as the TypeScript bridge does on libuv's
- * pool) while the main thread keeps queuing jobs, joins random ones,
+ * waits for every job in order with mlxcompat_job_wait_background (as the
+ * TypeScript bridge does on libuv's pool) while the main thread keeps
+ * queuing jobs, joins random ones (mlxcompat_job_wait),
  * releases handles behind the jobs that read them and makes plain calls on
  * the same session; two sessions run at once. Every result is checked, and
- * the handle counts show that no job ran twice. Exit status 0 when all held.
+ * the handle counts show that no job ran twice. On Linux it also checks
+ * that background work ran on SCHED_BATCH workers and that each waiter
+ * thread got its own scheduling policy back. Exit status 0 when all held.
  *
  *   mlxcompat_jobs_stress [rounds]
  */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mlxcompat.h"
 
@@ -50,10 +55,43 @@ static void* waiter(void* arg) {
   Lane* lane = arg;
   for (int i = 0; i < JOBS; i++) {
     while (atomic_load(&lane->queued) <= i) sched_yield();
-    check(lane, i, mlxcompat_job_wait(lane->jobs[i]));
+    check(lane, i, mlxcompat_job_wait_background(lane->jobs[i]));
+#ifdef __linux__
+    if (sched_getscheduler(0) != SCHED_OTHER) fail(lane, "the waiter's scheduling policy was not put back", i);
+#endif
   }
   return NULL;
 }
+
+#ifdef __linux__
+#include <dirent.h>
+/* How many of this process's threads run under `policy` (field 41 of /proc/self/task/TID/stat). */
+static int threads_with_policy(int policy) {
+  DIR* d = opendir("/proc/self/task");
+  int count = 0;
+  for (struct dirent* e; d && (e = readdir(d));) {
+    if (e->d_name[0] == '.') continue;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    FILE* f = fopen(path, "r");
+    if (!f) continue;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    /* fields after the command name, which ends at the last ')': field 3 onwards */
+    char* p = strrchr(buf, ')');
+    int field = 2, value = -1;
+    for (char* tok = p ? strtok(p + 1, " ") : NULL; tok; tok = strtok(NULL, " "))
+      if (++field == 41) {
+        value = atoi(tok);
+        break;
+      }
+    count += value == policy;
+  }
+  if (d) closedir(d);
+  return count;
+}
+#endif
 
 static char* request(int v) {
   char* text = malloc(512);
@@ -131,6 +169,11 @@ static int round_of(int round) {
   return failures;
 }
 
+static void* wait_background(void* job) {
+  mlxcompat_job_wait_background(job);
+  return NULL;
+}
+
 int main(int argc, char** argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 20;
   int failures = 0;
@@ -146,6 +189,28 @@ int main(int argc, char** argv) {
   const float* sum = r ? (const float*)mlxcompat_result_buffer(r, 0, &size) : NULL;
   if (!sum || *sum != 3.0f * N) failures++, fprintf(stderr, "jobs_stress: the orphan job did not run\n");
   mlxcompat_job_free(orphan);
+  /* a product large enough to take parallel parts, waited for in the background from a thread of its own */
+  s = mlxcompat_session_new(NULL, NULL);
+  const char* product =
+      "{\"schema_version\":1,\"nodes\":[{\"id\":\"o\",\"op\":\"ones\",\"attrs\":{\"shape\":[256,256],\"dtype\":\"float32\"}},"
+      "{\"id\":\"m\",\"op\":\"matmul\",\"inputs\":[\"o\",\"o\"]},{\"id\":\"s\",\"op\":\"sum\",\"inputs\":[\"m\"]}],"
+      "\"outputs\":[{\"ref\":\"s\",\"as\":\"buffer\"}]}";
+  mlxcompat_job* big = mlxcompat_job_new(s, product, strlen(product), NULL, 0);
+  pthread_t t;
+  pthread_create(&t, NULL, wait_background, big);
+  pthread_join(t, NULL);
+  sum = (const float*)mlxcompat_result_buffer(mlxcompat_job_wait(big), 0, &size);
+  if (!sum || *sum != 256.0f * 256.0f * 256.0f) failures++, fprintf(stderr, "jobs_stress: wrong product\n");
+  mlxcompat_job_free(big);
+  mlxcompat_session_free(s);
+#ifdef __linux__
+  /* its parts ran on the background workers (none with one core) */
+  const int batch = threads_with_policy(SCHED_BATCH);
+  const char* threads = getenv("MLXCOMPAT_NUM_THREADS");
+  const long workers = (threads && atoi(threads) > 0 ? atoi(threads) : sysconf(_SC_NPROCESSORS_ONLN)) - 1;
+  if (workers > 0 && batch < 1) failures++, fprintf(stderr, "jobs_stress: no SCHED_BATCH worker after background jobs\n");
+  printf("jobs_stress: %d SCHED_BATCH threads\n", batch);
+#endif
   printf("jobs_stress: %d rounds, %d failures\n", rounds, failures);
   return failures ? 1 : 0;
 }

@@ -6,7 +6,8 @@
 //  2. how late the event loop's timers fire while one evaluation of about
 //     300 ms computes (goal: under 5 ms), next to the same measure while the
 //     program sleeps (the machine's own noise) and while eval blocks.
-// Usage: node --expose-gc dist/async-bench.js [--calls N] [--ms 300]
+// Usage: node --expose-gc dist/async-bench.js [--calls N] [--ms 300] [--rounds 5]
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mlx from 'mlx-compat';
 import { collect, settle } from './timing.js';
@@ -19,7 +20,7 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const CALLS = arg('--calls', 2000), TARGET_MS = arg('--ms', 300), ROUNDS = 5;
+const CALLS = arg('--calls', 2000), TARGET_MS = arg('--ms', 300), ROUNDS = arg('--rounds', 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // 1. A small graph (four ops over 16 floats) evaluated CALLS times in a row.
@@ -100,21 +101,35 @@ timeEval(1);
 timeEval(1);
 const k = Math.max(1, Math.round(TARGET_MS / median([1, 2, 3, 4, 5].map(() => timeEval(1)))));
 
+// The time this (the main) thread has spent runnable but waiting for a core,
+// in ms (Linux's schedstat; NaN elsewhere): the share of timer lateness that
+// is CPU contention rather than a blocked loop.
+const queued = () => {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+};
+
 // How late 1 ms timers fire while `during` runs (max and 99th percentile, ms).
-async function lateness(during: () => Promise<unknown>): Promise<{ max: number; p99: number; ms: number }> {
+type Lateness = { max: number; p99: number; ms: number; queued: number };
+async function lateness(during: () => Promise<unknown>): Promise<Lateness> {
   await settle();
   const h = monitorEventLoopDelay({ resolution: 1 });
   const t0 = performance.now();
+  const q0 = queued();
   h.enable();
   await during();
   const ms = performance.now() - t0;
+  const waited = queued() - q0;
   // a timer held up by a blocked loop fires (and is counted) only when the loop turns again
   await new Promise((resolve) => setTimeout(resolve, 3));
   h.disable();
   // the histogram counts from when a timer was due, less its resolution
-  return { max: h.max / 1e6, p99: h.percentile(99) / 1e6, ms };
+  return { max: h.max / 1e6, p99: h.percentile(99) / 1e6, ms, queued: waited };
 }
-const rows: Record<string, Array<{ max: number; p99: number; ms: number }>> = { sleep: [], asyncEval: [], eval: [] };
+const rows: Record<string, Lateness[]> = { sleep: [], asyncEval: [], eval: [] };
 for (let r = 0; r < ROUNDS; r++) {
   rows.sleep.push(await lateness(() => new Promise((resolve) => setTimeout(resolve, TARGET_MS))));
   rows.asyncEval.push(await lateness(() => mx.asyncEval(products(k))));
@@ -127,5 +142,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 console.log(`\nevent-loop delay (1 ms timers: how late they fire) while ${k} products of ${n}x${n} compute (median of ${ROUNDS})`);
 for (const [name, rs] of Object.entries(rows))
-  console.log(`${name.padEnd(10)} took ${median(rs.map((x) => x.ms)).toFixed(0).padStart(4)} ms   max delay ${median(rs.map((x) => x.max)).toFixed(2).padStart(7)} ms   p99 ${median(rs.map((x) => x.p99)).toFixed(2).padStart(7)} ms`);
+  console.log(
+    `${name.padEnd(10)} took ${median(rs.map((x) => x.ms)).toFixed(0).padStart(4)} ms   max delay ${median(rs.map((x) => x.max)).toFixed(2).padStart(7)} ms   p99 ${median(rs.map((x) => x.p99)).toFixed(2).padStart(7)} ms   main thread waited for a core ${median(rs.map((x) => x.queued)).toFixed(2).padStart(6)} ms`,
+  );
 console.log(`asyncEval's max delay: ${median(rows.asyncEval.map((x) => x.max)).toFixed(2)} ms (goal: < 5 ms)`);

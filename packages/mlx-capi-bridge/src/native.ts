@@ -46,6 +46,7 @@ function bind(path: string) {
     eval: lib.func('void *mlxcompat_eval(void *s, const char *req, size_t len, const mlxcompat_buffer *inputs, size_t n)'),
     jobNew: lib.func('void *mlxcompat_job_new(void *s, const char *req, size_t len, const mlxcompat_buffer *inputs, size_t n)'),
     jobWait: lib.func('void *mlxcompat_job_wait(void *job)'),
+    jobWaitBackground: lib.func('void *mlxcompat_job_wait_background(void *job)'),
     jobFree: lib.func('void mlxcompat_job_free(void *job)'),
     resultJson: lib.func('const char *mlxcompat_result_json(void *r)'),
     resultBuffer: lib.func('void *mlxcompat_result_buffer(void *r, size_t i, _Out_ size_t *size)'),

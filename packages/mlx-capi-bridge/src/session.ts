@@ -247,12 +247,14 @@ export class Session {
     return job;
   }
 
-  // Waits for the oldest job on libuv's pool (which runs it), then reads and frees it.
+  // Waits for the oldest job on libuv's pool (which runs it as background
+  // work, so that the event loop's thread gets a core the moment it wakes),
+  // then reads and frees it.
   private waitNext(): void {
     if (this.waiting || !this.jobs.length) return;
     this.waiting = true;
     const job = this.jobs[0];
-    native().jobWait.async(job.ptr, (err: unknown, result: unknown) => {
+    native().jobWaitBackground.async(job.ptr, (err: unknown, result: unknown) => {
       this.waiting = false;
       this.jobs.shift();
       // a call koffi could not start (too many in flight) runs here instead
@@ -312,8 +314,14 @@ export function version(): string {
   return native().version() as string;
 }
 
-export function capabilities(): Capabilities {
+/**
+ * What the engine offers. With `validate` (the default) the answer is
+ * checked against its schema first, which costs a schema compile on the
+ * first call; a caller that trusts the engine it ships with can skip it.
+ */
+export function capabilities(options: { validate?: boolean } = {}): Capabilities {
   const caps = JSON.parse(takeString(native().capabilities())) as Capabilities;
+  if (options.validate === false) return caps;
   const problem = checkAgainst('capabilities', caps);
   if (problem) throw new MlxBridgeError(problem);
   return caps;
