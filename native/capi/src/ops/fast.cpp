@@ -262,17 +262,22 @@ std::array<int64_t, 4> mask_strides(const Shape& s) {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 // 16 float lanes (GCC/Clang vector extension: one AVX-512 register, or
-// pairs and quads of narrower ones on other CPUs).
-using Lanes = float __attribute__((vector_size(64)));
-inline Lanes load_lanes(const float* p) {
-  Lanes v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline float hsum(Lanes v) {
-  const auto h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const auto h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
-  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+// pairs and quads of narrower ones on other CPUs), loaded from any float
+// address; never passed by value, whose ABI differs between instruction sets.
+using Lanes = float __attribute__((vector_size(64), aligned(4), may_alias));
+inline const Lanes& lanes_at(const float* p) { return *reinterpret_cast<const Lanes*>(p); }
+inline float hsum(const Lanes& v) {  // halves added: 16 -> 8 -> 4 lanes
+  using L8 = float __attribute__((vector_size(32)));
+  using L4 = float __attribute__((vector_size(16)));
+  L8 a, b;
+  std::memcpy(&a, &v, sizeof a);
+  std::memcpy(&b, reinterpret_cast<const char*>(&v) + sizeof a, sizeof b);
+  const L8 h = a + b;
+  L4 c, d;
+  std::memcpy(&c, &h, sizeof c);
+  std::memcpy(&d, reinterpret_cast<const char*>(&h) + sizeof c, sizeof d);
+  const L4 q = c + d;
+  return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
 // s[j] = scale * (x . y_j) for n rows y_j of length d (row stride d): eight
@@ -283,8 +288,8 @@ void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, flo
   for (; j + 8 <= n; j += 8) {
     Lanes acc[8] = {};
     for (int64_t i = 0; i < dv; i += 16) {
-      const Lanes xv = load_lanes(x + i);
-      for (int k = 0; k < 8; k++) acc[k] += xv * load_lanes(y + (j + k) * d + i);
+      const Lanes xv = lanes_at(x + i);
+      for (int k = 0; k < 8; k++) acc[k] += xv * lanes_at(y + (j + k) * d + i);
     }
     for (int k = 0; k < 8; k++) {
       float t = hsum(acc[k]);
@@ -294,7 +299,7 @@ void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, flo
   }
   for (; j < n; j++) {
     Lanes acc = {};
-    for (int64_t i = 0; i < dv; i += 16) acc += load_lanes(x + i) * load_lanes(y + j * d + i);
+    for (int64_t i = 0; i < dv; i += 16) acc += lanes_at(x + i) * lanes_at(y + j * d + i);
     float t = hsum(acc);
     for (int64_t i = dv; i < d; i++) t += x[i] * y[j * d + i];
     s[j] = scale * t;
