@@ -50,6 +50,36 @@ export const BACKEND_DIFFERENCES: BackendDifference[] = [
     matches: (d: { native: string; mlx: string; what: string }) => d.native === 'ok' && d.mlx === 'ok' && d.what.startsWith('value'),
   })),
   {
+    kind: 'deliberate', op: 'put_along_axis', symbol: 'mlx.core.put_along_axis',
+    note: 'the registry op also reduces into the array (reduce "add", "prod", "max" or "min"); the mlx backend runs "none" and "add" (MLX\'s put_along_axis and scatter_add_axis) and refuses the others',
+    matches: (d) => d.native === 'ok' && /refused unsupported_attr: MLX has put_along_axis and scatter_add_axis/.test(d.mlx),
+  },
+  // Measured: sin and cos of 1e5, 1e6, -1082130432 and 3e8 in float32 (float64 math: -0.897 and -0.443 at -1082130432).
+  ...(['sin', 'cos'] as const).map((op) => ({
+    kind: 'deliberate' as const, op, symbol: `mlx.core.${op}`,
+    note: 'float32 arguments of magnitude 1e8 and beyond are reduced exactly (the float64 answer, rounded); MLX v0.31.2 on the CPU gives values far outside [-1, 1] or NaN there (cos(-1082130432) = 477821152)',
+    matches: (d: { mlx: string; what: string }) => {
+      const theirs = Number(/ vs (\S+)$/.exec(d.what)?.[1]);
+      return d.mlx === 'ok' && (Number.isNaN(theirs) || Math.abs(theirs) > 1);
+    },
+  })),
+  // Measured: all and any over an axis of [-0.0, 1] (float32 and float64) on the mlx backend.
+  ...(['all', 'any'] as const).map((op) => ({
+    kind: 'deliberate' as const, op, symbol: `mlx.core.${op}`,
+    note: '-0.0 is false, as 0.0 is; MLX v0.31.2 on the CPU reads -0.0 as true when it reduces over an axis',
+    matches: (d: { mlx: string; what: string }) => d.mlx === 'ok' && /^value \[\d+\] 0 vs 1$/.test(d.what),
+  })),
+  {
+    kind: 'deliberate', op: 'hadamard_transform', symbol: 'mlx.core.hadamard_transform',
+    note: 'an empty array gives an empty array; MLX v0.31.2 raises "Does not support empty arrays"',
+    matches: (d) => d.native === 'ok' && /\[hadamard_transform\] Does not support empty arrays/.test(d.mlx),
+  },
+  {
+    kind: 'deliberate', op: 'conv_general', symbol: 'mlx.core.conv_general',
+    note: 'float64 convolutions are computed; MLX v0.31.2 on the CPU refuses them when it evaluates ("got unsupported data type")',
+    matches: (d) => d.native === 'ok' && /\[Convolution::eval\] got unsupported data type/.test(d.mlx),
+  },
+  {
     kind: 'open', op: 'scaled_dot_product_attention', symbol: 'mlx.core.fast.scaled_dot_product_attention',
     note: 'differs from MLX v0.31.2 (open, issue 12): with a causal mask and more queries than keys, a query that sees no key gives NaN on native, finite values on MLX v0.31.2',
     matches: (d) => /^value \[\d+\] NaN vs -?[\d.]+$/.test(d.what),

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { MlxRequestError } from './errors.js';
 
 // An installed package carries its copies in schemas/; the repository reads docs/schemas.
@@ -13,18 +14,25 @@ function load(name: string): object {
   return JSON.parse(readFileSync(join(SCHEMA_DIR, `${name}.v1.schema.json`), 'utf8'));
 }
 
-let validators: { request: ValidateFunction; response: ValidateFunction; capabilities: ValidateFunction } | undefined;
+type Kind = 'request' | 'response' | 'capabilities';
+// Each compiled on first use: the request schema (an entry per op) takes
+// seconds to compile, which a caller that never validates requests must not pay.
+const validators = new Map<Kind, ValidateFunction>();
+let ajv: Ajv2020 | undefined;
 
-function compiled() {
-  if (!validators) {
-    const ajv = new Ajv2020({ allErrors: false, discriminator: true, strict: false });
-    validators = {
-      request: ajv.compile(load('request')),
-      response: ajv.compile(load('response')),
-      capabilities: ajv.compile(load('capabilities')),
-    };
+function compiled(kind: Kind): ValidateFunction {
+  let v = validators.get(kind);
+  if (!v) {
+    // ajv itself loads on first use too: a program that never validates skips it
+    ajv ??= new (createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020({
+      allErrors: false,
+      discriminator: true,
+      strict: false,
+    });
+    v = ajv.compile(load(kind));
+    validators.set(kind, v);
   }
-  return validators;
+  return v;
 }
 
 function describe(errors: ErrorObject[] | null | undefined): { path: string; message: string } {
@@ -35,7 +43,7 @@ function describe(errors: ErrorObject[] | null | undefined): { path: string; mes
 }
 
 export function validateRequest(request: unknown): void {
-  const v = compiled().request;
+  const v = compiled('request');
   if (!v(request)) {
     const { path, message } = describe(v.errors);
     throw new MlxRequestError('schema_violation', path, message);
@@ -44,7 +52,7 @@ export function validateRequest(request: unknown): void {
 
 /** Returns a message when the engine's JSON breaks its schema (a bug to report). */
 export function checkAgainst(kind: 'response' | 'capabilities', value: unknown): string | undefined {
-  const v = compiled()[kind];
+  const v = compiled(kind);
   if (v(value)) return undefined;
   const { path, message } = describe(v.errors);
   return `${kind} breaks its schema at ${path}: ${message}`;

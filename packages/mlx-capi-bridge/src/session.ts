@@ -314,8 +314,14 @@ export function version(): string {
   return native().version() as string;
 }
 
-export function capabilities(): Capabilities {
+/**
+ * What the engine offers. With `validate` (the default) the answer is
+ * checked against its schema first, which costs a schema compile on the
+ * first call; a caller that trusts the engine it ships with can skip it.
+ */
+export function capabilities(options: { validate?: boolean } = {}): Capabilities {
   const caps = JSON.parse(takeString(native().capabilities())) as Capabilities;
+  if (options.validate === false) return caps;
   const problem = checkAgainst('capabilities', caps);
   if (problem) throw new MlxBridgeError(problem);
   return caps;

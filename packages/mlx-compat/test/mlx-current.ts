@@ -7,8 +7,8 @@ import mlx from '../src/index.js';
 
 /**
  * Whether the mlx backend loads; prints why `tests` are skipped when it does
- * not. Loads libmlxc: a file that also uses MLX 0.13 (node-mlx) calls it
- * after loading that, since the other order kills the process.
+ * not. Loads libmlxc (in a link namespace of its own, so node-mlx's MLX 0.13
+ * may load before or after it).
  */
 export function mlxCurrent(tests: string): boolean {
   const runtime = resolve(import.meta.dirname, '../../../../shared/mlx-runtime/lib/libmlxc.so');

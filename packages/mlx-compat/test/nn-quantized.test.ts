@@ -13,7 +13,6 @@ import mlx, { MxError, type MxArray } from '../src/index.js';
 import { mlxCurrent, onMlx } from './mlx-current.js';
 
 const require = createRequire(import.meta.url);
-// MLX 0.13 (node-mlx) loads before MLX v0.31.2 (libmlxc, at the first backendInfo): the other order kills the process
 const R = require('@frost-beta/mlx');
 const HAVE_MLX = mlxCurrent('quantized layers');
 const mx = mlx.core, { nn, utils } = mlx;

@@ -39,7 +39,12 @@ Loaded load() {
   Loaded L;
   const char* env = std::getenv("MLXCOMPAT_MLXC_LIBRARY");
   L.path = env && *env ? env : "libmlxc.so";
-  void* h = dlopen(L.path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // A namespace of its own: MLX's function-local statics and inline
+  // constants are unique symbols, which plain dlopen binds process-wide to
+  // the first copy loaded. Another MLX in the process (node-mlx's, say)
+  // would then share its key sequence and dtype constants with this one,
+  // objects of another version's layout, and corrupt both heaps.
+  void* h = dlmopen(LM_ID_NEWLM, L.path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char* e = dlerror();
     L.reason = "cannot load " + L.path + " (MLXCOMPAT_MLXC_LIBRARY names its path): " + (e ? e : "unknown error");
@@ -497,6 +502,14 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) { return one(c.call(c.fn<mlx::unary_fn>(f), c.in[0], c.s)); };
     for (const char* n : kBinary)
       t[n] = [f = std::string("mlx_") + n](const Ctx& c) { return one(c.call(c.fn<mlx::binary_fn>(f), c.in[0], c.in[1], c.s)); };
+    // MLX 0.31.2 accepts complex erf and erfinv lazily, then throws on its
+    // stream thread when it evaluates them, which ends the process.
+    for (const char* n : {"erf", "erfinv"})
+      t[n] = [n, f = std::string("mlx_") + n](const Ctx& c) {
+        if (c.in_ts[0].dtype == DType::Complex64)
+          throw Refusal("unsupported_dtype", "node", c.path, std::string(n) + " of complex64: MLX " + api_version() + " has no complex kernel for it (and ends the process on one)");
+        return one(c.call(c.fn<mlx::unary_fn>(f), c.in[0], c.s));
+      };
     // MLX v0.31.2 divides integers with the CPU's division, which raises
     // SIGFPE (ending the process) for a zero divisor, and for the most
     // negative value over -1. Those divisors are swapped for 1 before MLX
@@ -949,6 +962,12 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       });
       Outs o(2);
       check(c.fn<la_two>("mlx_linalg_lu_factor")(&o[0].a, &o[1].a, c.in[0], c.s), c.path);
+      // MLX 0.31.2's LU output claims more elements than its buffer holds: an
+      // op on it reads and writes past the end. A copy of it is a plain array.
+      VecArr v;
+      c.m.mlx_vector_array_append_value(v.v, o[0].a);
+      check(c.m.mlx_eval(v.v), c.path);
+      o[0] = wrap(unwrap(std::move(o[0]), c.s, false), c.path);
       o.push_back(wrap(owned(native[2]), c.path));
       return o;
     };
@@ -1028,7 +1047,7 @@ class MlxBackend final : public Backend {
 // The MLX graph of a schedule: vals[v] for every value its nodes make, and
 // for the inputs they read (wrapped from g.data where vals has none).
 // Returns whether an input is a caller's buffer, which an output may alias.
-bool build(const Graph& g, const Schedule& sc, mlx::stream s, std::vector<Arr>& vals) {
+bool build(const Graph& g, const Schedule& sc, mlx::stream s, std::vector<Arr>& vals, bool tracing) {
   const mlx::Api& m = api();
   bool external = false;
   std::vector<mlx::array> in;
@@ -1048,10 +1067,22 @@ bool build(const Graph& g, const Schedule& sc, mlx::stream s, std::vector<Arr>& 
         in.push_back(vals[size_t(v)].a);
         in_ts.push_back(g.values[size_t(v)]);
       }
-      for (int v : n.outputs) out_ts.push_back(g.values[size_t(v)]);
+      bool empty = !n.inputs.empty() && !n.outputs.empty();
+      for (int v : n.outputs) {
+        out_ts.push_back(g.values[size_t(v)]);
+        empty = empty && shape_size(out_ts.back().shape) == 0;
+      }
       Outs res = k->second(Ctx{m, s, in, in_ts, n.attrs, out_ts, n.path});
       if (res.size() != n.outputs.size())
         throw RequestError("mlx_error", n.path, "MLX gave " + std::to_string(res.size()) + " outputs, the registry infers " + std::to_string(n.outputs.size()));
+      // An op with no elements out has nothing to compute, and MLX 0.31.2
+      // ends the process evaluating several (scans of an empty axis,
+      // half-precision products with no columns): MLX built it, so its
+      // checks ran, but empty arrays of the inferred types stand in for
+      // what it would evaluate. An export keeps the ops, for the other
+      // shapes its function may take.
+      if (empty && !tracing)
+        for (size_t k2 = 0; k2 < res.size(); k2++) res[k2] = wrap(Array(out_ts[k2].dtype, out_ts[k2].shape), n.path);
       for (size_t k2 = 0; k2 < res.size(); k2++) vals[size_t(n.outputs[k2])] = std::move(res[k2]);
     }
   }
@@ -1071,7 +1102,7 @@ Execution MlxBackend::run(Graph& g, const Schedule& sc, std::string_view device)
   Stream st{device == "gpu" ? m.mlx_default_gpu_stream_new() : m.mlx_default_cpu_stream_new()};
   t_error.clear();
   std::vector<Arr> vals = no_values(g);
-  const bool external = build(g, sc, st.s, vals);
+  const bool external = build(g, sc, st.s, vals, false);
   // Only the requested values stay referenced, so MLX may reuse the memory
   // of the others while it evaluates.
   std::vector<bool> wanted(g.values.size(), false);
@@ -1109,7 +1140,7 @@ void MlxBackend::export_function(const Graph& g, const std::vector<FunctionTrace
       const std::vector<int>& params = t.trace->params;
       if (m.mlx_vector_array_size(args) != params.size()) throw RequestError("mlx_error", "/export_function", "MLX traced with " + std::to_string(m.mlx_vector_array_size(args)) + " arguments, the trace has " + std::to_string(params.size()));
       for (size_t k = 0; k < params.size(); k++) check(m.mlx_vector_array_get(&vals[size_t(params[k])].a, args, k), "/export_function");
-      build(t.g, t.trace->schedule, t.s, vals);
+      build(t.g, t.trace->schedule, t.s, vals, true);
       if (!res->ctx) *res = m.mlx_vector_array_new();  // mlx-c hands an empty vector
       for (size_t k = 0; k < t.trace->outputs.size(); k++) {
         Arr& v = vals[size_t(t.trace->outputs[k])];

@@ -72,7 +72,7 @@ namespace {
 template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* out, F fn) {
   const VecTable* t = vec_table();
   const DType d = l.a.dtype;
-  if (!t || l.inner != 1 || vec_slot(d) < 0) return false;
+  if (!t || l.inner != 1 || l.r == 0 || vec_slot(d) < 0) return false;  // empty rows: the scalar loops
   const Array x = d == DType::Float64 ? l.a : astype(l.a, DType::Float32);
   Array o(x.dtype, out_shape);
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(l.r, 1));
