@@ -269,10 +269,12 @@ inline Lanes load_lanes(const float* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
+// Halves, then quarters, summed pairwise (by subscripts: GCC before 12, the
+// release build's, has no __builtin_shufflevector).
 inline float hsum(Lanes v) {
-  const auto h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const auto h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) + __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
-  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+  float h[8];
+  for (int i = 0; i < 8; i++) h[i] = v[i] + v[i + 8];
+  return ((h[0] + h[4]) + (h[2] + h[6])) + ((h[1] + h[5]) + (h[3] + h[7]));
 }
 
 // s[j] = scale * (x . y_j) for n rows y_j of length d (row stride d): eight
