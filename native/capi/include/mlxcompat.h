@@ -38,9 +38,10 @@
  * (mlxcompat_session_new's "backend" option, else the environment variable
  * MLXCOMPAT_BACKEND, else "native"). Reading, validation, limits, resident
  * handles and plans are the same on both. The mlx backend loads libmlxc at
- * run time (dlopen, once per process, on first use) from the path in
- * MLXCOMPAT_MLXC_LIBRARY, else "libmlxc.so" on the library search path; the
- * engine never needs it to build or run. When it cannot be loaded, requests
+ * run time (dlmopen into a link namespace of its own, once per process, on
+ * first use, so another copy of MLX in the process cannot share its
+ * symbols) from the path in MLXCOMPAT_MLXC_LIBRARY, else "libmlxc.so" on
+ * the library search path; the engine never needs it to build or run. When it cannot be loaded, requests
  * for it are refused ("unsupported_backend", the detail says why) and
  * nothing else changes; capabilities say whether it is available, its MLX
  * version, and otherwise the reason. The backend installs its own mlx-c
