@@ -5,7 +5,8 @@
 // they were after the warm-up (a tenth of the loop), and the process's
 // resident set grows by at most MAX_GROWTH_MB (default 128) after it.
 // Prints the resident set every tenth of the loop on stderr, and a JSON
-// summary (peak resident set and duration included) as stdout's last line.
+// summary as stdout's last line, with the peak resident set (the kernel's
+// high-water mark, or the largest of those samples) and the duration.
 //   node scripts/soak-facade.mjs [STEPS] [MAX_GROWTH_MB]
 import mlx, { MxError } from 'mlx-compat';
 
@@ -22,6 +23,7 @@ let w = mx.zeros([3]);
 const MB = 2 ** 20;
 const t0 = performance.now();
 let warm = { rss: 0, active: 0 };
+let peak = process.resourceUsage().maxRSS * 1024;
 let last = NaN;
 let mistakes = 0;
 for (let i = 0; i < steps; i++) {
@@ -48,6 +50,7 @@ for (let i = 0; i < steps; i++) {
   }
   if ((i + 1) % Math.max(1, Math.floor(steps / 10)) === 0) {
     const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
     const growth = warm.rss ? `, ${((rss - warm.rss) / MB).toFixed(1)} MB over the warm-up's (bound ${maxGrowth / MB} MB)` : ' (warm-up)';
     console.error(`step ${i + 1}: resident set ${(rss / MB).toFixed(1)} MB${growth}, engine active ${mx.getActiveMemory()} bytes, ${((performance.now() - t0) / 1e3).toFixed(1)} s`);
   }
@@ -61,7 +64,7 @@ const result = {
   mistakes,
   rssWarmMB: warm.rss / MB,
   rssEndMB: end.rss / MB,
-  rssPeakMB: (process.resourceUsage().maxRSS * 1024) / MB,
+  rssPeakMB: Math.max(peak, process.resourceUsage().maxRSS * 1024) / MB,
   boundMB: maxGrowth / MB,
   seconds: (performance.now() - t0) / 1e3,
   activeWarm: warm.active,

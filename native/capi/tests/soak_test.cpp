@@ -4,7 +4,8 @@
 // most MAX_GROWTH_MB (default 64) between the end of a warm-up (a tenth of
 // the loop) and the end, and the engine's live arrays and the session's
 // handles and plans return to what they were. Prints the resident set every
-// tenth of the loop, then the peak and the duration.
+// tenth of the loop, then the peak (the kernel's high-water mark, or the
+// largest of those samples) and the duration.
 //
 //   mlxcompat_soak_test [REQUESTS] [MAX_GROWTH_MB]
 #include <sys/resource.h>
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
   const mlxcompat_buffer xb = {x.data(), x.size() * sizeof(float)};
   const auto t0 = std::chrono::steady_clock::now();
   const auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
-  long rss_warm = 0;
+  long rss_warm = 0, rss_peak = 0;
   int64_t handles0 = 0;
   for (long i = 0; i < n; i++) {
     Answer a;
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
     }
     if ((i + 1) % std::max(1L, n / 10) == 0) {
       const long rss = rss_bytes();
+      rss_peak = std::max(rss_peak, rss);
       std::printf("soak: request %ld: resident set %.1f MB", i + 1, rss / kMB);
       if (rss_warm) std::printf(", %+.1f MB over the warm-up's (bound +%ld MB)", (rss - rss_warm) / kMB, max_growth >> 20);
       std::printf(", %.1f s\n", seconds());
@@ -79,7 +81,7 @@ int main(int argc, char** argv) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("soak: %ld requests in %.1f s, resident set %.1f MB after warm-up, %.1f MB at the end (bound: +%ld MB), peak %.1f MB\n", n,
-              seconds(), rss_warm / kMB, rss_end / kMB, max_growth >> 20, usage.ru_maxrss * 1024 / kMB);
+              seconds(), rss_warm / kMB, rss_end / kMB, max_growth >> 20, std::max(rss_peak, long(usage.ru_maxrss) * 1024) / kMB);
   t.check(rss_end - rss_warm <= max_growth, "resident set growth within the bound");
   t.check(mlxcompat_handle_count(s) == handles0 && handles0 == 0, "no handle left behind");
   t.check(mlxcompat_plan_count(s) == 1, "one plan kept");

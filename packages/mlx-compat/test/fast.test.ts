@@ -221,6 +221,16 @@ describe('scaledDotProductAttention', () => {
       });
     }
 
+  it('runs empty batches, queries and keys (no keys: the empty sum, zeros)', () => {
+    for (const [qs0, ks0] of [[[0, 4, 1, 8], [0, 2, 5, 8]], [[1, 4, 0, 8], [1, 2, 5, 8]], [[1, 4, 1, 8], [1, 2, 0, 8]], [[1, 4, 40, 8], [1, 2, 0, 8]]]) {
+      const vs0 = [...ks0.slice(0, 3), 3];
+      const [q0, k0, v0] = [data(qs0, 40), data(ks0, 41), data(vs0, 42)];
+      const out = mx.fast.scaledDotProductAttention(arr(q0, qs0), arr(k0, ks0), arr(v0, vs0), 0.5);
+      expect(out.shape).toEqual([...qs0.slice(0, 3), 3]);
+      expectClose(flat(out), sdpaRef(q0, k0, v0, qs0, ks0, 3, 0.5, { kind: 'none' }), TOL.float32, `${qs0} ${ks0}`);
+    }
+  });
+
   it('raises at the call on heads that do not group or a mask that does not broadcast', () => {
     expect(() => mx.fast.scaledDotProductAttention(mx.zeros([1, 3, 2, 4]), mx.zeros([1, 2, 2, 4]), mx.zeros([1, 2, 2, 4]), 1)).toThrow(MxError);
     expect(() => mx.fast.scaledDotProductAttention(mx.zeros([1, 2, 2, 4]), mx.zeros([1, 2, 3, 4]), mx.zeros([1, 2, 3, 4]), 1, mx.zeros([2, 2]))).toThrow(/broadcast/);

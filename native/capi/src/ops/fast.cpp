@@ -262,19 +262,22 @@ std::array<int64_t, 4> mask_strides(const Shape& s) {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 // 16 float lanes (GCC/Clang vector extension: one AVX-512 register, or
-// pairs and quads of narrower ones on other CPUs).
-using Lanes = float __attribute__((vector_size(64)));
-inline Lanes load_lanes(const float* p) {
-  Lanes v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-// The same pairwise order as halving the register twice; by element, as
-// gcc 10 (the release build root's compiler) has no __builtin_shufflevector.
-inline float hsum(Lanes v) {
-  float h4[4];
-  for (int i = 0; i < 4; i++) h4[i] = (v[i] + v[i + 8]) + (v[i + 4] + v[i + 12]);
-  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+// pairs and quads of narrower ones on other CPUs), loaded from any float
+// address; never passed by value, whose ABI differs between instruction sets.
+using Lanes = float __attribute__((vector_size(64), aligned(4), may_alias));
+inline const Lanes& lanes_at(const float* p) { return *reinterpret_cast<const Lanes*>(p); }
+inline float hsum(const Lanes& v) {  // halves added: 16 -> 8 -> 4 lanes
+  using L8 = float __attribute__((vector_size(32)));
+  using L4 = float __attribute__((vector_size(16)));
+  L8 a, b;
+  std::memcpy(&a, &v, sizeof a);
+  std::memcpy(&b, reinterpret_cast<const char*>(&v) + sizeof a, sizeof b);
+  const L8 h = a + b;
+  L4 c, d;
+  std::memcpy(&c, &h, sizeof c);
+  std::memcpy(&d, reinterpret_cast<const char*>(&h) + sizeof c, sizeof d);
+  const L4 q = c + d;
+  return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
 // s[j] = scale * (x . y_j) for n rows y_j of length d (row stride d): eight
@@ -285,8 +288,8 @@ void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, flo
   for (; j + 8 <= n; j += 8) {
     Lanes acc[8] = {};
     for (int64_t i = 0; i < dv; i += 16) {
-      const Lanes xv = load_lanes(x + i);
-      for (int k = 0; k < 8; k++) acc[k] += xv * load_lanes(y + (j + k) * d + i);
+      const Lanes xv = lanes_at(x + i);
+      for (int k = 0; k < 8; k++) acc[k] += xv * lanes_at(y + (j + k) * d + i);
     }
     for (int k = 0; k < 8; k++) {
       float t = hsum(acc[k]);
@@ -296,7 +299,7 @@ void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, flo
   }
   for (; j < n; j++) {
     Lanes acc = {};
-    for (int64_t i = 0; i < dv; i += 16) acc += load_lanes(x + i) * load_lanes(y + j * d + i);
+    for (int64_t i = 0; i < dv; i += 16) acc += lanes_at(x + i) * lanes_at(y + j * d + i);
     float t = hsum(acc);
     for (int64_t i = dv; i < d; i++) t += x[i] * y[j * d + i];
     s[j] = scale * t;
@@ -364,6 +367,7 @@ struct Attention {
 // sum of exponentials and unnormalized output, merged at the end.
 void attend_split(const Attention& a, float* out) {
   const int64_t R = a.G * a.Lq, heads = a.B * a.Hk;
+  if (!R || !heads) return;
   const int64_t chunks = std::clamp<int64_t>((16 * num_threads() + heads - 1) / heads, 1, std::max<int64_t>(1, a.Lk / 64));
   const int64_t C = (a.Lk + chunks - 1) / chunks;
   std::vector<float> pm(size_t(heads * chunks * R)), pl(pm.size()), pacc(pm.size() * size_t(a.Dv));
@@ -374,10 +378,10 @@ void attend_split(const Attention& a, float* out) {
       const int64_t bh = task / chunks, j0 = (task % chunks) * C, n = std::clamp<int64_t>(a.Lk - j0, 0, C);
       const int64_t b = bh / a.Hk, kh = bh % a.Hk;
       const float *qb = a.q_rows(b, kh), *kb = a.keys(b, kh) + j0 * a.D, *vb = a.values(b, kh) + j0 * a.Dv;
-      float *m = &pm[size_t(task * R)], *l = &pl[size_t(task * R)], *acc = &pacc[size_t(task * R * a.Dv)];
-      for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb, n, a.D, a.scale, &s[size_t(r * C)]);
+      float *m = pm.data() + task * R, *l = pl.data() + task * R, *acc = pacc.data() + task * R * a.Dv;
+      for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb, n, a.D, a.scale, s.data() + r * C);
       for (int64_t r = 0; r < R; r++) {
-        float* sr = &s[size_t(r * C)];
+        float* sr = s.data() + r * C;
         const int64_t vis = std::clamp<int64_t>(a.visible(r) - j0, 0, n);
         a.apply_mask(sr, b, kh, r, j0, vis);
         m[r] = sm.max(sr, vis, kNegInf);
@@ -506,8 +510,10 @@ void register_sdpa() {
                 mode == "causal", q.shape[0], q.shape[1], q.shape[2], q.shape[3], k.shape[1], k.shape[2], v.shape[3],
                 q.shape[1] / k.shape[1], float(c.attrs.f("scale"))};
     Array out(DType::Float32, {a.B, a.H, a.Lq, a.Dv});
+    // no keys: a product with nothing, zeros (as MLX's p v of shape (Lq, 0) (0, Dv))
+    if (a.Lk == 0) std::fill(out.data<float>(), out.data<float>() + out.size(), 0.0f);
     // up to 16 rows per kv head, the products are too thin for BLAS
-    if (a.G * a.Lq <= 16) attend_split(a, out.data<float>());
+    else if (a.G * a.Lq <= 16) attend_split(a, out.data<float>());
     else attend_blocks(a, out.data<float>());
     return Arrs{astype(out, t)};
   };
