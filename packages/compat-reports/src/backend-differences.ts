@@ -84,9 +84,4 @@ export const BACKEND_DIFFERENCES: BackendDifference[] = [
     note: 'float64 convolutions are computed; MLX v0.31.2 on the CPU refuses them when it evaluates ("got unsupported data type")',
     matches: (d) => d.native === 'ok' && /\[Convolution::eval\] got unsupported data type/.test(d.mlx),
   },
-  {
-    kind: 'open', op: 'scaled_dot_product_attention', symbol: 'mlx.core.fast.scaled_dot_product_attention',
-    note: 'differs from MLX v0.31.2 (open, issue 12): with a causal mask and more queries than keys, a query that sees no key gives NaN on native, finite values on MLX v0.31.2',
-    matches: (d) => /^value \[\d+\] NaN vs -?[\d.]+$/.test(d.what),
-  },
 ];

@@ -7,9 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { MlxRefusedError } from 'mlx-capi-bridge';
 import mlx, { MxError, type MxArray } from '../src/index.js';
 import type { AttentionMask } from '../src/core/index.js';
+import { mlxCurrent, onMlx } from './mlx-current.js';
 import { real, rng } from './oracle.js';
 
 const mx = mlx.core;
+const HAVE_MLX = mlxCurrent('attention rows that see no key');
 
 function data(shape: number[], seed: number): number[] {
   const r = rng(seed);
@@ -300,4 +302,22 @@ describe('custom kernels', () => {
       }
     }
   });
+});
+
+// MLX masks causally and with booleans by the lowest finite score, so a row
+// that sees no key (more queries than keys, or a boolean row all false)
+// weighs every key alike; an additive mask of -inf everywhere gives NaN.
+describe.skipIf(!HAVE_MLX)('attention rows that see no key, as MLX v0.31.2', () => {
+  for (const [what, Lq, Lk] of [['split keys', 3, 2], ['blocks', 40, 5]] as const)
+    it(`${what}: ${Lq} queries, ${Lk} keys`, () => {
+      const qs = [1, 2, Lq, 4], ks = [1, 1, Lk, 4], vs = [1, 1, Lk, 3];
+      const [q, k, v] = [arr(data(qs, 50), qs), arr(data(ks, 51), ks), arr(data(vs, 52), vs)];
+      const keep = mx.array(Array.from({ length: Lq * Lk }, (_, i) => Math.floor(i / Lk) % 3 !== 1 && i % Lk !== 0)).reshape([Lq, Lk]);
+      const minus = mx.where(mx.arange(Lq * Lk).reshape([Lq, Lk]).less(Lk), -Infinity, 0.5);
+      for (const [name, mask] of [['causal', 'causal'], ['boolean', keep], ['additive -inf', minus]] as Array<[string, AttentionMask]>) {
+        const ours = flat(mx.fast.scaledDotProductAttention(q, k, v, 0.5, mask));
+        const theirs = onMlx(() => flat(mx.fast.scaledDotProductAttention(q, k, v, 0.5, mask)));
+        ours.forEach((x, i) => expect(Number.isNaN(x) ? Number.isNaN(theirs[i]) : Math.abs(x - theirs[i]) <= 2e-5 * (1 + Math.abs(theirs[i])), `${name} [${i}] ${x} vs ${theirs[i]}`).toBe(true));
+      }
+    });
 });

@@ -360,6 +360,20 @@ struct Attention {
     }
   }
   float sink(int64_t kh, int64_t r) const { return sinks ? sinks[kh * G + r / Lq] : kNegInf; }
+  // A row that sees no key. MLX masks causally and with booleans by the
+  // lowest finite score, so such a row weighs every key alike: the mean of
+  // the values. An additive mask of -inf everywhere gives NaN, as in MLX.
+  void unseen_row(int64_t b, int64_t kh, float* o) const {
+    if (mask && mask->dtype != DType::Bool) {
+      std::fill(o, o + Dv, NAN);
+      return;
+    }
+    std::fill(o, o + Dv, 0.0f);
+    const float* vb = values(b, kh);
+    for (int64_t j = 0; j < Lk; j++)
+      for (int64_t d = 0; d < Dv; d++) o[d] += vb[j * Dv + d];
+    for (int64_t d = 0; d < Dv; d++) o[d] /= float(Lk);
+  }
 };
 
 // Few query rows per kv head (decoding): the keys are split into chunks so
@@ -410,8 +424,11 @@ void attend_split(const Attention& a, float* out) {
       float M = a.sink(bh % a.Hk, r);
       for (int64_t c = 0; c < chunks; c++) M = std::max(M, pm[size_t((bh * chunks + c) * R + r)]);
       float* o = out + i * a.Dv;  // stacked rows are the output's rows in order
-      if (M == kNegInf) {  // every score masked and no sink: softmax of nothing
-        std::fill(o, o + a.Dv, NAN);
+      if (M == kNegInf) {  // every score masked and no sink
+        bool nan = false;
+        for (int64_t c = 0; c < chunks; c++) nan = nan || std::isnan(pl[size_t((bh * chunks + c) * R + r)]);
+        if (nan) std::fill(o, o + a.Dv, NAN);
+        else a.unseen_row(bh / a.Hk, bh % a.Hk, o);
         continue;
       }
       float L = a.sinks ? std::exp(a.sink(bh % a.Hk, r) - M) : 0.0f;
@@ -444,17 +461,23 @@ void attend_blocks(const Attention& a, float* out) {
       for (int64_t r = r0; r < r1; r++) cols = std::max(cols, a.visible(r));
       float* ob = out + ((b * a.H + kh * a.G) * a.Lq + r0) * a.Dv;
       if (!cols) {
-        std::fill(ob, ob + (r1 - r0) * a.Dv, 0.0f);
+        for (int64_t r = r0; r < r1; r++) a.unseen_row(b, kh, ob + (r - r0) * a.Dv);
         continue;
       }
       s.resize(size_t((r1 - r0) * cols));
       gemm(true, r1 - r0, cols, a.D, a.scale, a.q_rows(b, kh) + r0 * a.D, a.D, a.keys(b, kh), a.D, s.data(), cols);
       std::vector<float> inv(size_t(r1 - r0));
+      std::vector<int64_t> unseen;
       for (int64_t r = r0; r < r1; r++) {
         float* sr = s.data() + (r - r0) * cols;
         const int64_t vis = std::min(cols, a.visible(r));
         a.apply_mask(sr, b, kh, r, 0, vis);
         const float sink = a.sink(kh, r), m = sm.max(sr, vis, sink);
+        if (m == kNegInf && !std::any_of(sr, sr + vis, [](float x) { return std::isnan(x); })) {
+          unseen.push_back(r);
+          std::fill(sr, sr + cols, 0.0f);
+          continue;
+        }
         const float sum = sm.exp_sum(sr, m, vis) + (a.sinks ? std::exp(sink - m) : 0.0f);
         std::fill(sr + vis, sr + cols, 0.0f);
         inv[size_t(r - r0)] = 1.0f / sum;
@@ -462,6 +485,7 @@ void attend_blocks(const Attention& a, float* out) {
       gemm(false, r1 - r0, a.Dv, cols, 1.0f, s.data(), cols, a.values(b, kh), a.Dv, ob, a.Dv);
       for (int64_t r = r0; r < r1; r++)
         for (int64_t d = 0; d < a.Dv; d++) ob[(r - r0) * a.Dv + d] *= inv[size_t(r - r0)];
+      for (int64_t r : unseen) a.unseen_row(b, kh, ob + (r - r0) * a.Dv);
     }
   });
 }
