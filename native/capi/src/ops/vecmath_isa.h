@@ -58,6 +58,14 @@ inline VD::V log_special(VD::V x, VD::V r) {
   return VD::sel(VD::unord(x, x), x, VD::sel(VD::eq(x, VD::set1(__builtin_inf())), x, r));
 }
 
+// c[0] x^(N-1) + ... + c[N-1] by Horner's rule in the lanes of Ops (VF or VD).
+template <class Ops, class T, size_t N>
+typename Ops::V horner(typename Ops::V x, const T (&c)[N]) {
+  typename Ops::V p = Ops::set1(c[0]);
+  for (size_t i = 1; i < N; i++) p = Ops::fma(p, x, Ops::set1(c[i]));
+  return p;
+}
+
 constexpr double exp2_coef(int k) {
   double c = 1;
   for (int j = 1; j <= k; j++) c *= 0.6931471805599453094 / j;
@@ -74,9 +82,7 @@ inline void exp2_core(VD::V t, VD::V& s, VD::V& q) {
                                  exp2_coef(5),  exp2_coef(4), exp2_coef(3), exp2_coef(2), exp2_coef(1)};
   t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), t));  // the second operand (t) wins a NaN
   const V n = VD::round(t), f = VD::sub(t, n);
-  V p = VD::set1(c[0]);
-  for (int i = 1; i < 10; i++) p = VD::fma(p, f, VD::set1(c[i]));
-  q = VD::mul(p, f);
+  q = VD::mul(horner<VD>(f, c), f);
   s = VD::pow2i(n);
 }
 
@@ -152,10 +158,7 @@ inline VF::V erf_f32(VF::V x) {
   const auto small = VF::gt(half, a);
   V r = a;
   if (VF::any(small)) {
-    const V s = VF::mul(a, a);
-    V p = VF::set1(q[0]);
-    for (int i = 1; i < 7; i++) p = VF::fma(p, s, VF::set1(q[i]));
-    r = VF::fma(a, p, a);
+    r = VF::fma(a, horner<VF>(VF::mul(a, a), q), a);
   }
   if (!VF::all(small)) {
     // the interval j = floor(2 |x| - 1) in [0, 6] (NaN: any; the result is NaN)
@@ -182,9 +185,7 @@ inline VF::V tanh_f32(VF::V x) {
   V r = a;
   if (VF::any(small)) {
     const V s = VF::mul(a, a);
-    V p = VF::set1(c[0]);
-    for (int i = 1; i < 9; i++) p = VF::fma(p, s, VF::set1(c[i]));
-    r = VF::fma(a, VF::mul(s, p), a);
+    r = VF::fma(a, VF::mul(s, horner<VF>(s, c)), a);
   }
   if (!VF::all(small)) {
     // e^20 already gives 1; the clamp keeps e finite
