@@ -4,9 +4,10 @@
 // Memory must stay within a bound: the engine's live arrays return to what
 // they were after the warm-up (a tenth of the loop), and the process's
 // resident set grows by at most MAX_GROWTH_MB (default 128) after it.
-// Prints the resident set every tenth of the loop on stderr, and a JSON
-// summary as stdout's last line, with the peak resident set (the kernel's
-// high-water mark, or the largest of those samples) and the duration.
+// Prints the resident set and the JavaScript heap (after a collection) every
+// tenth of the loop on stderr, and a JSON summary as stdout's last line, with
+// the peak resident set (the kernel's high-water mark, or the largest of
+// those samples) and the duration.
 //   node scripts/soak-facade.mjs [STEPS] [MAX_GROWTH_MB]
 import mlx, { MxError } from 'mlx-compat';
 
@@ -49,10 +50,11 @@ for (let i = 0; i < steps; i++) {
     warm = { rss: process.memoryUsage().rss, active: mx.getActiveMemory() };
   }
   if ((i + 1) % Math.max(1, Math.floor(steps / 10)) === 0) {
-    const rss = process.memoryUsage().rss;
+    globalThis.gc?.();
+    const { rss, heapUsed } = process.memoryUsage();
     peak = Math.max(peak, rss);
     const growth = warm.rss ? `, ${((rss - warm.rss) / MB).toFixed(1)} MB over the warm-up's (bound ${maxGrowth / MB} MB)` : ' (warm-up)';
-    console.error(`step ${i + 1}: resident set ${(rss / MB).toFixed(1)} MB${growth}, engine active ${mx.getActiveMemory()} bytes, ${((performance.now() - t0) / 1e3).toFixed(1)} s`);
+    console.error(`step ${i + 1}: resident set ${(rss / MB).toFixed(1)} MB${growth}, JavaScript heap ${(heapUsed / MB).toFixed(1)} MB, engine active ${mx.getActiveMemory()} bytes, ${((performance.now() - t0) / 1e3).toFixed(1)} s`);
   }
 }
 globalThis.gc?.();

@@ -7,6 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import mlx from '../src/index.js';
 import { observeReceipts } from '../src/core/graph.js';
+import { CountedRegistry } from '../src/core/registrations.js';
 import { rng } from './oracle.js';
 
 const mx = mlx.core;
@@ -140,5 +141,52 @@ describe('evaluation model', () => {
     await collect();
     expect(mx.getActiveMemory() - start).toBeLessThan(bytes);
     expect(y2.item()).toBeCloseTo(n * n * Math.exp(3), -3);
+  });
+
+  // A synchronous loop never lets a FinalizationRegistry's callbacks run, so
+  // every registration it leaves stays in memory until the loop ends: each
+  // step must unregister what it registered (issue 11's soak).
+  it('leaves no registrations behind the steps of a synchronous loop', () => {
+    const x = mx.array([[0.5, 1, -1], [2, 0, 1]]);
+    const loss = (w: Arr) => mx.mean(mx.square(mx.matmul(x, w)));
+    const lossAndGrad = mx.valueAndGrad(loss);
+    const steps: Array<[string, (w: Arr) => Arr]> = [
+      ['tidy', (w) => mx.tidy(() => mx.subtract(w, mx.multiply(mx.add(w, 1), 0.1)))],
+      [
+        'dispose',
+        (w) => {
+          const t = mx.add(w, 1);
+          const u = mx.multiply(t, 0.1);
+          const next = mx.subtract(w, u);
+          mx.eval(next);
+          mx.dispose(t, u);
+          return next;
+        },
+      ],
+      ['valueAndGrad in tidy', (w) => mx.tidy(() => mx.subtract(w, mx.multiply(lossAndGrad(w)[1], 0.1)))],
+      ['unevaluated loss in tidy', (w) => mx.tidy(() => {
+        const [l, g] = lossAndGrad(w);
+        void l;
+        return mx.subtract(w, mx.multiply(g, 0.1));
+      })],
+    ];
+    for (const [name, step] of steps) {
+      let w = mx.array([1, 2, 3]);
+      const run = (n: number) => {
+        for (let i = 0; i < n; i++) {
+          const next = step(w);
+          mx.eval(next);
+          mx.dispose(w);
+          w = next;
+        }
+      };
+      run(5);
+      const before = CountedRegistry.live;
+      run(500);
+      expect(CountedRegistry.live - before, name).toBeLessThanOrEqual(0);
+      // the elementwise steps are w <- 0.9 w - 0.1, whose fixed point is -1
+      if (name === 'tidy' || name === 'dispose') expect(w.tolist()).toEqual([-1, -1, -1].map((v) => expect.closeTo(v, 5)));
+      else expect((w.tolist() as number[]).every(Number.isFinite)).toBe(true);
+    }
   });
 });

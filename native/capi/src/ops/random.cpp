@@ -65,11 +65,18 @@ void register_random_ops() {
     const int64_t keys = key.size() / 2;
     const size_t bytes = keys ? out.nbytes() / size_t(keys) : 0, words = (bytes + 3) / 4;
     if (bytes == 0) return std::vector<Array>{out};  // an empty shape: no words to copy from
-    std::vector<uint32_t> w(words);
     const uint32_t* k = key.data<uint32_t>();
+    uint8_t* dst = static_cast<uint8_t*>(out.raw());
+    // whole words go straight to the output; a key's output that ends within a word goes through one key's words
+    std::vector<uint32_t> w(bytes % 4 ? words : 0);
     for (int64_t i = 0; i < keys; i++) {
+      uint8_t* at = dst + size_t(i) * bytes;
+      if (w.empty()) {
+        fill_words({k[2 * i], k[2 * i + 1]}, reinterpret_cast<uint32_t*>(at), words);
+        continue;
+      }
       fill_words({k[2 * i], k[2 * i + 1]}, w.data(), words);
-      std::memcpy(static_cast<uint8_t*>(out.raw()) + size_t(i) * bytes, w.data(), bytes);
+      std::memcpy(at, w.data(), bytes);
     }
     return std::vector<Array>{out};
   };

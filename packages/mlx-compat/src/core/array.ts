@@ -3,9 +3,10 @@
 import type { TypedArray } from 'mlx-capi-bridge';
 import { type Dtype } from './dtype.js';
 import type { Flight } from './flight.js';
-import { evalValues, isTracing, readBack } from './graph.js';
+import { evalValues, isUncounted, readBack } from './graph.js';
 import { formatArray } from './print.js';
 import { MxError } from './errors.js';
+import { CountedRegistry } from './registrations.js';
 
 /** One op application; the values that are its outputs point at it. */
 export interface GraphNode {
@@ -21,6 +22,8 @@ export interface GraphNode {
   /** Marks of the last request-building walk that opened and finished the node. */
   open?: number;
   done?: number;
+  /** Set once the node will not run again: it no longer holds its inputs (node.ts). */
+  released?: boolean;
 }
 
 /** A custom function's own derivative: the backward pass skips its body. */
@@ -34,9 +37,10 @@ export interface CustomRule {
 
 let nextId = 1;
 
-/** How many wrappers and graph nodes hold a value. */
+/** How many wrappers and graph nodes hold a value; `wrappers` of them are wrappers registered to tell when they go. */
 export interface RefCount {
   n: number;
+  wrappers: number;
 }
 
 /**
@@ -68,7 +72,7 @@ export class Value {
    * value it computes that something outside its own graph holds, so no later
    * evaluation computes it again; a value nothing else holds is not kept.
    */
-  readonly refs: RefCount = { n: 0 };
+  readonly refs: RefCount = { n: 0, wrappers: 0 };
   /** How many nodes of the request being built read this value (valid while `usedWalk` is that walk's mark). */
   used = 0;
   usedWalk = 0;
@@ -84,16 +88,27 @@ export type Scalar = number | boolean | Complex;
 export type NestedArray = Scalar | NestedArray[];
 export type ArrayLike = MxArray | NestedArray | TypedArray;
 
-// A wrapper counts as a holder of its value until it is collected. Wrappers
-// made while a transform traces fn are fn's temporaries and do not count
-// (JavaScript cannot tell a dropped wrapper from a held one until a
-// collection, which a synchronous loop never reaches); what the transform
-// returns counts once it returns.
-// The count is an object of its own so that the finalizers hold it, not
-// the value: a value goes as soon as its last wrapper and reader do.
-const holders = new FinalizationRegistry<RefCount>((count) => {
+// A wrapper counts as a holder of its value until it is collected, while the
+// value is still to be computed (an evaluated, host or disposed value is no
+// node's output any more, and nothing asks who holds it). Wrappers made while
+// a transform traces fn, or a composite op builds its temporaries, do not
+// count (graph.ts, isUncounted); what they return counts once they return.
+// The count is an object of its own so that the finalizers hold
+// it, not the value: a value goes as soon as its last wrapper and reader
+// do. It is also the unregister token of all its value's wrappers: once
+// the value is evaluated or disposed they are unregistered at once.
+const holders = new CountedRegistry<RefCount>((count) => {
   count.n--;
+  count.wrappers--;
 });
+
+/** @internal The value is evaluated or disposed: its wrappers stop counting, and their registrations go. */
+export function dropHolders(v: Value): void {
+  if (!v.refs.wrappers) return;
+  holders.unregister(v.refs, v.refs.wrappers);
+  v.refs.n -= v.refs.wrappers;
+  v.refs.wrappers = 0;
+}
 
 export class MxArray {
   #v: Value;
@@ -101,7 +116,7 @@ export class MxArray {
   /** @internal */
   constructor(v: Value) {
     this.#v = v;
-    if (!isTracing()) this._hold();
+    if (!isUncounted()) this._hold();
   }
 
   /** @internal The value this array holds; indexPut_ replaces it. */
@@ -109,21 +124,23 @@ export class MxArray {
     return this.#v;
   }
   set _v(v: Value) {
-    if (this.#holds) {
-      this.#holds = false;
-      holders.unregister(this);
-      this.#v.refs.n--;
-    }
+    // the old value's wrappers all stop counting: nearly always this one
+    // alone (a second one makes that value computed again if it is needed)
+    if (this.#holds) dropHolders(this.#v);
+    this.#holds = false;
     this.#v = v;
-    if (!isTracing()) this._hold();
+    if (!isUncounted()) this._hold();
   }
 
   /** @internal Counts this wrapper as a holder of its value (once). */
   _hold(): void {
     if (this.#holds) return;
     this.#holds = true;
-    this.#v.refs.n++;
-    holders.register(this, this.#v.refs, this);
+    const v = this.#v;
+    if (!v.node || v.handle || v.disposed) return;
+    v.refs.n++;
+    v.refs.wrappers++;
+    holders.register(this, v.refs, v.refs);
   }
 
   get dtype(): Dtype {

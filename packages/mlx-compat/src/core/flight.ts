@@ -14,7 +14,7 @@
 // as a promise does.
 import type { EvalResponse, Job } from 'mlx-capi-bridge';
 import type { GraphNode, Value } from './array.js';
-import { buildRequest, checkUsable, finish, noteReceipt, session } from './graph.js';
+import { buildRequest, checkUsable, finish, noteReceipt, ran, session } from './graph.js';
 import { engineOp } from './registry.js';
 
 /** Op families whose cost grows linearly with the elements they read and write. */
@@ -56,6 +56,8 @@ export class Flight {
   job?: Job;
   /** The request sent, for the receipt observer. */
   request?: string;
+  /** The nodes it runs. */
+  private nodes: GraphNode[] = [];
   done = false;
   error?: unknown;
   /** Flights whose values this one's graph reads, not landed yet. */
@@ -100,6 +102,7 @@ export class Flight {
       for (const v of outputs) v.flight = this;
       this.values = outputs;
       this.request = text;
+      this.nodes = nodes;
       // a request on a busy session would wait here for the one running
       if (!sessionBusy() && worthNoThread(nodes)) return this.land(undefined, session().evalText(text, buffers));
       this.job = session().submit(text, buffers);
@@ -159,6 +162,8 @@ export class Flight {
       noteReceipt(res.receipt, this.request!);
       try {
         finish(this.values, res.outputs);
+        ran(this.nodes);
+        this.nodes = [];
       } catch (e) {
         error = e;
       }

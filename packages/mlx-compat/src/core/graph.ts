@@ -2,9 +2,11 @@
 // one request; results stay resident as handles, released when their arrays
 // are collected, disposed or left behind by tidy().
 import { MlxBridgeError, type BackendName, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
-import { MxArray, Value, type GraphNode } from './array.js';
+import { dropHolders, MxArray, Value, type GraphNode } from './array.js';
 import type { Dtype } from './dtype.js';
 import { flightsBehind, inFlight } from './flight.js';
+import { releaseNode } from './node.js';
+import { CountedRegistry } from './registrations.js';
 
 let shared: Session | undefined;
 let chosen: BackendName | undefined;
@@ -33,7 +35,7 @@ export function session(): Session {
 
 // Handles are released behind the evaluations in flight (which may read
 // them), without waiting for them.
-const finalizer = new FinalizationRegistry<string>((handle) => {
+const finalizer = new CountedRegistry<string>((handle) => {
   try {
     session().releaseAfterJobs(handle);
   } catch {
@@ -52,6 +54,7 @@ const BALLAST_FROM = 64 * 1024;
 
 function attach(v: Value, handle: string): void {
   v.handle = handle;
+  dropHolders(v);
   finalizer.register(v, handle, v);
   const bytes = v.shape.reduce((n, d) => n * d, 1) * v.dtype.size;
   if (bytes >= BALLAST_FROM) v.ballast = Buffer.allocUnsafeSlow(bytes);
@@ -75,11 +78,15 @@ function disposeValue(v: Value): void {
     session().releaseAfterJobs(v.handle);
     v.handle = undefined;
   }
+  dropHolders(v);
+  v.disposed = true;
+  // a node whose outputs are all evaluated or disposed will not run again
+  const node = v.node;
+  if (node && !node.released && node.values.every((o) => o.disposed || o.handle)) releaseNode(node);
   v.node = undefined;
   v.host = undefined;
   v.cache = undefined;
   v.ballast = undefined;
-  v.disposed = true;
 }
 
 /** Releases the engine memory of arrays now; using them afterwards raises. */
@@ -157,10 +164,12 @@ export function evalArrays(targets: MxArray[]): void {
 }
 
 // How deeply transforms are tracing (evaluated arrays then keep their graph
-// nodes: the backward pass walks through them), and how deeply a shapeless
-// compile is (vjp rules then avoid constants taken from shapes).
-const depth = { tracing: 0, shapeless: 0 };
+// nodes: the backward pass walks through them), how deeply a shapeless
+// compile is (vjp rules then avoid constants taken from shapes), and how
+// deeply a composite op builds its temporaries.
+const depth = { tracing: 0, shapeless: 0, internal: 0 };
 function within<T>(kind: keyof typeof depth, fn: () => T): T {
+  if (!isUncounted()) uncountedNodes.length = 0;
   depth[kind]++;
   try {
     return fn();
@@ -174,6 +183,52 @@ export const whileTracing = <T>(fn: () => T): T => within('tracing', fn);
 export const whileTracingShapeless = <T>(fn: () => T): T => within('shapeless', fn);
 /** @internal True while a shapeless compile traces a function. */
 export const isTracingShapeless = () => depth.shapeless > 0;
+
+/**
+ * @internal True while new wrappers do not count as holders of their values:
+ * a transform traces its function, or a composite op (internal) builds its
+ * temporaries. JavaScript cannot tell a dropped wrapper from a held one
+ * until a collection, which a synchronous loop never reaches, so counting
+ * those would keep every temporary's result.
+ */
+export const isUncounted = () => depth.tracing > 0 || depth.internal > 0;
+
+// The nodes made while wrappers did not count, since the outermost such scope began.
+const uncountedNodes: GraphNode[] = [];
+/** @internal Notes a new node (graphNode calls it). */
+export function noteNode(node: GraphNode): void {
+  if (isUncounted()) uncountedNodes.push(node);
+}
+
+/**
+ * @internal Ends the outermost uncounted scope (transforms and internal()
+ * call it on what they return): the arrays of `result` count as held from
+ * now on, and the nodes made in the scope that they do not read belonged to
+ * its temporaries only, so they stop holding their inputs.
+ */
+export function counted<T>(result: T): T {
+  if (isUncounted()) return result;
+  const arrays = collectArrays(result);
+  if (uncountedNodes.length) {
+    const first = uncountedNodes[0].id;
+    const read = new Set<GraphNode>();
+    const stack = arrays.map((a) => a._v);
+    while (stack.length) {
+      const v = stack.pop()!;
+      const n = v.node;
+      if (!n || v.handle || n.id < first || read.has(n)) continue;
+      read.add(n);
+      for (const i of n.inputs) stack.push(i);
+    }
+    for (const n of uncountedNodes) if (!read.has(n)) releaseNode(n);
+    uncountedNodes.length = 0;
+  }
+  for (const a of arrays) a._hold();
+  return result;
+}
+
+/** @internal A composite op: its temporaries do not count as held, what it returns does. */
+export const internal = <T>(fn: () => T): T => counted(within('internal', fn));
 
 /**
  * @internal Host data (arrays made from JS values) is never uploaded to stay:
@@ -195,10 +250,20 @@ export function evalValues(targets: Value[]): void {
     targets.forEach(checkUsable);
     return;
   }
-  const { text, buffers, outputs } = buildRequest(pending, new Set(), undefined, undefined, true);
+  const { text, buffers, outputs, nodes } = buildRequest(pending, new Set(), undefined, undefined, true);
   const res = session().evalText(text, buffers);
   noteReceipt(res.receipt, text);
   finish(outputs, res.outputs);
+  ran(nodes);
+}
+
+/**
+ * @internal The nodes of a request that ran: outside a transform's tracing
+ * none runs again (what the program holds of them was returned), so they
+ * stop holding what they read.
+ */
+export function ran(nodes: GraphNode[]): void {
+  if (!depth.tracing) for (const n of nodes) releaseNode(n);
 }
 
 type ReceiptObserver = (receipt: Receipt, request: string) => void;

@@ -2,9 +2,10 @@
 // at each call (the engine applies the same rules again and the evaluator
 // checks that both agree).
 import { type ArrayLike, type GraphNode, MxArray, type RefCount, Value } from './array.js';
+import { CountedRegistry } from './registrations.js';
 import { bool, float32, type Dtype, isInexact, promoteTypes } from './dtype.js';
 import { MxError } from './errors.js';
-import { track } from './graph.js';
+import { noteNode, track } from './graph.js';
 import { fromValue } from './creation-data.js';
 import { describe } from './args.js';
 
@@ -26,16 +27,34 @@ export function apply(op: string, inputs: MxArray[], attrs: Record<string, unkno
   return outs.map((o, i) => output(node, o, i));
 }
 
-// A node holds the values it reads until it is collected.
-const readers = new FinalizationRegistry<RefCount[]>((counts) => {
+// A node holds the values it reads until it has run outside a transform's
+// tracing, or its outputs are all evaluated or disposed (releaseNode), or
+// else until it is collected.
+const readers = new CountedRegistry<RefCount[]>((counts) => {
   for (const c of counts) c.n--;
 });
 
 function graphNode(op: string, inputs: Value[], attrs: Record<string, unknown>, outputCount: number): GraphNode {
-  const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount, values: [], custom: undefined, open: 0, done: 0 };
-  for (const v of inputs) v.refs.n++;
-  if (inputs.length) readers.register(node, inputs.map((v) => v.refs));
+  const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount, values: [], custom: undefined, open: 0, done: 0, released: false };
+  if (inputs.length) {
+    const counts = new Array<RefCount>(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      counts[i] = inputs[i].refs;
+      counts[i].n++;
+    }
+    readers.register(node, counts, node);
+  }
+  noteNode(node);
   return node;
+}
+
+/** @internal A node that will not run again stops holding what it reads (once). */
+export function releaseNode(node: GraphNode): void {
+  if (node.released) return;
+  node.released = true;
+  if (!node.inputs.length) return;
+  readers.unregister(node);
+  for (const v of node.inputs) v.refs.n--;
 }
 
 // A caller's shape array is copied (it may change it later); values never

@@ -1,6 +1,7 @@
 // mx.random: MLX's key-based generator. Keys are uint32 pairs; bits come from
 // the engine's Threefry random_bits op; each distribution is built from them
-// as MLX builds it, so the same seed gives the same numbers as MLX.
+// as MLX builds it, so the same seed gives the same numbers as MLX. Each is
+// a composite op (internal): its temporaries are not kept by an evaluation.
 import { type ArrayLike, MxArray } from './array.js';
 import { dtypeByName, float32, int32, isInexact, uint32, type Dtype } from './dtype.js';
 import { MxError } from './errors.js';
@@ -11,7 +12,7 @@ import { argmax } from './ops/reduce.js';
 import { argsort } from './ops/sort.js';
 import { take } from './ops/indexing.js';
 import { matmul } from './ops/linalg.js';
-import { evalArrays } from './graph.js';
+import { evalArrays, internal } from './graph.js';
 import { describe, dtypeArg, type DtypeLike, numArg, shapeArg } from './args.js';
 
 const { add, multiply, divide, minimum, maximum, less } = binaryOps;
@@ -32,11 +33,13 @@ export function seed(s: number): void {
 
 /** Random bits: uint32 (width 4), uint16 (2) or uint8 (1) of `shape` per key. */
 export function bits(shape: number[] = [], width = 4, k?: MxArray): MxArray {
-  const keyArr = k ?? nextKey();
-  if (keyArr.dtype !== uint32 || keyArr.shape[keyArr.ndim - 1] !== 2) throw new MxError('random.bits', 'key', 'a key is a uint32 array ending in 2');
-  const dtype = { 1: 'uint8', 2: 'uint16', 4: 'uint32' }[width];
-  if (!dtype) throw new MxError('random.bits', 'width', `${width} is not 1, 2 or 4`);
-  return apply1('random_bits', [keyArr], { shape, width }, { dtype: dtypeByName(dtype), shape: [...keyArr.shape.slice(0, -1), ...shape] });
+  return internal(() => {
+    const keyArr = k ?? nextKey();
+    if (keyArr.dtype !== uint32 || keyArr.shape[keyArr.ndim - 1] !== 2) throw new MxError('random.bits', 'key', 'a key is a uint32 array ending in 2');
+    const dtype = { 1: 'uint8', 2: 'uint16', 4: 'uint32' }[width];
+    if (!dtype) throw new MxError('random.bits', 'width', `${width} is not 1, 2 or 4`);
+    return apply1('random_bits', [keyArr], { shape, width }, { dtype: dtypeByName(dtype), shape: [...keyArr.shape.slice(0, -1), ...shape] });
+  });
 }
 
 /** split(key, num = 2): num new keys, as a [num, 2] uint32 array. */
@@ -73,7 +76,9 @@ function floatDraw(op: string, shape: unknown, dtype: unknown, key: unknown) {
 }
 
 export function uniform(low: ArrayLike = 0, high: ArrayLike = 1, shape?: number[] | null, dtype?: DtypeLike | null, key?: MxArray | null): MxArray {
-  return uniformIn('random.uniform', low, high, shape, dtype, key);
+  return internal(() => {
+    return uniformIn('random.uniform', low, high, shape, dtype, key);
+  });
 }
 
 function uniformIn(op: string, low: ArrayLike, high: ArrayLike, shapeArgument: unknown, dtypeArgument: unknown, keyArgument: unknown): MxArray {
@@ -89,80 +94,96 @@ function uniformIn(op: string, low: ArrayLike, high: ArrayLike, shapeArgument: u
 }
 
 export function normal(shape?: number[] | null, dtype?: DtypeLike | null, loc?: number | null, scale?: number | null, key?: MxArray | null): MxArray {
-  const d = floatDraw('random.normal', shape, dtype, key).dtype;
-  loc = numArg('random.normal', 'loc', loc, 0);
-  scale = numArg('random.normal', 'scale', scale, 1);
-  // As MLX v0.31.2: erfinv of a float32 uniform, then the dtype (a half
-  // type's -1 would make -inf), then the scaling in the dtype.
-  const u = uniformIn('random.normal', fromValue(-(1 - 2 ** -24), float32), fromValue(1, float32), shape, float32, key);
-  let s = multiply(fromValue(Math.SQRT2, d), astype(erfinv(u), d));
-  if (scale !== 1) s = multiply(fromValue(scale, d), s);
-  if (loc !== 0) s = add(fromValue(loc, d), s);
-  return s;
+  return internal(() => {
+    const d = floatDraw('random.normal', shape, dtype, key).dtype;
+    loc = numArg('random.normal', 'loc', loc, 0);
+    scale = numArg('random.normal', 'scale', scale, 1);
+    // As MLX v0.31.2: erfinv of a float32 uniform, then the dtype (a half
+    // type's -1 would make -inf), then the scaling in the dtype.
+    const u = uniformIn('random.normal', fromValue(-(1 - 2 ** -24), float32), fromValue(1, float32), shape, float32, key);
+    let s = multiply(fromValue(Math.SQRT2, d), astype(erfinv(u), d));
+    if (scale !== 1) s = multiply(fromValue(scale, d), s);
+    if (loc !== 0) s = add(fromValue(loc, d), s);
+    return s;
+  });
 }
 
 export function randint(low: ArrayLike, high: ArrayLike, shape?: number[] | null, dtype?: DtypeLike | null, key?: MxArray | null): MxArray {
-  const { shape: s, key: k } = drawArgs('random.randint', shape, undefined, key);
-  const d = dtypeArg('random.randint', 'dtype', dtype, int32);
-  if (isInexact(d)) throw new MxError('random.randint', 'dtype', `${d.name} is not an integer type`);
-  if (typeof low === 'number' && typeof high === 'number' && !(high > low))
-    throw new MxError('random.randint', 'high', `expected high above low, got low ${low} and high ${high}`);
-  const lo = asArray(low, float32, 'random.randint', 'low');
-  const u = uniformIn('random.randint', lo, high, s, float32, k);
-  return astype(maximum(u, lo), d);
+  return internal(() => {
+    const { shape: s, key: k } = drawArgs('random.randint', shape, undefined, key);
+    const d = dtypeArg('random.randint', 'dtype', dtype, int32);
+    if (isInexact(d)) throw new MxError('random.randint', 'dtype', `${d.name} is not an integer type`);
+    if (typeof low === 'number' && typeof high === 'number' && !(high > low))
+      throw new MxError('random.randint', 'high', `expected high above low, got low ${low} and high ${high}`);
+    const lo = asArray(low, float32, 'random.randint', 'low');
+    const u = uniformIn('random.randint', lo, high, s, float32, k);
+    return astype(maximum(u, lo), d);
+  });
 }
 
 export function bernoulli(p?: ArrayLike | null, shape?: number[] | null, key?: MxArray | null): MxArray {
-  const prob = asArray(p ?? 0.5, float32, 'random.bernoulli', 'p');
-  return less(uniformIn('random.bernoulli', 0, 1, shape ?? prob.shape, float32, key), prob);
+  return internal(() => {
+    const prob = asArray(p ?? 0.5, float32, 'random.bernoulli', 'p');
+    return less(uniformIn('random.bernoulli', 0, 1, shape ?? prob.shape, float32, key), prob);
+  });
 }
 
 export function truncatedNormal(lower: ArrayLike, upper: ArrayLike, shape?: number[] | null, dtypeArgument?: DtypeLike | null, k?: MxArray | null): MxArray {
-  const dtype = floatDraw('random.truncatedNormal', shape ?? [], dtypeArgument, k).dtype;
-  const lo = asArray(lower, dtype, 'random.truncatedNormal', 'lower'), hi = asArray(upper, dtype, 'random.truncatedNormal', 'upper');
-  const sqrt2 = fromValue(Math.SQRT2, dtype);
-  const a = erf(divide(lo, sqrt2)), b = erf(divide(hi, sqrt2));
-  const u = uniformIn('random.truncatedNormal', a, b, shape ?? broadcastShapes('random.truncatedNormal', lo.shape, hi.shape), dtype, k);
-  const out = multiply(sqrt2, erfinv(u));
-  return maximum(minimum(hi, out), lo);
+  return internal(() => {
+    const dtype = floatDraw('random.truncatedNormal', shape ?? [], dtypeArgument, k).dtype;
+    const lo = asArray(lower, dtype, 'random.truncatedNormal', 'lower'), hi = asArray(upper, dtype, 'random.truncatedNormal', 'upper');
+    const sqrt2 = fromValue(Math.SQRT2, dtype);
+    const a = erf(divide(lo, sqrt2)), b = erf(divide(hi, sqrt2));
+    const u = uniformIn('random.truncatedNormal', a, b, shape ?? broadcastShapes('random.truncatedNormal', lo.shape, hi.shape), dtype, k);
+    const out = multiply(sqrt2, erfinv(u));
+    return maximum(minimum(hi, out), lo);
+  });
 }
 
 export function gumbel(shape?: number[] | null, dtype?: DtypeLike | null, key?: MxArray | null): MxArray {
-  return negative(log(negative(log(uniformIn('random.gumbel', 0, 1, shape, dtype, key)))));
+  return internal(() => {
+    return negative(log(negative(log(uniformIn('random.gumbel', 0, 1, shape, dtype, key)))));
+  });
 }
 
 /** categorical(logits, axis = -1, shape?, numSamples?, key?): samples by the Gumbel-max trick. */
 export function categorical(logits: ArrayLike, axis = -1, shape?: number[], numSamples?: number, k?: MxArray): MxArray {
-  const l = asArray(logits);
-  const ax = axis < 0 ? axis + l.ndim : axis;
-  if (shape && numSamples !== undefined) throw new MxError('random.categorical', 'shape', 'give shape or numSamples, not both');
-  if (numSamples !== undefined) {
-    const s = l.shape.filter((_, i) => i !== ax);
-    s.push(numSamples);
-    const expanded = apply1('expand_dims', [l], { axes: [l.ndim] }, { dtype: l.dtype, shape: [...l.shape, 1] });
-    const g = gumbel([...s.slice(0, ax), l.shape[ax], ...s.slice(ax)], float32, k);
-    return argmax(add(g, expanded), ax);
-  }
-  const g = gumbel(shape ? [...shape.slice(0, ax), l.shape[ax], ...shape.slice(ax)] : l.shape, float32, k);
-  return argmax(add(g, l), ax);
+  return internal(() => {
+    const l = asArray(logits);
+    const ax = axis < 0 ? axis + l.ndim : axis;
+    if (shape && numSamples !== undefined) throw new MxError('random.categorical', 'shape', 'give shape or numSamples, not both');
+    if (numSamples !== undefined) {
+      const s = l.shape.filter((_, i) => i !== ax);
+      s.push(numSamples);
+      const expanded = apply1('expand_dims', [l], { axes: [l.ndim] }, { dtype: l.dtype, shape: [...l.shape, 1] });
+      const g = gumbel([...s.slice(0, ax), l.shape[ax], ...s.slice(ax)], float32, k);
+      return argmax(add(g, expanded), ax);
+    }
+    const g = gumbel(shape ? [...shape.slice(0, ax), l.shape[ax], ...shape.slice(ax)] : l.shape, float32, k);
+    return argmax(add(g, l), ax);
+  });
 }
 
 /** laplace(shape, dtype, loc = 0, scale = 1, key?) by the inverse CDF. */
 export function laplace(shape?: number[] | null, dtypeArgument?: DtypeLike | null, locArgument?: number | null, scaleArgument?: number | null, key?: MxArray | null): MxArray {
-  const { dtype, key: k } = floatDraw('random.laplace', shape, dtypeArgument, key);
-  const loc = numArg('random.laplace', 'loc', locArgument, 0), scale = numArg('random.laplace', 'scale', scaleArgument, 1);
-  const u = uniform(fromValue(-(1 - 2 ** -24), float32), fromValue(1, float32), shape, float32, k);
-  let s = multiply(sign(u), log1p(negative(abs(u))));
-  s = multiply(fromValue(-scale, float32), s);
-  if (loc !== 0) s = add(fromValue(loc, float32), s);
-  return astype(s, dtype);
+  return internal(() => {
+    const { dtype, key: k } = floatDraw('random.laplace', shape, dtypeArgument, key);
+    const loc = numArg('random.laplace', 'loc', locArgument, 0), scale = numArg('random.laplace', 'scale', scaleArgument, 1);
+    const u = uniform(fromValue(-(1 - 2 ** -24), float32), fromValue(1, float32), shape, float32, k);
+    let s = multiply(sign(u), log1p(negative(abs(u))));
+    s = multiply(fromValue(-scale, float32), s);
+    if (loc !== 0) s = add(fromValue(loc, float32), s);
+    return astype(s, dtype);
+  });
 }
 
 /** permutation(n or array, axis = 0, key?): a shuffle by sorting random bits. */
 export function permutation(x: number | ArrayLike, axis = 0, k?: MxArray): MxArray {
-  if (typeof x === 'number') return argsort(bits([x], 4, k));
-  const a = asArray(x);
-  return take(a, argsort(bits([a.shape[axis]], 4, k)), axis);
+  return internal(() => {
+    if (typeof x === 'number') return argsort(bits([x], 4, k));
+    const a = asArray(x);
+    return take(a, argsort(bits([a.shape[axis]], 4, k)), axis);
+  });
 }
 
 /**
@@ -214,12 +235,14 @@ function sqrtPsd(c: number[][]): number[][] {
 
 /** multivariateNormal(mean, cov, shape = [], dtype = float32, key?): mean + z @ sqrt(cov). */
 export function multivariateNormal(mean: ArrayLike, cov: ArrayLike, shapeArgument?: number[] | null, dtypeArgument?: DtypeLike | null, key?: MxArray | null): MxArray {
-  const { shape, dtype, key: k } = floatDraw('random.multivariateNormal', shapeArgument, dtypeArgument, key);
-  const m = asArray(mean, dtype, 'random.multivariateNormal', 'mean'), c = asArray(cov, dtype, 'random.multivariateNormal', 'cov');
-  const n = m.shape[m.ndim - 1];
-  if (m.ndim !== 1 || c.ndim !== 2 || c.shape[0] !== n || c.shape[1] !== n)
-    throw new MxError('random.multivariateNormal', 'cov', `needs a 1-d mean and an n x n covariance, got (${m.shape}) and (${c.shape})`);
-  const root = fromValue(sqrtPsd(c.tolist() as number[][]), float32);
-  const z = normal([...shape, n], dtype, 0, 1, k);
-  return add(m, matmul(z, astype(root, dtype)));
+  return internal(() => {
+    const { shape, dtype, key: k } = floatDraw('random.multivariateNormal', shapeArgument, dtypeArgument, key);
+    const m = asArray(mean, dtype, 'random.multivariateNormal', 'mean'), c = asArray(cov, dtype, 'random.multivariateNormal', 'cov');
+    const n = m.shape[m.ndim - 1];
+    if (m.ndim !== 1 || c.ndim !== 2 || c.shape[0] !== n || c.shape[1] !== n)
+      throw new MxError('random.multivariateNormal', 'cov', `needs a 1-d mean and an n x n covariance, got (${m.shape}) and (${c.shape})`);
+    const root = fromValue(sqrtPsd(c.tolist() as number[][]), float32);
+    const z = normal([...shape, n], dtype, 0, 1, k);
+    return add(m, matmul(z, astype(root, dtype)));
+  });
 }

@@ -3,7 +3,7 @@
 import { type ArrayLike, MxArray, Value } from '../array.js';
 import { apply1 } from '../node.js';
 import { MxError } from '../errors.js';
-import { isTracing, whileTracing } from '../graph.js';
+import { counted, isTracing, whileTracing } from '../graph.js';
 import { asArray } from '../node.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { backward } from './backward.js';
@@ -40,10 +40,7 @@ const ownCopies = (xs: MxArray[], nested: boolean) => xs.map((x) => ownCopy(x, n
 
 // What a transform returns is the caller's: its wrappers, made while
 // tracing, count as holders from now on (graph.ts keeps what they hold).
-function held<T>(result: T): T {
-  if (!isTracing()) for (const a of leaves(result)) a._hold();
-  return result;
-}
+const held = counted;
 
 /** vjp(fn, primals, cotangents): [fn(...primals) as a list, cotangents of the primals]. */
 export function vjp(fn: (...args: MxArray[]) => MxArray | MxArray[], primals: ArrayLike[], cotangents: ArrayLike[]): [MxArray[], MxArray[]] {
@@ -93,29 +90,33 @@ export function valueAndGrad<F extends Fn, const N extends number | readonly num
   argnums?: N,
 ): (...args: Parameters<F>) => [ReturnType<F>, Gradients<F, N>];
 export function valueAndGrad<F extends Fn>(fn: F, argnums: number | readonly number[] = 0) {
-  return (...args: Parameters<F>): [ReturnType<F>, unknown] => {
-    const nested = isTracing();
-    return held(whileTracing(() => {
-      const nums = normArgnums(argnums as number | number[], args.length);
-      const targets = nums.map((i) => ownCopies(leaves(args[i]), nested));
-      const own: unknown[] = [...args];
-      // fn gets wrappers of its own: an indexPut_ in fn leaves the targets as they were
-      nums.forEach((i, n) => (own[i] = rebuild(args[i], targets[n].map((t) => new MxArray(t._v)))));
-      const value = fn(...(own as Parameters<F>)) as ReturnType<F>;
-      const loss = Array.isArray(value) ? value[0] : value;
-      if (!(loss instanceof MxArray)) throw new MxError('grad', 'fn', 'must return an array, or a list whose first item is one');
-      if (loss.size !== 1) throw new MxError('grad', 'fn', `must return a scalar, got an array of shape (${loss.shape})`);
-      const flat = targets.flat();
-      const grads = backward([loss._v], [onesLike(loss)], flat.map((t) => t._v), 'grad');
-      let k = 0;
-      const trees = nums.map((i, n) => rebuild(args[i], grads.slice(k, (k += targets[n].length))));
-      return [value, Array.isArray(argnums) ? trees : trees[0]] as [ReturnType<F>, unknown];
-    }));
-  };
+  return (...args: Parameters<F>) => differentiate(fn, argnums, args, true);
+}
+
+// fn's value and gradients; without `keepValue` (grad) only the gradients
+// are returned, and fn's value counts as one of its temporaries.
+function differentiate<F extends Fn>(fn: F, argnums: number | readonly number[], args: Parameters<F>, keepValue: boolean): [ReturnType<F>, unknown] {
+  const nested = isTracing();
+  const [value, grads] = whileTracing(() => {
+    const nums = normArgnums(argnums as number | number[], args.length);
+    const targets = nums.map((i) => ownCopies(leaves(args[i]), nested));
+    const own: unknown[] = [...args];
+    // fn gets wrappers of its own: an indexPut_ in fn leaves the targets as they were
+    nums.forEach((i, n) => (own[i] = rebuild(args[i], targets[n].map((t) => new MxArray(t._v)))));
+    const value = fn(...(own as Parameters<F>)) as ReturnType<F>;
+    const loss = Array.isArray(value) ? value[0] : value;
+    if (!(loss instanceof MxArray)) throw new MxError('grad', 'fn', 'must return an array, or a list whose first item is one');
+    if (loss.size !== 1) throw new MxError('grad', 'fn', `must return a scalar, got an array of shape (${loss.shape})`);
+    const flat = targets.flat();
+    const grads = backward([loss._v], [onesLike(loss)], flat.map((t) => t._v), 'grad');
+    let k = 0;
+    const trees = nums.map((i, n) => rebuild(args[i], grads.slice(k, (k += targets[n].length))));
+    return [value, Array.isArray(argnums) ? trees : trees[0]] as [ReturnType<F>, unknown];
+  });
+  return keepValue ? held([value, grads]) : [value, held(grads)];
 }
 
 /** grad(fn, argnums = 0): (...args) => gradients of fn's scalar output, typed like the arguments. */
 export function grad<F extends Fn, const N extends number | readonly number[] = 0>(fn: F, argnums?: N): (...args: Parameters<F>) => Gradients<F, N> {
-  const vg = valueAndGrad(fn, argnums);
-  return (...args: Parameters<F>) => vg(...args)[1];
+  return (...args: Parameters<F>) => differentiate(fn, argnums ?? 0, args, false)[1] as Gradients<F, N>;
 }
