@@ -39,37 +39,26 @@ __attribute__((constructor(101))) static void init_openblas() {
 namespace mlxc {
 
 #ifdef MLXC_HAVE_CBLAS
-// A product with one column or one row is a matrix-vector product: gemv
-// reads the matrix where it lies, where gemm would first pack all of it.
+// A product with one column is a matrix-vector product: gemv reads the
+// matrix where it lies, where gemm would first pack all of it. (A product
+// with one row stays with gemm, whose sums match MLX's bit for bit there.)
 template <class T>
 bool gemv_block(const Gemm& g, const T* a, const T* b, T* c) {
+  if (g.n != 1 || g.k == 0) return false;
+  // c[i] = sum_p op(A)[i, p] op(B)[p, 0]
   const T beta = g.accumulate ? 1 : 0;
-  auto gemv = [&](CBLAS_TRANSPOSE t, int64_t rows, int64_t cols, const T* m, int64_t ld, const T* x, int64_t incx, int64_t incy) {
-    if constexpr (std::is_same_v<T, float>) cblas_sgemv(CblasRowMajor, t, int(rows), int(cols), 1.0f, m, int(ld), x, int(incx), beta, c, int(incy));
-    else cblas_dgemv(CblasRowMajor, t, int(rows), int(cols), 1.0, m, int(ld), x, int(incx), beta, c, int(incy));
-  };
-  if (g.n == 1) {
-    // c[i] = sum_p op(A)[i, p] op(B)[p, 0]
-    const int64_t incx = g.tb ? 1 : g.ldb;
-    if (g.ta) gemv(CblasTrans, g.k, g.m, a, g.lda, b, incx, g.ldc);
-    else gemv(CblasNoTrans, g.m, g.k, a, g.lda, b, incx, g.ldc);
-    return true;
-  }
-  if (g.m == 1) {
-    // c[j] = sum_p op(A)[0, p] op(B)[p, j]
-    const int64_t incx = g.ta ? g.lda : 1;
-    if (g.tb) gemv(CblasNoTrans, g.n, g.k, b, g.ldb, a, incx, 1);
-    else gemv(CblasTrans, g.k, g.n, b, g.ldb, a, incx, 1);
-    return true;
-  }
-  return false;
+  const auto t = g.ta ? CblasTrans : CblasNoTrans;
+  const int64_t rows = g.ta ? g.k : g.m, cols = g.ta ? g.m : g.k, incx = g.tb ? 1 : g.ldb;
+  if constexpr (std::is_same_v<T, float>) cblas_sgemv(CblasRowMajor, t, int(rows), int(cols), 1.0f, a, int(g.lda), b, int(incx), beta, c, int(g.ldc));
+  else cblas_dgemv(CblasRowMajor, t, int(rows), int(cols), 1.0, a, int(g.lda), b, int(incx), beta, c, int(g.ldc));
+  return true;
 }
 
 template <class T>
 void gemm_block(const Gemm& g, const T* a, const T* b, T* c) {
   const auto ta = g.ta ? CblasTrans : CblasNoTrans, tb = g.tb ? CblasTrans : CblasNoTrans;
   if constexpr (!is_complex_v<T>)
-    if (g.k > 0 && gemv_block(g, a, b, c)) return;
+    if (gemv_block(g, a, b, c)) return;
   if constexpr (std::is_same_v<T, float>) {
     cblas_sgemm(CblasRowMajor, ta, tb, int(g.m), int(g.n), int(g.k), 1.0f, a, int(g.lda), b, int(g.ldb), g.accumulate ? 1.0f : 0.0f, c, int(g.ldc));
   } else if constexpr (is_complex_v<T>) {

@@ -61,7 +61,7 @@ export function backward(outputs: Value[], cotangents: MxArray[], targets: Value
     }
     const primals = node.inputs.map((v) => new MxArray(v));
     const results = outs.length === node.outputCount ? outs.sort((a, b) => a.index - b.index).map((v) => new MxArray(v)) : [];
-    const grads = rule({ primals, outputs: results, cotangents: byIndex, attrs: node.attrs });
+    const grads = rule({ primals, outputs: results, cotangents: byIndex, attrs: node.attrs, needed: node.inputs.map((v) => reaches.has(v)) });
     // a rule answers undefined for an input that is differentiable but that it cannot handle
     node.inputs.forEach((v, i) => {
       if (reaches.has(v) && grads[i] === undefined && isDifferentiable(v))

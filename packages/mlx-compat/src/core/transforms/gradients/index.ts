@@ -18,6 +18,8 @@ export interface VjpArgs {
   /** One per output; undefined for an output no cotangent reached. */
   cotangents: Array<MxArray | undefined>;
   attrs: Record<string, unknown>;
+  /** needed[i]: whether the backward pass wants input i's cotangent (a rule may leave the others undefined). */
+  needed: boolean[];
 }
 
 /** Cotangents for each input (undefined for an input with none, like indices). */

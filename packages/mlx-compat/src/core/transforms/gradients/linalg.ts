@@ -53,15 +53,16 @@ export const linalgRules: Record<string, VjpRule> = {
     const gb = apply1('solve_triangular', [T(a), g!], { upper: !attrs.upper }, { dtype: g!.dtype, shape: g!.shape });
     return [(attrs.upper ? triu : tril)(unaryOps.negative(matmul(gb, T(x)))), gb];
   },
-  matmul: ({ primals: [a, b], cotangents: [g] }) => {
+  matmul: ({ primals: [a, b], cotangents: [g], needed: [wantA, wantB] }) => {
     const A = a.ndim === 1 ? reshape(a, [1, -1]) : a;
     const B = b.ndim === 1 ? reshape(b, [-1, 1]) : b;
     // the cotangent with the dimensions 1-d operands dropped put back
     const batch = g!.shape.slice(0, g!.ndim - (a.ndim > 1 ? 1 : 0) - (b.ndim > 1 ? 1 : 0));
     const G = reshape(g!, [...batch, A.shape[A.ndim - 2], B.shape[B.ndim - 1]]);
-    const gA = matmul(G, swapaxes(B, -1, -2));
-    const gB = matmul(swapaxes(A, -1, -2), G);
-    return [reshape(unbroadcast(gA, A.shape), a.shape), reshape(unbroadcast(gB, B.shape), b.shape)];
+    // a product the backward pass does not want is not built
+    const gA = wantA ? reshape(unbroadcast(matmul(G, swapaxes(B, -1, -2)), A.shape), a.shape) : undefined;
+    const gB = wantB ? reshape(unbroadcast(matmul(swapaxes(A, -1, -2), G), B.shape), b.shape) : undefined;
+    return [gA, gB];
   },
   gather_mm: ({ primals: [a, b, ...extra], cotangents: [g], attrs }) => {
     const { li, ri, af, bf, gf } = gatherParts(a, b, extra, attrs, g!);
