@@ -228,26 +228,46 @@ struct Lines {
   int64_t outer, inner;
 };
 
-// Transforms every line: load(o, i0, cnt, block) fills cnt lines (i0 ..
-// i0 + cnt - 1 of outer index o) into block, n values each; store(o, i0,
-// cnt, block) writes them back. inverse transforms through conjugates.
+// One of `count` equal parts of a loop over a line (all of it: {0, 1}).
+struct Part {
+  int64_t index, count;
+  int64_t lo(int64_t len) const { return len * index / count; }
+  int64_t hi(int64_t len) const { return len * (index + 1) / count; }
+};
+
+// Transforms every line: load(o, i0, cnt, block, part) fills `part` of cnt
+// lines (i0 .. i0 + cnt - 1 of outer index o) into block, n values each;
+// store(o, i0, cnt, block, part) writes that part back. Parts of one line
+// are independent, so a long line loads and stores over the threads too.
+// inverse transforms through conjugates.
 template <class Load, class Store>
 void each_line(const Lines& g, int64_t n, bool inverse, Load load, Store store) {
   const int64_t count = g.outer * g.inner;
   if (count == 0) return;
   auto pl = plan_for(n);
-  auto transform = [&](C* line, C* work, bool wide) {
-    if (inverse) for (int64_t k = 0; k < n; k++) line[k] = conj(line[k]);
-    run_plan(*pl, line, work, wide);
-    if (inverse) for (int64_t k = 0; k < n; k++) line[k] = conj(line[k]);
+  auto conj_all = [](C* line, int64_t len) {
+    for (int64_t k = 0; k < len; k++) line[k] = conj(line[k]);
   };
   if (n >= kWideLine && count < num_threads()) {
     Array line_buf = scratch(n), work_buf = scratch(n);
+    C *line = line_buf.data<C>(), *work = work_buf.data<C>();
+    const int64_t parts = 4 * num_threads();
+    auto each_part = [&](auto fn) {
+      parallel_for(parts, 1, [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; p++) fn(Part{p, parts});
+      });
+    };
     for (int64_t l = 0; l < count; l++) {
       const int64_t o = l / g.inner, i = l % g.inner;
-      load(o, i, 1, line_buf.data<C>());
-      transform(line_buf.data<C>(), work_buf.data<C>(), true);
-      store(o, i, 1, line_buf.data<C>());
+      each_part([&](Part part) {
+        load(o, i, 1, line, part);
+        if (inverse) conj_all(line + part.lo(n), part.hi(n) - part.lo(n));
+      });
+      run_plan(*pl, line, work, true);
+      each_part([&](Part part) {
+        if (inverse) conj_all(line + part.lo(n), part.hi(n) - part.lo(n));
+      });
+      each_part([&](Part part) { store(o, i, 1, line, part); });
     }
     return;
   }
@@ -257,9 +277,14 @@ void each_line(const Lines& g, int64_t n, bool inverse, Load load, Store store) 
     C *lines = line_buf.data<C>(), *work = work_buf.data<C>();
     for (int64_t blk = b; blk < e; blk++) {
       const int64_t o = blk / per_outer, i0 = blk % per_outer * kBlock, cnt = std::min(kBlock, g.inner - i0);
-      load(o, i0, cnt, lines);
-      for (int64_t c = 0; c < cnt; c++) transform(lines + c * n, work, false);
-      store(o, i0, cnt, lines);
+      load(o, i0, cnt, lines, Part{0, 1});
+      for (int64_t c = 0; c < cnt; c++) {
+        C* line = lines + c * n;
+        if (inverse) conj_all(line, n);
+        run_plan(*pl, line, work, false);
+        if (inverse) conj_all(line, n);
+      }
+      store(o, i0, cnt, lines, Part{0, 1});
     }
   });
 }
@@ -277,14 +302,14 @@ void complex_axis(Array& x, int axis, bool inverse, float f) {
   const Lines g = lines_of(x.shape, axis);
   C* d = x.data<C>();
   each_line(g, n, inverse,
-            [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
+            [&](int64_t o, int64_t i0, int64_t cnt, C* lines, Part part) {
               const C* src = d + o * n * g.inner + i0;
-              for (int64_t k = 0; k < n; k++)
+              for (int64_t k = part.lo(n); k < part.hi(n); k++)
                 for (int64_t c = 0; c < cnt; c++) lines[c * n + k] = src[k * g.inner + c];
             },
-            [&](int64_t o, int64_t i0, int64_t cnt, const C* lines) {
+            [&](int64_t o, int64_t i0, int64_t cnt, const C* lines, Part part) {
               C* dst = d + o * n * g.inner + i0;
-              for (int64_t k = 0; k < n; k++)
+              for (int64_t k = part.lo(n); k < part.hi(n); k++)
                 for (int64_t c = 0; c < cnt; c++) dst[k * g.inner + c] = scale(lines[c * n + k], f);
             });
 }
@@ -364,16 +389,16 @@ std::vector<Array> eval_fft(const EvalCtx& c) {
       const int64_t m = n / 2;
       const auto tw = half_twiddles(n);
       each_line(g, m, false,
-                [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
+                [&](int64_t o, int64_t i0, int64_t cnt, C* lines, Part part) {
                   const float* p = src + o * n * g.inner + i0;
-                  for (int64_t k = 0; k < m; k++)
+                  for (int64_t k = part.lo(m); k < part.hi(m); k++)
                     for (int64_t c = 0; c < cnt; c++) lines[c * m + k] = {p[2 * k * g.inner + c], p[(2 * k + 1) * g.inner + c]};
                 },
-                [&](int64_t o, int64_t i0, int64_t cnt, const C* lines) {
+                [&](int64_t o, int64_t i0, int64_t cnt, const C* lines, Part part) {
                   C* p = dst + o * h * g.inner + i0;
                   for (int64_t c = 0; c < cnt; c++) {
                     const C* z = lines + c * m;
-                    for (int64_t k = 0; k < h; k++) {
+                    for (int64_t k = part.lo(h); k < part.hi(h); k++) {
                       const C a = z[k % m], b = conj(z[(m - k % m) % m]);
                       const C e = scale(add(a, b), 0.5f), d = sub(a, b);
                       const C od = {0.5f * d.i, -0.5f * d.r};  // (a - b) / 2i
@@ -385,14 +410,14 @@ std::vector<Array> eval_fft(const EvalCtx& c) {
       return {x};
     }
     each_line(g, n, false,
-              [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
+              [&](int64_t o, int64_t i0, int64_t cnt, C* lines, Part part) {
                 const float* p = src + o * n * g.inner + i0;
-                for (int64_t k = 0; k < n; k++)
+                for (int64_t k = part.lo(n); k < part.hi(n); k++)
                   for (int64_t c = 0; c < cnt; c++) lines[c * n + k] = {p[k * g.inner + c], 0};
               },
-              [&](int64_t o, int64_t i0, int64_t cnt, const C* lines) {
+              [&](int64_t o, int64_t i0, int64_t cnt, const C* lines, Part part) {
                 C* p = dst + o * h * g.inner + i0;
-                for (int64_t k = 0; k < h; k++)
+                for (int64_t k = part.lo(h); k < part.hi(h); k++)
                   for (int64_t c = 0; c < cnt; c++) p[k * g.inner + c] = scale(lines[c * n + k], f_last);
               });
     for (size_t k = 0; k + 1 < s.axes.size(); k++) complex_axis(x, s.axes[k], false, k + 2 == s.axes.size() ? f : 1.0f);
@@ -413,16 +438,14 @@ std::vector<Array> eval_fft(const EvalCtx& c) {
   const C* src = x.data<C>();
   float* dst = out.data<float>();
   each_line(g, n, true,
-            [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
+            [&](int64_t o, int64_t i0, int64_t cnt, C* lines, Part part) {
               const C* p = src + o * h * g.inner + i0;
-              for (int64_t k = 0; k < h; k++)
-                for (int64_t c = 0; c < cnt; c++) lines[c * n + k] = p[k * g.inner + c];
-              for (int64_t c = 0; c < cnt; c++)
-                for (int64_t k = h; k < n; k++) lines[c * n + k] = conj(lines[c * n + n - k]);
+              for (int64_t k = part.lo(n); k < part.hi(n); k++)
+                for (int64_t c = 0; c < cnt; c++) lines[c * n + k] = k < h ? p[k * g.inner + c] : conj(p[(n - k) * g.inner + c]);
             },
-            [&](int64_t o, int64_t i0, int64_t cnt, const C* lines) {
+            [&](int64_t o, int64_t i0, int64_t cnt, const C* lines, Part part) {
               float* p = dst + o * n * g.inner + i0;
-              for (int64_t k = 0; k < n; k++)
+              for (int64_t k = part.lo(n); k < part.hi(n); k++)
                 for (int64_t c = 0; c < cnt; c++) p[k * g.inner + c] = lines[c * n + k].r * f;
             });
   return {out};
