@@ -154,6 +154,22 @@ describe('rope', () => {
     });
   }
 
+  // The kernel takes blocks of positions across heads and keeps its last
+  // table of angles: long sequences (several blocks, the last partial),
+  // decoding shapes (many heads, a position or two), and a kept table
+  // reused, or not, as the positions and frequencies say. Angles of
+  // positions past 100 carry about 1e-5 of float32 rounding, as in MLX.
+  it('matches the definition over blocks of positions and heads, with its table kept across calls', () => {
+    const long = [2, 3, 150, 128], x = data(long, 9);
+    for (let round = 0; round < 2; round++)
+      for (const offset of [0, 11]) expectClose(flat(mx.fast.rope(arr(x, long), 128, false, 10000, 1, offset)), ropeRef(x, long, 128, false, 10000, 1, [offset]), 1e-4, `long, offset ${offset}, round ${round}`);
+    expectClose(flat(mx.fast.rope(arr(x, long), 96, true, 10000, 0.5, mx.array([4, 1], mx.int32))), ropeRef(x, long, 96, true, 10000, 0.5, [4, 1]), 1e-4, 'long, offsets per batch');
+    const heads = [2, 256, 2, 64], y = data(heads, 10);
+    expectClose(flat(mx.fast.rope(arr(y, heads), 64, false, 10000, 1, mx.array([5, 9], mx.int32))), ropeRef(y, heads, 64, false, 10000, 1, [5, 9]), TOL.float32, 'many heads');
+    const f1 = [1, 2, 4, 8, 16, 32, 64, 128], f2 = f1.map((f) => f * 3);
+    for (const freqs of [f1, f2, f1]) expectClose(flat(mx.fast.rope(arr(y, heads), 16, false, null, 1, 5, mx.array(freqs))), ropeRef(y, heads, 16, false, null, 1, [5], freqs), TOL.float32, `freqs ${freqs[1]}`);
+  });
+
   it('raises at the call on odd dims, a 2-d input, or both base and freqs', () => {
     expect(() => mx.fast.rope(mx.zeros([1, 2, 8]), 3, false, 10000, 1, 0)).toThrow(/dims/);
     expect(() => mx.fast.rope(mx.zeros([2, 8]), 8, false, 10000, 1, 0)).toThrow(/3 dimensions/);
