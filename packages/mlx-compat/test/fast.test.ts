@@ -215,6 +215,9 @@ describe('scaledDotProductAttention', () => {
     ['split keys: 1 query, 300 keys', [2, 8, 1, 20], [2, 2, 300, 20], [2, 2, 300, 12]],
     ['split keys: 3 queries, 300 keys', [2, 8, 3, 20], [2, 2, 300, 20], [2, 2, 300, 12]],
     ['blocks: 80 rows per key/value head', [1, 4, 40, 20], [1, 2, 40, 20], [1, 2, 40, 12]],
+    // value rows of 64 and 128 take the kernel that sums pairs of rows in registers (here 3 and 2 rows)
+    ['split keys: 3 stacked rows, values of 128', [1, 6, 1, 64], [1, 2, 300, 64], [1, 2, 300, 128]],
+    ['split keys: 2 stacked rows, values of 64', [1, 4, 1, 128], [1, 2, 300, 128], [1, 2, 300, 64]],
   ];
   for (const [what, qs2, ks2, vs2] of paths)
     for (const dtype of [mx.float32, mx.float16]) {
@@ -225,7 +228,7 @@ describe('scaledDotProductAttention', () => {
         const [Q, K, V] = [arr(q2, qs2, dtype), arr(k2, ks2, dtype), arr(v2, vs2, dtype)];
         const tol = TOL[dtype.name];
         const run = (mask: AttentionMask, sinks?: MxArray) => flat(mx.fast.scaledDotProductAttention(Q, K, V, 0.4, mask, sinks));
-        const ref = (mask: Mask, sinks?: number[]) => sdpaRef(qr, kr, vr, qs2, ks2, 12, 0.4, mask, sinks);
+        const ref = (mask: Mask, sinks?: number[]) => sdpaRef(qr, kr, vr, qs2, ks2, vs2[3], 0.4, mask, sinks);
         expectClose(run(null), ref({ kind: 'none' }), tol, 'plain');
         expectClose(run('causal'), ref({ kind: 'causal' }), tol, 'causal');
         // a long run of masked keys leaves whole chunks with nothing visible

@@ -337,12 +337,25 @@ inline float hsum(const Lanes& v) {  // halves added: 16 -> 8 -> 4 lanes
   return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
+// Decoding streams the key/value cache from memory once: its loops ask for
+// the rows kAhead ahead of those they read (8 KiB of head size 128, about
+// one memory latency at full bandwidth), since the keys are read eight rows
+// at a time, a pattern the hardware's prefetchers follow poorly.
+constexpr int64_t kAhead = 16;
+inline void fetch_row(const float* p, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(p + i);
+}
+
 // s[j] = scale * (x . y_j) for n rows y_j of length d (row stride d): eight
 // rows at a time, so eight independent multiply-add chains are in flight.
-void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, float* s) {
+// With `fetch`, the rows come from memory: those up to `avail` (>= n) are
+// prefetched ahead.
+void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, float* s, bool fetch, int64_t avail) {
   const int64_t dv = d / 16 * 16;
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
+    if (fetch && j + kAhead + 8 <= avail)
+      for (int k = 0; k < 8; k++) fetch_row(y + (j + kAhead + k) * d, d);
     Lanes acc[8] = {};
     for (int64_t i = 0; i < dv; i += 16) {
       const Lanes xv = lanes_at(x + i);
@@ -360,6 +373,50 @@ void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, flo
     float t = hsum(acc);
     for (int64_t i = dv; i < d; i++) t += x[i] * y[j * d + i];
     s[j] = scale * t;
+  }
+}
+
+// o_r = sum_j p_r[j] v_j for rows r of weights p (row stride ldp) over n
+// value rows of NV * 16 floats: two output rows at a time, their sums in
+// registers, so each value row is loaded once per pair and nothing is
+// stored until the end. The first pair streams v from memory.
+template <int NV>
+void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, float* o) {
+  constexpr int64_t Dv = NV * 16;
+  for (int64_t r = 0; r < R; r += 2) {
+    const bool pair = r + 1 < R;
+    const float* p0 = p + r * ldp;
+    const float* p1 = pair ? p0 + ldp : p0;
+    Lanes a0[NV] = {}, a1[NV] = {};
+    for (int64_t j = 0; j < n; j++) {
+      if (r == 0 && j + kAhead < n) fetch_row(v + (j + kAhead) * Dv, Dv);
+      const float w0 = p0[j], w1 = p1[j];
+      for (int c = 0; c < NV; c++) {
+        const Lanes x = lanes_at(v + j * Dv + c * 16);
+        a0[c] += w0 * x;
+        a1[c] += w1 * x;
+      }
+    }
+    std::memcpy(o + r * Dv, a0, sizeof a0);
+    if (pair) std::memcpy(o + (r + 1) * Dv, a1, sizeof a1);
+  }
+}
+
+// The same for any Dv: rows of o accumulated one value row at a time.
+void weigh_values_any(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, int64_t Dv, float* o) {
+  switch (Dv) {
+    case 64: return weigh_values<4>(p, ldp, R, v, n, o);
+    case 128: return weigh_values<8>(p, ldp, R, v, n, o);
+    default: break;
+  }
+  std::fill(o, o + R * Dv, 0.0f);
+  for (int64_t j = 0; j < n; j++) {
+    const float* __restrict vr = v + j * Dv;
+    for (int64_t r = 0; r < R; r++) {
+      const float w = p[r * ldp + j];
+      float* __restrict orow = o + r * Dv;
+      for (int64_t d = 0; d < Dv; d++) orow[d] += w * vr[d];
+    }
   }
 }
 
@@ -453,7 +510,7 @@ void attend_split(const Attention& a, float* out) {
       // blocks of keys that stay in L1 (32 KiB of head size 128) while every row reads them
       const int64_t kblock = std::max<int64_t>(8, 8192 / std::max<int64_t>(1, a.D));
       for (int64_t j0 = 0; j0 < n; j0 += kblock)
-        for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb + j0 * a.D, std::min(kblock, n - j0), a.D, a.scale, s.data() + r * C + j0);
+        for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb + j0 * a.D, std::min(kblock, n - j0), a.D, a.scale, s.data() + r * C + j0, r == 0, n - j0);
       for (int64_t r = 0; r < R; r++) {
         float* sr = s.data() + r * C;
         const int64_t vis = std::clamp<int64_t>(a.visible(r) - j0, 0, n);
@@ -467,15 +524,7 @@ void attend_split(const Attention& a, float* out) {
           std::fill(sr + vis, sr + n, 0.0f);
         }
       }
-      std::fill(acc, acc + R * a.Dv, 0.0f);
-      for (int64_t j = 0; j < n; j++) {
-        const float* __restrict vr = vb + j * a.Dv;
-        for (int64_t r = 0; r < R; r++) {
-          const float p = s[size_t(r * C + j)];
-          float* __restrict ar = acc + r * a.Dv;
-          for (int64_t d = 0; d < a.Dv; d++) ar[d] += p * vr[d];
-        }
-      }
+      weigh_values_any(s.data(), C, R, vb, n, a.Dv, acc);
     }
   });
   parallel_for(heads * R, 64, [&](int64_t b, int64_t e) {
