@@ -59,8 +59,10 @@ U lane_sum(const T* x, int64_t n, F&& term) {
   int64_t i = 0;
   for (; i + L <= n; i += L)
     for (int k = 0; k < L; k++) acc[k] += term(U(acc_t<T>(x[i + k])));
-  U s = 0;
-  for (int k = 0; k < L; k++) s += acc[k];
+  // halves added, so that the lanes' sum is a few vector adds, not a chain of 64
+  for (int w = L / 2; w >= 1; w /= 2)
+    for (int k = 0; k < w; k++) acc[k] += acc[k + w];
+  U s = acc[0];
   for (; i < n; i++) s += term(U(acc_t<T>(x[i])));
   return s;
 }
