@@ -79,10 +79,12 @@
  * (AVX-512F, else AVX2 with FMA and F16C, chosen from the CPU at run time)
  * through SLEEF's 1-ulp functions, which the library loads at run time
  * (libsleef.so.3 beside the library, else the system's; Debian's libsleef3).
- * float32 log, expm1, power and logaddexp use the library's own log and
- * exp2 in double lanes (about 2^-40 relative: the float they round to is
- * the correctly rounded one except next to a tie), and float32 erf and
- * tanh their own polynomials in float lanes.
+ * float32 log, log1p, expm1, sinh, cosh, arcsinh, arccosh, arctanh, arctan,
+ * arctan2, tan (below 2^24), power and logaddexp are the library's own, in
+ * double lanes (its log and exp2, an arctan polynomial and a tan Pade
+ * approximant, 2^-36 relative or better: the float they round to is the
+ * correctly rounded one except next to a tie), and float32 erf and tanh its
+ * own polynomials in float lanes.
  * float16 and bfloat16 compute in float32 and round once; float64 has its
  * own lanes (erfinv excepted: float64 erfinv is scalar). Without AVX2 or
  * SLEEF the same ops run as scalar C library calls; MLXCOMPAT_VECMATH=scalar,
@@ -101,11 +103,11 @@
  * ulps of the larger of the result and max(x, y) (the running max).
  * softmax, logsumexp and logcumsumexp: rows of 4096 values, spread 4.
  *   op                                          float32 float64 float16 bfloat16
- *   log,expm1,power                                0.51     1      0.51     0.51
- *   exp,log2,log10,sin,cos                          1       1      0.51     0.51
- *   arcsin,arccos,arctan,arccosh,arctan2            1       1      0.51     0.51
- *   log1p,tan,tanh,arcsinh,arctanh                 1.01    1.01    0.51     0.51
- *   sinh,cosh                                      1.2     1.1     0.51     0.51
+ *   log,expm1,power,arctan,arccosh,arctan2         0.51     1      0.51     0.51
+ *   log1p,arcsinh,arctanh                          0.51    1.01    0.51     0.51
+ *   sinh,cosh                                      0.51    1.1     0.51     0.51
+ *   exp,log2,log10,sin,cos,arcsin,arccos            1       1      0.51     0.51
+ *   tan,tanh                                       1.01    1.01    0.51     0.51
  *   erf                                            0.85     1      0.51     0.51
  *   sigmoid                                        2.5      2      0.51     0.51
  *   erfinv                                         2.1     1.6     0.51     0.51

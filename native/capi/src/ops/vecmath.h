@@ -1,5 +1,6 @@
 // Vector kernels for the transcendental elementwise ops and the rows of
-// softmax and logsumexp. SLEEF (1-ulp "u10" functions) does the math; it is
+// softmax and logsumexp. SLEEF (1-ulp "u10" functions) does the math the
+// library does not do itself (vecmath_isa.h: own_f32 and apply2); it is
 // loaded at run time (libsleef.so.3, first from beside this library) and the
 // instruction set is picked from the CPU (AVX-512F, else AVX2 with FMA and
 // F16C), so the library never runs an instruction the CPU lacks. Without

@@ -87,6 +87,7 @@ struct VD {
   static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
   static V div(V a, V b) { return _mm256_div_pd(a, b); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+  static V sqrt(V a) { return _mm256_sqrt_pd(a); }
   static V max(V a, V b) { return _mm256_max_pd(a, b); }
   static V neg(V a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
   static V abs(V a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
@@ -97,6 +98,7 @@ struct VD {
   static V xor_sign(V a, V b) { return _mm256_xor_pd(a, _mm256_and_pd(b, _mm256_set1_pd(-0.0))); }
   static V min(V a, V b) { return _mm256_min_pd(a, b); }
   static V round(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V floor(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
   // 2^n for a whole n in [-1022, 1023]: n's low bits (from adding 1.5 * 2^52) go to the exponent.
   static V pow2i(V n) {
     const __m256i b = _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(0x1.8p52)));

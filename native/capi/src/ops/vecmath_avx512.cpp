@@ -87,6 +87,7 @@ struct VD {
   static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
   static V div(V a, V b) { return _mm512_div_pd(a, b); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+  static V sqrt(V a) { return _mm512_sqrt_pd(a); }
   static V max(V a, V b) { return _mm512_max_pd(a, b); }
   static V neg(V a) { return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(int64_t(0x8000000000000000ull)))); }
   static V abs(V a) { return _mm512_abs_pd(a); }
@@ -102,6 +103,7 @@ struct VD {
   }
   static V min(V a, V b) { return _mm512_min_pd(a, b); }
   static V round(V a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static V floor(V a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
   // 2^n for a whole n in [-1022, 1023]: n's low bits (from adding 1.5 * 2^52) go to the exponent.
   static V pow2i(V n) {
     const __m512i b = _mm512_castpd_si512(_mm512_add_pd(n, _mm512_set1_pd(0x1.8p52)));

@@ -74,16 +74,18 @@ constexpr double exp2_coef(int k) {
 
 // 2^t = s (1 + q): s = 2^n, n = round(t), q = 2^f - 1 for f = t - n in
 // [-1/2, 1/2] by the series of e^(f ln2) to f^10 (error below 2^-42, and
-// relative to q: q keeps its precision near t = 0). t is clamped to +-200,
-// beyond which float results are 0 or inf; a NaN stays NaN in q.
-inline void exp2_core(VD::V t, VD::V& s, VD::V& q) {
-  using V = VD::V;
+// relative to q: q keeps its precision near t = 0). |t| <= 1000 (n within
+// the double exponents); a NaN stays NaN in q.
+inline void exp2_near(VD::V t, VD::V& s, VD::V& q) {
   static constexpr double c[] = {exp2_coef(10), exp2_coef(9), exp2_coef(8), exp2_coef(7), exp2_coef(6),
                                  exp2_coef(5),  exp2_coef(4), exp2_coef(3), exp2_coef(2), exp2_coef(1)};
-  t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), t));  // the second operand (t) wins a NaN
-  const V n = VD::round(t), f = VD::sub(t, n);
+  const VD::V n = VD::round(t), f = VD::sub(t, n);
   q = VD::mul(horner<VD>(f, c), f);
   s = VD::pow2i(n);
+}
+// The same for any t, clamped to +-200, beyond which float results are 0 or inf.
+inline void exp2_core(VD::V t, VD::V& s, VD::V& q) {
+  exp2_near(VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), t)), s, q);  // the second operand (t) wins a NaN
 }
 
 // g over the float lanes widened to double, rounded once on the way back.
@@ -92,22 +94,175 @@ template <class G> inline VF::V via_pd(VF::V x, VF::V y, G g) {
   return VF::from_pd(g(VF::lo_pd(x), VF::lo_pd(y)), g(VF::hi_pd(x), VF::hi_pd(y)));
 }
 
-constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094;
+constexpr double kLog2e = 1.4426950408889634074, kPi = 3.14159265358979323846;
 
-// float log and expm1 through the cores (SLEEF's float log2, log10 and
-// log1p are faster, and within 1 ulp).
-template <int F> inline VD::V float_fn_pd(VD::V x) {
-  using V = VD::V;
-  if constexpr (F == int(VFn::Log)) {
-    return log_special(x, log_core(x));
-  } else {
-    static_assert(F == int(VFn::Expm1));
-    V s, q;
-    exp2_core(VD::mul(x, VD::set1(kLog2e)), s, q);
-    return VD::sel(VD::eq(x, VD::set1(0.0)), x, VD::fma(s, q, VD::sub(s, VD::set1(1.0))));
-  }
+// ---- float functions in double lanes ---------------------------------------
+// Each is rounded once from about 2^-40 relative (so within 0.51 ulp).
+// Arguments are checked in float lanes, once a vector: when every lane is
+// an ordinary one the double lanes run the core alone, else the special
+// values are put in after it. Clamps to where float results saturate are
+// done in float lanes too (the second operand of min and max wins a NaN).
+
+inline VF::V log_f32(VF::V x) {
+  const VF::V inf = VF::set1(__builtin_inff());
+  if (VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x))))
+    return via_pd(x, [](VD::V d) { return log_core(d); });
+  return via_pd(x, [](VD::V d) { return log_special(d, log_core(d)); });
 }
-template <int F> constexpr bool kFloatCore = F == int(VFn::Log) || F == int(VFn::Expm1);
+
+// e^x - 1 = s q + (s - 1); x clamped to [-100, 100] (-1 and inf in float).
+inline VF::V expm1_f32(VF::V x) {
+  const VF::V c = VF::min(VF::set1(100.0f), VF::max(VF::set1(-100.0f), x));
+  const VF::V r = via_pd(c, [](VD::V d) {
+    VD::V s, q;
+    exp2_near(VD::mul(d, VD::set1(kLog2e)), s, q);
+    return VD::fma(s, q, VD::sub(s, VD::set1(1.0)));
+  });
+  return VF::sel(VF::eq(x, VF::set1(0.0f)), x, r);  // -0 stays -0
+}
+
+// sinh |x| = (e + e / (e + 1)) / 2 with e = e^|x| - 1 (no cancellation near
+// 0); cosh x = (E + 1/E) / 2 with E = e^|x|. |x| clamped to 100 (inf in float).
+template <bool Cosh> inline VF::V hyp_f32(VF::V x) {
+  const VF::V a = VF::min(VF::set1(100.0f), VF::abs(x));
+  const VF::V r = via_pd(a, [](VD::V d) {
+    VD::V s, q;
+    exp2_near(VD::mul(d, VD::set1(kLog2e)), s, q);
+    const VD::V one = VD::set1(1.0);
+    if constexpr (Cosh) {
+      const VD::V e = VD::fma(s, q, s);
+      return VD::mul(VD::set1(0.5), VD::add(e, VD::div(one, e)));
+    } else {
+      const VD::V e = VD::fma(s, q, VD::sub(s, one));
+      return VD::mul(VD::set1(0.5), VD::add(e, VD::div(e, VD::add(e, one))));
+    }
+  });
+  return Cosh ? r : VF::copysign(r, x);
+}
+
+// The odd series a + c a^3 in float lanes where |a| < 2^-12 (error below
+// 2^-48 relative), where the double-lane formulas would lose relative
+// precision to the rounding of the log's argument near 1.
+inline VF::V odd_small(VF::V a, VF::V r, float c) {
+  const auto small = VF::gt(VF::set1(0x1p-12f), a);
+  if (!VF::any(small)) return r;
+  return VF::sel(small, VF::fma(VF::mul(VF::mul(a, a), VF::set1(c)), a, a), r);
+}
+
+// arcsinh |x| = log(|x| + sqrt(x^2 + 1)) (x^2 stays finite in double).
+inline VF::V asinh_f32(VF::V x) {
+  const VF::V a = VF::abs(x);
+  VF::V r = via_pd(a, [](VD::V d) { return log_core(VD::add(d, VD::sqrt(VD::fma(d, d, VD::set1(1.0))))); });
+  r = odd_small(a, r, -1.0f / 6);
+  const VF::V inf = VF::set1(__builtin_inff());
+  if (!VF::all(VF::gt(inf, a))) r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
+  return VF::copysign(r, x);
+}
+
+// arccosh x = log(x + sqrt((x - 1)(x + 1))) for x >= 1: x^2 - 1 by a fused
+// multiply-add, exact before its rounding.
+inline VF::V acosh_f32(VF::V x) {
+  const VF::V r = via_pd(x, [](VD::V d) { return log_core(VD::add(d, VD::sqrt(VD::fma(d, d, VD::set1(-1.0))))); });
+  const VF::V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
+  if (VF::all(VF::mand(VF::gt(x, VF::set1(0.99999994f)), VF::gt(inf, x)))) return r;
+  const VF::V nan = VF::set1(__builtin_nanf(""));
+  return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
+}
+
+// arctanh |x| = log((1 + |x|) / (1 - |x|)) / 2, both sides exact in double.
+inline VF::V atanh_f32(VF::V x) {
+  const VF::V a = VF::abs(x), one = VF::set1(1.0f);
+  VF::V r = via_pd(a, [](VD::V d) {
+    const VD::V one = VD::set1(1.0);
+    return VD::mul(VD::set1(0.5), log_core(VD::div(VD::add(one, d), VD::sub(one, d))));
+  });
+  r = odd_small(a, r, 1.0f / 3);
+  if (!VF::all(VF::gt(one, a))) {
+    const VF::V inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
+    r = VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(a, one), nan, VF::sel(VF::eq(a, one), inf, r)));
+  }
+  return VF::copysign(r, x);
+}
+
+// log1p x = log(1 + x): 1 + x is exact in double for 2^-29 <= |x| < 2^29
+// (beyond, its rounding is far below a float ulp of the log); below 2^-29,
+// x - x^2/2 in float lanes (x^3/3 is below 2^-58 of it).
+inline VF::V log1p_f32(VF::V x) {
+  VF::V r = via_pd(x, [](VD::V d) { return log_core(VD::add(VD::set1(1.0), d)); });
+  const auto small = VF::gt(VF::set1(0x1p-29f), VF::abs(x));
+  if (VF::any(small)) r = VF::sel(small, VF::fma(VF::mul(x, x), VF::set1(-0.5f), x), r);
+  const VF::V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
+  if (VF::all(VF::mand(VF::gt(x, VF::neg(one)), VF::gt(inf, x)))) return r;
+  const VF::V nan = VF::set1(__builtin_nanf(""));
+  r = VF::sel(VF::eq(x, inf), inf, VF::sel(VF::eq(x, VF::neg(one)), VF::neg(inf), r));
+  return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(VF::neg(one), x), nan, r));
+}
+
+// arctan(y / x) in [0, pi/2] for y, x >= 0, not both 0, x finite: y/x
+// falls in [0, tan pi/8], up to tan 3pi/8, or beyond, and the one quotient
+// u = y/x, (y - x)/(y + x) or -x/y (|u| <= tan pi/8) gives 0, pi/4 or pi/2
+// plus arctan u = u + u s P(s), s = u^2 (a least-squares fit made for this
+// library, 2^-38 relative).
+inline VD::V atan_ratio(VD::V y, VD::V x) {
+  static constexpr double c[] = {-0.04048241707950415, 0.07137915116136336, -0.09029485250740313, 0.11107539978649734,
+                                 -0.14285614325367044, 0.19999998944179379, -0.33333333331505544};
+  const auto mid = VD::gt(y, VD::mul(x, VD::set1(0.41421356237309505)));
+  const auto far = VD::gt(y, VD::mul(x, VD::set1(2.4142135623730950)));
+  const VD::V num = VD::sel(far, VD::neg(x), VD::sel(mid, VD::sub(y, x), y));
+  const VD::V den = VD::sel(far, y, VD::sel(mid, VD::add(y, x), x));
+  const VD::V base = VD::sel(far, VD::set1(kPi / 2), VD::sel(mid, VD::set1(kPi / 4), VD::set1(0.0)));
+  const VD::V u = VD::div(num, den), s = VD::mul(u, u);
+  return VD::add(base, VD::fma(VD::mul(u, s), horner<VD>(s, c), u));
+}
+
+// arctan x = sign(x) arctan(|x| / 1); inf gives pi/2 and NaN stays NaN.
+inline VF::V atan_f32(VF::V x) {
+  return VF::copysign(via_pd(VF::abs(x), [](VD::V d) { return atan_ratio(d, VD::set1(1.0)); }), x);
+}
+
+// arctan2(y, x) = sign(y) (pi - arctan(|y| / |x|) when x < 0). Zeros on
+// both sides, infinities and NaN take SLEEF's.
+inline VF::V atan2_f32(VF::V y, VF::V x) {
+  const VF::V ay = VF::abs(y), ax = VF::abs(x), inf = VF::set1(__builtin_inff());
+  const auto ok = VF::mand(VF::mand(VF::gt(inf, ay), VF::gt(inf, ax)), VF::gt(VF::add(ay, ax), VF::set1(0.0f)));
+  const VF::V r = VF::copysign(via_pd(ay, x, [](VD::V b, VD::V a) {
+    const VD::V t = atan_ratio(b, VD::abs(a));
+    return VD::sel(VD::gt(VD::set1(0.0), a), VD::sub(VD::set1(kPi), t), t);
+  }), y);
+  return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::binary[int(VFn2::Arctan2)](y, x));
+}
+
+// |x| - n pi/2 for a float |x| < 2^24 (widened), n = round(2|x|/pi), with
+// pi/2 in two parts: the first product is exact in the fused multiply-add
+// (|x| and n pi/2 lie on the grid of 2^-52 and differ by less than 1), and
+// the part of pi/2 left out (below 2^-107) times n stays far below the
+// result's ulp.
+inline VD::V reduce_pio2(VD::V d, VD::V& n) {
+  n = VD::round(VD::mul(d, VD::set1(2 / kPi)));
+  return VD::fma(n, VD::set1(-6.123233995736766e-17), VD::fma(n, VD::set1(-1.5707963267948966), d));
+}
+// The fractional part of m / k for a whole m >= 0.
+inline VD::V frac_div(VD::V m, double k) {
+  const VD::V q = VD::mul(m, VD::set1(1 / k));
+  return VD::sub(q, VD::floor(q));
+}
+
+// tan x = sign(x) tan |x|: tan r = r P/Q, the [7/6] Pade approximant (2^-42
+// relative on [-pi/4, pi/4]); for odd n, -Q/(r P). |x| >= 2^24, inf and
+// NaN take SLEEF's.
+inline VF::V tan_f32(VF::V x) {
+  const VF::V a = VF::abs(x);
+  const VF::V r = VF::xor_sign(via_pd(a, [](VD::V d) {
+    static constexpr double p[] = {-1, 378, -17325, 135135}, q[] = {-28, 3150, -62370, 135135};
+    VD::V n;
+    const VD::V t = reduce_pio2(d, n), s = VD::mul(t, t);
+    const VD::V tp = VD::mul(t, horner<VD>(s, p)), qs = horner<VD>(s, q);
+    const auto odd = VD::gt(frac_div(n, 2), VD::set1(0.25));
+    return VD::div(VD::sel(odd, VD::neg(qs), tp), VD::sel(odd, tp, qs));
+  }), x);
+  const auto ok = VF::gt(VF::set1(0x1p24f), a);
+  return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
+}
 
 // x^y for positive finite x and finite y: 2^(y log2 x), the exponent's
 // error (|y log2 x| <= 200 matters) far below a float ulp.
@@ -204,7 +359,7 @@ inline VF::V tanh_f32(VF::V x) {
 inline VF::V erfinv_f32(VF::V y) {
   using V = VF::V;
   const V a = VF::fma(VF::neg(y), y, VF::set1(1.0f));
-  const V t = via_pd(a, [](VD::V d) { return log_special(d, log_core(d)); });
+  const V t = log_f32(a);
   static const float tail[] = {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
                                4.83185798e-3f, -2.64646143e-1f, 8.40016484e-1f};
   static const float body[] = {1.43285448e-7f, 1.22774793e-6f, 1.12963626e-7f, -5.61530760e-5f, -1.47697632e-4f,
@@ -215,15 +370,35 @@ inline VF::V erfinv_f32(VF::V y) {
   return VF::mul(y, VF::sel(VF::gt(VF::abs(t), VF::set1(6.125f)), p, q));
 }
 
+// The float functions computed here (the others are SLEEF's). float log is
+// the correctly rounded value but next to ties, as the C library's logf that
+// MLX uses, so random draws built on it (gumbel) match MLX's.
+template <int F> constexpr bool kOwnF32 =
+    F == int(VFn::Log) || F == int(VFn::Log1p) || F == int(VFn::Expm1) || F == int(VFn::Sinh) ||
+    F == int(VFn::Cosh) || F == int(VFn::Tanh) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
+    F == int(VFn::Arctanh) || F == int(VFn::Arctan) || F == int(VFn::Tan) || F == int(VFn::Erf);
+template <int F> inline VF::V own_f32(VF::V x) {
+  if constexpr (F == int(VFn::Log)) return log_f32(x);
+  else if constexpr (F == int(VFn::Log1p)) return log1p_f32(x);
+  else if constexpr (F == int(VFn::Expm1)) return expm1_f32(x);
+  else if constexpr (F == int(VFn::Sinh) || F == int(VFn::Cosh)) return hyp_f32<F == int(VFn::Cosh)>(x);
+  else if constexpr (F == int(VFn::Tanh)) return tanh_f32(x);
+  else if constexpr (F == int(VFn::Arcsinh)) return asinh_f32(x);
+  else if constexpr (F == int(VFn::Arccosh)) return acosh_f32(x);
+  else if constexpr (F == int(VFn::Arctanh)) return atanh_f32(x);
+  else if constexpr (F == int(VFn::Arctan)) return atan_f32(x);
+  else if constexpr (F == int(VFn::Tan)) return tan_f32(x);
+  else return erf_f32(x);
+}
+
 // Where SLEEF's functions stop short of the format's range: above `big`
 // their results overflow or lose precision early, and the tails use
 // exp(x - ln 2) with ln 2 split in two (x - ln2_hi is exact there) or
 // log(x) + ln 2.
 template <class VT> struct Range;
-template <> struct Range<VF> {
+template <> struct Range<VF> {  // the other float functions with tails are computed here
   static constexpr float exp_big = 1e30f;  // float exp needs no tail
-  static constexpr float hyp_big = 88.0f, log1p_big = 1e38f, asinh_big = 1e19f;
-  static constexpr float ln2_hi = 6.9313812256e-01f, ln2_lo = 9.0580006145e-06f, ln2 = 0.693147181f;
+  static constexpr float ln2_hi = 6.9313812256e-01f, ln2_lo = 9.0580006145e-06f;
 };
 template <> struct Range<VD> {
   static constexpr double exp_big = 709.0, hyp_big = 709.0, log1p_big = 1e307, asinh_big = 1e154;
@@ -251,15 +426,8 @@ template <class VT, int F> inline typename VT::V apply1(typename VT::V x) {
     return VT::sel(VT::gt(x, VT::set1(0)), VT::div(VT::set1(1), d), VT::div(e, d));
   } else if constexpr (F == int(VFn::Erfinv)) {
     return erfinv_f32(x);
-  } else if constexpr (kFloatCore<F> && std::is_same_v<VT, VF>) {
-    // float log and expm1 in double lanes, rounded once:
-    // the correctly rounded value but near ties, as the C library's logf
-    // that MLX uses, so random draws built on it (gumbel) match MLX.
-    return via_pd(x, [](VD::V d) { return float_fn_pd<F>(d); });
-  } else if constexpr (F == int(VFn::Erf) && std::is_same_v<VT, VF>) {
-    return erf_f32(x);
-  } else if constexpr (F == int(VFn::Tanh) && std::is_same_v<VT, VF>) {
-    return tanh_f32(x);
+  } else if constexpr (kOwnF32<F> && std::is_same_v<VT, VF>) {
+    return own_f32<F>(x);
   } else if constexpr (F == int(VFn::Exp)) {
     const V r = fn(VFn::Exp)(x);
     const auto big = VT::gt(x, VT::set1(R::exp_big));
@@ -288,7 +456,9 @@ template <class VT, int F> inline typename VT::V apply1(typename VT::V x) {
 
 template <class VT, int F> inline typename VT::V apply2(typename VT::V x, typename VT::V y) {
   using V = typename VT::V;
-  if constexpr (F == int(VFn2::LogAddExp) && std::is_same_v<VT, VF>) {
+  if constexpr (F == int(VFn2::Arctan2) && std::is_same_v<VT, VF>) {
+    return atan2_f32(x, y);
+  } else if constexpr (F == int(VFn2::LogAddExp) && std::is_same_v<VT, VF>) {
     return via_pd(x, y, [](VD::V a, VD::V b) { return logaddexp_pd(a, b); });
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
     const V inf = VF::set1(__builtin_inff());
