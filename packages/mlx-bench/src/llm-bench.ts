@@ -4,15 +4,23 @@
 //  - MLX 0.31.2 (mlx-c): the same facade calls on the engine's mlx backend
 //    (mx.setBackend('mlx'), MLXCOMPAT_MLXC_LIBRARY or ../shared/mlx-runtime),
 //  - MLX 0.13 (@frost-beta/mlx), its own calls.
-// Each figure is printed with its share of the machine's limits
-// (docs/PERFORMANCE.md: 29.7 GB/s copy bandwidth, about 200 GFLOP/s of
-// float32 FMA over both cores), its ratio to MLX 0.31.2, and whether the
-// issue's goal is met (70% of bandwidth or 50% of FMA peak, and 10x MLX
-// 0.31.2). The loading case runs MLX's own loader for MLX 0.13 only: on the
-// mlx backend a load is mlx-compat's (the file is mapped by the engine).
+// Each figure is the median of the timed runs of two blocks per peer (the
+// peers take turns by blocks, timing.ts), after one untimed warm-up call of
+// each peer on the case; a timed run is one whole call from JavaScript, as a
+// program makes it: building the graph, the request, the kernel and the
+// response, after garbage collection and an event-loop turn (timing.ts).
+// mlx-compat takes at least 5 timed runs per block, the MLX peers `repeat`
+// (1 with --quick, else 4): their calls take up to seconds each. A median of
+// an even count is the mean of the middle two. Each figure is printed with
+// its share of the machine's limits (docs/PERFORMANCE.md: 29.7 GB/s copy
+// bandwidth, about 200 GFLOP/s of float32 FMA over both cores), its ratio to
+// MLX 0.31.2, and whether the issue's goal is met (70% of bandwidth or 50%
+// of FMA peak, and 10x MLX 0.31.2). The loading case runs MLX's own loader
+// for MLX 0.13 only: on the mlx backend a load is mlx-compat's (the file is
+// mapped by the engine).
 //   node --expose-gc packages/mlx-bench/dist/llm-bench.js [--quick] [--repeat N] [--skip-load]
-// --quick (one timed run of each peer per block) takes about 4 minutes on
-// the shared machine; the default (N = 4 timed runs per block) about twice that.
+// --quick takes about 4 minutes on the shared machine; the default about
+// twice that.
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -57,7 +65,12 @@ interface Case {
   onMlx: boolean;
 }
 
-const median = (t: number[]) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)];
+const median = (t: number[]) => {
+  const s = [...t].sort((a, b) => a - b), h = Math.floor(s.length / 2);
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+// mlx-compat's calls take milliseconds: more of them per block steady its median
+const OURS_PER_BLOCK = Math.max(repeat, 5);
 const onBackend = (f: () => void) => () => {
   mx.setBackend('mlx');
   try {
@@ -131,7 +144,9 @@ function loadCase(): Case {
 const list = cases();
 if (!args.includes('--skip-load')) list.push(loadCase());
 const peers = ['mlx-compat', `MLX ${mlxc.available ? mlxc.version : '0.31.2'} (mlx-c)`, 'MLX 0.13'];
-console.log(`llm-bench: ${repeat} timed run(s) per peer and block, two blocks, medians${quick ? ' (--quick)' : ''}; the machine is shared and noisy: read the load average beside these figures`);
+console.log(`llm-bench${quick ? ' --quick' : ''}: per case, one untimed warm-up call of each peer, then two blocks per peer taking turns; timed runs per block: mlx-compat ${OURS_PER_BLOCK}, the MLX peers ${repeat}`);
+console.log('a timed run is one whole call from JavaScript after garbage collection and an event-loop turn (graph, request, kernel, response); each figure is the median of its runs (of an even count, the mean of the middle two)');
+console.log('the machine is shared and noisy: read the load average beside these figures');
 console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
 if (!mlxc.available) console.log(`MLX 0.31.2 (mlx-c) left out: ${mlxc.reason}`);
 if (!real) console.log('MLX 0.13 left out: @frost-beta/mlx is not installed');
@@ -142,10 +157,11 @@ const rateOf = (c: Case, ms: number) => c.work / (ms / 1e3) / 1e9;
 for (const c of list) {
   const runs: Array<(() => void) | null> = [c.ours, mlxc.available && c.onMlx ? onBackend(c.ours) : null, c.theirs];
   const times: number[][] = runs.map(() => []);
+  for (const run of runs) run?.();
   for (let round = 0; round < 2; round++)
     for (let p = 0; p < runs.length; p++) {
       const run = runs[p];
-      if (run) times[p].push(...(await timeBlock(run, repeat)));
+      if (run) times[p].push(...(await timeBlock(run, p === 0 ? OURS_PER_BLOCK : repeat)));
     }
   const med = times.map((t) => (t.length ? median(t) : NaN));
   const limit = c.unit === 'GB/s' ? BANDWIDTH : FMA_PEAK;

@@ -154,6 +154,22 @@ describe('rope', () => {
     });
   }
 
+  // The kernel takes blocks of positions across heads and keeps its last
+  // table of angles: long sequences (several blocks, the last partial),
+  // decoding shapes (many heads, a position or two), and a kept table
+  // reused, or not, as the positions and frequencies say. Angles of
+  // positions past 100 carry about 1e-5 of float32 rounding, as in MLX.
+  it('matches the definition over blocks of positions and heads, with its table kept across calls', () => {
+    const long = [2, 3, 150, 128], x = data(long, 9);
+    for (let round = 0; round < 2; round++)
+      for (const offset of [0, 11]) expectClose(flat(mx.fast.rope(arr(x, long), 128, false, 10000, 1, offset)), ropeRef(x, long, 128, false, 10000, 1, [offset]), 1e-4, `long, offset ${offset}, round ${round}`);
+    expectClose(flat(mx.fast.rope(arr(x, long), 96, true, 10000, 0.5, mx.array([4, 1], mx.int32))), ropeRef(x, long, 96, true, 10000, 0.5, [4, 1]), 1e-4, 'long, offsets per batch');
+    const heads = [2, 256, 2, 64], y = data(heads, 10);
+    expectClose(flat(mx.fast.rope(arr(y, heads), 64, false, 10000, 1, mx.array([5, 9], mx.int32))), ropeRef(y, heads, 64, false, 10000, 1, [5, 9]), TOL.float32, 'many heads');
+    const f1 = [1, 2, 4, 8, 16, 32, 64, 128], f2 = f1.map((f) => f * 3);
+    for (const freqs of [f1, f2, f1]) expectClose(flat(mx.fast.rope(arr(y, heads), 16, false, null, 1, 5, mx.array(freqs))), ropeRef(y, heads, 16, false, null, 1, [5], freqs), TOL.float32, `freqs ${freqs[1]}`);
+  });
+
   it('raises at the call on odd dims, a 2-d input, or both base and freqs', () => {
     expect(() => mx.fast.rope(mx.zeros([1, 2, 8]), 3, false, 10000, 1, 0)).toThrow(/dims/);
     expect(() => mx.fast.rope(mx.zeros([2, 8]), 8, false, 10000, 1, 0)).toThrow(/3 dimensions/);
@@ -199,6 +215,9 @@ describe('scaledDotProductAttention', () => {
     ['split keys: 1 query, 300 keys', [2, 8, 1, 20], [2, 2, 300, 20], [2, 2, 300, 12]],
     ['split keys: 3 queries, 300 keys', [2, 8, 3, 20], [2, 2, 300, 20], [2, 2, 300, 12]],
     ['blocks: 80 rows per key/value head', [1, 4, 40, 20], [1, 2, 40, 20], [1, 2, 40, 12]],
+    // value rows of 64 and 128 take the kernel that sums pairs of rows in registers (here 3 and 2 rows)
+    ['split keys: 3 stacked rows, values of 128', [1, 6, 1, 64], [1, 2, 300, 64], [1, 2, 300, 128]],
+    ['split keys: 2 stacked rows, values of 64', [1, 4, 1, 128], [1, 2, 300, 128], [1, 2, 300, 64]],
   ];
   for (const [what, qs2, ks2, vs2] of paths)
     for (const dtype of [mx.float32, mx.float16]) {
@@ -209,7 +228,7 @@ describe('scaledDotProductAttention', () => {
         const [Q, K, V] = [arr(q2, qs2, dtype), arr(k2, ks2, dtype), arr(v2, vs2, dtype)];
         const tol = TOL[dtype.name];
         const run = (mask: AttentionMask, sinks?: MxArray) => flat(mx.fast.scaledDotProductAttention(Q, K, V, 0.4, mask, sinks));
-        const ref = (mask: Mask, sinks?: number[]) => sdpaRef(qr, kr, vr, qs2, ks2, 12, 0.4, mask, sinks);
+        const ref = (mask: Mask, sinks?: number[]) => sdpaRef(qr, kr, vr, qs2, ks2, vs2[3], 0.4, mask, sinks);
         expectClose(run(null), ref({ kind: 'none' }), tol, 'plain');
         expectClose(run('causal'), ref({ kind: 'causal' }), tol, 'causal');
         // a long run of masked keys leaves whole chunks with nothing visible

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <mutex>
 
 #include "../parallel.h"
 #include "../op.h"
@@ -47,16 +49,20 @@ void for_rows(int64_t rows, int64_t d, F&& f) {
   });
 }
 
-// Sum of a row of T in acc type, over independent lanes so the loop vectorizes.
+// Sum of a row of T in acc type, over independent lanes so the loop
+// vectorizes: 64 of them, four vector registers of 16, so that four chains
+// of additions are in flight rather than one waiting on each add's latency.
 template <class U, class T, class F>
 U lane_sum(const T* x, int64_t n, F&& term) {
-  constexpr int L = 16;
+  constexpr int L = 64;
   U acc[L] = {};
   int64_t i = 0;
   for (; i + L <= n; i += L)
     for (int k = 0; k < L; k++) acc[k] += term(U(acc_t<T>(x[i + k])));
-  U s = 0;
-  for (int k = 0; k < L; k++) s += acc[k];
+  // halves added, so that the lanes' sum is a few vector adds, not a chain of 64
+  for (int w = L / 2; w >= 1; w /= 2)
+    for (int k = 0; k < w; k++) acc[k] += acc[k + w];
+  U s = acc[0];
   for (; i < n; i++) s += term(U(acc_t<T>(x[i])));
   return s;
 }
@@ -134,6 +140,70 @@ void cos_sin(const float* th, float* c, float* s, int64_t n) {
   }
 }
 
+// The cos and sin of rope's angles, (offsets[b] + l) * scale * f_i for each
+// batch offset b, position l and pair i. The last table is kept: the layers
+// of a model rotate queries and keys at the same positions, so all but the
+// first call of a step reuse it.
+struct RopeTable {
+  std::vector<int64_t> offsets;
+  std::vector<float> f;
+  int64_t L;
+  float scale;
+  std::vector<float> cs, sn;  // (offsets, L, f.size())
+};
+
+std::shared_ptr<const RopeTable> rope_table(std::vector<int64_t> offsets, std::vector<float> f, int64_t L, float scale) {
+  static std::mutex mu;
+  static std::shared_ptr<const RopeTable> last;
+  {
+    std::lock_guard<std::mutex> g(mu);
+    if (last && last->L == L && last->scale == scale && last->offsets == offsets && last->f == f) return last;
+  }
+  auto t = std::make_shared<RopeTable>();
+  const int64_t nb = int64_t(offsets.size()), half = int64_t(f.size());
+  t->cs.resize(size_t(nb * L * half));
+  t->sn.resize(t->cs.size());
+  parallel_for(nb * L, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, half)), [&](int64_t b, int64_t e) {
+    float* cs = t->cs.data();
+    for (int64_t r = b; r < e; r++) {
+      const float pos = float(offsets[size_t(r / L)] + r % L) * scale;
+      for (int64_t i = 0; i < half; i++) cs[r * half + i] = pos * f[size_t(i)];
+    }
+    cos_sin(cs + b * half, cs + b * half, t->sn.data() + b * half, (e - b) * half);
+  });
+  t->offsets = std::move(offsets);
+  t->f = std::move(f);
+  t->L = L;
+  t->scale = scale;
+  // tables of up to 4 MiB are kept (8K positions of 128 features)
+  if (t->cs.size() * 8 <= size_t(4) << 20) {
+    std::lock_guard<std::mutex> g(mu);
+    last = t;
+  }
+  return t;
+}
+
+// One row of D features rotated by the cos c and sin s of its half pairs;
+// the features past dims are copied.
+template <class T>
+void rotate_row(const T* __restrict x, T* __restrict o, const float* __restrict c, const float* __restrict s, int64_t half, int64_t dims, int64_t D, bool trad) {
+  using U = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  if (trad) {
+    for (int64_t i = 0; i < half; i++) {
+      const U a = U(acc_t<T>(x[2 * i])), b = U(acc_t<T>(x[2 * i + 1]));
+      o[2 * i] = T(a * c[i] - b * s[i]);
+      o[2 * i + 1] = T(a * s[i] + b * c[i]);
+    }
+  } else {
+    for (int64_t i = 0; i < half; i++) {
+      const U a = U(acc_t<T>(x[i])), b = U(acc_t<T>(x[i + half]));
+      o[i] = T(a * c[i] - b * s[i]);
+      o[i + half] = T(a * s[i] + b * c[i]);
+    }
+  }
+  if (dims < D) std::memcpy(o + dims, x + dims, size_t(D - dims) * sizeof(T));
+}
+
 // rope over the last axis of x (..., L, D): the first `dims` features rotate
 // in pairs (2i, 2i+1) when traditional, else (i, i + dims/2), by angle
 // (offset + l) * scale * f_i, with f_i = base^(-2i/dims) or 1 / freqs[i].
@@ -170,56 +240,45 @@ void register_rope() {
     const bool ho = c.attrs.b("has_offset_array"), hf = c.attrs.b("has_freqs");
     const bool trad = c.attrs.b("traditional");
     const int64_t dims = c.attrs.i("dims"), half = dims / 2, D = x.shape.back(), L = x.shape[x.ndim() - 2];
-    const int64_t outer = D * L != 0 ? x.size() / (D * L) : 0, per_batch = outer / std::max<int64_t>(1, x.shape[0]);
-    const float scale = float(c.attrs.f("scale"));
-    std::vector<float> inv(static_cast<size_t>(half));
+    const int64_t outer = D * L != 0 ? x.size() / (D * L) : 0;
+    std::vector<float> f(static_cast<size_t>(half));
     if (hf) {
-      Array f = astype(c.in.back(), DType::Float32);
-      for (int64_t i = 0; i < half; i++) inv[size_t(i)] = 1.0f / f.data<float>()[i];
+      Array fr = astype(c.in.back(), DType::Float32);
+      for (int64_t i = 0; i < half; i++) f[size_t(i)] = 1.0f / fr.data<float>()[i];
     } else {
       const float step = std::log(float(c.attrs.f("base"))) / float(half);
-      for (int64_t i = 0; i < half; i++) inv[size_t(i)] = std::exp(-float(i) * step);
+      for (int64_t i = 0; i < half; i++) f[size_t(i)] = std::exp(-float(i) * step);
     }
     std::vector<int64_t> offsets{c.attrs.i("offset")};
     if (ho) {
       Array o = astype(c.in[1], DType::Int64);
       offsets.assign(o.data<int64_t>(), o.data<int64_t>() + o.size());
     }
-    // cos and sin per (offset, position, pair), computed once
-    const int64_t nb = int64_t(offsets.size());
-    std::vector<float> cs(size_t(nb * L * half)), sn(cs.size());
-    parallel_for(nb * L, std::max<int64_t>(1, 4096 / half), [&](int64_t b, int64_t e) {
-      for (int64_t r = b; r < e; r++) {
-        const float pos = float(offsets[size_t(r / L)] + r % L) * scale;
-        for (int64_t i = 0; i < half; i++) cs[size_t(r * half + i)] = pos * inv[size_t(i)];
-      }
-      cos_sin(&cs[size_t(b * half)], &cs[size_t(b * half)], &sn[size_t(b * half)], (e - b) * half);
-    });
     Array out(x.dtype, x.shape);
+    if (!outer) return Arrs{out};
+    // One offset per batch: the heads of batch b (x's first axis) share its table rows.
+    const int64_t nb = int64_t(offsets.size()), heads = nb > 1 ? outer / nb : outer;
+    const auto table = rope_table(std::move(offsets), std::move(f), L, float(c.attrs.f("scale")));
+    // Tasks of a block of positions (their table rows, 16 KiB, stay in L1)
+    // times the heads that share them; few blocks (decoding) split the heads too.
+    const int64_t P = std::min(L, std::max<int64_t>(1, 2048 / half)), pblocks = (L + P - 1) / P;
+    const int64_t hsplit = std::clamp<int64_t>(4 * num_threads() / (nb * pblocks), 1, heads);
+    const int64_t hc = (heads + hsplit - 1) / hsplit, tasks = nb * pblocks * hsplit;
     dispatch(x.dtype, [&](auto tag) {
       using T = decltype(tag);
       if constexpr (is_float_v<T>) {
-        using U = std::conditional_t<std::is_same_v<T, double>, double, float>;
         const T* xs = x.data<T>();
         T* os = out.data<T>();
-        for_rows(outer * L, D, [&](int64_t r) {
-          const int64_t n = r / L, l = r % L, b = nb > 1 ? n / per_batch : 0;
-          const float* __restrict cr = &cs[size_t((b * L + l) * half)];
-          const float* __restrict sr = &sn[size_t((b * L + l) * half)];
-          const T* __restrict xr = xs + r * D;
-          T* __restrict o = os + r * D;
-          auto rot = [&](int64_t i, int64_t j) {  // the pair (x[i], x[j]) by angle index k
-            const int64_t k = trad ? i / 2 : i;
-            const U a = U(acc_t<T>(xr[i])), bb = U(acc_t<T>(xr[j]));
-            o[i] = T(a * cr[k] - bb * sr[k]);
-            o[j] = T(a * sr[k] + bb * cr[k]);
-          };
-          // separate loops so that each has constant strides and vectorizes
-          if (trad)
-            for (int64_t i = 0; i < dims; i += 2) rot(i, i + 1);
-          else
-            for (int64_t i = 0; i < half; i++) rot(i, i + half);
-          if (dims < D) std::memcpy(o + dims, xr + dims, size_t(D - dims) * sizeof(T));
+        parallel_for(tasks, std::max<int64_t>(1, 16384 / (hc * P * D)), [&](int64_t tb, int64_t te) {
+          for (int64_t t = tb; t < te; t++) {
+            const int64_t b = t / (pblocks * hsplit), pb = t / hsplit % pblocks, hs = t % hsplit;
+            const int64_t l0 = pb * P, l1 = std::min(L, l0 + P), h0 = b * heads + hs * hc, h1 = std::min(b * heads + heads, h0 + hc);
+            for (int64_t n = h0; n < h1; n++)
+              for (int64_t l = l0; l < l1; l++) {
+                const size_t at = size_t((b * L + l) * half);
+                rotate_row<T>(xs + (n * L + l) * D, os + (n * L + l) * D, &table->cs[at], &table->sn[at], half, dims, D, trad);
+              }
+          }
         });
       }
     });
@@ -280,12 +339,25 @@ inline float hsum(const Lanes& v) {  // halves added: 16 -> 8 -> 4 lanes
   return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
+// Decoding streams the key/value cache from memory once: its loops ask for
+// the rows kAhead ahead of those they read (8 KiB of head size 128, about
+// one memory latency at full bandwidth), since the keys are read eight rows
+// at a time, a pattern the hardware's prefetchers follow poorly.
+constexpr int64_t kAhead = 16;
+inline void fetch_row(const float* p, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(p + i);
+}
+
 // s[j] = scale * (x . y_j) for n rows y_j of length d (row stride d): eight
 // rows at a time, so eight independent multiply-add chains are in flight.
-void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, float* s) {
+// With `fetch`, the rows come from memory: those up to `avail` (>= n) are
+// prefetched ahead.
+void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, float* s, bool fetch, int64_t avail) {
   const int64_t dv = d / 16 * 16;
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
+    if (fetch && j + kAhead + 8 <= avail)
+      for (int k = 0; k < 8; k++) fetch_row(y + (j + kAhead + k) * d, d);
     Lanes acc[8] = {};
     for (int64_t i = 0; i < dv; i += 16) {
       const Lanes xv = lanes_at(x + i);
@@ -303,6 +375,50 @@ void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, flo
     float t = hsum(acc);
     for (int64_t i = dv; i < d; i++) t += x[i] * y[j * d + i];
     s[j] = scale * t;
+  }
+}
+
+// o_r = sum_j p_r[j] v_j for rows r of weights p (row stride ldp) over n
+// value rows of NV * 16 floats: two output rows at a time, their sums in
+// registers, so each value row is loaded once per pair and nothing is
+// stored until the end. The first pair streams v from memory.
+template <int NV>
+void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, float* o) {
+  constexpr int64_t Dv = NV * 16;
+  for (int64_t r = 0; r < R; r += 2) {
+    const bool pair = r + 1 < R;
+    const float* p0 = p + r * ldp;
+    const float* p1 = pair ? p0 + ldp : p0;
+    Lanes a0[NV] = {}, a1[NV] = {};
+    for (int64_t j = 0; j < n; j++) {
+      if (r == 0 && j + kAhead < n) fetch_row(v + (j + kAhead) * Dv, Dv);
+      const float w0 = p0[j], w1 = p1[j];
+      for (int c = 0; c < NV; c++) {
+        const Lanes x = lanes_at(v + j * Dv + c * 16);
+        a0[c] += w0 * x;
+        a1[c] += w1 * x;
+      }
+    }
+    std::memcpy(o + r * Dv, a0, sizeof a0);
+    if (pair) std::memcpy(o + (r + 1) * Dv, a1, sizeof a1);
+  }
+}
+
+// The same for any Dv: rows of o accumulated one value row at a time.
+void weigh_values_any(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, int64_t Dv, float* o) {
+  switch (Dv) {
+    case 64: return weigh_values<4>(p, ldp, R, v, n, o);
+    case 128: return weigh_values<8>(p, ldp, R, v, n, o);
+    default: break;
+  }
+  std::fill(o, o + R * Dv, 0.0f);
+  for (int64_t j = 0; j < n; j++) {
+    const float* __restrict vr = v + j * Dv;
+    for (int64_t r = 0; r < R; r++) {
+      const float w = p[r * ldp + j];
+      float* __restrict orow = o + r * Dv;
+      for (int64_t d = 0; d < Dv; d++) orow[d] += w * vr[d];
+    }
   }
 }
 
@@ -393,7 +509,10 @@ void attend_split(const Attention& a, float* out) {
       const int64_t b = bh / a.Hk, kh = bh % a.Hk;
       const float *qb = a.q_rows(b, kh), *kb = a.keys(b, kh) + j0 * a.D, *vb = a.values(b, kh) + j0 * a.Dv;
       float *m = pm.data() + task * R, *l = pl.data() + task * R, *acc = pacc.data() + task * R * a.Dv;
-      for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb, n, a.D, a.scale, s.data() + r * C);
+      // blocks of keys that stay in L1 (32 KiB of head size 128) while every row reads them
+      const int64_t kblock = std::max<int64_t>(8, 8192 / std::max<int64_t>(1, a.D));
+      for (int64_t j0 = 0; j0 < n; j0 += kblock)
+        for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb + j0 * a.D, std::min(kblock, n - j0), a.D, a.scale, s.data() + r * C + j0, r == 0, n - j0);
       for (int64_t r = 0; r < R; r++) {
         float* sr = s.data() + r * C;
         const int64_t vis = std::clamp<int64_t>(a.visible(r) - j0, 0, n);
@@ -407,15 +526,7 @@ void attend_split(const Attention& a, float* out) {
           std::fill(sr + vis, sr + n, 0.0f);
         }
       }
-      std::fill(acc, acc + R * a.Dv, 0.0f);
-      for (int64_t j = 0; j < n; j++) {
-        const float* __restrict vr = vb + j * a.Dv;
-        for (int64_t r = 0; r < R; r++) {
-          const float p = s[size_t(r * C + j)];
-          float* __restrict ar = acc + r * a.Dv;
-          for (int64_t d = 0; d < a.Dv; d++) ar[d] += p * vr[d];
-        }
-      }
+      weigh_values_any(s.data(), C, R, vb, n, a.Dv, acc);
     }
   });
   parallel_for(heads * R, 64, [&](int64_t b, int64_t e) {
