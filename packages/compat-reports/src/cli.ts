@@ -29,8 +29,8 @@ program
   .option('--only <family...>', 'run only these families')
   .option('--report <file>', 'write the JSON report here')
   .option('--update-baseline', 'record the pass counts as the new baseline')
-  .action((opts: { only?: string[]; report?: string; updateBaseline?: boolean }) => {
-    const report = runHarness(opts.only);
+  .action(async (opts: { only?: string[]; report?: string; updateBaseline?: boolean }) => {
+    const report = await runHarness(opts.only);
     console.log(formatTable(report));
     const problems = validate('parity-report', report);
     if (problems.length) {
@@ -63,8 +63,8 @@ program
   .option('--module <name>', 'only this module, e.g. mlx.core.random')
   .option('--write', `write ${MATRIX_MD} and ${MATRIX_JSON}`)
   .option('--check', 'exit 1 when the committed matrix differs from a fresh one')
-  .action((opts: { json?: boolean; module?: string; write?: boolean; check?: boolean }) => {
-    const matrix = buildMatrix(runHarness());
+  .action(async (opts: { json?: boolean; module?: string; write?: boolean; check?: boolean }) => {
+    const matrix = buildMatrix(await runHarness());
     const problems = validate('compatibility-matrix', matrix);
     if (problems.length) {
       console.error(`the matrix breaks its schema:\n  ${problems.join('\n  ')}`);

@@ -10,7 +10,7 @@ import { validate } from '../src/schemas.js';
 import { ROOT } from '../src/symbols.js';
 
 const core = mlx.core as unknown as Record<string, unknown>;
-const report = runHarness(['array_core', 'ops_numeric', 'random', 'device_eval_memory']);
+const report = await runHarness(['array_core', 'ops_numeric', 'random', 'device_eval_memory']);
 
 const row = (r: Report, name: string) => buildMatrix(r).rows.find((x) => x.mlx_name === name)!;
 
@@ -54,33 +54,34 @@ describe('the matrix', () => {
     core.exp = saved.exp;
   });
 
-  it('is valid against its schema, and the committed copies match the code', () => {
-    const full = buildMatrix(runHarness());
+  it('is valid against its schema, and the committed copies match the code', async () => {
+    const full = buildMatrix(await runHarness());
     expect(validate('compatibility-matrix', full)).toEqual([]);
     expect(readFileSync(join(ROOT, 'docs/MLX_COMPATIBILITY_MATRIX.md'), 'utf8')).toBe(toMarkdown(full));
     expect(JSON.parse(readFileSync(join(ROOT, 'docs/mlx-compatibility-matrix.json'), 'utf8'))).toEqual(full);
     expect(full.rows).toHaveLength(477);
   });
 
-  it('drops a symbol whose facade export is deleted', () => {
+  it('drops a symbol whose facade export is deleted', async () => {
     expect(row(report, 'mlx.core.erf').status).toBe('supported');
     delete core.erf;
-    const r = runHarness(['ops_numeric']);
+    // only the erf cases: a whole family takes a minute under load
+    const r = await runHarness(['ops_numeric'], (id) => id.startsWith('ops_numeric.erf'));
     expect(row(r, 'mlx.core.erf').status).toBe('unsupported');
     expect(r.cases.find((c) => c.id === 'ops_numeric.erf')!.outcome).toBe('unsupported');
   });
 
-  it('drops a symbol whose op is broken so its case fails', () => {
+  it('drops a symbol whose op is broken so its case fails', async () => {
     const realExp = saved.exp as (...a: unknown[]) => { add(x: number): unknown };
     core.exp = (...a: unknown[]) => realExp(...a).add(0.5);
-    const r = runHarness(['ops_numeric']);
+    const r = await runHarness(['ops_numeric'], (id) => id.startsWith('ops_numeric.exp'));
     expect(r.cases.find((c) => c.id === 'ops_numeric.exp')!.outcome).toBe('fail');
     expect(row(r, 'mlx.core.exp').status).toBe('unsupported');
     expect(row(r, 'mlx.core.exp').note).toMatch(/^a parity case fails or errors(;|$)/); // then the symbol's standing notes
   });
 
-  it('shows refusals with their code, and rewrites for convertible symbols', () => {
-    const refusing = runHarness(['device_eval_memory']);
+  it('shows refusals with their code, and rewrites for convertible symbols', async () => {
+    const refusing = await runHarness(['device_eval_memory']);
     expect(refusing.cases.find((c) => c.id === 'device_eval_memory.set_default_device_gpu')).toMatchObject({ outcome: 'refused', refusal: { code: 'unsupported_device' } });
     expect(row(refusing, 'mlx.core.metal.start_capture')).toMatchObject({ status: 'refused', refusal: { code: 'unsupported_device' } });
     // broadcast_arrays was convertible (a rewrite through broadcastTo) until mlx-compat exported it

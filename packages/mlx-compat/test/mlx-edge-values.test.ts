@@ -59,11 +59,34 @@ describe('reductions and scans as MLX v0.31.2', () => {
       expect(mx.cummin(mx.array(xs)).tolist()).toEqual(scan(xs, min));
     }
     expect(mx.cummin(mx.array([5, NaN, 1])).tolist()).toEqual([5, 5, 1]);
+    // exclusive scans fold the first value into the identity with the same comparison,
+    // so cummin drops a NaN even in first place (measured on MLX v0.31.2)
+    const exclusive = (xs: number[], op: (r: number, x: number) => number, identity: number) => {
+      const out: number[] = [];
+      let r = identity;
+      for (const x of xs) {
+        out.push(r);
+        r = op(r, x);
+      }
+      return out;
+    };
+    for (const xs of [[NaN, 2, -3, 5], [2, NaN, -3, 5]]) {
+      expect(mx.cummin(mx.array(xs), 0, false, false).tolist()).toEqual(exclusive(xs, min, Infinity));
+      expect(mx.cummax(mx.array(xs), 0, false, false).tolist()).toEqual(exclusive(xs, max, -Infinity));
+      expect(mx.cummin(mx.array([...xs].reverse()), 0, true, false).tolist()).toEqual(exclusive(xs, min, Infinity).reverse());
+    }
+    expect(mx.cummin(mx.array([NaN, 2, -3, 5]), 0, false, false).tolist()).toEqual([Infinity, Infinity, 2, -3]);
   });
 
   it('var and std with no degrees of freedom left: NaN without spread, inf with it', () => {
     expect(mx.std(mx.array([3]), null, false, 1).item()).toBeNaN();
     expect(mx.variance(mx.array([3, 5]), null, false, 3).item()).toBe(Infinity);
+  });
+
+  it('logcumsumexp past two infinities stays infinite (log(e^inf + e^inf) = inf, not inf - inf)', () => {
+    expect(mx.logcumsumexp(mx.array([Infinity, -2, Infinity]), 0, true).tolist()).toEqual([Infinity, Infinity, Infinity]);
+    expect(mx.logcumsumexp(mx.array([Infinity, Infinity, 1]), 0, false, false).tolist()).toEqual([-Infinity, Infinity, Infinity]);
+    expect(mx.logcumsumexp(mx.array([-Infinity, -Infinity, 1]), 0, true).tolist()).toEqual([1, 1, 1]);
   });
 
   it('logsumexp of a row with +inf and a NaN is NaN', () => {

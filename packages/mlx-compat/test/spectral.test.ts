@@ -26,7 +26,7 @@ function data(n: number, seed: number): number[] {
 
 function close(got: number[], want: number[], tol: number, what: string): void {
   expect(got.length, what).toBe(want.length);
-  const scale = Math.max(1, ...want.map(Math.abs));
+  const scale = want.reduce((m, w) => Math.max(m, Math.abs(w)), 1);
   let worst = 0;
   got.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - want[i]))));
   expect(worst / scale, what).toBeLessThanOrEqual(tol);
@@ -43,6 +43,27 @@ function dft(x: Cx[], inverse: boolean): Cx[] {
       re += a * Math.cos(t) - b * Math.sin(t);
       im += a * Math.sin(t) + b * Math.cos(t);
     });
+    return [re, im] as Cx;
+  });
+}
+
+// The same DFT by recursion over the smallest factor (decimation in time),
+// in float64: for lines too long for the direct sum.
+function fft64(x: Cx[], inverse: boolean): Cx[] {
+  const n = x.length;
+  if (n === 1) return [x[0]];
+  let p = 2;
+  while (n % p) p++;
+  if (p === n) return dft(x, inverse);
+  const m = n / p, s = inverse ? 1 : -1;
+  const subs = Array.from({ length: p }, (_, j) => fft64(Array.from({ length: m }, (_, t) => x[j + p * t]), inverse));
+  return Array.from({ length: n }, (_, k) => {
+    let re = 0, im = 0;
+    for (let j = 0; j < p; j++) {
+      const [a, b] = subs[j][k % m], t = (s * 2 * Math.PI * ((j * k) % n)) / n;
+      re += a * Math.cos(t) - b * Math.sin(t);
+      im += a * Math.sin(t) + b * Math.cos(t);
+    }
     return [re, im] as Cx;
   });
 }
@@ -123,6 +144,27 @@ describe('mx.fft against a float64 DFT', () => {
       const err = mx.max(mx.abs(mx.subtract(got, want))).item() as number;
       expect(err).toBeLessThan(2e-5 * Math.sqrt(n) * Math.log2(n));
     }
+  });
+
+  it('one long line (its passes split over the threads) against a float64 FFT: fft, ifft, rfft, irfft', () => {
+    for (const n of [1 << 17, 3 << 15, 5 * 7 << 10]) {
+      const v = data(n, n), w = data(n, n + 1);
+      const x: Cx[] = v.map((r, i) => [r, w[i]]);
+      const a = mx.add(mx.array(v), mx.multiply(mx.array(w), mx.array(new mx.Complex(0, 1))));
+      const tol = 2e-6 * Math.log2(n);
+      closeCx(cx(mx.fft.fft(a)), fft64(x, false), tol, `fft ${n}`);
+      closeCx(cx(mx.fft.ifft(a)), fft64(x, true).map(([re, im]) => [re / n, im / n] as Cx), tol, `ifft ${n}`);
+      const real: Cx[] = v.map((r) => [r, 0]);
+      closeCx(cx(mx.fft.rfft(mx.array(v))), fft64(real, false).slice(0, n / 2 + 1), tol, `rfft ${n}`);
+      // irfft of the rfft of a real line gives it back
+      close(nums(mx.fft.irfft(mx.fft.rfft(mx.array(v)), n)), v, tol, `irfft ${n}`);
+    }
+    // a prime length (Bluestein, over a power of two of 2^18): a round trip and Parseval's sum
+    const n = 65537, v = data(n, 5);
+    const f = mx.fft.fft(mx.array(v));
+    close(nums(mx.real(mx.fft.ifft(f))), v, 1e-5, 'Bluestein round trip');
+    const energy = v.reduce((t, r) => t + r * r, 0);
+    expect(Math.abs((mx.sum(mx.square(mx.abs(f))).item() as number) / n - energy) / energy).toBeLessThan(1e-5);
   });
 
   it('fft2, fftn, rfft2, rfftn, irfftn over axes and sizes', () => {

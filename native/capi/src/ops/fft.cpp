@@ -7,9 +7,10 @@
 // MIT project and links statically): a mixed-radix Stockham FFT (radix 4
 // and 2 passes, any other prime up to kMaxRadix as a direct DFT),
 // Bluestein's algorithm over a power of two for lengths with a larger prime
-// factor. Lines transform in parallel; twiddles are computed in double and
-// kept per length. (A "four-step" split of one long line over the cores
-// measured slower here than one core's pass on the shared 2-core machine.)
+// factor. Lines transform in parallel, or, when there are fewer long lines
+// than threads, each pass of a line is split over the threads (a "four-step"
+// split, with its transposes, measured slower here than one core's pass);
+// twiddles are computed in double and kept per length.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -40,6 +41,9 @@ inline C root(int64_t k, int64_t n) {
 }
 
 constexpr int kMaxRadix = 64;  // larger prime factors go through Bluestein
+// A line this long, when there are fewer lines than threads, has each pass
+// split over the threads in ranges of at least kWideGrain butterflies.
+constexpr int64_t kWideLine = 1 << 15, kWideGrain = 4096;
 
 // n complex values of scratch from the engine's buffer cache (fresh pages
 // cost a fault each, which is slow on this virtual machine).
@@ -56,7 +60,7 @@ struct Plan {
 };
 
 std::shared_ptr<const Plan> plan_for(int64_t n);
-void run_plan(const Plan& pl, C* x, C* work);
+void run_plan(const Plan& pl, C* x, C* work, bool wide);
 
 std::vector<int> factor(int64_t n) {
   std::vector<int> f;
@@ -91,7 +95,7 @@ std::shared_ptr<Plan> make_plan(int64_t n) {
       if (k) w[size_t(m - k)] = pl->chirp[size_t(k)];
     }
     std::vector<C> work(static_cast<size_t>(m));
-    run_plan(*pl->conv, w.data(), work.data());
+    run_plan(*pl->conv, w.data(), work.data(), false);
     pl->chirp_fft = w;
     return pl;
   }
@@ -138,21 +142,25 @@ std::shared_ptr<const std::vector<C>> half_twiddles(int64_t n) {
 
 // One Stockham pass of radix r: x holds `len`-point transforms at stride s;
 // y[q + s (r p + k)] = w_len^(p k) sum_j x[q + s (p + j m)] w_r^(j k).
-void pass(int r, int64_t len, int64_t s, const C* tw, const C* x, C* y) {
+// Only the butterflies t = p s + q in [first, last) (of m s in all): they write
+// disjoint outputs, so ranges of one pass can run on different threads.
+void pass(int r, int64_t len, int64_t s, const C* tw, const C* x, C* y, int64_t first, int64_t last) {
   const int64_t m = len / r;
-  if (r == 2) {
-    for (int64_t p = 0; p < m; p++) {
+  C wr[kMaxRadix], a[kMaxRadix];
+  if (r != 2 && r != 4)
+    for (int k = 0; k < r; k++) wr[k] = root(k, r);
+  for (int64_t p = first / s; p * s < last; p++) {
+    const int64_t q0 = std::max(first - p * s, int64_t(0)), q1 = std::min(last - p * s, s);
+    if (r == 2) {
       const C w = tw[p];
-      for (int64_t q = 0; q < s; q++) {
-        const C a = x[q + s * p], b = x[q + s * (p + m)];
-        y[q + s * (2 * p)] = add(a, b);
-        y[q + s * (2 * p + 1)] = mul(sub(a, b), w);
+      for (int64_t q = q0; q < q1; q++) {
+        const C a0 = x[q + s * p], b = x[q + s * (p + m)];
+        y[q + s * (2 * p)] = add(a0, b);
+        y[q + s * (2 * p + 1)] = mul(sub(a0, b), w);
       }
-    }
-  } else if (r == 4) {
-    for (int64_t p = 0; p < m; p++) {
+    } else if (r == 4) {
       const C w1 = tw[3 * p], w2 = tw[3 * p + 1], w3 = tw[3 * p + 2];
-      for (int64_t q = 0; q < s; q++) {
+      for (int64_t q = q0; q < q1; q++) {
         const C a0 = x[q + s * p], a1 = x[q + s * (p + m)], a2 = x[q + s * (p + 2 * m)], a3 = x[q + s * (p + 3 * m)];
         const C t0 = add(a0, a2), t1 = sub(a0, a2), t2 = add(a1, a3), d = sub(a1, a3);
         const C t3 = {d.i, -d.r};  // (a1 - a3) * -i
@@ -162,12 +170,8 @@ void pass(int r, int64_t len, int64_t s, const C* tw, const C* x, C* y) {
         o[2 * s] = mul(sub(t0, t2), w2);
         o[3 * s] = mul(sub(t1, t3), w3);
       }
-    }
-  } else {
-    C wr[kMaxRadix], a[kMaxRadix];
-    for (int k = 0; k < r; k++) wr[k] = root(k, r);
-    for (int64_t p = 0; p < m; p++)
-      for (int64_t q = 0; q < s; q++) {
+    } else {
+      for (int64_t q = q0; q < q1; q++) {
         for (int j = 0; j < r; j++) a[j] = x[q + s * (p + j * m)];
         for (int k = 0; k < r; k++) {
           C b = a[0];
@@ -175,11 +179,13 @@ void pass(int r, int64_t len, int64_t s, const C* tw, const C* x, C* y) {
           y[q + s * (r * p + k)] = k ? mul(b, tw[p * (r - 1) + k - 1]) : b;
         }
       }
+    }
   }
 }
 
 // The forward transform of x (length plan.n) in place; work holds as many.
-void run_plan(const Plan& pl, C* x, C* work) {
+// wide: each pass is split over the engine's threads (one long line).
+void run_plan(const Plan& pl, C* x, C* work, bool wide) {
   const int64_t n = pl.n;
   if (pl.conv) {  // Bluestein: a circular convolution with the chirp, length m
     const int64_t m = pl.conv->n;
@@ -187,9 +193,9 @@ void run_plan(const Plan& pl, C* x, C* work) {
     C *a = a_buf.data<C>(), *w = w_buf.data<C>();
     for (int64_t k = 0; k < n; k++) a[k] = mul(x[k], conj(pl.chirp[size_t(k)]));
     std::fill(a + n, a + m, C{0, 0});
-    run_plan(*pl.conv, a, w);
+    run_plan(*pl.conv, a, w, wide);
     for (int64_t k = 0; k < m; k++) a[k] = conj(mul(a[k], pl.chirp_fft[size_t(k)]));
-    run_plan(*pl.conv, a, w);  // the inverse, through conjugates
+    run_plan(*pl.conv, a, w, wide);  // the inverse, through conjugates
     const float inv = 1.0f / float(m);
     for (int64_t k = 0; k < n; k++) x[k] = mul(scale(conj(a[k]), inv), conj(pl.chirp[size_t(k)]));
     return;
@@ -197,7 +203,13 @@ void run_plan(const Plan& pl, C* x, C* work) {
   C *src = x, *dst = work;
   int64_t len = n, s = 1;
   for (size_t i = 0; i < pl.radix.size(); i++) {
-    pass(pl.radix[i], len, s, pl.tw[i].data(), src, dst);
+    const int r = pl.radix[i];
+    const C* tw = pl.tw[i].data();
+    const int64_t butterflies = len / r * s;
+    if (wide)
+      parallel_for(butterflies, kWideGrain, [&](int64_t b, int64_t e) { pass(r, len, s, tw, src, dst, b, e); });
+    else
+      pass(r, len, s, tw, src, dst, 0, butterflies);
     std::swap(src, dst);
     len /= pl.radix[i];
     s *= pl.radix[i];
@@ -216,28 +228,63 @@ struct Lines {
   int64_t outer, inner;
 };
 
-// Transforms every line: load(o, i0, cnt, block) fills cnt lines (i0 ..
-// i0 + cnt - 1 of outer index o) into block, n values each; store(o, i0,
-// cnt, block) writes them back. inverse transforms through conjugates.
+// One of `count` equal parts of a loop over a line (all of it: {0, 1}).
+struct Part {
+  int64_t index, count;
+  int64_t lo(int64_t len) const { return len * index / count; }
+  int64_t hi(int64_t len) const { return len * (index + 1) / count; }
+};
+
+// Transforms every line: load(o, i0, cnt, block, part) fills `part` of cnt
+// lines (i0 .. i0 + cnt - 1 of outer index o) into block, n values each;
+// store(o, i0, cnt, block, part) writes that part back. Parts of one line
+// are independent, so a long line loads and stores over the threads too.
+// inverse transforms through conjugates.
 template <class Load, class Store>
 void each_line(const Lines& g, int64_t n, bool inverse, Load load, Store store) {
   const int64_t count = g.outer * g.inner;
   if (count == 0) return;
   auto pl = plan_for(n);
+  auto conj_all = [](C* line, int64_t len) {
+    for (int64_t k = 0; k < len; k++) line[k] = conj(line[k]);
+  };
+  if (n >= kWideLine && count < num_threads()) {
+    Array line_buf = scratch(n), work_buf = scratch(n);
+    C *line = line_buf.data<C>(), *work = work_buf.data<C>();
+    const int64_t parts = 4 * num_threads();
+    auto each_part = [&](auto fn) {
+      parallel_for(parts, 1, [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; p++) fn(Part{p, parts});
+      });
+    };
+    for (int64_t l = 0; l < count; l++) {
+      const int64_t o = l / g.inner, i = l % g.inner;
+      each_part([&](Part part) {
+        load(o, i, 1, line, part);
+        if (inverse) conj_all(line + part.lo(n), part.hi(n) - part.lo(n));
+      });
+      run_plan(*pl, line, work, true);
+      each_part([&](Part part) {
+        if (inverse) conj_all(line + part.lo(n), part.hi(n) - part.lo(n));
+      });
+      each_part([&](Part part) { store(o, i, 1, line, part); });
+    }
+    return;
+  }
   const int64_t per_outer = (g.inner + kBlock - 1) / kBlock, blocks = g.outer * per_outer;
   parallel_for(blocks, std::max<int64_t>(1, 4096 / std::max<int64_t>(n * kBlock, 1)), [&](int64_t b, int64_t e) {
     Array line_buf = scratch(n * std::min(kBlock, g.inner)), work_buf = scratch(n);
     C *lines = line_buf.data<C>(), *work = work_buf.data<C>();
     for (int64_t blk = b; blk < e; blk++) {
       const int64_t o = blk / per_outer, i0 = blk % per_outer * kBlock, cnt = std::min(kBlock, g.inner - i0);
-      load(o, i0, cnt, lines);
+      load(o, i0, cnt, lines, Part{0, 1});
       for (int64_t c = 0; c < cnt; c++) {
         C* line = lines + c * n;
-        if (inverse) for (int64_t k = 0; k < n; k++) line[k] = conj(line[k]);
-        run_plan(*pl, line, work);
-        if (inverse) for (int64_t k = 0; k < n; k++) line[k] = conj(line[k]);
+        if (inverse) conj_all(line, n);
+        run_plan(*pl, line, work, false);
+        if (inverse) conj_all(line, n);
       }
-      store(o, i0, cnt, lines);
+      store(o, i0, cnt, lines, Part{0, 1});
     }
   });
 }
@@ -255,14 +302,14 @@ void complex_axis(Array& x, int axis, bool inverse, float f) {
   const Lines g = lines_of(x.shape, axis);
   C* d = x.data<C>();
   each_line(g, n, inverse,
-            [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
+            [&](int64_t o, int64_t i0, int64_t cnt, C* lines, Part part) {
               const C* src = d + o * n * g.inner + i0;
-              for (int64_t k = 0; k < n; k++)
+              for (int64_t k = part.lo(n); k < part.hi(n); k++)
                 for (int64_t c = 0; c < cnt; c++) lines[c * n + k] = src[k * g.inner + c];
             },
-            [&](int64_t o, int64_t i0, int64_t cnt, const C* lines) {
+            [&](int64_t o, int64_t i0, int64_t cnt, const C* lines, Part part) {
               C* dst = d + o * n * g.inner + i0;
-              for (int64_t k = 0; k < n; k++)
+              for (int64_t k = part.lo(n); k < part.hi(n); k++)
                 for (int64_t c = 0; c < cnt; c++) dst[k * g.inner + c] = scale(lines[c * n + k], f);
             });
 }
@@ -342,16 +389,16 @@ std::vector<Array> eval_fft(const EvalCtx& c) {
       const int64_t m = n / 2;
       const auto tw = half_twiddles(n);
       each_line(g, m, false,
-                [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
+                [&](int64_t o, int64_t i0, int64_t cnt, C* lines, Part part) {
                   const float* p = src + o * n * g.inner + i0;
-                  for (int64_t k = 0; k < m; k++)
+                  for (int64_t k = part.lo(m); k < part.hi(m); k++)
                     for (int64_t c = 0; c < cnt; c++) lines[c * m + k] = {p[2 * k * g.inner + c], p[(2 * k + 1) * g.inner + c]};
                 },
-                [&](int64_t o, int64_t i0, int64_t cnt, const C* lines) {
+                [&](int64_t o, int64_t i0, int64_t cnt, const C* lines, Part part) {
                   C* p = dst + o * h * g.inner + i0;
                   for (int64_t c = 0; c < cnt; c++) {
                     const C* z = lines + c * m;
-                    for (int64_t k = 0; k < h; k++) {
+                    for (int64_t k = part.lo(h); k < part.hi(h); k++) {
                       const C a = z[k % m], b = conj(z[(m - k % m) % m]);
                       const C e = scale(add(a, b), 0.5f), d = sub(a, b);
                       const C od = {0.5f * d.i, -0.5f * d.r};  // (a - b) / 2i
@@ -363,14 +410,14 @@ std::vector<Array> eval_fft(const EvalCtx& c) {
       return {x};
     }
     each_line(g, n, false,
-              [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
+              [&](int64_t o, int64_t i0, int64_t cnt, C* lines, Part part) {
                 const float* p = src + o * n * g.inner + i0;
-                for (int64_t k = 0; k < n; k++)
+                for (int64_t k = part.lo(n); k < part.hi(n); k++)
                   for (int64_t c = 0; c < cnt; c++) lines[c * n + k] = {p[k * g.inner + c], 0};
               },
-              [&](int64_t o, int64_t i0, int64_t cnt, const C* lines) {
+              [&](int64_t o, int64_t i0, int64_t cnt, const C* lines, Part part) {
                 C* p = dst + o * h * g.inner + i0;
-                for (int64_t k = 0; k < h; k++)
+                for (int64_t k = part.lo(h); k < part.hi(h); k++)
                   for (int64_t c = 0; c < cnt; c++) p[k * g.inner + c] = scale(lines[c * n + k], f_last);
               });
     for (size_t k = 0; k + 1 < s.axes.size(); k++) complex_axis(x, s.axes[k], false, k + 2 == s.axes.size() ? f : 1.0f);
@@ -391,16 +438,14 @@ std::vector<Array> eval_fft(const EvalCtx& c) {
   const C* src = x.data<C>();
   float* dst = out.data<float>();
   each_line(g, n, true,
-            [&](int64_t o, int64_t i0, int64_t cnt, C* lines) {
+            [&](int64_t o, int64_t i0, int64_t cnt, C* lines, Part part) {
               const C* p = src + o * h * g.inner + i0;
-              for (int64_t k = 0; k < h; k++)
-                for (int64_t c = 0; c < cnt; c++) lines[c * n + k] = p[k * g.inner + c];
-              for (int64_t c = 0; c < cnt; c++)
-                for (int64_t k = h; k < n; k++) lines[c * n + k] = conj(lines[c * n + n - k]);
+              for (int64_t k = part.lo(n); k < part.hi(n); k++)
+                for (int64_t c = 0; c < cnt; c++) lines[c * n + k] = k < h ? p[k * g.inner + c] : conj(p[(n - k) * g.inner + c]);
             },
-            [&](int64_t o, int64_t i0, int64_t cnt, const C* lines) {
+            [&](int64_t o, int64_t i0, int64_t cnt, const C* lines, Part part) {
               float* p = dst + o * n * g.inner + i0;
-              for (int64_t k = 0; k < n; k++)
+              for (int64_t k = part.lo(n); k < part.hi(n); k++)
                 for (int64_t c = 0; c < cnt; c++) p[k * g.inner + c] = lines[c * n + k].r * f;
             });
   return {out};

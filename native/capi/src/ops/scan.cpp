@@ -28,7 +28,7 @@ template <class U> U combine(Scan k, U a, U b) {
     default: {
       if constexpr (std::is_floating_point_v<U>) {
         U m = std::max(a, b);
-        if (std::isinf(m) && m < 0) return m;
+        if (std::isinf(m) && (m < 0 || a == b)) return m;  // -inf, or inf and inf (whose difference is NaN)
         return m + std::log1p(std::exp(-std::abs(a - b)));
       } else {
         return a;
@@ -68,13 +68,15 @@ void register_scan(const char* name, Scan k, const char* rule) {
           for (int64_t s = 0; s < l.r; s++) {
             const int64_t at = base + (reverse ? l.r - 1 - s : s) * l.inner;
             const U v = U(x[at]);
-            // An exclusive scan starts from the op's identity (-inf for max and logcumsumexp).
+            // An exclusive scan starts from the op's identity (-inf for max and logcumsumexp);
+            // its max and min fold the first value into the identity, as MLX's do (so
+            // cummin drops a NaN in first place there, where an inclusive one keeps it).
             if (inclusive) {
               acc = s == 0 ? v : combine(k, acc, v);
               o[at] = T(acc);
             } else {
               o[at] = T(s == 0 ? identity : acc);
-              acc = s == 0 ? v : combine(k, acc, v);
+              acc = s == 0 && k != Scan::Max && k != Scan::Min ? v : combine(k, acc, v);
             }
           }
         });
