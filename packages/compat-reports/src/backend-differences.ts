@@ -15,6 +15,12 @@ export interface BackendDifference {
   matches(d: { op: string; dtype: string; native: string; mlx: string; what: string }): boolean;
 }
 
+/** Whether a value disagreement (`value [i] ours vs theirs`) is within `rel` of max(1, |theirs|). */
+function valueWithin(what: string, rel: number): boolean {
+  const m = /^value \[\d+\] (\S+) vs (\S+)$/.exec(what);
+  return !!m && Math.abs(Number(m[1]) - Number(m[2])) <= rel * Math.max(1, Math.abs(Number(m[2])));
+}
+
 export const BACKEND_DIFFERENCES: BackendDifference[] = [
   {
     kind: 'deliberate',
@@ -85,20 +91,14 @@ export const BACKEND_DIFFERENCES: BackendDifference[] = [
   {
     kind: 'deliberate', op: 'scaled_dot_product_attention', symbol: 'mlx.core.fast.scaled_dot_product_attention',
     note: 'float16 keeps the scores, the softmax and the weighted sum in float32 and rounds once; MLX v0.31.2 on the CPU rounds them to float16 on the way, with errors up to about 1e-2 of the largest value (ten times the native ones)',
-    matches: (d) => {
-      const m = /^value \[\d+\] (\S+) vs (\S+)$/.exec(d.what);
-      return d.dtype === 'float16' && d.native === 'ok' && d.mlx === 'ok' && !!m && Math.abs(Number(m[1]) - Number(m[2])) <= 1e-2 * Math.max(1, Math.abs(Number(m[2])));
-    },
+    matches: (d) => d.dtype === 'float16' && d.native === 'ok' && d.mlx === 'ok' && valueWithin(d.what, 1e-2),
   },
   // Measured: logsumexp over axis 0 of bfloat16 [[-1.75, -1.75], [-0.25, 3]]: the float64 answer -0.048587 and
   // 3.008615 round to -0.048584 and 3.015625 here; MLX v0.31.2 gives -0.051758 and 3.
   {
     kind: 'deliberate', op: 'logsumexp', symbol: 'mlx.core.logsumexp',
     note: 'float16 and bfloat16 are computed in float32 and rounded once; MLX v0.31.2 on the CPU rounds on the way, with errors of several units in the last place of the largest operand',
-    matches: (d) => {
-      const m = /^value \[\d+\] (\S+) vs (\S+)$/.exec(d.what);
-      return (d.dtype === 'float16' || d.dtype === 'bfloat16') && d.native === 'ok' && d.mlx === 'ok' && !!m && Math.abs(Number(m[1]) - Number(m[2])) <= 2 ** -6 * Math.max(1, Math.abs(Number(m[2])));
-    },
+    matches: (d) => (d.dtype === 'float16' || d.dtype === 'bfloat16') && d.native === 'ok' && d.mlx === 'ok' && valueWithin(d.what, 2 ** -6),
   },
   {
     kind: 'deliberate', op: 'hadamard_transform', symbol: 'mlx.core.hadamard_transform',

@@ -513,6 +513,11 @@ function generator(r: () => number, caps: Caps, families: (family: string) => bo
 
 interface Outcome { kind: 'ok' | 'error' | 'refused'; code?: string; message?: string; dtype?: DType; shape?: number[]; values?: number[]; array?: TypedArray }
 
+// A graph with its input values, as JSON (non-finite numbers as strings), to replay a disagreement.
+function described(g: Graph): string {
+  return JSON.stringify({ nodes: g.nodes, inputs: g.inputs.map((x) => ({ dtype: x.dtype, shape: x.shape, data: asNumbers(x.dtype, x.data) })) }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
 function runOn(s: Session, g: Graph, backend: 'native' | 'mlx'): Outcome {
   const req: EvalRequest = {
     schema_version: 1,
@@ -614,11 +619,11 @@ describe.skipIf(!mlxInfo.available)('native against MLX v0.31.2 (the mlx backend
       const stage = blame(s, g, compare);
       if (stage?.stage === 'chained' && !stage.what) {
         recorded.set(`propagated ${g.op}`, (recorded.get(`propagated ${g.op}`) ?? 0) + 1);
-        if (TRACE) console.log(`propagated (case ${c}) ${g.op}: ${what}\n  ${JSON.stringify(g.nodes)} ${JSON.stringify(g.inputs.map((x) => ({ dtype: x.dtype, shape: x.shape, data: asNumbers(x.dtype, x.data) })))}`);
+        if (TRACE) console.log(`propagated (case ${c}) ${g.op}: ${what}\n  ${described(g)}`);
         continue;
       }
       if (stage?.stage === 'op') [ga, gb, graph, what] = [stage.a, stage.b, stage.graph, stage.what];
-      const d = { op: g.op, dtype: ga.kind === 'ok' ? ga.dtype! : g.dtype, native: ga.kind === 'ok' ? 'ok' : `${ga.kind} ${ga.code}: ${ga.message}`, mlx: gb.kind === 'ok' ? 'ok' : `${gb.kind} ${gb.code}: ${gb.message}`, what, graph: JSON.stringify({ nodes: graph.nodes, inputs: graph.inputs.map((x) => ({ dtype: x.dtype, shape: x.shape, data: asNumbers(x.dtype, x.data) })) }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) };
+      const d = { op: g.op, dtype: ga.kind === 'ok' ? ga.dtype! : g.dtype, native: ga.kind === 'ok' ? 'ok' : `${ga.kind} ${ga.code}: ${ga.message}`, mlx: gb.kind === 'ok' ? 'ok' : `${gb.kind} ${gb.code}: ${gb.message}`, what, graph: described(graph) };
       // a recorded difference of an op in the graph explains it
       const known = BACKEND_DIFFERENCES.find((k) => graph.nodes.some((n) => n.op === k.op) && k.matches(d));
       if (known) {

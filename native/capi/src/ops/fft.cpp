@@ -239,7 +239,8 @@ struct Part {
 // lines (i0 .. i0 + cnt - 1 of outer index o) into block, n values each;
 // store(o, i0, cnt, block, part) writes that part back. Parts of one line
 // are independent, so a long line loads and stores over the threads too.
-// inverse transforms through conjugates.
+// inverse transforms through conjugates, the last taken part by part with
+// the store (so a store of an inverse reads only its own part of the line).
 template <class Load, class Store>
 void each_line(const Lines& g, int64_t n, bool inverse, Load load, Store store) {
   const int64_t count = g.outer * g.inner;
@@ -266,8 +267,8 @@ void each_line(const Lines& g, int64_t n, bool inverse, Load load, Store store) 
       run_plan(*pl, line, work, true);
       each_part([&](Part part) {
         if (inverse) conj_all(line + part.lo(n), part.hi(n) - part.lo(n));
+        store(o, i, 1, line, part);
       });
-      each_part([&](Part part) { store(o, i, 1, line, part); });
     }
     return;
   }
