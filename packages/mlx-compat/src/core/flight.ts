@@ -111,7 +111,7 @@ export class Flight {
       return;
     }
     this.job.result.then(
-      (res) => this.land(undefined, res),
+      (res) => this.land(undefined, res, true),
       (e: unknown) => this.land(e),
     );
   }
@@ -153,7 +153,7 @@ export class Flight {
     }
   }
 
-  private land(error: unknown, res?: EvalResponse): void {
+  private land(error: unknown, res?: EvalResponse, later = false): void {
     if (this.done) return;
     this.done = true;
     flying.delete(this);
@@ -161,7 +161,7 @@ export class Flight {
     if (error === undefined && res) {
       noteReceipt(res.receipt, this.request!);
       try {
-        finish(this.values, res.outputs);
+        finish(this.values, res.outputs, later);
         ran(this.nodes);
         this.nodes = [];
       } catch (e) {
