@@ -51,4 +51,29 @@ describe('compiled training step with state', () => {
   it('refuses an array where a tree of state is expected', () => {
     expect(() => mx.compile((x: MxArray) => x, { inputs: mx.array(1) })).toThrow(MxError);
   });
+
+  // MLX's Python signature is compile(fun, inputs, outputs, shapeless): a
+  // line-by-line port passes the state positionally
+  it('takes the state positionally, as MLX does, and trains as the uncompiled step', () => {
+    const plain = setup(mlx), compiled = setup(mlx);
+    const state = [compiled.model.state, compiled.opt.state];
+    const cstep = mx.compile(compiled.step, state, state);
+    for (let i = 0; i < 3; i++) {
+      const a = plain.step(plain.x, plain.y);
+      mx.eval(plain.model.parameters(), plain.opt.state);
+      const b = cstep(compiled.x, compiled.y) as MxArray;
+      mx.eval(state);
+      expect(b.item()).toBeCloseTo(a.item() as number, 5);
+    }
+    expect((compiled.opt.state.step as MxArray).item()).toBe(3);
+  });
+
+  it('refuses options it cannot read, rather than compile without the state', () => {
+    const f = (x: MxArray) => x;
+    const state = [mx.array(1)];
+    expect(() => mx.compile(f, { input: state } as never)).toThrow(/compile.*options/);
+    expect(() => mx.compile(f, 'yes' as never)).toThrow(MxError);
+    expect(() => mx.compile(f, true, state as never)).toThrow(/only a list of inputs/);
+    expect(() => mx.compile(f, state, state, 'no' as never)).toThrow(/boolean last/);
+  });
 });

@@ -244,6 +244,8 @@ export const internal = <T>(fn: () => T): T => counted(within('internal', fn));
  * runs once while anything can still need its result.
  */
 export function evalValues(targets: Value[]): void {
+  // what a synchronous loop dropped goes before it asks for more
+  CountedRegistry.sweep();
   // what is in flight lands first: its values are read by handle, never computed again
   // (a landing sends the flights that waited for it, which may take values of this graph)
   for (let behind = inFlight() ? flightsBehind(targets) : undefined; behind?.size; behind = flightsBehind(targets))

@@ -80,15 +80,37 @@ function stateTree(tree: unknown, argument: string): unknown {
   return tree;
 }
 
+const OPTION_NAMES = new Set(['inputs', 'outputs', 'shapeless']);
+
+// What follows fn: shapeless, the options, or MLX's positional inputs (a
+// list), outputs and shapeless. Anything else is refused, rather than read
+// as no state: a step traced without its state would leave traced arrays in
+// the model.
+function compileOptions(options: unknown, rest: unknown[]): CompileOptions {
+  if (Array.isArray(options)) {
+    const [outputs, shapeless = false] = rest;
+    if (typeof shapeless !== 'boolean' || rest.length > 2) throw new MxError('compile', 'shapeless', 'compile(fn, inputs, outputs, shapeless) takes a boolean last');
+    return { inputs: options, outputs, shapeless };
+  }
+  if (rest.length) throw new MxError('compile', 'options', 'only a list of inputs may be followed by outputs and shapeless');
+  if (options === undefined || typeof options === 'boolean') return { shapeless: options ?? false };
+  if (options !== null && typeof options === 'object' && !(options instanceof MxArray) && Object.keys(options).every((k) => OPTION_NAMES.has(k))) return options as CompileOptions;
+  throw new MxError('compile', 'options', 'must be shapeless (a boolean), {inputs, outputs, shapeless}, or the inputs as a list of trees');
+}
+
 /**
- * compile(fn, shapeless = false) or compile(fn, {inputs, outputs, shapeless}).
+ * compile(fn, shapeless = false), compile(fn, {inputs, outputs, shapeless})
+ * or compile(fn, inputs, outputs, shapeless).
  * With shapeless, inputs of new shapes (same dtypes and ranks) reuse the
  * tracing: the engine plans the same graph for them, and output shapes come
  * back from it. With inputs/outputs, the leaves of those trees are implicit
  * inputs and outputs (see CompileOptions).
  */
-export function compile<F extends AnyFn>(fn: F, options: boolean | CompileOptions = false): Compiled<F> {
-  const { shapeless = false, inputs: stateIn, outputs: stateOut } = typeof options === 'boolean' ? { shapeless: options } : options;
+export function compile<F extends AnyFn>(fn: F, options?: boolean | CompileOptions): Compiled<F>;
+/** compile(fn, inputs, outputs, shapeless), MLX's positional order: the state trees as a list. */
+export function compile<F extends AnyFn>(fn: F, inputs: unknown[], outputs?: unknown, shapeless?: boolean): Compiled<F>;
+export function compile<F extends AnyFn>(fn: F, options?: boolean | CompileOptions | unknown[], ...rest: unknown[]): Compiled<F> {
+  const { shapeless = false, inputs: stateIn, outputs: stateOut } = compileOptions(options, rest);
   stateTree(stateIn, 'inputs');
   stateTree(stateOut, 'outputs');
   const call = fn as unknown as (...a: unknown[]) => unknown;
