@@ -108,7 +108,8 @@ struct Schedule {
 };
 
 // An op that reads operands transposed takes a transpose's input in place of
-// its output, so no transposed copy is made unless something else needs it.
+// its output, so no transposed copy is made unless something else needs it;
+// identity casts and transposes of products are rewritten first (plan.cpp).
 void fold_transposes(Graph& g);
 Schedule make_schedule(const Graph& g, const std::vector<int>& order);
 // Fused groups run chunk by chunk; a chunk of elementwise work stays in L1.

@@ -6,9 +6,49 @@
 
 namespace mlxc {
 
+// An astype to the dtype its input has (a transform's own copy of an
+// argument) is its input: its readers take the input in its place, so no
+// copy is made unless the request asks for the astype's value itself.
+static void skip_identity_casts(Graph& g) {
+  std::vector<int> same(g.values.size(), -1);
+  for (const Node& n : g.nodes)
+    if (n.def->name == "astype" && g.values[size_t(n.inputs[0])].dtype == g.values[size_t(n.outputs[0])].dtype)
+      same[size_t(n.outputs[0])] = n.inputs[0];
+  for (Node& n : g.nodes)
+    for (int& v : n.inputs)
+      while (same[size_t(v)] >= 0) v = same[size_t(v)];
+}
+
+// A transpose of a product of matrices that nothing else reads is the
+// product of the operands transposed, in the other order: (A B)^T = B^T A^T,
+// with both read transposed (fold_transposes then cancels transposes of
+// transposes). So the weight gradient of x W^T comes out as W is laid out
+// instead of being transposed after.
+static void transpose_products(Graph& g) {
+  std::vector<int> readers(g.values.size(), 0);
+  for (const Node& n : g.nodes)
+    for (int v : n.inputs) readers[size_t(v)]++;
+  for (const OutputSpec& o : g.outputs) readers[size_t(o.value)]++;
+  const auto rank = [&](int v) { return int(g.values[size_t(v)].shape.size()); };
+  for (Node& t : g.nodes) {
+    if (!t.def->swaps_last_two || t.inputs.size() != 1 || !t.def->swaps_last_two(t.attrs, rank(t.inputs[0]))) continue;
+    const int v = t.inputs[0], p = g.producer[size_t(v)];
+    if (p < 0 || readers[size_t(v)] != 1) continue;
+    const Node& m = g.nodes[size_t(p)];
+    if (m.def->name != "matmul" || m.transposed || rank(m.inputs[0]) < 2 || rank(m.inputs[1]) < 2) continue;
+    t.def = m.def;
+    t.attrs = m.attrs;
+    t.inputs = {m.inputs[1], m.inputs[0]};
+    t.transposed = 3;
+    readers[size_t(v)] = 0;
+  }
+}
+
 // An op that reads operands transposed takes a transpose's input in place of
 // its output, so no transposed copy is made unless something else needs it.
 void fold_transposes(Graph& g) {
+  skip_identity_casts(g);
+  transpose_products(g);
   for (Node& n : g.nodes) {
     if (!n.def->reads_transposed) continue;
     for (size_t k = 0; k < n.inputs.size(); k++) {
