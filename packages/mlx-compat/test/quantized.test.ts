@@ -135,6 +135,29 @@ describe('quantizedMatmul and gatherQmm', () => {
           close(flat(out), reference(x, [M, K], wd, wshape, transpose), 'qmm');
         });
 
+  // The AVX-512 VNNI kernel holds x as 21-bit integers scaled by the row's
+  // largest magnitude: rows with an outlier, tiny values, zeros and
+  // non-finite values (which take the float kernel) must still agree.
+  it('4 bits, rows of x with outliers, tiny values, zeros, inf and NaN: within 2e-5 of float64', () => {
+    const N = 96, K = 512;
+    const [q, s, b] = mx.quantize(mx.array(data(N * K, 31)).reshape([N, K]), 64, 4);
+    const wd = flat(mx.dequantize(q, s, b, 64, 4));
+    const base = data(K, 32);
+    const rows = [
+      base.map((v, i) => (i === 77 ? 3e4 : v)),
+      base.map((v) => v * 1e-25),
+      base.map(() => 0),
+      base.map((v, i) => (i % 64 === 5 ? 1e-3 * v : 1e3 * v)),
+    ];
+    for (const row of rows) close(flat(mx.quantizedMatmul(mx.array(row).reshape([1, K]), q, s, b, true, 64, 4)), reference(row, [1, K], wd, [N, K], true), 'qmv');
+    for (const bad of [Infinity, NaN]) {
+      const row = base.map((v, i) => (i === 300 ? bad : v));
+      const want = reference(row, [1, K], wd, [N, K], true);
+      const got = flat(mx.quantizedMatmul(mx.array(row).reshape([1, K]), q, s, b, true, 64, 4));
+      got.forEach((g, i) => expect(Object.is(g, want[i]) || g === want[i], `qmv with ${bad}[${i}]: ${g} against ${want[i]}`).toBe(true));
+    }
+  });
+
   it('agrees with real MLX on its own packed weights, and differentiates in x', () => {
     const w = real.array(data(64 * 512, 5)).reshape([64, 512]);
     const [q, s, b] = real.quantize(w, 64, 4);

@@ -8,9 +8,11 @@
 // - mxfp4 (E2M1 codes, groups of 32), mxfp8 (E4M3 codes, groups of 32):
 //   a uint8 E8M0 scale per group, 2^(byte - 127); no biases.
 // - nvfp4 (E2M1 codes, groups of 16): a uint8 E4M3 scale per group.
-// quantized_matmul reads the packed words directly: a few rows are
-// unpacked a group at a time into the products, many rows a block of
-// weights at a time into a BLAS product.
+// quantized_matmul reads the packed words directly: a few rows of x times
+// 4-bit affine weights in fused kernels (AVX-512 VNNI or AVX2), other few-row
+// products unpacked a group at a time, many rows a block of weights at a
+// time into a BLAS product.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #if defined(__x86_64__)
@@ -468,6 +470,83 @@ __attribute__((target("avx2,fma"))) void qmv4_rows(const float* xp, const float*
     out[n] = sum;
   }
 }
+
+// The same sums with AVX-512 VNNI, where the per-weight cost is integer: x
+// is held as 21-bit integers xi (x ~ X xi, X = max|x| / (2^21 - 1), an error
+// of at most X/2 per value, near float32's own rounding of the products),
+// split into three bytes xi = 2^14 h + 2^7 m + l (h signed, m and l in
+// [0, 127]) so that vpdpbusd multiplies 64 unsigned nibbles by signed bytes
+// and adds them by fours into int32 lanes. A step reads 16 words (128
+// values): the low nibbles of its 64 bytes (values 2j) and the high ones
+// (2j + 1) each meet their x bytes, laid out per step as [part][low, high]
+// [64 bytes]; lane l of the sums is word l, whose group is 8 l / gs.
+bool have_avx512_vnni() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+  return yes;
+}
+
+constexpr int64_t kVnniStep = 128, kVnniStepBytes = 3 * kVnniStep;
+
+// x's bytes for qmv4_vnni (k a multiple of 128, x finite); false where the
+// integers cannot hold x (all of it 0 or below 1e-30).
+bool bytes_x128(const float* x, int64_t k, int8_t* xb, float& unit) {
+  float most = 0;
+  for (int64_t i = 0; i < k; i++) most = std::max(most, std::fabs(x[i]));
+  if (!(most >= 1e-30f)) return false;
+  unit = most / 2097151.0f;
+  const float inv = 1.0f / unit;
+  for (int64_t i = 0; i < k; i++) {
+    // |xi| <= 2^21 - 1 (the rounding of inv may add one ulp: clamp)
+    const int32_t v = std::clamp(int32_t(std::lrint(x[i] * inv)), -2097151, 2097151), h = v >> 14, r = v - h * 16384;
+    int8_t* step = xb + (i / kVnniStep) * kVnniStepBytes + (i % 2) * 64 + (i % kVnniStep) / 2;
+    step[0] = int8_t(h);
+    step[128] = int8_t(r >> 7);
+    step[256] = int8_t(r & 127);
+  }
+  return true;
+}
+
+// GCC 12 warns, wrongly, that AVX-512 intrinsics read their own undefined
+// pass-through operands when inlined into a target-attributed function
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vnni,fma"))) void qmv4_vnni(const int8_t* xb, float unit, const float* xsum, int64_t k, int64_t gs, const uint32_t* w, const float* s,
+                                                                                      const float* b, int64_t n0, int64_t n1, float* out) {
+  const int64_t words = k / 8, groups = k / gs, gstep = kVnniStep / gs;
+  const __m512i group_of_lane = _mm512_srli_epi32(_mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120), __builtin_ctzll(uint64_t(gs)));
+  const __mmask16 step_groups = __mmask16((1u << gstep) - 1);
+  const __m512i m4 = _mm512_set1_epi8(15);
+  for (int64_t n = n0; n < n1; n++) {
+    const uint32_t* wr = w + n * words;
+    const float* sr = s + n * groups;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    const int8_t* xs = xb;
+    for (int64_t step = 0; step < k / kVnniStep; step++, xs += kVnniStepBytes) {
+      const __m512i v = _mm512_loadu_si512(wr + step * 16);
+      const __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+      __m512i h = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(xs));
+      __m512i m = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(xs + 128));
+      __m512i l = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(xs + 256));
+      h = _mm512_dpbusd_epi32(h, hi, _mm512_loadu_si512(xs + 64));
+      m = _mm512_dpbusd_epi32(m, hi, _mm512_loadu_si512(xs + 192));
+      l = _mm512_dpbusd_epi32(l, hi, _mm512_loadu_si512(xs + 320));
+      // |sum| < 2^31: 8 products of at most 15 * 128 per lane, times 2^14
+      const __m512 q = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(_mm512_slli_epi32(h, 14), _mm512_slli_epi32(m, 7)), l));
+      const __m512 sc = _mm512_permutexvar_ps(group_of_lane, _mm512_maskz_loadu_ps(step_groups, sr + step * gstep));
+      // two chains of sums, so that each FMA does not wait on the last
+      if (step & 1) acc1 = _mm512_fmadd_ps(q, sc, acc1);
+      else acc0 = _mm512_fmadd_ps(q, sc, acc0);
+    }
+    const float* br = b + n * groups;
+    __m512 bias = _mm512_setzero_ps();
+    int64_t g = 0;
+    for (; g + 16 <= groups; g += 16) bias = _mm512_fmadd_ps(_mm512_loadu_ps(br + g), _mm512_loadu_ps(xsum + g), bias);
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) * unit + _mm512_reduce_add_ps(bias);
+    for (; g < groups; g++) sum += br[g] * xsum[g];
+    out[n] = sum;
+  }
+}
+#pragma GCC diagnostic pop
 #endif
 
 void sgemm_nt(bool bt, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
@@ -533,18 +612,38 @@ void register_quantized_matmul() {
     Array out(DType::Float32, os);
     const int64_t wwords = wr * w.shape.back(), wgroups = wr * (wk / gs);
 #if defined(__x86_64__)
-    // a few rows times 4-bit affine weights: the fused kernel, x permuted once per row
-    if (tr && q.affine() && bits == 4 && K > 0 && K % 64 == 0 && M <= 8 && have_avx2_fma()) {
+    // a few rows times 4-bit affine weights: the fused kernels, x prepared once
+    // per row. Their sums split off the biases (b sum(x)), which would make
+    // NaN of 0 inf where a weight is 0: x with a value not finite takes the
+    // unpacking path below.
+    const auto finite = [&x] {
+      const float* v = x.data<float>();
+      for (int64_t i = 0; i < x.size(); i++)
+        if (!std::isfinite(v[i])) return false;
+      return true;
+    };
+    if (tr && q.affine() && bits == 4 && K > 0 && K % 64 == 0 && M <= 8 && have_avx2_fma() && finite()) {
       const int64_t xrows = x.size() / K, groups = K / gs;
-      std::vector<float> xp(size_t(x.size())), xsum(size_t(xrows * groups));
+      std::vector<float> xsum(size_t(xrows * groups));
       for (int64_t r = 0; r < xrows; r++) {
         const float* xr = x.data<float>() + r * K;
-        permute_x64(xr, K, xp.data() + r * K);
         for (int64_t g = 0; g < groups; g++) {
           float t = 0;
           for (int64_t j = 0; j < gs; j++) t += xr[g * gs + j];
           xsum[size_t(r * groups + g)] = t;
         }
+      }
+      // x as bytes for the VNNI kernel (every row representable), else permuted floats
+      std::vector<int8_t> xbytes;
+      std::vector<float> units(static_cast<size_t>(xrows)), xp;
+      if (K % kVnniStep == 0 && have_avx512_vnni()) {
+        xbytes.resize(size_t(xrows * (K / kVnniStep) * kVnniStepBytes));
+        for (int64_t r = 0; r < xrows && !xbytes.empty(); r++)
+          if (!bytes_x128(x.data<float>() + r * K, K, xbytes.data() + r * (K / kVnniStep) * kVnniStepBytes, units[size_t(r)])) xbytes.clear();
+      }
+      if (xbytes.empty()) {
+        xp.resize(size_t(x.size()));
+        for (int64_t r = 0; r < xrows; r++) permute_x64(x.data<float>() + r * K, K, xp.data() + r * K);
       }
       constexpr int64_t rows_per_task = 64;
       const int64_t nblocks = (N + rows_per_task - 1) / rows_per_task;
@@ -552,9 +651,14 @@ void register_quantized_matmul() {
         for (int64_t t = t0; t < t1; t++) {
           const int64_t bi = t / nblocks, n0 = (t % nblocks) * rows_per_task, n1 = std::min(N, n0 + rows_per_task);
           const int64_t xi = operand_batch(bi, xb), wi = operand_batch(bi, wb);
-          for (int64_t m = 0; m < M; m++)
-            qmv4_rows(xp.data() + (xi * M + m) * K, xsum.data() + (xi * M + m) * groups, K, gs, w.data<uint32_t>() + wi * wwords, s.data<float>() + wi * wgroups,
-                      b.data<float>() + wi * wgroups, n0, n1, out.data<float>() + (bi * M + m) * N);
+          for (int64_t m = 0; m < M; m++) {
+            const int64_t r = xi * M + m;
+            const uint32_t* wq = w.data<uint32_t>() + wi * wwords;
+            const float *sq = s.data<float>() + wi * wgroups, *bq = b.data<float>() + wi * wgroups;
+            float* o = out.data<float>() + (bi * M + m) * N;
+            if (!xbytes.empty()) qmv4_vnni(xbytes.data() + r * (K / kVnniStep) * kVnniStepBytes, units[size_t(r)], xsum.data() + r * groups, K, gs, wq, sq, bq, n0, n1, o);
+            else qmv4_rows(xp.data() + r * K, xsum.data() + r * groups, K, gs, wq, sq, bq, n0, n1, o);
+          }
         }
       });
       return Arrs{astype(out, c.out[0].dtype)};
