@@ -154,6 +154,11 @@ if (!mlxc.available) console.log(`MLX 0.31.2 (mlx-c) left out: ${mlxc.reason}`);
 if (!real) console.log('MLX 0.13 left out: @frost-beta/mlx is not installed');
 const BANDWIDTH = (await copyBandwidth()) * 1e9;
 console.log(`memory bandwidth: ${(BANDWIDTH / 1e9).toFixed(1)} GB/s (a 256 MiB copy split over ${cpus().length} threads, read + write, best of 16)`);
+// The fixed cost of a timed call, whatever its kernel: garbage collection
+// evicts the caches, so a call after it pays for cold code and data.
+const tiny = mx.array([1, 2, 3, 4]);
+const floor = median(await timeBlock(() => mx.eval(mx.add(tiny, tiny)), 20));
+console.log(`per-call floor: mlx-compat's add of 4 floats, timed as every case, ${floor.toFixed(3)} ms (a 70%-of-bandwidth goal of t ms leaves the kernel t minus this)`);
 console.log(`each peer's cell: median time, rate, and in parentheses the share of the machine's limit (${(BANDWIDTH / 1e9).toFixed(1)} GB/s copy bandwidth, or 200 GFLOP/s of float32 FMA)`);
 console.log(`| case | ${peers.join(' | ')} | mlx-compat vs MLX 0.31.2 | goal: share of the limit; 10x MLX 0.31.2 |`);
 console.log('| --- | --- | --- | --- | --- | --- |');

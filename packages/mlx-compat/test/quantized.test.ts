@@ -135,9 +135,10 @@ describe('quantizedMatmul and gatherQmm', () => {
           close(flat(out), reference(x, [M, K], wd, wshape, transpose), 'qmm');
         });
 
-  // The AVX-512 VNNI kernel holds x as 21-bit integers scaled by the row's
-  // largest magnitude: rows with an outlier, tiny values, zeros and
-  // non-finite values (which take the float kernel) must still agree.
+  // The fused kernels split off the biases (b sum(x)): rows with an
+  // outlier, tiny values and zeros must still agree, and x with inf or NaN
+  // (which takes the unpacking path, as 0 inf would be NaN) gives MLX's
+  // inf and NaN.
   it('4 bits, rows of x with outliers, tiny values, zeros, inf and NaN: within 2e-5 of float64', () => {
     const N = 96, K = 512;
     const [q, s, b] = mx.quantize(mx.array(data(N * K, 31)).reshape([N, K]), 64, 4);

@@ -9,7 +9,7 @@
 //   a uint8 E8M0 scale per group, 2^(byte - 127); no biases.
 // - nvfp4 (E2M1 codes, groups of 16): a uint8 E4M3 scale per group.
 // quantized_matmul reads the packed words directly: a few rows of x times
-// 4-bit affine weights in fused kernels (AVX-512 VNNI or AVX2), other few-row
+// 4-bit affine weights in fused kernels (AVX-512 or AVX2), other few-row
 // products unpacked a group at a time, many rows a block of weights at a
 // time into a BLAS product.
 #include <algorithm>
@@ -471,77 +471,65 @@ __attribute__((target("avx2,fma"))) void qmv4_rows(const float* xp, const float*
   }
 }
 
-// The same sums with AVX-512 VNNI, where the per-weight cost is integer: x
-// is held as 21-bit integers xi (x ~ X xi, X = max|x| / (2^21 - 1), an error
-// of at most X/2 per value, near float32's own rounding of the products),
-// split into three bytes xi = 2^14 h + 2^7 m + l (h signed, m and l in
-// [0, 127]) so that vpdpbusd multiplies 64 unsigned nibbles by signed bytes
-// and adds them by fours into int32 lanes. A step reads 16 words (128
-// values): the low nibbles of its 64 bytes (values 2j) and the high ones
-// (2j + 1) each meet their x bytes, laid out per step as [part][low, high]
-// [64 bytes]; lane l of the sums is word l, whose group is 8 l / gs.
-bool have_avx512_vnni() {
-  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+// The same sums with AVX-512, 16 words (128 values) a step: vpermps looks a
+// nibble up in a table of the floats 0..15 using only its index lane's low 4
+// bits, so a nibble costs a shift and a lookup where AVX2 takes a shift, a
+// mask and a conversion. x is permuted per step: value 8 l + k sits at
+// [16 k + l], so nibble k of every word meets its x in one load. Lane l is
+// word l, whose group is 8 l / gs.
+bool have_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
   return yes;
 }
 
-constexpr int64_t kVnniStep = 128, kVnniStepBytes = 3 * kVnniStep;
-
-// x's bytes for qmv4_vnni (k a multiple of 128, x finite); false where the
-// integers cannot hold x (all of it 0 or below 1e-30).
-bool bytes_x128(const float* x, int64_t k, int8_t* xb, float& unit) {
-  float most = 0;
-  for (int64_t i = 0; i < k; i++) most = std::max(most, std::fabs(x[i]));
-  if (!(most >= 1e-30f)) return false;
-  unit = most / 2097151.0f;
-  const float inv = 1.0f / unit;
-  for (int64_t i = 0; i < k; i++) {
-    // |xi| <= 2^21 - 1 (the rounding of inv may add one ulp: clamp)
-    const int32_t v = std::clamp(int32_t(std::lrint(x[i] * inv)), -2097151, 2097151), h = v >> 14, r = v - h * 16384;
-    int8_t* step = xb + (i / kVnniStep) * kVnniStepBytes + (i % 2) * 64 + (i % kVnniStep) / 2;
-    step[0] = int8_t(h);
-    step[128] = int8_t(r >> 7);
-    step[256] = int8_t(r & 127);
-  }
-  return true;
+void permute_x128(const float* x, int64_t k, float* xp) {
+  for (int64_t blk = 0; blk < k; blk += 128)
+    for (int64_t l = 0; l < 16; l++)
+      for (int64_t j = 0; j < 8; j++) xp[blk + j * 16 + l] = x[blk + l * 8 + j];
 }
 
 // GCC 12 warns, wrongly, that AVX-512 intrinsics read their own undefined
 // pass-through operands when inlined into a target-attributed function
 #pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-__attribute__((target("avx512f,avx512bw,avx512dq,avx512vnni,fma"))) void qmv4_vnni(const int8_t* xb, float unit, const float* xsum, int64_t k, int64_t gs, const uint32_t* w, const float* s,
-                                                                                      const float* b, int64_t n0, int64_t n1, float* out) {
-  const int64_t words = k / 8, groups = k / gs, gstep = kVnniStep / gs;
-  const __m512i group_of_lane = _mm512_srli_epi32(_mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120), __builtin_ctzll(uint64_t(gs)));
+// nibble S/4 of every lane, as a float
+template <int S>
+__attribute__((target("avx512f"))) inline __m512 nib16(__m512i v, __m512 values) {
+  return _mm512_permutexvar_ps(S ? _mm512_srli_epi32(v, S) : v, values);
+}
+
+__attribute__((target("avx512f"))) void qmv4_avx512(const float* xp, const float* xsum, int64_t k, int64_t gs, const uint32_t* w, const float* s, const float* b, int64_t n0,
+                                                    int64_t n1, float* out) {
+  const int64_t words = k / 8, groups = k / gs, gstep = 128 / gs;
+  const __m512 values = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i group_of_lane = _mm512_srli_epi32(_mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120), int(__builtin_ctzll(uint64_t(gs))));
   const __mmask16 step_groups = __mmask16((1u << gstep) - 1);
-  const __m512i m4 = _mm512_set1_epi8(15);
   for (int64_t n = n0; n < n1; n++) {
     const uint32_t* wr = w + n * words;
     const float* sr = s + n * groups;
     __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    const int8_t* xs = xb;
-    for (int64_t step = 0; step < k / kVnniStep; step++, xs += kVnniStepBytes) {
+    for (int64_t step = 0; step < k / 128; step++) {
       const __m512i v = _mm512_loadu_si512(wr + step * 16);
-      const __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
-      __m512i h = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(xs));
-      __m512i m = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(xs + 128));
-      __m512i l = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(xs + 256));
-      h = _mm512_dpbusd_epi32(h, hi, _mm512_loadu_si512(xs + 64));
-      m = _mm512_dpbusd_epi32(m, hi, _mm512_loadu_si512(xs + 192));
-      l = _mm512_dpbusd_epi32(l, hi, _mm512_loadu_si512(xs + 320));
-      // |sum| < 2^31: 8 products of at most 15 * 128 per lane, times 2^14
-      const __m512 q = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_add_epi32(_mm512_slli_epi32(h, 14), _mm512_slli_epi32(m, 7)), l));
+      const float* xs = xp + step * 128;
+      __m512 d0 = _mm512_mul_ps(nib16<0>(v, values), _mm512_loadu_ps(xs));
+      __m512 d1 = _mm512_mul_ps(nib16<4>(v, values), _mm512_loadu_ps(xs + 16));
+      d0 = _mm512_fmadd_ps(nib16<8>(v, values), _mm512_loadu_ps(xs + 32), d0);
+      d1 = _mm512_fmadd_ps(nib16<12>(v, values), _mm512_loadu_ps(xs + 48), d1);
+      d0 = _mm512_fmadd_ps(nib16<16>(v, values), _mm512_loadu_ps(xs + 64), d0);
+      d1 = _mm512_fmadd_ps(nib16<20>(v, values), _mm512_loadu_ps(xs + 80), d1);
+      d0 = _mm512_fmadd_ps(nib16<24>(v, values), _mm512_loadu_ps(xs + 96), d0);
+      d1 = _mm512_fmadd_ps(nib16<28>(v, values), _mm512_loadu_ps(xs + 112), d1);
       const __m512 sc = _mm512_permutexvar_ps(group_of_lane, _mm512_maskz_loadu_ps(step_groups, sr + step * gstep));
       // two chains of sums, so that each FMA does not wait on the last
-      if (step & 1) acc1 = _mm512_fmadd_ps(q, sc, acc1);
-      else acc0 = _mm512_fmadd_ps(q, sc, acc0);
+      if (step & 1) acc1 = _mm512_fmadd_ps(_mm512_add_ps(d0, d1), sc, acc1);
+      else acc0 = _mm512_fmadd_ps(_mm512_add_ps(d0, d1), sc, acc0);
     }
     const float* br = b + n * groups;
     __m512 bias = _mm512_setzero_ps();
     int64_t g = 0;
     for (; g + 16 <= groups; g += 16) bias = _mm512_fmadd_ps(_mm512_loadu_ps(br + g), _mm512_loadu_ps(xsum + g), bias);
-    float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) * unit + _mm512_reduce_add_ps(bias);
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), bias));
     for (; g < groups; g++) sum += br[g] * xsum[g];
     out[n] = sum;
   }
@@ -633,18 +621,10 @@ void register_quantized_matmul() {
           xsum[size_t(r * groups + g)] = t;
         }
       }
-      // x as bytes for the VNNI kernel (every row representable), else permuted floats
-      std::vector<int8_t> xbytes;
-      std::vector<float> units(static_cast<size_t>(xrows)), xp;
-      if (K % kVnniStep == 0 && have_avx512_vnni()) {
-        xbytes.resize(size_t(xrows * (K / kVnniStep) * kVnniStepBytes));
-        for (int64_t r = 0; r < xrows && !xbytes.empty(); r++)
-          if (!bytes_x128(x.data<float>() + r * K, K, xbytes.data() + r * (K / kVnniStep) * kVnniStepBytes, units[size_t(r)])) xbytes.clear();
-      }
-      if (xbytes.empty()) {
-        xp.resize(size_t(x.size()));
-        for (int64_t r = 0; r < xrows; r++) permute_x64(x.data<float>() + r * K, K, xp.data() + r * K);
-      }
+      // x permuted for the AVX-512 kernel (steps of 128) or the AVX2 one (64)
+      const bool wide = K % 128 == 0 && have_avx512();
+      std::vector<float> xp(size_t(x.size()));
+      for (int64_t r = 0; r < xrows; r++) (wide ? permute_x128 : permute_x64)(x.data<float>() + r * K, K, xp.data() + r * K);
       constexpr int64_t rows_per_task = 64;
       const int64_t nblocks = (N + rows_per_task - 1) / rows_per_task;
       parallel_for(batches * nblocks, 1, [&](int64_t t0, int64_t t1) {
@@ -656,8 +636,7 @@ void register_quantized_matmul() {
             const uint32_t* wq = w.data<uint32_t>() + wi * wwords;
             const float *sq = s.data<float>() + wi * wgroups, *bq = b.data<float>() + wi * wgroups;
             float* o = out.data<float>() + (bi * M + m) * N;
-            if (!xbytes.empty()) qmv4_vnni(xbytes.data() + r * (K / kVnniStep) * kVnniStepBytes, units[size_t(r)], xsum.data() + r * groups, K, gs, wq, sq, bq, n0, n1, o);
-            else qmv4_rows(xp.data() + r * K, xsum.data() + r * groups, K, gs, wq, sq, bq, n0, n1, o);
+            (wide ? qmv4_avx512 : qmv4_rows)(xp.data() + r * K, xsum.data() + r * groups, K, gs, wq, sq, bq, n0, n1, o);
           }
         }
       });
