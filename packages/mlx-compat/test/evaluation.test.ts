@@ -189,4 +189,39 @@ describe('evaluation model', () => {
       else expect((w.tolist() as number[]).every(Number.isFinite)).toBe(true);
     }
   });
+  it("registers only the handles a naive training step returns: wrappers and nodes its evaluation settles are never registered", async () => {
+    const X = mx.random.normal([50, 8]), y = mx.random.normal([50]);
+    let w = mx.zeros([8]);
+    mx.eval(X, y, w);
+    const gradFn = mx.grad((w: Arr) => mx.multiply(0.5, mx.mean(mx.square(mx.subtract(mx.matmul(X, w), y)))));
+    const original = CountedRegistry.prototype.register;
+    let registered = 0;
+    CountedRegistry.prototype.register = function (this: CountedRegistry<unknown>, ...args: [object, unknown, object]) {
+      registered++;
+      return original.apply(this, args);
+    };
+    try {
+      for (let i = 0; i < 20; i++) {
+        w = mx.subtract(w, mx.multiply(0.1, gradFn(w)));
+        mx.eval(w);
+      }
+    } finally {
+      CountedRegistry.prototype.register = original;
+    }
+    // each step returns three handles (w, the gradient, the scaled gradient), each registered to be released
+    expect(registered).toBe(20 * 3);
+    // a wrapper dropped before it is evaluated is registered once the event loop turns, and its value is then not kept
+    let outputs = -1;
+    observeReceipts((_, text) => (outputs = (JSON.parse(text) as { outputs: unknown[] }).outputs.length));
+    const total = (() => {
+      const t = mx.exp(w);
+      return mx.sum(t);
+    })();
+    await collect();
+    mx.eval(total);
+    expect(outputs).toBe(1); // the sum alone: exp's wrapper was collected
+    const t = mx.exp(w);
+    mx.eval(mx.sum(t));
+    expect(outputs).toBe(2); // exp is still held here, so it is kept
+  });
 });

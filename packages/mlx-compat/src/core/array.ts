@@ -4,6 +4,7 @@ import type { TypedArray } from 'mlx-capi-bridge';
 import { type Dtype } from './dtype.js';
 import type { Flight } from './flight.js';
 import { evalValues, isUncounted, readBack } from './graph.js';
+import { flushNodes } from './node.js';
 import { formatArray } from './print.js';
 import { MxError } from './errors.js';
 import { CountedRegistry } from './registrations.js';
@@ -24,6 +25,17 @@ export interface GraphNode {
   done?: number;
   /** Set once the node will not run again: it no longer holds its inputs (node.ts). */
   released?: boolean;
+  /** Its position in the request being built (the request's own ids, graph.ts). */
+  pos?: number;
+  /** The holder counts of what it reads, while it holds them (node.ts). */
+  counts?: RefCount[];
+  /** The group it was registered with, when made in an uncounted scope (node.ts). */
+  group?: NodeGroup;
+}
+
+/** Nodes registered together; `left` of them still hold what they read. */
+export interface NodeGroup {
+  left: number;
 }
 
 /** A custom function's own derivative: the backward pass skips its body. */
@@ -37,10 +49,16 @@ export interface CustomRule {
 
 let nextId = 1;
 
-/** How many wrappers and graph nodes hold a value; `wrappers` of them are wrappers registered to tell when they go. */
+/**
+ * How many wrappers and graph nodes hold a value; `wrappers` of them are
+ * wrappers, `registered` of those registered to tell when they go (the
+ * others wait in deferred holds); `epoch` changes when they all stop counting.
+ */
 export interface RefCount {
   n: number;
   wrappers: number;
+  registered: number;
+  epoch: number;
 }
 
 /**
@@ -62,6 +80,8 @@ export class Value {
   placeholder = false;
   /** Mark of the last request-building walk that met this value as a leaf. */
   walk = 0;
+  /** Its position among the leaves of the request being built (graph.ts). */
+  pos = 0;
   /** Untouched memory that makes V8 count an evaluated array's size (graph.ts). */
   ballast?: Uint8Array;
   /** The evaluation in flight that computes it (flight.ts). */
@@ -72,7 +92,7 @@ export class Value {
    * value it computes that something outside its own graph holds, so no later
    * evaluation computes it again; a value nothing else holds is not kept.
    */
-  readonly refs: RefCount = { n: 0, wrappers: 0 };
+  readonly refs: RefCount = { n: 0, wrappers: 0, registered: 0, epoch: 0 };
   /** How many nodes of the request being built read this value (valid while `usedWalk` is that walk's mark). */
   used = 0;
   usedWalk = 0;
@@ -100,14 +120,50 @@ export type ArrayLike = MxArray | NestedArray | TypedArray;
 const holders = new CountedRegistry<RefCount>((count) => {
   count.n--;
   count.wrappers--;
+  count.registered--;
 });
+
+// A wrapper's registration is put off until the evaluation that follows it
+// ends (or the event loop turns, or many wait): most wrappers of a training
+// step hold values that evaluation computes, which stop counting them then,
+// so they are never registered. Until it is registered a wrapper is held
+// here, which changes nothing a program can see: a finalizer runs only
+// when the event loop turns, and that registers what waits first.
+const DEFER_LIMIT = 256;
+const deferredWrappers: MxArray[] = [];
+const deferredCounts: RefCount[] = [];
+const deferredEpochs: number[] = [];
+let flushQueued = false;
+
+/** @internal Registers the wrappers whose holds were put off and still count. */
+export function flushHolds(): void {
+  flushQueued = false;
+  for (let i = 0; i < deferredWrappers.length; i++) {
+    const c = deferredCounts[i];
+    if (c.epoch !== deferredEpochs[i]) continue;
+    c.registered++;
+    holders.register(deferredWrappers[i], c, c);
+  }
+  deferredWrappers.length = deferredCounts.length = deferredEpochs.length = 0;
+  flushNodes();
+}
+
+/** @internal Registers what was put off once the event loop turns (graph nodes too: node.ts). */
+export function queueFlush(): void {
+  if (flushQueued) return;
+  flushQueued = true;
+  queueMicrotask(flushHolds);
+}
 
 /** @internal The value is evaluated or disposed: its wrappers stop counting, and their registrations go. */
 export function dropHolders(v: Value): void {
-  if (!v.refs.wrappers) return;
-  holders.unregister(v.refs, v.refs.wrappers);
-  v.refs.n -= v.refs.wrappers;
-  v.refs.wrappers = 0;
+  const refs = v.refs;
+  if (!refs.wrappers) return;
+  if (refs.registered) holders.unregister(refs, refs.registered);
+  refs.registered = 0;
+  refs.n -= refs.wrappers;
+  refs.wrappers = 0;
+  refs.epoch++;
 }
 
 export class MxArray {
@@ -140,7 +196,11 @@ export class MxArray {
     if (!v.node || v.handle || v.disposed) return;
     v.refs.n++;
     v.refs.wrappers++;
-    holders.register(this, v.refs, v.refs);
+    deferredWrappers.push(this);
+    deferredCounts.push(v.refs);
+    deferredEpochs.push(v.refs.epoch);
+    if (deferredWrappers.length >= DEFER_LIMIT) flushHolds();
+    else queueFlush();
   }
 
   get dtype(): Dtype {

@@ -1,7 +1,7 @@
 // Building graph nodes, and the shape and dtype rules the facade applies
 // at each call (the engine applies the same rules again and the evaluator
 // checks that both agree).
-import { type ArrayLike, type GraphNode, MxArray, type RefCount, Value } from './array.js';
+import { type ArrayLike, type GraphNode, MxArray, type NodeGroup, queueFlush, type RefCount, Value } from './array.js';
 import { CountedRegistry } from './registrations.js';
 import { bool, float32, type Dtype, isInexact, promoteTypes } from './dtype.js';
 import { MxError } from './errors.js';
@@ -29,32 +29,59 @@ export function apply(op: string, inputs: MxArray[], attrs: Record<string, unkno
 
 // A node holds the values it reads until it has run outside a transform's
 // tracing, or its outputs are all evaluated or disposed (releaseNode), or
-// else until it is collected.
-const readers = new CountedRegistry<RefCount[]>((counts) => {
-  for (const c of counts) c.n--;
+// else until it is collected. Its registration, to tell when it is
+// collected, is put off like a wrapper's (array.ts): most nodes run in the
+// evaluation that follows them and are released, never registered. Those
+// still holding when the registrations are made are registered as one
+// group, which goes when they are all collected (those released before then
+// hold nothing by then).
+const groups = new CountedRegistry<RefCount[][]>((lists) => {
+  for (const counts of lists) for (const c of counts) c.n--;
 });
+const NODE_DEFER_LIMIT = 1024;
+const deferredNodes: GraphNode[] = [];
 
 function graphNode(op: string, inputs: Value[], attrs: Record<string, unknown>, outputCount: number): GraphNode {
-  const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount, values: [], custom: undefined, open: 0, done: 0, released: false };
+  const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount, values: [], custom: undefined, open: 0, done: 0, released: false, pos: 0, counts: undefined, group: undefined };
+  noteNode(node);
   if (inputs.length) {
     const counts = new Array<RefCount>(inputs.length);
     for (let i = 0; i < inputs.length; i++) {
       counts[i] = inputs[i].refs;
       counts[i].n++;
     }
-    readers.register(node, counts, node);
+    node.counts = counts;
+    deferredNodes.push(node);
+    if (deferredNodes.length >= NODE_DEFER_LIMIT) flushNodes();
+    else queueFlush();
   }
-  noteNode(node);
   return node;
+}
+
+/** @internal Registers the nodes whose registration was put off and that still hold what they read, as one group. */
+export function flushNodes(): void {
+  const group: NodeGroup = { left: 0 };
+  const lists: RefCount[][] = [];
+  for (const n of deferredNodes) {
+    if (n.released) continue;
+    n.group = group;
+    group.left++;
+    lists.push(n.counts!);
+  }
+  deferredNodes.length = 0;
+  if (group.left) groups.register(group, lists, group);
 }
 
 /** @internal A node that will not run again stops holding what it reads (once). */
 export function releaseNode(node: GraphNode): void {
   if (node.released) return;
   node.released = true;
-  if (!node.inputs.length) return;
-  readers.unregister(node);
-  for (const v of node.inputs) v.refs.n--;
+  if (!node.counts) return;
+  for (const c of node.counts) c.n--;
+  // its group's finalizer must not count it again
+  node.counts.length = 0;
+  const group = node.group;
+  if (group && --group.left === 0) groups.unregister(group);
 }
 
 // A caller's shape array is copied (it may change it later); values never
