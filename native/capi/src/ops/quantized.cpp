@@ -490,9 +490,11 @@ void permute_x128(const float* x, int64_t k, float* xp) {
 
 // GCC 12 warns, wrongly, that AVX-512 intrinsics read their own undefined
 // pass-through operands when inlined into a target-attributed function
+#if !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 // nibble S/4 of every lane, as a float
 template <int S>
 __attribute__((target("avx512f"))) inline __m512 nib16(__m512i v, __m512 values) {
@@ -503,7 +505,9 @@ __attribute__((target("avx512f"))) void qmv4_avx512(const float* xp, const float
                                                     int64_t n1, float* out) {
   const int64_t words = k / 8, groups = k / gs, gstep = 128 / gs;
   const __m512 values = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  const __m512i group_of_lane = _mm512_srli_epi32(_mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120), int(__builtin_ctzll(uint64_t(gs))));
+  alignas(64) int32_t lane_groups[16];
+  for (int l = 0; l < 16; l++) lane_groups[l] = int32_t(8 * l / gs);
+  const __m512i group_of_lane = _mm512_load_si512(lane_groups);
   const __mmask16 step_groups = __mmask16((1u << gstep) - 1);
   for (int64_t n = n0; n < n1; n++) {
     const uint32_t* wr = w + n * words;
@@ -534,7 +538,9 @@ __attribute__((target("avx512f"))) void qmv4_avx512(const float* xp, const float
     out[n] = sum;
   }
 }
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #endif
 
 void sgemm_nt(bool bt, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
