@@ -81,11 +81,13 @@ EvalResult run(mlxcompat_session* session, const char* request, size_t length, c
   EvalResult r = evaluate(transient, request, length, bufs, n, default_as);
   if (!transient.plans.empty()) {
     r.buffers.clear();
+    r.text.clear();
     r.response = {{"schema_version", kSchemaVersion},
                   {"status", "refused"},
                   {"refusal", {{"code", "session_required"}, {"scope", "request"}, {"subject", "/define_plan"}, {"detail", "a plan is kept in a session: pass one"}}}};
   } else if (!transient.handles.empty()) {
     r.buffers.clear();
+    r.text.clear();
     r.response = {{"schema_version", kSchemaVersion},
                   {"status", "refused"},
                   {"refusal", {{"code", "unsupported_output"}, {"scope", "request"}, {"subject", "/outputs"}, {"detail", "resident handles need a session"}}}};
@@ -96,7 +98,7 @@ EvalResult run(mlxcompat_session* session, const char* request, size_t length, c
 mlxcompat_result* eval_result(mlxcompat_session* session, const char* request, size_t length, const std::vector<InputBuffer>& bufs) {
   EvalResult r = run(session, request, length, bufs.data(), bufs.size(), "buffer");
   auto* out = new mlxcompat_result();
-  out->json = r.response.dump();
+  out->json = r.text.empty() ? r.response.dump() : std::move(r.text);
   out->buffers = std::move(r.buffers);
   return out;
 }
@@ -159,7 +161,8 @@ void mlxcompat_session_free(mlxcompat_session* session) {
 
 char* mlxcompat_eval_json(mlxcompat_session* session, const char* request, size_t length) {
   try {
-    return dup(run(session, request, length, nullptr, 0, "inline").response.dump());
+    EvalResult r = run(session, request, length, nullptr, 0, "inline");
+    return dup(r.text.empty() ? r.response.dump() : r.text);
   } catch (...) {
     return nullptr;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
 
 #include "codec.h"
 #include "backend.h"
@@ -29,8 +30,6 @@ json refused_response(const std::string& code, const std::string& scope, const s
           {"refusal", {{"code", code}, {"scope", scope}, {"subject", subject}, {"detail", detail}}}};
 }
 
-// The response of an evaluated graph: each output inline, as base64, as a
-// buffer or as a resident handle.
 // The receipt of a request: what ran it and how much work it was.
 json receipt(const Backend& b, int op_count, int fused_groups, std::chrono::steady_clock::time_point t0) {
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -38,12 +37,72 @@ json receipt(const Backend& b, int op_count, int fused_groups, std::chrono::stea
           {"op_count", op_count}, {"fused_groups", fused_groups}, {"elapsed_ms", ms}};
 }
 
+// Appends `v` as a JSON string.
+void append_string(std::string& t, std::string_view v) {
+  static const char* const kHex = "0123456789abcdef";
+  t += '"';
+  for (const char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      t += '\\';
+      t += c;
+    } else if (u < 0x20) {
+      t += "\\u00";
+      t += kHex[u >> 4];
+      t += kHex[u & 15];
+    } else {
+      t += c;
+    }
+  }
+  t += '"';
+}
+
+// The response of an evaluated graph: each output inline, as base64, as a
+// buffer or as a resident handle. One whose outputs are all handles or
+// buffers (a training loop's step) is written as text directly, the same
+// JSON that building it as objects gives, in a fraction of the time.
 EvalResult respond(Session& s, Graph& g, const Backend& b, const Execution& ex, const char* default_as, std::chrono::steady_clock::time_point t0) {
   EvalResult r;
+  const auto as_of = [&](const OutputSpec& o) { return o.as.empty() ? std::string_view(default_as) : std::string_view(o.as); };
+  const bool direct = std::all_of(g.outputs.begin(), g.outputs.end(), [&](const OutputSpec& o) { return as_of(o) == "handle" || as_of(o) == "buffer"; });
+  if (direct) {
+    std::string& t = r.text;
+    t.reserve(256 + 96 * g.outputs.size());
+    t += "{\"outputs\":[";
+    for (size_t k = 0; k < g.outputs.size(); k++) {
+      const OutputSpec& o = g.outputs[k];
+      const Array& a = g.data[size_t(o.value)];
+      t += k ? ",{" : "{";
+      if (as_of(o) == "buffer") {
+        t += "\"buffer\":" + std::to_string(r.buffers.size()) + ",\"dtype\":\"";
+        t += dtype_name(a.dtype);
+        t += '"';
+        r.buffers.push_back(owned(a));
+      } else {
+        std::string h = "h" + std::to_string(s.next_handle++);
+        t += "\"dtype\":\"";
+        t += dtype_name(a.dtype);
+        t += "\",\"handle\":\"" + h + '"';
+        s.handles[std::move(h)] = owned(a);
+      }
+      t += ",\"ref\":";
+      append_string(t, o.ref);
+      t += ",\"shape\":[";
+      for (size_t d = 0; d < a.shape.size(); d++) {
+        if (d) t += ',';
+        t += std::to_string(a.shape[d]);
+      }
+      t += "]}";
+    }
+    t += "],\"receipt\":";
+    t += receipt(b, ex.op_count, ex.fused_groups, t0).dump();
+    t += ",\"schema_version\":" + std::to_string(kSchemaVersion) + ",\"status\":\"ok\"}";
+    return r;
+  }
   json outs = json::array();
   for (auto& o : g.outputs) {
     const Array& a = g.data[size_t(o.value)];
-    std::string as = o.as.empty() ? default_as : o.as;
+    const std::string_view as = as_of(o);
     json j = {{"ref", o.ref}, {"dtype", dtype_name(a.dtype)}, {"shape", a.shape}};
     if (as == "inline") {
       j["data"] = encode_inline(a);

@@ -48,6 +48,7 @@ struct InputBuffer {
 
 struct EvalResult {
   json response;
+  std::string text;  // the response as text, when it was written directly (else response.dump())
   std::vector<Array> buffers;  // arrays of outputs returned "as": "buffer"
 };
 

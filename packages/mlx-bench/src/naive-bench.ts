@@ -4,9 +4,12 @@
 // 1. linear regression (MLX's examples/python/linear_regression.py);
 // 2. a 2-layer MLP classifier trained with valueAndGrad and SGD.
 // Each loop runs whole (inputs created afresh) several times per library,
-// interleaved; prints the median time per loop and the ratio to MLX.
+// interleaved; prints the median time per loop and the ratio to MLX, and the
+// median CPU time of the process per loop (every thread's: on a busy shared
+// machine it moves less than the wall time) with the load average.
 // Usage: node --expose-gc dist/naive-bench.js [--rounds N]
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import mlx from 'mlx-compat';
 import { collect } from './timing.js';
 
@@ -66,16 +69,23 @@ function mlp(mx: Lib): number {
 
 const loops: Array<[string, (mx: Lib) => number]> = [['linear regression (100 steps)', linearRegression], ['MLP training (50 steps)', mlp]];
 const times = new Map<string, number[]>();
+const cpuTimes = new Map<string, number[]>();
+const loadBefore = loadavg()[0];
 for (let round = -1; round < ROUNDS; round++) {
   for (const [loopName, loop] of loops)
     for (const [libName, lib] of libs) {
       await collect();
       lib.random.seed(round + 2);
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       const loss = loop(lib);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const cpu = process.cpuUsage(c0);
       if (!Number.isFinite(loss)) throw new Error(`${libName} ${loopName}: loss ${loss}`);
-      if (round >= 0) times.set(`${loopName}|${libName}`, [...(times.get(`${loopName}|${libName}`) ?? []), ms]);
+      if (round < 0) continue;
+      const key = `${loopName}|${libName}`;
+      times.set(key, [...(times.get(key) ?? []), ms]);
+      cpuTimes.set(key, [...(cpuTimes.get(key) ?? []), (cpu.user + cpu.system) / 1e3]);
     }
 }
 
@@ -83,6 +93,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 console.log(`naive training loops, median of ${ROUNDS} runs each, interleaved (first run of each discarded as warm-up)`);
 for (const [loopName] of loops) {
   const ours = median(times.get(`${loopName}|${libs[0][0]}`)!), theirs = median(times.get(`${loopName}|${libs[1][0]}`)!);
+  const ourCpu = median(cpuTimes.get(`${loopName}|${libs[0][0]}`)!), theirCpu = median(cpuTimes.get(`${loopName}|${libs[1][0]}`)!);
   console.log(`${loopName.padEnd(32)} mlx-compat ${ours.toFixed(1).padStart(8)} ms   MLX ${theirs.toFixed(1).padStart(8)} ms   mlx-compat is ${(theirs / ours).toFixed(2)}x the speed of MLX`);
+  console.log(`${'  CPU time per loop'.padEnd(32)} mlx-compat ${ourCpu.toFixed(1).padStart(8)} ms   MLX ${theirCpu.toFixed(1).padStart(8)} ms   (${(theirCpu / ourCpu).toFixed(2)}x)`);
 }
+console.log(`load average ${loadBefore.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`);
 console.log('goal: mlx-compat at least as fast as MLX (1.00x or more) on both loops');

@@ -245,6 +245,22 @@ describe('evaluation model', () => {
     }
     // each step returns three handles (w, the gradient, the scaled gradient), each registered to be released
     expect(registered).toBe(20 * 3);
+    // what waits is registered by each evaluation; the turn of the event loop that would is asked for once, not per step
+    const queue = globalThis.queueMicrotask;
+    let queued = 0;
+    globalThis.queueMicrotask = (task: () => void) => {
+      queued++;
+      queue(task);
+    };
+    try {
+      for (let i = 0; i < 20; i++) {
+        w = mx.subtract(w, mx.multiply(0.1, gradFn(w)));
+        mx.eval(w);
+      }
+    } finally {
+      globalThis.queueMicrotask = queue;
+    }
+    expect(queued).toBeLessThanOrEqual(1);
     // a wrapper dropped before it is evaluated is registered once the event loop turns, and its value is then not kept
     let outputs = -1;
     observeReceipts((_, text) => (outputs = (JSON.parse(text) as { outputs: unknown[] }).outputs.length));

@@ -66,6 +66,24 @@ typename Ops::V horner(typename Ops::V x, const T (&c)[N]) {
   return p;
 }
 
+// The same by Estrin's scheme: pairs in x, then in x^2, x^4, ... The chains
+// of dependent operations are shorter than Horner's, and these loops are
+// bound by latency: exp2_near's ten terms this way made expm1, sinh and cosh
+// about 10% faster. Its rounding errors stay far below what a double-lane
+// core rounds to.
+template <class Ops, class T, size_t N>
+typename Ops::V estrin(typename Ops::V x, const T (&c)[N]) {
+  typename Ops::V a[N];
+  for (size_t i = 0; i < N; i++) a[i] = Ops::set1(c[N - 1 - i]);  // a[i]: the coefficient of x^i
+  size_t n = N;
+  for (typename Ops::V p = x; n > 1; p = Ops::mul(p, p)) {
+    for (size_t i = 0; i < n / 2; i++) a[i] = Ops::fma(a[2 * i + 1], p, a[2 * i]);
+    if (n % 2) a[n / 2] = a[n - 1];
+    n = (n + 1) / 2;
+  }
+  return a[0];
+}
+
 constexpr double exp2_coef(int k) {
   double c = 1;
   for (int j = 1; j <= k; j++) c *= 0.6931471805599453094 / j;
@@ -80,7 +98,7 @@ inline void exp2_near(VD::V t, VD::V& s, VD::V& q) {
   static constexpr double c[] = {exp2_coef(10), exp2_coef(9), exp2_coef(8), exp2_coef(7), exp2_coef(6),
                                  exp2_coef(5),  exp2_coef(4), exp2_coef(3), exp2_coef(2), exp2_coef(1)};
   const VD::V n = VD::round(t), f = VD::sub(t, n);
-  q = VD::mul(horner<VD>(f, c), f);
+  q = VD::mul(estrin<VD>(f, c), f);
   s = VD::pow2i(n);
 }
 // The same for any t, clamped to +-200, beyond which float results are 0 or inf.
@@ -272,20 +290,6 @@ inline VD::V pow_core(VD::V x, VD::V y) {
   return VD::fma(s, q, s);
 }
 
-// logaddexp in double lanes: max + log1p(e), e = e^-|x - y| in (0, 1]; u =
-// 1 + e in [1, 2] and its rounding error c complete log1p. Equal arguments
-// give max + log 2; infinite max and NaN are set at the end.
-inline VD::V logaddexp_pd(VD::V x, VD::V y) {
-  using V = VD::V;
-  const V m = VD::max(x, y);
-  V s, q;
-  exp2_core(VD::mul(VD::abs(VD::sub(x, y)), VD::set1(-kLog2e)), s, q);
-  const V e = VD::fma(s, q, s), u = VD::add(VD::set1(1.0), e), c = VD::sub(e, VD::sub(u, VD::set1(1.0)));
-  V r = VD::add(m, VD::add(log_core(u), c));
-  r = VD::sel(VD::eq(VD::abs(m), VD::set1(__builtin_inf())), m, r);
-  return VD::sel(VD::unord(x, y), VD::add(x, y), r);
-}
-
 // float erf in float lanes: below 1/2, x + x q(x^2); on [1/2, 4), seven
 // intervals of width 1/2, each a degree-10 polynomial in t = |x| - center
 // whose constant term is split in two floats (the sum keeps 0.5 ulp); from
@@ -349,6 +353,27 @@ inline VF::V tanh_f32(VF::V x) {
     r = VF::any(small) ? VF::sel(small, r, big) : big;
   }
   return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
+}
+
+// logaddexp in float lanes: max + log1p(e), e = e^-|x - y| in [0, 1] by
+// SLEEF's exp, with the rounding error of x - y (two-sum) put back into it;
+// log1p(e) = e + e^2 Q(e), Q a least-squares fit made for this library
+// (2^-27 relative on [0, 1]). Equal arguments (also equal infinities) give
+// max + log 2, -inf with -inf stays -inf, and a NaN on either side gives NaN.
+inline VF::V logaddexp_f32(VF::V x, VF::V y) {
+  using V = VF::V;
+  static constexpr float q[] = {0.00197942927f, -0.0131511483f, 0.040927805f,  -0.0817866251f, 0.123712368f,
+                                -0.160846025f,  0.198849961f,   -0.249863669f, 0.333324879f,   -0.499999791f};
+  const V m = VF::max(x, y);
+  const V s = VF::sub(x, y), bb = VF::sub(s, x);
+  V err = VF::sub(VF::sub(x, VF::sub(s, bb)), VF::add(y, bb));
+  err = VF::sel(VF::unord(err, err), VF::set1(0.0f), err);
+  const V d = VF::sel(VF::eq(x, y), VF::set1(0.0f), VF::abs(s));
+  V e = Fns<VF>::unary[int(VFn::Exp)](VF::neg(d));
+  e = VF::fma(e, VF::neg(VF::xor_sign(err, s)), e);  // |x - y| = |s| + sign(s) err
+  V r = VF::add(m, VF::fma(VF::mul(e, e), horner<VF>(e, q), e));
+  r = VF::sel(VF::eq(m, VF::set1(-__builtin_inff())), m, r);
+  return VF::sel(VF::unord(x, y), VF::add(x, y), r);
 }
 
 // Inverse error function in float lanes: the single-precision minimax
@@ -463,7 +488,7 @@ template <class VT, int F> inline typename VT::V apply2(typename VT::V x, typena
   if constexpr (F == int(VFn2::Arctan2) && std::is_same_v<VT, VF>) {
     return atan2_f32(x, y);
   } else if constexpr (F == int(VFn2::LogAddExp) && std::is_same_v<VT, VF>) {
-    return via_pd(x, y, [](VD::V a, VD::V b) { return logaddexp_pd(a, b); });
+    return logaddexp_f32(x, y);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
     const V inf = VF::set1(__builtin_inff());
     const auto ok = VF::mand(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)), VF::gt(inf, VF::abs(y)));

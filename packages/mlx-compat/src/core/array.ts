@@ -137,7 +137,6 @@ let flushQueued = false;
 
 /** @internal Registers the wrappers whose holds were put off and still count. */
 export function flushHolds(): void {
-  flushQueued = false;
   for (let i = 0; i < deferredWrappers.length; i++) {
     const c = deferredCounts[i];
     if (c.epoch !== deferredEpochs[i]) continue;
@@ -148,11 +147,18 @@ export function flushHolds(): void {
   flushNodes();
 }
 
+// One microtask at most waits at a time: a synchronous loop flushes at each
+// evaluation and never reaches it, and must not queue one per step.
+function flushQueuedHolds(): void {
+  flushQueued = false;
+  flushHolds();
+}
+
 /** @internal Registers what was put off once the event loop turns (graph nodes too: node.ts). */
 export function queueFlush(): void {
   if (flushQueued) return;
   flushQueued = true;
-  queueMicrotask(flushHolds);
+  queueMicrotask(flushQueuedHolds);
 }
 
 /** @internal The value is evaluated or disposed: its wrappers stop counting, and their registrations go. */
