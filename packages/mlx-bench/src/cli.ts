@@ -78,7 +78,7 @@ program
     if (process.stderr.isTTY) process.stderr.write('\n');
     const run: Run = {
       schema_version: 1,
-      machine: machine(),
+      machine: await machine(),
       peers: peers.map((p) => ({ name: p.name, version: p.version, unavailable: p.unavailable })),
       options: { repeat: opts.repeat, warmup: opts.warmup, quick: !!opts.quick },
       cases: results,

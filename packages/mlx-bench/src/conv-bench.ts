@@ -111,7 +111,7 @@ async function race(peers: Peer[]): Promise<void> {
     }
 }
 
-const m = machine();
+const m = await machine();
 console.log(`conv benchmark: ${m.cpu}, ${m.cores} cores, ${m.blas}; median of ${ROUNDS * BLOCK} runs, blocks of ${BLOCK} interleaved`);
 console.log(`float32 FMA peak: ${MEASURED_PEAK} GFLOP/s measured (docs/PERFORMANCE.md), ${m.peak_gflops_fp32.toFixed(0)} from the vector units at ${m.mhz} MHz`);
 const v31 = backendInfo('mlx');

@@ -135,6 +135,30 @@ describe('quantizedMatmul and gatherQmm', () => {
           close(flat(out), reference(x, [M, K], wd, wshape, transpose), 'qmm');
         });
 
+  // The fused kernels split off the biases (b sum(x)): rows with an
+  // outlier, tiny values and zeros must still agree, and x with inf or NaN
+  // (which takes the unpacking path, as 0 inf would be NaN) gives MLX's
+  // inf and NaN.
+  it('4 bits, rows of x with outliers, tiny values, zeros, inf and NaN: within 2e-5 of float64', () => {
+    const N = 96, K = 512;
+    const [q, s, b] = mx.quantize(mx.array(data(N * K, 31)).reshape([N, K]), 64, 4);
+    const wd = flat(mx.dequantize(q, s, b, 64, 4));
+    const base = data(K, 32);
+    const rows = [
+      base.map((v, i) => (i === 77 ? 3e4 : v)),
+      base.map((v) => v * 1e-25),
+      base.map(() => 0),
+      base.map((v, i) => (i % 64 === 5 ? 1e-3 * v : 1e3 * v)),
+    ];
+    for (const row of rows) close(flat(mx.quantizedMatmul(mx.array(row).reshape([1, K]), q, s, b, true, 64, 4)), reference(row, [1, K], wd, [N, K], true), 'qmv');
+    for (const bad of [Infinity, NaN]) {
+      const row = base.map((v, i) => (i === 300 ? bad : v));
+      const want = reference(row, [1, K], wd, [N, K], true);
+      const got = flat(mx.quantizedMatmul(mx.array(row).reshape([1, K]), q, s, b, true, 64, 4));
+      got.forEach((g, i) => expect(Object.is(g, want[i]) || g === want[i], `qmv with ${bad}[${i}]: ${g} against ${want[i]}`).toBe(true));
+    }
+  });
+
   it('agrees with real MLX on its own packed weights, and differentiates in x', () => {
     const w = real.array(data(64 * 512, 5)).reshape([64, 512]);
     const [q, s, b] = real.quantize(w, 64, 4);

@@ -8,9 +8,11 @@
 // - mxfp4 (E2M1 codes, groups of 32), mxfp8 (E4M3 codes, groups of 32):
 //   a uint8 E8M0 scale per group, 2^(byte - 127); no biases.
 // - nvfp4 (E2M1 codes, groups of 16): a uint8 E4M3 scale per group.
-// quantized_matmul reads the packed words directly: a few rows are
-// unpacked a group at a time into the products, many rows a block of
-// weights at a time into a BLAS product.
+// quantized_matmul reads the packed words directly: a few rows of x times
+// 4-bit affine weights in fused kernels (AVX-512 or AVX2), other few-row
+// products unpacked a group at a time, many rows a block of weights at a
+// time into a BLAS product.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #if defined(__x86_64__)
@@ -468,6 +470,77 @@ __attribute__((target("avx2,fma"))) void qmv4_rows(const float* xp, const float*
     out[n] = sum;
   }
 }
+
+// The same sums with AVX-512, 16 words (128 values) a step: vpermps looks a
+// nibble up in a table of the floats 0..15 using only its index lane's low 4
+// bits, so a nibble costs a shift and a lookup where AVX2 takes a shift, a
+// mask and a conversion. x is permuted per step: value 8 l + k sits at
+// [16 k + l], so nibble k of every word meets its x in one load. Lane l is
+// word l, whose group is 8 l / gs.
+bool have_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+
+void permute_x128(const float* x, int64_t k, float* xp) {
+  for (int64_t blk = 0; blk < k; blk += 128)
+    for (int64_t l = 0; l < 16; l++)
+      for (int64_t j = 0; j < 8; j++) xp[blk + j * 16 + l] = x[blk + l * 8 + j];
+}
+
+// GCC 12 warns, wrongly, that AVX-512 intrinsics read their own undefined
+// pass-through operands when inlined into a target-attributed function
+#if !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+// nibble S/4 of every lane, as a float
+template <int S>
+__attribute__((target("avx512f"))) inline __m512 nib16(__m512i v, __m512 values) {
+  return _mm512_permutexvar_ps(S ? _mm512_srli_epi32(v, S) : v, values);
+}
+
+__attribute__((target("avx512f"))) void qmv4_avx512(const float* xp, const float* xsum, int64_t k, int64_t gs, const uint32_t* w, const float* s, const float* b, int64_t n0,
+                                                    int64_t n1, float* out) {
+  const int64_t words = k / 8, groups = k / gs, gstep = 128 / gs;
+  const __m512 values = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  alignas(64) int32_t lane_groups[16];
+  for (int l = 0; l < 16; l++) lane_groups[l] = int32_t(8 * l / gs);
+  const __m512i group_of_lane = _mm512_load_si512(lane_groups);
+  const __mmask16 step_groups = __mmask16((1u << gstep) - 1);
+  for (int64_t n = n0; n < n1; n++) {
+    const uint32_t* wr = w + n * words;
+    const float* sr = s + n * groups;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    for (int64_t step = 0; step < k / 128; step++) {
+      const __m512i v = _mm512_loadu_si512(wr + step * 16);
+      const float* xs = xp + step * 128;
+      __m512 d0 = _mm512_mul_ps(nib16<0>(v, values), _mm512_loadu_ps(xs));
+      __m512 d1 = _mm512_mul_ps(nib16<4>(v, values), _mm512_loadu_ps(xs + 16));
+      d0 = _mm512_fmadd_ps(nib16<8>(v, values), _mm512_loadu_ps(xs + 32), d0);
+      d1 = _mm512_fmadd_ps(nib16<12>(v, values), _mm512_loadu_ps(xs + 48), d1);
+      d0 = _mm512_fmadd_ps(nib16<16>(v, values), _mm512_loadu_ps(xs + 64), d0);
+      d1 = _mm512_fmadd_ps(nib16<20>(v, values), _mm512_loadu_ps(xs + 80), d1);
+      d0 = _mm512_fmadd_ps(nib16<24>(v, values), _mm512_loadu_ps(xs + 96), d0);
+      d1 = _mm512_fmadd_ps(nib16<28>(v, values), _mm512_loadu_ps(xs + 112), d1);
+      const __m512 sc = _mm512_permutexvar_ps(group_of_lane, _mm512_maskz_loadu_ps(step_groups, sr + step * gstep));
+      // two chains of sums, so that each FMA does not wait on the last
+      if (step & 1) acc1 = _mm512_fmadd_ps(_mm512_add_ps(d0, d1), sc, acc1);
+      else acc0 = _mm512_fmadd_ps(_mm512_add_ps(d0, d1), sc, acc0);
+    }
+    const float* br = b + n * groups;
+    __m512 bias = _mm512_setzero_ps();
+    int64_t g = 0;
+    for (; g + 16 <= groups; g += 16) bias = _mm512_fmadd_ps(_mm512_loadu_ps(br + g), _mm512_loadu_ps(xsum + g), bias);
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), bias));
+    for (; g < groups; g++) sum += br[g] * xsum[g];
+    out[n] = sum;
+  }
+}
+#if !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif
 
 void sgemm_nt(bool bt, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
@@ -533,28 +606,44 @@ void register_quantized_matmul() {
     Array out(DType::Float32, os);
     const int64_t wwords = wr * w.shape.back(), wgroups = wr * (wk / gs);
 #if defined(__x86_64__)
-    // a few rows times 4-bit affine weights: the fused kernel, x permuted once per row
-    if (tr && q.affine() && bits == 4 && K > 0 && K % 64 == 0 && M <= 8 && have_avx2_fma()) {
+    // a few rows times 4-bit affine weights: the fused kernels, x prepared once
+    // per row. Their sums split off the biases (b sum(x)), which would make
+    // NaN of 0 inf where a weight is 0: x with a value not finite takes the
+    // unpacking path below.
+    const auto finite = [&x] {
+      const float* v = x.data<float>();
+      for (int64_t i = 0; i < x.size(); i++)
+        if (!std::isfinite(v[i])) return false;
+      return true;
+    };
+    if (tr && q.affine() && bits == 4 && K > 0 && K % 64 == 0 && M <= 8 && have_avx2_fma() && finite()) {
       const int64_t xrows = x.size() / K, groups = K / gs;
-      std::vector<float> xp(size_t(x.size())), xsum(size_t(xrows * groups));
+      std::vector<float> xsum(size_t(xrows * groups));
       for (int64_t r = 0; r < xrows; r++) {
         const float* xr = x.data<float>() + r * K;
-        permute_x64(xr, K, xp.data() + r * K);
         for (int64_t g = 0; g < groups; g++) {
           float t = 0;
           for (int64_t j = 0; j < gs; j++) t += xr[g * gs + j];
           xsum[size_t(r * groups + g)] = t;
         }
       }
+      // x permuted for the AVX-512 kernel (steps of 128) or the AVX2 one (64)
+      const bool wide = K % 128 == 0 && have_avx512();
+      std::vector<float> xp(size_t(x.size()));
+      for (int64_t r = 0; r < xrows; r++) (wide ? permute_x128 : permute_x64)(x.data<float>() + r * K, K, xp.data() + r * K);
       constexpr int64_t rows_per_task = 64;
       const int64_t nblocks = (N + rows_per_task - 1) / rows_per_task;
       parallel_for(batches * nblocks, 1, [&](int64_t t0, int64_t t1) {
         for (int64_t t = t0; t < t1; t++) {
           const int64_t bi = t / nblocks, n0 = (t % nblocks) * rows_per_task, n1 = std::min(N, n0 + rows_per_task);
           const int64_t xi = operand_batch(bi, xb), wi = operand_batch(bi, wb);
-          for (int64_t m = 0; m < M; m++)
-            qmv4_rows(xp.data() + (xi * M + m) * K, xsum.data() + (xi * M + m) * groups, K, gs, w.data<uint32_t>() + wi * wwords, s.data<float>() + wi * wgroups,
-                      b.data<float>() + wi * wgroups, n0, n1, out.data<float>() + (bi * M + m) * N);
+          for (int64_t m = 0; m < M; m++) {
+            const int64_t r = xi * M + m;
+            const uint32_t* wq = w.data<uint32_t>() + wi * wwords;
+            const float *sq = s.data<float>() + wi * wgroups, *bq = b.data<float>() + wi * wgroups;
+            float* o = out.data<float>() + (bi * M + m) * N;
+            (wide ? qmv4_avx512 : qmv4_rows)(xp.data() + r * K, xsum.data() + r * groups, K, gs, wq, sq, bq, n0, n1, o);
+          }
         }
       });
       return Arrs{astype(out, c.out[0].dtype)};
