@@ -1,7 +1,6 @@
 // Execution of a schedule on the native kernels: fused chunked groups,
 // broadcasting elementwise nodes, and every other op's kernel.
 #include <algorithm>
-#include <cstring>
 
 #include "backend.h"
 #include "ops/layout.h"
@@ -18,8 +17,8 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
   const TypeShape& out_ts = g.values[size_t(root.outputs[0])];
   Array out(out_ts.dtype, out_ts.shape);
   const int64_t n = out.size();
-  // Members other than the root whose values were requested: each chunk is
-  // also copied out to their own arrays.
+  // Members other than the root whose values were requested write their
+  // chunks to their own arrays, where their readers in the group read them.
   std::vector<Array> kept(members.size());
   std::vector<bool> keeps(members.size(), false);
   for (size_t m = 0; m + 1 < members.size(); m++) {
@@ -85,8 +84,8 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
     first.push_back(sources.size());
     slot_of[nd.outputs[0]] = int(m);
   }
-  // Slots are reused once their last reader has run, so a chain of any length
-  // needs only as many slots as values are live at once. The root writes to
+  // Slots (of members not kept) are reused once their last reader has run, so
+  // a chain of any length needs only as many slots as values are live at once. The root writes to
   // the output itself: streaming stores from a slot (tried for outputs past
   // half the last-level cache) ran at 0.6x the speed of plain stores here,
   // for an add as for exp (Zen 5, 1 and 2 threads).
@@ -98,14 +97,14 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
   std::vector<bool> released(members.size(), false);
   int n_slots = 0;
   for (size_t m = 0; m < members.size(); m++) {
-    if (m + 1 < members.size()) {
+    if (m + 1 < members.size() && !keeps[m]) {
       if (free_slots.empty()) free_slots.push_back(n_slots++);
       slot[m] = free_slots.back();
       free_slots.pop_back();
     }
     for (size_t k = first[m]; k < first[m + 1]; k++) {
       const int from = sources[k].slot;
-      if (from >= 0 && last_read[size_t(from)] == m && !released[size_t(from)]) {
+      if (from >= 0 && slot[size_t(from)] >= 0 && last_read[size_t(from)] == m && !released[size_t(from)]) {
         released[size_t(from)] = true;
         free_slots.push_back(slot[size_t(from)]);
       }
@@ -124,7 +123,10 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
     const size_t stride = (scratch_bytes + kLine - 1) / kLine * kLine + 3 * kLine;
     std::vector<uint8_t> scratch((size_t(n_slots) + 3) * stride + 2 * kPage);
     uint8_t* base = scratch.data() + (kPage - reinterpret_cast<uintptr_t>(scratch.data()) % kPage) + 5 * kLine;
-    auto slot_data = [&](size_t member) { return base + size_t(slot[member]) * stride; };
+    // where a member's chunk at element `off` goes: its kept array, or its slot
+    auto member_data = [&](size_t member, int64_t off) {
+      return keeps[member] ? static_cast<uint8_t*>(kept[member].raw()) + size_t(off) * dtype_size(kept[member].dtype) : base + size_t(slot[member]) * stride;
+    };
     uint8_t* conv[3] = {base + size_t(n_slots) * stride, base + size_t(n_slots + 1) * stride, base + size_t(n_slots + 2) * stride};
     const void* ptrs[3];
     bool scalar[3];
@@ -135,7 +137,7 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
         for (size_t k = 0; k < first[m + 1] - first[m]; k++) {
           const Source& src = sources[first[m] + k];
           scalar[k] = src.step == 0;
-          ptrs[k] = src.slot >= 0 ? slot_data(size_t(src.slot)) : src.repeats ? src.base : src.base + size_t(off) * src.step;
+          ptrs[k] = src.slot >= 0 ? member_data(size_t(src.slot), off) : src.repeats ? src.base : src.base + size_t(off) * src.step;
           if (src.convert) {
             src.convert(&ptrs[k], &scalar[k], conv[k], scalar[k] ? 1 : len, EwParams{});
             ptrs[k] = conv[k];
@@ -143,11 +145,7 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
         }
         uint8_t* final_dst = static_cast<uint8_t*>(out.raw()) + size_t(off) * out_size;
         const bool last = m + 1 == members.size();
-        nd.kernel(ptrs, scalar, last ? final_dst : slot_data(m), len, nd.params);
-        if (keeps[m]) {
-          const size_t size = dtype_size(kept[m].dtype);
-          std::memcpy(static_cast<uint8_t*>(kept[m].raw()) + size_t(off) * size, slot_data(m), size_t(len) * size);
-        }
+        nd.kernel(ptrs, scalar, last ? final_dst : member_data(m, off), len, nd.params);
       }
     }
   });

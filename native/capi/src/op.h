@@ -57,8 +57,12 @@ struct EvalCtx {
   const Attrs& attrs;
   const std::vector<TypeShape>& out;
   std::string path;  // JSON pointer of the node, for data-dependent errors
-  unsigned transposed = 0;  // bit k: in[k] holds the operand with its last two axes swapped
+  unsigned transposed = 0;  // bit k: in[k] holds the operand with its last two axes swapped; and kSumsBatch
 };
+// A flag of EvalCtx::transposed for matmul, set by planning: the products of
+// the batch's matrices are summed into one matrix, the output (sum over the
+// leading axes of a batched product, a weight's gradient).
+constexpr unsigned kSumsBatch = 4;
 
 // Elementwise kernels work on contiguous runs; an input flagged scalar is
 // read at element 0 for the whole run (a broadcast along the run).

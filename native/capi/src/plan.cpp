@@ -19,27 +19,84 @@ static void skip_identity_casts(Graph& g) {
       while (same[size_t(v)] >= 0) v = same[size_t(v)];
 }
 
+// How many nodes read each value, a requested output counting as one.
+static std::vector<int> count_readers(const Graph& g) {
+  std::vector<int> readers(g.values.size(), 0);
+  for (const Node& n : g.nodes)
+    for (int v : n.inputs) readers[size_t(v)]++;
+  for (const OutputSpec& o : g.outputs) readers[size_t(o.value)]++;
+  return readers;
+}
+
+// The axes a sum reduces, sorted and non-negative, for an input of rank r.
+static std::vector<int64_t> sum_axes(const Node& s, int64_t r) {
+  std::vector<int64_t> axes;
+  if (!s.attrs.has("axes")) {
+    for (int64_t i = 0; i < r; i++) axes.push_back(i);
+    return axes;
+  }
+  for (int64_t a : s.attrs.ints("axes")) axes.push_back(a < 0 ? a + r : a);
+  std::sort(axes.begin(), axes.end());
+  return axes;
+}
+
+// A sum over the leading (batch) axes of a batched product that nothing else
+// reads, such as a weight's gradient through x W over [batch, sequence,
+// features], is one product: sum_i A_i^T G_i is A^T G over A and G stacked
+// by rows. The node that gives the sum its matrix shape (the sum, or the
+// squeeze or reshape that drops the axes it kept) becomes that product,
+// flagged kSumsBatch, and the batched products are not made. Float32 and
+// float64 only: a half type would round each product before the sum.
+static void sum_batched_products(Graph& g) {
+  const std::vector<int> readers = count_readers(g);
+  const auto shape = [&](int v) -> const Shape& { return g.values[size_t(v)].shape; };
+  for (Node& s : g.nodes) {
+    if (s.def->name != "sum" || s.inputs.size() != 1) continue;
+    const int v = s.inputs[0], p = g.producer[size_t(v)];
+    if (p < 0 || readers[size_t(v)] != 1) continue;
+    const Node& m = g.nodes[size_t(p)];
+    const Shape& out = shape(v);
+    const int64_t r = int64_t(out.size());
+    const DType t = g.values[size_t(v)].dtype;
+    if (m.def->name != "matmul" || m.transposed || r < 3 || (t != DType::Float32 && t != DType::Float64)) continue;
+    if (shape(m.inputs[0]).size() != out.size() || shape(m.inputs[1]).size() != out.size()) continue;
+    const std::vector<int64_t> axes = sum_axes(s, r);
+    bool batch = int64_t(axes.size()) == r - 2;
+    for (size_t i = 0; batch && i < axes.size(); i++) batch = axes[i] == int64_t(i);
+    for (int64_t i = 0; batch && i < r - 2; i++) batch = shape(m.inputs[0])[size_t(i)] == out[size_t(i)] && shape(m.inputs[1])[size_t(i)] == out[size_t(i)];
+    if (!batch) continue;
+    Node* target = &s;
+    const int sv = s.outputs[0];
+    if (readers[size_t(sv)] == 1 && shape(sv).size() != 2)
+      for (Node& q : g.nodes)
+        if ((q.def->name == "squeeze" || q.def->name == "reshape") && q.inputs.size() == 1 && q.inputs[0] == sv &&
+            shape(q.outputs[0]) == Shape(out.end() - 2, out.end()))
+          target = &q;
+    target->def = m.def;
+    target->attrs = m.attrs;
+    target->inputs = m.inputs;
+    target->transposed = kSumsBatch;
+  }
+}
+
 // A transpose of a product of matrices that nothing else reads is the
 // product of the operands transposed, in the other order: (A B)^T = B^T A^T,
 // with both read transposed (fold_transposes then cancels transposes of
 // transposes). So the weight gradient of x W^T comes out as W is laid out
 // instead of being transposed after.
 static void transpose_products(Graph& g) {
-  std::vector<int> readers(g.values.size(), 0);
-  for (const Node& n : g.nodes)
-    for (int v : n.inputs) readers[size_t(v)]++;
-  for (const OutputSpec& o : g.outputs) readers[size_t(o.value)]++;
+  std::vector<int> readers = count_readers(g);
   const auto rank = [&](int v) { return int(g.values[size_t(v)].shape.size()); };
   for (Node& t : g.nodes) {
     if (!t.def->swaps_last_two || t.inputs.size() != 1 || !t.def->swaps_last_two(t.attrs, rank(t.inputs[0]))) continue;
     const int v = t.inputs[0], p = g.producer[size_t(v)];
     if (p < 0 || readers[size_t(v)] != 1) continue;
     const Node& m = g.nodes[size_t(p)];
-    if (m.def->name != "matmul" || m.transposed || rank(m.inputs[0]) < 2 || rank(m.inputs[1]) < 2) continue;
+    if (m.def->name != "matmul" || (m.transposed & ~kSumsBatch) || rank(m.inputs[0]) < 2 || rank(m.inputs[1]) < 2) continue;
     t.def = m.def;
     t.attrs = m.attrs;
     t.inputs = {m.inputs[1], m.inputs[0]};
-    t.transposed = 3;
+    t.transposed = 3 | m.transposed;
     readers[size_t(v)] = 0;
   }
 }
@@ -48,6 +105,7 @@ static void transpose_products(Graph& g) {
 // its output, so no transposed copy is made unless something else needs it.
 void fold_transposes(Graph& g) {
   skip_identity_casts(g);
+  sum_batched_products(g);
   transpose_products(g);
   for (Node& n : g.nodes) {
     if (!n.def->reads_transposed) continue;

@@ -215,26 +215,48 @@ void register_matmul_ops() {
   d.eval = [](const EvalCtx& c) {
     const DType out_t = c.out[0].dtype;
     const DType run_t = out_t == DType::Float64 || out_t == DType::Complex64 ? out_t : DType::Float32;
-    const bool ta = c.transposed & 1, tb = c.transposed & 2;
+    const bool ta = c.transposed & 1, tb = c.transposed & 2, sums = c.transposed & kSumsBatch;
     const Shape as = ta ? swap_last_two(c.in[0].shape) : c.in[0].shape, bs = tb ? swap_last_two(c.in[1].shape) : c.in[1].shape;
     Geometry geo = geometry(as, bs, "");
+    int64_t m = geo.a[geo.a.size() - 2], nb = shape_size(geo.batch);
+    const int64_t k = geo.a.back(), n = geo.b.back();
+    // One matrix B for a batch of A's rows read in place (x W^T over [batch,
+    // sequence, features]): a single product of all the rows, rather than one
+    // per matrix of the batch with B copied to each.
+    if (nb > 1 && !ta && !sums && shape_size(batch_of(geo.b)) == 1 && shape_size(batch_of(geo.a)) == nb) {
+      m *= nb;
+      nb = 1;
+      geo.a = {m, k};
+      geo.b = {k, n};
+      geo.batch = {};
+    }
     Array a = batched(astype(c.in[0], run_t), ta ? swap_last_two(geo.a) : geo.a, geo.batch);
     Array b = batched(astype(c.in[1], run_t), tb ? swap_last_two(geo.b) : geo.b, geo.batch);
-    const int64_t m = geo.a[geo.a.size() - 2], k = geo.a.back(), n = geo.b.back(), nb = shape_size(geo.batch);
-    Shape full = geo.batch;
+    Shape full = sums ? Shape{} : geo.batch;
     full.insert(full.end(), {m, n});
     Array out(run_t, full);
     const Gemm g{ta, tb, m, n, k, ta ? m : k, tb ? k : n, n};
     dispatch(run_t, [&](auto t) {
       using T = decltype(t);
       if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || is_complex_v<T>) {
-        if (k == 0) {
+        if (k == 0 || nb == 0) {
           std::fill(out.data<T>(), out.data<T>() + out.size(), T(0));
           return;
         }
         const T *pa = a.data<T>(), *pb = b.data<T>();
         T* pc = out.data<T>();
-        if (nb >= num_threads()) {  // enough matrices to keep every thread busy
+        if (sums && ta && !tb) {
+          // A_i^T B_i summed over i: A and B stacked by rows are one product, k rows per matrix
+          Gemm all = g;
+          all.k = nb * k;
+          gemm(all, pa, pb, pc);
+        } else if (sums) {
+          for (int64_t i = 0; i < nb; i++) {
+            Gemm one = g;
+            one.accumulate = i > 0;
+            gemm(one, pa + i * m * k, pb + i * k * n, pc);
+          }
+        } else if (nb >= num_threads()) {  // enough matrices to keep every thread busy
           parallel_for(nb, 1, [&](int64_t ib, int64_t ie) {
             for (int64_t i = ib; i < ie; i++) gemm_block(g, pa + i * m * k, pb + i * k * n, pc + i * m * n);
           });
