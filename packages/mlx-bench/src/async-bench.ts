@@ -12,9 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mlx from 'mlx-compat';
 import { collect, settle } from './timing.js';
 
-// the facade's elementwise ops are not in its declared type yet (a Record spread into core)
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const mx: any = mlx.core;
+const mx = mlx.core;
 type Arr = ReturnType<typeof mlx.core.array>;
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
