@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The vector-math benchmark (native/vecmath_bench.cpp): the engine through its
 # C ABI against real MLX v0.31.2 through mlx-c (../shared/mlx-runtime, when
-# present) and the machine's copy bandwidth, at 1 thread and at every count up
-# to the machine's cores. Builds the engine first. Extra arguments go to the
-# program (--repeat N, --only exp,tanh,...).
+# present, timed in a process of its own) and the machine's copy bandwidth, at
+# 1 thread and at every count up to the machine's cores, each count twice.
+# Builds the engine first. Extra arguments go to the program (--repeat N,
+# --only exp,tanh,...).
 #   bash packages/mlx-bench/scripts/vecmath-bench.sh [--repeat 5]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
