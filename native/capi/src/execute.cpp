@@ -1,6 +1,7 @@
 // Execution of a schedule on the native kernels: fused chunked groups,
 // broadcasting elementwise nodes, and every other op's kernel.
 #include <algorithm>
+#include <memory>
 
 #include "backend.h"
 #include "ops/layout.h"
@@ -9,6 +10,21 @@
 namespace mlxc {
 
 namespace {
+
+// A thread's scratch memory for fused groups, kept between them: a group
+// over a few thousand elements took longer to allocate and zero its slots
+// (tens of KiB, returned to the system and faulted in again on every call)
+// than to compute. A group never runs inside another on the same thread.
+uint8_t* scratch_space(size_t bytes) {
+  thread_local std::unique_ptr<uint8_t[]> space;
+  thread_local size_t capacity = 0;
+  if (bytes > capacity) {
+    space.reset();
+    space.reset(new uint8_t[bytes]);
+    capacity = bytes;
+  }
+  return space.get();
+}
 
 // Runs a group of chunkable nodes (in topological order, the last is the
 // root) in one pass: each chunk goes through the whole chain in cache.
@@ -121,8 +137,8 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
     // element, which halved the speed of a fused chain.
     constexpr size_t kLine = 64, kPage = 4096;
     const size_t stride = (scratch_bytes + kLine - 1) / kLine * kLine + 3 * kLine;
-    std::vector<uint8_t> scratch((size_t(n_slots) + 3) * stride + 2 * kPage);
-    uint8_t* base = scratch.data() + (kPage - reinterpret_cast<uintptr_t>(scratch.data()) % kPage) + 5 * kLine;
+    uint8_t* const start = scratch_space((size_t(n_slots) + 3) * stride + 2 * kPage);
+    uint8_t* base = start + (kPage - reinterpret_cast<uintptr_t>(start) % kPage) + 5 * kLine;
     // where a member's chunk at element `off` goes: its kept array, or its slot
     auto member_data = [&](size_t member, int64_t off) {
       return keeps[member] ? static_cast<uint8_t*>(kept[member].raw()) + size_t(off) * dtype_size(kept[member].dtype) : base + size_t(slot[member]) * stride;
