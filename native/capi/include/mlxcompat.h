@@ -84,7 +84,7 @@
  * (its log and exp2, an arctan polynomial and a tan Pade approximant, 2^-36
  * relative or better: the float they round to is the correctly rounded one
  * except next to a tie), and float32 erf, tanh and logaddexp its own
- * polynomials in float lanes (logaddexp's log1p on SLEEF's exp: 2.5 ulp
+ * polynomials in float lanes (logaddexp's log1p on an inline exp: 2.5 ulp
  * where MLX's float32 logaddexp errs by up to 7e5 ulp, at 2.6x the speed of
  * its correctly rounded double-lane form).
  * float16 and bfloat16 compute in float32 and round once; float64 has its
