@@ -1,6 +1,7 @@
 // Evaluation: the part of the graph not yet evaluated goes to the engine as
 // one request; results stay resident as handles, released when their arrays
 // are collected, disposed or left behind by tidy().
+import { constants as bufferConstants } from 'node:buffer';
 import { MlxBridgeError, type BackendName, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
 import { dropHolders, flushHolds, MxArray, Value, type GraphNode } from './array.js';
 import type { Dtype } from './dtype.js';
@@ -53,9 +54,11 @@ const finalizer = new CountedRegistry<string>((handle) => {
 // is allocated without zeroing (allocUnsafeSlow): zeroing would write every
 // page of it. One buffer an evaluation, not one an array: every allocation
 // that grows external memory runs V8's pressure check and steps of its
-// collector (22 arrays of 4 MB: 15.6 ms one by one, 3.1 ms as one buffer,
-// most of asyncEval's event-loop delay). The buffer lives as long as the
-// last array that holds it.
+// collector (22 arrays of 4 MB: 15.6 ms one by one, 3.1 ms as one buffer).
+// An evaluation in flight allocates it when it is sent, so that the
+// collection it may start runs while the engine computes rather than when
+// the values land (that was most of asyncEval's event-loop delay). The
+// buffer lives as long as the last array that holds it.
 const BALLAST_FROM = 64 * 1024;
 
 function attach(v: Value, handle: string): void {
@@ -429,10 +432,31 @@ export function buildRequest(
   return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers, outputs, nodes };
 }
 
-/** @internal Gives `values` the handles the engine returned for them, checking its shapes; `later` on the event loop, where their ballast waits for a turn of its own. */
-export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string }>, later = false): void {
-  const weighty: Value[] = [];
+const bytesOf = (v: Value) => v.shape.reduce((n, d) => n * d, 1) * v.dtype.size;
+
+/**
+ * @internal The ballast of the arrays among `values` that weigh, or undefined
+ * when none does. It is only a hint to the collector: past the largest
+ * Buffer it is that size, and when the address space cannot be had (the
+ * arrays may be ones the engine is about to refuse) there is none.
+ */
+export function ballastFor(values: Value[]): Uint8Array | undefined {
   let total = 0;
+  for (const v of values) {
+    const bytes = bytesOf(v);
+    if (bytes >= BALLAST_FROM) total += bytes;
+  }
+  if (!total) return undefined;
+  try {
+    return Buffer.allocUnsafeSlow(Math.min(total, bufferConstants.MAX_LENGTH));
+  } catch {
+    return undefined;
+  }
+}
+
+/** @internal Gives `values` the handles the engine returned for them, checking its shapes; `ballast`, from ballastFor when they were sent, is shared by those that weigh. */
+export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string }>, ballast?: Uint8Array): void {
+  const weighty: Value[] = [];
   outputs.forEach((out, i) => {
     const a = values[i];
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
@@ -444,21 +468,11 @@ export function finish(values: Value[], outputs: Array<{ dtype: string; shape: n
     }
     attach(a, out.handle!);
     if (!depth.tracing) a.node = undefined;
-    const bytes = a.shape.reduce((n, d) => n * d, 1) * a.dtype.size;
-    if (bytes >= BALLAST_FROM) {
-      weighty.push(a);
-      total += bytes;
-    }
+    if (bytesOf(a) >= BALLAST_FROM) weighty.push(a);
   });
   if (!weighty.length) return;
-  const weigh = () => {
-    const ballast = Buffer.allocUnsafeSlow(total);
-    for (const v of weighty) if (!v.disposed) v.ballast = ballast;
-  };
-  // an evaluation that lands on the event loop weighs its arrays in a turn
-  // of its own, so that the collector's steps do not lengthen this one
-  if (later) setImmediate(weigh);
-  else weigh();
+  const shared = ballast ?? ballastFor(weighty);
+  for (const v of weighty) v.ballast = shared;
 }
 
 /** @internal True while a transform traces a function. */
