@@ -39,7 +39,7 @@ struct VF {
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
   static V trunc(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
   static V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  // p 2^n for a whole n in [-150, 0], rounded once (to a subnormal too): two
+  // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too): two
   // normal powers of two, n/2 rounded down and the rest.
   static V scale(V p, V n) {
     const V h = _mm256_floor_ps(_mm256_mul_ps(n, _mm256_set1_ps(0.5f)));
