@@ -218,6 +218,8 @@ describe('scaledDotProductAttention', () => {
     // value rows of 64 and 128 take the kernel that sums pairs of rows in registers (here 3 and 2 rows)
     ['split keys: 3 stacked rows, values of 128', [1, 6, 1, 64], [1, 2, 300, 64], [1, 2, 300, 128]],
     ['split keys: 2 stacked rows, values of 64', [1, 4, 1, 128], [1, 2, 300, 128], [1, 2, 300, 64]],
+    // the scores go by tiles of 4 rows times 4 keys: 5 rows are a tile of 4 and one of 1, 130 keys leave a tail
+    ['split keys: 5 stacked rows, values of 128', [1, 5, 1, 36], [1, 1, 130, 36], [1, 1, 130, 128]],
   ];
   for (const [what, qs2, ks2, vs2] of paths)
     for (const dtype of [mx.float32, mx.float16]) {

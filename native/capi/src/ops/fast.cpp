@@ -348,59 +348,96 @@ inline void fetch_row(const float* p, int64_t n) {
   for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(p + i);
 }
 
-// s[j] = scale * (x . y_j) for n rows y_j of length d (row stride d): eight
-// rows at a time, so eight independent multiply-add chains are in flight.
-// With `fetch`, the rows come from memory: those up to `avail` (>= n) are
+// s_r[j] = scale * (x_r . y_j) for RT rows x_r (row stride d) and n rows y_j
+// of length d (row stride d), s_r at s + r * lds: tiles of RT rows times 4
+// keys, so that each key is loaded once for every row (a single stream from
+// memory, not a pass per row) and 4 * RT multiply-add chains are in flight.
+// With `fetch`, the keys come from memory: those up to `avail` (>= n) are
 // prefetched ahead.
-void dots(const float* x, const float* y, int64_t n, int64_t d, float scale, float* s, bool fetch, int64_t avail) {
+template <int RT>
+void dot_tile(const float* x, const float* y, int64_t n, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t avail) {
   const int64_t dv = d / 16 * 16;
   int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    if (fetch && j + kAhead + 8 <= avail)
-      for (int k = 0; k < 8; k++) fetch_row(y + (j + kAhead + k) * d, d);
-    Lanes acc[8] = {};
+  for (; j + 4 <= n; j += 4) {
+    if (fetch && j + kAhead + 4 <= avail)
+      for (int k = 0; k < 4; k++) fetch_row(y + (j + kAhead + k) * d, d);
+    const float* yj = y + j * d;
+    Lanes acc[RT][4] = {};
     for (int64_t i = 0; i < dv; i += 16) {
-      const Lanes xv = lanes_at(x + i);
-      for (int k = 0; k < 8; k++) acc[k] += xv * lanes_at(y + (j + k) * d + i);
+      const Lanes y0 = lanes_at(yj + i), y1 = lanes_at(yj + d + i), y2 = lanes_at(yj + 2 * d + i), y3 = lanes_at(yj + 3 * d + i);
+      for (int r = 0; r < RT; r++) {
+        const Lanes xv = lanes_at(x + r * d + i);
+        acc[r][0] += xv * y0;
+        acc[r][1] += xv * y1;
+        acc[r][2] += xv * y2;
+        acc[r][3] += xv * y3;
+      }
     }
-    for (int k = 0; k < 8; k++) {
-      float t = hsum(acc[k]);
-      for (int64_t i = dv; i < d; i++) t += x[i] * y[(j + k) * d + i];
-      s[j + k] = scale * t;
-    }
+    for (int r = 0; r < RT; r++)
+      for (int k = 0; k < 4; k++) {
+        float t = hsum(acc[r][k]);
+        for (int64_t i = dv; i < d; i++) t += x[r * d + i] * yj[k * d + i];
+        s[r * lds + j + k] = scale * t;
+      }
   }
-  for (; j < n; j++) {
-    Lanes acc = {};
-    for (int64_t i = 0; i < dv; i += 16) acc += lanes_at(x + i) * lanes_at(y + j * d + i);
-    float t = hsum(acc);
-    for (int64_t i = dv; i < d; i++) t += x[i] * y[j * d + i];
-    s[j] = scale * t;
+  for (; j < n; j++)
+    for (int r = 0; r < RT; r++) {
+      Lanes acc = {};
+      for (int64_t i = 0; i < dv; i += 16) acc += lanes_at(x + r * d + i) * lanes_at(y + j * d + i);
+      float t = hsum(acc);
+      for (int64_t i = dv; i < d; i++) t += x[r * d + i] * y[j * d + i];
+      s[r * lds + j] = scale * t;
+    }
+}
+
+// The same for any number of rows, by tiles of up to 4; only the first tile
+// reads the keys from memory (the caller's blocks keep them in L1 for the rest).
+void dots(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t avail) {
+  for (int64_t r = 0; r < rows; r += 4) {
+    const float* xr = x + r * d;
+    float* sr = s + r * lds;
+    const bool f = fetch && r == 0;
+    switch (std::min<int64_t>(4, rows - r)) {
+      case 4: dot_tile<4>(xr, y, n, d, scale, sr, lds, f, avail); break;
+      case 3: dot_tile<3>(xr, y, n, d, scale, sr, lds, f, avail); break;
+      case 2: dot_tile<2>(xr, y, n, d, scale, sr, lds, f, avail); break;
+      default: dot_tile<1>(xr, y, n, d, scale, sr, lds, f, avail); break;
+    }
   }
 }
 
 // o_r = sum_j p_r[j] v_j for rows r of weights p (row stride ldp) over n
-// value rows of NV * 16 floats: two output rows at a time, their sums in
-// registers, so each value row is loaded once per pair and nothing is
-// stored until the end. The first pair streams v from memory.
+// value rows of NV * 16 floats: by blocks of 64 value rows (32 KiB of Dv
+// 128, in L1), two output rows at a time with their sums in registers, so
+// each value row is loaded once per pair. The first pair of a block streams
+// it from memory, prefetching ahead into the next block, so that the stream
+// goes on while the other pairs read the block from L1.
 template <int NV>
 void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, float* o) {
-  constexpr int64_t Dv = NV * 16;
-  for (int64_t r = 0; r < R; r += 2) {
-    const bool pair = r + 1 < R;
-    const float* p0 = p + r * ldp;
-    const float* p1 = pair ? p0 + ldp : p0;
-    Lanes a0[NV] = {}, a1[NV] = {};
-    for (int64_t j = 0; j < n; j++) {
-      if (r == 0 && j + kAhead < n) fetch_row(v + (j + kAhead) * Dv, Dv);
-      const float w0 = p0[j], w1 = p1[j];
-      for (int c = 0; c < NV; c++) {
-        const Lanes x = lanes_at(v + j * Dv + c * 16);
-        a0[c] += w0 * x;
-        a1[c] += w1 * x;
+  constexpr int64_t Dv = NV * 16, B = 64;
+  for (int64_t j0 = 0; j0 < n; j0 += B) {
+    const int64_t j1 = std::min(n, j0 + B);
+    for (int64_t r = 0; r < R; r += 2) {
+      const bool pair = r + 1 < R;
+      const float* p0 = p + r * ldp;
+      const float* p1 = pair ? p0 + ldp : p0;
+      Lanes a0[NV] = {}, a1[NV] = {};
+      if (j0) {
+        std::memcpy(a0, o + r * Dv, sizeof a0);
+        if (pair) std::memcpy(a1, o + (r + 1) * Dv, sizeof a1);
       }
+      for (int64_t j = j0; j < j1; j++) {
+        if (r == 0 && j + kAhead < n) fetch_row(v + (j + kAhead) * Dv, Dv);
+        const float w0 = p0[j], w1 = p1[j];
+        for (int c = 0; c < NV; c++) {
+          const Lanes x = lanes_at(v + j * Dv + c * 16);
+          a0[c] += w0 * x;
+          a1[c] += w1 * x;
+        }
+      }
+      std::memcpy(o + r * Dv, a0, sizeof a0);
+      if (pair) std::memcpy(o + (r + 1) * Dv, a1, sizeof a1);
     }
-    std::memcpy(o + r * Dv, a0, sizeof a0);
-    if (pair) std::memcpy(o + (r + 1) * Dv, a1, sizeof a1);
   }
 }
 
@@ -512,7 +549,7 @@ void attend_split(const Attention& a, float* out) {
       // blocks of keys that stay in L1 (32 KiB of head size 128) while every row reads them
       const int64_t kblock = std::max<int64_t>(8, 8192 / std::max<int64_t>(1, a.D));
       for (int64_t j0 = 0; j0 < n; j0 += kblock)
-        for (int64_t r = 0; r < R; r++) dots(qb + r * a.D, kb + j0 * a.D, std::min(kblock, n - j0), a.D, a.scale, s.data() + r * C + j0, r == 0, n - j0);
+        dots(qb, R, kb + j0 * a.D, std::min(kblock, n - j0), a.D, a.scale, s.data() + j0, C, true, n - j0);
       for (int64_t r = 0; r < R; r++) {
         float* sr = s.data() + r * C;
         const int64_t vis = std::clamp<int64_t>(a.visible(r) - j0, 0, n);
