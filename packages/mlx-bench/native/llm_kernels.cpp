@@ -191,14 +191,15 @@ int main(int argc, char** argv) {
   cases.push_back({"4-bit g64 4096x4096 matvec", request("quantized_matmul", {x1, packed[0], packed[1], packed[2]}, "{\"transpose\":true,\"group_size\":64,\"bits\":4}"),
                    4096.0 * 4096 / 2 + 2.0 * 4096 * 64 * 4});
 
-  std::printf("%d calls each; warm: back to back; cold: 256 MiB written before each call; ms median (best), GB/s and share of copy bandwidth from the median; the calling thread's median CPU time (all of a call's work with MLXCOMPAT_NUM_THREADS=1); page faults per call\n", reps);
+  std::printf("%d calls each; warm: back to back; cold: 256 MiB written before each call; ms median (best), GB/s and share of copy bandwidth from the median (issue 16's goal for the kernel alone: 70%%); the calling thread's median CPU time (all of a call's work with MLXCOMPAT_NUM_THREADS=1); page faults per call\n", reps);
   std::printf("| case | warm | cold | cold share | CPU warm, cold | faults warm, cold |\n| --- | --- | --- | --- | --- | --- |\n");
   for (const Case& c : cases) {
     if (!only.empty() && only.find(c.name.substr(0, c.name.find(' '))) == std::string::npos) continue;
     const Stat hot = timed(c.req, reps, false), cold = timed(c.req, reps, true);
-    std::printf("| %s | %.3f ms (%.3f) | %.3f ms (%.3f), %.1f GB/s | %.1f%% | %.3f, %.3f ms | %.0f, %.0f |\n", c.name.c_str(), hot.median * 1e3, hot.best * 1e3,
-                cold.median * 1e3, cold.best * 1e3, c.bytes / cold.median / 1e9, 100 * c.bytes / cold.median / 1e9 / bw, hot.cpu * 1e3, cold.cpu * 1e3, hot.faults,
-                cold.faults);
+    const double share = c.bytes / cold.median / 1e9 / bw;
+    const char* goal = c.bytes < 1e6 ? "" : share >= 0.7 ? ", 70% met" : ", 70% not met";
+    std::printf("| %s | %.3f ms (%.3f) | %.3f ms (%.3f), %.1f GB/s | %.1f%%%s | %.3f, %.3f ms | %.0f, %.0f |\n", c.name.c_str(), hot.median * 1e3, hot.best * 1e3,
+                cold.median * 1e3, cold.best * 1e3, c.bytes / cold.median / 1e9, 100 * share, goal, hot.cpu * 1e3, cold.cpu * 1e3, hot.faults, cold.faults);
     std::fflush(stdout);
   }
   mlxcompat_session_free(session);
