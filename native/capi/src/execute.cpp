@@ -2,6 +2,7 @@
 // broadcasting elementwise nodes, and every other op's kernel.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "backend.h"
 #include "ops/layout.h"
@@ -10,6 +11,21 @@
 namespace mlxc {
 
 namespace {
+
+// A thread's scratch memory for fused groups, kept between them: a group
+// over a few thousand elements took longer to allocate and zero its slots
+// (tens of KiB, returned to the system and faulted in again on every call)
+// than to compute. A group never runs inside another on the same thread.
+uint8_t* scratch_space(size_t bytes) {
+  thread_local std::unique_ptr<uint8_t[]> space;
+  thread_local size_t capacity = 0;
+  if (bytes > capacity) {
+    space.reset();
+    space.reset(new uint8_t[bytes]);
+    capacity = bytes;
+  }
+  return space.get();
+}
 
 // Runs a group of chunkable nodes (in topological order, the last is the
 // root) in one pass: each chunk goes through the whole chain in cache.
@@ -122,8 +138,8 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
     // element, which halved the speed of a fused chain.
     constexpr size_t kLine = 64, kPage = 4096;
     const size_t stride = (scratch_bytes + kLine - 1) / kLine * kLine + 3 * kLine;
-    std::vector<uint8_t> scratch((size_t(n_slots) + 3) * stride + 2 * kPage);
-    uint8_t* base = scratch.data() + (kPage - reinterpret_cast<uintptr_t>(scratch.data()) % kPage) + 5 * kLine;
+    uint8_t* const start = scratch_space((size_t(n_slots) + 3) * stride + 2 * kPage);
+    uint8_t* base = start + (kPage - reinterpret_cast<uintptr_t>(start) % kPage) + 5 * kLine;
     auto slot_data = [&](size_t member) { return base + size_t(slot[member]) * stride; };
     uint8_t* conv[3] = {base + size_t(n_slots) * stride, base + size_t(n_slots + 1) * stride, base + size_t(n_slots + 2) * stride};
     const void* ptrs[3];

@@ -69,6 +69,30 @@ describe('repeated evaluations as plans', () => {
     expect(pick(0)).toEqual([10]); // the plan still runs after a failed run
   });
 
+  it('tells apart graphs of the plans run last that differ only in attributes, wiring or an input dtype', () => {
+    // a square matrix: sums over either axis have the same shape, so only the attrs differ
+    const m = mx.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    const v = mx.array([1, 10, 100]);
+    const vi = mx.array([1, 10, 100], mx.int32);
+    mx.eval(m, v, vi);
+    const cases: Array<[() => ReturnType<typeof mx.sum>, number[]]> = [
+      [() => mx.sum(mx.multiply(m, 2), 0), [24, 30, 36]],
+      [() => mx.sum(mx.multiply(m, 2), 1), [12, 30, 48]],
+      [() => mx.subtract(mx.multiply(v, 2), v), [1, 10, 100]],
+      [() => mx.subtract(v, mx.multiply(v, 2)), [-1, -10, -100]],
+      [() => mx.add(mx.multiply(vi, 3), 1), [4, 31, 301]],
+      [() => mx.add(mx.multiply(v, 3), 1), [4, 31, 301]],
+    ];
+    // each graph runs five times, interleaved: from the third round every one is a plan run
+    for (let round = 0; round < 5; round++)
+      for (const [make, want] of cases) {
+        const r = make();
+        expect(r.tolist()).toEqual(want);
+      }
+    expect(kinds.filter((k) => k === 'define').length).toBe(cases.length);
+    expect(kinds.filter((k) => k === 'run').length).toBe(cases.length * 4);
+  });
+
   it('keeps a bounded number of plans, releasing the least recently run', () => {
     const before = session().planCount() - requestPlanCount();
     const x = mx.array([1, 2, 3, 4]);
