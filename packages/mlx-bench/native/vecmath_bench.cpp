@@ -4,7 +4,8 @@
 // chain tanh(exp(0.5 * (x*x + x))), softmax over 8192x4096 and logsumexp
 // over its last axis. The engine reads MLXCOMPAT_NUM_THREADS once, so each
 // thread count runs in a child process (this program with --child); the
-// parent prints one table with the scaling from 1 thread to the others.
+// parent prints one table with the scaling from 1 thread to the others
+// (against linear scaling, or the copy bandwidth where that binds first).
 // MLX is timed once, in a child of its own (--mlx-child), after the engine's:
 // sharing a process with it slowed the engine's next runs (MLX maps and
 // unmaps fresh pages for every output, 65K faults a call), which is what
@@ -326,6 +327,13 @@ int main(int argc, char** argv) {
     const double bytes = name.rfind("logsumexp", 0) == 0 ? n * 4 : n * 8;
     return bytes / s / 1e9;
   };
+  // The ideal time at t threads: the first count's time divided by the
+  // ratio of counts, unless moving the bytes at that count's copy bandwidth
+  // takes longer (then the memory binds, not the arithmetic).
+  auto ideal = [&](const std::string& name, int t) {
+    const double linear = res[counts[0]][name].fastest / (double(t) / counts[0]);
+    return std::max(linear, gbs(name, 1.0) / copy[t]);
+  };
   auto theirs = [&](const std::string& name) { return res[kMlx].count(name) ? res[kMlx][name].fastest : NAN; };
   for (int t : counts) {
     std::printf("\n%d thread(s): copy bandwidth %.1f GB/s (memcpy, read + write)\n", t, copy[t]);
@@ -336,7 +344,7 @@ int main(int argc, char** argv) {
       char scal[32] = "";
       if (t != counts[0] && res[counts[0]].count(name)) {
         const double s1 = res[counts[0]][name].fastest;
-        std::snprintf(scal, sizeof scal, "%.2fx (%.0f%% of ideal)", s1 / ours, 100.0 * s1 / ours / (double(t) / counts[0]));
+        std::snprintf(scal, sizeof scal, "%.2fx (%.0f%% of ideal)", s1 / ours, 100.0 * ideal(name, t) / ours);
       }
       std::printf("%-34s %9.1f %9.2f %6.0f%% %9.1f %9.2f %7.1fx %s\n", name.c_str(), ours * 1e3, gbs(name, ours),
                   100.0 * gbs(name, ours) / copy[t], mlx * 1e3, gbs(name, mlx), mlx / ours, scal);
@@ -354,6 +362,8 @@ int main(int argc, char** argv) {
       }
   std::printf("\nfigures: the fastest of %d runs a pass, two passes, after a warm-up run (MLX: fastest of %d)\n",
               std::max(repeat, kEngineRuns), std::max(1, repeat / 2));
+  std::printf("ideal scaling: %d thread(s)' time divided by the ratio of thread counts, or the time to move the\n"
+              "bytes at the copy bandwidth of that count when that is longer (bandwidth binds)\n", counts[0]);
   std::printf("noisy (median run over 1.25x the fastest): %s\n", noisy.empty() ? "none" : noisy.c_str());
   return 0;
 }

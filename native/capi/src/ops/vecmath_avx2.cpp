@@ -38,6 +38,16 @@ struct VF {
   static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
   static V trunc(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
+  static V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too): two
+  // normal powers of two, n/2 rounded down and the rest.
+  static V scale(V p, V n) {
+    const V h = _mm256_floor_ps(_mm256_mul_ps(n, _mm256_set1_ps(0.5f)));
+    auto pow2 = [](V k) {
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23));
+    };
+    return _mm256_mul_ps(_mm256_mul_ps(p, pow2(h)), pow2(_mm256_sub_ps(n, h)));
+  }
   // t[j] for a whole j in [0, 8) held in float lanes.
   static V lookup8(const float* t, V j) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_cvttps_epi32(j)); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }

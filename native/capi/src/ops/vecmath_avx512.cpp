@@ -35,6 +35,9 @@ struct VF {
   static bool all(M m) { return m == 0xffff; }
   static V min(V a, V b) { return _mm512_min_ps(a, b); }
   static V trunc(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
+  static V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too).
+  static V scale(V p, V n) { return _mm512_scalef_ps(p, n); }
   // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats).
   static V lookup8(const float* t, V j) { return _mm512_permutexvar_ps(_mm512_cvttps_epi32(j), _mm512_loadu_ps(t)); }
   static M mand(M a, M b) { return M(a & b); }

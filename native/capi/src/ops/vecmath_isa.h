@@ -139,23 +139,75 @@ inline VF::V expm1_f32(VF::V x) {
   return VF::sel(VF::eq(x, VF::set1(0.0f)), x, r);  // -0 stays -0
 }
 
-// sinh |x| = (e + e / (e + 1)) / 2 with e = e^|x| - 1 (no cancellation near
-// 0); cosh x = (E + 1/E) / 2 with E = e^|x|. |x| clamped to 100 (inf in float).
-template <bool Cosh> inline VF::V hyp_f32(VF::V x) {
+// The reduction of e^(t + lo) in float lanes, for |t| <= 104 and |lo| <=
+// ulp(t): n = round(t log2 e), h = t - n ln2_hi (exact in the fused
+// multiply-add: both terms lie on the grid of 2^-25 and differ by less than
+// 1/2), l = lo - n ln2_lo; e^(t + lo) = 2^n e^(h + l). e^r - 1 = r + r^2
+// P(r), P the series to r^5 (|r| <= ln2/2: 2^-27 relative). Inline, these
+// cost less than a call of SLEEF's exp.
+constexpr float kExpP[] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f};
+inline void exp_reduce(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& l) {
+  n = VF::round(VF::mul(t, VF::set1(1.44269504f)));
+  h = VF::fma(n, VF::set1(-0.693147182f), t);
+  l = VF::fma(n, VF::set1(1.90465430e-09f), lo);
+}
+
+// e^(t + lo) = 2^n (1 + h + c), h + c unrounded: c = T + l (1 + h + T), T =
+// h^2 P(h), for callers that round 1 + h + c once.
+inline void exp_parts(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& c) {
+  VF::V l;
+  exp_reduce(t, lo, n, h, l);
+  const VF::V tail = VF::mul(VF::mul(h, h), horner<VF>(h, kExpP));
+  c = VF::fma(l, VF::add(VF::set1(1.0f), VF::add(h, tail)), tail);
+}
+
+// e^(lo - d) for d >= 0 and |lo| <= ulp(d) (d = inf gives 0, NaN stays NaN),
+// from r = h + l rounded (cheaper than exp_parts; about 0.1 ulp less exact).
+inline VF::V exp_neg(VF::V d, VF::V lo) {
+  const VF::V big = VF::set1(104.0f);  // e^-104 rounds to 0
+  VF::V n, h, l;
+  exp_reduce(VF::neg(VF::min(big, d)), VF::sel(VF::gt(d, big), VF::set1(0.0f), lo), n, h, l);  // d's NaN wins the min
+  const VF::V r = VF::add(h, l);
+  return VF::scale(VF::add(VF::set1(1.0f), VF::fma(VF::mul(r, r), horner<VF>(r, kExpP), r)), n);
+}
+
+// sinh x = sign(x) sinh |x| in float lanes: below 1, a + a s P(s) with a =
+// |x|, s = a^2, P the series to a^11 (2^-32 relative); from 1 on, with e^a =
+// 2^n (1 + h + c) (exp_parts, n >= 1), 2^(n-1) (1 + h + c - 2^-2n / (1 + h +
+// c)), rounded before the exact scaling. a clamped to 100 (inf in float).
+inline VF::V sinh_f32(VF::V x) {
+  using V = VF::V;
+  static constexpr float c[] = {1.0f / 39916800, 1.0f / 362880, 1.0f / 5040, 1.0f / 120, 1.0f / 6};
+  const V a = VF::abs(x), one = VF::set1(1.0f);
+  const auto small = VF::gt(one, a);
+  V r = a;
+  if (VF::any(small)) {
+    const V s = VF::mul(a, a);
+    r = VF::fma(a, VF::mul(s, horner<VF>(s, c)), a);
+  }
+  if (!VF::all(small)) {
+    V n, h, c;
+    exp_parts(VF::min(VF::set1(100.0f), a), VF::set1(0.0f), n, h, c);  // a's NaN wins the min
+    // e = 2^-2n / (1 + h + c), the scale clamped where it no longer counts (n > 60)
+    const V e = VF::scale(VF::div(one, VF::add(one, VF::add(h, c))), VF::max(VF::mul(n, VF::set1(-2.0f)), VF::set1(-120.0f)));
+    // 1 + h as an exact sum hi + lo, so that one rounding takes hi + (lo + c - e)
+    const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
+    const V big = VF::scale(VF::add(hi, VF::sub(VF::add(lo, c), e)), VF::sub(n, one));
+    r = VF::any(small) ? VF::sel(small, r, big) : big;
+  }
+  return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
+}
+
+// cosh x = (E + 1/E) / 2 with E = e^|x| in double lanes; |x| clamped to 100
+// (inf in float).
+inline VF::V cosh_f32(VF::V x) {
   const VF::V a = VF::min(VF::set1(100.0f), VF::abs(x));
-  const VF::V r = via_pd(a, [](VD::V d) {
+  return via_pd(a, [](VD::V d) {
     VD::V s, q;
     exp2_near(VD::mul(d, VD::set1(kLog2e)), s, q);
-    const VD::V one = VD::set1(1.0);
-    if constexpr (Cosh) {
-      const VD::V e = VD::fma(s, q, s);
-      return VD::mul(VD::set1(0.5), VD::add(e, VD::div(one, e)));
-    } else {
-      const VD::V e = VD::fma(s, q, VD::sub(s, one));
-      return VD::mul(VD::set1(0.5), VD::add(e, VD::div(e, VD::add(e, one))));
-    }
+    const VD::V e = VD::fma(s, q, s);
+    return VD::mul(VD::set1(0.5), VD::add(e, VD::div(VD::set1(1.0), e)));
   });
-  return Cosh ? r : VF::copysign(r, x);
 }
 
 // The odd series a + c a^3 in float lanes where |a| < 2^-12 (error below
@@ -356,7 +408,7 @@ inline VF::V tanh_f32(VF::V x) {
 }
 
 // logaddexp in float lanes: max + log1p(e), e = e^-|x - y| in [0, 1] by
-// SLEEF's exp, with the rounding error of x - y (two-sum) put back into it;
+// exp_neg, with the rounding error of x - y (two-sum) put into its argument;
 // log1p(e) = e + e^2 Q(e), Q a least-squares fit made for this library
 // (2^-27 relative on [0, 1]). Equal arguments (also equal infinities) give
 // max + log 2, -inf with -inf stays -inf, and a NaN on either side gives NaN.
@@ -369,8 +421,7 @@ inline VF::V logaddexp_f32(VF::V x, VF::V y) {
   V err = VF::sub(VF::sub(x, VF::sub(s, bb)), VF::add(y, bb));
   err = VF::sel(VF::unord(err, err), VF::set1(0.0f), err);
   const V d = VF::sel(VF::eq(x, y), VF::set1(0.0f), VF::abs(s));
-  V e = Fns<VF>::unary[int(VFn::Exp)](VF::neg(d));
-  e = VF::fma(e, VF::neg(VF::xor_sign(err, s)), e);  // |x - y| = |s| + sign(s) err
+  const V e = exp_neg(d, VF::neg(VF::xor_sign(err, s)));  // |x - y| = |s| + sign(s) err
   V r = VF::add(m, VF::fma(VF::mul(e, e), horner<VF>(e, q), e));
   r = VF::sel(VF::eq(m, VF::set1(-__builtin_inff())), m, r);
   return VF::sel(VF::unord(x, y), VF::add(x, y), r);
@@ -410,7 +461,8 @@ template <int F> inline VF::V own_f32(VF::V x) {
   if constexpr (F == int(VFn::Log)) return log_f32(x);
   else if constexpr (F == int(VFn::Log1p)) return log1p_f32(x);
   else if constexpr (F == int(VFn::Expm1)) return expm1_f32(x);
-  else if constexpr (F == int(VFn::Sinh) || F == int(VFn::Cosh)) return hyp_f32<F == int(VFn::Cosh)>(x);
+  else if constexpr (F == int(VFn::Sinh)) return sinh_f32(x);
+  else if constexpr (F == int(VFn::Cosh)) return cosh_f32(x);
   else if constexpr (F == int(VFn::Tanh)) return tanh_f32(x);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_f32(x);
   else if constexpr (F == int(VFn::Arccosh)) return acosh_f32(x);
