@@ -14,7 +14,7 @@
 // as a promise does.
 import type { EvalResponse, Job } from 'mlx-capi-bridge';
 import type { GraphNode, Value } from './array.js';
-import { ballastFor, buildRequest, checkUsable, finish, noteReceipt, ran, session } from './graph.js';
+import { buildRequest, checkUsable, finish, noteReceipt, ran, session } from './graph.js';
 import { engineOp } from './registry.js';
 
 /** Op families whose cost grows linearly with the elements they read and write. */
@@ -58,8 +58,6 @@ export class Flight {
   request?: string;
   /** The nodes it runs. */
   private nodes: GraphNode[] = [];
-  /** The ballast of its values (graph.ts), allocated when it is sent. */
-  private ballast?: Uint8Array;
   done = false;
   error?: unknown;
   /** Flights whose values this one's graph reads, not landed yet. */
@@ -108,13 +106,12 @@ export class Flight {
       // a request on a busy session would wait here for the one running
       if (!sessionBusy() && worthNoThread(nodes)) return this.land(undefined, session().evalText(text, buffers));
       this.job = session().submit(text, buffers);
-      this.ballast = ballastFor(outputs);
     } catch (e) {
       this.land(e);
       return;
     }
     this.job.result.then(
-      (res) => this.land(undefined, res),
+      (res) => this.land(undefined, res, true),
       (e: unknown) => this.land(e),
     );
   }
@@ -156,7 +153,7 @@ export class Flight {
     }
   }
 
-  private land(error: unknown, res?: EvalResponse): void {
+  private land(error: unknown, res?: EvalResponse, later = false): void {
     if (this.done) return;
     this.done = true;
     flying.delete(this);
@@ -164,14 +161,13 @@ export class Flight {
     if (error === undefined && res) {
       noteReceipt(res.receipt, this.request!);
       try {
-        finish(this.values, res.outputs, this.ballast);
+        finish(this.values, res.outputs, later);
         ran(this.nodes);
         this.nodes = [];
       } catch (e) {
         error = e;
       }
     }
-    this.ballast = undefined;
     this.error = error;
     if (error === undefined) this.resolve();
     else this.reject(error);

@@ -55,9 +55,9 @@ const finalizer = new CountedRegistry<string>((handle) => {
 // page of it. One buffer an evaluation, not one an array: every allocation
 // that grows external memory runs V8's pressure check and steps of its
 // collector (22 arrays of 4 MB: 15.6 ms one by one, 3.1 ms as one buffer).
-// An evaluation in flight allocates it when it is sent, so that the
-// collection it may start runs while the engine computes rather than when
-// the values land (that was most of asyncEval's event-loop delay). The
+// It is allocated when the arrays land: allocated when an asyncEval was sent,
+// the collection it starts ran beside the engine's threads and paused the
+// event loop longer (max delay 10-12 ms against 4.7-6.7, session 10). The
 // buffer lives as long as the last array that holds it.
 const BALLAST_FROM = 64 * 1024;
 
@@ -443,12 +443,12 @@ export function buildRequest(
 const bytesOf = (v: Value) => v.shape.reduce((n, d) => n * d, 1) * v.dtype.size;
 
 /**
- * @internal The ballast of the arrays among `values` that weigh, or undefined
- * when none does. It is only a hint to the collector: past the largest
- * Buffer it is that size, and when the address space cannot be had (the
- * arrays may be ones the engine is about to refuse) there is none.
+ * The ballast of the arrays among `values` that weigh, or undefined when none
+ * does. It is only a hint to the collector: past the largest Buffer it is
+ * that size, and when the address space cannot be had there is none (an
+ * evaluation never fails for it).
  */
-export function ballastFor(values: Value[]): Uint8Array | undefined {
+function ballastFor(values: Value[]): Uint8Array | undefined {
   let total = 0;
   for (const v of values) {
     const bytes = bytesOf(v);
@@ -462,8 +462,8 @@ export function ballastFor(values: Value[]): Uint8Array | undefined {
   }
 }
 
-/** @internal Gives `values` the handles the engine returned for them, checking its shapes; `ballast`, from ballastFor when they were sent, is shared by those that weigh. */
-export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string }>, ballast?: Uint8Array): void {
+/** @internal Gives `values` the handles the engine returned for them, checking its shapes; `later` on the event loop, where their ballast waits for a turn of its own. */
+export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string }>, later = false): void {
   const weighty: Value[] = [];
   outputs.forEach((out, i) => {
     const a = values[i];
@@ -479,8 +479,14 @@ export function finish(values: Value[], outputs: Array<{ dtype: string; shape: n
     if (bytesOf(a) >= BALLAST_FROM) weighty.push(a);
   });
   if (!weighty.length) return;
-  const shared = ballast ?? ballastFor(weighty);
-  for (const v of weighty) v.ballast = shared;
+  const weigh = () => {
+    const ballast = ballastFor(weighty);
+    for (const v of weighty) if (!v.disposed) v.ballast = ballast;
+  };
+  // an evaluation that lands on the event loop weighs its arrays in a turn
+  // of its own, so that the collector's steps do not lengthen this one
+  if (later) setImmediate(weigh);
+  else weigh();
 }
 
 /** @internal True while a transform traces a function. */
