@@ -440,23 +440,14 @@ export function buildRequest(
   return { text: `${head},"inputs":[${inputs.join(',')}],"nodes":[${nodeTexts.join(',')}],"outputs":[${outs.join(',')}]}`, buffers, outputs, nodes };
 }
 
-const bytesOf = (v: Value) => v.shape.reduce((n, d) => n * d, 1) * v.dtype.size;
-
 /**
- * The ballast of the arrays among `values` that weigh, or undefined when none
- * does. It is only a hint to the collector: past the largest Buffer it is
- * that size, and when the address space cannot be had there is none (an
- * evaluation never fails for it).
+ * A ballast of `bytes`, or undefined. It is only a hint to the collector:
+ * past the largest Buffer it is that size, and when the address space cannot
+ * be had there is none (an evaluation never fails for it).
  */
-function ballastFor(values: Value[]): Uint8Array | undefined {
-  let total = 0;
-  for (const v of values) {
-    const bytes = bytesOf(v);
-    if (bytes >= BALLAST_FROM) total += bytes;
-  }
-  if (!total) return undefined;
+function ballast(bytes: number): Uint8Array | undefined {
   try {
-    return Buffer.allocUnsafeSlow(Math.min(total, bufferConstants.MAX_LENGTH));
+    return Buffer.allocUnsafeSlow(Math.min(bytes, bufferConstants.MAX_LENGTH));
   } catch {
     return undefined;
   }
@@ -465,6 +456,7 @@ function ballastFor(values: Value[]): Uint8Array | undefined {
 /** @internal Gives `values` the handles the engine returned for them, checking its shapes; `later` on the event loop, where their ballast waits for a turn of its own. */
 export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string }>, later = false): void {
   const weighty: Value[] = [];
+  let total = 0;
   outputs.forEach((out, i) => {
     const a = values[i];
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
@@ -476,12 +468,16 @@ export function finish(values: Value[], outputs: Array<{ dtype: string; shape: n
     }
     attach(a, out.handle!);
     if (!depth.tracing) a.node = undefined;
-    if (bytesOf(a) >= BALLAST_FROM) weighty.push(a);
+    const bytes = a.shape.reduce((n, d) => n * d, 1) * a.dtype.size;
+    if (bytes >= BALLAST_FROM) {
+      weighty.push(a);
+      total += bytes;
+    }
   });
   if (!weighty.length) return;
   const weigh = () => {
-    const ballast = ballastFor(weighty);
-    for (const v of weighty) if (!v.disposed) v.ballast = ballast;
+    const shared = ballast(total);
+    for (const v of weighty) if (!v.disposed) v.ballast = shared;
   };
   // an evaluation that lands on the event loop weighs its arrays in a turn
   // of its own, so that the collector's steps do not lengthen this one
