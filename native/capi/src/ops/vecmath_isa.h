@@ -171,31 +171,43 @@ inline VF::V exp_neg(VF::V d, VF::V lo) {
   return VF::scale(VF::add(VF::set1(1.0f), VF::fma(VF::mul(r, r), horner<VF>(r, kExpP), r)), n);
 }
 
-// sinh x = sign(x) sinh |x| in float lanes: below 1, a + a s P(s) with a =
-// |x|, s = a^2, P the series to a^11 (2^-32 relative); from 1 on, with e^a =
-// 2^n (1 + h + c) (exp_parts, n >= 1), 2^(n-1) (1 + h + c - 2^-2n / (1 + h +
-// c)), rounded before the exact scaling. a clamped to 100 (inf in float).
-inline VF::V sinh_f32(VF::V x) {
+// An odd function in float lanes: below 1, a + a s P(s) with a = |x|, s =
+// a^2 and P's coefficients `c` (highest first); from 1 on, big(a). A NaN
+// passes through; the result takes x's sign.
+template <size_t N, class Big>
+inline VF::V odd_series_or(VF::V x, const float (&c)[N], Big big) {
   using V = VF::V;
-  static constexpr float c[] = {1.0f / 39916800, 1.0f / 362880, 1.0f / 5040, 1.0f / 120, 1.0f / 6};
-  const V a = VF::abs(x), one = VF::set1(1.0f);
-  const auto small = VF::gt(one, a);
+  const V a = VF::abs(x);
+  const auto small = VF::gt(VF::set1(1.0f), a);
   V r = a;
   if (VF::any(small)) {
     const V s = VF::mul(a, a);
     r = VF::fma(a, VF::mul(s, horner<VF>(s, c)), a);
   }
   if (!VF::all(small)) {
+    const V b = big(a);
+    r = VF::any(small) ? VF::sel(small, r, b) : b;
+  }
+  return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
+}
+
+// sinh x = sign(x) sinh |x| in float lanes: below 1, a + a s P(s) with a =
+// |x|, s = a^2, P the series to a^11 (2^-32 relative); from 1 on, with e^a =
+// 2^n (1 + h + c) (exp_parts, n >= 1), 2^(n-1) (1 + h + c - 2^-2n / (1 + h +
+// c)), rounded before the exact scaling. a clamped to 100 (inf in float).
+inline VF::V sinh_f32(VF::V x) {
+  static constexpr float c[] = {1.0f / 39916800, 1.0f / 362880, 1.0f / 5040, 1.0f / 120, 1.0f / 6};
+  return odd_series_or(x, c, [](VF::V a) {
+    using V = VF::V;
+    const V one = VF::set1(1.0f);
     V n, h, c;
     exp_parts(VF::min(VF::set1(100.0f), a), VF::set1(0.0f), n, h, c);  // a's NaN wins the min
     // e = 2^-2n / (1 + h + c), the scale clamped where it no longer counts (n > 60)
     const V e = VF::scale(VF::div(one, VF::add(one, VF::add(h, c))), VF::max(VF::mul(n, VF::set1(-2.0f)), VF::set1(-120.0f)));
     // 1 + h as an exact sum hi + lo, so that one rounding takes hi + (lo + c - e)
     const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
-    const V big = VF::scale(VF::add(hi, VF::sub(VF::add(lo, c), e)), VF::sub(n, one));
-    r = VF::any(small) ? VF::sel(small, r, big) : big;
-  }
-  return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
+    return VF::scale(VF::add(hi, VF::sub(VF::add(lo, c), e)), VF::sub(n, one));
+  });
 }
 
 // cosh x = (E + 1/E) / 2 with E = e^|x| in double lanes; |x| clamped to 100
@@ -388,23 +400,13 @@ inline VF::V erf_f32(VF::V x) {
 // least-squares fit made for this library, 0.82 ulp); above, 1 - 2 / (e^2|x|
 // + 1) with SLEEF's 1-ulp exp (1.05 ulp). MLX's own is within 1.98 ulp.
 inline VF::V tanh_f32(VF::V x) {
-  using V = VF::V;
   static constexpr float c[] = {-4.81284878e-05f, 0.000336320983f, -0.00123990583f, 0.00347645371f, -0.00882532913f,
                                 0.0218623355f,    -0.0539675653f,  0.13333331f,     -0.333333343f};
-  const V a = VF::abs(x), one = VF::set1(1.0f);
-  const auto small = VF::gt(one, a);
-  V r = a;
-  if (VF::any(small)) {
-    const V s = VF::mul(a, a);
-    r = VF::fma(a, VF::mul(s, horner<VF>(s, c)), a);
-  }
-  if (!VF::all(small)) {
+  return odd_series_or(x, c, [](VF::V a) {
     // e^20 already gives 1; the clamp keeps e finite
-    const V e = Fns<VF>::unary[int(VFn::Exp)](VF::min(VF::add(a, a), VF::set1(20.0f)));
-    const V big = VF::sub(one, VF::div(VF::set1(2.0f), VF::add(e, one)));
-    r = VF::any(small) ? VF::sel(small, r, big) : big;
-  }
-  return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
+    const VF::V e = Fns<VF>::unary[int(VFn::Exp)](VF::min(VF::add(a, a), VF::set1(20.0f)));
+    return VF::sub(VF::set1(1.0f), VF::div(VF::set1(2.0f), VF::add(e, VF::set1(1.0f))));
+  });
 }
 
 // logaddexp in float lanes: max + log1p(e), e = e^-|x - y| in [0, 1] by
