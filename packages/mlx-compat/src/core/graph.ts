@@ -140,8 +140,13 @@ const scopes: Set<Value>[] = [];
 
 /** @internal Every new array passes through here. */
 export function track(v: Value): MxArray {
-  scopes[scopes.length - 1]?.add(v);
+  trackValue(v);
   return new MxArray(v);
+}
+
+/** @internal Puts a new value in the innermost tidy() scope (track() without a wrapper). */
+export function trackValue(v: Value): void {
+  scopes[scopes.length - 1]?.add(v);
 }
 
 /** Runs fn and disposes every array it created except those it returns. */
@@ -236,6 +241,11 @@ export const isUncounted = () => depth.tracing > 0 || depth.internal > 0;
 
 // The nodes made while wrappers did not count, since the outermost such scope began.
 const uncountedNodes: GraphNode[] = [];
+/** @internal The nodes made since the outermost uncounted scope began, oldest first (a transform records the part it made). */
+export const uncountedSince = (start: number): GraphNode[] => uncountedNodes.slice(start);
+/** @internal How many nodes the current uncounted scope has made so far. */
+export const uncountedCount = (): number => uncountedNodes.length;
+
 /** @internal Notes a new node (graphNode calls it). */
 export function noteNode(node: GraphNode): void {
   if (isUncounted()) uncountedNodes.push(node);
@@ -369,6 +379,8 @@ export const noteReceipt = (receipt: Receipt, request: string) => receiptObserve
 // Walks mark what they met with their own number, instead of keeping sets:
 // a graph of many small ops is walked on every evaluation.
 let walks = 0;
+/** @internal A number no walk has used, for marks on nodes and values (open, done, walk, pos). */
+export const nextWalk = (): number => ++walks;
 
 /**
  * The nodes behind `outputs` that must run, inputs before users, and the
