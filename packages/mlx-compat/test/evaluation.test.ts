@@ -180,10 +180,11 @@ describe('evaluation model', () => {
     await new Promise((r) => setImmediate(r));
     expect(external() - before).toBeLessThan(4 * mib);
     await collect();
-    // y and held outlived it: 8 MiB weighed; the two dropped products were collected
+    // y and held outlived it: 8 MiB weighed; the two dropped products were
+    // collected (other external memory moves by a few KiB meanwhile)
     const grown = external() - before;
-    expect(grown).toBeGreaterThanOrEqual(8 * mib);
-    expect(grown).toBeLessThan(12 * mib);
+    expect(grown).toBeGreaterThan(7.5 * mib);
+    expect(grown).toBeLessThan(11.5 * mib);
     expect(held.shape).toEqual([mib]);
     expect(s.item()).toBeCloseTo(mib * Math.exp(8), -6);
   });
