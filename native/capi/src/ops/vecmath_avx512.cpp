@@ -34,6 +34,10 @@ struct VF {
   static bool any(M m) { return m != 0; }
   static bool all(M m) { return m == 0xffff; }
   static V min(V a, V b) { return _mm512_min_ps(a, b); }
+  static V sqrt(V a) { return _mm512_sqrt_ps(a); }
+  // 1/a and 1/sqrt(a) to about 2^-14 relative.
+  static V rcp_est(V a) { return _mm512_rcp14_ps(a); }
+  static V rsqrt_est(V a) { return _mm512_rsqrt14_ps(a); }
   static V trunc(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
   static V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too).

@@ -179,15 +179,10 @@ inline VF::V odd_series_or(VF::V x, const float (&c)[N], Big big) {
   using V = VF::V;
   const V a = VF::abs(x);
   const auto small = VF::gt(VF::set1(1.0f), a);
-  V r = a;
-  if (VF::any(small)) {
-    const V s = VF::mul(a, a);
-    r = VF::fma(a, VF::mul(s, horner<VF>(s, c)), a);
-  }
-  if (!VF::all(small)) {
-    const V b = big(a);
-    r = VF::any(small) ? VF::sel(small, r, b) : b;
-  }
+  // The series always, for the reason given at erf_f32.
+  const V s = VF::mul(a, a);
+  V r = VF::fma(a, VF::mul(s, horner<VF>(s, c)), a);
+  if (!VF::all(small)) r = VF::sel(small, r, big(a));
   return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
 }
 
@@ -302,16 +297,75 @@ inline VF::V atan_f32(VF::V x) {
   return VF::copysign(via_pd(VF::abs(x), [](VD::V d) { return atan_ratio(d, VD::set1(1.0)); }), x);
 }
 
-// arctan2(y, x) = sign(y) (pi - arctan(|y| / |x|) when x < 0). Zeros on
-// both sides, infinities and NaN take SLEEF's.
+// pi/2 as a float and the rest.
+constexpr float kPio2Hi = 1.57079637f, kPio2Lo = -4.37113883e-08f;
+
+// K - m (v + t) rounded once, for K = kk pi/2 with kk in {0, 1, 2}, m a
+// power of two times +-1, |m v| <= |K| unless K = 0, and |t| far below |v|:
+// K - m v is an exact two-sum (fast: the larger operand first), and pi/2's
+// low part joins t in the tail.
+inline VF::V pio2_multiple_minus(VF::V kk, VF::V m, VF::V v, VF::V t) {
+  const VF::V kh = VF::mul(kk, VF::set1(kPio2Hi)), u = VF::mul(m, v);
+  const VF::V hi = VF::sub(kh, u);
+  const VF::V lo = VF::sub(VF::sub(kh, hi), u);
+  return VF::add(hi, VF::add(lo, VF::fma(VF::neg(m), t, VF::mul(kk, VF::set1(kPio2Lo)))));
+}
+
+// arctan2(y, x) in float lanes: with n = min(|y|, |x|) and d = max, q = n/d
+// in [0, 1] as q + ql (ql from the division's fma residual, so q needs no
+// correct rounding: q = n (1/d)), arctan(q + ql) = q + q s P(s) + ql / (1 +
+// s), s = q^2, P a least-squares fit made for this library (2^-26
+// relative); then K - m arctan by pio2_multiple_minus (|y| > |x| takes pi/2
+// - a, x negative pi - a, both pi/2 + a) and y's sign. Zeros on both sides,
+// infinities and NaN take SLEEF's.
 inline VF::V atan2_f32(VF::V y, VF::V x) {
-  const VF::V ay = VF::abs(y), ax = VF::abs(x), inf = VF::set1(__builtin_inff());
-  const auto ok = VF::mand(VF::mand(VF::gt(inf, ay), VF::gt(inf, ax)), VF::gt(VF::add(ay, ax), VF::set1(0.0f)));
-  const VF::V r = VF::copysign(via_pd(ay, x, [](VD::V b, VD::V a) {
-    const VD::V t = atan_ratio(b, VD::abs(a));
-    return VD::sel(VD::gt(VD::set1(0.0), a), VD::sub(VD::set1(kPi), t), t);
-  }), y);
+  using V = VF::V;
+  static constexpr float c[] = {-0.000678746321f, 0.00482027885f, -0.0160464682f, 0.0341348872f,
+                                -0.0542305969f,   0.0724410266f,  -0.0898015276f, 0.110933714f,
+                                -0.142840266f,    0.199999183f,   -0.333333313f};
+  const V ay = VF::abs(y), ax = VF::abs(x), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
+  V n = VF::min(ay, ax), d = VF::max(ay, ax);
+  const auto ok = VF::mand(VF::mand(VF::gt(inf, ay), VF::gt(inf, ax)), VF::gt(d, VF::set1(0.0f)));
+  if (!VF::all(VF::gt(n, VF::set1(0x1p-100f)))) {
+    // both scaled by 2^64 below 2^60, so that the residual below stays normal
+    const V sc = VF::sel(VF::gt(VF::set1(0x1p60f), d), VF::set1(0x1p64f), one);
+    n = VF::mul(n, sc), d = VF::mul(d, sc);
+  }
+  const V rd = VF::div(one, d);
+  const V q = VF::mul(n, rd);
+  const V ql = VF::mul(VF::fma(VF::neg(q), d, n), rd);
+  const V s = VF::mul(q, q);
+  const V t = VF::fma(VF::mul(q, s), horner<VF>(s, c), VF::mul(ql, VF::rcp_est(VF::add(one, s))));
+  // arctan2 = K - m a: m = -1 for a alone, +1 for pi/2 - a and pi - a, -1 for pi/2 + a
+  const auto swap = VF::gt(ay, ax);
+  const V xs = VF::xor_sign(one, x);  // +-1 with x's sign (-0 counts as negative)
+  const V m = VF::sel(swap, xs, VF::neg(xs));
+  const V kk = VF::sel(swap, one, VF::sub(one, xs));
+  const V r = VF::copysign(pio2_multiple_minus(kk, m, q, t), y);
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::binary[int(VFn2::Arctan2)](y, x));
+}
+
+// arccos in float lanes: with a = |x|, asin s = s + s z P(z) for s in [0,
+// 1/2] and z = s^2 (P a least-squares fit made for this library, 2^-31
+// relative). Up to 1/2, arccos x = pi/2 - asin x; above, arccos a = 2 asin s
+// and arccos -a = pi - 2 asin s with s = sqrt(z), z = (1 - a)/2 (exact),
+// the square root's rounding error (its fma residual) put in the tail;
+// the sum by pio2_multiple_minus. |x| > 1 and NaN give NaN (a negative z).
+inline VF::V acos_f32(VF::V x) {
+  using V = VF::V;
+  static constexpr float p[] = {0.0374836177f, 0.0144608654f, 0.0318023376f, 0.0445174947f, 0.0750050247f, 0.166666597f};
+  const V a = VF::abs(x), half = VF::set1(0.5f), one = VF::set1(1.0f);
+  const auto big = VF::gt(a, half);
+  const V zb = VF::fma(a, VF::neg(half), half);
+  const V sb = VF::sqrt(zb);
+  const V lb = VF::mul(VF::fma(VF::neg(sb), sb, zb), VF::mul(half, VF::rsqrt_est(VF::max(zb, VF::set1(0x1p-126f)))));
+  const V z = VF::sel(big, zb, VF::mul(a, a)), s = VF::sel(big, sb, a);
+  const V t = VF::fma(VF::mul(s, z), horner<VF>(z, p), VF::sel(big, lb, VF::set1(0.0f)));
+  // m = sign(x) below 1/2, -2 sign(x) above; K = pi/2 below, 0 or pi above
+  const V xs = VF::xor_sign(one, x);
+  const V m = VF::sel(big, VF::mul(xs, VF::set1(-2.0f)), xs);
+  const V kk = VF::sel(big, VF::sub(one, xs), one);
+  return pio2_multiple_minus(kk, m, s, t);
 }
 
 // |x| - n pi/2 for a float |x| < 2^24 (widened), n = round(2|x|/pi), with
@@ -379,10 +433,10 @@ inline VF::V erf_f32(VF::V x) {
       {0.000148467749f, 0.000786177116f, -0.000429958047f, -1.56617971e-05f, 5.47764066e-05f, -1.97177837e-06f, -2.61926243e-06f}};
   const V a = VF::abs(x), half = VF::set1(0.5f);
   const auto small = VF::gt(half, a);
-  V r = a;
-  if (VF::any(small)) {
-    r = VF::fma(a, horner<VF>(VF::mul(a, a), q), a);
-  }
+  // The series always (cheap): a branch on whether some lane needs it is
+  // taken at random on mixed inputs, and each misprediction in a stream also
+  // drops the loads in flight after it.
+  V r = VF::fma(a, horner<VF>(VF::mul(a, a), q), a);
   if (!VF::all(small)) {
     // the interval j = floor(2 |x| - 1) in [0, 6] (NaN: any; the result is NaN)
     const V jf = VF::trunc(VF::min(VF::set1(6.0f), VF::max(VF::fma(a, VF::set1(2.0f), VF::set1(-1.0f)), VF::set1(0.0f))));
@@ -390,8 +444,7 @@ inline VF::V erf_f32(VF::V x) {
     V p = VF::lookup8(tab[11], jf);
     for (int i = 10; i >= 2; i--) p = VF::fma(p, t, VF::lookup8(tab[i], jf));
     const V big = VF::add(VF::lookup8(tab[1], jf), VF::fma(p, t, VF::lookup8(tab[0], jf)));
-    r = VF::any(small) ? VF::sel(small, r, big) : big;
-    r = VF::sel(VF::gt(a, VF::set1(3.92f)), VF::set1(1.0f), r);
+    r = VF::sel(small, r, VF::sel(VF::gt(a, VF::set1(3.92f)), VF::set1(1.0f), big));
   }
   return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
 }
@@ -458,7 +511,8 @@ inline VF::V erfinv_f32(VF::V y) {
 template <int F> constexpr bool kOwnF32 =
     F == int(VFn::Log) || F == int(VFn::Log1p) || F == int(VFn::Expm1) || F == int(VFn::Sinh) ||
     F == int(VFn::Cosh) || F == int(VFn::Tanh) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
-    F == int(VFn::Arctanh) || F == int(VFn::Arctan) || F == int(VFn::Tan) || F == int(VFn::Erf);
+    F == int(VFn::Arctanh) || F == int(VFn::Arctan) || F == int(VFn::Tan) || F == int(VFn::Erf) ||
+    F == int(VFn::Arccos);
 template <int F> inline VF::V own_f32(VF::V x) {
   if constexpr (F == int(VFn::Log)) return log_f32(x);
   else if constexpr (F == int(VFn::Log1p)) return log1p_f32(x);
@@ -471,6 +525,7 @@ template <int F> inline VF::V own_f32(VF::V x) {
   else if constexpr (F == int(VFn::Arctanh)) return atanh_f32(x);
   else if constexpr (F == int(VFn::Arctan)) return atan_f32(x);
   else if constexpr (F == int(VFn::Tan)) return tan_f32(x);
+  else if constexpr (F == int(VFn::Arccos)) return acos_f32(x);
   else return erf_f32(x);
 }
 
