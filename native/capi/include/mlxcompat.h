@@ -113,7 +113,7 @@
  *   arcsinh,arctanh                                0.6     1.01    0.51     0.51
  *   arccos                                         0.7      1      0.51     0.51
  *   sinh                                           0.8     1.1     0.51     0.51
- *   arctan2                                         1       1      0.51     0.51
+ *   arctan2                                        1.2      1      0.51     0.51
  *   exp,log2,log10,sin,cos,arcsin                   1       1      0.51     0.51
  *   tan,tanh                                       1.01    1.01    0.51     0.51
  *   erf                                            0.85     1      0.51     0.51
