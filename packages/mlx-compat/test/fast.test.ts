@@ -154,13 +154,14 @@ describe('rope', () => {
     });
   }
 
-  // The kernel takes blocks of positions across heads and keeps its last
-  // table of angles: long sequences (several blocks, the last partial),
+  // The kernel takes blocks of positions (256 of head size 128) a head at a
+  // time and keeps its last table of angles: long sequences (several
+  // blocks, the last partial),
   // decoding shapes (many heads, a position or two), and a kept table
   // reused, or not, as the positions and frequencies say. Angles of
   // positions past 100 carry about 1e-5 of float32 rounding, as in MLX.
   it('matches the definition over blocks of positions and heads, with its table kept across calls', () => {
-    const long = [2, 3, 150, 128], x = data(long, 9);
+    const long = [2, 3, 300, 128], x = data(long, 9);
     for (let round = 0; round < 2; round++)
       for (const offset of [0, 11]) expectClose(flat(mx.fast.rope(arr(x, long), 128, false, 10000, 1, offset)), ropeRef(x, long, 128, false, 10000, 1, [offset]), 1e-4, `long, offset ${offset}, round ${round}`);
     expectClose(flat(mx.fast.rope(arr(x, long), 96, true, 10000, 0.5, mx.array([4, 1], mx.int32))), ropeRef(x, long, 96, true, 10000, 0.5, [4, 1]), 1e-4, 'long, offsets per batch');

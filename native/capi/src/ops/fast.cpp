@@ -259,10 +259,13 @@ void register_rope() {
     // One offset per batch: the heads of batch b (x's first axis) share its table rows.
     const int64_t nb = int64_t(offsets.size()), heads = nb > 1 ? outer / nb : outer;
     const auto table = rope_table(std::move(offsets), std::move(f), L, float(c.attrs.f("scale")));
-    // Tasks of a block of positions (their table rows, 16 KiB, stay in L1)
-    // times the heads that share them; few blocks (decoding) split the heads too.
-    const int64_t P = std::min(L, std::max<int64_t>(1, 2048 / half)), pblocks = (L + P - 1) / P;
-    const int64_t hsplit = std::clamp<int64_t>(4 * num_threads() / (nb * pblocks), 1, heads);
+    // Tasks of a block of positions (their table rows, 128 KiB, stay in L2)
+    // in one head: a contiguous stream in and out (a block of 32 positions
+    // across all heads was 32 streams of 16 KiB each way), the heads of a
+    // block taken in turn so each core reads its table rows once. Few
+    // positions (decoding) take several heads a task, split for the cores.
+    const int64_t P = std::min(L, std::max<int64_t>(1, 16384 / half)), pblocks = (L + P - 1) / P;
+    const int64_t hsplit = P >= 64 ? heads : std::clamp<int64_t>(4 * num_threads() / (nb * pblocks), 1, heads);
     const int64_t hc = (heads + hsplit - 1) / hsplit, tasks = nb * pblocks * hsplit;
     dispatch(x.dtype, [&](auto tag) {
       using T = decltype(tag);
