@@ -94,6 +94,7 @@ const char* kOpSetups = R"({
   "stack": {"attrs": {"axis": 2}, "inputs": [[2, 3], [2, 3], [2, 3]]},
   "rms_norm": {"attrs": {"eps": 1e-5}, "inputs": [[2, 3], [3]]},
   "layer_norm": {"attrs": {"eps": 1e-5, "has_weight": true, "has_bias": true}, "inputs": [[2, 3], [3], [3]]},
+  "layer_norm_vjp": {"attrs": {"eps": 1e-5, "has_weight": true, "has_bias": true}, "inputs": [[2, 3], [3], [2, 3]]},
   "rope": {"attrs": {"dims": 2, "base": 10000}, "inputs": [[1, 2, 4]]},
   "scaled_dot_product_attention": {"attrs": {"scale": 0.5}, "inputs": [[1, 1, 2, 3], [1, 1, 2, 3], [1, 1, 2, 3]]},
   "partition": {"attrs": {"kth": 1}}, "argpartition": {"attrs": {"kth": -1, "axis": 0}},

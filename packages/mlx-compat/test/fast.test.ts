@@ -265,9 +265,12 @@ describe('gradients', () => {
   const f32 = (v: number[], s: number[]) => arr(v, s);
   const comp = {
     rms: (x: MxArray, w: MxArray) => mx.multiply(mx.multiply(x, mx.rsqrt(mx.add(mx.mean(mx.square(x), -1, true), 1e-5))), w),
-    ln: (x: MxArray, w: MxArray, b: MxArray) => {
+    ln: (x: MxArray, w: MxArray, b: MxArray) => comp.lnOf(x, w, b),
+    lnOf: (x: MxArray, w: MxArray | null, b: MxArray | null) => {
       const xc = mx.subtract(x, mx.mean(x, -1, true));
-      return mx.add(mx.multiply(mx.multiply(xc, mx.rsqrt(mx.add(mx.mean(mx.square(xc), -1, true), 1e-5))), w), b);
+      const y = mx.multiply(xc, mx.rsqrt(mx.add(mx.mean(mx.square(xc), -1, true), 1e-5)));
+      const yw = w ? mx.multiply(y, w) : y;
+      return b ? mx.add(yw, b) : yw;
     },
     sdpa: (q: MxArray, k: MxArray, v: MxArray, causal: boolean) => {
       // heads repeated for the groups, then softmax(q k^T s) v
@@ -286,6 +289,54 @@ describe('gradients', () => {
     const loss = (f: (...a: MxArray[]) => MxArray) => (...a: MxArray[]) => mx.sum(mx.multiply(f(...a), ow));
     check(mx.grad(loss((x, w) => mx.fast.rmsNorm(x, w, 1e-5)), [0, 1])(x, w) as MxArray[], mx.grad(loss(comp.rms), [0, 1])(x, w) as MxArray[], 'rms');
     check(mx.grad(loss((x, w, b) => mx.fast.layerNorm(x, w, b, 1e-5)), [0, 1, 2])(x, w, b) as MxArray[], mx.grad(loss(comp.ln), [0, 1, 2])(x, w, b) as MxArray[], 'ln');
+  });
+
+  // layer_norm's cotangents are one engine op (layer_norm_vjp), in float: against the composed rule in each
+  // dtype (half types against it in float32), with and without weight and bias, over rows split between threads
+  it('layerNorm: every weight and bias combination, float64 and the half types, rows over several threads', () => {
+    const shape = [128, 300], d = 300;
+    const x0 = data(shape, 27), w0 = data([d], 28), b0 = data([d], 29), o0 = data(shape, 30);
+    for (const dtype of ['float32', 'float64', 'float16', 'bfloat16'] as const) {
+      const t = mx[dtype];
+      const ref = dtype === 'float64' ? t : mx.float32;
+      for (const [hw, hb] of [[true, true], [true, false], [false, true], [false, false]]) {
+        // both from the same values of the dtype; the composed rule in float32 (float64 for float64)
+        const grads = (fused: boolean) => {
+          const [x, w, b, ow] = [x0, w0, b0, o0].map((v, i) => arr(v, i === 1 || i === 2 ? [d] : shape).astype(t).astype(fused ? t : ref));
+          const f = (x: MxArray, w: MxArray, b: MxArray) => {
+            const y = fused ? mx.fast.layerNorm(x, hw ? w : null, hb ? b : null, 1e-5) : comp.lnOf(x, hw ? w : null, hb ? b : null);
+            return mx.sum(mx.multiply(y, ow));
+          };
+          const all = mx.grad(f, [0, 1, 2])(x, w, b) as MxArray[];
+          return [all[0], ...(hw ? [all[1]] : []), ...(hb ? [all[2]] : [])];
+        };
+        const ours = grads(true), theirs = grads(false);
+        ours.forEach((g, i) => {
+          expect(g.dtype).toBe(t);
+          expectClose(flat(g), flat(theirs[i]), dtype === 'float64' ? 1e-12 : TOL[dtype], `${dtype} weight ${hw} bias ${hb} ${i}`);
+        });
+      }
+    }
+  });
+
+  it('layerNorm: second derivatives through its vjp', () => {
+    const [x, w, b] = [f32(data([4, 24], 31), [4, 24]), f32(data([24], 32), [24]), f32(data([24], 33), [24])];
+    const ow = weights([4, 24]), ow2 = arr(data([4, 24], 34), [4, 24]);
+    // the sum of x's cotangent weighted by ow2, differentiated again in x and the weight
+    const second = (f: (...a: MxArray[]) => MxArray) => (x: MxArray, w: MxArray) =>
+      mx.sum(mx.multiply(mx.grad((x: MxArray) => mx.sum(mx.multiply(f(x, w, b), ow)))(x) as MxArray, ow2));
+    check(mx.grad(second((x, w, b) => mx.fast.layerNorm(x, w, b, 1e-5)), [0, 1])(x, w) as MxArray[], mx.grad(second(comp.ln), [0, 1])(x, w) as MxArray[], 'ln second');
+  });
+
+  it.skipIf(!HAVE_MLX)('layerNorm: its cotangents on MLX v0.31.2 (the vjp of its fast.layer_norm)', () => {
+    const [x, w, b] = [f32(data([6, 40], 35), [6, 40]), f32(data([40], 36), [40]), f32(data([40], 37), [40])];
+    const ow = weights([6, 40]);
+    for (const [hw, hb] of [[true, true], [false, true], [true, false], [false, false]]) {
+      const f = (x: MxArray, w: MxArray, b: MxArray) => mx.sum(mx.multiply(mx.fast.layerNorm(x, hw ? w : null, hb ? b : null, 1e-5), ow));
+      const ours = mx.grad(f, [0, 1, 2])(x, w, b) as MxArray[];
+      const theirs = onMlx(() => (mx.grad(f, [0, 1, 2])(x, w, b) as MxArray[]).map(flat));
+      ours.forEach((g, i) => expectClose(flat(g), theirs[i], 1e-4, `mlx weight ${hw} bias ${hb} ${i}`));
+    }
   });
 
   it('rope: its vjp is the opposite rotation', () => {

@@ -1,16 +1,20 @@
 // vjp rules of the fused fast ops, made of ordinary ops (so they compose).
-// Norms differentiate the normalization in the output dtype; rope is a
-// rotation, so its vjp is rope by the opposite angle; attention recomputes
-// its probabilities and runs the usual products backwards, the query heads
-// of each key/value head stacked as they lie in q.
+// rms_norm differentiates the normalization in the output dtype; layer_norm's
+// cotangents are the engine's layer_norm_vjp (one pass over the rows, in
+// float), whose own vjp differentiates the same formulas composed of ordinary
+// ops; rope is a rotation, so its vjp is rope by the opposite angle;
+// attention recomputes its probabilities and runs the usual products
+// backwards, the query heads of each key/value head stacked as they lie in q.
 import type { MxArray } from '../../array.js';
-import { float32 } from '../../dtype.js';
-import { arange } from '../../ops/creation.js';
+import { float32, promoteTypes } from '../../dtype.js';
+import { apply } from '../../node.js';
+import { arange, zeros } from '../../ops/creation.js';
 import { astype, binaryOps, unaryOps, where } from '../../ops/elementwise.js';
 import { matmul } from '../../ops/linalg.js';
 import { logsumexp, mean, sum } from '../../ops/reduce.js';
 import { broadcastTo, reshape, swapaxes } from '../../ops/shape.js';
 import { rope } from '../../fast.js';
+import { vjp } from '../index.js';
 import type { VjpRule } from './index.js';
 import { scalar } from './util.js';
 
@@ -19,6 +23,26 @@ const { rsqrt, exp, negative } = unaryOps;
 
 // Sums a (..., D) array over every axis but the last.
 const overRows = (a: MxArray) => sum(a, Array.from({ length: a.ndim - 1 }, (_, i) => i));
+
+// The dtypes and shapes of layer_norm_vjp's outputs: x's cotangent, then the weight's and bias's where present.
+function layerNormOuts(x: MxArray, w: MxArray | undefined, g: MxArray, attrs: Record<string, unknown>) {
+  const dtype = promoteTypes(promoteTypes(x.dtype, g.dtype), w ? w.dtype : x.dtype);
+  const d = [x.shape[x.ndim - 1]];
+  return [{ dtype, shape: x.shape }, ...(w ? [{ dtype, shape: d }] : []), ...(attrs.has_bias ? [{ dtype, shape: d }] : [])];
+}
+
+// layer_norm_vjp's formulas composed of ordinary ops, for its own vjp.
+function layerNormComposed(x: MxArray, w: MxArray | undefined, g: MxArray, attrs: Record<string, unknown>): MxArray[] {
+  const xc = subtract(x, mean(x, -1, true));
+  const r = rsqrt(add(mean(multiply(xc, xc), -1, true), scalar(attrs.eps as number, x)));
+  const xhat = multiply(xc, r);
+  const gy = w ? multiply(g, w) : g;
+  const gx = multiply(r, subtract(subtract(gy, mean(gy, -1, true)), multiply(xhat, mean(multiply(gy, xhat), -1, true))));
+  const out: MxArray[] = [gx];
+  if (w) out.push(overRows(multiply(g, xhat)));
+  if (attrs.has_bias) out.push(overRows(g));
+  return out;
+}
 
 export const fastRules: Record<string, VjpRule> = {
   rms_norm: ({ primals: [x, w], cotangents: [g], attrs }) => {
@@ -30,15 +54,15 @@ export const fastRules: Record<string, VjpRule> = {
   layer_norm: ({ primals, cotangents: [g], attrs }) => {
     const [x] = primals;
     const w = attrs.has_weight ? primals[1] : undefined;
-    const xc = subtract(x, mean(x, -1, true));
-    const r = rsqrt(add(mean(multiply(xc, xc), -1, true), scalar(attrs.eps as number, x)));
-    const xhat = multiply(xc, r);
-    const gy = w ? multiply(g!, w) : g!;
-    const gx = multiply(r, subtract(subtract(gy, mean(gy, -1, true)), multiply(xhat, mean(multiply(gy, xhat), -1, true))));
-    const out: MxArray[] = [gx];
-    if (w) out.push(overRows(multiply(g!, xhat)));
-    if (attrs.has_bias) out.push(overRows(g!));
-    return out;
+    const grads = apply('layer_norm_vjp', w ? [x, w, g!] : [x, g!], attrs, layerNormOuts(x, w, g!, attrs));
+    return grads.map((c, i) => (c.dtype === primals[i].dtype ? c : astype(c, primals[i].dtype)));
+  },
+  layer_norm_vjp: ({ primals, cotangents, attrs }) => {
+    const w = attrs.has_weight ? primals[1] : undefined;
+    const f = (...a: MxArray[]) => layerNormComposed(a[0], w ? a[1] : undefined, a[a.length - 1], attrs);
+    const outs = layerNormOuts(primals[0], w, primals[primals.length - 1], attrs);
+    const cts = cotangents.map((c, i) => c ?? zeros(outs[i].shape, outs[i].dtype));
+    return vjp(f, primals, cts)[1];
   },
   rope: ({ primals, cotangents: [g], attrs }) => {
     const offset = attrs.has_offset_array ? primals[1] : (attrs.offset as number);
