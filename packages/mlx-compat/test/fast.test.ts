@@ -359,6 +359,80 @@ describe('gradients', () => {
       );
     });
   }
+  // attention's cotangents (but with sinks) are one engine op, scaled_dot_product_attention_vjp: against attention
+  // composed of ordinary ops (softmax's own rule), finite differences, second derivatives and MLX v0.31.2
+  const attentionComposed = (q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | 'causal' | null) => {
+    const [B, H, Lq] = q.shape, [, Hk, Lk] = k.shape, G = H / Hk;
+    const rep = (a: MxArray) => (G === 1 ? a : mx.reshape(mx.broadcastTo(mx.expandDims(a, 2), [B, Hk, G, Lk, a.shape[3]]), [B, H, Lk, a.shape[3]]));
+    let s = mx.multiply(mx.matmul(q, mx.swapaxes(rep(k), -1, -2)), scale);
+    if (mask === 'causal') s = mx.where(mx.greaterEqual(mx.reshape(mx.arange(Lq), [Lq, 1]), mx.subtract(mx.reshape(mx.arange(Lk), [1, Lk]), Lk - Lq)), s, -Infinity);
+    else if (mask) s = mask.dtype === mx.bool ? mx.where(mask, s, -Infinity) : mx.add(s, mask);
+    return mx.matmul(mx.softmax(s, -1), rep(v));
+  };
+  const [aq, ak, av] = [[2, 4, 9, 16], [2, 2, 11, 16], [2, 2, 11, 8]];
+  const attentionMasks = (): Array<[string, MxArray | 'causal' | null]> => [
+    ['none', null],
+    ['causal', 'causal'],
+    ['additive', arr(data([9, 11], 40), [9, 11])],
+    // every row keeps its first key: no row sees nothing (where MLX and the composed rule differ)
+    ['boolean', mx.array(Array.from({ length: 2 * 9 * 11 }, (_, i) => i % 11 === 0 || (i * 7) % 5 !== 0)).reshape([2, 1, 9, 11])],
+  ];
+  for (const dtype of ['float32', 'float16', 'bfloat16'] as const)
+    it(`scaledDotProductAttention in ${dtype}: no mask, causal, additive and boolean masks, grouped heads`, () => {
+      const t = mx[dtype];
+      const inputs = (to: typeof t) => [[aq, 41], [ak, 42], [av, 43], [[2, 4, 9, 8], 44]].map(([s, seed]) => arr(data(s as number[], seed as number), s as number[]).astype(t).astype(to));
+      for (const [name, mask] of attentionMasks()) {
+        const grads = (to: typeof t, fused: boolean) => {
+          const [q, k, v, ow] = inputs(to);
+          const f = (q: MxArray, k: MxArray, v: MxArray) =>
+            mx.sum(mx.multiply(fused ? mx.fast.scaledDotProductAttention(q, k, v, 0.3, mask as AttentionMask) : attentionComposed(q, k, v, 0.3, mask), ow));
+          return mx.grad(f, [0, 1, 2])(q, k, v) as MxArray[];
+        };
+        const ours = grads(t, true), theirs = grads(mx.float32, false);
+        ours.forEach((g, i) => {
+          expect(g.dtype).toBe(t);
+          expectClose(flat(g), flat(theirs[i]), dtype === 'float32' ? 1e-4 : TOL[dtype], `${dtype} ${name} ${i}`);
+        });
+      }
+    });
+
+  it('scaledDotProductAttention: cotangents match finite differences (causal, grouped heads)', () => {
+    const shapes = [[1, 2, 3, 4], [1, 1, 5, 4], [1, 1, 5, 3]];
+    const vals = shapes.map((s, i) => data(s, 45 + i));
+    const ow = arr(data([1, 2, 3, 3], 48), [1, 2, 3, 3]);
+    const loss = (q: MxArray, k: MxArray, v: MxArray) => mx.sum(mx.multiply(mx.fast.scaledDotProductAttention(q, k, v, 0.5, 'causal'), ow));
+    const grads = (mx.grad(loss, [0, 1, 2])(...(vals.map((v, i) => arr(v, shapes[i])) as [MxArray, MxArray, MxArray])) as MxArray[]).map(flat);
+    const h = 1e-2;
+    vals.forEach((v, which) =>
+      v.forEach((_, j) => {
+        const at = (d: number) => loss(...(vals.map((w, i) => arr(i === which ? w.map((x, n) => (n === j ? x + d : x)) : w, shapes[i])) as [MxArray, MxArray, MxArray])).item() as number;
+        const fd = (at(h) - at(-h)) / (2 * h);
+        expect(Math.abs(grads[which][j] - fd), `input ${which} element ${j}`).toBeLessThanOrEqual(2e-3 * (1 + Math.abs(fd)));
+      }),
+    );
+  });
+
+  it('scaledDotProductAttention: second derivatives through its vjp (additive mask)', () => {
+    const [q, k, v] = [f32(data(qs5, 49), qs5), f32(data(ks5, 50), ks5), f32(data(ks5, 51), ks5)];
+    const mask = arr(data([5, 7], 52), [5, 7]), ow = weights([2, 8, 5, 16]), ow2 = arr(data(qs5, 53), qs5);
+    const second = (att: (q: MxArray, k: MxArray, v: MxArray) => MxArray) => (q: MxArray, k: MxArray, v: MxArray) =>
+      mx.sum(mx.multiply(mx.grad((q: MxArray) => mx.sum(mx.multiply(att(q, k, v), ow)))(q) as MxArray, ow2));
+    check(
+      mx.grad(second((q, k, v) => mx.fast.scaledDotProductAttention(q, k, v, 0.3, mask)), [0, 1, 2])(q, k, v) as MxArray[],
+      mx.grad(second((q, k, v) => attentionComposed(q, k, v, 0.3, mask)), [0, 1, 2])(q, k, v) as MxArray[],
+      'sdpa second',
+    );
+  });
+
+  it.skipIf(!HAVE_MLX)('scaledDotProductAttention: its cotangents on MLX v0.31.2 (the vjp of its fast.scaled_dot_product_attention)', () => {
+    const [q, k, v, ow] = [[aq, 54], [ak, 55], [av, 56], [[2, 4, 9, 8], 57]].map(([s, seed]) => arr(data(s as number[], seed as number), s as number[]));
+    for (const [name, mask] of attentionMasks()) {
+      const f = (q: MxArray, k: MxArray, v: MxArray) => mx.sum(mx.multiply(mx.fast.scaledDotProductAttention(q, k, v, 0.3, mask as AttentionMask), ow));
+      const ours = mx.grad(f, [0, 1, 2])(q, k, v) as MxArray[];
+      const theirs = onMlx(() => (mx.grad(f, [0, 1, 2])(q, k, v) as MxArray[]).map(flat));
+      ours.forEach((g, i) => expectClose(flat(g), theirs[i], 1e-4, `mlx ${name} ${i}`));
+    }
+  });
   const qs5 = [2, 8, 5, 16], ks5 = [2, 2, 7, 16];
 });
 

@@ -796,6 +796,35 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       return one(c.call(f, c.in[0], c.in[1], c.in[2], float(c.attrs.f("scale")), mode == "none" ? "" : mode.c_str(),
                         mode == "array" ? c.in[3] : none, c.attrs.b("has_sinks") ? c.in.back() : none, c.s));
     };
+    // MLX has no op for attention's cotangents either: the vjp of its
+    // fast.scaled_dot_product_attention in q, k and v, the mask held fixed.
+    t["scaled_dot_product_attention_vjp"] = [](const Ctx& c) {
+      const std::string mode = c.attrs.str("mask_mode");
+      struct Sdpa {
+        const Ctx& c;
+        std::string mode;
+        mlx::array mask;
+      } sdpa{c, mode == "none" ? "" : mode, mode == "array" ? c.in[3] : mlx::array{nullptr}};
+      auto body = [](mlx::vector_array* res, const mlx::vector_array in, void* p) {
+        const Sdpa& k = *static_cast<const Sdpa*>(p);
+        const mlx::Api& m = k.c.m;
+        Arr q, kk, v, y;
+        if (m.mlx_vector_array_get(&q.a, in, 0) || m.mlx_vector_array_get(&kk.a, in, 1) || m.mlx_vector_array_get(&v.a, in, 2)) return 1;
+        if (k.c.fn<mlx::fast_sdpa_fn>("mlx_fast_scaled_dot_product_attention")(&y.a, q.a, kk.a, v.a, float(k.c.attrs.f("scale")), k.mode.c_str(), k.mask, mlx::array{nullptr}, k.c.s)) return 1;
+        if (!res->ctx) *res = m.mlx_vector_array_new();  // mlx-c hands an empty vector
+        return m.mlx_vector_array_append_value(*res, y.a);
+      };
+      struct Closure {
+        mlx::closure_free_fn free;
+        mlx::closure f;
+        ~Closure() { free(f); }
+      } fn{c.fn<mlx::closure_free_fn>("mlx_closure_free"), c.fn<mlx::closure_new_fn>("mlx_closure_new_func_payload")(body, &sdpa, [](void*) {})};
+      VecArr primals, cotangents, outs, grads;
+      for (size_t i = 0; i < 3; i++) c.m.mlx_vector_array_append_value(primals.v, c.in[i]);
+      c.m.mlx_vector_array_append_value(cotangents.v, c.in.back());
+      check(c.fn<mlx::vjp_fn>("mlx_vjp")(&outs.v, &grads.v, fn.f, primals.v, cotangents.v), c.path);
+      return each(c, grads);
+    };
     // Quantization in every mode: group_size and bits as given (absent: the
     // mode's defaults, which MLX applies too); biases only for affine.
     auto qopt = [](const Ctx& c, const char* k) { return c.attrs.has(k) ? mlx::optional_int{c.i(k), true} : mlx::optional_int{0, false}; };

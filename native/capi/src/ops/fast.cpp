@@ -749,6 +749,81 @@ void attend_blocks(const Attention& a, float* out) {
   });
 }
 
+// c = alpha op(a) op(b), each operand read transposed or not (row-major, m x n
+// from m x k and k x n): the products of attention's vjp.
+void gemm_ab(bool at, bool bt, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
+  if (!m || !n) return;
+#ifdef MLXC_HAVE_CBLAS
+  if (k) {
+    cblas_sgemm(CblasRowMajor, at ? CblasTrans : CblasNoTrans, bt ? CblasTrans : CblasNoTrans, int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), 0.0f, c, int(ldc));
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < m; i++) {
+    float* cr = c + i * ldc;
+    std::fill(cr, cr + n, 0.0f);
+    for (int64_t p = 0; p < k; p++) {
+      const float av = alpha * (at ? a[p * lda + i] : a[i * lda + p]);
+      if (bt)
+        for (int64_t j = 0; j < n; j++) cr[j] += av * b[j * ldb + p];
+      else
+        for (int64_t j = 0; j < n; j++) cr[j] += av * b[p * ldb + j];
+    }
+  }
+}
+
+// The cotangents of attention's queries, keys and values, per (batch, kv
+// head) with its query heads stacked as the forward stacks them, all in
+// cache: the probabilities P again (masked scores to -inf, P = exp(s - lse),
+// NaN where a row's every score is -inf, as the composed rule gives), then
+// dV = P^T dO, dP = dO V^T, dS = P (dP - rowsum(dP P)), dQ = scale dS K and
+// dK = scale dS^T Q. Sinks are left to the composed rule.
+void attention_vjp(const Attention& a, const float* go, float* dq, float* dk, float* dv) {
+  const int64_t R = a.G * a.Lq, L = a.Lk;
+  const SoftmaxRow sm;
+  parallel_for(a.B * a.Hk, 1, [&](int64_t tb, int64_t te) {
+    std::vector<float> p(size_t(R * L)), dp(size_t(R * L));
+    for (int64_t task = tb; task < te; task++) {
+      const int64_t b = task / a.Hk, kh = task % a.Hk;
+      const float *qb = a.q_rows(b, kh), *kb = a.keys(b, kh), *vb = a.values(b, kh);
+      const float* gb = go + (b * a.H + kh * a.G) * a.Lq * a.Dv;
+      float* dqb = dq + (b * a.H + kh * a.G) * a.Lq * a.D;
+      float* dkb = dk + (b * a.Hk + kh) * L * a.D;
+      float* dvb = dv + (b * a.Hk + kh) * L * a.Dv;
+      if (!R || !L) {
+        std::fill(dqb, dqb + R * a.D, 0.0f);
+        std::fill(dkb, dkb + L * a.D, 0.0f);
+        std::fill(dvb, dvb + L * a.Dv, 0.0f);
+        continue;
+      }
+      gemm_ab(false, true, R, L, a.D, a.scale, qb, a.D, kb, a.D, p.data(), L);
+      for (int64_t r = 0; r < R; r++) {
+        float* pr = p.data() + r * L;
+        const int64_t vis = a.visible(r);
+        a.apply_mask(pr, b, kh, r, 0, L);
+        std::fill(pr + vis, pr + L, kNegInf);
+        const float m = sm.max(pr, L, kNegInf);
+        if (m == kNegInf) {
+          std::fill(pr, pr + L, NAN);
+          continue;
+        }
+        const float inv = 1.0f / sm.exp_sum(pr, m, L);
+        for (int64_t j = 0; j < L; j++) pr[j] *= inv;
+      }
+      gemm_ab(true, false, L, a.Dv, R, 1.0f, p.data(), L, gb, a.Dv, dvb, a.Dv);
+      gemm_ab(false, true, R, L, a.Dv, 1.0f, gb, a.Dv, vb, a.Dv, dp.data(), L);
+      for (int64_t r = 0; r < R; r++) {
+        const float* pr = p.data() + r * L;
+        float* dr = dp.data() + r * L;
+        const float dot = lane_dot<float>(dr, pr, L);
+        for (int64_t j = 0; j < L; j++) dr[j] = pr[j] * (dr[j] - dot);
+      }
+      gemm_ab(false, false, R, a.D, L, a.scale, dp.data(), L, kb, a.D, dqb, a.D);
+      gemm_ab(true, false, L, a.D, R, a.scale, dp.data(), L, qb, a.D, dkb, a.D);
+    }
+  });
+}
+
 void register_sdpa() {
   OpDef d = make_op("scaled_dot_product_attention", "fast", "promote; floating types only", 3, 5,
                     {{"scale", AttrType::Float, nullptr, true},
@@ -803,6 +878,42 @@ void register_sdpa() {
   register_op(std::move(d));
 }
 
+// The cotangents of scaled_dot_product_attention's queries, keys and values
+// from them, its mask and its output's cotangent, in one op (its vjp without
+// sinks): what the composed rule computes in about twenty ops over the
+// scores, per head in cache.
+void register_sdpa_vjp() {
+  OpDef d = make_op("scaled_dot_product_attention_vjp", "fast", "each input's dtype; floating types only", 4, 5,
+                    {{"scale", AttrType::Float, nullptr, true}, {"mask_mode", AttrType::Enum, "none", false, false, {"none", "causal", "array"}}});
+  d.doc = "The cotangents of scaled_dot_product_attention's queries, keys and values (without sinks) from q, k, v, the mask when mask_mode is array, and the output's cotangent";
+  d.infer = [](const InferCtx& c) {
+    const bool am = c.attrs.str("mask_mode") == "array";
+    if (c.in.size() != 4 + size_t(am)) throw RequestError("invalid_arity", c.path + "/inputs", "scaled_dot_product_attention_vjp takes q, k, v, the mask when mask_mode is array, and the cotangent");
+    const std::vector<TypeShape> fwd(c.in.begin(), c.in.end() - 1);
+    const Attrs& at = c.attrs;
+    Attrs fa{json{{"scale", at.values.at("scale")}, {"mask_mode", at.values.at("mask_mode")}, {"has_sinks", false}}, at.path};
+    const TypeShape o = find_op("scaled_dot_product_attention")->infer(InferCtx{fwd, fa, c.path})[0];
+    const TypeShape& g = c.in.back();
+    if (g.shape != o.shape) throw RequestError("invalid_shape", c.path + "/inputs/" + std::to_string(c.in.size() - 1), "the cotangent " + shape_str(g.shape) + " is not the output's shape " + shape_str(o.shape));
+    if (!is_floating(g.dtype) || g.dtype == DType::Complex64) refuse_dtype("scaled_dot_product_attention_vjp", g.dtype, c.path + "/inputs/" + std::to_string(c.in.size() - 1));
+    return Outs{c.in[0], c.in[1], c.in[2]};
+  };
+  d.eval = [](const EvalCtx& c) {
+    const std::string mode = c.attrs.str("mask_mode");
+    Array q = astype(c.in[0], DType::Float32), k = astype(c.in[1], DType::Float32), v = astype(c.in[2], DType::Float32);
+    Array g = astype(c.in.back(), DType::Float32);
+    Array mask = mode == "array" ? (c.in[3].dtype == DType::Bool ? c.in[3] : astype(c.in[3], DType::Float32)) : Array();
+    Attention a{q.data<float>(), k.data<float>(), v.data<float>(), nullptr,
+                mode == "array" ? &mask : nullptr, mode == "array" ? mask_strides(mask.shape) : std::array<int64_t, 4>{},
+                mode == "causal", q.shape[0], q.shape[1], q.shape[2], q.shape[3], k.shape[1], k.shape[2], v.shape[3],
+                q.shape[1] / k.shape[1], float(c.attrs.f("scale"))};
+    Array dq(DType::Float32, q.shape), dk(DType::Float32, k.shape), dv(DType::Float32, v.shape);
+    attention_vjp(a, g.data<float>(), dq.data<float>(), dk.data<float>(), dv.data<float>());
+    return Arrs{astype(dq, c.out[0].dtype), astype(dk, c.out[1].dtype), astype(dv, c.out[2].dtype)};
+  };
+  register_op(std::move(d));
+}
+
 }  // namespace
 
 void register_fast_ops() {
@@ -811,6 +922,7 @@ void register_fast_ops() {
   register_layer_norm_vjp();
   register_rope();
   register_sdpa();
+  register_sdpa_vjp();
 }
 
 }  // namespace mlxc
