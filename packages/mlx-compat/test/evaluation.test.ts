@@ -161,6 +161,51 @@ describe('evaluation model', () => {
     expect(peak).toBeLessThan(160 * mib);
   });
 
+  // What an asyncEval keeps besides its targets is mostly what the program
+  // dropped and V8 has not collected yet: it weighs on the collector (as
+  // external memory) only once it has outlived a collection, and the engine
+  // memory that waits so is bounded.
+  it('weighs what an asyncEval kept only when it outlives a collection', async () => {
+    const mib = 1 << 20;
+    const base = mx.ones([mib]);
+    mx.eval(base);
+    await collect();
+    const external = () => process.memoryUsage().external;
+    let y = base;
+    for (let i = 0; i < 3; i++) y = mx.multiply(y, 2); // two dropped 4 MiB products, and y
+    const held = mx.exp(y);
+    const s = mx.sum(held);
+    const before = external();
+    await mx.asyncEval(s);
+    await new Promise((r) => setImmediate(r));
+    expect(external() - before).toBeLessThan(4 * mib);
+    await collect();
+    // y and held outlived it: 8 MiB weighed; the two dropped products were collected
+    const grown = external() - before;
+    expect(grown).toBeGreaterThanOrEqual(8 * mib);
+    expect(grown).toBeLessThan(12 * mib);
+    expect(held.shape).toEqual([mib]);
+    expect(s.item()).toBeCloseTo(mib * Math.exp(8), -6);
+  });
+
+  it('bounds the engine memory of what asyncEvals in a loop kept and the program dropped', async () => {
+    const mib = 1 << 20;
+    const base = mx.ones([mib]);
+    mx.eval(base);
+    await collect();
+    let peak = 0;
+    const start = mx.getActiveMemory();
+    for (let i = 0; i < 64; i++) {
+      let y = base;
+      for (let j = 0; j < 4; j++) y = mx.add(y, j); // 16 MiB an iteration, dropped
+      await mx.asyncEval(mx.sum(y));
+      peak = Math.max(peak, mx.getActiveMemory() - start);
+      await new Promise((r) => setImmediate(r));
+    }
+    // unbounded, 1 GiB would stay resident; 256 MiB wait unweighed at most
+    expect(peak).toBeLessThan(256 * mib + 160 * mib);
+  });
+
   // A synchronous loop, as MLX users write training loops: the event loop
   // never turns, so only the sweep at each evaluation (cleanupSome, V8 <= 11)
   // releases what the collector found dropped.

@@ -53,6 +53,8 @@ export class Flight {
   readonly landed: Promise<void>;
   /** The values the request returns: the targets, and what it keeps (set when it is sent). */
   values: Value[];
+  /** How many of `values` are targets (the rest are kept). */
+  private targets = 0;
   job?: Job;
   /** The request sent, for the receipt observer. */
   request?: string;
@@ -101,6 +103,7 @@ export class Flight {
       const { text, buffers, outputs, nodes } = buildRequest(mine, new Set(), undefined, undefined, true);
       for (const v of outputs) v.flight = this;
       this.values = outputs;
+      this.targets = mine.length;
       this.request = text;
       this.nodes = nodes;
       // a request on a busy session would wait here for the one running
@@ -161,7 +164,7 @@ export class Flight {
     if (error === undefined && res) {
       noteReceipt(res.receipt, this.request!);
       try {
-        finish(this.values, res.outputs, later);
+        finish(this.values, res.outputs, later, this.targets);
         ran(this.nodes);
         this.nodes = [];
       } catch (e) {

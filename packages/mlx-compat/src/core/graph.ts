@@ -61,6 +61,40 @@ const finalizer = new CountedRegistry<string>((handle) => {
 // buffer lives as long as the last array that holds it.
 const BALLAST_FROM = 64 * 1024;
 
+// The values an asyncEval keeps besides its targets are mostly arrays the
+// program has dropped and V8 has not collected yet (the products of a chain
+// the program reassigned): weighed when they landed, 17 of 4 MiB started a
+// full collection at every landing, 3-5 ms of the event loop for garbage.
+// They are weighed when they outlive the next collection instead (a sentinel
+// dies in it), or at once when the engine memory waiting so would pass
+// UNWEIGHED_MAX. Only landings on the event loop wait: a WeakRef keeps its
+// target until the current job ends, which a synchronous loop never does.
+const UNWEIGHED_MAX = 256 * 1024 * 1024;
+type Unweighed = { values: Array<WeakRef<Value>>; bytes: number };
+const unweighed = new Set<Unweighed>();
+let unweighedBytes = 0;
+const collections = new FinalizationRegistry<Unweighed>((batch) => {
+  if (unweighed.delete(batch)) weighSurvivors(batch);
+});
+
+function weighSurvivors(batch: Unweighed): void {
+  unweighedBytes -= batch.bytes;
+  const alive: Value[] = [];
+  for (const ref of batch.values) {
+    const v = ref.deref();
+    if (v && !v.disposed && v.handle) alive.push(v);
+  }
+  weigh(alive);
+}
+
+function weigh(values: Value[]): void {
+  if (!values.length) return;
+  const shared = ballast(values.reduce((n, v) => n + bytesOf(v), 0));
+  for (const v of values) if (!v.disposed) v.ballast = shared;
+}
+
+const bytesOf = (v: Value) => v.shape.reduce((n, d) => n * d, 1) * v.dtype.size;
+
 function attach(v: Value, handle: string): void {
   v.handle = handle;
   dropHolders(v);
@@ -106,8 +140,13 @@ const scopes: Set<Value>[] = [];
 
 /** @internal Every new array passes through here. */
 export function track(v: Value): MxArray {
-  scopes[scopes.length - 1]?.add(v);
+  trackValue(v);
   return new MxArray(v);
+}
+
+/** @internal Puts a new value in the innermost tidy() scope (track() without a wrapper). */
+export function trackValue(v: Value): void {
+  scopes[scopes.length - 1]?.add(v);
 }
 
 /** Runs fn and disposes every array it created except those it returns. */
@@ -202,6 +241,11 @@ export const isUncounted = () => depth.tracing > 0 || depth.internal > 0;
 
 // The nodes made while wrappers did not count, since the outermost such scope began.
 const uncountedNodes: GraphNode[] = [];
+/** @internal The nodes made since the outermost uncounted scope began, oldest first (a transform records the part it made). */
+export const uncountedSince = (start: number): GraphNode[] => uncountedNodes.slice(start);
+/** @internal How many nodes the current uncounted scope has made so far. */
+export const uncountedCount = (): number => uncountedNodes.length;
+
 /** @internal Notes a new node (graphNode calls it). */
 export function noteNode(node: GraphNode): void {
   if (isUncounted()) uncountedNodes.push(node);
@@ -335,6 +379,8 @@ export const noteReceipt = (receipt: Receipt, request: string) => receiptObserve
 // Walks mark what they met with their own number, instead of keeping sets:
 // a graph of many small ops is walked on every evaluation.
 let walks = 0;
+/** @internal A number no walk has used, for marks on nodes and values (open, done, walk, pos). */
+export const nextWalk = (): number => ++walks;
 
 /**
  * The nodes behind `outputs` that must run, inputs before users, and the
@@ -453,10 +499,14 @@ function ballast(bytes: number): Uint8Array | undefined {
   }
 }
 
-/** @internal Gives `values` the handles the engine returned for them, checking its shapes; `later` on the event loop, where their ballast waits for a turn of its own. */
-export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string }>, later = false): void {
+/**
+ * @internal Gives `values` (the first `targets` of them asked for, the rest
+ * kept) the handles the engine returned for them, checking its shapes;
+ * `later` on the event loop, where their ballast waits for a turn of its own.
+ */
+export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string }>, later = false, targets = values.length): void {
   const weighty: Value[] = [];
-  let total = 0;
+  const keptWeighty: Value[] = [];
   outputs.forEach((out, i) => {
     const a = values[i];
     if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
@@ -468,21 +518,24 @@ export function finish(values: Value[], outputs: Array<{ dtype: string; shape: n
     }
     attach(a, out.handle!);
     if (!depth.tracing) a.node = undefined;
-    const bytes = a.shape.reduce((n, d) => n * d, 1) * a.dtype.size;
-    if (bytes >= BALLAST_FROM) {
-      weighty.push(a);
-      total += bytes;
-    }
+    if (bytesOf(a) >= BALLAST_FROM) (later && i >= targets ? keptWeighty : weighty).push(a);
   });
+  if (keptWeighty.length) {
+    const batch: Unweighed = { values: keptWeighty.map((v) => new WeakRef(v)), bytes: keptWeighty.reduce((n, v) => n + bytesOf(v), 0) };
+    unweighed.add(batch);
+    unweighedBytes += batch.bytes;
+    collections.register({}, batch);
+    if (unweighedBytes > UNWEIGHED_MAX) {
+      for (const b of unweighed) weighty.push(...b.values.map((r) => r.deref()).filter((v): v is Value => !!v && !v.disposed && !!v.handle));
+      unweighed.clear();
+      unweighedBytes = 0;
+    }
+  }
   if (!weighty.length) return;
-  const weigh = () => {
-    const shared = ballast(total);
-    for (const v of weighty) if (!v.disposed) v.ballast = shared;
-  };
   // an evaluation that lands on the event loop weighs its arrays in a turn
   // of its own, so that the collector's steps do not lengthen this one
-  if (later) setImmediate(weigh);
-  else weigh();
+  if (later) setImmediate(() => weigh(weighty));
+  else weigh(weighty);
 }
 
 /** @internal True while a transform traces a function. */

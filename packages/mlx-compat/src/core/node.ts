@@ -5,7 +5,7 @@ import { type ArrayLike, type GraphNode, MxArray, type NodeGroup, queueFlush, ty
 import { CountedRegistry } from './registrations.js';
 import { bool, float32, type Dtype, isInexact, promoteTypes } from './dtype.js';
 import { MxError } from './errors.js';
-import { noteNode, track } from './graph.js';
+import { noteNode, track, trackValue } from './graph.js';
 import { fromValue } from './creation-data.js';
 import { describe } from './args.js';
 
@@ -92,6 +92,24 @@ function output(node: GraphNode, o: Out, index: number): MxArray {
   v.index = index;
   node.values[index] = v;
   return track(v);
+}
+
+/**
+ * @internal A node over values, its outputs as values without wrappers (a
+ * transform rebuilding a graph it recorded); their shapes are `outs`' own.
+ */
+export function applyValues(op: string, inputs: Value[], attrs: Record<string, unknown>, outs: readonly Out[]): Value[] {
+  const node = graphNode(op, inputs, attrs, outs.length);
+  const values = new Array<Value>(outs.length);
+  for (let i = 0; i < outs.length; i++) {
+    const v = new Value(outs[i].dtype, outs[i].shape);
+    v.node = node;
+    v.index = i;
+    node.values[i] = v;
+    trackValue(v);
+    values[i] = v;
+  }
+  return values;
 }
 
 /** apply() of a one-output op; the common case, so without the arrays. */

@@ -78,8 +78,8 @@ function code(v: Value, into: number[]): void {
   else into.push(v.node.pos!, v.index);
 }
 
-// Attributes are JSON values (numbers, strings, booleans, null, lists and objects of them).
-function sameAttrs(a: unknown, b: unknown): boolean {
+/** @internal Attributes are JSON values (numbers, strings, booleans, null, lists and objects of them). */
+export function sameAttrs(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {

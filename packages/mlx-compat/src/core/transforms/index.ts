@@ -3,10 +3,11 @@
 import { type ArrayLike, MxArray, Value } from '../array.js';
 import { apply1 } from '../node.js';
 import { MxError } from '../errors.js';
-import { counted, isTracing, whileTracing } from '../graph.js';
+import { counted, isTracing, uncountedCount, uncountedSince, whileTracing } from '../graph.js';
 import { asArray } from '../node.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { backward } from './backward.js';
+import { Retracer } from './retrace.js';
 import { leaves, rebuild } from './tree.js';
 
 type Fn = (...args: never[]) => unknown;
@@ -90,13 +91,17 @@ export function valueAndGrad<F extends Fn, const N extends number | readonly num
   argnums?: N,
 ): (...args: Parameters<F>) => [ReturnType<F>, Gradients<F, N>];
 export function valueAndGrad<F extends Fn>(fn: F, argnums: number | readonly number[] = 0) {
-  return (...args: Parameters<F>) => differentiate(fn, argnums, args, true);
+  const retracer = new Retracer();
+  return (...args: Parameters<F>) => differentiate(fn, argnums, args, true, retracer);
 }
 
 // fn's value and gradients; without `keepValue` (grad) only the gradients
-// are returned, and fn's value counts as one of its temporaries.
-function differentiate<F extends Fn>(fn: F, argnums: number | readonly number[], args: Parameters<F>, keepValue: boolean): [ReturnType<F>, unknown] {
+// are returned, and fn's value counts as one of its temporaries. The
+// backward graph is replayed when `retracer` has one for the same forward
+// graph (retrace.ts).
+function differentiate<F extends Fn>(fn: F, argnums: number | readonly number[], args: Parameters<F>, keepValue: boolean, retracer: Retracer): [ReturnType<F>, unknown] {
   const nested = isTracing();
+  const replayable = Retracer.applies();
   const [value, grads] = whileTracing(() => {
     const nums = normArgnums(argnums as number | number[], args.length);
     const targets = nums.map((i) => ownCopies(leaves(args[i]), nested));
@@ -107,8 +112,14 @@ function differentiate<F extends Fn>(fn: F, argnums: number | readonly number[],
     const loss = Array.isArray(value) ? value[0] : value;
     if (!(loss instanceof MxArray)) throw new MxError('grad', 'fn', 'must return an array, or a list whose first item is one');
     if (loss.size !== 1) throw new MxError('grad', 'fn', `must return a scalar, got an array of shape (${loss.shape})`);
-    const flat = targets.flat();
-    const grads = backward([loss._v], [onesLike(loss)], flat.map((t) => t._v), 'grad');
+    const flat = targets.flat().map((t) => t._v);
+    const fwd = replayable ? retracer.forward(loss._v, flat) : undefined;
+    let grads = fwd && retracer.replay(fwd, flat);
+    if (!grads) {
+      const start = uncountedCount();
+      grads = backward([loss._v], [onesLike(loss)], flat, 'grad');
+      if (fwd) retracer.record(fwd, flat, uncountedSince(start), grads);
+    }
     let k = 0;
     const trees = nums.map((i, n) => rebuild(args[i], grads.slice(k, (k += targets[n].length))));
     return [value, Array.isArray(argnums) ? trees : trees[0]] as [ReturnType<F>, unknown];
@@ -118,5 +129,6 @@ function differentiate<F extends Fn>(fn: F, argnums: number | readonly number[],
 
 /** grad(fn, argnums = 0): (...args) => gradients of fn's scalar output, typed like the arguments. */
 export function grad<F extends Fn, const N extends number | readonly number[] = 0>(fn: F, argnums?: N): (...args: Parameters<F>) => Gradients<F, N> {
-  return (...args: Parameters<F>) => differentiate(fn, argnums ?? 0, args, false)[1] as Gradients<F, N>;
+  const retracer = new Retracer();
+  return (...args: Parameters<F>) => differentiate(fn, argnums ?? 0, args, false, retracer)[1] as Gradients<F, N>;
 }
