@@ -2,12 +2,16 @@
 // attention, the 4-bit matrix-vector product) through the engine's C ABI,
 // with no JavaScript: the inputs are resident handles, each call is one
 // request whose output is a handle released after it. Each case is timed
-// two ways, the median and best of `reps` calls:
-//  - warm: calls back to back (what a model's loop of layers sees, save
-//    that its weights are not in cache either),
+// three ways, the median and best of `reps` calls:
+//  - warm: calls back to back on the same inputs (cache-resident where
+//    they fit in the last-level cache),
 //  - cold: before each call, 256 MiB are written, so nothing of the inputs
 //    or the output's pages is in cache (what llm-bench's calls after a
-//    garbage collection see).
+//    garbage collection see),
+//  - loop: calls back to back, each on the next of several distinct sets of
+//    inputs (at least 4 times the last-level cache in all), so each reads
+//    its inputs from memory, as a model's loop of layers does (each layer
+//    its own weights and key/value cache).
 // The reference is the copy bandwidth of all cores (a 256 MiB memcpy split
 // over the engine's thread count, best of 16), measured in the same run; a
 // case's share is its bytes moved per second against it (issue 16's goal:
@@ -46,6 +50,21 @@ int threads() {
   return int(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// The last-level cache's size (sysfs), 32 MiB where it does not say.
+double llc_bytes() {
+  double most = 0;
+  for (int i = 0; i < 8; i++) {
+    const std::string path = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/size";
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+      unsigned long v = 0;
+      char unit = 0;
+      if (std::fscanf(f, "%lu%c", &v, &unit) >= 1) most = std::max(most, double(v) * (unit == 'K' ? 1024 : unit == 'M' ? 1048576 : 1));
+      std::fclose(f);
+    }
+  }
+  return most > 0 ? most : 32.0 * 1048576;
+}
+
 // Writes a buffer larger than the last-level cache, so the next call reads
 // its inputs from memory.
 std::vector<char> scratch(size_t(256) << 20, 1);
@@ -71,6 +90,38 @@ double copy_gbs() {
     if (run) best = std::min(best, now() - t0);
   }
   return 2.0 * double(bytes) / best / 1e9;
+}
+
+// What reading alone reaches: the same threads summing a 256 MiB buffer
+// (best of 16), the most any kernel that only reads its inputs could move.
+double read_gbs() {
+  using V = uint64_t __attribute__((vector_size(32)));
+  const size_t bytes = size_t(256) << 20;
+  std::vector<V> a(bytes / sizeof(V), V{1, 2, 3, 4});
+  const int n = threads();
+  std::vector<V> sums(static_cast<size_t>(n));
+  double best = 1e9;
+  for (int run = 0; run <= 16; run++) {
+    const double t0 = now();
+    std::vector<std::thread> ts;
+    for (int k = 0; k < n; k++)
+      ts.emplace_back([&, k] {
+        const size_t lo = a.size() * size_t(k) / size_t(n) / 8 * 8, hi = a.size() * size_t(k + 1) / size_t(n) / 8 * 8;
+        V s0{}, s1{}, s2{}, s3{};
+        for (size_t i = lo; i < hi; i += 4) {
+          s0 += a[i];
+          s1 += a[i + 1];
+          s2 += a[i + 2];
+          s3 += a[i + 3];
+        }
+        sums[size_t(k)] = s0 + s1 + s2 + s3;
+      });
+    for (auto& t : ts) t.join();
+    if (run) best = std::min(best, now() - t0);
+  }
+  volatile uint64_t keep = sums[0][0];
+  (void)keep;
+  return double(bytes) / best / 1e9;
 }
 
 mlxcompat_session* session;
@@ -139,15 +190,16 @@ long minor_faults() {
 struct Stat {
   double median, best, cpu, faults;  // cpu: the calling thread's median CPU time; faults: minor page faults per call
 };
-Stat timed(const std::string& req, int reps, bool cold) {
-  run_released(req);
+// `reqs`: the same call on distinct inputs, taken in turn (loop), or one.
+Stat timed(const std::vector<std::string>& reqs, int reps, bool cold) {
+  for (const std::string& r : reqs) run_released(r);
   std::vector<double> t, c;
   long faults = 0;
   for (int i = 0; i < reps; i++) {
     if (cold) evict();
     const long f0 = minor_faults();
     const double t0 = now(), c0 = cpu_now();
-    const std::string json = call(req);
+    const std::string json = call(reqs[size_t(i) % reqs.size()]);
     t.push_back(now() - t0);
     c.push_back(cpu_now() - c0);
     faults += minor_faults() - f0;
@@ -168,38 +220,66 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
   }
   session = mlxcompat_session_new(nullptr, nullptr);
-  const double bw = copy_gbs();
-  std::printf("copy bandwidth: %.1f GB/s (256 MiB memcpy over %d threads, best of 16)\n", bw, threads());
+  const double bw = copy_gbs(), rd = read_gbs();
+  std::printf("copy bandwidth: %.1f GB/s (256 MiB memcpy over %d threads, best of 16); reading alone: %.1f GB/s (a sum over 256 MiB, the same threads; 70%% of the copy is %.0f%% of it)\n", bw,
+              threads(), rd, 70 * bw / rd);
 
+  // A case's calls: requests[0] for warm and cold, all of them in turn for loop.
   struct Case {
-    std::string name, req;
+    std::string name;
+    std::vector<std::string> reqs;
     double bytes;
   };
+  const double llc = llc_bytes();
+  // distinct input sets for the loop: at least 4 times the last-level cache in all, and 2
+  const auto sets = [llc](double bytes) { return std::max(2, int(std::ceil(4 * llc / bytes))); };
   std::vector<Case> cases;
   const std::string tiny = resident({4}, 0);
-  cases.push_back({"add of 4 floats (fixed cost)", request("add", {tiny, tiny}, "{}"), 32});
-  const std::string x = resident({8, 512, 4096}, 1), w = resident({4096}, 2), b = resident({4096}, 3);
+  cases.push_back({"add of 4 floats (fixed cost)", {request("add", {tiny, tiny}, "{}")}, 32});
+  const std::string w = resident({4096}, 2), b = resident({4096}, 3);
   const double norm = 2.0 * 8 * 512 * 4096 * 4;
-  cases.push_back({"rmsNorm 8x512x4096", request("rms_norm", {x, w}, "{\"eps\":1e-5}"), norm});
-  cases.push_back({"layerNorm 8x512x4096", request("layer_norm", {x, w, b}, "{\"eps\":1e-5,\"has_weight\":true,\"has_bias\":true}"), norm});
-  const std::string r = resident({1, 32, 2048, 128}, 4);
-  cases.push_back({"rope 1x32x2048x128", request("rope", {r}, "{\"dims\":128,\"traditional\":false,\"base\":10000,\"scale\":1,\"offset\":7}"), 2.0 * 32 * 2048 * 128 * 4});
-  const std::string q = resident({1, 32, 1, 128}, 5), k = resident({1, 8, 2048, 128}, 6), v = resident({1, 8, 2048, 128}, 7);
-  cases.push_back({"attention decode 1 vs 2048, 32q/8kv, d128", request("scaled_dot_product_attention", {q, k, v}, "{\"scale\":0.088}"), 2.0 * 8 * 2048 * 128 * 4});
+  Case rms{"rmsNorm 8x512x4096", {}, norm}, layer{"layerNorm 8x512x4096", {}, norm};
+  for (int i = 0; i < sets(norm); i++) {
+    const std::string x = resident({8, 512, 4096}, 100 + unsigned(i));
+    rms.reqs.push_back(request("rms_norm", {x, w}, "{\"eps\":1e-5}"));
+    layer.reqs.push_back(request("layer_norm", {x, w, b}, "{\"eps\":1e-5,\"has_weight\":true,\"has_bias\":true}"));
+  }
+  cases.push_back(rms);
+  cases.push_back(layer);
+  const double rope_bytes = 2.0 * 32 * 2048 * 128 * 4;
+  Case rope{"rope 1x32x2048x128", {}, rope_bytes};
+  for (int i = 0; i < sets(rope_bytes); i++)
+    rope.reqs.push_back(request("rope", {resident({1, 32, 2048, 128}, 200 + unsigned(i))}, "{\"dims\":128,\"traditional\":false,\"base\":10000,\"scale\":1,\"offset\":7}"));
+  cases.push_back(rope);
+  const std::string q = resident({1, 32, 1, 128}, 5);
+  const double kv_bytes = 2.0 * 8 * 2048 * 128 * 4;
+  Case decode{"attention decode 1 vs 2048, 32q/8kv, d128", {}, kv_bytes};
+  for (int i = 0; i < sets(kv_bytes); i++)
+    decode.reqs.push_back(request("scaled_dot_product_attention", {q, resident({1, 8, 2048, 128}, 300 + unsigned(i)), resident({1, 8, 2048, 128}, 400 + unsigned(i))}, "{\"scale\":0.088}"));
+  cases.push_back(decode);
+  // the same weights packed again for each set: distinct memory, one float matrix made
   const std::string wq = resident({4096, 4096}, 11), x1 = resident({1, 4096}, 12);
-  const std::vector<std::string> packed = handles(call(request("quantize", {wq}, "{\"group_size\":64,\"bits\":4}", 3)));
-  cases.push_back({"4-bit g64 4096x4096 matvec", request("quantized_matmul", {x1, packed[0], packed[1], packed[2]}, "{\"transpose\":true,\"group_size\":64,\"bits\":4}"),
-                   4096.0 * 4096 / 2 + 2.0 * 4096 * 64 * 4});
+  const double q_bytes = 4096.0 * 4096 / 2 + 2.0 * 4096 * 64 * 4;
+  Case matvec{"4-bit g64 4096x4096 matvec", {}, q_bytes};
+  for (int i = 0; i < sets(q_bytes); i++) {
+    const std::vector<std::string> packed = handles(call(request("quantize", {wq}, "{\"group_size\":64,\"bits\":4}", 3)));
+    matvec.reqs.push_back(request("quantized_matmul", {x1, packed[0], packed[1], packed[2]}, "{\"transpose\":true,\"group_size\":64,\"bits\":4}"));
+  }
+  mlxcompat_release(session, wq.c_str());
+  cases.push_back(matvec);
 
-  std::printf("%d calls each; warm: back to back; cold: 256 MiB written before each call; ms median (best), GB/s and share of copy bandwidth from the median (issue 16's goal for the kernel alone: 70%%); the calling thread's median CPU time (all of a call's work with MLXCOMPAT_NUM_THREADS=1); page faults per call\n", reps);
-  std::printf("| case | warm | cold | cold share | CPU warm, cold | faults warm, cold |\n| --- | --- | --- | --- | --- | --- |\n");
+  std::printf("%d calls each; warm: back to back on the same inputs; cold: 256 MiB written before each call; loop: back to back over distinct input sets (4x the %.0f MiB last-level cache or more in all, the count in brackets), as a model's layers; ms median (best), GB/s and share of copy bandwidth from the median (issue 16's goal for the kernel alone: 70%%); the calling thread's median CPU time (all of a call's work with MLXCOMPAT_NUM_THREADS=1); page faults per call\n", reps, llc / 1048576);
+  std::printf("| case | warm | cold | cold share | loop [sets] | loop share | CPU warm, cold, loop | faults warm, cold, loop |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
   for (const Case& c : cases) {
     if (!only.empty() && only.find(c.name.substr(0, c.name.find(' '))) == std::string::npos) continue;
-    const Stat hot = timed(c.req, reps, false), cold = timed(c.req, reps, true);
-    const double share = c.bytes / cold.median / 1e9 / bw;
-    const char* goal = c.bytes < 1e6 ? "" : share >= 0.7 ? ", 70% met" : ", 70% not met";
-    std::printf("| %s | %.3f ms (%.3f) | %.3f ms (%.3f), %.1f GB/s | %.1f%%%s | %.3f, %.3f ms | %.0f, %.0f |\n", c.name.c_str(), hot.median * 1e3, hot.best * 1e3,
-                cold.median * 1e3, cold.best * 1e3, c.bytes / cold.median / 1e9, 100 * share, goal, hot.cpu * 1e3, cold.cpu * 1e3, hot.faults, cold.faults);
+    const std::vector<std::string> one{c.reqs[0]};
+    const Stat hot = timed(one, reps, false), cold = timed(one, reps, true), loop = timed(c.reqs, std::max(reps, 2 * int(c.reqs.size())), false);
+    const auto share = [&](const Stat& s) { return c.bytes / s.median / 1e9 / bw; };
+    const auto goal = [&](const Stat& s) { return c.bytes < 1e6 ? "" : share(s) >= 0.7 ? ", 70% met" : ", 70% not met"; };
+    std::printf("| %s | %.3f ms (%.3f) | %.3f ms (%.3f), %.1f GB/s | %.1f%%%s | %.3f ms (%.3f) [%zu], %.1f GB/s | %.1f%%%s | %.3f, %.3f, %.3f ms | %.0f, %.0f, %.0f |\n", c.name.c_str(),
+                hot.median * 1e3, hot.best * 1e3, cold.median * 1e3, cold.best * 1e3, c.bytes / cold.median / 1e9, 100 * share(cold), goal(cold), loop.median * 1e3,
+                loop.best * 1e3, c.reqs.size(), c.bytes / loop.median / 1e9, 100 * share(loop), goal(loop), hot.cpu * 1e3, cold.cpu * 1e3, loop.cpu * 1e3, hot.faults,
+                cold.faults, loop.faults);
     std::fflush(stdout);
   }
   mlxcompat_session_free(session);

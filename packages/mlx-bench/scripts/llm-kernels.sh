@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # llm-bench's memory-bound cases through the engine's C ABI, without
 # JavaScript (packages/mlx-bench/native/llm_kernels.cpp): each case warm
-# (calls back to back) and cold (the caches flushed before each call),
-# against the copy bandwidth measured in the same run. Builds the engine
+# (calls back to back), cold (the caches flushed before each call) and in a
+# loop over distinct input sets (from memory, as a model's layers), against
+# the copy and read bandwidth measured in the same run. Builds the engine
 # first; about a minute. Extra arguments go to the program (--reps N,
 # --only rmsNorm,rope,...); MLXCOMPAT_NUM_THREADS=1 times one core.
 #   bash packages/mlx-bench/scripts/llm-kernels.sh [--reps 30]

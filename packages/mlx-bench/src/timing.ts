@@ -26,6 +26,25 @@ export async function settle(): Promise<void> {
   Atomics.wait(pause, 0, 0, PAUSE_MS);
 }
 
+/**
+ * Milliseconds of each of `count` runs of `run`, timed as a loop runs them:
+ * the block starts settled with one untimed run, then the runs follow each
+ * other with no collection or event-loop turn between them (garbage is
+ * collected when V8 decides, as in a program's loop). Run i is passed its
+ * index from `first`, so that a caller can take a different input each run.
+ */
+export async function timeLoop(run: (i: number) => void, count: number, first = 0): Promise<number[]> {
+  await settle();
+  run(first);
+  const times: number[] = [];
+  for (let i = 1; i <= count; i++) {
+    const t0 = process.hrtime.bigint();
+    run(first + i);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times;
+}
+
 /** Milliseconds of each of `count` runs of `run`, timed as a block. */
 export async function timeBlock(run: () => void, count: number): Promise<number[]> {
   await settle();
