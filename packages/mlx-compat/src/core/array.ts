@@ -27,7 +27,7 @@ export interface GraphNode {
   released?: boolean;
   /** Its position in the request being built (the request's own ids, graph.ts). */
   pos?: number;
-  /** The holder counts of what it reads, while it holds them (node.ts). */
+  /** The holder counts of what it reads, once registered and while it holds them (node.ts). */
   counts?: RefCount[];
   /** The group it was registered with, when made in an uncounted scope (node.ts). */
   group?: NodeGroup;

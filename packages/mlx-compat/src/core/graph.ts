@@ -262,16 +262,17 @@ export function counted<T>(result: T): T {
   const arrays = collectArrays(result);
   if (uncountedNodes.length) {
     const first = uncountedNodes[0].id;
-    const read = new Set<GraphNode>();
+    // the nodes read are marked done by a walk of their own
+    const read = nextWalk();
     const stack = arrays.map((a) => a._v);
     while (stack.length) {
       const v = stack.pop()!;
       const n = v.node;
-      if (!n || v.handle || n.id < first || read.has(n)) continue;
-      read.add(n);
+      if (!n || v.handle || n.id < first || n.done === read) continue;
+      n.done = read;
       for (const i of n.inputs) stack.push(i);
     }
-    for (const n of uncountedNodes) if (!read.has(n)) releaseNode(n);
+    for (const n of uncountedNodes) if (n.done !== read) releaseNode(n);
     uncountedNodes.length = 0;
   }
   for (const a of arrays) a._hold();

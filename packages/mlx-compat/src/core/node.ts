@@ -42,15 +42,10 @@ const NODE_DEFER_LIMIT = 1024;
 const deferredNodes: GraphNode[] = [];
 
 function graphNode(op: string, inputs: Value[], attrs: Record<string, unknown>, outputCount: number): GraphNode {
-  const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount, values: [], custom: undefined, open: 0, done: 0, released: false, pos: 0, counts: undefined, group: undefined };
+  const node: GraphNode = { id: nextNode++, op, inputs, attrs, outputCount, values: new Array<Value>(outputCount), custom: undefined, open: 0, done: 0, released: false, pos: 0, counts: undefined, group: undefined };
   noteNode(node);
   if (inputs.length) {
-    const counts = new Array<RefCount>(inputs.length);
-    for (let i = 0; i < inputs.length; i++) {
-      counts[i] = inputs[i].refs;
-      counts[i].n++;
-    }
-    node.counts = counts;
+    for (let i = 0; i < inputs.length; i++) inputs[i].refs.n++;
     deferredNodes.push(node);
     if (deferredNodes.length >= NODE_DEFER_LIMIT) flushNodes();
     else queueFlush();
@@ -60,26 +55,33 @@ function graphNode(op: string, inputs: Value[], attrs: Record<string, unknown>, 
 
 /** @internal Registers the nodes whose registration was put off and that still hold what they read, as one group. */
 export function flushNodes(): void {
-  const group: NodeGroup = { left: 0 };
+  let group: NodeGroup | undefined;
   const lists: RefCount[][] = [];
   for (const n of deferredNodes) {
     if (n.released) continue;
+    group ??= { left: 0 };
     n.group = group;
     group.left++;
-    lists.push(n.counts!);
+    // the finalizer holds the counts, not the values: it must not keep them alive
+    n.counts = n.inputs.map((v) => v.refs);
+    lists.push(n.counts);
   }
   deferredNodes.length = 0;
-  if (group.left) groups.register(group, lists, group);
+  if (group) groups.register(group, lists, group);
 }
 
 /** @internal A node that will not run again stops holding what it reads (once). */
 export function releaseNode(node: GraphNode): void {
   if (node.released) return;
   node.released = true;
-  if (!node.counts) return;
-  for (const c of node.counts) c.n--;
+  const counts = node.counts;
+  if (!counts) {
+    for (const v of node.inputs) v.refs.n--;
+    return;
+  }
+  for (const c of counts) c.n--;
   // its group's finalizer must not count it again
-  node.counts.length = 0;
+  counts.length = 0;
   const group = node.group;
   if (group && --group.left === 0) groups.unregister(group);
 }
@@ -100,16 +102,14 @@ function output(node: GraphNode, o: Out, index: number): MxArray {
  */
 export function applyValues(op: string, inputs: Value[], attrs: Record<string, unknown>, outs: readonly Out[]): Value[] {
   const node = graphNode(op, inputs, attrs, outs.length);
-  const values = new Array<Value>(outs.length);
   for (let i = 0; i < outs.length; i++) {
     const v = new Value(outs[i].dtype, outs[i].shape);
     v.node = node;
     v.index = i;
     node.values[i] = v;
     trackValue(v);
-    values[i] = v;
   }
-  return values;
+  return node.values;
 }
 
 /** apply() of a one-output op; the common case, so without the arrays. */

@@ -95,6 +95,13 @@ export function sameAttrs(a: unknown, b: unknown): boolean {
   return true;
 }
 
+// Whether value `v` has code (into[k], into[k + 1]) (see code()).
+function hasCode(v: Value, into: number[], k: number): boolean {
+  if (!v.node || v.handle) return into[k] === -1 - v.pos && into[k + 1] === 0;
+  return into[k] === v.node.pos && into[k + 1] === v.index;
+}
+
+// Compared in place: a step's graph is compared every step, and arrays of its codes were garbage.
 function matches(s: Structure, g: PendingGraph): boolean {
   const { nodes, leaves, outputs } = g;
   if (s.backend !== g.backend || s.ops.length !== nodes.length || s.dtypes.length !== leaves.length || s.outputs.length !== 2 * outputs.length) return false;
@@ -103,18 +110,16 @@ function matches(s: Structure, g: PendingGraph): boolean {
     if (leaves[i].dtype.name !== s.dtypes[i] || shape.length !== want.length) return false;
     for (let d = 0; d < shape.length; d++) if (shape[d] !== want[d]) return false;
   }
-  const coded: number[] = [];
+  const inputs = s.inputs;
+  let k = 0;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
     if (n.op !== s.ops[i] || n.outputCount !== s.outputCounts[i] || !sameAttrs(n.attrs, s.attrs[i])) return false;
-    coded.push(n.inputs.length);
-    for (const v of n.inputs) code(v, coded);
+    if (inputs[k++] !== n.inputs.length) return false;
+    for (let j = 0; j < n.inputs.length; j++, k += 2) if (!hasCode(n.inputs[j], inputs, k)) return false;
   }
-  if (coded.length !== s.inputs.length) return false;
-  for (let i = 0; i < coded.length; i++) if (coded[i] !== s.inputs[i]) return false;
-  const outs: number[] = [];
-  for (const v of outputs) code(v, outs);
-  for (let i = 0; i < outs.length; i++) if (outs[i] !== s.outputs[i]) return false;
+  if (k !== inputs.length) return false;
+  for (let i = 0; i < outputs.length; i++) if (!hasCode(outputs[i], s.outputs, 2 * i)) return false;
   return true;
 }
 
@@ -131,8 +136,8 @@ function structure(g: PendingGraph, key: string, name: string): Structure {
     backend: g.backend,
     ops: g.nodes.map((n) => n.op),
     outputCounts: g.nodes.map((n) => n.outputCount),
-    // a copy: the structure outlives the graph, whose attrs are not ours to keep
-    attrs: g.nodes.map((n) => JSON.parse(JSON.stringify(n.attrs)) as Record<string, unknown>),
+    // a copy: the structure outlives the graph, whose attrs are not ours to keep (frozen ones are nobody's to change)
+    attrs: g.nodes.map((n) => (Object.isFrozen(n.attrs) ? n.attrs : (JSON.parse(JSON.stringify(n.attrs)) as Record<string, unknown>))),
     inputs,
     dtypes: g.leaves.map((l) => l.dtype.name),
     shapes: g.leaves.map((l) => l.shape.slice()),

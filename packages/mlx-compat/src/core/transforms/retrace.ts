@@ -164,7 +164,7 @@ export class Retracer {
     for (const n of made) {
       const inputs: number[] = [];
       for (const v of n.inputs) if (!code(v, inputs)) return;
-      steps.push({ op: n.op, attrs: structuredClone(n.attrs), outs: n.values.map((v) => ({ dtype: v.dtype, shape: v.shape, owned: true })), inputs });
+      steps.push({ op: n.op, attrs: frozenCopy(n.attrs), outs: n.values.map((v) => ({ dtype: v.dtype, shape: v.shape, owned: true })), inputs });
     }
     const gradCodes: number[] = [];
     for (const g of grads) if (!code(g._v, gradCodes)) return;
@@ -181,6 +181,15 @@ export class Retracer {
     };
     this.traces = [trace, ...this.traces].slice(0, TRACES);
   }
+}
+
+// The replayed nodes share their attrs, frozen (the request plans compare frozen attrs by identity first).
+function frozenCopy(attrs: Record<string, unknown>): Record<string, unknown> {
+  const freeze = (x: unknown): unknown => {
+    if (typeof x === 'object' && x !== null) Object.values(Object.freeze(x)).forEach(freeze);
+    return x;
+  };
+  return freeze(structuredClone(attrs)) as Record<string, unknown>;
 }
 
 // Leaves are numbered as the codes meet them, so that a value read twice is one leaf.
@@ -233,9 +242,9 @@ function rebuild(trace: Trace, fwd: Forward, args: Value[]): MxArray[] {
     const a = trace.grads[2 * i];
     let v = resolve(a, trace.grads[2 * i + 1]);
     if (a === CONSTANT) {
-      // the program may dispose what it gets: never the trace's own constant
+      // the program may dispose what it gets, or write to its data: never the trace's own constant
       const c = new Value(v.dtype, v.shape);
-      c.host = v.host;
+      c.host = v.host!.slice();
       v = c;
     }
     grads[i] = new MxArray(v);
