@@ -37,6 +37,24 @@ struct VF {
   static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
   static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V sqrt(V a) { return _mm256_sqrt_ps(a); }
+  // 1/a and 1/sqrt(a) to about 2^-12 relative.
+  static V rcp_est(V a) { return _mm256_rcp_ps(a); }
+  static V rsqrt_est(V a) { return _mm256_rsqrt_ps(a); }
+  // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
+  static V split75(V x, V& k) {
+    const __m256i ix = _mm256_castps_si256(x);
+    const __m256i ki = _mm256_srai_epi32(_mm256_sub_epi32(ix, _mm256_set1_epi32(0x3f400000)), 23);
+    k = _mm256_cvtepi32_ps(ki);
+    return _mm256_castsi256_ps(_mm256_sub_epi32(ix, _mm256_slli_epi32(ki, 23)));
+  }
+  // t[i] for i the top four mantissa bits of m (t holds 16 floats): each
+  // half by its three low bits, the fourth bit (moved to the sign) picks.
+  static V lookup16m(const float* t, V m) {
+    const __m256i i = _mm256_srli_epi32(_mm256_castps_si256(m), 19);
+    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), i), _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), i),
+                            _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
+  }
   static V trunc(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
   static V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too): two

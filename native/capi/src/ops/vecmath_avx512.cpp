@@ -34,6 +34,20 @@ struct VF {
   static bool any(M m) { return m != 0; }
   static bool all(M m) { return m == 0xffff; }
   static V min(V a, V b) { return _mm512_min_ps(a, b); }
+  static V sqrt(V a) { return _mm512_sqrt_ps(a); }
+  // 1/a and 1/sqrt(a) to about 2^-14 relative.
+  static V rcp_est(V a) { return _mm512_rcp14_ps(a); }
+  static V rsqrt_est(V a) { return _mm512_rsqrt14_ps(a); }
+  // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
+  static V split75(V x, V& k) {
+    const V m = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero), e = _mm512_getexp_ps(x);
+    k = _mm512_mask_add_ps(e, _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.0f), _CMP_LT_OQ), e, _mm512_set1_ps(1.0f));
+    return m;
+  }
+  // t[i] for i the top four mantissa bits of m (t holds 16 floats).
+  static V lookup16m(const float* t, V m) {
+    return _mm512_permutexvar_ps(_mm512_srli_epi32(_mm512_castps_si512(m), 19), _mm512_loadu_ps(t));
+  }
   static V trunc(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
   static V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too).
