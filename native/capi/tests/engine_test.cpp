@@ -94,8 +94,10 @@ const char* kOpSetups = R"({
   "stack": {"attrs": {"axis": 2}, "inputs": [[2, 3], [2, 3], [2, 3]]},
   "rms_norm": {"attrs": {"eps": 1e-5}, "inputs": [[2, 3], [3]]},
   "layer_norm": {"attrs": {"eps": 1e-5, "has_weight": true, "has_bias": true}, "inputs": [[2, 3], [3], [3]]},
+  "layer_norm_vjp": {"attrs": {"eps": 1e-5, "has_weight": true, "has_bias": true}, "inputs": [[2, 3], [3], [2, 3]]},
   "rope": {"attrs": {"dims": 2, "base": 10000}, "inputs": [[1, 2, 4]]},
   "scaled_dot_product_attention": {"attrs": {"scale": 0.5}, "inputs": [[1, 1, 2, 3], [1, 1, 2, 3], [1, 1, 2, 3]]},
+  "scaled_dot_product_attention_vjp": {"attrs": {"scale": 0.5, "mask_mode": "causal"}, "inputs": [[1, 2, 2, 3], [1, 1, 3, 3], [1, 1, 3, 2], [1, 2, 2, 2]]},
   "partition": {"attrs": {"kth": 1}}, "argpartition": {"attrs": {"kth": -1, "axis": 0}},
   "view": {"attrs": {"dtype": "uint8"}},
   "as_strided": {"attrs": {"shape": [2, 2], "strides": [1, 2], "offset": 1}},
@@ -169,7 +171,7 @@ void run_every_op() {
       if (setup.contains("attrs")) node["attrs"] = setup["attrs"];
       if (op["inputs"]["max"] == 0) node["attrs"]["dtype"] = dtype;
       json outs = json::array();
-      const std::map<std::string, int> outputs_of = {{"split", 2}, {"quantize", 3}, {"qr", 2}, {"svd", 3}, {"lu_factor", 3}, {"eig", 2}, {"eigh", 2}};
+      const std::map<std::string, int> outputs_of = {{"split", 2}, {"quantize", 3}, {"qr", 2}, {"svd", 3}, {"lu_factor", 3}, {"eig", 2}, {"eigh", 2}, {"layer_norm_vjp", 3}, {"scaled_dot_product_attention_vjp", 3}};
       const int n_out = outputs_of.count(name) ? outputs_of.at(name) : 1;
       for (int k = 0; k < n_out; k++) outs.push_back(n_out == 1 ? "y" : "y:" + std::to_string(k));
       const std::string req = json{{"schema_version", 1}, {"inputs", inputs}, {"nodes", {node}}, {"outputs", outs}}.dump();

@@ -274,6 +274,24 @@ function generator(r: () => number, caps: Caps, families: (family: string) => bo
       if (op === 'layer_norm') Object.assign(attrs, { has_weight: hw, has_bias: hb });
       return { ins, attrs };
     };
+  // layer_norm's cotangents against MLX's vjp of its fast.layer_norm, in float32 (the half types are
+  // compared with the composed rule in mlx-compat's fast tests: MLX differentiates in the half type)
+  makers.layer_norm_vjp = () => {
+    const s = [...shapeOf(int(0, 2)), int(1, 8)], d = s[s.length - 1];
+    const hw = r() < 0.7, hb = r() < 0.6;
+    const ins = [input('float32', s, false), ...(hw ? [input('float32', [d], false)] : []), input('float32', s, false)];
+    return { ins, attrs: { eps: pick([1e-5, 1e-6]), has_weight: hw, has_bias: hb } };
+  };
+  // attention's cotangents against MLX's vjp of its fast.scaled_dot_product_attention, in float32, with no
+  // row that sees no key (MLX and the composed rule differ there: see fast.test.ts)
+  makers.scaled_dot_product_attention_vjp = () => {
+    const B = int(1, 2), Hk = int(1, 2), H = Hk * int(1, 2), Lq = int(1, 6), Lk = Lq + int(0, 3), D = int(1, 8), Dv = int(1, 8);
+    const mode = pick(['none', 'causal', 'array']);
+    const ins = [input('float32', [B, H, Lq, D], false), input('float32', [B, Hk, Lk, D], false), input('float32', [B, Hk, Lk, Dv], false)];
+    if (mode === 'array') ins.push(input('float32', pick([[Lq, Lk], [B, H, Lq, Lk], [1, H, 1, Lk]]), false));
+    ins.push(input('float32', [B, H, Lq, Dv], false));
+    return { ins, attrs: { scale: pick([1, 0.5, 0.125]), mask_mode: mode } };
+  };
   makers.rope = () => {
     const dtype = pick(halfFloats), D = pick([2, 4, 6, 8]), dims = 2 * int(1, D / 2);
     const x = input(dtype, [int(1, 2), ...(r() < 0.5 ? [int(1, 2)] : []), int(1, 4), D], false);
@@ -492,6 +510,8 @@ function generator(r: () => number, caps: Caps, families: (family: string) => bo
       const nodes: Graph['nodes'] = [{ id: 'n0', op: op.name, inputs: made.ins, ...(made.attrs ? { attrs: made.attrs } : {}) }];
       let output = op.name === 'split' ? 'n0:0' : op.name === 'quantize' ? `n0:${int(0, 2)}` : 'n0'; // quantize: packed words, scales or biases
       if (op.name === 'lu_factor') output = `n0:${int(0, 1)}`;
+      if (op.name === 'scaled_dot_product_attention_vjp') output = `n0:${int(0, 2)}`;
+      if (op.name === 'layer_norm_vjp') output = `n0:${int(0, Number(made.attrs!.has_weight) + Number(made.attrs!.has_bias))}`;
       if (made.then) {
         const from = made.then.outputs ? Array.from({ length: made.then.outputs }, (_, k) => `n0:${k}`) : [output];
         nodes.push({ id: 'nt', op: made.then.op, inputs: from, ...(made.then.attrs ? { attrs: made.then.attrs } : {}) });

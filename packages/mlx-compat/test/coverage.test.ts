@@ -11,7 +11,8 @@ const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperC
 // Engine ops whose MLX spelling differs from the engine's name.
 const SPELLED = { var: 'variance', slice: 'MxArray.index', slice_update: 'MxArray.indexPut_', random_bits: 'random.bits',
   rms_norm: 'fast.rmsNorm', layer_norm: 'fast.layerNorm', rope: 'fast.rope', scaled_dot_product_attention: 'fast.scaledDotProductAttention',
-  conv_general: 'convGeneral', conv_weight_grad: 'convGeneral' /* its vjp's weight cotangent */,
+  conv_general: 'convGeneral', conv_weight_grad: 'convGeneral' /* its vjp's weight cotangent */, layer_norm_vjp: 'fast.layerNorm' /* its vjp's cotangents */,
+  scaled_dot_product_attention_vjp: 'fast.scaledDotProductAttention' /* its vjp's cotangents */,
   fft: 'fft.fftn', inv: 'linalg.inv', tri_inv: 'linalg.triInv', cholesky: 'linalg.cholesky', solve: 'linalg.solve', solve_triangular: 'linalg.solveTriangular',
   qr: 'linalg.qr', svd: 'linalg.svd', lu_factor: 'linalg.luFactor', eigh: 'linalg.eigh', eig: 'linalg.eig' } as Record<string, string>;
 

@@ -266,9 +266,12 @@ describe('gradients', () => {
   const f32 = (v: number[], s: number[]) => arr(v, s);
   const comp = {
     rms: (x: MxArray, w: MxArray) => mx.multiply(mx.multiply(x, mx.rsqrt(mx.add(mx.mean(mx.square(x), -1, true), 1e-5))), w),
-    ln: (x: MxArray, w: MxArray, b: MxArray) => {
+    ln: (x: MxArray, w: MxArray, b: MxArray) => comp.lnOf(x, w, b),
+    lnOf: (x: MxArray, w: MxArray | null, b: MxArray | null) => {
       const xc = mx.subtract(x, mx.mean(x, -1, true));
-      return mx.add(mx.multiply(mx.multiply(xc, mx.rsqrt(mx.add(mx.mean(mx.square(xc), -1, true), 1e-5))), w), b);
+      const y = mx.multiply(xc, mx.rsqrt(mx.add(mx.mean(mx.square(xc), -1, true), 1e-5)));
+      const yw = w ? mx.multiply(y, w) : y;
+      return b ? mx.add(yw, b) : yw;
     },
     sdpa: (q: MxArray, k: MxArray, v: MxArray, causal: boolean) => {
       // heads repeated for the groups, then softmax(q k^T s) v
@@ -287,6 +290,54 @@ describe('gradients', () => {
     const loss = (f: (...a: MxArray[]) => MxArray) => (...a: MxArray[]) => mx.sum(mx.multiply(f(...a), ow));
     check(mx.grad(loss((x, w) => mx.fast.rmsNorm(x, w, 1e-5)), [0, 1])(x, w) as MxArray[], mx.grad(loss(comp.rms), [0, 1])(x, w) as MxArray[], 'rms');
     check(mx.grad(loss((x, w, b) => mx.fast.layerNorm(x, w, b, 1e-5)), [0, 1, 2])(x, w, b) as MxArray[], mx.grad(loss(comp.ln), [0, 1, 2])(x, w, b) as MxArray[], 'ln');
+  });
+
+  // layer_norm's cotangents are one engine op (layer_norm_vjp), in float: against the composed rule in each
+  // dtype (half types against it in float32), with and without weight and bias, over rows split between threads
+  it('layerNorm: every weight and bias combination, float64 and the half types, rows over several threads', () => {
+    const shape = [128, 300], d = 300;
+    const x0 = data(shape, 27), w0 = data([d], 28), b0 = data([d], 29), o0 = data(shape, 30);
+    for (const dtype of ['float32', 'float64', 'float16', 'bfloat16'] as const) {
+      const t = mx[dtype];
+      const ref = dtype === 'float64' ? t : mx.float32;
+      for (const [hw, hb] of [[true, true], [true, false], [false, true], [false, false]]) {
+        // both from the same values of the dtype; the composed rule in float32 (float64 for float64)
+        const grads = (fused: boolean) => {
+          const [x, w, b, ow] = [x0, w0, b0, o0].map((v, i) => arr(v, i === 1 || i === 2 ? [d] : shape).astype(t).astype(fused ? t : ref));
+          const f = (x: MxArray, w: MxArray, b: MxArray) => {
+            const y = fused ? mx.fast.layerNorm(x, hw ? w : null, hb ? b : null, 1e-5) : comp.lnOf(x, hw ? w : null, hb ? b : null);
+            return mx.sum(mx.multiply(y, ow));
+          };
+          const all = mx.grad(f, [0, 1, 2])(x, w, b) as MxArray[];
+          return [all[0], ...(hw ? [all[1]] : []), ...(hb ? [all[2]] : [])];
+        };
+        const ours = grads(true), theirs = grads(false);
+        ours.forEach((g, i) => {
+          expect(g.dtype).toBe(t);
+          expectClose(flat(g), flat(theirs[i]), dtype === 'float64' ? 1e-12 : TOL[dtype], `${dtype} weight ${hw} bias ${hb} ${i}`);
+        });
+      }
+    }
+  });
+
+  it('layerNorm: second derivatives through its vjp', () => {
+    const [x, w, b] = [f32(data([4, 24], 31), [4, 24]), f32(data([24], 32), [24]), f32(data([24], 33), [24])];
+    const ow = weights([4, 24]), ow2 = arr(data([4, 24], 34), [4, 24]);
+    // the sum of x's cotangent weighted by ow2, differentiated again in x and the weight
+    const second = (f: (...a: MxArray[]) => MxArray) => (x: MxArray, w: MxArray) =>
+      mx.sum(mx.multiply(mx.grad((x: MxArray) => mx.sum(mx.multiply(f(x, w, b), ow)))(x) as MxArray, ow2));
+    check(mx.grad(second((x, w, b) => mx.fast.layerNorm(x, w, b, 1e-5)), [0, 1])(x, w) as MxArray[], mx.grad(second(comp.ln), [0, 1])(x, w) as MxArray[], 'ln second');
+  });
+
+  it.skipIf(!HAVE_MLX)('layerNorm: its cotangents on MLX v0.31.2 (the vjp of its fast.layer_norm)', () => {
+    const [x, w, b] = [f32(data([6, 40], 35), [6, 40]), f32(data([40], 36), [40]), f32(data([40], 37), [40])];
+    const ow = weights([6, 40]);
+    for (const [hw, hb] of [[true, true], [false, true], [true, false], [false, false]]) {
+      const f = (x: MxArray, w: MxArray, b: MxArray) => mx.sum(mx.multiply(mx.fast.layerNorm(x, hw ? w : null, hb ? b : null, 1e-5), ow));
+      const ours = mx.grad(f, [0, 1, 2])(x, w, b) as MxArray[];
+      const theirs = onMlx(() => (mx.grad(f, [0, 1, 2])(x, w, b) as MxArray[]).map(flat));
+      ours.forEach((g, i) => expectClose(flat(g), theirs[i], 1e-4, `mlx weight ${hw} bias ${hb} ${i}`));
+    }
   });
 
   it('rope: its vjp is the opposite rotation', () => {
@@ -309,6 +360,80 @@ describe('gradients', () => {
       );
     });
   }
+  // attention's cotangents (but with sinks) are one engine op, scaled_dot_product_attention_vjp: against attention
+  // composed of ordinary ops (softmax's own rule), finite differences, second derivatives and MLX v0.31.2
+  const attentionComposed = (q: MxArray, k: MxArray, v: MxArray, scale: number, mask: MxArray | 'causal' | null) => {
+    const [B, H, Lq] = q.shape, [, Hk, Lk] = k.shape, G = H / Hk;
+    const rep = (a: MxArray) => (G === 1 ? a : mx.reshape(mx.broadcastTo(mx.expandDims(a, 2), [B, Hk, G, Lk, a.shape[3]]), [B, H, Lk, a.shape[3]]));
+    let s = mx.multiply(mx.matmul(q, mx.swapaxes(rep(k), -1, -2)), scale);
+    if (mask === 'causal') s = mx.where(mx.greaterEqual(mx.reshape(mx.arange(Lq), [Lq, 1]), mx.subtract(mx.reshape(mx.arange(Lk), [1, Lk]), Lk - Lq)), s, -Infinity);
+    else if (mask) s = mask.dtype === mx.bool ? mx.where(mask, s, -Infinity) : mx.add(s, mask);
+    return mx.matmul(mx.softmax(s, -1), rep(v));
+  };
+  const [aq, ak, av] = [[2, 4, 9, 16], [2, 2, 11, 16], [2, 2, 11, 8]];
+  const attentionMasks = (): Array<[string, MxArray | 'causal' | null]> => [
+    ['none', null],
+    ['causal', 'causal'],
+    ['additive', arr(data([9, 11], 40), [9, 11])],
+    // every row keeps its first key: no row sees nothing (where MLX and the composed rule differ)
+    ['boolean', mx.array(Array.from({ length: 2 * 9 * 11 }, (_, i) => i % 11 === 0 || (i * 7) % 5 !== 0)).reshape([2, 1, 9, 11])],
+  ];
+  for (const dtype of ['float32', 'float16', 'bfloat16'] as const)
+    it(`scaledDotProductAttention in ${dtype}: no mask, causal, additive and boolean masks, grouped heads`, () => {
+      const t = mx[dtype];
+      const inputs = (to: typeof t) => [[aq, 41], [ak, 42], [av, 43], [[2, 4, 9, 8], 44]].map(([s, seed]) => arr(data(s as number[], seed as number), s as number[]).astype(t).astype(to));
+      for (const [name, mask] of attentionMasks()) {
+        const grads = (to: typeof t, fused: boolean) => {
+          const [q, k, v, ow] = inputs(to);
+          const f = (q: MxArray, k: MxArray, v: MxArray) =>
+            mx.sum(mx.multiply(fused ? mx.fast.scaledDotProductAttention(q, k, v, 0.3, mask as AttentionMask) : attentionComposed(q, k, v, 0.3, mask), ow));
+          return mx.grad(f, [0, 1, 2])(q, k, v) as MxArray[];
+        };
+        const ours = grads(t, true), theirs = grads(mx.float32, false);
+        ours.forEach((g, i) => {
+          expect(g.dtype).toBe(t);
+          expectClose(flat(g), flat(theirs[i]), dtype === 'float32' ? 1e-4 : TOL[dtype], `${dtype} ${name} ${i}`);
+        });
+      }
+    });
+
+  it('scaledDotProductAttention: cotangents match finite differences (causal, grouped heads)', () => {
+    const shapes = [[1, 2, 3, 4], [1, 1, 5, 4], [1, 1, 5, 3]];
+    const vals = shapes.map((s, i) => data(s, 45 + i));
+    const ow = arr(data([1, 2, 3, 3], 48), [1, 2, 3, 3]);
+    const loss = (q: MxArray, k: MxArray, v: MxArray) => mx.sum(mx.multiply(mx.fast.scaledDotProductAttention(q, k, v, 0.5, 'causal'), ow));
+    const grads = (mx.grad(loss, [0, 1, 2])(...(vals.map((v, i) => arr(v, shapes[i])) as [MxArray, MxArray, MxArray])) as MxArray[]).map(flat);
+    const h = 1e-2;
+    vals.forEach((v, which) =>
+      v.forEach((_, j) => {
+        const at = (d: number) => loss(...(vals.map((w, i) => arr(i === which ? w.map((x, n) => (n === j ? x + d : x)) : w, shapes[i])) as [MxArray, MxArray, MxArray])).item() as number;
+        const fd = (at(h) - at(-h)) / (2 * h);
+        expect(Math.abs(grads[which][j] - fd), `input ${which} element ${j}`).toBeLessThanOrEqual(2e-3 * (1 + Math.abs(fd)));
+      }),
+    );
+  });
+
+  it('scaledDotProductAttention: second derivatives through its vjp (additive mask)', () => {
+    const [q, k, v] = [f32(data(qs5, 49), qs5), f32(data(ks5, 50), ks5), f32(data(ks5, 51), ks5)];
+    const mask = arr(data([5, 7], 52), [5, 7]), ow = weights([2, 8, 5, 16]), ow2 = arr(data(qs5, 53), qs5);
+    const second = (att: (q: MxArray, k: MxArray, v: MxArray) => MxArray) => (q: MxArray, k: MxArray, v: MxArray) =>
+      mx.sum(mx.multiply(mx.grad((q: MxArray) => mx.sum(mx.multiply(att(q, k, v), ow)))(q) as MxArray, ow2));
+    check(
+      mx.grad(second((q, k, v) => mx.fast.scaledDotProductAttention(q, k, v, 0.3, mask)), [0, 1, 2])(q, k, v) as MxArray[],
+      mx.grad(second((q, k, v) => attentionComposed(q, k, v, 0.3, mask)), [0, 1, 2])(q, k, v) as MxArray[],
+      'sdpa second',
+    );
+  });
+
+  it.skipIf(!HAVE_MLX)('scaledDotProductAttention: its cotangents on MLX v0.31.2 (the vjp of its fast.scaled_dot_product_attention)', () => {
+    const [q, k, v, ow] = [[aq, 54], [ak, 55], [av, 56], [[2, 4, 9, 8], 57]].map(([s, seed]) => arr(data(s as number[], seed as number), s as number[]));
+    for (const [name, mask] of attentionMasks()) {
+      const f = (q: MxArray, k: MxArray, v: MxArray) => mx.sum(mx.multiply(mx.fast.scaledDotProductAttention(q, k, v, 0.3, mask as AttentionMask), ow));
+      const ours = mx.grad(f, [0, 1, 2])(q, k, v) as MxArray[];
+      const theirs = onMlx(() => (mx.grad(f, [0, 1, 2])(q, k, v) as MxArray[]).map(flat));
+      ours.forEach((g, i) => expectClose(flat(g), theirs[i], 1e-4, `mlx ${name} ${i}`));
+    }
+  });
   const qs5 = [2, 8, 5, 16], ks5 = [2, 2, 7, 16];
 });
 

@@ -743,6 +743,45 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       auto f = c.fn<mlx::fast_layer_norm_fn>("mlx_fast_layer_norm");
       return one(c.call(f, c.in[0], hw ? c.in[1] : none, hb ? c.in[hw ? 2 : 1] : none, float(c.attrs.f("eps")), c.s));
     };
+    // MLX has no op for layer_norm's cotangents: it is asked for the vjp of
+    // fast.layer_norm at x and the weight, with a zero bias when there is one
+    // (the cotangents do not depend on the bias's values).
+    t["layer_norm_vjp"] = [](const Ctx& c) {
+      const bool hw = c.attrs.b("has_weight"), hb = c.attrs.b("has_bias");
+      struct Norm {
+        const Ctx& c;
+        bool hw, hb;
+      } norm{c, hw, hb};
+      auto body = [](mlx::vector_array* res, const mlx::vector_array in, void* p) {
+        const Norm& k = *static_cast<const Norm*>(p);
+        const mlx::Api& m = k.c.m;
+        Arr x, w, b, y;
+        if (m.mlx_vector_array_get(&x.a, in, 0)) return 1;
+        if (k.hw && m.mlx_vector_array_get(&w.a, in, 1)) return 1;
+        if (k.hb && m.mlx_vector_array_get(&b.a, in, 1 + size_t(k.hw))) return 1;
+        const mlx::array none{nullptr};
+        if (k.c.fn<mlx::fast_layer_norm_fn>("mlx_fast_layer_norm")(&y.a, x.a, k.hw ? w.a : none, k.hb ? b.a : none, float(k.c.attrs.f("eps")), k.c.s)) return 1;
+        if (!res->ctx) *res = m.mlx_vector_array_new();  // mlx-c hands an empty vector
+        return m.mlx_vector_array_append_value(*res, y.a);
+      };
+      struct Closure {
+        mlx::closure_free_fn free;
+        mlx::closure f;
+        ~Closure() { free(f); }
+      } fn{c.fn<mlx::closure_free_fn>("mlx_closure_free"), c.fn<mlx::closure_new_fn>("mlx_closure_new_func_payload")(body, &norm, [](void*) {})};
+      const mlx::dtype t = c.out_dtype();
+      Arr x = c.call(c.m.mlx_astype, c.in[0], t, c.s), g = c.call(c.m.mlx_astype, c.in.back(), t, c.s);
+      Arr w = hw ? c.call(c.m.mlx_astype, c.in[1], t, c.s) : Arr{};
+      const int d = narrow(c.in_ts[0].shape.back(), c.path);
+      Arr b = hb ? c.call(c.fn<mlx::shape_fn>("mlx_zeros"), &d, size_t(1), t, c.s) : Arr{};
+      VecArr primals, cotangents, outs, grads;
+      c.m.mlx_vector_array_append_value(primals.v, x.a);
+      if (hw) c.m.mlx_vector_array_append_value(primals.v, w.a);
+      if (hb) c.m.mlx_vector_array_append_value(primals.v, b.a);
+      c.m.mlx_vector_array_append_value(cotangents.v, g.a);
+      check(c.fn<mlx::vjp_fn>("mlx_vjp")(&outs.v, &grads.v, fn.f, primals.v, cotangents.v), c.path);
+      return each(c, grads);
+    };
     t["rope"] = [none](const Ctx& c) {
       const bool ho = c.attrs.b("has_offset_array"), hf = c.attrs.b("has_freqs");
       const mlx::optional_float base{c.attrs.has("base") ? float(c.attrs.f("base")) : 0.0f, c.attrs.has("base")};
@@ -756,6 +795,35 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       auto f = c.fn<mlx::fast_sdpa_fn>("mlx_fast_scaled_dot_product_attention");
       return one(c.call(f, c.in[0], c.in[1], c.in[2], float(c.attrs.f("scale")), mode == "none" ? "" : mode.c_str(),
                         mode == "array" ? c.in[3] : none, c.attrs.b("has_sinks") ? c.in.back() : none, c.s));
+    };
+    // MLX has no op for attention's cotangents either: the vjp of its
+    // fast.scaled_dot_product_attention in q, k and v, the mask held fixed.
+    t["scaled_dot_product_attention_vjp"] = [](const Ctx& c) {
+      const std::string mode = c.attrs.str("mask_mode");
+      struct Sdpa {
+        const Ctx& c;
+        std::string mode;
+        mlx::array mask;
+      } sdpa{c, mode == "none" ? "" : mode, mode == "array" ? c.in[3] : mlx::array{nullptr}};
+      auto body = [](mlx::vector_array* res, const mlx::vector_array in, void* p) {
+        const Sdpa& k = *static_cast<const Sdpa*>(p);
+        const mlx::Api& m = k.c.m;
+        Arr q, kk, v, y;
+        if (m.mlx_vector_array_get(&q.a, in, 0) || m.mlx_vector_array_get(&kk.a, in, 1) || m.mlx_vector_array_get(&v.a, in, 2)) return 1;
+        if (k.c.fn<mlx::fast_sdpa_fn>("mlx_fast_scaled_dot_product_attention")(&y.a, q.a, kk.a, v.a, float(k.c.attrs.f("scale")), k.mode.c_str(), k.mask, mlx::array{nullptr}, k.c.s)) return 1;
+        if (!res->ctx) *res = m.mlx_vector_array_new();  // mlx-c hands an empty vector
+        return m.mlx_vector_array_append_value(*res, y.a);
+      };
+      struct Closure {
+        mlx::closure_free_fn free;
+        mlx::closure f;
+        ~Closure() { free(f); }
+      } fn{c.fn<mlx::closure_free_fn>("mlx_closure_free"), c.fn<mlx::closure_new_fn>("mlx_closure_new_func_payload")(body, &sdpa, [](void*) {})};
+      VecArr primals, cotangents, outs, grads;
+      for (size_t i = 0; i < 3; i++) c.m.mlx_vector_array_append_value(primals.v, c.in[i]);
+      c.m.mlx_vector_array_append_value(cotangents.v, c.in.back());
+      check(c.fn<mlx::vjp_fn>("mlx_vjp")(&outs.v, &grads.v, fn.f, primals.v, cotangents.v), c.path);
+      return each(c, grads);
     };
     // Quantization in every mode: group_size and bits as given (absent: the
     // mode's defaults, which MLX applies too); biases only for affine.

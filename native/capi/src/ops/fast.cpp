@@ -67,6 +67,21 @@ U lane_sum(const T* x, int64_t n, F&& term) {
   return s;
 }
 
+// The dot product of two rows of U, over independent lanes as lane_sum.
+template <class U>
+U lane_dot(const U* a, const U* b, int64_t n) {
+  constexpr int L = 64;
+  U acc[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int k = 0; k < L; k++) acc[k] += a[i + k] * b[i + k];
+  for (int w = L / 2; w >= 1; w /= 2)
+    for (int k = 0; k < w; k++) acc[k] += acc[k + w];
+  U s = acc[0];
+  for (; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
 // norm: rms (scale only) or layer (centred). inputs: x, then weight and bias when present.
 template <class T>
 void norm_rows(const Array& x, const T* w, const T* b, double eps, bool centred, Array& out) {
@@ -119,6 +134,102 @@ void register_norm(const char* name, bool centred) {
       if constexpr (is_float_v<T>) norm_rows<T>(x, hw ? w.data<T>() : nullptr, hb ? b.data<T>() : nullptr, c.attrs.f("eps"), centred, out);
     });
     return Arrs{out};
+  };
+  register_op(std::move(d));
+}
+
+// layer_norm's vjp in one pass over the rows: each row's mean and inverse
+// deviation again, then gx = inv * (gy - mean(gy) - xhat * mean(gy * xhat))
+// with gy = g * w, and the weight's and bias's cotangents (the column sums of
+// g * xhat and g) summed by parts of rows, one part per thread, so that the
+// sums are the same whatever thread runs a part. Computed in float (double
+// for float64), rounded once to the output dtype.
+template <class T>
+void layer_norm_vjp_rows(const Array& x, const T* w, const Array& g, double eps, Array& gx, T* gw, T* gb) {
+  using U = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  const int64_t d = x.shape.back(), rows = d ? x.size() / d : 0;
+  const T* xs = x.data<T>();
+  const T* gs = g.data<T>();
+  T* os = gx.data<T>();
+  const bool cols = gw || gb;
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), rows * d / 16384));
+  std::vector<U> partial(cols ? size_t(parts * 2 * d) : 0, U(0));
+  parallel_for(parts, 1, [&](int64_t pb, int64_t pe) {
+    std::vector<U> gy(static_cast<size_t>(d)), xh(static_cast<size_t>(d));
+    for (int64_t part = pb; part < pe; part++) {
+      U* sw = cols ? partial.data() + part * 2 * d : nullptr;
+      for (int64_t r = rows * part / parts; r < rows * (part + 1) / parts; r++) {
+        const T* xr = xs + r * d;
+        const T* gr = gs + r * d;
+        const U mean = lane_sum<U>(xr, d, [](U v) { return v; }) / U(d);
+        const U ss = lane_sum<U>(xr, d, [mean](U v) { return (v - mean) * (v - mean); });
+        const U inv = U(1) / std::sqrt(ss / U(d) + U(eps));
+        // elementwise first (vectorized), then the two row sums over lanes
+        for (int64_t i = 0; i < d; i++) {
+          const U gi = U(acc_t<T>(gr[i])), h = (U(acc_t<T>(xr[i])) - mean) * inv;
+          xh[size_t(i)] = h;
+          gy[size_t(i)] = w ? gi * U(acc_t<T>(w[i])) : gi;
+        }
+        if (sw)
+          for (int64_t i = 0; i < d; i++) {
+            const U gi = U(acc_t<T>(gr[i]));
+            sw[i] += gi * xh[size_t(i)];
+            sw[d + i] += gi;
+          }
+        const U a = lane_sum<U>(gy.data(), d, [](U v) { return v; }) / U(d);
+        const U b = lane_dot<U>(gy.data(), xh.data(), d) / U(d);
+        T* o = os + r * d;
+        for (int64_t i = 0; i < d; i++) o[i] = T(inv * (gy[size_t(i)] - a - xh[size_t(i)] * b));
+      }
+    }
+  });
+  for (int64_t i = 0; cols && i < d; i++) {
+    U sw = 0, sb = 0;
+    for (int64_t part = 0; part < parts; part++) {
+      sw += partial[size_t(part * 2 * d + i)];
+      sb += partial[size_t(part * 2 * d + d + i)];
+    }
+    if (gw) gw[i] = T(sw);
+    if (gb) gb[i] = T(sb);
+  }
+}
+
+// The cotangents of layer_norm's x, weight and bias (those it has) from x,
+// the weight and the output's cotangent: what the composed rule computes in
+// about fifteen passes over the rows, in one.
+void register_layer_norm_vjp() {
+  OpDef d = make_op("layer_norm_vjp", "fast", "promote; floating types only", 2, 3,
+                    {{"eps", AttrType::Float, nullptr, true}, {"has_weight", AttrType::Bool, false}, {"has_bias", AttrType::Bool, false}});
+  d.doc = "The cotangents of layer_norm's input, weight and bias (those has_weight and has_bias give) from its input, weight and output cotangent";
+  d.infer = [](const InferCtx& c) {
+    const bool hw = c.attrs.b("has_weight"), hb = c.attrs.b("has_bias");
+    if (c.in.size() != 2 + size_t(hw)) throw RequestError("invalid_arity", c.path + "/inputs", "layer_norm_vjp takes x, the weight when has_weight, and the cotangent: " + std::to_string(2 + int(hw)) + " inputs, got " + std::to_string(c.in.size()));
+    need_rank(c.in[0], 1, "layer_norm_vjp input", c.path + "/inputs/0");
+    const Shape& xs = c.in[0].shape;
+    if (hw) need_vector(c.in[1], xs.back(), "weight", c.path + "/inputs/1");
+    if (c.in.back().shape != xs) throw RequestError("invalid_shape", c.path + "/inputs/" + std::to_string(c.in.size() - 1), "the cotangent " + shape_str(c.in.back().shape) + " is not the input's shape " + shape_str(xs));
+    std::vector<DType> ds;
+    for (const TypeShape& t : c.in) ds.push_back(t.dtype);
+    const DType t = float_result(ds, "layer_norm_vjp", c.path);
+    Outs outs{{t, xs}};
+    if (hw) outs.push_back({t, {xs.back()}});
+    if (hb) outs.push_back({t, {xs.back()}});
+    return outs;
+  };
+  d.eval = [](const EvalCtx& c) {
+    const DType t = c.out[0].dtype;
+    const bool hw = c.attrs.b("has_weight"), hb = c.attrs.b("has_bias");
+    Array x = astype(c.in[0], t), g = astype(c.in.back(), t);
+    Array w = hw ? astype(c.in[1], t) : Array();
+    Arrs outs{Array(t, x.shape)};
+    if (hw) outs.push_back(Array(t, {x.shape.back()}));
+    if (hb) outs.push_back(Array(t, {x.shape.back()}));
+    dispatch(t, [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (is_float_v<T>)
+        layer_norm_vjp_rows<T>(x, hw ? w.data<T>() : nullptr, g, c.attrs.f("eps"), outs[0], hw ? outs[1].data<T>() : nullptr, hb ? outs.back().data<T>() : nullptr);
+    });
+    return outs;
   };
   register_op(std::move(d));
 }
@@ -641,6 +752,81 @@ void attend_blocks(const Attention& a, float* out) {
   });
 }
 
+// c = alpha op(a) op(b), each operand read transposed or not (row-major, m x n
+// from m x k and k x n): the products of attention's vjp.
+void gemm_ab(bool at, bool bt, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
+  if (!m || !n) return;
+#ifdef MLXC_HAVE_CBLAS
+  if (k) {
+    cblas_sgemm(CblasRowMajor, at ? CblasTrans : CblasNoTrans, bt ? CblasTrans : CblasNoTrans, int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), 0.0f, c, int(ldc));
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < m; i++) {
+    float* cr = c + i * ldc;
+    std::fill(cr, cr + n, 0.0f);
+    for (int64_t p = 0; p < k; p++) {
+      const float av = alpha * (at ? a[p * lda + i] : a[i * lda + p]);
+      if (bt)
+        for (int64_t j = 0; j < n; j++) cr[j] += av * b[j * ldb + p];
+      else
+        for (int64_t j = 0; j < n; j++) cr[j] += av * b[p * ldb + j];
+    }
+  }
+}
+
+// The cotangents of attention's queries, keys and values, per (batch, kv
+// head) with its query heads stacked as the forward stacks them, all in
+// cache: the probabilities P again (masked scores to -inf, P = exp(s - lse),
+// NaN where a row's every score is -inf, as the composed rule gives), then
+// dV = P^T dO, dP = dO V^T, dS = P (dP - rowsum(dP P)), dQ = scale dS K and
+// dK = scale dS^T Q. Sinks are left to the composed rule.
+void attention_vjp(const Attention& a, const float* go, float* dq, float* dk, float* dv) {
+  const int64_t R = a.G * a.Lq, L = a.Lk;
+  const SoftmaxRow sm;
+  parallel_for(a.B * a.Hk, 1, [&](int64_t tb, int64_t te) {
+    std::vector<float> p(size_t(R * L)), dp(size_t(R * L));
+    for (int64_t task = tb; task < te; task++) {
+      const int64_t b = task / a.Hk, kh = task % a.Hk;
+      const float *qb = a.q_rows(b, kh), *kb = a.keys(b, kh), *vb = a.values(b, kh);
+      const float* gb = go + (b * a.H + kh * a.G) * a.Lq * a.Dv;
+      float* dqb = dq + (b * a.H + kh * a.G) * a.Lq * a.D;
+      float* dkb = dk + (b * a.Hk + kh) * L * a.D;
+      float* dvb = dv + (b * a.Hk + kh) * L * a.Dv;
+      if (!R || !L) {
+        std::fill(dqb, dqb + R * a.D, 0.0f);
+        std::fill(dkb, dkb + L * a.D, 0.0f);
+        std::fill(dvb, dvb + L * a.Dv, 0.0f);
+        continue;
+      }
+      gemm_ab(false, true, R, L, a.D, a.scale, qb, a.D, kb, a.D, p.data(), L);
+      for (int64_t r = 0; r < R; r++) {
+        float* pr = p.data() + r * L;
+        const int64_t vis = a.visible(r);
+        a.apply_mask(pr, b, kh, r, 0, L);
+        std::fill(pr + vis, pr + L, kNegInf);
+        const float m = sm.max(pr, L, kNegInf);
+        if (m == kNegInf) {
+          std::fill(pr, pr + L, NAN);
+          continue;
+        }
+        const float inv = 1.0f / sm.exp_sum(pr, m, L);
+        for (int64_t j = 0; j < L; j++) pr[j] *= inv;
+      }
+      gemm_ab(true, false, L, a.Dv, R, 1.0f, p.data(), L, gb, a.Dv, dvb, a.Dv);
+      gemm_ab(false, true, R, L, a.Dv, 1.0f, gb, a.Dv, vb, a.Dv, dp.data(), L);
+      for (int64_t r = 0; r < R; r++) {
+        const float* pr = p.data() + r * L;
+        float* dr = dp.data() + r * L;
+        const float dot = lane_dot<float>(dr, pr, L);
+        for (int64_t j = 0; j < L; j++) dr[j] = pr[j] * (dr[j] - dot);
+      }
+      gemm_ab(false, false, R, a.D, L, a.scale, dp.data(), L, kb, a.D, dqb, a.D);
+      gemm_ab(true, false, L, a.D, R, a.scale, dp.data(), L, qb, a.D, dkb, a.D);
+    }
+  });
+}
+
 void register_sdpa() {
   OpDef d = make_op("scaled_dot_product_attention", "fast", "promote; floating types only", 3, 5,
                     {{"scale", AttrType::Float, nullptr, true},
@@ -695,13 +881,51 @@ void register_sdpa() {
   register_op(std::move(d));
 }
 
+// The cotangents of scaled_dot_product_attention's queries, keys and values
+// from them, its mask and its output's cotangent, in one op (its vjp without
+// sinks): what the composed rule computes in about twenty ops over the
+// scores, per head in cache.
+void register_sdpa_vjp() {
+  OpDef d = make_op("scaled_dot_product_attention_vjp", "fast", "each input's dtype; floating types only", 4, 5,
+                    {{"scale", AttrType::Float, nullptr, true}, {"mask_mode", AttrType::Enum, "none", false, false, {"none", "causal", "array"}}});
+  d.doc = "The cotangents of scaled_dot_product_attention's queries, keys and values (without sinks) from q, k, v, the mask when mask_mode is array, and the output's cotangent";
+  d.infer = [](const InferCtx& c) {
+    const bool am = c.attrs.str("mask_mode") == "array";
+    if (c.in.size() != 4 + size_t(am)) throw RequestError("invalid_arity", c.path + "/inputs", "scaled_dot_product_attention_vjp takes q, k, v, the mask when mask_mode is array, and the cotangent");
+    const std::vector<TypeShape> fwd(c.in.begin(), c.in.end() - 1);
+    const Attrs& at = c.attrs;
+    Attrs fa{json{{"scale", at.values.at("scale")}, {"mask_mode", at.values.at("mask_mode")}, {"has_sinks", false}}, at.path};
+    const TypeShape o = find_op("scaled_dot_product_attention")->infer(InferCtx{fwd, fa, c.path})[0];
+    const TypeShape& g = c.in.back();
+    if (g.shape != o.shape) throw RequestError("invalid_shape", c.path + "/inputs/" + std::to_string(c.in.size() - 1), "the cotangent " + shape_str(g.shape) + " is not the output's shape " + shape_str(o.shape));
+    if (!is_floating(g.dtype) || g.dtype == DType::Complex64) refuse_dtype("scaled_dot_product_attention_vjp", g.dtype, c.path + "/inputs/" + std::to_string(c.in.size() - 1));
+    return Outs{c.in[0], c.in[1], c.in[2]};
+  };
+  d.eval = [](const EvalCtx& c) {
+    const std::string mode = c.attrs.str("mask_mode");
+    Array q = astype(c.in[0], DType::Float32), k = astype(c.in[1], DType::Float32), v = astype(c.in[2], DType::Float32);
+    Array g = astype(c.in.back(), DType::Float32);
+    Array mask = mode == "array" ? (c.in[3].dtype == DType::Bool ? c.in[3] : astype(c.in[3], DType::Float32)) : Array();
+    Attention a{q.data<float>(), k.data<float>(), v.data<float>(), nullptr,
+                mode == "array" ? &mask : nullptr, mode == "array" ? mask_strides(mask.shape) : std::array<int64_t, 4>{},
+                mode == "causal", q.shape[0], q.shape[1], q.shape[2], q.shape[3], k.shape[1], k.shape[2], v.shape[3],
+                q.shape[1] / k.shape[1], float(c.attrs.f("scale"))};
+    Array dq(DType::Float32, q.shape), dk(DType::Float32, k.shape), dv(DType::Float32, v.shape);
+    attention_vjp(a, g.data<float>(), dq.data<float>(), dk.data<float>(), dv.data<float>());
+    return Arrs{astype(dq, c.out[0].dtype), astype(dk, c.out[1].dtype), astype(dv, c.out[2].dtype)};
+  };
+  register_op(std::move(d));
+}
+
 }  // namespace
 
 void register_fast_ops() {
   register_norm("rms_norm", false);
   register_norm("layer_norm", true);
+  register_layer_norm_vjp();
   register_rope();
   register_sdpa();
+  register_sdpa_vjp();
 }
 
 }  // namespace mlxc
