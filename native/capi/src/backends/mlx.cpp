@@ -308,6 +308,28 @@ Outs each(const Ctx& c, const VecArr& parts) {
   return o;
 }
 
+// A closure body's result: mlx-c hands the body an empty vector.
+int closure_result(const mlx::Api& m, mlx::vector_array* res, mlx::array y) {
+  if (!res->ctx) *res = m.mlx_vector_array_new();
+  return m.mlx_vector_array_append_value(*res, y);
+}
+
+// For cotangents MLX has no op for: MLX's vjp of `body` (an mlx-c closure
+// body over `payload`, one output) at `primals` for `cotangent`, one output
+// per primal.
+Outs vjp_outputs(const Ctx& c, mlx::closure_body body, void* payload, const std::vector<mlx::array>& primals, mlx::array cotangent) {
+  struct Closure {
+    mlx::closure_free_fn free;
+    mlx::closure f;
+    ~Closure() { free(f); }
+  } fn{c.fn<mlx::closure_free_fn>("mlx_closure_free"), c.fn<mlx::closure_new_fn>("mlx_closure_new_func_payload")(body, payload, [](void*) {})};
+  VecArr ps, cotangents, outs, grads;
+  for (const mlx::array& a : primals) c.m.mlx_vector_array_append_value(ps.v, a);
+  c.m.mlx_vector_array_append_value(cotangents.v, cotangent);
+  check(c.fn<mlx::vjp_fn>("mlx_vjp")(&outs.v, &grads.v, fn.f, ps.v, cotangents.v), c.path);
+  return each(c, grads);
+}
+
 // MLX v0.31.2's scans and sorts divide by zero on an empty array (SIGFPE
 // ends the process): their empty result is made here instead, as the empty
 // array of the inferred dtype and shape it is.
@@ -761,26 +783,17 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
         if (k.hb && m.mlx_vector_array_get(&b.a, in, 1 + size_t(k.hw))) return 1;
         const mlx::array none{nullptr};
         if (k.c.fn<mlx::fast_layer_norm_fn>("mlx_fast_layer_norm")(&y.a, x.a, k.hw ? w.a : none, k.hb ? b.a : none, float(k.c.attrs.f("eps")), k.c.s)) return 1;
-        if (!res->ctx) *res = m.mlx_vector_array_new();  // mlx-c hands an empty vector
-        return m.mlx_vector_array_append_value(*res, y.a);
+        return closure_result(m, res, y.a);
       };
-      struct Closure {
-        mlx::closure_free_fn free;
-        mlx::closure f;
-        ~Closure() { free(f); }
-      } fn{c.fn<mlx::closure_free_fn>("mlx_closure_free"), c.fn<mlx::closure_new_fn>("mlx_closure_new_func_payload")(body, &norm, [](void*) {})};
       const mlx::dtype t = c.out_dtype();
       Arr x = c.call(c.m.mlx_astype, c.in[0], t, c.s), g = c.call(c.m.mlx_astype, c.in.back(), t, c.s);
       Arr w = hw ? c.call(c.m.mlx_astype, c.in[1], t, c.s) : Arr{};
       const int d = narrow(c.in_ts[0].shape.back(), c.path);
       Arr b = hb ? c.call(c.fn<mlx::shape_fn>("mlx_zeros"), &d, size_t(1), t, c.s) : Arr{};
-      VecArr primals, cotangents, outs, grads;
-      c.m.mlx_vector_array_append_value(primals.v, x.a);
-      if (hw) c.m.mlx_vector_array_append_value(primals.v, w.a);
-      if (hb) c.m.mlx_vector_array_append_value(primals.v, b.a);
-      c.m.mlx_vector_array_append_value(cotangents.v, g.a);
-      check(c.fn<mlx::vjp_fn>("mlx_vjp")(&outs.v, &grads.v, fn.f, primals.v, cotangents.v), c.path);
-      return each(c, grads);
+      std::vector<mlx::array> primals{x.a};
+      if (hw) primals.push_back(w.a);
+      if (hb) primals.push_back(b.a);
+      return vjp_outputs(c, body, &norm, primals, g.a);
     };
     t["rope"] = [none](const Ctx& c) {
       const bool ho = c.attrs.b("has_offset_array"), hf = c.attrs.b("has_freqs");
@@ -811,19 +824,9 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
         Arr q, kk, v, y;
         if (m.mlx_vector_array_get(&q.a, in, 0) || m.mlx_vector_array_get(&kk.a, in, 1) || m.mlx_vector_array_get(&v.a, in, 2)) return 1;
         if (k.c.fn<mlx::fast_sdpa_fn>("mlx_fast_scaled_dot_product_attention")(&y.a, q.a, kk.a, v.a, float(k.c.attrs.f("scale")), k.mode.c_str(), k.mask, mlx::array{nullptr}, k.c.s)) return 1;
-        if (!res->ctx) *res = m.mlx_vector_array_new();  // mlx-c hands an empty vector
-        return m.mlx_vector_array_append_value(*res, y.a);
+        return closure_result(m, res, y.a);
       };
-      struct Closure {
-        mlx::closure_free_fn free;
-        mlx::closure f;
-        ~Closure() { free(f); }
-      } fn{c.fn<mlx::closure_free_fn>("mlx_closure_free"), c.fn<mlx::closure_new_fn>("mlx_closure_new_func_payload")(body, &sdpa, [](void*) {})};
-      VecArr primals, cotangents, outs, grads;
-      for (size_t i = 0; i < 3; i++) c.m.mlx_vector_array_append_value(primals.v, c.in[i]);
-      c.m.mlx_vector_array_append_value(cotangents.v, c.in.back());
-      check(c.fn<mlx::vjp_fn>("mlx_vjp")(&outs.v, &grads.v, fn.f, primals.v, cotangents.v), c.path);
-      return each(c, grads);
+      return vjp_outputs(c, body, &sdpa, {c.in[0], c.in[1], c.in[2]}, c.in.back());
     };
     // Quantization in every mode: group_size and bits as given (absent: the
     // mode's defaults, which MLX applies too); biases only for affine.
@@ -901,21 +904,11 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
         if (m.mlx_conv_general(&y.a, k.x, w.a, k.st.data(), k.st.size(), k.lo.data(), k.lo.size(), k.hi.data(), k.hi.size(), k.kd.data(), k.kd.size(),
                                k.id.data(), k.id.size(), k.c.i("groups"), k.c.attrs.b("flip"), k.c.s))
           return 1;
-        if (!res->ctx) *res = m.mlx_vector_array_new();  // mlx-c hands an empty vector
-        return m.mlx_vector_array_append_value(*res, y.a);
+        return closure_result(m, res, y.a);
       };
-      struct Closure {
-        mlx::closure_free_fn free;
-        mlx::closure f;
-        ~Closure() { free(f); }
-      } fn{c.fn<mlx::closure_free_fn>("mlx_closure_free"), c.fn<mlx::closure_new_fn>("mlx_closure_new_func_payload")(body, &conv, [](void*) {})};
       auto ws = c.out_shape();
       Arr w0 = c.call(c.fn<mlx::shape_fn>("mlx_zeros"), ws.data(), ws.size(), c.out_dtype(), c.s);
-      VecArr primals, cotangents, outs, grads;
-      c.m.mlx_vector_array_append_value(primals.v, w0.a);
-      c.m.mlx_vector_array_append_value(cotangents.v, dy.a);
-      check(c.fn<mlx::vjp_fn>("mlx_vjp")(&outs.v, &grads.v, fn.f, primals.v, cotangents.v), c.path);
-      return each(c, grads);
+      return vjp_outputs(c, body, &conv, {w0.a}, dy.a);
     };
     // mlx.core.fft: the registry's fft is MLX's FFT primitive, one n-dimensional
     // call over its axes (the sizes along them: the input's, or the output's
