@@ -74,17 +74,19 @@ type Unweighed = { values: Array<WeakRef<Value>>; bytes: number };
 const unweighed = new Set<Unweighed>();
 let unweighedBytes = 0;
 const collections = new FinalizationRegistry<Unweighed>((batch) => {
-  if (unweighed.delete(batch)) weighSurvivors(batch);
+  if (!unweighed.delete(batch)) return;
+  unweighedBytes -= batch.bytes;
+  weigh(survivors(batch));
 });
 
-function weighSurvivors(batch: Unweighed): void {
-  unweighedBytes -= batch.bytes;
+/** The values of `batch` the program still holds and has not disposed. */
+function survivors(batch: Unweighed): Value[] {
   const alive: Value[] = [];
   for (const ref of batch.values) {
     const v = ref.deref();
     if (v && !v.disposed && v.handle) alive.push(v);
   }
-  weigh(alive);
+  return alive;
 }
 
 function weigh(values: Value[]): void {
@@ -527,7 +529,7 @@ export function finish(values: Value[], outputs: Array<{ dtype: string; shape: n
     unweighedBytes += batch.bytes;
     collections.register({}, batch);
     if (unweighedBytes > UNWEIGHED_MAX) {
-      for (const b of unweighed) weighty.push(...b.values.map((r) => r.deref()).filter((v): v is Value => !!v && !v.disposed && !!v.handle));
+      for (const b of unweighed) weighty.push(...survivors(b));
       unweighed.clear();
       unweighedBytes = 0;
     }
