@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <thread>
@@ -73,22 +74,27 @@ void evict() {
   std::memset(scratch.data(), ++v, scratch.size());
 }
 
-double copy_gbs() {
-  const size_t bytes = size_t(256) << 20;
-  std::vector<char> a(bytes, 1), b(bytes, 0);
+// The fastest of 16 runs (after one more) of `part(k, n)` on n threads, k = 0..n-1, in seconds.
+double best_split(const std::function<void(int, int)>& part) {
   const int n = threads();
   double best = 1e9;
   for (int run = 0; run <= 16; run++) {
     const double t0 = now();
     std::vector<std::thread> ts;
-    for (int k = 0; k < n; k++)
-      ts.emplace_back([&, k] {
-        const size_t lo = bytes * size_t(k) / size_t(n) / 4096 * 4096, hi = bytes * size_t(k + 1) / size_t(n) / 4096 * 4096;
-        std::memcpy(b.data() + lo, a.data() + lo, hi - lo);
-      });
+    for (int k = 0; k < n; k++) ts.emplace_back(part, k, n);
     for (auto& t : ts) t.join();
     if (run) best = std::min(best, now() - t0);
   }
+  return best;
+}
+
+double copy_gbs() {
+  const size_t bytes = size_t(256) << 20;
+  std::vector<char> a(bytes, 1), b(bytes, 0);
+  const double best = best_split([&](int k, int n) {
+    const size_t lo = bytes * size_t(k) / size_t(n) / 4096 * 4096, hi = bytes * size_t(k + 1) / size_t(n) / 4096 * 4096;
+    std::memcpy(b.data() + lo, a.data() + lo, hi - lo);
+  });
   return 2.0 * double(bytes) / best / 1e9;
 }
 
@@ -98,27 +104,18 @@ double read_gbs() {
   using V = uint64_t __attribute__((vector_size(32)));
   const size_t bytes = size_t(256) << 20;
   std::vector<V> a(bytes / sizeof(V), V{1, 2, 3, 4});
-  const int n = threads();
-  std::vector<V> sums(static_cast<size_t>(n));
-  double best = 1e9;
-  for (int run = 0; run <= 16; run++) {
-    const double t0 = now();
-    std::vector<std::thread> ts;
-    for (int k = 0; k < n; k++)
-      ts.emplace_back([&, k] {
-        const size_t lo = a.size() * size_t(k) / size_t(n) / 8 * 8, hi = a.size() * size_t(k + 1) / size_t(n) / 8 * 8;
-        V s0{}, s1{}, s2{}, s3{};
-        for (size_t i = lo; i < hi; i += 4) {
-          s0 += a[i];
-          s1 += a[i + 1];
-          s2 += a[i + 2];
-          s3 += a[i + 3];
-        }
-        sums[size_t(k)] = s0 + s1 + s2 + s3;
-      });
-    for (auto& t : ts) t.join();
-    if (run) best = std::min(best, now() - t0);
-  }
+  std::vector<V> sums(static_cast<size_t>(threads()));
+  const double best = best_split([&](int k, int n) {
+    const size_t lo = a.size() * size_t(k) / size_t(n) / 8 * 8, hi = a.size() * size_t(k + 1) / size_t(n) / 8 * 8;
+    V s0{}, s1{}, s2{}, s3{};
+    for (size_t i = lo; i < hi; i += 4) {
+      s0 += a[i];
+      s1 += a[i + 1];
+      s2 += a[i + 2];
+      s3 += a[i + 3];
+    }
+    sums[size_t(k)] = s0 + s1 + s2 + s3;
+  });
   volatile uint64_t keep = sums[0][0];
   (void)keep;
   return double(bytes) / best / 1e9;
