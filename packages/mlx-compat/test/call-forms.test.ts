@@ -60,6 +60,27 @@ describe('node-mlx classes and names', () => {
     expect(mx.metal.isAvailable()).toBe(false);
     expect(mx.metal.getActiveMemory()).toBe(mx.getActiveMemory());
   });
+
+  it('ends the scopes of stream and printoptions at dispose or with Symbol.dispose, once', () => {
+    const third = 1 / 3;
+    const full = mx.array(third).toString();
+    const outer = mx.printoptions(2);
+    expect(mx.array(third).toString()).toContain('0.33');
+    expect(mx.array(third).toString()).not.toContain('0.333');
+    const inner = mx.printoptions(4);
+    expect(mx.array(third).toString()).toContain('0.3333');
+    inner[Symbol.dispose]();
+    inner.dispose();
+    expect(mx.array(third).toString()).not.toContain('0.333');
+    outer.dispose();
+    expect(mx.array(third).toString()).toBe(full);
+    const cpuDefault = mx.defaultStream(mx.cpu);
+    const other = mx.newStream(mx.cpu);
+    const scope = mx.stream(other);
+    expect(mx.defaultStream(mx.cpu)).toBe(other);
+    scope[Symbol.dispose]();
+    expect(mx.defaultStream(mx.cpu)).toBe(cpuDefault);
+  });
 });
 
 describe('call forms', () => {

@@ -49,3 +49,32 @@ describe('TypeScript declarations', () => {
     expect(diagnostics).toEqual([]);
   });
 });
+
+describe('TypeScript declarations on an older lib', () => {
+  // A strict project on lib es2022 with no node types, checking every
+  // declaration file (no skipLibCheck): Symbol.dispose, which the scopes and
+  // the exporter declare, is not in that lib.
+  it('compile under lib es2022 without @types/node, and type scopes as disposable', () => {
+    const file = join(portsDir, 'es2022-scope-example.ts');
+    const code = [
+      "import mlx from 'mlx-compat';",
+      'const mx = mlx.core;',
+      'const a = mx.array([1, 2, 3]);',
+      'export const total = mx.sum(a).item();',
+      'const digits = mx.printoptions(3);',
+      'digits[Symbol.dispose]();',
+      'const onCpu = mx.stream(mx.cpu);',
+      'onCpu.dispose();',
+      "export const ex: () => void = mx.exporter('/tmp/unused.mlxfn', (x) => x)[Symbol.dispose];",
+    ].join('\n');
+    const older: ts.CompilerOptions = { ...options, lib: ['lib.es2022.d.ts'], types: [], skipLibCheck: false };
+    const host = ts.createCompilerHost(older);
+    const read = host.readFile.bind(host);
+    host.readFile = (f) => (f === file ? code : read(f));
+    const exists = host.fileExists.bind(host);
+    host.fileExists = (f) => f === file || exists(f);
+    const program = ts.createProgram([file], older, host);
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName.replace(root, '') ?? ''} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    expect(diagnostics).toEqual([]);
+  });
+});

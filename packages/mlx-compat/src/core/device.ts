@@ -5,6 +5,7 @@ import { MlxRefusedError } from 'mlx-capi-bridge';
 import { evalArrays, collectArrays } from './graph.js';
 import { MxError } from './errors.js';
 import { describe } from './args.js';
+import { scope, type Scope } from './scope.js';
 import { evalLater, joinAll } from './flight.js';
 
 export type DeviceType = 'cpu' | 'gpu';
@@ -108,13 +109,11 @@ export function toStream(s?: StreamOrDevice | null): Stream {
  * stream(s): makes s the default for a scope, until the returned object is
  * disposed (`using _ = mx.stream(mx.cpu)`, or its dispose()).
  */
-export function stream(s: StreamOrDevice): { dispose(): void } {
+export function stream(s: StreamOrDevice): Scope {
   const chosen = toStream(s);
   const before = defaults.get('cpu')!;
   setDefaultStream(chosen);
-  const restore = { dispose: () => setDefaultStream(before) };
-  Object.defineProperty(restore, Symbol.dispose, { value: restore.dispose });
-  return restore;
+  return scope(() => setDefaultStream(before));
 }
 
 /** Checks an op's stream argument: only CPU devices and streams run here. */

@@ -6,6 +6,7 @@
 import type { MxArray } from './array.js';
 import { MxError } from './errors.js';
 import { describe } from './args.js';
+import { scope, type Scope } from './scope.js';
 
 const EDGE_ITEMS = 3;
 
@@ -32,12 +33,10 @@ export function setPrintoptions(precision?: number | null | PrintOptions): void 
 }
 
 /** printoptions(precision = -1): set for a scope, until the returned object is disposed (`using _ = mx.printoptions(3)`). */
-export function printoptions(precision?: number | null | PrintOptions): { dispose(): void } {
+export function printoptions(precision?: number | null | PrintOptions): Scope {
   const before = options;
   setPrintoptions(precision);
-  const restore = { dispose: () => void (options = before) };
-  Object.defineProperty(restore, Symbol.dispose, { value: restore.dispose });
-  return restore;
+  return scope(() => void (options = before));
 }
 
 /** A float as MLX prints it: C++'s default stream style (%g, 6 digits), or fixed with the set precision. */
