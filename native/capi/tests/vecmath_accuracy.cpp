@@ -296,7 +296,7 @@ std::map<std::string, std::map<std::string, double>> read_bounds(const char* hea
 int failures = 0;
 std::map<std::string, std::map<std::string, double>> bounds;
 
-void report(const std::string& op, const Format& f, size_t n, const Result& r) {
+void report(const std::string& op, const Format& f, size_t n, const Result& r, const char* label = nullptr) {
   auto it = bounds.find(op);
   const double bound = it != bounds.end() && it->second.count(f.name) ? it->second.at(f.name) : -1;
   const bool ok = bound >= 0 && r.ours <= bound;
@@ -304,7 +304,7 @@ void report(const std::string& op, const Format& f, size_t n, const Result& r) {
   char mlx[32];
   if (r.mlx < 0) std::snprintf(mlx, sizeof mlx, "-");
   else std::snprintf(mlx, sizeof mlx, "%.4g", r.mlx);
-  std::printf("%-10s %-9s n=%-8zu ours %-8.4g mlx %-8s bound %-5g %s (worst at %.9g %.9g)\n", op.c_str(), f.name, n,
+  std::printf("%-10s %-9s n=%-8zu ours %-8.4g mlx %-8s bound %-5g %s (worst at %.9g %.9g)\n", label ? label : op.c_str(), f.name, n,
               r.ours, mlx, bound, ok ? "ok" : "FAIL", r.worst_in, r.worst_in2);
 }
 
@@ -318,7 +318,7 @@ template <class S> double to_double(const uint8_t* p, size_t i, const Format& f)
 // Runs one op over `xs` (and `ys`) of storage S in format f; refs are exact values.
 template <class S>
 void sweep(const char* op, const Format& f, int slot, const std::vector<S>& xs, const std::vector<S>* ys,
-           const std::vector<long double>& ref, Mlx* mlx) {
+           const std::vector<long double>& ref, Mlx* mlx, const char* label = nullptr) {
   std::vector<const void*> ins{xs.data()};
   if (ys) ins.push_back(ys->data());
   const auto ours = engine_run(op, f, sizeof(S), ins, xs.size());
@@ -351,7 +351,7 @@ void sweep(const char* op, const Format& f, int slot, const std::vector<S>& xs, 
     }
     if (!theirs.empty()) r.mlx = std::max(r.mlx, err(theirs, i));
   }
-  report(op, f, xs.size(), r);
+  report(op, f, xs.size(), r, label);
 }
 
 template <class S> std::vector<long double> values(const std::vector<S>& v, const Format& f) {
@@ -379,6 +379,37 @@ template <class S> void sweep_all(const Format& f, int slot, const std::vector<S
     for (size_t i = 0; i < a.size(); i++) ref[i] = o.ref(av[i], bv[i]);
     sweep(o.op, f, slot, a, &b, ref, mlx);
   }
+}
+
+// power where its results are finite and nonzero, which random pairs
+// seldom are, and its special cases: x from every float32 binade of either
+// sign (and next to 1) with y = t / log2 |x| for t drawn in [-155, 130]
+// (whole for negative x, odd or even), then every pair of zeros,
+// infinities, NaN, +-1 and whole (odd, even, beyond 2^24) and fractional y.
+void power_check(Mlx* mlx, std::mt19937_64& rng, int per) {
+  std::vector<float> a, b;
+  std::uniform_real_distribution<double> td(-155.0, 130.0);
+  auto add = [&](float x) {
+    const double l = std::log2(std::fabs(double(x)));
+    if (!std::isfinite(l) || l == 0) return;
+    float y = float(td(rng) / l);
+    if (x < 0) y = std::nearbyint(y);
+    a.push_back(x), b.push_back(y);
+  };
+  for (uint32_t s = 0; s < 2; s++)
+    for (uint32_t e = 0; e < 255; e++)
+      for (int k = 0; k < per; k++) add(bits_to_f32(s << 31 | e << 23 | (uint32_t(rng()) & 0x7fffff)));
+  for (int j = 1; j <= 4096; j++)
+    for (float x : {1.0f + j * 0x1p-23f, 1.0f - j * 0x1p-24f, -1.0f - j * 0x1p-23f}) add(x);
+  const float xs[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1.0f, -1.0f, 2.0f, -2.0f, 0.5f, -0.5f, -3.0f, 1e-45f, -1e-45f,
+                      3.40282347e38f, -3.40282347e38f};
+  const float ys[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1.0f, -1.0f, 2.0f, -2.0f, 3.0f, -3.0f, 0.5f, -0.5f, 2.5f, -2.5f,
+                      16777216.0f, -16777216.0f, 16777218.0f, 33554432.0f, 1e30f, -1e30f, 1e-45f, -1e-45f, 127.0f, -149.0f};
+  for (float x : xs)
+    for (float y : ys) a.push_back(x), b.push_back(y);
+  std::vector<long double> ref(a.size());
+  for (size_t i = 0; i < a.size(); i++) ref[i] = std::pow((long double)a[i], (long double)b[i]);
+  sweep<float>("power", F32, 2, a, &b, ref, mlx, "power_ranged");
 }
 
 // softmax and logsumexp over rows of 4096 normally distributed values (spread 4).
@@ -466,6 +497,7 @@ int main(int argc, char** argv) {
   sweep_all<uint16_t>(F16, 0, halves, mlx, rng);
   sweep_all<uint16_t>(BF16, 1, halves, mlx, rng);
   sweep_all<float>(F32, 2, inputs_f32(per, rng), mlx, rng);
+  power_check(mlx, rng, per / 8);
   sweep_all<double>(F64, 3, inputs_f64(per / 8, rng), mlx, rng);
   rows_check<float>(F32, 2, mlx, rng);
   rows_check<double>(F64, 3, mlx, rng);

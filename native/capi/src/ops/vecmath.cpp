@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -63,11 +64,17 @@ const VecTable* choose() {
 const LogTable& log_table() {
   static const LogTable t = [] {
     LogTable t{};
-    const long double ln2 = 0.693147180559945309417232121458176568L;
     for (int i = 0; i < 16; i++) {
-      t.invc[i] = i == 0 ? 1.0 : i == 15 ? 0.5 : 1.0 / (1.0 + (i + 0.5) / 16.0);
-      t.k[i] = i >= 8 ? 1.0 : 0.0;
-      t.logc[i] = double(-std::log((long double)t.invc[i]) - t.k[i] * ln2);
+      // interval i: [1 + i/16, 1 + (i+1)/16) below 8, [0.5 + i/32, 0.5 + (i+1)/32) from 8 on
+      const long double c = i == 0 || i == 15 ? 1.0L : i < 8 ? 1.0L + (i + 0.5L) / 16 : 0.5L + (i + 0.5L) / 32;
+      t.invc[i] = double(1.0L / c);
+      t.logc[i] = double(-std::log((long double)t.invc[i]));
+      t.log2c[i] = double(-std::log2((long double)t.invc[i]));
+      const double p = double(std::exp2((long double)i / 16));
+      uint64_t bits;
+      std::memcpy(&bits, &p, 8);
+      bits -= uint64_t(i) << 48;
+      std::memcpy(&t.exp2[i], &bits, 8);
     }
     return t;
   }();

@@ -30,24 +30,44 @@ template <> struct Io<VF, bf16> {
 };
 
 // ---- double-lane cores for float results ----------------------------------
-// Accurate to about 2^-40 relative, so the float result they round to is the
-// correctly rounded one except within about 2^-16 ulp of a tie; cheaper than
-// SLEEF's double functions, which aim at double precision.
+// Accurate to 2^-34 relative or better, so the float result they round to
+// is the correctly rounded one except within about 2^-10 ulp of a tie;
+// cheaper than SLEEF's double functions, which aim at double precision.
 
 const LogTable* g_log = nullptr;  // set by make_table
 
-// log of a positive normal double: with x = 2^e m and m in interval i,
-// (e + k_i) ln2 + logc_i + log1p(r), r = m invc_i - 1 (exact with the fma,
-// |r| < 1/16), log1p(r) by its series to r^9 (error below 2^-39 of r).
-inline VD::V log_core(VD::V x) {
-  using V = VD::V;
-  static constexpr double c[] = {-1.0 / 8, 1.0 / 7, -1.0 / 6, 1.0 / 5, -1.0 / 4, 1.0 / 3, -1.0 / 2};
-  const V m = VD::mantissa(x), e = VD::exponent(x);
-  const V r = VD::fma(m, VD::lookup16(g_log->invc, m), VD::set1(-1.0));
-  V q = VD::set1(1.0 / 9);
-  for (double k : c) q = VD::fma(q, r, VD::set1(k));
-  const V hi = VD::fma(VD::add(e, VD::lookup16(g_log->k, m)), VD::set1(0.6931471805599453094), VD::lookup16(g_log->logc, m));
-  return VD::add(hi, VD::fma(VD::mul(r, r), q, r));
+constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094, kPi = 3.14159265358979323846;
+
+// c[0] x^(N-1) + ... + c[N-1] by Horner's rule in the lanes of Ops (VF or VD).
+template <class Ops, class T, size_t N>
+typename Ops::V horner(typename Ops::V x, const T (&c)[N]) {
+  typename Ops::V p = Ops::set1(c[0]);
+  for (size_t i = 1; i < N; i++) p = Ops::fma(p, x, Ops::set1(c[i]));
+  return p;
+}
+
+// log1p(r) - r = r^2 q(r) on [-1/32, 1/16], highest coefficient first:
+// least-squares fits on Chebyshev nodes weighted to log1p's relative error
+// (made for this library). Degree 4: 2^-34 relative, for results rounded to
+// float; degree 5: 2^-39.6, for pow, whose exponent y log2 x multiplies the
+// error by up to 150.
+constexpr double kLogQ4[] = {-0.15471844398287504, 0.20000477752523046, -0.2500170425708089, 0.33333343121088915,
+                             -0.49999999456518535};
+constexpr double kLogQ5[] = {0.13001428707485546, -0.1664984461741186, 0.20001808440395313, -0.25000038529579516,
+                             0.3333333272118205,  -0.499999999891511};
+
+// log x (log2 x when Base2) of a positive normal double that is a float or 1
+// plus a float: x = 2^k m with m in interval i (LogTable), r = m invc_i - 1
+// (rounded once, |r| <= 1/16), log x = k ln2 + logc_i + log1p(r) and log2 x
+// = k + log2c_i + log1p(r) log2 e. Next to 1, logc_i = 0 and k = 0: the
+// result keeps log1p's relative precision.
+template <bool Base2, size_t N> inline VD::V log_core(VD::V x, const double (&q)[N]) {
+  VD::V k;
+  const VD::V m = VD::split75(x, k);
+  const VD::V r = VD::fma(m, VD::lookup16(g_log->invc, m, 48), VD::set1(-1.0));
+  const VD::V u = VD::fma(VD::mul(r, r), horner<VD>(r, q), r);
+  if constexpr (Base2) return VD::fma(u, VD::set1(kLog2e), VD::add(k, VD::lookup16(g_log->log2c, m, 48)));
+  else return VD::add(VD::fma(k, VD::set1(kLn2), VD::lookup16(g_log->logc, m, 48)), u);
 }
 
 // log's values where x is not a positive finite number: -inf at 0, NaN
@@ -56,14 +76,6 @@ inline VD::V log_special(VD::V x, VD::V r) {
   r = VD::sel(VD::eq(x, VD::set1(0.0)), VD::set1(-__builtin_inf()), r);
   r = VD::sel(VD::gt(VD::set1(0.0), x), VD::set1(__builtin_nan("")), r);
   return VD::sel(VD::unord(x, x), x, VD::sel(VD::eq(x, VD::set1(__builtin_inf())), x, r));
-}
-
-// c[0] x^(N-1) + ... + c[N-1] by Horner's rule in the lanes of Ops (VF or VD).
-template <class Ops, class T, size_t N>
-typename Ops::V horner(typename Ops::V x, const T (&c)[N]) {
-  typename Ops::V p = Ops::set1(c[0]);
-  for (size_t i = 1; i < N; i++) p = Ops::fma(p, x, Ops::set1(c[i]));
-  return p;
 }
 
 // The same by Estrin's scheme: pairs in x, then in x^2, x^4, ... The chains
@@ -86,7 +98,7 @@ typename Ops::V estrin(typename Ops::V x, const T (&c)[N]) {
 
 constexpr double exp2_coef(int k) {
   double c = 1;
-  for (int j = 1; j <= k; j++) c *= 0.6931471805599453094 / j;
+  for (int j = 1; j <= k; j++) c *= kLn2 / j;
   return c;
 }
 
@@ -101,18 +113,11 @@ inline void exp2_near(VD::V t, VD::V& s, VD::V& q) {
   q = VD::mul(estrin<VD>(f, c), f);
   s = VD::pow2i(n);
 }
-// The same for any t, clamped to +-200, beyond which float results are 0 or inf.
-inline void exp2_core(VD::V t, VD::V& s, VD::V& q) {
-  exp2_near(VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), t)), s, q);  // the second operand (t) wins a NaN
-}
-
 // g over the float lanes widened to double, rounded once on the way back.
 template <class G> inline VF::V via_pd(VF::V x, G g) { return VF::from_pd(g(VF::lo_pd(x)), g(VF::hi_pd(x))); }
 template <class G> inline VF::V via_pd(VF::V x, VF::V y, G g) {
   return VF::from_pd(g(VF::lo_pd(x), VF::lo_pd(y)), g(VF::hi_pd(x), VF::hi_pd(y)));
 }
-
-constexpr double kLog2e = 1.4426950408889634074, kPi = 3.14159265358979323846;
 
 // ---- float functions in double lanes ---------------------------------------
 // Each is rounded once from about 2^-40 relative (so within 0.51 ulp).
@@ -124,8 +129,8 @@ constexpr double kLog2e = 1.4426950408889634074, kPi = 3.14159265358979323846;
 inline VF::V log_f32(VF::V x) {
   const VF::V inf = VF::set1(__builtin_inff());
   if (VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x))))
-    return via_pd(x, [](VD::V d) { return log_core(d); });
-  return via_pd(x, [](VD::V d) { return log_special(d, log_core(d)); });
+    return via_pd(x, [](VD::V d) { return log_core<false>(d, kLogQ4); });
+  return via_pd(x, [](VD::V d) { return log_special(d, log_core<false>(d, kLogQ4)); });
 }
 
 // e^x - 1 = s q + (s - 1); x clamped to [-100, 100] (-1 and inf in float).
@@ -337,7 +342,7 @@ inline VF::V atanh_f32(VF::V x) {
 // (beyond, its rounding is far below a float ulp of the log); below 2^-29,
 // x - x^2/2 in float lanes (x^3/3 is below 2^-58 of it).
 inline VF::V log1p_f32(VF::V x) {
-  VF::V r = via_pd(x, [](VD::V d) { return log_core(VD::add(VD::set1(1.0), d)); });
+  VF::V r = via_pd(x, [](VD::V d) { return log_core<false>(VD::add(VD::set1(1.0), d), kLogQ4); });
   const auto small = VF::gt(VF::set1(0x1p-29f), VF::abs(x));
   if (VF::any(small)) r = VF::sel(small, VF::fma(VF::mul(x, x), VF::set1(-0.5f), x), r);
   const VF::V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
@@ -472,12 +477,50 @@ inline VF::V tan_f32(VF::V x) {
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
-// x^y for positive finite x and finite y: 2^(y log2 x), the exponent's
-// error (|y log2 x| <= 200 matters) far below a float ulp.
+// 2^f - 1 = f P(f) for |f| <= 1/32, highest coefficient first: a
+// least-squares fit (as kLogQ4's, made for this library), 2^-38.5 relative.
+constexpr double kExp2P[] = {0.009618068902165775, 0.05550573623914769, 0.2402265071152082, 0.693147180162624};
+
+// x^y for positive finite x and finite y: 2^t, t = y log2 x clamped to
+// [-200, 200] (float results are 0 or inf beyond; a relative error of
+// 2^-39.6 in log2 x moves |t| <= 150 by 2^-32). n = round(16 t) comes with
+// the rounding of 16 t + 1.5 2^52 (n in its low bits), f = t - n/16 (exact);
+// 2^(n/16) is the table's 2^(j/16) for j = n mod 16 with n's bits shifted
+// into the exponent (LogTable), times 1 + f P(f).
 inline VD::V pow_core(VD::V x, VD::V y) {
-  VD::V s, q;
-  exp2_core(VD::mul(y, VD::mul(log_core(x), VD::set1(kLog2e))), s, q);
-  return VD::fma(s, q, s);
+  const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<true>(x, kLogQ5))));
+  const VD::V shift = VD::set1(0x1.8p52), kd = VD::fma(t, VD::set1(16.0), shift);
+  const VD::V f = VD::fma(VD::sub(kd, shift), VD::set1(-1.0 / 16), t);
+  const VD::V s = VD::add_shl48(VD::lookup16(g_log->exp2, kd, 0), kd);
+  return VD::fma(s, VD::mul(f, horner<VD>(f, kExp2P)), s);
+}
+
+// x^y in float lanes, with C's (and MLX's) special values. Positive finite
+// x with finite y (every lane, in the common case) is pow_core alone.
+// Otherwise pow_core gives |x|^y where |x| is positive finite and y finite;
+// a zero or infinite |x| or an infinite y gives inf where y and log |x| have
+// the same sign and 0 where not; a negative x takes the sign of -1 to an odd
+// whole y and gives NaN for a y that is not whole; (+-1)^(+-inf) = 1, a NaN
+// makes NaN, and x^0 = 1^y = 1 (NaN too).
+inline VF::V pow_f32(VF::V x, VF::V y) {
+  using V = VF::V;
+  const V zero = VF::set1(0.0f), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
+  auto core = [](V a, V b) { return via_pd(a, b, [](VD::V p, VD::V q) { return pow_core(p, q); }); };
+  const V ax = VF::abs(x), ay = VF::abs(y);
+  const auto yfin = VF::gt(inf, ay);
+  if (VF::all(VF::mand(VF::mand(VF::gt(x, zero), VF::gt(inf, x)), yfin))) return core(x, y);
+  const auto fin = VF::mand(VF::mand(VF::gt(ax, zero), VF::gt(inf, ax)), yfin);
+  V r = core(VF::sel(fin, ax, one), VF::sel(fin, y, one));
+  const V w = VF::sel(VF::gt(one, ax), VF::neg(y), y);  // y times the sign of log |x|
+  r = VF::sel(fin, r, VF::sel(VF::gt(w, zero), inf, zero));
+  r = VF::sel(VF::mand(VF::eq(ax, one), VF::eq(ay, inf)), one, r);
+  const V h = VF::mul(y, VF::set1(0.5f));
+  const auto whole = VF::eq(VF::round(y), y), even = VF::eq(VF::round(h), h);  // inf counts as even
+  const auto negx = VF::gt(zero, VF::xor_sign(one, x));                          // -0 too
+  r = VF::sel(VF::mand(negx, whole), VF::sel(even, r, VF::neg(r)), r);
+  r = VF::sel(VF::mand(VF::gt(zero, x), VF::gt(inf, ax)), VF::sel(whole, r, VF::set1(__builtin_nanf(""))), r);
+  r = VF::sel(VF::unord(x, y), VF::add(x, y), r);
+  return VF::sel(VF::eq(y, zero), one, VF::sel(VF::eq(x, one), one, r));
 }
 
 // float erf in float lanes: below 1/2, x + x q(x^2); on [1/2, 4), seven
@@ -678,10 +721,7 @@ template <class VT, int F> inline typename VT::V apply2(typename VT::V x, typena
   } else if constexpr (F == int(VFn2::LogAddExp) && std::is_same_v<VT, VF>) {
     return logaddexp_f32(x, y);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
-    const V inf = VF::set1(__builtin_inff());
-    const auto ok = VF::mand(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)), VF::gt(inf, VF::abs(y)));
-    const V r = via_pd(x, y, [](VD::V a, VD::V b) { return pow_core(a, b); });
-    return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::binary[F](x, y));  // zeros, signs, infinities, NaN
+    return pow_f32(x, y);
   } else if constexpr (F == int(VFn2::LogAddExp)) {
     // max + log1p(e^-|x - y|); equal arguments (also equal infinities) add
     // log 2, -inf with -inf stays -inf, and a NaN on either side gives NaN.
