@@ -200,6 +200,40 @@ describe('quantizedMatmul and gatherQmm in every mode', () => {
     expect(half.dtype).toBe(mx.float16);
   });
 
+  // One row times 4-bit weights of a model's size: the fused kernel, which on
+  // CPUs with AVX-512 VNNI takes x as fixed point with a unit per 8 values
+  // (a value off by at most 2^-23 of the largest of its 8). Stated
+  // tolerance against float64: 2^-21 of sum_k m_k (15 |s_k| + |b_k|), with
+  // m_k the largest |x| among the 8 values of k's packed word and s_k, b_k
+  // its group's scale and bias (the float kernels are far inside it too).
+  it('4 bits, groups of 64, one row of 4096: within 2^-21 sum m (15|s| + |b|) of float64, for x of mixed, tiny and huge magnitudes', () => {
+    const N = 64, K = 4096, gs = 64, r = rng(41);
+    const [q, s, b] = mx.quantize(mx.array(Array.from({ length: N * K }, () => r() * 2 - 1)).reshape([N, K]), gs, 4);
+    const wd = flat(mx.dequantize(q, s, b, gs, 4)), sv = flat(s), bv = flat(b);
+    const kinds: Array<[string, () => number]> = [
+      ['uniform', () => r() * 2 - 1],
+      ['mixed magnitudes, 1e-6 to 1e6 within each word, some zeros', () => (r() < 0.1 ? 0 : (r() * 2 - 1) * 10 ** Math.floor(r() * 13 - 6))],
+      ['below the smallest normal float', () => (r() * 2 - 1) * 1e-39],
+      ['near the largest float', () => (r() * 2 - 1) * 1e30],
+    ];
+    for (const [kind, value] of kinds) {
+      const x = flat(mx.array(Array.from({ length: K }, value)));
+      const xa = mx.array(x).reshape([1, K]);
+      const got = flat(mx.quantizedMatmul(xa, q, s, b, true, gs, 4));
+      const theirs = HAVE_MLX ? onMlx(() => flat(mx.quantizedMatmul(xa, q, s, b, true, gs, 4))) : null;
+      for (let n = 0; n < N; n++) {
+        let want = 0, tol = 0;
+        for (let k = 0; k < K; k++) {
+          const g = n * (K / gs) + Math.floor(k / gs), w0 = k & ~7;
+          want += x[k] * wd[n * K + k];
+          tol += Math.max(...x.slice(w0, w0 + 8).map(Math.abs)) * (15 * Math.abs(sv[g]) + Math.abs(bv[g]));
+        }
+        expect(Math.abs(got[n] - want), `${kind}, row ${n}`).toBeLessThanOrEqual(2 ** -21 * tol);
+        if (theirs) expect(Math.abs(theirs[n] - want), `MLX, ${kind}, row ${n}`).toBeLessThanOrEqual(2 ** -21 * tol);
+      }
+    }
+  });
+
   it('differentiates in x through the floating-point modes', () => {
     const [q, s] = mx.quantize(mx.array(groups(16, 64, 16, 3)).reshape([16, 64]), 16, 4, 'nvfp4');
     const ow = mx.array(groups(2, 16, 16, 4)).reshape([2, 16]);
