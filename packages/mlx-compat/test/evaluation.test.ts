@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import mlx from '../src/index.js';
-import { observeReceipts } from '../src/core/graph.js';
+import { observeReceipts, spareBallastBytes } from '../src/core/graph.js';
 import { CountedRegistry } from '../src/core/registrations.js';
 import { rng } from './oracle.js';
 
@@ -159,6 +159,47 @@ describe('evaluation model', () => {
       await new Promise((r) => setImmediate(r));
     }
     expect(peak).toBeLessThan(160 * mib);
+  });
+
+  // A disposed array's ballast is kept for the next evaluation of its size,
+  // as the engine keeps the freed buffer: a loop that disposes its outputs
+  // adds no external memory (V8 would collect for it), the kept ballasts are
+  // bounded (256 MiB) and clearCache() drops them with the engine's cache.
+  it('reuses the ballast of disposed arrays, within a bound, until clearCache', () => {
+    const mib = 1 << 20;
+    mx.clearCache();
+    expect(spareBallastBytes()).toBe(0);
+    const external = () => process.memoryUsage().arrayBuffers;
+    // evaluated first: an evaluation's ballast is shared with the unevaluated inputs it keeps
+    const base = mx.zeros([mib]);
+    mx.eval(base);
+    let before = 0;
+    for (let i = 0; i < 12; i++) {
+      const a = mx.add(base, i);
+      mx.eval(a);
+      expect(mx.sum(a).item(), `values of step ${i}`).toBe(i * mib);
+      mx.dispose(a);
+      expect(spareBallastBytes(), `kept after step ${i}`).toBe(4 * mib);
+      if (i === 1) before = external();
+    }
+    // a new ballast a step would be 40 MiB more
+    expect(external() - before).toBeLessThan(2 * mib);
+
+    // one ballast for the outputs of one evaluation, kept when the last goes
+    const [p, q] = [mx.add(base, 1), mx.add(base, 2)];
+    mx.eval(p, q);
+    mx.dispose(p);
+    expect(spareBallastBytes()).toBe(4 * mib);
+    mx.dispose(q);
+    expect(spareBallastBytes()).toBe(12 * mib);
+
+    const held = Array.from({ length: 40 }, (_, k) => mx.full([2 * mib + k], 1));
+    for (const h of held) mx.eval(h);
+    mx.dispose(held);
+    expect(spareBallastBytes()).toBeLessThanOrEqual(256 * mib);
+    expect(spareBallastBytes()).toBeGreaterThan(256 * mib - 8 * mib - 64);
+    mx.clearCache();
+    expect(spareBallastBytes()).toBe(0);
   });
 
   // What an asyncEval keeps besides its targets is mostly what the program

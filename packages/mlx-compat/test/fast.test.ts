@@ -3,6 +3,7 @@
 // MLX 0.13's CPU attention cannot run, and what 0.13 lacks: rope's freqs and
 // offset arrays, causal and boolean masks, sinks), and gradients against
 // the same functions composed of ordinary ops.
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { MlxRefusedError } from 'mlx-capi-bridge';
 import mlx, { MxError, type MxArray } from '../src/index.js';
@@ -99,6 +100,19 @@ function sdpaRef(q: number[], k: number[], v: number[], qs: number[], ks: number
   return out;
 }
 
+// The norms and rope write outputs with non-temporal stores when input and
+// output together pass half the last-level cache (as the engine reads it):
+// an input of this many bytes does.
+const STREAMED_BYTES = (() => {
+  let llc = 32 << 20;
+  try {
+    llc = Number(execFileSync('getconf', ['LEVEL3_CACHE_SIZE'], { encoding: 'utf8' })) || llc;
+  } catch {
+    // no getconf: the engine's own fallback
+  }
+  return llc / 4 + (1 << 20);
+})();
+
 const arr = (v: number[], shape: number[], dtype = mx.float32) => mx.array(v).reshape(shape).astype(dtype);
 // the reference sees the inputs as the dtype rounded them
 const rounded = (v: number[], shape: number[], dtype: typeof mx.float32) => flat(arr(v, shape, dtype).astype(mx.float32));
@@ -125,6 +139,28 @@ describe('norms', () => {
       expectClose(flat(mx.fast.layerNorm(arr(x, [5, 33], dtype), null, arr(b, [33], dtype), 1e-5)), normRef(xr, 33, 1e-5, true, undefined, br), tol, 'ln bias');
     });
   }
+
+  it('match the definition past half the last-level cache (streamed out), rows at every alignment', () => {
+    // rows of 4097 floats start at every offset modulo 16 bytes
+    const d = 4097, rows = Math.ceil(STREAMED_BYTES / 4 / d);
+    const x = mx.random.normal([rows, d], mx.float32, 0, 1, mx.random.key(21)), w = mx.random.normal([d], mx.float32, 0, 1, mx.random.key(22)), b = mx.random.normal([d]);
+    const [xv, wv, bv] = [x, w, b].map((a) => a.toTypedArray() as Float32Array);
+    for (const centred of [false, true]) {
+      const y = (centred ? mx.fast.layerNorm(x, w, b, 1e-5) : mx.fast.rmsNorm(x, w, 1e-5)).toTypedArray() as Float32Array;
+      let worst = 0;
+      for (let r = 0; r < rows; r++) {
+        let mu = 0, ss = 0;
+        if (centred) for (let i = 0; i < d; i++) mu += xv[r * d + i] / d;
+        for (let i = 0; i < d; i++) ss += (xv[r * d + i] - mu) ** 2;
+        const inv = 1 / Math.sqrt(ss / d + 1e-5);
+        for (let i = 0; i < d; i++) {
+          const want = (xv[r * d + i] - mu) * inv * wv[i] + (centred ? bv[i] : 0);
+          worst = Math.max(worst, Math.abs(y[r * d + i] - want) / (1 + Math.abs(want)));
+        }
+      }
+      expect(worst, centred ? 'layerNorm' : 'rmsNorm').toBeLessThanOrEqual(TOL.float32);
+    }
+  });
 
   it('raise at the call on a wrong weight shape or an integer input', () => {
     expect(() => mx.fast.rmsNorm(mx.zeros([2, 4]), mx.zeros([3]), 1e-5)).toThrow(MxError);
@@ -169,6 +205,17 @@ describe('rope', () => {
     expectClose(flat(mx.fast.rope(arr(y, heads), 64, false, 10000, 1, mx.array([5, 9], mx.int32))), ropeRef(y, heads, 64, false, 10000, 1, [5, 9]), TOL.float32, 'many heads');
     const f1 = [1, 2, 4, 8, 16, 32, 64, 128], f2 = f1.map((f) => f * 3);
     for (const freqs of [f1, f2, f1]) expectClose(flat(mx.fast.rope(arr(y, heads), 16, false, null, 1, 5, mx.array(freqs))), ropeRef(y, heads, 16, false, null, 1, [5], freqs), TOL.float32, `freqs ${freqs[1]}`);
+  });
+
+  it('matches the definition past half the last-level cache (streamed out), rows at every alignment', () => {
+    // rows of 130 floats (the last 2 copied) start at every offset modulo 16 bytes
+    const L = 256, D = 130, H = Math.ceil(STREAMED_BYTES / 4 / (L * D)), shape = [1, H, L, D];
+    const x = mx.random.normal(shape);
+    const got = mx.fast.rope(x, 128, false, 10000, 1, 3).toTypedArray() as Float32Array;
+    const want = ropeRef(Array.from(x.toTypedArray() as Float32Array), shape, 128, false, 10000, 1, [3]);
+    let worst = 0;
+    want.forEach((v, i) => (worst = Math.max(worst, Math.abs(got[i] - v) / (1 + Math.abs(v)))));
+    expect(worst).toBeLessThanOrEqual(1e-4);
   });
 
   it('raises at the call on odd dims, a 2-d input, or both base and freqs', () => {

@@ -6,12 +6,16 @@ import {
 } from 'mlx-capi-bridge';
 import { MxError } from './errors.js';
 import { describe } from './args.js';
+import { dropSpareBallasts } from './graph.js';
 
 export const getActiveMemory = (): number => memory().active;
 export const getPeakMemory = (): number => memory().peak;
 export const getCacheMemory = (): number => memory().cache;
 export const resetPeakMemory = (): void => engineResetPeak();
-export const clearCache = (): void => engineClearCache();
+export const clearCache = (): void => {
+  engineClearCache();
+  dropSpareBallasts();
+};
 
 const bytes = (op: string, limit: unknown): number => {
   if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) throw new MxError(op, 'limit', `expected a whole number of bytes, got ${describe(limit)}`);
