@@ -10,6 +10,10 @@
 // median time the calling thread spent on a core per loop (Linux's
 // schedstat; the figure the load changes least, since mlx-compat computes
 // on that thread while MLX 0.13 computes on a stream thread of its own).
+// Diagnostic: the median time of one step (the steps after a loop's first
+// two, which trace, compute the inputs and make the engine's plan), over all
+// timed loops: what a loop costs per step, apart from its fixed costs and
+// from the run-queue waits of a shared machine, which land in a few steps.
 // Usage: node --expose-gc dist/naive-bench.js [--rounds N]
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
@@ -34,6 +38,10 @@ function threadCpuNs(): number {
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;
 
+// The end times of the current loop's steps (each loop calls stepDone() after its mx.eval).
+let stepEnds: bigint[] = [];
+const stepDone = () => void stepEnds.push(process.hrtime.bigint());
+
 // Linear regression: 1000 examples of 100 features, 100 steps of SGD.
 function linearRegression(mx: Lib): number {
   const [numFeatures, numExamples, numIters, lr] = [100, 1000, 100, 0.01];
@@ -48,6 +56,7 @@ function linearRegression(mx: Lib): number {
     const grad = gradFn(w);
     w = mx.subtract(w, mx.multiply(lr, grad));
     mx.eval(w);
+    stepDone();
   }
   return lossFn(w).item();
 }
@@ -76,6 +85,7 @@ function mlp(mx: Lib): number {
     params = params.map((p: Lib, k: number) => mx.subtract(p, mx.multiply(lr, grads[k])));
     mx.eval(params, value);
     last = value;
+    stepDone();
   }
   return last.item();
 }
@@ -84,6 +94,8 @@ const loops: Array<[string, (mx: Lib) => number]> = [['linear regression (100 st
 const times = new Map<string, number[]>();
 const cpuTimes = new Map<string, number[]>();
 const threadTimes = new Map<string, number[]>();
+const stepTimes = new Map<string, number[]>();
+const FIRST_STEPS = 2;
 const loadBefore = loadavg()[0];
 for (let round = -1; round < ROUNDS; round++) {
   for (const [loopName, loop] of loops)
@@ -93,6 +105,7 @@ for (let round = -1; round < ROUNDS; round++) {
       const c0 = process.cpuUsage();
       const th0 = threadCpuNs();
       const t0 = process.hrtime.bigint();
+      stepEnds = [];
       const loss = loop(lib);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const cpu = process.cpuUsage(c0);
@@ -103,6 +116,8 @@ for (let round = -1; round < ROUNDS; round++) {
       times.set(key, [...(times.get(key) ?? []), ms]);
       cpuTimes.set(key, [...(cpuTimes.get(key) ?? []), (cpu.user + cpu.system) / 1e3]);
       threadTimes.set(key, [...(threadTimes.get(key) ?? []), thread]);
+      const steps = stepEnds.slice(FIRST_STEPS).map((t, k) => Number(t - stepEnds[FIRST_STEPS - 1 + k]) / 1e3);
+      stepTimes.set(key, [...(stepTimes.get(key) ?? []), ...steps]);
     }
 }
 
@@ -115,6 +130,8 @@ for (const [loopName] of loops) {
   console.log(`${'  CPU time per loop'.padEnd(32)} mlx-compat ${ourCpu.toFixed(1).padStart(8)} ms   MLX ${theirCpu.toFixed(1).padStart(8)} ms   (${(theirCpu / ourCpu).toFixed(2)}x)`);
   const ourThread = median(threadTimes.get(`${loopName}|${libs[0][0]}`)!), theirThread = median(threadTimes.get(`${loopName}|${libs[1][0]}`)!);
   console.log(`${'  calling thread on a core'.padEnd(32)} mlx-compat ${ourThread.toFixed(1).padStart(8)} ms   MLX ${theirThread.toFixed(1).padStart(8)} ms   (MLX computes on its own thread too)`);
+  const ourStep = median(stepTimes.get(`${loopName}|${libs[0][0]}`)!), theirStep = median(stepTimes.get(`${loopName}|${libs[1][0]}`)!);
+  console.log(`${'  median step (after the 2nd)'.padEnd(32)} mlx-compat ${ourStep.toFixed(1).padStart(8)} us   MLX ${theirStep.toFixed(1).padStart(8)} us   (${(theirStep / ourStep).toFixed(2)}x)`);
 }
 console.log(`load average ${loadBefore.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`);
 console.log('goal: mlx-compat at least as fast as MLX (1.00x or more) on both loops');
