@@ -501,14 +501,27 @@ __attribute__((target("avx512f"))) inline __m512 nib16(__m512i v, __m512 values)
   return _mm512_permutexvar_ps(S ? _mm512_srli_epi32(v, S) : v, values);
 }
 
+// The scales of a step's 16 words, each its group's (groups of 32, 64 or 128 values).
+__attribute__((target("avx512f"))) inline __m512 step_scales(const float* sr, int64_t step, int64_t gs) {
+  const int64_t gstep = 128 / gs;
+  const __m512i group_of_lane = _mm512_srl_epi32(_mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120), _mm_cvtsi32_si128(__builtin_ctzll(uint64_t(gs))));
+  return _mm512_permutexvar_ps(group_of_lane, _mm512_maskz_loadu_ps(__mmask16((1u << gstep) - 1), sr + step * gstep));
+}
+
+// A row's result: its lanes' sums plus the biases' products (b times x's group sums).
+__attribute__((target("avx512f"))) inline float row_sum(__m512 acc, const float* br, const float* xsum, int64_t groups) {
+  __m512 bias = _mm512_setzero_ps();
+  int64_t g = 0;
+  for (; g + 16 <= groups; g += 16) bias = _mm512_fmadd_ps(_mm512_loadu_ps(br + g), _mm512_loadu_ps(xsum + g), bias);
+  float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc, bias));
+  for (; g < groups; g++) sum += br[g] * xsum[g];
+  return sum;
+}
+
 __attribute__((target("avx512f"))) void qmv4_avx512(const float* xp, const float* xsum, int64_t k, int64_t gs, const uint32_t* w, const float* s, const float* b, int64_t n0,
                                                     int64_t n1, float* out) {
-  const int64_t words = k / 8, groups = k / gs, gstep = 128 / gs;
+  const int64_t words = k / 8, groups = k / gs;
   const __m512 values = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  alignas(64) int32_t lane_groups[16];
-  for (int l = 0; l < 16; l++) lane_groups[l] = int32_t(8 * l / gs);
-  const __m512i group_of_lane = _mm512_load_si512(lane_groups);
-  const __mmask16 step_groups = __mmask16((1u << gstep) - 1);
   for (int64_t n = n0; n < n1; n++) {
     const uint32_t* wr = w + n * words;
     const float* sr = s + n * groups;
@@ -524,18 +537,12 @@ __attribute__((target("avx512f"))) void qmv4_avx512(const float* xp, const float
       d1 = _mm512_fmadd_ps(nib16<20>(v, values), _mm512_loadu_ps(xs + 80), d1);
       d0 = _mm512_fmadd_ps(nib16<24>(v, values), _mm512_loadu_ps(xs + 96), d0);
       d1 = _mm512_fmadd_ps(nib16<28>(v, values), _mm512_loadu_ps(xs + 112), d1);
-      const __m512 sc = _mm512_permutexvar_ps(group_of_lane, _mm512_maskz_loadu_ps(step_groups, sr + step * gstep));
+      const __m512 sc = step_scales(sr, step, gs);
       // two chains of sums, so that each FMA does not wait on the last
       if (step & 1) acc1 = _mm512_fmadd_ps(_mm512_add_ps(d0, d1), sc, acc1);
       else acc0 = _mm512_fmadd_ps(_mm512_add_ps(d0, d1), sc, acc0);
     }
-    const float* br = b + n * groups;
-    __m512 bias = _mm512_setzero_ps();
-    int64_t g = 0;
-    for (; g + 16 <= groups; g += 16) bias = _mm512_fmadd_ps(_mm512_loadu_ps(br + g), _mm512_loadu_ps(xsum + g), bias);
-    float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc0, acc1), bias));
-    for (; g < groups; g++) sum += br[g] * xsum[g];
-    out[n] = sum;
+    out[n] = row_sum(_mm512_add_ps(acc0, acc1), b + n * groups, xsum, groups);
   }
 }
 
@@ -598,14 +605,10 @@ float x_digits(const float* x, int64_t k, int8_t* digits, float* units) {
 
 __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), noinline)) void qmv4_vnni(const int8_t* digits, const float* units, float unit, const float* xsum, int64_t k,
                                                                                 int64_t gs, const uint32_t* w, const float* s, const float* b, int64_t n0, int64_t n1, float* out) {
-  const int64_t words = k / 8, groups = k / gs, gstep = 128 / gs;
+  const int64_t words = k / 8, groups = k / gs;
   const __m512i low4 = _mm512_set1_epi8(15);
   // vpmultishiftqb: byte i of each quadword from its bits 8 i + 4 on
   const __m512i high_halves = _mm512_set1_epi64(0x3c342c241c140c04LL);
-  alignas(64) int32_t lane_groups[16];
-  for (int l = 0; l < 16; l++) lane_groups[l] = int32_t(8 * l / gs);
-  const __m512i group_of_lane = _mm512_load_si512(lane_groups);
-  const __mmask16 step_groups = __mmask16((1u << gstep) - 1);
   for (int64_t n = n0; n < n1; n++) {
     const uint32_t* wr = w + n * words;
     const float* sr = s + n * groups;
@@ -627,18 +630,11 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), noinline)) void
         t = _mm512_dpbusd_epi32(t, lo, _mm512_loadu_si512(d + p * 128));
         t = _mm512_dpbusd_epi32(t, hi, _mm512_loadu_si512(d + p * 128 + 64));
       }
-      const __m512 sc = _mm512_permutexvar_ps(group_of_lane, _mm512_maskz_loadu_ps(step_groups, sr + step * gstep));
-      const __m512 f = _mm512_mul_ps(sc, _mm512_loadu_ps(units + step * 16));
+      const __m512 f = _mm512_mul_ps(step_scales(sr, step, gs), _mm512_loadu_ps(units + step * 16));
       if (step & 1) acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), f, acc1);
       else acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t), f, acc0);
     }
-    const float* br = b + n * groups;
-    __m512 bias = _mm512_setzero_ps();
-    int64_t g = 0;
-    for (; g + 16 <= groups; g += 16) bias = _mm512_fmadd_ps(_mm512_loadu_ps(br + g), _mm512_loadu_ps(xsum + g), bias);
-    float sum = _mm512_reduce_add_ps(_mm512_fmadd_ps(_mm512_add_ps(acc0, acc1), _mm512_set1_ps(unit), bias));
-    for (; g < groups; g++) sum += br[g] * xsum[g];
-    out[n] = sum;
+    out[n] = row_sum(_mm512_mul_ps(_mm512_add_ps(acc0, acc1), _mm512_set1_ps(unit)), b + n * groups, xsum, groups);
   }
 }
 #if !defined(__clang__)
