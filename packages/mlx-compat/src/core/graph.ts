@@ -125,7 +125,9 @@ function release(b: Uint8Array): void {
   if (left > 0) return void holders.set(b, left);
   holders.delete(b);
   if (spareBytes + b.length > SPARE_MAX) return;
-  spares.set(b.length, [...(spares.get(b.length) ?? []), b]);
+  const list = spares.get(b.length);
+  if (list) list.push(b);
+  else spares.set(b.length, [b]);
   spareBytes += b.length;
 }
 
