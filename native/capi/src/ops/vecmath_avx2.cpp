@@ -127,11 +127,6 @@ struct VD {
   static V min(V a, V b) { return _mm256_min_pd(a, b); }
   static V round(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static V floor(V a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
-  // 2^n for a whole n in [-1022, 1023]: n's low bits (from adding 1.5 * 2^52) go to the exponent.
-  static V pow2i(V n) {
-    const __m256i b = _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(0x1.8p52)));
-    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_slli_epi64(b, 52), _mm256_castpd_si256(_mm256_set1_pd(1.0))));
-  }
   // x = 2^exponent(x) * mantissa(x), mantissa in [1, 2), for positive normal x.
   static V exponent(V x) {
     const __m256i e = _mm256_srli_epi64(_mm256_castpd_si256(x), 52);

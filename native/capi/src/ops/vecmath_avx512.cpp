@@ -121,11 +121,6 @@ struct VD {
   static V min(V a, V b) { return _mm512_min_pd(a, b); }
   static V round(V a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static V floor(V a) { return _mm512_roundscale_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
-  // 2^n for a whole n in [-1022, 1023]: n's low bits (from adding 1.5 * 2^52) go to the exponent.
-  static V pow2i(V n) {
-    const __m512i b = _mm512_castpd_si512(_mm512_add_pd(n, _mm512_set1_pd(0x1.8p52)));
-    return _mm512_castsi512_pd(_mm512_add_epi64(_mm512_slli_epi64(b, 52), _mm512_castpd_si512(_mm512_set1_pd(1.0))));
-  }
   // x = 2^exponent(x) * mantissa(x), mantissa in [1, 2), for positive normal x.
   static V exponent(V x) { return _mm512_getexp_pd(x); }
   static V mantissa(V x) { return _mm512_getmant_pd(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero); }

@@ -8,6 +8,10 @@
 
 namespace {
 
+// Every helper inlined into its kernel: out of line, a call reloads its
+// constants (GCC left estrin and pow_f32 out of line).
+#define VM_INLINE __attribute__((always_inline)) inline
+
 // SLEEF entry points, resolved once by make_table.
 template <class VT> struct Fns {
   static inline typename VT::V (*unary[int(VFn::kCount)])(typename VT::V);
@@ -40,7 +44,7 @@ constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094, k
 
 // c[0] x^(N-1) + ... + c[N-1] by Horner's rule in the lanes of Ops (VF or VD).
 template <class Ops, class T, size_t N>
-typename Ops::V horner(typename Ops::V x, const T (&c)[N]) {
+VM_INLINE typename Ops::V horner(typename Ops::V x, const T (&c)[N]) {
   typename Ops::V p = Ops::set1(c[0]);
   for (size_t i = 1; i < N; i++) p = Ops::fma(p, x, Ops::set1(c[i]));
   return p;
@@ -61,7 +65,7 @@ constexpr double kLogQ5[] = {0.13001428707485546, -0.1664984461741186, 0.2000180
 // -1/32 <= r < 1/16), log x = k ln2 + logc_i + log1p(r) and log2 x = k +
 // log2c_i + log1p(r) log2 e. Next to 1, k ln2 + logc_i is exactly 0: the
 // result keeps log1p's relative precision.
-template <bool Base2, size_t N> inline VD::V log_core(VD::V x, const double (&q)[N]) {
+template <bool Base2, size_t N> VM_INLINE VD::V log_core(VD::V x, const double (&q)[N]) {
   const VD::V k = VD::exponent(x), m = VD::mantissa(x);
   const VD::V r = VD::fma(m, VD::lookup16(g_log->invc, m, 48), VD::set1(-1.0));
   const VD::V u = VD::fma(VD::mul(r, r), horner<VD>(r, q), r);
@@ -71,50 +75,37 @@ template <bool Base2, size_t N> inline VD::V log_core(VD::V x, const double (&q)
 
 // log's values where x is not a positive finite number: -inf at 0, NaN
 // below 0 and at NaN, inf at inf.
-inline VD::V log_special(VD::V x, VD::V r) {
+VM_INLINE VD::V log_special(VD::V x, VD::V r) {
   r = VD::sel(VD::eq(x, VD::set1(0.0)), VD::set1(-__builtin_inf()), r);
   r = VD::sel(VD::gt(VD::set1(0.0), x), VD::set1(__builtin_nan("")), r);
   return VD::sel(VD::unord(x, x), x, VD::sel(VD::eq(x, VD::set1(__builtin_inf())), x, r));
 }
 
-// The same by Estrin's scheme: pairs in x, then in x^2, x^4, ... The chains
-// of dependent operations are shorter than Horner's, and these loops are
-// bound by latency: exp2_near's ten terms this way made expm1, sinh and cosh
-// about 10% faster. Its rounding errors stay far below what a double-lane
-// core rounds to.
-template <class Ops, class T, size_t N>
-typename Ops::V estrin(typename Ops::V x, const T (&c)[N]) {
-  typename Ops::V a[N];
-  for (size_t i = 0; i < N; i++) a[i] = Ops::set1(c[N - 1 - i]);  // a[i]: the coefficient of x^i
-  size_t n = N;
-  for (typename Ops::V p = x; n > 1; p = Ops::mul(p, p)) {
-    for (size_t i = 0; i < n / 2; i++) a[i] = Ops::fma(a[2 * i + 1], p, a[2 * i]);
-    if (n % 2) a[n / 2] = a[n - 1];
-    n = (n + 1) / 2;
-  }
-  return a[0];
-}
-
+// 2^f - 1 = f P(f) for |f| <= 1/32, highest coefficient first: the series
+// of e^(f ln2) to f^5, 2^-37 relative, also next to f = 0 (where expm1
+// takes f P(f) alone).
 constexpr double exp2_coef(int k) {
   double c = 1;
   for (int j = 1; j <= k; j++) c *= kLn2 / j;
   return c;
 }
+constexpr double kExp2P[] = {exp2_coef(5), exp2_coef(4), exp2_coef(3), exp2_coef(2), exp2_coef(1)};
 
-// 2^t = s (1 + q): s = 2^n, n = round(t), q = 2^f - 1 for f = t - n in
-// [-1/2, 1/2] by the series of e^(f ln2) to f^10 (error below 2^-42, and
-// relative to q: q keeps its precision near t = 0). |t| <= 1000 (n within
-// the double exponents); a NaN stays NaN in q.
-inline void exp2_near(VD::V t, VD::V& s, VD::V& q) {
-  static constexpr double c[] = {exp2_coef(10), exp2_coef(9), exp2_coef(8), exp2_coef(7), exp2_coef(6),
-                                 exp2_coef(5),  exp2_coef(4), exp2_coef(3), exp2_coef(2), exp2_coef(1)};
-  const VD::V n = VD::round(t), f = VD::sub(t, n);
-  q = VD::mul(estrin<VD>(f, c), f);
-  s = VD::pow2i(n);
+// 2^t = s (1 + q) for |t| <= 1000: n = round(16 t) comes with the rounding
+// of 16 t + 1.5 2^52 (n in its low bits), f = t - n/16 (exact), s = 2^(n/16)
+// the table's 2^(j/16) for j = n mod 16 with n's bits shifted into the
+// exponent (LogTable), q = f P(f), relative to q: it keeps its precision
+// near t = 0. A NaN stays NaN in q.
+VM_INLINE void exp2_tab(VD::V t, VD::V& s, VD::V& q) {
+  const VD::V shift = VD::set1(0x1.8p52), kd = VD::fma(t, VD::set1(16.0), shift);
+  const VD::V f = VD::fma(VD::sub(kd, shift), VD::set1(-1.0 / 16), t);
+  s = VD::add_shl48(VD::lookup16(g_log->exp2, kd, 0), kd);
+  q = VD::mul(f, horner<VD>(f, kExp2P));
 }
+
 // g over the float lanes widened to double, rounded once on the way back.
-template <class G> inline VF::V via_pd(VF::V x, G g) { return VF::from_pd(g(VF::lo_pd(x)), g(VF::hi_pd(x))); }
-template <class G> inline VF::V via_pd(VF::V x, VF::V y, G g) {
+template <class G> VM_INLINE VF::V via_pd(VF::V x, G g) { return VF::from_pd(g(VF::lo_pd(x)), g(VF::hi_pd(x))); }
+template <class G> VM_INLINE VF::V via_pd(VF::V x, VF::V y, G g) {
   return VF::from_pd(g(VF::lo_pd(x), VF::lo_pd(y)), g(VF::hi_pd(x), VF::hi_pd(y)));
 }
 
@@ -125,7 +116,7 @@ template <class G> inline VF::V via_pd(VF::V x, VF::V y, G g) {
 // values are put in after it. Clamps to where float results saturate are
 // done in float lanes too (the second operand of min and max wins a NaN).
 
-inline VF::V log_f32(VF::V x) {
+VM_INLINE VF::V log_f32(VF::V x) {
   const VF::V inf = VF::set1(__builtin_inff());
   if (VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x))))
     return via_pd(x, [](VD::V d) { return log_core<false>(d, kLogQ4); });
@@ -133,11 +124,11 @@ inline VF::V log_f32(VF::V x) {
 }
 
 // e^x - 1 = s q + (s - 1); x clamped to [-100, 100] (-1 and inf in float).
-inline VF::V expm1_f32(VF::V x) {
+VM_INLINE VF::V expm1_f32(VF::V x) {
   const VF::V c = VF::min(VF::set1(100.0f), VF::max(VF::set1(-100.0f), x));
   const VF::V r = via_pd(c, [](VD::V d) {
     VD::V s, q;
-    exp2_near(VD::mul(d, VD::set1(kLog2e)), s, q);
+    exp2_tab(VD::mul(d, VD::set1(kLog2e)), s, q);
     return VD::fma(s, q, VD::sub(s, VD::set1(1.0)));
   });
   return VF::sel(VF::eq(x, VF::set1(0.0f)), x, r);  // -0 stays -0
@@ -150,15 +141,16 @@ inline VF::V expm1_f32(VF::V x) {
 // P(r), P the series to r^5 (|r| <= ln2/2: 2^-27 relative). Inline, these
 // cost less than a call of SLEEF's exp.
 constexpr float kExpP[] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f};
-inline void exp_reduce(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& l) {
-  n = VF::round(VF::mul(t, VF::set1(1.44269504f)));
+VM_INLINE void exp_reduce(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& l) {
+  const VF::V shift = VF::set1(0x1.8p23f);  // rounds to a whole number: fewer operations than round()
+  n = VF::sub(VF::fma(t, VF::set1(1.44269504f), shift), shift);
   h = VF::fma(n, VF::set1(-0.693147182f), t);
   l = VF::fma(n, VF::set1(1.90465430e-09f), lo);
 }
 
 // e^(t + lo) = 2^n (1 + h + c), h + c unrounded: c = T + l (1 + h + T), T =
 // h^2 P(h), for callers that round 1 + h + c once.
-inline void exp_parts(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& c) {
+VM_INLINE void exp_parts(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& c) {
   VF::V l;
   exp_reduce(t, lo, n, h, l);
   const VF::V tail = VF::mul(VF::mul(h, h), horner<VF>(h, kExpP));
@@ -167,7 +159,7 @@ inline void exp_parts(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& c) {
 
 // e^(lo - d) for d >= 0 and |lo| <= ulp(d) (d = inf gives 0, NaN stays NaN),
 // from r = h + l rounded (cheaper than exp_parts; about 0.1 ulp less exact).
-inline VF::V exp_neg(VF::V d, VF::V lo) {
+VM_INLINE VF::V exp_neg(VF::V d, VF::V lo) {
   const VF::V big = VF::set1(104.0f);  // e^-104 rounds to 0
   VF::V n, h, l;
   exp_reduce(VF::neg(VF::min(big, d)), VF::sel(VF::gt(d, big), VF::set1(0.0f), lo), n, h, l);  // d's NaN wins the min
@@ -179,7 +171,7 @@ inline VF::V exp_neg(VF::V d, VF::V lo) {
 // a^2 and P's coefficients `c` (highest first); from 1 on, big(a). A NaN
 // passes through; the result takes x's sign.
 template <size_t N, class Big>
-inline VF::V odd_series_or(VF::V x, const float (&c)[N], Big big) {
+VM_INLINE VF::V odd_series_or(VF::V x, const float (&c)[N], Big big) {
   using V = VF::V;
   const V a = VF::abs(x);
   const auto small = VF::gt(VF::set1(1.0f), a);
@@ -194,7 +186,7 @@ inline VF::V odd_series_or(VF::V x, const float (&c)[N], Big big) {
 // |x|, s = a^2, P the series to a^11 (2^-32 relative); from 1 on, with e^a =
 // 2^n (1 + h + c) (exp_parts, n >= 1), 2^(n-1) (1 + h + c - 2^-2n / (1 + h +
 // c)), rounded before the exact scaling. a clamped to 100 (inf in float).
-inline VF::V sinh_f32(VF::V x) {
+VM_INLINE VF::V sinh_f32(VF::V x) {
   static constexpr float c[] = {1.0f / 39916800, 1.0f / 362880, 1.0f / 5040, 1.0f / 120, 1.0f / 6};
   return odd_series_or(x, c, [](VF::V a) {
     using V = VF::V;
@@ -209,16 +201,27 @@ inline VF::V sinh_f32(VF::V x) {
   });
 }
 
-// cosh x = (E + 1/E) / 2 with E = e^|x| in double lanes; |x| clamped to 100
-// (inf in float).
-inline VF::V cosh_f32(VF::V x) {
-  const VF::V a = VF::min(VF::set1(100.0f), VF::abs(x));
-  return via_pd(a, [](VD::V d) {
-    VD::V s, q;
-    exp2_near(VD::mul(d, VD::set1(kLog2e)), s, q);
-    const VD::V e = VD::fma(s, q, s);
-    return VD::mul(VD::set1(0.5), VD::add(e, VD::div(VD::set1(1.0), e)));
-  });
+// cosh x in float lanes, a = |x|: below ln2/2 (where exp_parts' n is 0),
+// 1 + s P(s) with s = a^2, P the series to a^8 (2^-27 relative); from
+// there on, with E = e^a = 2^n (1 + h + c) (n >= 1), 2^(n-1) (1 + h + c +
+// e) with e = 2^-2n / (1 + h + c) and its division's residual el: 1 + h
+// and then + e as exact sums, the rest in the tail, rounded once before the
+// exact scaling. a clamped to 100 (inf in float); a NaN passes through.
+VM_INLINE VF::V cosh_f32(VF::V x) {
+  using V = VF::V;
+  static constexpr float c2[] = {1.0f / 40320, 1.0f / 720, 1.0f / 24, 0.5f};
+  const V a = VF::min(VF::set1(100.0f), VF::abs(x)), one = VF::set1(1.0f);  // a's NaN wins the min
+  const V s = VF::mul(a, a);
+  const V small = VF::fma(s, horner<VF>(s, c2), one);
+  V n, h, c;
+  exp_parts(a, VF::set1(0.0f), n, h, c);
+  const V m = VF::max(VF::mul(n, VF::set1(-2.0f)), VF::set1(-120.0f));  // 2^-2n no longer counts past n = 60
+  const V d = VF::add(one, VF::add(h, c)), r = VF::div(one, d);
+  const V e = VF::scale(r, m), el = VF::scale(VF::mul(VF::fma(VF::neg(r), d, one), r), m);
+  const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
+  const V s1 = VF::add(hi, e), t1 = VF::sub(e, VF::sub(s1, hi));
+  const V big = VF::scale(VF::add(s1, VF::add(t1, VF::add(VF::add(lo, c), el))), VF::sub(n, one));
+  return VF::sel(VF::gt(VF::set1(0.34657359f), a), small, big);
 }
 
 // log(wh + wl) + kadd ln2 in float lanes, for a normal finite wh >= 1 and
@@ -240,7 +243,7 @@ alignas(64) constexpr LogTab kLogTab = {
     {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
-inline VF::V log_sum(VF::V wh, VF::V wl, VF::V kadd) {
+VM_INLINE VF::V log_sum(VF::V wh, VF::V wl, VF::V kadd) {
   using V = VF::V;
   static constexpr float p[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
   V k;
@@ -258,7 +261,7 @@ inline VF::V log_sum(VF::V wh, VF::V wl, VF::V kadd) {
 // The odd series a + c a^3 in float lanes where |a| < 2^-12 (error below
 // 2^-48 relative), where the formulas below would lose relative precision
 // to the rounding of the log's argument near 1.
-inline VF::V odd_small(VF::V a, VF::V r, float c) {
+VM_INLINE VF::V odd_small(VF::V a, VF::V r, float c) {
   const auto small = VF::gt(VF::set1(0x1p-12f), a);
   if (!VF::any(small)) return r;
   return VF::sel(small, VF::fma(VF::mul(VF::mul(a, a), VF::set1(c)), a, a), r);
@@ -268,7 +271,7 @@ inline VF::V odd_small(VF::V a, VF::V r, float c) {
 // an exact sum th + tl (a two-product and a two-sum), its square root s + sl
 // (sl from the fma residual), w = wh + wl by a fast two-sum (s > |x|), then
 // log_sum. From 2^12 on, log(2|x|) + 1/(4x^2): wh = |x|, wl = 1/(4|x|), kadd 1.
-inline VF::V asinh_f32(VF::V x) {
+VM_INLINE VF::V asinh_f32(VF::V x) {
   using V = VF::V;
   const V a = VF::abs(x), one = VF::set1(1.0f), quarter = VF::set1(0.25f);
   const V pp = VF::mul(a, a), pe = VF::fma(a, a, VF::neg(pp));
@@ -293,7 +296,7 @@ inline VF::V asinh_f32(VF::V x) {
 // arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes as
 // arcsinh's (x^2 - 1 by a two-product and a fast two-sum, x > s); from 2^12
 // on, log(2x) - 1/(4x^2).
-inline VF::V acosh_f32(VF::V x) {
+VM_INLINE VF::V acosh_f32(VF::V x) {
   using V = VF::V;
   const V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff()), lim = VF::set1(0x1p12f);
   const V pp = VF::mul(x, x), pe = VF::fma(x, x, VF::neg(pp));
@@ -319,7 +322,7 @@ inline VF::V acosh_f32(VF::V x) {
 // lanes: 1 + a and 1 - a as exact sums (fast two-sums), their quotient wh =
 // (1 + a) (1/(1 - a)) with the residual (fma and the low parts) giving wl,
 // then log_sum.
-inline VF::V atanh_f32(VF::V x) {
+VM_INLINE VF::V atanh_f32(VF::V x) {
   using V = VF::V;
   const V a = VF::abs(x), one = VF::set1(1.0f);
   const V ph = VF::add(one, a), pl = VF::sub(a, VF::sub(ph, one));
@@ -340,7 +343,7 @@ inline VF::V atanh_f32(VF::V x) {
 // log1p x = log(1 + x): 1 + x is exact in double for 2^-29 <= |x| < 2^29
 // (beyond, its rounding is far below a float ulp of the log); below 2^-29,
 // x - x^2/2 in float lanes (x^3/3 is below 2^-58 of it).
-inline VF::V log1p_f32(VF::V x) {
+VM_INLINE VF::V log1p_f32(VF::V x) {
   VF::V r = via_pd(x, [](VD::V d) { return log_core<false>(VD::add(VD::set1(1.0), d), kLogQ4); });
   const auto small = VF::gt(VF::set1(0x1p-29f), VF::abs(x));
   if (VF::any(small)) r = VF::sel(small, VF::fma(VF::mul(x, x), VF::set1(-0.5f), x), r);
@@ -351,28 +354,6 @@ inline VF::V log1p_f32(VF::V x) {
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(VF::neg(one), x), nan, r));
 }
 
-// arctan(y / x) in [0, pi/2] for y, x >= 0, not both 0, x finite: y/x
-// falls in [0, tan pi/8], up to tan 3pi/8, or beyond, and the one quotient
-// u = y/x, (y - x)/(y + x) or -x/y (|u| <= tan pi/8) gives 0, pi/4 or pi/2
-// plus arctan u = u + u s P(s), s = u^2 (a least-squares fit made for this
-// library, 2^-38 relative).
-inline VD::V atan_ratio(VD::V y, VD::V x) {
-  static constexpr double c[] = {-0.04048241707950415, 0.07137915116136336, -0.09029485250740313, 0.11107539978649734,
-                                 -0.14285614325367044, 0.19999998944179379, -0.33333333331505544};
-  const auto mid = VD::gt(y, VD::mul(x, VD::set1(0.41421356237309505)));
-  const auto far = VD::gt(y, VD::mul(x, VD::set1(2.4142135623730950)));
-  const VD::V num = VD::sel(far, VD::neg(x), VD::sel(mid, VD::sub(y, x), y));
-  const VD::V den = VD::sel(far, y, VD::sel(mid, VD::add(y, x), x));
-  const VD::V base = VD::sel(far, VD::set1(kPi / 2), VD::sel(mid, VD::set1(kPi / 4), VD::set1(0.0)));
-  const VD::V u = VD::div(num, den), s = VD::mul(u, u);
-  return VD::add(base, VD::fma(VD::mul(u, s), horner<VD>(s, c), u));
-}
-
-// arctan x = sign(x) arctan(|x| / 1); inf gives pi/2 and NaN stays NaN.
-inline VF::V atan_f32(VF::V x) {
-  return VF::copysign(via_pd(VF::abs(x), [](VD::V d) { return atan_ratio(d, VD::set1(1.0)); }), x);
-}
-
 // pi/2 as a float and the rest.
 constexpr float kPio2Hi = 1.57079637f, kPio2Lo = -4.37113883e-08f;
 
@@ -380,11 +361,36 @@ constexpr float kPio2Hi = 1.57079637f, kPio2Lo = -4.37113883e-08f;
 // power of two times +-1, |m v| <= |K| unless K = 0, and |t| far below |v|:
 // K - m v is an exact two-sum (fast: the larger operand first), and pi/2's
 // low part joins t in the tail.
-inline VF::V pio2_multiple_minus(VF::V kk, VF::V m, VF::V v, VF::V t) {
+VM_INLINE VF::V pio2_multiple_minus(VF::V kk, VF::V m, VF::V v, VF::V t) {
   const VF::V kh = VF::mul(kk, VF::set1(kPio2Hi)), u = VF::mul(m, v);
   const VF::V hi = VF::sub(kh, u);
   const VF::V lo = VF::sub(VF::sub(kh, hi), u);
   return VF::add(hi, VF::add(lo, VF::fma(VF::neg(m), t, VF::mul(kk, VF::set1(kPio2Lo)))));
+}
+
+// arctan x = sign(x) arctan a in float lanes, a = |x|: a up to tan pi/8,
+// from there to tan 3pi/8, or beyond gives the quotient u = a, (a - 1)/(a +
+// 1) or -1/a (|u| <= tan pi/8) and K = 0, pi/4 or pi/2; arctan a = K + u +
+// u s P(s) with s = u^2 (a least-squares fit made for this library, 2^-27
+// relative) plus the quotient's error ul (its fma residual and the rounding
+// errors of a - 1 and a + 1) times 1/(1 + s), summed by pio2_multiple_minus.
+// a is clamped to 2^100 (arctan of inf is pi/2); a NaN passes through.
+VM_INLINE VF::V atan_f32(VF::V x) {
+  using V = VF::V;
+  static constexpr float c[] = {-0.0404824171f, 0.0713791512f, -0.0902948525f, 0.111075400f,
+                                -0.142856143f, 0.199999989f, -0.333333333f};
+  const V a = VF::min(VF::set1(0x1p100f), VF::abs(x)), one = VF::set1(1.0f), zero = VF::set1(0.0f);  // a's NaN wins
+  const auto mid = VF::gt(a, VF::set1(0.414213568f)), far = VF::gt(a, VF::set1(2.41421366f));
+  const V am = VF::sub(a, one), ap = VF::add(a, one);
+  const V e1 = VF::sub(a, VF::add(am, one)), e2 = VF::sub(a, VF::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
+  const V num = VF::sel(far, VF::neg(one), VF::sel(mid, am, a)), den = VF::sel(far, a, VF::sel(mid, ap, one));
+  const V u = VF::div(num, den);
+  const V res = VF::fma(VF::neg(u), VF::sel(mid, VF::sel(far, zero, e2), zero), VF::add(VF::fma(VF::neg(u), den, num), VF::sel(mid, VF::sel(far, zero, e1), zero)));
+  const V s = VF::mul(u, u);
+  const V ul = VF::mul(res, VF::rcp_est(den));
+  const V t = VF::fma(VF::mul(u, s), horner<VF>(s, c), VF::fma(VF::neg(ul), s, ul));  // ul / (1 + s) ~ ul (1 - s)
+  const V kk = VF::sel(far, one, VF::sel(mid, VF::set1(0.5f), zero));
+  return VF::copysign(pio2_multiple_minus(kk, VF::neg(one), u, t), x);
 }
 
 // arctan2(y, x) in float lanes: with n = min(|y|, |x|) and d = max, q = n/d
@@ -394,7 +400,7 @@ inline VF::V pio2_multiple_minus(VF::V kk, VF::V m, VF::V v, VF::V t) {
 // relative); then K - m arctan by pio2_multiple_minus (|y| > |x| takes pi/2
 // - a, x negative pi - a, both pi/2 + a) and y's sign. Zeros on both sides,
 // infinities and NaN take SLEEF's.
-inline VF::V atan2_f32(VF::V y, VF::V x) {
+VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
   using V = VF::V;
   static constexpr float c[] = {-0.000678746321f, 0.00482027885f, -0.0160464682f, 0.0341348872f,
                                 -0.0542305969f,   0.0724410266f,  -0.0898015276f, 0.110933714f,
@@ -421,22 +427,33 @@ inline VF::V atan2_f32(VF::V y, VF::V x) {
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::binary[int(VFn2::Arctan2)](y, x));
 }
 
-// arccos in float lanes: with a = |x|, asin s = s + s z P(z) for s in [0,
-// 1/2] and z = s^2 (P a least-squares fit made for this library, 2^-31
-// relative). Up to 1/2, arccos x = pi/2 - asin x; above, arccos a = 2 asin s
-// and arccos -a = pi - 2 asin s with s = sqrt(z), z = (1 - a)/2 (exact),
-// the square root's rounding error (its fma residual) put in the tail;
-// the sum by pio2_multiple_minus. |x| > 1 and NaN give NaN (a negative z).
-inline VF::V acos_f32(VF::V x) {
+// asin s = s + s z P(z) for s in [0, 1/2] and z = s^2 (P a least-squares
+// fit made for this library, 2^-31 relative), for arcsin and arccos with a =
+// |x|: up to 1/2 (big false), s = a and t = s z P(z); above, s = sqrt(z) for
+// z = (1 - a)/2 (exact) and t takes the square root's rounding error (its
+// fma residual) too, so that asin a = pi/2 - 2 (s + t). |x| > 1 and NaN give
+// NaN (a negative z).
+VM_INLINE void asin_parts(VF::V a, VF::M big, VF::V& s, VF::V& t) {
   using V = VF::V;
   static constexpr float p[] = {0.0374836177f, 0.0144608654f, 0.0318023376f, 0.0445174947f, 0.0750050247f, 0.166666597f};
-  const V a = VF::abs(x), half = VF::set1(0.5f), one = VF::set1(1.0f);
-  const auto big = VF::gt(a, half);
+  const V half = VF::set1(0.5f);
   const V zb = VF::fma(a, VF::neg(half), half);
   const V sb = VF::sqrt(zb);
   const V lb = VF::mul(VF::fma(VF::neg(sb), sb, zb), VF::mul(half, VF::rsqrt_est(VF::max(zb, VF::set1(0x1p-126f)))));
-  const V z = VF::sel(big, zb, VF::mul(a, a)), s = VF::sel(big, sb, a);
-  const V t = VF::fma(VF::mul(s, z), horner<VF>(z, p), VF::sel(big, lb, VF::set1(0.0f)));
+  const V z = VF::sel(big, zb, VF::mul(a, a));
+  s = VF::sel(big, sb, a);
+  t = VF::fma(VF::mul(s, z), horner<VF>(z, p), VF::sel(big, lb, VF::set1(0.0f)));
+}
+
+// arccos in float lanes, from asin_parts: up to 1/2, arccos x = pi/2 -
+// asin x; above, arccos a = 2 asin s and arccos -a = pi - 2 asin s; the sum
+// by pio2_multiple_minus.
+VM_INLINE VF::V acos_f32(VF::V x) {
+  using V = VF::V;
+  const V a = VF::abs(x), one = VF::set1(1.0f);
+  const auto big = VF::gt(a, VF::set1(0.5f));
+  V s, t;
+  asin_parts(a, big, s, t);
   // m = sign(x) below 1/2, -2 sign(x) above; K = pi/2 below, 0 or pi above
   const V xs = VF::xor_sign(one, x);
   const V m = VF::sel(big, VF::mul(xs, VF::set1(-2.0f)), xs);
@@ -444,17 +461,29 @@ inline VF::V acos_f32(VF::V x) {
   return pio2_multiple_minus(kk, m, s, t);
 }
 
+// arcsin x = sign(x) asin a in float lanes, from asin_parts: s + t up to
+// 1/2, pi/2 - 2 (s + t) above, by pio2_multiple_minus.
+VM_INLINE VF::V asin_f32(VF::V x) {
+  using V = VF::V;
+  const V a = VF::abs(x), one = VF::set1(1.0f);
+  const auto big = VF::gt(a, VF::set1(0.5f));
+  V s, t;
+  asin_parts(a, big, s, t);
+  const V r = pio2_multiple_minus(VF::sel(big, one, VF::set1(0.0f)), VF::sel(big, VF::set1(2.0f), VF::neg(one)), s, t);
+  return VF::copysign(r, x);
+}
+
 // |x| - n pi/2 for a float |x| < 2^24 (widened), n = round(2|x|/pi), with
 // pi/2 in two parts: the first product is exact in the fused multiply-add
 // (|x| and n pi/2 lie on the grid of 2^-52 and differ by less than 1), and
 // the part of pi/2 left out (below 2^-107) times n stays far below the
 // result's ulp.
-inline VD::V reduce_pio2(VD::V d, VD::V& n) {
+VM_INLINE VD::V reduce_pio2(VD::V d, VD::V& n) {
   n = VD::round(VD::mul(d, VD::set1(2 / kPi)));
   return VD::fma(n, VD::set1(-6.123233995736766e-17), VD::fma(n, VD::set1(-1.5707963267948966), d));
 }
 // The fractional part of m / k for a whole m >= 0.
-inline VD::V frac_div(VD::V m, double k) {
+VM_INLINE VD::V frac_div(VD::V m, double k) {
   const VD::V q = VD::mul(m, VD::set1(1 / k));
   return VD::sub(q, VD::floor(q));
 }
@@ -462,7 +491,7 @@ inline VD::V frac_div(VD::V m, double k) {
 // tan x = sign(x) tan |x|: tan r = r P/Q, the [7/6] Pade approximant (2^-42
 // relative on [-pi/4, pi/4]); for odd n, -Q/(r P). |x| >= 2^24, inf and
 // NaN take SLEEF's.
-inline VF::V tan_f32(VF::V x) {
+VM_INLINE VF::V tan_f32(VF::V x) {
   const VF::V a = VF::abs(x);
   const VF::V r = VF::xor_sign(via_pd(a, [](VD::V d) {
     static constexpr double p[] = {-1, 378, -17325, 135135}, q[] = {-28, 3150, -62370, 135135};
@@ -476,22 +505,14 @@ inline VF::V tan_f32(VF::V x) {
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
-// 2^f - 1 = f P(f) for |f| <= 1/32, highest coefficient first: a
-// least-squares fit (as kLogQ4's, made for this library), 2^-38.5 relative.
-constexpr double kExp2P[] = {0.009618068902165775, 0.05550573623914769, 0.2402265071152082, 0.693147180162624};
-
 // x^y for positive finite x and finite y: 2^t, t = y log2 x clamped to
 // [-200, 200] (float results are 0 or inf beyond; a relative error of
-// 2^-39.6 in log2 x moves |t| <= 150 by 2^-32). n = round(16 t) comes with
-// the rounding of 16 t + 1.5 2^52 (n in its low bits), f = t - n/16 (exact);
-// 2^(n/16) is the table's 2^(j/16) for j = n mod 16 with n's bits shifted
-// into the exponent (LogTable), times 1 + f P(f).
-inline VD::V pow_core(VD::V x, VD::V y) {
+// 2^-39.6 in log2 x moves |t| <= 150 by 2^-32).
+VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
   const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<true>(x, kLogQ5))));
-  const VD::V shift = VD::set1(0x1.8p52), kd = VD::fma(t, VD::set1(16.0), shift);
-  const VD::V f = VD::fma(VD::sub(kd, shift), VD::set1(-1.0 / 16), t);
-  const VD::V s = VD::add_shl48(VD::lookup16(g_log->exp2, kd, 0), kd);
-  return VD::fma(s, VD::mul(f, horner<VD>(f, kExp2P)), s);
+  VD::V s, q;
+  exp2_tab(t, s, q);
+  return VD::fma(s, q, s);
 }
 
 // x^y in float lanes, with C's (and MLX's) special values. Positive finite
@@ -501,7 +522,7 @@ inline VD::V pow_core(VD::V x, VD::V y) {
 // the same sign and 0 where not; a negative x takes the sign of -1 to an odd
 // whole y and gives NaN for a y that is not whole; (+-1)^(+-inf) = 1, a NaN
 // makes NaN, and x^0 = 1^y = 1 (NaN too).
-inline VF::V pow_f32(VF::V x, VF::V y) {
+VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
   using V = VF::V;
   const V zero = VF::set1(0.0f), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
   auto core = [](V a, V b) { return via_pd(a, b, [](VD::V p, VD::V q) { return pow_core(p, q); }); };
@@ -527,7 +548,7 @@ inline VF::V pow_f32(VF::V x, VF::V y) {
 // whose constant term is split in two floats (the sum keeps 0.5 ulp); from
 // 3.92 on, erf rounds to 1. Least-squares fits (made for this library) on
 // Chebyshev nodes; at most 0.77 ulp measured.
-inline VF::V erf_f32(VF::V x) {
+VM_INLINE VF::V erf_f32(VF::V x) {
   using V = VF::V;
   static constexpr float q[] = {0.000107768043f, -0.00085032708f, 0.00522317598f, -0.026866097f,
                                 0.112837911f,    -0.376126379f,   0.128379166f};
@@ -564,15 +585,21 @@ inline VF::V erf_f32(VF::V x) {
 }
 
 // float tanh in float lanes: below 1, x + x s P(s) with s = x^2 (a
-// least-squares fit made for this library, 0.82 ulp); above, 1 - 2 / (e^2|x|
-// + 1) with SLEEF's 1-ulp exp (1.05 ulp). MLX's own is within 1.98 ulp.
-inline VF::V tanh_f32(VF::V x) {
+// least-squares fit made for this library, 0.82 ulp); from 1 on, 1 - 2 /
+// (e^2|x| + 1) with e^2|x| = 2^n (1 + h + c) (exp_parts, n >= 3): 1 - 2^(1-n)
+// / (1 + h + c + 2^-n), the sum rounded once (1 + h exact), 0.75 ulp. MLX's
+// own is within 1.98 ulp.
+VM_INLINE VF::V tanh_f32(VF::V x) {
   static constexpr float c[] = {-4.81284878e-05f, 0.000336320983f, -0.00123990583f, 0.00347645371f, -0.00882532913f,
                                 0.0218623355f,    -0.0539675653f,  0.13333331f,     -0.333333343f};
   return odd_series_or(x, c, [](VF::V a) {
-    // e^20 already gives 1; the clamp keeps e finite
-    const VF::V e = Fns<VF>::unary[int(VFn::Exp)](VF::min(VF::add(a, a), VF::set1(20.0f)));
-    return VF::sub(VF::set1(1.0f), VF::div(VF::set1(2.0f), VF::add(e, VF::set1(1.0f))));
+    using V = VF::V;
+    const V one = VF::set1(1.0f);
+    V n, h, cc;
+    exp_parts(VF::min(VF::set1(100.0f), VF::add(a, a)), VF::set1(0.0f), n, h, cc);  // e^-200 is 0
+    const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
+    const V d = VF::add(hi, VF::add(VF::add(lo, cc), VF::scale(one, VF::neg(n))));
+    return VF::sub(one, VF::scale(VF::div(one, d), VF::sub(one, n)));
   });
 }
 
@@ -581,7 +608,7 @@ inline VF::V tanh_f32(VF::V x) {
 // log1p(e) = e + e^2 Q(e), Q a least-squares fit made for this library
 // (2^-27 relative on [0, 1]). Equal arguments (also equal infinities) give
 // max + log 2, -inf with -inf stays -inf, and a NaN on either side gives NaN.
-inline VF::V logaddexp_f32(VF::V x, VF::V y) {
+VM_INLINE VF::V logaddexp_f32(VF::V x, VF::V y) {
   using V = VF::V;
   static constexpr float q[] = {0.00197942927f, -0.0131511483f, 0.040927805f,  -0.0817866251f, 0.123712368f,
                                 -0.160846025f,  0.198849961f,   -0.249863669f, 0.333324879f,   -0.499999791f};
@@ -603,7 +630,7 @@ inline VF::V logaddexp_f32(VF::V x, VF::V y) {
 // differ from the scalar path's (glibc's logf) in 0.035% of them, as they
 // did with a correctly rounded log (0.034%); the seeded normal draws in the
 // tests match MLX's.
-inline VF::V erfinv_f32(VF::V y) {
+VM_INLINE VF::V erfinv_f32(VF::V y) {
   using V = VF::V;
   const V a = VF::fma(VF::neg(y), y, VF::set1(1.0f)), one = VF::set1(1.0f);
   // a <= 1: 0 at |y| = 1 (t = -inf), negative beyond and NaN for NaN (t = NaN)
@@ -633,8 +660,8 @@ template <int F> constexpr bool kOwnF32 =
     F == int(VFn::Log) || F == int(VFn::Log1p) || F == int(VFn::Expm1) || F == int(VFn::Sinh) ||
     F == int(VFn::Cosh) || F == int(VFn::Tanh) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
     F == int(VFn::Arctanh) || F == int(VFn::Arctan) || F == int(VFn::Tan) || F == int(VFn::Erf) ||
-    F == int(VFn::Arccos);
-template <int F> inline VF::V own_f32(VF::V x) {
+    F == int(VFn::Arccos) || F == int(VFn::Arcsin);
+template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   if constexpr (F == int(VFn::Log)) return log_f32(x);
   else if constexpr (F == int(VFn::Log1p)) return log1p_f32(x);
   else if constexpr (F == int(VFn::Expm1)) return expm1_f32(x);
@@ -647,6 +674,7 @@ template <int F> inline VF::V own_f32(VF::V x) {
   else if constexpr (F == int(VFn::Arctan)) return atan_f32(x);
   else if constexpr (F == int(VFn::Tan)) return tan_f32(x);
   else if constexpr (F == int(VFn::Arccos)) return acos_f32(x);
+  else if constexpr (F == int(VFn::Arcsin)) return asin_f32(x);
   else return erf_f32(x);
 }
 
@@ -666,7 +694,7 @@ template <> struct Range<VD> {
 };
 
 // e^x / 2 for x above hyp_big (or e^x when `twice`), without overflowing early.
-template <class VT> inline typename VT::V exp_tail(typename VT::V x, bool twice) {
+template <class VT> VM_INLINE typename VT::V exp_tail(typename VT::V x, bool twice) {
   using R = Range<VT>;
   const typename VT::V e = Fns<VT>::unary[int(VFn::Exp)](VT::sub(x, VT::set1(R::ln2_hi)));
   typename VT::V r = VT::fma(e, VT::set1(-R::ln2_lo), e);
@@ -797,7 +825,7 @@ template <class VT, class T> T row_max(const T* x, int64_t n) {
 
 // e^(x - m) with the rounding error of x - m (two-sum) put back: a plain
 // exp(x - m) loses |x - m| ulps for the rows' small values.
-template <class VT> inline typename VT::V exp_diff(typename VT::V x, typename VT::V m) {
+template <class VT> VM_INLINE typename VT::V exp_diff(typename VT::V x, typename VT::V m) {
   using V = typename VT::V;
   const V nm = VT::neg(m), s = VT::add(x, nm), bb = VT::sub(s, x);
   V err = VT::add(VT::sub(x, VT::sub(s, bb)), VT::sub(nm, bb));
