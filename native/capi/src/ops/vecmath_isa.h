@@ -432,17 +432,19 @@ VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
 // |x|: up to 1/2 (big false), s = a and t = s z P(z); above, s = sqrt(z) for
 // z = (1 - a)/2 (exact) and t takes the square root's rounding error (its
 // fma residual) too, so that asin a = pi/2 - 2 (s + t). |x| > 1 and NaN give
-// NaN (a negative z).
-VM_INLINE void asin_parts(VF::V a, VF::M big, VF::V& s, VF::V& t) {
+// NaN (a negative z). Returns big.
+VM_INLINE VF::M asin_parts(VF::V x, VF::V& s, VF::V& t) {
   using V = VF::V;
   static constexpr float p[] = {0.0374836177f, 0.0144608654f, 0.0318023376f, 0.0445174947f, 0.0750050247f, 0.166666597f};
-  const V half = VF::set1(0.5f);
+  const V a = VF::abs(x), half = VF::set1(0.5f);
+  const auto big = VF::gt(a, half);
   const V zb = VF::fma(a, VF::neg(half), half);
   const V sb = VF::sqrt(zb);
   const V lb = VF::mul(VF::fma(VF::neg(sb), sb, zb), VF::mul(half, VF::rsqrt_est(VF::max(zb, VF::set1(0x1p-126f)))));
   const V z = VF::sel(big, zb, VF::mul(a, a));
   s = VF::sel(big, sb, a);
   t = VF::fma(VF::mul(s, z), horner<VF>(z, p), VF::sel(big, lb, VF::set1(0.0f)));
+  return big;
 }
 
 // arccos in float lanes, from asin_parts: up to 1/2, arccos x = pi/2 -
@@ -450,12 +452,10 @@ VM_INLINE void asin_parts(VF::V a, VF::M big, VF::V& s, VF::V& t) {
 // by pio2_multiple_minus.
 VM_INLINE VF::V acos_f32(VF::V x) {
   using V = VF::V;
-  const V a = VF::abs(x), one = VF::set1(1.0f);
-  const auto big = VF::gt(a, VF::set1(0.5f));
   V s, t;
-  asin_parts(a, big, s, t);
+  const auto big = asin_parts(x, s, t);
   // m = sign(x) below 1/2, -2 sign(x) above; K = pi/2 below, 0 or pi above
-  const V xs = VF::xor_sign(one, x);
+  const V one = VF::set1(1.0f), xs = VF::xor_sign(one, x);
   const V m = VF::sel(big, VF::mul(xs, VF::set1(-2.0f)), xs);
   const V kk = VF::sel(big, VF::sub(one, xs), one);
   return pio2_multiple_minus(kk, m, s, t);
@@ -465,10 +465,9 @@ VM_INLINE VF::V acos_f32(VF::V x) {
 // 1/2, pi/2 - 2 (s + t) above, by pio2_multiple_minus.
 VM_INLINE VF::V asin_f32(VF::V x) {
   using V = VF::V;
-  const V a = VF::abs(x), one = VF::set1(1.0f);
-  const auto big = VF::gt(a, VF::set1(0.5f));
   V s, t;
-  asin_parts(a, big, s, t);
+  const auto big = asin_parts(x, s, t);
+  const V one = VF::set1(1.0f);
   const V r = pio2_multiple_minus(VF::sel(big, one, VF::set1(0.0f)), VF::sel(big, VF::set1(2.0f), VF::neg(one)), s, t);
   return VF::copysign(r, x);
 }
