@@ -1,7 +1,9 @@
 // What the run ran on, and that machine's ceilings: peak float32 FLOP/s of its
-// vector units and cores, and memory bandwidth measured by a copy on every core.
+// vector units and cores (nominal, and measured by a loop of FMAs), and memory
+// bandwidth measured by a copy on every core.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 
@@ -66,6 +68,36 @@ export async function copyBandwidth(threads = os.cpus().length, bytes = 256 << 2
     Atomics.store(c, 0, -1);
     Atomics.notify(c, 0);
     await Promise.all(workers.map((w) => new Promise((ok) => w.once('exit', ok))));
+  }
+}
+
+export interface FmaPeak {
+  /** GFLOP/s of float32 FMA over all cores at once, or null where it could not be measured */
+  gflops: number | null;
+  isa: string;
+  threads: number;
+  /** how it was measured, or why it was not */
+  how: string;
+}
+
+// The float32 FMA peak measured on every core at once by native/fma_peak.cpp
+// (JavaScript has no vectors this wide), built with the machine's g++ into
+// build/bench when missing or older than its source. Best of 5 runs, so on a
+// busy machine it is what the cores gave then, as every figure of the run.
+export function fmaPeak(threads = os.cpus().length): FmaPeak {
+  const source = fileURLToPath(new URL('../native/fma_peak.cpp', import.meta.url));
+  const binary = fileURLToPath(new URL('../../../build/bench/fma_peak', import.meta.url));
+  try {
+    if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
+      mkdirSync(fileURLToPath(new URL('../../../build/bench/', import.meta.url)), { recursive: true });
+      execFileSync('g++', ['-std=c++17', '-O2', '-o', binary, source, '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    }
+    const line = execFileSync(binary, ['--threads', String(threads)], { encoding: 'utf8' });
+    const m = /fma_peak ([\d.]+) isa (\w+) threads (\d+)/.exec(line);
+    if (!m) throw new Error(`unexpected output: ${line.trim()}`);
+    return { gflops: Number(m[1]) || null, isa: m[2], threads: Number(m[3]), how: `a loop of independent ${m[2]} FMAs on ${m[3]} threads, best of 5` };
+  } catch (e) {
+    return { gflops: null, isa: 'unknown', threads, how: `not measured: ${(e as Error).message.split('\n')[0]}` };
   }
 }
 
