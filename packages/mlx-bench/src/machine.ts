@@ -90,7 +90,7 @@ export function fmaPeak(threads = os.cpus().length): FmaPeak {
   try {
     if (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs) {
       mkdirSync(fileURLToPath(new URL('../../../build/bench/', import.meta.url)), { recursive: true });
-      execFileSync('g++', ['-std=c++17', '-O2', '-o', binary, source, '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('g++', ['-std=c++17', '-O2', '-march=native', '-o', binary, source, '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
     }
     const line = execFileSync(binary, ['--threads', String(threads)], { encoding: 'utf8' });
     const m = /fma_peak ([\d.]+) isa (\w+) threads (\d+)/.exec(line);
