@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mlx from 'mlx-compat';
 import { backendInfo } from 'mlx-capi-bridge';
-import { copyBandwidth, fmaPeak, machine } from './machine.js';
+import { machine, measuredLimits } from './machine.js';
 import { timeBlock, timeLoop } from './timing.js';
 
 const require = createRequire(import.meta.url);
@@ -232,11 +232,10 @@ console.log('the machine is shared and noisy: read the load average beside these
 console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
 if (!mlxc.available) console.log(`MLX 0.31.2 (mlx-c) left out: ${mlxc.reason}`);
 if (!real) console.log('MLX 0.13 left out: @frost-beta/mlx is not installed');
-const BANDWIDTH = (await copyBandwidth()) * 1e9;
-console.log(`memory bandwidth: ${(BANDWIDTH / 1e9).toFixed(1)} GB/s (a 256 MiB copy split over ${cpus().length} threads, read + write, best of 16)`);
-const fma = fmaPeak();
-const FMA_PEAK = (fma.gflops ?? (await machine()).peak_gflops_fp32) * 1e9;
-console.log(`float32 FMA peak: ${(FMA_PEAK / 1e9).toFixed(0)} GFLOP/s (${fma.gflops ? fma.how : `from the vector units and /proc/cpuinfo's clock; ${fma.how}`})`);
+const limits = await measuredLimits();
+const BANDWIDTH = limits.copy_gb_s * 1e9;
+const FMA_PEAK = (limits.fma_gflops ?? (await machine()).peak_gflops_fp32) * 1e9;
+console.log(`memory bandwidth: ${(BANDWIDTH / 1e9).toFixed(1)} GB/s (read + written); float32 FMA peak: ${(FMA_PEAK / 1e9).toFixed(0)} GFLOP/s${limits.fma_gflops ? '' : ` (from the vector units and /proc/cpuinfo's clock)`}; measured by ${limits.how}`);
 // The fixed cost of a timed call, whatever its kernel: garbage collection
 // evicts the caches, so a call after it pays for cold code and data.
 const tiny = mx.array([1, 2, 3, 4]);
