@@ -81,6 +81,8 @@ const request = {
     define_plan: { $ref: '#/$defs/id' },
     // run a kept plan: inputs give its placeholders by id
     run_plan: { $ref: '#/$defs/id' },
+    // a run_plan's response: "full" (the default) or "compact" (handles and buffer indices only)
+    reply: { enum: ['full', 'compact'] },
     // write the graph as an MLX function (.mlxfn) of its placeholders (the mlx backend)
     export_function: {
       type: 'object',
@@ -200,6 +202,25 @@ const response = {
         },
       },
       required: ['outputs', 'receipt'],
+    },
+    {
+      // the compact reply of a run_plan request ("reply": "compact"): each
+      // output's handle or buffer index, in the plan's order, and the receipt's counts
+      properties: {
+        status: { const: 'ok' },
+        compact: {
+          type: 'object',
+          required: ['outputs', 'op_count', 'fused_groups', 'elapsed_ms'],
+          additionalProperties: false,
+          properties: {
+            outputs: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'integer', minimum: 0 }] } },
+            op_count: { type: 'integer', minimum: 0 },
+            fused_groups: { type: 'integer', minimum: 0 },
+            elapsed_ms: { type: 'number', minimum: 0 },
+          },
+        },
+      },
+      required: ['compact'],
     },
     {
       properties: {
