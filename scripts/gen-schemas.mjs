@@ -158,6 +158,13 @@ const request = {
   $defs: { id, ref, outRef, dtype: { enum: caps.dtypes } },
 };
 
+// what a receipt counts, in the full response and the compact reply
+const receiptCounts = {
+  op_count: { type: 'integer', minimum: 0 },
+  fused_groups: { type: 'integer', minimum: 0 },
+  elapsed_ms: { type: 'number', minimum: 0 },
+};
+
 const response = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://mlx-compat.dev/schemas/response.v1.schema.json',
@@ -195,9 +202,7 @@ const response = {
             engine_version: { type: 'string' },
             backend: { enum: caps.backends.map((b) => b.name) },
             backend_version: { type: 'string' },
-            op_count: { type: 'integer', minimum: 0 },
-            fused_groups: { type: 'integer', minimum: 0 },
-            elapsed_ms: { type: 'number', minimum: 0 },
+            ...receiptCounts,
           },
         },
       },
@@ -214,9 +219,7 @@ const response = {
           additionalProperties: false,
           properties: {
             outputs: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'integer', minimum: 0 }] } },
-            op_count: { type: 'integer', minimum: 0 },
-            fused_groups: { type: 'integer', minimum: 0 },
-            elapsed_ms: { type: 'number', minimum: 0 },
+            ...receiptCounts,
           },
         },
       },
