@@ -65,8 +65,7 @@ const LogTable& log_table() {
   static const LogTable t = [] {
     LogTable t{};
     for (int i = 0; i < 16; i++) {
-      // interval i: [1 + i/16, 1 + (i+1)/16) below 8, [0.5 + i/32, 0.5 + (i+1)/32) from 8 on
-      const long double c = i == 0 || i == 15 ? 1.0L : i < 8 ? 1.0L + (i + 0.5L) / 16 : 0.5L + (i + 0.5L) / 32;
+      const long double c = i == 0 ? 1.0L : i == 15 ? 2.0L : 1.0L + (i + 0.5L) / 16;
       t.invc[i] = double(1.0L / c);
       t.logc[i] = double(-std::log((long double)t.invc[i]));
       t.log2c[i] = double(-std::log2((long double)t.invc[i]));

@@ -73,13 +73,13 @@ std::function<EwKernel(DType, DType)> with_vector(VFn f, std::function<EwKernel(
 std::function<EwKernel(DType, DType)> with_vector(VFn2 f, std::function<EwKernel(DType, DType)> scalar);
 
 // The tables of the double-lane log and exp2. The log's argument is split
-// as x = 2^k m with m in [0.75, 1.5); m falls in the interval i of its top
-// four mantissa bits (width 1/16 above 1, 1/32 below), of center c (1 for
-// the two intervals next to 1, so that log x keeps its relative precision
-// there); invc = 1/c rounded, logc = -log(invc), log2c = -log2(invc).
-// exp2: the bits of 2^(j/16) less j 2^48, so that adding the bits of a
-// whole n = 16 q + j shifted left by 48 gives 2^(n/16). Computed in long
-// double once.
+// as x = 2^e m with m in [1, 2); m falls in the interval i = floor(16 (m -
+// 1)), of center c (1 for i = 0 and 2 for i = 15, so that log x keeps its
+// relative precision on either side of 1); invc = 1/c rounded, logc =
+// -log(invc), log2c = -log2(invc) (for x just below 1, e ln2 + logc is
+// -ln2 + ln2, exactly 0 in a fused multiply-add). exp2: the bits of
+// 2^(j/16) less j 2^48, so that adding the bits of a whole n = 16 q + j
+// shifted left by 48 gives 2^(n/16). Computed in long double once.
 struct LogTable {
   double invc[16], logc[16], log2c[16], exp2[16];
 };

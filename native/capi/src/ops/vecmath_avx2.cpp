@@ -132,14 +132,15 @@ struct VD {
     const __m256i b = _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(0x1.8p52)));
     return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_slli_epi64(b, 52), _mm256_castpd_si256(_mm256_set1_pd(1.0))));
   }
-  // x = 2^k m with m in [0.75, 1.5), for a positive normal x that is a float
-  // or 1 plus a float: k = exponent(x 4/3), 4/3 rounded up, which no such x
-  // can round across a power of two; m = x 2^-k, exact.
-  static V split75(V x, V& k) {
-    const __m256i e = _mm256_srli_epi64(_mm256_castpd_si256(_mm256_mul_pd(x, _mm256_set1_pd(0x1.5555555555556p0))), 52);
+  // x = 2^exponent(x) * mantissa(x), mantissa in [1, 2), for positive normal x.
+  static V exponent(V x) {
+    const __m256i e = _mm256_srli_epi64(_mm256_castpd_si256(x), 52);
     const V big = _mm256_set1_pd(0x1p52);
-    k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(e, _mm256_castpd_si256(big))), _mm256_set1_pd(0x1p52 + 1023));
-    return _mm256_mul_pd(x, pow2i(neg(k)));
+    return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(e, _mm256_castpd_si256(big))), _mm256_set1_pd(0x1p52 + 1023));
+  }
+  static V mantissa(V x) {
+    const __m256i m = _mm256_and_si256(_mm256_castpd_si256(x), _mm256_set1_epi64x(0x000fffffffffffffll));
+    return _mm256_castsi256_pd(_mm256_or_si256(m, _mm256_castpd_si256(_mm256_set1_pd(1.0))));
   }
   // t[i], i the low 4 bits of src's bits shifted right by `shift`.
   static V lookup16(const double* t, V src, int shift) {

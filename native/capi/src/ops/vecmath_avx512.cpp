@@ -126,13 +126,9 @@ struct VD {
     const __m512i b = _mm512_castpd_si512(_mm512_add_pd(n, _mm512_set1_pd(0x1.8p52)));
     return _mm512_castsi512_pd(_mm512_add_epi64(_mm512_slli_epi64(b, 52), _mm512_castpd_si512(_mm512_set1_pd(1.0))));
   }
-  // x = 2^k m with m in [0.75, 1.5), for a positive normal x that is a float
-  // or 1 plus a float: k = exponent(x 4/3), 4/3 rounded up, which no such x
-  // can round across a power of two (as getmant's choice).
-  static V split75(V x, V& k) {
-    k = _mm512_getexp_pd(_mm512_mul_pd(x, _mm512_set1_pd(0x1.5555555555556p0)));
-    return _mm512_getmant_pd(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
-  }
+  // x = 2^exponent(x) * mantissa(x), mantissa in [1, 2), for positive normal x.
+  static V exponent(V x) { return _mm512_getexp_pd(x); }
+  static V mantissa(V x) { return _mm512_getmant_pd(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero); }
   // t[i], i the low 4 bits of src's bits shifted right by `shift` (the permute reads only those).
   static V lookup16(const double* t, V src, int shift) {
     return _mm512_permutex2var_pd(_mm512_loadu_pd(t), _mm512_srli_epi64(_mm512_castpd_si512(src), unsigned(shift)), _mm512_loadu_pd(t + 8));

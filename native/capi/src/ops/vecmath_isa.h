@@ -56,14 +56,13 @@ constexpr double kLogQ4[] = {-0.15471844398287504, 0.20000477752523046, -0.25001
 constexpr double kLogQ5[] = {0.13001428707485546, -0.1664984461741186, 0.20001808440395313, -0.25000038529579516,
                              0.3333333272118205,  -0.499999999891511};
 
-// log x (log2 x when Base2) of a positive normal double that is a float or 1
-// plus a float: x = 2^k m with m in interval i (LogTable), r = m invc_i - 1
-// (rounded once, |r| <= 1/16), log x = k ln2 + logc_i + log1p(r) and log2 x
-// = k + log2c_i + log1p(r) log2 e. Next to 1, logc_i = 0 and k = 0: the
+// log x (log2 x when Base2) of a positive normal double: x = 2^k m with m
+// in interval i (LogTable), r = m invc_i - 1 (exact but for one rounding,
+// -1/32 <= r < 1/16), log x = k ln2 + logc_i + log1p(r) and log2 x = k +
+// log2c_i + log1p(r) log2 e. Next to 1, k ln2 + logc_i is exactly 0: the
 // result keeps log1p's relative precision.
 template <bool Base2, size_t N> inline VD::V log_core(VD::V x, const double (&q)[N]) {
-  VD::V k;
-  const VD::V m = VD::split75(x, k);
+  const VD::V k = VD::exponent(x), m = VD::mantissa(x);
   const VD::V r = VD::fma(m, VD::lookup16(g_log->invc, m, 48), VD::set1(-1.0));
   const VD::V u = VD::fma(VD::mul(r, r), horner<VD>(r, q), r);
   if constexpr (Base2) return VD::fma(u, VD::set1(kLog2e), VD::add(k, VD::lookup16(g_log->log2c, m, 48)));
@@ -675,7 +674,8 @@ template <class VT> inline typename VT::V exp_tail(typename VT::V x, bool twice)
   return twice ? VT::add(r, r) : r;
 }
 
-template <class VT, int F> inline typename VT::V apply1(typename VT::V x) {
+// Always inline: out of line, every call would load its constants again.
+template <class VT, int F> __attribute__((always_inline)) inline typename VT::V apply1(typename VT::V x) {
   using V = typename VT::V;
   using R = Range<VT>;
   auto fn = [](VFn f) { return Fns<VT>::unary[int(f)]; };
@@ -714,7 +714,7 @@ template <class VT, int F> inline typename VT::V apply1(typename VT::V x) {
   }
 }
 
-template <class VT, int F> inline typename VT::V apply2(typename VT::V x, typename VT::V y) {
+template <class VT, int F> __attribute__((always_inline)) inline typename VT::V apply2(typename VT::V x, typename VT::V y) {
   using V = typename VT::V;
   if constexpr (F == int(VFn2::Arctan2) && std::is_same_v<VT, VF>) {
     return atan2_f32(x, y);
