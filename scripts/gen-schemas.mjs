@@ -81,6 +81,8 @@ const request = {
     define_plan: { $ref: '#/$defs/id' },
     // run a kept plan: inputs give its placeholders by id
     run_plan: { $ref: '#/$defs/id' },
+    // a run_plan's response: "full" (the default) or "compact" (handles and buffer indices only)
+    reply: { enum: ['full', 'compact'] },
     // write the graph as an MLX function (.mlxfn) of its placeholders (the mlx backend)
     export_function: {
       type: 'object',
@@ -156,6 +158,13 @@ const request = {
   $defs: { id, ref, outRef, dtype: { enum: caps.dtypes } },
 };
 
+// what a receipt counts, in the full response and the compact reply
+const receiptCounts = {
+  op_count: { type: 'integer', minimum: 0 },
+  fused_groups: { type: 'integer', minimum: 0 },
+  elapsed_ms: { type: 'number', minimum: 0 },
+};
+
 const response = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://mlx-compat.dev/schemas/response.v1.schema.json',
@@ -193,13 +202,28 @@ const response = {
             engine_version: { type: 'string' },
             backend: { enum: caps.backends.map((b) => b.name) },
             backend_version: { type: 'string' },
-            op_count: { type: 'integer', minimum: 0 },
-            fused_groups: { type: 'integer', minimum: 0 },
-            elapsed_ms: { type: 'number', minimum: 0 },
+            ...receiptCounts,
           },
         },
       },
       required: ['outputs', 'receipt'],
+    },
+    {
+      // the compact reply of a run_plan request ("reply": "compact"): each
+      // output's handle or buffer index, in the plan's order, and the receipt's counts
+      properties: {
+        status: { const: 'ok' },
+        compact: {
+          type: 'object',
+          required: ['outputs', 'op_count', 'fused_groups', 'elapsed_ms'],
+          additionalProperties: false,
+          properties: {
+            outputs: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'integer', minimum: 0 }] } },
+            ...receiptCounts,
+          },
+        },
+      },
+      required: ['compact'],
     },
     {
       properties: {

@@ -33,11 +33,16 @@ build() {  # DIR SANITIZERS TARGETS...: a clang-14 sanitizer build
     cmake --build "$dir" -j 2 --target "$@"
 }
 
-run "engine tests" build/native/mlxcompat_engine_test "$corpus"
+runtime=../shared/mlx-runtime
+# the plain engine tests check plans on the mlx backend too where it loads
+if [ -f "$runtime/lib/libmlxc.so" ]; then
+  run "engine tests" env MLXCOMPAT_MLXC_LIBRARY="$(realpath "$runtime/lib/libmlxc.so")" build/native/mlxcompat_engine_test "$corpus"
+else
+  run "engine tests" build/native/mlxcompat_engine_test "$corpus"
+fi
 run "stress test" build/native/mlxcompat_stress_test 10
 run "soak test: 200,000 requests" build/native/mlxcompat_soak_test 200000 64
 
-runtime=../shared/mlx-runtime
 if [ -f "$runtime/lib/libmlxc.so" ]; then
   rt=$(realpath "$runtime")
   mkdir -p build/oracle

@@ -6,6 +6,15 @@
  * and capabilities formats are JSON Schemas in docs/schemas/ (version 1).
  * A session can keep a request's graph as a named plan ("define_plan") and
  * run it again with new inputs only ("run_plan"), without re-sending it.
+ * A run_plan request may add "reply": "compact" (default "full", the usual
+ * response) when every output it returns is a handle or a buffer: an ok
+ * response is then {"compact": {"outputs": [...], "op_count", "fused_groups",
+ * "elapsed_ms"}, "schema_version": 1, "status": "ok"}, each output, in
+ * order, its handle (a string) or its buffer index (a number); the caller
+ * knows their dtypes and shapes from the plan. Errors and refusals are as in
+ * the full form; a compact reply of an inline or base64 output is an
+ * "invalid_request" error at /reply, another value of "reply" an
+ * "invalid_attr" error there, and other requests do not take the field.
  *
  * Conventions for every function below:
  *  - Errors never abort the process. Bad requests come back as a response

@@ -57,15 +57,55 @@ void append_string(std::string& t, std::string_view v) {
   t += '"';
 }
 
+// How a request's output `o` comes back ("inline", "base64", "buffer" or "handle").
+std::string_view output_as(const OutputSpec& o, const char* default_as) { return o.as.empty() ? std::string_view(default_as) : std::string_view(o.as); }
+
+// Whether every output of `g` comes back as a handle or a buffer.
+bool all_by_reference(const Graph& g, const char* default_as) {
+  return std::all_of(g.outputs.begin(), g.outputs.end(), [&](const OutputSpec& o) { return output_as(o, default_as) == "handle" || output_as(o, default_as) == "buffer"; });
+}
+
+// Keeps output `a` as the next buffer of `r` or as a new resident handle of
+// `s`, and appends its "buffer" index (a number) or its handle (a string) to `t`.
+void keep_output(Session& s, EvalResult& r, const Array& a, bool as_buffer, std::string& t) {
+  if (as_buffer) {
+    t += std::to_string(r.buffers.size());
+    r.buffers.push_back(owned(a));
+    return;
+  }
+  std::string h = "h" + std::to_string(s.next_handle++);
+  t += '"';
+  t += h;
+  t += '"';
+  s.handles[std::move(h)] = owned(a);
+}
+
+// The compact reply of a plan's run (its request's "reply": "compact"): only
+// what the caller cannot know from the plan, each output's handle or buffer
+// index in order, and the receipt's counts, written as text directly.
+EvalResult respond_compact(Session& s, Graph& g, const Execution& ex, const char* default_as, std::chrono::steady_clock::time_point t0) {
+  EvalResult r;
+  std::string& t = r.text;
+  t.reserve(96 + 16 * g.outputs.size());
+  t += "{\"compact\":{\"outputs\":[";
+  for (size_t k = 0; k < g.outputs.size(); k++) {
+    if (k) t += ',';
+    keep_output(s, r, g.data[size_t(g.outputs[k].value)], output_as(g.outputs[k], default_as) == "buffer", t);
+  }
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  t += "],\"op_count\":" + std::to_string(ex.op_count) + ",\"fused_groups\":" + std::to_string(ex.fused_groups) + ",\"elapsed_ms\":" + json(ms).dump();
+  t += "},\"schema_version\":" + std::to_string(kSchemaVersion) + ",\"status\":\"ok\"}";
+  return r;
+}
+
 // The response of an evaluated graph: each output inline, as base64, as a
 // buffer or as a resident handle. One whose outputs are all handles or
 // buffers (a training loop's step) is written as text directly, the same
 // JSON that building it as objects gives, in a fraction of the time.
 EvalResult respond(Session& s, Graph& g, const Backend& b, const Execution& ex, const char* default_as, std::chrono::steady_clock::time_point t0) {
   EvalResult r;
-  const auto as_of = [&](const OutputSpec& o) { return o.as.empty() ? std::string_view(default_as) : std::string_view(o.as); };
-  const bool direct = std::all_of(g.outputs.begin(), g.outputs.end(), [&](const OutputSpec& o) { return as_of(o) == "handle" || as_of(o) == "buffer"; });
-  if (direct) {
+  const auto as_of = [&](const OutputSpec& o) { return output_as(o, default_as); };
+  if (all_by_reference(g, default_as)) {
     std::string& t = r.text;
     t.reserve(256 + 96 * g.outputs.size());
     t += "{\"outputs\":[";
@@ -73,17 +113,18 @@ EvalResult respond(Session& s, Graph& g, const Backend& b, const Execution& ex, 
       const OutputSpec& o = g.outputs[k];
       const Array& a = g.data[size_t(o.value)];
       t += k ? ",{" : "{";
+      // keys in nlohmann's (sorted) order
       if (as_of(o) == "buffer") {
-        t += "\"buffer\":" + std::to_string(r.buffers.size()) + ",\"dtype\":\"";
+        t += "\"buffer\":";
+        keep_output(s, r, a, true, t);
+        t += ",\"dtype\":\"";
         t += dtype_name(a.dtype);
         t += '"';
-        r.buffers.push_back(owned(a));
       } else {
-        std::string h = "h" + std::to_string(s.next_handle++);
         t += "\"dtype\":\"";
         t += dtype_name(a.dtype);
-        t += "\",\"handle\":\"" + h + '"';
-        s.handles[std::move(h)] = owned(a);
+        t += "\",\"handle\":";
+        keep_output(s, r, a, false, t);
       }
       t += ",\"ref\":";
       append_string(t, o.ref);
@@ -220,11 +261,19 @@ EvalResult export_function(JVal req, Graph& g, const std::vector<int>& order, Ba
   return r;
 }
 
+// Whether a plan's run asks for the compact reply ("reply": "compact"; "full", the default, is the usual response).
+bool compact_reply(JVal req) {
+  if (!req.contains("reply")) return false;
+  const JVal reply = req["reply"];
+  if (reply != "compact" && reply != "full") throw RequestError("invalid_attr", "/reply", "reply is \"full\" or \"compact\", got " + reply.dump());
+  return reply == "compact";
+}
+
 // A run of a stored plan: the request gives each placeholder, by id, and may
 // choose the outputs (any value of the plan) and how they come back.
 EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs, const char* default_as,
                     std::chrono::steady_clock::time_point t0) {
-  expect_object(req, "", {"schema_version", "run_plan", "inputs", "outputs", "device", "backend"});
+  expect_object(req, "", {"schema_version", "run_plan", "inputs", "outputs", "device", "backend", "reply"});
   const JVal name = req["run_plan"];
   auto it = name.is_string() ? s.plans.find(std::string(name.str())) : s.plans.end();
   if (it == s.plans.end()) throw RequestError("unknown_plan", "/run_plan", "no plan " + name.dump() + " in this session");
@@ -293,9 +342,12 @@ EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs
                                  [](const OutputSpec& a, const OutputSpec& b) { return a.value == b.value; });
     if (!same) schedule = &(chosen = make_schedule(g, plan.order));
   }
+  const bool compact = compact_reply(req);
+  if (compact && !all_by_reference(g, default_as))
+    throw RequestError("invalid_request", "/reply", "a compact reply returns handles and buffers only: ask for the outputs as handles or buffers");
   check_bytes(g, default_as, s.limits);
   Execution ex = plan.backend->run(g, *schedule, device);
-  return respond(s, g, *plan.backend, ex, default_as, t0);
+  return compact ? respond_compact(s, g, ex, default_as, t0) : respond(s, g, *plan.backend, ex, default_as, t0);
 }
 
 // The backend a request names in "backend", else the session's; refused

@@ -190,6 +190,44 @@ const char* kEmpty = R"({"schema_version": 1, "inputs": [{"id": "x", "dtype": "f
   "nodes": [{"id": "y", "op": "exp", "inputs": ["x"]}], "outputs": ["y", "x", {"ref": "x", "as": "handle"}, {"ref": "x", "as": "base64"}]})";
 
 // What only the C ABI can do wrong.
+// A compact reply gives the handles and buffers a full reply of the same run
+// gives, in order, with its counts; a run whose outputs cannot be carried so
+// (inline) is an error before anything runs.
+void check_compact_reply(const std::string& backend) {
+  mlxcompat_session* s = mlxcompat_session_new(nullptr, nullptr);
+  const std::string def = R"({"schema_version": 1, "backend": ")" + backend + R"(", "define_plan": "p",
+    "inputs": [{"id": "x", "dtype": "float32", "shape": [2], "placeholder": true}, {"id": "c", "dtype": "float32", "shape": [], "data": 4}],
+    "nodes": [{"id": "y", "op": "multiply", "inputs": ["x", "c"]}, {"id": "z", "op": "negative", "inputs": ["y"]}],
+    "outputs": [{"ref": "z", "as": "handle"}, "y"]})";
+  const std::string on = " on the " + backend + " backend";
+  t.check(eval_json(s, def).status() == "ok", "define_plan" + on);
+  const float x[2] = {1.5f, -2.0f};
+  const std::vector<mlxcompat_buffer> in = {{x, sizeof x}};
+  const std::string run = R"({"schema_version": 1, "run_plan": "p", "inputs": [{"id": "x", "buffer": 0}])";
+  const Answer full = eval(s, run + "}", in), compact = eval(s, run + R"(, "reply": "compact"})", in);
+  const json& c = compact.response["compact"];
+  t.check(compact.status() == "ok" && compact.response.size() == 3 && c.is_object(), "a compact reply" + on, compact.response.dump());
+  if (compact.status() == "ok" && c.is_object()) {
+    t.check(c["outputs"].size() == 2 && c["outputs"][0].is_string() && c["outputs"][1] == 0, "its outputs: a handle, then buffer 0" + on, c.dump());
+    t.check(c["op_count"] == full.response["receipt"]["op_count"] && c["fused_groups"] == full.response["receipt"]["fused_groups"] && c["elapsed_ms"] >= 0,
+            "its counts are the full receipt's" + on, c.dump());
+    float y[2] = {0, 0};
+    if (compact.buffers.size() == 1 && compact.buffers[0].size() == sizeof y) std::memcpy(y, compact.buffers[0].data(), sizeof y);
+    t.check(y[0] == 6.0f && y[1] == -8.0f, "its buffer holds 4x" + on);
+    const Answer held = eval(s, R"({"schema_version": 1, "inputs": [{"id": "h", "handle": )" + c["outputs"][0].dump() + R"(}], "outputs": ["h"]})", {});
+    float z[2] = {0, 0};
+    if (held.buffers.size() == 1 && held.buffers[0].size() == sizeof z) std::memcpy(z, held.buffers[0].data(), sizeof z);
+    t.check(z[0] == -6.0f && z[1] == 8.0f, "its handle holds -4x" + on);
+    // the full reply's handle and the compact one's, both resident
+    t.check(mlxcompat_handle_count(s) == 2 && mlxcompat_release(s, c["outputs"][0].get<std::string>().c_str()) == 0, "its handle is resident" + on);
+  }
+  const Answer inline_out = eval(s, run + R"(, "reply": "compact", "outputs": [{"ref": "y", "as": "inline"}]})", in);
+  t.check(inline_out.code() == "invalid_request" && inline_out.where() == "/reply", "a compact reply of an inline output" + on, inline_out.response.dump());
+  const Answer bad = eval(s, run + R"(, "reply": "terse"})", in);
+  t.check(bad.code() == "invalid_attr" && bad.where() == "/reply", "an unknown reply" + on, bad.response.dump());
+  mlxcompat_session_free(s);
+}
+
 void run_abi_cases() {
   // Empty buffers may have a NULL pointer: nothing is read or copied from it.
   {
@@ -211,6 +249,18 @@ void run_abi_cases() {
     t.check(mlxcompat_plan_count(s) == 1, "the first plan stays");
     t.check(mlxcompat_release_plan(s, "p") == 0 && eval_json(s, def).status() == "ok", "a released name can be defined again");
     mlxcompat_session_free(s);
+  }
+  // A plan's run may ask for the compact reply, on every backend that loads here.
+  char* caps = mlxcompat_capabilities();
+  const json backends = json::parse(caps)["backends"];
+  mlxcompat_string_free(caps);
+  for (const json& b : backends) {
+    const std::string backend = b["name"];
+    if (!b["available"].get<bool>()) {
+      std::printf("skipped: the compact reply on the %s backend (%s)\n", backend.c_str(), b.value("reason", "unavailable").c_str());
+      continue;
+    }
+    check_compact_reply(backend);
   }
   // Limits have ceilings; a bad option is an error, not a session.
   for (const char* opts : {R"({"limits": {"max_ndim": 100000}})", R"({"limits": {"max_elements": 9223372036854775807}})",

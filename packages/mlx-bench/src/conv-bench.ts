@@ -5,9 +5,9 @@
 // through MLX v0.31.2 (the engine's mlx backend, which has conv_general but
 // not yet its weight gradient) when libmlxc loads (MLXCOMPAT_MLXC_LIBRARY,
 // else ../shared/mlx-runtime beside the checkout). Prints median times,
-// GFLOP/s, the fraction of the machine's float32 FMA peak (docs/PERFORMANCE.md:
-// the vector units' 157 GFLOP/s at the listed clock, about 200 measured with
-// boost) and the speed relative to MLX.
+// GFLOP/s, the fraction of the machine's float32 FMA peak (measured at the
+// start of the run by machine.ts's measuredLimits, and the vector units' nominal
+// peak at the listed clock) and the speed relative to MLX.
 // Usage: node --expose-gc dist/conv-bench.js [--rounds N]
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -15,7 +15,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backendInfo } from 'mlx-capi-bridge';
 import mlx from 'mlx-compat';
-import { machine } from './machine.js';
+import { machine, measuredLimits } from './machine.js';
 import { timeBlock } from './timing.js';
 
 const require = createRequire(import.meta.url);
@@ -31,7 +31,6 @@ const arg = (name: string) => {
 const ROUNDS = Number(arg('--rounds') ?? 3), BLOCK = 3;
 const runtime = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/mlx-runtime/lib/libmlxc.so');
 if (!process.env.MLXCOMPAT_MLXC_LIBRARY && existsSync(runtime)) process.env.MLXCOMPAT_MLXC_LIBRARY = runtime;
-const MEASURED_PEAK = 204; // GFLOP/s: docs/PERFORMANCE.md, a loop of independent FMAs on both cores
 
 const N = 8, H = 56, W = 56, C = 64, O = 64, K = 3;
 const CONV_FLOP = 2 * N * H * W * C * O * K * K;
@@ -113,7 +112,9 @@ async function race(peers: Peer[]): Promise<void> {
 
 const m = await machine();
 console.log(`conv benchmark: ${m.cpu}, ${m.cores} cores, ${m.blas}; median of ${ROUNDS * BLOCK} runs, blocks of ${BLOCK} interleaved`);
-console.log(`float32 FMA peak: ${MEASURED_PEAK} GFLOP/s measured (docs/PERFORMANCE.md), ${m.peak_gflops_fp32.toFixed(0)} from the vector units at ${m.mhz} MHz`);
+const limits = await measuredLimits();
+const MEASURED_PEAK = limits.fma_gflops ?? m.peak_gflops_fp32;
+console.log(`float32 FMA peak: ${limits.fma_gflops ? `${limits.fma_gflops.toFixed(0)} GFLOP/s measured (${limits.how})` : `no measured peak (${limits.how})`}, ${m.peak_gflops_fp32.toFixed(0)} from the vector units at ${m.mhz} MHz`);
 const v31 = backendInfo('mlx');
 console.log(`peers: MLX = @frost-beta/mlx 0.0.7 (MLX 0.13, CPU); MLX 0.31.2 = the mlx backend: ${v31.available ? `${v31.version}` : `skipped (${v31.reason})`}\n`);
 

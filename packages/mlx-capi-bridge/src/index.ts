@@ -4,7 +4,7 @@ export { MlxBridgeError, MlxRefusedError, MlxRequestError } from './errors.js';
 export {
   Job, Session, backendInfo, capabilities, clearCache, memory, resetPeakMemory, setCacheLimit, setMemoryLimit, setWiredLimit, version,
   type BackendInfo, type BackendName,
-  type Capabilities, type EvalOutput, type EvalRequest, type EvalResponse, type MappedArray, type MemoryFigures, type OutputAs, type Receipt, type SessionOptions,
+  type Capabilities, type CompactResponse, type EvalOutput, type EvalRequest, type EvalResponse, type MappedArray, type MemoryFigures, type OutputAs, type Receipt, type SessionOptions,
 } from './session.js';
 export { validateRequest } from './schemas.js';
 export { DEFAULT_LIBRARY } from './native.js';

@@ -70,12 +70,12 @@ function bind(path: string) {
 
 export type Native = ReturnType<typeof bind>;
 
-let loaded: { path: string; native: Native } | undefined;
+let loaded: Native | undefined;
 
+// Every engine call goes through here: the environment is read once, at the first.
 export function native(): Native {
-  const path = process.env.MLXCOMPAT_LIBRARY ?? DEFAULT_LIBRARY;
-  if (!loaded) loaded = { path, native: bind(path) };
-  return loaded.native;
+  loaded ??= bind(process.env.MLXCOMPAT_LIBRARY ?? DEFAULT_LIBRARY);
+  return loaded;
 }
 
 /** Reads and frees a string the library handed over. */

@@ -1,7 +1,7 @@
 // A session of the native engine: eval requests, resident arrays, memory figures.
 import { isDType, type DType, type TypedArray, typedFromBytes } from './dtypes.js';
 import { MlxBridgeError, MlxRefusedError, MlxRequestError } from './errors.js';
-import { native, readBytes, takeString } from './native.js';
+import { native, type NativeBuffer, readBytes, takeString } from './native.js';
 import { checkAgainst, validateRequest } from './schemas.js';
 
 export type OutputAs = 'inline' | 'base64' | 'buffer' | 'handle';
@@ -18,6 +18,8 @@ export interface EvalRequest {
   define_plan?: string;
   /** Run a kept plan: inputs give its placeholders by id. */
   run_plan?: string;
+  /** A run_plan's response: 'full' (the default) or 'compact' (Session.runCompact reads it). */
+  reply?: 'full' | 'compact';
   /**
    * Write the graph as an MLX function (.mlxfn; the mlx backend): traced once on every placeholder (input
    * order) returning every output, or once per entry of `traces` (placeholder ids, output refs).
@@ -56,6 +58,18 @@ export interface EvalResponse {
   receipt: Receipt;
 }
 
+/**
+ * The compact reply of a plan's run: what the caller cannot know from the
+ * plan it defined. Each output, in the plan's (or the request's) order, is
+ * its resident handle, or for a buffer output its bytes (the dtype is the plan's).
+ */
+export interface CompactResponse {
+  outputs: Array<string | Uint8Array>;
+  op_count: number;
+  fused_groups: number;
+  elapsed_ms: number;
+}
+
 export interface SessionOptions {
   limits?: Partial<Record<'max_elements' | 'max_bytes' | 'max_nodes' | 'max_inputs' | 'max_ndim' | 'max_request_bytes', number>>;
   /** Validate requests with ajv before sending and responses after (default true). */
@@ -79,6 +93,7 @@ export interface MemoryFigures {
 
 interface RawResponse {
   status: 'ok' | 'error' | 'refused';
+  compact?: { outputs: Array<string | number>; op_count: number; fused_groups: number; elapsed_ms: number };
   outputs?: EvalOutput[];
   receipt?: Receipt;
   error?: { code: string; path: string; message: string };
@@ -112,6 +127,24 @@ function readResult(result: unknown, validate: boolean): EvalResponse {
     out.array = typedFromBytes(out.dtype, readBytes(ptr, size[0]));
   }
   return res;
+}
+
+/** Reads a compact reply (Session.runCompact); throws the typed error of a non-ok response. */
+function readCompact(result: unknown, validate: boolean): CompactResponse {
+  if (!result) throw new MlxBridgeError('the library returned NULL (out of memory)');
+  const n = native();
+  const res = JSON.parse(n.resultJson(result) as string) as RawResponse;
+  const compact = res.compact;
+  if (!compact || validate) settle(res, validate);
+  if (!compact) throw new MlxBridgeError(`a compact reply was asked for, the engine answered ${JSON.stringify(res).slice(0, 200)}`);
+  const outputs = compact.outputs as Array<string | number | Uint8Array>;
+  for (let i = 0; i < outputs.length; i++) {
+    const o = outputs[i];
+    if (typeof o !== 'number') continue;
+    const size = [0];
+    outputs[i] = readBytes(n.resultBuffer(result, o, size), size[0]);
+  }
+  return compact as CompactResponse;
 }
 
 /**
@@ -219,13 +252,29 @@ export class Session {
     return this.send(text, buffers);
   }
 
-  // Runs a request text that has passed whatever validation applies.
-  private send(text: string, buffers: ArrayBufferView[]): EvalResponse {
+  /**
+   * Runs a plan with a request text that asks for the compact reply
+   * (`"run_plan": name, "reply": "compact"`), as evalText runs a request:
+   * the response, the engine's smallest, carries each output's handle or
+   * buffer and the receipt's counts. Errors throw as eval() throws them.
+   */
+  runCompact(text: string, buffers: ArrayBufferView[] = []): CompactResponse {
+    if (this.validate) {
+      const request = JSON.parse(text) as EvalRequest;
+      if (request.run_plan === undefined || request.reply !== 'compact') throw new MlxBridgeError('runCompact sends a run_plan request with "reply": "compact"');
+      validateRequest(request);
+    }
+    return this.send(text, buffers, readCompact);
+  }
+
+  // Runs a request text that has passed whatever validation applies and reads its result.
+  private send<R = EvalResponse>(text: string, buffers: ArrayBufferView[], read: (result: unknown, validate: boolean) => R = readResult as never): R {
     const n = native();
-    const structs = buffers.map((b) => ({ data: b, size: b.byteLength }));
+    const structs = new Array<NativeBuffer>(buffers.length);
+    for (let i = 0; i < buffers.length; i++) structs[i] = { data: buffers[i], size: buffers[i].byteLength };
     const result = n.eval(this.handlePtr(), text, Buffer.byteLength(text), structs, structs.length);
     try {
-      return readResult(result, this.validate);
+      return read(result, this.validate);
     } finally {
       n.resultFree(result);
     }

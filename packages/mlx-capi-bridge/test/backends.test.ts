@@ -232,3 +232,82 @@ describe.skipIf(!HAVE_MLX)('the mlx backend (MLX v0.31.2 through mlx-c)', () => 
     for (const t of totals as number[]) expect(Math.abs(t - 20 * 2 ** 18)).toBeLessThan(20 * 2 ** 18 * 1e-5);
   });
 });
+
+// A plan's run may ask for the compact reply: each output's handle or buffer
+// and the receipt's counts, nothing the caller knew from the plan.
+describe.each(HAVE_MLX ? (['native', 'mlx'] as const) : (['native'] as const))('the compact reply of a plan run on the %s backend', (backend) => {
+  const define = (s: Session) =>
+    s.evalJson({
+      schema_version: 1,
+      backend,
+      define_plan: 'p',
+      inputs: [{ id: 'x', dtype: 'float32', shape: [3], placeholder: true }, { id: 'c', dtype: 'float32', shape: [], data: 3 }],
+      nodes: [{ id: 'y', op: 'multiply', inputs: ['x', 'c'] }, { id: 'z', op: 'exp', inputs: ['y'] }],
+      outputs: [{ ref: 'z', as: 'handle' }, { ref: 'y', as: 'buffer' }],
+    });
+  const readBack = (s: Session, handle: string) =>
+    Array.from(s.eval({ schema_version: 1, inputs: [{ id: 'h', handle }], outputs: [{ ref: 'h', as: 'buffer' }] }).outputs[0].array as Float32Array);
+
+  it('gives the handles and buffers of the full reply, in order, with the receipt counts', () => {
+    for (const validate of [true, false]) {
+      const s = new Session({ validate });
+      define(s);
+      const x = new Float32Array([0.5, -1, 2]);
+      const run = `{"schema_version":1,"run_plan":"p","reply":"compact","inputs":[{"id":"x","buffer":0}]}`;
+      const full = s.eval({ schema_version: 1, run_plan: 'p', inputs: [{ id: 'x', buffer: 0 }] }, [x]);
+      const compact = s.runCompact(run, [x]);
+      expect(compact.outputs).toHaveLength(2);
+      expect(typeof compact.outputs[0]).toBe('string');
+      expect(compact.op_count).toBe(full.receipt.op_count);
+      expect(compact.fused_groups).toBe(full.receipt.fused_groups);
+      expect(compact.elapsed_ms).toBeGreaterThanOrEqual(0);
+      // 3x exactly, and exp(3x) within about an ulp of float64's
+      const scaled = Array.from(x, (v) => Math.fround(3 * v));
+      const bytes = compact.outputs[1] as Uint8Array;
+      expect(Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, 3))).toEqual(scaled);
+      const held = readBack(s, compact.outputs[0] as string);
+      held.forEach((v, i) => expect(Math.abs(v - Math.exp(scaled[i])) / Math.exp(scaled[i])).toBeLessThan(3e-7));
+      expect(held).toEqual(readBack(s, full.outputs[0].handle!));
+      // both handles stay resident until released
+      expect(s.release(compact.outputs[0] as string) && s.release(full.outputs[0].handle!)).toBe(true);
+      s.close();
+    }
+  });
+
+  it('answers the outputs a run chooses, and refuses what a compact reply cannot carry', () => {
+    const s = new Session({ validate: false });
+    define(s);
+    const run = (extra: string) => s.runCompact(`{"schema_version":1,"run_plan":"p","reply":"compact","inputs":[{"id":"x","data":[1,2,3]}]${extra}}`);
+    const chosen = run(',"outputs":[{"ref":"y","as":"handle"}]');
+    expect(chosen.outputs).toHaveLength(1);
+    expect(readBack(s, chosen.outputs[0] as string)).toEqual([3, 6, 9]);
+    const fails = (text: string, code: string, path: string) => {
+      try {
+        s.runCompact(text);
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(MlxRequestError);
+        expect([(e as MlxRequestError).code, (e as MlxRequestError).path]).toEqual([code, path]);
+      }
+    };
+    // an inline output has no handle or buffer to give
+    fails('{"schema_version":1,"run_plan":"p","reply":"compact","inputs":[{"id":"x","data":[1,2,3]}],"outputs":[{"ref":"y","as":"inline"}]}', 'invalid_request', '/reply');
+    fails('{"schema_version":1,"run_plan":"p","reply":"short","inputs":[{"id":"x","data":[1,2,3]}]}', 'invalid_attr', '/reply');
+    fails('{"schema_version":1,"run_plan":"p","reply":true,"inputs":[{"id":"x","data":[1,2,3]}]}', 'invalid_attr', '/reply');
+    // the reply is a run_plan's choice: other requests do not take it
+    fails('{"schema_version":1,"reply":"compact","inputs":[{"id":"x","dtype":"float32","shape":[],"data":1}],"outputs":["x"]}', 'unknown_field', '/reply');
+    // errors of the run itself come back as in the full form
+    fails('{"schema_version":1,"run_plan":"q","reply":"compact","inputs":[]}', 'unknown_plan', '/run_plan');
+    // "full" is the usual response
+    expect(s.evalJson({ schema_version: 1, run_plan: 'p', reply: 'full', inputs: [{ id: 'x', data: [1, 2, 3] }] }).outputs[1].shape).toEqual([3]);
+    s.close();
+  });
+
+  it('is checked against the schema when the session validates', () => {
+    const s = new Session();
+    define(s);
+    expect(() => s.runCompact('{"schema_version":1,"run_plan":"p","inputs":[{"id":"x","data":[1,2,3]}]}')).toThrow(/reply.*compact/);
+    expect(() => s.runCompact('{"schema_version":1,"run_plan":"p","reply":"brief","inputs":[{"id":"x","data":[1,2,3]}]}')).toThrow(/reply/);
+    s.close();
+  });
+});

@@ -140,13 +140,16 @@ describe('norms', () => {
     });
   }
 
-  it('match the definition past half the last-level cache (streamed out), rows at every alignment', () => {
-    // rows of 4097 floats start at every offset modulo 16 bytes
-    const d = 4097, rows = Math.ceil(STREAMED_BYTES / 4 / d);
+  // rows of 4097 floats start at every offset modulo 16 bytes (a scratch row
+  // streamed out); rows of 4096 each start a vector (stored from registers)
+  for (const d of [4097, 4096])
+  it(`match the definition past half the last-level cache (streamed out), rows of ${d}`, () => {
+    const rows = Math.ceil(STREAMED_BYTES / 4 / d);
     const x = mx.random.normal([rows, d], mx.float32, 0, 1, mx.random.key(21)), w = mx.random.normal([d], mx.float32, 0, 1, mx.random.key(22)), b = mx.random.normal([d]);
     const [xv, wv, bv] = [x, w, b].map((a) => a.toTypedArray() as Float32Array);
-    for (const centred of [false, true]) {
-      const y = (centred ? mx.fast.layerNorm(x, w, b, 1e-5) : mx.fast.rmsNorm(x, w, 1e-5)).toTypedArray() as Float32Array;
+    for (const [centred, hw, hb] of [[false, true, false], [false, false, false], [true, true, true], [true, false, true], [true, true, false]]) {
+      const wa = hw ? w : null, ba = hb ? b : null;
+      const y = (centred ? mx.fast.layerNorm(x, wa, ba, 1e-5) : mx.fast.rmsNorm(x, wa, 1e-5)).toTypedArray() as Float32Array;
       let worst = 0;
       for (let r = 0; r < rows; r++) {
         let mu = 0, ss = 0;
@@ -154,11 +157,11 @@ describe('norms', () => {
         for (let i = 0; i < d; i++) ss += (xv[r * d + i] - mu) ** 2;
         const inv = 1 / Math.sqrt(ss / d + 1e-5);
         for (let i = 0; i < d; i++) {
-          const want = (xv[r * d + i] - mu) * inv * wv[i] + (centred ? bv[i] : 0);
+          const want = (xv[r * d + i] - mu) * inv * (hw ? wv[i] : 1) + (hb ? bv[i] : 0);
           worst = Math.max(worst, Math.abs(y[r * d + i] - want) / (1 + Math.abs(want)));
         }
       }
-      expect(worst, centred ? 'layerNorm' : 'rmsNorm').toBeLessThanOrEqual(TOL.float32);
+      expect(worst, `${centred ? 'layerNorm' : 'rmsNorm'}, weight ${hw}, bias ${hb}`).toBeLessThanOrEqual(TOL.float32);
     }
   });
 
@@ -207,12 +210,16 @@ describe('rope', () => {
     for (const freqs of [f1, f2, f1]) expectClose(flat(mx.fast.rope(arr(y, heads), 16, false, null, 1, 5, mx.array(freqs))), ropeRef(y, heads, 16, false, null, 1, [5], freqs), TOL.float32, `freqs ${freqs[1]}`);
   });
 
-  it('matches the definition past half the last-level cache (streamed out), rows at every alignment', () => {
-    // rows of 130 floats (the last 2 copied) start at every offset modulo 16 bytes
-    const L = 256, D = 130, H = Math.ceil(STREAMED_BYTES / 4 / (L * D)), shape = [1, H, L, D];
+  // rows of 130 floats (the last 2 copied) start at every offset modulo 16
+  // bytes (a scratch row streamed out); rows of 128 each start a vector
+  // (stored from registers), all rotated or the last 32 copied; traditional
+  // rows take the scratch row
+  for (const [D, dims, trad] of [[130, 128, false], [128, 128, false], [128, 96, false], [128, 128, true]] as const)
+  it(`matches the definition past half the last-level cache (streamed out), rows of ${D}, dims ${dims}${trad ? ', traditional' : ''}`, () => {
+    const L = 256, H = Math.ceil(STREAMED_BYTES / 4 / (L * D)), shape = [1, H, L, D];
     const x = mx.random.normal(shape);
-    const got = mx.fast.rope(x, 128, false, 10000, 1, 3).toTypedArray() as Float32Array;
-    const want = ropeRef(Array.from(x.toTypedArray() as Float32Array), shape, 128, false, 10000, 1, [3]);
+    const got = mx.fast.rope(x, dims, trad, 10000, 1, 3).toTypedArray() as Float32Array;
+    const want = ropeRef(Array.from(x.toTypedArray() as Float32Array), shape, dims, trad, 10000, 1, [3]);
     let worst = 0;
     want.forEach((v, i) => (worst = Math.max(worst, Math.abs(got[i] - v) / (1 + Math.abs(v)))));
     expect(worst).toBeLessThanOrEqual(1e-4);

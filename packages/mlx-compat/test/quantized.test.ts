@@ -120,8 +120,10 @@ describe('quantizedMatmul and gatherQmm', () => {
   };
 
   // 4 bits and up to 8 rows, transposed: a fused kernel (steps of 128 values
-  // with AVX-512, of 64 with AVX2: K = 192 takes the latter)
-  for (const [bits, gs, K] of [[4, 64, 256], [4, 32, 256], [4, 128, 256], [4, 64, 192], [8, 32, 256], [3, 128, 256], [2, 32, 256], [6, 64, 256], [5, 32, 256]])
+  // with AVX-512, of 64 with AVX2: K = 192 takes the latter); more rows or
+  // other bits, transposed: the product over chunks of 512 values of K (the
+  // last partial where K is 704, 1056 or 640)
+  for (const [bits, gs, K] of [[4, 64, 256], [4, 32, 256], [4, 128, 256], [4, 64, 192], [8, 32, 256], [3, 128, 256], [2, 32, 256], [6, 64, 256], [5, 32, 256], [4, 64, 704], [5, 32, 1056], [6, 128, 640]])
     for (const transpose of [true, false])
       for (const M of [1, 3, 70])
         it(`${bits} bits, groups of ${gs}, K ${K}, ${transpose ? 'transposed' : 'not transposed'}, ${M} rows: within 2e-5 of float64`, () => {

@@ -13,15 +13,22 @@ const mx = mlx.core;
 // The kind of each request the facade sends: a full graph, a plan's definition or a plan's run.
 let kinds: string[] = [];
 const original = Session.prototype.evalText;
+const originalCompact = Session.prototype.runCompact;
 beforeEach(() => {
   kinds = [];
   Session.prototype.evalText = function (this: Session, text: string, buffers?: ArrayBufferView[]) {
     kinds.push(text.includes('"run_plan"') ? 'run' : text.includes('"define_plan"') ? 'define' : 'full');
     return original.call(this, text, buffers);
   };
+  // a plan's run asks for the compact reply
+  Session.prototype.runCompact = function (this: Session, text: string, buffers?: ArrayBufferView[]) {
+    kinds.push('run');
+    return originalCompact.call(this, text, buffers);
+  };
 });
 afterEach(() => {
   Session.prototype.evalText = original;
+  Session.prototype.runCompact = originalCompact;
 });
 
 describe('repeated evaluations as plans', () => {

@@ -334,12 +334,13 @@ Array float_scales(const Array& s, const Quant& q) {
   return out;
 }
 
-// Unpacks rows [r0, r1) of a packed matrix (rows of k values) into dst (k floats each).
-void unpack_rows(const Quant& q, const uint32_t* w, const float* s, const float* b, int64_t k, int64_t r0, int64_t r1, float* dst) {
+// Unpacks columns [c0, c1) (whole groups) of rows [r0, r1) of a packed
+// matrix with rows of k values into dst, c1 - c0 floats a row.
+void unpack_rows(const Quant& q, const uint32_t* w, const float* s, const float* b, int64_t k, int64_t r0, int64_t r1, int64_t c0, int64_t c1, float* dst) {
   const int64_t words = k * q.bits / 32, gwords = q.gs * q.bits / 32, groups = k / q.gs;
   for (int64_t r = r0; r < r1; r++)
-    for (int64_t g = 0; g < groups; g++)
-      unpack_group(q, w + r * words + g * gwords, q.gs, s[r * groups + g], b ? b[r * groups + g] : 0.0f, dst + (r - r0) * k + g * q.gs);
+    for (int64_t g = c0 / q.gs; g < c1 / q.gs; g++)
+      unpack_group(q, w + r * words + g * gwords, q.gs, s[r * groups + g], b ? b[r * groups + g] : 0.0f, dst + (r - r0) * (c1 - c0) + g * q.gs - c0);
 }
 
 // The floating-point modes' values in T, rounded after each step as MLX's
@@ -642,15 +643,16 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), noinline)) void
 #endif
 #endif
 
-void sgemm_nt(bool bt, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc) {
+// c = a op(b) + beta c (beta 0 or 1).
+void sgemm_nt(bool bt, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
 #ifdef MLXC_HAVE_CBLAS
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, bt ? CblasTrans : CblasNoTrans, int(m), int(n), int(k), 1.0f, a, int(lda), b, int(ldb), 0.0f, c, int(ldc));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, bt ? CblasTrans : CblasNoTrans, int(m), int(n), int(k), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
 #else
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 0; j < n; j++) {
       float acc = 0;
       for (int64_t p = 0; p < k; p++) acc += a[i * lda + p] * (bt ? b[j * ldb + p] : b[p * ldb + j]);
-      c[i * ldc + j] = acc;
+      c[i * ldc + j] = beta != 0.0f ? acc + c[i * ldc + j] : acc;
     }
 #endif
 }
@@ -770,23 +772,30 @@ void register_quantized_matmul() {
         const float* ss = s.data<float>() + wi * wgroups;
         const float* bs = q.affine() ? b.data<float>() + wi * wgroups : nullptr;
         float* o = out.data<float>() + bi * M * N;
-        if (tr) {
+        if (tr && M > 1) {
+          // K in chunks of whole groups whose panel (bn x kc floats) stays in
+          // L2 while the product reads it, rather than a panel of all K
+          // written to memory and read back
+          const int64_t kc = std::max<int64_t>(gs, 512 / gs * gs);
+          panel.resize(size_t((n1 - n0) * std::min(kc, K)));
+          for (int64_t k0 = 0; k0 < K; k0 += kc) {
+            const int64_t k1 = std::min(K, k0 + kc);
+            unpack_rows(q, ws, ss, bs, K, n0, n1, k0, k1, panel.data());
+            sgemm_nt(true, M, n1 - n0, k1 - k0, xs + k0, K, panel.data(), k1 - k0, k0 ? 1.0f : 0.0f, o + n0, N);
+          }
+        } else if (tr) {
           panel.resize(size_t((n1 - n0) * K));
-          unpack_rows(q, ws, ss, bs, K, n0, n1, panel.data());
-          if (M == 1) {
-            for (int64_t n = n0; n < n1; n++) {
-              const float* p = panel.data() + (n - n0) * K;
-              float acc[8] = {};
-              int64_t i = 0;
-              for (; i + 8 <= K; i += 8)
-                for (int l = 0; l < 8; l++) acc[l] += p[i + l] * xs[i + l];
-              float sum = 0;
-              for (int l = 0; l < 8; l++) sum += acc[l];
-              for (; i < K; i++) sum += p[i] * xs[i];
-              o[n] = sum;
-            }
-          } else {
-            sgemm_nt(true, M, n1 - n0, K, xs, K, panel.data(), K, o + n0, N);
+          unpack_rows(q, ws, ss, bs, K, n0, n1, 0, K, panel.data());
+          for (int64_t n = n0; n < n1; n++) {
+            const float* p = panel.data() + (n - n0) * K;
+            float acc[8] = {};
+            int64_t i = 0;
+            for (; i + 8 <= K; i += 8)
+              for (int l = 0; l < 8; l++) acc[l] += p[i + l] * xs[i + l];
+            float sum = 0;
+            for (int l = 0; l < 8; l++) sum += acc[l];
+            for (; i < K; i++) sum += p[i] * xs[i];
+            o[n] = sum;
           }
         } else {
           // columns [n0, n1) of every row of w: whole groups, since bn is a multiple of gs
@@ -795,7 +804,7 @@ void register_quantized_matmul() {
           for (int64_t r = 0; r < K; r++)
             for (int64_t g = n0 / gs; g < (n1 + gs - 1) / gs; g++)
               unpack_group(q, ws + r * words + g * gs * bits / 32, gs, ss[r * groups + g], bs ? bs[r * groups + g] : 0.0f, panel.data() + r * width + (g * gs - n0));
-          sgemm_nt(false, M, width, K, xs, K, panel.data(), width, o + n0, N);
+          sgemm_nt(false, M, width, K, xs, K, panel.data(), width, 0.0f, o + n0, N);
         }
       }
     });

@@ -2,7 +2,7 @@
 // one request; results stay resident as handles, released when their arrays
 // are collected, disposed or left behind by tidy().
 import { constants as bufferConstants } from 'node:buffer';
-import { type EvalResponse, MlxBridgeError, type BackendName, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
+import { type CompactResponse, type EvalResponse, MlxBridgeError, type BackendName, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
 import { dropHolders, flushHolds, MxArray, Value, type GraphNode } from './array.js';
 import type { Dtype } from './dtype.js';
 import { flightsBehind, inFlight } from './flight.js';
@@ -359,7 +359,7 @@ export function evalValues(targets: Value[]): void {
   for (let i = 0; i < leaves.length; i++) leaves[i].pos = i;
   for (let i = 0; i < nodes.length; i++) nodes[i].pos = i;
   const plan = knownPlan(g);
-  let res: EvalResponse;
+  let res: EvalResponse | CompactResponse;
   if (plan !== undefined) {
     const buffers: ArrayBufferView[] = [];
     const sources = new Array<string>(leaves.length);
@@ -368,8 +368,13 @@ export function evalValues(targets: Value[]): void {
   } else {
     res = sendRequest(requestParts(g), g);
   }
-  if (observed) noteReceipt(res.receipt, observed);
-  finish(g.outputs, res.outputs);
+  if ('receipt' in res) {
+    if (observed) noteReceipt(res.receipt, observed);
+    finish(g.outputs, res.outputs);
+  } else {
+    if (observed) noteReceipt(res, observed);
+    finish(g.outputs, res.outputs as string[]);
+  }
   ran(nodes);
   // what this evaluation did not compute or release still holds: registered now
   flushHolds();
@@ -416,14 +421,16 @@ export function ran(nodes: GraphNode[]): void {
   if (!depth.tracing) for (const n of nodes) releaseNode(n);
 }
 
-type ReceiptObserver = (receipt: Receipt, request: string) => void;
+/** What every receipt says, the full one of a request and the compact one of a plan's run. */
+type Counts = Pick<Receipt, 'op_count' | 'fused_groups' | 'elapsed_ms'>;
+type ReceiptObserver = (receipt: Counts, request: string) => void;
 let receiptObserver: ReceiptObserver | undefined;
 /** @internal Sees every evaluation's request and the engine's receipt (tests count the ops it ran). */
 export function observeReceipts(observer: ReceiptObserver | undefined): void {
   receiptObserver = observer;
 }
 /** @internal Shows an evaluation's request and receipt to the observer (asyncEval's land later). */
-export const noteReceipt = (receipt: Receipt, request: string) => receiptObserver?.(receipt, request);
+export const noteReceipt = (receipt: Counts, request: string) => receiptObserver?.(receipt, request);
 
 // Walks mark what they met with their own number, instead of keeping sets:
 // a graph of many small ops is walked on every evaluation.
@@ -550,25 +557,28 @@ function ballast(bytes: number): Uint8Array | undefined {
 
 /**
  * @internal Gives `values` (the first `targets` of them asked for, the rest
- * kept) the handles the engine returned for them, checking its shapes;
- * `later` on the event loop, where their ballast waits for a turn of its own.
+ * kept) the handles the engine returned for them, checking its shapes (a
+ * plan's compact reply gives handles alone: the plan's graph fixed them when
+ * it was checked); `later` on the event loop, where their ballast waits for a
+ * turn of its own.
  */
-export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string }>, later = false, targets = values.length): void {
+export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string } | string>, later = false, targets = values.length): void {
   const weighty: Value[] = [];
   const keptWeighty: Value[] = [];
-  outputs.forEach((out, i) => {
-    const a = values[i];
-    if (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())
+  for (let i = 0; i < outputs.length; i++) {
+    const out = outputs[i], a = values[i];
+    if (typeof out !== 'string' && (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join()))
       throw new MlxBridgeError(`internal: the engine computed ${out.dtype}[${out.shape}] where the facade inferred ${a.dtype.name}[${a.shape}] (${ref(a)})`);
+    const handle = typeof out === 'string' ? out : out.handle!;
     // disposed while its evaluation was in flight
     if (a.disposed) {
-      session().releaseAfterJobs(out.handle!);
-      return;
+      session().releaseAfterJobs(handle);
+      continue;
     }
-    attach(a, out.handle!);
+    attach(a, handle);
     if (!depth.tracing) a.node = undefined;
     if (bytesOf(a) >= BALLAST_FROM) (later && i >= targets ? keptWeighty : weighty).push(a);
-  });
+  }
   if (keptWeighty.length) {
     const batch: Unweighed = { values: keptWeighty.map((v) => new WeakRef(v)), bytes: keptWeighty.reduce((n, v) => n + bytesOf(v), 0) };
     unweighed.add(batch);

@@ -5,7 +5,7 @@
 // sent before therefore becomes a plan of the session (define_plan, every
 // input a placeholder), and later ones run it with only the inputs
 // (run_plan): the same ops, receipts and results as the full request.
-import type { EvalResponse } from 'mlx-capi-bridge';
+import type { CompactResponse, EvalResponse } from 'mlx-capi-bridge';
 import type { GraphNode, Value } from './array.js';
 import { session } from './graph.js';
 
@@ -166,15 +166,19 @@ export function knownPlan(g: PendingGraph): string | undefined {
   return undefined;
 }
 
-/** Runs a plan of the session with its inputs' sources (`"handle":"h3"` or `"buffer":0`, in order). */
-export function runPlan(name: string, sources: string[], buffers: ArrayBufferView[]): EvalResponse {
+/**
+ * Runs a plan of the session with its inputs' sources (`"handle":"h3"` or
+ * `"buffer":0`, in order). The reply is the compact one: the outputs'
+ * handles, whose dtypes and shapes the plan fixed when its graph was checked.
+ */
+export function runPlan(name: string, sources: string[], buffers: ArrayBufferView[]): CompactResponse {
   let inputs = '';
   for (let i = 0; i < sources.length; i++) inputs += `${i ? ',' : ''}{"id":"i${i}",${sources[i]}}`;
-  return session().evalText(`{"schema_version":1,"run_plan":"${name}","inputs":[${inputs}]}`, buffers);
+  return session().runCompact(`{"schema_version":1,"run_plan":"${name}","reply":"compact","inputs":[${inputs}]}`, buffers);
 }
 
 /** Evaluates a request built as parts (of graph `g`): a plan's run when this graph was sent before. */
-export function sendRequest(p: RequestParts, g: PendingGraph): EvalResponse {
+export function sendRequest(p: RequestParts, g: PendingGraph): EvalResponse | CompactResponse {
   const key = `${p.backend}${p.types.join(';')}|${p.graph}`;
   let name = plans.get(key);
   if (name === undefined) {
