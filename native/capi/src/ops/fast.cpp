@@ -89,28 +89,36 @@ void stream_fence() {
 
 // float32 lanes of the widest vectors the build targets, for rows computed in
 // registers and stored non-temporally straight from them: a scratch row and
-// its copy cost a norm 15-25% of its time in a loop from memory.
+// its copy cost a norm 15-25% of its time in a loop from memory. GCC's vector
+// type of that width does the arithmetic; only the store needs the
+// instruction set's own intrinsic.
 struct F32Lanes {
 #if defined(__AVX512F__)
   static constexpr int64_t n = 16;
-  using V = __m512;
-  static V load(const float* p) { return _mm512_loadu_ps(p); }
-  static V set1(float v) { return _mm512_set1_ps(v); }
-  static void stream(float* p, V v) { _mm512_stream_ps(p, v); }
 #elif defined(__AVX__)
   static constexpr int64_t n = 8;
-  using V = __m256;
-  static V load(const float* p) { return _mm256_loadu_ps(p); }
-  static V set1(float v) { return _mm256_set1_ps(v); }
-  static void stream(float* p, V v) { _mm256_stream_ps(p, v); }
 #elif defined(__SSE2__)
   static constexpr int64_t n = 4;
-  using V = __m128;
-  static V load(const float* p) { return _mm_loadu_ps(p); }
-  static V set1(float v) { return _mm_set1_ps(v); }
-  static void stream(float* p, V v) { _mm_stream_ps(p, v); }
 #else
   static constexpr int64_t n = 0;
+#endif
+#if defined(__SSE2__)
+  typedef float V __attribute__((vector_size(n * sizeof(float))));
+  static V load(const float* p) {
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  static V set1(float v) { return V{} + v; }
+  static void stream(float* p, V v) {
+#if defined(__AVX512F__)
+    _mm512_stream_ps(p, __m512(v));
+#elif defined(__AVX__)
+    _mm256_stream_ps(p, __m256(v));
+#else
+    _mm_stream_ps(p, __m128(v));
+#endif
+  }
 #endif
   // Whether p starts a vector's aligned slot (a non-temporal store needs it).
   static bool aligned(const void* p) { return n && reinterpret_cast<uintptr_t>(p) % (size_t(n) * sizeof(float)) == 0; }
