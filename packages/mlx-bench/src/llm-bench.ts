@@ -32,12 +32,12 @@
 // twice that.
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mlx from 'mlx-compat';
 import { backendInfo } from 'mlx-capi-bridge';
-import { machine, measuredLimits } from './machine.js';
+import { measuredLimits, nominalPeak } from './machine.js';
 import { timeBlock, timeLoop } from './timing.js';
 
 const require = createRequire(import.meta.url);
@@ -234,7 +234,7 @@ if (!mlxc.available) console.log(`MLX 0.31.2 (mlx-c) left out: ${mlxc.reason}`);
 if (!real) console.log('MLX 0.13 left out: @frost-beta/mlx is not installed');
 const limits = await measuredLimits();
 const BANDWIDTH = limits.copy_gb_s * 1e9;
-const FMA_PEAK = (limits.fma_gflops ?? (await machine()).peak_gflops_fp32) * 1e9;
+const FMA_PEAK = (limits.fma_gflops ?? nominalPeak().gflops) * 1e9;
 console.log(`memory bandwidth: ${(BANDWIDTH / 1e9).toFixed(1)} GB/s (read + written); float32 FMA peak: ${(FMA_PEAK / 1e9).toFixed(0)} GFLOP/s${limits.fma_gflops ? '' : ` (from the vector units and /proc/cpuinfo's clock)`}; measured by ${limits.how}`);
 // The fixed cost of a timed call, whatever its kernel: garbage collection
 // evicts the caches, so a call after it pays for cold code and data.

@@ -17,6 +17,8 @@ export interface Machine {
   flags: { avx2: boolean; fma: boolean; avx512: boolean };
   mhz: number;
   peak_gflops_fp32: number;
+  /** the measured limits (measuredLimits): the FMA peak, null where it could not be measured */
+  fma_gflops: number | null;
   copy_gb_s: number;
 }
 
@@ -113,7 +115,9 @@ export async function measuredLimits(threads = os.cpus().length): Promise<Limits
   }
 }
 
-export async function machine(): Promise<Machine> {
+// The float32 peak of the vector units and cores at the clock /proc/cpuinfo
+// lists, and the flags and clock it is read from.
+export function nominalPeak(): { flags: Machine['flags']; mhz: number; gflops: number } {
   const info = (() => {
     try {
       return readFileSync('/proc/cpuinfo', 'utf8');
@@ -126,12 +130,19 @@ export async function machine(): Promise<Machine> {
   const flags = { avx2: has('avx2'), fma: has('fma'), avx512: has('avx512f') };
   // float32 lanes per vector x 2 (an FMA is two flops) x 2 FMA units x cores x clock
   const lanes = flags.avx512 ? 16 : flags.avx2 ? 8 : 4;
+  return { flags, mhz, gflops: (lanes * 2 * (flags.fma ? 2 : 1) * os.cpus().length * mhz) / 1e3 };
+}
+
+export async function machine(): Promise<Machine> {
+  const { flags, mhz, gflops } = nominalPeak();
   const cores = os.cpus().length;
+  const limits = await measuredLimits(cores);
   const blas = /libopenblas[^\s]*/.exec(sh('sh', ['-c', 'ldconfig -p | grep -m1 openblas']))?.[0] ?? 'none found';
   return {
     cpu: os.cpus()[0]?.model ?? 'unknown', cores, memory_gib: Math.round(os.totalmem() / 2 ** 30), blas, node: process.version,
     git_commit: sh('git', ['rev-parse', 'HEAD']) || 'unknown', flags, mhz,
-    peak_gflops_fp32: (lanes * 2 * (flags.fma ? 2 : 1) * cores * mhz) / 1e3,
-    copy_gb_s: (await measuredLimits(cores)).copy_gb_s,
+    peak_gflops_fp32: gflops,
+    fma_gflops: limits.fma_gflops,
+    copy_gb_s: limits.copy_gb_s,
   };
 }
