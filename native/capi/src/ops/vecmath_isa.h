@@ -18,19 +18,23 @@ template <class VT> struct Fns {
   static inline typename VT::V (*binary[int(VFn2::kCount)])(typename VT::V, typename VT::V);
 };
 
-// Storage of one dtype in the lanes of VT.
+// Storage of one dtype in the lanes of VT; st<true> stores non-temporally
+// (the address on a whole vector's bytes).
 template <class VT, class S> struct Io {
   using V = typename VT::V;
   static V ld(const S* p) { return VT::load(p); }
-  static void st(S* p, V v) { VT::store(p, v); }
+  template <bool NT = false> static void st(S* p, V v) {
+    if constexpr (NT) VT::stream(p, v);
+    else VT::store(p, v);
+  }
 };
 template <> struct Io<VF, f16> {
   static VF::V ld(const f16* p) { return VF::load_f16(reinterpret_cast<const uint16_t*>(p)); }
-  static void st(f16* p, VF::V v) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v); }
+  template <bool NT = false> static void st(f16* p, VF::V v) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v, NT); }
 };
 template <> struct Io<VF, bf16> {
   static VF::V ld(const bf16* p) { return VF::load_bf16(reinterpret_cast<const uint16_t*>(p)); }
-  static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v); }
+  template <bool NT = false> static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v, NT); }
 };
 
 // ---- double-lane cores for float results ----------------------------------
@@ -40,7 +44,8 @@ template <> struct Io<VF, bf16> {
 
 const LogTable* g_log = nullptr;  // set by make_table
 
-constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094, kPi = 3.14159265358979323846;
+constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094, kPi = 3.14159265358979323846,
+                 kLog10e = 0.43429448190325182765, kLog10_2 = 0.30102999566398119521;
 
 // c[0] x^(N-1) + ... + c[N-1] by Horner's rule in the lanes of Ops (VF or VD).
 template <class Ops, class T, size_t N>
@@ -60,17 +65,20 @@ constexpr double kLogQ4[] = {-0.15471844398287504, 0.20000477752523046, -0.25001
 constexpr double kLogQ5[] = {0.13001428707485546, -0.1664984461741186, 0.20001808440395313, -0.25000038529579516,
                              0.3333333272118205,  -0.499999999891511};
 
-// log x (log2 x when Base2) of a positive normal double: x = 2^k m with m
+// log x, log2 x or log10 x of a positive normal double: x = 2^k m with m
 // in interval i (LogTable), r = m invc_i - 1 (exact but for one rounding,
-// -1/32 <= r < 1/16), log x = k ln2 + logc_i + log1p(r) and log2 x = k +
-// log2c_i + log1p(r) log2 e. Next to 1, k ln2 + logc_i is exactly 0: the
-// result keeps log1p's relative precision.
-template <bool Base2, size_t N> VM_INLINE VD::V log_core(VD::V x, const double (&q)[N]) {
+// -1/32 <= r < 1/16), log x = k ln2 + logc_i + log1p(r), and in base b:
+// k log_b 2 + logb_c_i + log1p(r) log_b e (one constant folded into the
+// last fused multiply-add). Next to 1, k ln2 + logc_i is exactly 0 (and so
+// are the others): the result keeps log1p's relative precision.
+enum class Base { E, Two, Ten };
+template <Base B, size_t N> VM_INLINE VD::V log_core(VD::V x, const double (&q)[N]) {
   const VD::V k = VD::exponent(x), m = VD::mantissa(x);
   const VD::V r = VD::fma(m, VD::lookup16(g_log->invc, m, 48), VD::set1(-1.0));
   const VD::V u = VD::fma(VD::mul(r, r), horner<VD>(r, q), r);
-  if constexpr (Base2) return VD::fma(u, VD::set1(kLog2e), VD::add(k, VD::lookup16(g_log->log2c, m, 48)));
-  else return VD::add(VD::fma(k, VD::set1(kLn2), VD::lookup16(g_log->logc, m, 48)), u);
+  if constexpr (B == Base::E) return VD::add(VD::fma(k, VD::set1(kLn2), VD::lookup16(g_log->logc, m, 48)), u);
+  else if constexpr (B == Base::Two) return VD::fma(u, VD::set1(kLog2e), VD::add(k, VD::lookup16(g_log->log2c, m, 48)));
+  else return VD::fma(u, VD::set1(kLog10e), VD::fma(k, VD::set1(kLog10_2), VD::lookup16(g_log->log10c, m, 48)));
 }
 
 // log's values where x is not a positive finite number: -inf at 0, NaN
@@ -116,11 +124,11 @@ template <class G> VM_INLINE VF::V via_pd(VF::V x, VF::V y, G g) {
 // values are put in after it. Clamps to where float results saturate are
 // done in float lanes too (the second operand of min and max wins a NaN).
 
-VM_INLINE VF::V log_f32(VF::V x) {
+template <Base B> VM_INLINE VF::V log_f32(VF::V x) {
   const VF::V inf = VF::set1(__builtin_inff());
   if (VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x))))
-    return via_pd(x, [](VD::V d) { return log_core<false>(d, kLogQ4); });
-  return via_pd(x, [](VD::V d) { return log_special(d, log_core<false>(d, kLogQ4)); });
+    return via_pd(x, [](VD::V d) { return log_core<B>(d, kLogQ4); });
+  return via_pd(x, [](VD::V d) { return log_special(d, log_core<B>(d, kLogQ4)); });
 }
 
 // e^x - 1 = s q + (s - 1); x clamped to [-100, 100] (-1 and inf in float).
@@ -165,6 +173,20 @@ VM_INLINE VF::V exp_neg(VF::V d, VF::V lo) {
   exp_reduce(VF::neg(VF::min(big, d)), VF::sel(VF::gt(d, big), VF::set1(0.0f), lo), n, h, l);  // d's NaN wins the min
   const VF::V r = VF::add(h, l);
   return VF::scale(VF::add(VF::set1(1.0f), VF::fma(VF::mul(r, r), horner<VF>(r, kExpP), r)), n);
+}
+
+// sigmoid in float lanes: with e = e^-|x| (exp_neg, in [0, 1]; 0 for an
+// infinite x, NaN for NaN), the quotient q = u / (1 + e) for u = 1 (x > 0)
+// or e (below): q0 = u r0 from the 14-bit reciprocal estimate r0, then one
+// correction q0 + r0 (u - q0 (1 + e)) (2^-27 relative) with 1 + e as an
+// exact sum (a fast two-sum), rounded once.
+VM_INLINE VF::V sigmoid_f32(VF::V x) {
+  using V = VF::V;
+  const V e = exp_neg(VF::abs(x), VF::set1(0.0f)), one = VF::set1(1.0f);
+  const V d = VF::add(one, e), dl = VF::add(VF::sub(one, d), e);
+  const V u = VF::sel(VF::gt(x, VF::set1(0.0f)), one, e), r0 = VF::rcp_est(d);
+  const V q0 = VF::mul(u, r0);
+  return VF::fma(VF::fma(VF::neg(q0), dl, VF::fma(VF::neg(q0), d, u)), r0, q0);
 }
 
 // An odd function in float lanes: below 1, a + a s P(s) with a = |x|, s =
@@ -344,7 +366,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
 // (beyond, its rounding is far below a float ulp of the log); below 2^-29,
 // x - x^2/2 in float lanes (x^3/3 is below 2^-58 of it).
 VM_INLINE VF::V log1p_f32(VF::V x) {
-  VF::V r = via_pd(x, [](VD::V d) { return log_core<false>(VD::add(VD::set1(1.0), d), kLogQ4); });
+  VF::V r = via_pd(x, [](VD::V d) { return log_core<Base::E>(VD::add(VD::set1(1.0), d), kLogQ4); });
   const auto small = VF::gt(VF::set1(0x1p-29f), VF::abs(x));
   if (VF::any(small)) r = VF::sel(small, VF::fma(VF::mul(x, x), VF::set1(-0.5f), x), r);
   const VF::V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
@@ -508,7 +530,7 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 // [-200, 200] (float results are 0 or inf beyond; a relative error of
 // 2^-39.6 in log2 x moves |t| <= 150 by 2^-32).
 VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
-  const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<true>(x, kLogQ5))));
+  const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<Base::Two>(x, kLogQ5))));
   VD::V s, q;
   exp2_tab(t, s, q);
   return VD::fma(s, q, s);
@@ -659,9 +681,13 @@ template <int F> constexpr bool kOwnF32 =
     F == int(VFn::Log) || F == int(VFn::Log1p) || F == int(VFn::Expm1) || F == int(VFn::Sinh) ||
     F == int(VFn::Cosh) || F == int(VFn::Tanh) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
     F == int(VFn::Arctanh) || F == int(VFn::Arctan) || F == int(VFn::Tan) || F == int(VFn::Erf) ||
-    F == int(VFn::Arccos) || F == int(VFn::Arcsin);
+    F == int(VFn::Arccos) || F == int(VFn::Arcsin) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
+    F == int(VFn::Sigmoid);
 template <int F> VM_INLINE VF::V own_f32(VF::V x) {
-  if constexpr (F == int(VFn::Log)) return log_f32(x);
+  if constexpr (F == int(VFn::Log)) return log_f32<Base::E>(x);
+  else if constexpr (F == int(VFn::Log2)) return log_f32<Base::Two>(x);
+  else if constexpr (F == int(VFn::Log10)) return log_f32<Base::Ten>(x);
+  else if constexpr (F == int(VFn::Sigmoid)) return sigmoid_f32(x);
   else if constexpr (F == int(VFn::Log1p)) return log1p_f32(x);
   else if constexpr (F == int(VFn::Expm1)) return expm1_f32(x);
   else if constexpr (F == int(VFn::Sinh)) return sinh_f32(x);
@@ -706,15 +732,15 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   using V = typename VT::V;
   using R = Range<VT>;
   auto fn = [](VFn f) { return Fns<VT>::unary[int(f)]; };
-  if constexpr (F == int(VFn::Sigmoid)) {
+  if constexpr (kOwnF32<F> && std::is_same_v<VT, VF>) {
+    return own_f32<F>(x);
+  } else if constexpr (F == int(VFn::Sigmoid)) {
     // e^-|x| never overflows: 1 / (1 + e) for x > 0, e / (1 + e) below.
     const V e = fn(VFn::Exp)(VT::neg(VT::abs(x)));
     const V d = VT::add(VT::set1(1), e);
     return VT::sel(VT::gt(x, VT::set1(0)), VT::div(VT::set1(1), d), VT::div(e, d));
   } else if constexpr (F == int(VFn::Erfinv)) {
     return erfinv_f32(x);
-  } else if constexpr (kOwnF32<F> && std::is_same_v<VT, VF>) {
-    return own_f32<F>(x);
   } else if constexpr (F == int(VFn::Exp)) {
     const V r = fn(VFn::Exp)(x);
     const auto big = VT::gt(x, VT::set1(R::exp_big));
@@ -768,14 +794,26 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   }
 }
 
-// Whole vectors in place; the tail goes through a padded copy.
+// Whole vectors in place, stored non-temporally when the caller asks
+// (EwParams::stream) and the output starts a vector's aligned slot; the
+// tail goes through a padded copy.
+template <class VT, class S, bool NT, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, Fn fn) {
+  constexpr int W = VT::W;
+  int64_t i = 0;
+  for (; i + W <= n; i += W) Io<VT, S>::template st<NT>(o + i, fn(i));
+  return i;
+}
+template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, const EwParams& p, Fn fn) {
+  if (p.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * VT::W) == 0) return whole_vectors<VT, S, true>(o, n, fn);
+  return whole_vectors<VT, S, false>(o, n, fn);
+}
+
 template <class VT, class S, int F>
-void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams&) {
+void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
   constexpr int W = VT::W;
   const S* a = static_cast<const S*>(in[0]);
   S* o = static_cast<S*>(out);
-  int64_t i = 0;
-  for (; i + W <= n; i += W) Io<VT, S>::st(o + i, apply1<VT, F>(Io<VT, S>::ld(a + i)));
+  const int64_t i = whole_vectors<VT, S>(o, n, prm, [a](int64_t j) { return apply1<VT, F>(Io<VT, S>::ld(a + j)); });
   if (i < n) {
     S ti[W] = {}, to[W];
     for (int64_t k = 0; k < n - i; k++) ti[k] = a[i + k];
@@ -785,7 +823,7 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
 }
 
 template <class VT, class S, int F>
-void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t n, const EwParams&) {
+void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t n, const EwParams& prm) {
   using V = typename VT::V;
   constexpr int W = VT::W;
   const S* a = static_cast<const S*>(in[0]);
@@ -795,11 +833,10 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   S pa[W], pb[W];
   for (int k = 0; k < W; k++) pa[k] = a[0], pb[k] = b[0];
   const V va = Io<VT, S>::ld(pa), vb = Io<VT, S>::ld(pb);
-  int64_t i = 0;
-  for (; i + W <= n; i += W) {
-    const V x = sa ? va : Io<VT, S>::ld(a + i), y = sb ? vb : Io<VT, S>::ld(b + i);
-    Io<VT, S>::st(o + i, apply2<VT, F>(x, y));
-  }
+  const int64_t i = whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
+    const V x = sa ? va : Io<VT, S>::ld(a + j), y = sb ? vb : Io<VT, S>::ld(b + j);
+    return apply2<VT, F>(x, y);
+  });
   if (i < n) {
     S tx[W] = {}, ty[W] = {}, to[W];
     for (int64_t k = 0; k < n - i; k++) tx[k] = a[sa ? 0 : i + k], ty[k] = b[sb ? 0 : i + k];
@@ -866,11 +903,9 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n) {
   return VT::hsum(s0) - VT::hsum(c0);
 }
 
-template <class VT, class T> void row_scale(T* o, T s, int64_t n) {
-  constexpr int W = VT::W;
+template <class VT, class T> void row_scale(T* o, T s, int64_t n, bool stream) {
   const typename VT::V vs = VT::set1(s);
-  int64_t i = 0;
-  for (; i + W <= n; i += W) VT::store(o + i, VT::mul(VT::load(o + i), vs));
+  int64_t i = whole_vectors<VT, T>(o, n, EwParams{0, stream}, [o, vs](int64_t j) { return VT::mul(VT::load(o + j), vs); });
   for (; i < n; i++) o[i] *= s;
 }
 
