@@ -746,8 +746,11 @@ struct SoftmaxRow {
     for (int64_t j = 0; j < n; j++) m = std::max(m, x[j]);
     return m;
   }
-  // x = exp(x - m) in place (m the row's maximum or more); returns the sum.
-  static float exp_sum(float* x, float m, int64_t n) {
+  // x[0, n) = exp(x - m) (m the row's maximum or more), x[n, width) = 0;
+  // returns the sum. A last part of a vector is computed whole where the
+  // row's width allows, its lanes past n zeroed.
+  static float exp_sum(float* x, float m, int64_t n, int64_t width) {
+    static constexpr Lanes iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
     Lanes s0{}, s1{};
     int64_t j = 0;
     for (; j + 32 <= n; j += 32) {
@@ -757,8 +760,14 @@ struct SoftmaxRow {
       s0 += e0;
       s1 += e1;
     }
+    for (; j < n && j + 16 <= width; j += 16) {
+      const Lanes e = iota + float(j) < float(n) ? exp_weight(lanes_at(x + j) - m) : Lanes{};
+      std::memcpy(x + j, &e, sizeof e);
+      s0 += e;
+    }
     float sum = hsum(s0 + s1);
     for (; j < n; j++) sum += (x[j] = std::exp(x[j] - m));
+    std::fill(x + j, x + width, 0.0f);
     return sum;
   }
 };
@@ -840,8 +849,7 @@ void attend_split(const Attention& a, float* out) {
           l[r] = std::any_of(sr, sr + vis, [](float x) { return std::isnan(x); }) ? NAN : 0.0f;
           std::fill(sr, sr + n, 0.0f);
         } else {
-          l[r] = sm.exp_sum(sr, m[r], vis);
-          std::fill(sr + vis, sr + n, 0.0f);
+          l[r] = sm.exp_sum(sr, m[r], vis, n);
         }
       }
       weigh_values_any(s.data(), C, R, vb, n, a.Dv, acc);
@@ -1022,8 +1030,7 @@ void attend_blocks(const Attention& a, float* out) {
           std::fill(sr, sr + ld, 0.0f);
           continue;
         }
-        const float sum = sm.exp_sum(sr, m, v) + (a.sinks ? std::exp(sink - m) : 0.0f);
-        std::fill(sr + v, sr + ld, 0.0f);
+        const float sum = sm.exp_sum(sr, m, v, ld) + (a.sinks ? std::exp(sink - m) : 0.0f);
         inv[size_t(t)] = 1.0f / sum;
       }
       for (int64_t t0 = 0; t0 < rows; t0 += kValueRows) {
@@ -1095,7 +1102,7 @@ void attention_vjp(const Attention& a, const float* go, float* dq, float* dk, fl
           std::fill(pr, pr + L, NAN);
           continue;
         }
-        const float inv = 1.0f / sm.exp_sum(pr, m, L);
+        const float inv = 1.0f / sm.exp_sum(pr, m, L, L);
         for (int64_t j = 0; j < L; j++) pr[j] *= inv;
       }
       gemm_ab(true, false, L, a.Dv, R, 1.0f, p.data(), L, gb, a.Dv, dvb, a.Dv);
