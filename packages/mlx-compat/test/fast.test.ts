@@ -57,6 +57,7 @@ function ropeRef(x: number[], shape: number[], dims: number, trad: boolean, base
   return out;
 }
 
+const F32_MAX = 3.4028234663852886e38;
 type Mask = { kind: 'none' } | { kind: 'causal' } | { kind: 'bool' | 'add'; values: number[]; shape: number[] };
 function sdpaRef(q: number[], k: number[], v: number[], qs: number[], ks: number[], Dv: number, scale: number, mask: Mask, sinks?: number[]): number[] {
   const [B, H, Lq, D] = qs, [, Hk, Lk] = ks, G = H / Hk;
@@ -82,8 +83,9 @@ function sdpaRef(q: number[], k: number[], v: number[], qs: number[], ks: number
           let dot = 0;
           for (let d = 0; d < D; d++) dot += q[((b * H + h) * Lq + i) * D + d] * k[((b * Hk + kh) * Lk + j) * D + d];
           let x = dot * scale;
-          if (mask.kind === 'causal' && j > i + Lk - Lq) x = -Infinity;
-          if (mask.kind === 'bool' && !maskAt(b, h, i, j)) x = -Infinity;
+          // MLX masks causally and by booleans with float32's lowest finite value, not -inf: a row that sees no key weighs them all alike
+          if (mask.kind === 'causal' && j > i + Lk - Lq) x = -F32_MAX;
+          if (mask.kind === 'bool' && !maskAt(b, h, i, j)) x = -F32_MAX;
           if (mask.kind === 'add') x += maskAt(b, h, i, j);
           s.push(x);
         }
@@ -264,12 +266,19 @@ describe('scaledDotProductAttention', () => {
 
   // Two kernels: up to 16 query rows per key/value head (decoding) split the
   // keys into chunks whose softmax partials are merged; more rows go by
-  // blocks of 64 stacked rows (here blocks that straddle two heads). Head
-  // size 20 and 300 keys leave tails at every vector width.
+  // blocks of about 64 rows, position by position across a group's heads, in
+  // tiles of 12 rows times panels of 32 keys and 6 rows times 64 value
+  // columns. Head size 20 and 300 keys leave tails at every vector width.
   const paths: Array<[string, number[], number[], number[]]> = [
     ['split keys: 1 query, 300 keys', [2, 8, 1, 20], [2, 2, 300, 20], [2, 2, 300, 12]],
     ['split keys: 3 queries, 300 keys', [2, 8, 3, 20], [2, 2, 300, 20], [2, 2, 300, 12]],
     ['blocks: 80 rows per key/value head', [1, 4, 40, 20], [1, 2, 40, 20], [1, 2, 40, 12]],
+    // 4 heads a group: 16 positions a block, rows in tiles of 12 and 6 with tails; values of 80 are a chunk of 64 and one of 16
+    ['blocks: 4 heads over one, 70 queries against 100 keys, values of 80', [1, 4, 70, 24], [1, 1, 100, 24], [1, 1, 100, 80]],
+    // one head a group: 64 positions a block; more queries than keys leaves causal rows that see nothing
+    ['blocks: 130 queries against 90 keys, values of 128', [1, 2, 130, 36], [1, 2, 90, 36], [1, 2, 90, 128]],
+    // values of 20: a vector and a scalar tail
+    ['blocks: 8 heads over one, 9 queries, values of 20', [2, 8, 9, 16], [2, 1, 45, 16], [2, 1, 45, 20]],
     // value rows of 64 and 128 take the kernel that sums pairs of rows in registers (here 3 and 2 rows)
     ['split keys: 3 stacked rows, values of 128', [1, 6, 1, 64], [1, 2, 300, 64], [1, 2, 300, 128]],
     ['split keys: 2 stacked rows, values of 64', [1, 4, 1, 128], [1, 2, 300, 128], [1, 2, 300, 64]],
