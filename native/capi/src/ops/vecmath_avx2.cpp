@@ -25,7 +25,7 @@ struct VF {
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
-  static V neg(V a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
+  static V neg(V a) { return -a; }  // as a float negation, which the compiler folds into fused multiply-adds
   static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
   static V copysign(V r, V x) {
     const V s = _mm256_set1_ps(-0.0f);
@@ -42,6 +42,8 @@ struct VF {
   // 1/a and 1/sqrt(a) to about 2^-12 relative.
   static V rcp_est(V a) { return _mm256_rcp_ps(a); }
   static V rsqrt_est(V a) { return _mm256_rsqrt_ps(a); }
+  // 1/a to 2^-27 relative or better (the estimate has 12 bits: a division).
+  static V recip(V a) { return div(set1(1.0f), a); }
   // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
   static V split75(V x, V& k) {
     const __m256i ix = _mm256_castps_si256(x);
@@ -67,9 +69,17 @@ struct VF {
     };
     return _mm256_mul_ps(_mm256_mul_ps(p, pow2(h)), pow2(_mm256_sub_ps(n, h)));
   }
-  // t[j] for a whole j in [0, 8) held in float lanes.
-  static V lookup8(const float* t, V j) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_cvttps_epi32(j)); }
+  // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats):
+  // each half by j's three low bits, its fourth bit (moved to the sign) picks.
+  static V lookup16(const float* t, V j) {
+    const __m256i i = _mm256_cvttps_epi32(j);
+    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), i), _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), i),
+                            _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
+  }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
+  // Where bit b of a's bits is set (in the sign, which is what sel reads); and that bit moved to the sign.
+  static V bit_to_sign(V a, int b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 31 - b)); }
+  static M bit_set(V a, int b) { return bit_to_sign(a, b); }
   static V sel(M m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
   static float hsum(V v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -122,7 +132,7 @@ struct VD {
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V sqrt(V a) { return _mm256_sqrt_pd(a); }
   static V max(V a, V b) { return _mm256_max_pd(a, b); }
-  static V neg(V a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
+  static V neg(V a) { return -a; }  // as a float negation, which the compiler folds into fused multiply-adds
   static V abs(V a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
   static V copysign(V r, V x) {
     const V s = _mm256_set1_pd(-0.0);

@@ -25,7 +25,7 @@ struct VF {
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
-  static V neg(V a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(int(0x80000000u)))); }
+  static V neg(V a) { return -a; }  // as a float negation, which the compiler folds into fused multiply-adds
   static V abs(V a) { return _mm512_abs_ps(a); }
   static V copysign(V r, V x) {
     const __m512i s = _mm512_set1_epi32(int(0x80000000u));
@@ -39,6 +39,11 @@ struct VF {
   // 1/a and 1/sqrt(a) to about 2^-14 relative.
   static V rcp_est(V a) { return _mm512_rcp14_ps(a); }
   static V rsqrt_est(V a) { return _mm512_rsqrt14_ps(a); }
+  // 1/a to 2^-27 relative: the estimate and one Newton step (the divider is slower).
+  static V recip(V a) {
+    const V r = rcp_est(a);
+    return fma(r, _mm512_fnmadd_ps(a, r, set1(1.0f)), r);
+  }
   // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
   static V split75(V x, V& k) {
     const V m = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero), e = _mm512_getexp_ps(x);
@@ -54,8 +59,11 @@ struct VF {
   // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too).
   static V scale(V p, V n) { return _mm512_scalef_ps(p, n); }
   // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats).
-  static V lookup8(const float* t, V j) { return _mm512_permutexvar_ps(_mm512_cvttps_epi32(j), _mm512_loadu_ps(t)); }
+  static V lookup16(const float* t, V j) { return _mm512_permutexvar_ps(_mm512_cvttps_epi32(j), _mm512_loadu_ps(t)); }
   static M mand(M a, M b) { return M(a & b); }
+  // Where bit b of a's bits is set; and that bit moved to the sign.
+  static M bit_set(V a, int b) { return _mm512_test_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32(1 << b)); }
+  static V bit_to_sign(V a, int b) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), unsigned(31 - b))); }
   static V xor_sign(V a, V b) {
     const __m512i s = _mm512_set1_epi32(int(0x80000000u));
     return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_and_si512(s, _mm512_castps_si512(b))));
@@ -111,7 +119,7 @@ struct VD {
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V sqrt(V a) { return _mm512_sqrt_pd(a); }
   static V max(V a, V b) { return _mm512_max_pd(a, b); }
-  static V neg(V a) { return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(int64_t(0x8000000000000000ull)))); }
+  static V neg(V a) { return -a; }  // as a float negation, which the compiler folds into fused multiply-adds
   static V abs(V a) { return _mm512_abs_pd(a); }
   static V copysign(V r, V x) {
     const __m512i s = _mm512_set1_epi64(int64_t(0x8000000000000000ull));
