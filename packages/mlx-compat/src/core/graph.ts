@@ -186,9 +186,18 @@ export function dispose(...arrays: unknown[]): void {
 // Values created inside tidy() scopes, innermost last.
 const scopes: Set<Value>[] = [];
 
+// V8 keeps the map its objects of a class reach (once the class's fields
+// are added) only while some object has it: a full collection that finds no
+// array alive (between two loops that each make and drop their own) frees
+// it, and every optimized function that embedded it is thrown away ("weak
+// objects" deopts: the whole step path at once, then compiled again). One
+// array that lives as long as the module, holding nothing, keeps the maps.
+let mapAnchor: MxArray | undefined;
+
 /** @internal Every new array passes through here. */
 export function track(v: Value): MxArray {
   trackValue(v);
+  mapAnchor ??= new MxArray(new Value(v.dtype, []));
   return new MxArray(v);
 }
 
