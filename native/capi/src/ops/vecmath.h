@@ -32,8 +32,7 @@ template <class T> struct RowKernels {
   T (*max)(const T* x, int64_t n);  // NaNs skipped (they reach the sum through exp)
   // sum of exp(x - m); also writes each exp to o when o is not null.
   T (*exp_sum)(const T* x, T m, T* o, int64_t n);
-  // o *= s, stored non-temporally when `stream` (the caller fences; op.h)
-  void (*scale)(T* o, T s, int64_t n, bool stream);
+  void (*scale)(T* o, T s, int64_t n);  // o *= s
 };
 
 // What an instruction set provides; index dtypes with vec_slot.

@@ -957,9 +957,9 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n) {
   return VT::hsum(s0) - VT::hsum(c0);
 }
 
-template <class VT, class T> void row_scale(T* o, T s, int64_t n, bool stream) {
+template <class VT, class T> void row_scale(T* o, T s, int64_t n) {
   const typename VT::V vs = VT::set1(s);
-  int64_t i = whole_vectors<VT, T>(o, n, EwParams{0, stream}, [o, vs](int64_t j) { return VT::mul(VT::load(o + j), vs); });
+  int64_t i = whole_vectors<VT, T, false>(o, n, [o, vs](int64_t j) { return VT::mul(VT::load(o + j), vs); });
   for (; i < n; i++) o[i] *= s;
 }
 
