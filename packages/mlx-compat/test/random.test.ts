@@ -2,6 +2,8 @@
 // (laplace, permutation, bits widths) are checked against their definitions.
 import { describe, expect, it } from 'vitest';
 import mlx from '../src/index.js';
+import { observeReceipts } from '../src/core/graph.js';
+import { splitWords } from '../src/core/random.js';
 import { real } from './oracle.js';
 
 const mx = mlx.core;
@@ -75,5 +77,26 @@ describe('distributions by definition', () => {
     const theirs = real.random.multivariateNormal(real.array(mean), real.array(cov), [4], real.float32, real.random.key(8)).tolist() as number[][];
     ours.flat().forEach((v, i) => expect(Math.abs(v - theirs.flat()[i])).toBeLessThan(1e-5));
     expect(() => mx.random.multivariateNormal(mx.array([1, 2]), mx.array([1, 2]))).toThrow(/n x n covariance/);
+  });
+});
+
+describe('the global key sequence on the host', () => {
+  it('splits a key as the engine does: the same words as random_bits for keys of every size', () => {
+    const words: Array<[number, number]> = [[0, 0], [0, 1], [1, 0], [0xffffffff, 0xffffffff], [0x12345678, 0x9abcdef0], [7, 2 ** 31]];
+    for (let i = 0; i < 64; i++) words.push([(i * 2654435761) >>> 0, (i * 40503 + 0x7fffffff) >>> 0]);
+    for (const w of words) expect(splitWords(w)).toEqual(mx.random.split(mx.array(w, mx.uint32)).tolist());
+  });
+  it('sends the engine no request for a draw: its key goes with the graph that reads it', () => {
+    mx.random.seed(3);
+    let requests = 0;
+    observeReceipts(() => requests++);
+    try {
+      const draws = [mx.random.normal([4]), mx.random.uniform(0, 1, [2, 2]), mx.random.randint(0, 9, [3])];
+      expect(requests).toBe(0);
+      mx.eval(draws);
+      expect(requests).toBe(1);
+    } finally {
+      observeReceipts(undefined);
+    }
   });
 });

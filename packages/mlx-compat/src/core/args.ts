@@ -52,7 +52,13 @@ export function shapeArg(op: string, shape: unknown, arg = 'shape'): number[] {
   const s = typeof shape === 'number' ? [shape] : shape;
   if (!Array.isArray(s) || s.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0))
     throw new MxError(op, arg, `expected a shape (a non-negative integer or a list of them), got ${show(shape)}`);
-  return s as number[];
+  // A copy of small integers built by push: the caller's list may hold
+  // doubles (a literal beside a fraction: [n, 0.01] stores n as one) or
+  // change later, and the code comparing shapes each step (request plans,
+  // retrace) was deoptimized by each new kind of array it met.
+  const out: number[] = [];
+  for (const d of s as number[]) out.push(d <= 0x3fffffff ? d | 0 : d);
+  return out;
 }
 
 /** An axis or a list of axes (integers); null or undefined for all. */

@@ -186,9 +186,18 @@ export function dispose(...arrays: unknown[]): void {
 // Values created inside tidy() scopes, innermost last.
 const scopes: Set<Value>[] = [];
 
+// V8 keeps the map its objects of a class reach (once the class's fields
+// are added) only while some object has it: a full collection that finds no
+// array alive (between two loops that each make and drop their own) frees
+// it, and every optimized function that embedded it is thrown away ("weak
+// objects" deopts: the whole step path at once, then compiled again). One
+// array that lives as long as the module, holding nothing, keeps the maps.
+let mapAnchor: MxArray | undefined;
+
 /** @internal Every new array passes through here. */
 export function track(v: Value): MxArray {
   trackValue(v);
+  mapAnchor ??= new MxArray(new Value(v.dtype, []));
   return new MxArray(v);
 }
 
@@ -230,15 +239,29 @@ export function untidied<T>(fn: () => T): T {
   }
 }
 
-/** Every MxArray in a tree of arrays, objects and Maps. */
+/**
+ * Every MxArray in a tree of arrays, objects and Maps. Plain loops, no
+ * callbacks: a training step calls it once or twice, mostly before V8 has
+ * optimized it, and the callbacks made its optimized code large to compile.
+ */
 export function collectArrays(tree: unknown, out: MxArray[] = []): MxArray[] {
-  if (tree && typeof tree === 'object') {
-    if (tree instanceof MxArray) out.push(tree);
-    else if (Array.isArray(tree)) tree.forEach((t) => collectArrays(t, out));
-    else if (tree instanceof Map) tree.forEach((t) => collectArrays(t, out));
-    else if (!ArrayBuffer.isView(tree)) Object.values(tree).forEach((t) => collectArrays(t, out));
-  }
+  if (!tree || typeof tree !== 'object') return out;
+  if (tree instanceof MxArray) out.push(tree);
+  else if (Array.isArray(tree)) for (let i = 0; i < tree.length; i++) collectArrays(tree[i], out);
+  else if (tree instanceof Map) for (const t of tree.values()) collectArrays(t, out);
+  else if (!ArrayBuffer.isView(tree)) for (const t of Object.values(tree)) collectArrays(t, out);
   return out;
+}
+
+/**
+ * The values of `arrays`, in a list built by push: Array.prototype.map's
+ * result is packed in V8's interpreter and holey once optimized, and the
+ * functions that read it were deoptimized ("wrong map") when it changed.
+ */
+export function valuesOf(arrays: MxArray[]): Value[] {
+  const values: Value[] = [];
+  for (let i = 0; i < arrays.length; i++) values.push(arrays[i]._v);
+  return values;
 }
 
 export function ref(v: Value): string {
@@ -254,7 +277,7 @@ export function checkUsable(v: Value): void {
 
 /** Evaluates the arrays: one engine request for everything they still need. */
 export function evalArrays(targets: MxArray[]): void {
-  evalValues(targets.map((a) => a._v));
+  evalValues(valuesOf(targets));
 }
 
 // How deeply transforms are tracing (evaluated arrays then keep their graph
@@ -312,7 +335,7 @@ export function counted<T>(result: T): T {
     const first = uncountedNodes[0].id;
     // the nodes read are marked done by a walk of their own
     const read = nextWalk();
-    const stack = arrays.map((a) => a._v);
+    const stack = valuesOf(arrays);
     while (stack.length) {
       const v = stack.pop()!;
       const n = v.node;
@@ -347,9 +370,10 @@ export function evalValues(targets: Value[]): void {
   // (a landing sends the flights that waited for it, which may take values of this graph)
   for (let behind = inFlight() ? flightsBehind(targets) : undefined; behind?.size; behind = flightsBehind(targets))
     for (const f of behind) f.join();
-  const pending = targets.filter((a) => a.node && !a.handle);
+  const pending: Value[] = [];
+  for (let i = 0; i < targets.length; i++) if (targets[i].node && !targets[i].handle) pending.push(targets[i]);
   if (!pending.length) {
-    targets.forEach(checkUsable);
+    for (let i = 0; i < targets.length; i++) checkUsable(targets[i]);
     return;
   }
   // the observer sees the request with the graph's own ids (tests check that no node is sent twice)

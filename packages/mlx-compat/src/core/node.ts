@@ -5,7 +5,7 @@ import { type ArrayLike, type GraphNode, MxArray, type NodeGroup, queueFlush, ty
 import { CountedRegistry } from './registrations.js';
 import { bool, float32, type Dtype, isInexact, promoteTypes } from './dtype.js';
 import { MxError } from './errors.js';
-import { noteNode, track, trackValue } from './graph.js';
+import { noteNode, track, trackValue, valuesOf } from './graph.js';
 import { fromValue } from './creation-data.js';
 import { describe } from './args.js';
 
@@ -23,8 +23,10 @@ export const NO_ATTRS: Record<string, unknown> = Object.freeze({});
 
 /** A node of `op` over `inputs`; returns its output arrays. */
 export function apply(op: string, inputs: MxArray[], attrs: Record<string, unknown>, outs: Out[]): MxArray[] {
-  const node = graphNode(op, inputs.map((a) => a._v), attrs, outs.length);
-  return outs.map((o, i) => output(node, o, i));
+  const node = graphNode(op, valuesOf(inputs), attrs, outs.length);
+  const arrays: MxArray[] = [];
+  for (let i = 0; i < outs.length; i++) arrays.push(output(node, outs[i], i));
+  return arrays;
 }
 
 // A node holds the values it reads until it has run outside a transform's
@@ -63,7 +65,9 @@ export function flushNodes(): void {
     n.group = group;
     group.left++;
     // the finalizer holds the counts, not the values: it must not keep them alive
-    n.counts = n.inputs.map((v) => v.refs);
+    const counts: RefCount[] = [];
+    for (let i = 0; i < n.inputs.length; i++) counts.push(n.inputs[i].refs);
+    n.counts = counts;
     lists.push(n.counts);
   }
   deferredNodes.length = 0;
@@ -114,9 +118,7 @@ export function applyValues(op: string, inputs: Value[], attrs: Record<string, u
 
 /** apply() of a one-output op; the common case, so without the arrays. */
 export function apply1(op: string, inputs: MxArray[], attrs: Record<string, unknown>, out: Out): MxArray {
-  const values = new Array<Value>(inputs.length);
-  for (let i = 0; i < inputs.length; i++) values[i] = inputs[i]._v;
-  return output(graphNode(op, values, attrs, 1), out, 0);
+  return output(graphNode(op, valuesOf(inputs), attrs, 1), out, 0);
 }
 
 /**
@@ -142,18 +144,22 @@ export function operands(a: ArrayLike, b: ArrayLike, op = 'array'): [MxArray, Mx
   return [asArray(a, undefined, op, 'a'), asArray(b, undefined, op, 'b')];
 }
 
+// Shapes are built by push or copied from such (packed arrays of small
+// integers in every tier of V8), so that code comparing them meets one kind
+// of array (a holey one deoptimized request-plans.ts's matches).
 export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
-  if (shapes.length === 2 && sameShape(shapes[0], shapes[1])) return [...shapes[0]];
-  const nd = Math.max(...shapes.map((s) => s.length));
-  const out = new Array<number>(nd).fill(1);
-  for (const s of shapes) {
-    s.forEach((d, i) => {
-      const j = nd - s.length + i;
-      if (d === out[j] || d === 1) return;
+  if (shapes.length === 2 && sameShape(shapes[0], shapes[1])) return shapes[0].slice();
+  let nd = 0;
+  for (const s of shapes) nd = Math.max(nd, s.length);
+  const out: number[] = [];
+  for (let j = 0; j < nd; j++) out.push(1);
+  for (const s of shapes)
+    for (let i = 0; i < s.length; i++) {
+      const d = s[i], j = nd - s.length + i;
+      if (d === out[j] || d === 1) continue;
       if (out[j] === 1) out[j] = d;
       else throw new MxError(op, 'shapes', `${shapes.map((t) => `(${t.join(',')})`).join(' and ')} cannot be broadcast together`);
-    });
-  }
+    }
   return out;
 }
 

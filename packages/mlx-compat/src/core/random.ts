@@ -12,23 +12,32 @@ import { argmax } from './ops/reduce.js';
 import { argsort } from './ops/sort.js';
 import { take } from './ops/indexing.js';
 import { matmul } from './ops/linalg.js';
-import { evalArrays, internal } from './graph.js';
+import { internal } from './graph.js';
 import { describe, dtypeArg, type DtypeLike, numArg, shapeArg } from './args.js';
 
 const { add, multiply, divide, minimum, maximum, less } = binaryOps;
 const { erfinv, erf, log, negative, sign, log1p, abs } = unaryOps;
 
-/** A key from a seed: [seed >> 32, seed & 0xffffffff] as uint32. */
-export function key(seed: number): MxArray {
-  if (!Number.isInteger(seed) || seed < 0) throw new MxError('random.key', 'seed', `${seed} is not a non-negative integer`);
-  return fromValue([Math.floor(seed / 2 ** 32), seed >>> 0], uint32);
+// A key's two words from a seed: [seed >> 32, seed & 0xffffffff].
+function seedWords(op: string, seed: number): [number, number] {
+  if (!Number.isInteger(seed) || seed < 0) throw new MxError(op, 'seed', `${seed} is not a non-negative integer`);
+  return [Math.floor(seed / 2 ** 32) >>> 0, seed >>> 0];
 }
 
-let globalKey = key(Date.now());
+/** A key from a seed: [seed >> 32, seed & 0xffffffff] as uint32. */
+export function key(seed: number): MxArray {
+  return fromValue(seedWords('random.key', seed), uint32);
+}
+
+// The global key's words. Draws without a key advance it as MLX does (split
+// it: the first half stays, the second is used), here on the host: a split
+// of one key is two Threefry blocks, which the engine's random_bits computes
+// in the same way (test/random.test.ts compares them), and a draw then sends
+// the engine no request of its own, only its key as host data with its graph.
+let globalKey = seedWords('random.seed', Date.now());
 
 export function seed(s: number): void {
-  globalKey = key(s);
-  evalArrays([globalKey]);
+  globalKey = seedWords('random.seed', s);
 }
 
 /** Random bits: uint32 (width 4), uint16 (2) or uint8 (1) of `shape` per key. */
@@ -47,13 +56,42 @@ export function split(k: MxArray, num = 2): MxArray {
   return bits([num, 2], 4, k);
 }
 
+// Threefry-2x32 (20 rounds) of counter (c0, c1) under key (k0, k1), in uint32 words.
+const ROTATIONS = [
+  [13, 15, 26, 6],
+  [17, 29, 16, 24],
+];
+function threefry(k0: number, k1: number, c0: number, c1: number): [number, number] {
+  const ks = [k0, k1, (k0 ^ k1 ^ 0x1bd11bda) >>> 0];
+  let x0 = (c0 + k0) >>> 0, x1 = (c1 + k1) >>> 0;
+  for (let i = 0; i < 5; i++) {
+    for (const r of ROTATIONS[i % 2]) {
+      x0 = (x0 + x1) >>> 0;
+      x1 = ((x1 << r) | (x1 >>> (32 - r))) ^ x0;
+    }
+    x0 = (x0 + ks[(i + 1) % 3]) >>> 0;
+    x1 = (x1 + ks[(i + 2) % 3] + i + 1) >>> 0;
+  }
+  return [x0, x1];
+}
+
+/**
+ * @internal split(key) of a key's words, as random_bits([2, 2]) lays them
+ * out: the counters (0, 2) and (1, 3) give words 0 and 2, and 1 and 3.
+ */
+export function splitWords([k0, k1]: readonly [number, number]): [[number, number], [number, number]] {
+  const a = threefry(k0, k1, 0, 2), b = threefry(k0, k1, 1, 3);
+  return [
+    [a[0], b[0]],
+    [a[1], b[1]],
+  ];
+}
+
 // The global key advances by splitting: the first half stays, the second is used.
 function nextKey(): MxArray {
-  const both = split(globalKey);
-  globalKey = take(both, fromValue(0, int32), 0);
-  const sub = take(both, fromValue(1, int32), 0);
-  evalArrays([globalKey, sub]);
-  return sub;
+  const [kept, used] = splitWords(globalKey);
+  globalKey = kept;
+  return fromValue(used, uint32);
 }
 
 // uniform's divisor and cap per dtype: bits / (2^(8w) - 1), then below 1.

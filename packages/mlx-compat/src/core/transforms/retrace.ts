@@ -233,21 +233,22 @@ function rebuild(trace: Trace, fwd: Forward, args: Value[]): MxArray[] {
     a >= 0 ? fwd.nodes[a].values[b] : a === ARG ? args[b] : a === LEAF ? fwd.leaves[b] : a === CONSTANT ? trace.constants[b] : made[BACKWARD - a][b];
   for (let s = 0; s < trace.steps.length; s++) {
     const step = trace.steps[s];
-    const inputs = new Array<Value>(step.inputs.length / 2);
-    for (let i = 0; i < inputs.length; i++) inputs[i] = resolve(step.inputs[2 * i], step.inputs[2 * i + 1]);
+    // built by push, as every node's inputs are (graph.ts, valuesOf)
+    const inputs: Value[] = [];
+    for (let i = 0; i < step.inputs.length; i += 2) inputs.push(resolve(step.inputs[i], step.inputs[i + 1]));
     made[s] = applyValues(step.op, inputs, step.attrs, step.outs);
   }
-  const grads = new Array<MxArray>(trace.grads.length / 2);
-  for (let i = 0; i < grads.length; i++) {
-    const a = trace.grads[2 * i];
-    let v = resolve(a, trace.grads[2 * i + 1]);
+  const grads: MxArray[] = [];
+  for (let i = 0; i < trace.grads.length; i += 2) {
+    const a = trace.grads[i];
+    let v = resolve(a, trace.grads[i + 1]);
     if (a === CONSTANT) {
       // the program may dispose what it gets, or write to its data: never the trace's own constant
       const c = new Value(v.dtype, v.shape);
       c.host = v.host!.slice();
       v = c;
     }
-    grads[i] = new MxArray(v);
+    grads.push(new MxArray(v));
   }
   return grads;
 }
