@@ -88,14 +88,15 @@
  * (AVX-512F, else AVX2 with FMA and F16C, chosen from the CPU at run time)
  * through SLEEF's 1-ulp functions, which the library loads at run time
  * (libsleef.so.3 beside the library, else the system's; Debian's libsleef3).
- * float32 log, log1p, expm1, tan (below 2^24) and power are the library's
- * own, in double lanes (its log and exp2 and a tan Pade approximant, 2^-34
- * relative or better: the float they round to is the correctly rounded one
- * except next to a tie; power keeps C's special values), and float32 erf,
- * erfinv, sinh, cosh, tanh, arcsin, arccos, arctan, arctan2, arcsinh,
- * arccosh, arctanh and logaddexp its own polynomials in float lanes (sinh,
- * cosh, tanh and logaddexp on an inline exp, the inverse hyperbolics and
- * erfinv on an inline log; logaddexp's log1p: 2.5 ulp where MLX's float32
+ * float32 log, log2, log10, log1p, expm1 and power are the library's own, in
+ * double lanes (its log and exp2, 2^-34 relative or better: the float they
+ * round to is the correctly rounded one except next to a tie; power keeps
+ * C's special values), and float32 sin, cos and tan (below 2^12), erf,
+ * erfinv, sinh, cosh, tanh, sigmoid, arcsin, arccos, arctan, arctan2,
+ * arcsinh, arccosh, arctanh and logaddexp its own polynomials in float lanes
+ * (sin, cos and tan on one reduction by pi/2, sinh, cosh, tanh, sigmoid and
+ * logaddexp on an inline exp, the inverse hyperbolics and erfinv on an
+ * inline log; logaddexp's log1p: 2.5 ulp where MLX's float32
  * logaddexp errs by up to 7e5 ulp, at 2.6x the speed of its correctly
  * rounded double-lane form).
  * float16 and bfloat16 compute in float32 and round once; float64 has its
@@ -118,18 +119,17 @@
  * ulps of the larger of the result and max(x, y) (the running max).
  * softmax, logsumexp and logcumsumexp: rows of 4096 values, spread 4.
  *   op                                          float32 float64 float16 bfloat16
- *   log,expm1,power                                0.51     1      0.51     0.51
+ *   log,log2,log10,expm1,power                     0.51     1      0.51     0.51
  *   log1p                                          0.51    1.01    0.51     0.51
  *   arccosh                                        0.6      1      0.51     0.51
  *   arcsinh,arctanh                                0.6     1.01    0.51     0.51
- *   arcsin,arccos,arctan                           0.7      1      0.51     0.51
+ *   arcsin,arccos,arctan,erf                       0.7      1      0.51     0.51
  *   cosh                                           0.75    1.1     0.51     0.51
  *   sinh                                           0.8     1.1     0.51     0.51
  *   arctan2                                        1.2      1      0.51     0.51
- *   exp,log2,log10,sin,cos                          1       1      0.51     0.51
+ *   exp,sin,cos                                     1       1      0.51     0.51
  *   tan,tanh                                       1.01    1.01    0.51     0.51
- *   erf                                            0.85     1      0.51     0.51
- *   sigmoid                                        2.5      2      0.51     0.51
+ *   sigmoid                                         2       2      0.51     0.51
  *   erfinv                                         2.1     1.6     0.51     0.51
  *   logaddexp                                      2.5      2      0.51     0.51
  *   softmax                                         5       5       -        -

@@ -131,6 +131,12 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
   // waking a worker costs about as much. Adam's update of a 256x256 weight
   // (12 ops over 64K elements) then runs on two cores, not one.
   const size_t out_size = dtype_size(out.dtype);
+  // The root may store non-temporally (EwParams::stream) past half the cache.
+  size_t in_bytes = 0;
+  for (const Source& src : sources)
+    if (src.slot < 0 && !src.repeats) in_bytes += size_t(n) * src.step;
+  EwParams root_params = root.params;
+  root_params.stream = stream_output(in_bytes, size_t(n) * out_size, size_t(chunk) * out_size);
   const int64_t grain = std::max<int64_t>(1, 32 / int64_t(members.size()));
   parallel_for((n + chunk - 1) / chunk, grain, [&](int64_t cb, int64_t ce) {
     // Slots and conversion buffers start on cache lines, a few lines apart
@@ -164,9 +170,10 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
         }
         uint8_t* final_dst = static_cast<uint8_t*>(out.raw()) + size_t(off) * out_size;
         const bool last = m + 1 == members.size();
-        nd.kernel(ptrs, scalar, last ? final_dst : member_data(m, off), len, nd.params);
+        nd.kernel(ptrs, scalar, last ? final_dst : member_data(m, off), len, last ? root_params : nd.params);
       }
     }
+    if (root_params.stream) stream_fence();
   });
   g.data[size_t(root.outputs[0])] = std::move(out);
   for (size_t m = 0; m + 1 < members.size(); m++)

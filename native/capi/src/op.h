@@ -68,7 +68,23 @@ constexpr unsigned kSumsBatch = 4;
 // read at element 0 for the whole run (a broadcast along the run).
 struct EwParams {
   double f0 = 0;
+  // The output is past half the last-level cache: a kernel may store it
+  // non-temporally (an ordinary store first reads each line it writes); the
+  // caller fences (stream_fence) before the results are read.
+  bool stream = false;
 };
+
+// Whether an op that reads `in` bytes and writes `out`, by rows of `row`
+// bytes computed in cache, should write with non-temporal stores: when its
+// traffic passes half the last-level cache (shared with the other cores and
+// processes), little of its output would still be cached when read, and an
+// ordinary store first reads each line it writes, a third stream of memory
+// traffic. On this project's machine (105 MiB shared) it cut rope's CPU time
+// for 32 MiB by 15-40% and the norms' (64 MiB) by up to 10%
+// (docs/PERFORMANCE.md, session 12). Rows past 32 KiB are not streamed.
+bool stream_output(size_t in, size_t out, size_t row);
+// Orders a thread's non-temporal stores before the pool reports its part done.
+void stream_fence();
 using EwKernel = void (*)(const void* const* in, const bool* scalar, void* out, int64_t n,
                           const EwParams& p);
 

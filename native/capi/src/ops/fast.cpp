@@ -45,23 +45,6 @@ void need_vector(const TypeShape& v, int64_t d, const std::string& what, const s
     throw RequestError("invalid_shape", path, what + " must have shape (" + std::to_string(d) + ",), got " + shape_str(v.shape));
 }
 
-// Rows are computed in a scratch row that stays in L1, then streamed out.
-constexpr size_t kStreamRow = size_t(32) << 10;
-// Whether an op that reads `in` bytes and writes `out`, by rows of `row`
-// bytes, should write with non-temporal stores: when its traffic passes half
-// the last-level cache (shared with the other cores and processes), little of
-// its output would still be cached when read, and an ordinary store first
-// reads each line it writes, a third stream of memory traffic. On this
-// project's machine (105 MiB shared) it cut rope's CPU time for 32 MiB by
-// 15-40% and the norms' (64 MiB) by up to 10% (docs/PERFORMANCE.md, session 12).
-bool stream_output(size_t in, size_t out, size_t row) {
-  static const size_t from = [] {
-    const long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
-    return (llc > 0 ? size_t(llc) : size_t(32) << 20) / 2;
-  }();
-  return in + out >= from && row <= kStreamRow;
-}
-
 // Copies n bytes from src (in cache) to dst with non-temporal stores where
 // the CPU has them; the caller fences (stream_fence) before its results are read.
 void stream_copy(void* dst, const void* src, size_t n) {
@@ -80,13 +63,6 @@ void stream_copy(void* dst, const void* src, size_t n) {
   std::memcpy(dst, src, n);
 #endif
 }
-// Orders a thread's non-temporal stores before the pool reports its part done.
-void stream_fence() {
-#if defined(__SSE2__)
-  _mm_sfence();
-#endif
-}
-
 // float32 lanes of the widest vectors the build targets, for rows computed in
 // registers and stored non-temporally straight from them: a scratch row and
 // its copy cost a norm 15-25% of its time in a loop from memory. GCC's vector

@@ -69,6 +69,7 @@ const LogTable& log_table() {
       t.invc[i] = double(1.0L / c);
       t.logc[i] = double(-std::log((long double)t.invc[i]));
       t.log2c[i] = double(-std::log2((long double)t.invc[i]));
+      t.log10c[i] = double(-std::log10((long double)t.invc[i]));
       const double p = double(std::exp2((long double)i / 16));
       uint64_t bits;
       std::memcpy(&bits, &p, 8);
@@ -88,21 +89,27 @@ const VecTable* vec_table() {
 namespace {
 
 // Rows of float32 or float64 (half types converted to float32 first, and
-// the result rounded back); fn(rows, x, line, out) computes one line.
+// the result rounded back); fn(rows, x, line, out, stream) computes one
+// line, and may store its output non-temporally when `stream` (an output
+// row of the input's dtype, past half the last-level cache; op.h).
 template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* out, F fn) {
   const VecTable* t = vec_table();
   const DType d = l.a.dtype;
   if (!t || l.inner != 1 || l.r == 0 || vec_slot(d) < 0) return false;  // empty rows: the scalar loops
   const Array x = d == DType::Float64 ? l.a : astype(l.a, DType::Float32);
   Array o(x.dtype, out_shape);
+  const size_t es = dtype_size(x.dtype);
+  const bool stream = o.dtype == d && stream_output(size_t(x.size()) * es, size_t(o.size()) * es, size_t(l.r) * es);
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(l.r, 1));
   if (x.dtype == DType::Float64) {
     parallel_for(l.outer, grain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) fn(t->rows_f64, x.data<double>() + i * l.r, i, o.data<double>());
+      for (int64_t i = b; i < e; i++) fn(t->rows_f64, x.data<double>() + i * l.r, i, o.data<double>(), stream);
+      if (stream) stream_fence();
     });
   } else {
     parallel_for(l.outer, grain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) fn(t->rows_f32, x.data<float>() + i * l.r, i, o.data<float>());
+      for (int64_t i = b; i < e; i++) fn(t->rows_f32, x.data<float>() + i * l.r, i, o.data<float>(), stream);
+      if (stream) stream_fence();
     });
   }
   *out = o.dtype == d ? o : astype(o, d);
@@ -112,17 +119,17 @@ template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* 
 }  // namespace
 
 bool softmax_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o, bool stream) {
     using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
     T* row = o + i * l.r;
     const T s = rows.exp_sum(x, rows.max(x, l.r), row, l.r);
-    rows.scale(row, T(1) / s, l.r);
+    rows.scale(row, T(1) / s, l.r, stream);
   });
 }
 
 bool logsumexp_rows(const Lines& l, Array* out) {
   Shape shape(1, l.outer);
-  if (!for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o) {
+  if (!for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o, bool) {
         using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
         const T m = rows.max(x, l.r);  // NaNs skipped: they reach the sum
         if (m == T(INFINITY)) {
@@ -141,7 +148,7 @@ bool logsumexp_rows(const Lines& l, Array* out) {
 }
 
 bool logcumsumexp_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o, bool) {
     using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
     const EwKernel vlog1p = vec_table()->unary[int(VFn::Log1p)][vec_slot(CType<T>::value)];
     T* row = o + i * l.r;

@@ -32,7 +32,8 @@ template <class T> struct RowKernels {
   T (*max)(const T* x, int64_t n);  // NaNs skipped (they reach the sum through exp)
   // sum of exp(x - m); also writes each exp to o when o is not null.
   T (*exp_sum)(const T* x, T m, T* o, int64_t n);
-  void (*scale)(T* o, T s, int64_t n);  // o *= s
+  // o *= s, stored non-temporally when `stream` (the caller fences; op.h)
+  void (*scale)(T* o, T s, int64_t n, bool stream);
 };
 
 // What an instruction set provides; index dtypes with vec_slot.
@@ -76,12 +77,12 @@ std::function<EwKernel(DType, DType)> with_vector(VFn2 f, std::function<EwKernel
 // as x = 2^e m with m in [1, 2); m falls in the interval i = floor(16 (m -
 // 1)), of center c (1 for i = 0 and 2 for i = 15, so that log x keeps its
 // relative precision on either side of 1); invc = 1/c rounded, logc =
-// -log(invc), log2c = -log2(invc) (for x just below 1, e ln2 + logc is
-// -ln2 + ln2, exactly 0 in a fused multiply-add). exp2: the bits of
+// -log(invc), log2c = -log2(invc), log10c = -log10(invc) (for x just below
+// 1, e ln2 + logc is -ln2 + ln2, exactly 0 in a fused multiply-add). exp2: the bits of
 // 2^(j/16) less j 2^48, so that adding the bits of a whole n = 16 q + j
 // shifted left by 48 gives 2^(n/16). Computed in long double once.
 struct LogTable {
-  double invc[16], logc[16], log2c[16], exp2[16];
+  double invc[16], logc[16], log2c[16], log10c[16], exp2[16];
 };
 const LogTable& log_table();
 

@@ -17,6 +17,7 @@ struct VF {
   static constexpr int W = 8;
   static V load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static void stream(float* p, V v) { _mm256_stream_ps(p, v); }  // p on 32 bytes
   static V set1(float x) { return _mm256_set1_ps(x); }
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
@@ -24,7 +25,7 @@ struct VF {
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
-  static V neg(V a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
+  static V neg(V a) { return -a; }  // as a float negation, which the compiler folds into fused multiply-adds
   static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
   static V copysign(V r, V x) {
     const V s = _mm256_set1_ps(-0.0f);
@@ -41,6 +42,8 @@ struct VF {
   // 1/a and 1/sqrt(a) to about 2^-12 relative.
   static V rcp_est(V a) { return _mm256_rcp_ps(a); }
   static V rsqrt_est(V a) { return _mm256_rsqrt_ps(a); }
+  // 1/a to 2^-27 relative or better (the estimate has 12 bits: a division).
+  static V recip(V a) { return div(set1(1.0f), a); }
   // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
   static V split75(V x, V& k) {
     const __m256i ix = _mm256_castps_si256(x);
@@ -66,9 +69,17 @@ struct VF {
     };
     return _mm256_mul_ps(_mm256_mul_ps(p, pow2(h)), pow2(_mm256_sub_ps(n, h)));
   }
-  // t[j] for a whole j in [0, 8) held in float lanes.
-  static V lookup8(const float* t, V j) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_cvttps_epi32(j)); }
+  // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats):
+  // each half by j's three low bits, its fourth bit (moved to the sign) picks.
+  static V lookup16(const float* t, V j) {
+    const __m256i i = _mm256_cvttps_epi32(j);
+    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), i), _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), i),
+                            _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
+  }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
+  // Where bit b of a's bits is set (in the sign, which is what sel reads); and that bit moved to the sign.
+  static V bit_to_sign(V a, int b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 31 - b)); }
+  static M bit_set(V a, int b) { return bit_to_sign(a, b); }
   static V sel(M m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
   static float hsum(V v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -85,21 +96,24 @@ struct VF {
   static __m256d hi_pd(V v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
   static V from_pd(__m256d lo, __m256d hi) { return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo)); }
   static V load_f16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
-  static void store_f16(uint16_t* p, V v) {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  // Non-temporal (nt) stores need p on 16 bytes.
+  static void store_h(uint16_t* p, __m128i h, bool nt) {
+    if (nt) _mm_stream_si128(reinterpret_cast<__m128i*>(p), h);
+    else _mm_storeu_si128(reinterpret_cast<__m128i*>(p), h);
   }
+  static void store_f16(uint16_t* p, V v, bool nt) { store_h(p, _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), nt); }
   static V load_bf16(const uint16_t* p) {
     const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
   }
   // Round to nearest even; NaNs stay quiet NaNs (as float_to_bf16).
-  static void store_bf16(uint16_t* p, V v) {
+  static void store_bf16(uint16_t* p, V v, bool nt) {
     const __m256i u = _mm256_castps_si256(v);
     const __m256i odd = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
     __m256i r = _mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7fff), odd));
     r = _mm256_blendv_epi8(r, _mm256_or_si256(u, _mm256_set1_epi32(0x400000)), _mm256_castps_si256(unord(v, v)));
     r = _mm256_srli_epi32(r, 16);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1)));
+    store_h(p, _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1)), nt);
   }
 };
 
@@ -109,6 +123,7 @@ struct VD {
   static constexpr int W = 4;
   static V load(const double* p) { return _mm256_loadu_pd(p); }
   static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+  static void stream(double* p, V v) { _mm256_stream_pd(p, v); }  // p on 32 bytes
   static V set1(double x) { return _mm256_set1_pd(x); }
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
   static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
@@ -117,7 +132,7 @@ struct VD {
   static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V sqrt(V a) { return _mm256_sqrt_pd(a); }
   static V max(V a, V b) { return _mm256_max_pd(a, b); }
-  static V neg(V a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
+  static V neg(V a) { return -a; }  // as a float negation, which the compiler folds into fused multiply-adds
   static V abs(V a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
   static V copysign(V r, V x) {
     const V s = _mm256_set1_pd(-0.0);

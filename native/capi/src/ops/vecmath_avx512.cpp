@@ -17,6 +17,7 @@ struct VF {
   static constexpr int W = 16;
   static V load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static void stream(float* p, V v) { _mm512_stream_ps(p, v); }  // p on 64 bytes
   static V set1(float x) { return _mm512_set1_ps(x); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
@@ -24,7 +25,7 @@ struct VF {
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V max(V a, V b) { return _mm512_max_ps(a, b); }
-  static V neg(V a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(int(0x80000000u)))); }
+  static V neg(V a) { return -a; }  // as a float negation, which the compiler folds into fused multiply-adds
   static V abs(V a) { return _mm512_abs_ps(a); }
   static V copysign(V r, V x) {
     const __m512i s = _mm512_set1_epi32(int(0x80000000u));
@@ -38,6 +39,11 @@ struct VF {
   // 1/a and 1/sqrt(a) to about 2^-14 relative.
   static V rcp_est(V a) { return _mm512_rcp14_ps(a); }
   static V rsqrt_est(V a) { return _mm512_rsqrt14_ps(a); }
+  // 1/a to 2^-27 relative: the estimate and one Newton step (the divider is slower).
+  static V recip(V a) {
+    const V r = rcp_est(a);
+    return fma(r, _mm512_fnmadd_ps(a, r, set1(1.0f)), r);
+  }
   // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
   static V split75(V x, V& k) {
     const V m = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero), e = _mm512_getexp_ps(x);
@@ -53,8 +59,11 @@ struct VF {
   // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too).
   static V scale(V p, V n) { return _mm512_scalef_ps(p, n); }
   // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats).
-  static V lookup8(const float* t, V j) { return _mm512_permutexvar_ps(_mm512_cvttps_epi32(j), _mm512_loadu_ps(t)); }
+  static V lookup16(const float* t, V j) { return _mm512_permutexvar_ps(_mm512_cvttps_epi32(j), _mm512_loadu_ps(t)); }
   static M mand(M a, M b) { return M(a & b); }
+  // Where bit b of a's bits is set; and that bit moved to the sign.
+  static M bit_set(V a, int b) { return _mm512_test_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32(1 << b)); }
+  static V bit_to_sign(V a, int b) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), unsigned(31 - b))); }
   static V xor_sign(V a, V b) {
     const __m512i s = _mm512_set1_epi32(int(0x80000000u));
     return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_and_si512(s, _mm512_castps_si512(b))));
@@ -75,20 +84,23 @@ struct VF {
                                                _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
   }
   static V load_f16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
-  static void store_f16(uint16_t* p, V v) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  // Non-temporal (nt) stores need p on 32 bytes.
+  static void store_h(uint16_t* p, __m256i h, bool nt) {
+    if (nt) _mm256_stream_si256(reinterpret_cast<__m256i*>(p), h);
+    else _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), h);
   }
+  static void store_f16(uint16_t* p, V v, bool nt) { store_h(p, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), nt); }
   static V load_bf16(const uint16_t* p) {
     const __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
   }
   // Round to nearest even; NaNs stay quiet NaNs (as float_to_bf16).
-  static void store_bf16(uint16_t* p, V v) {
+  static void store_bf16(uint16_t* p, V v, bool nt) {
     const __m512i u = _mm512_castps_si512(v);
     const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
     __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd));
     r = _mm512_mask_blend_epi32(unord(v, v), r, _mm512_or_si512(u, _mm512_set1_epi32(0x400000)));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+    store_h(p, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)), nt);
   }
 };
 
@@ -98,6 +110,7 @@ struct VD {
   static constexpr int W = 8;
   static V load(const double* p) { return _mm512_loadu_pd(p); }
   static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+  static void stream(double* p, V v) { _mm512_stream_pd(p, v); }  // p on 64 bytes
   static V set1(double x) { return _mm512_set1_pd(x); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static V sub(V a, V b) { return _mm512_sub_pd(a, b); }
@@ -106,7 +119,7 @@ struct VD {
   static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V sqrt(V a) { return _mm512_sqrt_pd(a); }
   static V max(V a, V b) { return _mm512_max_pd(a, b); }
-  static V neg(V a) { return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(int64_t(0x8000000000000000ull)))); }
+  static V neg(V a) { return -a; }  // as a float negation, which the compiler folds into fused multiply-adds
   static V abs(V a) { return _mm512_abs_pd(a); }
   static V copysign(V r, V x) {
     const __m512i s = _mm512_set1_epi64(int64_t(0x8000000000000000ull));

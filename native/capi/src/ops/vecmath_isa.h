@@ -18,19 +18,23 @@ template <class VT> struct Fns {
   static inline typename VT::V (*binary[int(VFn2::kCount)])(typename VT::V, typename VT::V);
 };
 
-// Storage of one dtype in the lanes of VT.
+// Storage of one dtype in the lanes of VT; st<true> stores non-temporally
+// (the address on a whole vector's bytes).
 template <class VT, class S> struct Io {
   using V = typename VT::V;
   static V ld(const S* p) { return VT::load(p); }
-  static void st(S* p, V v) { VT::store(p, v); }
+  template <bool NT = false> static void st(S* p, V v) {
+    if constexpr (NT) VT::stream(p, v);
+    else VT::store(p, v);
+  }
 };
 template <> struct Io<VF, f16> {
   static VF::V ld(const f16* p) { return VF::load_f16(reinterpret_cast<const uint16_t*>(p)); }
-  static void st(f16* p, VF::V v) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v); }
+  template <bool NT = false> static void st(f16* p, VF::V v) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v, NT); }
 };
 template <> struct Io<VF, bf16> {
   static VF::V ld(const bf16* p) { return VF::load_bf16(reinterpret_cast<const uint16_t*>(p)); }
-  static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v); }
+  template <bool NT = false> static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v, NT); }
 };
 
 // ---- double-lane cores for float results ----------------------------------
@@ -40,7 +44,8 @@ template <> struct Io<VF, bf16> {
 
 const LogTable* g_log = nullptr;  // set by make_table
 
-constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094, kPi = 3.14159265358979323846;
+constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094, kPi = 3.14159265358979323846,
+                 kLog10e = 0.43429448190325182765, kLog10_2 = 0.30102999566398119521;
 
 // c[0] x^(N-1) + ... + c[N-1] by Horner's rule in the lanes of Ops (VF or VD).
 template <class Ops, class T, size_t N>
@@ -60,17 +65,20 @@ constexpr double kLogQ4[] = {-0.15471844398287504, 0.20000477752523046, -0.25001
 constexpr double kLogQ5[] = {0.13001428707485546, -0.1664984461741186, 0.20001808440395313, -0.25000038529579516,
                              0.3333333272118205,  -0.499999999891511};
 
-// log x (log2 x when Base2) of a positive normal double: x = 2^k m with m
+// log x, log2 x or log10 x of a positive normal double: x = 2^k m with m
 // in interval i (LogTable), r = m invc_i - 1 (exact but for one rounding,
-// -1/32 <= r < 1/16), log x = k ln2 + logc_i + log1p(r) and log2 x = k +
-// log2c_i + log1p(r) log2 e. Next to 1, k ln2 + logc_i is exactly 0: the
-// result keeps log1p's relative precision.
-template <bool Base2, size_t N> VM_INLINE VD::V log_core(VD::V x, const double (&q)[N]) {
+// -1/32 <= r < 1/16), log x = k ln2 + logc_i + log1p(r), and in base b:
+// k log_b 2 + logb_c_i + log1p(r) log_b e (one constant folded into the
+// last fused multiply-add). Next to 1, k ln2 + logc_i is exactly 0 (and so
+// are the others): the result keeps log1p's relative precision.
+enum class Base { E, Two, Ten };
+template <Base B, size_t N> VM_INLINE VD::V log_core(VD::V x, const double (&q)[N]) {
   const VD::V k = VD::exponent(x), m = VD::mantissa(x);
   const VD::V r = VD::fma(m, VD::lookup16(g_log->invc, m, 48), VD::set1(-1.0));
   const VD::V u = VD::fma(VD::mul(r, r), horner<VD>(r, q), r);
-  if constexpr (Base2) return VD::fma(u, VD::set1(kLog2e), VD::add(k, VD::lookup16(g_log->log2c, m, 48)));
-  else return VD::add(VD::fma(k, VD::set1(kLn2), VD::lookup16(g_log->logc, m, 48)), u);
+  if constexpr (B == Base::E) return VD::add(VD::fma(k, VD::set1(kLn2), VD::lookup16(g_log->logc, m, 48)), u);
+  else if constexpr (B == Base::Two) return VD::fma(u, VD::set1(kLog2e), VD::add(k, VD::lookup16(g_log->log2c, m, 48)));
+  else return VD::fma(u, VD::set1(kLog10e), VD::fma(k, VD::set1(kLog10_2), VD::lookup16(g_log->log10c, m, 48)));
 }
 
 // log's values where x is not a positive finite number: -inf at 0, NaN
@@ -116,11 +124,11 @@ template <class G> VM_INLINE VF::V via_pd(VF::V x, VF::V y, G g) {
 // values are put in after it. Clamps to where float results saturate are
 // done in float lanes too (the second operand of min and max wins a NaN).
 
-VM_INLINE VF::V log_f32(VF::V x) {
+template <Base B> VM_INLINE VF::V log_f32(VF::V x) {
   const VF::V inf = VF::set1(__builtin_inff());
   if (VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x))))
-    return via_pd(x, [](VD::V d) { return log_core<false>(d, kLogQ4); });
-  return via_pd(x, [](VD::V d) { return log_special(d, log_core<false>(d, kLogQ4)); });
+    return via_pd(x, [](VD::V d) { return log_core<B>(d, kLogQ4); });
+  return via_pd(x, [](VD::V d) { return log_special(d, log_core<B>(d, kLogQ4)); });
 }
 
 // e^x - 1 = s q + (s - 1); x clamped to [-100, 100] (-1 and inf in float).
@@ -167,6 +175,20 @@ VM_INLINE VF::V exp_neg(VF::V d, VF::V lo) {
   return VF::scale(VF::add(VF::set1(1.0f), VF::fma(VF::mul(r, r), horner<VF>(r, kExpP), r)), n);
 }
 
+// sigmoid in float lanes: with e = e^-|x| (exp_neg, in [0, 1]; 0 for an
+// infinite x, NaN for NaN), the quotient q = u / (1 + e) for u = 1 (x > 0)
+// or e (below): q0 = u r0 from the reciprocal r0 (VF::recip), then one
+// correction q0 + r0 (u - q0 (1 + e)) with 1 + e as an exact sum (a fast
+// two-sum), rounded once.
+VM_INLINE VF::V sigmoid_f32(VF::V x) {
+  using V = VF::V;
+  const V e = exp_neg(VF::abs(x), VF::set1(0.0f)), one = VF::set1(1.0f);
+  const V d = VF::add(one, e), dl = VF::add(VF::sub(one, d), e);
+  const V u = VF::sel(VF::gt(x, VF::set1(0.0f)), one, e), r0 = VF::recip(d);
+  const V q0 = VF::mul(u, r0);
+  return VF::fma(VF::fma(VF::neg(q0), dl, VF::fma(VF::neg(q0), d, u)), r0, q0);
+}
+
 // An odd function in float lanes: below 1, a + a s P(s) with a = |x|, s =
 // a^2 and P's coefficients `c` (highest first); from 1 on, big(a). A NaN
 // passes through; the result takes x's sign.
@@ -194,7 +216,7 @@ VM_INLINE VF::V sinh_f32(VF::V x) {
     V n, h, c;
     exp_parts(VF::min(VF::set1(100.0f), a), VF::set1(0.0f), n, h, c);  // a's NaN wins the min
     // e = 2^-2n / (1 + h + c), the scale clamped where it no longer counts (n > 60)
-    const V e = VF::scale(VF::div(one, VF::add(one, VF::add(h, c))), VF::max(VF::mul(n, VF::set1(-2.0f)), VF::set1(-120.0f)));
+    const V e = VF::scale(VF::recip(VF::add(one, VF::add(h, c))), VF::max(VF::mul(n, VF::set1(-2.0f)), VF::set1(-120.0f)));
     // 1 + h as an exact sum hi + lo, so that one rounding takes hi + (lo + c - e)
     const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
     return VF::scale(VF::add(hi, VF::sub(VF::add(lo, c), e)), VF::sub(n, one));
@@ -216,7 +238,7 @@ VM_INLINE VF::V cosh_f32(VF::V x) {
   V n, h, c;
   exp_parts(a, VF::set1(0.0f), n, h, c);
   const V m = VF::max(VF::mul(n, VF::set1(-2.0f)), VF::set1(-120.0f));  // 2^-2n no longer counts past n = 60
-  const V d = VF::add(one, VF::add(h, c)), r = VF::div(one, d);
+  const V d = VF::add(one, VF::add(h, c)), r = VF::recip(d);
   const V e = VF::scale(r, m), el = VF::scale(VF::mul(VF::fma(VF::neg(r), d, one), r), m);
   const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
   const V s1 = VF::add(hi, e), t1 = VF::sub(e, VF::sub(s1, hi));
@@ -278,7 +300,7 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   const V th = VF::add(pp, one), bb = VF::sub(th, pp);
   const V tl = VF::add(VF::add(VF::sub(pp, VF::sub(th, bb)), VF::sub(one, bb)), pe);
   const V s = VF::sqrt(th);
-  const V sl = VF::div(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::add(s, s));
+  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip(VF::add(s, s)));
   V wh = VF::add(s, a), wl = VF::add(VF::add(VF::sub(s, wh), a), sl), kadd = VF::set1(0.0f);
   const V lim = VF::set1(0x1p12f), inf = VF::set1(__builtin_inff());
   if (!VF::all(VF::gt(lim, a))) {
@@ -302,7 +324,7 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   const V pp = VF::mul(x, x), pe = VF::fma(x, x, VF::neg(pp));
   const V th = VF::sub(pp, one), tl = VF::add(VF::sub(VF::sub(pp, th), one), pe);
   const V s = VF::sqrt(th);
-  const V sl = VF::div(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::max(VF::add(s, s), VF::set1(0x1p-126f)));
+  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip(VF::max(VF::add(s, s), VF::set1(0x1p-126f))));
   V wh = VF::add(x, s), wl = VF::add(VF::add(VF::sub(x, wh), s), sl), kadd = VF::set1(0.0f);
   const bool ordinary = VF::all(VF::mand(VF::gt(x, VF::set1(0.99999994f)), VF::gt(lim, x)));
   if (!ordinary) {
@@ -327,7 +349,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   const V a = VF::abs(x), one = VF::set1(1.0f);
   const V ph = VF::add(one, a), pl = VF::sub(a, VF::sub(ph, one));
   const V dh = VF::sub(one, a), dl = VF::sub(VF::sub(one, dh), a);
-  const V rd = VF::div(one, dh);
+  const V rd = VF::recip(dh);
   const V wh = VF::mul(ph, rd);
   const V wl = VF::mul(VF::fma(VF::neg(wh), dl, VF::add(VF::fma(VF::neg(wh), dh, ph), pl)), rd);
   const bool ordinary = VF::all(VF::gt(one, a));
@@ -344,7 +366,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
 // (beyond, its rounding is far below a float ulp of the log); below 2^-29,
 // x - x^2/2 in float lanes (x^3/3 is below 2^-58 of it).
 VM_INLINE VF::V log1p_f32(VF::V x) {
-  VF::V r = via_pd(x, [](VD::V d) { return log_core<false>(VD::add(VD::set1(1.0), d), kLogQ4); });
+  VF::V r = via_pd(x, [](VD::V d) { return log_core<Base::E>(VD::add(VD::set1(1.0), d), kLogQ4); });
   const auto small = VF::gt(VF::set1(0x1p-29f), VF::abs(x));
   if (VF::any(small)) r = VF::sel(small, VF::fma(VF::mul(x, x), VF::set1(-0.5f), x), r);
   const VF::V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
@@ -384,7 +406,7 @@ VM_INLINE VF::V atan_f32(VF::V x) {
   const V am = VF::sub(a, one), ap = VF::add(a, one);
   const V e1 = VF::sub(a, VF::add(am, one)), e2 = VF::sub(a, VF::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
   const V num = VF::sel(far, VF::neg(one), VF::sel(mid, am, a)), den = VF::sel(far, a, VF::sel(mid, ap, one));
-  const V u = VF::div(num, den);
+  const V u = VF::mul(num, VF::recip(den));  // its error is in res below
   const V res = VF::fma(VF::neg(u), VF::sel(mid, VF::sel(far, zero, e2), zero), VF::add(VF::fma(VF::neg(u), den, num), VF::sel(mid, VF::sel(far, zero, e1), zero)));
   const V s = VF::mul(u, u);
   const V ul = VF::mul(res, VF::rcp_est(den));
@@ -413,7 +435,7 @@ VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
     const V sc = VF::sel(VF::gt(VF::set1(0x1p60f), d), VF::set1(0x1p64f), one);
     n = VF::mul(n, sc), d = VF::mul(d, sc);
   }
-  const V rd = VF::div(one, d);
+  const V rd = VF::recip(d);
   const V q = VF::mul(n, rd);
   const V ql = VF::mul(VF::fma(VF::neg(q), d, n), rd);
   const V s = VF::mul(q, q);
@@ -472,35 +494,91 @@ VM_INLINE VF::V asin_f32(VF::V x) {
   return VF::copysign(r, x);
 }
 
-// |x| - n pi/2 for a float |x| < 2^24 (widened), n = round(2|x|/pi), with
-// pi/2 in two parts: the first product is exact in the fused multiply-add
-// (|x| and n pi/2 lie on the grid of 2^-52 and differ by less than 1), and
-// the part of pi/2 left out (below 2^-107) times n stays far below the
-// result's ulp.
-VM_INLINE VD::V reduce_pio2(VD::V d, VD::V& n) {
-  n = VD::round(VD::mul(d, VD::set1(2 / kPi)));
-  return VD::fma(n, VD::set1(-6.123233995736766e-17), VD::fma(n, VD::set1(-1.5707963267948966), d));
-}
-// The fractional part of m / k for a whole m >= 0.
-VM_INLINE VD::V frac_div(VD::V m, double k) {
-  const VD::V q = VD::mul(m, VD::set1(1 / k));
-  return VD::sub(q, VD::floor(q));
+// The reduction of a = |x| < 2^12 (kTrigSmall) in float lanes: a = n pi/2
+// + rh + rl, |rh| <= pi/4 (rh + rl to about 2^-45 relative), n = round(a
+// 2/pi) held in k's low bits (the rounding shift, so n & 3 is read from
+// k's bits). P1 = pi/2 rounded to float: a - n P1 is exact (a and n P1 lie
+// on the grid of ulp(a) or 2^-24, whichever is coarser, and differ by less
+// than 1); then n (pi/2 - P1) = n (D1 + D2 + D3): n D1 as an exact product
+// (its fma residual) added by a two-sum, n D2 in the tail, n D3 (below n
+// 2^-76) left out.
+constexpr float kTrigSmall = 0x1p12f;
+VM_INLINE VF::V trig_reduce(VF::V a, VF::V& rh, VF::V& rl) {
+  using V = VF::V;
+  const V shift = VF::set1(0x1.8p23f), k = VF::fma(a, VF::set1(0x1.45f306p-1f), shift), n = VF::sub(k, shift);
+  const V r1 = VF::fma(n, VF::set1(-0x1.921fb6p0f), a);
+  const V d1 = VF::set1(0x1.777a5cp-25f), p = VF::mul(n, d1), pe = VF::fma(n, d1, VF::neg(p));
+  rh = VF::add(r1, p);
+  const V bb = VF::sub(rh, r1);
+  const V e = VF::add(VF::sub(r1, VF::sub(rh, bb)), VF::sub(p, bb));
+  rl = VF::fma(n, VF::set1(0x1.ee59dap-50f), VF::add(e, pe));
+  return k;
 }
 
-// tan x = sign(x) tan |x|: tan r = r P/Q, the [7/6] Pade approximant (2^-42
-// relative on [-pi/4, pi/4]); for odd n, -Q/(r P). |x| >= 2^24, inf and
-// NaN take SLEEF's.
+// sin and cos of r = rh + rl (|rh| <= pi/4), each as an unrounded sum of a
+// float and a small tail: sin r = rh + (rh s S(s) + rl (1 - s/2)), s =
+// rh^2; cos r = (1 - s/2) + (s^2 C(s) - rl rh) with 1 - s/2 as an exact sum
+// (s's rounding error from its fma residual). S and C: least-squares fits
+// made for this library (2^-28 and 2^-31 relative).
+VM_INLINE void sincos_reduced(VF::V rh, VF::V rl, VF::V& sl, VF::V& ch, VF::V& cl) {
+  using V = VF::V;
+  static constexpr float cs_[] = {2.44357798e-05f, -0.00138873409f, 0.0416666456f};
+  static constexpr float sn_[] = {2.71819135e-06f, -0.000198393202f, 0.00833332911f, -0.166666672f};
+  const V s = VF::mul(rh, rh), half = VF::set1(0.5f), one = VF::set1(1.0f);
+  const V hl = VF::fma(rh, rh, VF::neg(s));  // s + hl = rh^2
+  sl = VF::fma(VF::mul(rh, s), horner<VF>(s, sn_), VF::fma(VF::mul(rl, VF::neg(half)), s, rl));
+  ch = VF::fma(s, VF::neg(half), one);
+  const V wl = VF::fma(s, VF::neg(half), VF::sub(one, ch));
+  cl = VF::fma(VF::neg(rl), rh, VF::fma(VF::mul(s, s), horner<VF>(s, cs_), VF::fma(hl, VF::neg(half), wl)));
+}
+
+// sin x and cos x in float lanes for |x| < 2^12 (beyond, and inf and NaN,
+// SLEEF's): by n mod 4, sin x = sign(x) (sin r, cos r, -sin r, -cos r) and
+// cos x = (cos r, -sin r, -cos r, sin r).
+template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
+  using V = VF::V;
+  const V a = VF::abs(x);
+  V rh, rl, sl, ch, cl;
+  const V k = trig_reduce(a, rh, rl);
+  sincos_reduced(rh, rl, sl, ch, cl);
+  const V sn = VF::add(rh, sl), cs = VF::add(ch, cl);
+  const auto odd = VF::bit_set(k, 0);
+  V r;
+  if constexpr (Sin) {
+    r = VF::xor_sign(VF::sel(odd, cs, sn), VF::xor_sign(VF::bit_to_sign(k, 1), x));
+  } else {
+    // the sign flips for n mod 4 in {1, 2}: bit 1 xor bit 0
+    const V sg = VF::xor_sign(VF::bit_to_sign(k, 1), VF::bit_to_sign(k, 0));
+    r = VF::xor_sign(VF::sel(odd, sn, cs), sg);
+  }
+  const auto ok = VF::gt(VF::set1(kTrigSmall), a);
+  return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(Sin ? VFn::Sin : VFn::Cos)](x));
+}
+
+// tan x = sign(x) tan |x| in float lanes for |x| < 2^12 (beyond, and inf
+// and NaN, SLEEF's), from trig_reduce's r = rh + rl: tan r = rh + rh^3
+// T(s) + rl (1 + s), s = rh^2 (T a least-squares fit made for this library,
+// 2^-28 relative on |r| <= pi/4), with rh^3 = u + ue and u T as exact
+// products (fma residuals) and rh + u T as an exact sum th + tl (a fast
+// two-sum): th + tl rounded once for even n; for odd n, -1/(th + tl) from
+// the reciprocal of th (VF::recip) and one more Newton step that takes tl.
 VM_INLINE VF::V tan_f32(VF::V x) {
-  const VF::V a = VF::abs(x);
-  const VF::V r = VF::xor_sign(via_pd(a, [](VD::V d) {
-    static constexpr double p[] = {-1, 378, -17325, 135135}, q[] = {-28, 3150, -62370, 135135};
-    VD::V n;
-    const VD::V t = reduce_pio2(d, n), s = VD::mul(t, t);
-    const VD::V tp = VD::mul(t, horner<VD>(s, p)), qs = horner<VD>(s, q);
-    const auto odd = VD::gt(frac_div(n, 2), VD::set1(0.25));
-    return VD::div(VD::sel(odd, VD::neg(qs), tp), VD::sel(odd, tp, qs));
-  }), x);
-  const auto ok = VF::gt(VF::set1(0x1p24f), a);
+  using V = VF::V;
+  static constexpr float c[] = {0.00205033924f, -0.00061872392f, 0.00501591666f, 0.00831915904f,
+                                0.0219882429f,  0.0539540686f,   0.133334145f,   0.333333313f};
+  const V a = VF::abs(x), one = VF::set1(1.0f);
+  V rh, rl;
+  const V k = trig_reduce(a, rh, rl);
+  const V s = VF::mul(rh, rh), u = VF::mul(rh, s);
+  const V ue = VF::fma(rh, VF::fma(rh, rh, VF::neg(s)), VF::fma(rh, s, VF::neg(u)));  // u + ue = rh^3
+  const V p = horner<VF>(s, c), m = VF::mul(u, p);
+  const V th = VF::add(rh, m);  // |m| < |rh|
+  const V small = VF::add(VF::fma(u, p, VF::neg(m)), VF::fma(ue, p, VF::fma(rl, s, rl)));  // u p - m exact
+  const V tl = VF::add(VF::sub(m, VF::sub(th, rh)), small);
+  const V r0 = VF::recip(th);
+  const V inv = VF::fma(r0, VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), r0);
+  const V r = VF::xor_sign(VF::sel(VF::bit_set(k, 0), VF::neg(inv), VF::add(th, tl)), x);
+  const auto ok = VF::gt(VF::set1(kTrigSmall), a);
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
@@ -508,7 +586,7 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 // [-200, 200] (float results are 0 or inf beyond; a relative error of
 // 2^-39.6 in log2 x moves |t| <= 150 by 2^-32).
 VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
-  const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<true>(x, kLogQ5))));
+  const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<Base::Two>(x, kLogQ5))));
   VD::V s, q;
   exp2_tab(t, s, q);
   return VD::fma(s, q, s);
@@ -542,42 +620,38 @@ VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
   return VF::sel(VF::eq(y, zero), one, VF::sel(VF::eq(x, one), one, r));
 }
 
-// float erf in float lanes: below 1/2, x + x q(x^2); on [1/2, 4), seven
-// intervals of width 1/2, each a degree-10 polynomial in t = |x| - center
-// whose constant term is split in two floats (the sum keeps 0.5 ulp); from
-// 3.92 on, erf rounds to 1. Least-squares fits (made for this library) on
-// Chebyshev nodes; at most 0.77 ulp measured.
+// float erf in float lanes: below 1/2, x + x q(x^2); on [1/2, 4),
+// fourteen intervals of width 1/4, each a degree-6 polynomial in t = |x| -
+// center (2^-27.8 relative) whose constant term is split in two floats (the
+// sum keeps 0.5 ulp); from 3.92 on, erf rounds to 1. Least-squares fits
+// (made for this library) on Chebyshev nodes.
 VM_INLINE VF::V erf_f32(VF::V x) {
   using V = VF::V;
   static constexpr float q[] = {0.000107768043f, -0.00085032708f, 0.00522317598f, -0.026866097f,
                                 0.112837911f,    -0.376126379f,   0.128379166f};
-  // Row 0: the constant term's low part; rows 1-11: coefficients of t^0..t^10 per interval.
-  alignas(64) static constexpr float tab[12][16] = {
-      {-1.93463627e-08f, -1.20290338e-08f, -1.49533026e-08f, -1.86038935e-08f, -9.28173893e-09f, -1.12450396e-08f, 5.48203305e-09f},
-      {0.711155653f, 0.92290014f, 0.986671686f, 0.998537302f, 0.999899387f, 0.999995708f, 0.999999881f},
-      {0.642931044f, 0.236521125f, 0.0527749956f, 0.00714231888f, 0.000586277223f, 2.91890246e-05f, 8.81432186e-07f},
-      {-0.482198298f, -0.295651406f, -0.0923562422f, -0.0160702169f, -0.00161226245f, -9.48643356e-05f, -3.30537068e-06f},
-      {0.0267887916f, 0.167535797f, 0.0901572853f, 0.0217245538f, 0.00276038866f, 0.000195809727f, 7.96961376e-06f},
-      {0.150686979f, -0.00615940429f, -0.0481022112f, -0.0190833844f, -0.00325811375f, -0.000286569353f, -1.38412397e-05f},
-      {-0.0532425493f, -0.0471811295f, 0.00662435917f, 0.0106576979f, 0.00275580399f, 0.000313796365f, 1.83712e-05f},
-      {-0.0268727094f, 0.0213012733f, 0.00896307454f, -0.0029043667f, -0.00165732787f, -0.000263527676f, -1.92727566e-05f},
-      {0.0184286404f, 0.0036293813f, -0.00605866546f, -0.000671153481f, 0.0006462069f, 0.00017002305f, 1.62670676e-05f},
-      {0.00230598007f, -0.00569738587f, 0.000729152525f, 0.000999788404f, -8.89956209e-05f, -8.16727406e-05f, -1.11271283e-05f},
-      {-0.00386237213f, 0.000822964183f, 0.000892913493f, -0.000358211633f, -7.38951057e-05f, 2.54112201e-05f, 6.24102722e-06f},
-      {0.000148467749f, 0.000786177116f, -0.000429958047f, -1.56617971e-05f, 5.47764066e-05f, -1.97177837e-06f, -2.61926243e-06f}};
-  const V a = VF::abs(x), half = VF::set1(0.5f);
-  const auto small = VF::gt(half, a);
+  // Row 0: the constant term's low part; rows 1-7: coefficients of t^0..t^6 per interval.
+  alignas(64) static constexpr float tab[8][16] = {
+      {-5.9339591e-09f, -2.02875707e-08f, 1.52094621e-08f, 6.90458712e-09f, -8.55809557e-09f, 2.78574888e-08f, -1.3342321e-08f, 2.83955526e-08f, 2.18697345e-08f, 7.69008413e-09f, -2.36353181e-09f, -2.71420539e-08f, 2.88304247e-09f, 1.7090704e-08f, 1.7090704e-08f, 1.7090704e-08f},
+      {0.623240888f, 0.784075081f, 0.888388216f, 0.948170066f, 0.978443742f, 0.99199003f, 0.997345984f, 0.999217033f, 0.999794602f, 0.999952137f, 0.999990106f, 0.999998212f, 0.999999702f, 0.99999994f, 0.99999994f, 0.99999994f},
+      {0.763499558f, 0.524745047f, 0.318273962f, 0.170359775f, 0.0804722533f, 0.0335458256f, 0.0123408195f, 0.004006478f, 0.00114787545f, 0.00029022852f, 6.47588095e-05f, 1.27517887e-05f, 2.21593518e-06f, 3.39826215e-07f, 3.39826215e-07f, 3.39826215e-07f},
+      {-0.477187216f, -0.459151924f, -0.358058214f, -0.234244689f, -0.13076742f, -0.0628984272f, -0.0262242425f, -0.00951538421f, -0.00301317219f, -0.00083440647f, -0.000202371011f, -4.30371838e-05f, -8.03273269e-06f, -1.31681804e-06f, -1.31681804e-06f, -1.31681804e-06f},
+      {-0.0556750335f, 0.0929193199f, 0.16245012f, 0.157938018f, 0.114842042f, 0.0674422309f, 0.0330378376f, 0.0137305073f, 0.00489027007f, 0.00150241388f, 0.000399957993f, 9.25591885e-05f, 1.86663929e-05f, 3.2866094e-06f, 3.2866094e-06f, 3.2866094e-06f},
+      {0.176457658f, 0.112397164f, 0.027975278f, -0.0304992069f, -0.0497186705f, -0.0422603488f, -0.0263612848f, -0.0131334104f, -0.00541430619f, -0.00188171561f, -0.000557537249f, -0.000141869852f, -3.11619187e-05f, -5.93056257e-06f, -5.93056257e-06f, -5.93056257e-06f},
+      {-0.0270198453f, -0.0666887909f, -0.0610505976f, -0.0306454115f, -0.00231001992f, 0.0113225942f, 0.0124421343f, 0.00836069975f, 0.00423715916f, 0.00172829046f, 0.000584557536f, 0.000166693615f, 4.04948514e-05f, 8.43944872e-06f, 8.43944872e-06f, 8.43944872e-06f},
+      {-0.0411279947f, -0.0104271444f, 0.0153415995f, 0.0220229402f, 0.0143957734f, 0.0041514067f, -0.00177652808f, -0.00309472275f, -0.00224565249f, -0.00114445877f, -0.000455929723f, -0.000148195482f, -4.01850266e-05f, -9.21248557e-06f, -9.21248557e-06f, -9.21248557e-06f}};
+  const V a = VF::abs(x), quarter = VF::set1(0.25f);
+  const auto small = VF::gt(VF::set1(0.5f), a);
   // The series always (cheap): a branch on whether some lane needs it is
   // taken at random on mixed inputs, and each misprediction in a stream also
   // drops the loads in flight after it.
   V r = VF::fma(a, horner<VF>(VF::mul(a, a), q), a);
   if (!VF::all(small)) {
-    // the interval j = floor(2 |x| - 1) in [0, 6] (NaN: any; the result is NaN)
-    const V jf = VF::trunc(VF::min(VF::set1(6.0f), VF::max(VF::fma(a, VF::set1(2.0f), VF::set1(-1.0f)), VF::set1(0.0f))));
-    const V t = VF::sub(a, VF::fma(jf, half, VF::set1(0.75f)));
-    V p = VF::lookup8(tab[11], jf);
-    for (int i = 10; i >= 2; i--) p = VF::fma(p, t, VF::lookup8(tab[i], jf));
-    const V big = VF::add(VF::lookup8(tab[1], jf), VF::fma(p, t, VF::lookup8(tab[0], jf)));
+    // the interval j = floor(4 |x| - 2) in [0, 13] (NaN: any; the result is NaN)
+    const V jf = VF::trunc(VF::min(VF::set1(13.0f), VF::max(VF::fma(a, VF::set1(4.0f), VF::set1(-2.0f)), VF::set1(0.0f))));
+    const V t = VF::sub(a, VF::fma(jf, quarter, VF::set1(0.625f)));
+    V p = VF::lookup16(tab[7], jf);
+    for (int i = 6; i >= 2; i--) p = VF::fma(p, t, VF::lookup16(tab[i], jf));
+    const V big = VF::add(VF::lookup16(tab[1], jf), VF::fma(p, t, VF::lookup16(tab[0], jf)));
     r = VF::sel(small, r, VF::sel(VF::gt(a, VF::set1(3.92f)), VF::set1(1.0f), big));
   }
   return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
@@ -598,7 +672,7 @@ VM_INLINE VF::V tanh_f32(VF::V x) {
     exp_parts(VF::min(VF::set1(100.0f), VF::add(a, a)), VF::set1(0.0f), n, h, cc);  // e^-200 is 0
     const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
     const V d = VF::add(hi, VF::add(VF::add(lo, cc), VF::scale(one, VF::neg(n))));
-    return VF::sub(one, VF::scale(VF::div(one, d), VF::sub(one, n)));
+    return VF::sub(one, VF::scale(VF::recip(d), VF::sub(one, n)));
   });
 }
 
@@ -659,9 +733,15 @@ template <int F> constexpr bool kOwnF32 =
     F == int(VFn::Log) || F == int(VFn::Log1p) || F == int(VFn::Expm1) || F == int(VFn::Sinh) ||
     F == int(VFn::Cosh) || F == int(VFn::Tanh) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
     F == int(VFn::Arctanh) || F == int(VFn::Arctan) || F == int(VFn::Tan) || F == int(VFn::Erf) ||
-    F == int(VFn::Arccos) || F == int(VFn::Arcsin);
+    F == int(VFn::Arccos) || F == int(VFn::Arcsin) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
+    F == int(VFn::Sigmoid) || F == int(VFn::Sin) || F == int(VFn::Cos);
 template <int F> VM_INLINE VF::V own_f32(VF::V x) {
-  if constexpr (F == int(VFn::Log)) return log_f32(x);
+  if constexpr (F == int(VFn::Log)) return log_f32<Base::E>(x);
+  else if constexpr (F == int(VFn::Log2)) return log_f32<Base::Two>(x);
+  else if constexpr (F == int(VFn::Log10)) return log_f32<Base::Ten>(x);
+  else if constexpr (F == int(VFn::Sigmoid)) return sigmoid_f32(x);
+  else if constexpr (F == int(VFn::Sin)) return sincos_f32<true>(x);
+  else if constexpr (F == int(VFn::Cos)) return sincos_f32<false>(x);
   else if constexpr (F == int(VFn::Log1p)) return log1p_f32(x);
   else if constexpr (F == int(VFn::Expm1)) return expm1_f32(x);
   else if constexpr (F == int(VFn::Sinh)) return sinh_f32(x);
@@ -706,15 +786,15 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   using V = typename VT::V;
   using R = Range<VT>;
   auto fn = [](VFn f) { return Fns<VT>::unary[int(f)]; };
-  if constexpr (F == int(VFn::Sigmoid)) {
+  if constexpr (kOwnF32<F> && std::is_same_v<VT, VF>) {
+    return own_f32<F>(x);
+  } else if constexpr (F == int(VFn::Sigmoid)) {
     // e^-|x| never overflows: 1 / (1 + e) for x > 0, e / (1 + e) below.
     const V e = fn(VFn::Exp)(VT::neg(VT::abs(x)));
     const V d = VT::add(VT::set1(1), e);
     return VT::sel(VT::gt(x, VT::set1(0)), VT::div(VT::set1(1), d), VT::div(e, d));
   } else if constexpr (F == int(VFn::Erfinv)) {
     return erfinv_f32(x);
-  } else if constexpr (kOwnF32<F> && std::is_same_v<VT, VF>) {
-    return own_f32<F>(x);
   } else if constexpr (F == int(VFn::Exp)) {
     const V r = fn(VFn::Exp)(x);
     const auto big = VT::gt(x, VT::set1(R::exp_big));
@@ -768,14 +848,26 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   }
 }
 
-// Whole vectors in place; the tail goes through a padded copy.
+// Whole vectors in place, stored non-temporally when the caller asks
+// (EwParams::stream) and the output starts a vector's aligned slot; the
+// tail goes through a padded copy.
+template <class VT, class S, bool NT, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, Fn fn) {
+  constexpr int W = VT::W;
+  int64_t i = 0;
+  for (; i + W <= n; i += W) Io<VT, S>::template st<NT>(o + i, fn(i));
+  return i;
+}
+template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, const EwParams& p, Fn fn) {
+  if (p.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * VT::W) == 0) return whole_vectors<VT, S, true>(o, n, fn);
+  return whole_vectors<VT, S, false>(o, n, fn);
+}
+
 template <class VT, class S, int F>
-void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams&) {
+void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
   constexpr int W = VT::W;
   const S* a = static_cast<const S*>(in[0]);
   S* o = static_cast<S*>(out);
-  int64_t i = 0;
-  for (; i + W <= n; i += W) Io<VT, S>::st(o + i, apply1<VT, F>(Io<VT, S>::ld(a + i)));
+  const int64_t i = whole_vectors<VT, S>(o, n, prm, [a](int64_t j) { return apply1<VT, F>(Io<VT, S>::ld(a + j)); });
   if (i < n) {
     S ti[W] = {}, to[W];
     for (int64_t k = 0; k < n - i; k++) ti[k] = a[i + k];
@@ -785,7 +877,7 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
 }
 
 template <class VT, class S, int F>
-void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t n, const EwParams&) {
+void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t n, const EwParams& prm) {
   using V = typename VT::V;
   constexpr int W = VT::W;
   const S* a = static_cast<const S*>(in[0]);
@@ -795,11 +887,10 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   S pa[W], pb[W];
   for (int k = 0; k < W; k++) pa[k] = a[0], pb[k] = b[0];
   const V va = Io<VT, S>::ld(pa), vb = Io<VT, S>::ld(pb);
-  int64_t i = 0;
-  for (; i + W <= n; i += W) {
-    const V x = sa ? va : Io<VT, S>::ld(a + i), y = sb ? vb : Io<VT, S>::ld(b + i);
-    Io<VT, S>::st(o + i, apply2<VT, F>(x, y));
-  }
+  const int64_t i = whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
+    const V x = sa ? va : Io<VT, S>::ld(a + j), y = sb ? vb : Io<VT, S>::ld(b + j);
+    return apply2<VT, F>(x, y);
+  });
   if (i < n) {
     S tx[W] = {}, ty[W] = {}, to[W];
     for (int64_t k = 0; k < n - i; k++) tx[k] = a[sa ? 0 : i + k], ty[k] = b[sb ? 0 : i + k];
@@ -866,11 +957,9 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n) {
   return VT::hsum(s0) - VT::hsum(c0);
 }
 
-template <class VT, class T> void row_scale(T* o, T s, int64_t n) {
-  constexpr int W = VT::W;
+template <class VT, class T> void row_scale(T* o, T s, int64_t n, bool stream) {
   const typename VT::V vs = VT::set1(s);
-  int64_t i = 0;
-  for (; i + W <= n; i += W) VT::store(o + i, VT::mul(VT::load(o + i), vs));
+  int64_t i = whole_vectors<VT, T>(o, n, EwParams{0, stream}, [o, vs](int64_t j) { return VT::mul(VT::load(o + j), vs); });
   for (; i < n; i++) o[i] *= s;
 }
 
