@@ -17,7 +17,7 @@
 // 8-10 timed every peer (timeBlock: a collection and an event-loop turn
 // before each run, the same inputs every run), for comparison on the same
 // build; `--after-gc` times every peer that way.
-// mlx-compat takes at least 5 timed runs per block, the MLX peers `repeat`
+// mlx-compat takes at least 10 timed runs per block, the MLX peers `repeat`
 // (1 with --quick, else 4): their calls take up to seconds each. A median of
 // an even count is the mean of the middle two. Each figure is printed with
 // its share of the machine's limits (the copy bandwidth of all cores and the
@@ -100,7 +100,7 @@ const median = (t: number[]) => {
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
 // mlx-compat's calls take milliseconds: more of them per block steady its median
-const OURS_PER_BLOCK = Math.max(repeat, 5);
+const OURS_PER_BLOCK = Math.max(repeat, 10);
 // A run of a facade call: evaluated, and in the loop its output disposed
 // after it, as a loop frees what it no longer needs (MLX frees an array when
 // its last reference goes); without, the outputs would wait for V8's

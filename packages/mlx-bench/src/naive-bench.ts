@@ -36,7 +36,13 @@ function threadCpuNs(): number {
 }
 
 const roundsArg = process.argv.indexOf('--rounds');
-const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 7;
+// Whole runs of each loop discarded first: V8 compiles most of mlx-compat's
+// step path over a loop's first two or three runs (docs/PERFORMANCE.md,
+// session 14), while MLX's own example runs 10,000 steps and spends nearly
+// all of them warmed. Both libraries are warmed alike; the first run is
+// printed apart (cold: before V8 has compiled the step path).
+const WARMUP = 3;
 
 // The end times of the current loop's steps (each loop calls stepDone() after its mx.eval).
 let stepEnds: bigint[] = [];
@@ -95,13 +101,14 @@ const times = new Map<string, number[]>();
 const cpuTimes = new Map<string, number[]>();
 const threadTimes = new Map<string, number[]>();
 const stepTimes = new Map<string, number[]>();
+const coldTimes = new Map<string, number>();
 const FIRST_STEPS = 2;
 const loadBefore = loadavg()[0];
-for (let round = -1; round < ROUNDS; round++) {
+for (let round = -WARMUP; round < ROUNDS; round++) {
   for (const [loopName, loop] of loops)
     for (const [libName, lib] of libs) {
       await collect();
-      lib.random.seed(round + 2);
+      lib.random.seed(round + WARMUP + 1);
       const c0 = process.cpuUsage();
       const th0 = threadCpuNs();
       const t0 = process.hrtime.bigint();
@@ -111,8 +118,9 @@ for (let round = -1; round < ROUNDS; round++) {
       const cpu = process.cpuUsage(c0);
       const thread = (threadCpuNs() - th0) / 1e6;
       if (!Number.isFinite(loss)) throw new Error(`${libName} ${loopName}: loss ${loss}`);
-      if (round < 0) continue;
       const key = `${loopName}|${libName}`;
+      if (round === -WARMUP) coldTimes.set(key, ms);
+      if (round < 0) continue;
       times.set(key, [...(times.get(key) ?? []), ms]);
       cpuTimes.set(key, [...(cpuTimes.get(key) ?? []), (cpu.user + cpu.system) / 1e3]);
       threadTimes.set(key, [...(threadTimes.get(key) ?? []), thread]);
@@ -122,7 +130,7 @@ for (let round = -1; round < ROUNDS; round++) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`naive training loops, median of ${ROUNDS} runs each, interleaved (first run of each discarded as warm-up)`);
+console.log(`naive training loops, median of ${ROUNDS} runs each, interleaved, after ${WARMUP} runs of each discarded as warm-up`);
 for (const [loopName] of loops) {
   const ours = median(times.get(`${loopName}|${libs[0][0]}`)!), theirs = median(times.get(`${loopName}|${libs[1][0]}`)!);
   const ourCpu = median(cpuTimes.get(`${loopName}|${libs[0][0]}`)!), theirCpu = median(cpuTimes.get(`${loopName}|${libs[1][0]}`)!);
@@ -132,6 +140,8 @@ for (const [loopName] of loops) {
   console.log(`${'  calling thread on a core'.padEnd(32)} mlx-compat ${ourThread.toFixed(1).padStart(8)} ms   MLX ${theirThread.toFixed(1).padStart(8)} ms   (MLX computes on its own thread too)`);
   const ourStep = median(stepTimes.get(`${loopName}|${libs[0][0]}`)!), theirStep = median(stepTimes.get(`${loopName}|${libs[1][0]}`)!);
   console.log(`${'  median step (after the 2nd)'.padEnd(32)} mlx-compat ${ourStep.toFixed(1).padStart(8)} us   MLX ${theirStep.toFixed(1).padStart(8)} us   (${(theirStep / ourStep).toFixed(2)}x)`);
+  const ourCold = coldTimes.get(`${loopName}|${libs[0][0]}`)!, theirCold = coldTimes.get(`${loopName}|${libs[1][0]}`)!;
+  console.log(`${'  first run (cold)'.padEnd(32)} mlx-compat ${ourCold.toFixed(1).padStart(8)} ms   MLX ${theirCold.toFixed(1).padStart(8)} ms   (${(theirCold / ourCold).toFixed(2)}x)`);
 }
 console.log(`load average ${loadBefore.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end`);
 console.log('goal: mlx-compat at least as fast as MLX (1.00x or more) on both loops');

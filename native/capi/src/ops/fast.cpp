@@ -957,9 +957,10 @@ void attend_blocks(const Attention& a, float* out) {
   const int64_t heads = a.B * a.Hk, Lp = (a.Lk + kPanel - 1) / kPanel * kPanel;
   // positions per task: about 64 rows (of every head of the group)
   const int64_t P = std::max<int64_t>(1, 64 / a.G), blocks = (a.Lq + P - 1) / P;
-  std::vector<float> kt(size_t(heads * Lp * a.D));
+  // every element is written by the packing (no zero fill first)
+  const std::unique_ptr<float[]> kt(new float[size_t(heads * Lp * a.D)]);
   parallel_for(heads, 1, [&](int64_t b, int64_t e) {
-    for (int64_t bh = b; bh < e; bh++) pack_key_panels(a.keys(bh / a.Hk, bh % a.Hk), a.Lk, a.D, kt.data() + bh * Lp * a.D);
+    for (int64_t bh = b; bh < e; bh++) pack_key_panels(a.keys(bh / a.Hk, bh % a.Hk), a.Lk, a.D, kt.get() + bh * Lp * a.D);
   });
   const SoftmaxRow sm;
   parallel_for(heads * blocks, 1, [&](int64_t tb, int64_t te) {
@@ -987,7 +988,7 @@ void attend_blocks(const Attention& a, float* out) {
       }
       const int64_t ld = (cols + kPanel - 1) / kPanel * kPanel;
       s.resize(size_t(rows * ld));
-      const float* panels = kt.data() + bh * Lp * a.D;
+      const float* panels = kt.get() + bh * Lp * a.D;
       // visibility grows along the rows: a tile's last row sees the most
       for (int64_t t0 = 0; t0 < rows; t0 += kScoreRows) {
         const int64_t n = std::min<int64_t>(kScoreRows, rows - t0), seen = vis[size_t(t0 + n - 1)];
