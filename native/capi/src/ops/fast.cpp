@@ -868,7 +868,7 @@ void attend_split(const Attention& a, float* out) {
 // causal mask the keys a tile may see grow with it and a tile computes only
 // up to its last row's (about 3% more than the triangle at 512 positions,
 // against 12% for blocks of 64 positions through BLAS, which also packed
-// both operands on every call: 40% of the time here).
+// both operands on every call).
 constexpr int64_t kPanel = 32;
 // Tiles that keep their sums in the vector registers: 24 of the 32 AVX-512
 // ones (or 12 of AVX2's 16, where Lanes is a pair).
