@@ -10,6 +10,14 @@
 // median time the calling thread spent on a core per loop (Linux's
 // schedstat; the figure the load changes least, since mlx-compat computes
 // on that thread while MLX 0.13 computes on a stream thread of its own).
+// The calling thread's time waiting on the run queue per loop (schedstat
+// again): what a busy machine adds to a thread that computes without
+// pause (mlx-compat's), against one that sleeps while another computes and
+// is run at once when it wakes (MLX's).
+// Each loop starts settled (timing.ts): a pause lets the threads of the
+// loop before it go idle (OpenBLAS's workers, MLX's or the engine's own,
+// poll for up to a tenth of a second after a product), so that neither
+// library's loop shares the cores with what the other left running.
 // Diagnostic: the median time of one step (the steps after a loop's first
 // two, which trace, compute the inputs and make the engine's plan), over all
 // timed loops: what a loop costs per step, apart from its fixed costs and
@@ -19,19 +27,20 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import mlx from 'mlx-compat';
-import { collect } from './timing.js';
+import { settle } from './timing.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Lib = any;
 const libs: Array<[string, Lib]> = [['mlx-compat', mlx.core], ['MLX (@frost-beta/mlx 0.13)', require('@frost-beta/mlx').core]];
 
-// Nanoseconds the calling thread has run on a core (NaN where there is no schedstat).
-function threadCpuNs(): number {
+// Nanoseconds the calling thread has run on a core and has waited on the run queue (NaN where there is no schedstat).
+function threadSchedNs(): [number, number] {
   try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    return [Number(run), Number(wait)];
   } catch {
-    return NaN;
+    return [NaN, NaN];
   }
 }
 
@@ -100,6 +109,7 @@ const loops: Array<[string, (mx: Lib) => number]> = [['linear regression (100 st
 const times = new Map<string, number[]>();
 const cpuTimes = new Map<string, number[]>();
 const threadTimes = new Map<string, number[]>();
+const waitTimes = new Map<string, number[]>();
 const stepTimes = new Map<string, number[]>();
 const coldTimes = new Map<string, number>();
 const FIRST_STEPS = 2;
@@ -107,16 +117,17 @@ const loadBefore = loadavg()[0];
 for (let round = -WARMUP; round < ROUNDS; round++) {
   for (const [loopName, loop] of loops)
     for (const [libName, lib] of libs) {
-      await collect();
+      await settle();
       lib.random.seed(round + WARMUP + 1);
       const c0 = process.cpuUsage();
-      const th0 = threadCpuNs();
+      const th0 = threadSchedNs();
       const t0 = process.hrtime.bigint();
       stepEnds = [];
       const loss = loop(lib);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const cpu = process.cpuUsage(c0);
-      const thread = (threadCpuNs() - th0) / 1e6;
+      const th1 = threadSchedNs();
+      const thread = (th1[0] - th0[0]) / 1e6, waited = (th1[1] - th0[1]) / 1e6;
       if (!Number.isFinite(loss)) throw new Error(`${libName} ${loopName}: loss ${loss}`);
       const key = `${loopName}|${libName}`;
       if (round === -WARMUP) coldTimes.set(key, ms);
@@ -124,13 +135,14 @@ for (let round = -WARMUP; round < ROUNDS; round++) {
       times.set(key, [...(times.get(key) ?? []), ms]);
       cpuTimes.set(key, [...(cpuTimes.get(key) ?? []), (cpu.user + cpu.system) / 1e3]);
       threadTimes.set(key, [...(threadTimes.get(key) ?? []), thread]);
+      waitTimes.set(key, [...(waitTimes.get(key) ?? []), waited]);
       const steps = stepEnds.slice(FIRST_STEPS).map((t, k) => Number(t - stepEnds[FIRST_STEPS - 1 + k]) / 1e3);
       stepTimes.set(key, [...(stepTimes.get(key) ?? []), ...steps]);
     }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`naive training loops, median of ${ROUNDS} runs each, interleaved, after ${WARMUP} runs of each discarded as warm-up`);
+console.log(`naive training loops, median of ${ROUNDS} runs each, interleaved, each settled, after ${WARMUP} runs of each discarded as warm-up`);
 for (const [loopName] of loops) {
   const ours = median(times.get(`${loopName}|${libs[0][0]}`)!), theirs = median(times.get(`${loopName}|${libs[1][0]}`)!);
   const ourCpu = median(cpuTimes.get(`${loopName}|${libs[0][0]}`)!), theirCpu = median(cpuTimes.get(`${loopName}|${libs[1][0]}`)!);
@@ -138,6 +150,8 @@ for (const [loopName] of loops) {
   console.log(`${'  CPU time per loop'.padEnd(32)} mlx-compat ${ourCpu.toFixed(1).padStart(8)} ms   MLX ${theirCpu.toFixed(1).padStart(8)} ms   (${(theirCpu / ourCpu).toFixed(2)}x)`);
   const ourThread = median(threadTimes.get(`${loopName}|${libs[0][0]}`)!), theirThread = median(threadTimes.get(`${loopName}|${libs[1][0]}`)!);
   console.log(`${'  calling thread on a core'.padEnd(32)} mlx-compat ${ourThread.toFixed(1).padStart(8)} ms   MLX ${theirThread.toFixed(1).padStart(8)} ms   (MLX computes on its own thread too)`);
+  const ourWait = median(waitTimes.get(`${loopName}|${libs[0][0]}`)!), theirWait = median(waitTimes.get(`${loopName}|${libs[1][0]}`)!);
+  console.log(`${'  calling thread on run queue'.padEnd(32)} mlx-compat ${ourWait.toFixed(1).padStart(8)} ms   MLX ${theirWait.toFixed(1).padStart(8)} ms`);
   const ourStep = median(stepTimes.get(`${loopName}|${libs[0][0]}`)!), theirStep = median(stepTimes.get(`${loopName}|${libs[1][0]}`)!);
   console.log(`${'  median step (after the 2nd)'.padEnd(32)} mlx-compat ${ourStep.toFixed(1).padStart(8)} us   MLX ${theirStep.toFixed(1).padStart(8)} us   (${(theirStep / ourStep).toFixed(2)}x)`);
   const ourCold = coldTimes.get(`${loopName}|${libs[0][0]}`)!, theirCold = coldTimes.get(`${loopName}|${libs[1][0]}`)!;
