@@ -113,6 +113,11 @@ const waitTimes = new Map<string, number[]>();
 const stepTimes = new Map<string, number[]>();
 const coldTimes = new Map<string, number>();
 const FIRST_STEPS = 2;
+// Each library computes once before any loop, untimed: MLX loads its
+// native library when it is imported, mlx-compat at its first evaluation
+// (10-24 ms for that first sum, against MLX's 0.7-13, at load 3-4), which
+// the cold run would otherwise count for mlx-compat alone.
+for (const [, lib] of libs) lib.sum(lib.array([1, 2])).item();
 const loadBefore = loadavg()[0];
 for (let round = -WARMUP; round < ROUNDS; round++) {
   for (const [loopName, loop] of loops)
