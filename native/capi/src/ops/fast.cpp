@@ -969,7 +969,10 @@ void attend_blocks(const Attention& a, float* out) {
     std::vector<float*> orow;
     std::vector<int64_t> r_of, vis, unseen;
     for (int64_t task = tb; task < te; task++) {
-      const int64_t bh = task / blocks, b = bh / a.Hk, kh = bh % a.Hk, l0 = (task % blocks) * P, l1 = std::min(a.Lq, l0 + P);
+      // a head's last positions first: under a causal mask they cost the
+      // most, and the pool's threads take parts in task order, so the cheap
+      // ones are left to even out the end
+      const int64_t bh = task / blocks, b = bh / a.Hk, kh = bh % a.Hk, l0 = (blocks - 1 - task % blocks) * P, l1 = std::min(a.Lq, l0 + P);
       const int64_t rows = (l1 - l0) * a.G;
       qr.resize(size_t(rows));
       orow.resize(size_t(rows));
