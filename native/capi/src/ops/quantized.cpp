@@ -126,6 +126,14 @@ bool have_avx2_fma() {
   return yes;
 }
 
+bool have_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+
+// Defined below, with the AVX-512 kernels.
+__attribute__((target("avx512f"))) void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out);
+
 // 4-bit values, 8 per word (n a multiple of 8): q s + b with the same two roundings.
 __attribute__((target("avx2,fma"))) void unpack4_avx2(const uint32_t* w, int64_t n, float s, float b, float* out) {
   const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28), m4 = _mm256_set1_epi32(15);
@@ -141,6 +149,7 @@ __attribute__((target("avx2,fma"))) void unpack4_avx2(const uint32_t* w, int64_t
 // Two roundings, as MLX (built without FMA contraction) computes them.
 __attribute__((optimize("fp-contract=off"))) inline void unpack_affine(const uint32_t* w, int bits, int64_t n, float s, float b, float* out) {
 #if defined(__x86_64__)
+  if (bits == 4 && n % 16 == 0 && have_avx512()) return unpack4_avx512(w, n, s, b, out);
   if (bits == 4 && n % 8 == 0 && have_avx2_fma()) return unpack4_avx2(w, n, s, b, out);
 #endif
   if (bits == 4) {
@@ -480,11 +489,6 @@ __attribute__((target("avx2,fma"))) void qmv4_rows(const float* xp, const float*
 // mask and a conversion. x is permuted per step: value 8 l + k sits at
 // [16 k + l], so nibble k of every word meets its x in one load. Lane l is
 // word l, whose group is 8 l / gs.
-bool have_avx512() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
-
 void permute_x128(const float* x, int64_t k, float* xp) {
   for (int64_t blk = 0; blk < k; blk += 128)
     for (int64_t l = 0; l < 16; l++)
@@ -498,6 +502,22 @@ void permute_x128(const float* x, int64_t k, float* xp) {
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+
+// 4-bit values, 16 from two words a step (n a multiple of 16): each lane
+// holds its word shifted by 4 times its nibble's place, and vpermps looks the
+// float up by the lane's low 4 bits, where AVX2 masks and converts.
+__attribute__((target("avx512f"))) void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out) {
+  const __m512i shifts = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
+  const __m512i word_of = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  const __m512 values = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512 vs = _mm512_set1_ps(s), vb = _mm512_set1_ps(b);
+  for (int64_t i = 0; i < n / 16; i++) {
+    const __m512i two = _mm512_castsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + 2 * i)));
+    const __m512i nib = _mm512_srlv_epi32(_mm512_permutexvar_epi32(word_of, two), shifts);
+    _mm512_storeu_ps(out + 16 * i, _mm512_add_ps(_mm512_mul_ps(_mm512_permutexvar_ps(nib, values), vs), vb));
+  }
+}
+
 // nibble S/4 of every lane, as a float
 template <int S>
 __attribute__((target("avx512f"))) inline __m512 nib16(__m512i v, __m512 values) {
