@@ -941,34 +941,37 @@ void attend_blocks(const Attention& a, float* out) {
         cols = std::max(cols, vis[size_t(t)]);
       }
       const int64_t ld = (cols + kPanel - 1) / kPanel * kPanel;
-      s.resize(size_t(rows * ld));
+      s.resize(size_t(kScoreRows * ld));
       const float* panels = kt.get() + bh * Lp * a.D;
-      // visibility grows along the rows: a tile's last row sees the most
+      // a tile of rows at a time: scores, softmax, values, while its scores
+      // are in L1 (a pass over all of a task's rows left them to L2).
+      // Visibility grows along the rows: a tile's last row sees the most.
       for (int64_t t0 = 0; t0 < rows; t0 += kScoreRows) {
         const int64_t n = std::min<int64_t>(kScoreRows, rows - t0), seen = vis[size_t(t0 + n - 1)];
+        const int64_t width = (seen + kPanel - 1) / kPanel * kPanel;
         with_rows<kScoreRows>(n, [&](auto R) {
-          for (int64_t j0 = 0; j0 < seen; j0 += kPanel) panel_tile<R>(&qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + t0 * ld + j0, ld);
+          for (int64_t j0 = 0; j0 < seen; j0 += kPanel) panel_tile<R>(&qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + j0, ld);
         });
-      }
-      for (int64_t t = 0; t < rows; t++) {
-        float* sr = s.data() + t * ld;
-        const int64_t r = r_of[size_t(t)], v = vis[size_t(t)];
-        a.apply_mask(sr, b, kh, r, 0, v);
-        const float sink = a.sink(kh, r), m = sm.max(sr, v, sink);
-        if (m == kNegInf && !std::any_of(sr, sr + v, [](float x) { return std::isnan(x); })) {
-          unseen.push_back(t);  // the mean of the values, below
-          vis[size_t(t)] = 0;
-          std::fill(sr, sr + ld, 0.0f);
-          continue;
+        for (int64_t t = t0; t < t0 + n; t++) {
+          float* sr = s.data() + (t - t0) * ld;
+          const int64_t r = r_of[size_t(t)], v = vis[size_t(t)];
+          a.apply_mask(sr, b, kh, r, 0, v);
+          const float sink = a.sink(kh, r), m = sm.max(sr, v, sink);
+          if (m == kNegInf && !std::any_of(sr, sr + v, [](float x) { return std::isnan(x); })) {
+            unseen.push_back(t);  // the mean of the values, below
+            vis[size_t(t)] = 0;
+            std::fill(sr, sr + width, 0.0f);
+            continue;
+          }
+          const float sum = sm.exp_sum(sr, m, v, width) + (a.sinks ? std::exp(sink - m) : 0.0f);
+          inv[size_t(t)] = 1.0f / sum;
         }
-        const float sum = sm.exp_sum(sr, m, v, ld) + (a.sinks ? std::exp(sink - m) : 0.0f);
-        inv[size_t(t)] = 1.0f / sum;
-      }
-      for (int64_t t0 = 0; t0 < rows; t0 += kValueRows) {
-        const int64_t n = std::min<int64_t>(kValueRows, rows - t0);
-        int64_t seen = 0;
-        for (int64_t t = t0; t < t0 + n; t++) seen = std::max(seen, vis[size_t(t)]);
-        with_rows<kValueRows>(n, [&](auto R) { value_rows<R>(s.data() + t0 * ld, ld, seen, a.values(b, kh), a.Dv, &inv[size_t(t0)], &orow[size_t(t0)]); });
+        for (int64_t v0 = t0; v0 < t0 + n; v0 += kValueRows) {
+          const int64_t nv = std::min<int64_t>(kValueRows, t0 + n - v0);
+          int64_t vseen = 0;
+          for (int64_t t = v0; t < v0 + nv; t++) vseen = std::max(vseen, vis[size_t(t)]);
+          with_rows<kValueRows>(nv, [&](auto R) { value_rows<R>(s.data() + (v0 - t0) * ld, ld, vseen, a.values(b, kh), a.Dv, &inv[size_t(v0)], &orow[size_t(v0)]); });
+        }
       }
       for (int64_t t : unseen) a.unseen_row(b, kh, orow[size_t(t)]);
     }
