@@ -1088,7 +1088,7 @@ void register_sdpa() {
     const DType t = c.out[0].dtype;
     const std::string mode = c.attrs.str("mask_mode");
     const bool hs = c.attrs.b("has_sinks");
-    // Work in float32 (float64 values too: BLAS's single product serves all).
+    // Work in float32 (float64 values too: one set of kernels serves all).
     Array q = astype(c.in[0], DType::Float32), k = astype(c.in[1], DType::Float32), v = astype(c.in[2], DType::Float32);
     Array mask = mode == "array" ? (c.in[3].dtype == DType::Bool ? c.in[3] : astype(c.in[3], DType::Float32)) : Array();
     Array sinks = hs ? astype(c.in.back(), DType::Float32) : Array();
@@ -1099,7 +1099,7 @@ void register_sdpa() {
     Array out(DType::Float32, {a.B, a.H, a.Lq, a.Dv});
     // no keys: a product with nothing, zeros (as MLX's p v of shape (Lq, 0) (0, Dv))
     if (a.Lk == 0) std::fill(out.data<float>(), out.data<float>() + out.size(), 0.0f);
-    // up to 16 rows per kv head, the products are too thin for BLAS
+    // up to 16 rows per kv head, too few for tiles of rows: split the keys
     else if (a.G * a.Lq <= 16) attend_split(a, out.data<float>());
     else attend_blocks(a, out.data<float>());
     return Arrs{astype(out, t)};
