@@ -184,7 +184,7 @@ VM_INLINE VF::V sigmoid_f32(VF::V x) {
   using V = VF::V;
   const V e = exp_neg(VF::abs(x), VF::set1(0.0f)), one = VF::set1(1.0f);
   const V d = VF::add(one, e), dl = VF::add(VF::sub(one, d), e);
-  const V u = VF::sel(VF::gt(x, VF::set1(0.0f)), one, e), r0 = VF::recip(d);
+  const V u = VF::sel(VF::gt(x, VF::set1(0.0f)), one, e), r0 = VF::recip_seed(d);
   const V q0 = VF::mul(u, r0);
   return VF::fma(VF::fma(VF::neg(q0), dl, VF::fma(VF::neg(q0), d, u)), r0, q0);
 }
@@ -435,7 +435,7 @@ VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
     const V sc = VF::sel(VF::gt(VF::set1(0x1p60f), d), VF::set1(0x1p64f), one);
     n = VF::mul(n, sc), d = VF::mul(d, sc);
   }
-  const V rd = VF::recip(d);
+  const V rd = VF::recip_seed(d);
   const V q = VF::mul(n, rd);
   const V ql = VF::mul(VF::fma(VF::neg(q), d, n), rd);
   const V s = VF::mul(q, q);
@@ -575,7 +575,7 @@ VM_INLINE VF::V tan_f32(VF::V x) {
   const V th = VF::add(rh, m);  // |m| < |rh|
   const V small = VF::add(VF::fma(u, p, VF::neg(m)), VF::fma(ue, p, VF::fma(rl, s, rl)));  // u p - m exact
   const V tl = VF::add(VF::sub(m, VF::sub(th, rh)), small);
-  const V r0 = VF::recip(th);
+  const V r0 = VF::recip_seed(th);
   const V inv = VF::fma(r0, VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), r0);
   const V r = VF::xor_sign(VF::sel(VF::bit_set(k, 0), VF::neg(inv), VF::add(th, tl)), x);
   const auto ok = VF::gt(VF::set1(kTrigSmall), a);
@@ -657,23 +657,31 @@ VM_INLINE VF::V erf_f32(VF::V x) {
   return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
 }
 
-// float tanh in float lanes: below 1, x + x s P(s) with s = x^2 (a
-// least-squares fit made for this library, 0.82 ulp); from 1 on, 1 - 2 /
-// (e^2|x| + 1) with e^2|x| = 2^n (1 + h + c) (exp_parts, n >= 3): 1 - 2^(1-n)
-// / (1 + h + c + 2^-n), the sum rounded once (1 + h exact), 0.75 ulp. MLX's
-// own is within 1.98 ulp.
+// float tanh in float lanes, one formula for every a = |x| (clamped to 10,
+// past 9.02 where tanh rounds to 1): tanh a = N / D with E = e^-2a = 2^n (1
+// + p), n = round(-2a log2 e), -2a = n ln2 + r (h = a + n ln2_hi / 2 exact,
+// as in exp_reduce), p = r + pl with pl = r^2 P(r); N = 1 - E = (1 - 2^n) -
+// 2^n r - 2^n pl and D = 1 + E = 2 - N, each an exact sum hi + lo (fast
+// two-sums, 1 - 2^n's rounding included). Next to 0, n = 0 and r = -2a
+// exactly, so N keeps its relative precision. The quotient from VF::recip
+// and one correction that takes both low parts. A NaN passes through (the
+// min keeps it).
 VM_INLINE VF::V tanh_f32(VF::V x) {
-  static constexpr float c[] = {-4.81284878e-05f, 0.000336320983f, -0.00123990583f, 0.00347645371f, -0.00882532913f,
-                                0.0218623355f,    -0.0539675653f,  0.13333331f,     -0.333333343f};
-  return odd_series_or(x, c, [](VF::V a) {
-    using V = VF::V;
-    const V one = VF::set1(1.0f);
-    V n, h, cc;
-    exp_parts(VF::min(VF::set1(100.0f), VF::add(a, a)), VF::set1(0.0f), n, h, cc);  // e^-200 is 0
-    const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
-    const V d = VF::add(hi, VF::add(VF::add(lo, cc), VF::scale(one, VF::neg(n))));
-    return VF::sub(one, VF::scale(VF::recip(d), VF::sub(one, n)));
-  });
+  using V = VF::V;
+  const V one = VF::set1(1.0f), two = VF::set1(2.0f), shift = VF::set1(0x1.8p23f);
+  const V a = VF::min(VF::set1(10.0f), VF::abs(x));
+  const V n = VF::sub(VF::fma(a, VF::set1(-2.88539008f), shift), shift);
+  const V h = VF::fma(n, VF::set1(0.346573591f), a);
+  const V r = VF::fma(h, VF::set1(-2.0f), VF::mul(n, VF::set1(1.90465430e-09f)));
+  const V t = VF::mul(VF::mul(r, r), horner<VF>(r, kExpP));
+  const V ph = VF::add(r, t), pl = VF::add(VF::sub(r, ph), t);  // p = ph + pl (|t| < |r|)
+  const V s = VF::scale(one, n), vh = VF::mul(s, ph);
+  const V u = VF::sub(one, s), ue = VF::sub(VF::sub(one, u), s);  // 1 - 2^n = u + ue
+  const V nh = VF::sub(u, vh), nl = VF::add(VF::sub(VF::sub(u, nh), vh), VF::fma(VF::neg(s), pl, ue));
+  const V dh = VF::sub(two, nh), dl = VF::sub(VF::sub(VF::sub(two, dh), nh), nl);
+  const V r0 = VF::recip_seed(dh), q0 = VF::mul(nh, r0);
+  const V e = VF::sub(VF::fma(VF::neg(q0), dh, nh), VF::fma(q0, dl, VF::neg(nl)));  // N - q0 D
+  return VF::copysign(VF::fma(e, r0, q0), x);
 }
 
 // logaddexp in float lanes: max + log1p(e), e = e^-|x - y| in [0, 1] by
