@@ -193,4 +193,18 @@ describe('quantizedMatmul and gatherQmm', () => {
     ];
     close(flat(picked), want, 'gather');
   });
+
+  // 32 rows or more, transposed: register tiles over x packed in panels of
+  // 32 rows; each batch of x and of w is picked as broadcasting says
+  it('broadcasts batches of many rows (x [2, 1, 45, K] against w [3, N, K])', () => {
+    const E = 3, K = 192, N = 50, M = 45;
+    const [q, s, b] = mx.quantize(mx.array(data(E * N * K, 12)).reshape([E, N, K]), 64, 4);
+    const x = mx.array(data(2 * M * K, 13)).reshape([2, 1, M, K]);
+    const out = mx.quantizedMatmul(x, q, s, b, true, 64, 4);
+    expect(out.shape).toEqual([2, E, M, N]);
+    const got = flat(out), xs = flat(x), wds = flat(mx.dequantize(q, s, b, 64, 4));
+    for (let i = 0; i < 2; i++)
+      for (let e = 0; e < E; e++)
+        close(got.slice((i * E + e) * M * N, (i * E + e + 1) * M * N), reference(xs.slice(i * M * K, (i + 1) * M * K), [M, K], wds.slice(e * N * K, (e + 1) * N * K), [N, K], true), `batch ${i}, ${e}`);
+  });
 });

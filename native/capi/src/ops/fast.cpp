@@ -15,6 +15,7 @@
 
 #include "../parallel.h"
 #include "../op.h"
+#include "tiles.h"
 #include "vecmath.h"
 #ifdef MLXC_HAVE_CBLAS
 #include <cblas.h>
@@ -548,11 +549,6 @@ std::array<int64_t, 4> mask_strides(const Shape& s) {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-// 16 float lanes (GCC/Clang vector extension: one AVX-512 register, or
-// pairs and quads of narrower ones on other CPUs), loaded from any float
-// address; never passed by value, whose ABI differs between instruction sets.
-using Lanes = float __attribute__((vector_size(64), aligned(4), may_alias));
-inline const Lanes& lanes_at(const float* p) { return *reinterpret_cast<const Lanes*>(p); }
 inline float hsum(const Lanes& v) {  // halves added: 16 -> 8 -> 4 lanes
   using L8 = float __attribute__((vector_size(32)));
   using L4 = float __attribute__((vector_size(16)));
@@ -860,63 +856,18 @@ void attend_split(const Attention& a, float* out) {
 }
 
 // Many query rows (prefill), in registers: a kv head's keys are packed once
-// into panels of kPanel keys, each D x kPanel with the keys fastest, so that
-// a tile of query rows times a panel is kPanel-wide vector loads and
-// multiply-adds broadcasting one query value; the scores of a block of rows
+// into panels of kPanel keys (tiles.h), so that a tile of query rows times a
+// panel is kPanel-wide vector loads and multiply-adds broadcasting one query
+// value; the scores of a block of rows
 // stay in L2 for their softmax and their product with the values. Rows are
 // taken position by position across the kv head's G query heads, so under a
 // causal mask the keys a tile may see grow with it and a tile computes only
 // up to its last row's (about 3% more than the triangle at 512 positions,
 // against 12% for blocks of 64 positions through BLAS, which also packed
 // both operands on every call).
-constexpr int64_t kPanel = 32;
-// Tiles that keep their sums in the vector registers: 24 of the 32 AVX-512
-// ones (or 12 of AVX2's 16, where Lanes is a pair).
-constexpr int kScoreRows = F32Lanes::n >= 16 ? 12 : 3;
+constexpr int kScoreRows = kTileRows;
+// value tiles: 6 rows times 4 vectors of columns, 24 sums in registers
 constexpr int kValueRows = F32Lanes::n >= 16 ? 6 : 3, kValueVecs = F32Lanes::n >= 16 ? 4 : 2;
-
-// Calls f(std::integral_constant<int, R>) for R = n, 1 <= n <= Max.
-template <int Max, int R = 1, class F>
-void with_rows(int64_t n, F&& f) {
-  if constexpr (R < Max) {
-    if (n != R) return with_rows<Max, R + 1>(n, std::forward<F>(f));
-  }
-  f(std::integral_constant<int, R>{});
-}
-
-// Keys (n x D, row-major) into panels of kPanel keys, D x kPanel, the keys
-// past n zero.
-void pack_key_panels(const float* k, int64_t n, int64_t D, float* kt) {
-  for (int64_t j0 = 0; j0 < n; j0 += kPanel) {
-    float* panel = kt + j0 * D;
-    const int64_t w = std::min(kPanel, n - j0);
-    for (int64_t j = 0; j < w; j++)
-      for (int64_t p = 0; p < D; p++) panel[p * kPanel + j] = k[(j0 + j) * D + p];
-    for (int64_t j = w; j < kPanel; j++)
-      for (int64_t p = 0; p < D; p++) panel[p * kPanel + j] = 0.0f;
-  }
-}
-
-// s_r[j] = scale * (q_r . k_j) for R query rows and the keys of one panel.
-template <int R>
-void score_tile(const float* const* q, const float* panel, int64_t D, float scale, float* s, int64_t lds) {
-  static_assert(kPanel == 32, "a panel is two vectors");
-  Lanes acc[R][2] = {};
-  for (int64_t p = 0; p < D; p++) {
-    const Lanes k0 = lanes_at(panel + p * kPanel), k1 = lanes_at(panel + p * kPanel + 16);
-#pragma GCC unroll 16
-    for (int r = 0; r < R; r++) {
-      const float x = q[r][p];
-      acc[r][0] += x * k0;
-      acc[r][1] += x * k1;
-    }
-  }
-  for (int r = 0; r < R; r++) {
-    const Lanes a0 = acc[r][0] * scale, a1 = acc[r][1] * scale;
-    std::memcpy(s + r * lds, &a0, sizeof a0);
-    std::memcpy(s + r * lds + 16, &a1, sizeof a1);
-  }
-}
 
 // o_r[c .. c + 16 NV) = inv_r * sum_{j < n} p_r[j] v_j[c .. c + 16 NV) for R rows.
 template <int R, int NV>
@@ -960,7 +911,7 @@ void attend_blocks(const Attention& a, float* out) {
   // every element is written by the packing (no zero fill first)
   const std::unique_ptr<float[]> kt(new float[size_t(heads * Lp * a.D)]);
   parallel_for(heads, 1, [&](int64_t b, int64_t e) {
-    for (int64_t bh = b; bh < e; bh++) pack_key_panels(a.keys(bh / a.Hk, bh % a.Hk), a.Lk, a.D, kt.get() + bh * Lp * a.D);
+    for (int64_t bh = b; bh < e; bh++) pack_panels(a.keys(bh / a.Hk, bh % a.Hk), a.Lk, a.D, kt.get() + bh * Lp * a.D);
   });
   const SoftmaxRow sm;
   parallel_for(heads * blocks, 1, [&](int64_t tb, int64_t te) {
@@ -969,7 +920,10 @@ void attend_blocks(const Attention& a, float* out) {
     std::vector<float*> orow;
     std::vector<int64_t> r_of, vis, unseen;
     for (int64_t task = tb; task < te; task++) {
-      const int64_t bh = task / blocks, b = bh / a.Hk, kh = bh % a.Hk, l0 = (task % blocks) * P, l1 = std::min(a.Lq, l0 + P);
+      // a head's last positions first: under a causal mask they cost the
+      // most, and the pool's threads take parts in task order, so the cheap
+      // ones are left to even out the end
+      const int64_t bh = task / blocks, b = bh / a.Hk, kh = bh % a.Hk, l0 = (blocks - 1 - task % blocks) * P, l1 = std::min(a.Lq, l0 + P);
       const int64_t rows = (l1 - l0) * a.G;
       qr.resize(size_t(rows));
       orow.resize(size_t(rows));
@@ -987,34 +941,37 @@ void attend_blocks(const Attention& a, float* out) {
         cols = std::max(cols, vis[size_t(t)]);
       }
       const int64_t ld = (cols + kPanel - 1) / kPanel * kPanel;
-      s.resize(size_t(rows * ld));
+      s.resize(size_t(kScoreRows * ld));
       const float* panels = kt.get() + bh * Lp * a.D;
-      // visibility grows along the rows: a tile's last row sees the most
+      // a tile of rows at a time: scores, softmax, values, while its scores
+      // are in L1 (a pass over all of a task's rows left them to L2).
+      // Visibility grows along the rows: a tile's last row sees the most.
       for (int64_t t0 = 0; t0 < rows; t0 += kScoreRows) {
         const int64_t n = std::min<int64_t>(kScoreRows, rows - t0), seen = vis[size_t(t0 + n - 1)];
+        const int64_t width = (seen + kPanel - 1) / kPanel * kPanel;
         with_rows<kScoreRows>(n, [&](auto R) {
-          for (int64_t j0 = 0; j0 < seen; j0 += kPanel) score_tile<R>(&qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + t0 * ld + j0, ld);
+          for (int64_t j0 = 0; j0 < seen; j0 += kPanel) panel_tile<R>(&qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + j0, ld);
         });
-      }
-      for (int64_t t = 0; t < rows; t++) {
-        float* sr = s.data() + t * ld;
-        const int64_t r = r_of[size_t(t)], v = vis[size_t(t)];
-        a.apply_mask(sr, b, kh, r, 0, v);
-        const float sink = a.sink(kh, r), m = sm.max(sr, v, sink);
-        if (m == kNegInf && !std::any_of(sr, sr + v, [](float x) { return std::isnan(x); })) {
-          unseen.push_back(t);  // the mean of the values, below
-          vis[size_t(t)] = 0;
-          std::fill(sr, sr + ld, 0.0f);
-          continue;
+        for (int64_t t = t0; t < t0 + n; t++) {
+          float* sr = s.data() + (t - t0) * ld;
+          const int64_t r = r_of[size_t(t)], v = vis[size_t(t)];
+          a.apply_mask(sr, b, kh, r, 0, v);
+          const float sink = a.sink(kh, r), m = sm.max(sr, v, sink);
+          if (m == kNegInf && !std::any_of(sr, sr + v, [](float x) { return std::isnan(x); })) {
+            unseen.push_back(t);  // the mean of the values, below
+            vis[size_t(t)] = 0;
+            std::fill(sr, sr + width, 0.0f);
+            continue;
+          }
+          const float sum = sm.exp_sum(sr, m, v, width) + (a.sinks ? std::exp(sink - m) : 0.0f);
+          inv[size_t(t)] = 1.0f / sum;
         }
-        const float sum = sm.exp_sum(sr, m, v, ld) + (a.sinks ? std::exp(sink - m) : 0.0f);
-        inv[size_t(t)] = 1.0f / sum;
-      }
-      for (int64_t t0 = 0; t0 < rows; t0 += kValueRows) {
-        const int64_t n = std::min<int64_t>(kValueRows, rows - t0);
-        int64_t seen = 0;
-        for (int64_t t = t0; t < t0 + n; t++) seen = std::max(seen, vis[size_t(t)]);
-        with_rows<kValueRows>(n, [&](auto R) { value_rows<R>(s.data() + t0 * ld, ld, seen, a.values(b, kh), a.Dv, &inv[size_t(t0)], &orow[size_t(t0)]); });
+        for (int64_t v0 = t0; v0 < t0 + n; v0 += kValueRows) {
+          const int64_t nv = std::min<int64_t>(kValueRows, t0 + n - v0);
+          int64_t vseen = 0;
+          for (int64_t t = v0; t < v0 + nv; t++) vseen = std::max(vseen, vis[size_t(t)]);
+          with_rows<kValueRows>(nv, [&](auto R) { value_rows<R>(s.data() + (v0 - t0) * ld, ld, vseen, a.values(b, kh), a.Dv, &inv[size_t(v0)], &orow[size_t(v0)]); });
+        }
       }
       for (int64_t t : unseen) a.unseen_row(b, kh, orow[size_t(t)]);
     }
@@ -1131,7 +1088,7 @@ void register_sdpa() {
     const DType t = c.out[0].dtype;
     const std::string mode = c.attrs.str("mask_mode");
     const bool hs = c.attrs.b("has_sinks");
-    // Work in float32 (float64 values too: BLAS's single product serves all).
+    // Work in float32 (float64 values too: one set of kernels serves all).
     Array q = astype(c.in[0], DType::Float32), k = astype(c.in[1], DType::Float32), v = astype(c.in[2], DType::Float32);
     Array mask = mode == "array" ? (c.in[3].dtype == DType::Bool ? c.in[3] : astype(c.in[3], DType::Float32)) : Array();
     Array sinks = hs ? astype(c.in.back(), DType::Float32) : Array();
@@ -1142,7 +1099,7 @@ void register_sdpa() {
     Array out(DType::Float32, {a.B, a.H, a.Lq, a.Dv});
     // no keys: a product with nothing, zeros (as MLX's p v of shape (Lq, 0) (0, Dv))
     if (a.Lk == 0) std::fill(out.data<float>(), out.data<float>() + out.size(), 0.0f);
-    // up to 16 rows per kv head, the products are too thin for BLAS
+    // up to 16 rows per kv head, too few for tiles of rows: split the keys
     else if (a.G * a.Lq <= 16) attend_split(a, out.data<float>());
     else attend_blocks(a, out.data<float>());
     return Arrs{astype(out, t)};

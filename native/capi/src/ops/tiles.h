@@ -1,0 +1,78 @@
+// Register tiles of float32 products, shared by attention (fast.cpp) and the
+// quantized products (quantized.cpp): R rows of one operand, each value
+// broadcast, times a panel of kPanel columns of the other, packed so that a
+// panel's row is kPanel adjacent floats. The R x kPanel sums stay in vector
+// registers for the whole inner dimension: 24 of the 32 AVX-512 registers
+// at R = 12 (12 of AVX2's 16 at R = 3, where Lanes is a pair).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+namespace mlxc {
+
+// 16 float lanes (GCC/Clang vector extension: one AVX-512 register, or
+// pairs and quads of narrower ones on other CPUs), loaded from any float
+// address; never passed by value, whose ABI differs between instruction sets.
+using Lanes = float __attribute__((vector_size(64), aligned(4), may_alias));
+inline const Lanes& lanes_at(const float* p) { return *reinterpret_cast<const Lanes*>(p); }
+
+constexpr int64_t kPanel = 32;
+#if defined(__AVX512F__)
+constexpr int kTileRows = 12;
+#else
+constexpr int kTileRows = 3;
+#endif
+
+// Calls f(std::integral_constant<int, R>{}) for R = n, 1 <= n <= Max.
+template <int Max, int R = 1, class F>
+void with_rows(int64_t n, F&& f) {
+  if constexpr (R < Max) {
+    if (n != R) return with_rows<Max, R + 1>(n, std::forward<F>(f));
+  }
+  f(std::integral_constant<int, R>{});
+}
+
+// Rows y (n x D, row-major) into panels of kPanel rows, each D x kPanel
+// with the rows fastest; the rows past n zero.
+inline void pack_panels(const float* y, int64_t n, int64_t D, float* panels) {
+  for (int64_t j0 = 0; j0 < n; j0 += kPanel) {
+    float* panel = panels + j0 * D;
+    const int64_t w = std::min(kPanel, n - j0);
+    for (int64_t j = 0; j < w; j++)
+      for (int64_t p = 0; p < D; p++) panel[p * kPanel + j] = y[(j0 + j) * D + p];
+    for (int64_t j = w; j < kPanel; j++)
+      for (int64_t p = 0; p < D; p++) panel[p * kPanel + j] = 0.0f;
+  }
+}
+
+// s_r[j] = scale * (x_r . y_j) for R rows x_r (D values each) and the
+// kPanel rows y_j of one panel; with Add, s_r[j] += that instead. Never
+// inlined: in a larger function the R row pointers lose their registers.
+template <int R, bool Add = false>
+__attribute__((noinline)) void panel_tile(const float* const* x, const float* panel, int64_t D, float scale, float* s, int64_t lds) {
+  static_assert(kPanel == 32, "a panel is two vectors");
+  Lanes acc[R][2] = {};
+  for (int64_t p = 0; p < D; p++) {
+    const Lanes y0 = lanes_at(panel + p * kPanel), y1 = lanes_at(panel + p * kPanel + 16);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; r++) {
+      const float v = x[r][p];
+      acc[r][0] += v * y0;
+      acc[r][1] += v * y1;
+    }
+  }
+  for (int r = 0; r < R; r++) {
+    Lanes a0 = acc[r][0] * scale, a1 = acc[r][1] * scale;
+    if constexpr (Add) {
+      a0 += lanes_at(s + r * lds);
+      a1 += lanes_at(s + r * lds + 16);
+    }
+    std::memcpy(s + r * lds, &a0, sizeof a0);
+    std::memcpy(s + r * lds + 16, &a1, sizeof a1);
+  }
+}
+
+}  // namespace mlxc
