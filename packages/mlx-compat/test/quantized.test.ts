@@ -194,6 +194,17 @@ describe('quantizedMatmul and gatherQmm', () => {
     close(flat(picked), want, 'gather');
   });
 
+  // an empty inner dimension: every sum is of nothing (a 40-row product
+  // once divided by zero in the engine and took the process down)
+  for (const M of [3, 40])
+    for (const transpose of [true, false])
+      it(`K = 0, ${M} rows, ${transpose ? 'transposed' : 'not transposed'}: zeros`, () => {
+        const [q, s, b] = mx.quantize(mx.zeros(transpose ? [64, 0] : [0, 64]), 64, 4);
+        const out = mx.quantizedMatmul(mx.ones([M, 0]), q, s, b, transpose, 64, 4);
+        expect(out.shape).toEqual([M, 64]);
+        expect(flat(out)).toEqual(new Array(M * 64).fill(0));
+      });
+
   // 32 rows or more, transposed: register tiles over x packed in panels of
   // 32 rows; each batch of x and of w is picked as broadcasting says
   it('broadcasts batches of many rows (x [2, 1, 45, K] against w [3, N, K])', () => {

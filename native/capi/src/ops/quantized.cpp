@@ -727,6 +727,11 @@ void register_quantized_matmul() {
       return idx;
     };
     Array out(DType::Float32, os);
+    // an empty inner dimension: sums of nothing
+    if (K == 0) {
+      std::fill(out.data<float>(), out.data<float>() + out.size(), 0.0f);
+      return Arrs{astype(out, c.out[0].dtype)};
+    }
     const int64_t wwords = wr * w.shape.back(), wgroups = wr * (wk / gs);
 #if defined(__x86_64__)
     // a few rows times 4-bit affine weights: the fused kernels, x prepared once

@@ -36,43 +36,46 @@ void with_rows(int64_t n, F&& f) {
 }
 
 // Rows y (n x D, row-major) into panels of kPanel rows, each D x kPanel
-// with the rows fastest; the rows past n zero.
+// with the rows fastest; the rows past n zero. By 64 values of D at a time,
+// so that the part of a panel being written (8 KiB) stays in L1 however
+// long the rows.
 inline void pack_panels(const float* y, int64_t n, int64_t D, float* panels) {
   for (int64_t j0 = 0; j0 < n; j0 += kPanel) {
     float* panel = panels + j0 * D;
     const int64_t w = std::min(kPanel, n - j0);
-    for (int64_t j = 0; j < w; j++)
-      for (int64_t p = 0; p < D; p++) panel[p * kPanel + j] = y[(j0 + j) * D + p];
-    for (int64_t j = w; j < kPanel; j++)
-      for (int64_t p = 0; p < D; p++) panel[p * kPanel + j] = 0.0f;
+    for (int64_t p0 = 0; p0 < D; p0 += 64) {
+      const int64_t p1 = std::min(D, p0 + 64);
+      for (int64_t j = 0; j < w; j++)
+        for (int64_t p = p0; p < p1; p++) panel[p * kPanel + j] = y[(j0 + j) * D + p];
+      for (int64_t j = w; j < kPanel; j++)
+        for (int64_t p = p0; p < p1; p++) panel[p * kPanel + j] = 0.0f;
+    }
   }
 }
 
 // s_r[j] = scale * (x_r . y_j) for R rows x_r (D values each) and the
-// kPanel rows y_j of one panel; with Add, s_r[j] += that instead. Never
-// inlined: in a larger function the R row pointers lose their registers.
-template <int R, bool Add = false>
+// kPanel rows y_j of one panel (NV = 2), or its first half (NV = 1); with
+// Add, s_r[j] += that instead. Never inlined: in a larger function the R
+// row pointers lose their registers.
+template <int R, bool Add = false, int NV = 2>
 __attribute__((noinline)) void panel_tile(const float* const* x, const float* panel, int64_t D, float scale, float* s, int64_t lds) {
-  static_assert(kPanel == 32, "a panel is two vectors");
-  Lanes acc[R][2] = {};
+  static_assert(kPanel == 32 && (NV == 1 || NV == 2), "a panel is two vectors");
+  Lanes acc[R][NV] = {};
   for (int64_t p = 0; p < D; p++) {
-    const Lanes y0 = lanes_at(panel + p * kPanel), y1 = lanes_at(panel + p * kPanel + 16);
+    Lanes y[NV];
+    for (int u = 0; u < NV; u++) y[u] = lanes_at(panel + p * kPanel + 16 * u);
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
       const float v = x[r][p];
-      acc[r][0] += v * y0;
-      acc[r][1] += v * y1;
+      for (int u = 0; u < NV; u++) acc[r][u] += v * y[u];
     }
   }
-  for (int r = 0; r < R; r++) {
-    Lanes a0 = acc[r][0] * scale, a1 = acc[r][1] * scale;
-    if constexpr (Add) {
-      a0 += lanes_at(s + r * lds);
-      a1 += lanes_at(s + r * lds + 16);
+  for (int r = 0; r < R; r++)
+    for (int u = 0; u < NV; u++) {
+      Lanes a = acc[r][u] * scale;
+      if constexpr (Add) a += lanes_at(s + r * lds + 16 * u);
+      std::memcpy(s + r * lds + 16 * u, &a, sizeof a);
     }
-    std::memcpy(s + r * lds, &a0, sizeof a0);
-    std::memcpy(s + r * lds + 16, &a1, sizeof a1);
-  }
 }
 
 }  // namespace mlxc
