@@ -692,10 +692,13 @@ VM_INLINE VF::V logaddexp_f32(VF::V x, VF::V y) {
   const V m = VF::max(x, y);
   const V s = VF::sub(x, y), bb = VF::sub(s, x);
   V err = VF::sub(VF::sub(x, VF::sub(s, bb)), VF::add(y, bb));
-  err = VF::sel(VF::unord(err, err), VF::set1(0.0f), err);
-  const V d = VF::sel(VF::eq(x, y), VF::set1(0.0f), VF::abs(s));
+  // x - y finite (so x and y are): nothing special in any lane
+  const bool ordinary = VF::all(VF::eq(VF::sub(s, s), VF::set1(0.0f)));
+  if (!ordinary) err = VF::sel(VF::unord(err, err), VF::set1(0.0f), err);
+  const V d = ordinary ? VF::abs(s) : VF::sel(VF::eq(x, y), VF::set1(0.0f), VF::abs(s));
   const V e = exp_neg(d, VF::neg(VF::xor_sign(err, s)));  // |x - y| = |s| + sign(s) err
   V r = VF::add(m, VF::fma(VF::mul(e, e), horner<VF>(e, q), e));
+  if (ordinary) return r;
   r = VF::sel(VF::eq(m, VF::set1(-__builtin_inff())), m, r);
   return VF::sel(VF::unord(x, y), VF::add(x, y), r);
 }
