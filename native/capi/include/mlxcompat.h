@@ -124,8 +124,8 @@
  *   arccosh                                        0.6      1      0.51     0.51
  *   arcsinh,arctanh                                0.6     1.01    0.51     0.51
  *   arcsin,arccos,arctan,erf                       0.7      1      0.51     0.51
- *   cosh                                           0.75    1.1     0.51     0.51
- *   sinh                                           0.8     1.1     0.51     0.51
+ *   cosh                                           0.85    1.1     0.51     0.51
+ *   sinh                                           0.9     1.1     0.51     0.51
  *   arctan2                                        1.2      1      0.51     0.51
  *   exp,sin,cos                                     1       1      0.51     0.51
  *   tan,tanh                                       1.01    1.01    0.51     0.51

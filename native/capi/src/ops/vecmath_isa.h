@@ -156,15 +156,6 @@ VM_INLINE void exp_reduce(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& l) {
   l = VF::fma(n, VF::set1(1.90465430e-09f), lo);
 }
 
-// e^(t + lo) = 2^n (1 + h + c), h + c unrounded: c = T + l (1 + h + T), T =
-// h^2 P(h), for callers that round 1 + h + c once.
-VM_INLINE void exp_parts(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& c) {
-  VF::V l;
-  exp_reduce(t, lo, n, h, l);
-  const VF::V tail = VF::mul(VF::mul(h, h), horner<VF>(h, kExpP));
-  c = VF::fma(l, VF::add(VF::set1(1.0f), VF::add(h, tail)), tail);
-}
-
 // e^(lo - d) for d >= 0 and |lo| <= ulp(d) (d = inf gives 0, NaN stays NaN),
 // from r = h + l rounded (cheaper than exp_parts; about 0.1 ulp less exact).
 VM_INLINE VF::V exp_neg(VF::V d, VF::V lo) {
@@ -184,66 +175,71 @@ VM_INLINE VF::V sigmoid_f32(VF::V x) {
   using V = VF::V;
   const V e = exp_neg(VF::abs(x), VF::set1(0.0f)), one = VF::set1(1.0f);
   const V d = VF::add(one, e), dl = VF::add(VF::sub(one, d), e);
-  const V u = VF::sel(VF::gt(x, VF::set1(0.0f)), one, e), r0 = VF::recip(d);
+  const V u = VF::sel(VF::gt(x, VF::set1(0.0f)), one, e), r0 = VF::recip_seed(d);
   const V q0 = VF::mul(u, r0);
   return VF::fma(VF::fma(VF::neg(q0), dl, VF::fma(VF::neg(q0), d, u)), r0, q0);
 }
 
-// An odd function in float lanes: below 1, a + a s P(s) with a = |x|, s =
-// a^2 and P's coefficients `c` (highest first); from 1 on, big(a). A NaN
-// passes through; the result takes x's sign.
-template <size_t N, class Big>
-VM_INLINE VF::V odd_series_or(VF::V x, const float (&c)[N], Big big) {
+// sinh and cosh of a in [0, 90] (and NaN) in float lanes, one formula for
+// every a: a = n ln2 + rh + rl (n = round(a log2 e), a - n ln2_hi exact as
+// in exp_reduce, rh + rl a fast two-sum with n ln2_lo), so that with S =
+// (1 - 4^-n) / 2 and C = (1 + 4^-n) / 2, sinh a = 2^n (S cosh r + C sinh r)
+// and cosh a = 2^n (C cosh r + S sinh r). C = cn + cnl exactly (from n =
+// 12 on, 4^-n / 2 is below half an ulp of 1/2); S = sn rounded, within
+// 2^-27 of it. cosh r = 1 + cr and sinh r = rh + sr3 + rl (...) by their series on rh
+// (|rh| <= ln2/2: to rh^6 and rh^7, 2^-27 relative). The caller sums a
+// product with rh exactly (its fma residual) and the rest in a tail,
+// rounded once before the exact scaling by 2^n; next to 0 (n = 0, S = 0,
+// rh = a) nothing cancels.
+struct HypParts {
+  VF::V n, rh, rl, sn, cn, cnl, cr, sr3;
+};
+VM_INLINE HypParts hyp_parts(VF::V a) {
   using V = VF::V;
-  const V a = VF::abs(x);
-  const auto small = VF::gt(VF::set1(1.0f), a);
-  // The series always, for the reason given at erf_f32.
-  const V s = VF::mul(a, a);
-  V r = VF::fma(a, VF::mul(s, horner<VF>(s, c)), a);
-  if (!VF::all(small)) r = VF::sel(small, r, big(a));
-  return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
+  static constexpr float ce[] = {1.0f / 720, 1.0f / 24, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
+  const V shift = VF::set1(0x1.8p23f), half = VF::set1(0.5f);
+  HypParts p;
+  p.n = VF::sub(VF::fma(a, VF::set1(1.44269504f), shift), shift);
+  const V h = VF::fma(p.n, VF::set1(-0.693147182f), a), l = VF::mul(p.n, VF::set1(1.90465430e-09f));
+  p.rh = VF::add(h, l);
+  p.rl = VF::add(VF::sub(h, p.rh), l);
+  // 4^-n / 2, its exponent held to -61 (the scaling's range on AVX2), past which it no longer counts
+  const V q2 = VF::scale(VF::set1(1.0f), VF::max(VF::fma(p.n, VF::set1(-2.0f), VF::set1(-1.0f)), VF::set1(-61.0f)));
+  p.sn = VF::sub(half, q2);
+  p.cn = VF::add(half, q2);
+  p.cnl = VF::add(VF::sub(half, p.cn), q2);
+  const V s = VF::mul(p.rh, p.rh);
+  p.cr = VF::mul(s, horner<VF>(s, ce));
+  p.sr3 = VF::mul(VF::mul(p.rh, s), horner<VF>(s, co));
+  return p;
 }
 
-// sinh x = sign(x) sinh |x| in float lanes: below 1, a + a s P(s) with a =
-// |x|, s = a^2, P the series to a^11 (2^-32 relative); from 1 on, with e^a =
-// 2^n (1 + h + c) (exp_parts, n >= 1), 2^(n-1) (1 + h + c - 2^-2n / (1 + h +
-// c)), rounded before the exact scaling. a clamped to 100 (inf in float).
+// sinh x = sign(x) sinh |x| from hyp_parts: 2^n (sn + cn rh + [sn cr + cn
+// sr3 + rl (sn rh + cn) + cnl rh]) with cn rh an exact product and sn
+// + cn rh a fast two-sum (sn >= |cn rh| but for n = 0, where sn = 0). |x|
+// clamped to 90 (inf in float); a NaN passes through.
 VM_INLINE VF::V sinh_f32(VF::V x) {
-  static constexpr float c[] = {1.0f / 39916800, 1.0f / 362880, 1.0f / 5040, 1.0f / 120, 1.0f / 6};
-  return odd_series_or(x, c, [](VF::V a) {
-    using V = VF::V;
-    const V one = VF::set1(1.0f);
-    V n, h, c;
-    exp_parts(VF::min(VF::set1(100.0f), a), VF::set1(0.0f), n, h, c);  // a's NaN wins the min
-    // e = 2^-2n / (1 + h + c), the scale clamped where it no longer counts (n > 60)
-    const V e = VF::scale(VF::recip(VF::add(one, VF::add(h, c))), VF::max(VF::mul(n, VF::set1(-2.0f)), VF::set1(-120.0f)));
-    // 1 + h as an exact sum hi + lo, so that one rounding takes hi + (lo + c - e)
-    const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
-    return VF::scale(VF::add(hi, VF::sub(VF::add(lo, c), e)), VF::sub(n, one));
-  });
+  using V = VF::V;
+  const HypParts p = hyp_parts(VF::min(VF::set1(90.0f), VF::abs(x)));  // the min keeps a NaN
+  const V pm = VF::mul(p.cn, p.rh), pe = VF::fma(p.cn, p.rh, VF::neg(pm));
+  const V hi = VF::add(p.sn, pm), lo = VF::add(VF::sub(p.sn, hi), pm);
+  V t = VF::fma(VF::fma(p.sn, p.rh, p.cn), p.rl, VF::fma(p.cnl, p.rh, pe));
+  t = VF::fma(p.sn, p.cr, VF::fma(p.cn, p.sr3, t));
+  return VF::copysign(VF::scale(VF::add(hi, VF::add(t, lo)), p.n), x);
 }
 
-// cosh x in float lanes, a = |x|: below ln2/2 (where exp_parts' n is 0),
-// 1 + s P(s) with s = a^2, P the series to a^8 (2^-27 relative); from
-// there on, with E = e^a = 2^n (1 + h + c) (n >= 1), 2^(n-1) (1 + h + c +
-// e) with e = 2^-2n / (1 + h + c) and its division's residual el: 1 + h
-// and then + e as exact sums, the rest in the tail, rounded once before the
-// exact scaling. a clamped to 100 (inf in float); a NaN passes through.
+// cosh x from hyp_parts, a = |x|: 2^n (cn + sn rh + [cn cr + sn sr3 + rl
+// (cn rh + sn) + cnl]) with sn rh an exact product and cn + sn rh
+// a fast two-sum (cn >= 1/2 >= |sn rh|). a clamped to 90 (inf in float); a NaN passes
+// through.
 VM_INLINE VF::V cosh_f32(VF::V x) {
   using V = VF::V;
-  static constexpr float c2[] = {1.0f / 40320, 1.0f / 720, 1.0f / 24, 0.5f};
-  const V a = VF::min(VF::set1(100.0f), VF::abs(x)), one = VF::set1(1.0f);  // a's NaN wins the min
-  const V s = VF::mul(a, a);
-  const V small = VF::fma(s, horner<VF>(s, c2), one);
-  V n, h, c;
-  exp_parts(a, VF::set1(0.0f), n, h, c);
-  const V m = VF::max(VF::mul(n, VF::set1(-2.0f)), VF::set1(-120.0f));  // 2^-2n no longer counts past n = 60
-  const V d = VF::add(one, VF::add(h, c)), r = VF::recip(d);
-  const V e = VF::scale(r, m), el = VF::scale(VF::mul(VF::fma(VF::neg(r), d, one), r), m);
-  const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
-  const V s1 = VF::add(hi, e), t1 = VF::sub(e, VF::sub(s1, hi));
-  const V big = VF::scale(VF::add(s1, VF::add(t1, VF::add(VF::add(lo, c), el))), VF::sub(n, one));
-  return VF::sel(VF::gt(VF::set1(0.34657359f), a), small, big);
+  const HypParts p = hyp_parts(VF::min(VF::set1(90.0f), VF::abs(x)));  // the min keeps a NaN
+  const V pm = VF::mul(p.sn, p.rh), pe = VF::fma(p.sn, p.rh, VF::neg(pm));
+  const V hi = VF::add(p.cn, pm), lo = VF::add(VF::sub(p.cn, hi), pm);
+  V t = VF::fma(VF::fma(p.cn, p.rh, p.sn), p.rl, VF::add(pe, p.cnl));
+  t = VF::fma(p.cn, p.cr, VF::fma(p.sn, p.sr3, t));
+  return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
 // log(wh + wl) + kadd ln2 in float lanes, for a normal finite wh >= 1 and
@@ -435,7 +431,7 @@ VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
     const V sc = VF::sel(VF::gt(VF::set1(0x1p60f), d), VF::set1(0x1p64f), one);
     n = VF::mul(n, sc), d = VF::mul(d, sc);
   }
-  const V rd = VF::recip(d);
+  const V rd = VF::recip_seed(d);
   const V q = VF::mul(n, rd);
   const V ql = VF::mul(VF::fma(VF::neg(q), d, n), rd);
   const V s = VF::mul(q, q);
@@ -575,7 +571,7 @@ VM_INLINE VF::V tan_f32(VF::V x) {
   const V th = VF::add(rh, m);  // |m| < |rh|
   const V small = VF::add(VF::fma(u, p, VF::neg(m)), VF::fma(ue, p, VF::fma(rl, s, rl)));  // u p - m exact
   const V tl = VF::add(VF::sub(m, VF::sub(th, rh)), small);
-  const V r0 = VF::recip(th);
+  const V r0 = VF::recip_seed(th);
   const V inv = VF::fma(r0, VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), r0);
   const V r = VF::xor_sign(VF::sel(VF::bit_set(k, 0), VF::neg(inv), VF::add(th, tl)), x);
   const auto ok = VF::gt(VF::set1(kTrigSmall), a);
@@ -657,23 +653,31 @@ VM_INLINE VF::V erf_f32(VF::V x) {
   return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
 }
 
-// float tanh in float lanes: below 1, x + x s P(s) with s = x^2 (a
-// least-squares fit made for this library, 0.82 ulp); from 1 on, 1 - 2 /
-// (e^2|x| + 1) with e^2|x| = 2^n (1 + h + c) (exp_parts, n >= 3): 1 - 2^(1-n)
-// / (1 + h + c + 2^-n), the sum rounded once (1 + h exact), 0.75 ulp. MLX's
-// own is within 1.98 ulp.
+// float tanh in float lanes, one formula for every a = |x| (clamped to 10,
+// past 9.02 where tanh rounds to 1): tanh a = N / D with E = e^-2a = 2^n (1
+// + p), n = round(-2a log2 e), -2a = n ln2 + r (h = a + n ln2_hi / 2 exact,
+// as in exp_reduce), p = r + pl with pl = r^2 P(r); N = 1 - E = (1 - 2^n) -
+// 2^n r - 2^n pl and D = 1 + E = 2 - N, each an exact sum hi + lo (fast
+// two-sums, 1 - 2^n's rounding included). Next to 0, n = 0 and r = -2a
+// exactly, so N keeps its relative precision. The quotient from VF::recip
+// and one correction that takes both low parts. A NaN passes through (the
+// min keeps it).
 VM_INLINE VF::V tanh_f32(VF::V x) {
-  static constexpr float c[] = {-4.81284878e-05f, 0.000336320983f, -0.00123990583f, 0.00347645371f, -0.00882532913f,
-                                0.0218623355f,    -0.0539675653f,  0.13333331f,     -0.333333343f};
-  return odd_series_or(x, c, [](VF::V a) {
-    using V = VF::V;
-    const V one = VF::set1(1.0f);
-    V n, h, cc;
-    exp_parts(VF::min(VF::set1(100.0f), VF::add(a, a)), VF::set1(0.0f), n, h, cc);  // e^-200 is 0
-    const V hi = VF::add(one, h), lo = VF::sub(h, VF::sub(hi, one));
-    const V d = VF::add(hi, VF::add(VF::add(lo, cc), VF::scale(one, VF::neg(n))));
-    return VF::sub(one, VF::scale(VF::recip(d), VF::sub(one, n)));
-  });
+  using V = VF::V;
+  const V one = VF::set1(1.0f), two = VF::set1(2.0f), shift = VF::set1(0x1.8p23f);
+  const V a = VF::min(VF::set1(10.0f), VF::abs(x));
+  const V n = VF::sub(VF::fma(a, VF::set1(-2.88539008f), shift), shift);
+  const V h = VF::fma(n, VF::set1(0.346573591f), a);
+  const V r = VF::fma(h, VF::set1(-2.0f), VF::mul(n, VF::set1(1.90465430e-09f)));
+  const V t = VF::mul(VF::mul(r, r), horner<VF>(r, kExpP));
+  const V ph = VF::add(r, t), pl = VF::add(VF::sub(r, ph), t);  // p = ph + pl (|t| < |r|)
+  const V s = VF::scale(one, n), vh = VF::mul(s, ph);
+  const V u = VF::sub(one, s), ue = VF::sub(VF::sub(one, u), s);  // 1 - 2^n = u + ue
+  const V nh = VF::sub(u, vh), nl = VF::add(VF::sub(VF::sub(u, nh), vh), VF::fma(VF::neg(s), pl, ue));
+  const V dh = VF::sub(two, nh), dl = VF::sub(VF::sub(VF::sub(two, dh), nh), nl);
+  const V r0 = VF::recip_seed(dh), q0 = VF::mul(nh, r0);
+  const V e = VF::sub(VF::fma(VF::neg(q0), dh, nh), VF::fma(q0, dl, VF::neg(nl)));  // N - q0 D
+  return VF::copysign(VF::fma(e, r0, q0), x);
 }
 
 // logaddexp in float lanes: max + log1p(e), e = e^-|x - y| in [0, 1] by
@@ -688,10 +692,13 @@ VM_INLINE VF::V logaddexp_f32(VF::V x, VF::V y) {
   const V m = VF::max(x, y);
   const V s = VF::sub(x, y), bb = VF::sub(s, x);
   V err = VF::sub(VF::sub(x, VF::sub(s, bb)), VF::add(y, bb));
-  err = VF::sel(VF::unord(err, err), VF::set1(0.0f), err);
-  const V d = VF::sel(VF::eq(x, y), VF::set1(0.0f), VF::abs(s));
+  // x - y finite (so x and y are): nothing special in any lane
+  const bool ordinary = VF::all(VF::eq(VF::sub(s, s), VF::set1(0.0f)));
+  if (!ordinary) err = VF::sel(VF::unord(err, err), VF::set1(0.0f), err);
+  const V d = ordinary ? VF::abs(s) : VF::sel(VF::eq(x, y), VF::set1(0.0f), VF::abs(s));
   const V e = exp_neg(d, VF::neg(VF::xor_sign(err, s)));  // |x - y| = |s| + sign(s) err
   V r = VF::add(m, VF::fma(VF::mul(e, e), horner<VF>(e, q), e));
+  if (ordinary) return r;
   r = VF::sel(VF::eq(m, VF::set1(-__builtin_inff())), m, r);
   return VF::sel(VF::unord(x, y), VF::add(x, y), r);
 }
