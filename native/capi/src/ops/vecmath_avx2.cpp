@@ -44,8 +44,9 @@ struct VF {
   static V rsqrt_est(V a) { return _mm256_rsqrt_ps(a); }
   // 1/a to 2^-27 relative or better (the estimate has 12 bits: a division).
   static V recip(V a) { return div(set1(1.0f), a); }
-  // A seed for a quotient that one residual correction finishes (q0 + r (n
-  // - q0 d) is then within 2^-27): the 12-bit estimate would leave 2^-24.
+  // 1/a to 2^-14 or better: a seed for a quotient that one residual
+  // correction finishes (q0 + r (n - q0 d) is then within 2^-27), or the
+  // factor of a correction term; the 12-bit estimate would leave 2^-24.
   static V recip_seed(V a) { return recip(a); }
   // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
   static V split75(V x, V& k) {

@@ -44,8 +44,9 @@ struct VF {
     const V r = rcp_est(a);
     return fma(r, _mm512_fnmadd_ps(a, r, set1(1.0f)), r);
   }
-  // A seed for a quotient that one residual correction finishes (q0 + r (n
-  // - q0 d) is then within 2^-27): the estimate alone.
+  // 1/a to 2^-14 or better: a seed for a quotient that one residual
+  // correction finishes (q0 + r (n - q0 d) is then within 2^-27), or the
+  // factor of a correction term; the estimate alone.
   static V recip_seed(V a) { return rcp_est(a); }
   // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
   static V split75(V x, V& k) {

@@ -270,19 +270,19 @@ VM_INLINE VF::V log_sum(VF::V wh, VF::V wl, VF::V kadd) {
   const V r = VF::fma(m, VF::lookup16m(kLogTab.invc, m), VF::neg(one));
   const V hi = VF::fma(k, VF::set1(0.693145752f), VF::lookup16m(kLogTab.hi, m));
   const V s = VF::add(hi, r), e = VF::add(VF::sub(hi, s), r);
-  V rc = VF::rcp_est(wh);
-  rc = VF::fma(rc, VF::fma(VF::neg(wh), rc, one), rc);  // one Newton step: 2^-24 or better
-  const V lo = VF::fma(k, VF::set1(1.42860677e-06f), VF::fma(wl, rc, VF::lookup16m(kLogTab.lo, m)));
+  const V lo = VF::fma(k, VF::set1(1.42860677e-06f), VF::fma(wl, VF::recip_seed(wh), VF::lookup16m(kLogTab.lo, m)));
   return VF::add(s, VF::add(e, VF::fma(VF::mul(r, r), horner<VF>(r, p), lo)));
 }
 
-// The odd series a + c a^3 in float lanes where |a| < 2^-12 (error below
-// 2^-48 relative), where the formulas below would lose relative precision
-// to the rounding of the log's argument near 1.
-VM_INLINE VF::V odd_small(VF::V a, VF::V r, float c) {
-  const auto small = VF::gt(VF::set1(0x1p-12f), a);
+// The odd series a + c3 a^3 + c5 a^5 in float lanes where |a| < 2^-6 (the
+// next term below 2^-36 relative), where the formulas below would lose
+// relative precision to the rounding of the log's argument near 1 and to
+// the 14-bit reciprocals of their correction terms.
+VM_INLINE VF::V odd_small(VF::V a, VF::V r, float c3, float c5) {
+  const auto small = VF::gt(VF::set1(0x1p-6f), a);
   if (!VF::any(small)) return r;
-  return VF::sel(small, VF::fma(VF::mul(VF::mul(a, a), VF::set1(c)), a, a), r);
+  const VF::V s = VF::mul(a, a);
+  return VF::sel(small, VF::fma(VF::mul(s, VF::fma(s, VF::set1(c5), VF::set1(c3))), a, a), r);
 }
 
 // arcsinh |x| = log(w), w = |x| + sqrt(x^2 + 1) in float lanes: x^2 + 1 as
@@ -296,7 +296,7 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   const V th = VF::add(pp, one), bb = VF::sub(th, pp);
   const V tl = VF::add(VF::add(VF::sub(pp, VF::sub(th, bb)), VF::sub(one, bb)), pe);
   const V s = VF::sqrt(th);
-  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip(VF::add(s, s)));
+  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::rcp_est(VF::add(s, s)));
   V wh = VF::add(s, a), wl = VF::add(VF::add(VF::sub(s, wh), a), sl), kadd = VF::set1(0.0f);
   const V lim = VF::set1(0x1p12f), inf = VF::set1(__builtin_inff());
   if (!VF::all(VF::gt(lim, a))) {
@@ -306,7 +306,7 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
     kadd = VF::sel(big, one, kadd);
   }
   V r = log_sum(VF::min(wh, VF::set1(0x1.fffffep127f)), wl, kadd);
-  r = odd_small(a, r, -1.0f / 6);
+  r = odd_small(a, r, -1.0f / 6, 3.0f / 40);
   if (!VF::all(VF::gt(lim, a))) r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
   return VF::copysign(r, x);
 }
@@ -350,7 +350,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   const V wl = VF::mul(VF::fma(VF::neg(wh), dl, VF::add(VF::fma(VF::neg(wh), dh, ph), pl)), rd);
   const bool ordinary = VF::all(VF::gt(one, a));
   V r = VF::mul(VF::set1(0.5f), log_sum(ordinary ? wh : VF::sel(VF::gt(one, a), wh, one), wl, VF::set1(0.0f)));
-  r = odd_small(a, r, 1.0f / 3);
+  r = odd_small(a, r, 1.0f / 3, 1.0f / 5);
   if (!ordinary) {
     const VF::V inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
     r = VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(a, one), nan, VF::sel(VF::eq(a, one), inf, r)));
