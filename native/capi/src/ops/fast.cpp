@@ -858,8 +858,8 @@ void attend_split(const Attention& a, float* out) {
 // Many query rows (prefill), in registers: a kv head's keys are packed once
 // into panels of kPanel keys (tiles.h), so that a tile of query rows times a
 // panel is kPanel-wide vector loads and multiply-adds broadcasting one query
-// value; the scores of a block of rows
-// stay in L2 for their softmax and their product with the values. Rows are
+// value; a tile's scores stay in L1 for their softmax and their product with
+// the values. Rows are
 // taken position by position across the kv head's G query heads, so under a
 // causal mask the keys a tile may see grow with it and a tile computes only
 // up to its last row's (about 3% more than the triangle at 512 positions,
