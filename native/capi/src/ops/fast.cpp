@@ -951,9 +951,9 @@ void attend_blocks(const Attention& a, float* out) {
         const int64_t width = (seen + kPanel - 1) / kPanel * kPanel;
         with_rows<kScoreRows>(n, [&](auto R) {
           for (int64_t j0 = 0; j0 < seen; j0 += kPanel) {
-            // a last panel of 16 keys or fewer: half the work (the rest of the
-            // row is zeroed by the softmax)
-            if (seen - j0 <= 16) panel_tile<R, false, 1>(&qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + j0, ld);
+            // a last panel with half its keys or fewer: half the work (the
+            // rest of the row is zeroed by the softmax)
+            if (seen - j0 <= kPanel / 2) panel_tile<R, false, 1>(&qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + j0, ld);
             else panel_tile<R>(&qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + j0, ld);
           }
         });

@@ -744,7 +744,7 @@ void register_quantized_matmul() {
         if (!std::isfinite(v[i])) return false;
       return true;
     };
-    if (tr && q.affine() && bits == 4 && K > 0 && K % 64 == 0 && M <= 8 && have_avx2_fma() && finite()) {
+    if (tr && q.affine() && bits == 4 && K % 64 == 0 && M <= 8 && have_avx2_fma() && finite()) {
       const int64_t xrows = x.size() / K, groups = K / gs;
       std::vector<float> xsum(size_t(xrows * groups));
       for (int64_t r = 0; r < xrows; r++) {
