@@ -67,6 +67,7 @@ struct VF {
   static M mand(M a, M b) { return M(a & b); }
   // Where bit b of a's bits is set; and that bit moved to the sign.
   static M bit_set(V a, int b) { return _mm512_test_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32(1 << b)); }
+  static M bit_clear(V a, int b) { return _mm512_testn_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32(1 << b)); }
   static V bit_to_sign(V a, int b) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), unsigned(31 - b))); }
   static V xor_sign(V a, V b) {
     const __m512i s = _mm512_set1_epi32(int(0x80000000u));
@@ -76,6 +77,8 @@ struct VF {
   static M eq(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
   static V sel(M m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }
+  // a + b where m, else c: one masked add.
+  static V sum_or(M m, V a, V b, V c) { return _mm512_mask_add_ps(c, m, a, b); }
   static float hsum(V v) { return _mm512_reduce_add_ps(v); }
   static float hmax(V v) { return _mm512_reduce_max_ps(v); }
   // The low and high halves widened to double lanes, and back.

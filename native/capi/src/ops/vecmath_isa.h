@@ -490,14 +490,16 @@ VM_INLINE VF::V asin_f32(VF::V x) {
   return VF::copysign(r, x);
 }
 
-// The reduction of a = |x| < 2^12 (kTrigSmall) in float lanes: a = n pi/2
-// + rh + rl, |rh| <= pi/4 (rh + rl to about 2^-45 relative), n = round(a
+// The reduction of |a| < 2^12 (kTrigSmall) in float lanes: a = n pi/2 +
+// rh + rl, |rh| <= pi/4 (rh + rl to about 2^-45 relative), n = round(a
 // 2/pi) held in k's low bits (the rounding shift, so n & 3 is read from
-// k's bits). P1 = pi/2 rounded to float: a - n P1 is exact (a and n P1 lie
-// on the grid of ulp(a) or 2^-24, whichever is coarser, and differ by less
-// than 1); then n (pi/2 - P1) = n (D1 + D2 + D3): n D1 as an exact product
-// (its fma residual) added by a two-sum, n D2 in the tail, n D3 (below n
-// 2^-76) left out.
+// k's bits, for either sign). P1 = pi/2 rounded to float: r1 = a - n P1 is
+// exact (a and n P1 lie on the grid of ulp(a) or 2^-24, whichever is
+// coarser, and differ by less than 1); then n (pi/2 - P1) = n (D1 + D2 +
+// D3): n D1 as an exact product p + pe (its fma residual), r1 + p by a fast
+// two-sum, exact here although |r1| may be below |p| because r1 is a
+// multiple of ulp(p) (r1 is 0 or on the grid of 2^-24, |p| < 2^-13); n D2
+// in the tail, n D3 (below n 2^-76) left out.
 constexpr float kTrigSmall = 0x1p12f;
 VM_INLINE VF::V trig_reduce(VF::V a, VF::V& rh, VF::V& rl) {
   using V = VF::V;
@@ -505,9 +507,7 @@ VM_INLINE VF::V trig_reduce(VF::V a, VF::V& rh, VF::V& rl) {
   const V r1 = VF::fma(n, VF::set1(-0x1.921fb6p0f), a);
   const V d1 = VF::set1(0x1.777a5cp-25f), p = VF::mul(n, d1), pe = VF::fma(n, d1, VF::neg(p));
   rh = VF::add(r1, p);
-  const V bb = VF::sub(rh, r1);
-  const V e = VF::add(VF::sub(r1, VF::sub(rh, bb)), VF::sub(p, bb));
-  rl = VF::fma(n, VF::set1(0x1.ee59dap-50f), VF::add(e, pe));
+  rl = VF::fma(n, VF::set1(0x1.ee59dap-50f), VF::add(VF::sub(p, VF::sub(rh, r1)), pe));
   return k;
 }
 
@@ -551,30 +551,32 @@ template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(Sin ? VFn::Sin : VFn::Cos)](x));
 }
 
-// tan x = sign(x) tan |x| in float lanes for |x| < 2^12 (beyond, and inf
-// and NaN, SLEEF's), from trig_reduce's r = rh + rl: tan r = rh + rh^3
-// T(s) + rl (1 + s), s = rh^2 (T a least-squares fit made for this library,
-// 2^-28 relative on |r| <= pi/4), with rh^3 = u + ue and u T as exact
-// products (fma residuals) and rh + u T as an exact sum th + tl (a fast
-// two-sum): th + tl rounded once for even n; for odd n, -1/(th + tl) from
-// the reciprocal of th (VF::recip) and one more Newton step that takes tl.
+// tan x in float lanes for |x| < 2^12 (beyond, and inf and NaN, SLEEF's),
+// from trig_reduce's r = rh + rl of x itself (tan is odd, so no sign is
+// taken off and put back): tan r = rh + rh q + rl (1 + s), s = rh^2, q = s
+// T(s) (T a least-squares fit made for this library, 2^-28 relative on |r|
+// <= pi/4), with s, q = s T and m = rh q each as a rounded product and its
+// fma residual, and rh + m as an exact sum th + tl (a fast two-sum): th + tl
+// rounded once for even n; for odd n, -1/(th + tl) from the reciprocal of
+// th (VF::recip_seed) and one more Newton step that takes tl.
 VM_INLINE VF::V tan_f32(VF::V x) {
   using V = VF::V;
-  static constexpr float c[] = {0.00205033924f, -0.00061872392f, 0.00501591666f, 0.00831915904f,
-                                0.0219882429f,  0.0539540686f,   0.133334145f,   0.333333313f};
-  const V a = VF::abs(x), one = VF::set1(1.0f);
+  static constexpr float c[] = {0.00435992982f, 0.000123910126f, 0.0108077237f, 0.0212933701f,
+                                0.0540577024f,  0.133326828f,    0.333333492f};
+  const V one = VF::set1(1.0f);
   V rh, rl;
-  const V k = trig_reduce(a, rh, rl);
-  const V s = VF::mul(rh, rh), u = VF::mul(rh, s);
-  const V ue = VF::fma(rh, VF::fma(rh, rh, VF::neg(s)), VF::fma(rh, s, VF::neg(u)));  // u + ue = rh^3
-  const V p = horner<VF>(s, c), m = VF::mul(u, p);
+  const V k = trig_reduce(x, rh, rl);
+  const V s = VF::mul(rh, rh), hl = VF::fma(rh, rh, VF::neg(s));  // s + hl = rh^2
+  const V p = horner<VF>(s, c), q = VF::mul(s, p), m = VF::mul(rh, q);
   const V th = VF::add(rh, m);  // |m| < |rh|
-  const V small = VF::add(VF::fma(u, p, VF::neg(m)), VF::fma(ue, p, VF::fma(rl, s, rl)));  // u p - m exact
+  // rh (s + hl) p - m: the residuals of q and m and hl's share
+  const V small = VF::add(VF::fma(rh, VF::fma(hl, p, VF::fma(s, p, VF::neg(q))), VF::fma(rh, q, VF::neg(m))),
+                          VF::fma(rl, s, rl));
   const V tl = VF::add(VF::sub(m, VF::sub(th, rh)), small);
   const V r0 = VF::recip_seed(th);
-  const V inv = VF::fma(r0, VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), r0);
-  const V r = VF::xor_sign(VF::sel(VF::bit_set(k, 0), VF::neg(inv), VF::add(th, tl)), x);
-  const auto ok = VF::gt(VF::set1(kTrigSmall), a);
+  const V ninv = VF::fma(VF::neg(r0), VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), VF::neg(r0));
+  const V r = VF::sum_or(VF::bit_clear(k, 0), th, tl, ninv);
+  const auto ok = VF::gt(VF::set1(kTrigSmall), VF::abs(x));
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
