@@ -48,7 +48,8 @@ struct VF {
   // correction finishes (q0 + r (n - q0 d) is then within 2^-27), or the
   // factor of a correction term; the 12-bit estimate would leave 2^-24.
   static V recip_seed(V a) { return recip(a); }
-  // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
+  // x = 2^k m with m in [0.75, 1.5), for positive normal x below 1.5 2^127
+  // (as AVX-512's; this one takes any positive normal x); k whole.
   static V split75(V x, V& k) {
     const __m256i ix = _mm256_castps_si256(x);
     const __m256i ki = _mm256_srai_epi32(_mm256_sub_epi32(ix, _mm256_set1_epi32(0x3f400000)), 23);

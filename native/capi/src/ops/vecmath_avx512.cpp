@@ -48,11 +48,12 @@ struct VF {
   // correction finishes (q0 + r (n - q0 d) is then within 2^-27), or the
   // factor of a correction term; the estimate alone.
   static V recip_seed(V a) { return rcp_est(a); }
-  // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
+  // x = 2^k m with m in [0.75, 1.5), for positive normal x below 1.5 2^127;
+  // k whole: the exponent of x 4/3 (rounded to float, its mantissa reaches 2
+  // exactly where x's reaches 1.5, which every mantissa was checked for).
   static V split75(V x, V& k) {
-    const V m = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero), e = _mm512_getexp_ps(x);
-    k = _mm512_mask_add_ps(e, _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.0f), _CMP_LT_OQ), e, _mm512_set1_ps(1.0f));
-    return m;
+    k = _mm512_getexp_ps(_mm512_mul_ps(x, _mm512_set1_ps(4.0f / 3)));
+    return _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
   }
   // t[i] for i the top four mantissa bits of m (t holds 16 floats).
   static V lookup16m(const float* t, V m) {
