@@ -889,15 +889,12 @@ void attend_split(const Attention& a, float* out) {
 // into panels of kPanel keys (tiles.h), so that a tile of query rows times a
 // panel is kPanel-wide vector loads and multiply-adds broadcasting one query
 // value; a tile's scores stay in L1 for their softmax and their product with
-// the values. Rows are
-// taken position by position across the kv head's G query heads, so under a
-// causal mask the keys a tile may see grow with it and a tile computes only
-// up to its last row's (about 3% more than the triangle at 512 positions,
+// the values. Rows are taken position by position across the kv head's G
+// query heads, so under a causal mask the keys a tile may see grow with it
+// and a tile computes only up to its last row's (about 3% more than the triangle at 512 positions,
 // against 12% for blocks of 64 positions through BLAS, which also packed
 // both operands on every call).
 constexpr int kScoreRows = kTileRows;
-// value tiles: 6 rows times 4 vectors of columns, 24 sums in registers
-constexpr int kValueRows = F32Lanes::n >= 16 ? 6 : 3, kValueVecs = F32Lanes::n >= 16 ? 4 : 2;
 
 // o_r[c .. c + 16 NV) = inv_r * sum_{j < n} p_r[j] v_j[c .. c + 16 NV) for R rows.
 template <int R, int NV>
