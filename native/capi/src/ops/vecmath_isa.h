@@ -325,7 +325,7 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   const V pp = VF::mul(x, x), pe = VF::fma(x, x, VF::neg(pp));
   const V th = VF::sub(pp, one), tl = VF::add(VF::sub(VF::sub(pp, th), one), pe);
   const V s = VF::sqrt(th);
-  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip(VF::max(VF::add(s, s), VF::set1(0x1p-126f))));
+  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip_seed(VF::max(VF::add(s, s), VF::set1(0x1p-126f))));
   V wh = VF::add(x, s), wl = VF::add(VF::add(VF::sub(x, wh), s), sl);
   const bool ordinary = VF::all(VF::mand(VF::gt(x, VF::set1(0.99999994f)), VF::gt(lim, x)));
   if (ordinary) return log_sum(wh, wl);
