@@ -137,6 +137,17 @@ describe('quantizedMatmul and gatherQmm', () => {
           close(flat(out), reference(x, [M, K], wd, wshape, transpose), 'qmm');
         });
 
+  // The fused kernel takes a task's rows (64) as 4 streams and the rest one
+  // by one: 75 rows leave a task of 11 (2 rows a stream and 3 more)
+  for (const N of [75, 4, 7])
+    it(`4 bits, groups of 64, K 256, transposed, 2 rows times ${N} output rows: within 2e-5 of float64`, () => {
+      const K = 256, M = 2;
+      const [q, s, b] = mx.quantize(mx.array(data(N * K, 68)).reshape([N, K]), 64, 4);
+      const wd = flat(mx.dequantize(q, s, b, 64, 4));
+      const x = data(M * K, 9);
+      close(flat(mx.quantizedMatmul(mx.array(x).reshape([M, K]), q, s, b, true, 64, 4)), reference(x, [M, K], wd, [N, K], true), 'qmm');
+    });
+
   // The fused kernels split off the biases (b sum(x)): rows with an
   // outlier, tiny values and zeros must still agree, and x with inf or NaN
   // (which takes the unpacking path, as 0 inf would be NaN) gives MLX's

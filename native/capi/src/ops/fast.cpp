@@ -565,30 +565,37 @@ inline float hsum(const Lanes& v) {  // halves added: 16 -> 8 -> 4 lanes
 
 // Decoding streams the key/value cache from memory once: its loops ask for
 // the rows kAhead ahead of those they read (8 KiB of head size 128, about
-// one memory latency at full bandwidth), since the keys are read eight rows
-// at a time, a pattern the hardware's prefetchers follow poorly.
-constexpr int64_t kAhead = 16;
+// one memory latency at full bandwidth). A task reads its keys, then its
+// values, as kStreams streams at once, a key of each per tile of dot_tile
+// (kStreamAhead tiles ahead asked for): reading one stream, a core keeps
+// too few lines in flight, and reaches about half the memory's rate (a sum
+// over 256 MiB here: 9 GB/s as one stream a thread, 20 as 16). Under load,
+// 1.26-1.35x faster than one stream (the best of 200 calls); 8 streams were
+// no faster than 4.
+constexpr int64_t kAhead = 16, kStreams = 4, kStreamAhead = 4;
 inline void fetch_row(const float* p, int64_t n) {
   for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(p + i);
 }
 
-// s_r[j] = scale * (x_r . y_j) for RT rows x_r (row stride d) and n rows y_j
-// of length d (row stride d), s_r at s + r * lds: tiles of RT rows times 4
-// keys, so that each key is loaded once for every row (a single stream from
-// memory, not a pass per row) and 4 * RT multiply-add chains are in flight.
-// With `fetch`, the keys come from memory: those up to `avail` (>= n) are
-// prefetched ahead.
+// s_r[j] = scale * (x_r . y_j) for RT rows x_r (row stride d) and rows y_j
+// of length d (row stride d), s_r at s + r * lds: `tiles` tiles of RT rows
+// times 4 keys, so that each key is loaded once for every row and 4 * RT
+// multiply-add chains are in flight. Tile t takes keys t inc + k ks (k < 4):
+// adjacent keys (inc 4, ks 1), or one key from each of 4 streams (inc 1, ks
+// the stream's length). With `fetch`, the keys come from memory: each
+// tile's keys `ahead` tiles on are prefetched while that many remain in
+// `avail` tiles.
 template <int RT>
-void dot_tile(const float* x, const float* y, int64_t n, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t avail) {
+void dot_tile(const float* x, const float* y, int64_t tiles, int64_t inc, int64_t ks, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t ahead, int64_t avail) {
   const int64_t dv = d / 16 * 16;
-  int64_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    if (fetch && j + kAhead + 4 <= avail)
-      for (int k = 0; k < 4; k++) fetch_row(y + (j + kAhead + k) * d, d);
+  for (int64_t t = 0; t < tiles; t++) {
+    const int64_t j = t * inc;
+    if (fetch && t + ahead < avail)
+      for (int k = 0; k < 4; k++) fetch_row(y + (j + ahead * inc + k * ks) * d, d);
     const float* yj = y + j * d;
     Lanes acc[RT][4] = {};
     for (int64_t i = 0; i < dv; i += 16) {
-      const Lanes y0 = lanes_at(yj + i), y1 = lanes_at(yj + d + i), y2 = lanes_at(yj + 2 * d + i), y3 = lanes_at(yj + 3 * d + i);
+      const Lanes y0 = lanes_at(yj + i), y1 = lanes_at(yj + ks * d + i), y2 = lanes_at(yj + 2 * ks * d + i), y3 = lanes_at(yj + 3 * ks * d + i);
       for (int r = 0; r < RT; r++) {
         const Lanes xv = lanes_at(x + r * d + i);
         acc[r][0] += xv * y0;
@@ -599,13 +606,18 @@ void dot_tile(const float* x, const float* y, int64_t n, int64_t d, float scale,
     }
     for (int r = 0; r < RT; r++)
       for (int k = 0; k < 4; k++) {
-        float t = hsum(acc[r][k]);
-        for (int64_t i = dv; i < d; i++) t += x[r * d + i] * yj[k * d + i];
-        s[r * lds + j + k] = scale * t;
+        float t2 = hsum(acc[r][k]);
+        for (int64_t i = dv; i < d; i++) t2 += x[r * d + i] * yj[k * ks * d + i];
+        s[r * lds + j + k * ks] = scale * t2;
       }
   }
-  for (; j < n; j++)
-    for (int r = 0; r < RT; r++) {
+}
+
+// One key a row at a time (the keys after the last whole tile).
+void dot_rows(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, float scale, float* s, int64_t lds) {
+  const int64_t dv = d / 16 * 16;
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t r = 0; r < rows; r++) {
       Lanes acc = {};
       for (int64_t i = 0; i < dv; i += 16) acc += lanes_at(x + r * d + i) * lanes_at(y + j * d + i);
       float t = hsum(acc);
@@ -614,20 +626,26 @@ void dot_tile(const float* x, const float* y, int64_t n, int64_t d, float scale,
     }
 }
 
-// The same for any number of rows, by tiles of up to 4; only the first tile
-// reads the keys from memory (the caller's blocks keep them in L1 for the rest).
-void dots(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t avail) {
+// The tiles for any number of rows, by tiles of up to 4; only the first
+// tile reads the keys from memory (the caller's blocks keep them in L1 for the rest).
+void dot_tiles(const float* x, int64_t rows, const float* y, int64_t tiles, int64_t inc, int64_t ks, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t ahead, int64_t avail) {
   for (int64_t r = 0; r < rows; r += 4) {
     const float* xr = x + r * d;
     float* sr = s + r * lds;
     const bool f = fetch && r == 0;
     switch (std::min<int64_t>(4, rows - r)) {
-      case 4: dot_tile<4>(xr, y, n, d, scale, sr, lds, f, avail); break;
-      case 3: dot_tile<3>(xr, y, n, d, scale, sr, lds, f, avail); break;
-      case 2: dot_tile<2>(xr, y, n, d, scale, sr, lds, f, avail); break;
-      default: dot_tile<1>(xr, y, n, d, scale, sr, lds, f, avail); break;
+      case 4: dot_tile<4>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
+      case 3: dot_tile<3>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
+      case 2: dot_tile<2>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
+      default: dot_tile<1>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
     }
   }
+}
+
+// The same over n adjacent keys (the rest one at a time).
+void dots(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t avail) {
+  dot_tiles(x, rows, y, n / 4, 4, 1, d, scale, s, lds, fetch, kAhead / 4, avail / 4);
+  dot_rows(x, rows, y + n / 4 * 4 * d, n % 4, d, scale, s + n / 4 * 4, lds);
 }
 
 // o_r = sum_j p_r[j] v_j for rows r of weights p (row stride ldp) over n
@@ -635,10 +653,12 @@ void dots(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, fl
 // 128, in L1), two output rows at a time with their sums in registers, so
 // each value row is loaded once per pair. The first pair of a block streams
 // it from memory, prefetching ahead into the next block, so that the stream
-// goes on while the other pairs read the block from L1.
+// goes on while the other pairs read the block from L1. With q > 0 the first
+// kStreams q rows are taken from kStreams streams in turn, as the keys are.
 template <int NV>
-void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, float* o) {
+void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, int64_t q, float* o) {
   constexpr int64_t Dv = NV * 16, B = 64;
+  const auto row = [q](int64_t i) { return i < kStreams * q ? (i % kStreams) * q + i / kStreams : i; };
   for (int64_t j0 = 0; j0 < n; j0 += B) {
     const int64_t j1 = std::min(n, j0 + B);
     for (int64_t r = 0; r < R; r += 2) {
@@ -650,8 +670,9 @@ void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_
         std::memcpy(a0, o + r * Dv, sizeof a0);
         if (pair) std::memcpy(a1, o + (r + 1) * Dv, sizeof a1);
       }
-      for (int64_t j = j0; j < j1; j++) {
-        if (r == 0 && j + kAhead < n) fetch_row(v + (j + kAhead) * Dv, Dv);
+      for (int64_t i = j0; i < j1; i++) {
+        if (r == 0 && i + kAhead < n) fetch_row(v + row(i + kAhead) * Dv, Dv);
+        const int64_t j = row(i);
         const float w0 = p0[j], w1 = p1[j];
         for (int c = 0; c < NV; c++) {
           const Lanes x = lanes_at(v + j * Dv + c * 16);
@@ -666,10 +687,10 @@ void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_
 }
 
 // The same for any Dv: rows of o accumulated one value row at a time.
-void weigh_values_any(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, int64_t Dv, float* o) {
+void weigh_values_any(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, int64_t Dv, int64_t q, float* o) {
   switch (Dv) {
-    case 64: return weigh_values<4>(p, ldp, R, v, n, o);
-    case 128: return weigh_values<8>(p, ldp, R, v, n, o);
+    case 64: return weigh_values<4>(p, ldp, R, v, n, q, o);
+    case 128: return weigh_values<8>(p, ldp, R, v, n, q, o);
     default: break;
   }
   std::fill(o, o + R * Dv, 0.0f);
@@ -810,8 +831,17 @@ void attend_split(const Attention& a, float* out) {
       float *m = pm.data() + task * R, *l = pl.data() + task * R, *acc = pacc.data() + task * R * a.Dv;
       // blocks of keys that stay in L1 (32 KiB of head size 128) while every row reads them
       const int64_t kblock = std::max<int64_t>(8, 8192 / std::max<int64_t>(1, a.D));
-      for (int64_t j0 = 0; j0 < n; j0 += kblock)
-        dots(qb, R, kb + j0 * a.D, std::min(kblock, n - j0), a.D, a.scale, s.data() + j0, C, true, n - j0);
+      // keys (then values) as kStreams streams of q keys, and the rest after
+      static_assert(kStreams == 4, "a tile takes one key of each stream");
+      const int64_t q = n >= 16 * kStreams ? n / kStreams : 0;
+      if (q) {
+        for (int64_t t0 = 0; t0 < q; t0 += kblock / kStreams)
+          dot_tiles(qb, R, kb + t0 * a.D, std::min(kblock / kStreams, q - t0), 1, q, a.D, a.scale, s.data() + t0, C, true, kStreamAhead, q - t0);
+        dots(qb, R, kb + kStreams * q * a.D, n - kStreams * q, a.D, a.scale, s.data() + kStreams * q, C, false, 0);
+      } else {
+        for (int64_t j0 = 0; j0 < n; j0 += kblock)
+          dots(qb, R, kb + j0 * a.D, std::min(kblock, n - j0), a.D, a.scale, s.data() + j0, C, true, n - j0);
+      }
       for (int64_t r = 0; r < R; r++) {
         float* sr = s.data() + r * C;
         const int64_t vis = std::clamp<int64_t>(a.visible(r) - j0, 0, n);
@@ -824,7 +854,7 @@ void attend_split(const Attention& a, float* out) {
           l[r] = sm.exp_sum(sr, m[r], vis, n);
         }
       }
-      weigh_values_any(s.data(), C, R, vb, n, a.Dv, acc);
+      weigh_values_any(s.data(), C, R, vb, n, a.Dv, q, acc);
     }
   });
   parallel_for(heads * R, 64, [&](int64_t b, int64_t e) {
@@ -859,15 +889,12 @@ void attend_split(const Attention& a, float* out) {
 // into panels of kPanel keys (tiles.h), so that a tile of query rows times a
 // panel is kPanel-wide vector loads and multiply-adds broadcasting one query
 // value; a tile's scores stay in L1 for their softmax and their product with
-// the values. Rows are
-// taken position by position across the kv head's G query heads, so under a
-// causal mask the keys a tile may see grow with it and a tile computes only
-// up to its last row's (about 3% more than the triangle at 512 positions,
+// the values. Rows are taken position by position across the kv head's G
+// query heads, so under a causal mask the keys a tile may see grow with it
+// and a tile computes only up to its last row's (about 3% more than the triangle at 512 positions,
 // against 12% for blocks of 64 positions through BLAS, which also packed
 // both operands on every call).
 constexpr int kScoreRows = kTileRows;
-// value tiles: 6 rows times 4 vectors of columns, 24 sums in registers
-constexpr int kValueRows = F32Lanes::n >= 16 ? 6 : 3, kValueVecs = F32Lanes::n >= 16 ? 4 : 2;
 
 // o_r[c .. c + 16 NV) = inv_r * sum_{j < n} p_r[j] v_j[c .. c + 16 NV) for R rows.
 template <int R, int NV>

@@ -20,10 +20,13 @@ using Lanes = float __attribute__((vector_size(64), aligned(4), may_alias));
 inline const Lanes& lanes_at(const float* p) { return *reinterpret_cast<const Lanes*>(p); }
 
 constexpr int64_t kPanel = 32;
+// Tile shapes by the registers the build has: panel tiles of kTileRows rows;
+// prefill's value tiles (fast.cpp) of kValueRows rows times kValueVecs
+// vectors (24 sums of AVX-512's 32 registers, 12 of AVX2's 16 as pairs).
 #if defined(__AVX512F__)
-constexpr int kTileRows = 12;
+constexpr int kTileRows = 12, kValueRows = 6, kValueVecs = 4;
 #else
-constexpr int kTileRows = 3;
+constexpr int kTileRows = 3, kValueRows = 3, kValueVecs = 2;
 #endif
 
 // Calls f(std::integral_constant<int, R>{}) for R = n, 1 <= n <= Max.
