@@ -48,7 +48,8 @@ struct VF {
   // correction finishes (q0 + r (n - q0 d) is then within 2^-27), or the
   // factor of a correction term; the 12-bit estimate would leave 2^-24.
   static V recip_seed(V a) { return recip(a); }
-  // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
+  // x = 2^k m with m in [0.75, 1.5), for positive normal x below 1.5 2^127
+  // (as AVX-512's; this one takes any positive normal x); k whole.
   static V split75(V x, V& k) {
     const __m256i ix = _mm256_castps_si256(x);
     const __m256i ki = _mm256_srai_epi32(_mm256_sub_epi32(ix, _mm256_set1_epi32(0x3f400000)), 23);
@@ -84,7 +85,10 @@ struct VF {
   // Where bit b of a's bits is set (in the sign, which is what sel reads); and that bit moved to the sign.
   static V bit_to_sign(V a, int b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 31 - b)); }
   static M bit_set(V a, int b) { return bit_to_sign(a, b); }
+  static M bit_clear(V a, int b) { return _mm256_xor_ps(bit_to_sign(a, b), set1(-0.0f)); }
   static V sel(M m, V a, V b) { return _mm256_blendv_ps(b, a, m); }
+  // a + b where m, else c.
+  static V sum_or(M m, V a, V b, V c) { return sel(m, add(a, b), c); }
   static float hsum(V v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));

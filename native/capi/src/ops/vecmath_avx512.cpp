@@ -48,11 +48,12 @@ struct VF {
   // correction finishes (q0 + r (n - q0 d) is then within 2^-27), or the
   // factor of a correction term; the estimate alone.
   static V recip_seed(V a) { return rcp_est(a); }
-  // x = 2^k m with m in [0.75, 1.5), for positive normal finite x; k whole.
+  // x = 2^k m with m in [0.75, 1.5), for positive normal x below 1.5 2^127;
+  // k whole: the exponent of x 4/3 (rounded to float, its mantissa reaches 2
+  // exactly where x's reaches 1.5, which every mantissa was checked for).
   static V split75(V x, V& k) {
-    const V m = _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero), e = _mm512_getexp_ps(x);
-    k = _mm512_mask_add_ps(e, _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.0f), _CMP_LT_OQ), e, _mm512_set1_ps(1.0f));
-    return m;
+    k = _mm512_getexp_ps(_mm512_mul_ps(x, _mm512_set1_ps(4.0f / 3)));
+    return _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
   }
   // t[i] for i the top four mantissa bits of m (t holds 16 floats).
   static V lookup16m(const float* t, V m) {
@@ -67,6 +68,7 @@ struct VF {
   static M mand(M a, M b) { return M(a & b); }
   // Where bit b of a's bits is set; and that bit moved to the sign.
   static M bit_set(V a, int b) { return _mm512_test_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32(1 << b)); }
+  static M bit_clear(V a, int b) { return _mm512_testn_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32(1 << b)); }
   static V bit_to_sign(V a, int b) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(a), unsigned(31 - b))); }
   static V xor_sign(V a, V b) {
     const __m512i s = _mm512_set1_epi32(int(0x80000000u));
@@ -76,6 +78,8 @@ struct VF {
   static M eq(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q); }
   static V sel(M m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }
+  // a + b where m, else c: one masked add.
+  static V sum_or(M m, V a, V b, V c) { return _mm512_mask_add_ps(c, m, a, b); }
   static float hsum(V v) { return _mm512_reduce_add_ps(v); }
   static float hmax(V v) { return _mm512_reduce_max_ps(v); }
   // The low and high halves widened to double lanes, and back.

@@ -242,8 +242,8 @@ VM_INLINE VF::V cosh_f32(VF::V x) {
   return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
-// log(wh + wl) + kadd ln2 in float lanes, for a normal finite wh >= 1 and
-// |wl| <= ulp(wh), rounded once. wh = 2^k m with m in [0.75, 1.5) and i
+// log(wh + wl) + kadd ln2 in float lanes (no kadd: 0), for a positive
+// normal wh below 1.5 2^127 and |wl| <= ulp(wh), rounded once. wh = 2^k m with m in [0.75, 1.5) and i
 // m's top four mantissa bits: r = m invc_i - 1 is exact in the fma (invc_i
 // has five bits; 1 for the two intervals next to 1, |r| < 1/16); k ln2_hi +
 // logc_i's high part is exact (both on the grid of 2^-16) and r joins it in
@@ -261,12 +261,12 @@ alignas(64) constexpr LogTab kLogTab = {
     {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
-VM_INLINE VF::V log_sum(VF::V wh, VF::V wl, VF::V kadd) {
+VM_INLINE VF::V log_sum(VF::V wh, VF::V wl, const VF::V* kadd = nullptr) {
   using V = VF::V;
   static constexpr float p[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
   V k;
   const V m = VF::split75(wh, k), one = VF::set1(1.0f);
-  k = VF::add(k, kadd);
+  if (kadd) k = VF::add(k, *kadd);
   const V r = VF::fma(m, VF::lookup16m(kLogTab.invc, m), VF::neg(one));
   const V hi = VF::fma(k, VF::set1(0.693145752f), VF::lookup16m(kLogTab.hi, m));
   const V s = VF::add(hi, r), e = VF::add(VF::sub(hi, s), r);
@@ -286,34 +286,39 @@ VM_INLINE VF::V odd_small(VF::V a, VF::V r, float c3, float c5) {
 }
 
 // arcsinh |x| = log(w), w = |x| + sqrt(x^2 + 1) in float lanes: x^2 + 1 as
-// an exact sum th + tl (a two-product and a two-sum), its square root s + sl
+// an exact sum th + tl (a two-product and a fast two-sum, exact below 2^24
+// where 1 is a multiple of ulp(x^2) when x^2 > 1), its square root s + sl
 // (sl from the fma residual), w = wh + wl by a fast two-sum (s > |x|), then
-// log_sum. From 2^12 on, log(2|x|) + 1/(4x^2): wh = |x|, wl = 1/(4|x|), kadd 1.
+// log_sum. From 2^12 on, log(2|x|) + 1/(4x^2): wh = |x|/2, wl = 1/(8|x|),
+// kadd 2.
 VM_INLINE VF::V asinh_f32(VF::V x) {
   using V = VF::V;
-  const V a = VF::abs(x), one = VF::set1(1.0f), quarter = VF::set1(0.25f);
+  const V a = VF::abs(x), one = VF::set1(1.0f);
   const V pp = VF::mul(a, a), pe = VF::fma(a, a, VF::neg(pp));
-  const V th = VF::add(pp, one), bb = VF::sub(th, pp);
-  const V tl = VF::add(VF::add(VF::sub(pp, VF::sub(th, bb)), VF::sub(one, bb)), pe);
+  const V th = VF::add(one, pp), tl = VF::add(VF::sub(pp, VF::sub(th, one)), pe);
   const V s = VF::sqrt(th);
   const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::rcp_est(VF::add(s, s)));
-  V wh = VF::add(s, a), wl = VF::add(VF::add(VF::sub(s, wh), a), sl), kadd = VF::set1(0.0f);
+  V wh = VF::add(s, a), wl = VF::add(VF::add(VF::sub(s, wh), a), sl);
   const V lim = VF::set1(0x1p12f), inf = VF::set1(__builtin_inff());
-  if (!VF::all(VF::gt(lim, a))) {
+  const bool ordinary = VF::all(VF::gt(lim, a));
+  V r;
+  if (ordinary) {
+    r = log_sum(wh, wl);
+  } else {
     const auto big = VF::mand(VF::gt(a, VF::set1(0x1.fffffep11f)), VF::gt(inf, a));
-    wh = VF::sel(big, a, wh);
-    wl = VF::sel(big, VF::mul(quarter, VF::rcp_est(a)), wl);
-    kadd = VF::sel(big, one, kadd);
+    wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
+    wl = VF::sel(big, VF::mul(VF::set1(0.125f), VF::rcp_est(a)), wl);
+    const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
+    r = log_sum(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd);
   }
-  V r = log_sum(VF::min(wh, VF::set1(0x1.fffffep127f)), wl, kadd);
   r = odd_small(a, r, -1.0f / 6, 3.0f / 40);
-  if (!VF::all(VF::gt(lim, a))) r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
+  if (!ordinary) r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
   return VF::copysign(r, x);
 }
 
 // arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes as
 // arcsinh's (x^2 - 1 by a two-product and a fast two-sum, x > s); from 2^12
-// on, log(2x) - 1/(4x^2).
+// on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd 2).
 VM_INLINE VF::V acosh_f32(VF::V x) {
   using V = VF::V;
   const V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff()), lim = VF::set1(0x1p12f);
@@ -321,17 +326,15 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   const V th = VF::sub(pp, one), tl = VF::add(VF::sub(VF::sub(pp, th), one), pe);
   const V s = VF::sqrt(th);
   const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip(VF::max(VF::add(s, s), VF::set1(0x1p-126f))));
-  V wh = VF::add(x, s), wl = VF::add(VF::add(VF::sub(x, wh), s), sl), kadd = VF::set1(0.0f);
+  V wh = VF::add(x, s), wl = VF::add(VF::add(VF::sub(x, wh), s), sl);
   const bool ordinary = VF::all(VF::mand(VF::gt(x, VF::set1(0.99999994f)), VF::gt(lim, x)));
-  if (!ordinary) {
-    const auto big = VF::mand(VF::gt(x, VF::set1(0x1.fffffep11f)), VF::gt(inf, x));
-    wh = VF::sel(big, x, wh);
-    wl = VF::sel(big, VF::mul(VF::set1(-0.25f), VF::rcp_est(x)), wl);
-    kadd = VF::sel(big, one, kadd);
-    wh = VF::sel(VF::gt(wh, one), wh, one);  // below 1 and NaN: any ordinary argument, replaced below
-  }
-  const V r = log_sum(VF::min(wh, VF::set1(0x1.fffffep127f)), wl, kadd);
-  if (ordinary) return r;
+  if (ordinary) return log_sum(wh, wl);
+  const auto big = VF::mand(VF::gt(x, VF::set1(0x1.fffffep11f)), VF::gt(inf, x));
+  wh = VF::sel(big, VF::mul(VF::set1(0.5f), x), wh);
+  wl = VF::sel(big, VF::mul(VF::set1(-0.125f), VF::rcp_est(x)), wl);
+  const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
+  wh = VF::sel(VF::gt(wh, one), wh, one);  // below 1 and NaN: any ordinary argument, replaced below
+  const V r = log_sum(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
 }
@@ -349,7 +352,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   const V wh = VF::mul(ph, rd);
   const V wl = VF::mul(VF::fma(VF::neg(wh), dl, VF::add(VF::fma(VF::neg(wh), dh, ph), pl)), rd);
   const bool ordinary = VF::all(VF::gt(one, a));
-  V r = VF::mul(VF::set1(0.5f), log_sum(ordinary ? wh : VF::sel(VF::gt(one, a), wh, one), wl, VF::set1(0.0f)));
+  V r = VF::mul(VF::set1(0.5f), log_sum(ordinary ? wh : VF::sel(VF::gt(one, a), wh, one), wl));
   r = odd_small(a, r, 1.0f / 3, 1.0f / 5);
   if (!ordinary) {
     const VF::V inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
@@ -490,14 +493,16 @@ VM_INLINE VF::V asin_f32(VF::V x) {
   return VF::copysign(r, x);
 }
 
-// The reduction of a = |x| < 2^12 (kTrigSmall) in float lanes: a = n pi/2
-// + rh + rl, |rh| <= pi/4 (rh + rl to about 2^-45 relative), n = round(a
+// The reduction of |a| < 2^12 (kTrigSmall) in float lanes: a = n pi/2 +
+// rh + rl, |rh| <= pi/4 (rh + rl to about 2^-45 relative), n = round(a
 // 2/pi) held in k's low bits (the rounding shift, so n & 3 is read from
-// k's bits). P1 = pi/2 rounded to float: a - n P1 is exact (a and n P1 lie
-// on the grid of ulp(a) or 2^-24, whichever is coarser, and differ by less
-// than 1); then n (pi/2 - P1) = n (D1 + D2 + D3): n D1 as an exact product
-// (its fma residual) added by a two-sum, n D2 in the tail, n D3 (below n
-// 2^-76) left out.
+// k's bits, for either sign). P1 = pi/2 rounded to float: r1 = a - n P1 is
+// exact (a and n P1 lie on the grid of ulp(a) or 2^-24, whichever is
+// coarser, and differ by less than 1); then n (pi/2 - P1) = n (D1 + D2 +
+// D3): n D1 as an exact product p + pe (its fma residual), r1 + p by a fast
+// two-sum, exact here although |r1| may be below |p| because r1 is a
+// multiple of ulp(p) (r1 is 0 or on the grid of 2^-24, |p| < 2^-13); n D2
+// in the tail, n D3 (below n 2^-76) left out.
 constexpr float kTrigSmall = 0x1p12f;
 VM_INLINE VF::V trig_reduce(VF::V a, VF::V& rh, VF::V& rl) {
   using V = VF::V;
@@ -505,9 +510,7 @@ VM_INLINE VF::V trig_reduce(VF::V a, VF::V& rh, VF::V& rl) {
   const V r1 = VF::fma(n, VF::set1(-0x1.921fb6p0f), a);
   const V d1 = VF::set1(0x1.777a5cp-25f), p = VF::mul(n, d1), pe = VF::fma(n, d1, VF::neg(p));
   rh = VF::add(r1, p);
-  const V bb = VF::sub(rh, r1);
-  const V e = VF::add(VF::sub(r1, VF::sub(rh, bb)), VF::sub(p, bb));
-  rl = VF::fma(n, VF::set1(0x1.ee59dap-50f), VF::add(e, pe));
+  rl = VF::fma(n, VF::set1(0x1.ee59dap-50f), VF::add(VF::sub(p, VF::sub(rh, r1)), pe));
   return k;
 }
 
@@ -551,30 +554,32 @@ template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(Sin ? VFn::Sin : VFn::Cos)](x));
 }
 
-// tan x = sign(x) tan |x| in float lanes for |x| < 2^12 (beyond, and inf
-// and NaN, SLEEF's), from trig_reduce's r = rh + rl: tan r = rh + rh^3
-// T(s) + rl (1 + s), s = rh^2 (T a least-squares fit made for this library,
-// 2^-28 relative on |r| <= pi/4), with rh^3 = u + ue and u T as exact
-// products (fma residuals) and rh + u T as an exact sum th + tl (a fast
-// two-sum): th + tl rounded once for even n; for odd n, -1/(th + tl) from
-// the reciprocal of th (VF::recip) and one more Newton step that takes tl.
+// tan x in float lanes for |x| < 2^12 (beyond, and inf and NaN, SLEEF's),
+// from trig_reduce's r = rh + rl of x itself (tan is odd, so no sign is
+// taken off and put back): tan r = rh + rh q + rl (1 + s), s = rh^2, q = s
+// T(s) (T a least-squares fit made for this library, 2^-28 relative on |r|
+// <= pi/4), with s, q = s T and m = rh q each as a rounded product and its
+// fma residual, and rh + m as an exact sum th + tl (a fast two-sum): th + tl
+// rounded once for even n; for odd n, -1/(th + tl) from the reciprocal of
+// th (VF::recip_seed) and one more Newton step that takes tl.
 VM_INLINE VF::V tan_f32(VF::V x) {
   using V = VF::V;
-  static constexpr float c[] = {0.00205033924f, -0.00061872392f, 0.00501591666f, 0.00831915904f,
-                                0.0219882429f,  0.0539540686f,   0.133334145f,   0.333333313f};
-  const V a = VF::abs(x), one = VF::set1(1.0f);
+  static constexpr float c[] = {0.00435992982f, 0.000123910126f, 0.0108077237f, 0.0212933701f,
+                                0.0540577024f,  0.133326828f,    0.333333492f};
+  const V one = VF::set1(1.0f);
   V rh, rl;
-  const V k = trig_reduce(a, rh, rl);
-  const V s = VF::mul(rh, rh), u = VF::mul(rh, s);
-  const V ue = VF::fma(rh, VF::fma(rh, rh, VF::neg(s)), VF::fma(rh, s, VF::neg(u)));  // u + ue = rh^3
-  const V p = horner<VF>(s, c), m = VF::mul(u, p);
+  const V k = trig_reduce(x, rh, rl);
+  const V s = VF::mul(rh, rh), hl = VF::fma(rh, rh, VF::neg(s));  // s + hl = rh^2
+  const V p = horner<VF>(s, c), q = VF::mul(s, p), m = VF::mul(rh, q);
   const V th = VF::add(rh, m);  // |m| < |rh|
-  const V small = VF::add(VF::fma(u, p, VF::neg(m)), VF::fma(ue, p, VF::fma(rl, s, rl)));  // u p - m exact
+  // rh (s + hl) p - m: the residuals of q and m and hl's share
+  const V small = VF::add(VF::fma(rh, VF::fma(hl, p, VF::fma(s, p, VF::neg(q))), VF::fma(rh, q, VF::neg(m))),
+                          VF::fma(rl, s, rl));
   const V tl = VF::add(VF::sub(m, VF::sub(th, rh)), small);
   const V r0 = VF::recip_seed(th);
-  const V inv = VF::fma(r0, VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), r0);
-  const V r = VF::xor_sign(VF::sel(VF::bit_set(k, 0), VF::neg(inv), VF::add(th, tl)), x);
-  const auto ok = VF::gt(VF::set1(kTrigSmall), a);
+  const V ninv = VF::fma(VF::neg(r0), VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), VF::neg(r0));
+  const V r = VF::sum_or(VF::bit_clear(k, 0), th, tl, ninv);
+  const auto ok = VF::gt(VF::set1(kTrigSmall), VF::abs(x));
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
@@ -716,7 +721,7 @@ VM_INLINE VF::V erfinv_f32(VF::V y) {
   // a <= 1: 0 at |y| = 1 (t = -inf), negative beyond and NaN for NaN (t = NaN)
   const auto pos = VF::gt(a, VF::set1(0.0f));
   const bool ordinary = VF::all(pos);
-  V t = log_sum(ordinary ? a : VF::sel(pos, a, one), VF::set1(0.0f), VF::set1(0.0f));
+  V t = log_sum(ordinary ? a : VF::sel(pos, a, one), VF::set1(0.0f));
   if (!ordinary)
     t = VF::sel(pos, t, VF::sel(VF::eq(a, VF::set1(0.0f)), VF::set1(-__builtin_inff()), VF::set1(__builtin_nanf(""))));
   static const float tail[] = {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
