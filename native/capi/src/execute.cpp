@@ -11,6 +11,15 @@ namespace mlxc {
 
 namespace {
 
+// The least work (elements times ops) an elementwise pass hands to a thread
+// of the pool. Waking a worker costs about 64K elements of one op, but the
+// worker then polls for 50 ms, holding the second core: in a training loop
+// whose steps each had a 2-op group over 64K elements (a small MLP's relu
+// and its gradient), it held that core for the whole loop for a few
+// microseconds of work a step. Adam's update of a 256x256 weight (12 ops
+// over 64K elements) still runs on two cores.
+constexpr int64_t kPartWork = int64_t(1) << 18;
+
 // A thread's scratch memory for fused groups, kept between them: a group
 // over a few thousand elements took longer to allocate and zero its slots
 // (tens of KiB, returned to the system and faulted in again on every call)
@@ -127,9 +136,6 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
     }
   }
 
-  // A part is at least 64K elements of one op (a group of k ops, 64K / k):
-  // waking a worker costs about as much. Adam's update of a 256x256 weight
-  // (12 ops over 64K elements) then runs on two cores, not one.
   const size_t out_size = dtype_size(out.dtype);
   // The root may store non-temporally (EwParams::stream) past half the cache.
   size_t in_bytes = 0;
@@ -137,7 +143,8 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
     if (src.slot < 0 && !src.repeats) in_bytes += size_t(n) * src.step;
   EwParams root_params = root.params;
   root_params.stream = stream_output(in_bytes, size_t(n) * out_size, size_t(chunk) * out_size);
-  const int64_t grain = std::max<int64_t>(1, 32 / int64_t(members.size()));
+  // A part is at least kPartWork elements of one op (a group of k ops, kPartWork / k).
+  const int64_t grain = std::max<int64_t>(1, kPartWork / kChunk / int64_t(members.size()));
   parallel_for((n + chunk - 1) / chunk, grain, [&](int64_t cb, int64_t ce) {
     // Slots and conversion buffers start on cache lines, a few lines apart
     // modulo 4 KiB from each other and from page-aligned arrays: a load and a
@@ -216,8 +223,8 @@ void run_broadcast(Graph& g, const Node& nd) {
   }
   const int64_t inner = dims.back(), rows = out.size() / std::max<int64_t>(inner, 1);
   if (out.size() > 0) {
-    // parts of at least 64K elements, as in run_group; elementwise ops take at most 3 inputs
-    parallel_for(rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(inner, 1)), [&](int64_t rb, int64_t re) {
+    // parts of at least kPartWork elements, as in run_group; elementwise ops take at most 3 inputs
+    parallel_for(rows, std::max<int64_t>(1, kPartWork / std::max<int64_t>(inner, 1)), [&](int64_t rb, int64_t re) {
       const void* ptrs[3];
       bool scalar[3];
       for (size_t k = 0; k < nin; k++) scalar[k] = cst[k].back() == 0;

@@ -91,8 +91,14 @@ template void gemm_block<double>(const Gemm&, const double*, const double*, doub
 
 namespace {
 
-// Products smaller than this run on one thread: splitting costs more.
-constexpr double kParallelFlops = double(1 << 22);
+// Products smaller than this run on one thread. Splitting one of 8 MFLOP
+// (a small MLP's layer, 85-105 us here) saves about 40 us, but it wakes the
+// pool's worker, which then polls for 50 ms: in a training loop of such
+// products it holds the second core for the whole loop, where it does useful
+// work a tenth of the time, and the threads it keeps off that core (V8's,
+// other programs') take the calling thread's instead (docs/PERFORMANCE.md,
+// session 16).
+constexpr double kParallelFlops = double(1 << 24);
 
 // Splits C into one block of rows (or columns, when it is wider than tall)
 // per thread, each a BLAS call of its own on the engine's pool. BLAS runs
