@@ -325,7 +325,7 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   const V pp = VF::mul(x, x), pe = VF::fma(x, x, VF::neg(pp));
   const V th = VF::sub(pp, one), tl = VF::add(VF::sub(VF::sub(pp, th), one), pe);
   const V s = VF::sqrt(th);
-  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip(VF::max(VF::add(s, s), VF::set1(0x1p-126f))));
+  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip_seed(VF::max(VF::add(s, s), VF::set1(0x1p-126f))));
   V wh = VF::add(x, s), wl = VF::add(VF::add(VF::sub(x, wh), s), sl);
   const bool ordinary = VF::all(VF::mand(VF::gt(x, VF::set1(0.99999994f)), VF::gt(lim, x)));
   if (ordinary) return log_sum(wh, wl);
@@ -557,11 +557,13 @@ template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
 // tan x in float lanes for |x| < 2^12 (beyond, and inf and NaN, SLEEF's),
 // from trig_reduce's r = rh + rl of x itself (tan is odd, so no sign is
 // taken off and put back): tan r = rh + rh q + rl (1 + s), s = rh^2, q = s
-// T(s) (T a least-squares fit made for this library, 2^-28 relative on |r|
-// <= pi/4), with s, q = s T and m = rh q each as a rounded product and its
-// fma residual, and rh + m as an exact sum th + tl (a fast two-sum): th + tl
-// rounded once for even n; for odd n, -1/(th + tl) from the reciprocal of
-// th (VF::recip_seed) and one more Newton step that takes tl.
+// T(s) (T of degree 6, a least-squares fit made for this library with its
+// coefficients rounded to float one at a time from the lowest and the rest
+// refitted: 2^-29.5 relative on |r| <= pi/4), with s, q = s T and m = rh q
+// each as a rounded product and its fma residual, and rh + m as an exact
+// sum th + tl (a fast two-sum): th + tl rounded once for even n; for odd n,
+// -1/(th + tl) from the reciprocal of th (VF::recip_seed) and one more
+// Newton step that takes tl.
 VM_INLINE VF::V tan_f32(VF::V x) {
   using V = VF::V;
   static constexpr float c[] = {0.00435992982f, 0.000123910126f, 0.0108077237f, 0.0212933701f,
