@@ -259,12 +259,14 @@ describe('evaluation model', () => {
     const mib = 1 << 20;
     let peak = 0;
     const start = mx.getActiveMemory();
-    for (let i = 0; i < 64; i++) {
+    for (let i = 0; i < 128; i++) {
       const a = mx.add(mx.zeros([mib]), i);
       mx.eval(a);
       peak = Math.max(peak, mx.getActiveMemory() - start);
     }
-    expect(peak).toBeLessThan(160 * mib);
+    // unreclaimed, 512 MiB; reclaimed, what waits for V8's collector, which
+    // lags under load (160 MiB once at load 4, where 160 was the bound)
+    expect(peak).toBeLessThan(256 * mib);
   });
 
   // A synchronous loop never lets a FinalizationRegistry's callbacks run, so
