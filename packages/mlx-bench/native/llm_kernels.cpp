@@ -233,9 +233,9 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--fma-peak") && i + 1 < argc) peak = std::atof(argv[++i]);
   }
   session = mlxcompat_session_new(nullptr, nullptr);
-  const double bw = copy_gbs(), rd1 = read_gbs(1), rd = std::max(rd1, read_gbs(16));
+  const double bw = copy_gbs(), rd1 = read_gbs(1), rd16 = read_gbs(16);
   std::printf("copy bandwidth: %.1f GB/s (256 MiB memcpy over %d threads, best of 16); reading alone: %.1f GB/s as one stream a thread, %.1f as 16 (a sum over 256 MiB, the same threads; 70%% of the copy is %.0f%% of the faster)\n",
-              bw, threads(), rd1, rd, 70 * bw / rd);
+              bw, threads(), rd1, rd16, 70 * bw / std::max(rd1, rd16));
 
   // A case's calls: requests[0] for warm and cold, all of them in turn for loop.
   struct Case {

@@ -606,9 +606,9 @@ void dot_tile(const float* x, const float* y, int64_t tiles, int64_t inc, int64_
     }
     for (int r = 0; r < RT; r++)
       for (int k = 0; k < 4; k++) {
-        float t2 = hsum(acc[r][k]);
-        for (int64_t i = dv; i < d; i++) t2 += x[r * d + i] * yj[k * ks * d + i];
-        s[r * lds + j + k * ks] = scale * t2;
+        float sum = hsum(acc[r][k]);
+        for (int64_t i = dv; i < d; i++) sum += x[r * d + i] * yj[k * ks * d + i];
+        s[r * lds + j + k * ks] = scale * sum;
       }
   }
 }
@@ -834,14 +834,10 @@ void attend_split(const Attention& a, float* out) {
       // keys (then values) as kStreams streams of q keys, and the rest after
       static_assert(kStreams == 4, "a tile takes one key of each stream");
       const int64_t q = n >= 16 * kStreams ? n / kStreams : 0;
-      if (q) {
-        for (int64_t t0 = 0; t0 < q; t0 += kblock / kStreams)
-          dot_tiles(qb, R, kb + t0 * a.D, std::min(kblock / kStreams, q - t0), 1, q, a.D, a.scale, s.data() + t0, C, true, kStreamAhead, q - t0);
-        dots(qb, R, kb + kStreams * q * a.D, n - kStreams * q, a.D, a.scale, s.data() + kStreams * q, C, false, 0);
-      } else {
-        for (int64_t j0 = 0; j0 < n; j0 += kblock)
-          dots(qb, R, kb + j0 * a.D, std::min(kblock, n - j0), a.D, a.scale, s.data() + j0, C, true, n - j0);
-      }
+      for (int64_t t0 = 0; t0 < q; t0 += kblock / kStreams)
+        dot_tiles(qb, R, kb + t0 * a.D, std::min(kblock / kStreams, q - t0), 1, q, a.D, a.scale, s.data() + t0, C, true, kStreamAhead, q - t0);
+      for (int64_t j0 = kStreams * q; j0 < n; j0 += kblock)
+        dots(qb, R, kb + j0 * a.D, std::min(kblock, n - j0), a.D, a.scale, s.data() + j0, C, true, n - j0);
       for (int64_t r = 0; r < R; r++) {
         float* sr = s.data() + r * C;
         const int64_t vis = std::clamp<int64_t>(a.visible(r) - j0, 0, n);
