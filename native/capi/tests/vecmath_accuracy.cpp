@@ -415,9 +415,13 @@ void power_check(Mlx* mlx, std::mt19937_64& rng, int per) {
 // softmax and logsumexp over rows of 4096 normally distributed values (spread
 // 4); with `cols` below 32, logsumexp alone over 600 such rows (the engine's
 // short-row path, in blocks of 256 rows), reported as logsumexp_r<cols>.
-template <class S> void rows_check(const Format& f, int slot, Mlx* mlx, std::mt19937_64& rng, int cols = 4096) {
+// With `big_rows`, softmax and logsumexp over that many rows: an output past
+// half the last-level cache, which softmax stores non-temporally (reported
+// as softmax_big; odd `cols` put the rows' starts off the vector slots).
+template <class S>
+void rows_check(const Format& f, int slot, Mlx* mlx, std::mt19937_64& rng, int cols = 4096, int big_rows = 0) {
   const bool short_rows = cols < 32;
-  const int rows = short_rows ? 600 : 64;
+  const int rows = big_rows ? big_rows : short_rows ? 600 : 64;
   std::normal_distribution<double> nd(0.0, 4.0);
   std::vector<S> x(size_t(rows) * cols);
   for (auto& v : x) v = S(nd(rng));
@@ -437,7 +441,7 @@ template <class S> void rows_check(const Format& f, int slot, Mlx* mlx, std::mt1
   }
   const std::string shape = "[" + std::to_string(rows) + "," + std::to_string(cols) + "]";
   for (const char* op : {"softmax", "logsumexp", "logcumsumexp"}) {
-    if (short_rows && std::string(op) != "logsumexp") continue;
+    if ((short_rows && std::string(op) != "logsumexp") || (big_rows && std::string(op) == "logcumsumexp")) continue;
     const bool is_sm = op[0] == 's', is_cum = op[3] == 'c';
     const auto ours = engine_run(op, f, sizeof(S), {x.data()}, x.size(), is_cum ? "{\"axis\":-1}" : "{\"axes\":[-1]}", shape);
     std::vector<uint8_t> theirs;
@@ -469,8 +473,8 @@ template <class S> void rows_check(const Format& f, int slot, Mlx* mlx, std::mt1
       if (e > r.ours) r.ours = e, r.worst_in = double(ref[i]);
       if (!theirs.empty()) r.mlx = std::max(r.mlx, err(theirs, i));
     }
-    const std::string label = "logsumexp_r" + std::to_string(cols);
-    report(op, f, x.size(), r, short_rows ? label.c_str() : nullptr);
+    const std::string label = big_rows ? std::string(op) + "_big" : "logsumexp_r" + std::to_string(cols);
+    report(op, f, x.size(), r, short_rows || big_rows ? label.c_str() : nullptr);
   }
 }
 
@@ -507,6 +511,8 @@ int main(int argc, char** argv) {
   rows_check<float>(F32, 2, mlx, rng);
   rows_check<double>(F64, 3, mlx, rng);
   for (int cols : {1, 10, 31}) rows_check<float>(F32, 2, mlx, rng, cols);
+  rows_check<float>(F32, 2, mlx, rng, 4093, 3001);
+  rows_check<double>(F64, 3, mlx, rng, 2045, 3301);
   std::printf("%d over their bound\n", failures);
   return failures ? 1 : 0;
 }

@@ -90,38 +90,55 @@ const VecTable* vec_table() {
 namespace {
 
 // Rows of float32 or float64 (half types converted to float32 first, and
-// the result rounded back); fn(rows, x, line, out) computes one line. The
-// output is stored with ordinary stores: softmax's scale pass rewrites lines
-// its exp pass left dirty in cache, and non-temporal stores there (which
-// evict a cached line first) took it from 50 to 80 ms on one thread.
+// the result rounded back) in blocks of up to kRowStreams rows, whose maxima
+// RowKernels::rows_max reads as interleaved streams; the passes after read
+// the block again from the L2 cache (at most kBlockBytes). fn(rows, x, i,
+// count, o, streamed) computes rows [i, i + count) from x (row i's start).
+// streamed: the output is large enough for non-temporal stores
+// (stream_output); the caller of a streamed row writes it once, from a
+// scratch row in cache (a non-temporal store evicts a cached line first, so
+// rewriting the output's own lines that way cost softmax 50 -> 80 ms).
+constexpr int64_t kBlockBytes = int64_t(256) << 10;
+
 template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* out, F fn) {
   const VecTable* t = vec_table();
   const DType d = l.a.dtype;
   if (!t || l.inner != 1 || l.r == 0 || vec_slot(d) < 0) return false;  // empty rows: the scalar loops
   const Array x = d == DType::Float64 ? l.a : astype(l.a, DType::Float32);
   Array o(x.dtype, out_shape);
+  const int64_t row_bytes = l.r * int64_t(dtype_size(x.dtype));
+  const int64_t block = std::clamp<int64_t>(kBlockBytes / row_bytes, 1, kRowStreams);
+  const bool streamed = stream_output(x.nbytes(), o.nbytes(), size_t(row_bytes));
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(l.r, 1));
-  if (x.dtype == DType::Float64) {
+  auto run = [&](const auto& rows, const auto* xs, auto* os) {
     parallel_for(l.outer, grain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) fn(t->rows_f64, x.data<double>() + i * l.r, i, o.data<double>());
+      for (int64_t i = b; i < e; i += block) fn(rows, xs + i * l.r, i, std::min(block, e - i), os, streamed);
+      if (streamed) stream_fence();
     });
-  } else {
-    parallel_for(l.outer, grain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i++) fn(t->rows_f32, x.data<float>() + i * l.r, i, o.data<float>());
-    });
-  }
+  };
+  if (x.dtype == DType::Float64) run(t->rows_f64, x.data<double>(), o.data<double>());
+  else run(t->rows_f32, x.data<float>(), o.data<float>());
   *out = o.dtype == d ? o : astype(o, d);
   return true;
 }
 
+template <class T> using Scalar = std::remove_const_t<std::remove_pointer_t<T>>;
+
 }  // namespace
 
 bool softmax_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o) {
-    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-    T* row = o + i * l.r;
-    const T s = rows.exp_sum(x, rows.max(x, l.r), row, l.r);
-    rows.scale(row, T(1) / s, l.r);
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool streamed) {
+    using T = Scalar<decltype(x)>;
+    T m[kRowStreams];
+    rows.rows_max(x, l.r, count, l.r, m);
+    thread_local std::vector<T> scratch;
+    if (streamed) scratch.resize(size_t(l.r));
+    for (int64_t j = 0; j < count; j++) {
+      T* row = o + (i + j) * l.r;
+      T* exps = streamed ? scratch.data() : row;
+      const T s = rows.exp_sum(x + j * l.r, m[j], exps, l.r);
+      rows.divide(exps, s, row, l.r, streamed);
+    }
   });
 }
 
@@ -196,58 +213,68 @@ bool logsumexp_short_rows(const Lines& l, Array* out) {
 bool logsumexp_rows(const Lines& l, Array* out) {
   if (logsumexp_short_rows(l, out)) return true;
   Shape shape(1, l.outer);
-  if (!for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o) {
-        using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-        const T m = rows.max(x, l.r);  // NaNs skipped: they reach the sum
-        if (m == T(INFINITY)) {
-          // as MLX, whose max passes NaNs on: +inf with a NaN in the row gives NaN
-          bool nan = false;
-          for (int64_t r = 0; r < l.r && !nan; r++) nan = x[r] != x[r];
-          o[i] = nan ? T(NAN) : m;
-        } else if (m == T(-INFINITY)) {  // all -inf (a NaN among them makes the sum NaN)
-          o[i] = T(-INFINITY) + rows.exp_sum(x, T(0), nullptr, l.r);
-        } else {
-          o[i] = T(double(m) + std::log(double(rows.exp_sum(x, m, nullptr, l.r))));
-        }
-      }))
-    return false;
-  return true;
+  return for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool) {
+    using T = Scalar<decltype(x)>;
+    T maxima[kRowStreams];
+    rows.rows_max(x, l.r, count, l.r, maxima);  // NaNs skipped: they reach the sum
+    for (int64_t j = 0; j < count; j++) {
+      const T* row = x + j * l.r;
+      const T m = maxima[j];
+      if (m == T(INFINITY)) {
+        // as MLX, whose max passes NaNs on: +inf with a NaN in the row gives NaN
+        bool nan = false;
+        for (int64_t r = 0; r < l.r && !nan; r++) nan = row[r] != row[r];
+        o[i + j] = nan ? T(NAN) : m;
+      } else if (m == T(-INFINITY)) {  // all -inf (a NaN among them makes the sum NaN)
+        o[i + j] = T(-INFINITY) + rows.exp_sum(row, T(0), nullptr, l.r);
+      } else {
+        o[i + j] = T(double(m) + std::log(double(rows.exp_sum(row, m, nullptr, l.r))));
+      }
+    }
+  });
 }
 
-bool logcumsumexp_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, auto* o) {
-    using T = std::remove_const_t<std::remove_pointer_t<decltype(x)>>;
-    const EwKernel vlog1p = vec_table()->unary[int(VFn::Log1p)][vec_slot(CType<T>::value)];
-    T* row = o + i * l.r;
-    // Blocks of K relative to the last output R (outputs never decrease):
-    // R + log1p(sum of exp(x - R)), the exps and the log1p in vector lanes,
-    // the running sum one add per element. Relative to R, a result near 0
-    // keeps its precision. A block that climbs far above R, or meets an
-    // infinity or NaN, takes the scalar recurrence.
-    constexpr int64_t K = 512;
-    const T climb = sizeof(T) == 4 ? T(60) : T(600);  // keeps every exp(x - R) finite
-    T r = row[0] = x[0];
-    for (int64_t b = 1; b < l.r; b += K) {
-      const int64_t len = std::min(K, l.r - b);
-      const T bm = rows.max(x + b, len);
-      if (!std::isfinite(r) || !std::isfinite(bm) || bm - r > climb) {
-        for (int64_t j = b; j < b + len; j++) {
-          const T v = x[j], mx = std::max(r, v);
-          if (std::isnan(r) || std::isnan(v)) r = T(NAN);
-          else if (mx != T(-INFINITY)) r = mx + std::log1p(std::exp(r == v ? T(0) : -std::abs(r - v)));
-          row[j] = r;
-        }
-        continue;
+namespace {
+
+// One row of logcumsumexp: x into row, n elements.
+template <class T> void logcumsumexp_row(const RowKernels<T>& rows, const T* x, T* row, int64_t n) {
+  const EwKernel vlog1p = vec_table()->unary[int(VFn::Log1p)][vec_slot(CType<T>::value)];
+  // Blocks of K relative to the last output R (outputs never decrease):
+  // R + log1p(sum of exp(x - R)), the exps and the log1p in vector lanes,
+  // the running sum one add per element. Relative to R, a result near 0
+  // keeps its precision. A block that climbs far above R, or meets an
+  // infinity or NaN, takes the scalar recurrence.
+  constexpr int64_t K = 512;
+  const T climb = sizeof(T) == 4 ? T(60) : T(600);  // keeps every exp(x - R) finite
+  T r = row[0] = x[0];
+  for (int64_t b = 1; b < n; b += K) {
+    const int64_t len = std::min(K, n - b);
+    const T bm = rows.max(x + b, len);
+    if (!std::isfinite(r) || !std::isfinite(bm) || bm - r > climb) {
+      for (int64_t j = b; j < b + len; j++) {
+        const T v = x[j], mx = std::max(r, v);
+        if (std::isnan(r) || std::isnan(v)) r = T(NAN);
+        else if (mx != T(-INFINITY)) r = mx + std::log1p(std::exp(r == v ? T(0) : -std::abs(r - v)));
+        row[j] = r;
       }
-      rows.exp_sum(x + b, r, row + b, len);
-      T run = 0;
-      for (int64_t j = b; j < b + len; j++) row[j] = run += row[j];
-      const void* in[1] = {row + b};
-      const bool scalar = false;
-      vlog1p(in, &scalar, row + b, len, EwParams{});
-      for (int64_t j = b; j < b + len; j++) row[j] += r;
-      r = row[b + len - 1];
+      continue;
     }
+    rows.exp_sum(x + b, r, row + b, len);
+    T run = 0;
+    for (int64_t j = b; j < b + len; j++) row[j] = run += row[j];
+    const void* in[1] = {row + b};
+    const bool scalar = false;
+    vlog1p(in, &scalar, row + b, len, EwParams{});
+    for (int64_t j = b; j < b + len; j++) row[j] += r;
+    r = row[b + len - 1];
+  }
+}
+
+}  // namespace
+
+bool logcumsumexp_rows(const Lines& l, Array* out) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* xs, int64_t first, int64_t count, auto* o, bool) {
+    for (int64_t i = first; i < first + count; i++) logcumsumexp_row(rows, xs + (i - first) * l.r, o + i * l.r, l.r);
   });
 }
 

@@ -27,12 +27,18 @@ enum class VFn : int { MLXC_VEC_UNARY(MLXC_VEC_ENUM) kCount };
 enum class VFn2 : int { MLXC_VEC_BINARY(MLXC_VEC_ENUM) kCount };
 #undef MLXC_VEC_ENUM
 
+// Rows that RowKernels::rows_max reads at once.
+constexpr int64_t kRowStreams = 16;
+
 // Contiguous row passes for softmax and logsumexp.
 template <class T> struct RowKernels {
   T (*max)(const T* x, int64_t n);  // NaNs skipped (they reach the sum through exp)
+  // max of each of `rows` (at most kRowStreams) rows of n, `stride` apart, into m[0, rows)
+  void (*rows_max)(const T* x, int64_t stride, int64_t rows, int64_t n, T* m);
   // sum of exp(x - m); also writes each exp to o when o is not null.
   T (*exp_sum)(const T* x, T m, T* o, int64_t n);
-  void (*scale)(T* o, T s, int64_t n);  // o *= s
+  // o = x / s (x may be o); non-temporal stores when `stream` (the caller fences)
+  void (*divide)(const T* x, T s, T* o, int64_t n, bool stream);
 };
 
 // What an instruction set provides; index dtypes with vec_slot.
