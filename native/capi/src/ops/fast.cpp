@@ -490,12 +490,15 @@ void register_rope() {
     const int64_t nb = int64_t(offsets.size()), heads = nb > 1 ? outer / nb : outer;
     const auto table = rope_table(std::move(offsets), std::move(f), L, float(c.attrs.f("scale")));
     // Tasks of a block of positions (their table rows, 128 KiB, stay in L2)
-    // in one head: a contiguous stream in and out (a block of 32 positions
-    // across all heads was 32 streams of 16 KiB each way), the heads of a
-    // block taken in turn so each core reads its table rows once. Few
-    // positions (decoding) take several heads a task, split for the cores.
+    // in kRopeStreams heads, each head's block a contiguous stream in and
+    // out, the heads taken in turn a row at a time: a core reads several
+    // streams faster than one (docs/PERFORMANCE.md, session 16), and each
+    // table row serves them all at once (a block of 32 positions across all
+    // heads was 32 streams of 16 KiB each way, slower). Few positions
+    // (decoding) take several heads a task, split for the cores.
+    constexpr int64_t kRopeStreams = 4;
     const int64_t P = std::min(L, std::max<int64_t>(1, 16384 / half)), pblocks = (L + P - 1) / P;
-    const int64_t hsplit = P >= 64 ? heads : std::clamp<int64_t>(4 * num_threads() / (nb * pblocks), 1, heads);
+    const int64_t hsplit = P >= 64 ? (heads + kRopeStreams - 1) / kRopeStreams : std::clamp<int64_t>(4 * num_threads() / (nb * pblocks), 1, heads);
     const int64_t hc = (heads + hsplit - 1) / hsplit, tasks = nb * pblocks * hsplit;
     dispatch(x.dtype, [&](auto tag) {
       using T = decltype(tag);
@@ -513,8 +516,8 @@ void register_rope() {
           for (int64_t t = tb; t < te; t++) {
             const int64_t b = t / (pblocks * hsplit), pb = t / hsplit % pblocks, hs = t % hsplit;
             const int64_t l0 = pb * P, l1 = std::min(L, l0 + P), h0 = b * heads + hs * hc, h1 = std::min(b * heads + heads, h0 + hc);
-            for (int64_t n = h0; n < h1; n++)
-              for (int64_t l = l0; l < l1; l++) {
+            for (int64_t l = l0; l < l1; l++)
+              for (int64_t n = h0; n < h1; n++) {
                 const size_t at = size_t((b * L + l) * half);
                 T* o = os + (n * L + l) * D;
                 if constexpr (is_f32 && F32Lanes::n > 0) {
