@@ -11,7 +11,7 @@ namespace mlxc {
 
 namespace {
 
-// The least work (elements times ops) an elementwise pass hands to a thread
+// The least work (elements times each op's Elementwise::work, in adds) an elementwise pass hands to a thread
 // of the pool. Waking a worker costs about 64K elements of one op, but the
 // worker then polls for 50 ms, holding the second core: in a training loop
 // whose steps each had a 2-op group over 64K elements (a small MLP's relu
@@ -143,8 +143,10 @@ void run_group(Graph& g, const std::vector<int>& members, const std::vector<bool
     if (src.slot < 0 && !src.repeats) in_bytes += size_t(n) * src.step;
   EwParams root_params = root.params;
   root_params.stream = stream_output(in_bytes, size_t(n) * out_size, size_t(chunk) * out_size);
-  // A part is at least kPartWork elements of one op (a group of k ops, kPartWork / k).
-  const int64_t grain = std::max<int64_t>(1, kPartWork / kChunk / int64_t(members.size()));
+  // A part is at least kPartWork of work: kPartWork / w elements of a group whose ops' work adds up to w.
+  int64_t work = 0;
+  for (int m : members) work += g.nodes[size_t(m)].def->ew->work;
+  const int64_t grain = std::max<int64_t>(1, kPartWork / kChunk / work);
   parallel_for((n + chunk - 1) / chunk, grain, [&](int64_t cb, int64_t ce) {
     // Slots and conversion buffers start on cache lines, a few lines apart
     // modulo 4 KiB from each other and from page-aligned arrays: a load and a
@@ -223,8 +225,9 @@ void run_broadcast(Graph& g, const Node& nd) {
   }
   const int64_t inner = dims.back(), rows = out.size() / std::max<int64_t>(inner, 1);
   if (out.size() > 0) {
-    // parts of at least kPartWork elements, as in run_group; elementwise ops take at most 3 inputs
-    parallel_for(rows, std::max<int64_t>(1, kPartWork / std::max<int64_t>(inner, 1)), [&](int64_t rb, int64_t re) {
+    // parts of at least kPartWork of work, as in run_group; elementwise ops take at most 3 inputs
+    const int64_t part = std::max<int64_t>(1, kPartWork / nd.def->ew->work);
+    parallel_for(rows, std::max<int64_t>(1, part / std::max<int64_t>(inner, 1)), [&](int64_t rb, int64_t re) {
       const void* ptrs[3];
       bool scalar[3];
       for (size_t k = 0; k < nin; k++) scalar[k] = cst[k].back() == 0;

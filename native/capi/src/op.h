@@ -99,6 +99,8 @@ struct Elementwise {
   // Kernel for (last converted input dtype, output dtype); nullptr when unsupported.
   std::function<EwKernel(DType, DType)> kernel;
   std::function<EwParams(const Attrs&)> params;
+  // An element's work in adds, for splitting a pass into parts (execute.cpp).
+  int64_t work = 1;
 };
 
 struct OpDef {

@@ -200,13 +200,13 @@ EwTypes logical(const std::vector<DType>&, const Attrs&) {
 }
 
 void binary(const char* name, const char* family, const char* rule, TypesFn types,
-            std::function<EwKernel(DType, DType)> kernel) {
+            std::function<EwKernel(DType, DType)> kernel, int64_t work = 1) {
   OpDef d;
   d.name = name;
   d.family = family;
   d.dtype_rule = rule;
   d.min_inputs = d.max_inputs = 2;
-  d.ew = std::make_shared<Elementwise>(Elementwise{std::move(types), std::move(kernel), {}});
+  d.ew = std::make_shared<Elementwise>(Elementwise{std::move(types), std::move(kernel), {}, work});
   register_op(std::move(d));
 }
 
@@ -217,7 +217,7 @@ template <class Op, class L> void arith(const char* name, bool inexact = false) 
 // Float kernels from vecmath.h where it has them.
 template <class Op, class L> void arith_vec(const char* name, VFn2 v) {
   binary(name, "binary", "promote, then float32 for integers", promoted_inexact,
-         with_vector(v, kernels<BinaryLoop, Op, L>()));
+         with_vector(v, kernels<BinaryLoop, Op, L>()), kVecWork);
 }
 template <class Op, class L> void comparison(const char* name) {
   binary(name, "comparison", "bool (inputs promoted)", compared, kernels<BinaryLoop, Op, L>());
@@ -236,7 +236,7 @@ void register_binary_ops() {
   arith<FloorDivide, Real>("floor_divide");
   arith<Remainder, Real>("remainder");
   binary("power", "binary", "promote", promoted,
-         with_vector(VFn2::Power, kernels<BinaryLoop, Power, Types<Real, ComplexT>>()));
+         with_vector(VFn2::Power, kernels<BinaryLoop, Power, Types<Real, ComplexT>>()), kVecWork);
   arith<Maximum, Real>("maximum");
   arith<Minimum, Real>("minimum");
   arith_vec<LogAddExp, FloatTs>("logaddexp", VFn2::LogAddExp);

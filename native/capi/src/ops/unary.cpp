@@ -204,14 +204,14 @@ EwTypes predicate(const std::vector<DType>& d, const Attrs&) { return {{d[0]}, D
 
 void unary(const char* name, const char* rule, TypesFn types,
            std::function<EwKernel(DType, DType)> kernel, std::vector<AttrSpec> attrs = {},
-           std::function<EwParams(const Attrs&)> params = {}) {
+           std::function<EwParams(const Attrs&)> params = {}, int64_t work = 1) {
   OpDef d;
   d.name = name;
   d.family = "unary";
   d.dtype_rule = rule;
   d.attrs = std::move(attrs);
   d.ew = std::make_shared<Elementwise>(Elementwise{std::move(types), std::move(kernel),
-                                                   std::move(params)});
+                                                   std::move(params), work});
   register_op(std::move(d));
 }
 
@@ -220,7 +220,7 @@ template <class Op, class L> void inexact_op(const char* name) {
 }
 // An op with vector kernels for the float dtypes (vecmath.h); others use the loop.
 template <class Op, class L> void inexact_op(const char* name, VFn v) {
-  unary(name, "inexact", inexact, with_vector(v, kernels<UnaryLoop, Op, L>()));
+  unary(name, "inexact", inexact, with_vector(v, kernels<UnaryLoop, Op, L>()), {}, {}, kVecWork);
 }
 
 }  // namespace
