@@ -10,9 +10,12 @@
 // - nvfp4 (E2M1 codes, groups of 16): a uint8 E4M3 scale per group.
 // quantized_matmul reads the packed words directly: a few rows of x times
 // 4-bit affine weights in fused kernels (AVX-512 or AVX2), other few-row
-// products unpacked a group at a time; many rows times transposed weights
-// in register tiles (tiles.h) over a block of weights unpacked a chunk at a
-// time, and untransposed weights a block at a time into a BLAS product.
+// products unpacked a group at a time; many rows times transposed affine
+// weights on AMX where the CPU has it (quantized_amx.cpp: x as exact
+// bfloat16 parts, the codes exact in bfloat16, fp32 tiles scaled a group at
+// a time; MLXCOMPAT_AMX=0 turns it off), else in register tiles (tiles.h)
+// over a block of weights unpacked a chunk at a time; untransposed weights
+// a block at a time into a BLAS product.
 #include <algorithm>
 #include <cmath>
 #include <cstring>

@@ -64,23 +64,31 @@ bool amx_granted() {
   return yes;
 }
 
+// GCC 12's tile loads and stores are asm statements that do not say they
+// read or write memory: this keeps the plain loads and stores of the same
+// buffers on their side of them.
+inline void memory_fence_for_tiles() { __asm__ volatile("" ::: "memory"); }
+
 struct TileConfig {
   uint8_t palette, start_row, reserved[14];
   uint16_t colsb[16];
   uint8_t rows[16];
 };
 
-// Every tile 16 rows of 64 bytes: accumulators 0-3, x 4-5, w 6-7.
-MLXC_AMX_TARGET void configure_tiles() {
-  alignas(64) TileConfig cfg;
-  std::memset(&cfg, 0, sizeof cfg);
+// Every tile 16 rows of 64 bytes: accumulators 0-3, x 4-5, w 6-7. A
+// constant: GCC 12's _tile_loadconfig tells the compiler that it reads 8
+// bytes, and the stores to a local configuration were dropped once it was
+// inlined (ldtilecfg then faulted on stale bytes).
+constexpr TileConfig tile_config() {
+  TileConfig cfg{};
   cfg.palette = 1;
   for (int i = 0; i < 8; i++) {
     cfg.colsb[i] = 64;
     cfg.rows[i] = 16;
   }
-  _tile_loadconfig(&cfg);
+  return cfg;
 }
+alignas(64) constexpr TileConfig kTileConfig = tile_config();
 
 MLXC_AMX_TARGET inline __m512 widen(__m256bh h) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(reinterpret_cast<__m256i&>(h)), 16));
@@ -186,17 +194,20 @@ MLXC_AMX_TARGET void qmm_columns(const AmxQmm& a, int64_t n0, int64_t n1, float*
   };
   thread_local std::unique_ptr<Scratch> scratch(new Scratch);
   Scratch& S = *scratch;
-  configure_tiles();
+  _tile_loadconfig(&kTileConfig);
   for (int64_t k0 = 0; k0 < a.K; k0 += kChunk) {
     const int64_t kc = std::min(kChunk, a.K - k0), g0 = k0 / a.gs, gc = kc / a.gs;
+    memory_fence_for_tiles();
     unpack_w(a.w + n0 * (a.K * a.bits / 32), a.bits, a.K, cols, ntiles, k0, kc, S.wt);
     for (int64_t g = 0; g < gc; g++)
       for (int64_t j = 0; j < 16 * ntiles; j++) S.st[g][j] = j < cols ? a.s[(n0 + j) * groups + g0 + g] : 0.0f;
+    memory_fence_for_tiles();
     for (int64_t mb = 0; mb < a.Mp / kAmxRows; mb++) {
       const uint16_t* xb = a.xp + mb * block + (k0 / 32) * parts * kPartStride;
       float* ab = acc + mb * kAmxRows * lda;
       for (int64_t nb = 0; nb < ntiles / 2; nb++) {
         for (int64_t g = 0; g < gc; g++) {
+          memory_fence_for_tiles();
           _tile_zero(0);
           _tile_zero(1);
           _tile_zero(2);
@@ -220,6 +231,7 @@ MLXC_AMX_TARGET void qmm_columns(const AmxQmm& a, int64_t n0, int64_t n1, float*
           _tile_stored(1, S.c[1], 64);
           _tile_stored(2, S.c[2], 64);
           _tile_stored(3, S.c[3], 64);
+          memory_fence_for_tiles();
           const __m512 s0 = _mm512_load_ps(S.st[g] + 32 * nb), s1 = _mm512_load_ps(S.st[g] + 32 * nb + 16);
           for (int r = 0; r < 16; r++) {
             float* top = ab + r * lda + 32 * nb;
