@@ -118,7 +118,9 @@ function settle(res: RawResponse, validate: boolean): RawResponse {
 function readResult(result: unknown, validate: boolean): EvalResponse {
   if (!result) throw new MlxBridgeError('the library returned NULL (out of memory)');
   const n = native();
-  const res = settle(JSON.parse(n.resultJson(result) as string) as RawResponse, validate) as EvalResponse;
+  const raw = settle(JSON.parse(n.resultJson(result) as string) as RawResponse, validate);
+  if (raw.compact) throw new MlxBridgeError('the request asked for a compact reply ("reply": "compact"), which runCompact reads; eval, evalText and submit read the full one');
+  const res = raw as EvalResponse;
   for (const out of res.outputs) {
     if (typeof (out as { buffer?: number }).buffer !== 'number') continue;
     if (!isDType(out.dtype)) throw new MlxBridgeError(`unknown dtype ${String(out.dtype)} in response`);

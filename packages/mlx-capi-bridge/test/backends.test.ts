@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MlxRefusedError, MlxRequestError, Session, capabilities, type EvalRequest } from '../src/index.js';
+import { MlxBridgeError, MlxRefusedError, MlxRequestError, Session, capabilities, type EvalRequest } from '../src/index.js';
 import { HAVE_MLX, root } from './mlx-runtime.js';
 
 const dist = join(root, 'packages/mlx-capi-bridge/dist/index.js');
@@ -298,6 +298,11 @@ describe.each(HAVE_MLX ? (['native', 'mlx'] as const) : (['native'] as const))('
     fails('{"schema_version":1,"reply":"compact","inputs":[{"id":"x","dtype":"float32","shape":[],"data":1}],"outputs":["x"]}', 'unknown_field', '/reply');
     // errors of the run itself come back as in the full form
     fails('{"schema_version":1,"run_plan":"q","reply":"compact","inputs":[]}', 'unknown_plan', '/run_plan');
+    // a compact reply sent through the calls that read the full one: a typed error, the session usable after
+    const compactText = '{"schema_version":1,"run_plan":"p","reply":"compact","inputs":[{"id":"x","data":[1,2,3]}]}';
+    expect(() => s.evalText(compactText)).toThrow(MlxBridgeError);
+    expect(() => s.evalText(compactText)).toThrow(/runCompact/);
+    expect(readBack(s, run(',"outputs":[{"ref":"y","as":"handle"}]').outputs[0] as string)).toEqual([3, 6, 9]);
     // "full" is the usual response
     expect(s.evalJson({ schema_version: 1, run_plan: 'p', reply: 'full', inputs: [{ id: 'x', data: [1, 2, 3] }] }).outputs[1].shape).toEqual([3]);
     s.close();
