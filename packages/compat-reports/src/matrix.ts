@@ -51,7 +51,7 @@ const NOTES: Record<string, string> = {
   'mlx.nn.MaxPool1d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
   'mlx.nn.MaxPool2d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
   'mlx.nn.MaxPool3d': 'padding uses the dtype\'s lowest value where MLX pads with -inf',
-  'mlx.nn.RoPE': 'composed from core ops (MLX uses mx.fast.rope)',
+  'mlx.nn.RoPE': 'by mx.fast.rope, as MLX; a 2-d input (L, D) is also taken (MLX\'s fast.rope needs 3 axes)',
   'mlx.core.quantize': 'every mode of MLX v0.31.2 (affine, mxfp4, mxfp8, nvfp4), bit for bit; nvfp4\'s optional global scale (a CUDA feature) is not taken',
   'mlx.core.dequantize': 'every mode of MLX v0.31.2, bit for bit, with its dtype argument; nvfp4\'s optional global scale is not taken',
   'mlx.core.quantized_matmul': 'every mode of MLX v0.31.2; products in float32 from the packed weights',

@@ -145,3 +145,25 @@ describe('Transformer with checkpoint', () => {
     for (const [k, v] of ours.grads) if (!/(^|\.)ln\d?\.(weight|bias)$/.test(k)) expectClose(v, want.get(k)!, 1e-4, k);
   });
 });
+
+// RoPE runs mx.fast.rope as MLX's layer does; a 2-d input (L, D), which
+// fast.rope does not take, gets a leading axis for the call.
+describe('RoPE', () => {
+  it('rotates a 2-d input by the definition, the offset a number or an array', () => {
+    const L = 5, D = 8, dims = 6, half = dims / 2, offset = 3;
+    const x = values([L, D], 0.2);
+    const want = x.slice();
+    for (let l = 0; l < L; l++)
+      for (let i = 0; i < half; i++) {
+        const theta = (offset + l) * 10000 ** (-(2 * i) / dims), a = x[l * D + i], b = x[l * D + i + half];
+        want[l * D + i] = a * Math.cos(theta) - b * Math.sin(theta);
+        want[l * D + i + half] = a * Math.sin(theta) + b * Math.cos(theta);
+      }
+    const rope = new nn.RoPE(dims);
+    const input = mx.array(x).reshape(L, D);
+    const got = rope.forward(input, offset);
+    expect(got.shape).toEqual([L, D]);
+    expectClose(flat(got), want, 1e-5, 'number offset');
+    expectClose(flat(rope.forward(input, mx.array(offset, mx.int32))), want, 1e-5, 'array offset');
+  });
+});
