@@ -149,70 +149,29 @@ void norm_row(const T* xr, const T* w, const T* b, int64_t d, double eps, bool c
   }
 }
 
-// lane_sum over `rows` rows of d floats at once (at most kNormStreams), the
-// rows read as interleaved streams, 256 bytes of each in turn: a core reads
-// several streams faster than one (docs/PERFORMANCE.md, session 16). Each
-// row's lanes add in lane_sum's order, so each sum is lane_sum's. `term`
-// takes a vector or a float.
-constexpr int64_t kNormStreams = 4;
-#if defined(__SSE2__)
-template <class F>
-void lane_sums(const float* x, int64_t d, int64_t rows, F&& term, float* sums) {
-  using L = F32Lanes;
-  constexpr int64_t kLanes = 64, kVecs = kLanes / L::n;
-  L::V acc[kNormStreams][kVecs] = {};
-  int64_t i = 0;
-  for (; i + kLanes <= d; i += kLanes)
-    for (int64_t r = 0; r < rows; r++)
-      for (int64_t v = 0; v < kVecs; v++) {
-        acc[r][v] += term(L::load(x + r * d + i + v * L::n));
-      }
-  for (int64_t r = 0; r < rows; r++) {
-    float a[kLanes];
-    std::memcpy(a, acc[r], sizeof a);
-    for (int64_t w = kLanes / 2; w >= 1; w /= 2)
-      for (int64_t k = 0; k < w; k++) a[k] += a[k + w];
-    float t = a[0];
-    for (int64_t j = i; j < d; j++) t += term(x[r * d + j]);
-    sums[r] = t;
-  }
-}
-#endif
-
-// norm_row for `rows` float32 rows (at most kNormStreams) into o, rows that
-// start a vector slot and hold a whole number of vectors, stored
-// non-temporally from registers with the same roundings as norm_row.
-[[maybe_unused]] void norm_rows_streamed(const float* x, const float* w, const float* b, int64_t rows, int64_t d, double eps, bool centred, float* o) {
+// norm_row for float32 into o, a row that starts a vector slot and holds a
+// whole number of vectors, stored non-temporally from registers with the
+// same roundings as norm_row.
+[[maybe_unused]] void norm_row_streamed(const float* xr, const float* w, const float* b, int64_t d, double eps, bool centred, float* o) {
 #if defined(__SSE2__)
   using L = F32Lanes;
-  float mean[kNormStreams] = {}, ss[kNormStreams];
-  if (centred) {
-    lane_sums(x, d, rows, [](auto v) { return v; }, mean);
-    for (int64_t r = 0; r < rows; r++) mean[r] /= float(d);
-    for (int64_t r = 0; r < rows; r++) {
-      const float m = mean[r];
-      lane_sums(x + r * d, d, 1, [m](auto v) { return (v - m) * (v - m); }, ss + r);
-    }
-  } else {
-    lane_sums(x, d, rows, [](auto v) { return v * v; }, ss);
-  }
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * d;
-    const L::V vm = L::set1(mean[r]), vi = L::set1(1.0f / std::sqrt(ss[r] / float(d) + float(eps)));
-    // the next rows are asked for while these are computed from L2, so
-    // memory stays busy between blocks (one core: 20-25% less CPU per call
-    // in a loop than without)
-    const uintptr_t next = reinterpret_cast<uintptr_t>(xr + rows * d);
-    for (int64_t i = 0; i < d; i += L::n) {
-      _mm_prefetch(reinterpret_cast<const char*>(next + uintptr_t(i) * sizeof(float)), _MM_HINT_T0);
-      L::V y = (L::load(xr + i) - vm) * vi;
-      if (w) y = y * L::load(w + i);
-      if (b) y = y + L::load(b + i);
-      L::stream(o + r * d + i, y);
-    }
+  float mean = 0;
+  if (centred) mean = lane_sum<float>(xr, d, [](float v) { return v; }) / float(d);
+  const float ss = lane_sum<float>(xr, d, [mean](float v) { return (v - mean) * (v - mean); });
+  const float inv = 1.0f / std::sqrt(ss / float(d) + float(eps));
+  const L::V vm = L::set1(mean), vi = L::set1(inv);
+  // the next row is asked for while this one is computed from L1, so memory
+  // stays busy between rows (one core: 20-25% less CPU per call in a loop)
+  const uintptr_t next = reinterpret_cast<uintptr_t>(xr + d);
+  for (int64_t i = 0; i < d; i += L::n) {
+    _mm_prefetch(reinterpret_cast<const char*>(next + uintptr_t(i) * sizeof(float)), _MM_HINT_T0);
+    L::V y = (L::load(xr + i) - vm) * vi;
+    if (w) y = y * L::load(w + i);
+    if (b) y = y + L::load(b + i);
+    L::stream(o + i, y);
   }
 #else
-  for (int64_t r = 0; r < rows; r++) norm_row<float, float>(x + r * d, w, b, d, eps, centred, o + r * d);
+  norm_row<float, float>(xr, w, b, d, eps, centred, o);
 #endif
 }
 
@@ -232,15 +191,14 @@ void norm_rows(const Array& x, const T* w, const T* b, double eps, bool centred,
   parallel_for(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, d)), [&](int64_t rb, int64_t re) {
     thread_local std::vector<T> scratch;
     if (streamed && !direct) scratch.resize(size_t(d));
-    if constexpr (is_f32 && F32Lanes::n > 0) {
-      if (direct) {
-        for (int64_t r = rb; r < re; r += kNormStreams) norm_rows_streamed(xs + r * d, w, b, std::min(kNormStreams, re - r), d, eps, centred, os + r * d);
-        stream_fence();
-        return;
-      }
-    }
     for (int64_t r = rb; r < re; r++) {
       const T* xr = xs + r * d;
+      if constexpr (is_f32 && F32Lanes::n > 0) {
+        if (direct) {
+          norm_row_streamed(xr, w, b, d, eps, centred, os + r * d);
+          continue;
+        }
+      }
       T* o = streamed ? scratch.data() : os + r * d;
       norm_row<T, U>(xr, w, b, d, eps, centred, o);
       if (streamed) stream_copy(os + r * d, o, size_t(d) * sizeof(T));
