@@ -4,6 +4,7 @@
 // same way for 2, 4 and 8 bits; its scale rule predates 0.31.2's, so its
 // own quantize is no oracle), and the products against float64 products of
 // the dequantized weights.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import mlx, { MxError, type MxArray } from '../src/index.js';
 import { real, rng } from './oracle.js';
@@ -228,5 +229,79 @@ describe('quantizedMatmul and gatherQmm', () => {
     for (let i = 0; i < 2; i++)
       for (let e = 0; e < E; e++)
         close(got.slice((i * E + e) * M * N, (i * E + e + 1) * M * N), reference(xs.slice(i * M * K, (i + 1) * M * K), [M, K], wds.slice(e * N * K, (e + 1) * N * K), [N, K], true), `batch ${i}, ${e}`);
+  });
+
+  // 16 rows or more, transposed, affine, x finite: AMX where the CPU has it
+  // (quantized_amx.cpp), else the register tiles; MLXCOMPAT_AMX=0 turns AMX
+  // off, so each case runs both ways. Edges: rows not a multiple of 16 or 32
+  // and past 256 (two ranges of rows), N not a multiple of 32 and past 256
+  // (two blocks of w's rows), K of one group or ending in a partial chunk of
+  // 128; bfloat16 and float16 x (1 and 2 bfloat16 parts, not 3).
+  const amxSwitch = (on: boolean, f: () => number[]): number[] => {
+    const before = process.env.MLXCOMPAT_AMX;
+    process.env.MLXCOMPAT_AMX = on ? '1' : '0';
+    try {
+      return f();
+    } finally {
+      if (before === undefined) delete process.env.MLXCOMPAT_AMX;
+      else process.env.MLXCOMPAT_AMX = before;
+    }
+  };
+  const cpuHasAmx = (() => {
+    try {
+      return /\bamx_bf16\b/.test(readFileSync('/proc/cpuinfo', 'utf8')) && /\bamx_tile\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+    } catch {
+      return false;
+    }
+  })();
+  for (const [bits, gs, K, M, N] of [[4, 64, 64, 17, 40], [4, 32, 32, 16, 33], [4, 128, 128, 45, 300], [4, 64, 320, 33, 72], [4, 32, 544, 300, 48], [8, 64, 192, 20, 50], [3, 128, 256, 40, 36], [2, 32, 96, 64, 31], [5, 64, 128, 24, 20], [6, 32, 160, 18, 40]])
+    it(`many rows: ${bits} bits, groups of ${gs}, K ${K}, ${M} rows, N ${N}, AMX on and off: within 2e-5 of float64 (AMX: 2e-7 of the sums' magnitude)`, () => {
+      const [q, s, b] = mx.quantize(mx.array(data(N * K, bits * gs + K)).reshape([N, K]), gs, bits);
+      const wd = flat(mx.dequantize(q, s, b, gs, bits));
+      const x = data(M * K, M + N);
+      const want = reference(x, [M, K], wd, [N, K], true);
+      const run = (on: boolean) => amxSwitch(on, () => flat(mx.quantizedMatmul(mx.array(x).reshape([M, K]), q, s, b, true, gs, bits)));
+      const on = run(true), off = run(false);
+      close(on, want, 'AMX on');
+      close(off, want, 'AMX off');
+      // x's parts sum to it exactly: AMX's error is that of fp32 sums of the
+      // two terms, s q x and b x (|s q| <= |w| + |b|); 2 parts instead of 3
+      // would leave 1e-6 of it
+      const bs = flat(b);
+      const mag = reference(x.map(Math.abs), [M, K], wd.map((v, i) => Math.abs(v) + 2 * Math.abs(bs[Math.floor(i / gs)])), [N, K], true);
+      if (cpuHasAmx) on.forEach((g, i) => expect(Math.abs(g - want[i]), `AMX on [${i}]`).toBeLessThanOrEqual(2e-7 * mag[i]));
+      // the switch takes effect: the two paths round differently
+      if (cpuHasAmx && bits === 4 && M === 45) expect(on.some((v, i) => v !== off[i])).toBe(true);
+    });
+
+  for (const dtype of ['bfloat16', 'float16'] as const)
+    it(`many rows of ${dtype} x, AMX on and off: within 2e-5 of float64`, () => {
+      const M = 40, N = 64, K = 256;
+      const [q, s, b] = mx.quantize(mx.array(data(N * K, 21)).reshape([N, K]), 64, 4);
+      const wd = flat(mx.dequantize(q, s, b, 64, 4));
+      const x = mx.array(data(M * K, 22)).reshape([M, K]).astype(mx[dtype]);
+      const want = reference(flat(x.astype(mx.float32)), [M, K], wd, [N, K], true);
+      for (const on of [true, false]) {
+        const out = amxSwitch(on, () => {
+          const y = mx.quantizedMatmul(x, q, s, b, true, 64, 4);
+          expect(y.dtype).toBe(mx.float32);
+          return flat(y);
+        });
+        close(out, want, `AMX ${on ? 'on' : 'off'}`);
+      }
+    });
+
+  // each row is scaled by its own power of two before it is split: rows from
+  // 2^-60 to 2^92 in magnitude, each within 2e-5 of its own largest value
+  it('many rows of very different magnitudes, AMX on and off: each row within 2e-5 of float64', () => {
+    const M = 20, N = 48, K = 128;
+    const [q, s, b] = mx.quantize(mx.array(data(N * K, 23)).reshape([N, K]), 64, 4);
+    const wd = flat(mx.dequantize(q, s, b, 64, 4));
+    const x = data(M * K, 24).map((v, i) => v * 2 ** (8 * Math.floor(i / K) - 60));
+    const want = reference(x, [M, K], wd, [N, K], true);
+    for (const on of [true, false]) {
+      const out = amxSwitch(on, () => flat(mx.quantizedMatmul(mx.array(x).reshape([M, K]), q, s, b, true, 64, 4)));
+      for (let m = 0; m < M; m++) close(out.slice(m * N, (m + 1) * N), want.slice(m * N, (m + 1) * N), `AMX ${on ? 'on' : 'off'}, row ${m}`);
+    }
   });
 });

@@ -10,9 +10,12 @@
 // - nvfp4 (E2M1 codes, groups of 16): a uint8 E4M3 scale per group.
 // quantized_matmul reads the packed words directly: a few rows of x times
 // 4-bit affine weights in fused kernels (AVX-512 or AVX2), other few-row
-// products unpacked a group at a time; many rows times transposed weights
-// in register tiles (tiles.h) over a block of weights unpacked a chunk at a
-// time, and untransposed weights a block at a time into a BLAS product.
+// products unpacked a group at a time; many rows times transposed affine
+// weights on AMX where the CPU has it (quantized_amx.cpp: x as exact
+// bfloat16 parts, the codes exact in bfloat16, fp32 tiles scaled a group at
+// a time; MLXCOMPAT_AMX=0 turns it off), else in register tiles (tiles.h)
+// over a block of weights unpacked a chunk at a time; untransposed weights
+// a block at a time into a BLAS product.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -22,6 +25,7 @@
 
 #include "../parallel.h"
 #include "../op.h"
+#include "quantized_amx.h"
 #include "tiles.h"
 #ifdef MLXC_HAVE_CBLAS
 #include <cblas.h>
@@ -800,6 +804,39 @@ void register_quantized_matmul() {
             if (vnni) qmv4_vnni(digits.data() + r * K / 128 * kStepBytes, xp.data() + r * K / 8, row_units[size_t(r)], xsum.data() + r * groups, K, gs, wq, sq, bq, n0, n1, o);
             else (wide ? qmv4_avx512 : qmv4_rows)(xp.data() + r * K, xsum.data() + r * groups, K, gs, wq, sq, bq, n0, n1, o);
           }
+        }
+      });
+      return Arrs{astype(out, c.out[0].dtype)};
+    }
+    if (tr && q.affine() && M >= kAmxMinRows && amx_available() && finite()) {
+      // many rows on AMX (quantized_amx.h): x packed once into bfloat16
+      // parts; each task takes up to kAmxCols rows of w for up to kAmxMRows
+      // rows of x, starting from the biases' share (x's group sums times
+      // b^T) and scaling by the rows' units at the end
+      const int parts = amx_parts_for(c.in[0].dtype == DType::BFloat16, c.in[0].dtype == DType::Float16);
+      const int64_t xbatches = x.size() / (M * K), xblocks = (M + kAmxRows - 1) / kAmxRows, Mp = xblocks * kAmxRows, groups = K / gs;
+      const int64_t block = amx_block_values(K, parts);
+      const std::unique_ptr<uint16_t[]> xp(new uint16_t[size_t(xbatches * xblocks * block)]);
+      std::vector<float> units(size_t(xbatches * Mp)), xsum(size_t(xbatches * Mp * groups));
+      parallel_for(xbatches * xblocks, 1, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; i++) {
+          const int64_t r0 = (i % xblocks) * kAmxRows, row = (i / xblocks) * Mp + r0;
+          amx_pack_x(x.data<float>() + ((i / xblocks) * M + r0) * K, std::min(kAmxRows, M - r0), K, gs, parts, xp.get() + i * block, units.data() + row, xsum.data() + row * groups);
+        }
+      });
+      const int64_t mranges = (Mp + kAmxMRows - 1) / kAmxMRows, nblocks = (N + kAmxCols - 1) / kAmxCols;
+      parallel_for(batches * mranges * nblocks, 1, [&](int64_t t0, int64_t t1) {
+        std::vector<float> acc(size_t(kAmxMRows * kAmxCols));
+        for (int64_t t = t0; t < t1; t++) {
+          const int64_t bi = t / (mranges * nblocks), m0 = (t / nblocks % mranges) * kAmxMRows, n0 = (t % nblocks) * kAmxCols;
+          const int64_t rows = std::min(kAmxMRows, Mp - m0), n1 = std::min(N, n0 + kAmxCols);
+          const int64_t xi = operand_batch(bi, xb), wi = operand_batch(bi, wb), xrow = xi * Mp + m0;
+          sgemm_nt(true, rows, n1 - n0, groups, xsum.data() + xrow * groups, groups, b.data<float>() + wi * wgroups + n0 * groups, groups, 0.0f, acc.data(), kAmxCols);
+          const AmxQmm a{xp.get() + (xi * xblocks + m0 / kAmxRows) * block, rows, K, gs, parts, w.data<uint32_t>() + wi * wwords, s.data<float>() + wi * wgroups, bits};
+          amx_qmm_columns(a, n0, n1, acc.data(), kAmxCols);
+          float* o = out.data<float>() + bi * M * N;
+          for (int64_t m = m0; m < std::min(M, m0 + rows); m++)
+            for (int64_t j = n0; j < n1; j++) o[m * N + j] = acc[size_t((m - m0) * kAmxCols + j - n0)] * units[size_t(xrow + m - m0)];
         }
       });
       return Arrs{astype(out, c.out[0].dtype)};
