@@ -114,13 +114,18 @@ function settle(res: RawResponse, validate: boolean): RawResponse {
   return res;
 }
 
+/** settle() of a response read in the full form: a compact reply (runCompact's) is a typed error. */
+function settleFull(res: RawResponse, validate: boolean): EvalResponse {
+  const settled = settle(res, validate);
+  if (settled.compact) throw new MlxBridgeError('the request asked for a compact reply ("reply": "compact"), which runCompact reads; eval, evalJson, evalText and submit read the full one');
+  return settled as EvalResponse;
+}
+
 /** Reads a result's response and output buffers; throws the typed error of a non-ok response. */
 function readResult(result: unknown, validate: boolean): EvalResponse {
   if (!result) throw new MlxBridgeError('the library returned NULL (out of memory)');
   const n = native();
-  const raw = settle(JSON.parse(n.resultJson(result) as string) as RawResponse, validate);
-  if (raw.compact) throw new MlxBridgeError('the request asked for a compact reply ("reply": "compact"), which runCompact reads; eval, evalText and submit read the full one');
-  const res = raw as EvalResponse;
+  const res = settleFull(JSON.parse(n.resultJson(result) as string) as RawResponse, validate);
   for (const out of res.outputs) {
     if (typeof (out as { buffer?: number }).buffer !== 'number') continue;
     if (!isDType(out.dtype)) throw new MlxBridgeError(`unknown dtype ${String(out.dtype)} in response`);
@@ -232,7 +237,7 @@ export class Session {
     const text = typeof request === 'string' ? request : JSON.stringify(request);
     if (this.validate && typeof request !== 'string') validateRequest(request);
     const res = JSON.parse(takeString(native().evalJson(this.handlePtr(), text, Buffer.byteLength(text)))) as RawResponse;
-    return settle(res, this.validate) as EvalResponse;
+    return settleFull(res, this.validate);
   }
 
   /**

@@ -302,6 +302,7 @@ describe.each(HAVE_MLX ? (['native', 'mlx'] as const) : (['native'] as const))('
     const compactText = '{"schema_version":1,"run_plan":"p","reply":"compact","inputs":[{"id":"x","data":[1,2,3]}]}';
     expect(() => s.evalText(compactText)).toThrow(MlxBridgeError);
     expect(() => s.evalText(compactText)).toThrow(/runCompact/);
+    expect(() => s.evalJson(compactText)).toThrow(/runCompact/);
     expect(readBack(s, run(',"outputs":[{"ref":"y","as":"handle"}]').outputs[0] as string)).toEqual([3, 6, 9]);
     // "full" is the usual response
     expect(s.evalJson({ schema_version: 1, run_plan: 'p', reply: 'full', inputs: [{ id: 'x', data: [1, 2, 3] }] }).outputs[1].shape).toEqual([3]);
