@@ -15,10 +15,11 @@
 // processes only ever add time. A case whose median run is far above its
 // fastest is listed at the end as noisy.
 // Beside each case's scaling, the same request over 1M elements (4 MB in
-// and 4 MB out, held in the L2 and L3 caches; the engine splits no less than
-// 4 x 256K elements into 4 parts, so a smaller request would run on one
-// thread) called 32 times a run: the scaling of the arithmetic, where DRAM
-// bandwidth does not bind. On this kind of machine two
+// and 4 MB out, held in the L2 and L3 caches; the engine splits a pass into
+// parts of at least kPartWork / (the ops' Elementwise::work) elements, 64K
+// for a vector function, so the request has parts for every thread) called
+// 32 times a run: the scaling of the arithmetic, where DRAM bandwidth does
+// not bind. On this kind of machine two
 // busy vCPUs do not compute twice what one does, and that is what the
 // streamed scaling should be read against.
 //
