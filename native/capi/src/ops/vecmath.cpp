@@ -93,7 +93,11 @@ namespace {
 // the result rounded back) in blocks of up to kRowStreams rows, whose maxima
 // RowKernels::rows_max reads as interleaved streams; the passes after read
 // the block again from the L2 cache (at most kBlockBytes). fn(rows, x, i,
-// count, o, streamed) computes rows [i, i + count) from x (row i's start).
+// count, o, streamed, next) computes rows [i, i + count) from x (row i's
+// start); next, when not null, is the next block of as many rows, for the
+// row passes to prefetch while they compute (RowKernels::exp_sum), so that
+// its rows_max reads from L2 too: a block computed with no reads from memory
+// in flight left softmax at 42% of the copy bandwidth (session 18).
 // streamed: the output is large enough for non-temporal stores
 // (stream_output); the caller of a streamed row writes it once, from a
 // scratch row in cache (a non-temporal store evicts a cached line first, so
@@ -115,8 +119,6 @@ template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* 
     parallel_for(l.outer, grain, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; i += block) {
         const int64_t count = std::min(block, e - i);
-        // the next block's rows, prefetched while this one computes (the whole
-        // of it when it is as long as this one: one line a vector of exp_sum)
         const auto* next = prefetch && i + 2 * count <= e ? xs + (i + count) * l.r : nullptr;
         fn(rows, xs + i * l.r, i, count, os, streamed, next);
       }
