@@ -971,11 +971,16 @@ template <class VT, class T> void rows_max(const T* x, int64_t stride, int64_t r
 }
 
 // e^(x - m) with the rounding error of x - m (two-sum) put back: a plain
-// exp(x - m) loses |x - m| ulps for the rows' small values.
+// exp(x - m) loses |x - m| ulps for the rows' small values. Float lanes take
+// the inline exp_neg, which reduces e^(s + err) with err in its low part (x
+// - m is at most 60 here: logcumsumexp's climb; exp_reduce holds to 104)
+// and turns an infinite -s into 0: a call of SLEEF's exp a vector made the
+// row passes compute-bound once their reads came from L2 (session 18).
 template <class VT> VM_INLINE typename VT::V exp_diff(typename VT::V x, typename VT::V m) {
   using V = typename VT::V;
   const V nm = VT::neg(m), s = VT::add(x, nm), bb = VT::sub(s, x);
   V err = VT::add(VT::sub(x, VT::sub(s, bb)), VT::sub(nm, bb));
+  if constexpr (std::is_same_v<VT, VF>) return exp_neg(VF::neg(s), err);
   err = VT::sel(VT::unord(err, err), VT::set1(0), err);  // infinite x: nothing to put back
   const V e = Fns<VT>::unary[int(VFn::Exp)](s);
   return VT::fma(e, err, e);
