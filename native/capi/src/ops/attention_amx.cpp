@@ -1,0 +1,240 @@
+// The products of prefill attention on AMX (see attention_amx.h).
+//
+// Each float32 operand is split into 3 bfloat16 parts, hi + mid + lo, that
+// sum to it exactly (rows, keys or value columns first scaled by powers of
+// two so that no part is subnormal: tiles read those as 0). Of the 9
+// products of parts, hi.hi, hi.mid, mid.hi, hi.lo, mid.mid and lo.hi are
+// accumulated into one fp32 tile; the other three are 2^-24 of the product
+// or less, below float32's rounding, so the sums are as accurate as float32
+// dot products. On AMX a tdpbf16ps is a 16 x 16 tile of sums over 32
+// values, 16 times the multiply-adds of an AVX-512 FMA: 6 of them are
+// still fewer cycles than the FMAs, when the host's AMX runs at its rate.
+//
+// Layouts (bfloat16 values): a block is 32 rows of A, or 32 columns of B
+// (keys of the scores, value columns of the outputs); a step is 32 values of
+// the inner dimension, 3 parts of 2 tiles. A tile of A is 16 rows of 32
+// values; a tile of B is 16 pairs of the inner dimension times 16 columns,
+// a pair's 2 values adjacent. Each block product keeps 2 x 2 accumulator
+// tiles, with 2 tiles of A and 2 of B, so that each tile load feeds 2 or 4
+// tdpbf16ps.
+#include "attention_amx.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace mlxc {
+
+#if MLXC_AMX
+
+namespace {
+
+constexpr int64_t kTile = kAmxTile, kPart = 2 * kAmxTile;  // a part of a step: 2 tiles
+
+// The largest magnitude of n floats (n a multiple of 16) and whether all are finite.
+MLXC_AMX_TARGET float max_abs(const float* x, int64_t n, bool& finite) {
+  const __m512 inf = _mm512_set1_ps(INFINITY);
+  __m512 mx = _mm512_setzero_ps();
+  __mmask16 bad = 0;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __m512 a = _mm512_abs_ps(_mm512_loadu_ps(x + i));
+    bad |= _mm512_cmp_ps_mask(a, inf, _CMP_NLT_UQ);  // inf or NaN
+    mx = _mm512_max_ps(mx, a);
+  }
+  finite = !bad;
+  return _mm512_reduce_max_ps(mx);
+}
+
+MLXC_AMX_TARGET uint32_t pack_rows(const float* const* rows, int64_t n, int64_t K, uint16_t* block, float* unit) {
+  uint32_t bad = 0;
+  for (int64_t r = 0; r < kAmxBlock; r++) {
+    uint16_t* row = block + (r / 16) * kTile + (r % 16) * 32;
+    const float* x = r < n ? rows[r] : nullptr;
+    float inv = 1.0f;
+    if (unit) {
+      unit[r] = 1.0f;
+      bool finite = true;
+      const float m = x ? max_abs(x, K, finite) : 0.0f;
+      if (!finite) {
+        bad |= uint32_t(1) << r;
+        x = nullptr;
+      } else {
+        const int e = amx_unit_exponent(m);
+        unit[r] = std::ldexp(1.0f, e);
+        inv = std::ldexp(1.0f, -e);
+      }
+    }
+    const __m512 scale = _mm512_set1_ps(inv);
+    for (int64_t ks = 0; ks < K / 32; ks++) {
+      uint16_t* dst = row + ks * kAmxBlockValues;
+      __m512 v0 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks), scale) : _mm512_setzero_ps();
+      __m512 v1 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks + 16), scale) : _mm512_setzero_ps();
+      for (int p = 0; p < 3; p++) {
+        const __m256bh h0 = amx_take_part(v0), h1 = amx_take_part(v1);
+        std::memcpy(dst + p * kPart, &h0, 32);
+        std::memcpy(dst + p * kPart + 16, &h1, 32);
+      }
+    }
+  }
+  return bad;
+}
+
+MLXC_AMX_TARGET bool pack_keys(const float* k, int64_t n, int64_t D, uint16_t* kp, float* unit) {
+  const int64_t steps = D / 32, blocks = (n + kAmxBlock - 1) / kAmxBlock;
+  // a key's 16 pairs of a step go to 16 rows of its tile: 16 words apart
+  const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(16));
+  for (int64_t j = 0; j < blocks * kAmxBlock; j++) {
+    auto* base = reinterpret_cast<int*>(kp + (j / kAmxBlock) * steps * kAmxBlockValues + ((j % kAmxBlock) / 16) * kTile) + j % 16;
+    const float* x = j < n ? k + j * D : nullptr;
+    float inv = 1.0f;
+    unit[j] = 1.0f;
+    if (x) {
+      bool finite = true;
+      const int e = amx_unit_exponent(max_abs(x, D, finite));
+      if (!finite) return false;
+      unit[j] = std::ldexp(1.0f, e);
+      inv = std::ldexp(1.0f, -e);
+    }
+    const __m512 scale = _mm512_set1_ps(inv);
+    for (int64_t ks = 0; ks < steps; ks++) {
+      __m512 v0 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks), scale) : _mm512_setzero_ps();
+      __m512 v1 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks + 16), scale) : _mm512_setzero_ps();
+      for (int p = 0; p < 3; p++) {
+        const __m256bh h0 = amx_take_part(v0), h1 = amx_take_part(v1);
+        const __m512i pairs = _mm512_inserti64x4(_mm512_castsi256_si512(reinterpret_cast<const __m256i&>(h0)), reinterpret_cast<const __m256i&>(h1), 1);
+        _mm512_i32scatter_epi32(base + (ks * kAmxBlockValues + p * kPart) / 2, rows, pairs, 4);
+      }
+    }
+  }
+  return true;
+}
+
+MLXC_AMX_TARGET bool pack_values(const float* v, int64_t n, int64_t Dv, uint16_t* vp, float* unit) {
+  const int64_t steps = (n + kAmxBlock - 1) / kAmxBlock;
+  const __m512 inf = _mm512_set1_ps(INFINITY);
+  std::vector<float> inv(static_cast<size_t>(Dv));
+  for (int64_t c = 0; c < Dv; c += 16) {
+    __m512 mx = _mm512_setzero_ps();
+    __mmask16 bad = 0;
+    for (int64_t j = 0; j < n; j++) {
+      const __m512 a = _mm512_abs_ps(_mm512_loadu_ps(v + j * Dv + c));
+      bad |= _mm512_cmp_ps_mask(a, inf, _CMP_NLT_UQ);
+      mx = _mm512_max_ps(mx, a);
+    }
+    if (bad) return false;
+    alignas(64) float m[16];
+    _mm512_store_ps(m, mx);
+    for (int i = 0; i < 16; i++) {
+      const int e = amx_unit_exponent(m[i]);
+      unit[c + i] = std::ldexp(1.0f, e);
+      inv[size_t(c + i)] = std::ldexp(1.0f, -e);
+    }
+  }
+  for (int64_t j = 0; j < steps * kAmxBlock; j += 2) {
+    const float* r0 = j < n ? v + j * Dv : nullptr;
+    const float* r1 = j + 1 < n ? v + (j + 1) * Dv : nullptr;
+    for (int64_t c = 0; c < Dv; c += 16) {
+      const __m512 scale = _mm512_loadu_ps(inv.data() + c);
+      __m512 a = r0 ? _mm512_mul_ps(_mm512_loadu_ps(r0 + c), scale) : _mm512_setzero_ps();
+      __m512 b = r1 ? _mm512_mul_ps(_mm512_loadu_ps(r1 + c), scale) : _mm512_setzero_ps();
+      uint16_t* dst = vp + ((c / kAmxBlock) * steps + j / kAmxBlock) * kAmxBlockValues + ((c % kAmxBlock) / 16) * kTile + (j % kAmxBlock) / 2 * 32;
+      for (int p = 0; p < 3; p++) {
+        const __m256bh ha = amx_take_part(a), hb = amx_take_part(b);
+        const __m512i lo = _mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(ha)), hi = _mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(hb));
+        _mm512_storeu_si512(dst + p * kPart, _mm512_or_si512(lo, _mm512_slli_epi32(hi, 16)));
+      }
+    }
+  }
+  return true;
+}
+
+// Tiles are not renamed: a load into a tile waits for the tdpbf16ps that
+// read it. So each pair of parts takes its 4 products in an order that
+// frees first the tile the next pair replaces, loaded at once, while the
+// other products of the pair run. Tiles: accumulators 0 (rows 0-15, columns
+// 0-15), 1 (0-15, 16-31), 2 (16-31, 0-15), 3 (16-31, 16-31); A's rows 4
+// (0-15) and 5 (16-31), B's columns 6 (0-15) and 7 (16-31).
+#define MLXC_NEXT_A(a)           \
+  _tile_dpbf16ps(0, 4, 6);       \
+  _tile_dpbf16ps(1, 4, 7);       \
+  _tile_loadd(4, a, 64);         \
+  _tile_dpbf16ps(2, 5, 6);       \
+  _tile_dpbf16ps(3, 5, 7);       \
+  _tile_loadd(5, (a) + kTile, 64)
+#define MLXC_NEXT_B(b)           \
+  _tile_dpbf16ps(0, 4, 6);       \
+  _tile_dpbf16ps(2, 5, 6);       \
+  _tile_loadd(6, b, 64);         \
+  _tile_dpbf16ps(1, 4, 7);       \
+  _tile_dpbf16ps(3, 5, 7);       \
+  _tile_loadd(7, (b) + kTile, 64)
+
+MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc) {
+  memory_fence_for_tiles();
+  _tile_loadconfig(&kAmxTileConfig);
+  for (int64_t i = 0; i < blocks; i++) {
+    const uint16_t* bi = b + i * bstride;
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    // parts hi 0, mid 1, lo 2: the products from the smallest, A's lo with
+    // B's hi, to A's hi with B's lo, each pair changing one operand
+    _tile_loadd(4, a + 2 * kPart, 64);
+    _tile_loadd(5, a + 2 * kPart + kTile, 64);
+    _tile_loadd(6, bi, 64);
+    _tile_loadd(7, bi + kTile, 64);
+    for (int64_t s = 0; s < steps; s++) {
+      const uint16_t *as = a + s * kAmxBlockValues, *bs = bi + s * kAmxBlockValues;
+      MLXC_NEXT_A(as + kPart);  // lo.hi
+      MLXC_NEXT_B(bs + kPart);  // mid.hi
+      MLXC_NEXT_A(as);          // mid.mid
+      MLXC_NEXT_B(bs);          // hi.mid
+      MLXC_NEXT_B(bs + 2 * kPart);  // hi.hi
+      if (s + 1 < steps) {
+        // hi.lo, and the next step's lo and hi
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_dpbf16ps(1, 4, 7);
+        _tile_loadd(4, as + kAmxBlockValues + 2 * kPart, 64);
+        _tile_dpbf16ps(2, 5, 6);
+        _tile_loadd(6, bs + kAmxBlockValues, 64);
+        _tile_dpbf16ps(3, 5, 7);
+        _tile_loadd(5, as + kAmxBlockValues + 2 * kPart + kTile, 64);
+        _tile_loadd(7, bs + kAmxBlockValues + kTile, 64);
+      } else {
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_dpbf16ps(1, 4, 7);
+        _tile_dpbf16ps(2, 5, 6);
+        _tile_dpbf16ps(3, 5, 7);
+      }
+    }
+    float* ci = c + kAmxBlock * i;
+    _tile_stored(0, ci, ldc * 4);
+    _tile_stored(1, ci + 16, ldc * 4);
+    _tile_stored(2, ci + 16 * ldc, ldc * 4);
+    _tile_stored(3, ci + 16 * ldc + 16, ldc * 4);
+  }
+  // a held tile state costs every context switch of this pool thread 8 KiB more
+  _tile_release();
+  memory_fence_for_tiles();
+}
+#undef MLXC_NEXT_A
+#undef MLXC_NEXT_B
+
+}  // namespace
+
+uint32_t amx_pack_rows(const float* const* rows, int64_t n, int64_t K, uint16_t* block, float* unit) { return pack_rows(rows, n, K, block, unit); }
+bool amx_pack_keys(const float* k, int64_t n, int64_t D, uint16_t* kp, float* unit) { return pack_keys(k, n, D, kp, unit); }
+bool amx_pack_values(const float* v, int64_t n, int64_t Dv, uint16_t* vp, float* unit) { return pack_values(v, n, Dv, vp, unit); }
+void amx_block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc) { block_products(a, b, bstride, blocks, steps, c, ldc); }
+
+#else
+
+uint32_t amx_pack_rows(const float* const*, int64_t, int64_t, uint16_t*, float*) { return 0; }
+bool amx_pack_keys(const float*, int64_t, int64_t, uint16_t*, float*) { return false; }
+bool amx_pack_values(const float*, int64_t, int64_t, uint16_t*, float*) { return false; }
+void amx_block_products(const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t, float*, int64_t) {}
+
+#endif
+
+}  // namespace mlxc
