@@ -31,6 +31,28 @@ namespace {
 
 constexpr int64_t kTile = kAmxTile, kPart = 2 * kAmxTile;  // a part of a step: 2 tiles
 
+// Parts by truncation: each part is the top 16 bits of what is left of the
+// value, so the 3 parts sum to it exactly (the last holds at most 8
+// significant bits), and a part costs 2 integer operations where rounding
+// to nearest (amx_take_part) costs 4. Their products left out are then up
+// to 2^-23 of |a b| instead of 2^-24: still within float32's rounding of a
+// sum of 32 or more products.
+MLXC_AMX_TARGET inline __m512i rest_of(__m512i v) {
+  return _mm512_castps_si512(_mm512_sub_ps(_mm512_castsi512_ps(v), _mm512_castsi512_ps(_mm512_and_si512(v, _mm512_set1_epi32(int(0xffff0000u))))));
+}
+// The 3 parts of 32 floats (v0 then v1) as 32 bfloat16 values each, part p's at dst + p * kPart.
+MLXC_AMX_TARGET inline void split32(__m512 v0, __m512 v1, uint16_t* dst) {
+  const __m512i odd = _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33, 31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  __m512i a = _mm512_castps_si512(v0), b = _mm512_castps_si512(v1);
+  for (int p = 0; p < 3; p++) {
+    _mm512_storeu_si512(dst + p * kPart, _mm512_permutex2var_epi16(a, odd, b));  // the top halves, in order
+    if (p < 2) {
+      a = rest_of(a);
+      b = rest_of(b);
+    }
+  }
+}
+
 // The largest magnitude of n floats (n a multiple of 16) and whether all are finite.
 MLXC_AMX_TARGET float max_abs(const float* x, int64_t n, bool& finite) {
   const __m512 inf = _mm512_set1_ps(INFINITY);
@@ -66,14 +88,9 @@ MLXC_AMX_TARGET uint32_t pack_rows(const float* const* rows, int64_t n, int64_t 
     }
     const __m512 scale = _mm512_set1_ps(inv);
     for (int64_t ks = 0; ks < K / 32; ks++) {
-      uint16_t* dst = row + ks * kAmxBlockValues;
-      __m512 v0 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks), scale) : _mm512_setzero_ps();
-      __m512 v1 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks + 16), scale) : _mm512_setzero_ps();
-      for (int p = 0; p < 3; p++) {
-        const __m256bh h0 = amx_take_part(v0), h1 = amx_take_part(v1);
-        std::memcpy(dst + p * kPart, &h0, 32);
-        std::memcpy(dst + p * kPart + 16, &h1, 32);
-      }
+      const __m512 v0 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks), scale) : _mm512_setzero_ps();
+      const __m512 v1 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks + 16), scale) : _mm512_setzero_ps();
+      split32(v0, v1, row + ks * kAmxBlockValues);
     }
   }
   return bad;
@@ -97,13 +114,11 @@ MLXC_AMX_TARGET bool pack_keys(const float* k, int64_t n, int64_t D, uint16_t* k
     }
     const __m512 scale = _mm512_set1_ps(inv);
     for (int64_t ks = 0; ks < steps; ks++) {
-      __m512 v0 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks), scale) : _mm512_setzero_ps();
-      __m512 v1 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks + 16), scale) : _mm512_setzero_ps();
-      for (int p = 0; p < 3; p++) {
-        const __m256bh h0 = amx_take_part(v0), h1 = amx_take_part(v1);
-        const __m512i pairs = _mm512_inserti64x4(_mm512_castsi256_si512(reinterpret_cast<const __m256i&>(h0)), reinterpret_cast<const __m256i&>(h1), 1);
-        _mm512_i32scatter_epi32(base + (ks * kAmxBlockValues + p * kPart) / 2, rows, pairs, 4);
-      }
+      const __m512 v0 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks), scale) : _mm512_setzero_ps();
+      const __m512 v1 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks + 16), scale) : _mm512_setzero_ps();
+      alignas(64) uint16_t parts[3 * kPart];
+      split32(v0, v1, parts);
+      for (int p = 0; p < 3; p++) _mm512_i32scatter_epi32(base + (ks * kAmxBlockValues + p * kPart) / 2, rows, _mm512_load_si512(parts + p * kPart), 4);
     }
   }
   return true;
@@ -135,13 +150,16 @@ MLXC_AMX_TARGET bool pack_values(const float* v, int64_t n, int64_t Dv, uint16_t
     const float* r1 = j + 1 < n ? v + (j + 1) * Dv : nullptr;
     for (int64_t c = 0; c < Dv; c += 16) {
       const __m512 scale = _mm512_loadu_ps(inv.data() + c);
-      __m512 a = r0 ? _mm512_mul_ps(_mm512_loadu_ps(r0 + c), scale) : _mm512_setzero_ps();
-      __m512 b = r1 ? _mm512_mul_ps(_mm512_loadu_ps(r1 + c), scale) : _mm512_setzero_ps();
+      __m512i a = _mm512_castps_si512(r0 ? _mm512_mul_ps(_mm512_loadu_ps(r0 + c), scale) : _mm512_setzero_ps());
+      __m512i b = _mm512_castps_si512(r1 ? _mm512_mul_ps(_mm512_loadu_ps(r1 + c), scale) : _mm512_setzero_ps());
       uint16_t* dst = vp + ((c / kAmxBlock) * steps + j / kAmxBlock) * kAmxBlockValues + ((c % kAmxBlock) / 16) * kTile + (j % kAmxBlock) / 2 * 32;
       for (int p = 0; p < 3; p++) {
-        const __m256bh ha = amx_take_part(a), hb = amx_take_part(b);
-        const __m512i lo = _mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(ha)), hi = _mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(hb));
-        _mm512_storeu_si512(dst + p * kPart, _mm512_or_si512(lo, _mm512_slli_epi32(hi, 16)));
+        // row j's top half low, row j + 1's high (0xd8: b's bits where the mask is set, else a's)
+        _mm512_storeu_si512(dst + p * kPart, _mm512_ternarylogic_epi32(_mm512_srli_epi32(a, 16), b, _mm512_set1_epi32(int(0xffff0000u)), 0xd8));
+        if (p < 2) {
+          a = rest_of(a);
+          b = rest_of(b);
+        }
       }
     }
   }
@@ -169,7 +187,7 @@ MLXC_AMX_TARGET bool pack_values(const float* v, int64_t n, int64_t Dv, uint16_t
   _tile_dpbf16ps(3, 5, 7);       \
   _tile_loadd(7, (b) + kTile, 64)
 
-MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc) {
+MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc, AmxBlockDone done, void* ctx) {
   memory_fence_for_tiles();
   _tile_loadconfig(&kAmxTileConfig);
   for (int64_t i = 0; i < blocks; i++) {
@@ -208,6 +226,12 @@ MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_
         _tile_dpbf16ps(3, 5, 7);
       }
     }
+    // the previous block's results, while this one's products are in flight
+    if (done && i) {
+      memory_fence_for_tiles();
+      done(ctx, i - 1);
+      memory_fence_for_tiles();
+    }
     float* ci = c + kAmxBlock * i;
     _tile_stored(0, ci, ldc * 4);
     _tile_stored(1, ci + 16, ldc * 4);
@@ -217,6 +241,7 @@ MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_
   // a held tile state costs every context switch of this pool thread 8 KiB more
   _tile_release();
   memory_fence_for_tiles();
+  if (done && blocks) done(ctx, blocks - 1);
 }
 #undef MLXC_NEXT_A
 #undef MLXC_NEXT_B
@@ -226,14 +251,14 @@ MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_
 uint32_t amx_pack_rows(const float* const* rows, int64_t n, int64_t K, uint16_t* block, float* unit) { return pack_rows(rows, n, K, block, unit); }
 bool amx_pack_keys(const float* k, int64_t n, int64_t D, uint16_t* kp, float* unit) { return pack_keys(k, n, D, kp, unit); }
 bool amx_pack_values(const float* v, int64_t n, int64_t Dv, uint16_t* vp, float* unit) { return pack_values(v, n, Dv, vp, unit); }
-void amx_block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc) { block_products(a, b, bstride, blocks, steps, c, ldc); }
+void amx_block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc, AmxBlockDone done, void* ctx) { block_products(a, b, bstride, blocks, steps, c, ldc, done, ctx); }
 
 #else
 
 uint32_t amx_pack_rows(const float* const*, int64_t, int64_t, uint16_t*, float*) { return 0; }
 bool amx_pack_keys(const float*, int64_t, int64_t, uint16_t*, float*) { return false; }
 bool amx_pack_values(const float*, int64_t, int64_t, uint16_t*, float*) { return false; }
-void amx_block_products(const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t, float*, int64_t) {}
+void amx_block_products(const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t, float*, int64_t, AmxBlockDone, void*) {}
 
 #endif
 

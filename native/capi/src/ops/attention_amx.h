@@ -35,7 +35,10 @@ bool amx_pack_values(const float* v, int64_t n, int64_t Dv, uint16_t* vp, float*
 
 // c[r][32 i + j] = sum over `steps` steps of a's rows times block i of b's
 // columns, for i < blocks (block i at b + i * bstride), r < 32, j < 32;
-// c's rows ldc floats apart.
-void amx_block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc);
+// c's rows ldc floats apart. done(ctx, i), if given, is called once block
+// i is in c: while block i + 1's products run, so that what it does with
+// block i overlaps them.
+using AmxBlockDone = void (*)(void* ctx, int64_t block);
+void amx_block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc, AmxBlockDone done = nullptr, void* ctx = nullptr);
 
 }  // namespace mlxc
