@@ -13,14 +13,13 @@
 //    inputs (at least 4 times the last-level cache in all), so each reads
 //    its inputs from memory, as a model's loop of layers does (each layer
 //    its own weights and key/value cache).
-// The reference is the copy bandwidth of all cores (a 256 MiB memcpy split
-// over the engine's thread count, best of 16), measured in the same run; a
-// case's share is its bytes moved per second against it (issue 16's goal:
-// 70%). A call's fixed cost is shown by `add` of 4 floats timed the same way.
-// Given --fma-peak (machine_limits.cpp's figure, which the script measures
-// first), the compute-bound cases follow, warm and in a loop, against it
-// (issue 16's goal: 50%): the causal 512-position prefill and the 4-bit
-// product of 256 rows.
+// The references are machine_limits.cpp's, which the script measures first
+// on the engine's thread count and passes in: the copy bandwidth (a case's
+// share is its bytes moved per second against it; issue 16's goal: 70%) and
+// what reading alone reaches, beside it; with the FMA peak, the
+// compute-bound cases follow, warm and in a loop, against it (issue 16's
+// goal: 50%): the causal 512-position prefill and the 4-bit product of 256
+// rows. A call's fixed cost is shown by `add` of 4 floats timed the same way.
 //   bash packages/mlx-bench/scripts/llm-kernels.sh [--reps N] [--only NAME,...]
 #include <algorithm>
 #include <chrono>
@@ -28,7 +27,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <random>
 #include <string>
 #include <thread>
@@ -77,62 +75,6 @@ std::vector<char> scratch(size_t(256) << 20, 1);
 void evict() {
   static char v = 0;
   std::memset(scratch.data(), ++v, scratch.size());
-}
-
-// The fastest of 16 runs (after one more) of `part(k, n)` on n threads, k = 0..n-1, in seconds.
-double best_split(const std::function<void(int, int)>& part) {
-  const int n = threads();
-  double best = 1e9;
-  for (int run = 0; run <= 16; run++) {
-    const double t0 = now();
-    std::vector<std::thread> ts;
-    for (int k = 0; k < n; k++) ts.emplace_back(part, k, n);
-    for (auto& t : ts) t.join();
-    if (run) best = std::min(best, now() - t0);
-  }
-  return best;
-}
-
-double copy_gbs() {
-  const size_t bytes = size_t(256) << 20;
-  std::vector<char> a(bytes, 1), b(bytes, 0);
-  const double best = best_split([&](int k, int n) {
-    const size_t lo = bytes * size_t(k) / size_t(n) / 4096 * 4096, hi = bytes * size_t(k + 1) / size_t(n) / 4096 * 4096;
-    std::memcpy(b.data() + lo, a.data() + lo, hi - lo);
-  });
-  return 2.0 * double(bytes) / best / 1e9;
-}
-
-// What reading alone reaches: the same threads summing a 256 MiB buffer
-// (best of 16), the most any kernel that only reads its inputs could move.
-// A sum over 256 MiB on the engine's threads, each thread reading its part
-// as `streams` interleaved streams, 256 bytes of each in turn. One stream a
-// thread is what a plain loop reads; here several streams a core keep more
-// lines in flight (the hardware prefetcher follows each), and read up to
-// half as fast again.
-double read_gbs(int streams) {
-  using V = uint64_t __attribute__((vector_size(32)));
-  const size_t bytes = size_t(256) << 20;
-  std::vector<V> a(bytes / sizeof(V), V{1, 2, 3, 4});
-  std::vector<V> sums(static_cast<size_t>(threads()));
-  // vectors a stream: whole steps of 8
-  const size_t per = a.size() / size_t(threads()) / size_t(streams) / 8 * 8;
-  const double best = best_split([&](int k, int n) {
-    const size_t lo = a.size() * size_t(k) / size_t(n);
-    V s0{}, s1{}, s2{}, s3{};
-    for (size_t i = 0; i < per; i += 8)
-      for (size_t t = 0; t < size_t(streams); t++) {
-        const V* p = &a[lo + t * per + i];
-        s0 += p[0] + p[4];
-        s1 += p[1] + p[5];
-        s2 += p[2] + p[6];
-        s3 += p[3] + p[7];
-      }
-    sums[size_t(k)] = s0 + s1 + s2 + s3;
-  });
-  volatile uint64_t keep = sums[0][0];
-  (void)keep;
-  return double(per * sizeof(V) * size_t(streams) * size_t(threads())) / best / 1e9;
 }
 
 mlxcompat_session* session;
@@ -225,16 +167,21 @@ Stat timed(const std::vector<std::string>& reqs, int reps, bool cold) {
 
 int main(int argc, char** argv) {
   int reps = 30;
-  double peak = 0;
+  double peak = 0, bw = 0, rd16 = 0, rd1 = 0;
   std::string only;
   for (int i = 1; i < argc; i++) {
     if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     else if (!std::strcmp(argv[i], "--fma-peak") && i + 1 < argc) peak = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--copy") && i + 1 < argc) bw = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--read") && i + 2 < argc) rd16 = std::atof(argv[++i]), rd1 = std::atof(argv[++i]);
+  }
+  if (bw <= 0 || rd16 <= 0) {
+    std::fprintf(stderr, "usage: llm_kernels --copy GB/S --read GB/S_16_STREAMS GB/S_ONE_STREAM [--fma-peak GFLOP/S] [--reps N] [--only NAME,...] (llm-kernels.sh measures them)\n");
+    return 2;
   }
   session = mlxcompat_session_new(nullptr, nullptr);
-  const double bw = copy_gbs(), rd1 = read_gbs(1), rd16 = read_gbs(16);
-  std::printf("copy bandwidth: %.1f GB/s (256 MiB memcpy over %d threads, best of 16); reading alone: %.1f GB/s as one stream a thread, %.1f as 16 (a sum over 256 MiB, the same threads; 70%% of the copy is %.0f%% of the faster)\n",
+  std::printf("copy bandwidth: %.1f GB/s (machine_limits.cpp: 256 MiB memcpy over %d threads, best of 16); reading alone: %.1f GB/s as one stream a thread, %.1f as 16 (a sum over 256 MiB, the same threads; 70%% of the copy is %.0f%% of the faster)\n",
               bw, threads(), rd1, rd16, 70 * bw / std::max(rd1, rd16));
 
   // A case's calls: requests[0] for warm and cold, all of them in turn for loop.

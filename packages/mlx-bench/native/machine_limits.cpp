@@ -9,16 +9,24 @@
 //    which streams past the caches as a fast kernel does), the best of 16
 //    timed runs, read plus written bytes per second. JavaScript cannot
 //    measure it: TypedArray.set on shared memory copies word by word, about
-//    60% of memcpy's rate here.
-// Printed as two lines:
+//    60% of memcpy's rate here;
+//  - what reading alone reaches, the most a kernel that only reads its
+//    inputs could move: the same threads summing a 256 MiB buffer, best of
+//    16, each thread reading its part as one stream (a plain loop), and as
+//    16 interleaved streams, 256 bytes of each in turn, which keep more lines
+//    in flight (the hardware prefetcher follows each) and read up to half as
+//    fast again.
+// Printed as three lines:
 //   fma_peak <GFLOP/s> isa <avx512|avx2|sse> threads <n>
 //   copy_bandwidth <GB/s> threads <n>
+//   read_bandwidth <GB/s, 16 streams a thread> one_stream <GB/s> threads <n>
 //   machine_limits [--threads N]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <thread>
@@ -88,6 +96,33 @@ double best_of(int threads, int runs, const std::function<void(int)>& part) {
   return best;
 }
 
+// A sum over `bytes` of `a` on `threads` threads, each reading its part as
+// `streams` interleaved streams: bytes read per second, best of 16.
+double read_gbs(const std::vector<uint64_t>& a, int threads, int streams) {
+  using V = uint64_t __attribute__((vector_size(32)));
+  const V* v = reinterpret_cast<const V*>(a.data());
+  const size_t count = a.size() / 4;
+  // vectors a stream: whole steps of 8
+  const size_t per = count / size_t(threads) / size_t(streams) / 8 * 8;
+  std::vector<V> sums(static_cast<size_t>(threads));
+  const double s = best_of(threads, 16, [&](int t) {
+    const size_t lo = count * size_t(t) / size_t(threads);
+    V s0{}, s1{}, s2{}, s3{};
+    for (size_t i = 0; i < per; i += 8)
+      for (size_t k = 0; k < size_t(streams); k++) {
+        const V* p = v + lo + k * per + i;
+        s0 += p[0] + p[4];
+        s1 += p[1] + p[5];
+        s2 += p[2] + p[6];
+        s3 += p[3] + p[7];
+      }
+    sums[size_t(t)] = s0 + s1 + s2 + s3;
+  });
+  volatile uint64_t keep = sums[0][0];
+  (void)keep;
+  return double(per * sizeof(V) * size_t(streams) * size_t(threads)) / s / 1e9;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,5 +139,8 @@ int main(int argc, char** argv) {
   const auto share = [&](int t) { return bytes * size_t(t) / size_t(threads) / 4096 * 4096; };
   const double copy_s = best_of(threads, 16, [&](int t) { std::memcpy(to.data() + share(t), from.data() + share(t), share(t + 1) - share(t)); });
   std::printf("copy_bandwidth %.1f threads %d\n", 2.0 * double(bytes) / copy_s / 1e9, threads);
+  const std::vector<uint64_t> words(bytes / sizeof(uint64_t), 1);
+  const double read16 = read_gbs(words, threads, 16), read1 = read_gbs(words, threads, 1);
+  std::printf("read_bandwidth %.1f one_stream %.1f threads %d\n", read16, read1, threads);
   return sink.load() == 12345.0f && to[bytes / 2] == 3 ? 1 : 0;
 }

@@ -18,6 +18,7 @@ g++ -std=c++17 -O2 -Wall -Wextra -o build/bench/llm_kernels packages/mlx-bench/n
   -Inative/capi/include -Lbuild/native -lmlxcompat -Wl,-rpath,"$root/build/native" -lpthread
 g++ -std=c++17 -O2 -march=native -o build/bench/machine_limits packages/mlx-bench/native/machine_limits.cpp -lpthread
 threads="${MLXCOMPAT_NUM_THREADS:-$(nproc)}"
-peak="$(build/bench/machine_limits --threads "$threads" | awk '/^fma_peak/ {print $2}')"
+limits="$(build/bench/machine_limits --threads "$threads")"
+field() { awk -v key="$1" -v col="$2" '$1 == key {print $col}' <<<"$limits"; }
 echo "llm kernels: $(nproc) cores, engine $(git rev-parse --short HEAD), $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-exec build/bench/llm_kernels --fma-peak "$peak" "$@"
+exec build/bench/llm_kernels --fma-peak "$(field fma_peak 2)" --copy "$(field copy_bandwidth 2)" --read "$(field read_bandwidth 2)" "$(field read_bandwidth 4)" "$@"

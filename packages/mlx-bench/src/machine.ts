@@ -81,6 +81,8 @@ export interface Limits {
   isa: string;
   /** GB/s (read + written) of a 256 MiB copy split over the threads */
   copy_gb_s: number;
+  /** GB/s of a sum over 256 MiB read as 16 interleaved streams a thread (what reading alone reaches), null where not measured */
+  read_gb_s: number | null;
   threads: number;
   /** how they were measured, or why the native program did not run */
   how: string;
@@ -101,15 +103,15 @@ export async function measuredLimits(threads = os.cpus().length): Promise<Limits
       execFileSync('g++', ['-std=c++17', '-O2', '-march=native', '-o', binary, source, '-lpthread'], { stdio: ['ignore', 'ignore', 'pipe'] });
     }
     const out = execFileSync(binary, ['--threads', String(threads)], { encoding: 'utf8' });
-    const fma = /fma_peak ([\d.]+) isa (\w+)/.exec(out), copy = /copy_bandwidth ([\d.]+)/.exec(out);
-    if (!fma || !copy) throw new Error(`unexpected output: ${out.trim()}`);
+    const fma = /fma_peak ([\d.]+) isa (\w+)/.exec(out), copy = /copy_bandwidth ([\d.]+)/.exec(out), read = /read_bandwidth ([\d.]+)/.exec(out);
+    if (!fma || !copy || !read) throw new Error(`unexpected output: ${out.trim()}`);
     return {
-      fma_gflops: Number(fma[1]), isa: fma[2], copy_gb_s: Number(copy[1]), threads,
-      how: `native/machine_limits.cpp on ${threads} threads: independent ${fma[2]} FMAs, best of 5; a 256 MiB memcpy split over the threads, best of 16`,
+      fma_gflops: Number(fma[1]), isa: fma[2], copy_gb_s: Number(copy[1]), read_gb_s: Number(read[1]), threads,
+      how: `native/machine_limits.cpp on ${threads} threads: independent ${fma[2]} FMAs, best of 5; a 256 MiB memcpy split over the threads, best of 16; a sum over 256 MiB read as 16 streams a thread, best of 16`,
     };
   } catch (e) {
     return {
-      fma_gflops: null, isa: 'unknown', copy_gb_s: await copyBandwidth(threads), threads,
+      fma_gflops: null, isa: 'unknown', copy_gb_s: await copyBandwidth(threads), read_gb_s: null, threads,
       how: `native/machine_limits.cpp did not run (${(e as Error).message.split('\n')[0]}): the copy by worker threads, an undercount; no FMA peak`,
     };
   }
