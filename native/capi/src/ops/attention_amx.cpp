@@ -96,30 +96,46 @@ MLXC_AMX_TARGET uint32_t pack_rows(const float* const* rows, int64_t n, int64_t 
   return bad;
 }
 
+// dst = src transposed, each a tile as 16 x 16 words (pairs of bfloat16).
+MLXC_AMX_TARGET void transpose_tile(const uint16_t* src, uint16_t* dst) {
+  __m512i r[16], t[16];
+  for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_si512(src + 32 * i);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+    r[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+    r[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+    r[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+  }
+  // each 128-bit lane of r[i] now holds column (lane's 4 rows) i of its 4 x 4 block
+  for (int i = 0; i < 4; i++) {
+    t[i] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_i32x4(r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_i32x4(r[i + 8], r[i + 12], 0xdd);
+  }
+  for (int i = 0; i < 4; i++) {
+    _mm512_storeu_si512(dst + 32 * i, _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88));
+    _mm512_storeu_si512(dst + 32 * (i + 8), _mm512_shuffle_i32x4(t[i], t[i + 8], 0xdd));
+    _mm512_storeu_si512(dst + 32 * (i + 4), _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0x88));
+    _mm512_storeu_si512(dst + 32 * (i + 12), _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0xdd));
+  }
+}
+
+// A block of 32 keys packed as rows (A's layout), then each tile
+// transposed: B's layout for the same steps and parts.
 MLXC_AMX_TARGET bool pack_keys(const float* k, int64_t n, int64_t D, uint16_t* kp, float* unit) {
   const int64_t steps = D / 32, blocks = (n + kAmxBlock - 1) / kAmxBlock;
-  // a key's 16 pairs of a step go to 16 rows of its tile: 16 words apart
-  const __m512i rows = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(16));
-  for (int64_t j = 0; j < blocks * kAmxBlock; j++) {
-    auto* base = reinterpret_cast<int*>(kp + (j / kAmxBlock) * steps * kAmxBlockValues + ((j % kAmxBlock) / 16) * kTile) + j % 16;
-    const float* x = j < n ? k + j * D : nullptr;
-    float inv = 1.0f;
-    unit[j] = 1.0f;
-    if (x) {
-      bool finite = true;
-      const int e = amx_unit_exponent(max_abs(x, D, finite));
-      if (!finite) return false;
-      unit[j] = std::ldexp(1.0f, e);
-      inv = std::ldexp(1.0f, -e);
-    }
-    const __m512 scale = _mm512_set1_ps(inv);
-    for (int64_t ks = 0; ks < steps; ks++) {
-      const __m512 v0 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks), scale) : _mm512_setzero_ps();
-      const __m512 v1 = x ? _mm512_mul_ps(_mm512_loadu_ps(x + 32 * ks + 16), scale) : _mm512_setzero_ps();
-      alignas(64) uint16_t parts[3 * kPart];
-      split32(v0, v1, parts);
-      for (int p = 0; p < 3; p++) _mm512_i32scatter_epi32(base + (ks * kAmxBlockValues + p * kPart) / 2, rows, _mm512_load_si512(parts + p * kPart), 4);
-    }
+  const AmxBuffer<uint16_t> rows_block = amx_buffer<uint16_t>(size_t(steps * kAmxBlockValues));
+  const float* rows[kAmxBlock];
+  for (int64_t b = 0; b < blocks; b++) {
+    const int64_t j0 = b * kAmxBlock, m = std::min(kAmxBlock, n - j0);
+    for (int64_t r = 0; r < m; r++) rows[r] = k + (j0 + r) * D;
+    if (pack_rows(rows, m, D, rows_block.get(), unit + j0)) return false;
+    for (int64_t t = 0; t < steps * 6; t++) transpose_tile(rows_block.get() + t * kTile, kp + b * steps * kAmxBlockValues + t * kTile);
   }
   return true;
 }
