@@ -109,10 +109,17 @@ template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* 
   const int64_t row_bytes = l.r * int64_t(dtype_size(x.dtype));
   const int64_t block = std::clamp<int64_t>(kBlockBytes / row_bytes, 1, kRowStreams);
   const bool streamed = stream_output(x.nbytes(), o.nbytes(), size_t(row_bytes));
+  const bool prefetch = stream_output(x.nbytes(), 0, 0);  // the input passes half the last-level cache
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(l.r, 1));
   auto run = [&](const auto& rows, const auto* xs, auto* os) {
     parallel_for(l.outer, grain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; i += block) fn(rows, xs + i * l.r, i, std::min(block, e - i), os, streamed);
+      for (int64_t i = b; i < e; i += block) {
+        const int64_t count = std::min(block, e - i);
+        // the next block's rows, prefetched while this one computes (the whole
+        // of it when it is as long as this one: one line a vector of exp_sum)
+        const auto* next = prefetch && i + 2 * count <= e ? xs + (i + count) * l.r : nullptr;
+        fn(rows, xs + i * l.r, i, count, os, streamed, next);
+      }
       if (streamed) stream_fence();
     });
   };
@@ -127,7 +134,7 @@ template <class T> using Scalar = std::remove_const_t<std::remove_pointer_t<T>>;
 }  // namespace
 
 bool softmax_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool streamed) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool streamed, const auto* next) {
     using T = Scalar<decltype(x)>;
     T m[kRowStreams];
     rows.rows_max(x, l.r, count, l.r, m);
@@ -136,7 +143,7 @@ bool softmax_rows(const Lines& l, Array* out) {
     for (int64_t j = 0; j < count; j++) {
       T* row = o + (i + j) * l.r;
       T* exps = streamed ? scratch.data() : row;
-      const T s = rows.exp_sum(x + j * l.r, m[j], exps, l.r);
+      const T s = rows.exp_sum(x + j * l.r, m[j], exps, l.r, next ? next + j * l.r : nullptr);
       rows.divide(exps, s, row, l.r, streamed);
     }
   });
@@ -213,7 +220,7 @@ bool logsumexp_short_rows(const Lines& l, Array* out) {
 bool logsumexp_rows(const Lines& l, Array* out) {
   if (logsumexp_short_rows(l, out)) return true;
   Shape shape(1, l.outer);
-  return for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool) {
+  return for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool, const auto* next) {
     using T = Scalar<decltype(x)>;
     T maxima[kRowStreams];
     rows.rows_max(x, l.r, count, l.r, maxima);  // NaNs skipped: they reach the sum
@@ -226,9 +233,10 @@ bool logsumexp_rows(const Lines& l, Array* out) {
         for (int64_t r = 0; r < l.r && !nan; r++) nan = row[r] != row[r];
         o[i + j] = nan ? T(NAN) : m;
       } else if (m == T(-INFINITY)) {  // all -inf (a NaN among them makes the sum NaN)
-        o[i + j] = T(-INFINITY) + rows.exp_sum(row, T(0), nullptr, l.r);
+        o[i + j] = T(-INFINITY) + rows.exp_sum(row, T(0), nullptr, l.r, nullptr);
       } else {
-        o[i + j] = T(double(m) + std::log(double(rows.exp_sum(row, m, nullptr, l.r))));
+        const T* pre = next ? next + j * l.r : nullptr;
+        o[i + j] = T(double(m) + std::log(double(rows.exp_sum(row, m, nullptr, l.r, pre))));
       }
     }
   });
@@ -259,7 +267,7 @@ template <class T> void logcumsumexp_row(const RowKernels<T>& rows, const T* x, 
       }
       continue;
     }
-    rows.exp_sum(x + b, r, row + b, len);
+    rows.exp_sum(x + b, r, row + b, len, nullptr);
     T run = 0;
     for (int64_t j = b; j < b + len; j++) row[j] = run += row[j];
     const void* in[1] = {row + b};
@@ -273,7 +281,7 @@ template <class T> void logcumsumexp_row(const RowKernels<T>& rows, const T* x, 
 }  // namespace
 
 bool logcumsumexp_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* xs, int64_t first, int64_t count, auto* o, bool) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* xs, int64_t first, int64_t count, auto* o, bool, const auto*) {
     for (int64_t i = first; i < first + count; i++) logcumsumexp_row(rows, xs + (i - first) * l.r, o + i * l.r, l.r);
   });
 }

@@ -35,8 +35,10 @@ template <class T> struct RowKernels {
   T (*max)(const T* x, int64_t n);  // NaNs skipped (they reach the sum through exp)
   // max of each of `rows` (at most kRowStreams) rows of n, `stride` apart, into m[0, rows)
   void (*rows_max)(const T* x, int64_t stride, int64_t rows, int64_t n, T* m);
-  // sum of exp(x - m); also writes each exp to o when o is not null.
-  T (*exp_sum)(const T* x, T m, T* o, int64_t n);
+  // sum of exp(x - m); also writes each exp to o when o is not null. When
+  // `next` is not null, one line a vector from next on is prefetched into
+  // L2 (the next rows, read from memory meanwhile).
+  T (*exp_sum)(const T* x, T m, T* o, int64_t n, const T* next);
   // o = x / s (x may be o); non-temporal stores when `stream` (the caller fences)
   void (*divide)(const T* x, T s, T* o, int64_t n, bool stream);
 };
