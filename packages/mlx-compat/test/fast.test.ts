@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MlxRefusedError } from 'mlx-capi-bridge';
 import mlx, { MxError, type MxArray } from '../src/index.js';
 import type { AttentionMask } from '../src/core/index.js';
+import { amxSwitch, cpuHasAmx } from './amx.js';
 import { mlxCurrent, onMlx } from './mlx-current.js';
 import { real, rng } from './oracle.js';
 
@@ -308,6 +309,100 @@ describe('scaledDotProductAttention', () => {
         expectClose(run('causal', arr(sinks, [H], dtype)), ref({ kind: 'causal' }, rounded(sinks, [H], dtype)), tol, 'sinks');
       });
     }
+
+  // Float32 head sizes that are multiples of 32 with 64 query rows or more a
+  // kv head: AMX where the CPU has it (attention_amx.cpp: operands split into
+  // 3 bfloat16 parts, blocks of 32 rows and 32 keys), else the register
+  // tiles; MLXCOMPAT_AMX=0 turns AMX off, so each case runs both ways. Rows
+  // and keys not multiples of 16 or 32, causal blocks that see part of a
+  // block of keys, and a head size of 48 that must take the register tiles.
+  const amxCases: Array<[string, number[], number[], number[]]> = [
+    ['4 heads over one, 70 queries against 100 keys, head size 128', [1, 4, 70, 128], [1, 1, 100, 128], [1, 1, 100, 128]],
+    ['2 heads over 2, 75 queries against 75 keys, head size 64, values of 96', [1, 2, 75, 64], [1, 2, 75, 64], [1, 2, 75, 96]],
+    ['2 batches, 8 heads over 2, 33 queries against 200 keys, head size 64', [2, 8, 33, 64], [2, 2, 200, 64], [2, 2, 200, 64]],
+    ['head size 48 (the register tiles), 4 heads over 2, 40 queries', [1, 4, 40, 48], [1, 2, 40, 48], [1, 2, 40, 32]],
+  ];
+  for (const [what, qs2, ks2, vs2] of amxCases)
+    it(`prefill, AMX on and off: ${what}: within 2e-5 of float64 with every mask and sinks`, () => {
+      const [, H, Lq] = qs2, Lk = ks2[2];
+      const [q2, k2, v2] = [data(qs2, 60), data(ks2, 61), data(vs2, 62)].map((x, i) => rounded(x, [qs2, ks2, vs2][i], mx.float32));
+      const [Q, K, V] = [arr(q2, qs2), arr(k2, ks2), arr(v2, vs2)];
+      const add = rounded(data([H, 1, Lk], 63).map((x) => 3 * x), [H, 1, Lk], mx.float32), sinks = rounded(data([H], 64).map((x) => 4 * x), [H], mx.float32);
+      const cases: Array<[string, AttentionMask, Mask, number[]?]> = [
+        ['plain', null, { kind: 'none' }],
+        ['causal', 'causal', { kind: 'causal' }],
+        ['additive', arr(add, [H, 1, Lk]), { kind: 'add', values: add, shape: [H, 1, Lk] }],
+        ['causal, sinks', 'causal', { kind: 'causal' }, sinks],
+      ];
+      for (const [name, mask, ref, sk] of cases) {
+        const want = sdpaRef(q2, k2, v2, qs2, ks2, vs2[3], 0.4, ref, sk);
+        const run = (on: boolean) => amxSwitch(on, () => flat(mx.fast.scaledDotProductAttention(Q, K, V, 0.4, mask, sk && arr(sk, [H]))));
+        const on = run(true), off = run(false);
+        expectClose(on, want, TOL.float32, `${name}, AMX on`);
+        expectClose(off, want, TOL.float32, `${name}, AMX off`);
+        // as accurate as float32 sums (both about 1.5e-7 here, values of 1 or
+        // less): leaving out a part of either operand costs 1e-5 or more
+        for (const [path, got] of [['on', on], ['off', off]] as const)
+          expect(Math.max(...got.map((x, i) => Math.abs(x - want[i]))), `${name}, AMX ${path}: largest error`).toBeLessThanOrEqual(1e-6);
+        // the switch takes effect: the two paths round differently
+        if (cpuHasAmx && qs2[3] % 32 === 0 && name === 'plain') expect(on.some((x, i) => x !== off[i]), name).toBe(true);
+        void Lq;
+      }
+    });
+
+  // Each query row and key is scaled by its own power of two before it is
+  // split, each value column by its own: queries near 2^-120 against keys
+  // near 2^118 (and the other way round in the second batch) keep every
+  // part clear of bfloat16's subnormals, and value columns from 2^-100 to
+  // 2^100 each come out within 2e-5 of their own largest value.
+  it('prefill, AMX on and off: values of widely different magnitudes, within 2e-5 of float64 column by column', () => {
+    const qs2 = [2, 4, 66, 64], ks2 = [2, 2, 70, 64], vs2 = [2, 2, 70, 64];
+    const [B, H, Lq, D] = qs2, Lk = ks2[2], Dv = vs2[3];
+    const side = (b: number) => (b === 0 ? -1 : 1);
+    const q2 = data(qs2, 70).map((x, i) => x * 2 ** (side(Math.floor(i / (H * Lq * D))) * (120 - (Math.floor(i / D) % 5))));
+    const k2 = data(ks2, 71).map((x, i) => x * 2 ** (-side(Math.floor(i / (2 * Lk * D))) * (118 - (Math.floor(i / D) % 3))));
+    const v2 = data(vs2, 72).map((x, i) => x * 2 ** (((i % Dv) * 7) % 201 - 100));
+    const [qr, kr, vr] = [rounded(q2, qs2, mx.float32), rounded(k2, ks2, mx.float32), rounded(v2, vs2, mx.float32)];
+    for (const [name, mask, ref] of [['plain', null, { kind: 'none' }], ['causal', 'causal', { kind: 'causal' }]] as Array<[string, AttentionMask, Mask]>) {
+      const want = sdpaRef(qr, kr, vr, qs2, ks2, Dv, 0.4, ref);
+      const colMax = Array.from({ length: Dv }, (_, c) => Math.max(...vr.filter((_, i) => i % Dv === c).map(Math.abs)));
+      for (const on of [true, false]) {
+        const got = amxSwitch(on, () => flat(mx.fast.scaledDotProductAttention(arr(q2, qs2), arr(k2, ks2), arr(v2, vs2), 0.4, mask)));
+        let worst = 0;
+        got.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - want[i]) / colMax[i % Dv])));
+        expect(worst, `${name}, AMX ${on ? 'on' : 'off'}`).toBeLessThanOrEqual(2e-5);
+      }
+      void B;
+    }
+  });
+
+  // Not finite: a key or value that is not finite sends the whole call to the
+  // register tiles (the same result both ways); a query row that is not
+  // finite gets its scores as float32 sums, so it is NaN both ways, as are
+  // the rows of every head that share its kv head nowhere else.
+  it('prefill, AMX on and off: keys, values or queries that are not finite', () => {
+    const qs2 = [1, 4, 40, 64], ks2 = [1, 2, 50, 64], vs2 = [1, 2, 50, 32];
+    const [q2, k2, v2] = [data(qs2, 80), data(ks2, 81), data(vs2, 82)];
+    const both = (qv: number[], kv: number[], vv: number[]) => [true, false].map((on) => amxSwitch(on, () => flat(mx.fast.scaledDotProductAttention(arr(qv, qs2), arr(kv, ks2), arr(vv, vs2), 0.4, 'causal'))));
+    const kInf = k2.slice();
+    kInf[3 * 64 + 5] = Infinity;
+    const [a, b] = both(q2, kInf, v2);
+    expect(a).toEqual(b);
+    const vNan = v2.slice();
+    vNan[7 * 32 + 1] = NaN;
+    const [c, d] = both(q2, k2, vNan);
+    expect(c).toEqual(d);
+    const qNan = q2.slice();
+    qNan[(1 * 40 + 9) * 64 + 3] = NaN;  // head 1, position 9
+    const [e, f] = both(qNan, k2, v2);
+    const want = sdpaRef(q2, k2, v2, qs2, ks2, 32, 0.4, { kind: 'causal' });
+    for (const out of [e, f])
+      out.forEach((x, i) => {
+        const row = Math.floor(i / 32);
+        if (row === 40 + 9) expect(Number.isNaN(x), `row ${row}`).toBe(true);
+        else expect(Math.abs(x - want[i]) / (1 + Math.abs(want[i])), `[${i}]`).toBeLessThanOrEqual(2e-5);
+      });
+  });
 
   it('runs empty batches, queries and keys (no keys: the empty sum, zeros)', () => {
     for (const [qs0, ks0] of [[[0, 4, 1, 8], [0, 2, 5, 8]], [[1, 4, 0, 8], [1, 2, 5, 8]], [[1, 4, 1, 8], [1, 2, 0, 8]], [[1, 4, 40, 8], [1, 2, 0, 8]]]) {

@@ -4,9 +4,9 @@
 // same way for 2, 4 and 8 bits; its scale rule predates 0.31.2's, so its
 // own quantize is no oracle), and the products against float64 products of
 // the dequantized weights.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import mlx, { MxError, type MxArray } from '../src/index.js';
+import { amxSwitch, cpuHasAmx } from './amx.js';
 import { real, rng } from './oracle.js';
 
 const mx = mlx.core;
@@ -237,23 +237,6 @@ describe('quantizedMatmul and gatherQmm', () => {
   // and past 256 (two ranges of rows), N not a multiple of 32 and past 256
   // (two blocks of w's rows), K of one group or ending in a partial chunk of
   // 128; bfloat16 and float16 x (1 and 2 bfloat16 parts, not 3).
-  const amxSwitch = (on: boolean, f: () => number[]): number[] => {
-    const before = process.env.MLXCOMPAT_AMX;
-    process.env.MLXCOMPAT_AMX = on ? '1' : '0';
-    try {
-      return f();
-    } finally {
-      if (before === undefined) delete process.env.MLXCOMPAT_AMX;
-      else process.env.MLXCOMPAT_AMX = before;
-    }
-  };
-  const cpuHasAmx = (() => {
-    try {
-      return /\bamx_bf16\b/.test(readFileSync('/proc/cpuinfo', 'utf8')) && /\bamx_tile\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
-    } catch {
-      return false;
-    }
-  })();
   for (const [bits, gs, K, M, N] of [[4, 64, 64, 17, 40], [4, 32, 32, 16, 33], [4, 128, 128, 45, 300], [4, 64, 320, 33, 72], [4, 32, 544, 300, 48], [8, 64, 192, 20, 50], [3, 128, 256, 40, 36], [2, 32, 96, 64, 31], [5, 64, 128, 24, 20], [6, 32, 160, 18, 40]])
     it(`many rows: ${bits} bits, groups of ${gs}, K ${K}, ${M} rows, N ${N}, AMX on and off: within 2e-5 of float64 (AMX: 2e-7 of the sums' magnitude)`, () => {
       const [q, s, b] = mx.quantize(mx.array(data(N * K, bits * gs + K)).reshape([N, K]), gs, bits);

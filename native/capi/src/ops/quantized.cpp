@@ -816,7 +816,7 @@ void register_quantized_matmul() {
       const int parts = amx_parts_for(c.in[0].dtype == DType::BFloat16, c.in[0].dtype == DType::Float16);
       const int64_t xbatches = x.size() / (M * K), xblocks = (M + kAmxRows - 1) / kAmxRows, Mp = xblocks * kAmxRows, groups = K / gs;
       const int64_t block = amx_block_values(K, parts);
-      const std::unique_ptr<uint16_t[]> xp(new uint16_t[size_t(xbatches * xblocks * block)]);
+      const AmxBuffer<uint16_t> xp = amx_buffer<uint16_t>(size_t(xbatches * xblocks * block));
       std::vector<float> units(size_t(xbatches * Mp)), xsum(size_t(xbatches * Mp * groups));
       parallel_for(xbatches * xblocks, 1, [&](int64_t i0, int64_t i1) {
         for (int64_t i = i0; i < i1; i++) {

@@ -17,17 +17,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
-
-#if defined(__x86_64__) && ((defined(__clang__) && __clang_major__ >= 12) || (!defined(__clang__) && __GNUC__ >= 11))
-#define MLXC_AMX 1
-#include <cpuid.h>
-#include <immintrin.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 namespace mlxc {
 
@@ -37,62 +28,9 @@ int amx_parts_for(bool bfloat16, bool float16) { return bfloat16 ? 1 : float16 ?
 
 namespace {
 
-#define MLXC_AMX_TARGET __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16")))
-
 constexpr int64_t kChunk = 128;      // k values per unpacked chunk of w (a multiple of every group size)
-constexpr int64_t kTile = 512;       // bfloat16 values in a tile: 16 rows of 64 bytes
+constexpr int64_t kTile = kAmxTile;
 constexpr int64_t kPartStride = 2 * kTile;  // a block's 2 row tiles of one part, for one step of 32 k
-
-// CPUID and XCR0 say the CPU and the kernel support the tiles (and the
-// AVX-512 the epilogues use); then Linux must grant the tile data state.
-bool amx_granted() {
-  static const bool yes = [] {
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;  // OSXSAVE
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-    const bool tile = d & (1u << 24), tbf16 = d & (1u << 22), f = b & (1u << 16), bw = b & (1u << 30), vl = b & (1u << 31);
-    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
-    const bool bf16 = a & (1u << 5);
-    if (!(tile && tbf16 && f && bw && vl && bf16)) return false;
-    unsigned lo = 0, hi = 0;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    const unsigned want = 0x60000u | 0xe6u;  // tile config and data; opmask, ZMM, SSE, AVX
-    if ((lo & want) != want) return false;
-    constexpr long kReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
-    return syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureXtiledata) == 0;
-  }();
-  return yes;
-}
-
-// GCC 12's tile loads and stores are asm statements that do not say they
-// read or write memory: this keeps the plain loads and stores of the same
-// buffers on their side of them.
-inline void memory_fence_for_tiles() { __asm__ volatile("" ::: "memory"); }
-
-struct TileConfig {
-  uint8_t palette, start_row, reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-};
-
-// Every tile 16 rows of 64 bytes: accumulators 0-3, x 4-5, w 6-7. A
-// constant: GCC 12's _tile_loadconfig tells the compiler that it reads 8
-// bytes, and the stores to a local configuration were dropped once it was
-// inlined (ldtilecfg then faulted on stale bytes).
-constexpr TileConfig tile_config() {
-  TileConfig cfg{};
-  cfg.palette = 1;
-  for (int i = 0; i < 8; i++) {
-    cfg.colsb[i] = 64;
-    cfg.rows[i] = 16;
-  }
-  return cfg;
-}
-alignas(64) constexpr TileConfig kTileConfig = tile_config();
-
-MLXC_AMX_TARGET inline __m512 widen(__m256bh h) {
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(reinterpret_cast<__m256i&>(h)), 16));
-}
 
 MLXC_AMX_TARGET void pack_x(const float* x, int64_t rows, int64_t K, int64_t gs, int parts, uint16_t* block, float* unit, float* xsum) {
   const int64_t groups = K / gs;
@@ -109,8 +47,7 @@ MLXC_AMX_TARGET void pack_x(const float* x, int64_t rows, int64_t K, int64_t gs,
     __m512 mx = _mm512_setzero_ps();
     for (int64_t k = 0; k < K; k += 16) mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_loadu_ps(xr + k)));
     const float m = _mm512_reduce_max_ps(mx);
-    // 2^-e stays a float (e >= -100) and tiny rows stay clear of bfloat16's subnormals, which tiles read as 0
-    const int e = m > 0 ? std::max(std::ilogb(m), -100) : 0;
+    const int e = amx_unit_exponent(m);
     unit[r] = std::ldexp(1.0f, e);
     const __m512 inv = _mm512_set1_ps(std::ldexp(1.0f, -e));
     __m512 gsum = _mm512_setzero_ps();
@@ -123,11 +60,9 @@ MLXC_AMX_TARGET void pack_x(const float* x, int64_t rows, int64_t K, int64_t gs,
       }
       uint16_t* dst = row + ks * parts * kPartStride;
       for (int p = 0; p < parts; p++) {
-        const __m256bh h0 = _mm512_cvtneps_pbh(v0), h1 = _mm512_cvtneps_pbh(v1);
+        const __m256bh h0 = amx_take_part(v0), h1 = amx_take_part(v1);
         std::memcpy(dst + p * kPartStride, &h0, 32);
         std::memcpy(dst + p * kPartStride + 16, &h1, 32);
-        v0 = _mm512_sub_ps(v0, widen(h0));
-        v1 = _mm512_sub_ps(v1, widen(h1));
       }
     }
   }
@@ -194,7 +129,7 @@ MLXC_AMX_TARGET void qmm_columns(const AmxQmm& a, int64_t n0, int64_t n1, float*
   };
   thread_local std::unique_ptr<Scratch> scratch(new Scratch);
   Scratch& S = *scratch;
-  _tile_loadconfig(&kTileConfig);
+  _tile_loadconfig(&kAmxTileConfig);
   for (int64_t k0 = 0; k0 < a.K; k0 += kChunk) {
     const int64_t kc = std::min(kChunk, a.K - k0), g0 = k0 / a.gs, gc = kc / a.gs;
     memory_fence_for_tiles();
@@ -260,18 +195,12 @@ MLXC_AMX_TARGET void qmm_columns(const AmxQmm& a, int64_t n0, int64_t n1, float*
 
 }  // namespace
 
-bool amx_available() {
-  const char* env = std::getenv("MLXCOMPAT_AMX");
-  return !(env && std::strcmp(env, "0") == 0) && amx_granted();
-}
-
 void amx_pack_x(const float* x, int64_t rows, int64_t K, int64_t gs, int parts, uint16_t* block, float* unit, float* xsum) { pack_x(x, rows, K, gs, parts, block, unit, xsum); }
 
 void amx_qmm_columns(const AmxQmm& a, int64_t n0, int64_t n1, float* acc, int64_t lda) { qmm_columns(a, n0, n1, acc, lda); }
 
 #else
 
-bool amx_available() { return false; }
 void amx_pack_x(const float*, int64_t, int64_t, int64_t, int, uint16_t*, float*, float*) {}
 void amx_qmm_columns(const AmxQmm&, int64_t, int64_t, float*, int64_t) {}
 

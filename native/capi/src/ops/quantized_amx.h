@@ -4,17 +4,14 @@
 #pragma once
 #include <cstdint>
 
+#include "amx.h"
+
 namespace mlxc {
 
 constexpr int64_t kAmxRows = 32;   // x's rows per packed block (2 tiles of 16)
 constexpr int64_t kAmxCols = 256;  // w's rows per amx_qmm_columns call, at most
 constexpr int64_t kAmxMRows = 256;  // x's rows per call, at most (its accumulators: 256 KiB)
 constexpr int64_t kAmxMinRows = 16;  // fewer rows take the other paths
-
-// True when the CPU has AMX-TILE and AMX-BF16, the kernel enabled their tile
-// state and granted this process its use (asked once), and MLXCOMPAT_AMX is
-// not "0" (read at every call, so that a test can compare both paths).
-bool amx_available();
 
 // bfloat16 parts that sum to a float32 value exactly: 1 for bfloat16 input,
 // 2 for float16, 3 for float32.
