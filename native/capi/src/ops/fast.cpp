@@ -896,8 +896,9 @@ void attend_split(const Attention& a, float* out) {
 // against 12% for blocks of 64 positions through BLAS, which also packed
 // both operands on every call). Float32 head sizes that are multiples of 32,
 // with 64 rows or more a kv head, take AMX where the CPU has it
-// (attend_blocks_amx below, the same tasks and softmax): 0.74-0.84 of this
-// path's time in one process, session 18.
+// (attend_blocks_amx below, the same tasks and softmax): 0.74-0.88 of this
+// path's time in one process when the host's AMX runs at its fast rate,
+// 1.0-1.2 in its slow state (session 18; PERFORMANCE.md).
 constexpr int kScoreRows = kTileRows;
 
 // o_r[c .. c + 16 NV) = inv_r * sum_{j < n} p_r[j] v_j[c .. c + 16 NV) for R rows.
