@@ -279,7 +279,7 @@ for (const c of list) {
   const cell = (ms: number) => (Number.isNaN(ms) ? 'n/a' : `${ms.toFixed(2)} ms, ${rateOf(c, ms).toPrecision(3)} ${c.unit} (${(shareOf(ms) * 100).toFixed(1)}%)`);
   const share = shareOf(med[0]);
   const vs = med[1] / med[0];
-  const ofRead = c.readOnly && READ ? ` (${((rateOf(c, med[0]) * 1e11) / READ).toFixed(1)}% of reading alone)` : '';
+  const ofRead = c.readOnly && READ ? ` (${((100 * rateOf(c, med[0]) * 1e9) / READ).toFixed(1)}% of reading alone)` : '';
   const goal = c.goal ? `${share >= c.goal ? 'met' : 'not met'} (${(c.goal * 100).toFixed(0)}%)${ofRead}; ${Number.isNaN(vs) ? 'n/a' : vs >= 10 ? 'met' : 'not met'}` : 'none';
   console.log(`| ${c.name}${c.sets > 1 ? ` [${c.sets}]` : ''} | ${med.map(cell).join(' | ')} | ${Number.isNaN(vs) ? 'n/a' : `${vs.toFixed(1)}x`} | ${goal} |`);
 }
