@@ -3,6 +3,7 @@
 // rest of the library is built for; only called after the CPU check.
 #include <immintrin.h>
 
+#include <cmath>
 #include <type_traits>
 #include <utility>
 

@@ -3,6 +3,7 @@
 // after the CPU check.
 #include <immintrin.h>
 
+#include <cmath>
 #include <type_traits>
 #include <utility>
 

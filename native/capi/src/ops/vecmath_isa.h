@@ -1034,24 +1034,20 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, con
 // o = x / s as x (h + l), h = 1/s rounded and l its residual over s: a
 // quotient within about half an ulp, for the price of one more fma (x h
 // alone adds 1/s's rounding to every output).
-template <class T> VM_INLINE T fma_scalar(T a, T b, T c) {
-  if constexpr (sizeof(T) == 4) return __builtin_fmaf(a, b, c);
-  else return __builtin_fma(a, b, c);
-}
 template <class VT, class T> void row_divide(const T* x, T s, T* o, int64_t n, bool stream) {
   using V = typename VT::V;
-  const T h = T(1) / s, l = fma_scalar(-s, h, T(1)) * h;
+  const T h = T(1) / s, l = std::fma(-s, h, T(1)) * h;
   const V vh = VT::set1(h), vl = VT::set1(l);
   auto q = [vh, vl](V v) { return VT::fma(v, vh, VT::mul(v, vl)); };
   int64_t i = 0;
   if (stream) {  // non-temporal from o's first vector slot on
     constexpr uintptr_t kAlign = sizeof(T) * VT::W;
-    for (; i < n && reinterpret_cast<uintptr_t>(o + i) % kAlign != 0; i++) o[i] = fma_scalar(x[i], h, x[i] * l);
+    for (; i < n && reinterpret_cast<uintptr_t>(o + i) % kAlign != 0; i++) o[i] = std::fma(x[i], h, x[i] * l);
     i += whole_vectors<VT, T, true>(o + i, n - i, [x = x + i, q](int64_t j) { return q(VT::load(x + j)); });
   } else {
     i = whole_vectors<VT, T, false>(o, n, [x, q](int64_t j) { return q(VT::load(x + j)); });
   }
-  for (; i < n; i++) o[i] = fma_scalar(x[i], h, x[i] * l);
+  for (; i < n; i++) o[i] = std::fma(x[i], h, x[i] * l);
 }
 
 template <class VT, class S, int F> void fill_unary(VecTable& t, int slot) {
