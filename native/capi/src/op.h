@@ -83,6 +83,9 @@ struct EwParams {
 // for 32 MiB by 15-40% and the norms' (64 MiB) by up to 10%
 // (docs/PERFORMANCE.md, session 12). Rows past 32 KiB are not streamed.
 bool stream_output(size_t in, size_t out, size_t row);
+// Copies n bytes from src (in cache) to dst with non-temporal stores where
+// the CPU has them; the caller fences (stream_fence) before dst is read.
+void stream_copy(void* dst, const void* src, size_t n);
 // Orders a thread's non-temporal stores before the pool reports its part done.
 void stream_fence();
 using EwKernel = void (*)(const void* const* in, const bool* scalar, void* out, int64_t n,

@@ -158,21 +158,24 @@ void where_run(const uint8_t* c, const T* a, const T* b, T* o, int64_t n) {
 }
 
 template <class T>
-void where_loop(const void* const* in, const bool* scalar, void* out, int64_t n, const EwParams&) {
+void where_loop(const void* const* in, const bool* scalar, void* out, int64_t n, const EwParams& p) {
   const uint8_t* c = static_cast<const uint8_t*>(in[0]);
   const T* a = static_cast<const T*>(in[1]);
   const T* b = static_cast<const T*>(in[2]);
-  T* o = static_cast<T*>(out);
-  switch ((scalar[0] ? 4 : 0) | (scalar[1] ? 2 : 0) | (scalar[2] ? 1 : 0)) {
-    case 0: return where_run<T, false, false, false>(c, a, b, o, n);
-    case 1: return where_run<T, false, false, true>(c, a, b, o, n);
-    case 2: return where_run<T, false, true, false>(c, a, b, o, n);
-    case 3: return where_run<T, false, true, true>(c, a, b, o, n);
-    case 4: return where_run<T, true, false, false>(c, a, b, o, n);
-    case 5: return where_run<T, true, false, true>(c, a, b, o, n);
-    case 6: return where_run<T, true, true, false>(c, a, b, o, n);
-    default: return where_run<T, true, true, true>(c, a, b, o, n);
-  }
+  ew_blocks(static_cast<T*>(out), n, p, [&](int64_t s, int64_t len, T* o) {
+    const uint8_t* cs = c + (scalar[0] ? 0 : s);
+    const T *as = a + (scalar[1] ? 0 : s), *bs = b + (scalar[2] ? 0 : s);
+    switch ((scalar[0] ? 4 : 0) | (scalar[1] ? 2 : 0) | (scalar[2] ? 1 : 0)) {
+      case 0: return where_run<T, false, false, false>(cs, as, bs, o, len);
+      case 1: return where_run<T, false, false, true>(cs, as, bs, o, len);
+      case 2: return where_run<T, false, true, false>(cs, as, bs, o, len);
+      case 3: return where_run<T, false, true, true>(cs, as, bs, o, len);
+      case 4: return where_run<T, true, false, false>(cs, as, bs, o, len);
+      case 5: return where_run<T, true, false, true>(cs, as, bs, o, len);
+      case 6: return where_run<T, true, true, false>(cs, as, bs, o, len);
+      default: return where_run<T, true, true, true>(cs, as, bs, o, len);
+    }
+  });
 }
 
 using TypesFn = std::function<EwTypes(const std::vector<DType>&, const Attrs&)>;

@@ -3,6 +3,7 @@
 // dtype and an `Out<T>` alias for its storage output type; `pick` instantiates
 // it for a list of dtypes and returns the kernel for one of them.
 #pragma once
+#include <algorithm>
 #include <type_traits>
 
 #include "../op.h"
@@ -19,14 +20,39 @@ struct EwPredicate {
   template <class T> using Out = bool;
 };
 
+// Runs fill(from, count, dst), which computes outputs [from, from + count)
+// into dst. With p.stream, a block at a time goes through a buffer in L1 and
+// on to `o` by non-temporal stores, as the vectorized functions store theirs:
+// with ordinary stores, which first read each line they write, a negation
+// and an x * x of 64 MiB took 1.2-1.3x as long (A/B in one process).
+template <class O, class Fill> void ew_blocks(O* o, int64_t n, const EwParams& p, Fill&& fill) {
+  if (!p.stream) return fill(int64_t(0), n, o);
+  constexpr int64_t kBlock = 2048 / int64_t(sizeof(O));
+  alignas(64) O buf[kBlock];
+  for (int64_t s = 0; s < n; s += kBlock) {
+    const int64_t len = std::min(kBlock, n - s);
+    fill(s, len, buf);
+    stream_copy(o + s, buf, size_t(len) * sizeof(O));
+  }
+}
+
+// Asks for the lines of [p, p + bytes): with p.stream, a loop asks for the
+// next block's inputs, which the vectorized functions found the hardware
+// prefetcher alone does too late at 2 threads (1.07x for a negation here).
+inline void prefetch_lines(const void* p, size_t bytes) {
+  for (size_t i = 0; i < bytes; i += 64) __builtin_prefetch(static_cast<const char*>(p) + i, 0, 3);
+}
+
 template <class Op, class T> struct UnaryLoop {
 static void run(const void* const* in, const bool*, void* out, int64_t n, const EwParams& p) {
   using O = typename Op::template Out<T>;
   const T* a = static_cast<const T*>(in[0]);
-  O* o = static_cast<O*>(out);
   Op op;
   op.p = &p;
-  for (int64_t i = 0; i < n; i++) o[i] = O(op(acc_t<T>(a[i])));
+  ew_blocks(static_cast<O*>(out), n, p, [&](int64_t s, int64_t len, O* o) {
+    if (p.stream) prefetch_lines(a + s + len, size_t(len) * sizeof(T));
+    for (int64_t i = 0; i < len; i++) o[i] = O(op(acc_t<T>(a[s + i])));
+  });
 }
 };
 
@@ -37,22 +63,27 @@ static void run(const void* const* in, const bool* scalar, void* out, int64_t n,
   using A = acc_t<T>;
   const T* a = static_cast<const T*>(in[0]);
   const T* b = static_cast<const T*>(in[1]);
-  O* o = static_cast<O*>(out);
   Op op;
   op.p = &p;
   // Separate loops per broadcast pattern so each one vectorizes.
-  if (!scalar[0] && !scalar[1]) {
-    for (int64_t i = 0; i < n; i++) o[i] = O(op(A(a[i]), A(b[i])));
-  } else if (scalar[0] && !scalar[1]) {
-    const A x = A(a[0]);
-    for (int64_t i = 0; i < n; i++) o[i] = O(op(x, A(b[i])));
-  } else if (!scalar[0]) {
-    const A y = A(b[0]);
-    for (int64_t i = 0; i < n; i++) o[i] = O(op(A(a[i]), y));
-  } else {
-    const O v = O(op(A(a[0]), A(b[0])));
-    for (int64_t i = 0; i < n; i++) o[i] = v;
-  }
+  ew_blocks(static_cast<O*>(out), n, p, [&](int64_t s, int64_t len, O* o) {
+    if (p.stream) {
+      if (!scalar[0]) prefetch_lines(a + s + len, size_t(len) * sizeof(T));
+      if (!scalar[1]) prefetch_lines(b + s + len, size_t(len) * sizeof(T));
+    }
+    if (!scalar[0] && !scalar[1]) {
+      for (int64_t i = 0; i < len; i++) o[i] = O(op(A(a[s + i]), A(b[s + i])));
+    } else if (scalar[0] && !scalar[1]) {
+      const A x = A(a[0]);
+      for (int64_t i = 0; i < len; i++) o[i] = O(op(x, A(b[s + i])));
+    } else if (!scalar[0]) {
+      const A y = A(b[0]);
+      for (int64_t i = 0; i < len; i++) o[i] = O(op(A(a[s + i]), y));
+    } else {
+      const O v = O(op(A(a[0]), A(b[0])));
+      for (int64_t i = 0; i < len; i++) o[i] = v;
+    }
+  });
 }
 };
 

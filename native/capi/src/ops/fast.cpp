@@ -48,24 +48,6 @@ void need_vector(const TypeShape& v, int64_t d, const std::string& what, const s
     throw RequestError("invalid_shape", path, what + " must have shape (" + std::to_string(d) + ",), got " + shape_str(v.shape));
 }
 
-// Copies n bytes from src (in cache) to dst with non-temporal stores where
-// the CPU has them; the caller fences (stream_fence) before its results are read.
-void stream_copy(void* dst, const void* src, size_t n) {
-#if defined(__SSE2__)
-  auto* d = static_cast<char*>(dst);
-  auto* s = static_cast<const char*>(src);
-  const size_t head = std::min(n, size_t((16 - reinterpret_cast<uintptr_t>(d) % 16) % 16));
-  std::memcpy(d, s, head);
-  size_t i = head;
-  for (; i + 64 <= n; i += 64)
-    for (size_t k = 0; k < 64; k += 16)
-      _mm_stream_si128(reinterpret_cast<__m128i*>(d + i + k), _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i + k)));
-  for (; i + 16 <= n; i += 16) _mm_stream_si128(reinterpret_cast<__m128i*>(d + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i)));
-  std::memcpy(d + i, s + i, n - i);
-#else
-  std::memcpy(dst, src, n);
-#endif
-}
 // float32 lanes of the widest vectors the build targets, for rows computed in
 // registers and stored non-temporally straight from them: a scratch row and
 // its copy cost a norm 15-25% of its time in a loop from memory. GCC's vector

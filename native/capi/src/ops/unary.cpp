@@ -189,10 +189,12 @@ struct BitwiseInvert : EwOp {
 };
 
 template <class From, class To>
-void convert_loop(const void* const* in, const bool*, void* out, int64_t n, const EwParams&) {
+void convert_loop(const void* const* in, const bool*, void* out, int64_t n, const EwParams& p) {
   const From* a = static_cast<const From*>(in[0]);
-  To* o = static_cast<To*>(out);
-  for (int64_t i = 0; i < n; i++) o[i] = convert<To>(a[i]);
+  ew_blocks(static_cast<To*>(out), n, p, [&](int64_t s, int64_t len, To* o) {
+    if (p.stream) prefetch_lines(a + s + len, size_t(len) * sizeof(From));
+    for (int64_t i = 0; i < len; i++) o[i] = convert<To>(a[s + i]);
+  });
 }
 
 using TypesFn = std::function<EwTypes(const std::vector<DType>&, const Attrs&)>;
