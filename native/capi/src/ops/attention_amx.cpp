@@ -19,6 +19,8 @@
 // tdpbf16ps.
 #include "attention_amx.h"
 
+#include "softmax_exp.h"
+
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -94,6 +96,28 @@ MLXC_AMX_TARGET uint32_t pack_rows(const float* const* rows, int64_t n, int64_t 
     }
   }
   return bad;
+}
+
+MLXC_AMX_TARGET void pack_weights(const float* s, int64_t ld, int64_t n, int64_t width, const float* m, const int64_t* vis, uint16_t* block, float* sums) {
+  for (int64_t r = 0; r < kAmxBlock; r++) {
+    uint16_t* row = block + (r / 16) * kTile + (r % 16) * 32;
+    const int64_t v = r < n ? vis[r] : 0;
+    const float* x = s + r * ld;
+    __m512 sum = _mm512_setzero_ps();
+    for (int64_t j = 0; j < width; j += 32) {
+      __m512 e0 = _mm512_setzero_ps(), e1 = _mm512_setzero_ps();
+      if (j < v) {
+        // the keys a row does not see weigh 0 (their scores may be anything)
+        const int64_t left = v - j;
+        const __mmask16 k0 = left >= 16 ? 0xffff : __mmask16((1u << left) - 1), k1 = left >= 32 ? 0xffff : left <= 16 ? 0 : __mmask16((1u << (left - 16)) - 1);
+        e0 = _mm512_maskz_mov_ps(k0, __m512(exp_weight(lanes_at(x + j) - m[r])));
+        if (k1) e1 = _mm512_maskz_mov_ps(k1, __m512(exp_weight(lanes_at(x + j + 16) - m[r])));
+        sum = _mm512_add_ps(sum, _mm512_add_ps(e0, e1));
+      }
+      split32(e0, e1, row + (j / 32) * kAmxBlockValues);
+    }
+    if (r < n) sums[r] = _mm512_reduce_add_ps(sum);
+  }
 }
 
 // dst = src transposed, each a tile as 16 x 16 words (pairs of bfloat16).
@@ -254,6 +278,7 @@ MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_
 }  // namespace
 
 uint32_t amx_pack_rows(const float* const* rows, int64_t n, int64_t K, uint16_t* block, float* unit) { return pack_rows(rows, n, K, block, unit); }
+void amx_pack_weights(const float* s, int64_t ld, int64_t n, int64_t width, const float* m, const int64_t* vis, uint16_t* block, float* sums) { pack_weights(s, ld, n, width, m, vis, block, sums); }
 bool amx_pack_keys(const float* k, int64_t n, int64_t D, uint16_t* kp, float* unit) { return pack_keys(k, n, D, kp, unit); }
 bool amx_pack_values(const float* v, int64_t n, int64_t Dv, uint16_t* vp, float* unit) { return pack_values(v, n, Dv, vp, unit); }
 void amx_block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc, AmxBlockDone done, void* ctx) { block_products(a, b, bstride, blocks, steps, c, ldc, done, ctx); }
@@ -261,6 +286,7 @@ void amx_block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, i
 #else
 
 uint32_t amx_pack_rows(const float* const*, int64_t, int64_t, uint16_t*, float*) { return 0; }
+void amx_pack_weights(const float*, int64_t, int64_t, int64_t, const float*, const int64_t*, uint16_t*, float*) {}
 bool amx_pack_keys(const float*, int64_t, int64_t, uint16_t*, float*) { return false; }
 bool amx_pack_values(const float*, int64_t, int64_t, uint16_t*, float*) { return false; }
 void amx_block_products(const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t, float*, int64_t, AmxBlockDone, void*) {}

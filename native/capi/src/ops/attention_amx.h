@@ -22,6 +22,13 @@ constexpr int64_t kAmxMinAttentionRows = 64;  // query rows per kv head below wh
 // taken as they are (values in [0, 1]: softmax weights) and the result is 0.
 uint32_t amx_pack_rows(const float* const* rows, int64_t n, int64_t K, uint16_t* block, float* unit);
 
+// Softmax weights as A operand of the outputs, in one pass over the
+// scores: for rows r < n of s (rows ld floats apart), exp(s[r][j] - m[r])
+// for keys j < vis[r] and 0 past them up to width (a multiple of 32), split
+// into parts as amx_pack_rows does without units (the rows from n on zero);
+// sums[r] is row r's sum of weights.
+void amx_pack_weights(const float* s, int64_t ld, int64_t n, int64_t width, const float* m, const int64_t* vis, uint16_t* block, float* sums);
+
 // Keys as B operand of the scores: n rows of D floats (D a multiple of 32),
 // ceil(n / 32) blocks of 32 keys, each D / 32 steps; each key divided by a
 // power of two, unit[j] (the keys up to the next multiple of 32 zero, unit 1).
