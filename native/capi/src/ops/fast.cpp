@@ -963,16 +963,19 @@ struct TaskRows {
 };
 
 // Calls f(rows) for each prefill task in parallel, then writes the rows that
-// saw no key. A task is about 64 rows (of every head of the group).
+// saw no key. A task is about 64 rows (of every head of the group). Each
+// thread takes the next task when it is done with one: the pool's parts
+// (16 of 256 tasks at 512 positions, 3-9% of the work each) left one thread
+// idle for up to a part at the end.
 template <class F>
 void prefill_tasks(const Attention& a, float* out, F&& f) {
   const int64_t heads = a.B * a.Hk, P = std::max<int64_t>(1, 64 / a.G), blocks = (a.Lq + P - 1) / P;
-  parallel_for(heads * blocks, 1, [&](int64_t tb, int64_t te) {
+  std::atomic<int64_t> next{0};
+  parallel_for(std::min<int64_t>(num_threads(), heads * blocks), 1, [&](int64_t, int64_t) {
     TaskRows tr;
-    for (int64_t task = tb; task < te; task++) {
+    for (int64_t task; (task = next.fetch_add(1, std::memory_order_relaxed)) < heads * blocks;) {
       // a head's last positions first: under a causal mask they cost the
-      // most, and the pool's threads take parts in task order, so the cheap
-      // ones are left to even out the end
+      // most, so the cheap ones are left to even out the end
       const int64_t bh = task / blocks, l0 = (blocks - 1 - task % blocks) * P;
       tr.set(a, bh, l0, std::min(a.Lq, l0 + P), out);
       f(tr);
@@ -1022,10 +1025,11 @@ void attend_blocks(const Attention& a, float* out) {
 // The same on AMX (attention_amx.h), for float32 head sizes that are
 // multiples of 32: keys and values packed once per kv head into bfloat16
 // parts, then for each block of 32 rows the scores as block products (the
-// keys up to the block's last row's, by 32), scaled by the rows' and keys'
-// units and the scale, the softmax in float32 as above, the weights packed
-// into parts, their products with the values, and those scaled by the
-// rows' inverse sums and the columns' units. A query row that is not finite
+// keys up to the block's last row's, by 16), scaled by the rows' and keys'
+// units and the scale and their rows' maxima taken in the same pass, the
+// weights' exponentials split into parts in one more (amx_pack_weights),
+// their products with the values, and those scaled by the rows' inverse
+// sums and the columns' units. A query row that is not finite
 // gets its scores as float32 sums, as the other path gives them. False,
 // with nothing written, when a key or value is not finite: the caller then
 // takes the other path.
@@ -1066,7 +1070,9 @@ bool attend_blocks_amx(const Attention& a, float* out) {
     float* oc = amx_reserve(S.o, S.no, size_t(kAmxBlock * a.Dv));
     for (int64_t t0 = 0; t0 < tr.rows; t0 += kAmxBlock) {
       const int64_t n = std::min<int64_t>(kAmxBlock, tr.rows - t0), seen = tr.vis[size_t(t0 + n - 1)];
-      const int64_t blocks = (seen + kAmxBlock - 1) / kAmxBlock, width = blocks * kAmxBlock;
+      // the scores of keys up to the next multiple of 16 (a last block of
+      // 16 keys is half the products), the weights' up to that of 32
+      const int64_t keys = (seen + 15) / 16 * 16, blocks = (keys + kAmxBlock - 1) / kAmxBlock, width = blocks * kAmxBlock;
       // scores scaled by the rows' and keys' units and the scale (exact:
       // powers of two times the scale), block by block, and without a mask
       // array each row's maximum over the keys it sees, while they are in L1
@@ -1074,22 +1080,22 @@ bool attend_blocks_amx(const Attention& a, float* out) {
         float* s;
         int64_t ld, n;
         const float* ku;
-        const int64_t* vis;
+        const int64_t *vis, keys;
         uint32_t bad;
         float rs[kAmxBlock];
         Lanes mx[kAmxBlock];
-      } sd{sc, ld, n, ku, &tr.vis[size_t(t0)], amx_pack_rows(&tr.qr[size_t(t0)], n, a.D, qa, S.unit), {}, {}};
+      } sd{sc, ld, n, ku, &tr.vis[size_t(t0)], keys, amx_pack_rows(&tr.qr[size_t(t0)], n, a.D, qa, S.unit), {}, {}};
       for (int64_t r = 0; r < n; r++) {
         sd.rs[r] = a.scale * S.unit[r];
         sd.mx[r] = Lanes{} + kNegInf;
       }
-      amx_block_products(qa, kh_parts, kstride, blocks, steps, sc, ld, [](void* ctx, int64_t i) {
+      amx_block_products(qa, kh_parts, kstride, blocks, steps, sc, ld, keys < width, [](void* ctx, int64_t i) {
         static constexpr Lanes iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
         Scores& d = *static_cast<Scores*>(ctx);
         for (int64_t r = 0; r < d.n; r++)
           if (!(d.bad >> r & 1)) {
             Lanes m = d.mx[r];
-            for (int64_t j = kAmxBlock * i; j < kAmxBlock * (i + 1); j += 16) {
+            for (int64_t j = kAmxBlock * i; j < std::min(kAmxBlock * (i + 1), d.keys); j += 16) {
               Lanes& x = *reinterpret_cast<Lanes*>(d.s + r * d.ld + j);
               x = x * lanes_at(d.ku + j) * d.rs[r];
               const Lanes y = iota + float(j) < float(d.vis[r]) ? x : Lanes{} + kNegInf;
@@ -1119,7 +1125,7 @@ bool attend_blocks_amx(const Attention& a, float* out) {
         float* const* orow;
         int64_t Dv, n;
       } od{oc, vu, &tr.inv[size_t(t0)], &tr.orow[size_t(t0)], a.Dv, n};
-      amx_block_products(pa, vh_parts, vstride, a.Dv / 32, blocks, oc, a.Dv, [](void* ctx, int64_t i) {
+      amx_block_products(pa, vh_parts, vstride, a.Dv / 32, blocks, oc, a.Dv, false, [](void* ctx, int64_t i) {
         const Outputs& d = *static_cast<const Outputs*>(ctx);
         for (int64_t r = 0; r < d.n; r++)
           for (int64_t c = kAmxBlock * i; c < kAmxBlock * (i + 1); c += 16)
