@@ -1,5 +1,6 @@
 // A session of the native engine: eval requests, resident arrays, memory figures.
 import { isDType, itemSize, storageOf, type DType, type TypedArray, typedFromBytes } from './dtypes.js';
+import { type RawCompact, scanCompact } from './compact.js';
 import { MlxBridgeError, MlxRefusedError, MlxRequestError } from './errors.js';
 import { native, type Native, type NativeBuffer, readBytes, takeString } from './native.js';
 import { checkAgainst, validateRequest } from './schemas.js';
@@ -95,7 +96,7 @@ export interface MemoryFigures {
 
 interface RawResponse {
   status: 'ok' | 'error' | 'refused';
-  compact?: { outputs: Array<string | number>; types: number[]; op_count: number; fused_groups: number; elapsed_ms: number };
+  compact?: RawCompact;
   outputs?: EvalOutput[];
   receipt?: Receipt;
   error?: { code: string; path: string; message: string };
@@ -142,10 +143,14 @@ function readResult(result: unknown, validate: boolean): EvalResponse {
 function readCompact(result: unknown, validate: boolean): CompactResponse {
   if (!result) throw new MlxBridgeError('the library returned NULL (out of memory)');
   const n = native();
-  const res = JSON.parse(n.resultJson(result) as string) as RawResponse;
-  const compact = res.compact;
-  if (!compact || validate) settle(res, validate);
-  if (!compact) throw new MlxBridgeError(`a compact reply was asked for, the engine answered ${JSON.stringify(res).slice(0, 200)}`);
+  const text = n.resultJson(result) as string;
+  let compact = validate ? undefined : scanCompact(text);
+  if (!compact) {
+    const res = JSON.parse(text) as RawResponse;
+    compact = res.compact;
+    if (!compact || validate) settle(res, validate);
+    if (!compact) throw new MlxBridgeError(`a compact reply was asked for, the engine answered ${JSON.stringify(res).slice(0, 200)}`);
+  }
   const outputs = compact.outputs as Array<string | number | Uint8Array>;
   for (let i = 0; i < outputs.length; i++) {
     const o = outputs[i];

@@ -126,6 +126,33 @@ describe('binary buffers and resident handles', () => {
     }
   });
 
+  it("reads the engine's compact replies as JSON.parse does, and leaves any other text to it", async () => {
+    const { scanCompact } = await import('../src/compact.js');
+    const { native } = await import('../src/native.js');
+    const s = new Session({ validate: false });
+    const texts: string[] = [];
+    const x = new Float32Array(12).fill(2);
+    // replies of 0 to 7 outputs, handles and buffers mixed, of ranks 0 to 3
+    for (let k = 0; k < 8; k++) {
+      const nodes = Array.from({ length: k }, (_, i) => ({ id: `n${i}`, op: i % 2 ? 'exp' : 'sum', inputs: ['x'], ...(i % 2 ? {} : { attrs: { axes: [0, 1, 2].slice(0, i % 4) } }) }));
+      const outputs = nodes.map((n, i) => ({ ref: n.id, as: i % 3 === 1 ? 'buffer' : 'handle' }));
+      const text = JSON.stringify({ schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [2, 3, 2], buffer: 0 }], nodes, outputs });
+      const r = native().evalCompact(s['ptr' as keyof Session], text, text.length, [{ data: x, size: x.byteLength }], 1);
+      texts.push(native().resultJson(r) as string);
+      native().resultFree(r);
+    }
+    for (const t of texts) expect(scanCompact(t)).toEqual(JSON.parse(t).compact);
+    expect(texts[7]).toContain('"h');
+    // what is not a compact reply in the engine's form goes to JSON.parse
+    const t = texts[5];
+    for (const other of [
+      t.replace('"outputs":[', '"outputs": ['), t.replace('"h', '"h\\u0041'), t.replace(/"elapsed_ms":[^}]*/, '"elapsed_ms":-1'), t.replace(/"elapsed_ms":[^}]*/, '"elapsed_ms":'),
+      t.replace('"types":[', '"types":[-'), t.replace(',"op_count"', ',"op_counts"'), t.slice(0, -1), t.replace('],"types"', ',],"types"'), '{"schema_version":1,"status":"error","error":{"code":"x","path":"","message":"m"}}',
+    ])
+      expect(scanCompact(other), other).toBeUndefined();
+    s.close();
+  });
+
   it('rejects a buffer whose size does not fit its dtype and shape', () => {
     const s = new Session();
     expect(() => s.eval({ schema_version: 1, inputs: [{ id: 'x', dtype: 'float64', shape: [3], buffer: 0 }], nodes: [], outputs: ['x'] }, [new Float32Array(3)])).toThrow(
