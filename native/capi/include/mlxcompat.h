@@ -67,11 +67,13 @@
  *  - Hostile input: any bytes in get a typed answer. Every size computed from
  *    a request (shapes, pads, repeats, reps, reshapes, slices) is checked;
  *    one that overflows is refused as "resource_limit" naming the node's
- *    attribute. Limits are checked before anything is allocated and count
- *    the request's arrays and its encoded outputs: an inline value counts 64
- *    bytes, base64 four times the array's bytes. The default "max_bytes" is
- *    an eighth of the machine's memory (or of a container's limit). An
- *    allocation that fails anyway is refused as "resource_limit".
+ *    attribute. Limits are checked before anything is allocated; "max_bytes"
+ *    counts the most bytes of arrays alive at once as the request runs (each
+ *    value is freed after its last reader unless it is an output) and its
+ *    encoded outputs: an inline value counts 64 bytes, base64 four times the
+ *    array's bytes. A kernel's own temporaries are not counted. The default
+ *    "max_bytes" is an eighth of the machine's memory (or of a container's
+ *    limit). An allocation that fails anyway is refused as "resource_limit".
  *  - Values: integer arithmetic wraps (two's complement), as MLX's does. A
  *    float converted to an integer dtype (astype, inline data, a pad value)
  *    truncates toward zero; NaN, infinities and values out of range give

@@ -181,26 +181,68 @@ EvalResult respond(Session& s, Graph& g, const Backend& b, const Execution& ex, 
 
 namespace {
 
-// What a request may make the process allocate, checked against max_bytes
-// before anything is: every array of the graph (inputs, intermediates,
-// outputs) and the encoded outputs (`default_as` for those that do not say;
-// nullptr when none are returned). An inline value is counted at 64 bytes:
-// its JSON value, its text in the response and the caller's copy of that
-// text; base64 at four times the array's bytes for the same reasons.
-void check_bytes(const Graph& g, const char* default_as, const Limits& lim) {
-  int64_t total = 0;
-  auto add = [&](int64_t bytes, const std::string& subject) {
-    if (__builtin_add_overflow(total, bytes, &total) || total > lim.max_bytes)
-      throw Refusal("resource_limit", "request", subject, "the request's arrays and encoded outputs need more than max_bytes " + std::to_string(lim.max_bytes));
+// The most bytes of arrays alive at once while `sc` runs, held as execute()
+// holds them: the graph's inputs throughout; each step's outputs (a fused
+// group's root and the members asked for) from that step until their last
+// reader has run, or to the end for the request's outputs. Saturates.
+int64_t live_peak(const Graph& g, const Schedule& sc) {
+  auto bytes = [&](int v) { return shape_size(g.values[size_t(v)].shape) * int64_t(dtype_size(g.values[size_t(v)].dtype)); };
+  int64_t live = 0, peak = 0;
+  auto add = [&](int64_t b) {
+    if (__builtin_add_overflow(live, b, &live)) live = INT64_MAX;
+    peak = std::max(peak, live);
   };
-  for (auto& v : g.values) add(shape_size(v.shape) * int64_t(dtype_size(v.dtype)), "");
-  if (!default_as) return;
-  for (size_t k = 0; k < g.outputs.size(); k++) {
-    const TypeShape& v = g.values[size_t(g.outputs[k].value)];
-    const std::string as = g.outputs[k].as.empty() ? default_as : g.outputs[k].as;
-    const int64_t n = shape_size(v.shape), bytes = n * int64_t(dtype_size(v.dtype));
-    add(as == "inline" ? n * 64 : as == "base64" ? bytes * 4 : bytes, "/outputs/" + std::to_string(k));
+  std::vector<bool> held(g.values.size(), false);
+  auto hold = [&](int v) {
+    held[size_t(v)] = true;
+    add(bytes(v));
+  };
+  for (size_t v = 0; v < g.values.size(); v++)
+    if (g.producer[v] < 0) hold(int(v));
+  std::vector<int> uses = sc.uses;
+  for (const Step& step : sc.steps) {
+    const Node& root = g.nodes[size_t(step.nodes.back())];
+    if (step.chunked) {
+      hold(root.outputs[0]);
+      for (size_t m = 0; m + 1 < step.nodes.size(); m++) {
+        const int v = g.nodes[size_t(step.nodes[m])].outputs[0];
+        if (sc.is_output[size_t(v)]) hold(v);
+      }
+    } else {
+      for (int v : root.outputs) hold(v);
+    }
+    for (int m : step.nodes)
+      for (int v : g.nodes[size_t(m)].inputs)
+        if (--uses[size_t(v)] == 0 && !sc.is_output[size_t(v)] && g.producer[size_t(v)] >= 0 && held[size_t(v)]) {
+          held[size_t(v)] = false;
+          if (live != INT64_MAX) live -= bytes(v);
+        }
   }
+  return peak;
+}
+
+// What a request may make the process allocate, checked against max_bytes
+// before anything is: the arrays alive at once while it runs (live_peak;
+// a kernel's own temporaries are left out) and the encoded outputs
+// (`default_as` for those that do not say; nullptr when none are returned).
+// An inline value is counted at 64 bytes: its JSON value, its text in the
+// response and the caller's copy of that text; base64 at four times the
+// array's bytes for the same reasons.
+void check_bytes(const Graph& g, const Schedule& sc, const char* default_as, const Limits& lim) {
+  int64_t total = live_peak(g, sc);
+  std::string subject;
+  if (default_as)
+    for (size_t k = 0; k < g.outputs.size() && total <= lim.max_bytes; k++) {
+      const TypeShape& v = g.values[size_t(g.outputs[k].value)];
+      const std::string as = g.outputs[k].as.empty() ? default_as : g.outputs[k].as;
+      const int64_t n = shape_size(v.shape), bytes = n * int64_t(dtype_size(v.dtype));
+      if (__builtin_add_overflow(total, as == "inline" ? n * 64 : as == "base64" ? bytes * 4 : bytes, &total)) total = INT64_MAX;
+      if (total > lim.max_bytes) subject = "/outputs/" + std::to_string(k);
+    }
+  if (total > lim.max_bytes)
+    throw Refusal("resource_limit", "request", subject,
+                  "the request's arrays alive at once and its encoded outputs need " + (total == INT64_MAX ? std::string("more than 2^63") : std::to_string(total)) +
+                      " bytes, more than max_bytes " + std::to_string(lim.max_bytes));
 }
 
 // Keeps a validated graph under a name: constants are copied to live with it.
@@ -359,7 +401,7 @@ EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs
   compact = compact_reply(req) || compact;
   if (compact && !all_by_reference(g, default_as))
     throw RequestError("invalid_request", "/reply", "a compact reply returns handles and buffers only: ask for the outputs as handles or buffers");
-  check_bytes(g, default_as, s.limits);
+  check_bytes(g, *schedule, default_as, s.limits);
   Execution ex = plan.backend->run(g, *schedule, device);
   return compact ? respond_compact(s, g, ex, default_as, t0) : respond(s, g, *plan.backend, ex, default_as, t0);
 }
@@ -408,13 +450,14 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
   const bool evaluating = !req.contains("define_plan") && !req.contains("export_function");
   if (compact && evaluating && !all_by_reference(g, default_as))
     throw RequestError("invalid_request", "/outputs", "a compact reply returns handles and buffers only: ask for the outputs as handles or buffers");
-  check_bytes(g, evaluating ? default_as : nullptr, lim);
   if (backend.native()) fold_transposes(g);
+  const Schedule schedule = make_schedule(g, order);
+  check_bytes(g, schedule, evaluating ? default_as : nullptr, lim);
   g.data.resize(g.values.size());
   load_inputs(g, s, bufs);
   if (req.contains("export_function")) return export_function(req, g, order, backend, t0);
   if (req.contains("define_plan")) return define_plan(s, req, std::move(g), std::move(order), backend, t0);
-  Execution ex = backend.run(g, make_schedule(g, order), g.device);
+  Execution ex = backend.run(g, schedule, g.device);
   return compact ? respond_compact(s, g, ex, default_as, t0) : respond(s, g, backend, ex, default_as, t0);
 }
 

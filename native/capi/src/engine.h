@@ -14,7 +14,7 @@ int64_t default_max_bytes();   // a fraction of physical_memory()
 
 struct Limits {
   int64_t max_elements = int64_t(1) << 31;   // per array
-  int64_t max_bytes = default_max_bytes();   // all arrays one request may create, and its encoded outputs
+  int64_t max_bytes = default_max_bytes();   // the arrays a request holds at once, and its encoded outputs
   int64_t max_nodes = 100000;
   int64_t max_inputs = 100000;
   int64_t max_ndim = 32;

@@ -105,6 +105,28 @@ describe('malformed requests', () => {
     tight.close();
   });
 
+  // max_bytes bounds the arrays alive at once, as the engine frees each value
+  // after its last reader: a chain of 4 scans of 200,000 bytes each holds two
+  // of them at a time, 400,000 bytes with the ones they start from.
+  it('max_bytes bounds the arrays alive at once, not all a request makes', () => {
+    const n = 50_000;
+    const s = new Session({ limits: { max_bytes: 800_000 } });
+    const nodes = [
+      { id: 'c0', op: 'ones', attrs: { shape: [n] } },
+      ...[1, 2, 3, 4].map((k) => ({ id: `c${k}`, op: 'cumsum', inputs: [`c${k - 1}`], attrs: { axis: 0 } })),
+      { id: 'head', op: 'slice', inputs: ['c4'], attrs: { start: [0], stop: [10] } },
+    ];
+    const res = s.evalJson({ schema_version: 1, nodes, outputs: ['head'] });
+    // the fourth running sum of ones: C(i + 4, 4)
+    const binom = (i: number) => ((i + 1) * (i + 2) * (i + 3) * (i + 4)) / 24;
+    expect(res.outputs[0].data).toEqual(Array.from({ length: 10 }, (_, i) => binom(i)));
+    // every running sum asked for stays alive: 1,000,000 bytes and their handles
+    const all = { schema_version: 1, nodes, outputs: [1, 2, 3, 4].map((k) => ({ ref: `c${k}`, as: 'handle' })) };
+    expect(answer(all, s)).toMatchObject({ status: 'refused', code: 'resource_limit' });
+    expect(() => s.evalJson(JSON.stringify(all))).toThrow(/alive at once.*max_bytes 800000/);
+    s.close();
+  });
+
   it('deeply nested JSON is an error, not a stack overflow', () => {
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
     expect(answer(`{"schema_version":1,"inputs":[{"id":"x","dtype":"float32","shape":[1],"data":${deep}}],"outputs":["x"]}`)).toEqual({ status: 'error', code: 'invalid_json', path: '' });
