@@ -321,6 +321,7 @@ describe('scaledDotProductAttention', () => {
     ['2 heads over 2, 75 queries against 75 keys, head size 64, values of 96', [1, 2, 75, 64], [1, 2, 75, 64], [1, 2, 75, 96]],
     ['2 batches, 8 heads over 2, 33 queries against 200 keys, head size 64', [2, 8, 33, 64], [2, 2, 200, 64], [2, 2, 200, 64]],
     ['head size 48 (the register tiles), 4 heads over 2, 40 queries', [1, 4, 40, 48], [1, 2, 40, 48], [1, 2, 40, 32]],
+    ['4 heads over 2, 80 queries against 50 keys (causal rows that see no key)', [1, 4, 80, 64], [1, 2, 50, 64], [1, 2, 50, 64]],
   ];
   for (const [what, qs2, ks2, vs2] of amxCases)
     it(`prefill, AMX on and off: ${what}: within 2e-5 of float64 with every mask and sinks`, () => {
@@ -328,8 +329,11 @@ describe('scaledDotProductAttention', () => {
       const [q2, k2, v2] = [data(qs2, 60), data(ks2, 61), data(vs2, 62)].map((x, i) => rounded(x, [qs2, ks2, vs2][i], mx.float32));
       const [Q, K, V] = [arr(q2, qs2), arr(k2, ks2), arr(v2, vs2)];
       const add = rounded(data([H, 1, Lk], 63).map((x) => 3 * x), [H, 1, Lk], mx.float32), sinks = rounded(data([H], 64).map((x) => 4 * x), [H], mx.float32);
+      // every seventh row sees no key (the mean of the values)
+      const keep = data([1, 1, Lq, Lk], 65).map((x, i) => (Math.floor(i / Lk) % 7 === 3 ? 0 : x > -0.3 ? 1 : 0));
       const cases: Array<[string, AttentionMask, Mask, number[]?]> = [
         ['plain', null, { kind: 'none' }],
+        ['boolean, rows with no key', mx.array(keep).reshape([1, 1, Lq, Lk]).astype(mx.bool), { kind: 'bool', values: keep, shape: [1, 1, Lq, Lk] }],
         ['causal', 'causal', { kind: 'causal' }],
         ['additive', arr(add, [H, 1, Lk]), { kind: 'add', values: add, shape: [H, 1, Lk] }],
         ['causal, sinks', 'causal', { kind: 'causal' }, sinks],

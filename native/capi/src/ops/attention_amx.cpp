@@ -19,6 +19,8 @@
 // tdpbf16ps.
 #include "attention_amx.h"
 
+#include "softmax_exp.h"
+
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -72,19 +74,17 @@ MLXC_AMX_TARGET uint32_t pack_rows(const float* const* rows, int64_t n, int64_t 
   for (int64_t r = 0; r < kAmxBlock; r++) {
     uint16_t* row = block + (r / 16) * kTile + (r % 16) * 32;
     const float* x = r < n ? rows[r] : nullptr;
+    unit[r] = 1.0f;
     float inv = 1.0f;
-    if (unit) {
-      unit[r] = 1.0f;
-      bool finite = true;
-      const float m = x ? max_abs(x, K, finite) : 0.0f;
-      if (!finite) {
-        bad |= uint32_t(1) << r;
-        x = nullptr;
-      } else {
-        const int e = amx_unit_exponent(m);
-        unit[r] = std::ldexp(1.0f, e);
-        inv = std::ldexp(1.0f, -e);
-      }
+    bool finite = true;
+    const float m = x ? max_abs(x, K, finite) : 0.0f;
+    if (!finite) {
+      bad |= uint32_t(1) << r;
+      x = nullptr;
+    } else {
+      const int e = amx_unit_exponent(m);
+      unit[r] = std::ldexp(1.0f, e);
+      inv = std::ldexp(1.0f, -e);
     }
     const __m512 scale = _mm512_set1_ps(inv);
     for (int64_t ks = 0; ks < K / 32; ks++) {
@@ -94,6 +94,28 @@ MLXC_AMX_TARGET uint32_t pack_rows(const float* const* rows, int64_t n, int64_t 
     }
   }
   return bad;
+}
+
+MLXC_AMX_TARGET void pack_weights(const float* s, int64_t ld, int64_t n, int64_t width, const float* m, const int64_t* vis, uint16_t* block, float* sums) {
+  for (int64_t r = 0; r < kAmxBlock; r++) {
+    uint16_t* row = block + (r / 16) * kTile + (r % 16) * 32;
+    const int64_t v = r < n ? vis[r] : 0;
+    const float* x = s + r * ld;
+    __m512 sum = _mm512_setzero_ps();
+    for (int64_t j = 0; j < width; j += 32) {
+      __m512 e0 = _mm512_setzero_ps(), e1 = _mm512_setzero_ps();
+      if (j < v) {
+        // the keys a row does not see weigh 0 (their scores may be anything)
+        const int64_t left = v - j;
+        const __mmask16 k0 = left >= 16 ? 0xffff : __mmask16((1u << left) - 1), k1 = left >= 32 ? 0xffff : left <= 16 ? 0 : __mmask16((1u << (left - 16)) - 1);
+        e0 = _mm512_maskz_mov_ps(k0, __m512(exp_weight(lanes_at(x + j) - m[r])));
+        if (k1) e1 = _mm512_maskz_mov_ps(k1, __m512(exp_weight(lanes_at(x + j + 16) - m[r])));
+        sum = _mm512_add_ps(sum, _mm512_add_ps(e0, e1));
+      }
+      split32(e0, e1, row + (j / 32) * kAmxBlockValues);
+    }
+    if (r < n) sums[r] = _mm512_reduce_add_ps(sum);
+  }
 }
 
 // dst = src transposed, each a tile as 16 x 16 words (pairs of bfloat16).
@@ -143,23 +165,20 @@ MLXC_AMX_TARGET bool pack_keys(const float* k, int64_t n, int64_t D, uint16_t* k
 MLXC_AMX_TARGET bool pack_values(const float* v, int64_t n, int64_t Dv, uint16_t* vp, float* unit) {
   const int64_t steps = (n + kAmxBlock - 1) / kAmxBlock;
   const __m512 inf = _mm512_set1_ps(INFINITY);
-  std::vector<float> inv(static_cast<size_t>(Dv));
-  for (int64_t c = 0; c < Dv; c += 16) {
-    __m512 mx = _mm512_setzero_ps();
-    __mmask16 bad = 0;
-    for (int64_t j = 0; j < n; j++) {
+  // the columns' largest magnitudes in one pass over the rows
+  std::vector<float> mx(static_cast<size_t>(Dv)), inv(mx.size());
+  __mmask16 bad = 0;
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t c = 0; c < Dv; c += 16) {
       const __m512 a = _mm512_abs_ps(_mm512_loadu_ps(v + j * Dv + c));
       bad |= _mm512_cmp_ps_mask(a, inf, _CMP_NLT_UQ);
-      mx = _mm512_max_ps(mx, a);
+      _mm512_storeu_ps(mx.data() + c, _mm512_max_ps(_mm512_loadu_ps(mx.data() + c), a));
     }
-    if (bad) return false;
-    alignas(64) float m[16];
-    _mm512_store_ps(m, mx);
-    for (int i = 0; i < 16; i++) {
-      const int e = amx_unit_exponent(m[i]);
-      unit[c + i] = std::ldexp(1.0f, e);
-      inv[size_t(c + i)] = std::ldexp(1.0f, -e);
-    }
+  if (bad) return false;
+  for (int64_t c = 0; c < Dv; c++) {
+    const int e = amx_unit_exponent(mx[size_t(c)]);
+    unit[c] = std::ldexp(1.0f, e);
+    inv[size_t(c)] = std::ldexp(1.0f, -e);
   }
   for (int64_t j = 0; j < steps * kAmxBlock; j += 2) {
     const float* r0 = j < n ? v + j * Dv : nullptr;
@@ -183,56 +202,66 @@ MLXC_AMX_TARGET bool pack_values(const float* v, int64_t n, int64_t Dv, uint16_t
 }
 
 // The 2 x 2 accumulators (tiles 0-3) += the loaded tiles of A (4: rows
-// 0-15, 5: rows 16-31) times those of B (6: columns 0-15, 7: columns 16-31).
+// 0-15, 5: rows 16-31) times those of B (6: columns 0-15, 7: columns 16-31);
+// with Half, the first column's (0 and 2) alone.
+template <bool Half>
 MLXC_AMX_TARGET __attribute__((always_inline)) inline void products() {
   _tile_dpbf16ps(0, 4, 6);
-  _tile_dpbf16ps(1, 4, 7);
+  if (!Half) _tile_dpbf16ps(1, 4, 7);
   _tile_dpbf16ps(2, 5, 6);
-  _tile_dpbf16ps(3, 5, 7);
+  if (!Half) _tile_dpbf16ps(3, 5, 7);
+}
+// B's tile pair at b (tile 7 unless Half).
+template <bool Half>
+MLXC_AMX_TARGET __attribute__((always_inline)) inline void load_b(const uint16_t* b) {
+  _tile_loadd(6, b, 64);
+  if (!Half) _tile_loadd(7, b + kTile, 64);
 }
 
-MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc, AmxBlockDone done, void* ctx) {
+// One block's steps into the zeroed accumulators: parts hi 0, mid 1, lo 2;
+// the products from the smallest, A's lo with B's hi, to A's hi with B's
+// lo, each pair of parts changing one operand: 14 tile loads a step for 24
+// products (their order within a step made no difference measured; the
+// alignment of the tiles' rows did).
+template <bool Half>
+MLXC_AMX_TARGET __attribute__((always_inline)) inline void block_steps(const uint16_t* a, const uint16_t* bi, int64_t steps) {
+  _tile_loadd(4, a + 2 * kPart, 64);
+  _tile_loadd(5, a + 2 * kPart + kTile, 64);
+  load_b<Half>(bi);
+  for (int64_t s = 0; s < steps; s++) {
+    const uint16_t *as = a + s * kAmxBlockValues, *bs = bi + s * kAmxBlockValues;
+    products<Half>();  // lo.hi
+    _tile_loadd(4, as + kPart, 64);
+    _tile_loadd(5, as + kPart + kTile, 64);
+    products<Half>();  // mid.hi
+    load_b<Half>(bs + kPart);
+    products<Half>();  // mid.mid
+    _tile_loadd(4, as, 64);
+    _tile_loadd(5, as + kTile, 64);
+    products<Half>();  // hi.mid
+    load_b<Half>(bs);
+    products<Half>();  // hi.hi
+    load_b<Half>(bs + 2 * kPart);
+    products<Half>();  // hi.lo
+    if (s + 1 < steps) {  // the next step's lo and hi
+      _tile_loadd(4, as + kAmxBlockValues + 2 * kPart, 64);
+      _tile_loadd(5, as + kAmxBlockValues + 2 * kPart + kTile, 64);
+      load_b<Half>(bs + kAmxBlockValues);
+    }
+  }
+}
+
+MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc, bool last_half, AmxBlockDone done, void* ctx) {
   memory_fence_for_tiles();
   _tile_loadconfig(&kAmxTileConfig);
   for (int64_t i = 0; i < blocks; i++) {
-    const uint16_t* bi = b + i * bstride;
+    const bool half = last_half && i + 1 == blocks;
     _tile_zero(0);
     _tile_zero(1);
     _tile_zero(2);
     _tile_zero(3);
-    // parts hi 0, mid 1, lo 2; the products from the smallest, A's lo with
-    // B's hi, to A's hi with B's lo, each pair of parts changing one operand:
-    // 14 tile loads a step for 24 products (their order within a step made
-    // no difference measured; the alignment of the tiles' rows did)
-    _tile_loadd(4, a + 2 * kPart, 64);
-    _tile_loadd(5, a + 2 * kPart + kTile, 64);
-    _tile_loadd(6, bi, 64);
-    _tile_loadd(7, bi + kTile, 64);
-    for (int64_t s = 0; s < steps; s++) {
-      const uint16_t *as = a + s * kAmxBlockValues, *bs = bi + s * kAmxBlockValues;
-      products();  // lo.hi
-      _tile_loadd(4, as + kPart, 64);
-      _tile_loadd(5, as + kPart + kTile, 64);
-      products();  // mid.hi
-      _tile_loadd(6, bs + kPart, 64);
-      _tile_loadd(7, bs + kPart + kTile, 64);
-      products();  // mid.mid
-      _tile_loadd(4, as, 64);
-      _tile_loadd(5, as + kTile, 64);
-      products();  // hi.mid
-      _tile_loadd(6, bs, 64);
-      _tile_loadd(7, bs + kTile, 64);
-      products();  // hi.hi
-      _tile_loadd(6, bs + 2 * kPart, 64);
-      _tile_loadd(7, bs + 2 * kPart + kTile, 64);
-      products();  // hi.lo
-      if (s + 1 < steps) {  // the next step's lo and hi
-        _tile_loadd(4, as + kAmxBlockValues + 2 * kPart, 64);
-        _tile_loadd(5, as + kAmxBlockValues + 2 * kPart + kTile, 64);
-        _tile_loadd(6, bs + kAmxBlockValues, 64);
-        _tile_loadd(7, bs + kAmxBlockValues + kTile, 64);
-      }
-    }
+    if (half) block_steps<true>(a, b + i * bstride, steps);
+    else block_steps<false>(a, b + i * bstride, steps);
     // the previous block's results, while this one's products are in flight
     if (done && i) {
       memory_fence_for_tiles();
@@ -241,9 +270,11 @@ MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_
     }
     float* ci = c + kAmxBlock * i;
     _tile_stored(0, ci, ldc * 4);
-    _tile_stored(1, ci + 16, ldc * 4);
     _tile_stored(2, ci + 16 * ldc, ldc * 4);
-    _tile_stored(3, ci + 16 * ldc + 16, ldc * 4);
+    if (!half) {
+      _tile_stored(1, ci + 16, ldc * 4);
+      _tile_stored(3, ci + 16 * ldc + 16, ldc * 4);
+    }
   }
   // a held tile state costs every context switch of this pool thread 8 KiB more
   _tile_release();
@@ -254,16 +285,18 @@ MLXC_AMX_TARGET void block_products(const uint16_t* a, const uint16_t* b, int64_
 }  // namespace
 
 uint32_t amx_pack_rows(const float* const* rows, int64_t n, int64_t K, uint16_t* block, float* unit) { return pack_rows(rows, n, K, block, unit); }
+void amx_pack_weights(const float* s, int64_t ld, int64_t n, int64_t width, const float* m, const int64_t* vis, uint16_t* block, float* sums) { pack_weights(s, ld, n, width, m, vis, block, sums); }
 bool amx_pack_keys(const float* k, int64_t n, int64_t D, uint16_t* kp, float* unit) { return pack_keys(k, n, D, kp, unit); }
 bool amx_pack_values(const float* v, int64_t n, int64_t Dv, uint16_t* vp, float* unit) { return pack_values(v, n, Dv, vp, unit); }
-void amx_block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc, AmxBlockDone done, void* ctx) { block_products(a, b, bstride, blocks, steps, c, ldc, done, ctx); }
+void amx_block_products(const uint16_t* a, const uint16_t* b, int64_t bstride, int64_t blocks, int64_t steps, float* c, int64_t ldc, bool last_half, AmxBlockDone done, void* ctx) { block_products(a, b, bstride, blocks, steps, c, ldc, last_half, done, ctx); }
 
 #else
 
 uint32_t amx_pack_rows(const float* const*, int64_t, int64_t, uint16_t*, float*) { return 0; }
+void amx_pack_weights(const float*, int64_t, int64_t, int64_t, const float*, const int64_t*, uint16_t*, float*) {}
 bool amx_pack_keys(const float*, int64_t, int64_t, uint16_t*, float*) { return false; }
 bool amx_pack_values(const float*, int64_t, int64_t, uint16_t*, float*) { return false; }
-void amx_block_products(const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t, float*, int64_t, AmxBlockDone, void*) {}
+void amx_block_products(const uint16_t*, const uint16_t*, int64_t, int64_t, int64_t, float*, int64_t, bool, AmxBlockDone, void*) {}
 
 #endif
 

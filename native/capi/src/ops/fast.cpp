@@ -17,6 +17,7 @@
 #include "../parallel.h"
 #include "../op.h"
 #include "attention_amx.h"
+#include "softmax_exp.h"
 #include "tiles.h"
 #include "vecmath.h"
 #ifdef MLXC_HAVE_CBLAS
@@ -691,27 +692,6 @@ void weigh_values_any(const float* p, int64_t ldp, int64_t R, const float* v, in
   }
 }
 
-// exp(x) of softmax weights (x <= 0 after the row's maximum is taken off):
-// 2^n e^r with |r| <= ln2 / 2 and e^r = 1 + r + r^2 P(r), P of degree 5
-// (Cephes' expf coefficients), 1.01 ulp at most over every third float of
-// [-87, 0] against a double exp, 0 where the result would be subnormal. About
-// 17 vector operations in registers, where the engine's exp (SLEEF's,
-// through a call per vector) took 15% of a prefill.
-inline Lanes exp_weight(Lanes x) {
-  using Ints = int32_t __attribute__((vector_size(64)));
-  x = x < -88.0f ? Lanes{} - 88.0f : x;  // e^-88 is under 2^-126: n stays >= -127 (a NaN passes)
-  const Lanes round = Lanes{} + 0x1.8p23f, kn = x * 1.44269504f + round, n = kn - round;
-  const Lanes r = (x - n * 0.693145752f) - n * 1.42860677e-6f;  // ln 2 in two parts: n ln2_hi is exact
-  Lanes p = r * 1.9875691500e-4f + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  const Ints scale = (Ints(kn) << 23) + 0x3f800000;  // kn's low bits hold n: 2^n, 0 at n = -127
-  return p * Lanes(scale);
-}
-
 // The softmax passes over a row of scores: the maximum by the engine's
 // vector row kernel (vecmath.h) when the CPU has one.
 struct SoftmaxRow {
@@ -949,38 +929,53 @@ struct TaskRows {
     }
   }
 
+  // The maximum of row t's scores sr after its mask (the sink included), or
+  // max, when given, as that of its unmasked scores. False, the row's
+  // scores zeroed up to width, when the row sees no key: it is left to the
+  // mean of the values (unseen).
+  bool row_max(const Attention& a, const SoftmaxRow& sm, int64_t t, float* sr, int64_t width, float& m, const float* max = nullptr) {
+    const int64_t r = r_of[size_t(t)], v = vis[size_t(t)];
+    a.apply_mask(sr, b, kh, r, 0, v);
+    const float sink = a.sink(kh, r);
+    m = max ? std::max(sink, *max) : sm.max(sr, v, sink);
+    if (m == kNegInf && !std::any_of(sr, sr + v, [](float x) { return std::isnan(x); })) {
+      unseen.push_back(t);
+      vis[size_t(t)] = 0;
+      std::fill(sr, sr + width, 0.0f);
+      return false;
+    }
+    return true;
+  }
+  // Row t's inverse sum from that of its weights exp(s - m) (the sink's added).
+  void set_sum(const Attention& a, int64_t t, float m, float sum) {
+    inv[size_t(t)] = 1.0f / (sum + (a.sinks ? std::exp(a.sink(kh, r_of[size_t(t)]) - m) : 0.0f));
+  }
+
   // The softmax of rows [t0, t0 + n), their scores s (rows ld apart) up to
-  // width (a row's keys past what it sees come out 0); a row that sees no
-  // key is left to the mean of the values (unseen).
+  // width (a row's keys past what it sees come out 0).
   void softmax(const Attention& a, const SoftmaxRow& sm, int64_t t0, int64_t n, float* s, int64_t ld, int64_t width) {
     for (int64_t t = t0; t < t0 + n; t++) {
       float* sr = s + (t - t0) * ld;
-      const int64_t r = r_of[size_t(t)], v = vis[size_t(t)];
-      a.apply_mask(sr, b, kh, r, 0, v);
-      const float sink = a.sink(kh, r), m = sm.max(sr, v, sink);
-      if (m == kNegInf && !std::any_of(sr, sr + v, [](float x) { return std::isnan(x); })) {
-        unseen.push_back(t);
-        vis[size_t(t)] = 0;
-        std::fill(sr, sr + width, 0.0f);
-        continue;
-      }
-      const float sum = sm.exp_sum(sr, m, v, width) + (a.sinks ? std::exp(sink - m) : 0.0f);
-      inv[size_t(t)] = 1.0f / sum;
+      float m;
+      if (row_max(a, sm, t, sr, width, m)) set_sum(a, t, m, sm.exp_sum(sr, m, vis[size_t(t)], width));
     }
   }
 };
 
 // Calls f(rows) for each prefill task in parallel, then writes the rows that
-// saw no key. A task is about 64 rows (of every head of the group).
+// saw no key. A task is about 64 rows (of every head of the group). Each
+// thread takes the next task when it is done with one: the pool's parts
+// (16 of 256 tasks at 512 positions, 3-9% of the work each) left one thread
+// idle for up to a part at the end.
 template <class F>
 void prefill_tasks(const Attention& a, float* out, F&& f) {
   const int64_t heads = a.B * a.Hk, P = std::max<int64_t>(1, 64 / a.G), blocks = (a.Lq + P - 1) / P;
-  parallel_for(heads * blocks, 1, [&](int64_t tb, int64_t te) {
+  std::atomic<int64_t> next{0};
+  parallel_for(std::min<int64_t>(num_threads(), heads * blocks), 1, [&](int64_t, int64_t) {
     TaskRows tr;
-    for (int64_t task = tb; task < te; task++) {
+    for (int64_t task; (task = next.fetch_add(1, std::memory_order_relaxed)) < heads * blocks;) {
       // a head's last positions first: under a causal mask they cost the
-      // most, and the pool's threads take parts in task order, so the cheap
-      // ones are left to even out the end
+      // most, so the cheap ones are left to even out the end
       const int64_t bh = task / blocks, l0 = (blocks - 1 - task % blocks) * P;
       tr.set(a, bh, l0, std::min(a.Lq, l0 + P), out);
       f(tr);
@@ -1030,10 +1025,11 @@ void attend_blocks(const Attention& a, float* out) {
 // The same on AMX (attention_amx.h), for float32 head sizes that are
 // multiples of 32: keys and values packed once per kv head into bfloat16
 // parts, then for each block of 32 rows the scores as block products (the
-// keys up to the block's last row's, by 32), scaled by the rows' and keys'
-// units and the scale, the softmax in float32 as above, the weights packed
-// into parts, their products with the values, and those scaled by the
-// rows' inverse sums and the columns' units. A query row that is not finite
+// keys up to the block's last row's, by 16), scaled by the rows' and keys'
+// units and the scale and their rows' maxima taken in the same pass, the
+// weights' exponentials split into parts in one more (amx_pack_weights),
+// their products with the values, and those scaled by the rows' inverse
+// sums and the columns' units. A query row that is not finite
 // gets its scores as float32 sums, as the other path gives them. False,
 // with nothing written, when a key or value is not finite: the caller then
 // takes the other path.
@@ -1063,7 +1059,6 @@ bool attend_blocks_amx(const Attention& a, float* out) {
       AmxBuffer<float> s, o;
       size_t nqa = 0, npa = 0, ns = 0, no = 0;
       float unit[kAmxBlock];
-      const float* prow[kAmxBlock];
     };
     thread_local Scratch S;
     const int64_t bh = tr.b * a.Hk + tr.kh, ld = (tr.cols + kAmxBlock - 1) / kAmxBlock * kAmxBlock;
@@ -1075,37 +1070,62 @@ bool attend_blocks_amx(const Attention& a, float* out) {
     float* oc = amx_reserve(S.o, S.no, size_t(kAmxBlock * a.Dv));
     for (int64_t t0 = 0; t0 < tr.rows; t0 += kAmxBlock) {
       const int64_t n = std::min<int64_t>(kAmxBlock, tr.rows - t0), seen = tr.vis[size_t(t0 + n - 1)];
-      const int64_t blocks = (seen + kAmxBlock - 1) / kAmxBlock, width = blocks * kAmxBlock;
-      // scores scaled by the rows' and keys' units and the scale (exact: powers of two times the scale), block by block
+      // the scores of keys up to the next multiple of 16 (a last block of
+      // 16 keys is half the products), the weights' up to that of 32
+      const int64_t keys = (seen + 15) / 16 * 16, blocks = (keys + kAmxBlock - 1) / kAmxBlock, width = blocks * kAmxBlock;
+      // scores scaled by the rows' and keys' units and the scale (exact:
+      // powers of two times the scale), block by block, and without a mask
+      // array each row's maximum over the keys it sees, while they are in L1
       struct Scores {
         float* s;
         int64_t ld, n;
         const float* ku;
+        const int64_t *vis, keys;
         uint32_t bad;
         float rs[kAmxBlock];
-      } sd{sc, ld, n, ku, amx_pack_rows(&tr.qr[size_t(t0)], n, a.D, qa, S.unit), {}};
-      for (int64_t r = 0; r < n; r++) sd.rs[r] = a.scale * S.unit[r];
-      amx_block_products(qa, kh_parts, kstride, blocks, steps, sc, ld, [](void* ctx, int64_t i) {
-        const Scores& d = *static_cast<const Scores*>(ctx);
+        Lanes mx[kAmxBlock];
+      } sd{sc, ld, n, ku, &tr.vis[size_t(t0)], keys, amx_pack_rows(&tr.qr[size_t(t0)], n, a.D, qa, S.unit), {}, {}};
+      for (int64_t r = 0; r < n; r++) {
+        sd.rs[r] = a.scale * S.unit[r];
+        sd.mx[r] = Lanes{} + kNegInf;
+      }
+      amx_block_products(qa, kh_parts, kstride, blocks, steps, sc, ld, keys < width, [](void* ctx, int64_t i) {
+        static constexpr Lanes iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+        Scores& d = *static_cast<Scores*>(ctx);
         for (int64_t r = 0; r < d.n; r++)
-          if (!(d.bad >> r & 1))
-            for (int64_t j = kAmxBlock * i; j < kAmxBlock * (i + 1); j += 16) {
+          if (!(d.bad >> r & 1)) {
+            Lanes m = d.mx[r];
+            for (int64_t j = kAmxBlock * i; j < std::min(kAmxBlock * (i + 1), d.keys); j += 16) {
               Lanes& x = *reinterpret_cast<Lanes*>(d.s + r * d.ld + j);
               x = x * lanes_at(d.ku + j) * d.rs[r];
+              const Lanes y = iota + float(j) < float(d.vis[r]) ? x : Lanes{} + kNegInf;
+              m = y > m ? y : m;  // a NaN skipped, as SoftmaxRow::max does
             }
+            d.mx[r] = m;
+          }
       }, &sd);
+      float m[kAmxBlock] = {}, sums[kAmxBlock];
+      bool sees[kAmxBlock];
+      for (int64_t r = 0; r < n; r++) {
+        const int64_t t = t0 + r;
+        float* sr = sc + r * ld;
+        const bool bad = sd.bad >> r & 1;
+        if (bad) dot_rows(tr.qr[size_t(t)], 1, a.keys(tr.b, tr.kh), seen, a.D, a.scale, sr, ld);
+        float mr = kNegInf;
+        for (int k = 0; k < 16; k++) mr = std::max(mr, sd.mx[r][k]);
+        // a row whose scores a mask changes, or float32 sums, takes its maximum after
+        sees[r] = tr.row_max(a, sm, t, sr, width, m[r], a.mask || bad ? nullptr : &mr);
+      }
+      amx_pack_weights(sc, ld, n, width, m, &tr.vis[size_t(t0)], pa, sums);
       for (int64_t r = 0; r < n; r++)
-        if (sd.bad >> r & 1) dot_rows(tr.qr[size_t(t0 + r)], 1, a.keys(tr.b, tr.kh), seen, a.D, a.scale, sc + r * ld, ld);
-      tr.softmax(a, sm, t0, n, sc, ld, width);
-      for (int64_t r = 0; r < n; r++) S.prow[r] = sc + r * ld;
-      amx_pack_rows(S.prow, n, width, pa, nullptr);
+        if (sees[r]) tr.set_sum(a, t0 + r, m[r], sums[r]);
       // outputs scaled by the rows' inverse sums and the columns' units, block by block
       struct Outputs {
         const float *o, *vu, *inv;
         float* const* orow;
         int64_t Dv, n;
       } od{oc, vu, &tr.inv[size_t(t0)], &tr.orow[size_t(t0)], a.Dv, n};
-      amx_block_products(pa, vh_parts, vstride, a.Dv / 32, blocks, oc, a.Dv, [](void* ctx, int64_t i) {
+      amx_block_products(pa, vh_parts, vstride, a.Dv / 32, blocks, oc, a.Dv, false, [](void* ctx, int64_t i) {
         const Outputs& d = *static_cast<const Outputs*>(ctx);
         for (int64_t r = 0; r < d.n; r++)
           for (int64_t c = kAmxBlock * i; c < kAmxBlock * (i + 1); c += 16)
