@@ -209,16 +209,19 @@ const response = {
       required: ['outputs', 'receipt'],
     },
     {
-      // the compact reply of a run_plan request ("reply": "compact"): each
-      // output's handle or buffer index, in the plan's order, and the receipt's counts
+      // the compact reply of a run_plan request ("reply": "compact") or of
+      // mlxcompat_eval_compact: each output's handle or buffer index, in
+      // order, their types as numbers (dtype index in capabilities' dtypes,
+      // rank, dimensions, output after output) and the receipt's counts
       properties: {
         status: { const: 'ok' },
         compact: {
           type: 'object',
-          required: ['outputs', 'op_count', 'fused_groups', 'elapsed_ms'],
+          required: ['outputs', 'types', 'op_count', 'fused_groups', 'elapsed_ms'],
           additionalProperties: false,
           properties: {
             outputs: { type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'integer', minimum: 0 }] } },
+            types: { type: 'array', items: { type: 'integer', minimum: 0 } },
             ...receiptCounts,
           },
         },

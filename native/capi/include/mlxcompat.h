@@ -8,10 +8,11 @@
  * run it again with new inputs only ("run_plan"), without re-sending it.
  * A run_plan request may add "reply": "compact" (default "full", the usual
  * response) when every output it returns is a handle or a buffer: an ok
- * response is then {"compact": {"outputs": [...], "op_count", "fused_groups",
- * "elapsed_ms"}, "schema_version": 1, "status": "ok"}, each output, in
- * order, its handle (a string) or its buffer index (a number); the caller
- * knows their dtypes and shapes from the plan. Errors and refusals are as in
+ * response is then {"compact": {"outputs": [...], "types": [...], "op_count",
+ * "fused_groups", "elapsed_ms"}, "schema_version": 1, "status": "ok"}, each
+ * output, in order, its handle (a string) or its buffer index (a number);
+ * "types" repeats their dtypes and shapes, which the caller knows from the
+ * plan, as numbers (mlxcompat_eval_compact says how). Errors and refusals are as in
  * the full form; a compact reply of an inline or base64 output is an
  * "invalid_request" error at /reply, another value of "reply" an
  * "invalid_attr" error there, and other requests do not take the field.
@@ -217,6 +218,19 @@ char* mlxcompat_eval_json(mlxcompat_session* session, const char* request, size_
 mlxcompat_result* mlxcompat_eval(mlxcompat_session* session, const char* request, size_t length,
                                  const mlxcompat_buffer* inputs, size_t n_inputs);
 
+/* mlxcompat_eval with the compact reply: an evaluation (a graph, or a
+ * plan's run) whose outputs all come back as handles or buffers answers
+ * {"compact": {"outputs": [...], "types": [...], "op_count", "fused_groups",
+ * "elapsed_ms"}, "schema_version": 1, "status": "ok"}: each output's handle
+ * (a string) or buffer index (a number), in order, and their types as
+ * numbers, output after output: the dtype's index in capabilities'
+ * "dtypes", the rank, then the dimensions. A caller that infers types
+ * itself checks them without parsing an object per output. An output asked
+ * for inline or as base64 is an invalid_request error; errors, refusals
+ * and define_plan or export_function requests answer as mlxcompat_eval. */
+mlxcompat_result* mlxcompat_eval_compact(mlxcompat_session* session, const char* request, size_t length,
+                                         const mlxcompat_buffer* inputs, size_t n_inputs);
+
 /* A job: a request queued on a session to run later, in the order the
  * session's jobs were queued, on the threads that wait for it.
  *
@@ -283,6 +297,21 @@ int mlxcompat_release(mlxcompat_session* session, const char* handle);
  * is queued behind them, run by the thread that runs the last of them, and
  * 0 is returned. -1 for a NULL session or handle. */
 int mlxcompat_release_after_jobs(mlxcompat_session* session, const char* handle);
+
+/* mlxcompat_release_after_jobs of every handle in `handles`: `length` bytes
+ * of handle names, each followed by one space (a garbage-collected caller
+ * releases what one collection found gone in one call). Returns how many
+ * the session held when they were released at once, 0 when they were
+ * queued behind pending jobs, -1 for a NULL session or list. */
+int64_t mlxcompat_release_list_after_jobs(mlxcompat_session* session, const char* handles, size_t length);
+
+/* Copies the data of the resident array `handle` (row-major, in its dtype's
+ * layout) to `out` when `size` is its size in bytes, without a request:
+ * reading a small result (a token, a loss) costs a lookup and a copy.
+ * Waits only for a call running on the session, as mlxcompat_eval does.
+ * Returns the array's size in bytes (nothing is copied when `size` differs
+ * from it), or -1 when the session holds no such handle. */
+int64_t mlxcompat_read(mlxcompat_session* session, const char* handle, void* out, size_t size);
 
 /* The number of resident arrays a session holds, or -1 for NULL. */
 int64_t mlxcompat_handle_count(mlxcompat_session* session);

@@ -75,10 +75,10 @@ std::vector<InputBuffer> input_buffers(const mlxcompat_buffer* inputs, size_t n_
 }
 
 EvalResult run(mlxcompat_session* session, const char* request, size_t length, const InputBuffer* bufs, size_t n,
-               const char* default_as) {
-  if (session) return evaluate(session->s, request, length, bufs, n, default_as);
+               const char* default_as, bool compact = false) {
+  if (session) return evaluate(session->s, request, length, bufs, n, default_as, compact);
   Session transient;
-  EvalResult r = evaluate(transient, request, length, bufs, n, default_as);
+  EvalResult r = evaluate(transient, request, length, bufs, n, default_as, compact);
   if (!transient.plans.empty()) {
     r.buffers.clear();
     r.text.clear();
@@ -95,8 +95,9 @@ EvalResult run(mlxcompat_session* session, const char* request, size_t length, c
   return r;
 }
 
-mlxcompat_result* eval_result(mlxcompat_session* session, const char* request, size_t length, const std::vector<InputBuffer>& bufs) {
-  EvalResult r = run(session, request, length, bufs.data(), bufs.size(), "buffer");
+mlxcompat_result* eval_result(mlxcompat_session* session, const char* request, size_t length, const std::vector<InputBuffer>& bufs,
+                              bool compact = false) {
+  EvalResult r = run(session, request, length, bufs.data(), bufs.size(), "buffer", compact);
   auto* out = new mlxcompat_result();
   out->json = r.text.empty() ? r.response.dump() : std::move(r.text);
   out->buffers = std::move(r.buffers);
@@ -172,6 +173,15 @@ mlxcompat_result* mlxcompat_eval(mlxcompat_session* session, const char* request
                                  const mlxcompat_buffer* inputs, size_t n_inputs) {
   try {
     return eval_result(session, request, length, input_buffers(inputs, n_inputs));
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+mlxcompat_result* mlxcompat_eval_compact(mlxcompat_session* session, const char* request, size_t length,
+                                         const mlxcompat_buffer* inputs, size_t n_inputs) {
+  try {
+    return eval_result(session, request, length, input_buffers(inputs, n_inputs), true);
   } catch (...) {
     return nullptr;
   }
@@ -258,6 +268,47 @@ int mlxcompat_release_after_jobs(mlxcompat_session* session, const char* handle)
       }
     });
     return ran ? *found : 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+int64_t mlxcompat_release_list_after_jobs(mlxcompat_session* session, const char* handles, size_t length) {
+  if (!session || !handles) return -1;
+  try {
+    std::vector<std::string> names;
+    for (size_t at = 0; at < length;) {
+      const void* space = std::memchr(handles + at, ' ', length - at);
+      const size_t end = space ? size_t(static_cast<const char*>(space) - handles) : length;
+      if (end > at) names.emplace_back(handles + at, end - at);
+      at = end + 1;
+    }
+    // the work may outlive this call, queued: it owns what it reads
+    auto found = std::make_shared<int64_t>(0);
+    const bool ran = session->jobs->after_pending([session, found, names = std::move(names)] {
+      try {
+        std::lock_guard<std::mutex> g(session->s.mu);
+        for (const std::string& name : names) *found += int64_t(session->s.handles.erase(name));
+      } catch (...) {
+        *found = -1;
+      }
+    });
+    return ran ? *found : 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+int64_t mlxcompat_read(mlxcompat_session* session, const char* handle, void* out, size_t size) {
+  if (!session || !handle) return -1;
+  try {
+    std::lock_guard<std::mutex> g(session->s.mu);
+    auto it = session->s.handles.find(handle);
+    if (it == session->s.handles.end()) return -1;
+    const Array& a = it->second;
+    const size_t bytes = a.nbytes();
+    if (size == bytes && bytes && out) std::memcpy(out, a.raw(), bytes);
+    return int64_t(bytes);
   } catch (...) {
     return -1;
   }

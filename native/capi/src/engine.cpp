@@ -80,17 +80,31 @@ void keep_output(Session& s, EvalResult& r, const Array& a, bool as_buffer, std:
   s.handles[std::move(h)] = owned(a);
 }
 
-// The compact reply of a plan's run (its request's "reply": "compact"): only
-// what the caller cannot know from the plan, each output's handle or buffer
-// index in order, and the receipt's counts, written as text directly.
+// The compact reply (a plan's run with "reply": "compact", or any
+// evaluation through mlxcompat_eval_compact): each output's handle or buffer
+// index in order, the receipt's counts, and the outputs' types as numbers
+// (dtype index, rank, dimensions, output after output) for a caller that
+// checks them against its own inference, written as text directly.
 EvalResult respond_compact(Session& s, Graph& g, const Execution& ex, const char* default_as, std::chrono::steady_clock::time_point t0) {
   EvalResult r;
   std::string& t = r.text;
-  t.reserve(96 + 16 * g.outputs.size());
+  t.reserve(128 + 32 * g.outputs.size());
   t += "{\"compact\":{\"outputs\":[";
   for (size_t k = 0; k < g.outputs.size(); k++) {
     if (k) t += ',';
     keep_output(s, r, g.data[size_t(g.outputs[k].value)], output_as(g.outputs[k], default_as) == "buffer", t);
+  }
+  t += "],\"types\":[";
+  for (size_t k = 0; k < g.outputs.size(); k++) {
+    const Array& a = g.data[size_t(g.outputs[k].value)];
+    if (k) t += ',';
+    t += std::to_string(int(a.dtype));
+    t += ',';
+    t += std::to_string(a.shape.size());
+    for (const int64_t d : a.shape) {
+      t += ',';
+      t += std::to_string(d);
+    }
   }
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   t += "],\"op_count\":" + std::to_string(ex.op_count) + ",\"fused_groups\":" + std::to_string(ex.fused_groups) + ",\"elapsed_ms\":" + json(ms).dump();
@@ -313,7 +327,7 @@ bool compact_reply(JVal req) {
 
 // A run of a stored plan: the request gives each placeholder, by id, and may
 // choose the outputs (any value of the plan) and how they come back.
-EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs, const char* default_as,
+EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs, const char* default_as, bool compact,
                     std::chrono::steady_clock::time_point t0) {
   expect_object(req, "", {"schema_version", "run_plan", "inputs", "outputs", "device", "backend", "reply"});
   const JVal name = req["run_plan"];
@@ -384,7 +398,7 @@ EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs
                                  [](const OutputSpec& a, const OutputSpec& b) { return a.value == b.value; });
     if (!same) schedule = &(chosen = make_schedule(g, plan.order));
   }
-  const bool compact = compact_reply(req);
+  compact = compact_reply(req) || compact;
   if (compact && !all_by_reference(g, default_as))
     throw RequestError("invalid_request", "/reply", "a compact reply returns handles and buffers only: ask for the outputs as handles or buffers");
   check_bytes(g, *schedule, default_as, s.limits);
@@ -415,7 +429,7 @@ Backend& backend_of(const Session& s, JVal req) {
 }
 
 EvalResult evaluate_checked(Session& s, const char* request, size_t length, const InputBuffer* bufs, size_t n_bufs,
-                            const char* default_as) {
+                            const char* default_as, bool compact) {
   auto t0 = std::chrono::steady_clock::now();
   const Limits& lim = s.limits;
   if (!request) throw RequestError("invalid_json", "", "request is NULL");
@@ -427,31 +441,34 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
     ~Trim() { d.trim(); }
   } trim{s.request};
   const JVal req = read_json(request, length, s.request);
-  if (req.is_object() && req.contains("run_plan")) return run_plan(s, req, bufs, n_bufs, default_as, t0);
+  if (req.is_object() && req.contains("run_plan")) return run_plan(s, req, bufs, n_bufs, default_as, compact, t0);
   Backend& backend = backend_of(s, req);
   Graph g;
   parse(g, req, lim, n_bufs, s, backend);
   std::vector<int> order = topo_order(g);
   infer(g, order, lim, backend.native());
+  const bool evaluating = !req.contains("define_plan") && !req.contains("export_function");
+  if (compact && evaluating && !all_by_reference(g, default_as))
+    throw RequestError("invalid_request", "/outputs", "a compact reply returns handles and buffers only: ask for the outputs as handles or buffers");
   if (backend.native()) fold_transposes(g);
   const Schedule schedule = make_schedule(g, order);
-  check_bytes(g, schedule, req.contains("define_plan") || req.contains("export_function") ? nullptr : default_as, lim);
+  check_bytes(g, schedule, evaluating ? default_as : nullptr, lim);
   g.data.resize(g.values.size());
   load_inputs(g, s, bufs);
   if (req.contains("export_function")) return export_function(req, g, order, backend, t0);
   if (req.contains("define_plan")) return define_plan(s, req, std::move(g), std::move(order), backend, t0);
   Execution ex = backend.run(g, schedule, g.device);
-  return respond(s, g, backend, ex, default_as, t0);
+  return compact ? respond_compact(s, g, ex, default_as, t0) : respond(s, g, backend, ex, default_as, t0);
 }
 
 }  // namespace
 
 EvalResult evaluate(Session& s, const char* request, size_t length, const InputBuffer* bufs, size_t n_bufs,
-                    const char* default_as) {
+                    const char* default_as, bool compact) {
   std::lock_guard<std::mutex> lock(s.mu);
   EvalResult r;
   try {
-    return evaluate_checked(s, request, length, bufs, n_bufs, default_as);
+    return evaluate_checked(s, request, length, bufs, n_bufs, default_as, compact);
   } catch (const RequestError& e) {
     r.response = error_response(e.code, e.path, e.what());
   } catch (const Refusal& e) {

@@ -52,9 +52,11 @@ struct EvalResult {
   std::vector<Array> buffers;  // arrays of outputs returned "as": "buffer"
 };
 
-// Never throws: every failure becomes an error or refused response.
+// Never throws: every failure becomes an error or refused response. With
+// `compact`, an evaluation (a graph or a plan's run) answers with the compact
+// reply (mlxcompat_eval_compact).
 EvalResult evaluate(Session& s, const char* request, size_t length, const InputBuffer* bufs,
-                    size_t n_bufs, const char* default_as);
+                    size_t n_bufs, const char* default_as, bool compact = false);
 
 json capabilities_json();
 extern const char* const kEngineVersion;

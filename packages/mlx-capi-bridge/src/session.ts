@@ -1,7 +1,8 @@
 // A session of the native engine: eval requests, resident arrays, memory figures.
-import { isDType, type DType, type TypedArray, typedFromBytes } from './dtypes.js';
+import { isDType, itemSize, storageOf, type DType, type TypedArray, typedFromBytes } from './dtypes.js';
+import { type RawCompact, scanCompact } from './compact.js';
 import { MlxBridgeError, MlxRefusedError, MlxRequestError } from './errors.js';
-import { native, type NativeBuffer, readBytes, takeString } from './native.js';
+import { native, type Native, type NativeBuffer, readBytes, takeString } from './native.js';
 import { checkAgainst, validateRequest } from './schemas.js';
 
 export type OutputAs = 'inline' | 'base64' | 'buffer' | 'handle';
@@ -65,6 +66,8 @@ export interface EvalResponse {
  */
 export interface CompactResponse {
   outputs: Array<string | Uint8Array>;
+  /** The outputs' types as numbers, output after output: the dtype's index in DTYPES, the rank, the dimensions. */
+  types: number[];
   op_count: number;
   fused_groups: number;
   elapsed_ms: number;
@@ -93,7 +96,7 @@ export interface MemoryFigures {
 
 interface RawResponse {
   status: 'ok' | 'error' | 'refused';
-  compact?: { outputs: Array<string | number>; op_count: number; fused_groups: number; elapsed_ms: number };
+  compact?: RawCompact;
   outputs?: EvalOutput[];
   receipt?: Receipt;
   error?: { code: string; path: string; message: string };
@@ -140,10 +143,14 @@ function readResult(result: unknown, validate: boolean): EvalResponse {
 function readCompact(result: unknown, validate: boolean): CompactResponse {
   if (!result) throw new MlxBridgeError('the library returned NULL (out of memory)');
   const n = native();
-  const res = JSON.parse(n.resultJson(result) as string) as RawResponse;
-  const compact = res.compact;
-  if (!compact || validate) settle(res, validate);
-  if (!compact) throw new MlxBridgeError(`a compact reply was asked for, the engine answered ${JSON.stringify(res).slice(0, 200)}`);
+  const text = n.resultJson(result) as string;
+  let compact = validate ? undefined : scanCompact(text);
+  if (!compact) {
+    const res = JSON.parse(text) as RawResponse;
+    compact = res.compact;
+    if (!compact || validate) settle(res, validate);
+    if (!compact) throw new MlxBridgeError(`a compact reply was asked for, the engine answered ${JSON.stringify(res).slice(0, 200)}`);
+  }
   const outputs = compact.outputs as Array<string | number | Uint8Array>;
   for (let i = 0; i < outputs.length; i++) {
     const o = outputs[i];
@@ -254,9 +261,17 @@ export class Session {
    * writes the text directly). The engine checks it; with validation on, the
    * text is parsed and checked against the schema here first.
    */
-  evalText(text: string, buffers: ArrayBufferView[] = []): EvalResponse {
+  evalText(text: string, buffers?: ArrayBufferView[]): EvalResponse;
+  /**
+   * With `reply` 'compact', a request that evaluates (a graph, or a plan's
+   * run) and returns every output as a handle or a buffer is answered with
+   * the compact reply (runCompact's): a caller that infers dtypes and shapes
+   * itself checks the reply's `types` without reading an object per output.
+   */
+  evalText(text: string, buffers: ArrayBufferView[], reply: 'full' | 'compact'): EvalResponse | CompactResponse;
+  evalText(text: string, buffers: ArrayBufferView[] = [], reply: 'full' | 'compact' = 'full'): EvalResponse | CompactResponse {
     if (this.validate) validateRequest(JSON.parse(text) as EvalRequest);
-    return this.send(text, buffers);
+    return reply === 'compact' ? this.send(text, buffers, readCompact, native().evalCompact) : this.send(text, buffers);
   }
 
   /**
@@ -275,11 +290,16 @@ export class Session {
   }
 
   // Runs a request text that has passed whatever validation applies and reads its result.
-  private send<R = EvalResponse>(text: string, buffers: ArrayBufferView[], read: (result: unknown, validate: boolean) => R = readResult as never): R {
+  private send<R = EvalResponse>(
+    text: string,
+    buffers: ArrayBufferView[],
+    read: (result: unknown, validate: boolean) => R = readResult as never,
+    call: Native['eval'] = native().eval,
+  ): R {
     const n = native();
     const structs = new Array<NativeBuffer>(buffers.length);
     for (let i = 0; i < buffers.length; i++) structs[i] = { data: buffers[i], size: buffers[i].byteLength };
-    const result = n.eval(this.handlePtr(), text, Buffer.byteLength(text), structs, structs.length);
+    const result = call(this.handlePtr(), text, Buffer.byteLength(text), structs, structs.length);
     try {
       return read(result, this.validate);
     } finally {
@@ -344,6 +364,31 @@ export class Session {
    */
   releaseAfterJobs(handle: string): boolean {
     return native().releaseAfterJobs(this.handlePtr(), handle) === 0;
+  }
+
+  /**
+   * releaseAfterJobs() of several handles in one call; the number of them
+   * the session held when nothing was pending (then they went at once), else 0.
+   */
+  releaseAllAfterJobs(handles: readonly string[]): number {
+    let list = '';
+    for (let i = 0; i < handles.length; i++) list += `${handles[i]} `;
+    return Number(native().releaseListAfterJobs(this.handlePtr(), list, Buffer.byteLength(list)));
+  }
+
+  /**
+   * The data of a resident array, copied straight into a TypedArray of its
+   * dtype's storage (no request). `dtype` and `bytes` are what the caller
+   * knows it holds: a handle of another size is an error, as is an unknown one.
+   */
+  read(handle: string, dtype: DType, bytes: number): TypedArray {
+    const Storage = storageOf(dtype);
+    if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes % itemSize(dtype)) throw new MlxBridgeError(`read: ${bytes} bytes is no whole number of ${dtype} elements`);
+    const out = new Storage(new ArrayBuffer(bytes));
+    const held = Number(native().read(this.handlePtr(), handle, out, bytes));
+    if (held < 0) throw new MlxBridgeError(`read: no resident array ${handle} in this session`);
+    if (held !== bytes) throw new MlxBridgeError(`read: resident array ${handle} holds ${held} bytes, not ${bytes} (${dtype})`);
+    return out;
   }
 
   handleCount(): number {

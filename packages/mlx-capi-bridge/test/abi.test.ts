@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MlxRequestError, Session, capabilities, clearCache, memory, version } from '../src/index.js';
+import { type CompactResponse, MlxBridgeError, MlxRequestError, Session, capabilities, clearCache, memory, version } from '../src/index.js';
 import { mx, run } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -62,6 +62,94 @@ describe('binary buffers and resident handles', () => {
     expect(s.release(handle)).toBe(true);
     expect(s.release(handle)).toBe(false);
     expect(() => s.evalJson({ schema_version: 1, inputs: [{ id: 'w', handle }], nodes: [], outputs: ['w'] })).toThrow(MlxRequestError);
+    s.close();
+  });
+
+  it('reads a resident array straight into a TypedArray, and names what is wrong with a read', () => {
+    const s = new Session();
+    const x = new Float64Array(37).map((_, i) => i / 3 - 5);
+    const res = s.eval(
+      { schema_version: 1, inputs: [{ id: 'x', dtype: 'float64', shape: [37], buffer: 0 }], nodes: [{ id: 'y', op: 'exp', inputs: ['x'] }, { id: 'k', op: 'astype', inputs: ['x'], attrs: { dtype: 'int16' } }], outputs: [{ ref: 'y', as: 'handle' }, { ref: 'k', as: 'handle' }] },
+      [x],
+    );
+    const [y, k] = res.outputs.map((o) => o.handle!);
+    const read = s.read(y, 'float64', 37 * 8) as Float64Array;
+    expect(read).toBeInstanceOf(Float64Array);
+    read.forEach((v, i) => expect(Math.abs(v - Math.exp(x[i])) / Math.exp(x[i])).toBeLessThan(1e-15));
+    expect(Array.from(s.read(k, 'int16', 37 * 2))).toEqual(Array.from(x, (v) => Math.trunc(v) | 0));
+    expect(() => s.read(y, 'float32', 37 * 4 + 4)).toThrow(/read: resident array h\d+ holds 296 bytes, not 152/);
+    expect(() => s.read(y, 'float32', 6)).toThrow(/6 bytes is no whole number of float32 elements/);
+    expect(() => s.read('h999999', 'float32', 4)).toThrow(/no resident array h999999/);
+    s.release(y);
+    expect(() => s.read(y, 'float64', 37 * 8)).toThrow(MlxBridgeError);
+    s.close();
+  });
+
+  it('releases a list of handles in one call, counting those the session held', () => {
+    const s = new Session({ validate: false });
+    const made = () => s.evalJson({ schema_version: 1, nodes: [{ id: 'z', op: 'zeros', attrs: { shape: [4] } }], outputs: [{ ref: 'z', as: 'handle' }] }).outputs[0].handle!;
+    const handles = Array.from({ length: 5 }, made);
+    const before = s.handleCount();
+    expect(s.releaseAllAfterJobs([handles[0], handles[3], 'h999999'])).toBe(2);
+    expect(s.handleCount()).toBe(before - 2);
+    expect(s.releaseAllAfterJobs([])).toBe(0);
+    expect(s.releaseAllAfterJobs(handles)).toBe(3);
+    expect(s.handleCount()).toBe(before - 5);
+    s.close();
+  });
+
+  it('answers an evaluation compactly when asked: handles and buffers, and each type as numbers', () => {
+    for (const validate of [true, false]) {
+      const s = new Session({ validate });
+      const x = new Float32Array([1, 4, 9, 16, 25, 36]);
+      const text = JSON.stringify({
+        schema_version: 1,
+        inputs: [{ id: 'x', dtype: 'float32', shape: [2, 3], buffer: 0 }],
+        nodes: [{ id: 'r', op: 'sqrt', inputs: ['x'] }, { id: 's', op: 'sum', inputs: ['x'], attrs: { axes: [1] } }, { id: 'c', op: 'astype', inputs: ['x'], attrs: { dtype: 'int64' } }],
+        outputs: [{ ref: 'r', as: 'handle' }, { ref: 's', as: 'buffer' }, { ref: 'c', as: 'handle' }],
+      });
+      const res = s.evalText(text, [x], 'compact') as CompactResponse;
+      // float32 is dtype 11, int64 dtype 8 (capabilities' order)
+      expect(capabilities().dtypes.indexOf('float32')).toBe(11);
+      expect(res.types).toEqual([11, 2, 2, 3, 11, 1, 2, 8, 2, 2, 3]);
+      expect(res.op_count).toBe(3);
+      const [r, sum, c] = res.outputs;
+      expect(Array.from(s.read(r as string, 'float32', 24))).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(Array.from(new Float32Array((sum as Uint8Array).slice().buffer))).toEqual([14, 77]);
+      expect(Array.from(s.read(c as string, 'int64', 48))).toEqual([1n, 4n, 9n, 16n, 25n, 36n]);
+      // the full reply by default
+      expect(s.evalText(text, [x]).outputs.map((o) => o.shape)).toEqual([[2, 3], [2], [2, 3]]);
+      // an inline output cannot come back compactly; errors are the full form's
+      expect(() => s.evalText(text.replace('"as":"buffer"', '"as":"inline"'), [x], 'compact')).toThrow(/invalid_request at \/outputs/);
+      expect(() => s.evalText(text.replace('"inputs":["x"]', '"inputs":["z"]'), [x], 'compact')).toThrow(/missing_reference at \/nodes\/0\/inputs\/0/);
+      s.close();
+    }
+  });
+
+  it("reads the engine's compact replies as JSON.parse does, and leaves any other text to it", async () => {
+    const { scanCompact } = await import('../src/compact.js');
+    const { native } = await import('../src/native.js');
+    const s = new Session({ validate: false });
+    const texts: string[] = [];
+    const x = new Float32Array(12).fill(2);
+    // replies of 0 to 7 outputs, handles and buffers mixed, of ranks 0 to 3
+    for (let k = 0; k < 8; k++) {
+      const nodes = Array.from({ length: k }, (_, i) => ({ id: `n${i}`, op: i % 2 ? 'exp' : 'sum', inputs: ['x'], ...(i % 2 ? {} : { attrs: { axes: [0, 1, 2].slice(0, i % 4) } }) }));
+      const outputs = nodes.map((n, i) => ({ ref: n.id, as: i % 3 === 1 ? 'buffer' : 'handle' }));
+      const text = JSON.stringify({ schema_version: 1, inputs: [{ id: 'x', dtype: 'float32', shape: [2, 3, 2], buffer: 0 }], nodes, outputs });
+      const r = native().evalCompact(s['ptr' as keyof Session], text, text.length, [{ data: x, size: x.byteLength }], 1);
+      texts.push(native().resultJson(r) as string);
+      native().resultFree(r);
+    }
+    for (const t of texts) expect(scanCompact(t)).toEqual(JSON.parse(t).compact);
+    expect(texts[7]).toContain('"h');
+    // what is not a compact reply in the engine's form goes to JSON.parse
+    const t = texts[5];
+    for (const other of [
+      t.replace('"outputs":[', '"outputs": ['), t.replace('"h', '"h\\u0041'), t.replace(/"elapsed_ms":[^}]*/, '"elapsed_ms":-1'), t.replace(/"elapsed_ms":[^}]*/, '"elapsed_ms":'),
+      t.replace('"types":[', '"types":[-'), t.replace(',"op_count"', ',"op_counts"'), t.slice(0, -1), t.replace('],"types"', ',],"types"'), '{"schema_version":1,"status":"error","error":{"code":"x","path":"","message":"m"}}',
+    ])
+      expect(scanCompact(other), other).toBeUndefined();
     s.close();
   });
 

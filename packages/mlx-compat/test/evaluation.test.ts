@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import mlx from '../src/index.js';
 import { observeReceipts, spareBallastBytes } from '../src/core/graph.js';
 import { CountedRegistry } from '../src/core/registrations.js';
+import { apply, NO_ATTRS } from '../src/core/node.js';
 import { rng } from './oracle.js';
 
 const mx = mlx.core;
@@ -116,6 +117,19 @@ describe('evaluation model', () => {
     expectEachNodeOnce(runs);
     expect(loss.item()).toBeCloseTo(0.25 + 4 + 36, 4);
     expect(g.tolist()).toEqual([0.5, 4, 24].map((v) => expect.closeTo(v, 4)));
+  });
+
+  it('checks the types the engine computed against the facade\'s, for a graph sent whole and for a plan\'s run', () => {
+    // a node whose facade-side shape is wrong on purpose: exp of a (2, 3) array said to be (3, 2)
+    for (let step = 0; step < 3; step++) {
+      const x = mx.array([[1, 2, 3], [4, 5, 6]], mx.float32);
+      const [wrong] = apply('exp', [x], NO_ATTRS, [{ dtype: mx.float32, shape: [3, 2] }]);
+      expect(() => mx.eval(wrong)).toThrow(/internal: the engine computed float32\[2,3\] where the facade inferred float32\[3,2\]/);
+      const [right] = apply('exp', [x], NO_ATTRS, [{ dtype: mx.float32, shape: [2, 3] }]);
+      (right.tolist() as number[][]).flat().forEach((v, i) => expect(Math.abs(v / Math.exp(i + 1) - 1)).toBeLessThan(1e-6));
+    }
+    const [int] = apply('negative', [mx.array([1, 2], mx.int32)], NO_ATTRS, [{ dtype: mx.float32, shape: [2] }]);
+    expect(() => mx.eval(int)).toThrow(/internal: the engine computed int32\[2\] where the facade inferred float32\[2\]/);
   });
 
   it('does not keep a dropped intermediate, and frees a held one once dropped', async () => {

@@ -2,7 +2,7 @@
 // one request; results stay resident as handles, released when their arrays
 // are collected, disposed or left behind by tidy().
 import { constants as bufferConstants } from 'node:buffer';
-import { type CompactResponse, type EvalResponse, MlxBridgeError, type BackendName, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
+import { type CompactResponse, type DType, DTYPES, type EvalResponse, MlxBridgeError, type BackendName, type Receipt, Session, type TypedArray } from 'mlx-capi-bridge';
 import { dropHolders, flushHolds, MxArray, Value, type GraphNode } from './array.js';
 import type { Dtype } from './dtype.js';
 import { flightsBehind, inFlight } from './flight.js';
@@ -36,14 +36,46 @@ export function session(): Session {
 }
 
 // Handles are released behind the evaluations in flight (which may read
-// them), without waiting for them.
-const finalizer = new CountedRegistry<string>((handle) => {
+// them), without waiting for them, and in one call for all that one
+// collection found gone: a decoding step's intermediates were 64 calls.
+// Nothing can read a handle waiting here (its arrays were collected or
+// disposed); it goes when the batch it was found in ends (an evaluation's
+// sweep, a dispose), or once the current job ends. A synchronous loop
+// queues no microtask for it.
+const unreleased: string[] = [];
+let releaseQueued = false;
+let batching = false;
+function releaseHandle(handle: string): void {
+  unreleased.push(handle);
+  if (batching || releaseQueued) return;
+  releaseQueued = true;
+  queueMicrotask(releaseHandles);
+}
+
+function releaseHandles(): void {
+  releaseQueued = false;
+  if (!unreleased.length) return;
   try {
-    session().releaseAfterJobs(handle);
+    session().releaseAllAfterJobs(unreleased);
   } catch {
     // the session is gone at exit; nothing to release
   }
-});
+  unreleased.length = 0;
+}
+
+/** Runs fn; the handles it releases go in one call when it ends. */
+function releasingAfter(fn: () => void): void {
+  if (batching) return fn();
+  batching = true;
+  try {
+    fn();
+  } finally {
+    batching = false;
+    releaseHandles();
+  }
+}
+
+const finalizer = new CountedRegistry<string>(releaseHandle);
 
 // V8 collects garbage when its own heap or its external memory grows; the
 // engine's memory is invisible to it, so a loop that drops large arrays
@@ -163,7 +195,7 @@ export function adopt(dtype: Dtype, shape: number[], handle: string): MxArray {
 function disposeValue(v: Value): void {
   if (v.handle && !v.owner) {
     finalizer.unregister(v);
-    session().releaseAfterJobs(v.handle);
+    releaseHandle(v.handle);
     v.handle = undefined;
   }
   dropHolders(v);
@@ -180,7 +212,9 @@ function disposeValue(v: Value): void {
 
 /** Releases the engine memory of arrays now; using them afterwards raises. */
 export function dispose(...arrays: unknown[]): void {
-  for (const a of collectArrays(arrays)) disposeValue(a._v);
+  releasingAfter(() => {
+    for (const a of collectArrays(arrays)) disposeValue(a._v);
+  });
 }
 
 // Values created inside tidy() scopes, innermost last.
@@ -219,10 +253,12 @@ export function tidy<T>(fn: () => T): T {
   const keep = new Set(collectArrays([result]).map((a) => a._v));
   // Kept arrays still need what their unevaluated graphs read.
   evalValues([...keep].filter((v) => scope.has(v)));
-  for (const v of scope) {
-    if (keep.has(v)) scopes[scopes.length - 1]?.add(v);
-    else disposeValue(v);
-  }
+  releasingAfter(() => {
+    for (const v of scope) {
+      if (keep.has(v)) scopes[scopes.length - 1]?.add(v);
+      else disposeValue(v);
+    }
+  });
   return result;
 }
 
@@ -365,7 +401,7 @@ export const internal = <T>(fn: () => T): T => counted(within('internal', fn));
  */
 export function evalValues(targets: Value[]): void {
   // what a synchronous loop dropped goes before it asks for more
-  CountedRegistry.sweep();
+  releasingAfter(CountedRegistry.sweep);
   // what is in flight lands first: its values are read by handle, never computed again
   // (a landing sends the flights that waited for it, which may take values of this graph)
   for (let behind = inFlight() ? flightsBehind(targets) : undefined; behind?.size; behind = flightsBehind(targets))
@@ -397,7 +433,7 @@ export function evalValues(targets: Value[]): void {
     finish(g.outputs, res.outputs);
   } else {
     if (observed) noteReceipt(res, observed);
-    finish(g.outputs, res.outputs as string[]);
+    finish(g.outputs, res.outputs as string[], false, g.outputs.length, res.types);
   }
   ran(nodes);
   // what this evaluation did not compute or release still holds: registered now
@@ -579,24 +615,47 @@ function ballast(bytes: number): Uint8Array | undefined {
   }
 }
 
+const DTYPE_INDEX = new Map<string, number>(DTYPES.map((d, i) => [d, i]));
+
+function mismatch(v: Value, dtype: string, shape: readonly number[]): MlxBridgeError {
+  return new MlxBridgeError(`internal: the engine computed ${dtype}[${shape}] where the facade inferred ${v.dtype.name}[${v.shape}] (${ref(v)})`);
+}
+
+/** Checks a compact reply's `types` (dtype index, rank, dimensions, value after value) against the values' own. */
+function checkTypes(values: Value[], types: readonly number[]): void {
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i], shape = v.shape, rank = types[k + 1];
+    let same = types[k] === DTYPE_INDEX.get(v.dtype.name) && rank === shape.length;
+    for (let d = 0; same && d < rank; d++) same = types[k + 2 + d] === shape[d];
+    if (!same) throw mismatch(v, DTYPES[types[k]] ?? `dtype ${types[k]}`, types.slice(k + 2, k + 2 + (rank ?? 0)));
+    k += 2 + rank;
+  }
+}
+
 /**
  * @internal Gives `values` (the first `targets` of them asked for, the rest
- * kept) the handles the engine returned for them, checking its shapes (a
- * plan's compact reply gives handles alone: the plan's graph fixed them when
- * it was checked); `later` on the event loop, where their ballast waits for a
- * turn of its own.
+ * kept) the handles the engine returned for them, checking the types it
+ * gives (a full reply's outputs, or a compact reply's `types`);
+ * `later` on the event loop, where their ballast waits for a turn of its own.
  */
-export function finish(values: Value[], outputs: Array<{ dtype: string; shape: number[]; handle?: string } | string>, later = false, targets = values.length): void {
+export function finish(
+  values: Value[],
+  outputs: Array<{ dtype: string; shape: number[]; handle?: string } | string>,
+  later = false,
+  targets = values.length,
+  types?: readonly number[],
+): void {
+  if (types) checkTypes(values, types);
   const weighty: Value[] = [];
   const keptWeighty: Value[] = [];
   for (let i = 0; i < outputs.length; i++) {
     const out = outputs[i], a = values[i];
-    if (typeof out !== 'string' && (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join()))
-      throw new MlxBridgeError(`internal: the engine computed ${out.dtype}[${out.shape}] where the facade inferred ${a.dtype.name}[${a.shape}] (${ref(a)})`);
+    if (typeof out !== 'string' && (out.dtype !== a.dtype.name || out.shape.join() !== a.shape.join())) throw mismatch(a, out.dtype, out.shape);
     const handle = typeof out === 'string' ? out : out.handle!;
     // disposed while its evaluation was in flight
     if (a.disposed) {
-      session().releaseAfterJobs(handle);
+      releaseHandle(handle);
       continue;
     }
     attach(a, handle);
@@ -627,6 +686,5 @@ export const isTracing = () => depth.tracing > 0;
 /** @internal Copies an evaluated array's data out of the engine (host data as it is). */
 export function readBack(v: Value): TypedArray {
   if (v.host) return v.host;
-  const res = session().eval({ schema_version: 1, inputs: [{ id: 'x', handle: v.handle! }], outputs: [{ ref: 'x', as: 'buffer' }] });
-  return res.outputs[0].array!;
+  return session().read(v.handle!, v.dtype.name as DType, bytesOf(v));
 }
