@@ -64,6 +64,11 @@ std::string_view output_as(const OutputSpec& o, const char* default_as) { return
 bool all_by_reference(const Graph& g, const char* default_as) {
   return std::all_of(g.outputs.begin(), g.outputs.end(), [&](const OutputSpec& o) { return output_as(o, default_as) == "handle" || output_as(o, default_as) == "buffer"; });
 }
+// A compact reply's outputs: handles and buffers only (an error at `path` else).
+void need_by_reference(const Graph& g, const char* default_as, const char* path) {
+  if (!all_by_reference(g, default_as))
+    throw RequestError("invalid_request", path, "a compact reply returns handles and buffers only: ask for the outputs as handles or buffers");
+}
 
 // Keeps output `a` as the next buffer of `r` or as a new resident handle of
 // `s`, and appends its "buffer" index (a number) or its handle (a string) to `t`.
@@ -399,8 +404,7 @@ EvalResult run_plan(Session& s, JVal req, const InputBuffer* bufs, size_t n_bufs
     if (!same) schedule = &(chosen = make_schedule(g, plan.order));
   }
   compact = compact_reply(req) || compact;
-  if (compact && !all_by_reference(g, default_as))
-    throw RequestError("invalid_request", "/reply", "a compact reply returns handles and buffers only: ask for the outputs as handles or buffers");
+  if (compact) need_by_reference(g, default_as, "/reply");
   check_bytes(g, *schedule, default_as, s.limits);
   Execution ex = plan.backend->run(g, *schedule, device);
   return compact ? respond_compact(s, g, ex, default_as, t0) : respond(s, g, *plan.backend, ex, default_as, t0);
@@ -448,8 +452,7 @@ EvalResult evaluate_checked(Session& s, const char* request, size_t length, cons
   std::vector<int> order = topo_order(g);
   infer(g, order, lim, backend.native());
   const bool evaluating = !req.contains("define_plan") && !req.contains("export_function");
-  if (compact && evaluating && !all_by_reference(g, default_as))
-    throw RequestError("invalid_request", "/outputs", "a compact reply returns handles and buffers only: ask for the outputs as handles or buffers");
+  if (compact && evaluating) need_by_reference(g, default_as, "/outputs");
   if (backend.native()) fold_transposes(g);
   const Schedule schedule = make_schedule(g, order);
   check_bytes(g, schedule, evaluating ? default_as : nullptr, lim);

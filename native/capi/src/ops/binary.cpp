@@ -162,7 +162,7 @@ void where_loop(const void* const* in, const bool* scalar, void* out, int64_t n,
   const uint8_t* c = static_cast<const uint8_t*>(in[0]);
   const T* a = static_cast<const T*>(in[1]);
   const T* b = static_cast<const T*>(in[2]);
-  ew_blocks(static_cast<T*>(out), n, p, [&](int64_t s, int64_t len, T* o) {
+  ew_blocks(static_cast<T*>(out), n, p, {}, [&](int64_t s, int64_t len, T* o) {
     const uint8_t* cs = c + (scalar[0] ? 0 : s);
     const T *as = a + (scalar[1] ? 0 : s), *bs = b + (scalar[2] ? 0 : s);
     switch ((scalar[0] ? 4 : 0) | (scalar[1] ? 2 : 0) | (scalar[2] ? 1 : 0)) {

@@ -4,6 +4,7 @@
 // it for a list of dtypes and returns the kernel for one of them.
 #pragma once
 #include <algorithm>
+#include <initializer_list>
 #include <type_traits>
 
 #include "../op.h"
@@ -20,27 +21,34 @@ struct EwPredicate {
   template <class T> using Out = bool;
 };
 
+// An input a streamed loop asks for ahead: its data and element size, or a
+// null pointer (a scalar, read at element 0).
+struct Ahead {
+  const void* data;
+  size_t size;
+};
+
 // Runs fill(from, count, dst), which computes outputs [from, from + count)
 // into dst. With p.stream, a block at a time goes through a buffer in L1 and
 // on to `o` by non-temporal stores, as the vectorized functions store theirs:
 // with ordinary stores, which first read each line they write, a negation
-// and an x * x of 64 MiB took 1.2-1.3x as long (A/B in one process).
-template <class O, class Fill> void ew_blocks(O* o, int64_t n, const EwParams& p, Fill&& fill) {
+// and an x * x of 64 MiB took 1.2-1.3x as long (A/B in one process). Before
+// each block, the next block's lines of the inputs in `ahead` are asked
+// for: the vectorized functions found the hardware prefetcher alone too
+// late at 2 threads (1.07x for a negation here).
+template <class O, class Fill> void ew_blocks(O* o, int64_t n, const EwParams& p, std::initializer_list<Ahead> ahead, Fill&& fill) {
   if (!p.stream) return fill(int64_t(0), n, o);
   constexpr int64_t kBlock = 2048 / int64_t(sizeof(O));
   alignas(64) O buf[kBlock];
   for (int64_t s = 0; s < n; s += kBlock) {
     const int64_t len = std::min(kBlock, n - s);
+    for (const Ahead& in : ahead)
+      if (in.data)
+        for (size_t i = 0; i < size_t(len) * in.size; i += 64)
+          __builtin_prefetch(static_cast<const char*>(in.data) + size_t(s + len) * in.size + i, 0, 3);
     fill(s, len, buf);
     stream_copy(o + s, buf, size_t(len) * sizeof(O));
   }
-}
-
-// Asks for the lines of [p, p + bytes): with p.stream, a loop asks for the
-// next block's inputs, which the vectorized functions found the hardware
-// prefetcher alone does too late at 2 threads (1.07x for a negation here).
-inline void prefetch_lines(const void* p, size_t bytes) {
-  for (size_t i = 0; i < bytes; i += 64) __builtin_prefetch(static_cast<const char*>(p) + i, 0, 3);
 }
 
 template <class Op, class T> struct UnaryLoop {
@@ -49,8 +57,7 @@ static void run(const void* const* in, const bool*, void* out, int64_t n, const 
   const T* a = static_cast<const T*>(in[0]);
   Op op;
   op.p = &p;
-  ew_blocks(static_cast<O*>(out), n, p, [&](int64_t s, int64_t len, O* o) {
-    if (p.stream) prefetch_lines(a + s + len, size_t(len) * sizeof(T));
+  ew_blocks(static_cast<O*>(out), n, p, {{a, sizeof(T)}}, [&](int64_t s, int64_t len, O* o) {
     for (int64_t i = 0; i < len; i++) o[i] = O(op(acc_t<T>(a[s + i])));
   });
 }
@@ -66,11 +73,7 @@ static void run(const void* const* in, const bool* scalar, void* out, int64_t n,
   Op op;
   op.p = &p;
   // Separate loops per broadcast pattern so each one vectorizes.
-  ew_blocks(static_cast<O*>(out), n, p, [&](int64_t s, int64_t len, O* o) {
-    if (p.stream) {
-      if (!scalar[0]) prefetch_lines(a + s + len, size_t(len) * sizeof(T));
-      if (!scalar[1]) prefetch_lines(b + s + len, size_t(len) * sizeof(T));
-    }
+  ew_blocks(static_cast<O*>(out), n, p, {{scalar[0] ? nullptr : a, sizeof(T)}, {scalar[1] ? nullptr : b, sizeof(T)}}, [&](int64_t s, int64_t len, O* o) {
     if (!scalar[0] && !scalar[1]) {
       for (int64_t i = 0; i < len; i++) o[i] = O(op(A(a[s + i]), A(b[s + i])));
     } else if (scalar[0] && !scalar[1]) {

@@ -191,8 +191,7 @@ struct BitwiseInvert : EwOp {
 template <class From, class To>
 void convert_loop(const void* const* in, const bool*, void* out, int64_t n, const EwParams& p) {
   const From* a = static_cast<const From*>(in[0]);
-  ew_blocks(static_cast<To*>(out), n, p, [&](int64_t s, int64_t len, To* o) {
-    if (p.stream) prefetch_lines(a + s + len, size_t(len) * sizeof(From));
+  ew_blocks(static_cast<To*>(out), n, p, {{a, sizeof(From)}}, [&](int64_t s, int64_t len, To* o) {
     for (int64_t i = 0; i < len; i++) o[i] = convert<To>(a[s + i]);
   });
 }
