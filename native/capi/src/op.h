@@ -76,11 +76,11 @@ struct EwParams {
 
 // Whether an op that reads `in` bytes and writes `out`, by rows of `row`
 // bytes computed in cache, should write with non-temporal stores: when its
-// traffic passes half the last-level cache (shared with the other cores and
-// processes), little of its output would still be cached when read, and an
-// ordinary store first reads each line it writes, a third stream of memory
-// traffic. On this project's machine (105 MiB shared) it cut rope's CPU time
-// for 32 MiB by 15-40% and the norms' (64 MiB) by up to 10%
+// traffic passes half the last-level cache a core can fill (shared with the
+// other cores and processes), little of its output would still be cached
+// when read, and an ordinary store first reads each line it writes, a third
+// stream of memory traffic. On a Xeon with 105 MiB shared it cut rope's CPU
+// time for 32 MiB by 15-40% and the norms' (64 MiB) by up to 10%
 // (docs/PERFORMANCE.md, session 12). Rows past 32 KiB are not streamed.
 bool stream_output(size_t in, size_t out, size_t row);
 // Copies n bytes from src (in cache) to dst with non-temporal stores where
