@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   session = mlxcompat_session_new(nullptr, nullptr);
-  std::printf("copy bandwidth: %.1f GB/s (machine_limits.cpp: 256 MiB memcpy over %d threads, best of 16); reading alone: %.1f GB/s as one stream a thread, %.1f as 16 (a sum over 256 MiB, the same threads; 70%% of the copy is %.0f%% of the faster)\n",
+  std::printf("copy bandwidth: %.1f GB/s (machine_limits.cpp: 256 MiB over %d threads, the better of memcpy and a streamed copy, best of 16 each); reading alone: %.1f GB/s as one stream a thread, %.1f as 16 (a sum over 256 MiB, the same threads; 70%% of the copy is %.0f%% of the faster)\n",
               bw, threads(), rd1, rd16, 70 * bw / std::max(rd1, rd16));
 
   // A case's calls: requests[0] for warm and cold, all of them in turn for loop.

@@ -107,7 +107,7 @@ export async function measuredLimits(threads = os.cpus().length): Promise<Limits
     if (!fma || !copy || !read) throw new Error(`unexpected output: ${out.trim()}`);
     return {
       fma_gflops: Number(fma[1]), isa: fma[2], copy_gb_s: Number(copy[1]), read_gb_s: Number(read[1]), threads,
-      how: `native/machine_limits.cpp on ${threads} threads: independent ${fma[2]} FMAs, best of 5; a 256 MiB memcpy split over the threads, best of 16; a sum over 256 MiB read as 16 streams a thread, best of 16`,
+      how: `native/machine_limits.cpp on ${threads} threads: independent ${fma[2]} FMAs, best of 5; a 256 MiB copy split over the threads, the better of memcpy and a streamed copy, best of 16 each; a sum over 256 MiB read as 16 streams a thread, best of 16`,
     };
   } catch (e) {
     return {
