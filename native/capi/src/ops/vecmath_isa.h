@@ -148,15 +148,16 @@ template <Base B> VM_INLINE VF::V log_f32(VF::V x) {
   return via_pd(x, [](VD::V d) { return log_special(d, log_core<B>(d, kLogQ4)); });
 }
 
-// e^x - 1 = s q + (s - 1); x clamped to [-100, 100] (-1 and inf in float).
+// e^x - 1 = s q - (1 - s); x clamped to [-100, 100] (-1 and inf in float).
+// 1 - s, not s - 1: at x = +-0 it is +0, and s q = q = x keeps its sign
+// through the subtraction (-0 - +0 is -0), with no select after.
 VM_INLINE VF::V expm1_f32(VF::V x) {
   const VF::V c = VF::min(VF::set1(100.0f), VF::max(VF::set1(-100.0f), x));
-  const VF::V r = via_pd(c, [](VD::V d) {
+  return via_pd(c, [](VD::V d) {
     VD::V s, q;
     exp_tab<Base::E>(d, s, q);
-    return VD::fma(s, q, VD::sub(s, VD::set1(1.0)));
+    return VD::fma(s, q, VD::neg(VD::sub(VD::set1(1.0), s)));
   });
-  return VF::sel(VF::eq(x, VF::set1(0.0f)), x, r);  // -0 stays -0
 }
 
 // The reduction of e^(t + lo) in float lanes, for |t| <= 104 and |lo| <=
