@@ -633,6 +633,12 @@ VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
   return VD::fma(s, q, s);
 }
 
+// Every lane of x positive finite and of y finite: pow_core alone.
+VM_INLINE bool pow_ordinary(VF::V x, VF::V y) {
+  const VF::V inf = VF::set1(__builtin_inff());
+  return VF::all(VF::mand(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)), VF::gt(inf, VF::abs(y))));
+}
+
 // x^y in float lanes, with C's (and MLX's) special values. Positive finite
 // x with finite y (every lane, in the common case) is pow_core alone.
 // Otherwise pow_core gives |x|^y where |x| is positive finite and y finite;
@@ -640,12 +646,6 @@ VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
 // the same sign and 0 where not; a negative x takes the sign of -1 to an odd
 // whole y and gives NaN for a y that is not whole; (+-1)^(+-inf) = 1, a NaN
 // makes NaN, and x^0 = 1^y = 1 (NaN too).
-// Every lane of x positive finite and of y finite: pow_core alone.
-VM_INLINE bool pow_ordinary(VF::V x, VF::V y) {
-  const VF::V inf = VF::set1(__builtin_inff());
-  return VF::all(VF::mand(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)), VF::gt(inf, VF::abs(y))));
-}
-
 VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
   using V = VF::V;
   const V zero = VF::set1(0.0f), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
