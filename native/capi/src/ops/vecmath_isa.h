@@ -592,8 +592,8 @@ template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(Sin ? VFn::Sin : VFn::Cos)](x));
 }
 
-// tan x in float lanes for |x| < 2^12 (beyond, and inf and NaN, SLEEF's),
-// from trig_reduce's r = rh + rl of x itself (tan is odd, so no sign is
+// tan x in float lanes for 0 < |x| < 2^12 (+-0, beyond, and inf and NaN,
+// SLEEF's), from trig_reduce's r = rh + rl of x itself (tan is odd, so no sign is
 // taken off and put back): tan r = rh + rh q + rl (1 + s), s = rh^2, q = s
 // T(s) (T of degree 6, a least-squares fit made for this library with its
 // coefficients rounded to float one at a time from the lowest and the rest
@@ -619,7 +619,9 @@ VM_INLINE VF::V tan_f32(VF::V x) {
   const V r0 = VF::recip_seed(th);
   const V ninv = VF::fma(VF::neg(r0), VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), VF::neg(r0));
   const V r = VF::sum_or(VF::bit_clear(k, 0), th, tl, ninv);
-  const auto ok = VF::gt(VF::set1(kTrigSmall), VF::abs(x));
+  // zeros too go to SLEEF: the reduction's sum rh = r1 + n D1 turns -0 into +0
+  const V ax = VF::abs(x);
+  const auto ok = VF::mand(VF::gt(VF::set1(kTrigSmall), ax), VF::gt(ax, VF::set1(0.0f)));
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
