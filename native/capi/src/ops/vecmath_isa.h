@@ -144,7 +144,10 @@ template <class G> VM_INLINE VF::V via_pd(VF::V x, VF::V y, G g) {
 // The double-lane cores of the unary functions, and when every lane of a
 // float vector takes the core alone (the other vectors take the whole
 // function, which puts in the special values): expm1's core holds for |x| <=
-// 100 (-1 and inf in float beyond), the logs' for positive finite x.
+// 100 (-1 and inf in float beyond), the logs' for positive finite x,
+// log1p's for finite x > -1 from |x| = 2^-29 on.
+template <int F> constexpr bool kDoubleLanes =
+    F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p) || F == int(VFn::Expm1);
 template <int F> VM_INLINE VD::V lanes_core(VD::V d) {
   if constexpr (F == int(VFn::Expm1)) {
     // e^d - 1 = s q - (1 - s): 1 - s, not s - 1, so that at d = +-0 (s q =
@@ -161,6 +164,8 @@ template <int F> VM_INLINE VD::V lanes_core(VD::V d) {
 template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
   const VF::V inf = VF::set1(__builtin_inff());
   if constexpr (F == int(VFn::Expm1)) return VF::all(VF::gt(VF::set1(100.0f), VF::abs(x)));  // NaN fails
+  else if constexpr (F == int(VFn::Log1p))
+    return VF::all(VF::mand(VF::mand(VF::gt(x, VF::set1(-1.0f)), VF::gt(inf, x)), VF::gt(VF::abs(x), VF::set1(0x1.fffffep-30f))));
   else return VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)));
 }
 
@@ -927,11 +932,11 @@ template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int
 // 0.87-0.91x the time at 2 threads).
 template <class S> VM_INLINE void ahead(const S* p) { __builtin_prefetch(reinterpret_cast<const char*>(p) + 2048, 0, 3); }
 
-// expm1 and power over float32: a vector whose lanes are all ordinary reads
-// its two halves straight into double lanes and stores the two results as
-// halves, two loads and two stores instead of a lane shuffle each way
-// (session 20, in cache: expm1 0.92-0.93x the time, power 0.95-0.96x; the
-// logs gained nothing measurable); the others take the whole function.
+// The double-lane functions over float32: a vector whose lanes are all
+// ordinary reads its two halves straight into double lanes and stores the
+// two results as halves, two loads and two stores instead of a lane shuffle
+// each way (session 20, in cache: expm1 0.92-0.93x the time, log and log1p
+// 0.90-0.91x, power 0.95-0.96x); the others take the whole function.
 // Returns the elements done (whole vectors).
 template <class Ordinary, class Core, class Full>
 VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n, const EwParams& prm, Ordinary ordinary,
@@ -963,7 +968,7 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
   S* o = static_cast<S*>(out);
   const bool pf = prm.stream;
   int64_t i;
-  if constexpr (F == int(VFn::Expm1) && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
+  if constexpr (kDoubleLanes<F> && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
     i = by_halves(a, a, o, n, prm, [](VF::V x, VF::V) { return lanes_ordinary<F>(x); },
                   [](VD::V d, VD::V) { return lanes_core<F>(d); }, [](VF::V x, VF::V) { return apply1<VF, F>(x); });
   else
