@@ -48,10 +48,12 @@ float half_to_f32(uint16_t h) {
 float bf16_to_f32(uint16_t b) { return bits_to_f32(uint32_t(b) << 16); }
 
 // Error of `got` against the exact `ref`, in units in the last place of the
-// format at ref's magnitude; infinite when a NaN, an infinity or a sign is wrong.
+// format at ref's magnitude; infinite when a NaN, an infinity or a sign is
+// wrong, a zero's too where the exact result is a zero (expm1(-0) is -0).
 double ulp_error(double got, long double ref, const Format& f) {
   if (std::isnan(ref)) return std::isnan(got) ? 0 : INFINITY;
   if (std::isnan(got)) return INFINITY;
+  if (ref == 0 && got == 0 && std::signbit(got) != std::signbit(ref)) return INFINITY;
   const long double top = std::ldexp(2.0L, f.emax);  // where rounding reaches infinity
   const long double maxulp = std::ldexp(1.0L, f.emax - f.mant);
   if (std::isinf(ref)) return got == double(ref) ? 0 : INFINITY;
@@ -223,7 +225,8 @@ const Binary kBinary[] = {
      [](long double x, long double y) {
        if (std::isnan(x) || std::isnan(y)) return (long double)NAN;
        const long double m = std::fmax(x, y), n = std::fmin(x, y);
-       if (std::isinf(m) || n == -INFINITY) return m;
+       if (std::isinf(m)) return m;
+       if (n == -INFINITY) return m + 0.0L;  // log(e^m + 0): at m = -0, log 1 = +0
        return m + std::log1p(std::exp(n - m));
      }},
 };

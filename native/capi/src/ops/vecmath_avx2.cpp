@@ -104,6 +104,14 @@ struct VF {
   static __m256d lo_pd(V v) { return _mm256_cvtps_pd(_mm256_castps256_ps128(v)); }
   static __m256d hi_pd(V v) { return _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)); }
   static V from_pd(__m256d lo, __m256d hi) { return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo)); }
+  // The halves of 8 floats at p widened to double lanes, read as two loads
+  // (no shuffle); and two double vectors stored as the halves of 8 floats.
+  static __m256d lo_pd_at(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
+  static __m256d hi_pd_at(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p + 4)); }
+  static void store_pd_halves(float* p, __m256d lo, __m256d hi, bool nt) {
+    if (nt) _mm_stream_ps(p, _mm256_cvtpd_ps(lo)), _mm_stream_ps(p + 4, _mm256_cvtpd_ps(hi));
+    else _mm_storeu_ps(p, _mm256_cvtpd_ps(lo)), _mm_storeu_ps(p + 4, _mm256_cvtpd_ps(hi));
+  }
   static V load_f16(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
   // Non-temporal (nt) stores need p on 16 bytes.
   static void store_h(uint16_t* p, __m128i h, bool nt) {

@@ -92,6 +92,14 @@ struct VF {
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(_mm512_cvtpd_ps(lo))),
                                                _mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
   }
+  // The halves of 16 floats at p widened to double lanes, read as two loads
+  // (no shuffle); and two double vectors stored as the halves of 16 floats.
+  static __m512d lo_pd_at(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
+  static __m512d hi_pd_at(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p + 8)); }
+  static void store_pd_halves(float* p, __m512d lo, __m512d hi, bool nt) {
+    if (nt) _mm256_stream_ps(p, _mm512_cvtpd_ps(lo)), _mm256_stream_ps(p + 8, _mm512_cvtpd_ps(hi));
+    else _mm256_storeu_ps(p, _mm512_cvtpd_ps(lo)), _mm256_storeu_ps(p + 8, _mm512_cvtpd_ps(hi));
+  }
   static V load_f16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
   // Non-temporal (nt) stores need p on 32 bytes.
   static void store_h(uint16_t* p, __m256i h, bool nt) {

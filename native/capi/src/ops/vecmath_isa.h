@@ -55,6 +55,22 @@ VM_INLINE typename Ops::V horner(typename Ops::V x, const T (&c)[N]) {
   return p;
 }
 
+// The same polynomial as two Horner chains in x2 = x^2, the coefficients
+// of even and of odd powers, joined by one more fused multiply-add: half the
+// dependency chain for the multiply of x2 (often at hand), where a
+// kernel's chains bind more than its units' throughput. Not where the two
+// halves cancel (alternating series near x = 1: logaddexp's log1p and
+// arctan2's series lost 0.2-1.4 ulp).
+template <class Ops, class T, size_t N>
+VM_INLINE typename Ops::V horner2(typename Ops::V x, typename Ops::V x2, const T (&c)[N]) {
+  static_assert(N >= 2);
+  typename Ops::V a = Ops::set1(c[0]), b = Ops::set1(c[1]);
+  for (size_t i = 2; i < N; i += 2) a = Ops::fma(a, x2, Ops::set1(c[i]));
+  for (size_t i = 3; i < N; i += 2) b = Ops::fma(b, x2, Ops::set1(c[i]));
+  // a ends on the constant term when N is odd, on the linear one when even
+  return N % 2 ? Ops::fma(b, x, a) : Ops::fma(a, x, b);
+}
+
 // log1p(r) - r = r^2 q(r) on [-1/32, 1/16], highest coefficient first:
 // least-squares fits on Chebyshev nodes weighted to log1p's relative error
 // (made for this library). Degree 4: 2^-34 relative, for results rounded to
@@ -89,26 +105,27 @@ VM_INLINE VD::V log_special(VD::V x, VD::V r) {
   return VD::sel(VD::unord(x, x), x, VD::sel(VD::eq(x, VD::set1(__builtin_inf())), x, r));
 }
 
-// 2^f - 1 = f P(f) for |f| <= 1/32, highest coefficient first: the series
-// of e^(f ln2) to f^5, 2^-37 relative, also next to f = 0 (where expm1
-// takes f P(f) alone).
-constexpr double exp2_coef(int k) {
-  double c = 1;
-  for (int j = 1; j <= k; j++) c *= kLn2 / j;
-  return c;
-}
-constexpr double kExp2P[] = {exp2_coef(5), exp2_coef(4), exp2_coef(3), exp2_coef(2), exp2_coef(1)};
+// 2^f - 1 = f P2(f) for |f| <= 1/32 and e^f - 1 = f Pe(f) for |f| <= ln2/32,
+// highest coefficient first: least-squares fits on Chebyshev nodes weighted
+// to the relative error, reweighted toward the minimax (made for this
+// library), 2^-32 relative, also next to f = 0 (where expm1 takes f P(f)
+// alone). A float result rounded from that is within 0.504 ulp.
+constexpr double kExp2TabP[] = {0.009618152113183441, 0.05550541077089871, 0.240226507034056, 0.6931471804009994};
+constexpr double kExpTabP[] = {0.04166676678702525, 0.1666705766098449, 0.5000000001558806, 0.9999999997707079};
 
-// 2^t = s (1 + q) for |t| <= 1000: n = round(16 t) comes with the rounding
-// of 16 t + 1.5 2^52 (n in its low bits), f = t - n/16 (exact), s = 2^(n/16)
-// the table's 2^(j/16) for j = n mod 16 with n's bits shifted into the
-// exponent (LogTable), q = f P(f), relative to q: it keeps its precision
-// near t = 0. A NaN stays NaN in q.
-VM_INLINE void exp2_tab(VD::V t, VD::V& s, VD::V& q) {
-  const VD::V shift = VD::set1(0x1.8p52), kd = VD::fma(t, VD::set1(16.0), shift);
-  const VD::V f = VD::fma(VD::sub(kd, shift), VD::set1(-1.0 / 16), t);
+// 2^t (B = Two) or e^t (B = E) as s (1 + q) for |t| <= 1000: n =
+// round(16 t) or round(16 t log2 e) comes with the rounding of that product
+// plus 1.5 2^52 (n in its low bits), f = t - n/16 (exact) or t - n ln2/16
+// (one rounding: relative to f, and ln2/16's own is below 2^-45 of the
+// result for |t| <= 100), s = 2^(n/16) the table's 2^(j/16) for j = n mod 16
+// with n's bits shifted into the exponent (LogTable), q = f P(f), relative
+// to q: it keeps its precision near t = 0. A NaN stays NaN in q.
+template <Base B> VM_INLINE void exp_tab(VD::V t, VD::V& s, VD::V& q) {
+  static_assert(B != Base::Ten);
+  const VD::V shift = VD::set1(0x1.8p52), kd = VD::fma(t, VD::set1(B == Base::E ? 16 * kLog2e : 16.0), shift);
+  const VD::V f = VD::fma(VD::sub(kd, shift), VD::set1(B == Base::E ? -kLn2 / 16 : -1.0 / 16), t);
   s = VD::add_shl48(VD::lookup16(g_log->exp2, kd, 0), kd);
-  q = VD::mul(f, horner<VD>(f, kExp2P));
+  q = VD::mul(f, B == Base::E ? horner<VD>(f, kExpTabP) : horner<VD>(f, kExp2TabP));
 }
 
 // g over the float lanes widened to double, rounded once on the way back.
@@ -124,31 +141,53 @@ template <class G> VM_INLINE VF::V via_pd(VF::V x, VF::V y, G g) {
 // values are put in after it. Clamps to where float results saturate are
 // done in float lanes too (the second operand of min and max wins a NaN).
 
-template <Base B> VM_INLINE VF::V log_f32(VF::V x) {
+// The double-lane cores of the unary functions, and when every lane of a
+// float vector takes the core alone (the other vectors take the whole
+// function, which puts in the special values): expm1's core holds for |x| <=
+// 100 (-1 and inf in float beyond), the logs' for positive finite x,
+// log1p's for finite x > -1 from |x| = 2^-29 on.
+template <int F> constexpr bool kDoubleLanes =
+    F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p) || F == int(VFn::Expm1);
+template <int F> VM_INLINE VD::V lanes_core(VD::V d) {
+  if constexpr (F == int(VFn::Expm1)) {
+    // e^d - 1 = s q - (1 - s): 1 - s, not s - 1, so that at d = +-0 (s q =
+    // q = d, 1 - s = +0) -0 - +0 keeps the sign with no select after
+    VD::V s, q;
+    exp_tab<Base::E>(d, s, q);
+    return VD::fma(s, q, VD::neg(VD::sub(VD::set1(1.0), s)));
+  } else if constexpr (F == int(VFn::Log1p)) {
+    return log_core<Base::E>(VD::add(VD::set1(1.0), d), kLogQ4);
+  } else {
+    return log_core<F == int(VFn::Log) ? Base::E : F == int(VFn::Log2) ? Base::Two : Base::Ten>(d, kLogQ4);
+  }
+}
+template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
   const VF::V inf = VF::set1(__builtin_inff());
-  if (VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x))))
-    return via_pd(x, [](VD::V d) { return log_core<B>(d, kLogQ4); });
-  return via_pd(x, [](VD::V d) { return log_special(d, log_core<B>(d, kLogQ4)); });
+  if constexpr (F == int(VFn::Expm1)) return VF::all(VF::gt(VF::set1(100.0f), VF::abs(x)));  // NaN fails
+  else if constexpr (F == int(VFn::Log1p))
+    return VF::all(VF::mand(VF::mand(VF::gt(x, VF::set1(-1.0f)), VF::gt(inf, x)), VF::gt(VF::abs(x), VF::set1(0x1.fffffep-30f))));
+  else return VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)));
 }
 
-// e^x - 1 = s q + (s - 1); x clamped to [-100, 100] (-1 and inf in float).
+template <int F> VM_INLINE VF::V log_f32(VF::V x) {
+  if (lanes_ordinary<F>(x)) return via_pd(x, lanes_core<F>);
+  return via_pd(x, [](VD::V d) { return log_special(d, lanes_core<F>(d)); });
+}
+
+// expm1 with x clamped to [-100, 100] (a NaN passes through the clamp).
 VM_INLINE VF::V expm1_f32(VF::V x) {
-  const VF::V c = VF::min(VF::set1(100.0f), VF::max(VF::set1(-100.0f), x));
-  const VF::V r = via_pd(c, [](VD::V d) {
-    VD::V s, q;
-    exp2_tab(VD::mul(d, VD::set1(kLog2e)), s, q);
-    return VD::fma(s, q, VD::sub(s, VD::set1(1.0)));
-  });
-  return VF::sel(VF::eq(x, VF::set1(0.0f)), x, r);  // -0 stays -0
+  return via_pd(VF::min(VF::set1(100.0f), VF::max(VF::set1(-100.0f), x)), lanes_core<int(VFn::Expm1)>);
 }
 
 // The reduction of e^(t + lo) in float lanes, for |t| <= 104 and |lo| <=
 // ulp(t): n = round(t log2 e), h = t - n ln2_hi (exact in the fused
 // multiply-add: both terms lie on the grid of 2^-25 and differ by less than
 // 1/2), l = lo - n ln2_lo; e^(t + lo) = 2^n e^(h + l). e^r - 1 = r + r^2
-// P(r), P the series to r^5 (|r| <= ln2/2: 2^-27 relative). Inline, these
-// cost less than a call of SLEEF's exp.
-constexpr float kExpP[] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f};
+// P(r) for |r| <= ln2/2, P of degree 4 fitted as kExpTabP is (2^-26.3
+// relative with its coefficients rounded to float; the series to r^7 it
+// replaced, 2^-27, took one more fused multiply-add). Inline, these cost
+// less than a call of SLEEF's exp.
+constexpr float kExpP[] = {0.0013728563f, 0.008363297f, 0.04166891f, 0.16666572f, 0.49999994f};
 VM_INLINE void exp_reduce(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& l) {
   const VF::V shift = VF::set1(0x1.8p23f);  // rounds to a whole number: fewer operations than round()
   n = VF::sub(VF::fma(t, VF::set1(1.44269504f), shift), shift);
@@ -163,7 +202,8 @@ VM_INLINE VF::V exp_neg(VF::V d, VF::V lo) {
   VF::V n, h, l;
   exp_reduce(VF::neg(VF::min(big, d)), VF::sel(VF::gt(d, big), VF::set1(0.0f), lo), n, h, l);  // d's NaN wins the min
   const VF::V r = VF::add(h, l);
-  return VF::scale(VF::add(VF::set1(1.0f), VF::fma(VF::mul(r, r), horner<VF>(r, kExpP), r)), n);
+  const VF::V r2 = VF::mul(r, r);
+  return VF::scale(VF::add(VF::set1(1.0f), VF::fma(r2, horner2<VF>(r, r2, kExpP), r)), n);
 }
 
 // sigmoid in float lanes: with e = e^-|x| (exp_neg, in [0, 1]; 0 for an
@@ -277,10 +317,13 @@ VM_INLINE VF::V log_sum(VF::V wh, VF::V wl, const VF::V* kadd = nullptr) {
 // The odd series a + c3 a^3 + c5 a^5 in float lanes where |a| < 2^-6 (the
 // next term below 2^-36 relative), where the formulas below would lose
 // relative precision to the rounding of the log's argument near 1 and to
-// the 14-bit reciprocals of their correction terms.
-VM_INLINE VF::V odd_small(VF::V a, VF::V r, float c3, float c5) {
+// the 14-bit reciprocals of their correction terms. Without `branch` the
+// series is selected in every vector: where inputs under 2^-6 come at random
+// (arctanh's over [-1, 1]: a fifth of the vectors), the mispredicted branch
+// cost more than the series (session 20, 1M inputs: 0.85-0.91x the time).
+VM_INLINE VF::V odd_small(VF::V a, VF::V r, float c3, float c5, bool branch = true) {
   const auto small = VF::gt(VF::set1(0x1p-6f), a);
-  if (!VF::any(small)) return r;
+  if (branch && !VF::any(small)) return r;
   const VF::V s = VF::mul(a, a);
   return VF::sel(small, VF::fma(VF::mul(s, VF::fma(s, VF::set1(c5), VF::set1(c3))), a, a), r);
 }
@@ -353,7 +396,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   const V wl = VF::mul(VF::fma(VF::neg(wh), dl, VF::add(VF::fma(VF::neg(wh), dh, ph), pl)), rd);
   const bool ordinary = VF::all(VF::gt(one, a));
   V r = VF::mul(VF::set1(0.5f), log_sum(ordinary ? wh : VF::sel(VF::gt(one, a), wh, one), wl));
-  r = odd_small(a, r, 1.0f / 3, 1.0f / 5);
+  r = odd_small(a, r, 1.0f / 3, 1.0f / 5, false);
   if (!ordinary) {
     const VF::V inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
     r = VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(a, one), nan, VF::sel(VF::eq(a, one), inf, r)));
@@ -365,7 +408,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
 // (beyond, its rounding is far below a float ulp of the log); below 2^-29,
 // x - x^2/2 in float lanes (x^3/3 is below 2^-58 of it).
 VM_INLINE VF::V log1p_f32(VF::V x) {
-  VF::V r = via_pd(x, [](VD::V d) { return log_core<Base::E>(VD::add(VD::set1(1.0), d), kLogQ4); });
+  VF::V r = via_pd(x, lanes_core<int(VFn::Log1p)>);
   const auto small = VF::gt(VF::set1(0x1p-29f), VF::abs(x));
   if (VF::any(small)) r = VF::sel(small, VF::fma(VF::mul(x, x), VF::set1(-0.5f), x), r);
   const VF::V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
@@ -554,8 +597,8 @@ template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(Sin ? VFn::Sin : VFn::Cos)](x));
 }
 
-// tan x in float lanes for |x| < 2^12 (beyond, and inf and NaN, SLEEF's),
-// from trig_reduce's r = rh + rl of x itself (tan is odd, so no sign is
+// tan x in float lanes for 0 < |x| < 2^12 (+-0, beyond, and inf and NaN,
+// SLEEF's), from trig_reduce's r = rh + rl of x itself (tan is odd, so no sign is
 // taken off and put back): tan r = rh + rh q + rl (1 + s), s = rh^2, q = s
 // T(s) (T of degree 6, a least-squares fit made for this library with its
 // coefficients rounded to float one at a time from the lowest and the rest
@@ -572,7 +615,7 @@ VM_INLINE VF::V tan_f32(VF::V x) {
   V rh, rl;
   const V k = trig_reduce(x, rh, rl);
   const V s = VF::mul(rh, rh), hl = VF::fma(rh, rh, VF::neg(s));  // s + hl = rh^2
-  const V p = horner<VF>(s, c), q = VF::mul(s, p), m = VF::mul(rh, q);
+  const V p = horner2<VF>(s, VF::mul(s, s), c), q = VF::mul(s, p), m = VF::mul(rh, q);
   const V th = VF::add(rh, m);  // |m| < |rh|
   // rh (s + hl) p - m: the residuals of q and m and hl's share
   const V small = VF::add(VF::fma(rh, VF::fma(hl, p, VF::fma(s, p, VF::neg(q))), VF::fma(rh, q, VF::neg(m))),
@@ -581,7 +624,9 @@ VM_INLINE VF::V tan_f32(VF::V x) {
   const V r0 = VF::recip_seed(th);
   const V ninv = VF::fma(VF::neg(r0), VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), VF::neg(r0));
   const V r = VF::sum_or(VF::bit_clear(k, 0), th, tl, ninv);
-  const auto ok = VF::gt(VF::set1(kTrigSmall), VF::abs(x));
+  // zeros too go to SLEEF: the reduction's sum rh = r1 + n D1 turns -0 into +0
+  const V ax = VF::abs(x);
+  const auto ok = VF::mand(VF::gt(VF::set1(kTrigSmall), ax), VF::gt(ax, VF::set1(0.0f)));
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
@@ -591,8 +636,14 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
   const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<Base::Two>(x, kLogQ5))));
   VD::V s, q;
-  exp2_tab(t, s, q);
+  exp_tab<Base::Two>(t, s, q);
   return VD::fma(s, q, s);
+}
+
+// Every lane of x positive finite and of y finite: pow_core alone.
+VM_INLINE bool pow_ordinary(VF::V x, VF::V y) {
+  const VF::V inf = VF::set1(__builtin_inff());
+  return VF::all(VF::mand(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)), VF::gt(inf, VF::abs(y))));
 }
 
 // x^y in float lanes, with C's (and MLX's) special values. Positive finite
@@ -608,7 +659,7 @@ VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
   auto core = [](V a, V b) { return via_pd(a, b, [](VD::V p, VD::V q) { return pow_core(p, q); }); };
   const V ax = VF::abs(x), ay = VF::abs(y);
   const auto yfin = VF::gt(inf, ay);
-  if (VF::all(VF::mand(VF::mand(VF::gt(x, zero), VF::gt(inf, x)), yfin))) return core(x, y);
+  if (pow_ordinary(x, y)) return core(x, y);
   const auto fin = VF::mand(VF::mand(VF::gt(ax, zero), VF::gt(inf, ax)), yfin);
   V r = core(VF::sel(fin, ax, one), VF::sel(fin, y, one));
   const V w = VF::sel(VF::gt(one, ax), VF::neg(y), y);  // y times the sign of log |x|
@@ -750,9 +801,7 @@ template <int F> constexpr bool kOwnF32 =
     F == int(VFn::Arccos) || F == int(VFn::Arcsin) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
     F == int(VFn::Sigmoid) || F == int(VFn::Sin) || F == int(VFn::Cos);
 template <int F> VM_INLINE VF::V own_f32(VF::V x) {
-  if constexpr (F == int(VFn::Log)) return log_f32<Base::E>(x);
-  else if constexpr (F == int(VFn::Log2)) return log_f32<Base::Two>(x);
-  else if constexpr (F == int(VFn::Log10)) return log_f32<Base::Ten>(x);
+  if constexpr (F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10)) return log_f32<F>(x);
   else if constexpr (F == int(VFn::Sigmoid)) return sigmoid_f32(x);
   else if constexpr (F == int(VFn::Sin)) return sincos_f32<true>(x);
   else if constexpr (F == int(VFn::Cos)) return sincos_f32<false>(x);
@@ -883,16 +932,50 @@ template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int
 // 0.87-0.91x the time at 2 threads).
 template <class S> VM_INLINE void ahead(const S* p) { __builtin_prefetch(reinterpret_cast<const char*>(p) + 2048, 0, 3); }
 
+// The double-lane functions over float32: a vector whose lanes are all
+// ordinary reads its two halves straight into double lanes and stores the
+// two results as halves, two loads and two stores instead of a lane shuffle
+// each way (session 20, in cache: expm1 0.92-0.93x the time, log and log1p
+// 0.90-0.91x, power 0.95-0.96x); the others take the whole function.
+// Returns the elements done (whole vectors).
+template <class Ordinary, class Core, class Full>
+VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n, const EwParams& prm, Ordinary ordinary,
+                            Core core, Full full) {
+  constexpr int W = VF::W;
+  const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(float) * W) == 0;
+  int64_t j = 0;
+  for (; j + W <= n; j += W) {
+    if (prm.stream) {
+      ahead(a + j);
+      if (b != a) ahead(b + j);
+    }
+    const VF::V x = VF::load(a + j), y = VF::load(b + j);
+    if (ordinary(x, y)) {
+      VF::store_pd_halves(o + j, core(VF::lo_pd_at(a + j), VF::lo_pd_at(b + j)), core(VF::hi_pd_at(a + j), VF::hi_pd_at(b + j)), nt);
+    } else {
+      const VF::V r = full(x, y);
+      if (nt) VF::stream(o + j, r);
+      else VF::store(o + j, r);
+    }
+  }
+  return j;
+}
+
 template <class VT, class S, int F>
 void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
   constexpr int W = VT::W;
   const S* a = static_cast<const S*>(in[0]);
   S* o = static_cast<S*>(out);
   const bool pf = prm.stream;
-  const int64_t i = whole_vectors<VT, S>(o, n, prm, [a, pf](int64_t j) {
-    if (pf) ahead(a + j);
-    return apply1<VT, F>(Io<VT, S>::ld(a + j));
-  });
+  int64_t i;
+  if constexpr (kDoubleLanes<F> && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
+    i = by_halves(a, a, o, n, prm, [](VF::V x, VF::V) { return lanes_ordinary<F>(x); },
+                  [](VD::V d, VD::V) { return lanes_core<F>(d); }, [](VF::V x, VF::V) { return apply1<VF, F>(x); });
+  else
+    i = whole_vectors<VT, S>(o, n, prm, [a, pf](int64_t j) {
+      if (pf) ahead(a + j);
+      return apply1<VT, F>(Io<VT, S>::ld(a + j));
+    });
   if (i < n) {
     S ti[W] = {}, to[W];
     for (int64_t k = 0; k < n - i; k++) ti[k] = a[i + k];
@@ -913,12 +996,19 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   for (int k = 0; k < W; k++) pa[k] = a[0], pb[k] = b[0];
   const V va = Io<VT, S>::ld(pa), vb = Io<VT, S>::ld(pb);
   const bool fa = prm.stream && !sa, fb = prm.stream && !sb;
-  const int64_t i = whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
-    if (fa) ahead(a + j);
-    if (fb) ahead(b + j);
-    const V x = sa ? va : Io<VT, S>::ld(a + j), y = sb ? vb : Io<VT, S>::ld(b + j);
-    return apply2<VT, F>(x, y);
-  });
+  auto vectors = [&] {
+    return whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
+      if (fa) ahead(a + j);
+      if (fb) ahead(b + j);
+      const V x = sa ? va : Io<VT, S>::ld(a + j), y = sb ? vb : Io<VT, S>::ld(b + j);
+      return apply2<VT, F>(x, y);
+    });
+  };
+  int64_t i;
+  if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
+    i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32) : vectors();
+  else
+    i = vectors();
   if (i < n) {
     S tx[W] = {}, ty[W] = {}, to[W];
     for (int64_t k = 0; k < n - i; k++) tx[k] = a[sa ? 0 : i + k], ty[k] = b[sb ? 0 : i + k];
