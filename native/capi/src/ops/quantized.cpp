@@ -633,45 +633,67 @@ float x_digits(const float* x, int64_t k, int8_t* digits, float* units) {
 // RW rows n + c stride (c < RW) at once: x's digits are loaded once a step
 // for all of them, and the rows are RW streams from memory, which keep more
 // lines in flight than one (a core reading one stream reaches about half
-// the rate of several). With `fetch`, each asks for its row two ahead.
-template <int RW>
+// the rate of several). Each row asks for the row `ahead` of it: its words
+// step by step, its scales and biases at the start.
+// Each digit's two products sum into their own lane (the three combined by
+// shifts after): chained through one lane, a step's six vpdpbusd and two
+// shifts take about 26 cycles of latency on Zen 5 (vpdpbusd 4), which
+// bounded the kernel below the rate of memory. The loops over the RW rows
+// are unrolled by pragma: left rolled, GCC keeps the rows' sums on the
+// stack, stored every step. The group size is a template parameter, so
+// that the scales' lanes are constants.
+template <int RW, int GS>
 __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), always_inline)) inline void qmv4_vnni_rows(const int8_t* digits, const float* units, float unit, const float* xsum, int64_t k,
-                                                                                         int64_t gs, const uint32_t* w, const float* s, const float* b, int64_t n, int64_t stride, bool fetch,
-                                                                                         float* out) {
-  const int64_t words = k / 8, groups = k / gs;
+                                                                                         const uint32_t* w, const float* s, const float* b, int64_t n, int64_t stride, int64_t ahead, float* out) {
+  constexpr int64_t step_groups = 128 / GS;
+  const int64_t words = k / 8, groups = k / GS, fetch = ahead * words;
   const __m512i low4 = _mm512_set1_epi8(15);
   // vpmultishiftqb: byte i of each quadword from its bits 8 i + 4 on
   const __m512i high_halves = _mm512_set1_epi64(0x3c342c241c140c04LL);
+  // lane l (word l) takes its group's scale
+  const __m512i group_of_lane = _mm512_setr_epi32(0, 8 / GS, 16 / GS, 24 / GS, 32 / GS, 40 / GS, 48 / GS, 56 / GS, 64 / GS, 72 / GS, 80 / GS, 88 / GS, 96 / GS, 104 / GS, 112 / GS, 120 / GS);
   __m512 acc[RW];
-  for (int c = 0; c < RW; c++) acc[c] = _mm512_setzero_ps();
-  for (int64_t step = 0; step < k / 128; step++) {
-    __m512i lo[RW], hi[RW], t[RW];
-    for (int c = 0; c < RW; c++) {
-      const int64_t r = n + c * stride;
-      if (fetch) {
-        _mm_prefetch(reinterpret_cast<const char*>(w + (r + kPrefetchRows) * words + step * 16), _MM_HINT_T0);
-        if (step * 16 < groups) {
-          _mm_prefetch(reinterpret_cast<const char*>(s + (r + kPrefetchRows) * groups + step * 16), _MM_HINT_T0);
-          _mm_prefetch(reinterpret_cast<const char*>(b + (r + kPrefetchRows) * groups + step * 16), _MM_HINT_T0);
-        }
-      }
-      const __m512i v = _mm512_loadu_si512(w + r * words + step * 16);
-      lo[c] = _mm512_and_si512(v, low4);
-      hi[c] = _mm512_and_si512(_mm512_multishift_epi64_epi8(high_halves, v), low4);
-      t[c] = _mm512_setzero_si512();
+  const uint32_t* wr[RW];
+  const float* sr[RW];
+#pragma GCC unroll 8
+  for (int c = 0; c < RW; c++) {
+    acc[c] = _mm512_setzero_ps();
+    wr[c] = w + (n + c * stride) * words;
+    sr[c] = s + (n + c * stride) * groups;
+  }
+  for (int c = 0; c < RW; c++)
+    for (int64_t g = 0; g < groups; g += 16) {
+      _mm_prefetch(reinterpret_cast<const char*>(s + (n + c * stride + ahead) * groups + g), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(b + (n + c * stride + ahead) * groups + g), _MM_HINT_T0);
     }
+  for (int64_t step = 0; step < k / 128; step++) {
     const int8_t* d = digits + step * kStepBytes;
+    __m512i dl[kDigits], dh[kDigits];
     for (int64_t p = 0; p < kDigits; p++) {
-      const __m512i dl = _mm512_loadu_si512(d + p * 128), dh = _mm512_loadu_si512(d + p * 128 + 64);
-      for (int c = 0; c < RW; c++) {
-        if (p) t[c] = _mm512_slli_epi32(t[c], 8);
-        t[c] = _mm512_dpbusd_epi32(t[c], lo[c], dl);
-        t[c] = _mm512_dpbusd_epi32(t[c], hi[c], dh);
-      }
+      dl[p] = _mm512_loadu_si512(d + p * 128);
+      dh[p] = _mm512_loadu_si512(d + p * 128 + 64);
+      // in registers: GCC otherwise folds these loads into every row's
+      // vpdpbusd, RW times the loads a step (measured slower)
+      __asm__("" : "+v"(dl[p]), "+v"(dh[p]));
     }
     const __m512 u = _mm512_loadu_ps(units + step * 16);
-    for (int c = 0; c < RW; c++) acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(t[c]), _mm512_mul_ps(step_scales(s + (n + c * stride) * groups, step, gs), u), acc[c]);
+#pragma GCC unroll 8
+    for (int c = 0; c < RW; c++) {
+      _mm_prefetch(reinterpret_cast<const char*>(wr[c] + fetch), _MM_HINT_T0);
+      const __m512i v = _mm512_loadu_si512(wr[c]);
+      const __m512i lo = _mm512_and_si512(v, low4);
+      const __m512i hi = _mm512_and_si512(_mm512_multishift_epi64_epi8(high_halves, v), low4);
+      __m512i t[kDigits];
+      for (int64_t p = 0; p < kDigits; p++) t[p] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, dl[p]), hi, dh[p]);
+      __m512i sum = t[0];
+      for (int64_t p = 1; p < kDigits; p++) sum = _mm512_add_epi32(_mm512_slli_epi32(sum, 8), t[p]);
+      const __m512 sc = _mm512_permutexvar_ps(group_of_lane, _mm512_maskz_loadu_ps(__mmask16((1u << step_groups) - 1), sr[c]));
+      acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(sc, u), acc[c]);
+      wr[c] += 16;
+      sr[c] += step_groups;
+    }
   }
+#pragma GCC unroll 8
   for (int c = 0; c < RW; c++) {
     const int64_t r = n + c * stride;
     out[r] = row_sum(_mm512_mul_ps(acc[c], _mm512_set1_ps(unit)), b + r * groups, xsum, groups);
@@ -679,11 +701,20 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), always_inline))
 }
 
 // Rows [n0, n1) as 4 streams (the rest one by one).
-__attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), noinline)) void qmv4_vnni(const int8_t* digits, const float* units, float unit, const float* xsum, int64_t k,
-                                                                                int64_t gs, const uint32_t* w, const float* s, const float* b, int64_t n0, int64_t n1, float* out) {
+template <int GS>
+__attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), noinline)) void qmv4_vnni_gs(const int8_t* digits, const float* units, float unit, const float* xsum, int64_t k,
+                                                                                   const uint32_t* w, const float* s, const float* b, int64_t n0, int64_t n1, float* out) {
   const int64_t q = (n1 - n0) / 4;
-  for (int64_t i = 0; i < q; i++) qmv4_vnni_rows<4>(digits, units, unit, xsum, k, gs, w, s, b, n0 + i, q, i + kPrefetchRows < q, out);
-  for (int64_t n = n0 + 4 * q; n < n1; n++) qmv4_vnni_rows<1>(digits, units, unit, xsum, k, gs, w, s, b, n, 0, n + kPrefetchRows < n1, out);
+  for (int64_t i = 0; i < q; i++) qmv4_vnni_rows<4, GS>(digits, units, unit, xsum, k, w, s, b, n0 + i, q, i + kPrefetchRows < q ? kPrefetchRows : 0, out);
+  for (int64_t n = n0 + 4 * q; n < n1; n++) qmv4_vnni_rows<1, GS>(digits, units, unit, xsum, k, w, s, b, n, 0, n + kPrefetchRows < n1 ? kPrefetchRows : 0, out);
+}
+
+// gs: 32, 64 or 128
+void qmv4_vnni(const int8_t* digits, const float* units, float unit, const float* xsum, int64_t k, int64_t gs, const uint32_t* w, const float* s, const float* b, int64_t n0, int64_t n1,
+               float* out) {
+  if (gs == 32) qmv4_vnni_gs<32>(digits, units, unit, xsum, k, w, s, b, n0, n1, out);
+  else if (gs == 64) qmv4_vnni_gs<64>(digits, units, unit, xsum, k, w, s, b, n0, n1, out);
+  else qmv4_vnni_gs<128>(digits, units, unit, xsum, k, w, s, b, n0, n1, out);
 }
 #if !defined(__clang__)
 #pragma GCC diagnostic pop
@@ -765,9 +796,7 @@ void register_quantized_matmul() {
     // unpacking path below.
     const auto finite = [&x] {
       const float* v = x.data<float>();
-      for (int64_t i = 0; i < x.size(); i++)
-        if (!std::isfinite(v[i])) return false;
-      return true;
+      return std::all_of(v, v + x.size(), [](float e) { return std::isfinite(e); });
     };
     if (tr && q.affine() && bits == 4 && K % 64 == 0 && M <= 8 && have_avx2_fma() && finite()) {
       const int64_t xrows = x.size() / K, groups = K / gs;
