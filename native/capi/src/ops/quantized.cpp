@@ -716,13 +716,16 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), always_inline))
   }
 }
 
-// Rows [n0, n1) as 4 streams (the rest one by one).
+// Rows [n0, n1) as 8 streams (the rest one by one): against 4, x's digits
+// are loaded half as often a row and twice the lines are in flight; with
+// one thread (CPU time, load 4) 1.49x as fast warm, 1.61x in the loop from
+// memory, though GCC then keeps some of the rows' pointers on the stack.
 template <int GS>
 __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), noinline)) void qmv4_vnni_gs(const int8_t* digits, const float* units, float unit, const float* xsum, int64_t k,
                                                                                    const uint32_t* w, const float* s, const float* b, int64_t n0, int64_t n1, float* out) {
-  const int64_t q = (n1 - n0) / 4;
-  for (int64_t i = 0; i < q; i++) qmv4_vnni_rows<4, GS>(digits, units, unit, xsum, k, w, s, b, n0 + i, q, i + kPrefetchRows < q ? kPrefetchRows : 0, out);
-  for (int64_t n = n0 + 4 * q; n < n1; n++) qmv4_vnni_rows<1, GS>(digits, units, unit, xsum, k, w, s, b, n, 0, n + kPrefetchRows < n1 ? kPrefetchRows : 0, out);
+  const int64_t q = (n1 - n0) / 8;
+  for (int64_t i = 0; i < q; i++) qmv4_vnni_rows<8, GS>(digits, units, unit, xsum, k, w, s, b, n0 + i, q, i + kPrefetchRows < q ? kPrefetchRows : 0, out);
+  for (int64_t n = n0 + 8 * q; n < n1; n++) qmv4_vnni_rows<1, GS>(digits, units, unit, xsum, k, w, s, b, n, 0, n + kPrefetchRows < n1 ? kPrefetchRows : 0, out);
 }
 
 // gs: 32, 64 or 128
