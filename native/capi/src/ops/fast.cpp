@@ -537,20 +537,6 @@ std::array<int64_t, 4> mask_strides(const Shape& s) {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-inline float hsum(const Lanes& v) {  // halves added: 16 -> 8 -> 4 lanes
-  using L8 = float __attribute__((vector_size(32)));
-  using L4 = float __attribute__((vector_size(16)));
-  L8 a, b;
-  std::memcpy(&a, &v, sizeof a);
-  std::memcpy(&b, reinterpret_cast<const char*>(&v) + sizeof a, sizeof b);
-  const L8 h = a + b;
-  L4 c, d;
-  std::memcpy(&c, &h, sizeof c);
-  std::memcpy(&d, reinterpret_cast<const char*>(&h) + sizeof c, sizeof d);
-  const L4 q = c + d;
-  return (q[0] + q[2]) + (q[1] + q[3]);
-}
-
 // Decoding streams the key/value cache from memory once: its loops ask for
 // the rows kAhead ahead of those they read (8 KiB of head size 128, about
 // one memory latency at full bandwidth). A task reads its keys, then its
@@ -575,14 +561,14 @@ inline void fetch_row(const float* p, int64_t n) {
 // `avail` tiles.
 template <int RT>
 void dot_tile(const float* x, const float* y, int64_t tiles, int64_t inc, int64_t ks, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t ahead, int64_t avail) {
-  const int64_t dv = d / 16 * 16;
+  const int64_t dv = d / kLanes * kLanes;
   for (int64_t t = 0; t < tiles; t++) {
     const int64_t j = t * inc;
     if (fetch && t + ahead < avail)
       for (int k = 0; k < 4; k++) fetch_row(y + (j + ahead * inc + k * ks) * d, d);
     const float* yj = y + j * d;
     Lanes acc[RT][4] = {};
-    for (int64_t i = 0; i < dv; i += 16) {
+    for (int64_t i = 0; i < dv; i += kLanes) {
       const Lanes y0 = lanes_at(yj + i), y1 = lanes_at(yj + ks * d + i), y2 = lanes_at(yj + 2 * ks * d + i), y3 = lanes_at(yj + 3 * ks * d + i);
       for (int r = 0; r < RT; r++) {
         const Lanes xv = lanes_at(x + r * d + i);
@@ -603,25 +589,27 @@ void dot_tile(const float* x, const float* y, int64_t tiles, int64_t inc, int64_
 
 // One key a row at a time (the keys after the last whole tile).
 void dot_rows(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, float scale, float* s, int64_t lds) {
-  const int64_t dv = d / 16 * 16;
+  const int64_t dv = d / kLanes * kLanes;
   for (int64_t j = 0; j < n; j++)
     for (int64_t r = 0; r < rows; r++) {
       Lanes acc = {};
-      for (int64_t i = 0; i < dv; i += 16) acc += lanes_at(x + r * d + i) * lanes_at(y + j * d + i);
+      for (int64_t i = 0; i < dv; i += kLanes) acc += lanes_at(x + r * d + i) * lanes_at(y + j * d + i);
       float t = hsum(acc);
       for (int64_t i = dv; i < d; i++) t += x[r * d + i] * y[j * d + i];
       s[r * lds + j] = scale * t;
     }
 }
 
-// The tiles for any number of rows, by tiles of up to 4; only the first
-// tile reads the keys from memory (the caller's blocks keep them in L1 for the rest).
+// The tiles for any number of rows, by tiles of up to kDotRows (4 x 4
+// sums of AVX-512's 32 registers, 2 x 4 of AVX2's 16); only the first tile
+// reads the keys from memory (the caller's blocks keep them in L1 for the rest).
+constexpr int64_t kDotRows = kLanes == 16 ? 4 : 2;
 void dot_tiles(const float* x, int64_t rows, const float* y, int64_t tiles, int64_t inc, int64_t ks, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t ahead, int64_t avail) {
-  for (int64_t r = 0; r < rows; r += 4) {
+  for (int64_t r = 0; r < rows; r += kDotRows) {
     const float* xr = x + r * d;
     float* sr = s + r * lds;
     const bool f = fetch && r == 0;
-    switch (std::min<int64_t>(4, rows - r)) {
+    switch (std::min<int64_t>(kDotRows, rows - r)) {
       case 4: dot_tile<4>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
       case 3: dot_tile<3>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
       case 2: dot_tile<2>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
@@ -637,48 +625,51 @@ void dots(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, fl
 }
 
 // o_r = sum_j p_r[j] v_j for rows r of weights p (row stride ldp) over n
-// value rows of NV * 16 floats: by blocks of 64 value rows (32 KiB of Dv
-// 128, in L1), two output rows at a time with their sums in registers, so
-// each value row is loaded once per pair. The first pair of a block streams
-// it from memory, prefetching ahead into the next block, so that the stream
-// goes on while the other pairs read the block from L1. With q > 0 the first
-// kStreams q rows are taken from kStreams streams in turn, as the keys are.
-template <int NV>
+// value rows of Dv floats: by blocks of 64 value rows (32 KiB of Dv 128, in
+// L1), two output rows at a time with the sums of CV vectors of columns in
+// registers (all 8 of Dv 128 with AVX-512, 4 with AVX2), so each value row
+// is loaded once per pair and chunk. The first pair and chunk of a block
+// streams it from memory, prefetching ahead into the next block, so that the
+// stream goes on while the others read the block from L1. With q > 0 the
+// first kStreams q rows are taken from kStreams streams in turn, as the keys are.
+template <int64_t Dv>
 void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, int64_t q, float* o) {
-  constexpr int64_t Dv = NV * 16, B = 64;
+  constexpr int64_t B = 64, CV = std::min<int64_t>(Dv / kLanes, kLanes == 16 ? 8 : 4);
   const auto row = [q](int64_t i) { return i < kStreams * q ? (i % kStreams) * q + i / kStreams : i; };
   for (int64_t j0 = 0; j0 < n; j0 += B) {
     const int64_t j1 = std::min(n, j0 + B);
-    for (int64_t r = 0; r < R; r += 2) {
-      const bool pair = r + 1 < R;
-      const float* p0 = p + r * ldp;
-      const float* p1 = pair ? p0 + ldp : p0;
-      Lanes a0[NV] = {}, a1[NV] = {};
-      if (j0) {
-        std::memcpy(a0, o + r * Dv, sizeof a0);
-        if (pair) std::memcpy(a1, o + (r + 1) * Dv, sizeof a1);
-      }
-      for (int64_t i = j0; i < j1; i++) {
-        if (r == 0 && i + kAhead < n) fetch_row(v + row(i + kAhead) * Dv, Dv);
-        const int64_t j = row(i);
-        const float w0 = p0[j], w1 = p1[j];
-        for (int c = 0; c < NV; c++) {
-          const Lanes x = lanes_at(v + j * Dv + c * 16);
-          a0[c] += w0 * x;
-          a1[c] += w1 * x;
+    for (int64_t c0 = 0; c0 < Dv; c0 += CV * kLanes)
+      for (int64_t r = 0; r < R; r += 2) {
+        const bool pair = r + 1 < R;
+        const float* p0 = p + r * ldp;
+        const float* p1 = pair ? p0 + ldp : p0;
+        float* o0 = o + r * Dv + c0;
+        Lanes a0[CV] = {}, a1[CV] = {};
+        if (j0) {
+          std::memcpy(a0, o0, sizeof a0);
+          if (pair) std::memcpy(a1, o0 + Dv, sizeof a1);
         }
+        for (int64_t i = j0; i < j1; i++) {
+          if (r == 0 && c0 == 0 && i + kAhead < n) fetch_row(v + row(i + kAhead) * Dv, Dv);
+          const int64_t j = row(i);
+          const float w0 = p0[j], w1 = p1[j];
+          for (int c = 0; c < CV; c++) {
+            const Lanes x = lanes_at(v + j * Dv + c0 + c * kLanes);
+            a0[c] += w0 * x;
+            a1[c] += w1 * x;
+          }
+        }
+        std::memcpy(o0, a0, sizeof a0);
+        if (pair) std::memcpy(o0 + Dv, a1, sizeof a1);
       }
-      std::memcpy(o + r * Dv, a0, sizeof a0);
-      if (pair) std::memcpy(o + (r + 1) * Dv, a1, sizeof a1);
-    }
   }
 }
 
 // The same for any Dv: rows of o accumulated one value row at a time.
 void weigh_values_any(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, int64_t Dv, int64_t q, float* o) {
   switch (Dv) {
-    case 64: return weigh_values<4>(p, ldp, R, v, n, q, o);
-    case 128: return weigh_values<8>(p, ldp, R, v, n, q, o);
+    case 64: return weigh_values<64>(p, ldp, R, v, n, q, o);
+    case 128: return weigh_values<128>(p, ldp, R, v, n, q, o);
     default: break;
   }
   std::fill(o, o + R * Dv, 0.0f);
@@ -710,17 +701,17 @@ struct SoftmaxRow {
   // returns the sum. A last part of a vector is computed whole where the
   // row's width allows, its lanes past n zeroed.
   static float exp_sum(float* x, float m, int64_t n, int64_t width) {
-    static constexpr Lanes iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    const Lanes iota = lane_index();
     Lanes s0{}, s1{};
     int64_t j = 0;
-    for (; j + 32 <= n; j += 32) {
-      const Lanes e0 = exp_weight(lanes_at(x + j) - m), e1 = exp_weight(lanes_at(x + j + 16) - m);
+    for (; j + 2 * kLanes <= n; j += 2 * kLanes) {
+      const Lanes e0 = exp_weight(lanes_at(x + j) - m), e1 = exp_weight(lanes_at(x + j + kLanes) - m);
       std::memcpy(x + j, &e0, sizeof e0);
-      std::memcpy(x + j + 16, &e1, sizeof e1);
+      std::memcpy(x + j + kLanes, &e1, sizeof e1);
       s0 += e0;
       s1 += e1;
     }
-    for (; j < n && j + 16 <= width; j += 16) {
+    for (; j < n && j + kLanes <= width; j += kLanes) {
       const Lanes e = iota + float(j) < float(n) ? exp_weight(lanes_at(x + j) - m) : Lanes{};
       std::memcpy(x + j, &e, sizeof e);
       s0 += e;
@@ -863,13 +854,13 @@ void attend_split(const Attention& a, float* out) {
 // 1.0-1.2 in its slow state (session 18; PERFORMANCE.md).
 constexpr int kScoreRows = kTileRows;
 
-// o_r[c .. c + 16 NV) = inv_r * sum_{j < n} p_r[j] v_j[c .. c + 16 NV) for R rows.
+// o_r[c .. c + kLanes NV) = inv_r * sum_{j < n} p_r[j] v_j[c .. c + kLanes NV) for R rows.
 template <int R, int NV>
 void value_tile(const float* p, int64_t ldp, int64_t n, const float* v, int64_t Dv, int64_t c, const float* inv, float* const* o) {
   Lanes acc[R][NV] = {};
   for (int64_t j = 0; j < n; j++) {
     Lanes x[NV];
-    for (int u = 0; u < NV; u++) x[u] = lanes_at(v + j * Dv + c + 16 * u);
+    for (int u = 0; u < NV; u++) x[u] = lanes_at(v + j * Dv + c + kLanes * u);
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
       const float w = p[r * ldp + j];
@@ -879,7 +870,7 @@ void value_tile(const float* p, int64_t ldp, int64_t n, const float* v, int64_t 
   for (int r = 0; r < R; r++)
     for (int u = 0; u < NV; u++) {
       const Lanes y = acc[r][u] * inv[r];
-      std::memcpy(o[r] + c + 16 * u, &y, sizeof y);
+      std::memcpy(o[r] + c + kLanes * u, &y, sizeof y);
     }
 }
 
@@ -888,8 +879,8 @@ void value_tile(const float* p, int64_t ldp, int64_t n, const float* v, int64_t 
 template <int R>
 void value_rows(const float* p, int64_t ldp, int64_t n, const float* v, int64_t Dv, const float* inv, float* const* o) {
   int64_t c = 0;
-  for (; c + 16 * kValueVecs <= Dv; c += 16 * kValueVecs) value_tile<R, kValueVecs>(p, ldp, n, v, Dv, c, inv, o);
-  for (; c + 16 <= Dv; c += 16) value_tile<R, 1>(p, ldp, n, v, Dv, c, inv, o);
+  for (; c + kLanes * kValueVecs <= Dv; c += kLanes * kValueVecs) value_tile<R, kValueVecs>(p, ldp, n, v, Dv, c, inv, o);
+  for (; c + kLanes <= Dv; c += kLanes) value_tile<R, 1>(p, ldp, n, v, Dv, c, inv, o);
   for (; c < Dv; c++)
     for (int r = 0; r < R; r++) {
       float t = 0;
@@ -1007,7 +998,7 @@ void attend_blocks(const Attention& a, float* out) {
         for (int64_t j0 = 0; j0 < seen; j0 += kPanel) {
           // a last panel with half its keys or fewer: half the work (the
           // rest of the row is zeroed by the softmax)
-          if (seen - j0 <= kPanel / 2) panel_tile<R, false, 1>(&tr.qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + j0, ld);
+          if (seen - j0 <= kPanel / 2) panel_tile<R, false, kPanel / 2>(&tr.qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + j0, ld);
           else panel_tile<R>(&tr.qr[size_t(t0)], panels + j0 * a.D, a.D, a.scale, s.data() + j0, ld);
         }
       });
@@ -1083,22 +1074,22 @@ bool attend_blocks_amx(const Attention& a, float* out) {
         const int64_t *vis, keys;
         uint32_t bad;
         float rs[kAmxBlock];
-        Lanes mx[kAmxBlock];
+        Lanes16 mx[kAmxBlock];
       } sd{sc, ld, n, ku, &tr.vis[size_t(t0)], keys, amx_pack_rows(&tr.qr[size_t(t0)], n, a.D, qa, S.unit), {}, {}};
       for (int64_t r = 0; r < n; r++) {
         sd.rs[r] = a.scale * S.unit[r];
-        sd.mx[r] = Lanes{} + kNegInf;
+        sd.mx[r] = Lanes16{} + kNegInf;
       }
       amx_block_products(qa, kh_parts, kstride, blocks, steps, sc, ld, keys < width, [](void* ctx, int64_t i) {
-        static constexpr Lanes iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+        static constexpr Lanes16 iota = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
         Scores& d = *static_cast<Scores*>(ctx);
         for (int64_t r = 0; r < d.n; r++)
           if (!(d.bad >> r & 1)) {
-            Lanes m = d.mx[r];
+            Lanes16 m = d.mx[r];
             for (int64_t j = kAmxBlock * i; j < std::min(kAmxBlock * (i + 1), d.keys); j += 16) {
-              Lanes& x = *reinterpret_cast<Lanes*>(d.s + r * d.ld + j);
-              x = x * lanes_at(d.ku + j) * d.rs[r];
-              const Lanes y = iota + float(j) < float(d.vis[r]) ? x : Lanes{} + kNegInf;
+              Lanes16& x = *reinterpret_cast<Lanes16*>(d.s + r * d.ld + j);
+              x = x * lanes16_at(d.ku + j) * d.rs[r];
+              const Lanes16 y = iota + float(j) < float(d.vis[r]) ? x : Lanes16{} + kNegInf;
               m = y > m ? y : m;  // a NaN skipped, as SoftmaxRow::max does
             }
             d.mx[r] = m;
@@ -1129,7 +1120,7 @@ bool attend_blocks_amx(const Attention& a, float* out) {
         const Outputs& d = *static_cast<const Outputs*>(ctx);
         for (int64_t r = 0; r < d.n; r++)
           for (int64_t c = kAmxBlock * i; c < kAmxBlock * (i + 1); c += 16)
-            *reinterpret_cast<Lanes*>(d.orow[r] + c) = lanes_at(d.o + r * d.Dv + c) * lanes_at(d.vu + c) * d.inv[r];
+            *reinterpret_cast<Lanes16*>(d.orow[r] + c) = lanes16_at(d.o + r * d.Dv + c) * lanes16_at(d.vu + c) * d.inv[r];
       }, &od);
     }
   });

@@ -13,19 +13,21 @@ namespace mlxc {
 // [-87, 0] against a double exp, 0 where the result would be subnormal. About
 // 17 vector operations in registers, where the engine's exp (SLEEF's,
 // through a call per vector) took 15% of a prefill.
-inline Lanes exp_weight(Lanes x) {
-  using Ints = int32_t __attribute__((vector_size(64)));
-  x = x < -88.0f ? Lanes{} - 88.0f : x;  // e^-88 is under 2^-126: n stays >= -127 (a NaN passes)
-  const Lanes round = Lanes{} + 0x1.8p23f, kn = x * 1.44269504f + round, n = kn - round;
-  const Lanes r = (x - n * 0.693145752f) - n * 1.42860677e-6f;  // ln 2 in two parts: n ln2_hi is exact
-  Lanes p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+// V: Lanes, or Lanes16 on the AMX paths.
+template <class V>
+inline V exp_weight(V x) {
+  typedef int32_t Ints __attribute__((vector_size(sizeof(V))));
+  x = x < -88.0f ? V{} - 88.0f : x;  // e^-88 is under 2^-126: n stays >= -127 (a NaN passes)
+  const V round = V{} + 0x1.8p23f, kn = x * 1.44269504f + round, n = kn - round;
+  const V r = (x - n * 0.693145752f) - n * 1.42860677e-6f;  // ln 2 in two parts: n ln2_hi is exact
+  V p = r * 1.9875691500e-4f + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
   p = p * r + 4.1665795894e-2f;
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + r + 1.0f;
   const Ints scale = (Ints(kn) << 23) + 0x3f800000;  // kn's low bits hold n: 2^n, 0 at n = -127
-  return p * Lanes(scale);
+  return p * V(scale);
 }
 
 }  // namespace mlxc

@@ -3,7 +3,7 @@
 // broadcast, times a panel of kPanel columns of the other, packed so that a
 // panel's row is kPanel adjacent floats. The R x kPanel sums stay in vector
 // registers for the whole inner dimension: 24 of the 32 AVX-512 registers
-// at R = 12 (12 of AVX2's 16 at R = 3, where Lanes is a pair).
+// at R = 12, 12 of AVX2's 16 at R = 3.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -13,20 +13,53 @@
 
 namespace mlxc {
 
-// 16 float lanes (GCC/Clang vector extension: one AVX-512 register, or
-// pairs and quads of narrower ones on other CPUs), loaded from any float
-// address; never passed by value, whose ABI differs between instruction sets.
-using Lanes = float __attribute__((vector_size(64), aligned(4), may_alias));
+// float32 lanes of the build's widest vector registers (GCC/Clang vector
+// extension: 16 with AVX-512, 8 with AVX, else 4), loaded from any float
+// address; never passed by value, whose ABI differs between instruction
+// sets. A type wider than the registers is lowered piecewise through the
+// stack: 16-lane tiles on an AVX2 build ran prefill at 2% of the FMA peak.
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;
+#elif defined(__AVX__)
+constexpr int kLanes = 8;
+#else
+constexpr int kLanes = 4;
+#endif
+using Lanes = float __attribute__((vector_size(kLanes * sizeof(float)), aligned(4), may_alias));
 inline const Lanes& lanes_at(const float* p) { return *reinterpret_cast<const Lanes*>(p); }
+// 16 lanes whatever the build, for the AMX paths (run only on AVX-512 CPUs).
+using Lanes16 = float __attribute__((vector_size(64), aligned(4), may_alias));
+inline const Lanes16& lanes16_at(const float* p) { return *reinterpret_cast<const Lanes16*>(p); }
+
+// lanes 0, 1, ..., kLanes - 1
+inline Lanes lane_index() {
+  Lanes v{};
+  for (int i = 0; i < kLanes; i++) v[i] = float(i);
+  return v;
+}
+
+// The sum of a vector's lanes: halves added down to 4 lanes, then pairs.
+template <class V>
+inline float hsum(const V& v) {
+  constexpr int n = sizeof(V) / sizeof(float);
+  float x[n];
+  std::memcpy(x, &v, sizeof x);
+  for (int w = n / 2; w >= 4; w /= 2)
+    for (int i = 0; i < w; i++) x[i] += x[i + w];
+  return (x[0] + x[2]) + (x[1] + x[3]);
+}
 
 constexpr int64_t kPanel = 32;
-// Tile shapes by the registers the build has: panel tiles of kTileRows rows;
-// prefill's value tiles (fast.cpp) of kValueRows rows times kValueVecs
-// vectors (24 sums of AVX-512's 32 registers, 12 of AVX2's 16 as pairs).
+// Tile shapes by the registers the build has: panel tiles of kTileRows rows
+// (kTileRows x kPanel sums); prefill's value tiles (fast.cpp) of kValueRows
+// rows times kValueVecs vectors. AVX-512: 24 sums of its 32 registers;
+// AVX: 12 of 16; else 8 of 16.
 #if defined(__AVX512F__)
 constexpr int kTileRows = 12, kValueRows = 6, kValueVecs = 4;
+#elif defined(__AVX__)
+constexpr int kTileRows = 3, kValueRows = 3, kValueVecs = 4;
 #else
-constexpr int kTileRows = 3, kValueRows = 3, kValueVecs = 2;
+constexpr int kTileRows = 1, kValueRows = 2, kValueVecs = 4;
 #endif
 
 // Calls f(std::integral_constant<int, R>{}) for R = n, 1 <= n <= Max.
@@ -57,16 +90,17 @@ inline void pack_panels(const float* y, int64_t n, int64_t D, float* panels) {
 }
 
 // s_r[j] = scale * (x_r . y_j) for R rows x_r (D values each) and the
-// kPanel rows y_j of one panel (NV = 2), or its first half (NV = 1); with
-// Add, s_r[j] += that instead. Never inlined: in a larger function the R
-// row pointers lose their registers.
-template <int R, bool Add = false, int NV = 2>
+// first W of the kPanel rows y_j of one panel (W = kPanel, or half of it);
+// with Add, s_r[j] += that instead. Never inlined: in a larger function the
+// R row pointers lose their registers.
+template <int R, bool Add = false, int W = kPanel>
 __attribute__((noinline)) void panel_tile(const float* const* x, const float* panel, int64_t D, float scale, float* s, int64_t lds) {
-  static_assert(kPanel == 32 && (NV == 1 || NV == 2), "a panel is two vectors");
+  static_assert(W % kLanes == 0 && W <= kPanel, "whole vectors of a panel");
+  constexpr int NV = W / kLanes;
   Lanes acc[R][NV] = {};
   for (int64_t p = 0; p < D; p++) {
     Lanes y[NV];
-    for (int u = 0; u < NV; u++) y[u] = lanes_at(panel + p * kPanel + 16 * u);
+    for (int u = 0; u < NV; u++) y[u] = lanes_at(panel + p * kPanel + kLanes * u);
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
       const float v = x[r][p];
@@ -76,8 +110,8 @@ __attribute__((noinline)) void panel_tile(const float* const* x, const float* pa
   for (int r = 0; r < R; r++)
     for (int u = 0; u < NV; u++) {
       Lanes a = acc[r][u] * scale;
-      if constexpr (Add) a += lanes_at(s + r * lds + 16 * u);
-      std::memcpy(s + r * lds + 16 * u, &a, sizeof a);
+      if constexpr (Add) a += lanes_at(s + r * lds + kLanes * u);
+      std::memcpy(s + r * lds + kLanes * u, &a, sizeof a);
     }
 }
 
