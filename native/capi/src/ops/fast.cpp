@@ -854,13 +854,14 @@ void attend_split(const Attention& a, float* out) {
 // 1.0-1.2 in its slow state (session 18; PERFORMANCE.md).
 constexpr int kScoreRows = kTileRows;
 
-// o_r[c .. c + kLanes NV) = inv_r * sum_{j < n} p_r[j] v_j[c .. c + kLanes NV) for R rows.
+// o_r[c .. c + kLanes NV) = inv_r * sum_{j < n} p_r[j] v_j[0 .. kLanes NV)
+// for R rows, value row j at v + j ldv.
 template <int R, int NV>
-void value_tile(const float* p, int64_t ldp, int64_t n, const float* v, int64_t Dv, int64_t c, const float* inv, float* const* o) {
+void value_tile(const float* p, int64_t ldp, int64_t n, const float* v, int64_t ldv, int64_t c, const float* inv, float* const* o) {
   Lanes acc[R][NV] = {};
   for (int64_t j = 0; j < n; j++) {
     Lanes x[NV];
-    for (int u = 0; u < NV; u++) x[u] = lanes_at(v + j * Dv + c + kLanes * u);
+    for (int u = 0; u < NV; u++) x[u] = lanes_at(v + j * ldv + kLanes * u);
 #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
       const float w = p[r * ldp + j];
@@ -874,13 +875,27 @@ void value_tile(const float* p, int64_t ldp, int64_t n, const float* v, int64_t 
     }
 }
 
-// The value products of R rows whose weights are zero past n: vector columns
-// by chunks of kValueVecs vectors, then single vectors, then scalars.
+// Columns of value tiles, and a kv head's values packed by them: the
+// columns [c, c + kValueCols) of all Lk rows adjacent, so that a tile's
+// pass over the rows reads one stream. Read in place (rows Dv apart), a
+// tile of 16 columns took 64 bytes of each 512-byte row, a new line every
+// step: the prefill's value products stalled on their loads (Zen 3).
+constexpr int64_t kValueCols = kValueVecs * kLanes;
+void pack_value_columns(const float* v, int64_t Lk, int64_t Dv, float* out) {
+  for (int64_t c0 = 0; c0 + kValueCols <= Dv; c0 += kValueCols) {
+    float* o = out + c0 * Lk;
+    for (int64_t j = 0; j < Lk; j++) std::memcpy(o + j * kValueCols, v + j * Dv + c0, sizeof(float) * kValueCols);
+  }
+}
+
+// The value products of R rows whose weights are zero past n: the packed
+// columns (vp, pack_value_columns) by tiles, then single vectors and
+// scalars of the rest from the rows v.
 template <int R>
-void value_rows(const float* p, int64_t ldp, int64_t n, const float* v, int64_t Dv, const float* inv, float* const* o) {
+void value_rows(const float* p, int64_t ldp, int64_t n, const float* vp, int64_t Lk, const float* v, int64_t Dv, const float* inv, float* const* o) {
   int64_t c = 0;
-  for (; c + kLanes * kValueVecs <= Dv; c += kLanes * kValueVecs) value_tile<R, kValueVecs>(p, ldp, n, v, Dv, c, inv, o);
-  for (; c + kLanes <= Dv; c += kLanes) value_tile<R, 1>(p, ldp, n, v, Dv, c, inv, o);
+  for (; c + kValueCols <= Dv; c += kValueCols) value_tile<R, kValueVecs>(p, ldp, n, vp + c * Lk, kValueCols, c, inv, o);
+  for (; c + kLanes <= Dv; c += kLanes) value_tile<R, 1>(p, ldp, n, v + c, Dv, c, inv, o);
   for (; c < Dv; c++)
     for (int r = 0; r < R; r++) {
       float t = 0;
@@ -977,10 +992,14 @@ void prefill_tasks(const Attention& a, float* out, F&& f) {
 
 void attend_blocks(const Attention& a, float* out) {
   const int64_t heads = a.B * a.Hk, Lp = (a.Lk + kPanel - 1) / kPanel * kPanel;
-  // every element is written by the packing (no zero fill first)
-  const std::unique_ptr<float[]> kt(new float[size_t(heads * Lp * a.D)]);
+  // every element is written by the packing (no zero fill first); the
+  // values' columns past the last whole tile are read in place
+  const std::unique_ptr<float[]> kt(new float[size_t(heads * Lp * a.D)]), vt(new float[size_t(heads * a.Lk * a.Dv)]);
   parallel_for(heads, 1, [&](int64_t b, int64_t e) {
-    for (int64_t bh = b; bh < e; bh++) pack_panels(a.keys(bh / a.Hk, bh % a.Hk), a.Lk, a.D, kt.get() + bh * Lp * a.D);
+    for (int64_t bh = b; bh < e; bh++) {
+      pack_panels(a.keys(bh / a.Hk, bh % a.Hk), a.Lk, a.D, kt.get() + bh * Lp * a.D);
+      pack_value_columns(a.values(bh / a.Hk, bh % a.Hk), a.Lk, a.Dv, vt.get() + bh * a.Lk * a.Dv);
+    }
   });
   const SoftmaxRow sm;
   prefill_tasks(a, out, [&](TaskRows& tr) {
@@ -1007,7 +1026,8 @@ void attend_blocks(const Attention& a, float* out) {
         const int64_t nv = std::min<int64_t>(kValueRows, t0 + n - v0);
         int64_t vseen = 0;
         for (int64_t t = v0; t < v0 + nv; t++) vseen = std::max(vseen, tr.vis[size_t(t)]);
-        with_rows<kValueRows>(nv, [&](auto R) { value_rows<R>(s.data() + (v0 - t0) * ld, ld, vseen, a.values(tr.b, tr.kh), a.Dv, &tr.inv[size_t(v0)], &tr.orow[size_t(v0)]); });
+        const float* vp = vt.get() + (tr.b * a.Hk + tr.kh) * a.Lk * a.Dv;
+        with_rows<kValueRows>(nv, [&](auto R) { value_rows<R>(s.data() + (v0 - t0) * ld, ld, vseen, vp, a.Lk, a.values(tr.b, tr.kh), a.Dv, &tr.inv[size_t(v0)], &tr.orow[size_t(v0)]); });
       }
     }
   });
