@@ -48,20 +48,20 @@ inline float hsum(const V& v) {
   return (x[0] + x[2]) + (x[1] + x[3]);
 }
 
-constexpr int64_t kPanel = 32;
-// Tile shapes by the registers the build has: panel tiles of kTileRows rows
-// times kTileCols columns, prefill's value tiles (fast.cpp) of kValueRows
-// rows times kValueVecs vectors. AVX-512: 24 sums of its 32 registers.
-// With 16 registers, 6 rows of 2 vectors (12 sums), the shape of BLIS's
-// Haswell kernel: one core on Zen 3, CPU time, a panel in L1: 64-68
-// GFLOP/s of 6 x 16, against 35 of 3 x 32 (GCC spills a sum) and 13 of 3 x 32
-// with the panel's vectors as memory operands.
+// Tile shapes by the registers the build has: panels of kPanel columns,
+// panel tiles of kTileRows rows, prefill's value tiles (fast.cpp) of
+// kValueRows rows times kValueVecs vectors. AVX-512: 12 x 32 sums in 24 of
+// its 32 registers. With 16 registers, 6 rows of 2 vectors (12 sums), the
+// shape of BLIS's Haswell kernel: one core on Zen 3, CPU time, a panel in
+// L1: 64-68 GFLOP/s of 6 x 16, against 35 of 3 x 32 (GCC spills a sum)
+// and 13 of 3 x 32 with the panel's vectors as memory operands. Panels of
+// 16 columns then, so that a tile reads whole lines of its panel.
 #if defined(__AVX512F__)
+constexpr int64_t kPanel = 32;
 constexpr int kTileRows = 12, kValueRows = 6, kValueVecs = 4;
-constexpr int64_t kTileCols = kPanel;
 #else
+constexpr int64_t kPanel = 2 * kLanes;
 constexpr int kTileRows = 6, kValueRows = 6, kValueVecs = 2;
-constexpr int64_t kTileCols = 2 * kLanes;
 #endif
 
 // Calls f(std::integral_constant<int, R>{}) for R = n, 1 <= n <= Max.
@@ -91,10 +91,14 @@ inline void pack_panels(const float* y, int64_t n, int64_t D, float* panels) {
   }
 }
 
-// The columns [c, c + NV kLanes) of panel_tile below, never inlined: in a
-// larger function the R row pointers lose their registers.
-template <int R, bool Add, int NV>
-__attribute__((noinline)) void panel_columns(const float* const* x, const float* panel, int64_t D, float scale, float* s, int64_t lds) {
+// s_r[j] = scale * (x_r . y_j) for R rows x_r (D values each) and the
+// first W of the kPanel rows y_j of one panel (W = kPanel, or half of it);
+// with Add, s_r[j] += that instead. Never inlined: in a larger function the
+// R row pointers lose their registers.
+template <int R, bool Add = false, int W = kPanel>
+__attribute__((noinline)) void panel_tile(const float* const* x, const float* panel, int64_t D, float scale, float* s, int64_t lds) {
+  static_assert(W % kLanes == 0 && W <= kPanel, "whole vectors of a panel");
+  constexpr int NV = W / kLanes;
   Lanes acc[R][NV] = {};
   for (int64_t p = 0; p < D; p++) {
     Lanes y[NV];
@@ -111,17 +115,6 @@ __attribute__((noinline)) void panel_columns(const float* const* x, const float*
       if constexpr (Add) a += lanes_at(s + r * lds + kLanes * u);
       std::memcpy(s + r * lds + kLanes * u, &a, sizeof a);
     }
-}
-
-// s_r[j] = scale * (x_r . y_j) for R rows x_r (D values each) and the
-// first W of the kPanel rows y_j of one panel (W = kPanel, or half of it),
-// by kTileCols columns at a time; with Add, s_r[j] += that instead.
-template <int R, bool Add = false, int W = kPanel>
-void panel_tile(const float* const* x, const float* panel, int64_t D, float scale, float* s, int64_t lds) {
-  static_assert(W % kLanes == 0 && W <= kPanel, "whole vectors of a panel");
-  constexpr int64_t C = std::min<int64_t>(W, kTileCols);
-  static_assert(W % C == 0, "whole tiles of a panel");
-  for (int64_t c = 0; c < W; c += C) panel_columns<R, Add, int(C / kLanes)>(x, panel + c, D, scale, s + c, lds);
 }
 
 }  // namespace mlxc
