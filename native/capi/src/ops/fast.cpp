@@ -545,41 +545,44 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 // too few lines in flight, and reaches about half the memory's rate (a sum
 // over 256 MiB here: 9 GB/s as one stream a thread, 20 as 16). Under load,
 // 1.26-1.35x faster than one stream (the best of 200 calls); 8 streams were
-// no faster than 4.
-constexpr int64_t kAhead = 16, kStreams = 4, kStreamAhead = 4;
+// no faster than 4. A tile of dot_tile takes kDotKeys keys: 4 with
+// AVX-512, 2 with AVX2, whose 16 registers hold 4 rows x 2 keys of sums
+// (one core, keys from memory, Zen 3: 8.2 GB/s, against 5.6 of 2 rows x 4
+// keys twice; a plain sum reads 10.2).
+constexpr int64_t kDotKeys = kLanes == 16 ? 4 : 2;
+constexpr int64_t kAhead = 16, kStreams = kDotKeys, kStreamAhead = kAhead / kStreams;
 inline void fetch_row(const float* p, int64_t n) {
   for (int64_t i = 0; i < n; i += 16) __builtin_prefetch(p + i);
 }
 
 // s_r[j] = scale * (x_r . y_j) for RT rows x_r (row stride d) and rows y_j
 // of length d (row stride d), s_r at s + r * lds: `tiles` tiles of RT rows
-// times 4 keys, so that each key is loaded once for every row and 4 * RT
-// multiply-add chains are in flight. Tile t takes keys t inc + k ks (k < 4):
-// adjacent keys (inc 4, ks 1), or one key from each of 4 streams (inc 1, ks
-// the stream's length). With `fetch`, the keys come from memory: each
-// tile's keys `ahead` tiles on are prefetched while that many remain in
-// `avail` tiles.
+// times kDotKeys keys, so that each key is loaded once for every row and
+// kDotKeys * RT multiply-add chains are in flight. Tile t takes keys t inc +
+// k ks (k < kDotKeys): adjacent keys (inc kDotKeys, ks 1), or one key from
+// each of kStreams streams (inc 1, ks the stream's length). With `fetch`,
+// the keys come from memory: each tile's keys `ahead` tiles on are
+// prefetched while that many remain in `avail` tiles.
 template <int RT>
 void dot_tile(const float* x, const float* y, int64_t tiles, int64_t inc, int64_t ks, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t ahead, int64_t avail) {
   const int64_t dv = d / kLanes * kLanes;
   for (int64_t t = 0; t < tiles; t++) {
     const int64_t j = t * inc;
     if (fetch && t + ahead < avail)
-      for (int k = 0; k < 4; k++) fetch_row(y + (j + ahead * inc + k * ks) * d, d);
+      for (int k = 0; k < kDotKeys; k++) fetch_row(y + (j + ahead * inc + k * ks) * d, d);
     const float* yj = y + j * d;
-    Lanes acc[RT][4] = {};
+    Lanes acc[RT][kDotKeys] = {};
     for (int64_t i = 0; i < dv; i += kLanes) {
-      const Lanes y0 = lanes_at(yj + i), y1 = lanes_at(yj + ks * d + i), y2 = lanes_at(yj + 2 * ks * d + i), y3 = lanes_at(yj + 3 * ks * d + i);
+      Lanes yk[kDotKeys];
+      for (int k = 0; k < kDotKeys; k++) yk[k] = lanes_at(yj + k * ks * d + i);
+#pragma GCC unroll 4
       for (int r = 0; r < RT; r++) {
         const Lanes xv = lanes_at(x + r * d + i);
-        acc[r][0] += xv * y0;
-        acc[r][1] += xv * y1;
-        acc[r][2] += xv * y2;
-        acc[r][3] += xv * y3;
+        for (int k = 0; k < kDotKeys; k++) acc[r][k] += xv * yk[k];
       }
     }
     for (int r = 0; r < RT; r++)
-      for (int k = 0; k < 4; k++) {
+      for (int k = 0; k < kDotKeys; k++) {
         float sum = hsum(acc[r][k]);
         for (int64_t i = dv; i < d; i++) sum += x[r * d + i] * yj[k * ks * d + i];
         s[r * lds + j + k * ks] = scale * sum;
@@ -600,16 +603,14 @@ void dot_rows(const float* x, int64_t rows, const float* y, int64_t n, int64_t d
     }
 }
 
-// The tiles for any number of rows, by tiles of up to kDotRows (4 x 4
-// sums of AVX-512's 32 registers, 2 x 4 of AVX2's 16); only the first tile
-// reads the keys from memory (the caller's blocks keep them in L1 for the rest).
-constexpr int64_t kDotRows = kLanes == 16 ? 4 : 2;
+// The tiles for any number of rows, by tiles of up to 4; only the first
+// tile reads the keys from memory (the caller's blocks keep them in L1 for the rest).
 void dot_tiles(const float* x, int64_t rows, const float* y, int64_t tiles, int64_t inc, int64_t ks, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t ahead, int64_t avail) {
-  for (int64_t r = 0; r < rows; r += kDotRows) {
+  for (int64_t r = 0; r < rows; r += 4) {
     const float* xr = x + r * d;
     float* sr = s + r * lds;
     const bool f = fetch && r == 0;
-    switch (std::min<int64_t>(kDotRows, rows - r)) {
+    switch (std::min<int64_t>(4, rows - r)) {
       case 4: dot_tile<4>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
       case 3: dot_tile<3>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
       case 2: dot_tile<2>(xr, y, tiles, inc, ks, d, scale, sr, lds, f, ahead, avail); break;
@@ -620,22 +621,45 @@ void dot_tiles(const float* x, int64_t rows, const float* y, int64_t tiles, int6
 
 // The same over n adjacent keys (the rest one at a time).
 void dots(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, float scale, float* s, int64_t lds, bool fetch, int64_t avail) {
-  dot_tiles(x, rows, y, n / 4, 4, 1, d, scale, s, lds, fetch, kAhead / 4, avail / 4);
-  dot_rows(x, rows, y + n / 4 * 4 * d, n % 4, d, scale, s + n / 4 * 4, lds);
+  dot_tiles(x, rows, y, n / kDotKeys, kDotKeys, 1, d, scale, s, lds, fetch, kAhead / kDotKeys, avail / kDotKeys);
+  dot_rows(x, rows, y + n / kDotKeys * kDotKeys * d, n % kDotKeys, d, scale, s + n / kDotKeys * kDotKeys, lds);
 }
 
 // o_r = sum_j p_r[j] v_j for rows r of weights p (row stride ldp) over n
-// value rows of Dv floats: by blocks of 64 value rows (32 KiB of Dv 128, in
-// L1), two output rows at a time with the sums of CV vectors of columns in
-// registers (all 8 of Dv 128 with AVX-512, 4 with AVX2), so each value row
-// is loaded once per pair and chunk. The first pair and chunk of a block
-// streams it from memory, prefetching ahead into the next block, so that the
-// stream goes on while the others read the block from L1. With q > 0 the
-// first kStreams q rows are taken from kStreams streams in turn, as the keys are.
+// value rows of Dv floats. With q > 0 the first kStreams q rows are taken
+// from kStreams streams in turn, as the keys are. With AVX-512: by blocks
+// of 64 value rows (32 KiB of Dv 128, in L1), two output rows at a time
+// with the sums of all 8 vectors of Dv 128 in registers, so each value row
+// is loaded once per pair. The first pair of a block streams it from
+// memory, prefetching ahead into the next block, so that the stream goes on
+// while the other pairs read the block from L1. With AVX2, whose 16
+// registers hold 4 vectors of a pair, the value rows are read once each,
+// two at a time, and every row's sums stay in o (in L1): passes of 4
+// vectors read 128 bytes of each 512-byte row from memory (one core, Zen 3:
+// 5.4 GB/s against 2.5-3.6).
 template <int64_t Dv>
 void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, int64_t q, float* o) {
-  constexpr int64_t B = 64, CV = std::min<int64_t>(Dv / kLanes, kLanes == 16 ? 8 : 4);
   const auto row = [q](int64_t i) { return i < kStreams * q ? (i % kStreams) * q + i / kStreams : i; };
+  if constexpr (kLanes != 16) {
+    std::fill(o, o + R * Dv, 0.0f);
+    for (int64_t i = 0; i < n; i += 2) {
+      const bool pair = i + 1 < n;
+      for (int64_t k = i + kAhead; k < std::min(n, i + kAhead + 2); k++) fetch_row(v + row(k) * Dv, Dv);
+      const int64_t j0 = row(i), j1 = pair ? row(i + 1) : j0;
+      const float *v0 = v + j0 * Dv, *v1 = v + j1 * Dv;
+      for (int64_t r = 0; r < R; r++) {
+        const float w0 = p[r * ldp + j0], w1 = pair ? p[r * ldp + j1] : 0.0f;
+        float* orow = o + r * Dv;
+        for (int64_t c = 0; c < Dv; c += kLanes) {
+          Lanes a = lanes_at(orow + c);
+          a += w0 * lanes_at(v0 + c) + w1 * lanes_at(v1 + c);
+          std::memcpy(orow + c, &a, sizeof a);
+        }
+      }
+    }
+    return;
+  }
+  constexpr int64_t B = 64, CV = std::max<int64_t>(1, std::min<int64_t>(Dv / kLanes, 8));
   for (int64_t j0 = 0; j0 < n; j0 += B) {
     const int64_t j1 = std::min(n, j0 + B);
     for (int64_t c0 = 0; c0 < Dv; c0 += CV * kLanes)
@@ -790,7 +814,6 @@ void attend_split(const Attention& a, float* out) {
       // blocks of keys that stay in L1 (32 KiB of head size 128) while every row reads them
       const int64_t kblock = std::max<int64_t>(8, 8192 / std::max<int64_t>(1, a.D));
       // keys (then values) as kStreams streams of q keys, and the rest after
-      static_assert(kStreams == 4, "a tile takes one key of each stream");
       const int64_t q = n >= 16 * kStreams ? n / kStreams : 0;
       for (int64_t t0 = 0; t0 < q; t0 += kblock / kStreams)
         dot_tiles(qb, R, kb + t0 * a.D, std::min(kblock / kStreams, q - t0), 1, q, a.D, a.scale, s.data() + t0, C, true, kStreamAhead, q - t0);
