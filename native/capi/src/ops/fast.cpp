@@ -633,32 +633,52 @@ void dots(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, fl
 // is loaded once per pair. The first pair of a block streams it from
 // memory, prefetching ahead into the next block, so that the stream goes on
 // while the other pairs read the block from L1. With AVX2, whose 16
-// registers hold 4 vectors of a pair, the value rows are read once each,
-// two at a time, and every row's sums stay in o (in L1): passes of 4
-// vectors read 128 bytes of each 512-byte row from memory (one core, Zen 3:
-// 5.4 GB/s against 2.5-3.6).
+// registers hold 4 vectors of a pair, the value rows are read once each
+// (for each group of up to 4 output rows), two at a time, and the rows'
+// sums stay in o (in L1): passes of 4 vectors read 128 bytes of each
+// 512-byte row from memory (one core, Zen 3: 6.5 GB/s against 2.5-3.7).
+template <int64_t Dv, int RG>
+void weigh_values_streamed(const float* p, int64_t ldp, const float* v, int64_t n, int64_t q, float* o) {
+  const auto row = [q](int64_t i) { return i < kStreams * q ? (i % kStreams) * q + i / kStreams : i; };
+  std::fill(o, o + RG * Dv, 0.0f);
+  for (int64_t i = 0; i < n; i += 2) {
+    const bool pair = i + 1 < n;
+    for (int64_t k = i + kAhead; k < std::min(n, i + kAhead + 2); k++) fetch_row(v + row(k) * Dv, Dv);
+    const int64_t j0 = row(i), j1 = pair ? row(i + 1) : j0;
+    const float *v0 = v + j0 * Dv, *v1 = v + j1 * Dv;
+    Lanes w0[RG], w1[RG];
+    for (int r = 0; r < RG; r++) {
+      w0[r] = Lanes{} + p[r * ldp + j0];
+      w1[r] = Lanes{} + (pair ? p[r * ldp + j1] : 0.0f);
+    }
+    for (int64_t c = 0; c < Dv; c += kLanes) {
+      const Lanes x0 = lanes_at(v0 + c), x1 = lanes_at(v1 + c);
+#pragma GCC unroll 4
+      for (int r = 0; r < RG; r++) {
+        Lanes a = lanes_at(o + r * Dv + c);
+        a += w0[r] * x0 + w1[r] * x1;
+        std::memcpy(o + r * Dv + c, &a, sizeof a);
+      }
+    }
+  }
+}
+
 template <int64_t Dv>
 void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_t n, int64_t q, float* o) {
-  const auto row = [q](int64_t i) { return i < kStreams * q ? (i % kStreams) * q + i / kStreams : i; };
   if constexpr (kLanes != 16) {
-    std::fill(o, o + R * Dv, 0.0f);
-    for (int64_t i = 0; i < n; i += 2) {
-      const bool pair = i + 1 < n;
-      for (int64_t k = i + kAhead; k < std::min(n, i + kAhead + 2); k++) fetch_row(v + row(k) * Dv, Dv);
-      const int64_t j0 = row(i), j1 = pair ? row(i + 1) : j0;
-      const float *v0 = v + j0 * Dv, *v1 = v + j1 * Dv;
-      for (int64_t r = 0; r < R; r++) {
-        const float w0 = p[r * ldp + j0], w1 = pair ? p[r * ldp + j1] : 0.0f;
-        float* orow = o + r * Dv;
-        for (int64_t c = 0; c < Dv; c += kLanes) {
-          Lanes a = lanes_at(orow + c);
-          a += w0 * lanes_at(v0 + c) + w1 * lanes_at(v1 + c);
-          std::memcpy(orow + c, &a, sizeof a);
-        }
+    for (int64_t r = 0; r < R; r += 4) {
+      const float* pr = p + r * ldp;
+      float* orow = o + r * Dv;
+      switch (std::min<int64_t>(4, R - r)) {
+        case 4: weigh_values_streamed<Dv, 4>(pr, ldp, v, n, q, orow); break;
+        case 3: weigh_values_streamed<Dv, 3>(pr, ldp, v, n, q, orow); break;
+        case 2: weigh_values_streamed<Dv, 2>(pr, ldp, v, n, q, orow); break;
+        default: weigh_values_streamed<Dv, 1>(pr, ldp, v, n, q, orow); break;
       }
     }
     return;
   }
+  const auto row = [q](int64_t i) { return i < kStreams * q ? (i % kStreams) * q + i / kStreams : i; };
   constexpr int64_t B = 64, CV = std::max<int64_t>(1, std::min<int64_t>(Dv / kLanes, 8));
   for (int64_t j0 = 0; j0 < n; j0 += B) {
     const int64_t j1 = std::min(n, j0 + B);
