@@ -244,7 +244,7 @@ console.log(`at the start: memory bandwidth ${(BANDWIDTH / 1e9).toFixed(1)} GB/s
 // which on some machines is well under the copy figure: the goal's 70% of
 // copy is then most of what reading can reach.
 const READ = limits.read_gb_s && limits.read_gb_s * 1e9;
-if (READ) console.log(`reading alone: ${(READ / 1e9).toFixed(1)} GB/s (16 streams a thread), the most a kernel that only reads could move; 70% of the copy bandwidth is ${((70 * BANDWIDTH) / READ).toFixed(0)}% of it`);
+if (READ) console.log(`reading alone: ${(READ / 1e9).toFixed(1)} GB/s (the faster of one stream and 16 streams a thread), the most a kernel that only reads could move; 70% of the copy bandwidth is ${((70 * BANDWIDTH) / READ).toFixed(0)}% of it`);
 // The fixed cost of a timed call, whatever its kernel: garbage collection
 // evicts the caches, so a call after it pays for cold code and data.
 const tiny = mx.array([1, 2, 3, 4]);
