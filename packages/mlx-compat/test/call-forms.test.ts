@@ -111,6 +111,18 @@ describe('call forms', () => {
     same(mx.broadcastTo(mx.array(1), 3), real.broadcastTo(real.array(1), [3]), 'broadcastTo(n)');
     same(mx.squeeze(mx.zeros([1, 2]), null), real.squeeze(real.zeros([1, 2])), 'squeeze(null)');
   });
+
+  it('takes whole JS numbers as int32 indices, as MLX Python takes ints (node-mlx 0.13 refuses them: its JS numbers are float32)', () => {
+    const x = mx.reshape(mx.arange(12), [3, 4]), X = real.reshape(real.arange(12), [3, 4]);
+    same(mx.take(x, 0, 1), real.take(X, real.array(0, real.int32), 1), 'take(x, 0, 1)');
+    same(mx.take(x, [[2, -1]], 1), real.take(X, real.array([[2, -1]], real.int32), 1), 'take(x, [[2, -1]], 1)');
+    same(mx.take(x, [5, 0]), real.take(X, real.array([5, 0], real.int32)), 'take(x, [5, 0])');
+    same(mx.takeAlongAxis(x, [[1], [0], [3]], 1), real.takeAlongAxis(X, real.array([[1], [0], [3]], real.int32), 1), 'takeAlongAxis');
+    const put = Array.from({ length: 12 }, (_, i) => ([1, 4, 11].includes(i) ? 7 : i));  // row r's column [1, 0, 3][r]
+    expect(mx.putAlongAxis(x, [[1], [0], [3]], 7, 1).tolist()).toEqual([put.slice(0, 4), put.slice(4, 8), put.slice(8)]);
+    expect(() => mx.take(x, 1.5, 1)).toThrow(/\[take\] indices: indices must be integers, not float32/);
+    expect(() => mx.take(x, mx.array([0, 2]), 1)).toThrow(/indices must be integers/);
+  });
 });
 
 describe('values as MLX v0.31.2 gives them', () => {

@@ -35,10 +35,23 @@ function checkIndices(op: string, idx: MxArray, argument = 'indices'): void {
   if (!isInteger(idx.dtype)) throw new MxError(op, argument, `indices must be integers, not ${idx.dtype.name}`);
 }
 
+function wholeNumbers(v: unknown): boolean {
+  return typeof v === 'number' ? Number.isInteger(v) : Array.isArray(v) && v.every(wholeNumbers);
+}
+
+// Indices as MLX Python reads them: whole JS numbers (alone or in nested
+// lists) are int32, as Python ints are (node-mlx refuses them: JS numbers
+// become float32 there); arrays keep their dtype, which must be integral.
+function indexArray(op: string, indices: ArrayLike): MxArray {
+  if (!(indices instanceof MxArray) && wholeNumbers(indices)) return fromValue(indices, int32, op, 'indices');
+  const idx = asArray(indices, int32, op, 'indices');
+  checkIndices(op, idx);
+  return idx;
+}
+
 export function take(a: ArrayLike, indices: ArrayLike, axis?: number, stream?: StreamOrDevice): MxArray {
   checkStream('take', stream);
-  const x = asArray(a), idx = asArray(indices, int32);
-  checkIndices('take', idx);
+  const x = asArray(a), idx = indexArray('take', indices);
   if (axis === undefined) return apply1('take', [x, idx], {}, { dtype: x.dtype, shape: idx.shape });
   const ax = normAxis('take', axis, x.ndim);
   return apply1('take', [x, idx], { axis: ax }, { dtype: x.dtype, shape: [...x.shape.slice(0, ax), ...idx.shape, ...x.shape.slice(ax + 1)] });
@@ -54,8 +67,7 @@ function alongShape(op: string, x: MxArray, idx: MxArray, ax: number): number[] 
 
 export function takeAlongAxis(a: ArrayLike, indices: ArrayLike, axis?: number | null, stream?: StreamOrDevice): MxArray {
   checkStream('takeAlongAxis', stream);
-  const x = asArray(a), idx = asArray(indices, int32);
-  checkIndices('takeAlongAxis', idx);
+  const x = asArray(a), idx = indexArray('takeAlongAxis', indices);
   if (axis === undefined || axis === null) return takeAlongAxis(reshape(x, [-1]), reshape(idx, [-1]), 0);
   const ax = normAxis('takeAlongAxis', axis, x.ndim);
   return apply1('take_along_axis', [x, idx], { axis: ax }, { dtype: x.dtype, shape: alongShape('takeAlongAxis', x, idx, ax) });
@@ -74,7 +86,7 @@ function scatterAlong(op: string, x: MxArray, idx: MxArray, values: ArrayLike, a
 
 export function putAlongAxis(a: ArrayLike, indices: ArrayLike, values: ArrayLike, axis?: number | null, stream?: StreamOrDevice): MxArray {
   checkStream('putAlongAxis', stream);
-  const x = asArray(a), idx = asArray(indices, int32);
+  const x = asArray(a), idx = indexArray('putAlongAxis', indices);
   if (axis === undefined || axis === null)
     return reshape(putAlongAxis(reshape(x, [-1]), reshape(idx, [-1]), reshape(asArray(values, x.dtype), [-1]), 0), x.shape);
   return scatterAlong('putAlongAxis', x, idx, values, normAxis('putAlongAxis', axis, x.ndim), 'none');
