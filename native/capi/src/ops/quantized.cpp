@@ -579,7 +579,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void qmv4_avx2_rows(co
   }
 }
 
-constexpr int64_t kAvx2Rows = 4, kAvx2Ahead = 1;
+constexpr int64_t kAvx2Rows = 2, kAvx2Ahead = 1;
 
 // Rows [n0, n1) as kAvx2Rows streams, the rest one by one.
 template <int GS>
