@@ -513,12 +513,15 @@ __attribute__((target("avx2,fma"))) float x_digits_avx2(const float* x, int64_t 
 // nibbles' pairs are added (7680 at most) and vpmaddwd sums a word's four
 // into its int32 lane, the most significant digit's weighed by 256, so that
 // the three need one shift to combine (exact: |sum| < 8 15 2^22). One
-// conversion a step, weighed by unit times scale. Against the float kernel
-// it replaced (a shift, a mask, a conversion and an FMA a nibble: about 33
-// instructions for 64 values against 22), one core on Zen 3 with the rows
-// in L1: 6.1 -> 10.6 GB/s; from memory 4.3 -> 6.8 (CPU time, load 2.5).
-// x's digits stay in L1 and are loads folded into vpmaddubsw (Zen 3 does
-// three loads a cycle), which leaves registers for the rows' sums.
+// conversion a step, weighed by unit times scale. The float kernel it
+// replaced took a shift, a mask, a conversion and an FMA a nibble (about 33
+// instructions for 64 values against 22 here); one core of Zen 3 (CPU
+// time, load 2.5, a standalone driver): with the rows in L1 6.1 -> 10.6
+// GB/s, from memory 4.3 -> 6.8, where reading the same bytes alone took
+// 9.8. Two digits instead of three: 1.25x as fast in L1, but 5e-5 of the
+// largest sum off, past the tests' 2e-5. x's digits stay in L1 as loads
+// folded into vpmaddubsw (Zen 3 does three loads a cycle), which leaves
+// registers for the rows' sums (no spills).
 // RW rows n + c stride (c < RW) at once, each asking for the row `ahead` of
 // it: its words every other step (a line), its scales and biases at the start.
 template <int RW, int GS>
@@ -579,9 +582,14 @@ __attribute__((target("avx2,fma"), always_inline)) inline void qmv4_avx2_rows(co
   }
 }
 
+// Rows [n0, n1) as kAvx2Rows streams, the rest one by one. Two rows, one
+// ahead: through the C ABI on Zen 3, 1 thread, the loop over 13 weight sets,
+// builds in turns in one process (load 2-3), time against this choice: 4
+// rows 1.21x (and 8 rows 1.47x 4 rows' time), 1 row 1.08x; none ahead
+// 1.09x, 2 ahead 1.04x. Not taken: prefetchnta 1.02x, tasks of 128 rows
+// 0.96x (per-round ratios 0.77-1.27: noise).
 constexpr int64_t kAvx2Rows = 2, kAvx2Ahead = 1;
 
-// Rows [n0, n1) as kAvx2Rows streams, the rest one by one.
 template <int GS>
 __attribute__((target("avx2,fma"), noinline)) void qmv4_avx2_gs(const int8_t* digits, const float* units, float unit, const float* xsum, int64_t k, const uint32_t* w, const float* s,
                                                                 const float* b, int64_t n0, int64_t n1, float* out) {
