@@ -173,6 +173,38 @@ describe('quantizedMatmul and gatherQmm', () => {
     }
   });
 
+  // The integer kernels (AVX2: steps of 64 values, K 320 and 384 here; VNNI:
+  // 128) take x in fixed point, a unit per word of 8 values: each row of x
+  // is checked on its own against its float64 product, 1 to 8 rows at once,
+  // with values subnormal, huge, of mixed magnitude within a word, words of
+  // zeros and a row of zeros; 37 rows of w leave a task's pair of streams
+  // one row over.
+  for (const gs of [32, 64, 128])
+    it(`4 bits, groups of ${gs}, 1 to 8 rows of x from subnormal to huge: each row within 2e-5 of float64`, () => {
+      const N = 37, K = gs === 128 ? 384 : 320;
+      const [q, s, b] = mx.quantize(mx.array(data(N * K, 40 + gs)).reshape([N, K]), gs, 4);
+      const wd = flat(mx.dequantize(q, s, b, gs, 4));
+      const base = data(K, 41);
+      const rows = [
+        base,
+        base.map((v) => v * 1e-41),
+        base.map((v) => v * 2 ** -130),
+        base.map((v) => v * 1e30),
+        base.map((v, i) => (i % 8 === 3 ? v * 1e6 : v * 1e-3)),
+        base.map((v, i) => (Math.floor(i / 8) % 3 === 1 ? 0 : v)),
+        base.map(() => 0),
+        base.map((v, i) => (i % gs === gs - 1 ? 5e3 : v)),
+      ].map((row) => row.map(f32));
+      for (let M = 1; M <= 8; M++) {
+        const got = flat(mx.quantizedMatmul(mx.array(rows.slice(0, M).flat()).reshape([M, K]), q, s, b, true, gs, 4));
+        for (let m = 0; m < M; m++) {
+          const want = reference(rows[m], [1, K], wd, [N, K], true);
+          const scale = Math.max(...want.map(Math.abs));
+          want.forEach((w, i) => expect(Math.abs(got[m * N + i] - w), `M ${M}, row ${m} [${i}]`).toBeLessThanOrEqual(2e-5 * scale));
+        }
+      }
+    });
+
   it('agrees with real MLX on its own packed weights, and differentiates in x', () => {
     const w = real.array(data(64 * 512, 5)).reshape([64, 512]);
     const [q, s, b] = real.quantize(w, 64, 4);
