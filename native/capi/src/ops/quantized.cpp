@@ -522,6 +522,24 @@ __attribute__((target("avx2,fma"))) float x_digits_avx2(const float* x, int64_t 
 // largest sum off, past the tests' 2e-5. x's digits stay in L1 as loads
 // folded into vpmaddubsw (Zen 3 does three loads a cycle), which leaves
 // registers for the rows' sums (no spills).
+// The integer kernels' rows: the words and scales of RW rows n + c stride
+// (c < RW), into wr and sr, and the scales and biases of the rows `ahead`
+// of them asked for.
+template <int RW>
+__attribute__((always_inline)) inline void start_rows(const uint32_t* w, const float* s, const float* b, int64_t words, int64_t groups, int64_t n, int64_t stride, int64_t ahead,
+                                                      const uint32_t** wr, const float** sr) {
+#pragma GCC unroll 8
+  for (int c = 0; c < RW; c++) {
+    wr[c] = w + (n + c * stride) * words;
+    sr[c] = s + (n + c * stride) * groups;
+  }
+  for (int c = 0; c < RW; c++)
+    for (int64_t g = 0; g < groups; g += 16) {
+      _mm_prefetch(reinterpret_cast<const char*>(s + (n + c * stride + ahead) * groups + g), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(b + (n + c * stride + ahead) * groups + g), _MM_HINT_T0);
+    }
+}
+
 // RW rows n + c stride (c < RW) at once, each asking for the row `ahead` of
 // it: its words every other step (a line), its scales and biases at the start.
 template <int RW, int GS>
@@ -533,16 +551,8 @@ __attribute__((target("avx2,fma"), always_inline)) inline void qmv4_avx2_rows(co
   const uint32_t* wr[RW];
   const float* sr[RW];
 #pragma GCC unroll 8
-  for (int c = 0; c < RW; c++) {
-    acc[c] = _mm256_setzero_ps();
-    wr[c] = w + (n + c * stride) * words;
-    sr[c] = s + (n + c * stride) * groups;
-  }
-  for (int c = 0; c < RW; c++)
-    for (int64_t g = 0; g < groups; g += 16) {
-      _mm_prefetch(reinterpret_cast<const char*>(s + (n + c * stride + ahead) * groups + g), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(b + (n + c * stride + ahead) * groups + g), _MM_HINT_T0);
-    }
+  for (int c = 0; c < RW; c++) acc[c] = _mm256_setzero_ps();
+  start_rows<RW>(w, s, b, words, groups, n, stride, ahead, wr, sr);
   for (int64_t step = 0; step < k / 64; step++) {
     const __m256i* d = reinterpret_cast<const __m256i*>(digits + step * kAvx2StepBytes);
     const __m256 u = _mm256_loadu_ps(units + step * 8);
@@ -776,16 +786,8 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx512vbmi"), always_inline))
   const uint32_t* wr[RW];
   const float* sr[RW];
 #pragma GCC unroll 8
-  for (int c = 0; c < RW; c++) {
-    acc[c] = _mm512_setzero_ps();
-    wr[c] = w + (n + c * stride) * words;
-    sr[c] = s + (n + c * stride) * groups;
-  }
-  for (int c = 0; c < RW; c++)
-    for (int64_t g = 0; g < groups; g += 16) {
-      _mm_prefetch(reinterpret_cast<const char*>(s + (n + c * stride + ahead) * groups + g), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(b + (n + c * stride + ahead) * groups + g), _MM_HINT_T0);
-    }
+  for (int c = 0; c < RW; c++) acc[c] = _mm512_setzero_ps();
+  start_rows<RW>(w, s, b, words, groups, n, stride, ahead, wr, sr);
   for (int64_t step = 0; step < k / 128; step++) {
     const int8_t* d = digits + step * kStepBytes;
     __m512i dl[kDigits], dh[kDigits];
