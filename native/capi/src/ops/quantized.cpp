@@ -136,10 +136,13 @@ bool have_avx512() {
 }
 
 // Defined below, with the AVX-512 kernels.
-__attribute__((target("avx512f"))) void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out);
+__attribute__((target("avx512f"), optimize("fp-contract=off"))) void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out);
 
-// 4-bit values, 8 per word (n a multiple of 8): q s + b with the same two roundings.
-__attribute__((target("avx2,fma"))) void unpack4_avx2(const uint32_t* w, int64_t n, float s, float b, float* out) {
+// 4-bit values, 8 per word (n a multiple of 8): q s + b with the same two
+// roundings. No contraction: where this is not inlined into unpack_affine
+// (a build for any x86-64, whose callers cannot take AVX2 code inline),
+// GCC made the product and sum one FMA, and dequantize missed MLX's values.
+__attribute__((target("avx2,fma"), optimize("fp-contract=off"))) void unpack4_avx2(const uint32_t* w, int64_t n, float s, float b, float* out) {
   const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28), m4 = _mm256_set1_epi32(15);
   const __m256 vs = _mm256_set1_ps(s), vb = _mm256_set1_ps(b);
   for (int64_t i = 0; i < n / 8; i++) {
@@ -639,7 +642,7 @@ void permute_x128(const float* x, int64_t k, float* xp) {
 // 4-bit values, 16 from two words a step (n a multiple of 16): each lane
 // holds its word shifted by 4 times its nibble's place, and vpermps looks the
 // float up by the lane's low 4 bits, where AVX2 masks and converts.
-__attribute__((target("avx512f"))) void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out) {
+__attribute__((target("avx512f"), optimize("fp-contract=off"))) void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out) {
   const __m512i shifts = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
   const __m512i word_of = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   const __m512 values = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
