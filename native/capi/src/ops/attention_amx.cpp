@@ -108,8 +108,13 @@ MLXC_AMX_TARGET void pack_weights(const float* s, int64_t ld, int64_t n, int64_t
         // the keys a row does not see weigh 0 (their scores may be anything)
         const int64_t left = v - j;
         const __mmask16 k0 = left >= 16 ? 0xffff : __mmask16((1u << left) - 1), k1 = left >= 32 ? 0xffff : left <= 16 ? 0 : __mmask16((1u << (left - 16)) - 1);
-        e0 = _mm512_maskz_mov_ps(k0, __m512(exp_weight(lanes16_at(x + j) - m[r])));
-        if (k1) e1 = _mm512_maskz_mov_ps(k1, __m512(exp_weight(lanes16_at(x + j + 16) - m[r])));
+        Lanes16 w0, w1;
+        exp_weight_into(Lanes16(lanes16_at(x + j) - m[r]), w0);
+        e0 = _mm512_maskz_mov_ps(k0, __m512(w0));
+        if (k1) {
+          exp_weight_into(Lanes16(lanes16_at(x + j + 16) - m[r]), w1);
+          e1 = _mm512_maskz_mov_ps(k1, __m512(w1));
+        }
         sum = _mm512_add_ps(sum, _mm512_add_ps(e0, e1));
       }
       split32(e0, e1, row + (j / 32) * kAmxBlockValues);
