@@ -169,122 +169,71 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
   else return VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)));
 }
 
-// ---- AVX2: the double-lane logs with float-lane tables --------------------
-// On AVX2 a lookup in 16 doubles takes four lane-crossing permutes and three
-// blends a vector of 4 (a gather was slower still: log 2.75 ns an element in
-// cache on Zen 3, 4 gathers a vector of 8 floats), in 16 floats two permutes
-// and a blend a vector of 8. So there the argument is split and the table
-// values looked up in float lanes (LogTable's float tables), once for 8
-// elements, and widened; the arithmetic stays in double lanes, as
-// log_core's: log x = k ln2 + log c_i + log1p(r), r = m finvc_i - 1 (one
-// rounding), |r| < 0.03 (within kLogQ4's interval), log c_i as a float and
-// the rest, in base b with log_b 2 and log_b e as log_core folds them. In
-// interval 9 (m next to 1) k = 0, finvc = 1 and log c = 0: the result is
-// log1p(r) alone, with its relative precision. The templates take the
-// float and double operations (AVX2's VF and VD) as parameters, so that
-// nothing here is compiled for another instruction set.
+// ---- AVX2: float32 log, log2, log10 and log1p in float lanes --------------
+// The double-lane logs were bound on Zen 3 by their lookups (4 gathers a
+// vector of 8 floats; a 16-double lookup by permutes takes 4 lane-crossing
+// permutes and 3 blends a vector of 4) and by the conversions between float
+// and double lanes: conversions and lane-crossing permutes all go through
+// one pipe there, one a cycle (measured). Here everything is in float lanes,
+// with a float tail. x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting
+// kLogOff's bits (VF::split_off), m's interval i from the next four bits,
+// and LogTable's float tables looked up with two permutes and a blend a
+// vector of 8 (VF::lookup_iv). p = m finvc rounded and its fma residual pe
+// give r = m finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.03
+// of 1), |rh| < 0.0297. log1p(r) = rh - rh^2/2 + rh^3 q(rh) + pe (1 - rh +
+// rh^2) (q: log1p's series to rh^7; pe (1 - rh) alone left log1p 0.533 ulp
+// off where the result is 0.0237), with rh^2 an exact product (its fma
+// residual) and rh - rh^2/2 a fast two-sum: sL + tL, the cubic term below
+// 2^-11.7 of rh and within 2^-22.3 of itself (its roundings). Then k log_b
+// 2 + log_b c (A = k L_hi + hi, exact: L_hi and hi on the grid of 2^-16; B
+// = k L_lo + lo, rounded) and (sL + tL) log_b e (base e: 1; else e_hi sL as
+// an exact product and the rest in the tail): A + sL by a two-sum, the low
+// parts in a tail, rounded once. 2^-33 relative: the float is the correctly
+// rounded one except within about 2^-9 ulp of a tie, as log_core's (2^-34)
+// is except within 2^-10. In interval 9 (m next to 1) k = 0, finvc = 1 and
+// A = B = 0: the result keeps log1p's relative precision. The templates take
+// the float operations (AVX2's VF) as a parameter, so that nothing here is
+// compiled for another instruction set.
 
-// w: a positive normal float whose bits give k and the interval; d0, d1:
-// the argument in double lanes (low and high halves), within 2^-24 of w
-// (log1p's exact 1 + x; w scaled by 2^24 for a subnormal, with kadd = -24),
-// replaced by the results.
-template <Base B, class O, class D, size_t N>
-VM_INLINE void log_pair(typename O::V w, typename D::V& d0, typename D::V& d1, const double (&q)[N],
-                        const typename O::V* kadd = nullptr) {
-  using FV = typename O::V;
-  using DV = typename D::V;
-  FV kf, m;
-  const auto t = O::split_off(w, kf, m);
-  const auto& tb = B == Base::E ? g_log->fln : B == Base::Two ? g_log->flog2 : g_log->flog10;
-  const FV ic = O::lookup_iv(g_log->finvc, t), ch = O::lookup_iv(tb[0], t), cl = O::lookup_iv(tb[1], t);
-  const FV kt = kadd ? O::add(kf, *kadd) : kf;
-  auto half = [](DV d, DV k, DV kt, DV ic, DV h, DV l, const double (&q)[N]) {
-    const DV r = D::fma(D::mul(d, D::exp2_neg(k)), ic, D::set1(-1.0));
-    const DV u = D::fma(D::mul(r, r), horner<D>(r, q), r);
-    if constexpr (B == Base::E) return D::add(D::fma(kt, D::set1(kLn2), h), D::add(l, u));
-    else if constexpr (B == Base::Two) return D::add(D::add(kt, h), D::fma(u, D::set1(kLog2e), l));
-    else return D::add(D::fma(kt, D::set1(kLog10_2), h), D::fma(u, D::set1(kLog10e), l));
-  };
-  d0 = half(d0, O::lo_pd(kf), O::lo_pd(kt), O::lo_pd(ic), O::lo_pd(ch), O::lo_pd(cl), q);
-  d1 = half(d1, O::hi_pd(kf), O::hi_pd(kt), O::hi_pd(ic), O::hi_pd(ch), O::hi_pd(cl), q);
-}
-
-// Every lane takes log_pair alone: x positive normal and finite (log1p: 1 +
-// x such, and |x| from 2^-29 on).
-template <int F, class O> VM_INLINE bool log_pair_ordinary(typename O::V x) {
+// Every lane takes log_ff alone: x positive normal and finite (log1p: x
+// above -1 and finite, and |x| from 2^-29 on).
+template <int F, class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
   const typename O::V inf = O::set1(__builtin_inff());
   if constexpr (F == int(VFn::Log1p))
     return O::all(O::mand(O::mand(O::gt(x, O::set1(-1.0f)), O::gt(inf, x)), O::gt(O::abs(x), O::set1(0x1.fffffep-30f))));
   else return O::all(O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x)));  // above the largest subnormal
 }
 
-// log, log2, log10 and log1p of float lanes by log_pair, special values
-// put in: log1p below 2^-29 is x - x^2/2 (x^3/3 is below 2^-58 of it).
-template <int F, class O, class D> VM_INLINE typename O::V log_pair_f32(typename O::V x) {
-  using FV = typename O::V;
-  using DV = typename D::V;
-  constexpr Base B = F == int(VFn::Log2) ? Base::Two : F == int(VFn::Log10) ? Base::Ten : Base::E;
-  const FV one = O::set1(1.0f), zero = O::set1(0.0f), inf = O::set1(__builtin_inff()), nan = O::set1(__builtin_nanf(""));
-  const bool ordinary = log_pair_ordinary<F, O>(x);
-  if constexpr (F == int(VFn::Log1p)) {
-    const auto ok = O::mand(O::gt(x, O::neg(one)), O::gt(inf, x));
-    const FV xs = ordinary ? x : O::sel(ok, x, zero);
-    DV d0 = D::add(D::set1(1.0), O::lo_pd(xs)), d1 = D::add(D::set1(1.0), O::hi_pd(xs));
-    log_pair<B, O, D>(O::add(one, xs), d0, d1, kLogQ4);
-    FV r = O::from_pd(d0, d1);
-    if (ordinary) return r;
-    const auto small = O::gt(O::set1(0x1p-29f), O::abs(x));
-    r = O::sel(small, O::fma(O::mul(x, x), O::set1(-0.5f), x), r);
-    r = O::sel(O::eq(x, inf), inf, O::sel(O::eq(x, O::neg(one)), O::neg(inf), r));
-    return O::sel(O::unord(x, x), x, O::sel(O::gt(O::neg(one), x), nan, r));
-  } else {
-    if (ordinary) {
-      DV d0 = O::lo_pd(x), d1 = O::hi_pd(x);
-      log_pair<B, O, D>(x, d0, d1, kLogQ4);
-      return O::from_pd(d0, d1);
-    }
-    const auto ok = O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x));
-    const auto sub = O::mand(O::gt(x, zero), O::gt(O::set1(0x1p-126f), x));
-    const FV w = O::sel(ok, x, O::sel(sub, O::mul(x, O::set1(0x1p24f)), one));
-    const FV kadd = O::sel(sub, O::set1(-24.0f), zero);
-    DV d0 = O::lo_pd(w), d1 = O::hi_pd(w);
-    log_pair<B, O, D>(w, d0, d1, kLogQ4, &kadd);
-    FV r = O::from_pd(d0, d1);
-    r = O::sel(O::eq(x, zero), O::neg(inf), O::sel(O::gt(zero, x), nan, r));
-    return O::sel(O::unord(x, x), x, O::sel(O::eq(x, inf), inf, r));
-  }
-}
-
-// ---- AVX2: float32 log, log2 and log10 in float lanes ----------------------
-// log_pair's split and tables, with the rest in float lanes and a float
-// tail: on Zen 3 the conversions between float and double lanes and the
-// lane-crossing permutes all go through one pipe, one a cycle, and
-// log_pair spends 12 conversions, 4 extractions and 6 permutes a vector of
-// 8. p = m finvc rounded and its fma residual pe give r = m finvc - 1 = rh +
-// pe exactly (p - 1 is exact: p is within 0.03 of 1), |rh| < 0.0297.
-// log1p(r) = rh - rh^2/2 + rh^3 q(rh) + pe (1 - rh) (q: log1p's series to
-// rh^7), with rh^2 an exact product (its fma residual) and rh - rh^2/2 a
-// fast two-sum: sL + tL, the cubic term below 2^-11.7 of rh and within
-// 2^-22.3 of itself (its roundings). Then k log_b 2 + log_b c (A = k L_hi +
-// hi, exact: L_hi and hi on the grid of 2^-16; B = k L_lo + lo, rounded) and
-// (sL + tL) log_b e (base e: 1; else e_hi sL as an exact product and the
-// rest in the tail): A + sL by a two-sum, the low parts in a tail, rounded
-// once. 2^-33 relative: the float is the correctly rounded one except
-// within about 2^-9 ulp of a tie, as log_core's (2^-34). In interval 9 (m
-// next to 1) A = B = 0 and the result keeps log1p's relative precision.
-// kadd is added to k (a subnormal's scaling).
-template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
+// log_b x as above; kadd is added to k (a subnormal's scaling). With P1 (log1p), the
+// argument is 1 + x = w + wl (a two-sum), and wl 2^-k finvc joins pe
+// (rounded: it is below 2^-24 of m); where |x| < 2^-6 (in interval 9, so k
+// = 0 and finvc = 1) r is x itself: rh = x and pe = 0.
+template <Base B, class O, bool P1 = false>
+VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
   static constexpr float q[] = {1.0f / 7, -1.0f / 6, 1.0f / 5, -1.0f / 4, 1.0f / 3};
+  const V one = O::set1(1.0f);
+  V w = x, wl;
+  if constexpr (P1) {
+    w = O::add(one, x);
+    const V bb = O::sub(w, one);
+    wl = O::add(O::sub(one, O::sub(w, bb)), O::sub(x, bb));
+  }
   V k, m;
-  const auto t = O::split_off(x, k, m);
+  const auto t = O::split_off(w, k, m);
   if (kadd) k = O::add(k, *kadd);
   const auto& tb = B == Base::E ? g_log->fln : B == Base::Two ? g_log->flog2 : g_log->flog10;
   const V ic = O::lookup_iv(g_log->finvc, t), ch = O::lookup_iv(tb[0], t), cl = O::lookup_iv(tb[1], t);
-  const V p = O::mul(m, ic), pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, O::set1(1.0f));
+  const V p = O::mul(m, ic);
+  V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
+  if constexpr (P1) {
+    pe = O::fma(O::scale(wl, O::neg(k)), ic, pe);
+    const auto small = O::gt(O::set1(0x1p-6f), O::abs(x));
+    rh = O::sel(small, x, rh), pe = O::sel(small, O::set1(0.0f), pe);
+  }
   const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2)), hh = O::mul(r2, O::set1(-0.5f));
   const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
-  const V c = O::fma(r2, O::mul(rh, horner<O>(rh, q)), O::fma(r2e, O::set1(-0.5f), O::fma(O::neg(pe), rh, pe)));
+  const V c = O::fma(r2, O::mul(rh, horner<O>(rh, q)), O::fma(r2e, O::set1(-0.5f), O::fma(pe, O::sub(r2, rh), pe)));
   const V tL = O::add(eL, c);
   V a, b, ph, pt;
   if constexpr (B == Base::E) {
@@ -303,12 +252,21 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   return O::add(s, O::add(O::add(e, b), pt));
 }
 
-// log, log2 and log10 of float lanes by log_ff, special values put in.
+// log, log2, log10 and log1p of float lanes by log_ff, special values put
+// in: log1p below 2^-29 is x - x^2/2 (x^3/3 is below 2^-58 of it).
 template <int F, class O> VM_INLINE typename O::V log_ff_f32(typename O::V x) {
   using V = typename O::V;
   constexpr Base B = F == int(VFn::Log2) ? Base::Two : F == int(VFn::Log10) ? Base::Ten : Base::E;
-  if (log_pair_ordinary<F, O>(x)) return log_ff<B, O>(x);
+  constexpr bool P1 = F == int(VFn::Log1p);
+  if (log_ff_ordinary<F, O>(x)) return log_ff<B, O, P1>(x);
   const V one = O::set1(1.0f), zero = O::set1(0.0f), inf = O::set1(__builtin_inff());
+  if constexpr (P1) {
+    const auto ok = O::mand(O::gt(x, O::neg(one)), O::gt(inf, x));
+    V r = log_ff<B, O, true>(O::sel(ok, x, zero));
+    r = O::sel(O::gt(O::set1(0x1p-29f), O::abs(x)), O::fma(O::mul(x, x), O::set1(-0.5f), x), r);
+    r = O::sel(O::eq(x, inf), inf, O::sel(O::eq(x, O::neg(one)), O::neg(inf), r));
+    return O::sel(O::unord(x, x), x, O::sel(O::gt(O::neg(one), x), O::set1(__builtin_nanf("")), r));
+  }
   const auto ok = O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x));
   const auto sub = O::mand(O::gt(x, zero), O::gt(O::set1(0x1p-126f), x));
   const V kadd = O::sel(sub, O::set1(-24.0f), zero);
@@ -318,9 +276,12 @@ template <int F, class O> VM_INLINE typename O::V log_ff_f32(typename O::V x) {
 }
 
 template <int F> VM_INLINE VF::V log_f32(VF::V x) {
-  if constexpr (VF::W == 8) return log_ff_f32<F, VF>(x);
-  if (lanes_ordinary<F>(x)) return via_pd(x, lanes_core<F>);
-  return via_pd(x, [](VD::V d) { return log_special(d, lanes_core<F>(d)); });
+  if constexpr (VF::W == 8) {
+    return log_ff_f32<F, VF>(x);
+  } else {
+    if (lanes_ordinary<F>(x)) return via_pd(x, lanes_core<F>);
+    return via_pd(x, [](VD::V d) { return log_special(d, lanes_core<F>(d)); });
+  }
 }
 
 // expm1 with x clamped to [-100, 100] (a NaN passes through the clamp).
@@ -353,6 +314,21 @@ VM_INLINE VF::V exp_neg(VF::V d, VF::V lo) {
   const VF::V r = VF::add(h, l);
   const VF::V r2 = VF::mul(r, r);
   return VF::scale(VF::add(VF::set1(1.0f), VF::fma(r2, horner2<VF>(r, r2, kExpP), r)), n);
+}
+
+// e^x in float lanes, by exp_reduce and exp_neg's polynomial, for x
+// clamped to [-104, 89] (0 and inf beyond; a NaN passes through the clamp):
+// e^(h + l) = (1 + h) + (l + r^2 P(r)), r = h + l rounded, 1 + h as a fast
+// two-sum, rounded once before the exact scaling (exp_neg's 1 + (r + r^2
+// P) reached 0.99 ulp). AVX2 takes it: SLEEF's is a call a vector there
+// (1.3 against 0.9 ns an element in cache).
+VM_INLINE VF::V exp_f32(VF::V x) {
+  VF::V n, h, l;
+  exp_reduce(VF::min(VF::set1(89.0f), VF::max(VF::set1(-104.0f), x)), VF::set1(0.0f), n, h, l);
+  const VF::V r = VF::add(h, l), r2 = VF::mul(r, r), one = VF::set1(1.0f);
+  const VF::V t = VF::fma(r2, horner2<VF>(r, r2, kExpP), l);
+  const VF::V s = VF::add(one, h), se = VF::add(VF::sub(one, s), h);
+  return VF::scale(VF::add(s, VF::add(se, t)), n);
 }
 
 // sigmoid in float lanes: with e = e^-|x| (exp_neg, in [0, 1]; 0 for an
@@ -955,7 +931,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else if constexpr (F == int(VFn::Sin)) return sincos_f32<true>(x);
   else if constexpr (F == int(VFn::Cos)) return sincos_f32<false>(x);
   else if constexpr (F == int(VFn::Log1p)) {
-    if constexpr (VF::W == 8) return log_pair_f32<F, VF, VD>(x);
+    if constexpr (VF::W == 8) return log_ff_f32<F, VF>(x);
     else return log1p_f32(x);
   }
   else if constexpr (F == int(VFn::Expm1)) return expm1_f32(x);
@@ -1003,6 +979,8 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   auto fn = [](VFn f) { return Fns<VT>::unary[int(f)]; };
   if constexpr (kOwnF32<F> && std::is_same_v<VT, VF>) {
     return own_f32<F>(x);
+  } else if constexpr (F == int(VFn::Exp) && std::is_same_v<VT, VF> && VF::W == 8) {
+    return exp_f32(x);
   } else if constexpr (F == int(VFn::Sigmoid)) {
     // e^-|x| never overflows: 1 / (1 + e) for x > 0, e / (1 + e) below.
     const V e = fn(VFn::Exp)(VT::neg(VT::abs(x)));
@@ -1084,35 +1062,6 @@ template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int
 // 0.87-0.91x the time at 2 threads).
 template <class S> VM_INLINE void ahead(const S* p) { __builtin_prefetch(reinterpret_cast<const char*>(p) + 2048, 0, 3); }
 
-// The float32 loop of log_pair_f32: a vector whose lanes are all ordinary
-// reads its halves straight into double lanes and stores the two results as
-// halves (as by_halves). Returns the elements done (whole vectors).
-template <int F, class O, class D> VM_INLINE int64_t log_pair_halves(const float* a, float* o, int64_t n, const EwParams& prm) {
-  constexpr int W = O::W;
-  const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(float) * W) == 0;
-  constexpr Base B = F == int(VFn::Log2) ? Base::Two : F == int(VFn::Log10) ? Base::Ten : Base::E;
-  int64_t j = 0;
-  for (; j + W <= n; j += W) {
-    if (prm.stream) ahead(a + j);
-    const typename O::V x = O::load(a + j);
-    if (log_pair_ordinary<F, O>(x)) {
-      typename D::V d0 = O::lo_pd_at(a + j), d1 = O::hi_pd_at(a + j);
-      if constexpr (F == int(VFn::Log1p)) {
-        d0 = D::add(D::set1(1.0), d0), d1 = D::add(D::set1(1.0), d1);
-        log_pair<B, O, D>(O::add(O::set1(1.0f), x), d0, d1, kLogQ4);
-      } else {
-        log_pair<B, O, D>(x, d0, d1, kLogQ4);
-      }
-      O::store_pd_halves(o + j, d0, d1, nt);
-    } else {
-      const typename O::V r = log_pair_f32<F, O, D>(x);
-      if (nt) O::stream(o + j, r);
-      else O::store(o + j, r);
-    }
-  }
-  return j;
-}
-
 // The double-lane functions over float32: a vector whose lanes are all
 // ordinary reads its two halves straight into double lanes and stores the
 // two results as halves, two loads and two stores instead of a lane shuffle
@@ -1149,10 +1098,8 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
   S* o = static_cast<S*>(out);
   const bool pf = prm.stream;
   int64_t i;
-  constexpr bool kLogs = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10);
-  if constexpr (F == int(VFn::Log1p) && VT::W == 8 && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
-    i = log_pair_halves<F, VF, VD>(a, o, n, prm);
-  else if constexpr (kDoubleLanes<F> && !(kLogs && VT::W == 8) && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
+  constexpr bool kLogs = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p);
+  if constexpr (kDoubleLanes<F> && !(kLogs && VT::W == 8) && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
     i = by_halves(a, a, o, n, prm, [](VF::V x, VF::V) { return lanes_ordinary<F>(x); },
                   [](VD::V d, VD::V) { return lanes_core<F>(d); }, [](VF::V x, VF::V) { return apply1<VF, F>(x); });
   else
