@@ -407,7 +407,7 @@ VM_INLINE VF::V cosh_f32(VF::V x) {
   return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
-// log(wh + wl) + kadd ln2 in float lanes (no kadd: 0), for a positive
+// log(wh + wl) + kadd ln2 in float lanes (no wl or kadd: 0), for a positive
 // normal wh below 1.5 2^127 and |wl| <= ulp(wh), rounded once. wh = 2^k m with m in [0.75, 1.5) and i
 // m's top four mantissa bits: r = m invc_i - 1 is exact in the fma (invc_i
 // has five bits; 1 for the two intervals next to 1, |r| < 1/16); k ln2_hi +
@@ -426,7 +426,7 @@ alignas(64) constexpr LogTab kLogTab = {
     {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
-VM_INLINE VF::V log_sum(VF::V wh, VF::V wl, const VF::V* kadd = nullptr) {
+VM_INLINE VF::V log_sum(VF::V wh, const VF::V* wl, const VF::V* kadd = nullptr) {
   using V = VF::V;
   static constexpr float p[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
   V k;
@@ -435,7 +435,9 @@ VM_INLINE VF::V log_sum(VF::V wh, VF::V wl, const VF::V* kadd = nullptr) {
   const V r = VF::fma(m, VF::lookup16m(kLogTab.invc, m), VF::neg(one));
   const V hi = VF::fma(k, VF::set1(0.693145752f), VF::lookup16m(kLogTab.hi, m));
   const V s = VF::add(hi, r), e = VF::add(VF::sub(hi, s), r);
-  const V lo = VF::fma(k, VF::set1(1.42860677e-06f), VF::fma(wl, VF::recip_seed(wh), VF::lookup16m(kLogTab.lo, m)));
+  // no wl (null): no division (erfinv 0.94x the time on Zen 3), and 0 / wh added nothing
+  const V tl = VF::lookup16m(kLogTab.lo, m);
+  const V lo = VF::fma(k, VF::set1(1.42860677e-06f), wl ? VF::fma(*wl, VF::recip_seed(wh), tl) : tl);
   return VF::add(s, VF::add(e, VF::fma(VF::mul(r, r), horner<VF>(r, p), lo)));
 }
 
@@ -471,13 +473,13 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   const bool ordinary = VF::all(VF::gt(lim, a));
   V r;
   if (ordinary) {
-    r = log_sum(wh, wl);
+    r = log_sum(wh, &wl);
   } else {
     const auto big = VF::mand(VF::gt(a, VF::set1(0x1.fffffep11f)), VF::gt(inf, a));
     wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
     wl = VF::sel(big, VF::mul(VF::set1(0.125f), VF::rcp_est(a)), wl);
     const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
-    r = log_sum(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd);
+    r = log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   }
   r = odd_small(a, r, -1.0f / 6, 3.0f / 40);
   if (!ordinary) r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
@@ -496,13 +498,13 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip_seed(VF::max(VF::add(s, s), VF::set1(0x1p-126f))));
   V wh = VF::add(x, s), wl = VF::add(VF::add(VF::sub(x, wh), s), sl);
   const bool ordinary = VF::all(VF::mand(VF::gt(x, VF::set1(0.99999994f)), VF::gt(lim, x)));
-  if (ordinary) return log_sum(wh, wl);
+  if (ordinary) return log_sum(wh, &wl);
   const auto big = VF::mand(VF::gt(x, VF::set1(0x1.fffffep11f)), VF::gt(inf, x));
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), x), wh);
   wl = VF::sel(big, VF::mul(VF::set1(-0.125f), VF::rcp_est(x)), wl);
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
   wh = VF::sel(VF::gt(wh, one), wh, one);  // below 1 and NaN: any ordinary argument, replaced below
-  const V r = log_sum(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd);
+  const V r = log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
 }
@@ -520,7 +522,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   const V wh = VF::mul(ph, rd);
   const V wl = VF::mul(VF::fma(VF::neg(wh), dl, VF::add(VF::fma(VF::neg(wh), dh, ph), pl)), rd);
   const bool ordinary = VF::all(VF::gt(one, a));
-  V r = VF::mul(VF::set1(0.5f), log_sum(ordinary ? wh : VF::sel(VF::gt(one, a), wh, one), wl));
+  V r = VF::mul(VF::set1(0.5f), log_sum(ordinary ? wh : VF::sel(VF::gt(one, a), wh, one), &wl));
   r = odd_small(a, r, 1.0f / 3, 1.0f / 5, false);
   if (!ordinary) {
     const VF::V inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
@@ -899,7 +901,7 @@ VM_INLINE VF::V erfinv_f32(VF::V y) {
   // a <= 1: 0 at |y| = 1 (t = -inf), negative beyond and NaN for NaN (t = NaN)
   const auto pos = VF::gt(a, VF::set1(0.0f));
   const bool ordinary = VF::all(pos);
-  V t = log_sum(ordinary ? a : VF::sel(pos, a, one), VF::set1(0.0f));
+  V t = log_sum(ordinary ? a : VF::sel(pos, a, one), nullptr);
   if (!ordinary)
     t = VF::sel(pos, t, VF::sel(VF::eq(a, VF::set1(0.0f)), VF::set1(-__builtin_inff()), VF::set1(__builtin_nanf(""))));
   static const float tail[] = {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
