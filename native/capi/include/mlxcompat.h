@@ -94,7 +94,10 @@
  * float32 log, log2, log10, log1p, expm1 and power are the library's own, in
  * double lanes (its log and exp2, 2^-34 relative or better: the float they
  * round to is the correctly rounded one except next to a tie; power keeps
- * C's special values), and float32 sin, cos and tan (below 2^12), erf,
+ * C's special values; on AVX2, log, log2, log10 and log1p are computed in
+ * float lanes with a float tail instead, 2^-33 relative, with the same
+ * rounding but within about 2^-9 ulp of a tie, and float32 exp is the
+ * library's own too), and float32 sin, cos and tan (below 2^12), erf,
  * erfinv, sinh, cosh, tanh, sigmoid, arcsin, arccos, arctan, arctan2,
  * arcsinh, arccosh, arctanh and logaddexp its own polynomials in float lanes
  * (sin, cos and tan on one reduction by pi/2, sinh, cosh, tanh, sigmoid and

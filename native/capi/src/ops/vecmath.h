@@ -96,8 +96,18 @@ std::function<EwKernel(DType, DType)> with_vector(VFn2 f, std::function<EwKernel
 // 1, e ln2 + logc is -ln2 + ln2, exactly 0 in a fused multiply-add). exp2: the bits of
 // 2^(j/16) less j 2^48, so that adding the bits of a whole n = 16 q + j
 // shifted left by 48 gives 2^(n/16). Computed in long double once.
+// The float-lane tables (AVX2: a lane-crossing permute of floats is cheap
+// there, of doubles dear) split x = 2^k m with m in [kLogOff, 2 kLogOff)
+// by subtracting kLogOff's bits, so that 1 lies inside interval 9 (m in
+// [0.98, 1.023), where invc = 1 and log c = 0: no cancellation next to 1);
+// the interval i is the next four bits. finvc = 1/c rounded to float (the
+// center c of the interval's values), its logarithms -log_b(finvc) rounded
+// to the grid of 2^-16 (so that k log_b 2's high part plus it is exact in
+// float) and the float of the rest (hi + lo within 2^-41).
+constexpr uint32_t kLogOffBits = 0x3f330000;  // 0.69921875
 struct LogTable {
   double invc[16], logc[16], log2c[16], log10c[16], exp2[16];
+  float finvc[16], fln[2][16], flog2[2][16], flog10[2][16];
 };
 const LogTable& log_table();
 

@@ -169,9 +169,119 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
   else return VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)));
 }
 
+// ---- AVX2: float32 log, log2, log10 and log1p in float lanes --------------
+// The double-lane logs were bound on Zen 3 by their lookups (4 gathers a
+// vector of 8 floats; a 16-double lookup by permutes takes 4 lane-crossing
+// permutes and 3 blends a vector of 4) and by the conversions between float
+// and double lanes: conversions and lane-crossing permutes all go through
+// one pipe there, one a cycle (measured). Here everything is in float lanes,
+// with a float tail. x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting
+// kLogOff's bits (VF::split_off), m's interval i from the next four bits,
+// and LogTable's float tables looked up with two permutes and a blend a
+// vector of 8 (VF::lookup_iv). p = m finvc rounded and its fma residual pe
+// give r = m finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.03
+// of 1), |rh| < 0.0297. log1p(r) = rh - rh^2/2 + rh^3 q(rh) + pe (1 - rh +
+// rh^2) (q: log1p's series to rh^7; pe (1 - rh) alone left log1p 0.533 ulp
+// off where the result is 0.0237), with rh^2 an exact product (its fma
+// residual) and rh - rh^2/2 a fast two-sum: sL + tL, the cubic term below
+// 2^-11.7 of rh and within 2^-22.3 of itself (its roundings). Then k log_b
+// 2 + log_b c (A = k L_hi + hi, exact: L_hi and hi on the grid of 2^-16; B
+// = k L_lo + lo, rounded) and (sL + tL) log_b e (base e: 1; else e_hi sL as
+// an exact product and the rest in the tail): A + sL by a two-sum, the low
+// parts in a tail, rounded once. 2^-33 relative: the float is the correctly
+// rounded one except within about 2^-9 ulp of a tie, as log_core's (2^-34)
+// is except within 2^-10. In interval 9 (m next to 1) k = 0, finvc = 1 and
+// A = B = 0: the result keeps log1p's relative precision. The templates take
+// the float operations (AVX2's VF) as a parameter, so that nothing here is
+// compiled for another instruction set.
+
+// Every lane takes log_ff alone: x positive normal and finite (log1p: x
+// above -1 and finite, and |x| from 2^-29 on).
+template <int F, class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
+  const typename O::V inf = O::set1(__builtin_inff());
+  if constexpr (F == int(VFn::Log1p))
+    return O::all(O::mand(O::mand(O::gt(x, O::set1(-1.0f)), O::gt(inf, x)), O::gt(O::abs(x), O::set1(0x1.fffffep-30f))));
+  else return O::all(O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x)));  // above the largest subnormal
+}
+
+// log_b x as above; kadd is added to k (a subnormal's scaling). With P1 (log1p), the
+// argument is 1 + x = w + wl (a two-sum), and wl 2^-k finvc joins pe
+// (rounded: it is below 2^-24 of m); where |x| < 2^-6 (in interval 9, so k
+// = 0 and finvc = 1) r is x itself: rh = x and pe = 0.
+template <Base B, class O, bool P1 = false>
+VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
+  using V = typename O::V;
+  static constexpr float q[] = {1.0f / 7, -1.0f / 6, 1.0f / 5, -1.0f / 4, 1.0f / 3};
+  const V one = O::set1(1.0f);
+  V w = x, wl;
+  if constexpr (P1) {
+    w = O::add(one, x);
+    const V bb = O::sub(w, one);
+    wl = O::add(O::sub(one, O::sub(w, bb)), O::sub(x, bb));
+  }
+  V k, m;
+  const auto t = O::split_off(w, k, m);
+  if (kadd) k = O::add(k, *kadd);
+  const auto& tb = B == Base::E ? g_log->fln : B == Base::Two ? g_log->flog2 : g_log->flog10;
+  const V ic = O::lookup_iv(g_log->finvc, t), ch = O::lookup_iv(tb[0], t), cl = O::lookup_iv(tb[1], t);
+  const V p = O::mul(m, ic);
+  V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
+  if constexpr (P1) {
+    pe = O::fma(O::scale(wl, O::neg(k)), ic, pe);
+    const auto small = O::gt(O::set1(0x1p-6f), O::abs(x));
+    rh = O::sel(small, x, rh), pe = O::sel(small, O::set1(0.0f), pe);
+  }
+  const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2)), hh = O::mul(r2, O::set1(-0.5f));
+  const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
+  const V c = O::fma(r2, O::mul(rh, horner<O>(rh, q)), O::fma(r2e, O::set1(-0.5f), O::fma(pe, O::sub(r2, rh), pe)));
+  const V tL = O::add(eL, c);
+  V a, b, ph, pt;
+  if constexpr (B == Base::E) {
+    a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl), ph = sL, pt = tL;
+  } else {
+    // log_b e as a float and the rest
+    const V eh = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f);
+    const V el = O::set1(B == Base::Two ? 0x1.4ae0cp-26f : -0x1.5b235ep-27f);
+    ph = O::mul(sL, eh);
+    pt = O::fma(sL, el, O::fma(tL, eh, O::fma(sL, eh, O::neg(ph))));
+    if constexpr (B == Base::Two) a = O::add(k, ch), b = cl;
+    else a = O::fma(k, O::set1(0x1.344p-2f), ch), b = O::fma(k, O::set1(0x1.3509f8p-18f), cl);
+  }
+  const V s = O::add(a, ph), bb = O::sub(s, a);
+  const V e = O::add(O::sub(a, O::sub(s, bb)), O::sub(ph, bb));
+  return O::add(s, O::add(O::add(e, b), pt));
+}
+
+// log, log2, log10 and log1p of float lanes by log_ff, special values put
+// in: log1p below 2^-29 is x - x^2/2 (x^3/3 is below 2^-58 of it).
+template <int F, class O> VM_INLINE typename O::V log_ff_f32(typename O::V x) {
+  using V = typename O::V;
+  constexpr Base B = F == int(VFn::Log2) ? Base::Two : F == int(VFn::Log10) ? Base::Ten : Base::E;
+  constexpr bool P1 = F == int(VFn::Log1p);
+  if (log_ff_ordinary<F, O>(x)) return log_ff<B, O, P1>(x);
+  const V one = O::set1(1.0f), zero = O::set1(0.0f), inf = O::set1(__builtin_inff());
+  if constexpr (P1) {
+    const auto ok = O::mand(O::gt(x, O::neg(one)), O::gt(inf, x));
+    V r = log_ff<B, O, true>(O::sel(ok, x, zero));
+    r = O::sel(O::gt(O::set1(0x1p-29f), O::abs(x)), O::fma(O::mul(x, x), O::set1(-0.5f), x), r);
+    r = O::sel(O::eq(x, inf), inf, O::sel(O::eq(x, O::neg(one)), O::neg(inf), r));
+    return O::sel(O::unord(x, x), x, O::sel(O::gt(O::neg(one), x), O::set1(__builtin_nanf("")), r));
+  }
+  const auto ok = O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x));
+  const auto sub = O::mand(O::gt(x, zero), O::gt(O::set1(0x1p-126f), x));
+  const V kadd = O::sel(sub, O::set1(-24.0f), zero);
+  V r = log_ff<B, O>(O::sel(ok, x, O::sel(sub, O::mul(x, O::set1(0x1p24f)), one)), &kadd);
+  r = O::sel(O::eq(x, zero), O::neg(inf), O::sel(O::gt(zero, x), O::set1(__builtin_nanf("")), r));
+  return O::sel(O::unord(x, x), x, O::sel(O::eq(x, inf), inf, r));
+}
+
 template <int F> VM_INLINE VF::V log_f32(VF::V x) {
-  if (lanes_ordinary<F>(x)) return via_pd(x, lanes_core<F>);
-  return via_pd(x, [](VD::V d) { return log_special(d, lanes_core<F>(d)); });
+  if constexpr (VF::W == 8) {
+    return log_ff_f32<F, VF>(x);
+  } else {
+    if (lanes_ordinary<F>(x)) return via_pd(x, lanes_core<F>);
+    return via_pd(x, [](VD::V d) { return log_special(d, lanes_core<F>(d)); });
+  }
 }
 
 // expm1 with x clamped to [-100, 100] (a NaN passes through the clamp).
@@ -204,6 +314,21 @@ VM_INLINE VF::V exp_neg(VF::V d, VF::V lo) {
   const VF::V r = VF::add(h, l);
   const VF::V r2 = VF::mul(r, r);
   return VF::scale(VF::add(VF::set1(1.0f), VF::fma(r2, horner2<VF>(r, r2, kExpP), r)), n);
+}
+
+// e^x in float lanes, by exp_reduce and exp_neg's polynomial, for x
+// clamped to [-104, 89] (0 and inf beyond; a NaN passes through the clamp):
+// e^(h + l) = (1 + h) + (l + r^2 P(r)), r = h + l rounded, 1 + h as a fast
+// two-sum, rounded once before the exact scaling (exp_neg's 1 + (r + r^2
+// P) reached 0.99 ulp). AVX2 takes it: SLEEF's is a call a vector there
+// (1.3 against 0.9 ns an element in cache).
+VM_INLINE VF::V exp_f32(VF::V x) {
+  VF::V n, h, l;
+  exp_reduce(VF::min(VF::set1(89.0f), VF::max(VF::set1(-104.0f), x)), VF::set1(0.0f), n, h, l);
+  const VF::V r = VF::add(h, l), r2 = VF::mul(r, r), one = VF::set1(1.0f);
+  const VF::V t = VF::fma(r2, horner2<VF>(r, r2, kExpP), l);
+  const VF::V s = VF::add(one, h), se = VF::add(VF::sub(one, s), h);
+  return VF::scale(VF::add(s, VF::add(se, t)), n);
 }
 
 // sigmoid in float lanes: with e = e^-|x| (exp_neg, in [0, 1]; 0 for an
@@ -282,7 +407,7 @@ VM_INLINE VF::V cosh_f32(VF::V x) {
   return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
-// log(wh + wl) + kadd ln2 in float lanes (no kadd: 0), for a positive
+// log(wh + wl) + kadd ln2 in float lanes (no wl or kadd: 0), for a positive
 // normal wh below 1.5 2^127 and |wl| <= ulp(wh), rounded once. wh = 2^k m with m in [0.75, 1.5) and i
 // m's top four mantissa bits: r = m invc_i - 1 is exact in the fma (invc_i
 // has five bits; 1 for the two intervals next to 1, |r| < 1/16); k ln2_hi +
@@ -301,7 +426,7 @@ alignas(64) constexpr LogTab kLogTab = {
     {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
-VM_INLINE VF::V log_sum(VF::V wh, VF::V wl, const VF::V* kadd = nullptr) {
+VM_INLINE VF::V log_sum(VF::V wh, const VF::V* wl, const VF::V* kadd = nullptr) {
   using V = VF::V;
   static constexpr float p[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
   V k;
@@ -310,7 +435,9 @@ VM_INLINE VF::V log_sum(VF::V wh, VF::V wl, const VF::V* kadd = nullptr) {
   const V r = VF::fma(m, VF::lookup16m(kLogTab.invc, m), VF::neg(one));
   const V hi = VF::fma(k, VF::set1(0.693145752f), VF::lookup16m(kLogTab.hi, m));
   const V s = VF::add(hi, r), e = VF::add(VF::sub(hi, s), r);
-  const V lo = VF::fma(k, VF::set1(1.42860677e-06f), VF::fma(wl, VF::recip_seed(wh), VF::lookup16m(kLogTab.lo, m)));
+  // no wl (null): no division (erfinv 0.94x the time on Zen 3), and 0 / wh added nothing
+  const V tl = VF::lookup16m(kLogTab.lo, m);
+  const V lo = VF::fma(k, VF::set1(1.42860677e-06f), wl ? VF::fma(*wl, VF::recip_seed(wh), tl) : tl);
   return VF::add(s, VF::add(e, VF::fma(VF::mul(r, r), horner<VF>(r, p), lo)));
 }
 
@@ -346,13 +473,13 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   const bool ordinary = VF::all(VF::gt(lim, a));
   V r;
   if (ordinary) {
-    r = log_sum(wh, wl);
+    r = log_sum(wh, &wl);
   } else {
     const auto big = VF::mand(VF::gt(a, VF::set1(0x1.fffffep11f)), VF::gt(inf, a));
     wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
     wl = VF::sel(big, VF::mul(VF::set1(0.125f), VF::rcp_est(a)), wl);
     const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
-    r = log_sum(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd);
+    r = log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   }
   r = odd_small(a, r, -1.0f / 6, 3.0f / 40);
   if (!ordinary) r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
@@ -371,13 +498,13 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip_seed(VF::max(VF::add(s, s), VF::set1(0x1p-126f))));
   V wh = VF::add(x, s), wl = VF::add(VF::add(VF::sub(x, wh), s), sl);
   const bool ordinary = VF::all(VF::mand(VF::gt(x, VF::set1(0.99999994f)), VF::gt(lim, x)));
-  if (ordinary) return log_sum(wh, wl);
+  if (ordinary) return log_sum(wh, &wl);
   const auto big = VF::mand(VF::gt(x, VF::set1(0x1.fffffep11f)), VF::gt(inf, x));
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), x), wh);
   wl = VF::sel(big, VF::mul(VF::set1(-0.125f), VF::rcp_est(x)), wl);
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
   wh = VF::sel(VF::gt(wh, one), wh, one);  // below 1 and NaN: any ordinary argument, replaced below
-  const V r = log_sum(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd);
+  const V r = log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
 }
@@ -395,7 +522,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   const V wh = VF::mul(ph, rd);
   const V wl = VF::mul(VF::fma(VF::neg(wh), dl, VF::add(VF::fma(VF::neg(wh), dh, ph), pl)), rd);
   const bool ordinary = VF::all(VF::gt(one, a));
-  V r = VF::mul(VF::set1(0.5f), log_sum(ordinary ? wh : VF::sel(VF::gt(one, a), wh, one), wl));
+  V r = VF::mul(VF::set1(0.5f), log_sum(ordinary ? wh : VF::sel(VF::gt(one, a), wh, one), &wl));
   r = odd_small(a, r, 1.0f / 3, 1.0f / 5, false);
   if (!ordinary) {
     const VF::V inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
@@ -774,7 +901,7 @@ VM_INLINE VF::V erfinv_f32(VF::V y) {
   // a <= 1: 0 at |y| = 1 (t = -inf), negative beyond and NaN for NaN (t = NaN)
   const auto pos = VF::gt(a, VF::set1(0.0f));
   const bool ordinary = VF::all(pos);
-  V t = log_sum(ordinary ? a : VF::sel(pos, a, one), VF::set1(0.0f));
+  V t = log_sum(ordinary ? a : VF::sel(pos, a, one), nullptr);
   if (!ordinary)
     t = VF::sel(pos, t, VF::sel(VF::eq(a, VF::set1(0.0f)), VF::set1(-__builtin_inff()), VF::set1(__builtin_nanf(""))));
   static const float tail[] = {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
@@ -805,7 +932,10 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else if constexpr (F == int(VFn::Sigmoid)) return sigmoid_f32(x);
   else if constexpr (F == int(VFn::Sin)) return sincos_f32<true>(x);
   else if constexpr (F == int(VFn::Cos)) return sincos_f32<false>(x);
-  else if constexpr (F == int(VFn::Log1p)) return log1p_f32(x);
+  else if constexpr (F == int(VFn::Log1p)) {
+    if constexpr (VF::W == 8) return log_ff_f32<F, VF>(x);
+    else return log1p_f32(x);
+  }
   else if constexpr (F == int(VFn::Expm1)) return expm1_f32(x);
   else if constexpr (F == int(VFn::Sinh)) return sinh_f32(x);
   else if constexpr (F == int(VFn::Cosh)) return cosh_f32(x);
@@ -851,6 +981,8 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   auto fn = [](VFn f) { return Fns<VT>::unary[int(f)]; };
   if constexpr (kOwnF32<F> && std::is_same_v<VT, VF>) {
     return own_f32<F>(x);
+  } else if constexpr (F == int(VFn::Exp) && std::is_same_v<VT, VF> && VF::W == 8) {
+    return exp_f32(x);
   } else if constexpr (F == int(VFn::Sigmoid)) {
     // e^-|x| never overflows: 1 / (1 + e) for x > 0, e / (1 + e) below.
     const V e = fn(VFn::Exp)(VT::neg(VT::abs(x)));
@@ -968,7 +1100,8 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
   S* o = static_cast<S*>(out);
   const bool pf = prm.stream;
   int64_t i;
-  if constexpr (kDoubleLanes<F> && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
+  constexpr bool kLogs = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p);
+  if constexpr (kDoubleLanes<F> && !(kLogs && VT::W == 8) && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
     i = by_halves(a, a, o, n, prm, [](VF::V x, VF::V) { return lanes_ordinary<F>(x); },
                   [](VD::V d, VD::V) { return lanes_core<F>(d); }, [](VF::V x, VF::V) { return apply1<VF, F>(x); });
   else
