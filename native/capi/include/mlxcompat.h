@@ -138,8 +138,8 @@
  *   exp,sin,cos                                     1       1      0.51     0.51
  *   tan,tanh                                       1.01    1.01    0.51     0.51
  *   sigmoid                                         2      2.5     0.51     0.51
- *   erfinv                                         2.1      2      0.51     0.51
- *   logaddexp                                      2.5      2      0.51     0.51
+ *   erfinv                                         2.2      2      0.51     0.51
+ *   logaddexp                                      2.5     2.5     0.51     0.51
  *   softmax                                         5       5       -        -
  *   logsumexp                                       1       1       -        -
  *   logcumsumexp                                   200     200      -        -
