@@ -239,7 +239,7 @@ check('the release engine passes the quantized and fast-op tests', () => {
   if (!lib) throw new Error('no libmlxcompat.so.X.Y.Z in build/release/engine/lib');
   const tests = ['packages/mlx-compat/test/quantized.test.ts', 'packages/mlx-compat/test/fast.test.ts'];
   const r = run('npx', ['vitest', 'run', ...tests], { cwd: REPO, env: { ...process.env, MLXCOMPAT_LIBRARY: join(RELEASE, 'engine/lib', lib) } });
-  return `${/Tests\s+(\d+) passed/.exec(r.stdout)?.[1] ?? '?'} tests`;
+  return `${/Tests\s+(\d+) passed/.exec(r.stdout.replace(/\x1b\[[0-9;]*m/g, ''))?.[1] ?? '?'} tests`;
 });
 
 check('the commands are installed and run', () => {
