@@ -625,6 +625,10 @@ void dots(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, fl
   dot_rows(x, rows, y + n / kDotKeys * kDotKeys * d, n % kDotKeys, d, scale, s + n / kDotKeys * kDotKeys, lds);
 }
 
+// Value row i of n read as kStreams streams of q rows in turn (q > 0), then
+// the rest in order.
+inline int64_t stream_row(int64_t i, int64_t q) { return i < kStreams * q ? (i % kStreams) * q + i / kStreams : i; }
+
 // o_r = sum_j p_r[j] v_j for rows r of weights p (row stride ldp) over n
 // value rows of Dv floats. With q > 0 the first kStreams q rows are taken
 // from kStreams streams in turn, as the keys are. With AVX-512: by blocks
@@ -641,7 +645,7 @@ void dots(const float* x, int64_t rows, const float* y, int64_t n, int64_t d, fl
 // time and 2.5-3.7 by passes).
 template <int64_t Dv, int RG>
 void weigh_values_streamed(const float* p, int64_t ldp, const float* v, int64_t n, int64_t q, float* o) {
-  const auto row = [q](int64_t i) { return i < kStreams * q ? (i % kStreams) * q + i / kStreams : i; };
+  const auto row = [q](int64_t i) { return stream_row(i, q); };
   std::fill(o, o + RG * Dv, 0.0f);
   int64_t i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -686,7 +690,7 @@ void weigh_values(const float* p, int64_t ldp, int64_t R, const float* v, int64_
     }
     return;
   }
-  const auto row = [q](int64_t i) { return i < kStreams * q ? (i % kStreams) * q + i / kStreams : i; };
+  const auto row = [q](int64_t i) { return stream_row(i, q); };
   constexpr int64_t B = 64, CV = std::max<int64_t>(1, std::min<int64_t>(Dv / kLanes, 8));
   for (int64_t j0 = 0; j0 < n; j0 += B) {
     const int64_t j1 = std::min(n, j0 + B);
