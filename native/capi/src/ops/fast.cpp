@@ -49,42 +49,26 @@ void need_vector(const TypeShape& v, int64_t d, const std::string& what, const s
     throw RequestError("invalid_shape", path, what + " must have shape (" + std::to_string(d) + ",), got " + shape_str(v.shape));
 }
 
-// float32 lanes of the widest vectors the build targets, for rows computed in
-// registers and stored non-temporally straight from them: a scratch row and
-// its copy cost a norm 15-25% of its time in a loop from memory. GCC's vector
-// type of that width does the arithmetic; only the store needs the
-// instruction set's own intrinsic.
-struct F32Lanes {
-#if defined(__AVX512F__)
-  static constexpr int64_t n = 16;
-#elif defined(__AVX__)
-  static constexpr int64_t n = 8;
-#elif defined(__SSE2__)
-  static constexpr int64_t n = 4;
-#else
-  static constexpr int64_t n = 0;
-#endif
+// Rows computed in registers (Lanes, tiles.h) and stored non-temporally
+// straight from them: a scratch row and its copy cost a norm 15-25% of its
+// time in a loop from memory. Only the store needs the instruction set's
+// intrinsic; with no SSE2 the rows go through scratch.
 #if defined(__SSE2__)
-  typedef float V __attribute__((vector_size(n * sizeof(float))));
-  static V load(const float* p) {
-    V v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
-  static V set1(float v) { return V{} + v; }
-  static void stream(float* p, V v) {
+constexpr bool kCanStream = true;
+inline void stream_lanes(float* p, const Lanes& v) {
 #if defined(__AVX512F__)
-    _mm512_stream_ps(p, __m512(v));
+  _mm512_stream_ps(p, __m512(v));
 #elif defined(__AVX__)
-    _mm256_stream_ps(p, __m256(v));
+  _mm256_stream_ps(p, __m256(v));
 #else
-    _mm_stream_ps(p, __m128(v));
+  _mm_stream_ps(p, __m128(v));
 #endif
-  }
+}
+#else
+constexpr bool kCanStream = false;
 #endif
-  // Whether p starts a vector's aligned slot (a non-temporal store needs it).
-  static bool aligned(const void* p) { return n && reinterpret_cast<uintptr_t>(p) % (size_t(n) * sizeof(float)) == 0; }
-};
+// Whether p starts a vector's aligned slot (a non-temporal store needs it).
+inline bool lanes_aligned(const void* p) { return kCanStream && reinterpret_cast<uintptr_t>(p) % (size_t(kLanes) * sizeof(float)) == 0; }
 
 // Sum of a row of T in acc type, over independent lanes so the loop
 // vectorizes: 64 of them, four vector registers of 16, so that four chains
@@ -139,21 +123,20 @@ void norm_row(const T* xr, const T* w, const T* b, int64_t d, double eps, bool c
 // same roundings as norm_row.
 [[maybe_unused]] void norm_row_streamed(const float* xr, const float* w, const float* b, int64_t d, double eps, bool centred, float* o) {
 #if defined(__SSE2__)
-  using L = F32Lanes;
   float mean = 0;
   if (centred) mean = lane_sum<float>(xr, d, [](float v) { return v; }) / float(d);
   const float ss = lane_sum<float>(xr, d, [mean](float v) { return (v - mean) * (v - mean); });
   const float inv = 1.0f / std::sqrt(ss / float(d) + float(eps));
-  const L::V vm = L::set1(mean), vi = L::set1(inv);
+  const Lanes vm = Lanes{} + mean, vi = Lanes{} + inv;
   // the next row is asked for while this one is computed from L1, so memory
   // stays busy between rows (one core: 20-25% less CPU per call in a loop)
   const uintptr_t next = reinterpret_cast<uintptr_t>(xr + d);
-  for (int64_t i = 0; i < d; i += L::n) {
+  for (int64_t i = 0; i < d; i += kLanes) {
     _mm_prefetch(reinterpret_cast<const char*>(next + uintptr_t(i) * sizeof(float)), _MM_HINT_T0);
-    L::V y = (L::load(xr + i) - vm) * vi;
-    if (w) y = y * L::load(w + i);
-    if (b) y = y + L::load(b + i);
-    L::stream(o + i, y);
+    Lanes y = (lanes_at(xr + i) - vm) * vi;
+    if (w) y = y * lanes_at(w + i);
+    if (b) y = y + lanes_at(b + i);
+    stream_lanes(o + i, y);
   }
 #else
   norm_row<float, float>(xr, w, b, d, eps, centred, o);
@@ -171,14 +154,14 @@ void norm_rows(const Array& x, const T* w, const T* b, double eps, bool centred,
   const bool streamed = stream_output(bytes, bytes, size_t(d) * sizeof(T));
   // float32 rows that each start a vector slot are stored from registers
   constexpr bool is_f32 = std::is_same_v<T, float>;
-  const bool direct = is_f32 && streamed && d % std::max<int64_t>(1, F32Lanes::n) == 0 && F32Lanes::aligned(os);
+  const bool direct = is_f32 && streamed && d % kLanes == 0 && lanes_aligned(os);
   // about 64 KiB of input per range
   parallel_for(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, d)), [&](int64_t rb, int64_t re) {
     thread_local std::vector<T> scratch;
     if (streamed && !direct) scratch.resize(size_t(d));
     for (int64_t r = rb; r < re; r++) {
       const T* xr = xs + r * d;
-      if constexpr (is_f32 && F32Lanes::n > 0) {
+      if constexpr (is_f32 && kCanStream) {
         if (direct) {
           norm_row_streamed(xr, w, b, d, eps, centred, os + r * d);
           continue;
@@ -407,13 +390,12 @@ void rotate_row(const T* __restrict x, T* __restrict o, const float* __restrict 
 // stored non-temporally from registers.
 [[maybe_unused]] void rotate_row_streamed(const float* x, float* o, const float* c, const float* s, int64_t half, int64_t dims, int64_t D) {
 #if defined(__SSE2__)
-  using L = F32Lanes;
-  for (int64_t i = 0; i < half; i += L::n) {
-    const L::V a = L::load(x + i), b = L::load(x + i + half), vc = L::load(c + i), vs = L::load(s + i);
-    L::stream(o + i, a * vc - b * vs);
-    L::stream(o + i + half, a * vs + b * vc);
+  for (int64_t i = 0; i < half; i += kLanes) {
+    const Lanes a = lanes_at(x + i), b = lanes_at(x + i + half), vc = lanes_at(c + i), vs = lanes_at(s + i);
+    stream_lanes(o + i, a * vc - b * vs);
+    stream_lanes(o + i + half, a * vs + b * vc);
   }
-  for (int64_t i = dims; i < D; i += L::n) L::stream(o + i, L::load(x + i));
+  for (int64_t i = dims; i < D; i += kLanes) stream_lanes(o + i, lanes_at(x + i));
 #else
   rotate_row<float>(x, o, c, s, half, dims, D, false);
 #endif
@@ -493,8 +475,7 @@ void register_rope() {
         const size_t bytes = size_t(x.size()) * sizeof(T), row = size_t(D) * sizeof(T);
         const bool streamed = stream_output(bytes, bytes, row);
         constexpr bool is_f32 = std::is_same_v<T, float>;
-        const int64_t lanes = std::max<int64_t>(1, F32Lanes::n);
-        const bool direct = is_f32 && streamed && !trad && half % lanes == 0 && D % lanes == 0 && F32Lanes::aligned(os);
+        const bool direct = is_f32 && streamed && !trad && half % kLanes == 0 && D % kLanes == 0 && lanes_aligned(os);
         parallel_for(tasks, std::max<int64_t>(1, 16384 / (hc * P * D)), [&](int64_t tb, int64_t te) {
           thread_local std::vector<T> scratch;
           if (streamed && !direct) scratch.resize(size_t(D));
@@ -505,7 +486,7 @@ void register_rope() {
               for (int64_t n = h0; n < h1; n++) {
                 const size_t at = size_t((b * L + l) * half);
                 T* o = os + (n * L + l) * D;
-                if constexpr (is_f32 && F32Lanes::n > 0) {
+                if constexpr (is_f32 && kCanStream) {
                   if (direct) {
                     rotate_row_streamed(xs + (n * L + l) * D, o, &table->cs[at], &table->sn[at], half, dims, D);
                     continue;
