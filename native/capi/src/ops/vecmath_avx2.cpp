@@ -100,6 +100,8 @@ struct VF {
     return _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), i), _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), i),
                             _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
   }
+  // t[j] (t holds 8 floats, on 32 bytes) for j in the three low bits of b's bits.
+  static V lookup8(const float* t, V b) { return _mm256_permutevar8x32_ps(_mm256_load_ps(t), _mm256_castps_si256(b)); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
   // Where bit b of a's bits is set (in the sign, which is what sel reads); and that bit moved to the sign.
   static V bit_to_sign(V a, int b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 31 - b)); }
