@@ -169,7 +169,7 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
   else return VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)));
 }
 
-// ---- AVX2: float32 log, log2, log10 and log1p in float lanes --------------
+// ---- AVX2: float32 log, log2 and log10 in float lanes ----------------------
 // The double-lane logs were bound on Zen 3 by their lookups (4 gathers a
 // vector of 8 floats; a 16-double lookup by permutes takes 4 lane-crossing
 // permutes and 3 blends a vector of 4) and by the conversions between float
@@ -195,42 +195,24 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // the float operations (AVX2's VF) as a parameter, so that nothing here is
 // compiled for another instruction set.
 
-// Every lane takes log_ff alone: x positive normal and finite (log1p: x
-// above -1 and finite, and |x| from 2^-29 on).
-template <int F, class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
+// Every lane takes log_ff alone: x positive normal and finite.
+template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
   const typename O::V inf = O::set1(__builtin_inff());
-  if constexpr (F == int(VFn::Log1p))
-    return O::all(O::mand(O::mand(O::gt(x, O::set1(-1.0f)), O::gt(inf, x)), O::gt(O::abs(x), O::set1(0x1.fffffep-30f))));
-  else return O::all(O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x)));  // above the largest subnormal
+  return O::all(O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x)));  // above the largest subnormal
 }
 
-// log_b x as above; kadd is added to k (a subnormal's scaling). With P1 (log1p), the
-// argument is 1 + x = w + wl (a two-sum), and wl 2^-k finvc joins pe
-// (rounded: it is below 2^-24 of m); where |x| < 2^-6 (in interval 9, so k
-// = 0 and finvc = 1) r is x itself: rh = x and pe = 0.
-template <Base B, class O, bool P1 = false>
-VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
+// log_b x as above; kadd is added to k (a subnormal's scaling).
+template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
   static constexpr float q[] = {1.0f / 7, -1.0f / 6, 1.0f / 5, -1.0f / 4, 1.0f / 3};
   const V one = O::set1(1.0f);
-  V w = x, wl;
-  if constexpr (P1) {
-    w = O::add(one, x);
-    const V bb = O::sub(w, one);
-    wl = O::add(O::sub(one, O::sub(w, bb)), O::sub(x, bb));
-  }
   V k, m;
-  const auto t = O::split_off(w, k, m);
+  const auto t = O::split_off(x, k, m);
   if (kadd) k = O::add(k, *kadd);
   const auto& tb = B == Base::E ? g_log->fln : B == Base::Two ? g_log->flog2 : g_log->flog10;
   const V ic = O::lookup_iv(g_log->finvc, t), ch = O::lookup_iv(tb[0], t), cl = O::lookup_iv(tb[1], t);
   const V p = O::mul(m, ic);
-  V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
-  if constexpr (P1) {
-    pe = O::fma(O::scale(wl, O::neg(k)), ic, pe);
-    const auto small = O::gt(O::set1(0x1p-6f), O::abs(x));
-    rh = O::sel(small, x, rh), pe = O::sel(small, O::set1(0.0f), pe);
-  }
+  const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
   const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2)), hh = O::mul(r2, O::set1(-0.5f));
   const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
   const V c = O::fma(r2, O::mul(rh, horner<O>(rh, q)), O::fma(r2e, O::set1(-0.5f), O::fma(pe, O::sub(r2, rh), pe)));
@@ -252,21 +234,12 @@ VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = null
   return O::add(s, O::add(O::add(e, b), pt));
 }
 
-// log, log2, log10 and log1p of float lanes by log_ff, special values put
-// in: log1p below 2^-29 is x - x^2/2 (x^3/3 is below 2^-58 of it).
+// log, log2 and log10 of float lanes by log_ff, special values put in.
 template <int F, class O> VM_INLINE typename O::V log_ff_f32(typename O::V x) {
   using V = typename O::V;
   constexpr Base B = F == int(VFn::Log2) ? Base::Two : F == int(VFn::Log10) ? Base::Ten : Base::E;
-  constexpr bool P1 = F == int(VFn::Log1p);
-  if (log_ff_ordinary<F, O>(x)) return log_ff<B, O, P1>(x);
+  if (log_ff_ordinary<O>(x)) return log_ff<B, O>(x);
   const V one = O::set1(1.0f), zero = O::set1(0.0f), inf = O::set1(__builtin_inff());
-  if constexpr (P1) {
-    const auto ok = O::mand(O::gt(x, O::neg(one)), O::gt(inf, x));
-    V r = log_ff<B, O, true>(O::sel(ok, x, zero));
-    r = O::sel(O::gt(O::set1(0x1p-29f), O::abs(x)), O::fma(O::mul(x, x), O::set1(-0.5f), x), r);
-    r = O::sel(O::eq(x, inf), inf, O::sel(O::eq(x, O::neg(one)), O::neg(inf), r));
-    return O::sel(O::unord(x, x), x, O::sel(O::gt(O::neg(one), x), O::set1(__builtin_nanf("")), r));
-  }
   const auto ok = O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x));
   const auto sub = O::mand(O::gt(x, zero), O::gt(O::set1(0x1p-126f), x));
   const V kadd = O::sel(sub, O::set1(-24.0f), zero);
@@ -470,6 +443,33 @@ VM_INLINE VF::V log_sum(VF::V wh, const VF::V* wl, const VF::V* kadd = nullptr) 
   const V tl = VF::lookup16m(kLogTab.lo, m);
   const V lo = VF::fma(k, VF::set1(1.42860677e-06f), wl ? VF::fma(*wl, VF::recip_seed(wh), tl) : tl);
   return VF::add(s, VF::add(e, VF::fma(VF::mul(r, r), horner<VF>(r, p), lo)));
+}
+
+// log1p x on AVX2 (0.59x log_ff's time): log_sum of 1 + x as an exact
+// two-sum w + wl (w positive normal for x > -1); from 2^127 on, of x/2 with
+// one ln2 more. Below 2^-12, x - x^2/2 + x^3/3 (the next term is below
+// 2^-38 of it): there log_sum's s + wl/w cancel (1.2 ulp at -2^-24.7), and
+// -0 stays -0.
+VM_INLINE VF::V log1p_fl(VF::V x) {
+  using V = VF::V;
+  const V one = VF::set1(1.0f), w = VF::add(one, x), bb = VF::sub(w, one);
+  V wl = VF::add(VF::sub(one, VF::sub(w, bb)), VF::sub(x, bb));
+  const V top = VF::set1(0x1p127f), inf = VF::set1(__builtin_inff()), zero = VF::set1(0.0f);
+  V r;
+  const bool ordinary = VF::all(VF::mand(VF::gt(x, VF::neg(one)), VF::gt(top, x)));
+  if (ordinary) {
+    r = log_sum(w, &wl);
+  } else {
+    const auto big = VF::gt(x, VF::set1(0x1.fffffep126f)), ok = VF::gt(x, VF::neg(one));
+    const V kadd = VF::sel(big, one, zero);
+    wl = VF::sel(ok, VF::sel(big, zero, wl), zero);
+    r = log_sum(VF::sel(big, VF::min(VF::mul(x, VF::set1(0.5f)), top), VF::sel(ok, w, one)), &wl, &kadd);
+  }
+  const auto small = VF::gt(VF::set1(0x1p-12f), VF::abs(x));
+  if (VF::any(small)) r = VF::sel(small, VF::fma(VF::mul(x, x), VF::fma(x, VF::set1(1.0f / 3), VF::set1(-0.5f)), x), r);
+  if (ordinary) return r;
+  r = VF::sel(VF::eq(x, inf), inf, VF::sel(VF::eq(x, VF::neg(one)), VF::neg(inf), r));
+  return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(VF::neg(one), x), VF::set1(__builtin_nanf("")), r));
 }
 
 // The odd series a + c3 a^3 + c5 a^5 in float lanes where |a| < 2^-6 (the
@@ -1003,7 +1003,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else if constexpr (F == int(VFn::Sin)) return sincos_f32<true>(x);
   else if constexpr (F == int(VFn::Cos)) return sincos_f32<false>(x);
   else if constexpr (F == int(VFn::Log1p)) {
-    if constexpr (VF::W == 8) return log_ff_f32<F, VF>(x);
+    if constexpr (VF::W == 8) return log1p_fl(x);
     else return log1p_f32(x);
   }
   else if constexpr (F == int(VFn::Expm1)) {
