@@ -100,6 +100,12 @@ struct VF {
     return _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), i), _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), i),
                             _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
   }
+  // 2^-n for a whole n in [-126, 126]: n's integer from the bits of n + 1.5
+  // 2^23 (as scale), shifted into the exponent.
+  static V pow2neg(V n) {
+    const __m256i nb = _mm256_castps_si256(_mm256_add_ps(n, _mm256_set1_ps(0x1.8p23f)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(0x4b400000 + 127), nb), 23));
+  }
   // t[j] (t holds 8 floats, on 32 bytes) for j in the three low bits of b's bits.
   static V lookup8(const float* t, V b) { return _mm256_permutevar8x32_ps(_mm256_load_ps(t), _mm256_castps_si256(b)); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }

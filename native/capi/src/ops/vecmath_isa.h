@@ -320,14 +320,14 @@ VM_INLINE VF::V exp_f32(VF::V x) {
 // to e^r, left 1.34 ulp). Next to 0 (n = 0, d = 0) the result is x plus
 // the tail: it keeps its relative precision. e^x - 1 has x's sign: the
 // copysign keeps -0.
-VM_INLINE VF::V expm1_fl(VF::V x) {
-  using V = VF::V;
+template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
+  using V = typename O::V;
   static constexpr float q[] = {0.000197424306f, 0.00139336893f, 0.00833356753f, 0.0416664779f, 0.166666657f};
   V n, h, l;
   exp_reduce(VF::min(VF::set1(89.0f), VF::max(VF::set1(-20.0f), x)), VF::set1(0.0f), n, h, l);
   const V r = VF::add(h, l), rl = VF::add(VF::sub(h, r), l), one = VF::set1(1.0f), half = VF::set1(0.5f);
   const V r2 = VF::mul(r, r), r2e = VF::fma(r, r, VF::neg(r2)), hr2 = VF::mul(r2, half);
-  const V p = VF::scale(one, VF::neg(n)), d = VF::sub(p, one), bb = VF::sub(d, p);
+  const V p = O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one), bb = VF::sub(d, p);
   const V dl = VF::add(VF::sub(p, VF::sub(d, bb)), VF::sub(VF::neg(one), bb));
   const V s = VF::sub(h, d), e = VF::sub(h, VF::add(s, d));
   const V s2 = VF::add(s, hr2), e2 = VF::sub(hr2, VF::sub(s2, s));
@@ -1007,7 +1007,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
     else return log1p_f32(x);
   }
   else if constexpr (F == int(VFn::Expm1)) {
-    if constexpr (VF::W == 8) return expm1_fl(x);
+    if constexpr (VF::W == 8) return expm1_fl<VF>(x);
     else return expm1_f32(x);
   }
   else if constexpr (F == int(VFn::Sinh)) return sinh_f32(x);
