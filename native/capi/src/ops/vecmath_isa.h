@@ -790,12 +790,26 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 
 // x^y for positive finite x and finite y: 2^t, t = y log2 x clamped to
 // [-200, 200] (float results are 0 or inf beyond; a relative error of
-// 2^-39.6 in log2 x moves |t| <= 150 by 2^-32).
+// 2^-39.6 in log2 x moves |t| <= 150 by 2^-32). On AVX2, 2^t = 2^n 2^f
+// (n = round(t), |f| <= 1/2) with 2^f by its series to f^10 (2^-41
+// relative) and no table: the 16-double lookup's permutes and blends
+// bound the time on Zen 3 (in-process A/B, 1M float32 in cache, 1 thread,
+// best of 9, six runs: 0.80-0.97x the time, median 0.84x).
 VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
   const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<Base::Two>(x, kLogQ5))));
-  VD::V s, q;
-  exp_tab<Base::Two>(t, s, q);
-  return VD::fma(s, q, s);
+  if constexpr (VF::W == 8) {
+    static constexpr double c[] = {7.054911620801121e-09, 1.0178086009239696e-07, 1.3215486790144305e-06,
+                                   1.5252733804059838e-05, 0.00015403530393381606, 0.0013333558146428441,
+                                   0.009618129107628477, 0.055504108664821576, 0.2402265069591007,
+                                   0.6931471805599453, 1.0};
+    const VD::V shift = VD::set1(0x1.8p52), kd = VD::add(t, shift), n = VD::sub(kd, shift), f = VD::sub(t, n);
+    const VD::V f2 = VD::mul(f, f);
+    return VD::add_shl48(horner2<VD>(f, f2, c), VD::fma(n, VD::set1(16.0), shift));
+  } else {
+    VD::V s, q;
+    exp_tab<Base::Two>(t, s, q);
+    return VD::fma(s, q, s);
+  }
 }
 
 // Every lane of x positive finite and of y finite: pow_core alone.
