@@ -209,6 +209,13 @@ struct VD {
     const V b2 = _mm256_castsi256_pd(_mm256_slli_epi64(b, 61 - shift)), b3 = _mm256_castsi256_pd(_mm256_slli_epi64(b, 60 - shift));
     return _mm256_blendv_pd(_mm256_blendv_pd(q(0), q(1), b2), _mm256_blendv_pd(q(2), q(3), b2), b3);
   }
+  // x = 2^k m with m in [sqrt(1/2), sqrt(2)), for positive normal x: k whole.
+  static V split_sqrt2(V x, V& k) {
+    const __m256i ix = _mm256_castpd_si256(x);
+    const __m256i kb = _mm256_srli_epi64(_mm256_add_epi64(ix, _mm256_set1_epi64x(0x3ff0000000000000ll - 0x3fe6a09e667f3bcdll)), 52);
+    k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_castpd_si256(_mm256_set1_pd(0x1p52)))), _mm256_set1_pd(0x1p52 + 1023));
+    return _mm256_castsi256_pd(_mm256_sub_epi64(ix, _mm256_slli_epi64(_mm256_sub_epi64(kb, _mm256_set1_epi64x(1023)), 52)));
+  }
   // The bits of a plus the bits of b shifted left by 48.
   static V add_shl48(V a, V b) {
     return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(a), _mm256_slli_epi64(_mm256_castpd_si256(b), 48)));

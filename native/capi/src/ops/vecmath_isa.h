@@ -790,14 +790,31 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 
 // x^y for positive finite x and finite y: 2^t, t = y log2 x clamped to
 // [-200, 200] (float results are 0 or inf beyond; a relative error of
-// 2^-39.6 in log2 x moves |t| <= 150 by 2^-32). On AVX2, 2^t = 2^n 2^f
-// (n = round(t), |f| <= 1/2) with 2^f by its series to f^10 (2^-41
-// relative) and no table: the 16-double lookup's permutes and blends
-// bound the time on Zen 3 (in-process A/B, 1M float32 in cache, 1 thread,
-// best of 9, six runs: 0.80-0.97x the time, median 0.84x).
+// 2^-39.6 in log2 x moves |t| <= 150 by 2^-32). On AVX2 neither takes a
+// table, whose 16-double lookups (4 permutes and 3 blends a vector of 4)
+// bound the time on Zen 3: log2 x by log2_div, and 2^t = 2^n 2^f (n =
+// round(t), |f| <= 1/2) with 2^f by its series to f^10 (2^-41 relative),
+// n added to the exponent's bits. In-process A/B (1M float32 in cache, 1
+// thread, best of 9): the exponential 0.80-0.97x the time (six runs,
+// median 0.84x), then the log 0.74-0.78x (three runs).
+//
+// log2 x for a positive normal double on AVX2: x = 2^k m with m in
+// [sqrt(1/2), sqrt(2)), s = (m - 1)/(m + 1) (m - 1 and m + 1 exact: m has
+// float's 24 bits; one rounding in the division), log2 m = (2/ln2)(s +
+// s^3/3 + ... + s^17/17) (|s| <= 0.172: the next term is below 2^-44 of
+// the sum): k + log2 m within about 2^-50 relative, also next to 1.
+template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
+  using V = typename D::V;
+  static constexpr double q[] = {0.16972882833987804, 0.19235933878519512, 0.22195308321368667, 0.2623081892525388,
+                                 0.3205988979753252,  0.4121985831111324,  0.5770780163555853,  0.9617966939259756};
+  V k;
+  const V m = D::split_sqrt2(x, k), one = D::set1(1.0);
+  const V s = D::div(D::sub(m, one), D::add(m, one)), z = D::mul(s, s);
+  return D::add(k, D::fma(D::mul(s, z), horner2<D>(z, D::mul(z, z), q), D::mul(s, D::set1(2.8853900817779268))));
+}
 VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
-  const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<Base::Two>(x, kLogQ5))));
   if constexpr (VF::W == 8) {
+    const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log2_div<VD>(x))));
     static constexpr double c[] = {7.054911620801121e-09, 1.0178086009239696e-07, 1.3215486790144305e-06,
                                    1.5252733804059838e-05, 0.00015403530393381606, 0.0013333558146428441,
                                    0.009618129107628477, 0.055504108664821576, 0.2402265069591007,
@@ -806,6 +823,7 @@ VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
     const VD::V f2 = VD::mul(f, f);
     return VD::add_shl48(horner2<VD>(f, f2, c), VD::fma(n, VD::set1(16.0), shift));
   } else {
+    const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<Base::Two>(x, kLogQ5))));
     VD::V s, q;
     exp_tab<Base::Two>(t, s, q);
     return VD::fma(s, q, s);
