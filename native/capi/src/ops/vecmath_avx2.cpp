@@ -100,6 +100,14 @@ struct VF {
     return _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), i), _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), i),
                             _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
   }
+  // 2^-n for a whole n in [-126, 126]: n's integer from the bits of n + 1.5
+  // 2^23 (as scale), shifted into the exponent.
+  static V pow2neg(V n) {
+    const __m256i nb = _mm256_castps_si256(_mm256_add_ps(n, _mm256_set1_ps(0x1.8p23f)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(0x4b400000 + 127), nb), 23));
+  }
+  // t[j] (t holds 8 floats, on 32 bytes) for j in the three low bits of b's bits.
+  static V lookup8(const float* t, V b) { return _mm256_permutevar8x32_ps(_mm256_load_ps(t), _mm256_castps_si256(b)); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
   // Where bit b of a's bits is set (in the sign, which is what sel reads); and that bit moved to the sign.
   static V bit_to_sign(V a, int b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 31 - b)); }
@@ -200,6 +208,13 @@ struct VD {
     auto q = [k, t](int c) { return _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_loadu_ps(reinterpret_cast<const float*>(t + 4 * c)), k)); };
     const V b2 = _mm256_castsi256_pd(_mm256_slli_epi64(b, 61 - shift)), b3 = _mm256_castsi256_pd(_mm256_slli_epi64(b, 60 - shift));
     return _mm256_blendv_pd(_mm256_blendv_pd(q(0), q(1), b2), _mm256_blendv_pd(q(2), q(3), b2), b3);
+  }
+  // x = 2^k m with m in [sqrt(1/2), sqrt(2)), for positive normal x: k whole.
+  static V split_sqrt2(V x, V& k) {
+    const __m256i ix = _mm256_castpd_si256(x);
+    const __m256i kb = _mm256_srli_epi64(_mm256_add_epi64(ix, _mm256_set1_epi64x(0x3ff0000000000000ll - 0x3fe6a09e667f3bcdll)), 52);
+    k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_castpd_si256(_mm256_set1_pd(0x1p52)))), _mm256_set1_pd(0x1p52 + 1023));
+    return _mm256_castsi256_pd(_mm256_sub_epi64(ix, _mm256_slli_epi64(_mm256_sub_epi64(kb, _mm256_set1_epi64x(1023)), 52)));
   }
   // The bits of a plus the bits of b shifted left by 48.
   static V add_shl48(V a, V b) {

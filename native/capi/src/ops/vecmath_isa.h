@@ -169,7 +169,7 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
   else return VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)));
 }
 
-// ---- AVX2: float32 log, log2, log10 and log1p in float lanes --------------
+// ---- AVX2: float32 log, log2 and log10 in float lanes ----------------------
 // The double-lane logs were bound on Zen 3 by their lookups (4 gathers a
 // vector of 8 floats; a 16-double lookup by permutes takes 4 lane-crossing
 // permutes and 3 blends a vector of 4) and by the conversions between float
@@ -195,42 +195,24 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // the float operations (AVX2's VF) as a parameter, so that nothing here is
 // compiled for another instruction set.
 
-// Every lane takes log_ff alone: x positive normal and finite (log1p: x
-// above -1 and finite, and |x| from 2^-29 on).
-template <int F, class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
+// Every lane takes log_ff alone: x positive normal and finite.
+template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
   const typename O::V inf = O::set1(__builtin_inff());
-  if constexpr (F == int(VFn::Log1p))
-    return O::all(O::mand(O::mand(O::gt(x, O::set1(-1.0f)), O::gt(inf, x)), O::gt(O::abs(x), O::set1(0x1.fffffep-30f))));
-  else return O::all(O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x)));  // above the largest subnormal
+  return O::all(O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x)));  // above the largest subnormal
 }
 
-// log_b x as above; kadd is added to k (a subnormal's scaling). With P1 (log1p), the
-// argument is 1 + x = w + wl (a two-sum), and wl 2^-k finvc joins pe
-// (rounded: it is below 2^-24 of m); where |x| < 2^-6 (in interval 9, so k
-// = 0 and finvc = 1) r is x itself: rh = x and pe = 0.
-template <Base B, class O, bool P1 = false>
-VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
+// log_b x as above; kadd is added to k (a subnormal's scaling).
+template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
   static constexpr float q[] = {1.0f / 7, -1.0f / 6, 1.0f / 5, -1.0f / 4, 1.0f / 3};
   const V one = O::set1(1.0f);
-  V w = x, wl;
-  if constexpr (P1) {
-    w = O::add(one, x);
-    const V bb = O::sub(w, one);
-    wl = O::add(O::sub(one, O::sub(w, bb)), O::sub(x, bb));
-  }
   V k, m;
-  const auto t = O::split_off(w, k, m);
+  const auto t = O::split_off(x, k, m);
   if (kadd) k = O::add(k, *kadd);
   const auto& tb = B == Base::E ? g_log->fln : B == Base::Two ? g_log->flog2 : g_log->flog10;
   const V ic = O::lookup_iv(g_log->finvc, t), ch = O::lookup_iv(tb[0], t), cl = O::lookup_iv(tb[1], t);
   const V p = O::mul(m, ic);
-  V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
-  if constexpr (P1) {
-    pe = O::fma(O::scale(wl, O::neg(k)), ic, pe);
-    const auto small = O::gt(O::set1(0x1p-6f), O::abs(x));
-    rh = O::sel(small, x, rh), pe = O::sel(small, O::set1(0.0f), pe);
-  }
+  const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
   const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2)), hh = O::mul(r2, O::set1(-0.5f));
   const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
   const V c = O::fma(r2, O::mul(rh, horner<O>(rh, q)), O::fma(r2e, O::set1(-0.5f), O::fma(pe, O::sub(r2, rh), pe)));
@@ -252,21 +234,12 @@ VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = null
   return O::add(s, O::add(O::add(e, b), pt));
 }
 
-// log, log2, log10 and log1p of float lanes by log_ff, special values put
-// in: log1p below 2^-29 is x - x^2/2 (x^3/3 is below 2^-58 of it).
+// log, log2 and log10 of float lanes by log_ff, special values put in.
 template <int F, class O> VM_INLINE typename O::V log_ff_f32(typename O::V x) {
   using V = typename O::V;
   constexpr Base B = F == int(VFn::Log2) ? Base::Two : F == int(VFn::Log10) ? Base::Ten : Base::E;
-  constexpr bool P1 = F == int(VFn::Log1p);
-  if (log_ff_ordinary<F, O>(x)) return log_ff<B, O, P1>(x);
+  if (log_ff_ordinary<O>(x)) return log_ff<B, O>(x);
   const V one = O::set1(1.0f), zero = O::set1(0.0f), inf = O::set1(__builtin_inff());
-  if constexpr (P1) {
-    const auto ok = O::mand(O::gt(x, O::neg(one)), O::gt(inf, x));
-    V r = log_ff<B, O, true>(O::sel(ok, x, zero));
-    r = O::sel(O::gt(O::set1(0x1p-29f), O::abs(x)), O::fma(O::mul(x, x), O::set1(-0.5f), x), r);
-    r = O::sel(O::eq(x, inf), inf, O::sel(O::eq(x, O::neg(one)), O::neg(inf), r));
-    return O::sel(O::unord(x, x), x, O::sel(O::gt(O::neg(one), x), O::set1(__builtin_nanf("")), r));
-  }
   const auto ok = O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x));
   const auto sub = O::mand(O::gt(x, zero), O::gt(O::set1(0x1p-126f), x));
   const V kadd = O::sel(sub, O::set1(-24.0f), zero);
@@ -329,6 +302,37 @@ VM_INLINE VF::V exp_f32(VF::V x) {
   const VF::V t = VF::fma(r2, horner2<VF>(r, r2, kExpP), l);
   const VF::V s = VF::add(one, h), se = VF::add(VF::sub(one, s), h);
   return VF::scale(VF::add(s, VF::add(se, t)), n);
+}
+
+// expm1 in float lanes (AVX2 takes it: the double-lane form spent its time
+// converting and looking up): x clamped to [-20, 89] (-1 and inf in float
+// beyond; a NaN passes through the clamp), reduced as exp_f32: e^x - 1 =
+// 2^n (h - d + l + z^2/2 + z^3 Q(z)) for z = h + l = r + rl (r rounded, rl
+// exact), with d + dl = 2^-n - 1 exactly (a two-sum; d alone is exact for
+// |n| <= 24). h - d is a fast two-sum (|d| >= 1/2 > |h| unless d = 0), and
+// so is its sum with r^2/2 (|h - d| >= 0.15 > r^2/2 unless d = 0, where h
+// - d = h); the residuals, r^2's (fma), dl, l, rl r and r^3 Q(r) make the
+// tail, rounded once with the rest before the exact scaling. Where n = 1
+// the sum is about 0.2 and z^2 P(z) a quarter of it: in float arithmetic
+// as exp_f32's r^2 P(r) it left 1.05 ulp. Q: e^r - 1 - r - r^2/2 = r^3
+// Q(r), a fit relative to e^r - 1 made for this library (2^-31 on |r| <=
+// ln2/2 with its coefficients rounded one by one; kExpP, fitted relative
+// to e^r, left 1.34 ulp). Next to 0 (n = 0, d = 0) the result is x plus
+// the tail: it keeps its relative precision. e^x - 1 has x's sign: the
+// copysign keeps -0.
+template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
+  using V = typename O::V;
+  static constexpr float q[] = {0.000197424306f, 0.00139336893f, 0.00833356753f, 0.0416664779f, 0.166666657f};
+  V n, h, l;
+  exp_reduce(VF::min(VF::set1(89.0f), VF::max(VF::set1(-20.0f), x)), VF::set1(0.0f), n, h, l);
+  const V r = VF::add(h, l), rl = VF::add(VF::sub(h, r), l), one = VF::set1(1.0f), half = VF::set1(0.5f);
+  const V r2 = VF::mul(r, r), r2e = VF::fma(r, r, VF::neg(r2)), hr2 = VF::mul(r2, half);
+  const V p = O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one), bb = VF::sub(d, p);
+  const V dl = VF::add(VF::sub(p, VF::sub(d, bb)), VF::sub(VF::neg(one), bb));
+  const V s = VF::sub(h, d), e = VF::sub(h, VF::add(s, d));
+  const V s2 = VF::add(s, hr2), e2 = VF::sub(hr2, VF::sub(s2, s));
+  const V t = VF::fma(VF::mul(r, r2), horner2<VF>(r, r2, q), VF::fma(rl, r, VF::fma(r2e, half, l)));
+  return VF::copysign(VF::scale(VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl))), n), x);
 }
 
 // sigmoid in float lanes: with e = e^-|x| (exp_neg, in [0, 1]; 0 for an
@@ -439,6 +443,33 @@ VM_INLINE VF::V log_sum(VF::V wh, const VF::V* wl, const VF::V* kadd = nullptr) 
   const V tl = VF::lookup16m(kLogTab.lo, m);
   const V lo = VF::fma(k, VF::set1(1.42860677e-06f), wl ? VF::fma(*wl, VF::recip_seed(wh), tl) : tl);
   return VF::add(s, VF::add(e, VF::fma(VF::mul(r, r), horner<VF>(r, p), lo)));
+}
+
+// log1p x on AVX2 (0.59x log_ff's time): log_sum of 1 + x as an exact
+// two-sum w + wl (w positive normal for x > -1); from 2^127 on, of x/2 with
+// one ln2 more. Below 2^-12, x - x^2/2 + x^3/3 (the next term is below
+// 2^-38 of it): there log_sum's s + wl/w cancel (1.2 ulp at -2^-24.7), and
+// -0 stays -0.
+VM_INLINE VF::V log1p_fl(VF::V x) {
+  using V = VF::V;
+  const V one = VF::set1(1.0f), w = VF::add(one, x), bb = VF::sub(w, one);
+  V wl = VF::add(VF::sub(one, VF::sub(w, bb)), VF::sub(x, bb));
+  const V top = VF::set1(0x1p127f), inf = VF::set1(__builtin_inff()), zero = VF::set1(0.0f);
+  V r;
+  const bool ordinary = VF::all(VF::mand(VF::gt(x, VF::neg(one)), VF::gt(top, x)));
+  if (ordinary) {
+    r = log_sum(w, &wl);
+  } else {
+    const auto big = VF::gt(x, VF::set1(0x1.fffffep126f)), ok = VF::gt(x, VF::neg(one));
+    const V kadd = VF::sel(big, one, zero);
+    wl = VF::sel(ok, VF::sel(big, zero, wl), zero);
+    r = log_sum(VF::sel(big, VF::min(VF::mul(x, VF::set1(0.5f)), top), VF::sel(ok, w, one)), &wl, &kadd);
+  }
+  const auto small = VF::gt(VF::set1(0x1p-12f), VF::abs(x));
+  if (VF::any(small)) r = VF::sel(small, VF::fma(VF::mul(x, x), VF::fma(x, VF::set1(1.0f / 3), VF::set1(-0.5f)), x), r);
+  if (ordinary) return r;
+  r = VF::sel(VF::eq(x, inf), inf, VF::sel(VF::eq(x, VF::neg(one)), VF::neg(inf), r));
+  return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(VF::neg(one), x), VF::set1(__builtin_nanf("")), r));
 }
 
 // The odd series a + c3 a^3 + c5 a^5 in float lanes where |a| < 2^-6 (the
@@ -759,12 +790,44 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 
 // x^y for positive finite x and finite y: 2^t, t = y log2 x clamped to
 // [-200, 200] (float results are 0 or inf beyond; a relative error of
-// 2^-39.6 in log2 x moves |t| <= 150 by 2^-32).
+// 2^-39.6 in log2 x moves |t| <= 150 by 2^-32). On AVX2 neither takes a
+// table, whose 16-double lookups (4 permutes and 3 blends a vector of 4)
+// bound the time on Zen 3: log2 x by log2_div, and 2^t = 2^n 2^f (n =
+// round(t), |f| <= 1/2) with 2^f by its series to f^10 (2^-41 relative),
+// n added to the exponent's bits. In-process A/B (1M float32 in cache, 1
+// thread, best of 9): the exponential 0.80-0.97x the time (six runs,
+// median 0.84x), then the log 0.74-0.78x (three runs).
+//
+// log2 x for a positive normal double on AVX2: x = 2^k m with m in
+// [sqrt(1/2), sqrt(2)), s = (m - 1)/(m + 1) (m - 1 and m + 1 exact: m has
+// float's 24 bits; one rounding in the division), log2 m = (2/ln2)(s +
+// s^3/3 + ... + s^17/17) (|s| <= 0.172: the next term is below 2^-44 of
+// the sum): k + log2 m within about 2^-50 relative, also next to 1.
+template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
+  using V = typename D::V;
+  static constexpr double q[] = {0.16972882833987804, 0.19235933878519512, 0.22195308321368667, 0.2623081892525388,
+                                 0.3205988979753252,  0.4121985831111324,  0.5770780163555853,  0.9617966939259756};
+  V k;
+  const V m = D::split_sqrt2(x, k), one = D::set1(1.0);
+  const V s = D::div(D::sub(m, one), D::add(m, one)), z = D::mul(s, s);
+  return D::add(k, D::fma(D::mul(s, z), horner2<D>(z, D::mul(z, z), q), D::mul(s, D::set1(2.8853900817779268))));
+}
 VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
-  const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<Base::Two>(x, kLogQ5))));
-  VD::V s, q;
-  exp_tab<Base::Two>(t, s, q);
-  return VD::fma(s, q, s);
+  if constexpr (VF::W == 8) {
+    const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log2_div<VD>(x))));
+    static constexpr double c[] = {7.054911620801121e-09, 1.0178086009239696e-07, 1.3215486790144305e-06,
+                                   1.5252733804059838e-05, 0.00015403530393381606, 0.0013333558146428441,
+                                   0.009618129107628477, 0.055504108664821576, 0.2402265069591007,
+                                   0.6931471805599453, 1.0};
+    const VD::V shift = VD::set1(0x1.8p52), kd = VD::add(t, shift), n = VD::sub(kd, shift), f = VD::sub(t, n);
+    const VD::V f2 = VD::mul(f, f);
+    return VD::add_shl48(horner2<VD>(f, f2, c), VD::fma(n, VD::set1(16.0), shift));
+  } else {
+    const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<Base::Two>(x, kLogQ5))));
+    VD::V s, q;
+    exp_tab<Base::Two>(t, s, q);
+    return VD::fma(s, q, s);
+  }
 }
 
 // Every lane of x positive finite and of y finite: pow_core alone.
@@ -836,6 +899,44 @@ VM_INLINE VF::V erf_f32(VF::V x) {
     r = VF::sel(small, r, VF::sel(VF::gt(a, VF::set1(3.92f)), VF::set1(1.0f), big));
   }
   return VF::sel(VF::unord(x, x), x, VF::copysign(r, x));
+}
+
+// AVX2's float erf in one chain of fused multiply-adds a lane, with its
+// coefficients looked up in tables of 8 (one lane-crossing permute each,
+// where erf_f32's sixteen intervals take two and a blend: on Zen 3 the
+// permutes share one pipe). Interval j = round(2|x| - 1/2), in the low bits
+// of j + 1.5 2^23, which is all the permute reads: j = 0 (|x| <= 1/2) takes
+// erf_f32's series, |x| + |x| q(x^2) (the same operations); j = 1..7, [1/2,
+// 4) in intervals of width 1/2, a degree-7 polynomial in t = |x| - center
+// (2^-28.9 relative or better, coefficients rounded to float one by one with
+// a refit) whose constant term is split in two floats. From 3.92 on, erf
+// rounds to 1. Least-squares fits on Chebyshev nodes, weighted to the
+// relative error (made for this library). The series in its own chain took
+// 1.1x the time.
+template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
+  using V = typename O::V;
+  // Row 0: the constant term's low part; rows 1-8: coefficients of t^0..t^7 per interval
+  // (interval 0: 0, 0 and the series' q(s) from s^0 to s^6).
+  alignas(32) static constexpr float tab[9][8] = {
+      {0.0f, -1.97324184e-08f, -1.14099095e-08f, -1.50192392e-08f, -1.87209839e-08f, -9.27188371e-09f, -1.12352687e-08f, 5.48340306e-09f},
+      {0.0f, 0.711155653f, 0.92290014f, 0.986671686f, 0.998537302f, 0.999899387f, 0.999995708f, 0.999999881f},
+      {0.128379166f, 0.642931044f, 0.236521125f, 0.0527749956f, 0.00714231934f, 0.000586277281f, 2.91890119e-05f, 8.81428832e-07f},
+      {-0.376126379f, -0.482198149f, -0.295651734f, -0.092356205f, -0.0160701573f, -0.00161226746f, -9.48693341e-05f, -3.30607099e-06f},
+      {0.112837911f, 0.0267908536f, 0.167535663f, 0.0901573747f, 0.0217244998f, 0.00276038074f, 0.000195812609f, 7.97032953e-06f},
+      {-0.026866097f, 0.150675312f, -0.00613243133f, -0.0481054038f, -0.0190882422f, -0.00325770909f, -0.000286169379f, -1.37854067e-05f},
+      {0.00522317598f, -0.053283833f, -0.0471811332f, 0.00661882991f, 0.0106604146f, 0.00275627966f, 0.000313629484f, 1.83300126e-05f},
+      {-0.00085032708f, -0.0265800972f, 0.0206016302f, 0.00904828776f, -0.00277970219f, -0.00166786392f, -0.00027375904f, -2.06924469e-05f},
+      {0.000107768043f, 0.0184279494f, 0.00370502961f, -0.00593619375f, -0.000724509708f, 0.000635905832f, 0.000173590961f, 1.71451065e-05f}};
+  const V a = O::abs(x);
+  const auto small = O::gt(O::set1(0x1.000002p-1f), a);  // a <= 1/2, where j = 0 (a tie goes to even)
+  // j's bits (from 4 on and for NaN any: those lanes are replaced)
+  const V shift = O::set1(0x1.8p23f), jb = O::add(O::fma(a, O::set1(2.0f), O::set1(-0.5f)), shift);
+  const V t = O::sub(a, O::fma(O::sub(jb, shift), O::set1(0.5f), O::set1(0.25f)));
+  const V u = O::sel(small, O::mul(a, a), t);
+  V p = O::lookup8(tab[8], jb);
+  for (int i = 7; i >= 2; i--) p = O::fma(p, u, O::lookup8(tab[i], jb));
+  const V r = O::add(O::lookup8(tab[1], jb), O::fma(p, O::sel(small, a, t), O::sel(small, a, O::lookup8(tab[0], jb))));
+  return O::sel(O::unord(x, x), x, O::copysign(O::sel(O::gt(a, O::set1(3.92f)), O::set1(1.0f), r), x));
 }
 
 // float tanh in float lanes, one formula for every a = |x| (clamped to 10,
@@ -933,10 +1034,13 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else if constexpr (F == int(VFn::Sin)) return sincos_f32<true>(x);
   else if constexpr (F == int(VFn::Cos)) return sincos_f32<false>(x);
   else if constexpr (F == int(VFn::Log1p)) {
-    if constexpr (VF::W == 8) return log_ff_f32<F, VF>(x);
+    if constexpr (VF::W == 8) return log1p_fl(x);
     else return log1p_f32(x);
   }
-  else if constexpr (F == int(VFn::Expm1)) return expm1_f32(x);
+  else if constexpr (F == int(VFn::Expm1)) {
+    if constexpr (VF::W == 8) return expm1_fl<VF>(x);
+    else return expm1_f32(x);
+  }
   else if constexpr (F == int(VFn::Sinh)) return sinh_f32(x);
   else if constexpr (F == int(VFn::Cosh)) return cosh_f32(x);
   else if constexpr (F == int(VFn::Tanh)) return tanh_f32(x);
@@ -947,6 +1051,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else if constexpr (F == int(VFn::Tan)) return tan_f32(x);
   else if constexpr (F == int(VFn::Arccos)) return acos_f32(x);
   else if constexpr (F == int(VFn::Arcsin)) return asin_f32(x);
+  else if constexpr (VF::W == 8) return erf_ff<VF>(x);
   else return erf_f32(x);
 }
 
@@ -1101,7 +1206,8 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
   const bool pf = prm.stream;
   int64_t i;
   constexpr bool kLogs = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p);
-  if constexpr (kDoubleLanes<F> && !(kLogs && VT::W == 8) && std::is_same_v<VT, VF> && std::is_same_v<S, float>)
+  if constexpr (kDoubleLanes<F> && !((kLogs || F == int(VFn::Expm1)) && VT::W == 8) && std::is_same_v<VT, VF> &&
+                std::is_same_v<S, float>)
     i = by_halves(a, a, o, n, prm, [](VF::V x, VF::V) { return lanes_ordinary<F>(x); },
                   [](VD::V d, VD::V) { return lanes_core<F>(d); }, [](VF::V x, VF::V) { return apply1<VF, F>(x); });
   else
