@@ -93,6 +93,12 @@ struct VF {
     auto pow2 = [](__m256i k) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23)); };
     return _mm256_mul_ps(_mm256_mul_ps(p, pow2(h)), pow2(_mm256_sub_epi32(ni, h)));
   }
+  // v 2^n for a whole n in the low bits of k's bits (k = n + 1.5 2^23, as
+  // the rounding shift leaves it), where v 2^n is a normal float: n added
+  // to v's exponent bits (one shift and one integer add).
+  static V scale_bits(V v, V k) {
+    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(v), _mm256_slli_epi32(_mm256_castps_si256(k), 23)));
+  }
   // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats):
   // each half by j's three low bits, its fourth bit (moved to the sign) picks.
   static V lookup16(const float* t, V j) {
