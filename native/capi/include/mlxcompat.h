@@ -112,7 +112,9 @@
  * SLEEF the same ops run as scalar C library calls; MLXCOMPAT_VECMATH=scalar,
  * avx2 or avx512 forces a choice (for testing). softmax and logsumexp over
  * contiguous rows use the same vector exp, and so does an inclusive forward
- * logcumsumexp along them.
+ * logcumsumexp along them (on AVX2 the rows' sums are taken in double lanes,
+ * and a row whose maximum lies in [0, 60] takes e^x rather than e^(x - max):
+ * the same quotients and logarithm, with no rounding of x - max to put back).
  *
  * Accuracy (max ulp) against the exact result, over inputs from every binade
  * of either sign (float32, float64), every float16 and bfloat16 value, and
@@ -126,6 +128,7 @@
  * logcumsumexp cancel where the result nears 0: their error is counted in
  * ulps of the larger of the result and max(x, y) (the running max).
  * softmax, logsumexp and logcumsumexp: rows of 4096 values, spread 4;
+ * softmax and logsumexp in float32 also over rows centred at -30 and 80;
  * logsumexp in float32 also over 600 rows of 1, 10 and 31 values (rows
  * shorter than 32 are computed in blocks, in float64 lanes).
  *   op                                          float32 float64 float16 bfloat16

@@ -356,9 +356,13 @@ int main(int argc, char** argv) {
     }
     if (pclose(p) != 0) return 1;
   }
-  // GB/s counts every byte read and written once: 8 bytes per element (4 for the reductions' output aside).
-  auto gbs = [](const std::string& name, double s) {
-    const double n = 64.0 * (1 << 20);
+  // GB/s counts every byte read and written once: 8 bytes per element (4 for the reductions' output aside),
+  // over each case's own elements (softmax and logsumexp have 32M: counted as 64M before session 22,
+  // which doubled their GB/s and share of copy and moved their ideal scaling toward bandwidth's).
+  std::map<std::string, double> elems;
+  for (const Case& c : cases()) elems[c.name] = double(c.rows) * double(c.cols);
+  auto gbs = [&](const std::string& name, double s) {
+    const double n = elems.count(name) ? elems[name] : 64.0 * (1 << 20);
     const double bytes = name.rfind("logsumexp", 0) == 0 ? n * 4 : n * 8;
     return bytes / s / 1e9;
   };

@@ -160,7 +160,8 @@ bool softmax_rows(const Lines& l, Array* out) {
     for (int64_t j = 0; j < count; j++) {
       T* row = o + (i + j) * l.r;
       T* exps = streamed ? scratch.data() : row;
-      const T s = rows.exp_sum(x + j * l.r, m[j], exps, l.r, next ? next + j * l.r : nullptr);
+      const T c = m[j] >= 0 && m[j] <= rows.zero_shift ? T(0) : m[j];
+      const T s = rows.exp_sum(x + j * l.r, c, exps, l.r, next ? next + j * l.r : nullptr);
       rows.divide(exps, s, row, l.r, streamed);
     }
   });
@@ -253,7 +254,8 @@ bool logsumexp_rows(const Lines& l, Array* out) {
         o[i + j] = T(-INFINITY) + rows.exp_sum(row, T(0), nullptr, l.r, nullptr);
       } else {
         const T* pre = next ? next + j * l.r : nullptr;
-        o[i + j] = T(double(m) + std::log(double(rows.exp_sum(row, m, nullptr, l.r, pre))));
+        const T c = m >= 0 && m <= rows.zero_shift ? T(0) : m;
+        o[i + j] = T(double(c) + std::log(double(rows.exp_sum(row, c, nullptr, l.r, pre))));
       }
     }
   });

@@ -41,6 +41,12 @@ template <class T> struct RowKernels {
   T (*exp_sum)(const T* x, T m, T* o, int64_t n, const T* next);
   // o = x / s (x may be o); non-temporal stores when `stream` (the caller fences)
   void (*divide)(const T* x, T s, T* o, int64_t n, bool stream);
+  // For a row whose maximum m lies in [0, zero_shift], exp_sum(x, 0, ...)
+  // (e^x and their sum: softmax's quotients and m + log(sum e^(x - m)) the
+  // same) is as exact as exp_sum(x, m, ...) and cheaper: x - 0 needs no
+  // two-sum. e^x stays finite below e^60 and keeps its precision where
+  // e^(x - m) is normal (m >= 0). Negative: pass m.
+  T zero_shift;
 };
 
 // What an instruction set provides; index dtypes with vec_slot.
