@@ -188,8 +188,20 @@ struct VF2 {
   static V max(V x, V y) { return {VF::max(x.a, y.a), VF::max(x.b, y.b)}; }
   static V min(V x, V y) { return {VF::min(x.a, y.a), VF::min(x.b, y.b)}; }
   static V neg(V x) { return {VF::neg(x.a), VF::neg(x.b)}; }
+  static V abs(V x) { return {VF::abs(x.a), VF::abs(x.b)}; }
+  static V copysign(V r, V x) { return {VF::copysign(r.a, x.a), VF::copysign(r.b, x.b)}; }
+  static V xor_sign(V x, V y) { return {VF::xor_sign(x.a, y.a), VF::xor_sign(x.b, y.b)}; }
+  static V sqrt(V x) { return {VF::sqrt(x.a), VF::sqrt(x.b)}; }
+  static V rcp_est(V x) { return {VF::rcp_est(x.a), VF::rcp_est(x.b)}; }
+  static V recip(V x) { return {VF::recip(x.a), VF::recip(x.b)}; }
+  static V recip_seed(V x) { return {VF::recip_seed(x.a), VF::recip_seed(x.b)}; }
+  static V split75(V x, V& k) { return {VF::split75(x.a, k.a), VF::split75(x.b, k.b)}; }
+  static V lookup16m(const float* t, V m) { return {VF::lookup16m(t, m.a), VF::lookup16m(t, m.b)}; }
   static M gt(V x, V y) { return {VF::gt(x.a, y.a), VF::gt(x.b, y.b)}; }
+  static M mand(M x, M y) { return {VF::mand(x.a, y.a), VF::mand(x.b, y.b)}; }
+  static V sel(M m, V x, V y) { return {VF::sel(m.a, x.a, y.a), VF::sel(m.b, x.b, y.b)}; }
   static bool all(M m) { return VF::all(VF::mand(m.a, m.b)); }
+  static bool any(M m) { return VF::any(_mm256_or_ps(m.a, m.b)); }
   static V scale_bits(V v, V k) { return {VF::scale_bits(v.a, k.a), VF::scale_bits(v.b, k.b)}; }
 };
 

@@ -27,14 +27,17 @@ template <class VT, class S> struct Io {
     if constexpr (NT) VT::stream(p, v);
     else VT::store(p, v);
   }
+  static void st_nt(S* p, V v, bool nt) { nt ? st<true>(p, v) : st(p, v); }
 };
 template <> struct Io<VF, f16> {
   static VF::V ld(const f16* p) { return VF::load_f16(reinterpret_cast<const uint16_t*>(p)); }
   template <bool NT = false> static void st(f16* p, VF::V v) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v, NT); }
+  static void st_nt(f16* p, VF::V v, bool nt) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v, nt); }
 };
 template <> struct Io<VF, bf16> {
   static VF::V ld(const bf16* p) { return VF::load_bf16(reinterpret_cast<const uint16_t*>(p)); }
   template <bool NT = false> static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v, NT); }
+  static void st_nt(bf16* p, VF::V v, bool nt) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v, nt); }
 };
 
 // ---- double-lane cores for float results ----------------------------------
@@ -452,19 +455,21 @@ alignas(64) constexpr LogTab kLogTab = {
     {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
-VM_INLINE VF::V log_sum(VF::V wh, const VF::V* wl, const VF::V* kadd = nullptr) {
-  using V = VF::V;
+// O: VF, or on AVX2 VF::Pair (two vectors a step).
+template <class O = VF>
+VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
+  using V = typename O::V;
   static constexpr float p[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
   V k;
-  const V m = VF::split75(wh, k), one = VF::set1(1.0f);
-  if (kadd) k = VF::add(k, *kadd);
-  const V r = VF::fma(m, VF::lookup16m(kLogTab.invc, m), VF::neg(one));
-  const V hi = VF::fma(k, VF::set1(0.693145752f), VF::lookup16m(kLogTab.hi, m));
-  const V s = VF::add(hi, r), e = VF::add(VF::sub(hi, s), r);
+  const V m = O::split75(wh, k), one = O::set1(1.0f);
+  if (kadd) k = O::add(k, *kadd);
+  const V r = O::fma(m, O::lookup16m(kLogTab.invc, m), O::neg(one));
+  const V hi = O::fma(k, O::set1(0.693145752f), O::lookup16m(kLogTab.hi, m));
+  const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
   // no wl (null): no division (erfinv 0.94x the time on Zen 3), and 0 / wh added nothing
-  const V tl = VF::lookup16m(kLogTab.lo, m);
-  const V lo = VF::fma(k, VF::set1(1.42860677e-06f), wl ? VF::fma(*wl, VF::recip_seed(wh), tl) : tl);
-  return VF::add(s, VF::add(e, VF::fma(VF::mul(r, r), horner<VF>(r, p), lo)));
+  const V tl = O::lookup16m(kLogTab.lo, m);
+  const V lo = O::fma(k, O::set1(1.42860677e-06f), wl ? O::fma(*wl, O::recip_seed(wh), tl) : tl);
+  return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
 }
 
 // log1p x on AVX2 (0.59x log_ff's time): log_sum of 1 + x as an exact
@@ -501,11 +506,12 @@ VM_INLINE VF::V log1p_fl(VF::V x) {
 // series is selected in every vector: where inputs under 2^-6 come at random
 // (arctanh's over [-1, 1]: a fifth of the vectors), the mispredicted branch
 // cost more than the series (session 20, 1M inputs: 0.85-0.91x the time).
-VM_INLINE VF::V odd_small(VF::V a, VF::V r, float c3, float c5, bool branch = true) {
-  const auto small = VF::gt(VF::set1(0x1p-6f), a);
-  if (branch && !VF::any(small)) return r;
-  const VF::V s = VF::mul(a, a);
-  return VF::sel(small, VF::fma(VF::mul(s, VF::fma(s, VF::set1(c5), VF::set1(c3))), a, a), r);
+template <class O = VF>
+VM_INLINE typename O::V odd_small(typename O::V a, typename O::V r, float c3, float c5, bool branch = true) {
+  const auto small = O::gt(O::set1(0x1p-6f), a);
+  if (branch && !O::any(small)) return r;
+  const typename O::V s = O::mul(a, a);
+  return O::sel(small, O::fma(O::mul(s, O::fma(s, O::set1(c5), O::set1(c3))), a, a), r);
 }
 
 // arcsinh |x| = log(w), w = |x| + sqrt(x^2 + 1) in float lanes: x^2 + 1 as
@@ -1042,27 +1048,42 @@ VM_INLINE VF::V logaddexp_f32(VF::V x, VF::V y) {
 // differ from the scalar path's (glibc's logf) in 0.035% of them, as they
 // did with a correctly rounded log (0.034%); the seeded normal draws in the
 // tests match MLX's.
+// erfinv's polynomials in t, times y.
+template <class O> VM_INLINE typename O::V erfinv_poly(typename O::V y, typename O::V t) {
+  using V = typename O::V;
+  static constexpr float tail[] = {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
+                                   4.83185798e-3f, -2.64646143e-1f, 8.40016484e-1f};
+  static constexpr float body[] = {1.43285448e-7f, 1.22774793e-6f, 1.12963626e-7f, -5.61530760e-5f, -1.47697632e-4f,
+                                   2.31468678e-3f, 1.15392581e-2f, -2.32015476e-1f, 8.86226892e-1f};
+  V q = O::set1(5.43877832e-9f);
+  for (float c : body) q = O::fma(q, t, O::set1(c));
+  // the tail's polynomial only when a lane needs it (|y| above about 0.9989)
+  const auto far = O::gt(O::abs(t), O::set1(6.125f));
+  if (!O::any(far)) return O::mul(y, q);
+  V p = O::set1(3.03697567e-10f);
+  for (float c : tail) p = O::fma(p, t, O::set1(c));
+  return O::mul(y, O::sel(far, p, q));
+}
+
+// erfinv where |y| < 1 in every lane (O: VF or VF::Pair); false (r untouched) elsewhere.
+template <class O> VM_INLINE bool erfinv_mid(typename O::V y, typename O::V& r) {
+  const typename O::V a = O::fma(O::neg(y), y, O::set1(1.0f));
+  if (!O::all(O::gt(a, O::set1(0.0f)))) return false;
+  r = erfinv_poly<O>(y, log_sum<O>(a, nullptr));
+  return true;
+}
+
 VM_INLINE VF::V erfinv_f32(VF::V y) {
   using V = VF::V;
+  V r;
+  if (erfinv_mid<VF>(y, r)) return r;
   const V a = VF::fma(VF::neg(y), y, VF::set1(1.0f)), one = VF::set1(1.0f);
   // a <= 1: 0 at |y| = 1 (t = -inf), negative beyond and NaN for NaN (t = NaN)
   const auto pos = VF::gt(a, VF::set1(0.0f));
-  const bool ordinary = VF::all(pos);
-  V t = log_sum(ordinary ? a : VF::sel(pos, a, one), nullptr);
-  if (!ordinary)
-    t = VF::sel(pos, t, VF::sel(VF::eq(a, VF::set1(0.0f)), VF::set1(-__builtin_inff()), VF::set1(__builtin_nanf(""))));
-  static const float tail[] = {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
-                               4.83185798e-3f, -2.64646143e-1f, 8.40016484e-1f};
-  static const float body[] = {1.43285448e-7f, 1.22774793e-6f, 1.12963626e-7f, -5.61530760e-5f, -1.47697632e-4f,
-                               2.31468678e-3f, 1.15392581e-2f, -2.32015476e-1f, 8.86226892e-1f};
-  V q = VF::set1(5.43877832e-9f);
-  for (float c : body) q = VF::fma(q, t, VF::set1(c));
-  // the tail's polynomial only when a lane needs it (|y| above about 0.9989)
-  const auto far = VF::gt(VF::abs(t), VF::set1(6.125f));
-  if (!VF::any(far)) return VF::mul(y, q);
-  V p = VF::set1(3.03697567e-10f);
-  for (float c : tail) p = VF::fma(p, t, VF::set1(c));
-  return VF::mul(y, VF::sel(far, p, q));
+  const V t = VF::sel(pos, log_sum(VF::sel(pos, a, one), nullptr),
+                      VF::sel(VF::eq(a, VF::set1(0.0f)), VF::set1(-__builtin_inff()), VF::set1(__builtin_nanf(""))));
+  // a NaN argument comes back (quieted), whichever operand the compiler puts first in y times NaN
+  return VF::sel(VF::unord(y, y), VF::add(y, y), erfinv_poly<VF>(y, t));
 }
 
 // The float functions computed here (the others are SLEEF's). float log is
@@ -1244,23 +1265,49 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
   return j;
 }
 
+// The unary float functions that AVX2 runs two vectors a step through
+// VF::Pair, each by its _mid form (false where a lane of either vector is
+// not an ordinary argument: both vectors then take the function a vector).
+// The same operations on each vector as a vector a step, interleaved: the
+// same bits.
+template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv);
+template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
+  static_assert(F == int(VFn::Erfinv));
+  return erfinv_mid<O>(x, r);
+}
+
 template <class VT, class S, int F>
 void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
   constexpr int W = VT::W;
   const S* a = static_cast<const S*>(in[0]);
   S* o = static_cast<S*>(out);
   const bool pf = prm.stream;
-  int64_t i;
+  int64_t i = 0;
+  auto vectors = [a, o, n, pf, &prm](int64_t from) {
+    return from + whole_vectors<VT, S>(o + from, n - from, prm, [a, pf, from](int64_t j) {
+      if (pf) ahead(a + from + j);
+      return apply1<VT, F>(Io<VT, S>::ld(a + from + j));
+    });
+  };
   constexpr bool kLogs = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p);
   if constexpr (kDoubleLanes<F> && !((kLogs || F == int(VFn::Expm1)) && VT::W == 8) && std::is_same_v<VT, VF> &&
-                std::is_same_v<S, float>)
+                std::is_same_v<S, float>) {
     i = by_halves(a, a, o, n, prm, [](VF::V x, VF::V) { return lanes_ordinary<F>(x); },
                   [](VD::V d, VD::V) { return lanes_core<F>(d); }, [](VF::V x, VF::V) { return apply1<VF, F>(x); });
-  else
-    i = whole_vectors<VT, S>(o, n, prm, [a, pf](int64_t j) {
-      if (pf) ahead(a + j);
-      return apply1<VT, F>(Io<VT, S>::ld(a + j));
-    });
+  } else if constexpr (kPairF32<F> && std::is_same_v<VT, VF> && VT::W == 8) {
+    using P = typename VT::Pair;
+    const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+      if (pf) ahead(a + i);
+      const typename VT::V x0 = Io<VT, S>::ld(a + i), x1 = Io<VT, S>::ld(a + i + W);
+      typename P::V r;
+      if (!pair_mid<F, P>({x0, x1}, r)) r = {apply1<VT, F>(x0), apply1<VT, F>(x1)};
+      Io<VT, S>::st_nt(o + i, r.a, nt), Io<VT, S>::st_nt(o + i + W, r.b, nt);
+    }
+    i = vectors(i);
+  } else {
+    i = vectors(0);
+  }
   if (i < n) {
     S ti[W] = {}, to[W];
     for (int64_t k = 0; k < n - i; k++) ti[k] = a[i + k];
