@@ -519,51 +519,79 @@ VM_INLINE typename O::V odd_small(typename O::V a, typename O::V r, float c3, fl
 // where 1 is a multiple of ulp(x^2) when x^2 > 1), its square root s + sl
 // (sl from the fma residual), w = wh + wl by a fast two-sum (s > |x|), then
 // log_sum. From 2^12 on, log(2|x|) + 1/(4x^2): wh = |x|/2, wl = 1/(8|x|),
-// kadd 2.
+// kadd 2. The _mid forms (O: VF or VF::Pair) take the arguments below 2^12
+// (arcsinh), in [1, 2^12) (arccosh) or in (-1, 1) (arctanh) and return
+// false (r untouched) where a lane is beyond.
+template <class O> VM_INLINE void asinh_w(typename O::V a, typename O::V& wh, typename O::V& wl) {
+  using V = typename O::V;
+  const V one = O::set1(1.0f);
+  const V pp = O::mul(a, a), pe = O::fma(a, a, O::neg(pp));
+  const V th = O::add(one, pp), tl = O::add(O::sub(pp, O::sub(th, one)), pe);
+  const V s = O::sqrt(th);
+  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), tl), O::rcp_est(O::add(s, s)));
+  wh = O::add(s, a), wl = O::add(O::add(O::sub(s, wh), a), sl);
+}
+
+template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
+  using V = typename O::V;
+  const V a = O::abs(x);
+  if (!O::all(O::gt(O::set1(0x1p12f), a))) return false;
+  V wh, wl;
+  asinh_w<O>(a, wh, wl);
+  r = O::copysign(odd_small<O>(a, log_sum<O>(wh, &wl), -1.0f / 6, 3.0f / 40), x);
+  return true;
+}
+
 VM_INLINE VF::V asinh_f32(VF::V x) {
   using V = VF::V;
-  const V a = VF::abs(x), one = VF::set1(1.0f);
-  const V pp = VF::mul(a, a), pe = VF::fma(a, a, VF::neg(pp));
-  const V th = VF::add(one, pp), tl = VF::add(VF::sub(pp, VF::sub(th, one)), pe);
-  const V s = VF::sqrt(th);
-  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::rcp_est(VF::add(s, s)));
-  V wh = VF::add(s, a), wl = VF::add(VF::add(VF::sub(s, wh), a), sl);
-  const V lim = VF::set1(0x1p12f), inf = VF::set1(__builtin_inff());
-  const bool ordinary = VF::all(VF::gt(lim, a));
   V r;
-  if (ordinary) {
-    r = log_sum(wh, &wl);
-  } else {
-    const auto big = VF::mand(VF::gt(a, VF::set1(0x1.fffffep11f)), VF::gt(inf, a));
-    wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
-    wl = VF::sel(big, VF::mul(VF::set1(0.125f), VF::rcp_est(a)), wl);
-    const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
-    r = log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
-  }
-  r = odd_small(a, r, -1.0f / 6, 3.0f / 40);
-  if (!ordinary) r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
+  if (asinh_mid<VF>(x, r)) return r;
+  const V a = VF::abs(x), inf = VF::set1(__builtin_inff());
+  V wh, wl;
+  asinh_w<VF>(a, wh, wl);
+  const auto big = VF::mand(VF::gt(a, VF::set1(0x1.fffffep11f)), VF::gt(inf, a));
+  wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
+  wl = VF::sel(big, VF::mul(VF::set1(0.125f), VF::rcp_est(a)), wl);
+  const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
+  r = odd_small(a, log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd), -1.0f / 6, 3.0f / 40);
+  r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
   return VF::copysign(r, x);
 }
 
 // arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes as
 // arcsinh's (x^2 - 1 by a two-product and a fast two-sum, x > s); from 2^12
 // on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd 2).
+template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
+  using V = typename O::V;
+  const V one = O::set1(1.0f);
+  const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
+  const V th = O::sub(pp, one), tl = O::add(O::sub(O::sub(pp, th), one), pe);
+  const V s = O::sqrt(th);
+  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), tl), O::recip_seed(O::max(O::add(s, s), O::set1(0x1p-126f))));
+  wh = O::add(x, s), wl = O::add(O::add(O::sub(x, wh), s), sl);
+}
+
+template <class O> VM_INLINE bool acosh_mid(typename O::V x, typename O::V& r) {
+  if (!O::all(O::mand(O::gt(x, O::set1(0.99999994f)), O::gt(O::set1(0x1p12f), x)))) return false;
+  typename O::V wh, wl;
+  acosh_w<O>(x, wh, wl);
+  r = log_sum<O>(wh, &wl);
+  return true;
+}
+
 VM_INLINE VF::V acosh_f32(VF::V x) {
   using V = VF::V;
-  const V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff()), lim = VF::set1(0x1p12f);
-  const V pp = VF::mul(x, x), pe = VF::fma(x, x, VF::neg(pp));
-  const V th = VF::sub(pp, one), tl = VF::add(VF::sub(VF::sub(pp, th), one), pe);
-  const V s = VF::sqrt(th);
-  const V sl = VF::mul(VF::add(VF::fma(VF::neg(s), s, th), tl), VF::recip_seed(VF::max(VF::add(s, s), VF::set1(0x1p-126f))));
-  V wh = VF::add(x, s), wl = VF::add(VF::add(VF::sub(x, wh), s), sl);
-  const bool ordinary = VF::all(VF::mand(VF::gt(x, VF::set1(0.99999994f)), VF::gt(lim, x)));
-  if (ordinary) return log_sum(wh, &wl);
+  V r;
+  if (acosh_mid<VF>(x, r)) return r;
+  const V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
+  V wh, wl;
+  acosh_w<VF>(x, wh, wl);
   const auto big = VF::mand(VF::gt(x, VF::set1(0x1.fffffep11f)), VF::gt(inf, x));
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), x), wh);
   wl = VF::sel(big, VF::mul(VF::set1(-0.125f), VF::rcp_est(x)), wl);
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
   wh = VF::sel(VF::gt(wh, one), wh, one);  // below 1 and NaN: any ordinary argument, replaced below
-  const V r = log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
+  r = log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
 }
@@ -572,21 +600,32 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
 // lanes: 1 + a and 1 - a as exact sums (fast two-sums), their quotient wh =
 // (1 + a) (1/(1 - a)) with the residual (fma and the low parts) giving wl,
 // then log_sum.
+template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordinary) {
+  using V = typename O::V;
+  const V one = O::set1(1.0f);
+  const V ph = O::add(one, a), pl = O::sub(a, O::sub(ph, one));
+  const V dh = O::sub(one, a), dl = O::sub(O::sub(one, dh), a);
+  const V rd = O::recip(dh);
+  const V wh = O::mul(ph, rd);
+  const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), rd);
+  const V r = O::mul(O::set1(0.5f), log_sum<O>(ordinary ? wh : O::sel(O::gt(one, a), wh, one), &wl));
+  return odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
+}
+
+template <class O> VM_INLINE bool atanh_mid(typename O::V x, typename O::V& r) {
+  const typename O::V a = O::abs(x);
+  if (!O::all(O::gt(O::set1(1.0f), a))) return false;
+  r = O::copysign(atanh_core<O>(a, true), x);
+  return true;
+}
+
 VM_INLINE VF::V atanh_f32(VF::V x) {
   using V = VF::V;
-  const V a = VF::abs(x), one = VF::set1(1.0f);
-  const V ph = VF::add(one, a), pl = VF::sub(a, VF::sub(ph, one));
-  const V dh = VF::sub(one, a), dl = VF::sub(VF::sub(one, dh), a);
-  const V rd = VF::recip(dh);
-  const V wh = VF::mul(ph, rd);
-  const V wl = VF::mul(VF::fma(VF::neg(wh), dl, VF::add(VF::fma(VF::neg(wh), dh, ph), pl)), rd);
-  const bool ordinary = VF::all(VF::gt(one, a));
-  V r = VF::mul(VF::set1(0.5f), log_sum(ordinary ? wh : VF::sel(VF::gt(one, a), wh, one), &wl));
-  r = odd_small(a, r, 1.0f / 3, 1.0f / 5, false);
-  if (!ordinary) {
-    const VF::V inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
-    r = VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(a, one), nan, VF::sel(VF::eq(a, one), inf, r)));
-  }
+  V r;
+  if (atanh_mid<VF>(x, r)) return r;
+  const V a = VF::abs(x), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
+  r = atanh_core<VF>(a, false);
+  r = VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(a, one), nan, VF::sel(VF::eq(a, one), inf, r)));
   return VF::copysign(r, x);
 }
 
@@ -1270,10 +1309,13 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
 // not an ordinary argument: both vectors then take the function a vector).
 // The same operations on each vector as a vector a step, interleaved: the
 // same bits.
-template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv);
+template <int F> constexpr bool kPairF32 =
+    F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
-  static_assert(F == int(VFn::Erfinv));
-  return erfinv_mid<O>(x, r);
+  if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
+  else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
+  else if constexpr (F == int(VFn::Arccosh)) return acosh_mid<O>(x, r);
+  else return atanh_mid<O>(x, r);
 }
 
 template <class VT, class S, int F>
