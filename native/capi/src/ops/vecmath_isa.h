@@ -650,11 +650,13 @@ constexpr float kPio2Hi = 1.57079637f, kPio2Lo = -4.37113883e-08f;
 // power of two times +-1, |m v| <= |K| unless K = 0, and |t| far below |v|:
 // K - m v is an exact two-sum (fast: the larger operand first), and pi/2's
 // low part joins t in the tail.
-VM_INLINE VF::V pio2_multiple_minus(VF::V kk, VF::V m, VF::V v, VF::V t) {
-  const VF::V kh = VF::mul(kk, VF::set1(kPio2Hi)), u = VF::mul(m, v);
-  const VF::V hi = VF::sub(kh, u);
-  const VF::V lo = VF::sub(VF::sub(kh, hi), u);
-  return VF::add(hi, VF::add(lo, VF::fma(VF::neg(m), t, VF::mul(kk, VF::set1(kPio2Lo)))));
+template <class O = VF>
+VM_INLINE typename O::V pio2_multiple_minus(typename O::V kk, typename O::V m, typename O::V v, typename O::V t) {
+  using V = typename O::V;
+  const V kh = O::mul(kk, O::set1(kPio2Hi)), u = O::mul(m, v);
+  const V hi = O::sub(kh, u);
+  const V lo = O::sub(O::sub(kh, hi), u);
+  return O::add(hi, O::add(lo, O::fma(O::neg(m), t, O::mul(kk, O::set1(kPio2Lo)))));
 }
 
 // arctan x = sign(x) arctan a in float lanes, a = |x|: a up to tan pi/8,
@@ -689,11 +691,43 @@ VM_INLINE VF::V atan_f32(VF::V x) {
 // relative); then K - m arctan by pio2_multiple_minus (|y| > |x| takes pi/2
 // - a, x negative pi - a, both pi/2 + a) and y's sign. Zeros on both sides,
 // infinities and NaN take SLEEF's.
-VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
-  using V = VF::V;
+// atan2_core takes n and d (scaled where n is tiny); atan2_mid (O: VF or
+// VF::Pair) takes finite arguments with n above 2^-100 and returns false
+// (r untouched) where a lane has others.
+template <class O>
+VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O::V ay, typename O::V ax, typename O::V n,
+                                   typename O::V d) {
+  using V = typename O::V;
   static constexpr float c[] = {-0.000678746321f, 0.00482027885f, -0.0160464682f, 0.0341348872f,
                                 -0.0542305969f,   0.0724410266f,  -0.0898015276f, 0.110933714f,
                                 -0.142840266f,    0.199999183f,   -0.333333313f};
+  const V one = O::set1(1.0f);
+  const V rd = O::recip_seed(d);
+  const V q = O::mul(n, rd);
+  const V ql = O::mul(O::fma(O::neg(q), d, n), rd);
+  const V s = O::mul(q, q);
+  const V t = O::fma(O::mul(q, s), horner<O>(s, c), O::mul(ql, O::rcp_est(O::add(one, s))));
+  // arctan2 = K - m a: m = -1 for a alone, +1 for pi/2 - a and pi - a, -1 for pi/2 + a
+  const auto swap = O::gt(ay, ax);
+  const V xs = O::xor_sign(one, x);  // +-1 with x's sign (-0 counts as negative)
+  const V m = O::sel(swap, xs, O::neg(xs));
+  const V kk = O::sel(swap, one, O::sub(one, xs));
+  return O::copysign(pio2_multiple_minus<O>(kk, m, q, t), y);
+}
+
+template <class O> VM_INLINE bool atan2_mid(typename O::V y, typename O::V x, typename O::V& r) {
+  using V = typename O::V;
+  const V ay = O::abs(y), ax = O::abs(x), inf = O::set1(__builtin_inff());
+  const V n = O::min(ay, ax), d = O::max(ay, ax);
+  if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::mand(O::gt(inf, ay), O::gt(inf, ax))))) return false;
+  r = atan2_core<O>(y, x, ay, ax, n, d);
+  return true;
+}
+
+VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
+  using V = VF::V;
+  V r;
+  if (atan2_mid<VF>(y, x, r)) return r;
   const V ay = VF::abs(y), ax = VF::abs(x), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
   V n = VF::min(ay, ax), d = VF::max(ay, ax);
   const auto ok = VF::mand(VF::mand(VF::gt(inf, ay), VF::gt(inf, ax)), VF::gt(d, VF::set1(0.0f)));
@@ -702,17 +736,7 @@ VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
     const V sc = VF::sel(VF::gt(VF::set1(0x1p60f), d), VF::set1(0x1p64f), one);
     n = VF::mul(n, sc), d = VF::mul(d, sc);
   }
-  const V rd = VF::recip_seed(d);
-  const V q = VF::mul(n, rd);
-  const V ql = VF::mul(VF::fma(VF::neg(q), d, n), rd);
-  const V s = VF::mul(q, q);
-  const V t = VF::fma(VF::mul(q, s), horner<VF>(s, c), VF::mul(ql, VF::rcp_est(VF::add(one, s))));
-  // arctan2 = K - m a: m = -1 for a alone, +1 for pi/2 - a and pi - a, -1 for pi/2 + a
-  const auto swap = VF::gt(ay, ax);
-  const V xs = VF::xor_sign(one, x);  // +-1 with x's sign (-0 counts as negative)
-  const V m = VF::sel(swap, xs, VF::neg(xs));
-  const V kk = VF::sel(swap, one, VF::sub(one, xs));
-  const V r = VF::copysign(pio2_multiple_minus(kk, m, q, t), y);
+  r = atan2_core<VF>(y, x, ay, ax, n, d);
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::binary[int(VFn2::Arctan2)](y, x));
 }
 
@@ -1382,10 +1406,10 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   int64_t i;
   if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && std::is_same_v<S, float>) {
     i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32) : vectors(0);
-  } else if constexpr (F == int(VFn2::LogAddExp) && std::is_same_v<VT, VF> && VT::W == 8) {
-    // two vectors a step through VF::Pair (logaddexp_mid); a step with a
-    // lane beyond it takes logaddexp_f32 a vector. Zen 3, 4096 floats in
-    // L1: 0.885x the time of a vector a step.
+  } else if constexpr ((F == int(VFn2::LogAddExp) || F == int(VFn2::Arctan2)) && std::is_same_v<VT, VF> && VT::W == 8) {
+    // two vectors a step through VF::Pair (logaddexp_mid, atan2_mid); a
+    // step with a lane beyond it takes the function a vector. Zen 3, 4096
+    // floats in L1: logaddexp 0.885x the time of a vector a step.
     using P = typename VT::Pair;
     const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
     auto ld = [](const S* p, bool s, V v) { return s ? v : Io<VT, S>::ld(p); };
@@ -1398,11 +1422,11 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
       if (fb) ahead(b + i);
       const V x0 = ld(a + i, sa, va), x1 = ld(a + i + W, sa, va), y0 = ld(b + i, sb, vb), y1 = ld(b + i + W, sb, vb);
       typename P::V r;
-      if (logaddexp_mid<P>({x0, x1}, {y0, y1}, r)) {
-        st(o + i, r.a), st(o + i + W, r.b);
-      } else {
-        st(o + i, logaddexp_f32(x0, y0)), st(o + i + W, logaddexp_f32(x1, y1));
-      }
+      bool mid;
+      if constexpr (F == int(VFn2::LogAddExp)) mid = logaddexp_mid<P>({x0, x1}, {y0, y1}, r);
+      else mid = atan2_mid<P>({x0, x1}, {y0, y1}, r);
+      if (!mid) r = {apply2<VT, F>(x0, y0), apply2<VT, F>(x1, y1)};
+      st(o + i, r.a), st(o + i + W, r.b);
     }
     i = vectors(i);
   } else {
