@@ -1374,6 +1374,11 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
 // same bits.
 template <int F> constexpr bool kPairF32 =
     F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh);
+// erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
+// and one polynomial, with few values live. In-process A/B (1M float32 in
+// cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
+// and arctanh four a step took 1.02-1.19x (registers spilled).
+template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
@@ -1402,6 +1407,19 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
   } else if constexpr (kPairF32<F> && std::is_same_v<VT, VF> && VT::W == 8) {
     using P = typename VT::Pair;
     const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
+    if constexpr (kQuadF32<F>) {
+      using Q = typename P::Pair;
+      for (; i + 4 * W <= n; i += 4 * W) {
+        if (pf) ahead(a + i), ahead(a + i + 2 * W);
+        auto ld = [a, i](int k) { return Io<VT, S>::ld(a + i + k * W); };
+        const typename VT::V x0 = ld(0), x1 = ld(1), x2 = ld(2), x3 = ld(3);
+        typename Q::V r;
+        if (!pair_mid<F, Q>({{x0, x1}, {x2, x3}}, r))
+          r = {{apply1<VT, F>(x0), apply1<VT, F>(x1)}, {apply1<VT, F>(x2), apply1<VT, F>(x3)}};
+        Io<VT, S>::st_nt(o + i, r.a.a, nt), Io<VT, S>::st_nt(o + i + W, r.a.b, nt);
+        Io<VT, S>::st_nt(o + i + 2 * W, r.b.a, nt), Io<VT, S>::st_nt(o + i + 3 * W, r.b.b, nt);
+      }
+    }
     for (; i + 2 * W <= n; i += 2 * W) {
       if (pf) ahead(a + i);
       const typename VT::V x0 = Io<VT, S>::ld(a + i), x1 = Io<VT, S>::ld(a + i + W);
