@@ -923,7 +923,9 @@ template <class D> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename
 template <class D>
 VM_INLINE void pow_core_halves(const float* x, const float* y, VD::V* r) {
   using Q = typename D::Pair::Pair;
-  auto ld = [](const float* p) { return typename Q::V{{VF::lo_pd_at(p), VF::hi_pd_at(p)}, {VF::lo_pd_at(p + 8), VF::hi_pd_at(p + 8)}}; };
+  auto ld = [](const float* p) {
+    return typename Q::V{{VF::lo_pd_at(p), VF::hi_pd_at(p)}, {VF::lo_pd_at(p + VF::W), VF::hi_pd_at(p + VF::W)}};
+  };
   const typename Q::V q = pow_core_w4<Q>(ld(x), ld(y));
   r[0] = q.a.a, r[1] = q.a.b, r[2] = q.b.a, r[3] = q.b.b;
 }
