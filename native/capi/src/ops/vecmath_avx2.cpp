@@ -12,11 +12,52 @@
 namespace mlxc {
 namespace vec_avx2 {
 
-struct VF2;
+// Two vectors of O as one (VF::Pair, VD::Pair, and pairs of those): each
+// operation applied to both, so that a kernel's two dependency chains come
+// interleaved in its instruction stream. On Zen 3 a chain of dependent operations as long as
+// a whole function's (logaddexp's is about 90 cycles) leaves the units
+// idle even with independent vectors after it: 16 dependent fused
+// multiply-adds a vector took 0.64 cycles each, 24 took 0.79, against 0.56
+// and 0.60 with 4 vectors interleaved (0.5 is the units' rate).
+template <class O> struct Twice {
+  struct V {
+    typename O::V a, b;
+  };
+  using M = V;
+  using Pair = Twice<Twice<O>>;
+  template <class T> static V set1(T x) { return {O::set1(x), O::set1(x)}; }
+  static V add(V x, V y) { return {O::add(x.a, y.a), O::add(x.b, y.b)}; }
+  static V sub(V x, V y) { return {O::sub(x.a, y.a), O::sub(x.b, y.b)}; }
+  static V mul(V x, V y) { return {O::mul(x.a, y.a), O::mul(x.b, y.b)}; }
+  static V div(V x, V y) { return {O::div(x.a, y.a), O::div(x.b, y.b)}; }
+  static V fma(V x, V y, V z) { return {O::fma(x.a, y.a, z.a), O::fma(x.b, y.b, z.b)}; }
+  static V max(V x, V y) { return {O::max(x.a, y.a), O::max(x.b, y.b)}; }
+  static V min(V x, V y) { return {O::min(x.a, y.a), O::min(x.b, y.b)}; }
+  static V neg(V x) { return {O::neg(x.a), O::neg(x.b)}; }
+  static V abs(V x) { return {O::abs(x.a), O::abs(x.b)}; }
+  static V copysign(V r, V x) { return {O::copysign(r.a, x.a), O::copysign(r.b, x.b)}; }
+  static V xor_sign(V x, V y) { return {O::xor_sign(x.a, y.a), O::xor_sign(x.b, y.b)}; }
+  static V sqrt(V x) { return {O::sqrt(x.a), O::sqrt(x.b)}; }
+  static V rcp_est(V x) { return {O::rcp_est(x.a), O::rcp_est(x.b)}; }
+  static V recip(V x) { return {O::recip(x.a), O::recip(x.b)}; }
+  static V recip_seed(V x) { return {O::recip_seed(x.a), O::recip_seed(x.b)}; }
+  static V split75(V x, V& k) { return {O::split75(x.a, k.a), O::split75(x.b, k.b)}; }
+  static V split_sqrt2(V x, V& k) { return {O::split_sqrt2(x.a, k.a), O::split_sqrt2(x.b, k.b)}; }
+  static V lookup16m(const float* t, V m) { return {O::lookup16m(t, m.a), O::lookup16m(t, m.b)}; }
+  static V add_shl48(V x, V y) { return {O::add_shl48(x.a, y.a), O::add_shl48(x.b, y.b)}; }
+  static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
+  static M gt(V x, V y) { return {O::gt(x.a, y.a), O::gt(x.b, y.b)}; }
+  static M mand(M x, M y) { return {O::mand(x.a, y.a), O::mand(x.b, y.b)}; }
+  static M mor(M x, M y) { return {O::mor(x.a, y.a), O::mor(x.b, y.b)}; }
+  static V sel(M m, V x, V y) { return {O::sel(m.a, x.a, y.a), O::sel(m.b, x.b, y.b)}; }
+  static bool all(M m) { return O::all(O::mand(m.a, m.b)); }
+  static bool any(M m) { return O::any(O::mor(m.a, m.b)); }
+};
+
 struct VF {
   using V = __m256;
   using M = __m256;
-  using Pair = VF2;
+  using Pair = Twice<VF>;
   static constexpr int W = 8;
   static V load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
@@ -117,6 +158,7 @@ struct VF {
   // t[j] (t holds 8 floats, on 32 bytes) for j in the three low bits of b's bits.
   static V lookup8(const float* t, V b) { return _mm256_permutevar8x32_ps(_mm256_load_ps(t), _mm256_castps_si256(b)); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
+  static M mor(M a, M b) { return _mm256_or_ps(a, b); }
   // Where bit b of a's bits is set (in the sign, which is what sel reads); and that bit moved to the sign.
   static V bit_to_sign(V a, int b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 31 - b)); }
   static M bit_set(V a, int b) { return bit_to_sign(a, b); }
@@ -168,34 +210,10 @@ struct VF {
   }
 };
 
-// Two float vectors as one (VF::Pair): each operation applied to both, so
-// that a kernel's two dependency chains come interleaved in its
-// instruction stream. On Zen 3 a chain of dependent operations as long as
-// a whole function's (logaddexp's is about 90 cycles) leaves the units
-// idle even with independent vectors after it: 16 dependent fused
-// multiply-adds a vector took 0.64 cycles each, 24 took 0.79, against 0.56
-// and 0.60 with 4 vectors interleaved (0.5 is the units' rate).
-struct VF2 {
-  struct V {
-    VF::V a, b;
-  };
-  using M = V;
-  static V set1(float x) { return {VF::set1(x), VF::set1(x)}; }
-  static V add(V x, V y) { return {VF::add(x.a, y.a), VF::add(x.b, y.b)}; }
-  static V sub(V x, V y) { return {VF::sub(x.a, y.a), VF::sub(x.b, y.b)}; }
-  static V mul(V x, V y) { return {VF::mul(x.a, y.a), VF::mul(x.b, y.b)}; }
-  static V fma(V x, V y, V z) { return {VF::fma(x.a, y.a, z.a), VF::fma(x.b, y.b, z.b)}; }
-  static V max(V x, V y) { return {VF::max(x.a, y.a), VF::max(x.b, y.b)}; }
-  static V min(V x, V y) { return {VF::min(x.a, y.a), VF::min(x.b, y.b)}; }
-  static V neg(V x) { return {VF::neg(x.a), VF::neg(x.b)}; }
-  static M gt(V x, V y) { return {VF::gt(x.a, y.a), VF::gt(x.b, y.b)}; }
-  static bool all(M m) { return VF::all(VF::mand(m.a, m.b)); }
-  static V scale_bits(V v, V k) { return {VF::scale_bits(v.a, k.a), VF::scale_bits(v.b, k.b)}; }
-};
-
 struct VD {
   using V = __m256d;
   using M = __m256d;
+  using Pair = Twice<VD>;
   static constexpr int W = 4;
   static V load(const double* p) { return _mm256_loadu_pd(p); }
   static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
