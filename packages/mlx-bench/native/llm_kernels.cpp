@@ -27,7 +27,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +35,7 @@
 #include <time.h>
 
 #include "mlxcompat.h"
+#include "request_text.h"
 
 namespace {
 
@@ -90,44 +90,13 @@ std::string call(const std::string& req, const std::vector<mlxcompat_buffer>& in
   return json;
 }
 
-// The handles of a response, in output order.
-std::vector<std::string> handles(const std::string& json) {
-  std::vector<std::string> hs;
-  for (size_t at = 0; (at = json.find("\"handle\":\"", at)) != std::string::npos;) {
-    at += 10;
-    hs.push_back(json.substr(at, json.find('"', at) - at));
-  }
-  return hs;
-}
-
-std::string shape_json(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); i++) s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
+using request_text::handles;
+using request_text::request;
 
 // A resident float32 array of normal values.
 std::string resident(const std::vector<int64_t>& shape, unsigned seed) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  std::vector<float> v(static_cast<size_t>(n));
-  std::mt19937 g(seed);
-  std::normal_distribution<float> nd;
-  for (float& x : v) x = nd(g);
-  const std::string req = "{\"schema_version\":1,\"inputs\":[{\"id\":\"x\",\"dtype\":\"float32\",\"shape\":" + shape_json(shape) +
-                          ",\"buffer\":0}],\"outputs\":[{\"ref\":\"x\",\"as\":\"handle\"}]}";
-  return handles(call(req, {{v.data(), v.size() * 4}}))[0];
-}
-
-// One op over resident inputs, its outputs as handles.
-std::string request(const std::string& op, const std::vector<std::string>& ins, const std::string& attrs, int outs = 1) {
-  std::string r = "{\"schema_version\":1,\"inputs\":[";
-  for (size_t i = 0; i < ins.size(); i++) r += (i ? ",{\"id\":\"i" : "{\"id\":\"i") + std::to_string(i) + "\",\"handle\":\"" + ins[i] + "\"}";
-  r += "],\"nodes\":[{\"id\":\"y\",\"op\":\"" + op + "\",\"inputs\":[";
-  for (size_t i = 0; i < ins.size(); i++) r += (i ? ",\"i" : "\"i") + std::to_string(i) + "\"";
-  r += "],\"attrs\":" + attrs + "}],\"outputs\":[";
-  for (int k = 0; k < outs; k++) r += (k ? "," : "") + std::string("{\"ref\":\"y") + (outs > 1 ? ":" + std::to_string(k) : "") + "\",\"as\":\"handle\"}";
-  return r + "]}";
+  std::vector<float> v = request_text::normal_values(shape, seed);
+  return handles(call(request_text::resident(shape), {{v.data(), v.size() * 4}}))[0];
 }
 
 void run_released(const std::string& req) {
