@@ -884,20 +884,26 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 // 2^-39.6 in log2 x moves |t| <= 150 by 2^-32). On AVX2 neither takes a
 // table, whose 16-double lookups (4 permutes and 3 blends a vector of 4)
 // bound the time on Zen 3: log2 x by log2_div, and 2^t = 2^n 2^f (n =
-// round(t), |f| <= 1/2) with 2^f by its series to f^10 (2^-41 relative),
-// n added to the exponent's bits. In-process A/B (1M float32 in cache, 1
-// thread, best of 9): the exponential 0.80-0.97x the time (six runs,
-// median 0.84x), then the log 0.74-0.78x (three runs).
+// round(t), |f| <= 1/2) with 2^f = 1 + f Q(f), Q of degree 6 (2^-34.3
+// relative), n added to the exponent's bits. In-process A/B (1M float32 in
+// cache, 1 thread, best of 9): the exponential 0.80-0.97x the time (six
+// runs, median 0.84x), then the log 0.74-0.78x (three runs); session 23,
+// both polynomials of the degree the bound needs (they were series to f^10
+// and s^17, 2^-41 and 2^-50): 0.88x (two runs), the float32 sweep's worst
+// 0.5007 ulp (was 0.5000).
 //
 // log2 x for a positive normal double on AVX2: x = 2^k m with m in
 // [sqrt(1/2), sqrt(2)), s = (m - 1)/(m + 1) (m - 1 and m + 1 exact: m has
-// float's 24 bits; one rounding in the division), log2 m = (2/ln2)(s +
-// s^3/3 + ... + s^17/17) (|s| <= 0.172: the next term is below 2^-44 of
-// the sum): k + log2 m within about 2^-50 relative, also next to 1.
+// float's 24 bits; one rounding in the division), log2 m = s (2/ln2 + z
+// P(z)), z = s^2 (|s| <= 0.172), P of degree 4: k + log2 m within 2^-44.9
+// relative, also next to 1 (degree 3: 2^-37.6, too close to the 2^-37.6
+// that |t| = 150 allows). The polynomials of pow: fits to the relative
+// error (Lawson's reweighted least squares on Chebyshev nodes, made for
+// this library).
 template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
   using V = typename D::V;
-  static constexpr double q[] = {0.16972882833987804, 0.19235933878519512, 0.22195308321368667, 0.2623081892525388,
-                                 0.3205988979753252,  0.4121985831111324,  0.5770780163555853,  0.9617966939259756};
+  static constexpr double q[] = {0.2825298693895235, 0.3199354516393952, 0.4122083856941766, 0.5770779533439291,
+                                 0.9617966940573225};
   V k;
   const V m = D::split_sqrt2(x, k), one = D::set1(1.0);
   const V s = D::div(D::sub(m, one), D::add(m, one)), z = D::mul(s, s);
@@ -907,10 +913,9 @@ template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
 template <class D> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
   using V = typename D::V;
   const V t = D::min(D::set1(200.0), D::max(D::set1(-200.0), D::mul(y, log2_div<D>(x))));
-  static constexpr double c[] = {7.054911620801121e-09, 1.0178086009239696e-07, 1.3215486790144305e-06,
-                                 1.5252733804059838e-05, 0.00015403530393381606, 0.0013333558146428441,
-                                 0.009618129107628477, 0.055504108664821576, 0.2402265069591007,
-                                 0.6931471805599453, 1.0};
+  static constexpr double c[] = {1.5196156568746122e-05, 0.00015466756326490937, 0.0013333935055474498,
+                                 0.009618038132028245,   0.0555041036599154,     0.24022651066561376,
+                                 0.6931471807045329,     1.0};
   const V shift = D::set1(0x1.8p52), kd = D::add(t, shift), n = D::sub(kd, shift), f = D::sub(t, n);
   const V f2 = D::mul(f, f);
   return D::add_shl48(horner2<D>(f, f2, c), D::fma(n, D::set1(16.0), shift));
