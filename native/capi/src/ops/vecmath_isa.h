@@ -890,7 +890,10 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 // runs, median 0.84x), then the log 0.74-0.78x (three runs); session 23,
 // both polynomials of the degree the bound needs (they were series to f^10
 // and s^17, 2^-41 and 2^-50): 0.88x (two runs), the float32 sweep's worst
-// 0.5007 ulp (was 0.5000).
+// 0.5007 ulp (was 0.5000); then each polynomial by Horner's rule, not
+// horner2: pow_core_halves interleaves four chains, which hides the
+// latency, and horner2's extra live values spilled registers: 0.94-0.95x
+// (two runs).
 //
 // log2 x for a positive normal double on AVX2: x = 2^k m with m in
 // [sqrt(1/2), sqrt(2)), s = (m - 1)/(m + 1) (m - 1 and m + 1 exact: m has
@@ -907,7 +910,7 @@ template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
   V k;
   const V m = D::split_sqrt2(x, k), one = D::set1(1.0);
   const V s = D::div(D::sub(m, one), D::add(m, one)), z = D::mul(s, s);
-  return D::add(k, D::fma(D::mul(s, z), horner2<D>(z, D::mul(z, z), q), D::mul(s, D::set1(2.8853900817779268))));
+  return D::add(k, D::fma(D::mul(s, z), horner<D>(z, q), D::mul(s, D::set1(2.8853900817779268))));
 }
 // pow_core on AVX2 (D: VD or VD::Pair).
 template <class D> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
@@ -917,8 +920,7 @@ template <class D> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename
                                  0.009618038132028245,   0.0555041036599154,     0.24022651066561376,
                                  0.6931471807045329,     1.0};
   const V shift = D::set1(0x1.8p52), kd = D::add(t, shift), n = D::sub(kd, shift), f = D::sub(t, n);
-  const V f2 = D::mul(f, f);
-  return D::add_shl48(horner2<D>(f, f2, c), D::fma(n, D::set1(16.0), shift));
+  return D::add_shl48(horner<D>(f, c), D::fma(n, D::set1(16.0), shift));
 }
 // pow_core of the 16 floats at x and y (AVX2's VD as D): their four double
 // vectors as one chain of D::Pair::Pair, the same bits as pow_core on each.
