@@ -904,27 +904,23 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 // float's 24 bits; one rounding in the division), log2 m = s (2/ln2 + z
 // P(z)), z = s^2 (|s| <= 0.172), P of degree 4: k + log2 m within 2^-44.9
 // relative, also next to 1 (degree 3: 2^-37.6, too close to the 2^-37.6
-// that |t| = 150 allows). Short (|y| < 6, pow_core_halves): degree 3, as
-// y log2 m (|log2 m| <= 1/2) then moves by 3 2^-37.6 at most: 0.97-0.99x
-// the time (two runs). The polynomials of pow: fits to the relative
+// that |t| = 150 allows). The polynomials of pow: fits to the relative
 // error (Lawson's reweighted least squares on Chebyshev nodes, made for
 // this library).
-template <class D, bool Short = false> VM_INLINE typename D::V log2_div(typename D::V x) {
+template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
   using V = typename D::V;
   static constexpr double q[] = {0.2825298693895235, 0.3199354516393952, 0.4122083856941766, 0.5770779533439291,
                                  0.9617966940573225};
-  static constexpr double q3[] = {0.3402087287627781, 0.411706889581623, 0.5770828426666513, 0.9617966792390593};
   V k;
   const V m = D::split_sqrt2(x, k), one = D::set1(1.0);
   const V s = D::div(D::sub(m, one), D::add(m, one)), z = D::mul(s, s);
-  const V p = Short ? horner<D>(z, q3) : horner<D>(z, q);
-  return D::add(k, D::fma(D::mul(s, z), p, D::mul(s, D::set1(2.8853900817779268))));
+  return D::add(k, D::fma(D::mul(s, z), horner<D>(z, q), D::mul(s, D::set1(2.8853900817779268))));
 }
 // pow_core on AVX2 (D: VD or VD::Pair). Without Clamp, every |y| < 6:
 // |t| < 6 * 149 leaves 2^n normal.
 template <class D, bool Clamp = true> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
   using V = typename D::V;
-  V t = D::mul(y, log2_div<D, !Clamp>(x));
+  V t = D::mul(y, log2_div<D>(x));
   if constexpr (Clamp) t = D::min(D::set1(200.0), D::max(D::set1(-200.0), t));
   static constexpr double c[] = {1.5196156568746122e-05, 0.00015466756326490937, 0.0013333935055474498,
                                  0.009618038132028245,   0.0555041036599154,     0.24022651066561376,
