@@ -968,15 +968,19 @@ VM_INLINE bool pow_ordinary(VF::V x, VF::V y) {
 // the same sign and 0 where not; a negative x takes the sign of -1 to an odd
 // whole y and gives NaN for a y that is not whole; (+-1)^(+-inf) = 1, a NaN
 // makes NaN, and x^0 = 1^y = 1 (NaN too).
-VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
+// pow_core's arguments for pow_f32: |x| and y where |x| is positive finite
+// and y finite, else 1 and 1.
+VM_INLINE void pow_args(VF::V x, VF::V y, VF::V& a, VF::V& b) {
+  const VF::V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff()), ax = VF::abs(x);
+  const auto fin = VF::mand(VF::mand(VF::gt(ax, VF::set1(0.0f)), VF::gt(inf, ax)), VF::gt(inf, VF::abs(y)));
+  a = VF::sel(fin, ax, one), b = VF::sel(fin, y, one);
+}
+// pow_f32's result from r, pow_core of pow_args.
+VM_INLINE VF::V pow_fix(VF::V x, VF::V y, VF::V r) {
   using V = VF::V;
   const V zero = VF::set1(0.0f), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
-  auto core = [](V a, V b) { return via_pd(a, b, [](VD::V p, VD::V q) { return pow_core(p, q); }); };
   const V ax = VF::abs(x), ay = VF::abs(y);
-  const auto yfin = VF::gt(inf, ay);
-  if (pow_ordinary(x, y)) return core(x, y);
-  const auto fin = VF::mand(VF::mand(VF::gt(ax, zero), VF::gt(inf, ax)), yfin);
-  V r = core(VF::sel(fin, ax, one), VF::sel(fin, y, one));
+  const auto fin = VF::mand(VF::mand(VF::gt(ax, zero), VF::gt(inf, ax)), VF::gt(inf, ay));
   const V w = VF::sel(VF::gt(one, ax), VF::neg(y), y);  // y times the sign of log |x|
   r = VF::sel(fin, r, VF::sel(VF::gt(w, zero), inf, zero));
   r = VF::sel(VF::mand(VF::eq(ax, one), VF::eq(ay, inf)), one, r);
@@ -987,6 +991,44 @@ VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
   r = VF::sel(VF::mand(VF::gt(zero, x), VF::gt(inf, ax)), VF::sel(whole, r, VF::set1(__builtin_nanf(""))), r);
   r = VF::sel(VF::unord(x, y), VF::add(x, y), r);
   return VF::sel(VF::eq(y, zero), one, VF::sel(VF::eq(x, one), one, r));
+}
+VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
+  using V = VF::V;
+  auto core = [](V a, V b) { return via_pd(a, b, [](VD::V p, VD::V q) { return pow_core(p, q); }); };
+  if (pow_ordinary(x, y)) return core(x, y);
+  V a, b;
+  pow_args(x, y, a, b);
+  return pow_fix(x, y, core(a, b));
+}
+// pow_f32 of two float vectors (AVX2's VD as D), the four double vectors
+// of pow_core as one chain (as pow_core_halves): the same bits.
+// Where every x is finite and nonzero and every y finite (negative bases:
+// x^2 of signed data), pow_fix reduces to the sign of -1 to a whole y and
+// NaN for another y below 0 (pow_core gives 1 exactly at y = 0 and at |x|
+// = 1).
+template <class D> VM_INLINE void pow_f32_pair(VF::V x0, VF::V y0, VF::V x1, VF::V y1, VF::V& r0, VF::V& r1) {
+  using Q = typename D::Pair::Pair;
+  const VF::V inf = VF::set1(__builtin_inff()), zero = VF::set1(0.0f);
+  const VF::V ax0 = VF::abs(x0), ax1 = VF::abs(x1);
+  auto fin = [&](VF::V ax, VF::V y) { return VF::mand(VF::mand(VF::gt(ax, zero), VF::gt(inf, ax)), VF::gt(inf, VF::abs(y))); };
+  auto run = [](VF::V a0, VF::V b0, VF::V a1, VF::V b1) {
+    return pow_core_w4<Q>({{VF::lo_pd(a0), VF::hi_pd(a0)}, {VF::lo_pd(a1), VF::hi_pd(a1)}},
+                          {{VF::lo_pd(b0), VF::hi_pd(b0)}, {VF::lo_pd(b1), VF::hi_pd(b1)}});
+  };
+  if (VF::all(VF::mand(fin(ax0, y0), fin(ax1, y1)))) {
+    const typename Q::V q = run(ax0, y0, ax1, y1);
+    auto sign = [zero](VF::V x, VF::V y, VF::V r) {
+      const VF::V h = VF::mul(y, VF::set1(0.5f));
+      const auto whole = VF::eq(VF::round(y), y), even = VF::eq(VF::round(h), h);
+      return VF::sel(VF::gt(zero, x), VF::sel(whole, VF::sel(even, r, VF::neg(r)), VF::set1(__builtin_nanf(""))), r);
+    };
+    r0 = sign(x0, y0, VF::from_pd(q.a.a, q.a.b)), r1 = sign(x1, y1, VF::from_pd(q.b.a, q.b.b));
+    return;
+  }
+  VF::V a0, b0, a1, b1;
+  pow_args(x0, y0, a0, b0), pow_args(x1, y1, a1, b1);
+  const typename Q::V q = run(a0, b0, a1, b1);
+  r0 = pow_fix(x0, y0, VF::from_pd(q.a.a, q.a.b)), r1 = pow_fix(x1, y1, VF::from_pd(q.b.a, q.b.b));
 }
 
 // float erf in float lanes: below 1/2, x + x q(x^2); on [1/2, 4),
@@ -1343,9 +1385,10 @@ template <class S> VM_INLINE void ahead(const S* p) { __builtin_prefetch(reinter
 // four double vectors' chains in one (VD::Pair::Pair). SA or SB: that
 // operand is a scalar, read from 2 W copies of it.
 struct NoPairCore {};
-template <bool SA = false, bool SB = false, class Ordinary, class Core, class Full, class PairCore = NoPairCore>
+template <bool SA = false, bool SB = false, class Ordinary, class Core, class Full, class PairCore = NoPairCore,
+          class PairFull = NoPairCore>
 VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n, const EwParams& prm, Ordinary ordinary,
-                            Core core, Full full, PairCore pair_core = {}) {
+                            Core core, Full full, PairCore pair_core = {}, PairFull pair_full = {}) {
   constexpr int W = VF::W;
   const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(float) * W) == 0;
   float ca[2 * W], cb[2 * W];
@@ -1367,7 +1410,9 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
         VF::store_pd_halves(o + j, r[0], r[1], nt);
         VF::store_pd_halves(o + j + W, r[2], r[3], nt);
       } else {
-        const VF::V r0 = full(x, y), r1 = full(x1, y1);
+        VF::V r0, r1;
+        if constexpr (std::is_same_v<PairFull, NoPairCore>) r0 = full(x, y), r1 = full(x1, y1);
+        else pair_full(x, y, x1, y1, r0, r1);
         if (nt) VF::stream(o + j, r0), VF::stream(o + j + W, r1);
         else VF::store(o + j, r0), VF::store(o + j + W, r1);
       }
@@ -1488,9 +1533,9 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
     // a scalar operand (x^2, 2^x) as 16 copies: 0.65x the time of a
     // vector a step for a scalar exponent
     if (sa && sb) i = vectors(0);
-    else if (sa) i = by_halves<true, false>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>);
-    else if (sb) i = by_halves<false, true>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>);
-    else i = by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>);
+    else if (sa) i = by_halves<true, false>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
+    else if (sb) i = by_halves<false, true>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
+    else i = by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && std::is_same_v<S, float>) {
     i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32) : vectors(0);
   } else if constexpr ((F == int(VFn2::LogAddExp) || F == int(VFn2::Arctan2)) && std::is_same_v<VT, VF> && VT::W == 8) {
