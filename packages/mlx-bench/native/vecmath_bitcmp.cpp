@@ -5,7 +5,9 @@
 // patterns (NaNs, infinities, subnormals, mixed with ordinary lanes), a
 // third uniform over the op's usual domain, a third log-uniform magnitudes
 // from 2^-30 to 2^15 with either sign; float16 and bfloat16: every bit
-// pattern, repeated. power, logaddexp and arctan2 take two such arrays.
+// pattern, repeated. power, logaddexp and arctan2 take two such arrays;
+// power_s and power_b are power with the exponent or the base a scalar
+// (each of a few values in turn) and x as the other operand.
 // Prints the count of differing outputs and of those that are not both NaN
 // (NaN payloads may follow the compiler's operand order); exits non-zero
 // when any differ.
@@ -69,9 +71,17 @@ int main(int argc, char** argv) {
         else { float m = std::exp2(-30.0f + 45.0f * float(z >> 40) * 0x1p-24f); v = (z & 1) && lo < 0 ? -m : m; if (op == "arccosh") v += 1; }
         memcpy(&in[k][i * 4], &v, 4);
       }
-    const std::string nodes = "[{\"id\":\"y\",\"op\":\"" + op + "\",\"inputs\":[\"x\"" + (bin ? ",\"z\"" : "") + "]}]";
+    const bool scalar = op == "power_s" || op == "power_b";
+    for (const char* sv : scalar ? std::vector<const char*>{"2", "0.5", "-1.5", "3", "7.25", "-20", "0", "0.001", "1", "-2"}
+                                 : std::vector<const char*>{""}) {
+    std::string nodes = "[{\"id\":\"y\",\"op\":\"" + op + "\",\"inputs\":[\"x\"" + (bin ? ",\"z\"" : "") + "]}]";
+    std::string zin = "{\"id\":\"z\",\"dtype\":\"" + dt + "\",\"shape\":[" + std::to_string(N) + "],\"buffer\":1}";
+    if (scalar) {
+      nodes = std::string("[{\"id\":\"y\",\"op\":\"power\",\"inputs\":") + (op == "power_s" ? "[\"x\",\"z\"]" : "[\"z\",\"x\"]") + "}]";
+      zin = "{\"id\":\"z\",\"dtype\":\"" + dt + "\",\"shape\":[],\"data\":" + sv + "}";
+    }
     const std::string req = "{\"schema_version\":1,\"inputs\":[{\"id\":\"x\",\"dtype\":\"" + dt + "\",\"shape\":[" + std::to_string(N) +
-      "],\"buffer\":0},{\"id\":\"z\",\"dtype\":\"" + dt + "\",\"shape\":[" + std::to_string(N) + "],\"buffer\":1}],\"nodes\":" + nodes + ",\"outputs\":[\"y\"]}";
+      "],\"buffer\":0}," + zin + "],\"nodes\":" + nodes + ",\"outputs\":[\"y\"]}";
     const mlxcompat_buffer bufs[2] = {{in[0].data(), in[0].size()}, {in[1].data(), in[1].size()}};
     mlxcompat_result* r[2];
     const uint8_t* o[2];
@@ -84,7 +94,7 @@ int main(int argc, char** argv) {
     int64_t diff = 0, first = -1;
     for (int64_t i = 0; i < N; i++)
       if (memcmp(o[0] + i * es, o[1] + i * es, es)) { if (first < 0) first = i; diff++; }
-    printf("%-9s %s n=%lld differing=%lld", op.c_str(), dt.c_str(), (long long)N, (long long)diff);
+    printf("%-9s %s%s%s n=%lld differing=%lld", op.c_str(), dt.c_str(), scalar ? " scalar " : "", sv, (long long)N, (long long)diff);
     if (first >= 0 && es == 4) {
       float a, b, x; memcpy(&a, o[0] + first * 4, 4); memcpy(&b, o[1] + first * 4, 4); memcpy(&x, &in[0][first * 4], 4);
       uint32_t ua, ub, ux; memcpy(&ua, &a, 4); memcpy(&ub, &b, 4); memcpy(&ux, &x, 4);
@@ -99,6 +109,7 @@ int main(int argc, char** argv) {
     printf("\n");
     bad += diff != 0;
     for (int i = 0; i < 2; i++) L[i].rfree(r[i]);
+    }
   }
   return bad;
 }

@@ -45,6 +45,7 @@ template <class O> struct Twice {
   static V split_sqrt2(V x, V& k) { return {O::split_sqrt2(x.a, k.a), O::split_sqrt2(x.b, k.b)}; }
   static V lookup16m(const float* t, V m) { return {O::lookup16m(t, m.a), O::lookup16m(t, m.b)}; }
   static V add_shl48(V x, V y) { return {O::add_shl48(x.a, y.a), O::add_shl48(x.b, y.b)}; }
+  static V add_shl52(V x, V y) { return {O::add_shl52(x.a, y.a), O::add_shl52(x.b, y.b)}; }
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
   static M gt(V x, V y) { return {O::gt(x.a, y.a), O::gt(x.b, y.b)}; }
   static M mand(M x, M y) { return {O::mand(x.a, y.a), O::mand(x.b, y.b)}; }
@@ -262,10 +263,17 @@ struct VD {
   }
   // x = 2^k m with m in [sqrt(1/2), sqrt(2)), for positive normal x: k whole.
   static V split_sqrt2(V x, V& k) {
-    const __m256i ix = _mm256_castpd_si256(x);
-    const __m256i kb = _mm256_srli_epi64(_mm256_add_epi64(ix, _mm256_set1_epi64x(0x3ff0000000000000ll - 0x3fe6a09e667f3bcdll)), 52);
+    // u = x's bits + 1.0's - sqrt(1/2)'s: k + 1023 in its exponent field,
+    // m's mantissa bits minus sqrt(1/2)'s below it
+    const __m256i u = _mm256_add_epi64(_mm256_castpd_si256(x), _mm256_set1_epi64x(0x3ff0000000000000ll - 0x3fe6a09e667f3bcdll));
+    const __m256i kb = _mm256_srli_epi64(u, 52);
     k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_castpd_si256(_mm256_set1_pd(0x1p52)))), _mm256_set1_pd(0x1p52 + 1023));
-    return _mm256_castsi256_pd(_mm256_sub_epi64(ix, _mm256_slli_epi64(_mm256_sub_epi64(kb, _mm256_set1_epi64x(1023)), 52)));
+    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(u, _mm256_set1_epi64x(0x000fffffffffffffll)), _mm256_set1_epi64x(0x3fe6a09e667f3bcdll)));
+  }
+  // The bits of a plus the bits of b shifted left by 52: a 2^n for b = n +
+  // 1.5 2^52 (n's two's complement in b's low bits), a and a 2^n normal.
+  static V add_shl52(V a, V b) {
+    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(a), _mm256_slli_epi64(_mm256_castpd_si256(b), 52)));
   }
   // The bits of a plus the bits of b shifted left by 48.
   static V add_shl48(V a, V b) {

@@ -884,36 +884,49 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 // 2^-39.6 in log2 x moves |t| <= 150 by 2^-32). On AVX2 neither takes a
 // table, whose 16-double lookups (4 permutes and 3 blends a vector of 4)
 // bound the time on Zen 3: log2 x by log2_div, and 2^t = 2^n 2^f (n =
-// round(t), |f| <= 1/2) with 2^f by its series to f^10 (2^-41 relative),
-// n added to the exponent's bits. In-process A/B (1M float32 in cache, 1
-// thread, best of 9): the exponential 0.80-0.97x the time (six runs,
-// median 0.84x), then the log 0.74-0.78x (three runs).
+// round(t), |f| <= 1/2) with 2^f = 1 + f Q(f), Q of degree 6 (2^-34.3
+// relative), n added to the exponent's bits. In-process A/B (1M float32 in
+// cache, 1 thread, best of 9): the exponential 0.80-0.97x the time (six
+// runs, median 0.84x), then the log 0.74-0.78x (three runs); session 23,
+// both polynomials of the degree the bound needs (they were series to f^10
+// and s^17, 2^-41 and 2^-50): 0.88x (two runs), the float32 sweep's worst
+// 0.5007 ulp (was 0.5000); then each polynomial by Horner's rule, not
+// horner2: pow_core_halves interleaves four chains, which hides the
+// latency, and horner2's extra live values spilled registers: 0.94-0.95x
+// (two runs); n put in by kd's bits shifted left by 52 (VD::add_shl52, no
+// fma for 16 n) and split_sqrt2's m from u's mantissa bits (an and and an
+// add, not a shift and two subtractions): the same bits, 0.98-0.99x and
+// 0.97-0.98x (two runs each); no clamp of t where the 16 floats' |y| are
+// all below 6 (pow_core_halves): 0.94-0.95x (two runs).
 //
 // log2 x for a positive normal double on AVX2: x = 2^k m with m in
 // [sqrt(1/2), sqrt(2)), s = (m - 1)/(m + 1) (m - 1 and m + 1 exact: m has
-// float's 24 bits; one rounding in the division), log2 m = (2/ln2)(s +
-// s^3/3 + ... + s^17/17) (|s| <= 0.172: the next term is below 2^-44 of
-// the sum): k + log2 m within about 2^-50 relative, also next to 1.
+// float's 24 bits; one rounding in the division), log2 m = s (2/ln2 + z
+// P(z)), z = s^2 (|s| <= 0.172), P of degree 4: k + log2 m within 2^-44.9
+// relative, also next to 1 (degree 3: 2^-37.6, too close to the 2^-37.6
+// that |t| = 150 allows). The polynomials of pow: fits to the relative
+// error (Lawson's reweighted least squares on Chebyshev nodes, made for
+// this library).
 template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
   using V = typename D::V;
-  static constexpr double q[] = {0.16972882833987804, 0.19235933878519512, 0.22195308321368667, 0.2623081892525388,
-                                 0.3205988979753252,  0.4121985831111324,  0.5770780163555853,  0.9617966939259756};
+  static constexpr double q[] = {0.2825298693895235, 0.3199354516393952, 0.4122083856941766, 0.5770779533439291,
+                                 0.9617966940573225};
   V k;
   const V m = D::split_sqrt2(x, k), one = D::set1(1.0);
   const V s = D::div(D::sub(m, one), D::add(m, one)), z = D::mul(s, s);
-  return D::add(k, D::fma(D::mul(s, z), horner2<D>(z, D::mul(z, z), q), D::mul(s, D::set1(2.8853900817779268))));
+  return D::add(k, D::fma(D::mul(s, z), horner<D>(z, q), D::mul(s, D::set1(2.8853900817779268))));
 }
-// pow_core on AVX2 (D: VD or VD::Pair).
-template <class D> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
+// pow_core on AVX2 (D: VD or VD::Pair). Without Clamp, every |y| < 6:
+// |t| < 6 * 149 leaves 2^n normal.
+template <class D, bool Clamp = true> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
   using V = typename D::V;
-  const V t = D::min(D::set1(200.0), D::max(D::set1(-200.0), D::mul(y, log2_div<D>(x))));
-  static constexpr double c[] = {7.054911620801121e-09, 1.0178086009239696e-07, 1.3215486790144305e-06,
-                                 1.5252733804059838e-05, 0.00015403530393381606, 0.0013333558146428441,
-                                 0.009618129107628477, 0.055504108664821576, 0.2402265069591007,
-                                 0.6931471805599453, 1.0};
+  V t = D::mul(y, log2_div<D>(x));
+  if constexpr (Clamp) t = D::min(D::set1(200.0), D::max(D::set1(-200.0), t));
+  static constexpr double c[] = {1.5196156568746122e-05, 0.00015466756326490937, 0.0013333935055474498,
+                                 0.009618038132028245,   0.0555041036599154,     0.24022651066561376,
+                                 0.6931471807045329,     1.0};
   const V shift = D::set1(0x1.8p52), kd = D::add(t, shift), n = D::sub(kd, shift), f = D::sub(t, n);
-  const V f2 = D::mul(f, f);
-  return D::add_shl48(horner2<D>(f, f2, c), D::fma(n, D::set1(16.0), shift));
+  return D::add_shl52(horner<D>(f, c), kd);
 }
 // pow_core of the 16 floats at x and y (AVX2's VD as D): their four double
 // vectors as one chain of D::Pair::Pair, the same bits as pow_core on each.
@@ -926,7 +939,9 @@ VM_INLINE void pow_core_halves(const float* x, const float* y, VD::V* r) {
   auto ld = [](const float* p) {
     return typename Q::V{{VF::lo_pd_at(p), VF::hi_pd_at(p)}, {VF::lo_pd_at(p + VF::W), VF::hi_pd_at(p + VF::W)}};
   };
-  const typename Q::V q = pow_core_w4<Q>(ld(x), ld(y));
+  const VF::V six = VF::set1(6.0f);
+  const bool small = VF::all(VF::mand(VF::gt(six, VF::abs(VF::load(y))), VF::gt(six, VF::abs(VF::load(y + VF::W)))));
+  const typename Q::V q = small ? pow_core_w4<Q, false>(ld(x), ld(y)) : pow_core_w4<Q>(ld(x), ld(y));
   r[0] = q.a.a, r[1] = q.a.b, r[2] = q.b.a, r[3] = q.b.b;
 }
 VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
@@ -946,22 +961,19 @@ VM_INLINE bool pow_ordinary(VF::V x, VF::V y) {
   return VF::all(VF::mand(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)), VF::gt(inf, VF::abs(y))));
 }
 
-// x^y in float lanes, with C's (and MLX's) special values. Positive finite
-// x with finite y (every lane, in the common case) is pow_core alone.
-// Otherwise pow_core gives |x|^y where |x| is positive finite and y finite;
-// a zero or infinite |x| or an infinite y gives inf where y and log |x| have
-// the same sign and 0 where not; a negative x takes the sign of -1 to an odd
-// whole y and gives NaN for a y that is not whole; (+-1)^(+-inf) = 1, a NaN
-// makes NaN, and x^0 = 1^y = 1 (NaN too).
-VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
+// pow_core's arguments for pow_f32: |x| and y where |x| is positive finite
+// and y finite, else 1 and 1.
+VM_INLINE void pow_args(VF::V x, VF::V y, VF::V& a, VF::V& b) {
+  const VF::V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff()), ax = VF::abs(x);
+  const auto fin = VF::mand(VF::mand(VF::gt(ax, VF::set1(0.0f)), VF::gt(inf, ax)), VF::gt(inf, VF::abs(y)));
+  a = VF::sel(fin, ax, one), b = VF::sel(fin, y, one);
+}
+// pow_f32's result from r, pow_core of pow_args.
+VM_INLINE VF::V pow_fix(VF::V x, VF::V y, VF::V r) {
   using V = VF::V;
   const V zero = VF::set1(0.0f), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
-  auto core = [](V a, V b) { return via_pd(a, b, [](VD::V p, VD::V q) { return pow_core(p, q); }); };
   const V ax = VF::abs(x), ay = VF::abs(y);
-  const auto yfin = VF::gt(inf, ay);
-  if (pow_ordinary(x, y)) return core(x, y);
-  const auto fin = VF::mand(VF::mand(VF::gt(ax, zero), VF::gt(inf, ax)), yfin);
-  V r = core(VF::sel(fin, ax, one), VF::sel(fin, y, one));
+  const auto fin = VF::mand(VF::mand(VF::gt(ax, zero), VF::gt(inf, ax)), VF::gt(inf, ay));
   const V w = VF::sel(VF::gt(one, ax), VF::neg(y), y);  // y times the sign of log |x|
   r = VF::sel(fin, r, VF::sel(VF::gt(w, zero), inf, zero));
   r = VF::sel(VF::mand(VF::eq(ax, one), VF::eq(ay, inf)), one, r);
@@ -972,6 +984,52 @@ VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
   r = VF::sel(VF::mand(VF::gt(zero, x), VF::gt(inf, ax)), VF::sel(whole, r, VF::set1(__builtin_nanf(""))), r);
   r = VF::sel(VF::unord(x, y), VF::add(x, y), r);
   return VF::sel(VF::eq(y, zero), one, VF::sel(VF::eq(x, one), one, r));
+}
+// x^y in float lanes, with C's (and MLX's) special values. Positive finite
+// x with finite y (every lane, in the common case) is pow_core alone.
+// Otherwise pow_core gives |x|^y where |x| is positive finite and y finite;
+// a zero or infinite |x| or an infinite y gives inf where y and log |x| have
+// the same sign and 0 where not; a negative x takes the sign of -1 to an odd
+// whole y and gives NaN for a y that is not whole; (+-1)^(+-inf) = 1, a NaN
+// makes NaN, and x^0 = 1^y = 1 (NaN too).
+VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
+  using V = VF::V;
+  auto core = [](V a, V b) { return via_pd(a, b, [](VD::V p, VD::V q) { return pow_core(p, q); }); };
+  if (pow_ordinary(x, y)) return core(x, y);
+  V a, b;
+  pow_args(x, y, a, b);
+  return pow_fix(x, y, core(a, b));
+}
+// pow_f32 of two float vectors (AVX2's VD as D), the four double vectors
+// of pow_core as one chain (as pow_core_halves): the same bits. Where
+// every x is finite and nonzero and every y finite (negative bases: x^2 of
+// signed data), pow_fix reduces to the sign of -1 to a whole y and NaN for
+// a y not whole, for x < 0 (pow_core gives 1 exactly at y = 0 and at |x|
+// = 1). In-process A/B, x^2 over [-4, 4) (1M float32 in cache, 1 thread):
+// 0.73x the time of pow_f32 a vector a step, then the short fix 0.765x.
+template <class D> VM_INLINE void pow_f32_pair(VF::V x0, VF::V y0, VF::V x1, VF::V y1, VF::V& r0, VF::V& r1) {
+  using Q = typename D::Pair::Pair;
+  const VF::V inf = VF::set1(__builtin_inff()), zero = VF::set1(0.0f);
+  const VF::V ax0 = VF::abs(x0), ax1 = VF::abs(x1);
+  auto fin = [&](VF::V ax, VF::V y) { return VF::mand(VF::mand(VF::gt(ax, zero), VF::gt(inf, ax)), VF::gt(inf, VF::abs(y))); };
+  auto run = [](VF::V a0, VF::V b0, VF::V a1, VF::V b1) {
+    return pow_core_w4<Q>({{VF::lo_pd(a0), VF::hi_pd(a0)}, {VF::lo_pd(a1), VF::hi_pd(a1)}},
+                          {{VF::lo_pd(b0), VF::hi_pd(b0)}, {VF::lo_pd(b1), VF::hi_pd(b1)}});
+  };
+  if (VF::all(VF::mand(fin(ax0, y0), fin(ax1, y1)))) {
+    const typename Q::V q = run(ax0, y0, ax1, y1);
+    auto sign = [zero](VF::V x, VF::V y, VF::V r) {
+      const VF::V h = VF::mul(y, VF::set1(0.5f));
+      const auto whole = VF::eq(VF::round(y), y), even = VF::eq(VF::round(h), h);
+      return VF::sel(VF::gt(zero, x), VF::sel(whole, VF::sel(even, r, VF::neg(r)), VF::set1(__builtin_nanf(""))), r);
+    };
+    r0 = sign(x0, y0, VF::from_pd(q.a.a, q.a.b)), r1 = sign(x1, y1, VF::from_pd(q.b.a, q.b.b));
+    return;
+  }
+  VF::V a0, b0, a1, b1;
+  pow_args(x0, y0, a0, b0), pow_args(x1, y1, a1, b1);
+  const typename Q::V q = run(a0, b0, a1, b1);
+  r0 = pow_fix(x0, y0, VF::from_pd(q.a.a, q.a.b)), r1 = pow_fix(x1, y1, VF::from_pd(q.b.a, q.b.b));
 }
 
 // float erf in float lanes: below 1/2, x + x q(x^2); on [1/2, 4),
@@ -1325,28 +1383,38 @@ template <class S> VM_INLINE void ahead(const S* p) { __builtin_prefetch(reinter
 // 0.90-0.91x, power 0.95-0.96x); the others take the whole function.
 // Returns the elements done (whole vectors). With a pair_core (pow on AVX2),
 // two float vectors a step whose lanes are all ordinary take it: their
-// four double vectors' chains in one (VD::Pair::Pair).
+// four double vectors' chains in one (VD::Pair::Pair), and with a
+// pair_full (pow_f32_pair) the other two vectors a step take that. SA or
+// SB: that operand is a scalar, read from 2 W copies of it.
 struct NoPairCore {};
-template <class Ordinary, class Core, class Full, class PairCore = NoPairCore>
+template <bool SA = false, bool SB = false, class Ordinary, class Core, class Full, class PairCore = NoPairCore,
+          class PairFull = NoPairCore>
 VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n, const EwParams& prm, Ordinary ordinary,
-                            Core core, Full full, PairCore pair_core = {}) {
+                            Core core, Full full, PairCore pair_core = {}, PairFull pair_full = {}) {
   constexpr int W = VF::W;
   const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(float) * W) == 0;
+  float ca[2 * W], cb[2 * W];
+  if constexpr (SA) for (int k = 0; k < 2 * W; k++) ca[k] = a[0];
+  if constexpr (SB) for (int k = 0; k < 2 * W; k++) cb[k] = b[0];
+  auto at = [&](int64_t j) { return SA ? ca : a + j; };
+  auto bt = [&](int64_t j) { return SB ? cb : b + j; };
   int64_t j = 0;
   if constexpr (!std::is_same_v<PairCore, NoPairCore>) {
     for (; j + 2 * W <= n; j += 2 * W) {
       if (prm.stream) {
-        ahead(a + j);
-        if (b != a) ahead(b + j);
+        if (!SA) ahead(a + j);
+        if (!SB && b != a) ahead(b + j);
       }
-      const VF::V x = VF::load(a + j), y = VF::load(b + j), x1 = VF::load(a + j + W), y1 = VF::load(b + j + W);
+      const VF::V x = VF::load(at(j)), y = VF::load(bt(j)), x1 = VF::load(at(j) + W), y1 = VF::load(bt(j) + W);
       if (ordinary(x, y) && ordinary(x1, y1)) {
         VD::V r[4];
-        pair_core(a + j, b + j, r);
+        pair_core(at(j), bt(j), r);
         VF::store_pd_halves(o + j, r[0], r[1], nt);
         VF::store_pd_halves(o + j + W, r[2], r[3], nt);
       } else {
-        const VF::V r0 = full(x, y), r1 = full(x1, y1);
+        VF::V r0, r1;
+        if constexpr (std::is_same_v<PairFull, NoPairCore>) r0 = full(x, y), r1 = full(x1, y1);
+        else pair_full(x, y, x1, y1, r0, r1);
         if (nt) VF::stream(o + j, r0), VF::stream(o + j + W, r1);
         else VF::store(o + j, r0), VF::store(o + j + W, r1);
       }
@@ -1354,12 +1422,12 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
   }
   for (; j + W <= n; j += W) {
     if (prm.stream) {
-      ahead(a + j);
-      if (b != a) ahead(b + j);
+      if (!SA) ahead(a + j);
+      if (!SB && b != a) ahead(b + j);
     }
-    const VF::V x = VF::load(a + j), y = VF::load(b + j);
+    const VF::V x = VF::load(at(j)), y = VF::load(bt(j));
     if (ordinary(x, y)) {
-      VF::store_pd_halves(o + j, core(VF::lo_pd_at(a + j), VF::lo_pd_at(b + j)), core(VF::hi_pd_at(a + j), VF::hi_pd_at(b + j)), nt);
+      VF::store_pd_halves(o + j, core(VF::lo_pd_at(at(j)), VF::lo_pd_at(bt(j))), core(VF::hi_pd_at(at(j)), VF::hi_pd_at(bt(j))), nt);
     } else {
       const VF::V r = full(x, y);
       if (nt) VF::stream(o + j, r);
@@ -1464,7 +1532,12 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   };
   int64_t i;
   if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && VT::W == 8 && std::is_same_v<S, float>) {
-    i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>) : vectors(0);
+    // a scalar operand (x^2, 2^x) as 16 copies: x^0.5 0.62x the time of a
+    // vector a step through pow_f32
+    if (sa && sb) i = vectors(0);
+    else if (sa) i = by_halves<true, false>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
+    else if (sb) i = by_halves<false, true>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
+    else i = by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && std::is_same_v<S, float>) {
     i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32) : vectors(0);
   } else if constexpr ((F == int(VFn2::LogAddExp) || F == int(VFn2::Arctan2)) && std::is_same_v<VT, VF> && VT::W == 8) {
