@@ -46,6 +46,7 @@ template <class O> struct Twice {
   static V lookup16m(const float* t, V m) { return {O::lookup16m(t, m.a), O::lookup16m(t, m.b)}; }
   static V add_shl48(V x, V y) { return {O::add_shl48(x.a, y.a), O::add_shl48(x.b, y.b)}; }
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
+  static V pow4neg_half(V k) { return {O::pow4neg_half(k.a), O::pow4neg_half(k.b)}; }
   static M gt(V x, V y) { return {O::gt(x.a, y.a), O::gt(x.b, y.b)}; }
   static M mand(M x, M y) { return {O::mand(x.a, y.a), O::mand(x.b, y.b)}; }
   static M mor(M x, M y) { return {O::mor(x.a, y.a), O::mor(x.b, y.b)}; }
@@ -141,6 +142,14 @@ struct VF {
   // to v's exponent bits (one shift and one integer add).
   static V scale_bits(V v, V k) {
     return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(v), _mm256_slli_epi32(_mm256_castps_si256(k), 23)));
+  }
+  // 4^-n / 2 = 2^(-2n - 1), held to 2^-61, for a whole n in [0, 191] in
+  // the low bits of k's bits (as scale_bits): 126 - 2n into the exponent
+  // field ((k << 24) is 2n << 23, k's high bits shifted out), the
+  // clamp a signed integer max.
+  static V pow4neg_half(V k) {
+    const __m256i e = _mm256_sub_epi32(_mm256_set1_epi32(126 << 23), _mm256_slli_epi32(_mm256_castps_si256(k), 24));
+    return _mm256_castsi256_ps(_mm256_max_epi32(e, _mm256_set1_epi32(66 << 23)));
   }
   // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats):
   // each half by j's three low bits, its fourth bit (moved to the sign) picks.

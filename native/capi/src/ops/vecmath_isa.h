@@ -384,57 +384,90 @@ VM_INLINE VF::V sigmoid_f32(VF::V x) {
 // (|rh| <= ln2/2: to rh^6 and rh^7, 2^-27 relative). The caller sums a
 // product with rh exactly (its fma residual) and the rest in a tail,
 // rounded once before the exact scaling by 2^n; next to 0 (n = 0, S = 0,
-// rh = a) nothing cancels.
-struct HypParts {
-  VF::V n, rh, rl, sn, cn, cnl, cr, sr3;
+// rh = a) nothing cancels. O: VF, or on AVX2 VF::Pair; Bits (AVX2 only):
+// 4^-n / 2 and the scaling by 2^n from the bits of kn = n + 1.5 2^23 (the
+// rounding shift), where VF::scale takes seven integer operations and two
+// multiplies a use.
+template <class O> struct HypParts {
+  typename O::V kn, n, rh, rl, sn, cn, cnl, cr, sr3;
 };
-VM_INLINE HypParts hyp_parts(VF::V a) {
-  using V = VF::V;
+template <class O, bool Bits> VM_INLINE HypParts<O> hyp_parts(typename O::V a) {
+  using V = typename O::V;
   static constexpr float ce[] = {1.0f / 720, 1.0f / 24, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
-  const V shift = VF::set1(0x1.8p23f), half = VF::set1(0.5f);
-  HypParts p;
-  p.n = VF::sub(VF::fma(a, VF::set1(1.44269504f), shift), shift);
-  const V h = VF::fma(p.n, VF::set1(-0.693147182f), a), l = VF::mul(p.n, VF::set1(1.90465430e-09f));
-  p.rh = VF::add(h, l);
-  p.rl = VF::add(VF::sub(h, p.rh), l);
+  const V shift = O::set1(0x1.8p23f), half = O::set1(0.5f);
+  HypParts<O> p;
+  p.kn = O::fma(a, O::set1(1.44269504f), shift);
+  p.n = O::sub(p.kn, shift);
+  const V h = O::fma(p.n, O::set1(-0.693147182f), a), l = O::mul(p.n, O::set1(1.90465430e-09f));
+  p.rh = O::add(h, l);
+  p.rl = O::add(O::sub(h, p.rh), l);
   // 4^-n / 2, its exponent held to -61 (the scaling's range on AVX2), past which it no longer counts
-  const V q2 = VF::scale(VF::set1(1.0f), VF::max(VF::fma(p.n, VF::set1(-2.0f), VF::set1(-1.0f)), VF::set1(-61.0f)));
-  p.sn = VF::sub(half, q2);
-  p.cn = VF::add(half, q2);
-  p.cnl = VF::add(VF::sub(half, p.cn), q2);
-  const V s = VF::mul(p.rh, p.rh);
-  p.cr = VF::mul(s, horner<VF>(s, ce));
-  p.sr3 = VF::mul(VF::mul(p.rh, s), horner<VF>(s, co));
+  V q2;
+  if constexpr (Bits) q2 = O::pow4neg_half(p.kn);
+  else q2 = VF::scale(VF::set1(1.0f), VF::max(VF::fma(p.n, VF::set1(-2.0f), VF::set1(-1.0f)), VF::set1(-61.0f)));
+  p.sn = O::sub(half, q2);
+  p.cn = O::add(half, q2);
+  p.cnl = O::add(O::sub(half, p.cn), q2);
+  const V s = O::mul(p.rh, p.rh);
+  p.cr = O::mul(s, horner<O>(s, ce));
+  p.sr3 = O::mul(O::mul(p.rh, s), horner<O>(s, co));
   return p;
 }
 
-// sinh x = sign(x) sinh |x| from hyp_parts: 2^n (sn + cn rh + [sn cr + cn
-// sr3 + rl (sn rh + cn) + cnl rh]) with cn rh an exact product and sn
-// + cn rh a fast two-sum (sn >= |cn rh| but for n = 0, where sn = 0). |x|
-// clamped to 90 (inf in float); a NaN passes through.
-VM_INLINE VF::V sinh_f32(VF::V x) {
-  using V = VF::V;
-  const HypParts p = hyp_parts(VF::min(VF::set1(90.0f), VF::abs(x)));  // the min keeps a NaN
-  const V pm = VF::mul(p.cn, p.rh), pe = VF::fma(p.cn, p.rh, VF::neg(pm));
-  const V hi = VF::add(p.sn, pm), lo = VF::add(VF::sub(p.sn, hi), pm);
-  V t = VF::fma(VF::fma(p.sn, p.rh, p.cn), p.rl, VF::fma(p.cnl, p.rh, pe));
-  t = VF::fma(p.sn, p.cr, VF::fma(p.cn, p.sr3, t));
-  return VF::copysign(VF::scale(VF::add(hi, VF::add(t, lo)), p.n), x);
+// v 2^n for hyp_parts' n: by the exponent bits (Bits: v 2^n normal, n <=
+// 128) or by VF::scale.
+template <class O, bool Bits> VM_INLINE typename O::V hyp_scale(typename O::V v, const HypParts<O>& p) {
+  if constexpr (Bits) return O::scale_bits(v, p.kn);
+  else return VF::scale(v, p.n);
 }
 
-// cosh x from hyp_parts, a = |x|: 2^n (cn + sn rh + [cn cr + sn sr3 + rl
-// (cn rh + sn) + cnl]) with sn rh an exact product and cn + sn rh
-// a fast two-sum (cn >= 1/2 >= |sn rh|). a clamped to 90 (inf in float); a NaN passes
-// through.
-VM_INLINE VF::V cosh_f32(VF::V x) {
-  using V = VF::V;
-  const HypParts p = hyp_parts(VF::min(VF::set1(90.0f), VF::abs(x)));  // the min keeps a NaN
-  const V pm = VF::mul(p.sn, p.rh), pe = VF::fma(p.sn, p.rh, VF::neg(pm));
-  const V hi = VF::add(p.cn, pm), lo = VF::add(VF::sub(p.cn, hi), pm);
-  V t = VF::fma(VF::fma(p.cn, p.rh, p.sn), p.rl, VF::add(pe, p.cnl));
-  t = VF::fma(p.cn, p.cr, VF::fma(p.sn, p.sr3, t));
-  return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
+// sinh a for a >= 0 from hyp_parts: 2^n (sn + cn rh + [sn cr + cn sr3 + rl
+// (sn rh + cn) + cnl rh]) with cn rh an exact product and sn + cn rh a
+// fast two-sum (sn >= |cn rh| but for n = 0, where sn = 0).
+template <class O, bool Bits> VM_INLINE typename O::V sinh_core(typename O::V a) {
+  using V = typename O::V;
+  const HypParts<O> p = hyp_parts<O, Bits>(a);
+  const V pm = O::mul(p.cn, p.rh), pe = O::fma(p.cn, p.rh, O::neg(pm));
+  const V hi = O::add(p.sn, pm), lo = O::add(O::sub(p.sn, hi), pm);
+  V t = O::fma(O::fma(p.sn, p.rh, p.cn), p.rl, O::fma(p.cnl, p.rh, pe));
+  t = O::fma(p.sn, p.cr, O::fma(p.cn, p.sr3, t));
+  return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
 }
+
+// cosh a for a >= 0 from hyp_parts: 2^n (cn + sn rh + [cn cr + sn sr3 + rl
+// (cn rh + sn) + cnl]) with sn rh an exact product and cn + sn rh a fast
+// two-sum (cn >= 1/2 >= |sn rh|).
+template <class O, bool Bits> VM_INLINE typename O::V cosh_core(typename O::V a) {
+  using V = typename O::V;
+  const HypParts<O> p = hyp_parts<O, Bits>(a);
+  const V pm = O::mul(p.sn, p.rh), pe = O::fma(p.sn, p.rh, O::neg(pm));
+  const V hi = O::add(p.cn, pm), lo = O::add(O::sub(p.cn, hi), pm);
+  V t = O::fma(O::fma(p.cn, p.rh, p.sn), p.rl, O::add(pe, p.cnl));
+  t = O::fma(p.cn, p.cr, O::fma(p.sn, p.sr3, t));
+  return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
+}
+
+// sinh and cosh where |x| < 89 in every lane, on AVX2 (O: VF or VF::Pair);
+// false (r untouched) elsewhere. There n <= 128 and the sum scaled is below
+// 0.71 from n = 12 on, so that 2^n goes into its exponent bits (the
+// result is normal or, for n = 0, the sum itself); the same bits as the
+// functions below. sinh a >= 0: x's sign by an xor.
+template <class O, bool Sinh> VM_INLINE bool hyp_mid(typename O::V x, typename O::V& r) {
+  const typename O::V a = O::abs(x);
+  if (!O::all(O::gt(O::set1(89.0f), a))) return false;  // NaN fails
+  if constexpr (Sinh) r = O::xor_sign(sinh_core<O, true>(a), x);
+  else r = cosh_core<O, true>(a);
+  return true;
+}
+
+// sinh x = sign(x) sinh |x|, |x| clamped to 90 (inf in float); a NaN
+// passes through.
+VM_INLINE VF::V sinh_f32(VF::V x) {
+  return VF::copysign(sinh_core<VF, false>(VF::min(VF::set1(90.0f), VF::abs(x))), x);  // the min keeps a NaN
+}
+
+// cosh x = cosh |x|, |x| clamped to 90 (inf in float); a NaN passes through.
+VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core<VF, false>(VF::min(VF::set1(90.0f), VF::abs(x))); }
 
 // log(wh + wl) + kadd ln2 in float lanes (no wl or kadd: 0), for a positive
 // normal wh below 1.5 2^127 and |wl| <= ulp(wh), rounded once. wh = 2^k m with m in [0.75, 1.5) and i
@@ -1190,8 +1223,13 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
     if constexpr (VF::W == 8) return expm1_fl<VF>(x);
     else return expm1_f32(x);
   }
-  else if constexpr (F == int(VFn::Sinh)) return sinh_f32(x);
-  else if constexpr (F == int(VFn::Cosh)) return cosh_f32(x);
+  else if constexpr (F == int(VFn::Sinh) || F == int(VFn::Cosh)) {
+    if constexpr (VF::W == 8) {
+      VF::V r;
+      if (hyp_mid<VF, F == int(VFn::Sinh)>(x, r)) return r;
+    }
+    return F == int(VFn::Sinh) ? sinh_f32(x) : cosh_f32(x);
+  }
   else if constexpr (F == int(VFn::Tanh)) return tanh_f32(x);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_f32(x);
   else if constexpr (F == int(VFn::Arccosh)) return acosh_f32(x);
@@ -1374,8 +1412,8 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
 // not an ordinary argument: both vectors then take the function a vector).
 // The same operations on each vector as a vector a step, interleaved: the
 // same bits.
-template <int F> constexpr bool kPairF32 =
-    F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh);
+template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
+                                           F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
 // and one polynomial, with few values live. In-process A/B (1M float32 in
 // cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
@@ -1385,6 +1423,7 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arccosh)) return acosh_mid<O>(x, r);
+  else if constexpr (F == int(VFn::Sinh) || F == int(VFn::Cosh)) return hyp_mid<O, F == int(VFn::Sinh)>(x, r);
   else return atanh_mid<O>(x, r);
 }
 
