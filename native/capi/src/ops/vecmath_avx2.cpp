@@ -47,7 +47,10 @@ template <class O> struct Twice {
   static V add_shl48(V x, V y) { return {O::add_shl48(x.a, y.a), O::add_shl48(x.b, y.b)}; }
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
   static V pow4neg_half(V k) { return {O::pow4neg_half(k.a), O::pow4neg_half(k.b)}; }
+  static V lookup8(const float* t, V b) { return {O::lookup8(t, b.a), O::lookup8(t, b.b)}; }
   static M gt(V x, V y) { return {O::gt(x.a, y.a), O::gt(x.b, y.b)}; }
+  static M eq(V x, V y) { return {O::eq(x.a, y.a), O::eq(x.b, y.b)}; }
+  static M unord(V x, V y) { return {O::unord(x.a, y.a), O::unord(x.b, y.b)}; }
   static M mand(M x, M y) { return {O::mand(x.a, y.a), O::mand(x.b, y.b)}; }
   static M mor(M x, M y) { return {O::mor(x.a, y.a), O::mor(x.b, y.b)}; }
   static V sel(M m, V x, V y) { return {O::sel(m.a, x.a, y.a), O::sel(m.b, x.b, y.b)}; }

@@ -1090,24 +1090,38 @@ template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
 // two-sums, 1 - 2^n's rounding included). Next to 0, n = 0 and r = -2a
 // exactly, so N keeps its relative precision. The quotient from VF::recip
 // and one correction that takes both low parts. A NaN passes through (the
-// min keeps it).
-VM_INLINE VF::V tanh_f32(VF::V x) {
-  using V = VF::V;
-  const V one = VF::set1(1.0f), two = VF::set1(2.0f), shift = VF::set1(0x1.8p23f);
-  const V a = VF::min(VF::set1(10.0f), VF::abs(x));
-  const V n = VF::sub(VF::fma(a, VF::set1(-2.88539008f), shift), shift);
-  const V h = VF::fma(n, VF::set1(0.346573591f), a);
-  const V r = VF::fma(h, VF::set1(-2.0f), VF::mul(n, VF::set1(1.90465430e-09f)));
-  const V t = VF::mul(VF::mul(r, r), horner<VF>(r, kExpP));
-  const V ph = VF::add(r, t), pl = VF::add(VF::sub(r, ph), t);  // p = ph + pl (|t| < |r|)
-  const V s = VF::scale(one, n), vh = VF::mul(s, ph);
-  const V u = VF::sub(one, s), ue = VF::sub(VF::sub(one, u), s);  // 1 - 2^n = u + ue
-  const V nh = VF::sub(u, vh), nl = VF::add(VF::sub(VF::sub(u, nh), vh), VF::fma(VF::neg(s), pl, ue));
-  const V dh = VF::sub(two, nh), dl = VF::sub(VF::sub(VF::sub(two, dh), nh), nl);
-  const V r0 = VF::recip_seed(dh), q0 = VF::mul(nh, r0);
-  const V e = VF::sub(VF::fma(VF::neg(q0), dh, nh), VF::fma(q0, dl, VF::neg(nl)));  // N - q0 D
-  return VF::copysign(VF::fma(e, r0, q0), x);
+// min keeps it). O: VF, or on AVX2 VF::Pair; Bits (AVX2 only): 2^n (n in
+// [-29, 0]) from the bits of the rounding shift's kn, where VF::scale takes
+// seven integer operations and two multiplies (a NaN's kn gives 1: its
+// result is NaN whatever 2^n is).
+template <class O, bool Bits> VM_INLINE typename O::V tanh_core(typename O::V x) {
+  using V = typename O::V;
+  const V one = O::set1(1.0f), two = O::set1(2.0f), shift = O::set1(0x1.8p23f);
+  const V a = O::min(O::set1(10.0f), O::abs(x));
+  const V kn = O::fma(a, O::set1(-2.88539008f), shift), n = O::sub(kn, shift);
+  const V h = O::fma(n, O::set1(0.346573591f), a);
+  const V r = O::fma(h, O::set1(-2.0f), O::mul(n, O::set1(1.90465430e-09f)));
+  const V t = O::mul(O::mul(r, r), horner<O>(r, kExpP));
+  const V ph = O::add(r, t), pl = O::add(O::sub(r, ph), t);  // p = ph + pl (|t| < |r|)
+  V s;
+  if constexpr (Bits) s = O::scale_bits(one, kn);
+  else s = VF::scale(one, n);
+  const V vh = O::mul(s, ph);
+  const V u = O::sub(one, s), ue = O::sub(O::sub(one, u), s);  // 1 - 2^n = u + ue
+  const V nh = O::sub(u, vh), nl = O::add(O::sub(O::sub(u, nh), vh), O::fma(O::neg(s), pl, ue));
+  const V dh = O::sub(two, nh), dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
+  const V r0 = O::recip_seed(dh), q0 = O::mul(nh, r0);
+  const V e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));  // N - q0 D
+  return O::copysign(O::fma(e, r0, q0), x);
 }
+
+// tanh on AVX2 (O: VF or VF::Pair): every lane takes tanh_core; never false.
+template <class O> VM_INLINE bool tanh_mid(typename O::V x, typename O::V& r) {
+  r = tanh_core<O, true>(x);
+  return true;
+}
+
+VM_INLINE VF::V tanh_f32(VF::V x) { return tanh_core<VF, false>(x); }
 
 // logaddexp in float lanes: max + log1p(e), e = e^-|x - y| in [0, 1] by
 // exp_neg, with the rounding error of x - y (two-sum) put into its argument;
@@ -1230,7 +1244,10 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
     }
     return F == int(VFn::Sinh) ? sinh_f32(x) : cosh_f32(x);
   }
-  else if constexpr (F == int(VFn::Tanh)) return tanh_f32(x);
+  else if constexpr (F == int(VFn::Tanh)) {
+    if constexpr (VF::W == 8) return tanh_core<VF, true>(x);
+    else return tanh_f32(x);
+  }
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_f32(x);
   else if constexpr (F == int(VFn::Arccosh)) return acosh_f32(x);
   else if constexpr (F == int(VFn::Arctanh)) return atanh_f32(x);
@@ -1413,7 +1430,8 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
 // The same operations on each vector as a vector a step, interleaved: the
 // same bits.
 template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
-                                           F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh);
+                                           F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
+                                           F == int(VFn::Tanh) || F == int(VFn::Erf);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
 // and one polynomial, with few values live. In-process A/B (1M float32 in
 // cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
@@ -1424,6 +1442,8 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arccosh)) return acosh_mid<O>(x, r);
   else if constexpr (F == int(VFn::Sinh) || F == int(VFn::Cosh)) return hyp_mid<O, F == int(VFn::Sinh)>(x, r);
+  else if constexpr (F == int(VFn::Tanh)) return tanh_mid<O>(x, r);
+  else if constexpr (F == int(VFn::Erf)) return r = erf_ff<O>(x), true;
   else return atanh_mid<O>(x, r);
 }
 
