@@ -48,6 +48,9 @@ template <class O> struct Twice {
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
   static V pow4neg_half(V k) { return {O::pow4neg_half(k.a), O::pow4neg_half(k.b)}; }
   static V lookup8(const float* t, V b) { return {O::lookup8(t, b.a), O::lookup8(t, b.b)}; }
+  static V bit_to_sign(V x, int b) { return {O::bit_to_sign(x.a, b), O::bit_to_sign(x.b, b)}; }
+  static M bit_set(V x, int b) { return {O::bit_set(x.a, b), O::bit_set(x.b, b)}; }
+  static M bit_clear(V x, int b) { return {O::bit_clear(x.a, b), O::bit_clear(x.b, b)}; }
   static M gt(V x, V y) { return {O::gt(x.a, y.a), O::gt(x.b, y.b)}; }
   static M eq(V x, V y) { return {O::eq(x.a, y.a), O::eq(x.b, y.b)}; }
   static M unord(V x, V y) { return {O::unord(x.a, y.a), O::unord(x.b, y.b)}; }

@@ -829,13 +829,13 @@ VM_INLINE VF::V asin_f32(VF::V x) {
 // multiple of ulp(p) (r1 is 0 or on the grid of 2^-24, |p| < 2^-13); n D2
 // in the tail, n D3 (below n 2^-76) left out.
 constexpr float kTrigSmall = 0x1p12f;
-VM_INLINE VF::V trig_reduce(VF::V a, VF::V& rh, VF::V& rl) {
-  using V = VF::V;
-  const V shift = VF::set1(0x1.8p23f), k = VF::fma(a, VF::set1(0x1.45f306p-1f), shift), n = VF::sub(k, shift);
-  const V r1 = VF::fma(n, VF::set1(-0x1.921fb6p0f), a);
-  const V d1 = VF::set1(0x1.777a5cp-25f), p = VF::mul(n, d1), pe = VF::fma(n, d1, VF::neg(p));
-  rh = VF::add(r1, p);
-  rl = VF::fma(n, VF::set1(0x1.ee59dap-50f), VF::add(VF::sub(p, VF::sub(rh, r1)), pe));
+template <class O = VF> VM_INLINE typename O::V trig_reduce(typename O::V a, typename O::V& rh, typename O::V& rl) {
+  using V = typename O::V;
+  const V shift = O::set1(0x1.8p23f), k = O::fma(a, O::set1(0x1.45f306p-1f), shift), n = O::sub(k, shift);
+  const V r1 = O::fma(n, O::set1(-0x1.921fb6p0f), a);
+  const V d1 = O::set1(0x1.777a5cp-25f), p = O::mul(n, d1), pe = O::fma(n, d1, O::neg(p));
+  rh = O::add(r1, p);
+  rl = O::fma(n, O::set1(0x1.ee59dap-50f), O::add(O::sub(p, O::sub(rh, r1)), pe));
   return k;
 }
 
@@ -888,27 +888,64 @@ template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
 // each as a rounded product and its fma residual, and rh + m as an exact
 // sum th + tl (a fast two-sum): th + tl rounded once for even n; for odd n,
 // -1/(th + tl) from the reciprocal of th (VF::recip_seed) and one more
-// Newton step that takes tl.
-VM_INLINE VF::V tan_f32(VF::V x) {
-  using V = VF::V;
+// Newton step that takes tl. tan_core (O: VF, or on AVX2 VF::Pair) for
+// the arguments in range; tan_mid is false (r untouched) where a lane is
+// not. Short (AVX2): shorter chains a vector, for the same sums: T by
+// Estrin's scheme (its terms all positive), m = (rh s) T with the residual
+// of u = rh s, and -1/(th + tl) = -e0 (1 + f - e0 tl) for the 12-bit
+// estimate e0 of 1/th, f = e + e^2, e = 1 - th e0 (|e| < 2^-11: the
+// terms left out are below 2^-33 relative), where a division or a Newton
+// step came first; from th to the result four fused multiply-adds after
+// the estimate.
+template <class O, bool Short> VM_INLINE typename O::V tan_core(typename O::V x) {
+  using V = typename O::V;
   static constexpr float c[] = {0.00435992982f, 0.000123910126f, 0.0108077237f, 0.0212933701f,
                                 0.0540577024f,  0.133326828f,    0.333333492f};
-  const V one = VF::set1(1.0f);
+  const V one = O::set1(1.0f);
   V rh, rl;
-  const V k = trig_reduce(x, rh, rl);
-  const V s = VF::mul(rh, rh), hl = VF::fma(rh, rh, VF::neg(s));  // s + hl = rh^2
-  const V p = horner2<VF>(s, VF::mul(s, s), c), q = VF::mul(s, p), m = VF::mul(rh, q);
-  const V th = VF::add(rh, m);  // |m| < |rh|
-  // rh (s + hl) p - m: the residuals of q and m and hl's share
-  const V small = VF::add(VF::fma(rh, VF::fma(hl, p, VF::fma(s, p, VF::neg(q))), VF::fma(rh, q, VF::neg(m))),
-                          VF::fma(rl, s, rl));
-  const V tl = VF::add(VF::sub(m, VF::sub(th, rh)), small);
-  const V r0 = VF::recip_seed(th);
-  const V ninv = VF::fma(VF::neg(r0), VF::fma(VF::neg(tl), r0, VF::fma(VF::neg(th), r0, one)), VF::neg(r0));
-  const V r = VF::sum_or(VF::bit_clear(k, 0), th, tl, ninv);
-  // zeros too go to SLEEF: the reduction's sum rh = r1 + n D1 turns -0 into +0
-  const V ax = VF::abs(x);
-  const auto ok = VF::mand(VF::gt(VF::set1(kTrigSmall), ax), VF::gt(ax, VF::set1(0.0f)));
+  const V k = trig_reduce<O>(x, rh, rl);
+  const V s = O::mul(rh, rh), hl = O::fma(rh, rh, O::neg(s));  // s + hl = rh^2
+  if constexpr (Short) {
+    auto c2 = [](int i, V t, int j) { return O::fma(O::set1(c[i]), t, O::set1(c[j])); };
+    const V s2 = O::mul(s, s);
+    const V p = O::fma(O::fma(O::fma(c2(0, s, 1), s2, c2(2, s, 3)), s2, c2(4, s, 5)), s, O::set1(c[6]));
+    const V u = O::mul(rh, s), ue = O::fma(rh, s, O::neg(u));
+    const V m = O::mul(u, p);
+    const V th = O::add(rh, m);  // |m| < |rh|
+    // rh (s + hl) p - m = (u + ue + rh hl) p - m: the residuals of u and m and hl's share
+    const V small = O::add(O::fma(O::fma(rh, hl, ue), p, O::fma(u, p, O::neg(m))), O::fma(rl, s, rl));
+    const V tl = O::add(O::sub(m, O::sub(th, rh)), small);
+    const V e0 = O::rcp_est(th), e = O::fma(O::neg(th), e0, one);
+    const V ninv = O::fma(O::neg(e0), O::fma(O::neg(tl), e0, O::fma(e, e, e)), O::neg(e0));
+    return O::sel(O::bit_clear(k, 0), O::add(th, tl), ninv);
+  } else {
+    const V p = horner2<O>(s, O::mul(s, s), c), q = O::mul(s, p), m = O::mul(rh, q);
+    const V th = O::add(rh, m);  // |m| < |rh|
+    // rh (s + hl) p - m: the residuals of q and m and hl's share
+    const V small = O::add(O::fma(rh, O::fma(hl, p, O::fma(s, p, O::neg(q))), O::fma(rh, q, O::neg(m))),
+                           O::fma(rl, s, rl));
+    const V tl = O::add(O::sub(m, O::sub(th, rh)), small);
+    const V r0 = O::recip_seed(th);
+    const V ninv = O::fma(O::neg(r0), O::fma(O::neg(tl), r0, O::fma(O::neg(th), r0, one)), O::neg(r0));
+    return O::sel(O::bit_clear(k, 0), O::add(th, tl), ninv);
+  }
+}
+
+// zeros too go to SLEEF: the reduction's sum rh = r1 + n D1 turns -0 into +0
+template <class O> VM_INLINE typename O::M tan_in_range(typename O::V x) {
+  const typename O::V ax = O::abs(x);
+  return O::mand(O::gt(O::set1(kTrigSmall), ax), O::gt(ax, O::set1(0.0f)));
+}
+
+template <class O> VM_INLINE bool tan_mid(typename O::V x, typename O::V& r) {
+  if (!O::all(tan_in_range<O>(x))) return false;
+  r = tan_core<O, true>(x);
+  return true;
+}
+
+VM_INLINE VF::V tan_f32(VF::V x) {
+  const VF::V r = tan_core<VF, VF::W == 8>(x);
+  const auto ok = tan_in_range<VF>(x);
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
@@ -1431,7 +1468,7 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
 // same bits.
 template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
                                            F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
-                                           F == int(VFn::Tanh) || F == int(VFn::Erf);
+                                           F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Tan);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
 // and one polynomial, with few values live. In-process A/B (1M float32 in
 // cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
@@ -1444,6 +1481,7 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   else if constexpr (F == int(VFn::Sinh) || F == int(VFn::Cosh)) return hyp_mid<O, F == int(VFn::Sinh)>(x, r);
   else if constexpr (F == int(VFn::Tanh)) return tanh_mid<O>(x, r);
   else if constexpr (F == int(VFn::Erf)) return r = erf_ff<O>(x), true;
+  else if constexpr (F == int(VFn::Tan)) return tan_mid<O>(x, r);
   else return atanh_mid<O>(x, r);
 }
 
