@@ -56,6 +56,8 @@ template <class O> struct Twice {
   static M unord(V x, V y) { return {O::unord(x.a, y.a), O::unord(x.b, y.b)}; }
   static M mand(M x, M y) { return {O::mand(x.a, y.a), O::mand(x.b, y.b)}; }
   static M mor(M x, M y) { return {O::mor(x.a, y.a), O::mor(x.b, y.b)}; }
+  static M mandnot(M x, M y) { return {O::mandnot(x.a, y.a), O::mandnot(x.b, y.b)}; }
+  static V keep(M m, V x) { return {O::keep(m.a, x.a), O::keep(m.b, x.b)}; }
   static V sel(M m, V x, V y) { return {O::sel(m.a, x.a, y.a), O::sel(m.b, x.b, y.b)}; }
   static bool all(M m) { return O::all(O::mand(m.a, m.b)); }
   static bool any(M m) { return O::any(O::mor(m.a, m.b)); }
@@ -174,6 +176,10 @@ struct VF {
   static V lookup8(const float* t, V b) { return _mm256_permutevar8x32_ps(_mm256_load_ps(t), _mm256_castps_si256(b)); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
   static M mor(M a, M b) { return _mm256_or_ps(a, b); }
+  static M mandnot(M a, M b) { return _mm256_andnot_ps(a, b); }  // b and not a
+  // v where m, else +0: an and, which any of Zen 3's four vector pipes
+  // takes (a blend goes to the two of the multiplies).
+  static V keep(M m, V v) { return _mm256_and_ps(m, v); }
   // Where bit b of a's bits is set (in the sign, which is what sel reads); and that bit moved to the sign.
   static V bit_to_sign(V a, int b) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(a), 31 - b)); }
   static M bit_set(V a, int b) { return bit_to_sign(a, b); }

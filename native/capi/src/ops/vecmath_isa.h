@@ -699,23 +699,42 @@ VM_INLINE typename O::V pio2_multiple_minus(typename O::V kk, typename O::V m, t
 // relative) plus the quotient's error ul (its fma residual and the rounding
 // errors of a - 1 and a + 1) times 1/(1 + s), summed by pio2_multiple_minus.
 // a is clamped to 2^100 (arctan of inf is pi/2); a NaN passes through.
-VM_INLINE VF::V atan_f32(VF::V x) {
-  using V = VF::V;
+// O: VF, or on AVX2 VF::Pair (atan_mid: every lane, never false); Short
+// (AVX2): the selects against 0 as ands with the mask (O::keep), which any
+// of Zen 3's four vector pipes takes, where a blend goes to the two that
+// the multiplies and fused multiply-adds use.
+template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x) {
+  using V = typename O::V;
   static constexpr float c[] = {-0.0404824171f, 0.0713791512f, -0.0902948525f, 0.111075400f,
                                 -0.142856143f, 0.199999989f, -0.333333333f};
-  const V a = VF::min(VF::set1(0x1p100f), VF::abs(x)), one = VF::set1(1.0f), zero = VF::set1(0.0f);  // a's NaN wins
-  const auto mid = VF::gt(a, VF::set1(0.414213568f)), far = VF::gt(a, VF::set1(2.41421366f));
-  const V am = VF::sub(a, one), ap = VF::add(a, one);
-  const V e1 = VF::sub(a, VF::add(am, one)), e2 = VF::sub(a, VF::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
-  const V num = VF::sel(far, VF::neg(one), VF::sel(mid, am, a)), den = VF::sel(far, a, VF::sel(mid, ap, one));
-  const V u = VF::mul(num, VF::recip(den));  // its error is in res below
-  const V res = VF::fma(VF::neg(u), VF::sel(mid, VF::sel(far, zero, e2), zero), VF::add(VF::fma(VF::neg(u), den, num), VF::sel(mid, VF::sel(far, zero, e1), zero)));
-  const V s = VF::mul(u, u);
-  const V ul = VF::mul(res, VF::rcp_est(den));
-  const V t = VF::fma(VF::mul(u, s), horner<VF>(s, c), VF::fma(VF::neg(ul), s, ul));  // ul / (1 + s) ~ ul (1 - s)
-  const V kk = VF::sel(far, one, VF::sel(mid, VF::set1(0.5f), zero));
-  return VF::copysign(pio2_multiple_minus(kk, VF::neg(one), u, t), x);
+  const V a = O::min(O::set1(0x1p100f), O::abs(x)), one = O::set1(1.0f), zero = O::set1(0.0f);  // a's NaN wins
+  const auto mid = O::gt(a, O::set1(0.414213568f)), far = O::gt(a, O::set1(2.41421366f));
+  const V am = O::sub(a, one), ap = O::add(a, one);
+  const V e1 = O::sub(a, O::add(am, one)), e2 = O::sub(a, O::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
+  const V num = O::sel(far, O::neg(one), O::sel(mid, am, a)), den = O::sel(far, a, O::sel(mid, ap, one));
+  const V u = O::mul(num, O::recip(den));  // its error is in res below
+  V el1, el2, kk;  // e1 and e2 in the middle interval, else 0; K / (pi/2)
+  if constexpr (Short) {
+    const auto nf = O::mandnot(far, mid);
+    el1 = O::keep(nf, e1), el2 = O::keep(nf, e2);
+    kk = O::add(O::keep(mid, O::set1(0.5f)), O::keep(far, O::set1(0.5f)));
+  } else {
+    el1 = O::sel(mid, O::sel(far, zero, e1), zero), el2 = O::sel(mid, O::sel(far, zero, e2), zero);
+    kk = O::sel(far, one, O::sel(mid, O::set1(0.5f), zero));
+  }
+  const V res = O::fma(O::neg(u), el2, O::add(O::fma(O::neg(u), den, num), el1));
+  const V s = O::mul(u, u);
+  const V ul = O::mul(res, O::rcp_est(den));
+  const V t = O::fma(O::mul(u, s), horner<O>(s, c), O::fma(O::neg(ul), s, ul));  // ul / (1 + s) ~ ul (1 - s)
+  return O::copysign(pio2_multiple_minus<O>(kk, O::neg(one), u, t), x);
 }
+
+template <class O> VM_INLINE bool atan_mid(typename O::V x, typename O::V& r) {
+  r = atan_core<O, true>(x);
+  return true;
+}
+
+VM_INLINE VF::V atan_f32(VF::V x) { return atan_core<VF, VF::W == 8>(x); }
 
 // arctan2(y, x) in float lanes: with n = min(|y|, |x|) and d = max, q = n/d
 // in [0, 1] as q + ql (ql from the division's fma residual, so q needs no
@@ -1468,7 +1487,8 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
 // same bits.
 template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
                                            F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
-                                           F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Tan);
+                                           F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Tan) ||
+                                           F == int(VFn::Arctan);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
 // and one polynomial, with few values live. In-process A/B (1M float32 in
 // cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
@@ -1482,6 +1502,7 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   else if constexpr (F == int(VFn::Tanh)) return tanh_mid<O>(x, r);
   else if constexpr (F == int(VFn::Erf)) return r = erf_ff<O>(x), true;
   else if constexpr (F == int(VFn::Tan)) return tan_mid<O>(x, r);
+  else if constexpr (F == int(VFn::Arctan)) return atan_mid<O>(x, r);
   else return atanh_mid<O>(x, r);
 }
 
