@@ -712,7 +712,8 @@ template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x
   const V am = O::sub(a, one), ap = O::add(a, one);
   const V e1 = O::sub(a, O::add(am, one)), e2 = O::sub(a, O::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
   const V num = O::sel(far, O::neg(one), O::sel(mid, am, a)), den = O::sel(far, a, O::sel(mid, ap, one));
-  const V u = O::mul(num, O::recip(den));  // its error is in res below
+  // its error is in res below; Short: one division (AVX2's recip is one)
+  const V u = Short ? O::div(num, den) : O::mul(num, O::recip(den));
   V el1, el2, kk;  // e1 and e2 in the middle interval, else 0; K / (pi/2)
   if constexpr (Short) {
     const auto nf = O::mandnot(far, mid);
