@@ -759,12 +759,29 @@ VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O:
   const V q = O::mul(n, rd);
   const V ql = O::mul(O::fma(O::neg(q), d, n), rd);
   const V s = O::mul(q, q);
-  const V t = O::fma(O::mul(q, s), horner<O>(s, c), O::mul(ql, O::rcp_est(O::add(one, s))));
+  V p;
+  if constexpr (VF::W == 8) {
+    // AVX2: c10 + s (L(s) + s^5 H(s)), L from c9 down to c5 and H from c4 down
+    // to c0 by Horner's rule side by side: the chain 6 fused multiply-adds
+    // after s where Horner's rule took 10, and the same last two steps.
+    static constexpr float lo[] = {c[5], c[6], c[7], c[8], c[9]}, hi[] = {c[0], c[1], c[2], c[3], c[4]};
+    const V s2 = O::mul(s, s);
+    p = O::fma(O::fma(O::mul(O::mul(s2, s2), s), horner<O>(s, hi), horner<O>(s, lo)), s, O::set1(c[10]));
+  } else {
+    p = horner<O>(s, c);
+  }
+  const V t = O::fma(O::mul(q, s), p, O::mul(ql, O::rcp_est(O::add(one, s))));
   // arctan2 = K - m a: m = -1 for a alone, +1 for pi/2 - a and pi - a, -1 for pi/2 + a
   const auto swap = O::gt(ay, ax);
   const V xs = O::xor_sign(one, x);  // +-1 with x's sign (-0 counts as negative)
-  const V m = O::sel(swap, xs, O::neg(xs));
-  const V kk = O::sel(swap, one, O::sub(one, xs));
+  V m, kk;
+  if constexpr (VF::W == 8) {  // AVX2: ands and an xor instead of blends (as atan_core)
+    m = O::xor_sign(xs, O::mandnot(swap, O::set1(-0.0f)));
+    kk = O::sub(one, O::mandnot(swap, xs));
+  } else {
+    m = O::sel(swap, xs, O::neg(xs));
+    kk = O::sel(swap, one, O::sub(one, xs));
+  }
   return O::copysign(pio2_multiple_minus<O>(kk, m, q, t), y);
 }
 
