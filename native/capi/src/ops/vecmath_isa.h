@@ -364,15 +364,26 @@ template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
 // infinite x, NaN for NaN), the quotient q = u / (1 + e) for u = 1 (x > 0)
 // or e (below): q0 = u r0 from the reciprocal r0 (VF::recip), then one
 // correction q0 + r0 (u - q0 (1 + e)) with 1 + e as an exact sum (a fast
-// two-sum), rounded once.
-VM_INLINE VF::V sigmoid_f32(VF::V x) {
-  using V = VF::V;
-  const V e = exp_neg(VF::abs(x), VF::set1(0.0f)), one = VF::set1(1.0f);
-  const V d = VF::add(one, e), dl = VF::add(VF::sub(one, d), e);
-  const V u = VF::sel(VF::gt(x, VF::set1(0.0f)), one, e), r0 = VF::recip_seed(d);
-  const V q0 = VF::mul(u, r0);
-  return VF::fma(VF::fma(VF::neg(q0), dl, VF::fma(VF::neg(q0), d, u)), r0, q0);
+// two-sum), rounded once. sigmoid_q (O: VF, or on AVX2 VF::Pair) from e.
+template <class O> VM_INLINE typename O::V sigmoid_q(typename O::V x, typename O::V e) {
+  using V = typename O::V;
+  const V one = O::set1(1.0f);
+  const V d = O::add(one, e), dl = O::add(O::sub(one, d), e);
+  const V u = O::sel(O::gt(x, O::set1(0.0f)), one, e), r0 = O::recip_seed(d);
+  const V q0 = O::mul(u, r0);
+  return O::fma(O::fma(O::neg(q0), dl, O::fma(O::neg(q0), d, u)), r0, q0);
 }
+
+// sigmoid where |x| < 86 in every lane, on AVX2 (O: VF or VF::Pair); false
+// (r untouched) elsewhere: e by exp_mid, the same bits as exp_neg there.
+template <class O> VM_INLINE bool sigmoid_mid(typename O::V x, typename O::V& r) {
+  const typename O::V a = O::abs(x);
+  if (!O::all(O::gt(O::set1(86.0f), a))) return false;  // NaN fails
+  r = sigmoid_q<O>(x, exp_mid<O>(O::neg(a), O::set1(0.0f)));
+  return true;
+}
+
+VM_INLINE VF::V sigmoid_f32(VF::V x) { return sigmoid_q<VF>(x, exp_neg(VF::abs(x), VF::set1(0.0f))); }
 
 // sinh and cosh of a in [0, 90] (and NaN) in float lanes, one formula for
 // every a: a = n ln2 + rh + rl (n = round(a log2 e), a - n ln2_hi exact as
@@ -1302,7 +1313,13 @@ template <int F> constexpr bool kOwnF32 =
     F == int(VFn::Sigmoid) || F == int(VFn::Sin) || F == int(VFn::Cos);
 template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   if constexpr (F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10)) return log_f32<F>(x);
-  else if constexpr (F == int(VFn::Sigmoid)) return sigmoid_f32(x);
+  else if constexpr (F == int(VFn::Sigmoid)) {
+    if constexpr (VF::W == 8) {
+      VF::V r;
+      if (sigmoid_mid<VF>(x, r)) return r;
+    }
+    return sigmoid_f32(x);
+  }
   else if constexpr (F == int(VFn::Sin)) return sincos_f32<true>(x);
   else if constexpr (F == int(VFn::Cos)) return sincos_f32<false>(x);
   else if constexpr (F == int(VFn::Log1p)) {
@@ -1508,7 +1525,7 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
 template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
                                            F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
                                            F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Tan) ||
-                                           F == int(VFn::Arctan);
+                                           F == int(VFn::Arctan) || F == int(VFn::Sigmoid);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
 // and one polynomial, with few values live. In-process A/B (1M float32 in
 // cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
@@ -1523,6 +1540,7 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   else if constexpr (F == int(VFn::Erf)) return r = erf_ff<O>(x), true;
   else if constexpr (F == int(VFn::Tan)) return tan_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arctan)) return atan_mid<O>(x, r);
+  else if constexpr (F == int(VFn::Sigmoid)) return sigmoid_mid<O>(x, r);
   else return atanh_mid<O>(x, r);
 }
 
