@@ -711,9 +711,10 @@ VM_INLINE typename O::V pio2_multiple_minus(typename O::V kk, typename O::V m, t
 // errors of a - 1 and a + 1) times 1/(1 + s), summed by pio2_multiple_minus.
 // a is clamped to 2^100 (arctan of inf is pi/2); a NaN passes through.
 // O: VF, or on AVX2 VF::Pair (atan_mid: every lane, never false); Short
-// (AVX2): the selects against 0 as ands with the mask (O::keep), which any
-// of Zen 3's four vector pipes takes, where a blend goes to the two that
-// the multiplies and fused multiply-adds use.
+// (AVX2): the selects against 0 as ands with the mask (O::keep) instead of
+// blends (0.93-0.94x the time: on Zen 3 the blends seem to compete with
+// the multiplies and fused multiply-adds for their pipes), and the
+// quotient by one division (AVX2's recip is a division).
 template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x) {
   using V = typename O::V;
   static constexpr float c[] = {-0.0404824171f, 0.0713791512f, -0.0902948525f, 0.111075400f,
@@ -723,7 +724,7 @@ template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x
   const V am = O::sub(a, one), ap = O::add(a, one);
   const V e1 = O::sub(a, O::add(am, one)), e2 = O::sub(a, O::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
   const V num = O::sel(far, O::neg(one), O::sel(mid, am, a)), den = O::sel(far, a, O::sel(mid, ap, one));
-  // its error is in res below; Short: one division (AVX2's recip is one)
+  // its error is in res below
   const V u = Short ? O::div(num, den) : O::mul(num, O::recip(den));
   V el1, el2, kk;  // e1 and e2 in the middle interval, else 0; K / (pi/2)
   if constexpr (Short) {
