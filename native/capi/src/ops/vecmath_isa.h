@@ -968,7 +968,7 @@ template <class O, bool Short> VM_INLINE typename O::V tan_core(typename O::V x)
     const V tl = O::add(O::sub(m, O::sub(th, rh)), small);
     const V e0 = O::rcp_est(th), e = O::fma(O::neg(th), e0, one);
     const V ninv = O::fma(O::neg(e0), O::fma(O::neg(tl), e0, O::fma(e, e, e)), O::neg(e0));
-    return O::sel(O::bit_clear(k, 0), O::add(th, tl), ninv);
+    return O::sel(O::bit_set(k, 0), ninv, O::add(th, tl));
   } else {
     const V p = horner2<O>(s, O::mul(s, s), c), q = O::mul(s, p), m = O::mul(rh, q);
     const V th = O::add(rh, m);  // |m| < |rh|
