@@ -941,8 +941,10 @@ template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
 // -1/(th + tl) from the reciprocal of th (VF::recip_seed) and one more
 // Newton step that takes tl. tan_core (O: VF, or on AVX2 VF::Pair) for
 // the arguments in range; tan_mid is false (r untouched) where a lane is
-// not. Short (AVX2): shorter chains a vector, for the same sums: T by
-// Estrin's scheme (its terms all positive), m = (rh s) T with the residual
+// not. Short (AVX2): shorter chains a vector, for the same sums: T as
+// pairs in s joined by s^2 twice, then its last Horner step (its terms all
+// positive; full Estrin's scheme left 0.9795 ulp, its top-level roundings
+// landing on m), m = (rh s) T with the residual
 // of u = rh s, and -1/(th + tl) = -e0 (1 + f - e0 tl) for the 12-bit
 // estimate e0 of 1/th, f = e + e^2, e = 1 - th e0 (|e| < 2^-11: the
 // terms left out are below 2^-33 relative), where a division or a Newton
