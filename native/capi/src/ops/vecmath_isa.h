@@ -1690,6 +1690,26 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
       return apply2<VT, F>(x, y);
     });
   };
+  // x^2 (a scalar exponent of 2, the commonest) is x x: the correctly
+  // rounded result, with pow's special values (+0 at -0, inf at -inf, a NaN
+  // kept), at the speed of a copy; the tail too, so no element takes pow.
+  if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
+    if (sb && !sa && VT::all(VT::eq(vb, VT::set1(2.0f)))) {
+      const int64_t done = whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
+        if (fa) ahead(a + j);
+        const V x = Io<VT, S>::ld(a + j);
+        return VT::mul(x, x);
+      });
+      if (done < n) {
+        S tx[W] = {}, to[W];
+        for (int64_t k = 0; k < n - done; k++) tx[k] = a[done + k];
+        const V x = Io<VT, S>::ld(tx);
+        Io<VT, S>::st(to, VT::mul(x, x));
+        for (int64_t k = 0; k < n - done; k++) o[done + k] = to[k];
+      }
+      return;
+    }
+  }
   int64_t i;
   if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && VT::W == 8 && std::is_same_v<S, float>) {
     // a scalar operand (x^2, 2^x) as 16 copies: x^0.5 0.62x the time of a
