@@ -108,7 +108,7 @@ struct VF {
                             _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
   }
   // x = 2^k m, m in [kLogOff, 2 kLogOff) (LogTable), for positive normal
-  // x: k whole, m, and the bits of m less kLogOff's, whose bits 19-22 are
+  // x: k whole, m, and the bits of m less kLogOff's, whose bits 20-22 are
   // m's interval.
   static __m256i split_off(V x, V& k, V& m) {
     const __m256i t = _mm256_sub_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(int(kLogOffBits)));
@@ -117,12 +117,8 @@ struct VF {
     m = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(x), _mm256_slli_epi32(ki, 23)));
     return t;
   }
-  // t[i] (t holds 16 floats) for the interval i in split_off's bits.
-  static V lookup_iv(const float* t, __m256i b) {
-    const __m256i i = _mm256_srli_epi32(b, 19);
-    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), i), _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), i),
-                            _mm256_castsi256_ps(_mm256_slli_epi32(b, 9)));
-  }
+  // t[i] (t holds 8 floats) for the interval i in split_off's bits.
+  static V lookup_iv(const float* t, __m256i b) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_srli_epi32(b, 20)); }
   static V trunc(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
   static V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too): two

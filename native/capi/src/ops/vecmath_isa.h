@@ -179,24 +179,32 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // and double lanes: conversions and lane-crossing permutes all go through
 // one pipe there, one a cycle (measured). Here everything is in float lanes,
 // with a float tail. x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting
-// kLogOff's bits (VF::split_off), m's interval i from the next four bits,
-// and LogTable's float tables looked up with two permutes and a blend a
-// vector of 8 (VF::lookup_iv). p = m finvc rounded and its fma residual pe
-// give r = m finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.03
-// of 1), |rh| < 0.0297. log1p(r) = rh - rh^2/2 + rh^3 q(rh) + pe (1 - rh +
-// rh^2) (q: log1p's series to rh^7; pe (1 - rh) alone left log1p 0.533 ulp
-// off where the result is 0.0237), with rh^2 an exact product (its fma
-// residual) and rh - rh^2/2 a fast two-sum: sL + tL, the cubic term below
-// 2^-11.7 of rh and within 2^-22.3 of itself (its roundings). Then k log_b
-// 2 + log_b c (A = k L_hi + hi, exact: L_hi and hi on the grid of 2^-16; B
-// = k L_lo + lo, rounded) and (sL + tL) log_b e (base e: 1; else e_hi sL as
-// an exact product and the rest in the tail): A + sL by a two-sum, the low
-// parts in a tail, rounded once. 2^-33 relative: the float is the correctly
-// rounded one except within about 2^-9 ulp of a tie, as log_core's (2^-34)
-// is except within 2^-10. In interval 9 (m next to 1) k = 0, finvc = 1 and
-// A = B = 0: the result keeps log1p's relative precision. The templates take
-// the float operations (AVX2's VF) as a parameter, so that nothing here is
-// compiled for another instruction set.
+// kLogOff's bits (VF::split_off), m's interval i from the next three bits,
+// and LogTable's float tables of 8 looked up with one permute each
+// (VF::lookup_iv). p = m finvc rounded and its fma residual pe give r = m
+// finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.056 of 1).
+// log1p(r) = rh - rh^2/2 + rh^3/3 + rh^4 q(rh) + pe (1 - rh + rh^2 - rh^3),
+// q a fit made for this library (relative to log1p, 2^-36.8 on |r| <
+// 0.0565), with rh^2 an exact product (its fma residual r2e) and rh -
+// rh^2/2 a fast two-sum sL + eL. Every other term is summed below rh^3/3,
+// which enters last in one fused multiply-add: r3 = rh^3 rounded, its
+// residual and r2e rh/3 below it, so that the terms at rh^3's scale round
+// once (rh^3/3 is up to 2^-9.9 of the result next to 1, where 16 intervals
+// kept it below 2^-11.7). Then k log_b 2 + log_b c (A = k L_hi + hi, exact:
+// L_hi and hi on the grid of 2^-16; B = k L_lo + lo, rounded) and log1p(r)
+// log_b e (base e: 1; else e_hi sL as an exact product and the rest in the
+// tail): A + sL by a fast two-sum (|A| > |sL| or A = 0 in every interval),
+// the low parts in a tail, rounded once. 2^-33.2 relative or better (base
+// e 2^-34.1, base 2 2^-33.3, base 10 2^-33.2: every float in [1/8, 4) and
+// every 97th above the subnormals, against long double): the float is the
+// correctly rounded one except within about 2^-9 ulp of a tie, as
+// log_core's (2^-34) is except within 2^-10. In interval 4 (m next to 1) k
+// = 0, finvc = 1 and A = B = 0: the result keeps log1p's relative
+// precision. Against 16 intervals (two permutes and a blend a table),
+// in-cache time on Zen 3 0.8x (the blends share the pipes of the fused
+// multiply-adds, which bind here). The templates take the float operations
+// (AVX2's VF) as a parameter, so that nothing here is compiled for another
+// instruction set.
 
 // Every lane takes log_ff alone: x positive normal and finite.
 template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
@@ -207,8 +215,8 @@ template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
 // log_b x as above; kadd is added to k (a subnormal's scaling).
 template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
-  static constexpr float q[] = {1.0f / 7, -1.0f / 6, 1.0f / 5, -1.0f / 4, 1.0f / 3};
-  const V one = O::set1(1.0f);
+  static constexpr float q[] = {0x1.287db6p-3f, -0x1.567a44p-3f, 0x1.99955cp-3f, -0x1.ffffb6p-3f};
+  const V one = O::set1(1.0f), third = O::set1(1.0f / 3);
   V k, m;
   const auto t = O::split_off(x, k, m);
   if (kadd) k = O::add(k, *kadd);
@@ -218,23 +226,28 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
   const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2)), hh = O::mul(r2, O::set1(-0.5f));
   const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
-  const V c = O::fma(r2, O::mul(rh, horner<O>(rh, q)), O::fma(r2e, O::set1(-0.5f), O::fma(pe, O::sub(r2, rh), pe)));
-  const V tL = O::add(eL, c);
-  V a, b, ph, pt;
+  const V r3 = O::mul(r2, rh), r4 = O::mul(r2, r2);
+  V w = O::fma(pe, O::sub(O::sub(r2, rh), r3), pe);
+  w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
+  w = O::fma(O::fma(r2, rh, O::neg(r3)), third, w);
+  const V u = O::fma(r4, horner2<O>(rh, r2, q), O::add(eL, w));  // log1p(r) = sL + u + r3/3
   if constexpr (B == Base::E) {
-    a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl), ph = sL, pt = tL;
+    const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl);
+    const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
+    return O::add(s, O::fma(r3, third, O::add(u, O::add(e, b))));
   } else {
-    // log_b e as a float and the rest
+    // log_b e as a float and the rest, and log_b e / 3
     const V eh = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f);
     const V el = O::set1(B == Base::Two ? 0x1.4ae0cp-26f : -0x1.5b235ep-27f);
-    ph = O::mul(sL, eh);
-    pt = O::fma(sL, el, O::fma(tL, eh, O::fma(sL, eh, O::neg(ph))));
+    const V e3 = O::set1(B == Base::Two ? 0x1.ec709ep-2f : 0x1.287a76p-3f);
+    V a, b;
     if constexpr (B == Base::Two) a = O::add(k, ch), b = cl;
     else a = O::fma(k, O::set1(0x1.344p-2f), ch), b = O::fma(k, O::set1(0x1.3509f8p-18f), cl);
+    const V ph = O::mul(sL, eh);
+    const V s = O::add(a, ph), e = O::sub(ph, O::sub(s, a));
+    const V z = O::add(O::fma(sL, el, O::fma(sL, eh, O::neg(ph))), O::add(e, b));
+    return O::add(s, O::fma(r3, e3, O::fma(u, eh, z)));
   }
-  const V s = O::add(a, ph), bb = O::sub(s, a);
-  const V e = O::add(O::sub(a, O::sub(s, bb)), O::sub(ph, bb));
-  return O::add(s, O::add(O::add(e, b), pt));
 }
 
 // log, log2 and log10 of float lanes by log_ff, special values put in.
