@@ -117,6 +117,13 @@ struct VF {
     m = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(x), _mm256_slli_epi32(ki, 23)));
     return t;
   }
+  // Where x is positive, normal and finite: its bits plus 2^23 are above
+  // 2^24 - 1 as a signed integer (zero, subnormals, negatives, infinities
+  // and NaNs are not); one integer add and compare, not two float compares.
+  static M positive_normal(V x) {
+    const __m256i b = _mm256_add_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(0x00800000));
+    return _mm256_castsi256_ps(_mm256_cmpgt_epi32(b, _mm256_set1_epi32(0x00ffffff)));
+  }
   // t[i] (t holds 8 floats) for the interval i in split_off's bits.
   static V lookup_iv(const float* t, __m256i b) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_srli_epi32(b, 20)); }
   static V trunc(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }

@@ -207,10 +207,7 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // instruction set.
 
 // Every lane takes log_ff alone: x positive normal and finite.
-template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
-  const typename O::V inf = O::set1(__builtin_inff());
-  return O::all(O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x)));  // above the largest subnormal
-}
+template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) { return O::all(O::positive_normal(x)); }
 
 // log_b x as above; kadd is added to k (a subnormal's scaling).
 template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
@@ -229,7 +226,8 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   const V r3 = O::mul(r2, rh), r4 = O::mul(r2, r2);
   V w = O::fma(pe, O::sub(O::sub(r2, rh), r3), pe);
   w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
-  w = O::fma(O::fma(r2, rh, O::neg(r3)), third, w);
+  // r3's rounding: 2^-34.1 relative against 2^-33.2 without in base e, 2^-33.3 against 2^-32.9 in base 2
+  if constexpr (B != Base::E) w = O::fma(O::fma(r2, rh, O::neg(r3)), third, w);
   const V u = O::fma(r4, horner2<O>(rh, r2, q), O::add(eL, w));  // log1p(r) = sL + u + r3/3
   if constexpr (B == Base::E) {
     const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl);
