@@ -158,6 +158,10 @@ struct VF {
     const __m256i nb = _mm256_castps_si256(_mm256_add_ps(n, _mm256_set1_ps(0x1.8p23f)));
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(0x4b400000 + 127), nb), 23));
   }
+  // pow2neg(n) from k = n + 1.5 2^23 (the rounding shift's value) for n <= 126.
+  static V pow2neg_bits(V k) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(0x4b400000 + 127), _mm256_castps_si256(k)), 23));
+  }
   // t[j] (t holds 8 floats, on 32 bytes) for j in the three low bits of b's bits.
   static V lookup8(const float* t, V b) { return _mm256_permutevar8x32_ps(_mm256_load_ps(t), _mm256_castps_si256(b)); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }

@@ -355,20 +355,29 @@ VM_INLINE VF::V exp_f32(VF::V x) {
 // ln2/2 with its coefficients rounded one by one; kExpP, fitted relative
 // to e^r, left 1.34 ulp). Next to 0 (n = 0, d = 0) the result is x plus
 // the tail: it keeps its relative precision. e^x - 1 has x's sign: the
-// copysign keeps -0.
-template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
+// copysign keeps -0. With `mid` (every lane below 87, so that n <= 126 and
+// the result is normal), 2^-n and the scaling by 2^n come from the rounding
+// shift's bits (O::pow2neg's and VF::scale_bits' integer operations alone,
+// where VF::scale takes seven and two multiplies): the same bits.
+template <class O, bool mid> VM_INLINE typename O::V expm1_core(typename O::V x) {
   using V = typename O::V;
   static constexpr float q[] = {0.000197424306f, 0.00139336893f, 0.00833356753f, 0.0416664779f, 0.166666657f};
-  V n, h, l;
-  exp_reduce(VF::min(VF::set1(89.0f), VF::max(VF::set1(-20.0f), x)), VF::set1(0.0f), n, h, l);
+  const V shift = VF::set1(0x1.8p23f), xc = VF::min(VF::set1(89.0f), VF::max(VF::set1(-20.0f), x));
+  const V kk = VF::fma(xc, VF::set1(1.44269504f), shift), n = VF::sub(kk, shift);  // as exp_reduce
+  const V h = VF::fma(n, VF::set1(-0.693147182f), xc), l = VF::mul(n, VF::set1(1.90465430e-09f));
   const V r = VF::add(h, l), rl = VF::add(VF::sub(h, r), l), one = VF::set1(1.0f), half = VF::set1(0.5f);
   const V r2 = VF::mul(r, r), r2e = VF::fma(r, r, VF::neg(r2)), hr2 = VF::mul(r2, half);
-  const V p = O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one), bb = VF::sub(d, p);
+  const V p = mid ? O::pow2neg_bits(kk) : O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one), bb = VF::sub(d, p);
   const V dl = VF::add(VF::sub(p, VF::sub(d, bb)), VF::sub(VF::neg(one), bb));
   const V s = VF::sub(h, d), e = VF::sub(h, VF::add(s, d));
   const V s2 = VF::add(s, hr2), e2 = VF::sub(hr2, VF::sub(s2, s));
   const V t = VF::fma(VF::mul(r, r2), horner2<VF>(r, r2, q), VF::fma(rl, r, VF::fma(r2e, half, l)));
-  return VF::copysign(VF::scale(VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl))), n), x);
+  const V v = VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl)));
+  return VF::copysign(mid ? O::scale_bits(v, kk) : VF::scale(v, n), x);
+}
+template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
+  if (O::all(O::gt(O::set1(87.0f), x))) return expm1_core<O, true>(x);
+  return expm1_core<O, false>(x);
 }
 
 // sigmoid in float lanes: with e = e^-|x| (exp_neg, in [0, 1]; 0 for an
