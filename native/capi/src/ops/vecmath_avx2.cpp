@@ -46,6 +46,8 @@ template <class O> struct Twice {
   static V lookup16m(const float* t, V m) { return {O::lookup16m(t, m.a), O::lookup16m(t, m.b)}; }
   static V add_shl48(V x, V y) { return {O::add_shl48(x.a, y.a), O::add_shl48(x.b, y.b)}; }
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
+  static V split_sum(V x, V& k, V& b) { return {O::split_sum(x.a, k.a, b.a), O::split_sum(x.b, k.b, b.b)}; }
+  static V lookup_b20(const float* t, V b) { return {O::lookup_b20(t, b.a), O::lookup_b20(t, b.b)}; }
   static M gt(V x, V y) { return {O::gt(x.a, y.a), O::gt(x.b, y.b)}; }
   static M mand(M x, M y) { return {O::mand(x.a, y.a), O::mand(x.b, y.b)}; }
   static M mor(M x, M y) { return {O::mor(x.a, y.a), O::mor(x.b, y.b)}; }
@@ -124,6 +126,18 @@ struct VF {
     const __m256i b = _mm256_add_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(0x00800000));
     return _mm256_castsi256_ps(_mm256_cmpgt_epi32(b, _mm256_set1_epi32(0x00ffffff)));
   }
+  // x = 2^k m with m in [0x3f350000's float, twice it) (log_sum's 8
+  // intervals), for positive normal x: k whole, m, and b: x's bits less
+  // 0x3f350000 as a float vector (bits 20-22: m's interval).
+  static V split_sum(V x, V& k, V& b) {
+    const __m256i t = _mm256_sub_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(0x3f350000));
+    const __m256i ki = _mm256_srai_epi32(t, 23);
+    k = _mm256_cvtepi32_ps(ki);
+    b = _mm256_castsi256_ps(t);
+    return _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(x), _mm256_slli_epi32(ki, 23)));
+  }
+  // t[i] (t holds 8 floats) for i in bits 20-22 of b's bits.
+  static V lookup_b20(const float* t, V b) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_srli_epi32(_mm256_castps_si256(b), 20)); }
   // t[i] (t holds 8 floats) for the interval i in split_off's bits.
   static V lookup_iv(const float* t, __m256i b) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_srli_epi32(b, 20)); }
   static V trunc(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
