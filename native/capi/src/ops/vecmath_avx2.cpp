@@ -44,6 +44,12 @@ template <class O> struct Twice {
   static V split75(V x, V& k) { return {O::split75(x.a, k.a), O::split75(x.b, k.b)}; }
   static V split_sqrt2(V x, V& k) { return {O::split_sqrt2(x.a, k.a), O::split_sqrt2(x.b, k.b)}; }
   static V lookup16m(const float* t, V m) { return {O::lookup16m(t, m.a), O::lookup16m(t, m.b)}; }
+  struct Bits {
+    decltype(O::split_off(typename O::V{}, std::declval<typename O::V&>(), std::declval<typename O::V&>())) a, b;
+  };
+  static Bits split_off(V x, V& k, V& m) { return {O::split_off(x.a, k.a, m.a), O::split_off(x.b, k.b, m.b)}; }
+  static V lookup_iv(const float* t, const Bits& i) { return {O::lookup_iv(t, i.a), O::lookup_iv(t, i.b)}; }
+  static M positive_normal(V x) { return {O::positive_normal(x.a), O::positive_normal(x.b)}; }
   static V add_shl48(V x, V y) { return {O::add_shl48(x.a, y.a), O::add_shl48(x.b, y.b)}; }
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
   static V split_sum(V x, V& k, V& b) { return {O::split_sum(x.a, k.a, b.a), O::split_sum(x.b, k.b, b.b)}; }
