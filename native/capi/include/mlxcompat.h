@@ -98,7 +98,7 @@
  * rounded square; on AVX2, log, log2 and log10 are computed in float
  * lanes with a float tail instead, 2^-33 relative, with the same rounding
  * but within about 2^-9 ulp of a tie, log1p on the inverse hyperbolics'
- * inline log and expm1 in float lanes with a float tail (0.54 and 0.57
+ * inline log and expm1 in float lanes with a float tail (0.55 and 0.54
  * ulp), and float32 exp is the library's own too), and
  * float32 sin, cos and tan (below 2^12), erf,
  * erfinv, sinh, cosh, tanh, sigmoid, arcsin, arccos, arctan, arctan2,

@@ -76,15 +76,17 @@ const LogTable& log_table() {
       std::memcpy(&bits, &p, 8);
       bits -= uint64_t(i) << 48;
       std::memcpy(&t.exp2[i], &bits, 8);
-      // the float-lane tables: interval i's values between the bits kLogOffBits + i 2^19 and the next
+    }
+    for (int i = 0; i < 8; i++) {
+      // the float-lane tables: interval i's values between the bits kLogOffBits + i 2^20 and the next
       auto value = [](uint32_t b) {
         float f;
         std::memcpy(&f, &b, 4);
         return (long double)f;
       };
-      const long double lo = value(kLogOffBits + (uint32_t(i) << 19)), hi = value(kLogOffBits + (uint32_t(i + 1) << 19));
+      const long double lo = value(kLogOffBits + (uint32_t(i) << 20)), hi = value(kLogOffBits + (uint32_t(i + 1) << 20));
       t.finvc[i] = lo <= 1 && 1 < hi ? 1.0f : float(2 / (lo + hi));
-      auto split = [](long double v, float (&d)[2][16], int i) {
+      auto split = [](long double v, float (&d)[2][8], int i) {
         d[0][i] = float(std::round(v * 65536) / 65536);
         d[1][i] = float(v - d[0][i]);
       };

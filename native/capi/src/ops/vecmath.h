@@ -104,16 +104,17 @@ std::function<EwKernel(DType, DType)> with_vector(VFn2 f, std::function<EwKernel
 // shifted left by 48 gives 2^(n/16). Computed in long double once.
 // The float-lane tables (AVX2: a lane-crossing permute of floats is cheap
 // there, of doubles dear) split x = 2^k m with m in [kLogOff, 2 kLogOff)
-// by subtracting kLogOff's bits, so that 1 lies inside interval 9 (m in
-// [0.98, 1.023), where invc = 1 and log c = 0: no cancellation next to 1);
-// the interval i is the next four bits. finvc = 1/c rounded to float (the
+// by subtracting kLogOff's bits, so that 1 lies inside interval 4 (m in
+// [0.965, 1.055), where invc = 1 and log c = 0: no cancellation next to 1;
+// the intervals' relative half-widths are at most 0.056); the interval i is
+// the next three bits (8 floats: one permute). finvc = 1/c rounded to float (the
 // center c of the interval's values), its logarithms -log_b(finvc) rounded
 // to the grid of 2^-16 (so that k log_b 2's high part plus it is exact in
 // float) and the float of the rest (hi + lo within 2^-41).
-constexpr uint32_t kLogOffBits = 0x3f330000;  // 0.69921875
+constexpr uint32_t kLogOffBits = 0x3f370000;  // 0.71484375
 struct LogTable {
   double invc[16], logc[16], log2c[16], log10c[16], exp2[16];
-  float finvc[16], fln[2][16], flog2[2][16], flog10[2][16];
+  float finvc[8], fln[2][8], flog2[2][8], flog10[2][8];
 };
 const LogTable& log_table();
 

@@ -179,36 +179,41 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // and double lanes: conversions and lane-crossing permutes all go through
 // one pipe there, one a cycle (measured). Here everything is in float lanes,
 // with a float tail. x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting
-// kLogOff's bits (VF::split_off), m's interval i from the next four bits,
-// and LogTable's float tables looked up with two permutes and a blend a
-// vector of 8 (VF::lookup_iv). p = m finvc rounded and its fma residual pe
-// give r = m finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.03
-// of 1), |rh| < 0.0297. log1p(r) = rh - rh^2/2 + rh^3 q(rh) + pe (1 - rh +
-// rh^2) (q: log1p's series to rh^7; pe (1 - rh) alone left log1p 0.533 ulp
-// off where the result is 0.0237), with rh^2 an exact product (its fma
-// residual) and rh - rh^2/2 a fast two-sum: sL + tL, the cubic term below
-// 2^-11.7 of rh and within 2^-22.3 of itself (its roundings). Then k log_b
-// 2 + log_b c (A = k L_hi + hi, exact: L_hi and hi on the grid of 2^-16; B
-// = k L_lo + lo, rounded) and (sL + tL) log_b e (base e: 1; else e_hi sL as
-// an exact product and the rest in the tail): A + sL by a two-sum, the low
-// parts in a tail, rounded once. 2^-33 relative: the float is the correctly
-// rounded one except within about 2^-9 ulp of a tie, as log_core's (2^-34)
-// is except within 2^-10. In interval 9 (m next to 1) k = 0, finvc = 1 and
-// A = B = 0: the result keeps log1p's relative precision. The templates take
-// the float operations (AVX2's VF) as a parameter, so that nothing here is
-// compiled for another instruction set.
+// kLogOff's bits (VF::split_off), m's interval i from the next three bits,
+// and LogTable's float tables of 8 looked up with one permute each
+// (VF::lookup_iv). p = m finvc rounded and its fma residual pe give r = m
+// finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.056 of 1).
+// log1p(r) = rh - rh^2/2 + rh^3/3 + rh^4 q(rh) + pe (1 - rh + rh^2 - rh^3),
+// q a fit made for this library (relative to log1p, 2^-36.8 on |r| <
+// 0.0565), with rh^2 an exact product (its fma residual r2e) and rh -
+// rh^2/2 a fast two-sum sL + eL. Every other term is summed below rh^3/3,
+// which enters last in one fused multiply-add: r3 = rh^3 rounded, its
+// residual and r2e rh/3 below it, so that the terms at rh^3's scale round
+// once (rh^3/3 is up to 2^-9.9 of the result next to 1, where 16 intervals
+// kept it below 2^-11.7). Then k log_b 2 + log_b c (A = k L_hi + hi, exact:
+// L_hi and hi on the grid of 2^-16; B = k L_lo + lo, rounded) and log1p(r)
+// log_b e (base e: 1; else e_hi sL as an exact product and the rest in the
+// tail): A + sL by a fast two-sum (|A| > |sL| or A = 0 in every interval),
+// the low parts in a tail, rounded once. 2^-33.2 relative or better (base
+// e 2^-34.1, base 2 2^-33.3, base 10 2^-33.2: every float in [1/8, 4) and
+// every 97th above the subnormals, against long double): the float is the
+// correctly rounded one except within about 2^-9 ulp of a tie, as
+// log_core's (2^-34) is except within 2^-10. In interval 4 (m next to 1) k
+// = 0, finvc = 1 and A = B = 0: the result keeps log1p's relative
+// precision. Against 16 intervals (two permutes and a blend a table),
+// in-cache time on Zen 3 0.8x (the blends share the pipes of the fused
+// multiply-adds, which bind here). The templates take the float operations
+// (AVX2's VF) as a parameter, so that nothing here is compiled for another
+// instruction set.
 
 // Every lane takes log_ff alone: x positive normal and finite.
-template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) {
-  const typename O::V inf = O::set1(__builtin_inff());
-  return O::all(O::mand(O::gt(x, O::set1(0x1.fffffcp-127f)), O::gt(inf, x)));  // above the largest subnormal
-}
+template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) { return O::all(O::positive_normal(x)); }
 
 // log_b x as above; kadd is added to k (a subnormal's scaling).
 template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
-  static constexpr float q[] = {1.0f / 7, -1.0f / 6, 1.0f / 5, -1.0f / 4, 1.0f / 3};
-  const V one = O::set1(1.0f);
+  static constexpr float q[] = {0x1.287db6p-3f, -0x1.567a44p-3f, 0x1.99955cp-3f, -0x1.ffffb6p-3f};
+  const V one = O::set1(1.0f), third = O::set1(1.0f / 3);
   V k, m;
   const auto t = O::split_off(x, k, m);
   if (kadd) k = O::add(k, *kadd);
@@ -218,23 +223,29 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
   const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2)), hh = O::mul(r2, O::set1(-0.5f));
   const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
-  const V c = O::fma(r2, O::mul(rh, horner<O>(rh, q)), O::fma(r2e, O::set1(-0.5f), O::fma(pe, O::sub(r2, rh), pe)));
-  const V tL = O::add(eL, c);
-  V a, b, ph, pt;
+  const V r3 = O::mul(r2, rh), r4 = O::mul(r2, r2);
+  V w = O::fma(pe, O::sub(O::sub(r2, rh), r3), pe);
+  w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
+  // r3's rounding: 2^-34.1 relative against 2^-33.2 without in base e, 2^-33.3 against 2^-32.9 in base 2
+  if constexpr (B != Base::E) w = O::fma(O::fma(r2, rh, O::neg(r3)), third, w);
+  const V u = O::fma(r4, horner2<O>(rh, r2, q), O::add(eL, w));  // log1p(r) = sL + u + r3/3
   if constexpr (B == Base::E) {
-    a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl), ph = sL, pt = tL;
+    const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl);
+    const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
+    return O::add(s, O::fma(r3, third, O::add(u, O::add(e, b))));
   } else {
-    // log_b e as a float and the rest
+    // log_b e as a float and the rest, and log_b e / 3
     const V eh = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f);
     const V el = O::set1(B == Base::Two ? 0x1.4ae0cp-26f : -0x1.5b235ep-27f);
-    ph = O::mul(sL, eh);
-    pt = O::fma(sL, el, O::fma(tL, eh, O::fma(sL, eh, O::neg(ph))));
+    const V e3 = O::set1(B == Base::Two ? 0x1.ec709ep-2f : 0x1.287a76p-3f);
+    V a, b;
     if constexpr (B == Base::Two) a = O::add(k, ch), b = cl;
     else a = O::fma(k, O::set1(0x1.344p-2f), ch), b = O::fma(k, O::set1(0x1.3509f8p-18f), cl);
+    const V ph = O::mul(sL, eh);
+    const V s = O::add(a, ph), e = O::sub(ph, O::sub(s, a));
+    const V z = O::add(O::fma(sL, el, O::fma(sL, eh, O::neg(ph))), O::add(e, b));
+    return O::add(s, O::fma(r3, e3, O::fma(u, eh, z)));
   }
-  const V s = O::add(a, ph), bb = O::sub(s, a);
-  const V e = O::add(O::sub(a, O::sub(s, bb)), O::sub(ph, bb));
-  return O::add(s, O::add(O::add(e, b), pt));
 }
 
 // log, log2 and log10 of float lanes by log_ff, special values put in.
@@ -344,20 +355,29 @@ VM_INLINE VF::V exp_f32(VF::V x) {
 // ln2/2 with its coefficients rounded one by one; kExpP, fitted relative
 // to e^r, left 1.34 ulp). Next to 0 (n = 0, d = 0) the result is x plus
 // the tail: it keeps its relative precision. e^x - 1 has x's sign: the
-// copysign keeps -0.
-template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
+// copysign keeps -0. With `mid` (every lane below 87, so that n <= 126 and
+// the result is normal), 2^-n and the scaling by 2^n come from the rounding
+// shift's bits (O::pow2neg's and VF::scale_bits' integer operations alone,
+// where VF::scale takes seven and two multiplies): the same bits.
+template <class O, bool mid> VM_INLINE typename O::V expm1_core(typename O::V x) {
   using V = typename O::V;
   static constexpr float q[] = {0.000197424306f, 0.00139336893f, 0.00833356753f, 0.0416664779f, 0.166666657f};
-  V n, h, l;
-  exp_reduce(VF::min(VF::set1(89.0f), VF::max(VF::set1(-20.0f), x)), VF::set1(0.0f), n, h, l);
+  const V shift = VF::set1(0x1.8p23f), xc = VF::min(VF::set1(89.0f), VF::max(VF::set1(-20.0f), x));
+  const V kk = VF::fma(xc, VF::set1(1.44269504f), shift), n = VF::sub(kk, shift);  // as exp_reduce
+  const V h = VF::fma(n, VF::set1(-0.693147182f), xc), l = VF::mul(n, VF::set1(1.90465430e-09f));
   const V r = VF::add(h, l), rl = VF::add(VF::sub(h, r), l), one = VF::set1(1.0f), half = VF::set1(0.5f);
   const V r2 = VF::mul(r, r), r2e = VF::fma(r, r, VF::neg(r2)), hr2 = VF::mul(r2, half);
-  const V p = O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one), bb = VF::sub(d, p);
+  const V p = mid ? O::pow2neg_bits(kk) : O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one), bb = VF::sub(d, p);
   const V dl = VF::add(VF::sub(p, VF::sub(d, bb)), VF::sub(VF::neg(one), bb));
   const V s = VF::sub(h, d), e = VF::sub(h, VF::add(s, d));
   const V s2 = VF::add(s, hr2), e2 = VF::sub(hr2, VF::sub(s2, s));
   const V t = VF::fma(VF::mul(r, r2), horner2<VF>(r, r2, q), VF::fma(rl, r, VF::fma(r2e, half, l)));
-  return VF::copysign(VF::scale(VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl))), n), x);
+  const V v = VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl)));
+  return VF::copysign(mid ? O::scale_bits(v, kk) : VF::scale(v, n), x);
+}
+template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
+  if (O::all(O::gt(O::set1(87.0f), x))) return expm1_core<O, true>(x);
+  return expm1_core<O, false>(x);
 }
 
 // sigmoid in float lanes: with e = e^-|x| (exp_neg, in [0, 1]; 0 for an
@@ -486,8 +506,10 @@ VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core<VF, false>(VF::min(VF::set1
 // has five bits; 1 for the two intervals next to 1, |r| < 1/16); k ln2_hi +
 // logc_i's high part is exact (both on the grid of 2^-16) and r joins it in
 // a fast two-sum (the first is 0 or larger than |r|); log1p(r) - r = r^2
-// P(r) (a least-squares fit made for this library, 2^-27), logc_i's and
-// ln2's low parts and wl / wh make the tail.
+// P(r) (fits made for this library: AVX2's on |r| < 1/16, 2^-31.4 relative
+// to log1p(r); AVX-512's 2^-27, which AVX2's 8 intervals below could not
+// take: next to 1 they cancel up to 1.57 times |r|), logc_i's and ln2's
+// low parts and wl / wh make the tail.
 struct LogTab {
   float invc[16], hi[16], lo[16];
 };
@@ -499,21 +521,59 @@ alignas(64) constexpr LogTab kLogTab = {
     {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
+// AVX2: 8 intervals, one permute a table and no blend. wh = 2^k m with m
+// in [0.7071, 1.4142) (VF::split_sum: wh's bits less 0x3f350000's, whose
+// bits 20-22 are m's interval; the interval [0.957, 1.039) takes invc = 1);
+// invc_i has five bits and |r| < 0.0623 (below 1/16: exact in the fma, and
+// P's range); |hi_i| >= |r| in every interval but the one of 1, where hi_i
+// = 0. In-process A/B (1M float32 in cache, 1 thread), against the 16
+// intervals (two permutes and a blend a table): log1p 0.78-0.82x, arcsinh
+// 0.83-0.84x, arccosh 0.79-0.83x, arctanh 0.85x, erfinv 0.79x the time.
+struct LogTab8 {
+  float invc[8], hi[8], lo[8];
+};
+alignas(64) constexpr LogTab8 kLogTab8 = {
+    {1.375f, 1.25f, 1.1875f, 1.0625f, 1.0f, 0.90625f, 0.8125f, 0.75f},
+    {-0.318450928f, -0.223144531f, -0.171844482f, -0.0606231689f, 0.0f, 0.0984344482f, 0.207641602f, 0.287689209f},
+    {-2.80338418e-06f, 9.79935749e-07f, -5.77450464e-06f, -1.45287117e-06f, 0.0f, 5.62457126e-06f, -2.23678421e-06f,
+     -7.13653253e-06f}};
 // O: VF, or on AVX2 VF::Pair (two vectors a step).
 template <class O = VF>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
-  static constexpr float p[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
-  V k;
-  const V m = O::split75(wh, k), one = O::set1(1.0f);
+  static constexpr float p8[] = {-0x1.56ec92p-3f, 0x1.9b3268p-3f, -0x1.ffff66p-3f, 0x1.555516p-2f, -0.5f};
+  static constexpr float p16[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
+  constexpr const float(&p)[5] = VF::W == 8 ? p8 : p16;  // AVX-512 keeps its fit
+  V k, m, ci, ch, tl;
+  const V one = O::set1(1.0f);
+  if constexpr (VF::W == 8) {
+    V b;
+    m = O::split_sum(wh, k, b);
+    ci = O::lookup_b20(kLogTab8.invc, b), ch = O::lookup_b20(kLogTab8.hi, b), tl = O::lookup_b20(kLogTab8.lo, b);
+  } else {
+    m = O::split75(wh, k);
+    ci = O::lookup16m(kLogTab.invc, m), ch = O::lookup16m(kLogTab.hi, m), tl = O::lookup16m(kLogTab.lo, m);
+  }
   if (kadd) k = O::add(k, *kadd);
-  const V r = O::fma(m, O::lookup16m(kLogTab.invc, m), O::neg(one));
-  const V hi = O::fma(k, O::set1(0.693145752f), O::lookup16m(kLogTab.hi, m));
+  const V r = O::fma(m, ci, O::neg(one));
+  const V hi = O::fma(k, O::set1(0.693145752f), ch);
   const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
   // no wl (null): no division (erfinv 0.94x the time on Zen 3), and 0 / wh added nothing
-  const V tl = O::lookup16m(kLogTab.lo, m);
   const V lo = O::fma(k, O::set1(1.42860677e-06f), wl ? O::fma(*wl, O::recip_seed(wh), tl) : tl);
   return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
+}
+
+// log1p_fl where every lane of x is in (-1, 2^127) and at least 2^-12 in
+// magnitude (O: VF::Pair, two vectors a step), false elsewhere.
+template <class O> VM_INLINE bool log1p_mid(typename O::V x, typename O::V& r) {
+  using V = typename O::V;
+  const V one = O::set1(1.0f);
+  const auto ok = O::mand(O::mand(O::gt(x, O::set1(-1.0f)), O::gt(O::set1(0x1p127f), x)), O::gt(O::abs(x), O::set1(0x1.fffffep-13f)));
+  if (!O::all(ok)) return false;
+  const V w = O::add(one, x), bb = O::sub(w, one);
+  const V wl = O::add(O::sub(one, O::sub(w, bb)), O::sub(x, bb));
+  r = log_sum<O>(w, &wl);
+  return true;
 }
 
 // log1p x on AVX2 (0.59x log_ff's time): log_sum of 1 + x as an exact
@@ -1320,11 +1380,12 @@ VM_INLINE VF::V logaddexp_f32(VF::V x, VF::V y) {
 
 // Inverse error function in float lanes: the single-precision minimax
 // polynomials in t = log(1 - y^2) that the scalar path (and MLX) use, t by
-// log_sum (within about 0.53 ulp). The C library's logf that MLX calls is
+// log_sum (within about 0.55 ulp). The C library's logf that MLX calls is
 // not correctly rounded either: over 4M uniform draws in (-1, 1) the results
-// differ from the scalar path's (glibc's logf) in 0.035% of them, as they
-// did with a correctly rounded log (0.034%); the seeded normal draws in the
-// tests match MLX's.
+// differ from the scalar path's (glibc's logf) in 0.034% of them (AVX2's
+// 8-interval log_sum 0.0338%, its 16 intervals 0.0335%), as they did with
+// a correctly rounded log (0.034%); the seeded normal draws in the tests
+// match MLX's.
 // erfinv's polynomials in t, times y.
 template <class O> VM_INLINE typename O::V erfinv_poly(typename O::V y, typename O::V t) {
   using V = typename O::V;
@@ -1596,12 +1657,15 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
 template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
                                            F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
                                            F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Tan) ||
-                                           F == int(VFn::Arctan) || F == int(VFn::Sigmoid);
+                                           F == int(VFn::Arctan) || F == int(VFn::Sigmoid) || F == int(VFn::Log1p) ||
+                                           F == int(VFn::Log2);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
 // and one polynomial, with few values live. In-process A/B (1M float32 in
 // cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
 // and arctanh four a step took 1.02-1.19x (registers spilled), sinh, cosh
-// and arctan 1.12-1.16x, tanh and tan 1.0-1.02x, erf 1.09-1.11x.
+// and arctan 1.12-1.16x, tanh and tan 1.0-1.02x, erf 1.09-1.11x, log1p
+// 1.12x. Two a step against one: log1p 0.92-0.93x, log2 0.98x (in six
+// runs), log 1.02x and log10 1.03-1.04x (not taken).
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
@@ -1613,7 +1677,13 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   else if constexpr (F == int(VFn::Tan)) return tan_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arctan)) return atan_mid<O>(x, r);
   else if constexpr (F == int(VFn::Sigmoid)) return sigmoid_mid<O>(x, r);
-  else return atanh_mid<O>(x, r);
+  else if constexpr (F == int(VFn::Arctanh)) return atanh_mid<O>(x, r);
+  else if constexpr (F == int(VFn::Log1p)) return log1p_mid<O>(x, r);
+  else {
+    if (!log_ff_ordinary<O>(x)) return false;
+    r = log_ff<Base::Two, O>(x);
+    return true;
+  }
 }
 
 template <class VT, class S, int F>
