@@ -41,16 +41,15 @@ template <class O> struct Twice {
   static V rcp_est(V x) { return {O::rcp_est(x.a), O::rcp_est(x.b)}; }
   static V recip(V x) { return {O::recip(x.a), O::recip(x.b)}; }
   static V recip_seed(V x) { return {O::recip_seed(x.a), O::recip_seed(x.b)}; }
-  static V split75(V x, V& k) { return {O::split75(x.a, k.a), O::split75(x.b, k.b)}; }
   static V split_sqrt2(V x, V& k) { return {O::split_sqrt2(x.a, k.a), O::split_sqrt2(x.b, k.b)}; }
-  static V lookup16m(const float* t, V m) { return {O::lookup16m(t, m.a), O::lookup16m(t, m.b)}; }
   struct Bits {
     decltype(O::split_off(typename O::V{}, std::declval<typename O::V&>(), std::declval<typename O::V&>())) a, b;
   };
-  static Bits split_off(V x, V& k, V& m) { return {O::split_off(x.a, k.a, m.a), O::split_off(x.b, k.b, m.b)}; }
+  template <uint32_t Off = kLogOffBits> static Bits split_off(V x, V& k, V& m) {
+    return {O::template split_off<Off>(x.a, k.a, m.a), O::template split_off<Off>(x.b, k.b, m.b)};
+  }
   static V lookup_iv(const float* t, const Bits& i) { return {O::lookup_iv(t, i.a), O::lookup_iv(t, i.b)}; }
   static M positive_normal(V x) { return {O::positive_normal(x.a), O::positive_normal(x.b)}; }
-  static V add_shl48(V x, V y) { return {O::add_shl48(x.a, y.a), O::add_shl48(x.b, y.b)}; }
   static V add_shl52(V x, V y) { return {O::add_shl52(x.a, y.a), O::add_shl52(x.b, y.b)}; }
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
   static V pow4neg_half(V k) { return {O::pow4neg_half(k.a), O::pow4neg_half(k.b)}; }
@@ -58,8 +57,6 @@ template <class O> struct Twice {
   static V bit_to_sign(V x, int b) { return {O::bit_to_sign(x.a, b), O::bit_to_sign(x.b, b)}; }
   static M bit_set(V x, int b) { return {O::bit_set(x.a, b), O::bit_set(x.b, b)}; }
   static M bit_clear(V x, int b) { return {O::bit_clear(x.a, b), O::bit_clear(x.b, b)}; }
-  static V split_sum(V x, V& k, V& b) { return {O::split_sum(x.a, k.a, b.a), O::split_sum(x.b, k.b, b.b)}; }
-  static V lookup_b20(const float* t, V b) { return {O::lookup_b20(t, b.a), O::lookup_b20(t, b.b)}; }
   static M gt(V x, V y) { return {O::gt(x.a, y.a), O::gt(x.b, y.b)}; }
   static M eq(V x, V y) { return {O::eq(x.a, y.a), O::eq(x.b, y.b)}; }
   static M unord(V x, V y) { return {O::unord(x.a, y.a), O::unord(x.b, y.b)}; }
@@ -110,26 +107,11 @@ struct VF {
   // correction finishes (q0 + r (n - q0 d) is then within 2^-27), or the
   // factor of a correction term; the 12-bit estimate would leave 2^-24.
   static V recip_seed(V a) { return recip(a); }
-  // x = 2^k m with m in [0.75, 1.5), for positive normal x below 1.5 2^127
-  // (as AVX-512's; this one takes any positive normal x); k whole.
-  static V split75(V x, V& k) {
-    const __m256i ix = _mm256_castps_si256(x);
-    const __m256i ki = _mm256_srai_epi32(_mm256_sub_epi32(ix, _mm256_set1_epi32(0x3f400000)), 23);
-    k = _mm256_cvtepi32_ps(ki);
-    return _mm256_castsi256_ps(_mm256_sub_epi32(ix, _mm256_slli_epi32(ki, 23)));
-  }
-  // t[i] for i the top four mantissa bits of m (t holds 16 floats): each
-  // half by its three low bits, the fourth bit (moved to the sign) picks.
-  static V lookup16m(const float* t, V m) {
-    const __m256i i = _mm256_srli_epi32(_mm256_castps_si256(m), 19);
-    return _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(t), i), _mm256_permutevar8x32_ps(_mm256_loadu_ps(t + 8), i),
-                            _mm256_castsi256_ps(_mm256_slli_epi32(i, 28)));
-  }
-  // x = 2^k m, m in [kLogOff, 2 kLogOff) (LogTable), for positive normal
-  // x: k whole, m, and the bits of m less kLogOff's, whose bits 20-22 are
-  // m's interval.
-  static __m256i split_off(V x, V& k, V& m) {
-    const __m256i t = _mm256_sub_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(int(kLogOffBits)));
+  // x = 2^k m, m in [Off's float, twice it) (kLogOffBits: LogTable's; log_sum
+  // takes its own), for positive normal x: k whole, m, and x's bits less
+  // Off, whose bits 20-22 are m's interval.
+  template <uint32_t Off = kLogOffBits> static __m256i split_off(V x, V& k, V& m) {
+    const __m256i t = _mm256_sub_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(int(Off)));
     const __m256i ki = _mm256_srai_epi32(t, 23);
     k = _mm256_cvtepi32_ps(ki);
     m = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(x), _mm256_slli_epi32(ki, 23)));
@@ -142,18 +124,6 @@ struct VF {
     const __m256i b = _mm256_add_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(0x00800000));
     return _mm256_castsi256_ps(_mm256_cmpgt_epi32(b, _mm256_set1_epi32(0x00ffffff)));
   }
-  // x = 2^k m with m in [0x3f350000's float, twice it) (log_sum's 8
-  // intervals), for positive normal x: k whole, m, and b: x's bits less
-  // 0x3f350000 as a float vector (bits 20-22: m's interval).
-  static V split_sum(V x, V& k, V& b) {
-    const __m256i t = _mm256_sub_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(0x3f350000));
-    const __m256i ki = _mm256_srai_epi32(t, 23);
-    k = _mm256_cvtepi32_ps(ki);
-    b = _mm256_castsi256_ps(t);
-    return _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(x), _mm256_slli_epi32(ki, 23)));
-  }
-  // t[i] (t holds 8 floats) for i in bits 20-22 of b's bits.
-  static V lookup_b20(const float* t, V b) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_srli_epi32(_mm256_castps_si256(b), 20)); }
   // t[i] (t holds 8 floats) for the interval i in split_off's bits.
   static V lookup_iv(const float* t, __m256i b) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_srli_epi32(b, 20)); }
   static V trunc(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }

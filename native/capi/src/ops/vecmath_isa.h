@@ -522,7 +522,7 @@ alignas(64) constexpr LogTab kLogTab = {
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
 // AVX2: 8 intervals, one permute a table and no blend. wh = 2^k m with m
-// in [0.7071, 1.4142) (VF::split_sum: wh's bits less 0x3f350000's, whose
+// in [0.7071, 1.4142) (VF::split_off: wh's bits less kLogTab8Off, whose
 // bits 20-22 are m's interval; the interval [0.957, 1.039) takes invc = 1);
 // invc_i has five bits and |r| < 0.0623 (below 1/16: exact in the fma, and
 // P's range); |hi_i| >= |r| in every interval but the one of 1, where hi_i
@@ -532,6 +532,7 @@ alignas(64) constexpr LogTab kLogTab = {
 struct LogTab8 {
   float invc[8], hi[8], lo[8];
 };
+constexpr uint32_t kLogTab8Off = 0x3f350000;  // 0.70703125
 alignas(64) constexpr LogTab8 kLogTab8 = {
     {1.375f, 1.25f, 1.1875f, 1.0625f, 1.0f, 0.90625f, 0.8125f, 0.75f},
     {-0.318450928f, -0.223144531f, -0.171844482f, -0.0606231689f, 0.0f, 0.0984344482f, 0.207641602f, 0.287689209f},
@@ -547,9 +548,8 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   V k, m, ci, ch, tl;
   const V one = O::set1(1.0f);
   if constexpr (VF::W == 8) {
-    V b;
-    m = O::split_sum(wh, k, b);
-    ci = O::lookup_b20(kLogTab8.invc, b), ch = O::lookup_b20(kLogTab8.hi, b), tl = O::lookup_b20(kLogTab8.lo, b);
+    const auto b = O::template split_off<kLogTab8Off>(wh, k, m);
+    ci = O::lookup_iv(kLogTab8.invc, b), ch = O::lookup_iv(kLogTab8.hi, b), tl = O::lookup_iv(kLogTab8.lo, b);
   } else {
     m = O::split75(wh, k);
     ci = O::lookup16m(kLogTab.invc, m), ch = O::lookup16m(kLogTab.hi, m), tl = O::lookup16m(kLogTab.lo, m);
@@ -1763,25 +1763,16 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   // x^2 (a scalar exponent of 2, the commonest) is x x: the correctly
   // rounded result, with pow's special values (+0 at -0, inf at -inf, a NaN
   // kept), at the speed of a copy; the tail too, so no element takes pow.
-  if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
-    if (sb && !sa && VT::all(VT::eq(vb, VT::set1(2.0f)))) {
-      const int64_t done = whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
-        if (fa) ahead(a + j);
-        const V x = Io<VT, S>::ld(a + j);
-        return VT::mul(x, x);
-      });
-      if (done < n) {
-        S tx[W] = {}, to[W];
-        for (int64_t k = 0; k < n - done; k++) tx[k] = a[done + k];
-        const V x = Io<VT, S>::ld(tx);
-        Io<VT, S>::st(to, VT::mul(x, x));
-        for (int64_t k = 0; k < n - done; k++) o[done + k] = to[k];
-      }
-      return;
-    }
-  }
+  bool square = false;
+  if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) square = sb && !sa && VT::all(VT::eq(vb, VT::set1(2.0f)));
   int64_t i;
-  if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && VT::W == 8 && std::is_same_v<S, float>) {
+  if (square) {
+    i = whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
+      if (fa) ahead(a + j);
+      const V x = Io<VT, S>::ld(a + j);
+      return VT::mul(x, x);
+    });
+  } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && VT::W == 8 && std::is_same_v<S, float>) {
     // a scalar operand (x^2, 2^x) as 16 copies: x^0.5 0.62x the time of a
     // vector a step through pow_f32
     if (sa && sb) i = vectors(0);
@@ -1837,7 +1828,8 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   if (i < n) {
     S tx[W] = {}, ty[W] = {}, to[W];
     for (int64_t k = 0; k < n - i; k++) tx[k] = a[sa ? 0 : i + k], ty[k] = b[sb ? 0 : i + k];
-    Io<VT, S>::st(to, apply2<VT, F>(Io<VT, S>::ld(tx), Io<VT, S>::ld(ty)));
+    const V x = Io<VT, S>::ld(tx), y = Io<VT, S>::ld(ty);
+    Io<VT, S>::st(to, square ? VT::mul(x, x) : apply2<VT, F>(x, y));
     for (int64_t k = 0; k < n - i; k++) o[i + k] = to[k];
   }
 }
