@@ -1099,33 +1099,50 @@ template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
   const V s = D::div(D::sub(m, one), D::add(m, one)), z = D::mul(s, s);
   return D::add(k, D::fma(D::mul(s, z), horner<D>(z, q), D::mul(s, D::set1(2.8853900817779268))));
 }
-// pow_core on AVX2 (D: VD or VD::Pair). Without Clamp, every |y| < 6:
-// |t| < 6 * 149 leaves 2^n normal.
-template <class D, bool Clamp = true> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
+// pow_core on AVX2 (D: VD or VD::Pair) in its two halves: t = y log2 x
+// (pow_t) and 2^t (pow_exp2). Without Clamp, every |y| < 6: |t| < 6 * 149
+// leaves 2^n normal.
+template <class D, bool Clamp = true> VM_INLINE typename D::V pow_t(typename D::V x, typename D::V y) {
   using V = typename D::V;
   V t = D::mul(y, log2_div<D>(x));
   if constexpr (Clamp) t = D::min(D::set1(200.0), D::max(D::set1(-200.0), t));
+  return t;
+}
+template <class D> VM_INLINE typename D::V pow_exp2(typename D::V t) {
+  using V = typename D::V;
   static constexpr double c[] = {1.5196156568746122e-05, 0.00015466756326490937, 0.0013333935055474498,
                                  0.009618038132028245,   0.0555041036599154,     0.24022651066561376,
                                  0.6931471807045329,     1.0};
   const V shift = D::set1(0x1.8p52), kd = D::add(t, shift), n = D::sub(kd, shift), f = D::sub(t, n);
   return D::add_shl52(horner<D>(f, c), kd);
 }
-// pow_core of the 16 floats at x and y (AVX2's VD as D): their four double
-// vectors as one chain of D::Pair::Pair, the same bits as pow_core on each.
-// In-process A/B (1M float32 in cache, 1 thread): 0.68x the time of
-// pow_core on each half in turn; both halves of one float vector as a
-// D::Pair, 0.86-1.0x.
+template <class D, bool Clamp = true> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
+  return pow_exp2<D>(pow_t<D, Clamp>(x, y));
+}
+// pow_core of kPowBlock steps of 16 floats at x and y (AVX2's VD as D),
+// every lane ordinary, stored at o: each step's four double vectors as one
+// chain of D::Pair::Pair, the same bits as pow_core on each. The t of all
+// the steps first, then their 2^t: two chains of half the latency each
+// where one step's log and exponential were one.
+constexpr int kPowBlock = 8;
 template <class D>
-VM_INLINE void pow_core_halves(const float* x, const float* y, VD::V* r) {
+VM_INLINE void pow_block(const float* x, const float* y, float* o, bool nt) {
   using Q = typename D::Pair::Pair;
   auto ld = [](const float* p) {
     return typename Q::V{{VF::lo_pd_at(p), VF::hi_pd_at(p)}, {VF::lo_pd_at(p + VF::W), VF::hi_pd_at(p + VF::W)}};
   };
   const VF::V six = VF::set1(6.0f);
-  const bool small = VF::all(VF::mand(VF::gt(six, VF::abs(VF::load(y))), VF::gt(six, VF::abs(VF::load(y + VF::W)))));
-  const typename Q::V q = small ? pow_core_w4<Q, false>(ld(x), ld(y)) : pow_core_w4<Q>(ld(x), ld(y));
-  r[0] = q.a.a, r[1] = q.a.b, r[2] = q.b.a, r[3] = q.b.b;
+  typename Q::V t[kPowBlock];
+  for (int s = 0; s < kPowBlock; s++) {
+    const float *xs = x + 2 * VF::W * s, *ys = y + 2 * VF::W * s;
+    const bool small = VF::all(VF::mand(VF::gt(six, VF::abs(VF::load(ys))), VF::gt(six, VF::abs(VF::load(ys + VF::W)))));
+    t[s] = small ? pow_t<Q, false>(ld(xs), ld(ys)) : pow_t<Q>(ld(xs), ld(ys));
+  }
+  for (int s = 0; s < kPowBlock; s++) {
+    const typename Q::V q = pow_exp2<Q>(t[s]);
+    VF::store_pd_halves(o + 2 * VF::W * s, q.a.a, q.a.b, nt);
+    VF::store_pd_halves(o + 2 * VF::W * s + VF::W, q.b.a, q.b.b, nt);
+  }
 }
 VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
   if constexpr (VF::W == 8) {
@@ -1604,30 +1621,33 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
                             Core core, Full full, PairCore pair_core = {}, PairFull pair_full = {}) {
   constexpr int W = VF::W;
   const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(float) * W) == 0;
-  float ca[2 * W], cb[2 * W];
-  if constexpr (SA) for (int k = 0; k < 2 * W; k++) ca[k] = a[0];
-  if constexpr (SB) for (int k = 0; k < 2 * W; k++) cb[k] = b[0];
+  constexpr int64_t B = 2 * W * kPowBlock;
+  float ca[B], cb[B];
+  if constexpr (SA) for (int k = 0; k < B; k++) ca[k] = a[0];
+  if constexpr (SB) for (int k = 0; k < B; k++) cb[k] = b[0];
   auto at = [&](int64_t j) { return SA ? ca : a + j; };
   auto bt = [&](int64_t j) { return SB ? cb : b + j; };
   int64_t j = 0;
   if constexpr (!std::is_same_v<PairCore, NoPairCore>) {
-    for (; j + 2 * W <= n; j += 2 * W) {
-      if (prm.stream) {
-        if (!SA) ahead(a + j);
-        if (!SB && b != a) ahead(b + j);
+    for (; j + B <= n; j += B) {
+      if (prm.stream)
+        for (int64_t k = 0; k < B; k += 2 * W) {
+          if (!SA) ahead(a + j + k);
+          if (!SB && b != a) ahead(b + j + k);
+        }
+      bool all = true;
+      for (int64_t k = 0; k < B; k += W) all = all && ordinary(VF::load(at(j) + k), VF::load(bt(j) + k));
+      if (all) {
+        pair_core(at(j), bt(j), o + j, nt);
+        continue;
       }
-      const VF::V x = VF::load(at(j)), y = VF::load(bt(j)), x1 = VF::load(at(j) + W), y1 = VF::load(bt(j) + W);
-      if (ordinary(x, y) && ordinary(x1, y1)) {
-        VD::V r[4];
-        pair_core(at(j), bt(j), r);
-        VF::store_pd_halves(o + j, r[0], r[1], nt);
-        VF::store_pd_halves(o + j + W, r[2], r[3], nt);
-      } else {
+      for (int64_t k = 0; k < B; k += 2 * W) {
+        const VF::V x = VF::load(at(j) + k), y = VF::load(bt(j) + k), x1 = VF::load(at(j) + k + W), y1 = VF::load(bt(j) + k + W);
         VF::V r0, r1;
         if constexpr (std::is_same_v<PairFull, NoPairCore>) r0 = full(x, y), r1 = full(x1, y1);
         else pair_full(x, y, x1, y1, r0, r1);
-        if (nt) VF::stream(o + j, r0), VF::stream(o + j + W, r1);
-        else VF::store(o + j, r0), VF::store(o + j + W, r1);
+        if (nt) VF::stream(o + j + k, r0), VF::stream(o + j + k + W, r1);
+        else VF::store(o + j + k, r0), VF::store(o + j + k + W, r1);
       }
     }
   }
@@ -1775,9 +1795,9 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
     // a scalar operand (x^2, 2^x) as 16 copies: x^0.5 0.62x the time of a
     // vector a step through pow_f32
     if (sa && sb) i = vectors(0);
-    else if (sa) i = by_halves<true, false>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
-    else if (sb) i = by_halves<false, true>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
-    else i = by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
+    else if (sa) i = by_halves<true, false>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD>, pow_f32_pair<VD>);
+    else if (sb) i = by_halves<false, true>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD>, pow_f32_pair<VD>);
+    else i = by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD>, pow_f32_pair<VD>);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && std::is_same_v<S, float>) {
     i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32) : vectors(0);
   } else if constexpr ((F == int(VFn2::LogAddExp) || F == int(VFn2::Arctan2)) && std::is_same_v<VT, VF> && VT::W == 8) {
