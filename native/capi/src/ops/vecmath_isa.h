@@ -1090,14 +1090,25 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 // that |t| = 150 allows). The polynomials of pow: fits to the relative
 // error (Lawson's reweighted least squares on Chebyshev nodes, made for
 // this library).
+template <class D> VM_INLINE typename D::V log2_div_s(typename D::V x, typename D::V& k) {
+  using V = typename D::V;
+  const V m = D::split_sqrt2(x, k), one = D::set1(1.0);
+  return D::div(D::sub(m, one), D::add(m, one));
+}
+template <class D> VM_INLINE typename D::V log2_div_poly(typename D::V s, typename D::V k) {
+  using V = typename D::V;
+  static constexpr double q[] = {0.2825298693895235, 0.3199354516393952, 0.4122083856941766, 0.5770779533439291,
+                                 0.9617966940573225};
+  const V z = D::mul(s, s);
+  return D::add(k, D::fma(D::mul(s, z), horner<D>(z, q), D::mul(s, D::set1(2.8853900817779268))));
+}
 template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
   using V = typename D::V;
   static constexpr double q[] = {0.2825298693895235, 0.3199354516393952, 0.4122083856941766, 0.5770779533439291,
                                  0.9617966940573225};
   V k;
-  const V m = D::split_sqrt2(x, k), one = D::set1(1.0);
-  const V s = D::div(D::sub(m, one), D::add(m, one)), z = D::mul(s, s);
-  return D::add(k, D::fma(D::mul(s, z), horner<D>(z, q), D::mul(s, D::set1(2.8853900817779268))));
+  const V s = log2_div_s<D>(x, k);
+  return log2_div_poly<D>(s, k);
 }
 // pow_core on AVX2 (D: VD or VD::Pair) in its two halves: t = y log2 x
 // (pow_t) and 2^t (pow_exp2). Without Clamp, every |y| < 6: |t| < 6 * 149
@@ -1132,11 +1143,13 @@ VM_INLINE void pow_block(const float* x, const float* y, float* o, bool nt) {
     return typename Q::V{{VF::lo_pd_at(p), VF::hi_pd_at(p)}, {VF::lo_pd_at(p + VF::W), VF::hi_pd_at(p + VF::W)}};
   };
   const VF::V six = VF::set1(6.0f);
-  typename Q::V t[kPowBlock];
+  typename Q::V t[kPowBlock], k[kPowBlock];
+  for (int s = 0; s < kPowBlock; s++) t[s] = log2_div_s<Q>(ld(x + 2 * VF::W * s), k[s]);
   for (int s = 0; s < kPowBlock; s++) {
-    const float *xs = x + 2 * VF::W * s, *ys = y + 2 * VF::W * s;
+    const float* ys = y + 2 * VF::W * s;
     const bool small = VF::all(VF::mand(VF::gt(six, VF::abs(VF::load(ys))), VF::gt(six, VF::abs(VF::load(ys + VF::W)))));
-    t[s] = small ? pow_t<Q, false>(ld(xs), ld(ys)) : pow_t<Q>(ld(xs), ld(ys));
+    t[s] = Q::mul(ld(ys), log2_div_poly<Q>(t[s], k[s]));
+    if (!small) t[s] = Q::min(Q::set1(200.0), Q::max(Q::set1(-200.0), t[s]));
   }
   for (int s = 0; s < kPowBlock; s++) {
     const typename Q::V q = pow_exp2<Q>(t[s]);
