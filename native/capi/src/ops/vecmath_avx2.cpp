@@ -97,6 +97,11 @@ struct VF {
   static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
   static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
   static V min(V a, V b) { return _mm256_min_ps(a, b); }
+  // The least and greatest of the lanes' bits as signed integers: the
+  // order of positive floats, a negative one below them all, a NaN above
+  // inf (neither lost, as in min and max).
+  static V min_bits(V a, V b) { return _mm256_castsi256_ps(_mm256_min_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))); }
+  static V max_bits(V a, V b) { return _mm256_castsi256_ps(_mm256_max_epi32(_mm256_castps_si256(a), _mm256_castps_si256(b))); }
   static V sqrt(V a) { return _mm256_sqrt_ps(a); }
   // 1/a and 1/sqrt(a) to about 2^-12 relative.
   static V rcp_est(V a) { return _mm256_rcp_ps(a); }

@@ -1130,32 +1130,43 @@ template <class D> VM_INLINE typename D::V pow_exp2(typename D::V t) {
 template <class D, bool Clamp = true> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
   return pow_exp2<D>(pow_t<D, Clamp>(x, y));
 }
-// pow_core of kPowBlock steps of 16 floats at x and y (AVX2's VD as D),
-// every lane ordinary, stored at o: each step's four double vectors as one
-// chain of D::Pair::Pair, the same bits as pow_core on each. The t of all
-// the steps first, then their 2^t: two chains of half the latency each
-// where one step's log and exponential were one.
+// pow_core of kPowBlock steps of 16 floats at x and y (AVX2's VD as D,
+// its VF as F) stored at o where every x is positive finite and every y
+// finite (false, nothing stored, where not): each step's four double
+// vectors as one chain of D::Pair::Pair, the same bits as pow_core on each.
+// In three passes over the steps: k and s = (m - 1)/(m + 1), then t = y
+// log2 x, then 2^t: chains of a third of the latency where each step's
+// log and exponential were one. The block's lanes are checked at once by
+// the least and greatest bits of x and of |y|, and the clamp of t left out
+// where every |y| < 6.
 constexpr int kPowBlock = 8;
-template <class D>
-VM_INLINE void pow_block(const float* x, const float* y, float* o, bool nt) {
+template <class D, class F = VF>
+VM_INLINE bool pow_block(const float* x, const float* y, float* o, bool nt) {
   using Q = typename D::Pair::Pair;
+  constexpr int W = F::W;
   auto ld = [](const float* p) {
-    return typename Q::V{{VF::lo_pd_at(p), VF::hi_pd_at(p)}, {VF::lo_pd_at(p + VF::W), VF::hi_pd_at(p + VF::W)}};
+    return typename Q::V{{F::lo_pd_at(p), F::hi_pd_at(p)}, {F::lo_pd_at(p + W), F::hi_pd_at(p + W)}};
   };
-  const VF::V six = VF::set1(6.0f);
+  typename F::V xlo = F::load(x), xhi = xlo, ya = F::abs(F::load(y));
+  for (int i = W; i < 2 * W * kPowBlock; i += W) {
+    const typename F::V v = F::load(x + i);
+    xlo = F::min_bits(xlo, v), xhi = F::max_bits(xhi, v), ya = F::max_bits(ya, F::abs(F::load(y + i)));
+  }
+  const typename F::V inf = F::set1(__builtin_inff());
+  if (!F::all(F::mand(F::mand(F::gt(xlo, F::set1(0.0f)), F::gt(inf, xhi)), F::gt(inf, ya)))) return false;
+  const bool small = F::all(F::gt(F::set1(6.0f), ya));
   typename Q::V t[kPowBlock], k[kPowBlock];
-  for (int s = 0; s < kPowBlock; s++) t[s] = log2_div_s<Q>(ld(x + 2 * VF::W * s), k[s]);
+  for (int s = 0; s < kPowBlock; s++) t[s] = log2_div_s<Q>(ld(x + 2 * W * s), k[s]);
   for (int s = 0; s < kPowBlock; s++) {
-    const float* ys = y + 2 * VF::W * s;
-    const bool small = VF::all(VF::mand(VF::gt(six, VF::abs(VF::load(ys))), VF::gt(six, VF::abs(VF::load(ys + VF::W)))));
-    t[s] = Q::mul(ld(ys), log2_div_poly<Q>(t[s], k[s]));
+    t[s] = Q::mul(ld(y + 2 * W * s), log2_div_poly<Q>(t[s], k[s]));
     if (!small) t[s] = Q::min(Q::set1(200.0), Q::max(Q::set1(-200.0), t[s]));
   }
   for (int s = 0; s < kPowBlock; s++) {
     const typename Q::V q = pow_exp2<Q>(t[s]);
-    VF::store_pd_halves(o + 2 * VF::W * s, q.a.a, q.a.b, nt);
-    VF::store_pd_halves(o + 2 * VF::W * s + VF::W, q.b.a, q.b.b, nt);
+    F::store_pd_halves(o + 2 * W * s, q.a.a, q.a.b, nt);
+    F::store_pd_halves(o + 2 * W * s + W, q.b.a, q.b.b, nt);
   }
+  return true;
 }
 VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
   if constexpr (VF::W == 8) {
@@ -1648,12 +1659,7 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
           if (!SA) ahead(a + j + k);
           if (!SB && b != a) ahead(b + j + k);
         }
-      bool all = true;
-      for (int64_t k = 0; k < B; k += W) all = all && ordinary(VF::load(at(j) + k), VF::load(bt(j) + k));
-      if (all) {
-        pair_core(at(j), bt(j), o + j, nt);
-        continue;
-      }
+      if (pair_core(at(j), bt(j), o + j, nt)) continue;
       for (int64_t k = 0; k < B; k += 2 * W) {
         const VF::V x = VF::load(at(j) + k), y = VF::load(bt(j) + k), x1 = VF::load(at(j) + k + W), y1 = VF::load(bt(j) + k + W);
         VF::V r0, r1;
