@@ -1074,13 +1074,14 @@ VM_INLINE VF::V tan_f32(VF::V x) {
 // both polynomials of the degree the bound needs (they were series to f^10
 // and s^17, 2^-41 and 2^-50): 0.88x (two runs), the float32 sweep's worst
 // 0.5007 ulp (was 0.5000); then each polynomial by Horner's rule, not
-// horner2: pow_core_halves interleaves four chains, which hides the
-// latency, and horner2's extra live values spilled registers: 0.94-0.95x
-// (two runs); n put in by kd's bits shifted left by 52 (VD::add_shl52, no
-// fma for 16 n) and split_sqrt2's m from u's mantissa bits (an and and an
-// add, not a shift and two subtractions): the same bits, 0.98-0.99x and
-// 0.97-0.98x (two runs each); no clamp of t where the 16 floats' |y| are
-// all below 6 (pow_core_halves): 0.94-0.95x (two runs).
+// horner2: four chains interleaved hide the latency, and horner2's extra
+// live values spilled registers: 0.94-0.95x (two runs; session 24's
+// pow_block with horner2 for 2^f: 1.045-1.05x); n put in by kd's bits
+// shifted left by 52 (VD::add_shl52, no fma for 16 n) and split_sqrt2's m
+// from u's mantissa bits (an and and an add, not a shift and two
+// subtractions): the same bits, 0.98-0.99x and 0.97-0.98x (two runs
+// each); no clamp of t where every |y| is below 6: 0.94-0.95x (two runs).
+// Session 24: pow_block (below), the same bits, 0.80x in all.
 //
 // log2 x for a positive normal double on AVX2: x = 2^k m with m in
 // [sqrt(1/2), sqrt(2)), s = (m - 1)/(m + 1) (m - 1 and m + 1 exact: m has
@@ -1102,23 +1103,13 @@ template <class D> VM_INLINE typename D::V log2_div_poly(typename D::V s, typena
   const V z = D::mul(s, s);
   return D::add(k, D::fma(D::mul(s, z), horner<D>(z, q), D::mul(s, D::set1(2.8853900817779268))));
 }
+// log2_div_s gives s and k, log2_div_poly k + log2 m.
 template <class D> VM_INLINE typename D::V log2_div(typename D::V x) {
-  using V = typename D::V;
-  static constexpr double q[] = {0.2825298693895235, 0.3199354516393952, 0.4122083856941766, 0.5770779533439291,
-                                 0.9617966940573225};
-  V k;
-  const V s = log2_div_s<D>(x, k);
+  typename D::V k;
+  const typename D::V s = log2_div_s<D>(x, k);
   return log2_div_poly<D>(s, k);
 }
-// pow_core on AVX2 (D: VD or VD::Pair) in its two halves: t = y log2 x
-// (pow_t) and 2^t (pow_exp2). Without Clamp, every |y| < 6: |t| < 6 * 149
-// leaves 2^n normal.
-template <class D, bool Clamp = true> VM_INLINE typename D::V pow_t(typename D::V x, typename D::V y) {
-  using V = typename D::V;
-  V t = D::mul(y, log2_div<D>(x));
-  if constexpr (Clamp) t = D::min(D::set1(200.0), D::max(D::set1(-200.0), t));
-  return t;
-}
+// 2^t for |t| <= 200 (t clamped), or below 6 * 149 (2^n still normal).
 template <class D> VM_INLINE typename D::V pow_exp2(typename D::V t) {
   using V = typename D::V;
   static constexpr double c[] = {1.5196156568746122e-05, 0.00015466756326490937, 0.0013333935055474498,
@@ -1127,8 +1118,9 @@ template <class D> VM_INLINE typename D::V pow_exp2(typename D::V t) {
   const V shift = D::set1(0x1.8p52), kd = D::add(t, shift), n = D::sub(kd, shift), f = D::sub(t, n);
   return D::add_shl52(horner<D>(f, c), kd);
 }
-template <class D, bool Clamp = true> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
-  return pow_exp2<D>(pow_t<D, Clamp>(x, y));
+// pow_core on AVX2 (D: VD or VD::Pair::Pair).
+template <class D> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename D::V y) {
+  return pow_exp2<D>(D::min(D::set1(200.0), D::max(D::set1(-200.0), D::mul(y, log2_div<D>(x)))));
 }
 // pow_core of kPowBlock steps of 16 floats at x and y (AVX2's VD as D,
 // its VF as F) stored at o where every x is positive finite and every y
@@ -1136,9 +1128,17 @@ template <class D, bool Clamp = true> VM_INLINE typename D::V pow_core_w4(typena
 // vectors as one chain of D::Pair::Pair, the same bits as pow_core on each.
 // In three passes over the steps: k and s = (m - 1)/(m + 1), then t = y
 // log2 x, then 2^t: chains of a third of the latency where each step's
-// log and exponential were one. The block's lanes are checked at once by
-// the least and greatest bits of x and of |y|, and the clamp of t left out
-// where every |y| < 6.
+// log and exponential were one, so that the core's window holds more of
+// them. The block's lanes are checked at once by the least and greatest
+// bits of x and of |y|, and the clamp of t left out where every |y| < 6
+// (it changes no float result). In-process A/B (1M float32 in cache, 1
+// thread, best of 9, two runs each; power = x^x over [0.1, 4), power_h =
+// x^0.5): two passes (t, then 2^t) 0.90x and 0.87x the time of each step
+// at once (pow_core_halves); three 0.91-0.92x and 0.90-0.91x; the check a
+// block 0.96x and 0.97x. Blocks of 4 or 16 steps, four passes (2^t's n
+// and f apart), two steps at a time (VD::Pair) in each pass, and passes
+// interleaved (the next step's division beside this one's polynomials)
+// were each as fast or slower.
 constexpr int kPowBlock = 8;
 template <class D, class F = VF>
 VM_INLINE bool pow_block(const float* x, const float* y, float* o, bool nt) {
@@ -1226,7 +1226,7 @@ VM_INLINE VF::V pow_f32(VF::V x, VF::V y) {
   return pow_fix(x, y, core(a, b));
 }
 // pow_f32 of two float vectors (AVX2's VD as D), the four double vectors
-// of pow_core as one chain (as pow_core_halves): the same bits. Where
+// of pow_core as one chain (as pow_block's steps): the same bits. Where
 // every x is finite and nonzero and every y finite (negative bases: x^2 of
 // signed data), pow_fix reduces to the sign of -1 to a whole y and NaN for
 // a y not whole, for x < 0 (pow_core gives 1 exactly at y = 0 and at |x|
@@ -1633,11 +1633,11 @@ template <class S> VM_INLINE void ahead(const S* p) { __builtin_prefetch(reinter
 // two results as halves, two loads and two stores instead of a lane shuffle
 // each way (session 20, in cache: expm1 0.92-0.93x the time, log and log1p
 // 0.90-0.91x, power 0.95-0.96x); the others take the whole function.
-// Returns the elements done (whole vectors). With a pair_core (pow on AVX2),
-// two float vectors a step whose lanes are all ordinary take it: their
-// four double vectors' chains in one (VD::Pair::Pair), and with a
-// pair_full (pow_f32_pair) the other two vectors a step take that. SA or
-// SB: that operand is a scalar, read from 2 W copies of it.
+// Returns the elements done (whole vectors). With a pair_core (pow_block
+// on AVX2), blocks of 2 W kPowBlock floats take it where it takes them
+// (their lanes all ordinary), the others two vectors a step through
+// pair_full (pow_f32_pair) if given, else full. SA or SB: that operand is a
+// scalar, read from 2 W kPowBlock copies of it.
 struct NoPairCore {};
 template <bool SA = false, bool SB = false, class Ordinary, class Core, class Full, class PairCore = NoPairCore,
           class PairFull = NoPairCore>
