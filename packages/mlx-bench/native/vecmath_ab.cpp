@@ -8,7 +8,8 @@
 //   g++ -O2 -std=c++17 -Inative/capi/include -o build/bench/vecmath_ab packages/mlx-bench/native/vecmath_ab.cpp -ldl
 //   MLXCOMPAT_NUM_THREADS=1 build/bench/vecmath_ab exp,log,softmax 5 /tmp/old.so /tmp/new.so
 // ops: any unary op by name; power, logaddexp and arctan2 take x op x;
-// power_h is x^0.5 with the exponent a scalar (broadcast), power_sq x^2
+// power_h is x^0.5 with the exponent a scalar (broadcast), power_b 0.5^x
+// with the base a scalar, power_sq x^2
 // with x over [-4, 4) (negative bases: lanes outside pow's common case);
 // chain is tanh(exp(0.5 (x*x + x))); softmax and logsumexp 256 rows of 4096.
 #include <dlfcn.h>
@@ -64,7 +65,7 @@ int main(int argc, char** argv) {
     if (op.rfind("log", 0) == 0 && op != "logaddexp" && op != "logsumexp") lo = 0.01f, hi = 100;
     if (op == "arcsin" || op == "arccos" || op == "arctanh" || op == "erfinv") lo = -0.999f, hi = 0.999f;
     if (op == "arccosh") lo = 1, hi = 100;
-    if (op == "power" || op == "power_h" || op == "logaddexp" || op == "arctan2") lo = 0.1f, hi = 4, bin = true;
+    if (op == "power" || op == "power_h" || op == "power_b" || op == "logaddexp" || op == "arctan2") lo = 0.1f, hi = 4, bin = true;
     if (op == "power_sq") lo = -4, hi = 4;
     if (op == "softmax" || op == "logsumexp") lo = -4, hi = 4, rows = 256;
     if (op == "chain") lo = -2, hi = 2;
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
                "{\"id\":\"y\",\"op\":\"tanh\",\"inputs\":[\"d\"]}]";
     else if (rows > 1) nodes = "[{\"id\":\"y\",\"op\":\"" + op + "\",\"inputs\":[\"x\"],\"attrs\":{\"axes\":[-1]}}]";
     else if (op == "power_h") nodes = "[{\"id\":\"y\",\"op\":\"power\",\"inputs\":[\"x\",\"h\"]}]";
+    else if (op == "power_b") nodes = "[{\"id\":\"y\",\"op\":\"power\",\"inputs\":[\"h\",\"x\"]}]";
     else if (op == "power_sq") nodes = "[{\"id\":\"t\",\"op\":\"add\",\"inputs\":[\"h\",\"h\"]},{\"id\":\"u\",\"op\":\"add\",\"inputs\":[\"t\",\"t\"]},"
                "{\"id\":\"y\",\"op\":\"power\",\"inputs\":[\"x\",\"u\"]}]";
     else nodes = "[{\"id\":\"y\",\"op\":\"" + op + "\",\"inputs\":[\"x\"" + (bin ? ",\"x\"" : "") + "]}]";

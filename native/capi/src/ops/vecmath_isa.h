@@ -1138,9 +1138,12 @@ template <class D> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename
 // block 0.96x and 0.97x. Blocks of 4 or 16 steps, four passes (2^t's n
 // and f apart), two steps at a time (VD::Pair) in each pass, and passes
 // interleaved (the next step's division beside this one's polynomials)
-// were each as fast or slower.
+// were each as fast or slower. SX or SY: that operand a scalar (2 W
+// kPowBlock copies at x or y), checked once; a scalar base's log2 once
+// (power_b, 0.5^x: 0.60x the time), a scalar exponent widened once
+// (power_h: 1.00x).
 constexpr int kPowBlock = 8;
-template <class D, class F = VF>
+template <class D, bool SX = false, bool SY = false, class F = VF>
 VM_INLINE bool pow_block(const float* x, const float* y, float* o, bool nt) {
   using Q = typename D::Pair::Pair;
   constexpr int W = F::W;
@@ -1149,17 +1152,29 @@ VM_INLINE bool pow_block(const float* x, const float* y, float* o, bool nt) {
   };
   typename F::V xlo = F::load(x), xhi = xlo, ya = F::abs(F::load(y));
   for (int i = W; i < 2 * W * kPowBlock; i += W) {
-    const typename F::V v = F::load(x + i);
-    xlo = F::min_bits(xlo, v), xhi = F::max_bits(xhi, v), ya = F::max_bits(ya, F::abs(F::load(y + i)));
+    if constexpr (!SX) {
+      const typename F::V v = F::load(x + i);
+      xlo = F::min_bits(xlo, v), xhi = F::max_bits(xhi, v);
+    }
+    if constexpr (!SY) ya = F::max_bits(ya, F::abs(F::load(y + i)));
   }
   const typename F::V inf = F::set1(__builtin_inff());
   if (!F::all(F::mand(F::mand(F::gt(xlo, F::set1(0.0f)), F::gt(inf, xhi)), F::gt(inf, ya)))) return false;
   const bool small = F::all(F::gt(F::set1(6.0f), ya));
+  auto tofy = [small](typename Q::V y, typename Q::V l) {
+    typename Q::V t = Q::mul(y, l);
+    if (!small) t = Q::min(Q::set1(200.0), Q::max(Q::set1(-200.0), t));
+    return t;
+  };
   typename Q::V t[kPowBlock], k[kPowBlock];
-  for (int s = 0; s < kPowBlock; s++) t[s] = log2_div_s<Q>(ld(x + 2 * W * s), k[s]);
-  for (int s = 0; s < kPowBlock; s++) {
-    t[s] = Q::mul(ld(y + 2 * W * s), log2_div_poly<Q>(t[s], k[s]));
-    if (!small) t[s] = Q::min(Q::set1(200.0), Q::max(Q::set1(-200.0), t[s]));
+  if constexpr (SX) {
+    // a scalar base (its 2 W kPowBlock copies at x): log2 x once
+    const typename Q::V s0 = log2_div_s<Q>(ld(x), k[0]), l = log2_div_poly<Q>(s0, k[0]);
+    for (int s = 0; s < kPowBlock; s++) t[s] = tofy(ld(y + 2 * W * s), l);
+  } else {
+    for (int s = 0; s < kPowBlock; s++) t[s] = log2_div_s<Q>(ld(x + 2 * W * s), k[s]);
+    const typename Q::V y0 = ld(y);  // a scalar exponent's, once
+    for (int s = 0; s < kPowBlock; s++) t[s] = tofy(SY ? y0 : ld(y + 2 * W * s), log2_div_poly<Q>(t[s], k[s]));
   }
   for (int s = 0; s < kPowBlock; s++) {
     const typename Q::V q = pow_exp2<Q>(t[s]);
@@ -1814,8 +1829,8 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
     // a scalar operand (x^2, 2^x) as 16 copies: x^0.5 0.62x the time of a
     // vector a step through pow_f32
     if (sa && sb) i = vectors(0);
-    else if (sa) i = by_halves<true, false>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD>, pow_f32_pair<VD>);
-    else if (sb) i = by_halves<false, true>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD>, pow_f32_pair<VD>);
+    else if (sa) i = by_halves<true, false>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD, true>, pow_f32_pair<VD>);
+    else if (sb) i = by_halves<false, true>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD, false, true>, pow_f32_pair<VD>);
     else i = by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD>, pow_f32_pair<VD>);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && std::is_same_v<S, float>) {
     i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32) : vectors(0);
