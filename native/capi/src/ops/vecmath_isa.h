@@ -1139,9 +1139,8 @@ template <class D> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename
 // and f apart), two steps at a time (VD::Pair) in each pass, and passes
 // interleaved (the next step's division beside this one's polynomials)
 // were each as fast or slower. SX or SY: that operand a scalar (2 W
-// kPowBlock copies at x or y), checked once; a scalar base's log2 once
-// (power_b, 0.5^x: 0.60x the time), a scalar exponent widened once
-// (power_h: 1.00x).
+// kPowBlock copies at x or y), checked once; a scalar base's log2 taken
+// once (power_b, 0.5^x: 0.60x the time).
 constexpr int kPowBlock = 8;
 template <class D, bool SX = false, bool SY = false, class F = VF>
 VM_INLINE bool pow_block(const float* x, const float* y, float* o, bool nt) {
@@ -1173,8 +1172,7 @@ VM_INLINE bool pow_block(const float* x, const float* y, float* o, bool nt) {
     for (int s = 0; s < kPowBlock; s++) t[s] = tofy(ld(y + 2 * W * s), l);
   } else {
     for (int s = 0; s < kPowBlock; s++) t[s] = log2_div_s<Q>(ld(x + 2 * W * s), k[s]);
-    const typename Q::V y0 = ld(y);  // a scalar exponent's, once
-    for (int s = 0; s < kPowBlock; s++) t[s] = tofy(SY ? y0 : ld(y + 2 * W * s), log2_div_poly<Q>(t[s], k[s]));
+    for (int s = 0; s < kPowBlock; s++) t[s] = tofy(ld(y + 2 * W * s), log2_div_poly<Q>(t[s], k[s]));
   }
   for (int s = 0; s < kPowBlock; s++) {
     const typename Q::V q = pow_exp2<Q>(t[s]);
@@ -1826,8 +1824,8 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
       return VT::mul(x, x);
     });
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && VT::W == 8 && std::is_same_v<S, float>) {
-    // a scalar operand (x^2, 2^x) as 16 copies: x^0.5 0.62x the time of a
-    // vector a step through pow_f32
+    // a scalar operand (x^0.5, 2^x) as 2 W kPowBlock copies: x^0.5 0.62x
+    // the time of a vector a step through pow_f32 (session 23)
     if (sa && sb) i = vectors(0);
     else if (sa) i = by_halves<true, false>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD, true>, pow_f32_pair<VD>);
     else if (sb) i = by_halves<false, true>(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD, false, true>, pow_f32_pair<VD>);
