@@ -58,27 +58,37 @@ describe('elementwise passes past half the last-level cache', () => {
   });
 });
 
-// power with a scalar exponent of 2 takes x x in the vector kernels: the
-// correctly rounded square (x x is exact in float64), with pow's special
-// values, in every element including a vector's tail, large and small.
-describe('power(x, 2)', () => {
-  const specials = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-40, 1.8e19, -1.9e19, 3.4e38, 1.5, -2.5];
-  it.each([N, 1003, 5])('squares %i float32 values, special ones too', (n) => {
-    const r = rng(n);
-    const xs = new Float32Array(n);
-    for (let i = 0; i < n; i++) xs[i] = i < specials.length ? specials[i] : (r() - 0.5) * 2 ** Math.floor(r() * 60 - 30);
-    const got = mx.power(mx.array(xs, mx.float32), 2).toTypedArray() as Float32Array;
-    for (let i = 0; i < n; i++) {
-      const want = Math.fround(xs[i] * xs[i]);
-      if (!Object.is(got[i], want)) expect(`[${i}] ${xs[i]}^2 = ${got[i]}`).toBe(`want ${want}`);
-    }
-  });
-  it('squares float16 values (rounded once from the exact square)', () => {
-    const values = [0.1, -3.5, 255.9, 300, -0.0001, 65504, 6e-8];
+// power with a scalar exponent of 2, 0.5 or -1 takes x x, sqrt x or 1/x in
+// the vector kernels: the correctly rounded result (each is correctly
+// rounded in float64 first, and float64 has more than 2 x 24 + 2 bits, so
+// rounding that to float32 is the correctly rounded float), with pow's
+// special values, in every element including a vector's tail, large and
+// small.
+const easyPowers: Array<[number, (v: number) => number]> = [
+  [2, (v) => v * v],
+  [0.5, (v) => (v === -Infinity ? Infinity : v === 0 ? 0 : Math.sqrt(v))],
+  [-1, (v) => 1 / v],
+];
+describe('power(x, 2), power(x, 0.5), power(x, -1)', () => {
+  const specials = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-40, 1.8e19, -1.9e19, 3.4e38, 1.5, -2.5, 3e-39, 1e-44];
+  for (const [e, exact] of easyPowers) {
+    it.each([N, 1003, 5])(`takes x^${e} of %i float32 values, special ones too`, (n) => {
+      const r = rng(n);
+      const xs = new Float32Array(n);
+      for (let i = 0; i < n; i++) xs[i] = i < specials.length ? specials[i] : (r() - 0.5) * 2 ** Math.floor(r() * 60 - 30);
+      const got = mx.power(mx.array(xs, mx.float32), e).toTypedArray() as Float32Array;
+      for (let i = 0; i < n; i++) {
+        const want = Math.fround(exact(xs[i]));
+        if (!Object.is(got[i], want)) expect(`[${i}] ${xs[i]}^${e} = ${got[i]}`).toBe(`want ${want}`);
+      }
+    });
+  }
+  it.each(easyPowers)('takes x^%s of float16 values (the correctly rounded half)', (e, exact) => {
+    const values = [0.1, -3.5, 255.9, 300, -0.0001, 65504, 6e-8, 0, -0, Infinity, -Infinity];
     const x = mx.array(values, mx.float16);
-    const exact = (x.astype(mx.float32).toTypedArray() as Float32Array).map((v) => v * v);
-    const want = mx.array(Array.from(exact), mx.float32).astype(mx.float16).astype(mx.float32).toTypedArray() as Float32Array;
-    const got = mx.power(x, 2).astype(mx.float32).toTypedArray() as Float32Array;
+    const exacts = (x.astype(mx.float32).toTypedArray() as Float32Array).map((v) => exact(v));
+    const want = mx.array(Array.from(exacts), mx.float32).astype(mx.float16).astype(mx.float32).toTypedArray() as Float32Array;
+    const got = mx.power(x, e).astype(mx.float32).toTypedArray() as Float32Array;
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 });

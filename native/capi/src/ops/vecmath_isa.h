@@ -1811,17 +1811,31 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
       return apply2<VT, F>(x, y);
     });
   };
-  // x^2 (a scalar exponent of 2, the commonest) is x x: the correctly
-  // rounded result, with pow's special values (+0 at -0, inf at -inf, a NaN
-  // kept), at the speed of a copy; the tail too, so no element takes pow.
-  bool square = false;
-  if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) square = sb && !sa && VT::all(VT::eq(vb, VT::set1(2.0f)));
+  // The commonest scalar exponents take one correctly rounded operation:
+  // x^2 is x x, x^0.5 sqrt x + 0 (+0 at -0) and x^-1 1/x, with pow's
+  // special values (x^2 and x^0.5 give inf at -inf, a NaN is kept), at the
+  // speed of a copy; the tail too, so no element takes pow. The half types
+  // round the float result again, which for these operations is the
+  // correctly rounded half (24 bits >= 2 x 11 + 2).
+  enum class Easy { None, Square, Sqrt, Reciprocal } easy = Easy::None;
+  if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
+    if (sb && !sa) {
+      if (VT::all(VT::eq(vb, VT::set1(2.0f)))) easy = Easy::Square;
+      else if (VT::all(VT::eq(vb, VT::set1(0.5f)))) easy = Easy::Sqrt;
+      else if (VT::all(VT::eq(vb, VT::set1(-1.0f)))) easy = Easy::Reciprocal;
+    }
+  }
+  auto easy_op = [easy](V x) {
+    const V inf = VT::set1(__builtin_inff());
+    if (easy == Easy::Square) return VT::mul(x, x);
+    if (easy == Easy::Reciprocal) return VT::div(VT::set1(1.0f), x);
+    return VT::sel(VT::eq(x, VT::neg(inf)), inf, VT::add(VT::sqrt(x), VT::set1(0.0f)));
+  };
   int64_t i;
-  if (square) {
+  if (easy != Easy::None) {
     i = whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
       if (fa) ahead(a + j);
-      const V x = Io<VT, S>::ld(a + j);
-      return VT::mul(x, x);
+      return easy_op(Io<VT, S>::ld(a + j));
     });
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && VT::W == 8 && std::is_same_v<S, float>) {
     // a scalar operand (x^0.5, 2^x) as 2 W kPowBlock copies: x^0.5 0.62x
@@ -1880,7 +1894,7 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
     S tx[W] = {}, ty[W] = {}, to[W];
     for (int64_t k = 0; k < n - i; k++) tx[k] = a[sa ? 0 : i + k], ty[k] = b[sb ? 0 : i + k];
     const V x = Io<VT, S>::ld(tx), y = Io<VT, S>::ld(ty);
-    Io<VT, S>::st(to, square ? VT::mul(x, x) : apply2<VT, F>(x, y));
+    Io<VT, S>::st(to, easy != Easy::None ? easy_op(x) : apply2<VT, F>(x, y));
     for (int64_t k = 0; k < n - i; k++) o[i + k] = to[k];
   }
 }
