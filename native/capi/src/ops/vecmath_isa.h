@@ -799,6 +799,14 @@ template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x
   const V s = O::mul(u, u);
   const V ul = O::mul(res, O::rcp_est(den));
   const V t = O::fma(O::mul(u, s), horner<O>(s, c), O::fma(O::neg(ul), s, ul));  // ul / (1 + s) ~ ul (1 - s)
+  if constexpr (Short) {
+    // K + (u + t) as pio2_multiple_minus with m = -1 spelled out (kk pi/2's
+    // low part is exact, so t joins it in one fma: the same bits), and x's
+    // sign by an xor (the sum is +0 or more)
+    const V kh = O::mul(kk, O::set1(kPio2Hi)), hi = O::add(kh, u);
+    const V r = O::add(hi, O::add(O::add(O::sub(kh, hi), u), O::fma(kk, O::set1(kPio2Lo), t)));
+    return O::xor_sign(r, x);
+  }
   return O::copysign(pio2_multiple_minus<O>(kk, O::neg(one), u, t), x);
 }
 
