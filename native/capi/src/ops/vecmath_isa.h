@@ -835,8 +835,9 @@ VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O:
                                 -0.0542305969f,   0.0724410266f,  -0.0898015276f, 0.110933714f,
                                 -0.142840266f,    0.199999183f,   -0.333333313f};
   const V one = O::set1(1.0f);
-  const V rd = O::recip_seed(d);
-  const V q = O::mul(n, rd);
+  // AVX2: q by one division, ql's factor 1/d from the estimate (d below 2^126, where it is not 0)
+  const V rd = VF::W == 8 ? O::rcp_est(d) : O::recip_seed(d);
+  const V q = VF::W == 8 ? O::div(n, d) : O::mul(n, rd);
   const V ql = O::mul(O::fma(O::neg(q), d, n), rd);
   const V s = O::mul(q, q);
   V p;
@@ -871,7 +872,8 @@ template <class O> VM_INLINE bool atan2_mid(typename O::V y, typename O::V x, ty
   using V = typename O::V;
   const V ay = O::abs(y), ax = O::abs(x), inf = O::set1(__builtin_inff());
   const V n = O::min(ay, ax), d = O::max(ay, ax);
-  if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::mand(O::gt(inf, ay), O::gt(inf, ax))))) return false;
+  const V big = VF::W == 8 ? O::set1(0x1p126f) : inf;  // AVX2's estimate of 1/d
+  if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::mand(O::gt(big, ay), O::gt(big, ax))))) return false;
   r = atan2_core<O>(y, x, ay, ax, n, d);
   return true;
 }
@@ -886,6 +888,11 @@ VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
   if (!VF::all(VF::gt(n, VF::set1(0x1p-100f)))) {
     // both scaled by 2^64 below 2^60, so that the residual below stays normal
     const V sc = VF::sel(VF::gt(VF::set1(0x1p60f), d), VF::set1(0x1p64f), one);
+    n = VF::mul(n, sc), d = VF::mul(d, sc);
+  }
+  if constexpr (VF::W == 8) {
+    // d below 2^126 for the estimate of 1/d in atan2_core
+    const V sc = VF::sel(VF::gt(d, VF::set1(0x1.fffffep125f)), VF::set1(0.25f), one);
     n = VF::mul(n, sc), d = VF::mul(d, sc);
   }
   r = atan2_core<VF>(y, x, ay, ax, n, d);
