@@ -362,7 +362,9 @@ VM_INLINE VF::V exp_f32(VF::V x) {
 template <class O, bool mid> VM_INLINE typename O::V expm1_core(typename O::V x) {
   using V = typename O::V;
   static constexpr float q[] = {0.000197424306f, 0.00139336893f, 0.00833356753f, 0.0416664779f, 0.166666657f};
-  const V shift = VF::set1(0x1.8p23f), xc = VF::min(VF::set1(89.0f), VF::max(VF::set1(-20.0f), x));
+  // mid: x below 87, no upper clamp
+  const V lo = VF::max(VF::set1(-20.0f), x), xc = mid ? lo : VF::min(VF::set1(89.0f), lo);
+  const V shift = VF::set1(0x1.8p23f);
   const V kk = VF::fma(xc, VF::set1(1.44269504f), shift), n = VF::sub(kk, shift);  // as exp_reduce
   const V h = VF::fma(n, VF::set1(-0.693147182f), xc), l = VF::mul(n, VF::set1(1.90465430e-09f));
   const V r = VF::add(h, l), rl = VF::add(VF::sub(h, r), l), one = VF::set1(1.0f), half = VF::set1(0.5f);
@@ -373,7 +375,9 @@ template <class O, bool mid> VM_INLINE typename O::V expm1_core(typename O::V x)
   const V s2 = VF::add(s, hr2), e2 = VF::sub(hr2, VF::sub(s2, s));
   const V t = VF::fma(VF::mul(r, r2), horner2<VF>(r, r2, q), VF::fma(rl, r, VF::fma(r2e, half, l)));
   const V v = VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl)));
-  return VF::copysign(mid ? O::scale_bits(v, kk) : VF::scale(v, n), x);
+  // mid: x's sign (for -0) by an or, the result's sign being x's or it +0
+  if constexpr (mid) return O::or_sign(O::scale_bits(v, kk), x);
+  return VF::copysign(VF::scale(v, n), x);
 }
 template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
   if (O::all(O::gt(O::set1(87.0f), x))) return expm1_core<O, true>(x);
