@@ -827,10 +827,13 @@ VM_INLINE VF::V atan_f32(VF::V x) { return atan_core<VF, VF::W == 8>(x); }
 // s), s = q^2, P a least-squares fit made for this library (2^-26
 // relative); then K - m arctan by pio2_multiple_minus (|y| > |x| takes pi/2
 // - a, x negative pi - a, both pi/2 + a) and y's sign. Zeros on both sides,
-// infinities and NaN take SLEEF's.
-// atan2_core takes n and d (scaled where n is tiny); atan2_mid (O: VF or
-// VF::Pair) takes finite arguments with n above 2^-100 and returns false
-// (r untouched) where a lane has others.
+// infinities and NaN take SLEEF's. AVX2: q = n/d by one division and ql
+// from the residual times the estimate of 1/d, which is not 0 below 2^126
+// (0.97-0.98x the time; 1.009 ulp, was 0.9936).
+// atan2_core takes n and d (scaled where n is tiny, and on AVX2 by 1/4
+// from 2^126); atan2_mid takes finite arguments with n above 2^-100 (on
+// AVX2 both below 2^126) and returns false (r untouched) where a lane has
+// others.
 template <class O>
 VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O::V ay, typename O::V ax, typename O::V n,
                                    typename O::V d) {
@@ -1799,13 +1802,15 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
     else i = by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_core_halves<VD>, pow_f32_pair<VD>);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && std::is_same_v<S, float>) {
     i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32) : vectors(0);
-  } else if constexpr ((F == int(VFn2::LogAddExp) || F == int(VFn2::Arctan2)) && std::is_same_v<VT, VF> && VT::W == 8) {
-    // two vectors a step through VF::Pair (logaddexp_mid, atan2_mid); a
-    // step with a lane beyond it takes the function a vector. Zen 3, 4096
-    // floats in L1: logaddexp 0.885x the time of a vector a step; four a
-    // step (VF::Pair::Pair, its chain about 90 cycles a vector with few
-    // values live) 0.84x the time of two (1M float32, 1 thread); arctan2
-    // four a step took 1.13-1.18x (session 22).
+  } else if constexpr ((F == int(VFn2::LogAddExp)) && std::is_same_v<VT, VF> && VT::W == 8) {
+    // logaddexp four vectors a step, then two, through VF::Pair
+    // (logaddexp_mid); a step with a lane beyond it takes the function a
+    // vector. Zen 3, 4096 floats in L1: logaddexp two a step 0.885x the
+    // time of a vector a step; four a step (VF::Pair::Pair, its chain about
+    // 90 cycles a vector with few values live) 0.84x the time of two (1M
+    // float32, 1 thread). arctan2 takes a vector a step (atan2_f32): since
+    // its quotient is one division, two a step took 1.02-1.03x the time
+    // (session 24; four a step 1.13-1.18x, session 22).
     using P = typename VT::Pair;
     const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
     auto ld = [](const S* p, bool s, V v) { return s ? v : Io<VT, S>::ld(p); };
@@ -1814,29 +1819,24 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
       else Io<VT, S>::st(p, v);
     };
     i = 0;
-    if constexpr (F == int(VFn2::LogAddExp)) {
-      using Q = typename P::Pair;
-      for (; i + 4 * W <= n; i += 4 * W) {
-        if (fa) ahead(a + i), ahead(a + i + 2 * W);
-        if (fb) ahead(b + i), ahead(b + i + 2 * W);
-        auto lx = [&](int k) { return ld(a + i + k * W, sa, va); };
-        auto ly = [&](int k) { return ld(b + i + k * W, sb, vb); };
-        const V x0 = lx(0), x1 = lx(1), x2 = lx(2), x3 = lx(3), y0 = ly(0), y1 = ly(1), y2 = ly(2), y3 = ly(3);
-        typename Q::V r;
-        if (!logaddexp_mid<Q>({{x0, x1}, {x2, x3}}, {{y0, y1}, {y2, y3}}, r))
-          r = {{apply2<VT, F>(x0, y0), apply2<VT, F>(x1, y1)}, {apply2<VT, F>(x2, y2), apply2<VT, F>(x3, y3)}};
-        st(o + i, r.a.a), st(o + i + W, r.a.b), st(o + i + 2 * W, r.b.a), st(o + i + 3 * W, r.b.b);
-      }
+    using Q = typename P::Pair;
+    for (; i + 4 * W <= n; i += 4 * W) {
+      if (fa) ahead(a + i), ahead(a + i + 2 * W);
+      if (fb) ahead(b + i), ahead(b + i + 2 * W);
+      auto lx = [&](int k) { return ld(a + i + k * W, sa, va); };
+      auto ly = [&](int k) { return ld(b + i + k * W, sb, vb); };
+      const V x0 = lx(0), x1 = lx(1), x2 = lx(2), x3 = lx(3), y0 = ly(0), y1 = ly(1), y2 = ly(2), y3 = ly(3);
+      typename Q::V r;
+      if (!logaddexp_mid<Q>({{x0, x1}, {x2, x3}}, {{y0, y1}, {y2, y3}}, r))
+        r = {{apply2<VT, F>(x0, y0), apply2<VT, F>(x1, y1)}, {apply2<VT, F>(x2, y2), apply2<VT, F>(x3, y3)}};
+      st(o + i, r.a.a), st(o + i + W, r.a.b), st(o + i + 2 * W, r.b.a), st(o + i + 3 * W, r.b.b);
     }
     for (; i + 2 * W <= n; i += 2 * W) {
       if (fa) ahead(a + i);
       if (fb) ahead(b + i);
       const V x0 = ld(a + i, sa, va), x1 = ld(a + i + W, sa, va), y0 = ld(b + i, sb, vb), y1 = ld(b + i + W, sb, vb);
       typename P::V r;
-      bool mid;
-      if constexpr (F == int(VFn2::LogAddExp)) mid = logaddexp_mid<P>({x0, x1}, {y0, y1}, r);
-      else mid = atan2_mid<P>({x0, x1}, {y0, y1}, r);
-      if (!mid) r = {apply2<VT, F>(x0, y0), apply2<VT, F>(x1, y1)};
+      if (!logaddexp_mid<P>({x0, x1}, {y0, y1}, r)) r = {apply2<VT, F>(x0, y0), apply2<VT, F>(x1, y1)};
       st(o + i, r.a), st(o + i + W, r.b);
     }
     i = vectors(i);
