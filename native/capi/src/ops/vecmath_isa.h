@@ -827,12 +827,13 @@ VM_INLINE VF::V atan_f32(VF::V x) { return atan_core<VF, VF::W == 8>(x); }
 // s), s = q^2, P a least-squares fit made for this library (2^-26
 // relative); then K - m arctan by pio2_multiple_minus (|y| > |x| takes pi/2
 // - a, x negative pi - a, both pi/2 + a) and y's sign. Zeros on both sides,
-// infinities and NaN take SLEEF's. AVX2: q = n/d by one division and ql
-// from the residual times the estimate of 1/d, which is not 0 below 2^126
-// (0.97-0.98x the time; 1.009 ulp, was 0.9936).
+// infinities and NaN take SLEEF's. AVX2: q = n/d by one division, and
+// ql / (1 + s) as its residual n - q d times the estimate of 1/(d (1 +
+// s)), which is not 0 below 2^126 (0.96-0.97x the time; 1.009 ulp, was
+// 0.9936).
 // atan2_core takes n and d (scaled where n is tiny, and on AVX2 by 1/4
-// from 2^126); atan2_mid takes finite arguments with n above 2^-100 (on
-// AVX2 both below 2^126) and returns false (r untouched) where a lane has
+// from 2^125); atan2_mid takes finite arguments with n above 2^-100 (on
+// AVX2 both below 2^125) and returns false (r untouched) where a lane has
 // others.
 template <class O>
 VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O::V ay, typename O::V ax, typename O::V n,
@@ -842,11 +843,12 @@ VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O:
                                 -0.0542305969f,   0.0724410266f,  -0.0898015276f, 0.110933714f,
                                 -0.142840266f,    0.199999183f,   -0.333333313f};
   const V one = O::set1(1.0f);
-  // AVX2: q by one division, ql's factor 1/d from the estimate (d below 2^126, where it is not 0)
-  const V rd = VF::W == 8 ? O::rcp_est(d) : O::recip_seed(d);
+  // AVX2: q by one division, and ql / (1 + s) = (n - q d) / (d (1 + s)) by
+  // one estimate (d (1 + s) below 2^126, where it is not 0)
+  const V rd = VF::W == 8 ? d : O::recip_seed(d);
   const V q = VF::W == 8 ? O::div(n, d) : O::mul(n, rd);
-  const V ql = O::mul(O::fma(O::neg(q), d, n), rd);
-  const V s = O::mul(q, q);
+  const V s = O::mul(q, q), res = O::fma(O::neg(q), d, n);
+  const V qls = VF::W == 8 ? O::mul(res, O::rcp_est(O::fma(d, s, d))) : O::mul(O::mul(res, rd), O::rcp_est(O::add(one, s)));
   V p;
   if constexpr (VF::W == 8) {
     // AVX2: c10 + s (c9 + s (L(s) + s^4 H(s))), L from c8 down to c5 and H
@@ -860,7 +862,7 @@ VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O:
   } else {
     p = horner<O>(s, c);
   }
-  const V t = O::fma(O::mul(q, s), p, O::mul(ql, O::rcp_est(O::add(one, s))));
+  const V t = O::fma(O::mul(q, s), p, qls);
   // arctan2 = K - m a: m = -1 for a alone, +1 for pi/2 - a and pi - a, -1 for pi/2 + a
   const auto swap = O::gt(ay, ax);
   const V xs = O::xor_sign(one, x);  // +-1 with x's sign (-0 counts as negative)
@@ -881,7 +883,7 @@ template <class O> VM_INLINE bool atan2_mid(typename O::V y, typename O::V x, ty
   using V = typename O::V;
   const V ay = O::abs(y), ax = O::abs(x), inf = O::set1(__builtin_inff());
   const V n = O::min(ay, ax), d = O::max(ay, ax);
-  const V big = VF::W == 8 ? O::set1(0x1p126f) : inf;  // AVX2's estimate of 1/d
+  const V big = VF::W == 8 ? O::set1(0x1p125f) : inf;  // AVX2's estimate of 1/(d (1 + s))
   if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::mand(O::gt(big, ay), O::gt(big, ax))))) return false;
   r = atan2_core<O>(y, x, ay, ax, n, d);
   return true;
@@ -900,8 +902,8 @@ VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
     n = VF::mul(n, sc), d = VF::mul(d, sc);
   }
   if constexpr (VF::W == 8) {
-    // d below 2^126 for the estimate of 1/d in atan2_core
-    const V sc = VF::sel(VF::gt(d, VF::set1(0x1.fffffep125f)), VF::set1(0.25f), one);
+    // d below 2^125 for the estimate of 1/(d (1 + s)) in atan2_core
+    const V sc = VF::sel(VF::gt(d, VF::set1(0x1.fffffep124f)), VF::set1(0.25f), one);
     n = VF::mul(n, sc), d = VF::mul(d, sc);
   }
   r = atan2_core<VF>(y, x, ay, ax, n, d);
