@@ -843,12 +843,17 @@ VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O:
                                 -0.0542305969f,   0.0724410266f,  -0.0898015276f, 0.110933714f,
                                 -0.142840266f,    0.199999183f,   -0.333333313f};
   const V one = O::set1(1.0f);
-  // AVX2: q by one division, and ql / (1 + s) = (n - q d) / (d (1 + s)) by
-  // one estimate (d (1 + s) below 2^126, where it is not 0)
-  const V rd = VF::W == 8 ? d : O::recip_seed(d);
-  const V q = VF::W == 8 ? O::div(n, d) : O::mul(n, rd);
-  const V s = O::mul(q, q), res = O::fma(O::neg(q), d, n);
-  const V qls = VF::W == 8 ? O::mul(res, O::rcp_est(O::fma(d, s, d))) : O::mul(O::mul(res, rd), O::rcp_est(O::add(one, s)));
+  // ql / (1 + s) as qls; AVX2: q by one division, and qls = (n - q d) / (d
+  // (1 + s)) by one estimate (d (1 + s) below 2^126, where it is not 0)
+  V q, s, qls;
+  if constexpr (VF::W == 8) {
+    q = O::div(n, d), s = O::mul(q, q);
+    qls = O::mul(O::fma(O::neg(q), d, n), O::rcp_est(O::fma(d, s, d)));
+  } else {
+    const V rd = O::recip_seed(d);
+    q = O::mul(n, rd), s = O::mul(q, q);
+    qls = O::mul(O::mul(O::fma(O::neg(q), d, n), rd), O::rcp_est(O::add(one, s)));
+  }
   V p;
   if constexpr (VF::W == 8) {
     // AVX2: c10 + s (c9 + s (L(s) + s^4 H(s))), L from c8 down to c5 and H
