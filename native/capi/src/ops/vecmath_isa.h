@@ -787,20 +787,25 @@ template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x
                                 -0.142856143f, 0.199999989f, -0.333333333f};
   const V a = O::min(O::set1(0x1p100f), O::abs(x)), one = O::set1(1.0f), zero = O::set1(0.0f);  // a's NaN wins
   const auto mid = O::gt(a, O::set1(0.414213568f)), far = O::gt(a, O::set1(2.41421366f));
-  const V am = O::sub(a, one), ap = O::add(a, one);
-  const V e1 = O::sub(a, O::add(am, one)), e2 = O::sub(a, O::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
-  const V num = O::sel(far, O::neg(one), O::sel(mid, am, a)), den = O::sel(far, a, O::sel(mid, ap, one));
-  // its error is in res below
-  const V u = Short ? O::div(num, den) : O::mul(num, O::recip(den));
-  V el1, el2, kk;  // e1 and e2 in the middle interval, else 0; K / (pi/2)
+  V num, den, el1, el2, kk;  // el1 and el2: the errors of a - 1 and a + 1 in the middle interval, else 0; K / (pi/2)
   if constexpr (Short) {
+    // a - 1 and a + 1 as a - om and an + 1 with om = 1 and an = a in the
+    // middle interval, 0 below (a and 1 then, exact): their errors are 0
+    // outside it with no mask after (the same bits; 0.97-0.98x the time)
     const auto nf = O::mandnot(far, mid);
-    el1 = O::keep(nf, e1), el2 = O::keep(nf, e2);
+    const V om = O::keep(nf, one), an = O::keep(nf, a), nm = O::sub(a, om), dn = O::add(an, one);
+    el1 = O::sub(a, O::add(nm, om)), el2 = O::sub(an, O::sub(dn, one));
+    num = O::sel(far, O::neg(one), nm), den = O::sel(far, a, dn);
     kk = O::add(O::keep(mid, O::set1(0.5f)), O::keep(far, O::set1(0.5f)));
   } else {
+    const V am = O::sub(a, one), ap = O::add(a, one);
+    const V e1 = O::sub(a, O::add(am, one)), e2 = O::sub(a, O::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
+    num = O::sel(far, O::neg(one), O::sel(mid, am, a)), den = O::sel(far, a, O::sel(mid, ap, one));
     el1 = O::sel(mid, O::sel(far, zero, e1), zero), el2 = O::sel(mid, O::sel(far, zero, e2), zero);
     kk = O::sel(far, one, O::sel(mid, O::set1(0.5f), zero));
   }
+  // the quotient's error is in res below
+  const V u = Short ? O::div(num, den) : O::mul(num, O::recip(den));
   const V res = O::fma(O::neg(u), el2, O::add(O::fma(O::neg(u), den, num), el1));
   const V s = O::mul(u, u);
   const V ul = O::mul(res, O::rcp_est(den));
