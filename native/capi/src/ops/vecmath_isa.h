@@ -905,9 +905,17 @@ VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O:
 template <class O> VM_INLINE bool atan2_mid(typename O::V y, typename O::V x, typename O::V& r) {
   using V = typename O::V;
   const V ay = O::abs(y), ax = O::abs(x), inf = O::set1(__builtin_inff());
+  if constexpr (VF::W == 8) {
+    // a NaN in either wins one of n and d (min and max return their second
+    // operand then), so that d below 2^125 (AVX2's estimate of 1/(d (1 +
+    // s))) with n above 2^-100 checks both (the same bits, 0.98x the time)
+    const V n = O::min(ay, ax), d = O::max(ax, ay);
+    if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::gt(O::set1(0x1p125f), d)))) return false;
+    r = atan2_core<O>(y, x, ay, ax, n, d);
+    return true;
+  }
   const V n = O::min(ay, ax), d = O::max(ay, ax);
-  const V big = VF::W == 8 ? O::set1(0x1p125f) : inf;  // AVX2's estimate of 1/(d (1 + s))
-  if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::mand(O::gt(big, ay), O::gt(big, ax))))) return false;
+  if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::mand(O::gt(inf, ay), O::gt(inf, ax))))) return false;
   r = atan2_core<O>(y, x, ay, ax, n, d);
   return true;
 }
