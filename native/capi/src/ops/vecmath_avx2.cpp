@@ -91,6 +91,7 @@ struct VF {
     return _mm256_or_ps(_mm256_andnot_ps(s, r), _mm256_and_ps(s, x));
   }
   static V xor_sign(V a, V b) { return _mm256_xor_ps(a, _mm256_and_ps(b, _mm256_set1_ps(-0.0f))); }
+  static V or_sign(V a, V b) { return _mm256_or_ps(a, _mm256_and_ps(b, _mm256_set1_ps(-0.0f))); }  // b's sign bit into a's
   static M gt(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm256_cmp_ps(a, b, _CMP_UNORD_Q); }

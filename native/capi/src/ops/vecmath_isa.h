@@ -358,25 +358,41 @@ VM_INLINE VF::V exp_f32(VF::V x) {
 // copysign keeps -0. With `mid` (every lane below 87, so that n <= 126 and
 // the result is normal), 2^-n and the scaling by 2^n come from the rounding
 // shift's bits (O::pow2neg's and VF::scale_bits' integer operations alone,
-// where VF::scale takes seven and two multiplies): the same bits.
-template <class O, bool mid> VM_INLINE typename O::V expm1_core(typename O::V x) {
+// where VF::scale takes seven and two multiplies): the same bits; and no
+// upper clamp, x's sign by an or (0.90-0.91x the time, the same bits).
+// With `narrow` (every lane in (-16.5, 87): n >= -24) no clamp, and dl by
+// a fast two-sum (0.985x, the same bits).
+template <class O, bool mid, bool narrow = false> VM_INLINE typename O::V expm1_core(typename O::V x) {
   using V = typename O::V;
   static constexpr float q[] = {0.000197424306f, 0.00139336893f, 0.00833356753f, 0.0416664779f, 0.166666657f};
-  const V shift = VF::set1(0x1.8p23f), xc = VF::min(VF::set1(89.0f), VF::max(VF::set1(-20.0f), x));
+  // mid: x below 87, no upper clamp; narrow: x in (-16.5, 87), no clamp
+  const V lo = narrow ? x : VF::max(VF::set1(-20.0f), x), xc = mid ? lo : VF::min(VF::set1(89.0f), lo);
+  const V shift = VF::set1(0x1.8p23f);
   const V kk = VF::fma(xc, VF::set1(1.44269504f), shift), n = VF::sub(kk, shift);  // as exp_reduce
   const V h = VF::fma(n, VF::set1(-0.693147182f), xc), l = VF::mul(n, VF::set1(1.90465430e-09f));
   const V r = VF::add(h, l), rl = VF::add(VF::sub(h, r), l), one = VF::set1(1.0f), half = VF::set1(0.5f);
   const V r2 = VF::mul(r, r), r2e = VF::fma(r, r, VF::neg(r2)), hr2 = VF::mul(r2, half);
-  const V p = mid ? O::pow2neg_bits(kk) : O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one), bb = VF::sub(d, p);
-  const V dl = VF::add(VF::sub(p, VF::sub(d, bb)), VF::sub(VF::neg(one), bb));
+  const V p = mid ? O::pow2neg_bits(kk) : O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one);
+  // narrow (n >= -24): d is exact up to p = 2^24, and below 1 a fast two-sum gives dl (the same dl)
+  V dl;
+  if constexpr (narrow) {
+    dl = VF::sub(p, VF::add(d, one));
+  } else {
+    const V bb = VF::sub(d, p);
+    dl = VF::add(VF::sub(p, VF::sub(d, bb)), VF::sub(VF::neg(one), bb));
+  }
   const V s = VF::sub(h, d), e = VF::sub(h, VF::add(s, d));
   const V s2 = VF::add(s, hr2), e2 = VF::sub(hr2, VF::sub(s2, s));
   const V t = VF::fma(VF::mul(r, r2), horner2<VF>(r, r2, q), VF::fma(rl, r, VF::fma(r2e, half, l)));
   const V v = VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl)));
-  return VF::copysign(mid ? O::scale_bits(v, kk) : VF::scale(v, n), x);
+  // mid: x's sign by an or (for -0; elsewhere the result has x's sign or is +0)
+  if constexpr (mid) return O::or_sign(O::scale_bits(v, kk), x);
+  return VF::copysign(VF::scale(v, n), x);
 }
 template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
-  if (O::all(O::gt(O::set1(87.0f), x))) return expm1_core<O, true>(x);
+  const auto below = O::gt(O::set1(87.0f), x);
+  if (O::all(O::mand(below, O::gt(x, O::set1(-16.5f))))) return expm1_core<O, true, true>(x);
+  if (O::all(below)) return expm1_core<O, true>(x);
   return expm1_core<O, false>(x);
 }
 
@@ -773,32 +789,46 @@ VM_INLINE typename O::V pio2_multiple_minus(typename O::V kk, typename O::V m, t
 // O: VF, or on AVX2 VF::Pair (atan_mid: every lane, never false); Short
 // (AVX2): the selects against 0 as ands with the mask (O::keep) instead of
 // blends (0.93-0.94x the time: on Zen 3 the blends seem to compete with
-// the multiplies and fused multiply-adds for their pipes), and the
-// quotient by one division (AVX2's recip is a division).
+// the multiplies and fused multiply-adds for their pipes), the quotient by
+// one division (AVX2's recip is a division), and K + (u + t) summed with m
+// = -1 spelled out, x's sign by an xor (0.975x, the same bits).
 template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x) {
   using V = typename O::V;
   static constexpr float c[] = {-0.0404824171f, 0.0713791512f, -0.0902948525f, 0.111075400f,
                                 -0.142856143f, 0.199999989f, -0.333333333f};
   const V a = O::min(O::set1(0x1p100f), O::abs(x)), one = O::set1(1.0f), zero = O::set1(0.0f);  // a's NaN wins
   const auto mid = O::gt(a, O::set1(0.414213568f)), far = O::gt(a, O::set1(2.41421366f));
-  const V am = O::sub(a, one), ap = O::add(a, one);
-  const V e1 = O::sub(a, O::add(am, one)), e2 = O::sub(a, O::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
-  const V num = O::sel(far, O::neg(one), O::sel(mid, am, a)), den = O::sel(far, a, O::sel(mid, ap, one));
-  // its error is in res below
-  const V u = Short ? O::div(num, den) : O::mul(num, O::recip(den));
-  V el1, el2, kk;  // e1 and e2 in the middle interval, else 0; K / (pi/2)
+  V num, den, el1, el2, kk;  // el1 and el2: the errors of a - 1 and a + 1 in the middle interval, else 0; K / (pi/2)
   if constexpr (Short) {
+    // a - 1 and a + 1 as a - om and an + 1 with om = 1 and an = a in the
+    // middle interval, 0 below (a and 1 then, exact): their errors are 0
+    // outside it with no mask after (the same bits; 0.97-0.98x the time)
     const auto nf = O::mandnot(far, mid);
-    el1 = O::keep(nf, e1), el2 = O::keep(nf, e2);
+    const V om = O::keep(nf, one), an = O::keep(nf, a), nm = O::sub(a, om), dn = O::add(an, one);
+    el1 = O::sub(a, O::add(nm, om)), el2 = O::sub(an, O::sub(dn, one));
+    num = O::sel(far, O::neg(one), nm), den = O::sel(far, a, dn);
     kk = O::add(O::keep(mid, O::set1(0.5f)), O::keep(far, O::set1(0.5f)));
   } else {
+    const V am = O::sub(a, one), ap = O::add(a, one);
+    const V e1 = O::sub(a, O::add(am, one)), e2 = O::sub(a, O::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
+    num = O::sel(far, O::neg(one), O::sel(mid, am, a)), den = O::sel(far, a, O::sel(mid, ap, one));
     el1 = O::sel(mid, O::sel(far, zero, e1), zero), el2 = O::sel(mid, O::sel(far, zero, e2), zero);
     kk = O::sel(far, one, O::sel(mid, O::set1(0.5f), zero));
   }
+  // the quotient's error is in res below
+  const V u = Short ? O::div(num, den) : O::mul(num, O::recip(den));
   const V res = O::fma(O::neg(u), el2, O::add(O::fma(O::neg(u), den, num), el1));
   const V s = O::mul(u, u);
   const V ul = O::mul(res, O::rcp_est(den));
   const V t = O::fma(O::mul(u, s), horner<O>(s, c), O::fma(O::neg(ul), s, ul));  // ul / (1 + s) ~ ul (1 - s)
+  if constexpr (Short) {
+    // K + (u + t) as pio2_multiple_minus with m = -1 spelled out (kk pi/2's
+    // low part is exact, so t joins it in one fma: the same bits), and x's
+    // sign by an xor (the sum is +0 or more)
+    const V kh = O::mul(kk, O::set1(kPio2Hi)), hi = O::add(kh, u);
+    const V r = O::add(hi, O::add(O::add(O::sub(kh, hi), u), O::fma(kk, O::set1(kPio2Lo), t)));
+    return O::xor_sign(r, x);
+  }
   return O::copysign(pio2_multiple_minus<O>(kk, O::neg(one), u, t), x);
 }
 
@@ -815,10 +845,14 @@ VM_INLINE VF::V atan_f32(VF::V x) { return atan_core<VF, VF::W == 8>(x); }
 // s), s = q^2, P a least-squares fit made for this library (2^-26
 // relative); then K - m arctan by pio2_multiple_minus (|y| > |x| takes pi/2
 // - a, x negative pi - a, both pi/2 + a) and y's sign. Zeros on both sides,
-// infinities and NaN take SLEEF's.
-// atan2_core takes n and d (scaled where n is tiny); atan2_mid (O: VF or
-// VF::Pair) takes finite arguments with n above 2^-100 and returns false
-// (r untouched) where a lane has others.
+// infinities and NaN take SLEEF's. AVX2: q = n/d by one division, and
+// ql / (1 + s) as its residual n - q d times the estimate of 1/(d (1 +
+// s)), which is not 0 below 2^126 (0.96-0.97x the time; 1.009 ulp, was
+// 0.9936).
+// atan2_core takes n and d (scaled where n is tiny, and on AVX2 by 1/4
+// from 2^125); atan2_mid takes finite arguments with n above 2^-100 (on
+// AVX2 both below 2^125) and returns false (r untouched) where a lane has
+// others.
 template <class O>
 VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O::V ay, typename O::V ax, typename O::V n,
                                    typename O::V d) {
@@ -827,10 +861,17 @@ VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O:
                                 -0.0542305969f,   0.0724410266f,  -0.0898015276f, 0.110933714f,
                                 -0.142840266f,    0.199999183f,   -0.333333313f};
   const V one = O::set1(1.0f);
-  const V rd = O::recip_seed(d);
-  const V q = O::mul(n, rd);
-  const V ql = O::mul(O::fma(O::neg(q), d, n), rd);
-  const V s = O::mul(q, q);
+  // ql / (1 + s) as qls; AVX2: q by one division, and qls = (n - q d) / (d
+  // (1 + s)) by one estimate (d (1 + s) below 2^126, where it is not 0)
+  V q, s, qls;
+  if constexpr (VF::W == 8) {
+    q = O::div(n, d), s = O::mul(q, q);
+    qls = O::mul(O::fma(O::neg(q), d, n), O::rcp_est(O::fma(d, s, d)));
+  } else {
+    const V rd = O::recip_seed(d);
+    q = O::mul(n, rd), s = O::mul(q, q);
+    qls = O::mul(O::mul(O::fma(O::neg(q), d, n), rd), O::rcp_est(O::add(one, s)));
+  }
   V p;
   if constexpr (VF::W == 8) {
     // AVX2: c10 + s (c9 + s (L(s) + s^4 H(s))), L from c8 down to c5 and H
@@ -844,7 +885,7 @@ VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O:
   } else {
     p = horner<O>(s, c);
   }
-  const V t = O::fma(O::mul(q, s), p, O::mul(ql, O::rcp_est(O::add(one, s))));
+  const V t = O::fma(O::mul(q, s), p, qls);
   // arctan2 = K - m a: m = -1 for a alone, +1 for pi/2 - a and pi - a, -1 for pi/2 + a
   const auto swap = O::gt(ay, ax);
   const V xs = O::xor_sign(one, x);  // +-1 with x's sign (-0 counts as negative)
@@ -856,12 +897,23 @@ VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O:
     m = O::sel(swap, xs, O::neg(xs));
     kk = O::sel(swap, one, O::sub(one, xs));
   }
-  return O::copysign(pio2_multiple_minus<O>(kk, m, q, t), y);
+  // AVX2: y's sign by an xor (the sum is +0 or more; 0.986x the time of the copysign)
+  if constexpr (VF::W == 8) return O::xor_sign(pio2_multiple_minus<O>(kk, m, q, t), y);
+  else return O::copysign(pio2_multiple_minus<O>(kk, m, q, t), y);
 }
 
 template <class O> VM_INLINE bool atan2_mid(typename O::V y, typename O::V x, typename O::V& r) {
   using V = typename O::V;
   const V ay = O::abs(y), ax = O::abs(x), inf = O::set1(__builtin_inff());
+  if constexpr (VF::W == 8) {
+    // a NaN in either wins one of n and d (min and max return their second
+    // operand then), so that d below 2^125 (AVX2's estimate of 1/(d (1 +
+    // s))) with n above 2^-100 checks both (the same bits, 0.98x the time)
+    const V n = O::min(ay, ax), d = O::max(ax, ay);
+    if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::gt(O::set1(0x1p125f), d)))) return false;
+    r = atan2_core<O>(y, x, ay, ax, n, d);
+    return true;
+  }
   const V n = O::min(ay, ax), d = O::max(ay, ax);
   if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::mand(O::gt(inf, ay), O::gt(inf, ax))))) return false;
   r = atan2_core<O>(y, x, ay, ax, n, d);
@@ -878,6 +930,11 @@ VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
   if (!VF::all(VF::gt(n, VF::set1(0x1p-100f)))) {
     // both scaled by 2^64 below 2^60, so that the residual below stays normal
     const V sc = VF::sel(VF::gt(VF::set1(0x1p60f), d), VF::set1(0x1p64f), one);
+    n = VF::mul(n, sc), d = VF::mul(d, sc);
+  }
+  if constexpr (VF::W == 8) {
+    // d below 2^125 for the estimate of 1/(d (1 + s)) in atan2_core
+    const V sc = VF::sel(VF::gt(d, VF::set1(0x1.fffffep124f)), VF::set1(0.25f), one);
     n = VF::mul(n, sc), d = VF::mul(d, sc);
   }
   r = atan2_core<VF>(y, x, ay, ax, n, d);
@@ -1846,13 +1903,15 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
     else i = by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32, pow_block<VD>, pow_f32_pair<VD>);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && std::is_same_v<S, float>) {
     i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32) : vectors(0);
-  } else if constexpr ((F == int(VFn2::LogAddExp) || F == int(VFn2::Arctan2)) && std::is_same_v<VT, VF> && VT::W == 8) {
-    // two vectors a step through VF::Pair (logaddexp_mid, atan2_mid); a
-    // step with a lane beyond it takes the function a vector. Zen 3, 4096
-    // floats in L1: logaddexp 0.885x the time of a vector a step; four a
-    // step (VF::Pair::Pair, its chain about 90 cycles a vector with few
-    // values live) 0.84x the time of two (1M float32, 1 thread); arctan2
-    // four a step took 1.13-1.18x (session 22).
+  } else if constexpr ((F == int(VFn2::LogAddExp)) && std::is_same_v<VT, VF> && VT::W == 8) {
+    // logaddexp four vectors a step, then two, through VF::Pair
+    // (logaddexp_mid); a step with a lane beyond it takes the function a
+    // vector. Zen 3, 4096 floats in L1: logaddexp two a step 0.885x the
+    // time of a vector a step; four a step (VF::Pair::Pair, its chain about
+    // 90 cycles a vector with few values live) 0.84x the time of two (1M
+    // float32, 1 thread). arctan2 takes a vector a step (atan2_f32): since
+    // its quotient is one division, two a step took 1.02-1.03x the time
+    // (session 24; four a step 1.13-1.18x, session 22).
     using P = typename VT::Pair;
     const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
     auto ld = [](const S* p, bool s, V v) { return s ? v : Io<VT, S>::ld(p); };
@@ -1861,29 +1920,24 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
       else Io<VT, S>::st(p, v);
     };
     i = 0;
-    if constexpr (F == int(VFn2::LogAddExp)) {
-      using Q = typename P::Pair;
-      for (; i + 4 * W <= n; i += 4 * W) {
-        if (fa) ahead(a + i), ahead(a + i + 2 * W);
-        if (fb) ahead(b + i), ahead(b + i + 2 * W);
-        auto lx = [&](int k) { return ld(a + i + k * W, sa, va); };
-        auto ly = [&](int k) { return ld(b + i + k * W, sb, vb); };
-        const V x0 = lx(0), x1 = lx(1), x2 = lx(2), x3 = lx(3), y0 = ly(0), y1 = ly(1), y2 = ly(2), y3 = ly(3);
-        typename Q::V r;
-        if (!logaddexp_mid<Q>({{x0, x1}, {x2, x3}}, {{y0, y1}, {y2, y3}}, r))
-          r = {{apply2<VT, F>(x0, y0), apply2<VT, F>(x1, y1)}, {apply2<VT, F>(x2, y2), apply2<VT, F>(x3, y3)}};
-        st(o + i, r.a.a), st(o + i + W, r.a.b), st(o + i + 2 * W, r.b.a), st(o + i + 3 * W, r.b.b);
-      }
+    using Q = typename P::Pair;
+    for (; i + 4 * W <= n; i += 4 * W) {
+      if (fa) ahead(a + i), ahead(a + i + 2 * W);
+      if (fb) ahead(b + i), ahead(b + i + 2 * W);
+      auto lx = [&](int k) { return ld(a + i + k * W, sa, va); };
+      auto ly = [&](int k) { return ld(b + i + k * W, sb, vb); };
+      const V x0 = lx(0), x1 = lx(1), x2 = lx(2), x3 = lx(3), y0 = ly(0), y1 = ly(1), y2 = ly(2), y3 = ly(3);
+      typename Q::V r;
+      if (!logaddexp_mid<Q>({{x0, x1}, {x2, x3}}, {{y0, y1}, {y2, y3}}, r))
+        r = {{apply2<VT, F>(x0, y0), apply2<VT, F>(x1, y1)}, {apply2<VT, F>(x2, y2), apply2<VT, F>(x3, y3)}};
+      st(o + i, r.a.a), st(o + i + W, r.a.b), st(o + i + 2 * W, r.b.a), st(o + i + 3 * W, r.b.b);
     }
     for (; i + 2 * W <= n; i += 2 * W) {
       if (fa) ahead(a + i);
       if (fb) ahead(b + i);
       const V x0 = ld(a + i, sa, va), x1 = ld(a + i + W, sa, va), y0 = ld(b + i, sb, vb), y1 = ld(b + i + W, sb, vb);
       typename P::V r;
-      bool mid;
-      if constexpr (F == int(VFn2::LogAddExp)) mid = logaddexp_mid<P>({x0, x1}, {y0, y1}, r);
-      else mid = atan2_mid<P>({x0, x1}, {y0, y1}, r);
-      if (!mid) r = {apply2<VT, F>(x0, y0), apply2<VT, F>(x1, y1)};
+      if (!logaddexp_mid<P>({x0, x1}, {y0, y1}, r)) r = {apply2<VT, F>(x0, y0), apply2<VT, F>(x1, y1)};
       st(o + i, r.a), st(o + i + W, r.b);
     }
     i = vectors(i);
