@@ -1882,18 +1882,22 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
       else if (VT::all(VT::eq(vb, VT::set1(-1.0f)))) easy = Easy::Reciprocal;
     }
   }
-  auto easy_op = [easy](V x) {
+  const auto square = [](V x) { return VT::mul(x, x); };
+  const auto recip = [](V x) { return VT::div(VT::set1(1.0f), x); };
+  const auto root = [](V x) {
     const V inf = VT::set1(__builtin_inff());
-    if (easy == Easy::Square) return VT::mul(x, x);
-    if (easy == Easy::Reciprocal) return VT::div(VT::set1(1.0f), x);
     return VT::sel(VT::eq(x, VT::neg(inf)), inf, VT::add(VT::sqrt(x), VT::set1(0.0f)));
+  };
+  const auto easy_op = [&](V x) { return easy == Easy::Square ? square(x) : easy == Easy::Sqrt ? root(x) : recip(x); };
+  const auto easy_vectors = [&](auto op) {
+    return whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
+      if (fa) ahead(a + j);
+      return op(Io<VT, S>::ld(a + j));
+    });
   };
   int64_t i;
   if (easy != Easy::None) {
-    i = whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
-      if (fa) ahead(a + j);
-      return easy_op(Io<VT, S>::ld(a + j));
-    });
+    i = easy == Easy::Square ? easy_vectors(square) : easy == Easy::Sqrt ? easy_vectors(root) : easy_vectors(recip);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && VT::W == 8 && std::is_same_v<S, float>) {
     // a scalar operand (x^0.5, 2^x) as 2 W kPowBlock copies: x^0.5 0.62x
     // the time of a vector a step through pow_f32 (session 23)
