@@ -1666,6 +1666,8 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // 1.12x. Two a step against one: log1p 0.92-0.93x, log2 0.98x (in six
 // runs), log 1.02x and log10 1.03-1.04x (not taken).
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv);
+template <int F> constexpr bool kSchedF32 = F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p) ||
+                                            F == int(VFn::Arcsinh) || F == int(VFn::Arctanh);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
@@ -1686,7 +1688,7 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
 }
 
 template <class VT, class S, int F>
-void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
+VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwParams& prm) {
   constexpr int W = VT::W;
   const S* a = static_cast<const S*>(in[0]);
   S* o = static_cast<S*>(out);
@@ -1736,6 +1738,18 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
     Io<VT, S>::st(to, apply1<VT, F>(Io<VT, S>::ld(ti)));
     for (int64_t k = 0; k < n - i; k++) o[i + k] = to[k];
   }
+}
+
+template <class VT, class S, int F>
+void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
+  unary_body<VT, S, F>(in, out, n, prm);
+}
+// The same with GCC's first instruction scheduling pass (off by default
+// on x86), register pressure in mind (-fsched-pressure): for the kernels
+// in kSchedF32 it leaves fewer values spilled to the stack.
+template <class VT, class S, int F>
+__attribute__((optimize("schedule-insns", "sched-pressure"))) void unary_kernel_sched(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
+  unary_body<VT, S, F>(in, out, n, prm);
 }
 
 template <class VT, class S, int F>
@@ -2009,7 +2023,8 @@ template <class VT, class T> void row_divide(const T* x, T s, T* o, int64_t n, b
 }
 
 template <class VT, class S, int F> void fill_unary(VecTable& t, int slot) {
-  t.unary[F][slot] = &unary_kernel<VT, S, F>;
+  if constexpr (kSchedF32<F> && VT::W == 8) t.unary[F][slot] = &unary_kernel_sched<VT, S, F>;
+  else t.unary[F][slot] = &unary_kernel<VT, S, F>;
 }
 template <class VT, class S, int F> void fill_binary(VecTable& t, int slot) {
   t.binary[F][slot] = &binary_kernel<VT, S, F>;
