@@ -1657,7 +1657,7 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
                                            F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
                                            F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Tan) ||
                                            F == int(VFn::Arctan) || F == int(VFn::Sigmoid) || F == int(VFn::Log1p) ||
-                                           F == int(VFn::Log2);
+                                           F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
 // and one polynomial, with few values live. In-process A/B (1M float32 in
 // cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
@@ -1666,7 +1666,7 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // 1.12x. Two a step against one: log1p 0.92-0.93x, log2 0.98x (in six
 // runs), log 1.02x and log10 1.03-1.04x (not taken).
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv);
-template <int F> constexpr bool kSchedF32 = F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p) ||
+template <int F> constexpr bool kSchedF32 = F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p) || F == int(VFn::Log) || F == int(VFn::Arccosh) ||
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arctanh);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
@@ -1682,7 +1682,7 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   else if constexpr (F == int(VFn::Log1p)) return log1p_mid<O>(x, r);
   else {
     if (!log_ff_ordinary<O>(x)) return false;
-    r = log_ff<Base::Two, O>(x);
+    r = log_ff<F == int(VFn::Log2) ? Base::Two : F == int(VFn::Log10) ? Base::Ten : Base::E, O>(x);
     return true;
   }
 }
