@@ -228,7 +228,11 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
   // r3's rounding: 2^-34.1 relative against 2^-33.2 without in base e, 2^-33.3 against 2^-32.9 in base 2
   if constexpr (B != Base::E) w = O::fma(O::fma(r2, rh, O::neg(r3)), third, w);
-  const V u = O::fma(r4, horner2<O>(rh, r2, q), O::add(eL, w));  // log1p(r) = sL + u + r3/3
+  // q by one Horner chain in base e, by two in bases 2 and 10: with the
+  // scheduling of unary_kernel_sched, log 0.97-0.98x the time of two
+  // chains, log2 and log10 1.10-1.12x
+  const V qr = B == Base::E ? horner<O>(rh, q) : horner2<O>(rh, r2, q);
+  const V u = O::fma(r4, qr, O::add(eL, w));  // log1p(r) = sL + u + r3/3
   if constexpr (B == Base::E) {
     const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl);
     const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
