@@ -544,12 +544,12 @@ alignas(64) constexpr LogTab8 kLogTab8 = {
      -7.13653253e-06f}};
 // O: VF, or on AVX2 VF::Pair (two vectors a step). kEst: wl / wh by the
 // 12-bit reciprocal estimate, not a division, where |wl| is within about
-// 2^-23 of wh and the result is at least 2^-7 (arcsinh's and arctanh's
-// callers: the estimate's error is then below 2^-34 of w, and their float32
-// max ulp stays 0.548 and 0.5556). Not for log1p (x next to 2^-12: 0.95
-// ulp) nor arccosh (wl up to wh/8 next to 1: 0.5191 against 0.5024).
-// In-process A/B (1M float32 in cache, 1 thread): arcsinh 0.973-0.975x,
-// arctanh 0.978-0.991x the time.
+// 2^-23 of wh and the result is at least 2^-7 (arcsinh's callers: the
+// estimate's error is then below 2^-34 of w, and its float32 max ulp stays
+// 0.548). Not for log1p (x next to 2^-12: 0.95 ulp), arccosh (wl up to
+// wh/8 next to 1: 0.5191 against 0.5024) nor AVX2's arctanh, which takes
+// log_sum down to 2^-12. In-process A/B (1M float32 in cache, 1 thread):
+// arcsinh 0.973-0.975x the time.
 template <class O = VF, bool kEst = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
@@ -614,16 +614,19 @@ VM_INLINE VF::V log1p_fl(VF::V x) {
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(VF::neg(one), x), VF::set1(__builtin_nanf("")), r));
 }
 
-// The odd series a + c3 a^3 + c5 a^5 in float lanes where |a| < 2^-6 (the
-// next term below 2^-36 relative), where the formulas below would lose
-// relative precision to the rounding of the log's argument near 1 and to
-// the 14-bit reciprocals of their correction terms. Without `branch` the
+// The odd series a + c3 a^3 + c5 a^5 in float lanes where |a| < below
+// (2^-6 unless given; the next term below 2^-36 relative), where the
+// formulas below would lose relative precision to the rounding of the
+// log's argument near 1 and to the 14-bit reciprocals of their correction
+// terms (arctanh on AVX2, whose divisions are exact to the float, holds
+// down to 2^-12, as log1p). Without `branch` the
 // series is selected in every vector: where inputs under 2^-6 come at random
 // (arctanh's over [-1, 1]: a fifth of the vectors), the mispredicted branch
 // cost more than the series (session 20, 1M inputs: 0.85-0.91x the time).
 template <class O = VF>
-VM_INLINE typename O::V odd_small(typename O::V a, typename O::V r, float c3, float c5, bool branch = true) {
-  const auto small = O::gt(O::set1(0x1p-6f), a);
+VM_INLINE typename O::V odd_small(typename O::V a, typename O::V r, float c3, float c5, bool branch = true,
+                                   float below = 0x1p-6f) {
+  const auto small = O::gt(O::set1(below), a);
   if (branch && !O::any(small)) return r;
   const typename O::V s = O::mul(a, a);
   return O::sel(small, O::fma(O::mul(s, O::fma(s, O::set1(c5), O::set1(c3))), a, a), r);
@@ -714,7 +717,11 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
 // arctanh |x| = log(w) / 2, w = (1 + a) / (1 - a) for a = |x| < 1, in float
 // lanes: 1 + a and 1 - a as exact sums (fast two-sums), their quotient wh =
 // (1 + a) (1/(1 - a)) with the residual (fma and the low parts) giving wl,
-// then log_sum.
+// then log_sum. On AVX2 from |x| = 2^-12 on (odd_small's series below,
+// on a branch: rare where inputs come at random over (-1, 1), where the
+// series from 2^-6 in every vector cost 1.1x the time): every float in
+// [2^-12, 2^-6) within 0.5348 ulp (the series: 0.5001), the function's
+// max 0.5601 (at 0x1.3cd808p-6, as before).
 template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordinary) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
@@ -723,8 +730,9 @@ template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordi
   const V rd = O::recip(dh);
   const V wh = O::mul(ph, rd);
   const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), rd);
-  const V r = O::mul(O::set1(0.5f), log_sum<O, true>(ordinary ? wh : O::sel(O::gt(one, a), wh, one), &wl));
-  return odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
+  constexpr bool kAvx2 = VF::W == 8;
+  const V r = O::mul(O::set1(0.5f), log_sum<O, !kAvx2>(ordinary ? wh : O::sel(O::gt(one, a), wh, one), &wl));
+  return kAvx2 ? odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f) : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
 }
 
 template <class O> VM_INLINE bool atanh_mid(typename O::V x, typename O::V& r) {
