@@ -1690,7 +1690,7 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
-                                            F == int(VFn::Log1p) || F == int(VFn::Arcsinh) ||
+                                            F == int(VFn::Arcsinh) ||
                                             F == int(VFn::Arccosh) || F == int(VFn::Arctanh);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
@@ -1773,9 +1773,10 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
 // renamed after allocation (-frename-registers, for the second pass): for
 // the kernels in kSchedF32 it leaves fewer values spilled to the stack.
 // The same bits; in-process A/B (1M float32 in cache, 1 thread): log2
-// 0.95x, log10 0.95x, log1p 0.98x, arcsinh 0.94x, arctanh 0.95-0.97x, log
-// 0.94x and arccosh 0.98x with two a step (below); the scheduling pass
-// alone 1.07-1.18x, with -fira-loop-pressure 1.0-1.09x. For the whole
+// 0.95x, log10 0.95x, arcsinh 0.94x, arctanh 0.95-0.97x (0.85-0.86x since
+// its series moved to a branch), log 0.94x and arccosh 0.98x with two a
+// step (below); log1p 0.99-1.01x (not taken). The scheduling pass alone
+// took 1.07-1.18x, with -fira-loop-pressure 1.0-1.09x. For the whole
 // file it took tan, sinh and cosh to 0.86-0.91x but arctan to 1.10x and
 // erf to 1.07x: so a kernel at a time, measured.
 template <class VT, class S, int F>
