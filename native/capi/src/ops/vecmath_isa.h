@@ -228,7 +228,11 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
   // r3's rounding: 2^-34.1 relative against 2^-33.2 without in base e, 2^-33.3 against 2^-32.9 in base 2
   if constexpr (B != Base::E) w = O::fma(O::fma(r2, rh, O::neg(r3)), third, w);
-  const V u = O::fma(r4, horner2<O>(rh, r2, q), O::add(eL, w));  // log1p(r) = sL + u + r3/3
+  // q by one Horner chain in base e, by two in bases 2 and 10: with the
+  // scheduling of unary_kernel_sched, log 0.97-0.98x the time of two
+  // chains, log2 and log10 1.10-1.12x
+  const V qr = B == Base::E ? horner<O>(rh, q) : horner2<O>(rh, r2, q);
+  const V u = O::fma(r4, qr, O::add(eL, w));  // log1p(r) = sL + u + r3/3
   if constexpr (B == Base::E) {
     const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl);
     const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
@@ -554,8 +558,15 @@ alignas(64) constexpr LogTab8 kLogTab8 = {
     {-0.318450928f, -0.223144531f, -0.171844482f, -0.0606231689f, 0.0f, 0.0984344482f, 0.207641602f, 0.287689209f},
     {-2.80338418e-06f, 9.79935749e-07f, -5.77450464e-06f, -1.45287117e-06f, 0.0f, 5.62457126e-06f, -2.23678421e-06f,
      -7.13653253e-06f}};
-// O: VF, or on AVX2 VF::Pair (two vectors a step).
-template <class O = VF>
+// O: VF, or on AVX2 VF::Pair (two vectors a step). kEst: wl / wh by the
+// 12-bit reciprocal estimate, not a division, where |wl| is within about
+// 2^-23 of wh and the result is at least 2^-7 (arcsinh's callers: the
+// estimate's error is then below 2^-34 of w, and its float32 max ulp stays
+// 0.548). Not for log1p (x next to 2^-12: 0.95 ulp), arccosh (wl up to
+// wh/8 next to 1: 0.5191 against 0.5024) nor AVX2's arctanh, which takes
+// log_sum down to 2^-12. In-process A/B (1M float32 in cache, 1 thread):
+// arcsinh 0.973-0.975x the time.
+template <class O = VF, bool kEst = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
   static constexpr float p8[] = {-0x1.56ec92p-3f, 0x1.9b3268p-3f, -0x1.ffff66p-3f, 0x1.555516p-2f, -0.5f};
@@ -575,7 +586,8 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   const V hi = O::fma(k, O::set1(0.693145752f), ch);
   const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
   // no wl (null): no division (erfinv 0.94x the time on Zen 3), and 0 / wh added nothing
-  const V lo = O::fma(k, O::set1(1.42860677e-06f), wl ? O::fma(*wl, O::recip_seed(wh), tl) : tl);
+  const V lo =
+      O::fma(k, O::set1(1.42860677e-06f), wl ? O::fma(*wl, kEst ? O::rcp_est(wh) : O::recip_seed(wh), tl) : tl);
   return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
 }
 
@@ -619,16 +631,19 @@ VM_INLINE VF::V log1p_fl(VF::V x) {
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(VF::neg(one), x), VF::set1(__builtin_nanf("")), r));
 }
 
-// The odd series a + c3 a^3 + c5 a^5 in float lanes where |a| < 2^-6 (the
-// next term below 2^-36 relative), where the formulas below would lose
-// relative precision to the rounding of the log's argument near 1 and to
-// the 14-bit reciprocals of their correction terms. Without `branch` the
+// The odd series a + c3 a^3 + c5 a^5 in float lanes where |a| < below
+// (2^-6 unless given; the next term below 2^-36 relative), where the
+// formulas below would lose relative precision to the rounding of the
+// log's argument near 1 and to the 14-bit reciprocals of their correction
+// terms (arctanh on AVX2, whose divisions are exact to the float, holds
+// down to 2^-12, as log1p). Without `branch` the
 // series is selected in every vector: where inputs under 2^-6 come at random
 // (arctanh's over [-1, 1]: a fifth of the vectors), the mispredicted branch
 // cost more than the series (session 20, 1M inputs: 0.85-0.91x the time).
 template <class O = VF>
-VM_INLINE typename O::V odd_small(typename O::V a, typename O::V r, float c3, float c5, bool branch = true) {
-  const auto small = O::gt(O::set1(0x1p-6f), a);
+VM_INLINE typename O::V odd_small(typename O::V a, typename O::V r, float c3, float c5, bool branch = true,
+                                   float below = 0x1p-6f) {
+  const auto small = O::gt(O::set1(below), a);
   if (branch && !O::any(small)) return r;
   const typename O::V s = O::mul(a, a);
   return O::sel(small, O::fma(O::mul(s, O::fma(s, O::set1(c5), O::set1(c3))), a, a), r);
@@ -658,7 +673,7 @@ template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
   if (!O::all(O::gt(O::set1(0x1p12f), a))) return false;
   V wh, wl;
   asinh_w<O>(a, wh, wl);
-  r = O::copysign(odd_small<O>(a, log_sum<O>(wh, &wl), -1.0f / 6, 3.0f / 40), x);
+  r = O::copysign(odd_small<O>(a, log_sum<O, true>(wh, &wl), -1.0f / 6, 3.0f / 40), x);
   return true;
 }
 
@@ -673,7 +688,7 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
   wl = VF::sel(big, VF::mul(VF::set1(0.125f), VF::rcp_est(a)), wl);
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
-  r = odd_small(a, log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd), -1.0f / 6, 3.0f / 40);
+  r = odd_small(a, log_sum<VF, true>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd), -1.0f / 6, 3.0f / 40);
   r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
   return VF::copysign(r, x);
 }
@@ -719,7 +734,11 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
 // arctanh |x| = log(w) / 2, w = (1 + a) / (1 - a) for a = |x| < 1, in float
 // lanes: 1 + a and 1 - a as exact sums (fast two-sums), their quotient wh =
 // (1 + a) (1/(1 - a)) with the residual (fma and the low parts) giving wl,
-// then log_sum.
+// then log_sum. On AVX2 from |x| = 2^-12 on (odd_small's series below,
+// on a branch: rare where inputs come at random over (-1, 1), where the
+// series from 2^-6 in every vector cost 1.1x the time): every float in
+// [2^-12, 2^-6) within 0.5348 ulp (the series: 0.5001), the function's
+// max 0.5601 (at 0x1.3cd808p-6, as before).
 template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordinary) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
@@ -728,8 +747,9 @@ template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordi
   const V rd = O::recip(dh);
   const V wh = O::mul(ph, rd);
   const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), rd);
-  const V r = O::mul(O::set1(0.5f), log_sum<O>(ordinary ? wh : O::sel(O::gt(one, a), wh, one), &wl));
-  return odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
+  constexpr bool kAvx2 = VF::W == 8;
+  const V r = O::mul(O::set1(0.5f), log_sum<O, !kAvx2>(ordinary ? wh : O::sel(O::gt(one, a), wh, one), &wl));
+  return kAvx2 ? odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f) : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
 }
 
 template <class O> VM_INLINE bool atanh_mid(typename O::V x, typename O::V& r) {
@@ -1766,15 +1786,22 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
                                            F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
                                            F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Tan) ||
                                            F == int(VFn::Arctan) || F == int(VFn::Sigmoid) || F == int(VFn::Log1p) ||
-                                           F == int(VFn::Log2);
+                                           F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
 // and one polynomial, with few values live. In-process A/B (1M float32 in
 // cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
 // and arctanh four a step took 1.02-1.19x (registers spilled), sinh, cosh
 // and arctan 1.12-1.16x, tanh and tan 1.0-1.02x, erf 1.09-1.11x, log1p
 // 1.12x. Two a step against one: log1p 0.92-0.93x, log2 0.98x (in six
-// runs), log 1.02x and log10 1.03-1.04x (not taken).
+// runs); log 1.02x and log10 1.03-1.04x with GCC's default scheduling,
+// 0.96x and 0.96-0.97x under unary_kernel_sched's. With that scheduling,
+// four a step took 1.05-1.12x for log, log2, log10, log1p and the inverse
+// hyperbolics.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv);
+// The float kernels that unary_kernel_sched compiles (AVX2 alone).
+template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
+                                            F == int(VFn::Arcsinh) ||
+                                            F == int(VFn::Arccosh) || F == int(VFn::Arctanh);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
@@ -1789,13 +1816,13 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   else if constexpr (F == int(VFn::Log1p)) return log1p_mid<O>(x, r);
   else {
     if (!log_ff_ordinary<O>(x)) return false;
-    r = log_ff<Base::Two, O>(x);
+    r = log_ff<F == int(VFn::Log2) ? Base::Two : F == int(VFn::Log10) ? Base::Ten : Base::E, O>(x);
     return true;
   }
 }
 
 template <class VT, class S, int F>
-void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
+VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwParams& prm) {
   constexpr int W = VT::W;
   const S* a = static_cast<const S*>(in[0]);
   S* o = static_cast<S*>(out);
@@ -1845,6 +1872,27 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
     Io<VT, S>::st(to, apply1<VT, F>(Io<VT, S>::ld(ti)));
     for (int64_t k = 0; k < n - i; k++) o[i + k] = to[k];
   }
+}
+
+template <class VT, class S, int F>
+void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
+  unary_body<VT, S, F>(in, out, n, prm);
+}
+// The same with GCC's first instruction scheduling pass (off by default
+// on x86), register pressure in mind (-fsched-pressure), and registers
+// renamed after allocation (-frename-registers, for the second pass): for
+// the kernels in kSchedF32 it leaves fewer values spilled to the stack.
+// The same bits; in-process A/B (1M float32 in cache, 1 thread): log2
+// 0.95x, log10 0.95x, arcsinh 0.94x, arctanh 0.95-0.97x (0.85-0.86x since
+// its series moved to a branch), log 0.94x and arccosh 0.98x with two a
+// step (below); log1p 0.99-1.01x (not taken). The scheduling pass alone
+// took 1.07-1.18x, with -fira-loop-pressure 1.0-1.09x. For the whole
+// file it took tan, sinh and cosh to 0.86-0.91x but arctan to 1.10x and
+// erf to 1.07x: so a kernel at a time, measured.
+template <class VT, class S, int F>
+__attribute__((optimize("schedule-insns", "sched-pressure", "rename-registers"))) void unary_kernel_sched(
+    const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
+  unary_body<VT, S, F>(in, out, n, prm);
 }
 
 template <class VT, class S, int F>
@@ -2133,7 +2181,8 @@ template <class VT, class T> void row_divide(const T* x, T s, T* o, int64_t n, b
 }
 
 template <class VT, class S, int F> void fill_unary(VecTable& t, int slot) {
-  t.unary[F][slot] = &unary_kernel<VT, S, F>;
+  if constexpr (kSchedF32<F> && VT::W == 8) t.unary[F][slot] = &unary_kernel_sched<VT, S, F>;
+  else t.unary[F][slot] = &unary_kernel<VT, S, F>;
 }
 template <class VT, class S, int F> void fill_binary(VecTable& t, int slot) {
   t.binary[F][slot] = &binary_kernel<VT, S, F>;
