@@ -11,6 +11,14 @@ namespace {
 // Every helper inlined into its kernel: out of line, a call reloads its
 // constants (GCC left estrin and pow_f32 out of line).
 #define VM_INLINE __attribute__((always_inline)) inline
+// GCC's first instruction scheduling pass under register pressure, for the
+// kernels that measure faster with it (unary_kernel_sched); other
+// compilers (clang in the fuzz builds) take their own schedule.
+#if defined(__GNUC__) && !defined(__clang__)
+#define VM_SCHEDULED __attribute__((optimize("schedule-insns", "sched-pressure", "rename-registers")))
+#else
+#define VM_SCHEDULED
+#endif
 
 // SLEEF entry points, resolved once by make_table.
 template <class VT> struct Fns {
@@ -1801,7 +1809,9 @@ template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
                                             F == int(VFn::Arcsinh) ||
-                                            F == int(VFn::Arccosh) || F == int(VFn::Arctanh);
+                                            F == int(VFn::Arccosh) || F == int(VFn::Arctanh) || F == int(VFn::Tan) ||
+                                            F == int(VFn::Sinh) || F == int(VFn::Cosh) || F == int(VFn::Expm1) ||
+                                            F == int(VFn::Erfinv) || F == int(VFn::Sin);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
@@ -1888,10 +1898,13 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
 // step (below); log1p 0.99-1.01x (not taken). The scheduling pass alone
 // took 1.07-1.18x, with -fira-loop-pressure 1.0-1.09x. For the whole
 // file it took tan, sinh and cosh to 0.86-0.91x but arctan to 1.10x and
-// erf to 1.07x: so a kernel at a time, measured.
+// erf to 1.07x: so a kernel at a time, measured. Added after (the lead,
+// two runs each): tan 0.91x, sinh 0.90x, cosh 0.86x, sin 0.97x, expm1
+// 0.97-0.99x, erfinv 0.98-0.99x; not taken: cos 1.02x, tanh, sigmoid,
+// arcsin, arccos, log1p 1.00-1.01x, and for binary_kernel arctan2
+// 0.98-1.0x, logaddexp 1.02x, power 1.04x.
 template <class VT, class S, int F>
-__attribute__((optimize("schedule-insns", "sched-pressure", "rename-registers"))) void unary_kernel_sched(
-    const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
+VM_SCHEDULED void unary_kernel_sched(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
   unary_body<VT, S, F>(in, out, n, prm);
 }
 
