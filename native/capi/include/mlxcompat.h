@@ -94,8 +94,8 @@
  * float32 log, log2, log10, log1p, expm1 and power are the library's own, in
  * double lanes (its log and exp2, 2^-34 relative or better: the float they
  * round to is the correctly rounded one except next to a tie; power keeps
- * C's special values, and a scalar exponent of 2 takes x x, the correctly
- * rounded square; on AVX2, log, log2 and log10 are computed in float
+ * C's special values, and a scalar exponent of 2, 0.5 or -1 takes x x,
+ * sqrt x or 1/x, the correctly rounded result; on AVX2, log, log2 and log10 are computed in float
  * lanes with a float tail instead, 2^-33 relative, with the same rounding
  * but within about 2^-9 ulp of a tie, log1p on the inverse hyperbolics'
  * inline log and expm1 in float lanes with a float tail (0.55 and 0.54
