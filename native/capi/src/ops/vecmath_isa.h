@@ -724,7 +724,7 @@ template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, ty
   const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
   const V th = O::sub(pp, one), tl = O::add(O::sub(O::sub(pp, th), one), pe);
   const V s = O::sqrt(th);
-  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), tl), O::recip_seed(O::max(O::add(s, s), O::set1(0x1p-126f))));
+  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), tl), O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f))));
   wh = O::add(x, s), wl = O::add(O::add(O::sub(x, wh), s), sl);
 }
 
