@@ -695,7 +695,8 @@ template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
   if (!O::all(O::gt(O::set1(0x1p12f), a))) return false;
   V wh, wl;
   asinh_w<O>(a, wh, wl);
-  r = O::copysign(odd_small<O>(a, log_sum<O, true>(wh, &wl), -1.0f / 6, 3.0f / 40), x);
+  // the log and the series are +0 or above: x's sign by xor, not copysign's blend
+  r = O::xor_sign(odd_small<O>(a, log_sum<O, true>(wh, &wl), -1.0f / 6, 3.0f / 40), x);
   return true;
 }
 
@@ -780,7 +781,7 @@ template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordi
 template <class O> VM_INLINE bool atanh_mid(typename O::V x, typename O::V& r) {
   const typename O::V a = O::abs(x);
   if (!O::all(O::gt(O::set1(1.0f), a))) return false;
-  r = O::copysign(atanh_core<O>(a, true), x);
+  r = O::xor_sign(atanh_core<O>(a, true), x);  // as asinh_mid's
   return true;
 }
 
