@@ -229,8 +229,18 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   const V ic = O::lookup_iv(g_log->finvc, t), ch = O::lookup_iv(tb[0], t), cl = O::lookup_iv(tb[1], t);
   const V p = O::mul(m, ic);
   const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
-  const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2)), hh = O::mul(r2, O::set1(-0.5f));
-  const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
+  const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2));
+  V sL, eL;
+  if constexpr (B == Base::E) {
+    const V hh = O::mul(r2, O::set1(-0.5f));
+    sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
+  } else {
+    // -rh^2/2 is exact: added to rh and to the two-sum's error in the fma,
+    // the same bits with no product of its own (log10 0.93x the time; log
+    // 1.02x, so not there)
+    const V mh = O::set1(-0.5f);
+    sL = O::fma(r2, mh, rh), eL = O::fma(r2, mh, O::sub(rh, sL));
+  }
   const V r3 = O::mul(r2, rh), r4 = O::mul(r2, r2);
   V w = O::fma(pe, O::sub(O::sub(r2, rh), r3), pe);
   w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
