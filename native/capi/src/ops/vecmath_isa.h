@@ -727,15 +727,16 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
 }
 
 // arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes as
-// arcsinh's (x^2 - 1 by a two-product and a fast two-sum, x > s); from 2^12
-// on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd 2).
+// arcsinh's (x^2 - 1 by a two-product: below 2^12, x^2 rounded less 1 is
+// exact, its rounding the whole low part; x > s); from 2^12 on, log(2x) -
+// 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd 2).
 template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
   const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
-  const V th = O::sub(pp, one), tl = O::add(O::sub(O::sub(pp, th), one), pe);
+  const V th = O::sub(pp, one);
   const V s = O::sqrt(th);
-  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), tl), O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f))));
+  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), pe), O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f))));
   wh = O::add(x, s), wl = O::add(O::add(O::sub(x, wh), s), sl);
 }
 
