@@ -7,7 +7,8 @@
 // from 2^-30 to 2^15 with either sign; float16 and bfloat16: every bit
 // pattern, repeated. power, logaddexp and arctan2 take two such arrays;
 // power_s and power_b are power with the exponent or the base a scalar
-// (each of a few values in turn) and x as the other operand.
+// (each of a few values in turn) and x as the other operand; arctan2_s and
+// arctan2_b the same for arctan2.
 // Prints the count of differing outputs and of those that are not both NaN
 // (NaN payloads may follow the compiler's operand order); exits non-zero
 // when any differ.
@@ -71,13 +72,15 @@ int main(int argc, char** argv) {
         else { float m = std::exp2(-30.0f + 45.0f * float(z >> 40) * 0x1p-24f); v = (z & 1) && lo < 0 ? -m : m; if (op == "arccosh") v += 1; }
         memcpy(&in[k][i * 4], &v, 4);
       }
-    const bool scalar = op == "power_s" || op == "power_b";
+    const bool scalar = op == "power_s" || op == "power_b" || op == "arctan2_s" || op == "arctan2_b";
+    const std::string base = scalar ? op.substr(0, op.size() - 2) : op;
+    const bool second = scalar && op.back() == 's';
     for (const char* sv : scalar ? std::vector<const char*>{"2", "0.5", "-1.5", "3", "7.25", "-20", "0", "0.001", "1", "-2"}
                                  : std::vector<const char*>{""}) {
     std::string nodes = "[{\"id\":\"y\",\"op\":\"" + op + "\",\"inputs\":[\"x\"" + (bin ? ",\"z\"" : "") + "]}]";
     std::string zin = "{\"id\":\"z\",\"dtype\":\"" + dt + "\",\"shape\":[" + std::to_string(N) + "],\"buffer\":1}";
     if (scalar) {
-      nodes = std::string("[{\"id\":\"y\",\"op\":\"power\",\"inputs\":") + (op == "power_s" ? "[\"x\",\"z\"]" : "[\"z\",\"x\"]") + "}]";
+      nodes = "[{\"id\":\"y\",\"op\":\"" + base + "\",\"inputs\":" + (second ? "[\"x\",\"z\"]" : "[\"z\",\"x\"]") + "}]";
       zin = "{\"id\":\"z\",\"dtype\":\"" + dt + "\",\"shape\":[],\"data\":" + sv + "}";
     }
     const std::string req = "{\"schema_version\":1,\"inputs\":[{\"id\":\"x\",\"dtype\":\"" + dt + "\",\"shape\":[" + std::to_string(N) +
