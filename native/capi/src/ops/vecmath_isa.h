@@ -1067,9 +1067,8 @@ template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
   if constexpr (Sin) {
     r = VF::xor_sign(VF::sel(odd, cs, sn), VF::xor_sign(VF::bit_to_sign(k, 1), x));
   } else {
-    // the sign flips for n mod 4 in {1, 2}: bit 1 xor bit 0
-    const V sg = VF::xor_sign(VF::bit_to_sign(k, 1), VF::bit_to_sign(k, 0));
-    r = VF::xor_sign(VF::sel(odd, sn, cs), sg);
+    // the sign flips for n mod 4 in {1, 2}: bit 1 of n + 1 (k + 1 exact)
+    r = VF::xor_sign(VF::sel(odd, sn, cs), VF::bit_to_sign(VF::add(k, VF::set1(1.0f)), 1));
   }
   const auto ok = VF::gt(VF::set1(kTrigSmall), a);
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(Sin ? VFn::Sin : VFn::Cos)](x));
