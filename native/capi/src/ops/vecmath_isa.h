@@ -1398,7 +1398,10 @@ VM_INLINE VF::V erf_f32(VF::V x) {
 // 4) in intervals of width 1/2, a degree-7 polynomial in t = |x| - center
 // (2^-28.9 relative or better, coefficients rounded to float one by one with
 // a refit) whose constant term is split in two floats. From 3.92 on, erf
-// rounds to 1. Least-squares fits on Chebyshev nodes, weighted to the
+// rounds to 1: |x| is clamped to 3.98, where interval 7's polynomial gives
+// 1, so that no select follows (a NaN passes the min, quieted; every
+// float32 input checked against the selects: the same bits; 0.94x the
+// time). Least-squares fits on Chebyshev nodes, weighted to the
 // relative error (made for this library). The series in its own chain took
 // 1.1x the time.
 template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
@@ -1415,7 +1418,7 @@ template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
       {0.00522317598f, -0.053283833f, -0.0471811332f, 0.00661882991f, 0.0106604146f, 0.00275627966f, 0.000313629484f, 1.83300126e-05f},
       {-0.00085032708f, -0.0265800972f, 0.0206016302f, 0.00904828776f, -0.00277970219f, -0.00166786392f, -0.00027375904f, -2.06924469e-05f},
       {0.000107768043f, 0.0184279494f, 0.00370502961f, -0.00593619375f, -0.000724509708f, 0.000635905832f, 0.000173590961f, 1.71451065e-05f}};
-  const V a = O::abs(x);
+  const V a = O::min(O::set1(3.98f), O::abs(x));
   const auto small = O::gt(O::set1(0x1.000002p-1f), a);  // a <= 1/2, where j = 0 (a tie goes to even)
   // j's bits (from 4 on and for NaN any: those lanes are replaced)
   const V shift = O::set1(0x1.8p23f), jb = O::add(O::fma(a, O::set1(2.0f), O::set1(-0.5f)), shift);
@@ -1424,7 +1427,7 @@ template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
   V p = O::lookup8(tab[8], jb);
   for (int i = 7; i >= 2; i--) p = O::fma(p, u, O::lookup8(tab[i], jb));
   const V r = O::add(O::lookup8(tab[1], jb), O::fma(p, O::sel(small, a, t), O::sel(small, a, O::lookup8(tab[0], jb))));
-  return O::sel(O::unord(x, x), x, O::copysign(O::sel(O::gt(a, O::set1(3.92f)), O::set1(1.0f), r), x));
+  return O::copysign(r, x);
 }
 
 // float tanh in float lanes, one formula for every a = |x| (clamped to 10,
