@@ -1427,7 +1427,7 @@ template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
   V p = O::lookup8(tab[8], jb);
   for (int i = 7; i >= 2; i--) p = O::fma(p, u, O::lookup8(tab[i], jb));
   const V r = O::add(O::lookup8(tab[1], jb), O::fma(p, O::sel(small, a, t), O::sel(small, a, O::lookup8(tab[0], jb))));
-  return O::copysign(r, x);
+  return O::xor_sign(r, x);  // r is +0 or more
 }
 
 // float tanh in float lanes, one formula for every a = |x| (clamped to 10,
@@ -1460,6 +1460,7 @@ template <class O, bool Bits> VM_INLINE typename O::V tanh_core(typename O::V x)
   const V dh = O::sub(two, nh), dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
   const V r0 = O::recip_seed(dh), q0 = O::mul(nh, r0);
   const V e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));  // N - q0 D
+  if constexpr (Bits) return O::xor_sign(O::fma(e, r0, q0), x);  // +0 or more
   return O::copysign(O::fma(e, r0, q0), x);
 }
 
