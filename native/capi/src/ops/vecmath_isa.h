@@ -828,13 +828,11 @@ template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x
   const auto mid = O::gt(a, O::set1(0.414213568f)), far = O::gt(a, O::set1(2.41421366f));
   V num, den, el1, el2, kk;  // el1 and el2: the errors of a - 1 and a + 1 in the middle interval, else 0; K / (pi/2)
   if constexpr (Short) {
-    // a - 1 and a + 1 as a - om and an + 1 with om = 1 and an = a in the
-    // middle interval, 0 below (a and 1 then, exact): their errors are 0
-    // outside it with no mask after (the same bits; 0.97-0.98x the time)
     const auto nf = O::mandnot(far, mid);
-    const V om = O::keep(nf, one), an = O::keep(nf, a), nm = O::sub(a, om), dn = O::add(an, one);
-    el1 = O::sub(a, O::add(nm, om)), el2 = O::sub(an, O::sub(dn, one));
-    num = O::sel(far, O::neg(one), nm), den = O::sel(far, a, dn);
+    const V om = O::keep(nf, one), an = O::keep(mid, a), o1 = O::mandnot(far, one), nm = O::sub(a, om);
+    den = O::add(an, o1);
+    el1 = O::sub(a, O::add(nm, om)), el2 = O::sub(an, O::sub(den, o1));
+    num = O::sel(far, O::neg(one), nm);
     kk = O::add(O::keep(mid, O::set1(0.5f)), O::keep(far, O::set1(0.5f)));
   } else {
     const V am = O::sub(a, one), ap = O::add(a, one);
