@@ -859,13 +859,18 @@ template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x
   const auto mid = O::gt(a, O::set1(0.414213568f)), far = O::gt(a, O::set1(2.41421366f));
   V num, den, el1, el2, kk;  // el1 and el2: the errors of a - 1 and a + 1 in the middle interval, else 0; K / (pi/2)
   if constexpr (Short) {
-    // a - 1 and a + 1 as a - om and an + 1 with om = 1 and an = a in the
-    // middle interval, 0 below (a and 1 then, exact): their errors are 0
-    // outside it with no mask after (the same bits; 0.97-0.98x the time)
+    // a - 1 and a + 1 as a - om and an + o1 with om = 1 in the middle
+    // interval and 0 elsewhere, an = a from tan pi/8 on and 0 below, o1 = 1
+    // up to tan 3pi/8 and 0 beyond: a and 1 below, a and a beyond (num then
+    // -1 by its select), exact, so their errors are 0 outside the middle
+    // with no mask after, and den takes no blend (the same bits; 0.97-0.98x
+    // the time, then den's blend gone 0.95x; num's too, as aa - om with aa
+    // = a up to tan 3pi/8 and 0 beyond, took 1.07x)
     const auto nf = O::mandnot(far, mid);
-    const V om = O::keep(nf, one), an = O::keep(nf, a), nm = O::sub(a, om), dn = O::add(an, one);
-    el1 = O::sub(a, O::add(nm, om)), el2 = O::sub(an, O::sub(dn, one));
-    num = O::sel(far, O::neg(one), nm), den = O::sel(far, a, dn);
+    const V om = O::keep(nf, one), an = O::keep(mid, a), o1 = O::mandnot(far, one), nm = O::sub(a, om);
+    den = O::add(an, o1);
+    el1 = O::sub(a, O::add(nm, om)), el2 = O::sub(an, O::sub(den, o1));
+    num = O::sel(far, O::neg(one), nm);
     kk = O::add(O::keep(mid, O::set1(0.5f)), O::keep(far, O::set1(0.5f)));
   } else {
     const V am = O::sub(a, one), ap = O::add(a, one);
@@ -1117,39 +1122,55 @@ template <class O = VF> VM_INLINE typename O::V trig_reduce(typename O::V a, typ
 // rh^2; cos r = (1 - s/2) + (s^2 C(s) - rl rh) with 1 - s/2 as an exact sum
 // (s's rounding error from its fma residual). S and C: least-squares fits
 // made for this library (2^-28 and 2^-31 relative).
-VM_INLINE void sincos_reduced(VF::V rh, VF::V rl, VF::V& sl, VF::V& ch, VF::V& cl) {
-  using V = VF::V;
+template <class O = VF>
+VM_INLINE void sincos_reduced(typename O::V rh, typename O::V rl, typename O::V& sl, typename O::V& ch,
+                              typename O::V& cl) {
+  using V = typename O::V;
   static constexpr float cs_[] = {2.44357798e-05f, -0.00138873409f, 0.0416666456f};
   static constexpr float sn_[] = {2.71819135e-06f, -0.000198393202f, 0.00833332911f, -0.166666672f};
-  const V s = VF::mul(rh, rh), half = VF::set1(0.5f), one = VF::set1(1.0f);
-  const V hl = VF::fma(rh, rh, VF::neg(s));  // s + hl = rh^2
-  sl = VF::fma(VF::mul(rh, s), horner<VF>(s, sn_), VF::fma(VF::mul(rl, VF::neg(half)), s, rl));
-  ch = VF::fma(s, VF::neg(half), one);
-  const V wl = VF::fma(s, VF::neg(half), VF::sub(one, ch));
-  cl = VF::fma(VF::neg(rl), rh, VF::fma(VF::mul(s, s), horner<VF>(s, cs_), VF::fma(hl, VF::neg(half), wl)));
+  const V s = O::mul(rh, rh), half = O::set1(0.5f), one = O::set1(1.0f);
+  const V hl = O::fma(rh, rh, O::neg(s));  // s + hl = rh^2
+  sl = O::fma(O::mul(rh, s), horner<O>(s, sn_), O::fma(O::mul(rl, O::neg(half)), s, rl));
+  ch = O::fma(s, O::neg(half), one);
+  const V wl = O::fma(s, O::neg(half), O::sub(one, ch));
+  cl = O::fma(O::neg(rl), rh, O::fma(O::mul(s, s), horner<O>(s, cs_), O::fma(hl, O::neg(half), wl)));
 }
 
 // sin x and cos x in float lanes for |x| < 2^12 (beyond, and inf and NaN,
 // SLEEF's): by n mod 4, sin x = sign(x) (sin r, cos r, -sin r, -cos r) and
 // cos x = (cos r, -sin r, -cos r, sin r).
-template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
-  using V = VF::V;
-  const V a = VF::abs(x);
+template <bool Sin, class O = VF> VM_INLINE typename O::V sincos_core(typename O::V x, typename O::V a) {
+  using V = typename O::V;
   V rh, rl, sl, ch, cl;
-  const V k = trig_reduce(a, rh, rl);
-  sincos_reduced(rh, rl, sl, ch, cl);
-  const V sn = VF::add(rh, sl), cs = VF::add(ch, cl);
-  const auto odd = VF::bit_set(k, 0);
+  const V k = trig_reduce<O>(a, rh, rl);
+  sincos_reduced<O>(rh, rl, sl, ch, cl);
+  const V sn = O::add(rh, sl), cs = O::add(ch, cl);
+  const auto odd = O::bit_set(k, 0);
   V r;
   if constexpr (Sin) {
-    r = VF::xor_sign(VF::sel(odd, cs, sn), VF::xor_sign(VF::bit_to_sign(k, 1), x));
+    r = O::xor_sign(O::sel(odd, cs, sn), O::xor_sign(O::bit_to_sign(k, 1), x));
   } else {
-    // the sign flips for n mod 4 in {1, 2}: bit 1 xor bit 0
-    const V sg = VF::xor_sign(VF::bit_to_sign(k, 1), VF::bit_to_sign(k, 0));
-    r = VF::xor_sign(VF::sel(odd, sn, cs), sg);
+    // the sign flips for n mod 4 in {1, 2}: bit 1 of n + 1 (k + 1 exact)
+    r = O::xor_sign(O::sel(odd, sn, cs), O::bit_to_sign(O::add(k, O::set1(1.0f)), 1));
   }
+  return r;
+}
+
+template <bool Sin> VM_INLINE VF::V sincos_f32(VF::V x) {
+  const VF::V a = VF::abs(x), r = sincos_core<Sin>(x, a);
   const auto ok = VF::gt(VF::set1(kTrigSmall), a);
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(Sin ? VFn::Sin : VFn::Cos)](x));
+}
+
+// sin and cos on AVX2 two vectors a step (O: VF::Pair) where every lane is
+// below 2^12; false (r untouched) elsewhere. The same bits; with
+// unary_kernel_sched, in cache 0.90-0.91x the time of sin a vector a step
+// and 0.92x of cos's (cos two a step without it 0.96-0.97x).
+template <bool Sin, class O> VM_INLINE bool sincos_mid(typename O::V x, typename O::V& r) {
+  const typename O::V a = O::abs(x);
+  if (!O::all(O::gt(O::set1(kTrigSmall), a))) return false;
+  r = sincos_core<Sin, O>(x, a);
+  return true;
 }
 
 // tan x in float lanes for 0 < |x| < 2^12 (+-0, beyond, and inf and NaN,
@@ -1476,7 +1497,10 @@ VM_INLINE VF::V erf_f32(VF::V x) {
 // 4) in intervals of width 1/2, a degree-7 polynomial in t = |x| - center
 // (2^-28.9 relative or better, coefficients rounded to float one by one with
 // a refit) whose constant term is split in two floats. From 3.92 on, erf
-// rounds to 1. Least-squares fits on Chebyshev nodes, weighted to the
+// rounds to 1: |x| is clamped to 3.98, where interval 7's polynomial gives
+// 1, so that no select follows (a NaN passes the min, quieted; every
+// float32 input checked against the selects: the same bits; 0.94x the
+// time). Least-squares fits on Chebyshev nodes, weighted to the
 // relative error (made for this library). The series in its own chain took
 // 1.1x the time.
 template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
@@ -1493,7 +1517,7 @@ template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
       {0.00522317598f, -0.053283833f, -0.0471811332f, 0.00661882991f, 0.0106604146f, 0.00275627966f, 0.000313629484f, 1.83300126e-05f},
       {-0.00085032708f, -0.0265800972f, 0.0206016302f, 0.00904828776f, -0.00277970219f, -0.00166786392f, -0.00027375904f, -2.06924469e-05f},
       {0.000107768043f, 0.0184279494f, 0.00370502961f, -0.00593619375f, -0.000724509708f, 0.000635905832f, 0.000173590961f, 1.71451065e-05f}};
-  const V a = O::abs(x);
+  const V a = O::min(O::set1(3.98f), O::abs(x));
   const auto small = O::gt(O::set1(0x1.000002p-1f), a);  // a <= 1/2, where j = 0 (a tie goes to even)
   // j's bits (from 4 on and for NaN any: those lanes are replaced)
   const V shift = O::set1(0x1.8p23f), jb = O::add(O::fma(a, O::set1(2.0f), O::set1(-0.5f)), shift);
@@ -1502,7 +1526,7 @@ template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
   V p = O::lookup8(tab[8], jb);
   for (int i = 7; i >= 2; i--) p = O::fma(p, u, O::lookup8(tab[i], jb));
   const V r = O::add(O::lookup8(tab[1], jb), O::fma(p, O::sel(small, a, t), O::sel(small, a, O::lookup8(tab[0], jb))));
-  return O::sel(O::unord(x, x), x, O::copysign(O::sel(O::gt(a, O::set1(3.92f)), O::set1(1.0f), r), x));
+  return O::xor_sign(r, x);  // r is +0 or more
 }
 
 // float tanh in float lanes, one formula for every a = |x| (clamped to 10,
@@ -1516,7 +1540,9 @@ template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
 // min keeps it). O: VF, or on AVX2 VF::Pair; Bits (AVX2 only): 2^n (n in
 // [-29, 0]) from the bits of the rounding shift's kn, where VF::scale takes
 // seven integer operations and two multiplies (a NaN's kn gives 1: its
-// result is NaN whatever 2^n is).
+// result is NaN whatever 2^n is), and q0 = nh / dh by one division with
+// the correction's factor from the 12-bit estimate of 1/dh (0.985x the
+// time; 13578 float32 inputs of 2^32 differ, the max ulp unchanged).
 template <class O, bool Bits> VM_INLINE typename O::V tanh_core(typename O::V x) {
   using V = typename O::V;
   const V one = O::set1(1.0f), two = O::set1(2.0f), shift = O::set1(0x1.8p23f);
@@ -1533,6 +1559,10 @@ template <class O, bool Bits> VM_INLINE typename O::V tanh_core(typename O::V x)
   const V u = O::sub(one, s), ue = O::sub(O::sub(one, u), s);  // 1 - 2^n = u + ue
   const V nh = O::sub(u, vh), nl = O::add(O::sub(O::sub(u, nh), vh), O::fma(O::neg(s), pl, ue));
   const V dh = O::sub(two, nh), dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
+  if constexpr (Bits) {
+    const V q0 = O::div(nh, dh), e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));
+    return O::xor_sign(O::fma(e, O::rcp_est(dh), q0), x);  // +0 or more
+  }
   const V r0 = O::recip_seed(dh), q0 = O::mul(nh, r0);
   const V e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));  // N - q0 D
   return O::copysign(O::fma(e, r0, q0), x);
@@ -1565,9 +1595,11 @@ constexpr float kLaeQ[] = {0.00197942927f, -0.0131511483f, 0.040927805f,  -0.081
 template <class O> VM_INLINE bool logaddexp_mid(typename O::V x, typename O::V y, typename O::V& r) {
   using V = typename O::V;
   const V m = O::max(x, y);
-  V t, tl;
-  two_diff<O>(O::min(y, x), O::neg(m), t, tl);
+  // mn - m = t + tl, two_diff's sum with -m - bb as -(m + bb): no negation
+  // (the same bits but NaN payloads; 0.977x the time)
+  const V mn = O::min(y, x), t = O::sub(mn, m), bb = O::sub(t, mn);
   if (!O::all(O::gt(t, O::set1(-86.0f)))) return false;
+  const V tl = O::sub(O::sub(mn, O::sub(t, bb)), O::add(m, bb));
   const V e = exp_mid<O>(t, tl);
   r = O::add(m, O::fma(O::mul(e, e), horner<O>(e, kLaeQ), e));
   return true;
@@ -1871,7 +1903,8 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
                                            F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
                                            F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Tan) ||
                                            F == int(VFn::Arctan) || F == int(VFn::Sigmoid) || F == int(VFn::Log1p) ||
-                                           F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log);
+                                           F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log) ||
+                                           F == int(VFn::Cos) || F == int(VFn::Sin);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
 // and one polynomial, with few values live. In-process A/B (1M float32 in
 // cache, 1 thread): 0.82-0.83x the time of two a step; arcsinh, arccosh
@@ -1882,13 +1915,15 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // 0.96x and 0.96-0.97x under unary_kernel_sched's. With that scheduling,
 // four a step took 1.05-1.12x for log, log2, log10, log1p and the inverse
 // hyperbolics.
-template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv);
+// cos four a step (session 24): 0.98-1.0x in eight runs, sin 1.03x, erf
+// 1.07x, tanh 1.00x.
+template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
-                                            F == int(VFn::Arcsinh) ||
-                                            F == int(VFn::Arccosh) || F == int(VFn::Arctanh) || F == int(VFn::Tan) ||
-                                            F == int(VFn::Sinh) || F == int(VFn::Cosh) || F == int(VFn::Expm1) ||
-                                            F == int(VFn::Erfinv) || F == int(VFn::Sin);
+                                            F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
+                                            F == int(VFn::Tan) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
+                                            F == int(VFn::Expm1) || F == int(VFn::Erfinv) || F == int(VFn::Sin) ||
+                                            F == int(VFn::Cos);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
@@ -1901,6 +1936,7 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   else if constexpr (F == int(VFn::Sigmoid)) return sigmoid_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arctanh)) return atanh_mid<O>(x, r);
   else if constexpr (F == int(VFn::Log1p)) return log1p_mid<O>(x, r);
+  else if constexpr (F == int(VFn::Sin) || F == int(VFn::Cos)) return sincos_mid<F == int(VFn::Sin), O>(x, r);
   else {
     if (!log_ff_ordinary<O>(x)) return false;
     r = log_ff<F == int(VFn::Log2) ? Base::Two : F == int(VFn::Log10) ? Base::Ten : Base::E, O>(x);
@@ -1977,9 +2013,12 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
 // file it took tan, sinh and cosh to 0.86-0.91x but arctan to 1.10x and
 // erf to 1.07x: so a kernel at a time, measured. Added after (the lead,
 // two runs each): tan 0.91x, sinh 0.90x, cosh 0.86x, sin 0.97x, expm1
-// 0.97-0.99x, erfinv 0.98-0.99x; not taken: cos 1.02x, tanh, sigmoid,
+// 0.97-0.99x, erfinv 0.98-0.99x; not taken: cos 1.02x a vector a step
+// (taken since it runs four a step, part E of session 24), tanh, sigmoid,
 // arcsin, arccos, log1p 1.00-1.01x, and for binary_kernel arctan2
-// 0.98-1.0x, logaddexp 1.02x, power 1.04x.
+// 0.98-1.0x, logaddexp 1.02x, power 1.04x. Session 24 part E: cos two a
+// step (kPairF32) with it 0.96-0.98x the time of two a step without (a
+// vector a step: 1.02x); tanh, erf, arctan 0.97-1.07x, not taken.
 template <class VT, class S, int F>
 VM_SCHEDULED void unary_kernel_sched(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
   unary_body<VT, S, F>(in, out, n, prm);
