@@ -787,7 +787,7 @@ template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordi
   const V w = ordinary ? wh : O::sel(O::gt(one, a), wh, one);
   V r;
   if constexpr (kAvx2) r = log_sum<O, false, true>(w, &wl);
-  else r = O::mul(O::set1(0.5f), log_sum<O, true>(w, &wl));
+  else r = O::mul(O::set1(0.5f), log_sum<O>(w, &wl));
   return kAvx2 ? odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f) : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
 }
 
@@ -2072,6 +2072,13 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
       return op(Io<VT, S>::ld(a + j));
     });
   };
+  // a vector in (a scalar operand's, or one of its elements) and out (non-temporally where streamed)
+  const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
+  const auto ld = [](const S* p, bool s, V v) { return s ? v : Io<VT, S>::ld(p); };
+  const auto st = [nt](S* p, V v) {
+    if (nt) Io<VT, S>::template st<true>(p, v);
+    else Io<VT, S>::st(p, v);
+  };
   int64_t i;
   if (easy != Easy::None) {
     i = easy == Easy::Square ? easy_vectors(square) : easy == Easy::Sqrt ? easy_vectors(root) : easy_vectors(recip);
@@ -2085,21 +2092,16 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF> && std::is_same_v<S, float>) {
     i = !sa && !sb ? by_halves(a, b, o, n, prm, pow_ordinary, pow_core, pow_f32) : vectors(0);
   } else if constexpr (F == int(VFn2::Arctan2) && std::is_same_v<VT, VF> && VT::W == 8) {
-    const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
     for (i = 0; i + kAtan2Block * W <= n; i += kAtan2Block * W) {
       for (int k = 0; k < kAtan2Block; k++) {
         if (fa) ahead(a + i + k * W);
         if (fb) ahead(b + i + k * W);
       }
-      atan2_block([&](int k) { return sa ? va : Io<VT, S>::ld(a + i + k * W); },
-                  [&](int k) { return sb ? vb : Io<VT, S>::ld(b + i + k * W); },
-                  [&](int k, V r) {
-                    if (nt) Io<VT, S>::template st<true>(o + i + k * W, r);
-                    else Io<VT, S>::st(o + i + k * W, r);
-                  });
+      atan2_block([&](int k) { return ld(a + i + k * W, sa, va); }, [&](int k) { return ld(b + i + k * W, sb, vb); },
+                  [&](int k, V r) { st(o + i + k * W, r); });
     }
     i = vectors(i);
-  } else if constexpr ((F == int(VFn2::LogAddExp)) && std::is_same_v<VT, VF> && VT::W == 8) {
+  } else if constexpr (F == int(VFn2::LogAddExp) && std::is_same_v<VT, VF> && VT::W == 8) {
     // logaddexp four vectors a step, then two, through VF::Pair
     // (logaddexp_mid); a step with a lane beyond it takes the function a
     // vector. Zen 3, 4096 floats in L1: logaddexp two a step 0.885x the
@@ -2110,12 +2112,6 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
     // 1.02-1.03x the time of a vector a step (session 24; four a step
     // 1.13-1.18x, session 22).
     using P = typename VT::Pair;
-    const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
-    auto ld = [](const S* p, bool s, V v) { return s ? v : Io<VT, S>::ld(p); };
-    auto st = [nt](S* p, V v) {
-      if (nt) Io<VT, S>::template st<true>(p, v);
-      else Io<VT, S>::st(p, v);
-    };
     i = 0;
     using Q = typename P::Pair;
     for (; i + 4 * W <= n; i += 4 * W) {
