@@ -135,14 +135,26 @@ bool have_avx512() {
   return yes;
 }
 
+// No contraction of q s + b into one FMA (see unpack4_avx2): GCC takes it as
+// a function attribute; clang ignores that attribute (with a warning) and
+// takes a pragma at the top of the body instead.
+#if defined(__clang__)
+#define NO_CONTRACTION_ATTR
+#define NO_CONTRACTION_BODY _Pragma("clang fp contract(off)")
+#else
+#define NO_CONTRACTION_ATTR __attribute__((optimize("fp-contract=off")))
+#define NO_CONTRACTION_BODY
+#endif
+
 // Defined below, with the AVX-512 kernels.
-__attribute__((target("avx512f"), optimize("fp-contract=off"))) void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out);
+__attribute__((target("avx512f"))) NO_CONTRACTION_ATTR void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out);
 
 // 4-bit values, 8 per word (n a multiple of 8): q s + b with the same two
 // roundings. No contraction: where this is not inlined into unpack_affine
 // (a build for any x86-64, whose callers cannot take AVX2 code inline),
 // GCC made the product and sum one FMA, and dequantize missed MLX's values.
-__attribute__((target("avx2,fma"), optimize("fp-contract=off"))) void unpack4_avx2(const uint32_t* w, int64_t n, float s, float b, float* out) {
+__attribute__((target("avx2,fma"))) NO_CONTRACTION_ATTR void unpack4_avx2(const uint32_t* w, int64_t n, float s, float b, float* out) {
+  NO_CONTRACTION_BODY
   const __m256i shifts = _mm256_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28), m4 = _mm256_set1_epi32(15);
   const __m256 vs = _mm256_set1_ps(s), vb = _mm256_set1_ps(b);
   for (int64_t i = 0; i < n / 8; i++) {
@@ -154,7 +166,8 @@ __attribute__((target("avx2,fma"), optimize("fp-contract=off"))) void unpack4_av
 
 // `n` values of a bit stream starting at word `w` (bit 0), scaled: out[i] = q_i s + b.
 // Two roundings, as MLX (built without FMA contraction) computes them.
-__attribute__((optimize("fp-contract=off"))) inline void unpack_affine(const uint32_t* w, int bits, int64_t n, float s, float b, float* out) {
+NO_CONTRACTION_ATTR inline void unpack_affine(const uint32_t* w, int bits, int64_t n, float s, float b, float* out) {
+  NO_CONTRACTION_BODY
 #if defined(__x86_64__)
   if (bits == 4 && n % 16 == 0 && have_avx512()) return unpack4_avx512(w, n, s, b, out);
   if (bits == 4 && n % 8 == 0 && have_avx2_fma()) return unpack4_avx2(w, n, s, b, out);
@@ -642,7 +655,8 @@ void permute_x128(const float* x, int64_t k, float* xp) {
 // 4-bit values, 16 from two words a step (n a multiple of 16): each lane
 // holds its word shifted by 4 times its nibble's place, and vpermps looks the
 // float up by the lane's low 4 bits, where AVX2 masks and converts.
-__attribute__((target("avx512f"), optimize("fp-contract=off"))) void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out) {
+__attribute__((target("avx512f"))) NO_CONTRACTION_ATTR void unpack4_avx512(const uint32_t* w, int64_t n, float s, float b, float* out) {
+  NO_CONTRACTION_BODY
   const __m512i shifts = _mm512_setr_epi32(0, 4, 8, 12, 16, 20, 24, 28, 0, 4, 8, 12, 16, 20, 24, 28);
   const __m512i word_of = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   const __m512 values = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
