@@ -191,28 +191,37 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // and LogTable's float tables of 8 looked up with one permute each
 // (VF::lookup_iv). p = m finvc rounded and its fma residual pe give r = m
 // finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.056 of 1).
-// log1p(r) = rh - rh^2/2 + rh^3/3 + rh^4 q(rh) + pe (1 - rh + rh^2 - rh^3),
-// q a fit made for this library (relative to log1p, 2^-36.8 on |r| <
-// 0.0565), with rh^2 an exact product (its fma residual r2e) and rh -
+// Base e: log1p(r) = rh - rh^2/2 + rh^3/3 + rh^4 q(rh) + pe (1 - rh + rh^2
+// - rh^3), q a fit made for this library (relative to log1p, 2^-36.8 on |r|
+// < 0.0565), with rh^2 an exact product (its fma residual r2e) and rh -
 // rh^2/2 a fast two-sum sL + eL. Every other term is summed below rh^3/3,
 // which enters last in one fused multiply-add: r3 = rh^3 rounded, its
 // residual and r2e rh/3 below it, so that the terms at rh^3's scale round
 // once (rh^3/3 is up to 2^-9.9 of the result next to 1, where 16 intervals
-// kept it below 2^-11.7). Then k log_b 2 + log_b c (A = k L_hi + hi, exact:
-// L_hi and hi on the grid of 2^-16; B = k L_lo + lo, rounded) and log1p(r)
-// log_b e (base e: 1; else e_hi sL as an exact product and the rest in the
-// tail): A + sL by a fast two-sum (|A| > |sL| or A = 0 in every interval),
-// the low parts in a tail, rounded once. 2^-33.2 relative or better (base
-// e 2^-34.1, base 2 2^-33.3, base 10 2^-33.2: every float in [1/8, 4) and
-// every 97th above the subnormals, against long double): the float is the
-// correctly rounded one except within about 2^-9 ulp of a tie, as
-// log_core's (2^-34) is except within 2^-10. In interval 4 (m next to 1) k
-// = 0, finvc = 1 and A = B = 0: the result keeps log1p's relative
-// precision. Against 16 intervals (two permutes and a blend a table),
-// in-cache time on Zen 3 0.8x (the blends share the pipes of the fused
-// multiply-adds, which bind here). The templates take the float operations
-// (AVX2's VF) as a parameter, so that nothing here is compiled for another
-// instruction set.
+// kept it below 2^-11.7). Then k ln2 + ln c (A = k L_hi + hi, exact: L_hi
+// and hi on the grid of 2^-16; B = k L_lo + lo, rounded) and log1p(r): A +
+// sL by a fast two-sum (|A| > |sL| or A = 0 in every interval), the low
+// parts in a tail, rounded once. 2^-34.1 relative or better (every float
+// in [1/8, 4) and every 97th above the subnormals, against long double):
+// the float is the correctly rounded one except within about 2^-9 ulp of a
+// tie, as log_core's (2^-34) is except within 2^-10. In interval 4 (m
+// next to 1) k = 0, finvc = 1 and A = B = 0: the result keeps log1p's
+// relative precision. Against 16 intervals (two permutes and a blend a
+// table), in-cache time on Zen 3 0.8x (the blends share the pipes of the
+// fused multiply-adds, which bind here).
+// Bases 2 and 10 (session 25, to 0.56 ulp where the float-float tail above
+// gave 0.5002): log_b x = A + rh e_hi + (B + pe e_hi (1 - rh) + rh G(rh)),
+// e_hi = log_b e rounded to float, G(r) = (log_b(1 + r) - r e_hi) / r of
+// degree 5 with e's low part as its constant term (a fit made for this
+// library: least squares on Chebyshev nodes, reweighted toward minimax;
+// log_b(1 + r) to 2^-30 relative on |r| <= 0.056, coefficients rounded to
+// float). Only rh e_hi is split exactly (its fma residual) and added to A
+// by a fast two-sum; the rest, at most about 2^-5 of the result, is a plain
+// float tail (pe rh^2 left out: under 0.02 ulp). Every positive float
+// against double: log2 max 0.5516 ulp (at 0x1.0e339ap+0, r next to
+// -0.056 where A and rh e_hi cancel), log10 0.5578; 0.70-0.71x the time.
+// The templates take the float operations (AVX2's VF) as a parameter, so
+// that nothing here is compiled for another instruction set.
 
 // Every lane takes log_ff alone: x positive normal and finite.
 template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) { return O::all(O::positive_normal(x)); }
@@ -229,45 +238,33 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   const V ic = O::lookup_iv(g_log->finvc, t), ch = O::lookup_iv(tb[0], t), cl = O::lookup_iv(tb[1], t);
   const V p = O::mul(m, ic);
   const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
-  const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2));
-  V sL, eL;
-  if constexpr (B == Base::E) {
-    const V hh = O::mul(r2, O::set1(-0.5f));
-    sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
-  } else {
-    // -rh^2/2 is exact: added to rh and to the two-sum's error in the fma,
-    // the same bits with no product of its own (log10 0.93x the time; log
-    // 1.02x, so not there)
-    const V mh = O::set1(-0.5f);
-    sL = O::fma(r2, mh, rh), eL = O::fma(r2, mh, O::sub(rh, sL));
-  }
-  const V r3 = O::mul(r2, rh), r4 = O::mul(r2, r2);
-  V w = O::fma(pe, O::sub(O::sub(r2, rh), r3), pe);
-  w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
-  // r3's rounding: 2^-34.1 relative against 2^-33.2 without in base e, 2^-33.3 against 2^-32.9 in base 2
-  if constexpr (B != Base::E) w = O::fma(O::fma(r2, rh, O::neg(r3)), third, w);
-  // q by one Horner chain in base e, by two in bases 2 and 10: with the
-  // scheduling of unary_kernel_sched, log 0.97-0.98x the time of two
-  // chains, log2 and log10 1.10-1.12x
-  const V qr = B == Base::E ? horner<O>(rh, q) : horner2<O>(rh, r2, q);
-  const V u = O::fma(r4, qr, O::add(eL, w));  // log1p(r) = sL + u + r3/3
-  if constexpr (B == Base::E) {
-    const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl);
-    const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
-    return O::add(s, O::fma(r3, third, O::add(u, O::add(e, b))));
-  } else {
-    // log_b e as a float and the rest, and log_b e / 3
+  if constexpr (B != Base::E) {
+    static constexpr float g[] = {B == Base::Two ? -0x1.eeae42p-3f : -0x1.29d3d4p-4f,
+                                  B == Base::Two ? 0x1.286354p-2f : 0x1.64e3p-4f,
+                                  B == Base::Two ? -0x1.7153f6p-2f : -0x1.bcb718p-4f,
+                                  B == Base::Two ? 0x1.ec7062p-2f : 0x1.287a52p-3f,
+                                  B == Base::Two ? -0x1.715476p-1f : -0x1.bcb7b2p-3f,
+                                  B == Base::Two ? 0x1.4ae0cp-26f : -0x1.5b235ep-27f};
     const V eh = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f);
-    const V el = O::set1(B == Base::Two ? 0x1.4ae0cp-26f : -0x1.5b235ep-27f);
-    const V e3 = O::set1(B == Base::Two ? 0x1.ec709ep-2f : 0x1.287a76p-3f);
     V a, b;
     if constexpr (B == Base::Two) a = O::add(k, ch), b = cl;
     else a = O::fma(k, O::set1(0x1.344p-2f), ch), b = O::fma(k, O::set1(0x1.3509f8p-18f), cl);
-    const V ph = O::mul(sL, eh);
-    const V s = O::add(a, ph), e = O::sub(ph, O::sub(s, a));
-    const V z = O::add(O::fma(sL, el, O::fma(sL, eh, O::neg(ph))), O::add(e, b));
-    return O::add(s, O::fma(r3, e3, O::fma(u, eh, z)));
+    const V ph = O::mul(rh, eh), s = O::add(a, ph);
+    const V t0 = O::add(O::fma(rh, eh, O::neg(ph)), O::sub(ph, O::sub(s, a)));
+    const V t1 = O::fma(pe, O::sub(eh, ph), O::add(t0, b));
+    return O::add(s, O::fma(rh, horner<O>(rh, g), t1));
   }
+  const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2));
+  const V hh = O::mul(r2, O::set1(-0.5f));
+  const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
+  const V r3 = O::mul(r2, rh), r4 = O::mul(r2, r2);
+  V w = O::fma(pe, O::sub(O::sub(r2, rh), r3), pe);
+  w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
+  // q by one Horner chain: with the scheduling of unary_kernel_sched, 0.97-0.98x the time of two chains
+  const V u = O::fma(r4, horner<O>(rh, q), O::add(eL, w));  // log1p(r) = sL + u + r3/3
+  const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl);
+  const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
+  return O::add(s, O::fma(r3, third, O::add(u, O::add(e, b))));
 }
 
 // log, log2 and log10 of float lanes by log_ff, special values put in.
