@@ -210,16 +210,20 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // table), in-cache time on Zen 3 0.8x (the blends share the pipes of the
 // fused multiply-adds, which bind here).
 // Bases 2 and 10 (session 25, to 0.56 ulp where the float-float tail above
-// gave 0.5002): log_b x = A + rh e_hi + (B + pe e_hi (1 - rh) + rh G(rh)),
-// e_hi = log_b e rounded to float, G(r) = (log_b(1 + r) - r e_hi) / r of
-// degree 5 with e's low part as its constant term (a fit made for this
+// gave 0.5002): log_b x = A + rh e_hi + (B + pe e_f (1 - rh) + rh G(rh)),
+// e_f = log_b e rounded to float, G(r) = (log_b(1 + r) - r e_hi) / r of
+// degree 5 with log_b e - e_hi as its constant term (fits made for this
 // library: least squares on Chebyshev nodes, reweighted toward minimax;
 // log_b(1 + r) to 2^-30 relative on |r| <= 0.056, coefficients rounded to
-// float). Only rh e_hi is split exactly (its fma residual) and added to A
-// by a fast two-sum; the rest, at most about 2^-5 of the result, is a plain
-// float tail (pe rh^2 left out: under 0.02 ulp). Every positive float
-// against double: log2 max 0.5516 ulp (at 0x1.0e339ap+0, r next to
-// -0.056 where A and rh e_hi cancel), log10 0.5578; 0.70-0.71x the time.
+// float). rh e_hi is exact: in base 10 e_hi = 7/16 (rh, a multiple of
+// 2^-24 below 0.056, has 20 bits at most; 0.97x the time of e_hi = e_f),
+// in base 2 e_hi = e_f and its product's fma residual goes to the tail
+// (e_hi = 3/2 left 0.598 ulp for 0.98x). A + rh e_hi is a fast two-sum; the
+// rest, at most about 2^-5 of the result, is a plain float tail (pe rh^2
+// left out: under 0.02 ulp). Every positive float against double: log2 max
+// 0.5516 ulp (at 0x1.0e339ap+0, r next to -0.056 where A and rh e_hi
+// cancel), log10 0.5624 (at 0x1.edf68ap-1); 0.70x the time of the
+// float-float form in base 2, 0.68x in base 10.
 // The templates take the float operations (AVX2's VF) as a parameter, so
 // that nothing here is compiled for another instruction set.
 
@@ -239,19 +243,21 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   const V p = O::mul(m, ic);
   const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
   if constexpr (B != Base::E) {
-    static constexpr float g[] = {B == Base::Two ? -0x1.eeae42p-3f : -0x1.29d3d4p-4f,
-                                  B == Base::Two ? 0x1.286354p-2f : 0x1.64e3p-4f,
-                                  B == Base::Two ? -0x1.7153f6p-2f : -0x1.bcb718p-4f,
-                                  B == Base::Two ? 0x1.ec7062p-2f : 0x1.287a52p-3f,
+    static constexpr float g[] = {B == Base::Two ? -0x1.eeae42p-3f : -0x1.294564p-4f,
+                                  B == Base::Two ? 0x1.286354p-2f : 0x1.6524d0p-4f,
+                                  B == Base::Two ? -0x1.7153f6p-2f : -0x1.bcb78ep-4f,
+                                  B == Base::Two ? 0x1.ec7062p-2f : 0x1.287a3ap-3f,
                                   B == Base::Two ? -0x1.715476p-1f : -0x1.bcb7b2p-3f,
-                                  B == Base::Two ? 0x1.4ae0cp-26f : -0x1.5b235ep-27f};
-    const V eh = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f);
+                                  B == Base::Two ? 0x1.4ae0cp-26f : -0x1.a42756p-9f};
+    // log_b e as a float; e_hi: in base 10 7/16, so that rh e_hi is exact (rh has 20 bits at most)
+    const V ef = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f), eh = B == Base::Two ? ef : O::set1(0.4375f);
     V a, b;
     if constexpr (B == Base::Two) a = O::add(k, ch), b = cl;
     else a = O::fma(k, O::set1(0x1.344p-2f), ch), b = O::fma(k, O::set1(0x1.3509f8p-18f), cl);
     const V ph = O::mul(rh, eh), s = O::add(a, ph);
-    const V t0 = O::add(O::fma(rh, eh, O::neg(ph)), O::sub(ph, O::sub(s, a)));
-    const V t1 = O::fma(pe, O::sub(eh, ph), O::add(t0, b));
+    V e = O::sub(ph, O::sub(s, a));
+    if constexpr (B == Base::Two) e = O::add(O::fma(rh, eh, O::neg(ph)), e);
+    const V t1 = O::fma(pe, O::fma(rh, O::neg(ef), ef), O::add(e, b));
     return O::add(s, O::fma(rh, horner<O>(rh, g), t1));
   }
   const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2));
