@@ -238,26 +238,34 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   V k, m;
   const auto t = O::split_off(x, k, m);
   if (kadd) k = O::add(k, *kadd);
-  const auto& tb = B == Base::E ? g_log->fln : B == Base::Two ? g_log->flog2 : g_log->flog10;
-  const V ic = O::lookup_iv(g_log->finvc, t), ch = O::lookup_iv(tb[0], t), cl = O::lookup_iv(tb[1], t);
+  // base 2's own 1/c (within 0.0063 of the centre's) where -log2(1/c) is within 2^-33.2 of the grid of
+  // 2^-16 (searched in double, checked in mpmath): k + hi is the whole value, no low part to look up
+  static constexpr float kInvc2[] = {0x1.574cb6p+0f, 0x1.3d0852p+0f, 0x1.256ab6p+0f, 0x1.1252acp+0f,
+                                     1.0f,           0x1.ca70d4p-1f, 0x1.9b7d02p-1f, 0x1.7694b2p-1f};
+  static constexpr float kLog2c[] = {-0x1.b17cp-2f, -0x1.3be4p-2f, -0x1.931p-3f, -0x1.988p-4f,
+                                     0.0f,          0x1.4678p-3f,  0x1.42dcp-2f, 0x1.cdbp-2f};
+  const auto& tb = B == Base::E ? g_log->fln : g_log->flog10;
+  const V ic = O::lookup_iv(B == Base::Two ? kInvc2 : g_log->finvc, t);
+  const V ch = O::lookup_iv(B == Base::Two ? kLog2c : tb[0], t), cl = O::lookup_iv(tb[1], t);
   const V p = O::mul(m, ic);
   const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
   if constexpr (B != Base::E) {
-    static constexpr float g[] = {B == Base::Two ? -0x1.eeae42p-3f : -0x1.294564p-4f,
-                                  B == Base::Two ? 0x1.286354p-2f : 0x1.6524d0p-4f,
-                                  B == Base::Two ? -0x1.7153f6p-2f : -0x1.bcb78ep-4f,
-                                  B == Base::Two ? 0x1.ec7062p-2f : 0x1.287a3ap-3f,
+    static constexpr float g[] = {B == Base::Two ? -0x1.eeb896p-3f : -0x1.294564p-4f,
+                                  B == Base::Two ? 0x1.286794p-2f : 0x1.6524d0p-4f,
+                                  B == Base::Two ? -0x1.7153f2p-2f : -0x1.bcb78ep-4f,
+                                  B == Base::Two ? 0x1.ec706p-2f : 0x1.287a3ap-3f,
                                   B == Base::Two ? -0x1.715476p-1f : -0x1.bcb7b2p-3f,
                                   B == Base::Two ? 0x1.4ae0cp-26f : -0x1.a42756p-9f};
     // log_b e as a float; e_hi: in base 10 7/16, so that rh e_hi is exact (rh has 20 bits at most)
     const V ef = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f), eh = B == Base::Two ? ef : O::set1(0.4375f);
     V a, b;
-    if constexpr (B == Base::Two) a = O::add(k, ch), b = cl;
+    if constexpr (B == Base::Two) a = O::add(k, ch);
     else a = O::fma(k, O::set1(0x1.344p-2f), ch), b = O::fma(k, O::set1(0x1.3509f8p-18f), cl);
     const V ph = O::mul(rh, eh), s = O::add(a, ph);
     V e = O::sub(ph, O::sub(s, a));
     if constexpr (B == Base::Two) e = O::add(O::fma(rh, eh, O::neg(ph)), e);
-    const V t1 = O::fma(pe, O::fma(rh, O::neg(ef), ef), O::add(e, b));
+    else e = O::add(e, b);
+    const V t1 = O::fma(pe, O::fma(rh, O::neg(ef), ef), e);
     return O::add(s, O::fma(rh, horner<O>(rh, g), t1));
   }
   const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2));
