@@ -1936,7 +1936,8 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // cos four a step (session 24): 0.98-1.0x in eight runs, sin 1.03x, erf
 // 1.07x, tanh 1.00x.
 // log2 four a step (session 25, without its float-float tail): 0.93x in
-// five runs; log10 (two more fmas, for k log10 2) 1.00-1.04x.
+// five runs (0.99x once its own table took a permute off); log10 1.00-1.04x
+// and, on its own table, 1.02-1.03x.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
