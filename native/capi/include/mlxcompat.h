@@ -95,9 +95,10 @@
  * double lanes (its log and exp2, 2^-34 relative or better: the float they
  * round to is the correctly rounded one except next to a tie; power keeps
  * C's special values, and a scalar exponent of 2, 0.5 or -1 takes x x,
- * sqrt x or 1/x, the correctly rounded result; on AVX2, log, log2 and log10 are computed in float
- * lanes with a float tail instead, 2^-33 relative, with the same rounding
- * but within about 2^-9 ulp of a tie, log1p on the inverse hyperbolics'
+ * sqrt x or 1/x, the correctly rounded result; on AVX2, log is computed in float
+ * lanes with a float tail instead, 2^-34 relative, with the same rounding
+ * but within about 2^-9 ulp of a tie, log2 and log10 in float lanes with
+ * only the product by log_b e split exactly (0.56 and 0.59 ulp), log1p on the inverse hyperbolics'
  * inline log and expm1 in float lanes with a float tail (0.55 and 0.54
  * ulp), and float32 exp is the library's own too), and
  * float32 sin, cos and tan (below 2^12), erf,
@@ -133,7 +134,9 @@
  * logsumexp in float32 also over 600 rows of 1, 10 and 31 values (rows
  * shorter than 32 are computed in blocks, in float64 lanes).
  *   op                                          float32 float64 float16 bfloat16
- *   log,log2,log10,power                           0.51     1      0.51     0.51
+ *   log,power                                      0.51     1      0.51     0.51
+ *   log2                                           0.56     1      0.51     0.51
+ *   log10                                          0.59     1      0.51     0.51
  *   expm1                                          0.6      1      0.51     0.51
  *   log1p                                          0.6     1.01    0.51     0.51
  *   arccosh                                        0.6      1      0.51     0.51

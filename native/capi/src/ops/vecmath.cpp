@@ -86,13 +86,9 @@ const LogTable& log_table() {
       };
       const long double lo = value(kLogOffBits + (uint32_t(i) << 20)), hi = value(kLogOffBits + (uint32_t(i + 1) << 20));
       t.finvc[i] = lo <= 1 && 1 < hi ? 1.0f : float(2 / (lo + hi));
-      auto split = [](long double v, float (&d)[2][8], int i) {
-        d[0][i] = float(std::round(v * 65536) / 65536);
-        d[1][i] = float(v - d[0][i]);
-      };
-      split(-std::log((long double)t.finvc[i]), t.fln, i);
-      split(-std::log2((long double)t.finvc[i]), t.flog2, i);
-      split(-std::log10((long double)t.finvc[i]), t.flog10, i);
+      const long double v = -std::log((long double)t.finvc[i]);
+      t.fln[0][i] = float(std::round(v * 65536) / 65536);
+      t.fln[1][i] = float(v - t.fln[0][i]);
     }
     return t;
   }();

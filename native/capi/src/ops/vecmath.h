@@ -108,13 +108,14 @@ std::function<EwKernel(DType, DType)> with_vector(VFn2 f, std::function<EwKernel
 // [0.965, 1.055), where invc = 1 and log c = 0: no cancellation next to 1;
 // the intervals' relative half-widths are at most 0.056); the interval i is
 // the next three bits (8 floats: one permute). finvc = 1/c rounded to float (the
-// center c of the interval's values), its logarithms -log_b(finvc) rounded
-// to the grid of 2^-16 (so that k log_b 2's high part plus it is exact in
-// float) and the float of the rest (hi + lo within 2^-41).
+// center c of the interval's values), its logarithm -ln(finvc) rounded
+// to the grid of 2^-16 (so that k ln2's high part plus it is exact in
+// float) and the float of the rest (hi + lo within 2^-41); log2 and log10
+// take their own tables (log_ff).
 constexpr uint32_t kLogOffBits = 0x3f370000;  // 0.71484375
 struct LogTable {
   double invc[16], logc[16], log2c[16], log10c[16], exp2[16];
-  float finvc[8], fln[2][8], flog2[2][8], flog10[2][8];
+  float finvc[8], fln[2][8];
 };
 const LogTable& log_table();
 

@@ -191,28 +191,46 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // and LogTable's float tables of 8 looked up with one permute each
 // (VF::lookup_iv). p = m finvc rounded and its fma residual pe give r = m
 // finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.056 of 1).
-// log1p(r) = rh - rh^2/2 + rh^3/3 + rh^4 q(rh) + pe (1 - rh + rh^2 - rh^3),
-// q a fit made for this library (relative to log1p, 2^-36.8 on |r| <
-// 0.0565), with rh^2 an exact product (its fma residual r2e) and rh -
+// Base e: log1p(r) = rh - rh^2/2 + rh^3/3 + rh^4 q(rh) + pe (1 - rh + rh^2
+// - rh^3), q a fit made for this library (relative to log1p, 2^-36.8 on |r|
+// < 0.0565), with rh^2 an exact product (its fma residual r2e) and rh -
 // rh^2/2 a fast two-sum sL + eL. Every other term is summed below rh^3/3,
 // which enters last in one fused multiply-add: r3 = rh^3 rounded, its
 // residual and r2e rh/3 below it, so that the terms at rh^3's scale round
 // once (rh^3/3 is up to 2^-9.9 of the result next to 1, where 16 intervals
-// kept it below 2^-11.7). Then k log_b 2 + log_b c (A = k L_hi + hi, exact:
-// L_hi and hi on the grid of 2^-16; B = k L_lo + lo, rounded) and log1p(r)
-// log_b e (base e: 1; else e_hi sL as an exact product and the rest in the
-// tail): A + sL by a fast two-sum (|A| > |sL| or A = 0 in every interval),
-// the low parts in a tail, rounded once. 2^-33.2 relative or better (base
-// e 2^-34.1, base 2 2^-33.3, base 10 2^-33.2: every float in [1/8, 4) and
-// every 97th above the subnormals, against long double): the float is the
-// correctly rounded one except within about 2^-9 ulp of a tie, as
-// log_core's (2^-34) is except within 2^-10. In interval 4 (m next to 1) k
-// = 0, finvc = 1 and A = B = 0: the result keeps log1p's relative
-// precision. Against 16 intervals (two permutes and a blend a table),
-// in-cache time on Zen 3 0.8x (the blends share the pipes of the fused
-// multiply-adds, which bind here). The templates take the float operations
-// (AVX2's VF) as a parameter, so that nothing here is compiled for another
-// instruction set.
+// kept it below 2^-11.7). Then k ln2 + ln c (A = k L_hi + hi, exact: L_hi
+// and hi on the grid of 2^-16; B = k L_lo + lo, rounded) and log1p(r): A +
+// sL by a fast two-sum (|A| > |sL| or A = 0 in every interval), the low
+// parts in a tail, rounded once. 2^-34.1 relative or better (every float
+// in [1/8, 4) and every 97th above the subnormals, against long double):
+// the float is the correctly rounded one except within about 2^-9 ulp of a
+// tie, as log_core's (2^-34) is except within 2^-10. In interval 4 (m
+// next to 1) k = 0, finvc = 1 and A = B = 0: the result keeps log1p's
+// relative precision. Against 16 intervals (two permutes and a blend a
+// table), in-cache time on Zen 3 0.8x (the blends share the pipes of the
+// fused multiply-adds, which bind here).
+// Bases 2 and 10 (session 25, to 0.56 and 0.59 ulp where the float-float
+// tail above gave 0.5002): log_b x = A + rh e_hi + (pe e_f (1 - rh) + rh
+// G(rh) + k L_lo), e_f = log_b e rounded to float, G(r) = (log_b(1 + r) -
+// r e_hi) / r of degree 5 with log_b e - e_hi as its constant term (fits
+// made for this library: least squares on Chebyshev nodes, reweighted
+// toward minimax; log_b(1 + r) to 2^-30 relative on |r| <= 0.0565 and
+// 0.0585, coefficients rounded to float). Each base has its own 1/c, chosen
+// near the interval's centre so that -log_b(1/c) lies within 2^-33 of the
+// grid of 2^-16 (base 2) or 2^-18 (base 10): A = k L_hi + that, exact, and
+// no low part to look up (|r| then reaches 0.0563 and 0.0583 where it was
+// 0.0559; one permute and one add fewer: log2 0.97-0.98x, log10 0.91x the
+// time). rh e_hi is exact: in base 10 e_hi = 7/16 (rh, a multiple of 2^-24
+// below 0.059, has 20 bits at most; 0.97x the time of e_hi = e_f), in base
+// 2 e_hi = e_f and its product's fma residual goes to the tail (e_hi = 3/2
+// left 0.598 ulp for 0.98x). A + rh e_hi is a fast two-sum; the rest, at
+// most about 2^-4.5 of the result, is a plain float tail (pe rh^2 left out:
+// under 0.02 ulp). Every positive float against double: log2 max 0.5532
+// ulp (at 0x1.0ebe7ep+0), log10 0.5851 (at 0x1.0e01acp+0, r = -0.058 where A
+// and rh e_hi cancel); 0.67x the time of the float-float form in base 2
+// (with four vectors a step), 0.62x in base 10.
+// The templates take the float operations (AVX2's VF) as a parameter, so
+// that nothing here is compiled for another instruction set.
 
 // Every lane takes log_ff alone: x positive normal and finite.
 template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) { return O::all(O::positive_normal(x)); }
@@ -225,49 +243,49 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
   V k, m;
   const auto t = O::split_off(x, k, m);
   if (kadd) k = O::add(k, *kadd);
-  const auto& tb = B == Base::E ? g_log->fln : B == Base::Two ? g_log->flog2 : g_log->flog10;
-  const V ic = O::lookup_iv(g_log->finvc, t), ch = O::lookup_iv(tb[0], t), cl = O::lookup_iv(tb[1], t);
+  // bases 2 and 10: their own 1/c (within 0.0063 and 0.0042 of the centre's 1/c) where -log_b(1/c) is
+  // within 2^-33.2 of the grid of 2^-16 and 2^-34.2 of that of 2^-18 (searched in double, checked in
+  // mpmath), and that grid value
+  static constexpr float kInvc2[] = {0x1.574cb6p+0f, 0x1.3d0852p+0f, 0x1.256ab6p+0f, 0x1.1252acp+0f,
+                                     1.0f,           0x1.ca70d4p-1f, 0x1.9b7d02p-1f, 0x1.7694b2p-1f};
+  static constexpr float kLog2c[] = {-0x1.b17cp-2f, -0x1.3be4p-2f, -0x1.931p-3f, -0x1.988p-4f,
+                                     0.0f,          0x1.4678p-3f,  0x1.42dcp-2f, 0x1.cdbp-2f};
+  static constexpr float kInvc10[] = {0x1.56f7eap+0f, 0x1.3ccd64p+0f, 0x1.25b81ep+0f, 0x1.122bbep+0f,
+                                      1.0f,           0x1.c928e6p-1f, 0x1.9c5a22p-1f, 0x1.76e43p-1f};
+  static constexpr float kLog10c[] = {-0x1.042p-3f, -0x1.7b14p-4f, -0x1.e9p-5f,   -0x1.e7fp-6f,
+                                      0.0f,         0x1.931p-5f,   0x1.8108p-4f,  0x1.153ap-3f};
+  const V ic = O::lookup_iv(B == Base::Two ? kInvc2 : B == Base::Ten ? kInvc10 : g_log->finvc, t);
+  const V ch = O::lookup_iv(B == Base::Two ? kLog2c : B == Base::Ten ? kLog10c : g_log->fln[0], t);
   const V p = O::mul(m, ic);
   const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
-  const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2));
-  V sL, eL;
-  if constexpr (B == Base::E) {
-    const V hh = O::mul(r2, O::set1(-0.5f));
-    sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
-  } else {
-    // -rh^2/2 is exact: added to rh and to the two-sum's error in the fma,
-    // the same bits with no product of its own (log10 0.93x the time; log
-    // 1.02x, so not there)
-    const V mh = O::set1(-0.5f);
-    sL = O::fma(r2, mh, rh), eL = O::fma(r2, mh, O::sub(rh, sL));
+  if constexpr (B != Base::E) {
+    static constexpr float g[] = {B == Base::Two ? -0x1.eeb896p-3f : -0x1.294626p-4f,
+                                  B == Base::Two ? 0x1.286794p-2f : 0x1.651b8p-4f,
+                                  B == Base::Two ? -0x1.7153f2p-2f : -0x1.bcb7aep-4f,
+                                  B == Base::Two ? 0x1.ec706p-2f : 0x1.287a3cp-3f,
+                                  B == Base::Two ? -0x1.715476p-1f : -0x1.bcb7b2p-3f,
+                                  B == Base::Two ? 0x1.4ae0cp-26f : -0x1.a42756p-9f};
+    // log_b e as a float; e_hi: in base 10 7/16, so that rh e_hi is exact (rh has 20 bits at most)
+    const V ef = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f), eh = B == Base::Two ? ef : O::set1(0.4375f);
+    const V a = B == Base::Two ? O::add(k, ch) : O::fma(k, O::set1(0x1.344p-2f), ch);
+    const V ph = O::mul(rh, eh), s = O::add(a, ph);
+    V e = O::sub(ph, O::sub(s, a));
+    if constexpr (B == Base::Two) e = O::add(O::fma(rh, eh, O::neg(ph)), e);
+    else e = O::fma(k, O::set1(0x1.3509f8p-18f), e);
+    const V t1 = O::fma(pe, O::fma(rh, O::neg(ef), ef), e);
+    return O::add(s, O::fma(rh, horner<O>(rh, g), t1));
   }
+  const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2));
+  const V hh = O::mul(r2, O::set1(-0.5f));
+  const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
   const V r3 = O::mul(r2, rh), r4 = O::mul(r2, r2);
   V w = O::fma(pe, O::sub(O::sub(r2, rh), r3), pe);
   w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
-  // r3's rounding: 2^-34.1 relative against 2^-33.2 without in base e, 2^-33.3 against 2^-32.9 in base 2
-  if constexpr (B != Base::E) w = O::fma(O::fma(r2, rh, O::neg(r3)), third, w);
-  // q by one Horner chain in base e, by two in bases 2 and 10: with the
-  // scheduling of unary_kernel_sched, log 0.97-0.98x the time of two
-  // chains, log2 and log10 1.10-1.12x
-  const V qr = B == Base::E ? horner<O>(rh, q) : horner2<O>(rh, r2, q);
-  const V u = O::fma(r4, qr, O::add(eL, w));  // log1p(r) = sL + u + r3/3
-  if constexpr (B == Base::E) {
-    const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), cl);
-    const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
-    return O::add(s, O::fma(r3, third, O::add(u, O::add(e, b))));
-  } else {
-    // log_b e as a float and the rest, and log_b e / 3
-    const V eh = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f);
-    const V el = O::set1(B == Base::Two ? 0x1.4ae0cp-26f : -0x1.5b235ep-27f);
-    const V e3 = O::set1(B == Base::Two ? 0x1.ec709ep-2f : 0x1.287a76p-3f);
-    V a, b;
-    if constexpr (B == Base::Two) a = O::add(k, ch), b = cl;
-    else a = O::fma(k, O::set1(0x1.344p-2f), ch), b = O::fma(k, O::set1(0x1.3509f8p-18f), cl);
-    const V ph = O::mul(sL, eh);
-    const V s = O::add(a, ph), e = O::sub(ph, O::sub(s, a));
-    const V z = O::add(O::fma(sL, el, O::fma(sL, eh, O::neg(ph))), O::add(e, b));
-    return O::add(s, O::fma(r3, e3, O::fma(u, eh, z)));
-  }
+  // q by one Horner chain: with the scheduling of unary_kernel_sched, 0.97-0.98x the time of two chains
+  const V u = O::fma(r4, horner<O>(rh, q), O::add(eL, w));  // log1p(r) = sL + u + r3/3
+  const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), O::lookup_iv(g_log->fln[1], t));
+  const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
+  return O::add(s, O::fma(r3, third, O::add(u, O::add(e, b))));
 }
 
 // log, log2 and log10 of float lanes by log_ff, special values put in.
@@ -1917,7 +1935,10 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // hyperbolics.
 // cos four a step (session 24): 0.98-1.0x in eight runs, sin 1.03x, erf
 // 1.07x, tanh 1.00x.
-template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos);
+// log2 four a step (session 25, without its float-float tail): 0.93x in
+// five runs (0.99x once its own table took a permute off); log10 1.00-1.04x
+// and, on its own table, 1.02-1.03x.
+template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
