@@ -98,7 +98,7 @@
  * sqrt x or 1/x, the correctly rounded result; on AVX2, log, log2 and log10 are computed in float
  * lanes with a float tail instead, 2^-33 relative, with the same rounding
  * but within about 2^-9 ulp of a tie, log1p on the inverse hyperbolics'
- * inline log and expm1 in float lanes with a float tail (0.55 and 0.69
+ * inline log and expm1 in float lanes with a float tail (0.55 and 0.54
  * ulp), and float32 exp is the library's own too), and
  * float32 sin, cos and tan (below 2^12), erf,
  * erfinv, sinh, cosh, tanh, sigmoid, arcsin, arccos, arctan, arctan2,
@@ -134,7 +134,7 @@
  * shorter than 32 are computed in blocks, in float64 lanes).
  *   op                                          float32 float64 float16 bfloat16
  *   log,log2,log10,power                           0.51     1      0.51     0.51
- *   expm1                                          0.7      1      0.51     0.51
+ *   expm1                                          0.6      1      0.51     0.51
  *   log1p                                          0.6     1.01    0.51     0.51
  *   arccosh                                        0.6      1      0.51     0.51
  *   arcsinh,arctanh                                0.6     1.01    0.51     0.51

@@ -367,26 +367,25 @@ VM_INLINE VF::V exp_f32(VF::V x) {
 // beyond; a NaN passes through the clamp), reduced as exp_f32: e^x - 1 =
 // 2^n (h - d + l + z^2/2 + z^3 Q(z)) for z = h + l = r + rl (r rounded, rl
 // exact), with d + dl = 2^-n - 1 exactly (a two-sum; d alone is exact for
-// |n| <= 24). h - d is a fast two-sum (|d| >= 1/2 > |h| unless d = 0); the
-// residuals, r^2's (fma), dl, l, rl r, r^3 Q(r) and r^2/2 (its fma last)
-// make the tail, rounded once with the rest before the exact scaling. Where
-// n = 1 the sum is about 0.2 and z^2 P(z) a quarter of it: in float
-// arithmetic as exp_f32's r^2 P(r) it left 1.05 ulp; with r^2/2 in the
-// tail as here, the tail's rounding (up to 1/8 ulp of the sum) leaves 0.69
-// ulp, where r^2/2 summed to h - d exactly (a second two-sum) kept 0.54
-// (session 25: 0.94-0.97x the time). Q: e^r - 1 - r - r^2/2 = r^3 Q(r), a
-// fit relative to e^r - 1 made for this library (2^-31 on |r| <= ln2/2
-// with its coefficients rounded one by one; kExpP, fitted relative to e^r,
-// left 1.34 ulp). Next to 0 (n = 0, d = 0) the result is x plus the tail:
-// it keeps its relative precision. e^x - 1 has x's sign: the copysign keeps
-// -0. With `mid` (every lane below 87, so that n <= 126 and the result is
-// normal), 2^-n and the scaling by 2^n come from the rounding shift's bits
-// (O::pow2neg's and VF::scale_bits' integer operations alone, where
-// VF::scale takes seven and two multiplies): the same bits; and no upper
-// clamp, x's sign by an or (0.90-0.91x the time, the same bits). With
-// `narrow` (every |x| below 16.5: |n| <= 24) no clamp and dl = 0 (session
-// 25, one compare where (-16.5, 87) took two and dl by a fast two-sum:
-// 0.88-0.91x the time, the same bits).
+// |n| <= 24). h - d is a fast two-sum (|d| >= 1/2 > |h| unless d = 0), and
+// so is its sum with r^2/2 (|h - d| >= 0.15 > r^2/2 unless d = 0, where h
+// - d = h); the residuals, r^2's (fma), dl, l, rl r and r^3 Q(r) make the
+// tail, rounded once with the rest before the exact scaling. Where n = 1
+// the sum is about 0.2 and z^2 P(z) a quarter of it: in float arithmetic
+// as exp_f32's r^2 P(r) it left 1.05 ulp; r^2/2 in the tail (its fma last,
+// no second two-sum) left 0.69 ulp for no time saved (session 25). Q: e^r -
+// 1 - r - r^2/2 = r^3 Q(r), a fit relative to e^r - 1 made for this
+// library (2^-31 on |r| <= ln2/2 with its coefficients rounded one by one;
+// kExpP, fitted relative to e^r, left 1.34 ulp). Next to 0 (n = 0, d = 0)
+// the result is x plus the tail: it keeps its relative precision. e^x - 1
+// has x's sign: the copysign keeps -0. With `mid` (every lane below 87, so
+// that n <= 126 and the result is normal), 2^-n and the scaling by 2^n come
+// from the rounding shift's bits (O::pow2neg's and VF::scale_bits' integer
+// operations alone, where VF::scale takes seven and two multiplies): the
+// same bits; and no upper clamp, x's sign by an or (0.90-0.91x the time,
+// the same bits). With `narrow` (every |x| below 16.5: |n| <= 24) no clamp
+// and dl = 0 (session 25: one compare where (-16.5, 87) took two and dl by
+// a fast two-sum: 0.84-0.90x the time, the same bits).
 template <class O, bool mid, bool narrow = false> VM_INLINE typename O::V expm1_core(typename O::V x) {
   using V = typename O::V;
   static constexpr float q[] = {0.000197424306f, 0.00139336893f, 0.00833356753f, 0.0416664779f, 0.166666657f};
@@ -399,13 +398,14 @@ template <class O, bool mid, bool narrow = false> VM_INLINE typename O::V expm1_
   const V r2 = VF::mul(r, r), r2e = VF::fma(r, r, VF::neg(r2));
   const V p = mid ? O::pow2neg_bits(kk) : O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one);
   const V s = VF::sub(h, d), e = VF::sub(h, VF::add(s, d));
-  const V t = VF::fma(r2, half, VF::fma(VF::mul(r, r2), horner2<VF>(r, r2, q), VF::fma(rl, r, VF::fma(r2e, half, l))));
+  const V hr2 = VF::mul(r2, half), s2 = VF::add(s, hr2), e2 = VF::sub(hr2, VF::sub(s2, s));
+  const V t = VF::fma(VF::mul(r, r2), horner2<VF>(r, r2, q), VF::fma(rl, r, VF::fma(r2e, half, l)));
   V v;
   if constexpr (narrow) {
-    v = VF::add(s, VF::add(e, t));  // |n| <= 24: d is exact, dl = 0
+    v = VF::add(s2, VF::add(VF::add(e, e2), t));  // |n| <= 24: d is exact, dl = 0
   } else {
     const V bb = VF::sub(d, p), dl = VF::add(VF::sub(p, VF::sub(d, bb)), VF::sub(VF::neg(one), bb));
-    v = VF::add(s, VF::add(e, VF::sub(t, dl)));
+    v = VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl)));
   }
   // mid: x's sign by an or (for -0; elsewhere the result has x's sign or is +0)
   if constexpr (mid) return O::or_sign(O::scale_bits(v, kk), x);
