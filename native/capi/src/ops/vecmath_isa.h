@@ -390,48 +390,48 @@ VM_INLINE VF::V exp_f32(VF::V x) {
 // - d = h); the residuals, r^2's (fma), dl, l, rl r and r^3 Q(r) make the
 // tail, rounded once with the rest before the exact scaling. Where n = 1
 // the sum is about 0.2 and z^2 P(z) a quarter of it: in float arithmetic
-// as exp_f32's r^2 P(r) it left 1.05 ulp. Q: e^r - 1 - r - r^2/2 = r^3
-// Q(r), a fit relative to e^r - 1 made for this library (2^-31 on |r| <=
-// ln2/2 with its coefficients rounded one by one; kExpP, fitted relative
-// to e^r, left 1.34 ulp). Next to 0 (n = 0, d = 0) the result is x plus
-// the tail: it keeps its relative precision. e^x - 1 has x's sign: the
-// copysign keeps -0. With `mid` (every lane below 87, so that n <= 126 and
-// the result is normal), 2^-n and the scaling by 2^n come from the rounding
-// shift's bits (O::pow2neg's and VF::scale_bits' integer operations alone,
-// where VF::scale takes seven and two multiplies): the same bits; and no
-// upper clamp, x's sign by an or (0.90-0.91x the time, the same bits).
-// With `narrow` (every lane in (-16.5, 87): n >= -24) no clamp, and dl by
-// a fast two-sum (0.985x, the same bits).
+// as exp_f32's r^2 P(r) it left 1.05 ulp; r^2/2 in the tail (its fma last,
+// no second two-sum) left 0.69 ulp for no time saved (session 25). Q: e^r -
+// 1 - r - r^2/2 = r^3 Q(r), a fit relative to e^r - 1 made for this
+// library (2^-31 on |r| <= ln2/2 with its coefficients rounded one by one;
+// kExpP, fitted relative to e^r, left 1.34 ulp). Next to 0 (n = 0, d = 0)
+// the result is x plus the tail: it keeps its relative precision. e^x - 1
+// has x's sign: the copysign keeps -0. With `mid` (every lane below 87, so
+// that n <= 126 and the result is normal), 2^-n and the scaling by 2^n come
+// from the rounding shift's bits (O::pow2neg's and VF::scale_bits' integer
+// operations alone, where VF::scale takes seven and two multiplies): the
+// same bits; and no upper clamp, x's sign by an or (0.90-0.91x the time,
+// the same bits). With `narrow` (every |x| below 16.5: |n| <= 24) no clamp
+// and dl = 0 (session 25: one compare where (-16.5, 87) took two and dl by
+// a fast two-sum: 0.84-0.90x the time, the same bits).
 template <class O, bool mid, bool narrow = false> VM_INLINE typename O::V expm1_core(typename O::V x) {
   using V = typename O::V;
   static constexpr float q[] = {0.000197424306f, 0.00139336893f, 0.00833356753f, 0.0416664779f, 0.166666657f};
-  // mid: x below 87, no upper clamp; narrow: x in (-16.5, 87), no clamp
+  // mid: x below 87, no upper clamp; narrow: |x| below 16.5, no clamp
   const V lo = narrow ? x : VF::max(VF::set1(-20.0f), x), xc = mid ? lo : VF::min(VF::set1(89.0f), lo);
   const V shift = VF::set1(0x1.8p23f);
   const V kk = VF::fma(xc, VF::set1(1.44269504f), shift), n = VF::sub(kk, shift);  // as exp_reduce
   const V h = VF::fma(n, VF::set1(-0.693147182f), xc), l = VF::mul(n, VF::set1(1.90465430e-09f));
   const V r = VF::add(h, l), rl = VF::add(VF::sub(h, r), l), one = VF::set1(1.0f), half = VF::set1(0.5f);
-  const V r2 = VF::mul(r, r), r2e = VF::fma(r, r, VF::neg(r2)), hr2 = VF::mul(r2, half);
+  const V r2 = VF::mul(r, r), r2e = VF::fma(r, r, VF::neg(r2));
   const V p = mid ? O::pow2neg_bits(kk) : O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one);
-  // narrow (n >= -24): d is exact up to p = 2^24, and below 1 a fast two-sum gives dl (the same dl)
-  V dl;
-  if constexpr (narrow) {
-    dl = VF::sub(p, VF::add(d, one));
-  } else {
-    const V bb = VF::sub(d, p);
-    dl = VF::add(VF::sub(p, VF::sub(d, bb)), VF::sub(VF::neg(one), bb));
-  }
   const V s = VF::sub(h, d), e = VF::sub(h, VF::add(s, d));
-  const V s2 = VF::add(s, hr2), e2 = VF::sub(hr2, VF::sub(s2, s));
+  const V hr2 = VF::mul(r2, half), s2 = VF::add(s, hr2), e2 = VF::sub(hr2, VF::sub(s2, s));
   const V t = VF::fma(VF::mul(r, r2), horner2<VF>(r, r2, q), VF::fma(rl, r, VF::fma(r2e, half, l)));
-  const V v = VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl)));
+  V v;
+  if constexpr (narrow) {
+    v = VF::add(s2, VF::add(VF::add(e, e2), t));  // |n| <= 24: d is exact, dl = 0
+  } else {
+    const V bb = VF::sub(d, p), dl = VF::add(VF::sub(p, VF::sub(d, bb)), VF::sub(VF::neg(one), bb));
+    v = VF::add(s2, VF::add(VF::add(e, e2), VF::sub(t, dl)));
+  }
   // mid: x's sign by an or (for -0; elsewhere the result has x's sign or is +0)
   if constexpr (mid) return O::or_sign(O::scale_bits(v, kk), x);
   return VF::copysign(VF::scale(v, n), x);
 }
 template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
   const auto below = O::gt(O::set1(87.0f), x);
-  if (O::all(O::mand(below, O::gt(x, O::set1(-16.5f))))) return expm1_core<O, true, true>(x);
+  if (O::all(O::gt(O::set1(16.5f), O::abs(x)))) return expm1_core<O, true, true>(x);  // NaN fails
   if (O::all(below)) return expm1_core<O, true>(x);
   return expm1_core<O, false>(x);
 }
@@ -1511,39 +1511,41 @@ VM_INLINE VF::V erf_f32(VF::V x) {
 // where erf_f32's sixteen intervals take two and a blend: on Zen 3 the
 // permutes share one pipe). Interval j = round(2|x| - 1/2), in the low bits
 // of j + 1.5 2^23, which is all the permute reads: j = 0 (|x| <= 1/2) takes
-// erf_f32's series, |x| + |x| q(x^2) (the same operations); j = 1..7, [1/2,
-// 4) in intervals of width 1/2, a degree-7 polynomial in t = |x| - center
-// (2^-28.9 relative or better, coefficients rounded to float one by one with
-// a refit) whose constant term is split in two floats. From 3.92 on, erf
-// rounds to 1: |x| is clamped to 3.98, where interval 7's polynomial gives
-// 1, so that no select follows (a NaN passes the min, quieted; every
-// float32 input checked against the selects: the same bits; 0.94x the
-// time). Least-squares fits on Chebyshev nodes, weighted to the
-// relative error (made for this library). The series in its own chain took
+// |x| + |x| q(x^2), q of degree 5 (2^-30 relative); j = 1..7, [1/2, 4) in
+// intervals of width 1/2, a degree-6 polynomial in t = |x| - c_j, c_j = j/2
+// + 0.248289794, a float for which every erf(c_j) lies within 0.067 ulp of
+// a float (searched), so that the constant term is one float (2^-25
+// relative in interval 1, 2^-27.3 or better beyond; coefficients rounded to
+// float one by one with a refit). Session 25: this (0.96 ulp, every float32
+// input checked) where a degree-7 polynomial with its constant term in two
+// floats kept 0.75 ulp: 0.82-0.83x the time; the degree-7 polynomial on
+// these centres with one float at t^0 took 1.11x this one's time. From
+// 3.92 on, erf rounds to 1: |x| is clamped to 3.98, where interval 7's
+// polynomial gives 1, so that no select follows (a NaN passes the min,
+// quieted). Least-squares fits on Chebyshev nodes, weighted to the relative
+// error (made for this library, mpmath). The series in its own chain took
 // 1.1x the time.
 template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
   using V = typename O::V;
-  // Row 0: the constant term's low part; rows 1-8: coefficients of t^0..t^7 per interval
-  // (interval 0: 0, 0 and the series' q(s) from s^0 to s^6).
-  alignas(32) static constexpr float tab[9][8] = {
-      {0.0f, -1.97324184e-08f, -1.14099095e-08f, -1.50192392e-08f, -1.87209839e-08f, -9.27188371e-09f, -1.12352687e-08f, 5.48340306e-09f},
-      {0.0f, 0.711155653f, 0.92290014f, 0.986671686f, 0.998537302f, 0.999899387f, 0.999995708f, 0.999999881f},
-      {0.128379166f, 0.642931044f, 0.236521125f, 0.0527749956f, 0.00714231934f, 0.000586277281f, 2.91890119e-05f, 8.81428832e-07f},
-      {-0.376126379f, -0.482198149f, -0.295651734f, -0.092356205f, -0.0160701573f, -0.00161226746f, -9.48693341e-05f, -3.30607099e-06f},
-      {0.112837911f, 0.0267908536f, 0.167535663f, 0.0901573747f, 0.0217244998f, 0.00276038074f, 0.000195812609f, 7.97032953e-06f},
-      {-0.026866097f, 0.150675312f, -0.00613243133f, -0.0481054038f, -0.0190882422f, -0.00325770909f, -0.000286169379f, -1.37854067e-05f},
-      {0.00522317598f, -0.053283833f, -0.0471811332f, 0.00661882991f, 0.0106604146f, 0.00275627966f, 0.000313629484f, 1.83300126e-05f},
-      {-0.00085032708f, -0.0265800972f, 0.0206016302f, 0.00904828776f, -0.00277970219f, -0.00166786392f, -0.00027375904f, -2.06924469e-05f},
-      {0.000107768043f, 0.0184279494f, 0.00370502961f, -0.00593619375f, -0.000724509708f, 0.000635905832f, 0.000173590961f, 1.71451065e-05f}};
+  // Row 0: the constant term; rows 1-6: coefficients of t^1..t^6 per interval
+  // (interval 0: 0 and the series' q(s) from s^0 to s^5).
+  alignas(32) static constexpr float tab[7][8] = {
+      {0.0f, 0.710054696f, 0.922494769f, 0.986581147f, 0.998525023f, 0.999898374f, 0.999995649f, 0.999999881f},
+      {0.128379166f, 0.644581079f, 0.237533927f, 0.0530915186f, 0.0071974569f, 0.000591833901f, 2.95202553e-05f, 8.92512048e-07f},
+      {-0.376126289f, -0.482333153f, -0.296511203f, -0.0928197578f, -0.0161822028f, -0.00162690633f, -9.61094993e-05f, -2.84157181e-06f},
+      {0.112835392f, 0.0256940722f, 0.167563543f, 0.0905070528f, 0.0218578428f, 0.00278050313f, 0.000197152433f, 8.07055494e-06f},
+      {-0.0268406197f, 0.151140824f, -0.00573465647f, -0.0481544137f, -0.0191711877f, -0.00326826703f, -0.000281593413f, -3.00620613e-05f},
+      {0.005107556f, -0.0509737991f, -0.0469864458f, 0.00587441027f, 0.0106099891f, 0.00284408964f, 0.000335969729f, 1.93987162e-05f},
+      {-0.000631553645f, -0.0269054826f, 0.0206263438f, 0.0090319775f, -0.00284968759f, -0.00179208908f, -0.00034135516f, 0.000125955325f}};
   const V a = O::min(O::set1(3.98f), O::abs(x));
   const auto small = O::gt(O::set1(0x1.000002p-1f), a);  // a <= 1/2, where j = 0 (a tie goes to even)
   // j's bits (from 4 on and for NaN any: those lanes are replaced)
   const V shift = O::set1(0x1.8p23f), jb = O::add(O::fma(a, O::set1(2.0f), O::set1(-0.5f)), shift);
-  const V t = O::sub(a, O::fma(O::sub(jb, shift), O::set1(0.5f), O::set1(0.25f)));
+  const V t = O::sub(a, O::fma(O::sub(jb, shift), O::set1(0.5f), O::set1(0.248289794f)));
   const V u = O::sel(small, O::mul(a, a), t);
-  V p = O::lookup8(tab[8], jb);
-  for (int i = 7; i >= 2; i--) p = O::fma(p, u, O::lookup8(tab[i], jb));
-  const V r = O::add(O::lookup8(tab[1], jb), O::fma(p, O::sel(small, a, t), O::sel(small, a, O::lookup8(tab[0], jb))));
+  V p = O::lookup8(tab[6], jb);
+  for (int i = 5; i >= 1; i--) p = O::fma(p, u, O::lookup8(tab[i], jb));
+  const V r = O::fma(p, O::sel(small, a, t), O::sel(small, a, O::lookup8(tab[0], jb)));
   return O::xor_sign(r, x);  // r is +0 or more
 }
 
