@@ -708,11 +708,13 @@ template <class O> VM_INLINE void asinh_w(typename O::V a, typename O::V& wh, ty
 
 template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, typename O::V& g, typename O::V& rg) {
   using V = typename O::V;
-  const V one = O::set1(1.0f);
-  wh = O::add(O::sqrt(O::fma(a, a, one)), a);
+  const V one = O::set1(1.0f), th = O::fma(a, a, one);
+  wh = O::fma(th, O::rsqrt_est(th), a);
   const V u = O::sub(wh, one), v = O::sub(O::add(a, a), u);
-  g = O::fma(u, v, O::sub(v, u));
-  rg = O::rcp_est(O::fma(wh, wh, one));
+  const V h = O::fma(wh, wh, one), r0 = O::rcp_est(h), rh = O::fma(r0, O::fma(O::neg(h), r0, one), r0);
+  const V c = O::mul(O::fma(u, v, O::sub(v, u)), rh);
+  g = O::fma(O::mul(c, c), O::sub(rh, O::set1(0.5f)), c);
+  rg = one;
 }
 
 template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
