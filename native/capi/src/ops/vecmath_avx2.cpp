@@ -39,6 +39,7 @@ template <class O> struct Twice {
   static V xor_sign(V x, V y) { return {O::xor_sign(x.a, y.a), O::xor_sign(x.b, y.b)}; }
   static V sqrt(V x) { return {O::sqrt(x.a), O::sqrt(x.b)}; }
   static V rcp_est(V x) { return {O::rcp_est(x.a), O::rcp_est(x.b)}; }
+  static V rsqrt_est(V x) { return {O::rsqrt_est(x.a), O::rsqrt_est(x.b)}; }
   static V recip(V x) { return {O::recip(x.a), O::recip(x.b)}; }
   static V recip_seed(V x) { return {O::recip_seed(x.a), O::recip_seed(x.b)}; }
   static V split_sqrt2(V x, V& k) { return {O::split_sqrt2(x.a, k.a), O::split_sqrt2(x.b, k.b)}; }
