@@ -1550,22 +1550,28 @@ template <class O, bool Bits> VM_INLINE typename O::V tanh_core(typename O::V x)
   const V kn = O::fma(a, O::set1(-2.88539008f), shift), n = O::sub(kn, shift);
   const V h = O::fma(n, O::set1(0.346573591f), a);
   const V r = O::fma(h, O::set1(-2.0f), O::mul(n, O::set1(1.90465430e-09f)));
-  const V t = O::mul(O::mul(r, r), horner<O>(r, kExpP));
-  const V ph = O::add(r, t), pl = O::add(O::sub(r, ph), t);  // p = ph + pl (|t| < |r|)
-  V s;
-  if constexpr (Bits) s = O::scale_bits(one, kn);
-  else s = VF::scale(one, n);
-  const V vh = O::mul(s, ph);
-  const V u = O::sub(one, s), ue = O::sub(O::sub(one, u), s);  // 1 - 2^n = u + ue
-  const V nh = O::sub(u, vh), nl = O::add(O::sub(O::sub(u, nh), vh), O::fma(O::neg(s), pl, ue));
-  const V dh = O::sub(two, nh), dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
   if constexpr (Bits) {
+    const V s = O::scale_bits(one, kn), sr = O::mul(s, r);
+    const V u = O::sub(one, s), ue = O::sub(O::sub(one, u), s);  // 1 - 2^n = u + ue
+    const V w = O::sub(u, sr), wl = O::add(O::sub(O::sub(u, w), sr), ue);
+    const V st = O::mul(O::mul(s, O::mul(r, r)), horner<O>(r, kExpP));
+    const V nh = O::sub(w, st), nl = O::add(O::sub(O::sub(w, nh), st), wl);
+    const V dh = O::sub(two, nh);
+    const V dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
     const V q0 = O::div(nh, dh), e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));
     return O::xor_sign(O::fma(e, O::rcp_est(dh), q0), x);  // +0 or more
+  } else {
+    const V t = O::mul(O::mul(r, r), horner<O>(r, kExpP));
+    const V ph = O::add(r, t), pl = O::add(O::sub(r, ph), t);  // p = ph + pl (|t| < |r|)
+    const V s = VF::scale(one, n);
+    const V vh = O::mul(s, ph);
+    const V u = O::sub(one, s), ue = O::sub(O::sub(one, u), s);  // 1 - 2^n = u + ue
+    const V nh = O::sub(u, vh), nl = O::add(O::sub(O::sub(u, nh), vh), O::fma(O::neg(s), pl, ue));
+    const V dh = O::sub(two, nh), dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
+    const V r0 = O::recip_seed(dh), q0 = O::mul(nh, r0);
+    const V e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));  // N - q0 D
+    return O::copysign(O::fma(e, r0, q0), x);
   }
-  const V r0 = O::recip_seed(dh), q0 = O::mul(nh, r0);
-  const V e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));  // N - q0 D
-  return O::copysign(O::fma(e, r0, q0), x);
 }
 
 // tanh on AVX2 (O: VF or VF::Pair): every lane takes tanh_core; never false.
