@@ -1605,35 +1605,52 @@ template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
 // two-sums, 1 - 2^n's rounding included). Next to 0, n = 0 and r = -2a
 // exactly, so N keeps its relative precision. The quotient from VF::recip
 // and one correction that takes both low parts. A NaN passes through (the
-// min keeps it). O: VF, or on AVX2 VF::Pair; Bits (AVX2 only): 2^n (n in
-// [-29, 0]) from the bits of the rounding shift's kn, where VF::scale takes
-// seven integer operations and two multiplies (a NaN's kn gives 1: its
-// result is NaN whatever 2^n is), and q0 = nh / dh by one division with
-// the correction's factor from the 12-bit estimate of 1/dh (0.985x the
-// time; 13578 float32 inputs of 2^32 differ, the max ulp unchanged).
+// min keeps it). Without Bits (tanh_f32): AVX-512's path, O: VF.
+// Bits (AVX2, O: VF, or VF::Pair::Pair through tanh_mid): the same method with
+// fewer operations and shorter chains (session 25, 0.90x the time with
+// four vectors a step below): a clamped to 9.1 and n to -24 or more (max on
+// the rounding shift's kn), so that 1 - 2^n is exact (r reaches -1.6 for a
+// in [8.49, 9.1], where 1 + p is off by up to 2^-8: N by 2^-32, 2^-8
+// ulp; tanh there is 1 - 2^-24 or 1); r/2 = n ln2_lo / 2 - h by one
+// fused multiply-add, with P's coefficients scaled by powers of 2 for it and
+// 2^(n+1) from kn's bits (a NaN's kn gives any 2^n: h is NaN); N = (u -
+// 2^n r) - 2^n r^2 P(r) for u = 1 - 2^n, u - 2^n r an exact two-sum beside
+// P, so that P's term joins one add later (0.956-0.958x); then q0 = nh / dh
+// by one division, the correction's factor from the 12-bit estimate of
+// 1/dh. Max 0.9369 ulp over every float32 (as before this change).
 template <class O, bool Bits> VM_INLINE typename O::V tanh_core(typename O::V x) {
   using V = typename O::V;
   const V one = O::set1(1.0f), two = O::set1(2.0f), shift = O::set1(0x1.8p23f);
-  const V a = O::min(O::set1(10.0f), O::abs(x));
-  const V kn = O::fma(a, O::set1(-2.88539008f), shift), n = O::sub(kn, shift);
+  const V a = O::min(O::set1(Bits ? 9.1f : 10.0f), O::abs(x));
+  V kn = O::fma(a, O::set1(-2.88539008f), shift);
+  if constexpr (Bits) kn = O::max(kn, O::set1(0x1.8p23f - 24.0f));
+  const V n = O::sub(kn, shift);
   const V h = O::fma(n, O::set1(0.346573591f), a);
-  const V r = O::fma(h, O::set1(-2.0f), O::mul(n, O::set1(1.90465430e-09f)));
-  const V t = O::mul(O::mul(r, r), horner<O>(r, kExpP));
-  const V ph = O::add(r, t), pl = O::add(O::sub(r, ph), t);  // p = ph + pl (|t| < |r|)
-  V s;
-  if constexpr (Bits) s = O::scale_bits(one, kn);
-  else s = VF::scale(one, n);
-  const V vh = O::mul(s, ph);
-  const V u = O::sub(one, s), ue = O::sub(O::sub(one, u), s);  // 1 - 2^n = u + ue
-  const V nh = O::sub(u, vh), nl = O::add(O::sub(O::sub(u, nh), vh), O::fma(O::neg(s), pl, ue));
-  const V dh = O::sub(two, nh), dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
   if constexpr (Bits) {
+    static constexpr float pp[] = {32 * kExpP[0], 16 * kExpP[1], 8 * kExpP[2], 4 * kExpP[3], 2 * kExpP[4]};
+    const V rh = O::fma(n, O::set1(0.5f * 1.90465430e-09f), O::neg(h));
+    const V s2 = O::scale_bits(two, kn), sr = O::mul(s2, rh);
+    const V u = O::fma(s2, O::set1(-0.5f), one);
+    const V w = O::sub(u, sr), wl = O::sub(O::sub(u, w), sr);
+    const V st = O::mul(O::mul(s2, O::mul(rh, rh)), horner<O>(rh, pp));
+    const V nh = O::sub(w, st), nl = O::add(O::sub(O::sub(w, nh), st), wl);
+    const V dh = O::sub(two, nh);
+    const V dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
     const V q0 = O::div(nh, dh), e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));
     return O::xor_sign(O::fma(e, O::rcp_est(dh), q0), x);  // +0 or more
+  } else {
+    const V r = O::fma(h, O::set1(-2.0f), O::mul(n, O::set1(1.90465430e-09f)));
+    const V t = O::mul(O::mul(r, r), horner<O>(r, kExpP));
+    const V ph = O::add(r, t), pl = O::add(O::sub(r, ph), t);  // p = ph + pl (|t| < |r|)
+    const V s = VF::scale(one, n);
+    const V vh = O::mul(s, ph);
+    const V u = O::sub(one, s), ue = O::sub(O::sub(one, u), s);  // 1 - 2^n = u + ue
+    const V nh = O::sub(u, vh), nl = O::add(O::sub(O::sub(u, nh), vh), O::fma(O::neg(s), pl, ue));
+    const V dh = O::sub(two, nh), dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
+    const V r0 = O::recip_seed(dh), q0 = O::mul(nh, r0);
+    const V e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));  // N - q0 D
+    return O::copysign(O::fma(e, r0, q0), x);
   }
-  const V r0 = O::recip_seed(dh), q0 = O::mul(nh, r0);
-  const V e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));  // N - q0 D
-  return O::copysign(O::fma(e, r0, q0), x);
 }
 
 // tanh on AVX2 (O: VF or VF::Pair): every lane takes tanh_core; never false.
@@ -1984,11 +2001,13 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // four a step took 1.05-1.12x for log, log2, log10, log1p and the inverse
 // hyperbolics.
 // cos four a step (session 24): 0.98-1.0x in eight runs, sin 1.03x, erf
-// 1.07x, tanh 1.00x.
-// log2 four a step (session 25, without its float-float tail): 0.93x in
-// five runs (0.99x once its own table took a permute off); log10 1.00-1.04x
-// and, on its own table, 1.02-1.03x.
-template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2);
+// 1.07x, tanh 1.00x. Session 25: log2 (without its float-float tail)
+// 0.93x in five runs (0.99x once its own table took a permute off), log10
+// 1.00-1.04x and, on its own table, 1.02-1.03x; tanh (after its shorter
+// chains, tanh_core) 0.902-0.903x, and tan with unary_kernel_sched
+// 0.903-0.916x (without it 1.07x).
+template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2) ||
+                                           F == int(VFn::Tanh) || F == int(VFn::Tan);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
