@@ -220,7 +220,9 @@ alignas(64) constexpr LogTab8 kLogTab8 = {
 // sL by a fast two-sum (|A| > |sL| or A = 0 in every interval), the low
 // parts in a tail, rounded once. Over every positive float against double,
 // the float is the correctly rounded one but for 4027 inputs, each within
-// 2^-9.25 ulp of a tie (log_core's 2^-34 leaves 2^-10). In interval 4 (m
+// 2^-9.25 ulp of a tie (log_core's 2^-34 leaves 2^-10; the farthest, at
+// 0x1.0ba0c2p+0 in interval 5, where A and log1p(r) cancel, errs by 2^-32.8
+// relative or more). In interval 4 (m
 // next to 1) k = 0, invc = 1 and A = B = 0: the result keeps log1p's
 // relative precision. Session 25: on log_ff's own table (1/c of 24 bits at
 // the intervals' centres, |r| < 0.0565) r took a rounded product and its
@@ -1950,7 +1952,9 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // 1.07x, tanh 1.00x.
 // log2 four a step (session 25, without its float-float tail): 0.93x in
 // five runs (0.99x once its own table took a permute off); log10 1.00-1.04x
-// and, on its own table, 1.02-1.03x.
+// and, on its own table, 1.02-1.03x; log on kLogTab8 1.09-1.10x. erfinv
+// eight a step 1.09-1.10x; erfinv four a step software-pipelined (the next
+// four's log_sum before the last four's polynomial) 1.08-1.20x.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
