@@ -96,7 +96,7 @@
  * round to is the correctly rounded one except next to a tie; power keeps
  * C's special values, and a scalar exponent of 2, 0.5 or -1 takes x x,
  * sqrt x or 1/x, the correctly rounded result; on AVX2, log is computed in float
- * lanes with a float tail instead, 2^-34 relative, with the same rounding
+ * lanes with a float tail instead, about 2^-33 relative, with the same rounding
  * but within about 2^-9 ulp of a tie, log2 and log10 in float lanes with
  * only the product by log_b e split exactly (0.56 and 0.59 ulp), log1p on the inverse hyperbolics'
  * inline log and expm1 in float lanes with a float tail (0.55 and 0.54

@@ -77,19 +77,6 @@ const LogTable& log_table() {
       bits -= uint64_t(i) << 48;
       std::memcpy(&t.exp2[i], &bits, 8);
     }
-    for (int i = 0; i < 8; i++) {
-      // the float-lane tables: interval i's values between the bits kLogOffBits + i 2^20 and the next
-      auto value = [](uint32_t b) {
-        float f;
-        std::memcpy(&f, &b, 4);
-        return (long double)f;
-      };
-      const long double lo = value(kLogOffBits + (uint32_t(i) << 20)), hi = value(kLogOffBits + (uint32_t(i + 1) << 20));
-      t.finvc[i] = lo <= 1 && 1 < hi ? 1.0f : float(2 / (lo + hi));
-      const long double v = -std::log((long double)t.finvc[i]);
-      t.fln[0][i] = float(std::round(v * 65536) / 65536);
-      t.fln[1][i] = float(v - t.fln[0][i]);
-    }
     return t;
   }();
   return t;

@@ -102,20 +102,16 @@ std::function<EwKernel(DType, DType)> with_vector(VFn2 f, std::function<EwKernel
 // 1, e ln2 + logc is -ln2 + ln2, exactly 0 in a fused multiply-add). exp2: the bits of
 // 2^(j/16) less j 2^48, so that adding the bits of a whole n = 16 q + j
 // shifted left by 48 gives 2^(n/16). Computed in long double once.
-// The float-lane tables (AVX2: a lane-crossing permute of floats is cheap
-// there, of doubles dear) split x = 2^k m with m in [kLogOff, 2 kLogOff)
-// by subtracting kLogOff's bits, so that 1 lies inside interval 4 (m in
-// [0.965, 1.055), where invc = 1 and log c = 0: no cancellation next to 1;
+// AVX2's float-lane logs of bases 2 and 10 (log_ff, with their own
+// tables of 8 floats: a lane-crossing permute of floats is cheap there, of
+// doubles dear) split x = 2^k m with m in [kLogOff, 2 kLogOff) by
+// subtracting kLogOff's bits, so that 1 lies inside interval 4 (m in
+// [0.965, 1.055), where 1/c = 1 and log c = 0: no cancellation next to 1;
 // the intervals' relative half-widths are at most 0.056); the interval i is
-// the next three bits (8 floats: one permute). finvc = 1/c rounded to float (the
-// center c of the interval's values), its logarithm -ln(finvc) rounded
-// to the grid of 2^-16 (so that k ln2's high part plus it is exact in
-// float) and the float of the rest (hi + lo within 2^-41); log2 and log10
-// take their own tables (log_ff).
+// the next three bits (one permute).
 constexpr uint32_t kLogOffBits = 0x3f370000;  // 0.71484375
 struct LogTable {
   double invc[16], logc[16], log2c[16], log10c[16], exp2[16];
-  float finvc[8], fln[2][8];
 };
 const LogTable& log_table();
 

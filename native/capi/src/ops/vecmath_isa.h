@@ -180,35 +180,62 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
   else return VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)));
 }
 
+// AVX2's log_sum and base-e log_ff: 8 intervals, one permute a table and
+// no blend. wh = 2^k m with m in [0.7071, 1.4142) (VF::split_off: wh's
+// bits less kLogTab8Off, whose bits 20-22 are m's interval; the interval
+// [0.957, 1.039) takes invc = 1);
+// invc_i has five bits and |r| < 0.0623 (below 1/16: exact in the fma, and
+// P's range); |hi_i| >= |r| in every interval but the one of 1, where hi_i
+// = 0. In-process A/B (1M float32 in cache, 1 thread), against the 16
+// intervals (two permutes and a blend a table): log1p 0.78-0.82x, arcsinh
+// 0.83-0.84x, arccosh 0.79-0.83x, arctanh 0.85x, erfinv 0.79x the time.
+struct LogTab8 {
+  float invc[8], hi[8], lo[8];
+};
+constexpr uint32_t kLogTab8Off = 0x3f350000;  // 0.70703125
+alignas(64) constexpr LogTab8 kLogTab8 = {
+    {1.375f, 1.25f, 1.1875f, 1.0625f, 1.0f, 0.90625f, 0.8125f, 0.75f},
+    {-0.318450928f, -0.223144531f, -0.171844482f, -0.0606231689f, 0.0f, 0.0984344482f, 0.207641602f, 0.287689209f},
+    {-2.80338418e-06f, 9.79935749e-07f, -5.77450464e-06f, -1.45287117e-06f, 0.0f, 5.62457126e-06f, -2.23678421e-06f,
+     -7.13653253e-06f}};
+
 // ---- AVX2: float32 log, log2 and log10 in float lanes ----------------------
 // The double-lane logs were bound on Zen 3 by their lookups (4 gathers a
 // vector of 8 floats; a 16-double lookup by permutes takes 4 lane-crossing
 // permutes and 3 blends a vector of 4) and by the conversions between float
 // and double lanes: conversions and lane-crossing permutes all go through
 // one pipe there, one a cycle (measured). Here everything is in float lanes,
-// with a float tail. x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting
-// kLogOff's bits (VF::split_off), m's interval i from the next three bits,
-// and LogTable's float tables of 8 looked up with one permute each
-// (VF::lookup_iv). p = m finvc rounded and its fma residual pe give r = m
-// finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.056 of 1).
-// Base e: log1p(r) = rh - rh^2/2 + rh^3/3 + rh^4 q(rh) + pe (1 - rh + rh^2
-// - rh^3), q a fit made for this library (relative to log1p, 2^-36.8 on |r|
-// < 0.0565), with rh^2 an exact product (its fma residual r2e) and rh -
-// rh^2/2 a fast two-sum sL + eL. Every other term is summed below rh^3/3,
-// which enters last in one fused multiply-add: r3 = rh^3 rounded, its
-// residual and r2e rh/3 below it, so that the terms at rh^3's scale round
-// once (rh^3/3 is up to 2^-9.9 of the result next to 1, where 16 intervals
-// kept it below 2^-11.7). Then k ln2 + ln c (A = k L_hi + hi, exact: L_hi
+// with a float tail. Base e: x = 2^k m with m in [0.7071, 1.4142) and
+// m's interval i as log_sum takes them (VF::split_off<kLogTab8Off>,
+// kLogTab8, one permute a table): invc_i has five bits, so r = m invc_i -
+// 1 is exact in one fma (|r| < 0.0623). log1p(r) = r - r^2/2 + r^3/3 + r^4
+// q(r), q a fit made for this library (mpmath, least squares on Chebyshev
+// nodes reweighted toward minimax, coefficients rounded to float one by
+// one: 2^-35.9 relative to log1p on [-0.0584, 0.0623]), with r^2 an exact
+// product (its fma residual r2e) and r - r^2/2 a fast two-sum sL + eL.
+// Every other term is summed below r^3/3, which enters last in one fused
+// multiply-add: r3 = r^3 rounded and r2e r/3 below it, so that the terms at
+// r^3's scale round once. Then k ln2 + ln c (A = k L_hi + hi, exact: L_hi
 // and hi on the grid of 2^-16; B = k L_lo + lo, rounded) and log1p(r): A +
 // sL by a fast two-sum (|A| > |sL| or A = 0 in every interval), the low
-// parts in a tail, rounded once. 2^-34.1 relative or better (every float
-// in [1/8, 4) and every 97th above the subnormals, against long double):
-// the float is the correctly rounded one except within about 2^-9 ulp of a
-// tie, as log_core's (2^-34) is except within 2^-10. In interval 4 (m
-// next to 1) k = 0, finvc = 1 and A = B = 0: the result keeps log1p's
-// relative precision. Against 16 intervals (two permutes and a blend a
-// table), in-cache time on Zen 3 0.8x (the blends share the pipes of the
-// fused multiply-adds, which bind here).
+// parts in a tail, rounded once. Over every positive float against double,
+// the float is the correctly rounded one but for 4027 inputs, each within
+// 2^-9.25 ulp of a tie (log_core's 2^-34 leaves 2^-10; the farthest, at
+// 0x1.0ba0c2p+0 in interval 5, where A and log1p(r) cancel, errs by 2^-32.8
+// relative or more). In interval 4 (m
+// next to 1) k = 0, invc = 1 and A = B = 0: the result keeps log1p's
+// relative precision. Session 25: on log_ff's own table (1/c of 24 bits at
+// the intervals' centres, |r| < 0.0565) r took a rounded product and its
+// residual pe, with pe (1 - r + r^2 - r^3) in the tail; the five-bit invc
+// drop those five operations, for 0.85x the time (3583 inputs not
+// correctly rounded, within 2^-9.89 ulp of a tie). Against 16 intervals
+// (two permutes and a blend a table), in-cache time on Zen 3 0.8x (the
+// blends share the pipes of the fused multiply-adds, which bind here).
+// Bases 2 and 10: x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting
+// kLogOff's bits (VF::split_off), m's interval i from the next three bits,
+// and their own float tables of 8 looked up with one permute each
+// (VF::lookup_iv). p = m finvc rounded and its fma residual pe give r = m
+// finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.06 of 1).
 // Bases 2 and 10 (session 25, to 0.56 and 0.59 ulp where the float-float
 // tail above gave 0.5002): log_b x = A + rh e_hi + (pe e_f (1 - rh) + rh
 // G(rh) + k L_lo), e_f = log_b e rounded to float, G(r) = (log_b(1 + r) -
@@ -238,9 +265,25 @@ template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) { return O::a
 // log_b x as above; kadd is added to k (a subnormal's scaling).
 template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
-  static constexpr float q[] = {0x1.287db6p-3f, -0x1.567a44p-3f, 0x1.99955cp-3f, -0x1.ffffb6p-3f};
-  const V one = O::set1(1.0f), third = O::set1(1.0f / 3);
+  const V one = O::set1(1.0f);
   V k, m;
+  if constexpr (B == Base::E) {
+    static constexpr float q[] = {0x1.236592p-3f, -0x1.5698cp-3f, 0x1.999adp-3f, -0x1.ffffa6p-3f};
+    const V third = O::set1(1.0f / 3);
+    const auto t = O::template split_off<kLogTab8Off>(x, k, m);
+    if (kadd) k = O::add(k, *kadd);
+    const V r = O::fma(m, O::lookup_iv(kLogTab8.invc, t), O::neg(one));
+    const V r2 = O::mul(r, r), r2e = O::fma(r, r, O::neg(r2));
+    const V hh = O::mul(r2, O::set1(-0.5f));
+    const V sL = O::add(r, hh), eL = O::add(O::sub(r, sL), hh);
+    const V r3 = O::mul(r2, r), r4 = O::mul(r2, r2);
+    // q by one Horner chain: with the scheduling of unary_kernel_sched, 0.97-0.98x the time of two chains
+    const V u = O::fma(r4, horner<O>(r, q), O::fma(r2e, O::fma(r, third, O::set1(-0.5f)), eL));
+    const V a = O::fma(k, O::set1(0x1.62e4p-1f), O::lookup_iv(kLogTab8.hi, t));
+    const V b = O::fma(k, O::set1(0x1.7f7d1cp-20f), O::lookup_iv(kLogTab8.lo, t));
+    const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
+    return O::add(s, O::fma(r3, third, O::add(u, O::add(e, b))));
+  }
   const auto t = O::split_off(x, k, m);
   if (kadd) k = O::add(k, *kadd);
   // bases 2 and 10: their own 1/c (within 0.0063 and 0.0042 of the centre's 1/c) where -log_b(1/c) is
@@ -254,38 +297,25 @@ template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const
                                       1.0f,           0x1.c928e6p-1f, 0x1.9c5a22p-1f, 0x1.76e43p-1f};
   static constexpr float kLog10c[] = {-0x1.042p-3f, -0x1.7b14p-4f, -0x1.e9p-5f,   -0x1.e7fp-6f,
                                       0.0f,         0x1.931p-5f,   0x1.8108p-4f,  0x1.153ap-3f};
-  const V ic = O::lookup_iv(B == Base::Two ? kInvc2 : B == Base::Ten ? kInvc10 : g_log->finvc, t);
-  const V ch = O::lookup_iv(B == Base::Two ? kLog2c : B == Base::Ten ? kLog10c : g_log->fln[0], t);
+  const V ic = O::lookup_iv(B == Base::Two ? kInvc2 : kInvc10, t);
+  const V ch = O::lookup_iv(B == Base::Two ? kLog2c : kLog10c, t);
   const V p = O::mul(m, ic);
   const V pe = O::fma(m, ic, O::neg(p)), rh = O::sub(p, one);
-  if constexpr (B != Base::E) {
-    static constexpr float g[] = {B == Base::Two ? -0x1.eeb896p-3f : -0x1.294626p-4f,
-                                  B == Base::Two ? 0x1.286794p-2f : 0x1.651b8p-4f,
-                                  B == Base::Two ? -0x1.7153f2p-2f : -0x1.bcb7aep-4f,
-                                  B == Base::Two ? 0x1.ec706p-2f : 0x1.287a3cp-3f,
-                                  B == Base::Two ? -0x1.715476p-1f : -0x1.bcb7b2p-3f,
-                                  B == Base::Two ? 0x1.4ae0cp-26f : -0x1.a42756p-9f};
-    // log_b e as a float; e_hi: in base 10 7/16, so that rh e_hi is exact (rh has 20 bits at most)
-    const V ef = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f), eh = B == Base::Two ? ef : O::set1(0.4375f);
-    const V a = B == Base::Two ? O::add(k, ch) : O::fma(k, O::set1(0x1.344p-2f), ch);
-    const V ph = O::mul(rh, eh), s = O::add(a, ph);
-    V e = O::sub(ph, O::sub(s, a));
-    if constexpr (B == Base::Two) e = O::add(O::fma(rh, eh, O::neg(ph)), e);
-    else e = O::fma(k, O::set1(0x1.3509f8p-18f), e);
-    const V t1 = O::fma(pe, O::fma(rh, O::neg(ef), ef), e);
-    return O::add(s, O::fma(rh, horner<O>(rh, g), t1));
-  }
-  const V r2 = O::mul(rh, rh), r2e = O::fma(rh, rh, O::neg(r2));
-  const V hh = O::mul(r2, O::set1(-0.5f));
-  const V sL = O::add(rh, hh), eL = O::add(O::sub(rh, sL), hh);
-  const V r3 = O::mul(r2, rh), r4 = O::mul(r2, r2);
-  V w = O::fma(pe, O::sub(O::sub(r2, rh), r3), pe);
-  w = O::fma(r2e, O::fma(rh, third, O::set1(-0.5f)), w);
-  // q by one Horner chain: with the scheduling of unary_kernel_sched, 0.97-0.98x the time of two chains
-  const V u = O::fma(r4, horner<O>(rh, q), O::add(eL, w));  // log1p(r) = sL + u + r3/3
-  const V a = O::fma(k, O::set1(0x1.62e4p-1f), ch), b = O::fma(k, O::set1(0x1.7f7d1cp-20f), O::lookup_iv(g_log->fln[1], t));
-  const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
-  return O::add(s, O::fma(r3, third, O::add(u, O::add(e, b))));
+  static constexpr float g[] = {B == Base::Two ? -0x1.eeb896p-3f : -0x1.294626p-4f,
+                                B == Base::Two ? 0x1.286794p-2f : 0x1.651b8p-4f,
+                                B == Base::Two ? -0x1.7153f2p-2f : -0x1.bcb7aep-4f,
+                                B == Base::Two ? 0x1.ec706p-2f : 0x1.287a3cp-3f,
+                                B == Base::Two ? -0x1.715476p-1f : -0x1.bcb7b2p-3f,
+                                B == Base::Two ? 0x1.4ae0cp-26f : -0x1.a42756p-9f};
+  // log_b e as a float; e_hi: in base 10 7/16, so that rh e_hi is exact (rh has 20 bits at most)
+  const V ef = O::set1(B == Base::Two ? 0x1.715476p+0f : 0x1.bcb7b2p-2f), eh = B == Base::Two ? ef : O::set1(0.4375f);
+  const V a = B == Base::Two ? O::add(k, ch) : O::fma(k, O::set1(0x1.344p-2f), ch);
+  const V ph = O::mul(rh, eh), s = O::add(a, ph);
+  V e = O::sub(ph, O::sub(s, a));
+  if constexpr (B == Base::Two) e = O::add(O::fma(rh, eh, O::neg(ph)), e);
+  else e = O::fma(k, O::set1(0x1.3509f8p-18f), e);
+  const V t1 = O::fma(pe, O::fma(rh, O::neg(ef), ef), e);
+  return O::add(s, O::fma(rh, horner<O>(rh, g), t1));
 }
 
 // log, log2 and log10 of float lanes by log_ff, special values put in.
@@ -563,7 +593,7 @@ VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core<VF, false>(VF::min(VF::set1
 // logc_i's high part is exact (both on the grid of 2^-16) and r joins it in
 // a fast two-sum (the first is 0 or larger than |r|); log1p(r) - r = r^2
 // P(r) (fits made for this library: AVX2's on |r| < 1/16, 2^-31.4 relative
-// to log1p(r); AVX-512's 2^-27, which AVX2's 8 intervals below could not
+// to log1p(r); AVX-512's 2^-27, which AVX2's 8 intervals (kLogTab8) could not
 // take: next to 1 they cancel up to 1.57 times |r|), logc_i's and ln2's
 // low parts and wl / wh make the tail.
 struct LogTab {
@@ -577,23 +607,6 @@ alignas(64) constexpr LogTab kLogTab = {
     {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
-// AVX2: 8 intervals, one permute a table and no blend. wh = 2^k m with m
-// in [0.7071, 1.4142) (VF::split_off: wh's bits less kLogTab8Off, whose
-// bits 20-22 are m's interval; the interval [0.957, 1.039) takes invc = 1);
-// invc_i has five bits and |r| < 0.0623 (below 1/16: exact in the fma, and
-// P's range); |hi_i| >= |r| in every interval but the one of 1, where hi_i
-// = 0. In-process A/B (1M float32 in cache, 1 thread), against the 16
-// intervals (two permutes and a blend a table): log1p 0.78-0.82x, arcsinh
-// 0.83-0.84x, arccosh 0.79-0.83x, arctanh 0.85x, erfinv 0.79x the time.
-struct LogTab8 {
-  float invc[8], hi[8], lo[8];
-};
-constexpr uint32_t kLogTab8Off = 0x3f350000;  // 0.70703125
-alignas(64) constexpr LogTab8 kLogTab8 = {
-    {1.375f, 1.25f, 1.1875f, 1.0625f, 1.0f, 0.90625f, 0.8125f, 0.75f},
-    {-0.318450928f, -0.223144531f, -0.171844482f, -0.0606231689f, 0.0f, 0.0984344482f, 0.207641602f, 0.287689209f},
-    {-2.80338418e-06f, 9.79935749e-07f, -5.77450464e-06f, -1.45287117e-06f, 0.0f, 5.62457126e-06f, -2.23678421e-06f,
-     -7.13653253e-06f}};
 // kLogTab8 halved, for log_sum's kHalf.
 constexpr LogTab8 halved(const LogTab8& t) {
   LogTab8 h{};
@@ -2003,9 +2016,11 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // cos four a step (session 24): 0.98-1.0x in eight runs, sin 1.03x, erf
 // 1.07x, tanh 1.00x. Session 25: log2 (without its float-float tail)
 // 0.93x in five runs (0.99x once its own table took a permute off), log10
-// 1.00-1.04x and, on its own table, 1.02-1.03x; tanh (after its shorter
-// chains, tanh_core) 0.902-0.903x, and tan with unary_kernel_sched
-// 0.903-0.916x (without it 1.07x).
+// 1.00-1.04x and, on its own table, 1.02-1.03x; log on kLogTab8
+// 1.09-1.10x; tanh (after its shorter chains, tanh_core) 0.902-0.903x, and
+// tan with unary_kernel_sched 0.903-0.916x (without it 1.07x). erfinv
+// eight a step 1.09-1.10x; erfinv four a step software-pipelined (the next
+// four's log_sum before the last four's polynomial) 1.08-1.20x.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2) ||
                                            F == int(VFn::Tanh) || F == int(VFn::Tan);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
