@@ -2016,7 +2016,7 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // cos four a step (session 24): 0.98-1.0x in eight runs, sin 1.03x, erf
 // 1.07x, tanh 1.00x. Session 25: log2 (without its float-float tail)
 // 0.93x in five runs (0.99x once its own table took a permute off), log10
-// 1.00-1.04x and, on its own table, 1.02-1.03x; log on kLogTab8
+// 1.00-1.04x and, on its own table, 1.02-1.03x; log (on kLogTab8)
 // 1.09-1.10x; tanh (after its shorter chains, tanh_core) 0.902-0.903x, and
 // tan with unary_kernel_sched 0.903-0.916x (without it 1.07x). erfinv
 // eight a step 1.09-1.10x; erfinv four a step software-pipelined (the next
