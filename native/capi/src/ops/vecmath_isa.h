@@ -1956,7 +1956,7 @@ template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
                                             F == int(VFn::Tan) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
                                             F == int(VFn::Expm1) || F == int(VFn::Erfinv) || F == int(VFn::Sin) ||
-                                            F == int(VFn::Cos);
+                                            F == int(VFn::Cos) || F == int(VFn::Arctan);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
