@@ -866,7 +866,7 @@ VM_INLINE typename O::V pio2_multiple_minus(typename O::V kk, typename O::V m, t
 // reweighted toward minimax, coefficients rounded to float one at a time
 // with a refit): u + u s P(s) within 2^-30.4 of arctan u relative (degree
 // 3: 2^-25.5, 0.86 ulp). Every float: max 0.6578 ulp (was 0.6047 on the
-// sweep); 0.97x the time.
+// sweep); 0.97x the time, then under unary_kernel_sched 0.95-0.97x.
 // a is clamped to 2^100 (arctan of inf is pi/2); a NaN passes through.
 // O: VF, or on AVX2 VF::Pair (atan_mid: every lane, never false); Short
 // (AVX2): the selects against 0 as ands with the mask (O::keep) instead of
@@ -2052,6 +2052,7 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
 // 0.98-1.0x, logaddexp 1.02x, power 1.04x. Session 24 part E: cos two a
 // step (kPairF32) with it 0.96-0.98x the time of two a step without (a
 // vector a step: 1.02x); tanh, erf, arctan 0.97-1.07x, not taken.
+// Session 25: arctan (P of degree 4) 0.95-0.97x in four runs, taken.
 template <class VT, class S, int F>
 VM_SCHEDULED void unary_kernel_sched(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
   unary_body<VT, S, F>(in, out, n, prm);
