@@ -141,7 +141,8 @@
  *   log1p                                          0.6     1.01    0.51     0.51
  *   arccosh                                        0.6      1      0.51     0.51
  *   arcsinh,arctanh                                0.6     1.01    0.51     0.51
- *   arcsin,arccos,arctan                           0.7      1      0.51     0.51
+ *   arcsin,arccos                                  0.7      1      0.51     0.51
+ *   arctan                                         0.82     1      0.51     0.51
  *   erf                                            0.96     1      0.51     0.51
  *   cosh                                           0.85    1.1     0.51     0.51
  *   sinh                                           0.9     1.1     0.51     0.51

@@ -920,9 +920,16 @@ VM_INLINE typename O::V pio2_multiple_minus(typename O::V kk, typename O::V m, t
 // arctan x = sign(x) arctan a in float lanes, a = |x|: a up to tan pi/8,
 // from there to tan 3pi/8, or beyond gives the quotient u = a, (a - 1)/(a +
 // 1) or -1/a (|u| <= tan pi/8) and K = 0, pi/4 or pi/2; arctan a = K + u +
-// u s P(s) with s = u^2 (a least-squares fit made for this library, 2^-27
-// relative) plus the quotient's error ul (its fma residual and the rounding
-// errors of a - 1 and a + 1) times 1/(1 + s), summed by pio2_multiple_minus.
+// u s P(s) with s = u^2 plus the quotient's error ul (its fma residual and
+// the rounding errors of a - 1 and a + 1) times 1/(1 + s), summed by
+// pio2_multiple_minus. P on AVX2: degree 4 (session 25; was 6), a fit made for this
+// library (mpmath, least squares on Chebyshev nodes of s in [0, 0.1716]
+// reweighted toward minimax, coefficients rounded to float one at a time
+// with a refit): u + u s P(s) within 2^-30.4 of arctan u relative (degree
+// 3: 2^-25.5, 0.86 ulp). Every float: max 0.6578 ulp (was 0.6047 on the
+// sweep); 0.97x the time, then under unary_kernel_sched 0.95-0.97x. Then
+// AVX2 takes ul for ul / (1 + s) (one fma less; 0.95-0.96x): every float
+// 0.8146 ulp, bound 0.82 (MLX's 0.829).
 // a is clamped to 2^100 (arctan of inf is pi/2); a NaN passes through.
 // O: VF, or on AVX2 VF::Pair (atan_mid: every lane, never false); Short
 // (AVX2): the selects against 0 as ands with the mask (O::keep) instead of
@@ -932,8 +939,10 @@ VM_INLINE typename O::V pio2_multiple_minus(typename O::V kk, typename O::V m, t
 // = -1 spelled out, x's sign by an xor (0.975x, the same bits).
 template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x) {
   using V = typename O::V;
-  static constexpr float c[] = {-0.0404824171f, 0.0713791512f, -0.0902948525f, 0.111075400f,
-                                -0.142856143f, 0.199999989f, -0.333333333f};
+  // AVX2 (Short) degree 4; AVX-512 keeps its degree 6 (2^-27 relative) and its bits
+  static constexpr float c4[] = {-0.0609004684f, 0.105991676f, -0.14244391f, 0.199985281f, -0.333333164f};
+  static constexpr float c6[] = {-0.0404824171f, 0.0713791512f, -0.0902948525f, 0.111075400f,
+                                 -0.142856143f, 0.199999989f, -0.333333333f};
   const V a = O::min(O::set1(0x1p100f), O::abs(x)), one = O::set1(1.0f), zero = O::set1(0.0f);  // a's NaN wins
   const auto mid = O::gt(a, O::set1(0.414213568f)), far = O::gt(a, O::set1(2.41421366f));
   V num, den, el1, el2, kk;  // el1 and el2: the errors of a - 1 and a + 1 in the middle interval, else 0; K / (pi/2)
@@ -963,7 +972,10 @@ template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x
   const V res = O::fma(O::neg(u), el2, O::add(O::fma(O::neg(u), den, num), el1));
   const V s = O::mul(u, u);
   const V ul = O::mul(res, O::rcp_est(den));
-  const V t = O::fma(O::mul(u, s), horner<O>(s, c), O::fma(O::neg(ul), s, ul));  // ul / (1 + s) ~ ul (1 - s)
+  V p;
+  if constexpr (Short) p = horner<O>(s, c4);
+  else p = horner<O>(s, c6);
+  const V t = O::fma(O::mul(u, s), p, Short ? ul : O::fma(O::neg(ul), s, ul));  // ul / (1 + s) ~ ul (1 - s)
   if constexpr (Short) {
     // K + (u + t) as pio2_multiple_minus with m = -1 spelled out (kk pi/2's
     // low part is exact, so t joins it in one fma: the same bits), and x's
@@ -2028,7 +2040,7 @@ template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
                                             F == int(VFn::Tan) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
                                             F == int(VFn::Expm1) || F == int(VFn::Erfinv) || F == int(VFn::Sin) ||
-                                            F == int(VFn::Cos);
+                                            F == int(VFn::Cos) || F == int(VFn::Arctan);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
@@ -2124,6 +2136,7 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
 // 0.98-1.0x, logaddexp 1.02x, power 1.04x. Session 24 part E: cos two a
 // step (kPairF32) with it 0.96-0.98x the time of two a step without (a
 // vector a step: 1.02x); tanh, erf, arctan 0.97-1.07x, not taken.
+// Session 25: arctan (P of degree 4) 0.95-0.97x in four runs, taken.
 template <class VT, class S, int F>
 VM_SCHEDULED void unary_kernel_sched(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
   unary_body<VT, S, F>(in, out, n, prm);
