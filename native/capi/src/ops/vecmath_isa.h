@@ -804,15 +804,19 @@ template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, ty
   const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
   const V th = O::sub(pp, one);
   const V s = O::sqrt(th);
-  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), pe), O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f))));
+  constexpr bool kAvx2 = VF::W == 8;
+  const V hs = kAvx2 ? O::mul(O::set1(0.5f), O::rsqrt_est(O::max(th, O::set1(0x1p-126f))))
+                     : O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f)));
+  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), pe), hs);
   wh = O::add(x, s), wl = O::add(O::add(O::sub(x, wh), s), sl);
+  if constexpr (kAvx2) wl = O::mul(wl, O::rcp_est(wh));
 }
 
 template <class O> VM_INLINE bool acosh_mid(typename O::V x, typename O::V& r) {
   if (!O::all(O::mand(O::gt(x, O::set1(0.99999994f)), O::gt(O::set1(0x1p12f), x)))) return false;
   typename O::V wh, wl;
   acosh_w<O>(x, wh, wl);
-  r = log_sum<O>(wh, &wl);
+  r = log_sum<O, false, false, VF::W == 8>(wh, &wl);
   return true;
 }
 
@@ -825,10 +829,11 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   acosh_w<VF>(x, wh, wl);
   const auto big = VF::mand(VF::gt(x, VF::set1(0x1.fffffep11f)), VF::gt(inf, x));
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), x), wh);
-  wl = VF::sel(big, VF::mul(VF::set1(-0.125f), VF::rcp_est(x)), wl);
+  const V ir = VF::rcp_est(x);
+  wl = VF::sel(big, VF::W == 8 ? VF::mul(VF::mul(VF::set1(-0.25f), ir), ir) : VF::mul(VF::set1(-0.125f), ir), wl);
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
   wh = VF::sel(VF::gt(wh, one), wh, one);  // below 1 and NaN: any ordinary argument, replaced below
-  r = log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
+  r = log_sum<VF, false, false, VF::W == 8>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
 }
