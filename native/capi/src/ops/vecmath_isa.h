@@ -803,9 +803,10 @@ template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, ty
   const V one = O::set1(1.0f);
   const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
   const V th = O::sub(pp, one);
-  const V s = O::sqrt(th);
   constexpr bool kAvx2 = VF::W == 8;
-  const V hs = kAvx2 ? O::mul(O::set1(0.5f), O::rsqrt_est(O::max(th, O::set1(0x1p-126f))))
+  const V t1 = kAvx2 ? O::fma(x, x, O::neg(one)) : th;
+  const V s = O::sqrt(t1);
+  const V hs = kAvx2 ? O::mul(O::set1(0.5f), O::rsqrt_est(O::max(t1, O::set1(0x1p-126f))))
                      : O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f)));
   const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), pe), hs);
   wh = O::add(x, s), wl = O::add(O::add(O::sub(x, wh), s), sl);
