@@ -640,8 +640,9 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   const V hi = O::fma(k, O::set1(0.693145752f * c), ch);
   const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
   if constexpr (kRel) {
-    static_assert(VF::W == 8 && !kEst && !kHalf);
-    const V lo = O::fma(k, O::set1(1.42860677e-06f), O::add(*wl, tl));
+    static_assert(VF::W == 8 && !kEst);
+    const V lo = O::fma(k, O::set1(1.42860677e-06f * c), O::add(*wl, tl));
+    if constexpr (kHalf) return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
     const V r2 = O::mul(r, r);
     const V q = O::fma(r2, O::fma(r2, O::set1(p[0]), O::fma(r, O::set1(p[1]), O::set1(p[2]))), O::fma(r, O::set1(p[3]), O::set1(p[4])));
     return O::add(s, O::fma(r2, q, O::add(e, lo)));
@@ -852,13 +853,13 @@ template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordi
   const V one = O::set1(1.0f);
   const V ph = O::add(one, a), pl = O::sub(a, O::sub(ph, one));
   const V dh = O::sub(one, a), dl = O::sub(O::sub(one, dh), a);
-  const V rd = O::recip(dh);
-  const V wh = O::mul(ph, rd);
-  const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), rd);
   constexpr bool kAvx2 = VF::W == 8;
+  const V rd = kAvx2 ? O::div(O::set1(0.5f), ph) : O::recip(dh);
+  const V wh = kAvx2 ? O::div(ph, dh) : O::mul(ph, rd);
+  const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), rd);
   const V w = ordinary ? wh : O::sel(O::gt(one, a), wh, one);
   V r;
-  if constexpr (kAvx2) r = log_sum<O, false, true>(w, &wl);
+  if constexpr (kAvx2) r = log_sum<O, false, true, true>(w, &wl);
   else r = O::mul(O::set1(0.5f), log_sum<O>(w, &wl));
   return kAvx2 ? odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f) : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
 }
