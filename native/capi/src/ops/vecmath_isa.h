@@ -642,7 +642,6 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   if constexpr (kRel) {
     static_assert(VF::W == 8 && !kEst);
     const V lo = O::fma(k, O::set1(1.42860677e-06f * c), O::add(*wl, tl));
-    if constexpr (kHalf) return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
     const V r2 = O::mul(r, r);
     const V q = O::fma(r2, O::fma(r2, O::set1(p[0]), O::fma(r, O::set1(p[1]), O::set1(p[2]))), O::fma(r, O::set1(p[3]), O::set1(p[4])));
     return O::add(s, O::fma(r2, q, O::add(e, lo)));
