@@ -613,10 +613,11 @@ alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
 // every term halved where it is made, exactly (r/2 = m invc/2 - 1/2, the
 // tables and ln2's parts halved, 1/2 / wh; P's coefficients times 2^(5 -
 // i), so that Horner's rule in r/2 gives 2 P(r) / 2^5 at every step):
-// arctanh 0.93x the time. kRel (AVX2, arcsinh's): *wl is log(w / wh)
-// itself, added to the table's low part with no factor 1/wh, and P is
-// taken by Estrin's scheme (r^2 beside the two linear parts: a shorter
-// chain than Horner's) onto e + lo summed first.
+// arctanh 0.93x the time. kRel (AVX2: arcsinh's, arccosh's, and with kHalf
+// arctanh's): *wl is log(w / wh) itself (halved with kHalf), added to the
+// table's low part with no factor 1/wh, and P is taken by Estrin's scheme
+// (r^2 beside the two linear parts: a shorter chain than Horner's) onto e +
+// lo summed first (arctanh, session 25: 0.97-0.99x the time of Horner's).
 template <class O = VF, bool kEst = false, bool kHalf = false, bool kRel = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
@@ -797,7 +798,15 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
 // arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes as
 // arcsinh's (x^2 - 1 by a two-product: below 2^12, x^2 rounded less 1 is
 // exact, its rounding the whole low part: 0.98x the time; x > s); from
-// 2^12 on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd 2).
+// 2^12 on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd 2). On AVX2
+// (session 25) no division: the root is taken of x^2 - 1 rounded once (an
+// fma, ready sooner), so that the residual th - s^2 + pe against the exact
+// x^2 - 1 is within about ulp(s^2) and 1/(2s) by the rsqrt estimate serves
+// (taken of the exact th, next to 1 pe is up to 2^-13 of th and the
+// estimate's 2^-12 on it gave 0.6546 ulp); wl / wh by the reciprocal
+// estimate into log_sum's kRel. Every float in [1, 2^12) within 0.5674 ulp
+// (0.5463 before), from 2^12 on 0.5002; in-process A/B 0.96-0.97x the time
+// (the divider held two divisions and the root a vector).
 template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
@@ -846,16 +855,20 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
 // on a branch: rare where inputs come at random over (-1, 1), where the
 // series from 2^-6 in every vector cost 1.1x the time): every float in
 // [2^-12, 2^-6) within 0.5348 ulp (the series: 0.5001), the function's
-// max 0.5601 (at 0x1.3cd808p-6, as before).
+// max 0.5601 (at 0x1.3cd808p-6, as before). On AVX2 (session 25) wh =
+// (1 + a) / (1 - a) by one division and (w - wh) / wh as the residual times
+// 1/(2 + 2a) (equal to first order, the residual being 2^-23 of 1 + a; a
+// division off the chain), half the log by log_sum's kRel: every float in
+// [2^-12, 1) within 0.5791 ulp; in-process A/B 0.94-0.96x the time.
 template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordinary) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
   const V ph = O::add(one, a), pl = O::sub(a, O::sub(ph, one));
   const V dh = O::sub(one, a), dl = O::sub(O::sub(one, dh), a);
   constexpr bool kAvx2 = VF::W == 8;
-  const V rd = kAvx2 ? O::div(O::set1(0.5f), ph) : O::recip(dh);
-  const V wh = kAvx2 ? O::div(ph, dh) : O::mul(ph, rd);
-  const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), rd);
+  const V q = kAvx2 ? O::div(O::set1(0.5f), ph) : O::recip(dh);  // AVX2: 1/(2 + 2a), else 1/(1 - a)
+  const V wh = kAvx2 ? O::div(ph, dh) : O::mul(ph, q);
+  const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), q);
   const V w = ordinary ? wh : O::sel(O::gt(one, a), wh, one);
   V r;
   if constexpr (kAvx2) r = log_sum<O, false, true, true>(w, &wl);
