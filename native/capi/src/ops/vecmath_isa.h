@@ -2006,8 +2006,10 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // 1.07x, tanh 1.00x.
 // log2 four a step (session 25, without its float-float tail): 0.93x in
 // five runs (0.99x once its own table took a permute off); log10 1.00-1.04x
-// and, on its own table, 1.02-1.03x.
-template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2);
+// and, on its own table, 1.02-1.03x. arccosh four a step once its
+// divisions were gone (session 25): 0.945-0.961x in three runs; arctanh
+// (one division fewer) still 1.09-1.14x.
+template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2) || F == int(VFn::Arccosh);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
