@@ -626,10 +626,11 @@ alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
 // every term halved where it is made, exactly (r/2 = m invc/2 - 1/2, the
 // tables and ln2's parts halved, 1/2 / wh; P's coefficients times 2^(5 -
 // i), so that Horner's rule in r/2 gives 2 P(r) / 2^5 at every step):
-// arctanh 0.93x the time. kRel (AVX2, arcsinh's): *wl is log(w / wh)
-// itself, added to the table's low part with no factor 1/wh, and P is
-// taken by Estrin's scheme (r^2 beside the two linear parts: a shorter
-// chain than Horner's) onto e + lo summed first.
+// arctanh 0.93x the time. kRel (AVX2: arcsinh's, arccosh's, and with kHalf
+// arctanh's): *wl is log(w / wh) itself (halved with kHalf), added to the
+// table's low part with no factor 1/wh, and P is taken by Estrin's scheme
+// (r^2 beside the two linear parts: a shorter chain than Horner's) onto e +
+// lo summed first (arctanh, session 25: 0.97-0.99x the time of Horner's).
 template <class O = VF, bool kEst = false, bool kHalf = false, bool kRel = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
@@ -653,8 +654,8 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   const V hi = O::fma(k, O::set1(0.693145752f * c), ch);
   const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
   if constexpr (kRel) {
-    static_assert(VF::W == 8 && !kEst && !kHalf);
-    const V lo = O::fma(k, O::set1(1.42860677e-06f), O::add(*wl, tl));
+    static_assert(VF::W == 8 && !kEst);
+    const V lo = O::fma(k, O::set1(1.42860677e-06f * c), O::add(*wl, tl));
     const V r2 = O::mul(r, r);
     const V q = O::fma(r2, O::fma(r2, O::set1(p[0]), O::fma(r, O::set1(p[1]), O::set1(p[2]))), O::fma(r, O::set1(p[3]), O::set1(p[4])));
     return O::add(s, O::fma(r2, q, O::add(e, lo)));
@@ -810,22 +811,35 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
 // arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes as
 // arcsinh's (x^2 - 1 by a two-product: below 2^12, x^2 rounded less 1 is
 // exact, its rounding the whole low part: 0.98x the time; x > s); from
-// 2^12 on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd 2).
+// 2^12 on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd 2). On AVX2
+// (session 25) no division: the root is taken of x^2 - 1 rounded once (an
+// fma, ready sooner), so that the residual th - s^2 + pe against the exact
+// x^2 - 1 is within about ulp(s^2) and 1/(2s) by the rsqrt estimate serves
+// (taken of the exact th, next to 1 pe is up to 2^-13 of th and the
+// estimate's 2^-12 on it gave 0.6546 ulp); wl / wh by the reciprocal
+// estimate into log_sum's kRel. Every float in [1, 2^12) within 0.5674 ulp
+// (0.5463 before), from 2^12 on 0.5002; in-process A/B 0.96-0.97x the time
+// (the divider held two divisions and the root a vector).
 template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
   const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
   const V th = O::sub(pp, one);
-  const V s = O::sqrt(th);
-  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), pe), O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f))));
+  constexpr bool kAvx2 = VF::W == 8;
+  const V t1 = kAvx2 ? O::fma(x, x, O::neg(one)) : th;
+  const V s = O::sqrt(t1);
+  const V hs = kAvx2 ? O::mul(O::set1(0.5f), O::rsqrt_est(O::max(t1, O::set1(0x1p-126f))))
+                     : O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f)));
+  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), pe), hs);
   wh = O::add(x, s), wl = O::add(O::add(O::sub(x, wh), s), sl);
+  if constexpr (kAvx2) wl = O::mul(wl, O::rcp_est(wh));
 }
 
 template <class O> VM_INLINE bool acosh_mid(typename O::V x, typename O::V& r) {
   if (!O::all(O::mand(O::gt(x, O::set1(0.99999994f)), O::gt(O::set1(0x1p12f), x)))) return false;
   typename O::V wh, wl;
   acosh_w<O>(x, wh, wl);
-  r = log_sum<O>(wh, &wl);
+  r = log_sum<O, false, false, VF::W == 8>(wh, &wl);
   return true;
 }
 
@@ -838,10 +852,11 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   acosh_w<VF>(x, wh, wl);
   const auto big = VF::mand(VF::gt(x, VF::set1(0x1.fffffep11f)), VF::gt(inf, x));
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), x), wh);
-  wl = VF::sel(big, VF::mul(VF::set1(-0.125f), VF::rcp_est(x)), wl);
+  const V ir = VF::rcp_est(x);
+  wl = VF::sel(big, VF::W == 8 ? VF::mul(VF::mul(VF::set1(-0.25f), ir), ir) : VF::mul(VF::set1(-0.125f), ir), wl);
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
   wh = VF::sel(VF::gt(wh, one), wh, one);  // below 1 and NaN: any ordinary argument, replaced below
-  r = log_sum(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
+  r = log_sum<VF, false, false, VF::W == 8>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
 }
@@ -853,19 +868,23 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
 // on a branch: rare where inputs come at random over (-1, 1), where the
 // series from 2^-6 in every vector cost 1.1x the time): every float in
 // [2^-12, 2^-6) within 0.5348 ulp (the series: 0.5001), the function's
-// max 0.5601 (at 0x1.3cd808p-6, as before).
+// max 0.5601 (at 0x1.3cd808p-6, as before). On AVX2 (session 25) wh =
+// (1 + a) / (1 - a) by one division and (w - wh) / wh as the residual times
+// 1/(2 + 2a) (equal to first order, the residual being 2^-23 of 1 + a; a
+// division off the chain), half the log by log_sum's kRel: every float in
+// [2^-12, 1) within 0.5791 ulp; in-process A/B 0.94-0.96x the time.
 template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordinary) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
   const V ph = O::add(one, a), pl = O::sub(a, O::sub(ph, one));
   const V dh = O::sub(one, a), dl = O::sub(O::sub(one, dh), a);
-  const V rd = O::recip(dh);
-  const V wh = O::mul(ph, rd);
-  const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), rd);
   constexpr bool kAvx2 = VF::W == 8;
+  const V q = kAvx2 ? O::div(O::set1(0.5f), ph) : O::recip(dh);  // AVX2: 1/(2 + 2a), else 1/(1 - a)
+  const V wh = kAvx2 ? O::div(ph, dh) : O::mul(ph, q);
+  const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), q);
   const V w = ordinary ? wh : O::sel(O::gt(one, a), wh, one);
   V r;
-  if constexpr (kAvx2) r = log_sum<O, false, true>(w, &wl);
+  if constexpr (kAvx2) r = log_sum<O, false, true, true>(w, &wl);
   else r = O::mul(O::set1(0.5f), log_sum<O>(w, &wl));
   return kAvx2 ? odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f) : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
 }
@@ -2030,11 +2049,13 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // 0.93x in five runs (0.99x once its own table took a permute off), log10
 // 1.00-1.04x and, on its own table, 1.02-1.03x; log (on kLogTab8)
 // 1.09-1.10x; tanh (after its shorter chains, tanh_core) 0.902-0.903x, and
-// tan with unary_kernel_sched 0.903-0.916x (without it 1.07x). erfinv
-// eight a step 1.09-1.10x; erfinv four a step software-pipelined (the next
-// four's log_sum before the last four's polynomial) 1.08-1.20x.
+// tan with unary_kernel_sched 0.903-0.916x (without it 1.07x); arccosh
+// once its divisions were gone 0.945-0.961x in three runs, arctanh (one
+// division fewer) still 1.09-1.14x. erfinv eight a step 1.09-1.10x;
+// erfinv four a step software-pipelined (the next four's log_sum before
+// the last four's polynomial) 1.08-1.20x.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2) ||
-                                           F == int(VFn::Tanh) || F == int(VFn::Tan);
+                                           F == int(VFn::Tanh) || F == int(VFn::Tan) || F == int(VFn::Arccosh);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
