@@ -234,8 +234,8 @@ alignas(64) constexpr LogTab8 kLogTab8 = {
 // Bases 2 and 10: x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting
 // kLogOff's bits (VF::split_off), m's interval i from the next three bits,
 // and their own float tables of 8 looked up with one permute each
-// (VF::lookup_iv). p = m finvc rounded and its fma residual pe give r = m
-// finvc - 1 = rh + pe exactly (p - 1 is exact: p is within 0.06 of 1).
+// (VF::lookup_iv). p = m (1/c) rounded and its fma residual pe give r = m
+// (1/c) - 1 = rh + pe exactly (p - 1 is exact: p is within 0.06 of 1).
 // Bases 2 and 10 (session 25, to 0.56 and 0.59 ulp where the float-float
 // tail above gave 0.5002): log_b x = A + rh e_hi + (pe e_f (1 - rh) + rh
 // G(rh) + k L_lo), e_f = log_b e rounded to float, G(r) = (log_b(1 + r) -
@@ -766,21 +766,27 @@ template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, t
   lc = O::fma(O::mul(c, c), O::sub(rh, O::set1(0.5f)), c);
 }
 
+// arcsinh's w and its log: on AVX2 asinh_wg's wh with wl = log(w / wh)
+// (log_sum's kRel), elsewhere asinh_w's exact sum wh + wl (kEst).
+constexpr bool kAsinhRel = VF::W == 8;
+template <class O> VM_INLINE void asinh_parts(typename O::V a, typename O::V& wh, typename O::V& wl) {
+  if constexpr (kAsinhRel) asinh_wg<O>(a, wh, wl);
+  else asinh_w<O>(a, wh, wl);
+}
+template <class O>
+VM_INLINE typename O::V asinh_log(typename O::V wh, const typename O::V& wl, const typename O::V* kadd = nullptr) {
+  return log_sum<O, !kAsinhRel, false, kAsinhRel>(wh, &wl, kadd);
+}
+
 template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
   using V = typename O::V;
   const V a = O::abs(x);
   if (!O::all(O::gt(O::set1(0x1p12f), a))) return false;
-  V wh, wl, l;
-  if constexpr (VF::W == 8) {
-    asinh_wg<O>(a, wh, wl);
-    l = log_sum<O, false, false, true>(wh, &wl);
-  } else {
-    asinh_w<O>(a, wh, wl);
-    l = log_sum<O, true>(wh, &wl);
-  }
+  V wh, wl;
+  asinh_parts<O>(a, wh, wl);
   // the log and the series are +0 or above: x's sign by xor, not
   // copysign's and-not (arcsinh 0.97-0.99x, arctanh 0.97-0.98x the time)
-  r = O::xor_sign(odd_small<O>(a, l, -1.0f / 6, 3.0f / 40), x);
+  r = O::xor_sign(odd_small<O>(a, asinh_log<O>(wh, wl), -1.0f / 6, 3.0f / 40), x);
   return true;
 }
 
@@ -792,18 +798,11 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   const auto big = VF::mand(VF::gt(a, VF::set1(0x1.fffffep11f)), VF::gt(inf, a));
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f)), ra = VF::rcp_est(a);
   V wh, wl;
-  if constexpr (VF::W == 8) {
-    asinh_wg<VF>(a, wh, wl);
-    wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
-    wl = VF::sel(big, VF::mul(VF::mul(VF::set1(0.25f), ra), ra), wl);
-    r = log_sum<VF, false, false, true>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
-  } else {
-    asinh_w<VF>(a, wh, wl);
-    wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
-    wl = VF::sel(big, VF::mul(VF::set1(0.125f), ra), wl);
-    r = log_sum<VF, true>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
-  }
-  r = odd_small(a, r, -1.0f / 6, 3.0f / 40);
+  asinh_parts<VF>(a, wh, wl);
+  // from 2^12 on w = a/2 + 1/(8a) (kadd 2): wl as log(w / wh) = 1/(4a^2), or as 1/(8a)
+  wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
+  wl = VF::sel(big, kAsinhRel ? VF::mul(VF::mul(VF::set1(0.25f), ra), ra) : VF::mul(VF::set1(0.125f), ra), wl);
+  r = odd_small(a, asinh_log<VF>(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd), -1.0f / 6, 3.0f / 40);
   r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
   return VF::copysign(r, x);
 }
