@@ -94,21 +94,20 @@
  * float32 log, log2, log10, log1p, expm1 and power are the library's own, in
  * double lanes (its log and exp2, 2^-34 relative or better: the float they
  * round to is the correctly rounded one except next to a tie; power keeps
- * C's special values, and a scalar exponent of 2, 0.5 or -1 takes x x,
- * sqrt x or 1/x, the correctly rounded result; on AVX2, log is computed in float
- * lanes with a float tail instead, about 2^-33 relative, with the same rounding
- * but within about 2^-9 ulp of a tie, log2 and log10 in float lanes with
- * only the product by log_b e split exactly (0.56 and 0.59 ulp), log1p on the inverse hyperbolics'
- * inline log and expm1 in float lanes with a float tail (0.55 and 0.54
- * ulp), and float32 exp is the library's own too), and
- * float32 sin, cos and tan (below 2^12), erf,
- * erfinv, sinh, cosh, tanh, sigmoid, arcsin, arccos, arctan, arctan2,
- * arcsinh, arccosh, arctanh and logaddexp its own polynomials in float lanes
- * (sin, cos and tan on one reduction by pi/2, sinh, cosh, tanh, sigmoid and
- * logaddexp on an inline exp, the inverse hyperbolics and erfinv on an
- * inline log; logaddexp's log1p: 2.5 ulp where MLX's float32
- * logaddexp errs by up to 7e5 ulp, at 2.6x the speed of its correctly
- * rounded double-lane form).
+ * C's special values, and a scalar exponent of 2, 0.5 or -1 takes x x, sqrt
+ * x or 1/x, the correctly rounded result; on AVX2, log is computed in float
+ * lanes with a float tail instead, about 2^-33 relative, with the same
+ * rounding but within about 2^-9 ulp of a tie, log2 and log10 in float lanes
+ * with only the product by log_b e split exactly (0.56 and 0.59 ulp), log1p
+ * on the inverse hyperbolics' inline log and expm1 in float lanes with a
+ * float tail (0.55 and 0.54 ulp), and float32 exp is the library's own too),
+ * and float32 sin, cos and tan (below 2^12), erf, erfinv, sinh, cosh, tanh,
+ * sigmoid, arcsin, arccos, arctan, arctan2, arcsinh, arccosh, arctanh and
+ * logaddexp its own polynomials in float lanes (sin, cos and tan on one
+ * reduction by pi/2, sinh, cosh, tanh, sigmoid and logaddexp on an inline
+ * exp, the inverse hyperbolics and erfinv on an inline log; logaddexp's
+ * log1p: 2.5 ulp where MLX's float32 logaddexp errs by up to 7e5 ulp, at
+ * 2.6x the speed of its correctly rounded double-lane form).
  * float16 and bfloat16 compute in float32 and round once; float64 has its
  * own lanes (erfinv excepted: float64 erfinv is scalar). Without AVX2 or
  * SLEEF the same ops run as scalar C library calls; MLXCOMPAT_VECMATH=scalar,
