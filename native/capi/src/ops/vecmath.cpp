@@ -92,7 +92,10 @@ namespace {
 // Rows of float32 or float64 (half types converted to float32 first, and
 // the result rounded back) in blocks of up to kRowStreams rows, whose maxima
 // RowKernels::rows_max reads as interleaved streams; the passes after read
-// the block again from the L2 cache (at most kBlockBytes). fn(rows, x, i,
+// the block again from the L2 cache (at most kBlockBytes: with the next
+// block prefetched beside it and softmax's two scratch rows, 256 KiB blocks
+// overflowed Zen 3's 512 KiB L2; 128 KiB ones were faster at 1 and 2
+// threads, session 26 in docs/PERFORMANCE.md). fn(rows, x, i,
 // count, o, streamed, next) computes rows [i, i + count) from x (row i's
 // start); next, when not null, is the next block of as many rows, for the
 // row passes to prefetch while they compute (RowKernels::exp_sum), so that
@@ -102,7 +105,7 @@ namespace {
 // (stream_output); the caller of a streamed row writes it once, from a
 // scratch row in cache (a non-temporal store evicts a cached line first, so
 // rewriting the output's own lines that way cost softmax 50 -> 80 ms).
-constexpr int64_t kBlockBytes = int64_t(256) << 10;
+constexpr int64_t kBlockBytes = int64_t(128) << 10;
 
 template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* out, F fn) {
   const VecTable* t = vec_table();
@@ -140,15 +143,20 @@ bool softmax_rows(const Lines& l, Array* out) {
     using T = Scalar<decltype(x)>;
     T m[kRowStreams];
     rows.rows_max(x, l.r, count, l.r, m);
+    // streamed: the exps of rows in turn in two scratch rows, each row's
+    // quotients written while the next row's exps are computed (PendingRow)
     thread_local std::vector<T> scratch;
-    if (streamed) scratch.resize(size_t(l.r));
+    if (streamed) scratch.resize(size_t(2 * l.r));
+    PendingRow<T> pending{};
     for (int64_t j = 0; j < count; j++) {
       T* row = o + (i + j) * l.r;
-      T* exps = streamed ? scratch.data() : row;
+      T* exps = streamed ? scratch.data() + (j % 2) * l.r : row;
       const T c = m[j] >= 0 && m[j] <= rows.zero_shift ? T(0) : m[j];
-      const T s = rows.exp_sum(x + j * l.r, c, exps, l.r, next ? next + j * l.r : nullptr);
-      rows.divide(exps, s, row, l.r, streamed);
+      const T s = rows.exp_sum(x + j * l.r, c, exps, l.r, next ? next + j * l.r : nullptr, pending.o ? &pending : nullptr);
+      if (streamed) pending = {exps, s, row};
+      else rows.divide(exps, s, row, l.r, false);
     }
+    if (pending.o) rows.divide(pending.x, pending.s, pending.o, l.r, true);
   });
 }
 
@@ -236,11 +244,11 @@ bool logsumexp_rows(const Lines& l, Array* out) {
         for (int64_t r = 0; r < l.r && !nan; r++) nan = row[r] != row[r];
         o[i + j] = nan ? T(NAN) : m;
       } else if (m == T(-INFINITY)) {  // all -inf (a NaN among them makes the sum NaN)
-        o[i + j] = T(-INFINITY) + rows.exp_sum(row, T(0), nullptr, l.r, nullptr);
+        o[i + j] = T(-INFINITY) + rows.exp_sum(row, T(0), nullptr, l.r, nullptr, nullptr);
       } else {
         const T* pre = next ? next + j * l.r : nullptr;
         const T c = m >= 0 && m <= rows.zero_shift ? T(0) : m;
-        o[i + j] = T(double(c) + std::log(double(rows.exp_sum(row, c, nullptr, l.r, pre))));
+        o[i + j] = T(double(c) + std::log(double(rows.exp_sum(row, c, nullptr, l.r, pre, nullptr))));
       }
     }
   });
@@ -271,7 +279,7 @@ template <class T> void logcumsumexp_row(const RowKernels<T>& rows, const T* x, 
       }
       continue;
     }
-    rows.exp_sum(x + b, r, row + b, len, nullptr);
+    rows.exp_sum(x + b, r, row + b, len, nullptr, nullptr);
     T run = 0;
     for (int64_t j = b; j < b + len; j++) row[j] = run += row[j];
     const void* in[1] = {row + b};

@@ -2344,6 +2344,45 @@ template <class VT> VM_INLINE typename VT::V exp_diff(typename VT::V x, typename
 }
 
 
+// x / s as x (h + l), h = 1/s rounded and l its residual over s: a
+// quotient within about half an ulp, for the price of one more fma (x h
+// alone adds 1/s's rounding to every output).
+template <class VT, class T> struct Quotient {
+  using V = typename VT::V;
+  T h, l;
+  V vh, vl;
+  explicit Quotient(T s) : h(T(1) / s), l(std::fma(-s, h, T(1)) * h), vh(VT::set1(h)), vl(VT::set1(l)) {}
+  V operator()(V v) const { return VT::fma(v, vh, VT::mul(v, vl)); }
+  T operator()(T v) const { return std::fma(v, h, v * l); }
+};
+
+// o = x / s by Quotient.
+template <class VT, class T> void row_divide(const T* x, T s, T* o, int64_t n, bool stream) {
+  const Quotient<VT, T> q(s);
+  int64_t i = 0;
+  if (stream) {  // non-temporal from o's first vector slot on
+    constexpr uintptr_t kAlign = sizeof(T) * VT::W;
+    for (; i < n && reinterpret_cast<uintptr_t>(o + i) % kAlign != 0; i++) o[i] = q(x[i]);
+    i += whole_vectors<VT, T, true>(o + i, n - i, [x = x + i, &q](int64_t j) { return q(VT::load(x + j)); });
+  } else {
+    i = whole_vectors<VT, T, false>(o, n, [x, &q](int64_t j) { return q(VT::load(x + j)); });
+  }
+  for (; i < n; i++) o[i] = q(x[i]);
+}
+
+// Whether exp_sum streams a pending row's quotients step by step: its o on
+// a whole vector's slot.
+template <class VT, class T> bool fused(const PendingRow<T>* p) {
+  return p && reinterpret_cast<uintptr_t>(p->o) % (sizeof(T) * VT::W) == 0;
+}
+// The rest of a pending row after exp_sum's steps: from i on when fused,
+// else the whole row.
+template <class VT, class T> void pending_rest(const PendingRow<T>* p, const Quotient<VT, T>& q, int64_t i, int64_t n) {
+  if (!p) return;
+  if (!fused<VT>(p)) return row_divide<VT>(p->x, p->s, p->o, n, true);
+  for (; i < n; i++) p->o[i] = q(p->x[i]);
+}
+
 // row_exp_sum on AVX2 (O is its VF): two vectors a step take exp_mid when
 // |x - m| < 86 in every lane (any row of finite values within 86 of its
 // maximum), else exp_neg (infinities, NaNs, the far tail); the sum in
@@ -2355,9 +2394,12 @@ template <class VT> VM_INLINE typename VT::V exp_diff(typename VT::V x, typename
 // select instead of double sums 0.69-0.72). With m = 0 (the callers pass 0
 // for a row whose maximum is in [0, RowKernels::zero_shift]) x - m is x:
 // the two-sum's five operations a vector go (0.59 -> 0.49 in the same run).
-template <class O, bool Shift> float row_exp_sum_w8(const float* x, float m, float* o, int64_t n, const float* next) {
+template <class O, bool Shift> float row_exp_sum_w8(const float* x, float m, float* o, int64_t n, const float* next,
+                                                    const PendingRow<float>* pending) {
   using V = typename O::V;
   const V nm = O::set1(-m), lim = O::set1(86.0f), zero = O::set1(0.0f);
+  const Quotient<O, float> q(pending ? pending->s : 1.0f);
+  const bool fuse = fused<O>(pending);
   auto diff = [nm, zero](V v, V& s, V& err) {
     if constexpr (Shift) two_diff<O>(v, nm, s, err);
     else s = v, err = zero;
@@ -2375,9 +2417,11 @@ template <class O, bool Shift> float row_exp_sum_w8(const float* x, float m, flo
       e0 = exp_neg(O::neg(s0), l0), e1 = exp_neg(O::neg(s1), l1);
     }
     if (o) O::store(o + i, e0), O::store(o + i + 8, e1);
+    if (fuse) O::stream(pending->o + i, q(O::load(pending->x + i))), O::stream(pending->o + i + 8, q(O::load(pending->x + i + 8)));
     a0 = VD::add(a0, O::lo_pd(e0)), a1 = VD::add(a1, O::hi_pd(e0));
     a2 = VD::add(a2, O::lo_pd(e1)), a3 = VD::add(a3, O::hi_pd(e1));
   }
+  pending_rest(pending, q, i, n);
   for (; i < n; i += 8) {
     float t[8], e[8];
     const int64_t len = n - i < 8 ? n - i : 8;
@@ -2393,12 +2437,14 @@ template <class O, bool Shift> float row_exp_sum_w8(const float* x, float m, flo
   return float(VD::hsum(VD::add(VD::add(a0, a1), VD::add(a2, a3))));
 }
 
-template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, const T* next) {
+template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, const T* next, const PendingRow<T>* pending) {
   if constexpr (std::is_same_v<VT, VF> && VF::W == 8)
-    return m == 0 ? row_exp_sum_w8<VF, false>(x, m, o, n, next) : row_exp_sum_w8<VF, true>(x, m, o, n, next);
+    return m == 0 ? row_exp_sum_w8<VF, false>(x, m, o, n, next, pending) : row_exp_sum_w8<VF, true>(x, m, o, n, next, pending);
   using V = typename VT::V;
   constexpr int W = VT::W;
   const V vm = VT::set1(m);
+  const Quotient<VT, T> q(pending ? pending->s : T(1));
+  const bool fuse = fused<VT>(pending);
   // Compensated (Kahan) sums: 4096 terms in a few lanes would lose ulps.
   V s0 = VT::set1(0), s1 = s0, c0 = s0, c1 = s0;
   auto add = [](V& s, V& c, V e) {
@@ -2412,9 +2458,11 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, con
     if (next) __builtin_prefetch(next + i, 0, 2), __builtin_prefetch(next + i + W, 0, 2);
     const V e0 = exp_diff<VT>(VT::load(x + i), vm), e1 = exp_diff<VT>(VT::load(x + i + W), vm);
     if (o) VT::store(o + i, e0), VT::store(o + i + W, e1);
+    if (fuse) VT::stream(pending->o + i, q(VT::load(pending->x + i))), VT::stream(pending->o + i + W, q(VT::load(pending->x + i + W)));
     add(s0, c0, e0);
     add(s1, c1, e1);
   }
+  pending_rest(pending, q, i, n);
   for (; i < n; i += W) {
     T t[W], e[W];
     const int64_t len = n - i < W ? n - i : W;
@@ -2440,24 +2488,6 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, con
   return hi - hi == 0 ? hi + lo : hi;  // an infinite or NaN sum: its low part is NaN
 }
 
-// o = x / s as x (h + l), h = 1/s rounded and l its residual over s: a
-// quotient within about half an ulp, for the price of one more fma (x h
-// alone adds 1/s's rounding to every output).
-template <class VT, class T> void row_divide(const T* x, T s, T* o, int64_t n, bool stream) {
-  using V = typename VT::V;
-  const T h = T(1) / s, l = std::fma(-s, h, T(1)) * h;
-  const V vh = VT::set1(h), vl = VT::set1(l);
-  auto q = [vh, vl](V v) { return VT::fma(v, vh, VT::mul(v, vl)); };
-  int64_t i = 0;
-  if (stream) {  // non-temporal from o's first vector slot on
-    constexpr uintptr_t kAlign = sizeof(T) * VT::W;
-    for (; i < n && reinterpret_cast<uintptr_t>(o + i) % kAlign != 0; i++) o[i] = std::fma(x[i], h, x[i] * l);
-    i += whole_vectors<VT, T, true>(o + i, n - i, [x = x + i, q](int64_t j) { return q(VT::load(x + j)); });
-  } else {
-    i = whole_vectors<VT, T, false>(o, n, [x, q](int64_t j) { return q(VT::load(x + j)); });
-  }
-  for (; i < n; i++) o[i] = std::fma(x[i], h, x[i] * l);
-}
 
 template <class VT, class S, int F> void fill_unary(VecTable& t, int slot) {
   if constexpr (kSchedF32<F> && VT::W == 8) t.unary[F][slot] = &unary_kernel_sched<VT, S, F>;
