@@ -1755,12 +1755,12 @@ VM_INLINE VF::V logaddexp_f32(VF::V x, VF::V y) {
 
 // Inverse error function in float lanes: the single-precision minimax
 // polynomials in t = log(1 - y^2) that the scalar path (and MLX) use, t by
-// log_sum (within about 0.55 ulp). The C library's logf that MLX calls is
-// not correctly rounded either: over 4M uniform draws in (-1, 1) the results
-// differ from the scalar path's (glibc's logf) in 0.034% of them (AVX2's
-// 8-interval log_sum 0.0338%, its 16 intervals 0.0335%), as they did with
-// a correctly rounded log (0.034%); the seeded normal draws in the tests
-// match MLX's.
+// erfinv_log on AVX2 (within 0.5632 ulp), log_sum on AVX-512 (about 0.55).
+// The C library's logf that MLX calls is not correctly rounded either:
+// over 4M uniform draws in (-1, 1) the results differ from the scalar
+// path's (glibc's logf) in 0.0395% of them (log_sum's 8 intervals 0.0338%,
+// its 16 0.0335%, a correctly rounded log 0.034%); the seeded normal draws
+// in the tests match MLX's.
 // erfinv's body polynomial in t (|t| <= 6.125).
 template <class O> VM_INLINE typename O::V erfinv_body(typename O::V t) {
   static constexpr float body[] = {1.43285448e-7f, 1.22774793e-6f, 1.12963626e-7f, -5.61530760e-5f, -1.47697632e-4f,
