@@ -50,6 +50,7 @@ template <class O> struct Twice {
     return {O::template split_off<Off>(x.a, k.a, m.a), O::template split_off<Off>(x.b, k.b, m.b)};
   }
   static V lookup_iv(const float* t, const Bits& i) { return {O::lookup_iv(t, i.a), O::lookup_iv(t, i.b)}; }
+  static V lookup_iv4(const float* t, const Bits& i) { return {O::lookup_iv4(t, i.a), O::lookup_iv4(t, i.b)}; }
   static M positive_normal(V x) { return {O::positive_normal(x.a), O::positive_normal(x.b)}; }
   static V add_shl52(V x, V y) { return {O::add_shl52(x.a, y.a), O::add_shl52(x.b, y.b)}; }
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
@@ -133,6 +134,8 @@ struct VF {
   }
   // t[i] (t holds 8 floats) for the interval i in split_off's bits.
   static V lookup_iv(const float* t, __m256i b) { return _mm256_permutevar8x32_ps(_mm256_loadu_ps(t), _mm256_srli_epi32(b, 20)); }
+  // t[i] (t holds 4 floats twice) for the interval i in bits 21-22 of split_off's bits: one in-lane permute
+  static V lookup_iv4(const float* t, __m256i b) { return _mm256_permutevar_ps(_mm256_loadu_ps(t), _mm256_srli_epi32(b, 21)); }
   static V trunc(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
   static V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too): two

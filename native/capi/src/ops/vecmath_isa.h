@@ -1755,21 +1755,27 @@ VM_INLINE VF::V logaddexp_f32(VF::V x, VF::V y) {
 
 // Inverse error function in float lanes: the single-precision minimax
 // polynomials in t = log(1 - y^2) that the scalar path (and MLX) use, t by
-// log_sum (within about 0.55 ulp). The C library's logf that MLX calls is
-// not correctly rounded either: over 4M uniform draws in (-1, 1) the results
-// differ from the scalar path's (glibc's logf) in 0.034% of them (AVX2's
-// 8-interval log_sum 0.0338%, its 16 intervals 0.0335%), as they did with
-// a correctly rounded log (0.034%); the seeded normal draws in the tests
-// match MLX's.
+// erfinv_log on AVX2 (within 0.5632 ulp), log_sum on AVX-512 (about 0.55).
+// The C library's logf that MLX calls is not correctly rounded either:
+// over 4M uniform draws in (-1, 1) the results differ from the scalar
+// path's (glibc's logf) in 0.0395% of them (log_sum's 8 intervals 0.0338%,
+// its 16 0.0335%, a correctly rounded log 0.034%); the seeded normal draws
+// in the tests match MLX's.
+// erfinv's body polynomial in t (|t| <= 6.125).
+template <class O> VM_INLINE typename O::V erfinv_body(typename O::V t) {
+  static constexpr float body[] = {1.43285448e-7f, 1.22774793e-6f, 1.12963626e-7f, -5.61530760e-5f, -1.47697632e-4f,
+                                   2.31468678e-3f, 1.15392581e-2f, -2.32015476e-1f, 8.86226892e-1f};
+  typename O::V q = O::set1(5.43877832e-9f);
+  for (float c : body) q = O::fma(q, t, O::set1(c));
+  return q;
+}
+
 // erfinv's polynomials in t, times y.
 template <class O> VM_INLINE typename O::V erfinv_poly(typename O::V y, typename O::V t) {
   using V = typename O::V;
   static constexpr float tail[] = {2.93243101e-8f, 1.22150334e-6f, 2.84108955e-5f, 3.93552968e-4f, 3.02698812e-3f,
                                    4.83185798e-3f, -2.64646143e-1f, 8.40016484e-1f};
-  static constexpr float body[] = {1.43285448e-7f, 1.22774793e-6f, 1.12963626e-7f, -5.61530760e-5f, -1.47697632e-4f,
-                                   2.31468678e-3f, 1.15392581e-2f, -2.32015476e-1f, 8.86226892e-1f};
-  V q = O::set1(5.43877832e-9f);
-  for (float c : body) q = O::fma(q, t, O::set1(c));
+  const V q = erfinv_body<O>(t);
   // the tail's polynomial only when a lane needs it (|y| above about 0.9989)
   const auto far = O::gt(O::abs(t), O::set1(6.125f));
   if (!O::any(far)) return O::mul(y, q);
@@ -1778,11 +1784,60 @@ template <class O> VM_INLINE typename O::V erfinv_poly(typename O::V y, typename
   return O::mul(y, O::sel(far, p, q));
 }
 
+// erfinv's t = log a for a in (0, 1] on AVX2 (log_sum elsewhere): log_sum's
+// method (r = m invc - 1 exact in one fma, k ln2 + ln c as hi + lo, hi + r a
+// fast two-sum, r^2 P(r) below) on 4 intervals where log_sum has 8, so that
+// each table is one in-lane permute (vpermilps, bits 21-22 of a's bits less
+// kLogTab4Off) and not a lane-crossing one. m in [0.6665, 1.333); the
+// interval of 1, [0.9165, 1.083), takes invc = 1, the others 1.375, 1.125,
+// 0.8125 (three and four bits: r exact), so |r| < 0.121. P of degree 5, a
+// fit made for this library (mpmath, least squares on Chebyshev nodes
+// reweighted toward minimax, coefficients rounded to float): 2^-29.8
+// relative to log1p on [-0.1205, 0.0886]. Every a in [2^-30, 1] against
+// long double: max 0.5632 ulp (log_sum 0.5269), 0.030% not correctly
+// rounded (0.009%); over 4M uniform draws in (-1, 1) erfinv's results
+// differ from the scalar path's (glibc's logf) in 0.0395% (log_sum:
+// 0.0338%; the float32 max 2.197 ulp as before). In-process A/B against
+// log_sum: 0.968-0.973x the time (four runs).
+struct LogTab4 {
+  float invc[8], hi[8], lo[8];
+};
+constexpr uint32_t kLogTab4Off = 0x3f2aa000;  // 0.666504
+alignas(64) constexpr LogTab4 kLogTab4 = {
+    {1.375f, 1.125f, 1.0f, 0.8125f, 1.375f, 1.125f, 1.0f, 0.8125f},
+    {-0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f, -0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f},
+    {-0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f, -0x1.2c3752p-19f, -0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f,
+     -0x1.2c3752p-19f}};
+template <class O> VM_INLINE typename O::V erfinv_log(typename O::V a) {
+  using V = typename O::V;
+  if constexpr (VF::W != 8) {
+    return log_sum<O>(a, nullptr);
+  } else {
+    static constexpr float p[] = {0x1.480422p-3f, -0x1.58ade0p-3f, 0x1.9936d0p-3f, -0x1.fffcacp-3f, 0x1.555576p-2f, -0.5f};
+    V k, m;
+    const auto b = O::template split_off<kLogTab4Off>(a, k, m);
+    const V r = O::fma(m, O::lookup_iv4(kLogTab4.invc, b), O::set1(-1.0f));
+    const V hi = O::fma(k, O::set1(0.693145752f), O::lookup_iv4(kLogTab4.hi, b));
+    const V lo = O::fma(k, O::set1(1.42860677e-06f), O::lookup_iv4(kLogTab4.lo, b));
+    const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
+    return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
+  }
+}
+
 // erfinv where |y| < 1 in every lane (O: VF or VF::Pair); false (r untouched) elsewhere.
+// Where every a = 1 - y^2 exceeds 0.0022 (t above -6.12, no lane
+// near the tail's -6.125), the body alone: the test on a, made before the
+// log, replaces a > 0's and the one on t after it (the same bits; in-process
+// A/B 0.970-0.986x the time).
 template <class O> VM_INLINE bool erfinv_mid(typename O::V y, typename O::V& r) {
-  const typename O::V a = O::fma(O::neg(y), y, O::set1(1.0f));
+  using V = typename O::V;
+  const V a = O::fma(O::neg(y), y, O::set1(1.0f));
+  if (O::all(O::gt(a, O::set1(0.0022f)))) {
+    r = O::mul(y, erfinv_body<O>(erfinv_log<O>(a)));
+    return true;
+  }
   if (!O::all(O::gt(a, O::set1(0.0f)))) return false;
-  r = erfinv_poly<O>(y, log_sum<O>(a, nullptr));
+  r = erfinv_poly<O>(y, erfinv_log<O>(a));
   return true;
 }
 
@@ -1793,7 +1848,7 @@ VM_INLINE VF::V erfinv_f32(VF::V y) {
   const V a = VF::fma(VF::neg(y), y, VF::set1(1.0f)), one = VF::set1(1.0f);
   // a <= 1: 0 at |y| = 1 (t = -inf), negative beyond and NaN for NaN (t = NaN)
   const auto pos = VF::gt(a, VF::set1(0.0f));
-  const V t = VF::sel(pos, log_sum(VF::sel(pos, a, one), nullptr),
+  const V t = VF::sel(pos, erfinv_log<VF>(VF::sel(pos, a, one)),
                       VF::sel(VF::eq(a, VF::set1(0.0f)), VF::set1(-__builtin_inff()), VF::set1(__builtin_nanf(""))));
   // a NaN argument comes back (quieted), whichever operand the compiler puts first in y times NaN
   return VF::sel(VF::unord(y, y), VF::add(y, y), erfinv_poly<VF>(y, t));
