@@ -631,11 +631,12 @@ alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
 // table's low part with no factor 1/wh, and P is taken by Estrin's scheme
 // (r^2 beside the two linear parts: a shorter chain than Horner's) onto e +
 // lo summed first (arctanh, session 25: 0.97-0.99x the time of Horner's).
+constexpr float kLogP8[] = {-0x1.56ec92p-3f, 0x1.9b3268p-3f, -0x1.ffff66p-3f, 0x1.555516p-2f, -0.5f};
 template <class O = VF, bool kEst = false, bool kHalf = false, bool kRel = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
   static_assert(!kHalf || (VF::W == 8 && !kEst));
-  static constexpr float p8[] = {-0x1.56ec92p-3f, 0x1.9b3268p-3f, -0x1.ffff66p-3f, 0x1.555516p-2f, -0.5f};
+  constexpr const float(&p8)[5] = kLogP8;
   static constexpr float p8h[] = {p8[0] * 32, p8[1] * 16, p8[2] * 8, p8[3] * 4, p8[4] * 2};
   static constexpr float p16[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
   constexpr const float(&p)[5] = VF::W == 8 ? (kHalf ? p8h : p8) : p16;  // AVX-512 keeps its fit
@@ -664,6 +665,25 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   const V rw = kEst ? O::rcp_est(wh) : kHalf ? O::div(O::set1(c), wh) : O::recip_seed(wh);
   const V lo = O::fma(k, O::set1(1.42860677e-06f * c), wl ? O::fma(*wl, rw, tl) : tl);
   return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
+}
+
+// AVX2's arcsinh: log(wh) + lc + kadd ln2, lc = log(w / wh) added last.
+template <class O>
+VM_INLINE typename O::V log_late(typename O::V wh, typename O::V lc, const typename O::V* kadd = nullptr) {
+  using V = typename O::V;
+  constexpr const float(&p)[5] = kLogP8;
+  V k, m;
+  const auto b = O::template split_off<kLogTab8Off>(wh, k, m);
+  const V ci = O::lookup_iv(kLogTab8.invc, b), ch = O::lookup_iv(kLogTab8.hi, b), tl = O::lookup_iv(kLogTab8.lo, b);
+  if (kadd) k = O::add(k, *kadd);
+  const V r = O::fma(m, ci, O::set1(-1.0f));
+  const V hi = O::fma(k, O::set1(0.693145752f), ch);
+  const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
+  const V lo = O::fma(k, O::set1(1.42860677e-06f), tl);
+  const V r2 = O::mul(r, r), r4 = O::mul(r2, r2);
+  const V t1 = O::fma(r2, O::fma(r, O::set1(p[3]), O::set1(p[4])), O::add(e, lo));
+  const V t2 = O::fma(r4, O::fma(r2, O::set1(p[0]), O::fma(r, O::set1(p[1]), O::set1(p[2]))), t1);
+  return O::add(s, O::add(t2, lc));
 }
 
 // log1p_fl where every lane of x is in (-1, 2^127) and at least 2^-12 in
@@ -760,10 +780,10 @@ template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, t
   using V = typename O::V;
   const V one = O::set1(1.0f), th = O::fma(a, a, one);
   wh = O::fma(th, O::rsqrt_est(th), a);
-  const V u = O::sub(wh, one), v = O::sub(O::add(a, a), u);
-  const V h = O::fma(wh, wh, one), r0 = O::rcp_est(h), rh = O::fma(r0, O::fma(O::neg(h), r0, one), r0);
-  const V c = O::mul(O::fma(u, v, O::sub(v, u)), rh);
-  lc = O::fma(O::mul(c, c), O::sub(rh, O::set1(0.5f)), c);
+  const V u = O::sub(wh, one), v = O::fma(a, O::set1(2.0f), O::neg(u));
+  const V h = O::fma(wh, wh, one), r0 = O::rcp_est(h), e0 = O::fma(O::neg(h), r0, one);
+  const V c0 = O::mul(O::fma(v, wh, O::neg(u)), r0);
+  lc = O::fma(c0, O::fma(c0, O::sub(r0, O::set1(0.5f)), e0), c0);
 }
 
 // arcsinh's w and its log: on AVX2 asinh_wg's wh with wl = log(w / wh)
@@ -775,7 +795,8 @@ template <class O> VM_INLINE void asinh_parts(typename O::V a, typename O::V& wh
 }
 template <class O>
 VM_INLINE typename O::V asinh_log(typename O::V wh, const typename O::V& wl, const typename O::V* kadd = nullptr) {
-  return log_sum<O, !kAsinhRel, false, kAsinhRel>(wh, &wl, kadd);
+  if constexpr (kAsinhRel) return log_late<O>(wh, wl, kadd);
+  else return log_sum<O, true>(wh, &wl, kadd);
 }
 
 template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
