@@ -780,9 +780,9 @@ template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, t
   using V = typename O::V;
   const V one = O::set1(1.0f), th = O::fma(a, a, one);
   wh = O::fma(th, O::rsqrt_est(th), a);
-  const V u = O::sub(wh, one), v = O::fma(a, O::set1(2.0f), O::neg(u));
+  const V nu = O::sub(one, wh), v = O::fma(a, O::set1(2.0f), nu);
   const V h = O::fma(wh, wh, one), r0 = O::rcp_est(h), e0 = O::fma(O::neg(h), r0, one);
-  const V c0 = O::mul(O::fma(v, wh, O::neg(u)), r0);
+  const V c0 = O::mul(O::fma(v, wh, nu), r0);
   lc = O::fma(c0, O::fma(c0, O::sub(r0, O::set1(0.5f)), e0), c0);
 }
 
