@@ -671,7 +671,6 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
 template <class O>
 VM_INLINE typename O::V log_late(typename O::V wh, typename O::V lc, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
-  constexpr const float(&p)[5] = kLogP8;
   V k, m;
   const auto b = O::template split_off<kLogTab8Off>(wh, k, m);
   const V ci = O::lookup_iv(kLogTab8.invc, b), ch = O::lookup_iv(kLogTab8.hi, b), tl = O::lookup_iv(kLogTab8.lo, b);
@@ -681,8 +680,8 @@ VM_INLINE typename O::V log_late(typename O::V wh, typename O::V lc, const typen
   const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
   const V lo = O::fma(k, O::set1(1.42860677e-06f), tl);
   const V r2 = O::mul(r, r), r4 = O::mul(r2, r2);
-  const V t1 = O::fma(r2, O::fma(r, O::set1(p[3]), O::set1(p[4])), O::add(e, lo));
-  const V t2 = O::fma(r4, O::fma(r2, O::set1(p[0]), O::fma(r, O::set1(p[1]), O::set1(p[2]))), t1);
+  const V t1 = O::fma(r2, O::fma(r, O::set1(0x1.555608p-2f), O::set1(-0.5f)), O::add(e, lo));
+  const V t2 = O::fma(r4, O::fma(r, O::set1(0x1.977a7ap-3f), O::set1(-0x1.008902p-2f)), t1);
   return O::add(s, O::add(t2, lc));
 }
 
