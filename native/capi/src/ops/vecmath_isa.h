@@ -675,7 +675,7 @@ VM_INLINE typename O::V log_late(typename O::V wh, typename O::V lc, const typen
   const auto b = O::template split_off<kLogTab8Off>(wh, k, m);
   const V ci = O::lookup_iv(kLogTab8.invc, b), ch = O::lookup_iv(kLogTab8.hi, b), tl = O::lookup_iv(kLogTab8.lo, b);
   if (kadd) k = O::add(k, *kadd);
-  const V r = O::fma(m, ci, O::set1(-1.0f));
+  const V r = O::fma(m, ci, O::neg(O::set1(1.0f)));
   const V hi = O::fma(k, O::set1(0.693145752f), ch);
   const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
   const V lo = O::fma(k, O::set1(1.42860677e-06f), tl);
@@ -782,7 +782,7 @@ template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, t
   const V nu = O::sub(one, wh), v = O::fma(a, O::set1(2.0f), nu);
   const V h = O::fma(wh, wh, one), r0 = O::rcp_est(h), e0 = O::fma(O::neg(h), r0, one);
   const V c0 = O::mul(O::fma(v, wh, nu), r0);
-  lc = O::fma(c0, O::fma(c0, O::sub(r0, O::set1(0.5f)), e0), c0);
+  lc = O::fma(c0, O::fma(c0, O::add(r0, O::set1(-0.5f)), e0), c0);
 }
 
 // arcsinh's w and its log: on AVX2 asinh_wg's wh with wl = log(w / wh)
