@@ -626,17 +626,16 @@ alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
 // every term halved where it is made, exactly (r/2 = m invc/2 - 1/2, the
 // tables and ln2's parts halved, 1/2 / wh; P's coefficients times 2^(5 -
 // i), so that Horner's rule in r/2 gives 2 P(r) / 2^5 at every step):
-// arctanh 0.93x the time. kRel (AVX2: arcsinh's, arccosh's, and with kHalf
-// arctanh's): *wl is log(w / wh) itself (halved with kHalf), added to the
+// arctanh 0.93x the time. kRel (AVX2: arccosh's, and with kHalf arctanh's;
+// arcsinh's until session 26, now log_late): *wl is log(w / wh) itself (halved with kHalf), added to the
 // table's low part with no factor 1/wh, and P is taken by Estrin's scheme
 // (r^2 beside the two linear parts: a shorter chain than Horner's) onto e +
 // lo summed first (arctanh, session 25: 0.97-0.99x the time of Horner's).
-constexpr float kLogP8[] = {-0x1.56ec92p-3f, 0x1.9b3268p-3f, -0x1.ffff66p-3f, 0x1.555516p-2f, -0.5f};
 template <class O = VF, bool kEst = false, bool kHalf = false, bool kRel = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
   static_assert(!kHalf || (VF::W == 8 && !kEst));
-  constexpr const float(&p8)[5] = kLogP8;
+  static constexpr float p8[] = {-0x1.56ec92p-3f, 0x1.9b3268p-3f, -0x1.ffff66p-3f, 0x1.555516p-2f, -0.5f};
   static constexpr float p8h[] = {p8[0] * 32, p8[1] * 16, p8[2] * 8, p8[3] * 4, p8[4] * 2};
   static constexpr float p16[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
   constexpr const float(&p)[5] = VF::W == 8 ? (kHalf ? p8h : p8) : p16;  // AVX-512 keeps its fit
@@ -667,7 +666,16 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
 }
 
-// AVX2's arcsinh: log(wh) + lc + kadd ln2, lc = log(w / wh) added last.
+// AVX2's arcsinh (session 26): log(wh) + lc + kadd ln2 as log_sum's kRel
+// takes it, lc = log(w / wh) added last (its chain, asinh_wg's, is the
+// longer), P split by r^2 and r^4 (r^4 beside the linear parts) and of
+// four coefficients: log1p(r) = r - r^2/2 + r^3 (c3 + c4 r + c5 r^2), a
+// fit made here (mpmath: least squares on Chebyshev nodes reweighted toward
+// minimax, coefficients rounded to float; 2^-25.79 relative on r in
+// [-0.0584, 0.0623], where log_sum's five reach 2^-31.4). One fused
+// multiply-add fewer a vector: in-process A/B 0.95-0.97x the time, float32
+// max 0.8421 ulp where it was 0.5801 (next to w = 1.039, where A and r
+// cancel in interval 5); the lc chain put last alone 1.00x.
 template <class O>
 VM_INLINE typename O::V log_late(typename O::V wh, typename O::V lc, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
@@ -763,18 +771,21 @@ template <class O> VM_INLINE void asinh_w(typename O::V a, typename O::V& wh, ty
 
 // AVX2's arcsinh (session 25): wh = a + th rsqrt(th), th = a^2 + 1 rounded
 // once, a 12-bit w that the square root's latency does not hold up (the
-// chains bind here, not the operations' count: the exact w = wh + wl of
-// asinh_w with a correctly rounded root took 1.0x the time with 8
-// operations fewer a vector), corrected to second order: w solves w^2 -
-// 2a w - 1 = 0, so g = 1 + 2a wh - wh^2 = (w - wh)(wh + 1/w), exactly
-// g = 2(a - u) + u (2a - u) with u = wh - 1 (exact below 2^24), 2a - u
-// and 2a - 2u exact where u is within [a, 2a] (Sterbenz; where the
-// estimate leaves u just under a, a below 2^-4, their roundings are below
-// 2^-24 a^2, far under the result's ulp), one rounding in the fma;
-// c = g / (wh^2 + 1) (the estimate and a Newton step) is (w - wh) / wh to
-// first order, and log(w / wh) = c + c^2 (1/(wh^2 + 1) - 1/2) + O(c^3),
-// |c| <= 2^-11. With log_sum's kRel: max 0.5801 ulp over every float
-// below 2^40 (0.5595 before), in-process A/B 0.91-0.92x the time.
+// exact w = wh + wl of asinh_w with a correctly rounded root took 1.0x the
+// time with 8 operations fewer a vector; session 26: wh = a + sqrt(th)
+// with the first-order c alone, 4 operations fewer, 1.11x: the divider),
+// corrected to second order: w solves w^2 - 2a w - 1 = 0, so g = 1 + 2a wh
+// - wh^2 = (w - wh)(wh + 1/w), exactly g = (2a - u) wh - u with u = wh - 1
+// (exact below 2^24; taken as 1 - wh), 2a - u exact where u is within
+// [a, 2a] (Sterbenz; where the estimate leaves u just under a, a below
+// 2^-4, its rounding is below 2^-24 a^2, far under the result's ulp), one
+// rounding in the fma; c = g / h, h = wh^2 + 1, is (w - wh) / wh to first
+// order, and log(w / wh) = c + c^2 (1/h - 1/2) + O(c^3), |c| <= 2^-11.
+// With r0 the estimate of 1/h, c0 = g r0 and e0 = 1 - h r0: c = c0 (1 +
+// e0) and the log is c0 (1 + e0 + c0 (r0 - 1/2)) within 2^-34, the Newton
+// step folded into the second-order term (session 26: two operations fewer
+// a vector with g's, 0.97x the time). Max 0.5801 ulp over every float
+// below 2^40 with log_sum's kRel (session 25), 0.8421 with log_late.
 template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, typename O::V& lc) {
   using V = typename O::V;
   const V one = O::set1(1.0f), th = O::fma(a, a, one);
@@ -786,7 +797,7 @@ template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, t
 }
 
 // arcsinh's w and its log: on AVX2 asinh_wg's wh with wl = log(w / wh)
-// (log_sum's kRel), elsewhere asinh_w's exact sum wh + wl (kEst).
+// (log_late), elsewhere asinh_w's exact sum wh + wl (kEst).
 constexpr bool kAsinhRel = VF::W == 8;
 template <class O> VM_INLINE void asinh_parts(typename O::V a, typename O::V& wh, typename O::V& wl) {
   if constexpr (kAsinhRel) asinh_wg<O>(a, wh, wl);
