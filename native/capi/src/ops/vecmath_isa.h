@@ -627,10 +627,11 @@ alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
 // tables and ln2's parts halved, 1/2 / wh; P's coefficients times 2^(5 -
 // i), so that Horner's rule in r/2 gives 2 P(r) / 2^5 at every step):
 // arctanh 0.93x the time. kRel (AVX2: arccosh's, and with kHalf arctanh's;
-// arcsinh's until session 26, now log_late): *wl is log(w / wh) itself (halved with kHalf), added to the
-// table's low part with no factor 1/wh, and P is taken by Estrin's scheme
-// (r^2 beside the two linear parts: a shorter chain than Horner's) onto e +
-// lo summed first (arctanh, session 25: 0.97-0.99x the time of Horner's).
+// arcsinh's until session 26, now log_late's): *wl is log(w / wh) itself
+// (halved with kHalf), added to the table's low part with no factor 1/wh,
+// and P is taken by Estrin's scheme (r^2 beside the two linear parts: a
+// shorter chain than Horner's) onto e + lo summed first (arctanh, session
+// 25: 0.97-0.99x the time of Horner's).
 template <class O = VF, bool kEst = false, bool kHalf = false, bool kRel = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
