@@ -626,11 +626,12 @@ alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
 // every term halved where it is made, exactly (r/2 = m invc/2 - 1/2, the
 // tables and ln2's parts halved, 1/2 / wh; P's coefficients times 2^(5 -
 // i), so that Horner's rule in r/2 gives 2 P(r) / 2^5 at every step):
-// arctanh 0.93x the time. kRel (AVX2: arcsinh's, arccosh's, and with kHalf
-// arctanh's): *wl is log(w / wh) itself (halved with kHalf), added to the
-// table's low part with no factor 1/wh, and P is taken by Estrin's scheme
-// (r^2 beside the two linear parts: a shorter chain than Horner's) onto e +
-// lo summed first (arctanh, session 25: 0.97-0.99x the time of Horner's).
+// arctanh 0.93x the time. kRel (AVX2: arccosh's, and with kHalf arctanh's;
+// arcsinh's until session 26, now log_late's): *wl is log(w / wh) itself
+// (halved with kHalf), added to the table's low part with no factor 1/wh,
+// and P is taken by Estrin's scheme (r^2 beside the two linear parts: a
+// shorter chain than Horner's) onto e + lo summed first (arctanh, session
+// 25: 0.97-0.99x the time of Horner's).
 template <class O = VF, bool kEst = false, bool kHalf = false, bool kRel = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
@@ -664,6 +665,34 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   const V rw = kEst ? O::rcp_est(wh) : kHalf ? O::div(O::set1(c), wh) : O::recip_seed(wh);
   const V lo = O::fma(k, O::set1(1.42860677e-06f * c), wl ? O::fma(*wl, rw, tl) : tl);
   return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
+}
+
+// AVX2's arcsinh (session 26): log(wh) + lc + kadd ln2 as log_sum's kRel
+// takes it, lc = log(w / wh) added last (its chain, asinh_wg's, is the
+// longer), P split by r^2 and r^4 (r^4 beside the linear parts) and of
+// four coefficients: log1p(r) = r - r^2/2 + r^3 (c3 + c4 r + c5 r^2), a
+// fit made here (mpmath: least squares on Chebyshev nodes reweighted toward
+// minimax, coefficients rounded to float; 2^-25.79 relative on r in
+// [-0.0584, 0.0623], where log_sum's five reach 2^-31.4). One fused
+// multiply-add fewer a vector: in-process A/B 0.95-0.97x the time; float32
+// arcsinh max 0.8421 ulp over every float (0.5801 before; next to w =
+// 1.039, where hi and r cancel in interval 5), bound 0.85. The lc chain
+// put last alone took 1.00x.
+template <class O>
+VM_INLINE typename O::V log_late(typename O::V wh, typename O::V lc, const typename O::V* kadd = nullptr) {
+  using V = typename O::V;
+  V k, m;
+  const auto b = O::template split_off<kLogTab8Off>(wh, k, m);
+  const V ci = O::lookup_iv(kLogTab8.invc, b), ch = O::lookup_iv(kLogTab8.hi, b), tl = O::lookup_iv(kLogTab8.lo, b);
+  if (kadd) k = O::add(k, *kadd);
+  const V r = O::fma(m, ci, O::neg(O::set1(1.0f)));
+  const V hi = O::fma(k, O::set1(0.693145752f), ch);
+  const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
+  const V lo = O::fma(k, O::set1(1.42860677e-06f), tl);
+  const V r2 = O::mul(r, r), r4 = O::mul(r2, r2);
+  const V t1 = O::fma(r2, O::fma(r, O::set1(0x1.555608p-2f), O::set1(-0.5f)), O::add(e, lo));
+  const V t2 = O::fma(r4, O::fma(r, O::set1(0x1.977a7ap-3f), O::set1(-0x1.008902p-2f)), t1);
+  return O::add(s, O::add(t2, lc));
 }
 
 // log1p_fl where every lane of x is in (-1, 2^127) and at least 2^-12 in
@@ -744,30 +773,33 @@ template <class O> VM_INLINE void asinh_w(typename O::V a, typename O::V& wh, ty
 
 // AVX2's arcsinh (session 25): wh = a + th rsqrt(th), th = a^2 + 1 rounded
 // once, a 12-bit w that the square root's latency does not hold up (the
-// chains bind here, not the operations' count: the exact w = wh + wl of
-// asinh_w with a correctly rounded root took 1.0x the time with 8
-// operations fewer a vector), corrected to second order: w solves w^2 -
-// 2a w - 1 = 0, so g = 1 + 2a wh - wh^2 = (w - wh)(wh + 1/w), exactly
-// g = 2(a - u) + u (2a - u) with u = wh - 1 (exact below 2^24), 2a - u
-// and 2a - 2u exact where u is within [a, 2a] (Sterbenz; where the
-// estimate leaves u just under a, a below 2^-4, their roundings are below
-// 2^-24 a^2, far under the result's ulp), one rounding in the fma;
-// c = g / (wh^2 + 1) (the estimate and a Newton step) is (w - wh) / wh to
-// first order, and log(w / wh) = c + c^2 (1/(wh^2 + 1) - 1/2) + O(c^3),
-// |c| <= 2^-11. With log_sum's kRel: max 0.5801 ulp over every float
-// below 2^40 (0.5595 before), in-process A/B 0.91-0.92x the time.
+// exact w = wh + wl of asinh_w with a correctly rounded root took 1.0x the
+// time with 8 operations fewer a vector; session 26: wh = a + sqrt(th)
+// with the first-order c alone, 4 operations fewer, 1.11x: the divider),
+// corrected to second order: w solves w^2 - 2a w - 1 = 0, so g = 1 + 2a wh
+// - wh^2 = (w - wh)(wh + 1/w), exactly g = (2a - u) wh - u with u = wh - 1
+// (exact below 2^24; taken as 1 - wh), 2a - u exact where u is within
+// [a, 2a] (Sterbenz; where the estimate leaves u just under a, a below
+// 2^-4, its rounding is below 2^-24 a^2, far under the result's ulp), one
+// rounding in the fma; c = g / h, h = wh^2 + 1, is (w - wh) / wh to first
+// order, and log(w / wh) = c + c^2 (1/h - 1/2) + O(c^3), |c| <= 2^-11.
+// With r0 the estimate of 1/h, c0 = g r0 and e0 = 1 - h r0: c = c0 (1 +
+// e0) and the log is c0 (1 + e0 + c0 (r0 - 1/2)) within 2^-34, the Newton
+// step folded into the second-order term (session 26: two operations fewer
+// a vector with g's, 0.97x the time). Max 0.5801 ulp over every float
+// below 2^40 with log_sum's kRel (session 25), 0.8421 with log_late.
 template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, typename O::V& lc) {
   using V = typename O::V;
   const V one = O::set1(1.0f), th = O::fma(a, a, one);
   wh = O::fma(th, O::rsqrt_est(th), a);
-  const V u = O::sub(wh, one), v = O::sub(O::add(a, a), u);
-  const V h = O::fma(wh, wh, one), r0 = O::rcp_est(h), rh = O::fma(r0, O::fma(O::neg(h), r0, one), r0);
-  const V c = O::mul(O::fma(u, v, O::sub(v, u)), rh);
-  lc = O::fma(O::mul(c, c), O::sub(rh, O::set1(0.5f)), c);
+  const V nu = O::sub(one, wh), v = O::fma(a, O::set1(2.0f), nu);
+  const V h = O::fma(wh, wh, one), r0 = O::rcp_est(h), e0 = O::fma(O::neg(h), r0, one);
+  const V c0 = O::mul(O::fma(v, wh, nu), r0);
+  lc = O::fma(c0, O::fma(c0, O::add(r0, O::set1(-0.5f)), e0), c0);
 }
 
 // arcsinh's w and its log: on AVX2 asinh_wg's wh with wl = log(w / wh)
-// (log_sum's kRel), elsewhere asinh_w's exact sum wh + wl (kEst).
+// (log_late), elsewhere asinh_w's exact sum wh + wl (kEst).
 constexpr bool kAsinhRel = VF::W == 8;
 template <class O> VM_INLINE void asinh_parts(typename O::V a, typename O::V& wh, typename O::V& wl) {
   if constexpr (kAsinhRel) asinh_wg<O>(a, wh, wl);
@@ -775,8 +807,16 @@ template <class O> VM_INLINE void asinh_parts(typename O::V a, typename O::V& wh
 }
 template <class O>
 VM_INLINE typename O::V asinh_log(typename O::V wh, const typename O::V& wl, const typename O::V* kadd = nullptr) {
-  return log_sum<O, !kAsinhRel, false, kAsinhRel>(wh, &wl, kadd);
+  if constexpr (kAsinhRel) return log_late<O>(wh, wl, kadd);
+  else return log_sum<O, true>(wh, &wl, kadd);
 }
+
+// Where odd_small's series takes over from the log. On AVX2 from 2^-10
+// (session 26): with g's exact residual the log holds below 2^-6 (every
+// float in [2^-10, 2^-6): max 0.6612 ulp), and uniform inputs in [-8, 8]
+// give a pair of vectors a lane below 2^-6 3.1% of the time, below 2^-10
+// 0.2% (the branch taken and mispredicted less): 0.968-0.987x the time.
+constexpr float kAsinhSeries = kAsinhRel ? 0x1p-10f : 0x1p-6f;
 
 template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
   using V = typename O::V;
@@ -786,7 +826,7 @@ template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
   asinh_parts<O>(a, wh, wl);
   // the log and the series are +0 or above: x's sign by xor, not
   // copysign's and-not (arcsinh 0.97-0.99x, arctanh 0.97-0.98x the time)
-  r = O::xor_sign(odd_small<O>(a, asinh_log<O>(wh, wl), -1.0f / 6, 3.0f / 40), x);
+  r = O::xor_sign(odd_small<O>(a, asinh_log<O>(wh, wl), -1.0f / 6, 3.0f / 40, true, kAsinhSeries), x);
   return true;
 }
 
@@ -802,7 +842,7 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   // from 2^12 on w = a/2 + 1/(8a) (kadd 2): wl as log(w / wh) = 1/(4a^2), or as 1/(8a)
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
   wl = VF::sel(big, kAsinhRel ? VF::mul(VF::mul(VF::set1(0.25f), ra), ra) : VF::mul(VF::set1(0.125f), ra), wl);
-  r = odd_small(a, asinh_log<VF>(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd), -1.0f / 6, 3.0f / 40);
+  r = odd_small(a, asinh_log<VF>(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd), -1.0f / 6, 3.0f / 40, true, kAsinhSeries);
   r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
   return VF::copysign(r, x);
 }
