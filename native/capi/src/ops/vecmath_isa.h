@@ -819,21 +819,26 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
 // estimate into log_sum's kRel. Every float in [1, 2^12) within 0.5674 ulp
 // (0.5463 before), from 2^12 on 0.5002; in-process A/B 0.96-0.97x the time
 // (the divider held two divisions and the root a vector). Session 26 (the
-// bound 0.87): the residual is taken against t1 = x^2 - 1 rounded, with no
-// two-product (its rounding, 2^-25 of s, is what is left: every float in
-// [1, 2^12) within 0.8676 ulp, at 0x1.07e902p+0), and the 1/2 of 1/(2s) in
-// the fma that adds it: three operations and one multiply fewer a vector
-// (the time here follows the count of operations more than the pipes),
-// 0.945-0.956x the time.
+// bound 0.87): no root. wh = x + t1 rsqrt(t1), t1 = x^2 - 1 rounded once, a
+// 12-bit w off the estimate's latency (as asinh_wg's); with u = wh - x
+// (exact) and s = w - x, g = s^2 - u^2 = t1 - u^2 (one fma) is (w - wh)(2u +
+// w - wh), and 2u wh = wh^2 - 1 - g, so that c = g / (wh^2 - 1) (a
+// division, off log_sum's chain) gives log(w / wh) = c - c^2 (1/(wh^2 - 1)
+// + 1/2) (the estimate of 1/(wh^2 - 1) there), |c| <= 2^-11. x = 1 (wh^2 -
+// 1 = 0) takes acosh_f32. What t1's rounding leaves (2^-25 of s) sets the
+// error: every float in (1, 2^12) within 0.8676 ulp (at 0x1.07e902p+0;
+// with t1's exact residual, a two-product, 0.5542 at 1.04-1.07x the time).
+// In-process A/B 0.91-0.92x the time (the root's residual against t1, no
+// two-product, 0.945-0.956x; then the root out, 0.958-0.968x).
 template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
   if constexpr (VF::W == 8) {
     const V t1 = O::fma(x, x, O::neg(one));
-    const V s = O::sqrt(t1);
-    const V sl2 = O::mul(O::fnma(s, s, t1), O::rsqrt_est(O::max(t1, O::set1(0x1p-126f))));  // twice s's residual
-    wh = O::add(x, s), wl = O::fma(sl2, O::set1(0.5f), O::add(O::sub(x, wh), s));
-    wl = O::mul(wl, O::rcp_est(wh));
+    wh = O::fma(t1, O::rsqrt_est(t1), x);
+    const V u = O::sub(wh, x), g = O::fnma(u, u, t1), h = O::fma(wh, wh, O::neg(one));
+    const V c = O::div(g, h);
+    wl = O::fma(O::mul(c, c), O::sub(O::set1(-0.5f), O::rcp_est(h)), c);
   } else {
     const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
     const V th = O::sub(pp, one);
@@ -845,7 +850,7 @@ template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, ty
 
 template <class O> VM_INLINE bool acosh_mid(typename O::V x, typename O::V& r) {
   if constexpr (VF::W == 8) {
-    if (!O::all(O::template bits_in<0x3f800000, 0x06000000>(x))) return false;  // [1, 2^12)
+    if (!O::all(O::template bits_in<0x3f800001, 0x05ffffff>(x))) return false;  // (1, 2^12)
   } else {
     if (!O::all(O::mand(O::gt(x, O::set1(0.99999994f)), O::gt(O::set1(0x1p12f), x)))) return false;
   }
@@ -867,7 +872,8 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   const V ir = VF::rcp_est(x);
   wl = VF::sel(big, VF::W == 8 ? VF::mul(VF::mul(VF::set1(-0.25f), ir), ir) : VF::mul(VF::set1(-0.125f), ir), wl);
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
-  wh = VF::sel(VF::gt(wh, one), wh, one);  // below 1 and NaN: any ordinary argument, replaced below
+  const auto above = VF::gt(wh, one);  // below 1 and NaN: any ordinary argument, replaced below; 1: 0
+  wh = VF::sel(above, wh, one), wl = VF::sel(above, wl, VF::set1(0.0f));
   r = log_sum<VF, false, false, VF::W == 8>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
