@@ -818,25 +818,25 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
 // estimate's 2^-12 on it gave 0.6546 ulp); wl / wh by the reciprocal
 // estimate into log_sum's kRel. Every float in [1, 2^12) within 0.5674 ulp
 // (0.5463 before), from 2^12 on 0.5002; in-process A/B 0.96-0.97x the time
-// (the divider held two divisions and the root a vector). Session 26 (the
-// bound 0.87): no root. wh = x + t1 rsqrt(t1), t1 = x^2 - 1 rounded once, a
-// 12-bit w off the estimate's latency (as asinh_wg's); with u = wh - x
-// (exact) and s = w - x, g = s^2 - u^2 = t1 - u^2 (one fma) is (w - wh)(2u +
-// w - wh), and 2u wh = wh^2 - 1 - g, so that c = g / (wh^2 - 1) (a
-// division, off log_sum's chain) gives log(w / wh) = c - c^2 (1/(wh^2 - 1)
-// + 1/2) (the estimate of 1/(wh^2 - 1) there), |c| <= 2^-11. x = 1 (wh^2 -
-// 1 = 0) takes acosh_f32. What t1's rounding leaves (2^-25 of s) sets the
-// error: every float in (1, 2^12) within 0.8676 ulp (at 0x1.07e902p+0;
-// with t1's exact residual, a two-product, 0.5542 at 1.04-1.07x the time).
-// In-process A/B 0.91-0.92x the time (the root's residual against t1, no
-// two-product, 0.945-0.956x; then the root out, 0.958-0.968x).
+// (the divider held two divisions and the root a vector). Session 26: no
+// root. wh = x + t1 rsqrt(t1), t1 = x^2 - 1 rounded once, a 12-bit w off
+// the estimate's latency (as asinh_wg's); w solves w^2 - 2x w + 1 = 0, so
+// g = 2x wh - wh^2 - 1 = (w - wh)(wh - 1/w), exactly (2x - wh) wh - 1
+// (2x - wh exact, Sterbenz; one rounding in the fma), and with c = g /
+// (wh^2 - 1) (a division, off log_sum's chain) log(w / wh) = c - c^2
+// (1/(wh^2 - 1) + 1/2) (the estimate of 1/(wh^2 - 1) there), |c| <=
+// 2^-11, into log_sum's kRel as it is (no two-sum of x + s, no reciprocal
+// of wh). x = 1 (wh^2 - 1 = 0) takes acosh_f32. Every float in (1, 2^12)
+// within 0.5542 ulp (at 0x1.00322ep+0); in-process A/B 0.90-0.91x the
+// time (g against t1 rounded, t1 - (wh - x)^2, took the same time and
+// 0.8676 ulp).
 template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
   if constexpr (VF::W == 8) {
     const V t1 = O::fma(x, x, O::neg(one));
     wh = O::fma(t1, O::rsqrt_est(t1), x);
-    const V u = O::sub(wh, x), g = O::fnma(u, u, t1), h = O::fma(wh, wh, O::neg(one));
+    const V g = O::fma(O::fma(x, O::set1(2.0f), O::neg(wh)), wh, O::neg(one)), h = O::fma(wh, wh, O::neg(one));
     const V c = O::div(g, h);
     wl = O::fma(O::mul(c, c), O::sub(O::set1(-0.5f), O::rcp_est(h)), c);
   } else {
