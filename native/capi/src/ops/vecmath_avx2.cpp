@@ -31,6 +31,7 @@ template <class O> struct Twice {
   static V mul(V x, V y) { return {O::mul(x.a, y.a), O::mul(x.b, y.b)}; }
   static V div(V x, V y) { return {O::div(x.a, y.a), O::div(x.b, y.b)}; }
   static V fma(V x, V y, V z) { return {O::fma(x.a, y.a, z.a), O::fma(x.b, y.b, z.b)}; }
+  static V fnma(V x, V y, V z) { return {O::fnma(x.a, y.a, z.a), O::fnma(x.b, y.b, z.b)}; }
   static V max(V x, V y) { return {O::max(x.a, y.a), O::max(x.b, y.b)}; }
   static V min(V x, V y) { return {O::min(x.a, y.a), O::min(x.b, y.b)}; }
   static V neg(V x) { return {O::neg(x.a), O::neg(x.b)}; }
@@ -52,6 +53,7 @@ template <class O> struct Twice {
   static V lookup_iv(const float* t, const Bits& i) { return {O::lookup_iv(t, i.a), O::lookup_iv(t, i.b)}; }
   static V lookup_iv4(const float* t, const Bits& i) { return {O::lookup_iv4(t, i.a), O::lookup_iv4(t, i.b)}; }
   static M positive_normal(V x) { return {O::positive_normal(x.a), O::positive_normal(x.b)}; }
+  template <uint32_t Lo, uint32_t Span> static M bits_in(V x) { return {O::template bits_in<Lo, Span>(x.a), O::template bits_in<Lo, Span>(x.b)}; }
   static V add_shl52(V x, V y) { return {O::add_shl52(x.a, y.a), O::add_shl52(x.b, y.b)}; }
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
   static V pow4neg_half(V k) { return {O::pow4neg_half(k.a), O::pow4neg_half(k.b)}; }
@@ -85,6 +87,7 @@ struct VF {
   static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V fnma(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }  // c - a b
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
   static V neg(V a) { return -a; }  // as a float negation, which the compiler folds into fused multiply-adds
   static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
@@ -128,6 +131,13 @@ struct VF {
   // Where x is positive, normal and finite: its bits plus 2^23 are above
   // 2^24 - 1 as a signed integer (zero, subnormals, negatives, infinities
   // and NaNs are not); one integer add and compare, not two float compares.
+  // Where Lo <= x's bits < Lo + Span as unsigned integers (for positive
+  // float bounds: negative x and NaN fail): one integer add and compare in
+  // place of two float compares and an and.
+  template <uint32_t Lo, uint32_t Span> static M bits_in(V x) {
+    const __m256i t = _mm256_add_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(int(0x80000000u - Lo)));
+    return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(int(0x80000000u + Span)), t));
+  }
   static M positive_normal(V x) {
     const __m256i b = _mm256_add_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(0x00800000));
     return _mm256_castsi256_ps(_mm256_cmpgt_epi32(b, _mm256_set1_epi32(0x00ffffff)));

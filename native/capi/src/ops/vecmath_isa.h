@@ -858,24 +858,42 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
 // estimate's 2^-12 on it gave 0.6546 ulp); wl / wh by the reciprocal
 // estimate into log_sum's kRel. Every float in [1, 2^12) within 0.5674 ulp
 // (0.5463 before), from 2^12 on 0.5002; in-process A/B 0.96-0.97x the time
-// (the divider held two divisions and the root a vector).
+// (the divider held two divisions and the root a vector). Session 26: no
+// root. wh = x + t1 rsqrt(t1), t1 = x^2 - 1 rounded once, a 12-bit w off
+// the estimate's latency (as asinh_wg's); w solves w^2 - 2x w + 1 = 0, so
+// g = 2x wh - wh^2 - 1 = (w - wh)(wh - 1/w), exactly (2x - wh) wh - 1
+// (2x - wh exact, Sterbenz; one rounding in the fma), and with c = g /
+// (wh^2 - 1) (a division, off log_sum's chain) log(w / wh) = c - c^2
+// (1/(wh^2 - 1) + 1/2) (the estimate of 1/(wh^2 - 1) there), |c| <=
+// 2^-11, into log_sum's kRel as it is (no two-sum of x + s, no reciprocal
+// of wh). x = 1 (wh^2 - 1 = 0) takes acosh_f32. Every float in (1, 2^12)
+// within 0.5542 ulp (at 0x1.00322ep+0); in-process A/B 0.90-0.91x the
+// time (g against t1 rounded, t1 - (wh - x)^2, took the same time and
+// 0.8676 ulp).
 template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
-  const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
-  const V th = O::sub(pp, one);
-  constexpr bool kAvx2 = VF::W == 8;
-  const V t1 = kAvx2 ? O::fma(x, x, O::neg(one)) : th;
-  const V s = O::sqrt(t1);
-  const V hs = kAvx2 ? O::mul(O::set1(0.5f), O::rsqrt_est(O::max(t1, O::set1(0x1p-126f))))
-                     : O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f)));
-  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), pe), hs);
-  wh = O::add(x, s), wl = O::add(O::add(O::sub(x, wh), s), sl);
-  if constexpr (kAvx2) wl = O::mul(wl, O::rcp_est(wh));
+  if constexpr (VF::W == 8) {
+    const V t1 = O::fma(x, x, O::neg(one));
+    wh = O::fma(t1, O::rsqrt_est(t1), x);
+    const V g = O::fma(O::fma(x, O::set1(2.0f), O::neg(wh)), wh, O::neg(one)), h = O::fma(wh, wh, O::neg(one));
+    const V c = O::div(g, h);
+    wl = O::fma(O::mul(c, c), O::sub(O::set1(-0.5f), O::rcp_est(h)), c);
+  } else {
+    const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
+    const V th = O::sub(pp, one);
+    const V s = O::sqrt(th);
+    const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), pe), O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f))));
+    wh = O::add(x, s), wl = O::add(O::add(O::sub(x, wh), s), sl);
+  }
 }
 
 template <class O> VM_INLINE bool acosh_mid(typename O::V x, typename O::V& r) {
-  if (!O::all(O::mand(O::gt(x, O::set1(0.99999994f)), O::gt(O::set1(0x1p12f), x)))) return false;
+  if constexpr (VF::W == 8) {
+    if (!O::all(O::template bits_in<0x3f800001, 0x05ffffff>(x))) return false;  // (1, 2^12)
+  } else {
+    if (!O::all(O::mand(O::gt(x, O::set1(0.99999994f)), O::gt(O::set1(0x1p12f), x)))) return false;
+  }
   typename O::V wh, wl;
   acosh_w<O>(x, wh, wl);
   r = log_sum<O, false, false, VF::W == 8>(wh, &wl);
@@ -894,7 +912,8 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   const V ir = VF::rcp_est(x);
   wl = VF::sel(big, VF::W == 8 ? VF::mul(VF::mul(VF::set1(-0.25f), ir), ir) : VF::mul(VF::set1(-0.125f), ir), wl);
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
-  wh = VF::sel(VF::gt(wh, one), wh, one);  // below 1 and NaN: any ordinary argument, replaced below
+  const auto above = VF::gt(wh, one);  // below 1 and NaN: any ordinary argument, replaced below; 1: 0
+  wh = VF::sel(above, wh, one), wl = VF::sel(above, wl, VF::set1(0.0f));
   r = log_sum<VF, false, false, VF::W == 8>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
@@ -912,26 +931,40 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
 // 1/(2 + 2a) (equal to first order, the residual being 2^-23 of 1 + a; a
 // division off the chain), half the log by log_sum's kRel: every float in
 // [2^-12, 1) within 0.5791 ulp; in-process A/B 0.94-0.96x the time.
-template <class O> VM_INLINE typename O::V atanh_core(typename O::V a, bool ordinary) {
+// Session 26, AVX2: of the signed x (v = x; w < 1 for x < 0, the log
+// negative: no sign to take off and put back), and atanh_mid only where
+// every |x| is in [2^-12, 1) (one integer test), the series' branch left to
+// atanh_f32: (-1, -2^-12] within 0.5382 ulp, 0.91-0.93x the time.
+template <class O> VM_INLINE typename O::V atanh_core(typename O::V v, typename O::V a, bool ordinary) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
-  const V ph = O::add(one, a), pl = O::sub(a, O::sub(ph, one));
-  const V dh = O::sub(one, a), dl = O::sub(O::sub(one, dh), a);
+  const V ph = O::add(one, v), pl = O::sub(v, O::sub(ph, one));
+  const V dh = O::sub(one, v), dl = O::sub(O::sub(one, dh), v);
   constexpr bool kAvx2 = VF::W == 8;
   const V q = kAvx2 ? O::div(O::set1(0.5f), ph) : O::recip(dh);  // AVX2: 1/(2 + 2a), else 1/(1 - a)
   const V wh = kAvx2 ? O::div(ph, dh) : O::mul(ph, q);
-  const V wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), q);
+  V wl;
+  if constexpr (kAvx2) wl = O::mul(O::fnma(wh, dl, O::add(O::fnma(wh, dh, ph), pl)), q);
+  else wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), q);
   const V w = ordinary ? wh : O::sel(O::gt(one, a), wh, one);
   V r;
   if constexpr (kAvx2) r = log_sum<O, false, true, true>(w, &wl);
   else r = O::mul(O::set1(0.5f), log_sum<O>(w, &wl));
-  return kAvx2 ? odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f) : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
+  if constexpr (kAvx2) return ordinary ? r : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f);
+  else return odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
 }
 
+// AVX2: ordinary where every lane is in [2^-12, 1) (x's bits, one test: the
+// series' branch in atanh_core then only where a lane is below).
 template <class O> VM_INLINE bool atanh_mid(typename O::V x, typename O::V& r) {
   const typename O::V a = O::abs(x);
-  if (!O::all(O::gt(O::set1(1.0f), a))) return false;
-  r = O::xor_sign(atanh_core<O>(a, true), x);  // as asinh_mid's
+  if constexpr (VF::W == 8) {
+    if (!O::all(O::template bits_in<0x39800000, 0x06000000>(a))) return false;
+  } else {
+    if (!O::all(O::gt(O::set1(1.0f), a))) return false;
+  }
+  if constexpr (VF::W == 8) r = atanh_core<O>(x, a, true);
+  else r = O::xor_sign(atanh_core<O>(a, a, true), x);  // as asinh_mid's
   return true;
 }
 
@@ -940,7 +973,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   V r;
   if (atanh_mid<VF>(x, r)) return r;
   const V a = VF::abs(x), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
-  r = atanh_core<VF>(a, false);
+  r = atanh_core<VF>(VF::W == 8 ? x : a, a, false);
   r = VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(a, one), nan, VF::sel(VF::eq(a, one), inf, r)));
   return VF::copysign(r, x);
 }
