@@ -607,6 +607,28 @@ alignas(64) constexpr LogTab kLogTab = {
     {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
+// 4 intervals of m, each table 4 values held twice, looked up by one in-lane
+// permute (vpermilps, bits 21-22 of the split's bits: one slot of the
+// multiply-add pipes, where kLogTab8's lane-crossing vpermps takes two and 8
+// cycles' latency). invc 1.375, 1.125, 1, 0.8125 (three and four bits: r =
+// m invc - 1 exact in one fma); erfinv's log splits at kLogTab4Off, AVX2's
+// log_sum at kLogSumOff (below).
+struct LogTab4 {
+  float invc[8], hi[8], lo[8];
+};
+constexpr uint32_t kLogTab4Off = 0x3f2aa000;  // 0.666504
+alignas(64) constexpr LogTab4 kLogTab4 = {
+    {1.375f, 1.125f, 1.0f, 0.8125f, 1.375f, 1.125f, 1.0f, 0.8125f},
+    {-0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f, -0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f},
+    {-0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f, -0x1.2c3752p-19f, -0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f,
+     -0x1.2c3752p-19f}};
+// log_sum's split of the same table: m in [0.6875, 1.375), intervals
+// [0.6875, 0.8125), [0.8125, 0.9375), [0.9375, 1.125) (invc = 1: the log
+// keeps log1p's relative precision next to 1) and [1.125, 1.375); r in
+// [-0.0859, 0.125). Where hi and r cancel (next to 0.9375 and 1.125), r^2 is
+// at most 0.063 of the log (kLogTab4Off's split: 0.18, kLogTab8's 0.088), so
+// P's and the tail's roundings weigh less than with either.
+constexpr uint32_t kLogSumOff = 0x3f300000;  // 0.6875
 // kLogTab8 halved, for log_sum's kHalf.
 constexpr LogTab8 halved(const LogTab8& t) {
   LogTab8 h{};
@@ -631,18 +653,31 @@ alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
 // (halved with kHalf), added to the table's low part with no factor 1/wh,
 // and P is taken by Estrin's scheme (r^2 beside the two linear parts: a
 // shorter chain than Horner's) onto e + lo summed first (arctanh, session
-// 25: 0.97-0.99x the time of Horner's).
+// 25: 0.97-0.99x the time of Horner's). AVX2's kRel without kHalf
+// (arccosh's, session 26) splits at kLogSumOff and looks kLogTab4 up by
+// in-lane permutes; |r| < 0.125 takes P of six coefficients (p4, a fit made
+// for this library: mpmath, least squares on Chebyshev nodes reweighted
+// toward minimax, coefficients rounded to float; 2^-31.15 relative to
+// log1p on [-0.0859, 0.125]): in-process A/B 0.92-0.95x the time, arccosh
+// max 0.5988 ulp (0.5542 on kLogTab8). The other uses keep kLogTab8: on
+// the 4 intervals log1p took 1.02-1.05x the time (0.5937 ulp), arctanh
+// (kHalf) 0.98-1.01x and 0.6163 ulp, over its 0.6.
 template <class O = VF, bool kEst = false, bool kHalf = false, bool kRel = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
   static_assert(!kHalf || (VF::W == 8 && !kEst));
+  static constexpr float p4[] = {0x1.0871a6p-3f, -0x1.580628p-3f, 0x1.99ec0ap-3f, -0x1.fffe3cp-3f, 0x1.55553cp-2f, -0.5f};
   static constexpr float p8[] = {-0x1.56ec92p-3f, 0x1.9b3268p-3f, -0x1.ffff66p-3f, 0x1.555516p-2f, -0.5f};
   static constexpr float p8h[] = {p8[0] * 32, p8[1] * 16, p8[2] * 8, p8[3] * 4, p8[4] * 2};
   static constexpr float p16[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
   constexpr const float(&p)[5] = VF::W == 8 ? (kHalf ? p8h : p8) : p16;  // AVX-512 keeps its fit
+  constexpr bool k4 = VF::W == 8 && kRel && !kHalf;
   constexpr float c = kHalf ? 0.5f : 1.0f;
   V k, m, ci, ch, tl;
-  if constexpr (VF::W == 8) {
+  if constexpr (k4) {
+    const auto b = O::template split_off<kLogSumOff>(wh, k, m);
+    ci = O::lookup_iv4(kLogTab4.invc, b), ch = O::lookup_iv4(kLogTab4.hi, b), tl = O::lookup_iv4(kLogTab4.lo, b);
+  } else if constexpr (VF::W == 8) {
     const auto b = O::template split_off<kLogTab8Off>(wh, k, m);
     const LogTab8& t = kHalf ? kLogTab8Half : kLogTab8;
     ci = O::lookup_iv(t.invc, b), ch = O::lookup_iv(t.hi, b), tl = O::lookup_iv(t.lo, b);
@@ -658,7 +693,12 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
     static_assert(VF::W == 8 && !kEst);
     const V lo = O::fma(k, O::set1(1.42860677e-06f * c), O::add(*wl, tl));
     const V r2 = O::mul(r, r);
-    const V q = O::fma(r2, O::fma(r2, O::set1(p[0]), O::fma(r, O::set1(p[1]), O::set1(p[2]))), O::fma(r, O::set1(p[3]), O::set1(p[4])));
+    V q;
+    if constexpr (k4)
+      q = O::fma(r2, O::fma(r2, O::fma(r, O::set1(p4[0]), O::set1(p4[1])), O::fma(r, O::set1(p4[2]), O::set1(p4[3]))),
+                 O::fma(r, O::set1(p4[4]), O::set1(p4[5])));
+    else
+      q = O::fma(r2, O::fma(r2, O::set1(p[0]), O::fma(r, O::set1(p[1]), O::set1(p[2]))), O::fma(r, O::set1(p[3]), O::set1(p[4])));
     return O::add(s, O::fma(r2, q, O::add(e, lo)));
   }
   // no wl (null): no division (erfinv 0.94x the time on Zen 3), and 0 / wh added nothing
@@ -869,7 +909,8 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
 // of wh). x = 1 (wh^2 - 1 = 0) takes acosh_f32. Every float in (1, 2^12)
 // within 0.5542 ulp (at 0x1.00322ep+0); in-process A/B 0.90-0.91x the
 // time (g against t1 rounded, t1 - (wh - x)^2, took the same time and
-// 0.8676 ulp).
+// 0.8676 ulp). Then log_sum's kRel on 4 intervals (in-lane lookups): within
+// 0.5988 ulp (at 0x1.01970cp+0), 0.92-0.95x the time.
 template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
@@ -1872,15 +1913,6 @@ template <class O> VM_INLINE typename O::V erfinv_poly(typename O::V y, typename
 // differ from the scalar path's (glibc's logf) in 0.0395% (log_sum:
 // 0.0338%; the float32 max 2.197 ulp as before). In-process A/B against
 // log_sum: 0.968-0.973x the time (four runs).
-struct LogTab4 {
-  float invc[8], hi[8], lo[8];
-};
-constexpr uint32_t kLogTab4Off = 0x3f2aa000;  // 0.666504
-alignas(64) constexpr LogTab4 kLogTab4 = {
-    {1.375f, 1.125f, 1.0f, 0.8125f, 1.375f, 1.125f, 1.0f, 0.8125f},
-    {-0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f, -0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f},
-    {-0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f, -0x1.2c3752p-19f, -0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f,
-     -0x1.2c3752p-19f}};
 template <class O> VM_INLINE typename O::V erfinv_log(typename O::V a) {
   using V = typename O::V;
   if constexpr (VF::W != 8) {
