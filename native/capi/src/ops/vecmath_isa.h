@@ -658,10 +658,10 @@ alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
 // in-lane permutes; |r| < 0.125 takes P of six coefficients (p4, a fit made
 // for this library: mpmath, least squares on Chebyshev nodes reweighted
 // toward minimax, coefficients rounded to float; 2^-31.15 relative to
-// log1p on [-0.0859, 0.125]): in-process A/B 0.92-0.95x the time, arccosh
+// log1p on [-0.0859, 0.125]): in-process A/B 0.92-0.98x the time, arccosh
 // max 0.5988 ulp (0.5542 on kLogTab8). The other uses keep kLogTab8: on
 // the 4 intervals log1p took 1.02-1.05x the time (0.5937 ulp), arctanh
-// (kHalf) 0.98-1.01x and 0.6163 ulp, over its 0.6.
+// (kHalf) 0.98-0.99x and 0.6163 ulp, over its 0.6.
 template <class O = VF, bool kEst = false, bool kHalf = false, bool kRel = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
@@ -910,7 +910,7 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
 // within 0.5542 ulp (at 0x1.00322ep+0); in-process A/B 0.90-0.91x the
 // time (g against t1 rounded, t1 - (wh - x)^2, took the same time and
 // 0.8676 ulp). Then log_sum's kRel on 4 intervals (in-lane lookups): within
-// 0.5988 ulp (at 0x1.01970cp+0), 0.92-0.95x the time.
+// 0.5988 ulp (at 0x1.01970cp+0), 0.92-0.98x the time.
 template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
