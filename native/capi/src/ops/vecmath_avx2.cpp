@@ -128,9 +128,6 @@ struct VF {
     m = _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(x), _mm256_slli_epi32(ki, 23)));
     return t;
   }
-  // Where x is positive, normal and finite: its bits plus 2^23 are above
-  // 2^24 - 1 as a signed integer (zero, subnormals, negatives, infinities
-  // and NaNs are not); one integer add and compare, not two float compares.
   // Where Lo <= x's bits < Lo + Span as unsigned integers (for positive
   // float bounds: negative x and NaN fail): one integer add and compare in
   // place of two float compares and an and.
@@ -138,6 +135,9 @@ struct VF {
     const __m256i t = _mm256_add_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(int(0x80000000u - Lo)));
     return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(int(0x80000000u + Span)), t));
   }
+  // Where x is positive, normal and finite: its bits plus 2^23 are above
+  // 2^24 - 1 as a signed integer (zero, subnormals, negatives, infinities
+  // and NaNs are not); one integer add and compare, not two float compares.
   static M positive_normal(V x) {
     const __m256i b = _mm256_add_epi32(_mm256_castps_si256(x), _mm256_set1_epi32(0x00800000));
     return _mm256_castsi256_ps(_mm256_cmpgt_epi32(b, _mm256_set1_epi32(0x00ffffff)));

@@ -2648,7 +2648,6 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, con
   return hi - hi == 0 ? hi + lo : hi;  // an infinite or NaN sum: its low part is NaN
 }
 
-
 template <class VT, class S, int F> void fill_unary(VecTable& t, int slot) {
   if constexpr (kSchedF32<F> && VT::W == 8) t.unary[F][slot] = &unary_kernel_sched<VT, S, F>;
   else t.unary[F][slot] = &unary_kernel<VT, S, F>;
