@@ -2102,6 +2102,11 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   }
 }
 
+// Whether p starts a whole vector's aligned slot (non-temporal stores need it).
+template <class VT, class S> VM_INLINE bool on_slot(const S* p) {
+  return reinterpret_cast<uintptr_t>(p) % (sizeof(S) * VT::W) == 0;
+}
+
 // Whole vectors in place, stored non-temporally when the caller asks
 // (EwParams::stream) and the output starts a vector's aligned slot; the
 // tail goes through a padded copy.
@@ -2112,7 +2117,7 @@ template <class VT, class S, bool NT, class Fn> VM_INLINE int64_t whole_vectors(
   return i;
 }
 template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, const EwParams& p, Fn fn) {
-  if (p.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * VT::W) == 0) return whole_vectors<VT, S, true>(o, n, fn);
+  if (p.stream && on_slot<VT>(o)) return whole_vectors<VT, S, true>(o, n, fn);
   return whole_vectors<VT, S, false>(o, n, fn);
 }
 
@@ -2139,7 +2144,7 @@ template <bool SA = false, bool SB = false, class Ordinary, class Core, class Fu
 VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n, const EwParams& prm, Ordinary ordinary,
                             Core core, Full full, PairCore pair_core = {}, PairFull pair_full = {}) {
   constexpr int W = VF::W;
-  const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(float) * W) == 0;
+  const bool nt = prm.stream && on_slot<VF>(o);
   constexpr int64_t B = 2 * W * kPowBlock;
   float ca[B], cb[B];
   if constexpr (SA) for (int k = 0; k < B; k++) ca[k] = a[0];
@@ -2261,7 +2266,7 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
                   [](VD::V d, VD::V) { return lanes_core<F>(d); }, [](VF::V x, VF::V) { return apply1<VF, F>(x); });
   } else if constexpr (kPairF32<F> && std::is_same_v<VT, VF> && VT::W == 8) {
     using P = typename VT::Pair;
-    const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
+    const bool nt = prm.stream && on_slot<VT>(o);
     if constexpr (kQuadF32<F>) {
       using Q = typename P::Pair;
       for (; i + 4 * W <= n; i += 4 * W) {
@@ -2371,7 +2376,7 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
     });
   };
   // a vector in (a scalar operand's, or one of its elements) and out (non-temporally where streamed)
-  const bool nt = prm.stream && reinterpret_cast<uintptr_t>(o) % (sizeof(S) * W) == 0;
+  const bool nt = prm.stream && on_slot<VT>(o);
   const auto ld = [](const S* p, bool s, V v) { return s ? v : Io<VT, S>::ld(p); };
   const auto st = [nt](S* p, V v) {
     if (nt) Io<VT, S>::template st<true>(p, v);
@@ -2521,8 +2526,7 @@ template <class VT, class T> void row_divide(const T* x, T s, T* o, int64_t n, b
   const Quotient<VT, T> q(s);
   int64_t i = 0;
   if (stream) {  // non-temporal from o's first vector slot on
-    constexpr uintptr_t kAlign = sizeof(T) * VT::W;
-    for (; i < n && reinterpret_cast<uintptr_t>(o + i) % kAlign != 0; i++) o[i] = q(x[i]);
+    for (; i < n && !on_slot<VT>(o + i); i++) o[i] = q(x[i]);
     i += whole_vectors<VT, T, true>(o + i, n - i, [x = x + i, &q](int64_t j) { return q(VT::load(x + j)); });
   } else {
     i = whole_vectors<VT, T, false>(o, n, [x, &q](int64_t j) { return q(VT::load(x + j)); });
@@ -2533,7 +2537,7 @@ template <class VT, class T> void row_divide(const T* x, T s, T* o, int64_t n, b
 // Whether exp_sum streams a pending row's quotients step by step: its o on
 // a whole vector's slot.
 template <class VT, class T> bool fused(const PendingRow<T>* p) {
-  return p && reinterpret_cast<uintptr_t>(p->o) % (sizeof(T) * VT::W) == 0;
+  return p && on_slot<VT>(p->o);
 }
 // The rest of a pending row after exp_sum's steps: from i on when fused,
 // else the whole row.
