@@ -96,8 +96,9 @@ namespace {
 // block prefetched beside it and softmax's two scratch rows, 256 KiB blocks
 // overflowed Zen 3's 512 KiB L2; 128 KiB ones were faster at 1 and 2
 // threads, session 26 in docs/PERFORMANCE.md). fn(rows, x, i,
-// count, o, streamed, next) computes rows [i, i + count) from x (row i's
-// start); next, when not null, is the next block of as many rows, for the
+// count, o, streamed, next, last) computes rows [i, i + count) from x (row
+// i's start); last: no block of this thread's part follows (the calls of a
+// part come in order, on one thread); next, when not null, is the next block of as many rows, for the
 // row passes to prefetch while they compute (RowKernels::exp_sum), so that
 // its rows_max reads from L2 too: a block computed with no reads from memory
 // in flight left softmax at 42% of the copy bandwidth (session 18).
@@ -123,7 +124,7 @@ template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* 
       for (int64_t i = b; i < e; i += block) {
         const int64_t count = std::min(block, e - i);
         const auto* next = prefetch && i + 2 * count <= e ? xs + (i + count) * l.r : nullptr;
-        fn(rows, xs + i * l.r, i, count, os, streamed, next);
+        fn(rows, xs + i * l.r, i, count, os, streamed, next, i + count == e);
       }
       if (streamed) stream_fence();
     });
@@ -139,24 +140,31 @@ template <class T> using Scalar = std::remove_const_t<std::remove_pointer_t<T>>;
 }  // namespace
 
 bool softmax_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool streamed, const auto* next) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool streamed,
+                                         const auto* next, bool last) {
     using T = Scalar<decltype(x)>;
     T m[kRowStreams];
     rows.rows_max(x, l.r, count, l.r, m);
     // streamed: the exps of rows in turn in two scratch rows, each row's
-    // quotients written while the next row's exps are computed (PendingRow)
+    // quotients written while the next row's exps are computed (PendingRow),
+    // across the blocks of the thread's part: a block's last row left to a
+    // pass of its own (1/8 of the rows) is a burst of stores with no
+    // arithmetic beside it. Empty again at the part's end.
     thread_local std::vector<T> scratch;
-    if (streamed) scratch.resize(size_t(2 * l.r));
-    PendingRow<T> pending{};
+    thread_local PendingRow<T> pending{};
+    if (streamed && !pending.o) scratch.resize(size_t(2 * l.r));
     for (int64_t j = 0; j < count; j++) {
       T* row = o + (i + j) * l.r;
-      T* exps = streamed ? scratch.data() + (j % 2) * l.r : row;
+      T* exps = streamed ? scratch.data() + (pending.x == scratch.data() ? l.r : 0) : row;
       const T c = m[j] >= 0 && m[j] <= rows.zero_shift ? T(0) : m[j];
       const T s = rows.exp_sum(x + j * l.r, c, exps, l.r, next ? next + j * l.r : nullptr, pending.o ? &pending : nullptr);
       if (streamed) pending = {exps, s, row};
       else rows.divide(exps, s, row, l.r, false);
     }
-    if (pending.o) rows.divide(pending.x, pending.s, pending.o, l.r, true);
+    if (last && pending.o) {
+      rows.divide(pending.x, pending.s, pending.o, l.r, true);
+      pending = {};
+    }
   });
 }
 
@@ -231,7 +239,7 @@ bool logsumexp_short_rows(const Lines& l, Array* out) {
 bool logsumexp_rows(const Lines& l, Array* out) {
   if (logsumexp_short_rows(l, out)) return true;
   Shape shape(1, l.outer);
-  return for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool, const auto* next) {
+  return for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool, const auto* next, bool) {
     using T = Scalar<decltype(x)>;
     T maxima[kRowStreams];
     rows.rows_max(x, l.r, count, l.r, maxima);  // NaNs skipped: they reach the sum
@@ -293,7 +301,7 @@ template <class T> void logcumsumexp_row(const RowKernels<T>& rows, const T* x, 
 }  // namespace
 
 bool logcumsumexp_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* xs, int64_t first, int64_t count, auto* o, bool, const auto*) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* xs, int64_t first, int64_t count, auto* o, bool, const auto*, bool) {
     for (int64_t i = first; i < first + count; i++) logcumsumexp_row(rows, xs + (i - first) * l.r, o + i * l.r, l.r);
   });
 }
