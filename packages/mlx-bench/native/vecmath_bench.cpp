@@ -3,17 +3,23 @@
 // machine's copy bandwidth: each unary function over 64M float32, the
 // chain tanh(exp(0.5 * (x*x + x))), softmax over 8192x4096 and logsumexp
 // over its last axis. The engine reads MLXCOMPAT_NUM_THREADS once, so each
-// thread count runs in a child process (this program with --child); the
-// parent prints one table with the scaling from 1 thread to the others
-// (against linear scaling, or the copy bandwidth where that binds first).
+// thread count runs in a child process (this program with --child), alive
+// for the whole run and asked for one case at a time; the parent prints one
+// table with the scaling from 1 thread to the others (against linear
+// scaling, or the copy bandwidth where that binds first).
 // MLX is timed once, in a child of its own (--mlx-child), after the engine's:
 // sharing a process with it slowed the engine's next runs (MLX maps and
 // unmaps fresh pages for every output, 65K faults a call), which is what
 // made the 1-thread column erratic when MLX was timed in the 1-thread child.
-// Every count runs twice (1..N, then 1..N again) and each figure is the
-// fastest run of both passes after a warm-up run: disturbances from other
-// processes only ever add time. A case whose median run is far above its
-// fastest is listed at the end as noisy.
+// Each case runs at every count in turn, twice (1..N, then 1..N again), and
+// each figure is the fastest run of both passes after a warm-up run:
+// disturbances from other processes only ever add time. A case's counts are
+// timed seconds apart, so that a change in the host's load between cases
+// (minutes apart on a shared host) weighs on all of its counts alike and
+// not on its scaling, as it did when each count ran every case in turn
+// (session 27). The copy figures are the better of one taken before the
+// cases and one after. A case whose median run is far above its fastest is
+// listed at the end as noisy.
 // Beside each case's scaling, the same request over 1M elements (4 MB in
 // and 4 MB out, held in the L2 and L3 caches; the engine splits a pass into
 // parts of at least kPartWork / (the ops' Elementwise::work) elements, 64K
@@ -25,6 +31,8 @@
 //
 // usage: vecmath_bench LIBMLXC|- THREADS,... [--repeat N] [--only OP,...]
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -249,37 +257,86 @@ void fill(std::vector<float>& x, float lo, float hi) {
   }
 }
 
-// One thread count of the engine (MLXCOMPAT_NUM_THREADS), or MLX alone:
-// prints "copy<TAB>GBS" (engine only) then "case<TAB>fastest_s<TAB>median_s"
-// lines (the engine's with "<TAB>in-cache fastest_s" after).
-int child(const char* libmlxc, bool time_mlx, const std::vector<std::string>& only) {
+bool selected(const Case& c, const std::vector<std::string>& only) {
+  return only.empty() || std::find(only.begin(), only.end(), c.name.substr(0, c.name.find(' '))) != only.end();
+}
+
+// MLX alone, every selected case: prints "case<TAB>fastest_s<TAB>median_s" lines.
+int mlx_child(const char* libmlxc, const std::vector<std::string>& only) {
   Mlx mlx;
-  if (time_mlx && !mlx.open(libmlxc)) {
+  if (!mlx.open(libmlxc)) {
     std::fprintf(stderr, "cannot load MLX from %s: %s\n", libmlxc, dlerror());
     return 1;
   }
-  if (!time_mlx) {
-    const int threads = std::atoi(std::getenv("MLXCOMPAT_NUM_THREADS") ? std::getenv("MLXCOMPAT_NUM_THREADS") : "1");
-    std::printf("copy\t%.6f\n", copy_gbs(size_t(256) << 20, threads));
-    std::fflush(stdout);
-  }
   for (const Case& c : cases()) {
-    if (!only.empty() && std::find(only.begin(), only.end(), c.name.substr(0, c.name.find(' '))) == only.end()) continue;
+    if (!selected(c, only)) continue;
     std::vector<float> x(size_t(c.rows * c.cols));
     fill(x, c.lo, c.hi);
-    if (time_mlx) {
-      const Timing t = mlx.seconds(c, x);
-      std::printf("%s\t%.6f\t%.6f\n", c.name.c_str(), t.fastest, t.median);
+    const Timing t = mlx.seconds(c, x);
+    std::printf("%s\t%.6f\t%.6f\n", c.name.c_str(), t.fastest, t.median);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+// One thread count of the engine (MLXCOMPAT_NUM_THREADS), serving the
+// parent a line at a time: "copy" -> "GBS", a case's name ->
+// "fastest_s<TAB>median_s<TAB>in-cache fastest_s".
+int engine_child() {
+  const int threads = std::atoi(std::getenv("MLXCOMPAT_NUM_THREADS") ? std::getenv("MLXCOMPAT_NUM_THREADS") : "1");
+  const std::vector<Case> all = cases();
+  for (char line[256]; std::fgets(line, sizeof line, stdin);) {
+    const std::string want(line, std::strcspn(line, "\n"));
+    if (want == "copy") {
+      std::printf("%.6f\n", copy_gbs(size_t(256) << 20, threads));
     } else {
-      const Timing t = engine_seconds(c, x, c.rows, 1);
-      const int64_t rows = std::max<int64_t>(1, c.rows * kCacheElems / int64_t(x.size()));
+      const auto c = std::find_if(all.begin(), all.end(), [&](const Case& k) { return k.name == want; });
+      if (c == all.end()) return 1;
+      std::vector<float> x(size_t(c->rows * c->cols));
+      fill(x, c->lo, c->hi);
+      const Timing t = engine_seconds(*c, x, c->rows, 1);
+      const int64_t rows = std::max<int64_t>(1, c->rows * kCacheElems / int64_t(x.size()));
       x.resize(size_t(kCacheElems));  // rows x (kCacheElems / rows)
-      const Timing tc = engine_seconds(c, x, rows, kCacheCalls);
-      std::printf("%s\t%.6f\t%.6f\t%.6f\n", c.name.c_str(), t.fastest, t.median, tc.fastest);
+      const Timing tc = engine_seconds(*c, x, rows, kCacheCalls);
+      std::printf("%.6f\t%.6f\t%.6f\n", t.fastest, t.median, tc.fastest);
     }
     std::fflush(stdout);
   }
   return 0;
+}
+
+// An engine child at `threads`, its stdin and stdout piped to the parent.
+struct Child {
+  pid_t pid = -1;
+  FILE* to = nullptr;
+  FILE* from = nullptr;
+  // One request and its answer line ("" when the child is gone).
+  std::string ask(const std::string& what) {
+    std::fprintf(to, "%s\n", what.c_str());
+    std::fflush(to);
+    char line[256];
+    return std::fgets(line, sizeof line, from) ? std::string(line) : std::string();
+  }
+};
+
+Child spawn(std::vector<std::string> args, int threads) {
+  int down[2], up[2];  // close-on-exec: a later child must not hold an earlier one's pipes open
+  if (pipe2(down, O_CLOEXEC) != 0 || pipe2(up, O_CLOEXEC) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(down[0], 0);
+    dup2(up[1], 1);
+    for (int fd : {down[0], down[1], up[0], up[1]}) close(fd);
+    setenv("MLXCOMPAT_NUM_THREADS", std::to_string(threads).c_str(), 1);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(down[0]);
+  close(up[1]);
+  return {pid, fdopen(down[1], "w"), fdopen(up[0], "r")};
 }
 
 }  // namespace
@@ -301,9 +358,11 @@ int main(int argc, char** argv) {
     } else if (a == "--child") is_child = true;
     else if (a == "--mlx-child") is_mlx_child = true;
   }
-  if (is_child || is_mlx_child) return child(argv[1], is_mlx_child, only);
+  if (is_child) return engine_child();
+  if (is_mlx_child) return mlx_child(argv[1], only);
 
-  // Parent: the engine's children (every count, two passes), then MLX's, then the table.
+  // Parent: one engine child a count, alive throughout; each case at every
+  // count in turn, twice; then MLX's child; then the table.
   std::vector<int> counts;
   for (std::string s = argv[2];;) {
     counts.push_back(std::atoi(s.c_str()));
@@ -311,50 +370,68 @@ int main(int argc, char** argv) {
     if (p == std::string::npos) break;
     s = s.substr(p + 1);
   }
-  std::string self = argv[0], rest;
-  for (int i = 3; i < argc; i++) rest += std::string(" '") + argv[i] + "'";
+  std::vector<std::string> child_args{argv[0], argv[1], argv[2]};
+  for (int i = 3; i < argc; i++) child_args.push_back(argv[i]);
+  child_args.push_back("--child");
   constexpr int kMlx = 0;  // MLX's row in the results (counts start at 1)
   std::map<int, std::map<std::string, Timing>> res;
   std::map<int, std::map<std::string, double>> cache;  // in-cache runs, fastest
   std::map<int, double> copy;
   std::vector<std::string> order;
-  std::vector<std::pair<int, int>> runs;  // (count or kMlx, pass)
-  for (int pass = 0; pass < 2; pass++)
-    for (int t : counts) runs.push_back({t, pass});
-  if (argv[1][0] != '-') runs.push_back({kMlx, 0});
-  else std::fprintf(stderr, "real MLX not timed\n");
-  for (auto [t, pass] : runs) {
-    const std::string cmd = (t == kMlx ? std::string("") : "MLXCOMPAT_NUM_THREADS=" + std::to_string(t) + " ") + "'" +
-                            self + "' '" + argv[1] + "' " + argv[2] + rest + (t == kMlx ? " --mlx-child" : " --child");
-    if (t == kMlx) std::fprintf(stderr, "running MLX v0.31.2 (mlx-c)...\n");
-    else std::fprintf(stderr, "running %d thread(s), pass %d of 2...\n", t, pass + 1);
-    FILE* p = popen(cmd.c_str(), "r");
+  std::map<int, Child> kids;
+  for (int t : counts) kids[t] = spawn(child_args, t);
+  auto ask = [&](int t, const std::string& what) {
+    const std::string a = kids[t].ask(what);
+    if (a.empty()) {
+      std::fprintf(stderr, "the %d-thread child ended at %s\n", t, what.c_str());
+      std::exit(1);
+    }
+    return a;
+  };
+  // The copy figure at the start and at the end: the better of the two.
+  auto measure_copy = [&] {
+    for (int t : counts) copy[t] = std::max(copy[t], std::atof(ask(t, "copy").c_str()));
+  };
+  measure_copy();
+  for (const Case& c : cases()) {
+    if (!selected(c, only)) continue;
+    order.push_back(c.name);
+    for (int pass = 0; pass < 2; pass++)
+      for (int t : counts) {
+        const std::string a = ask(t, c.name);
+        const char* p = a.c_str();
+        char* end;
+        const double fastest = std::strtod(p, &end), median = std::strtod(end, &end), tc = std::strtod(end, &end);
+        // the fastest of both passes, the higher median
+        if (!res[t].count(c.name)) res[t][c.name] = {fastest, median}, cache[t][c.name] = tc;
+        else {
+          res[t][c.name] = {std::min(res[t][c.name].fastest, fastest), std::max(res[t][c.name].median, median)};
+          cache[t][c.name] = std::min(cache[t][c.name], tc);
+        }
+      }
+    std::fprintf(stderr, "  %s done\n", c.name.c_str());
+  }
+  measure_copy();
+  for (auto& [t, k] : kids) {
+    std::fclose(k.to);  // end of input: the child returns
+    std::fclose(k.from);
+    waitpid(k.pid, nullptr, 0);
+  }
+  if (argv[1][0] != '-') {
+    std::fprintf(stderr, "running MLX v0.31.2 (mlx-c)...\n");
+    std::string cmd = "'" + std::string(argv[0]) + "' '" + argv[1] + "' " + argv[2];
+    for (int i = 3; i < argc; i++) cmd += std::string(" '") + argv[i] + "'";
+    FILE* p = popen((cmd + " --mlx-child").c_str(), "r");
     if (!p) return 1;
-    char line[512];
-    while (std::fgets(line, sizeof line, p)) {
-      std::string l = line;
+    for (char line[512]; std::fgets(line, sizeof line, p);) {
+      const std::string l = line;
       const size_t a = l.find('\t'), b = l.find('\t', a + 1);
-      if (l.rfind("copy\t", 0) == 0) {
-        copy[t] = std::max(copy[t], std::atof(l.c_str() + 5));
-        continue;
-      }
       if (a == std::string::npos || b == std::string::npos) continue;
-      const std::string name = l.substr(0, a);
-      const Timing now{std::atof(l.c_str() + a + 1), std::atof(l.c_str() + b + 1)};
-      const size_t d = l.find('\t', b + 1);
-      if (d != std::string::npos) {
-        const double tc = std::atof(l.c_str() + d + 1);
-        cache[t][name] = cache[t].count(name) ? std::min(cache[t][name], tc) : tc;
-      }
-      if (!res[t].count(name)) {
-        if (t == counts[0]) order.push_back(name);
-        res[t][name] = now;
-      } else {  // the second pass: the fastest of both, the higher median
-        res[t][name] = {std::min(res[t][name].fastest, now.fastest), std::max(res[t][name].median, now.median)};
-      }
-      std::fprintf(stderr, "  %s done\n", name.c_str());
+      res[kMlx][l.substr(0, a)] = {std::atof(l.c_str() + a + 1), std::atof(l.c_str() + b + 1)};
     }
     if (pclose(p) != 0) return 1;
+  } else {
+    std::fprintf(stderr, "real MLX not timed\n");
   }
   // GB/s counts every byte read and written once: 8 bytes per element (4 for the reductions' output aside),
   // over each case's own elements (softmax and logsumexp have 32M: counted as 64M before session 22,
