@@ -183,12 +183,12 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // AVX2's log_sum and base-e log_ff: 8 intervals, one permute a table and
 // no blend. wh = 2^k m with m in [0.7071, 1.4142) (VF::split_off: wh's
 // bits less kLogTab8Off, whose bits 20-22 are m's interval; the interval
-// [0.957, 1.039) takes invc = 1);
-// invc_i has five bits and |r| < 0.0623 (below 1/16: exact in the fma, and
-// P's range); |hi_i| >= |r| in every interval but the one of 1, where hi_i
-// = 0. In-process A/B (1M float32 in cache, 1 thread), against the 16
-// intervals (two permutes and a blend a table): log1p 0.78-0.82x, arcsinh
-// 0.83-0.84x, arccosh 0.79-0.83x, arctanh 0.85x, erfinv 0.79x the time.
+// [0.957, 1.039) takes invc = 1); invc_i has five bits and |r| < 0.0623
+// (below 1/16: exact in the fma, and P's range); |hi_i| >= |r| in every
+// interval but the one of 1, where hi_i = 0. In-process A/B (1M float32 in
+// cache, 1 thread), against the 16 intervals (two permutes and a blend a
+// table): log1p 0.78-0.82x, arcsinh 0.83-0.84x, arccosh 0.79-0.83x,
+// arctanh 0.85x, erfinv 0.79x the time.
 struct LogTab8 {
   float invc[8], hi[8], lo[8];
 };
@@ -295,21 +295,21 @@ VM_INLINE LogHead<O, kHalf> log_head(typename O::V wh, const T& t, const typenam
 // product (its fma residual r2e) and r - r^2/2 a fast two-sum sL + eL.
 // Every other term is summed below r^3/3, which enters last in one fused
 // multiply-add: r3 = r^3 rounded and r2e r/3 below it, so that the terms at
-// r^3's scale round once. Then k ln2 + ln c (A, the head's hi, exact; B
-// = k L_lo + lo, rounded) and log1p(r): A + sL by a fast two-sum (|A| >
-// |sL| or A = 0 in every interval), the low parts in a tail, rounded once.
-// Over every positive float against double, the float is the correctly
-// rounded one but for 4027 inputs, each within 2^-9.25 ulp of a tie
-// (log_core's 2^-34 leaves 2^-10; the farthest, at 0x1.0ba0c2p+0 in
-// interval 5, where A and log1p(r) cancel, errs by 2^-32.8 relative or
-// more). In interval 4 (m next to 1) k = 0, invc = 1 and A = B = 0: the
-// result keeps log1p's relative precision. Session 25: on log_ff's own table (1/c of 24 bits at
+// r^3's scale round once. Then k ln2 + ln c (A, the head's hi, exact; B = k
+// L_lo + lo, rounded) and log1p(r): A + sL by a fast two-sum (|A| > |sL| or
+// A = 0 in every interval), the low parts in a tail, rounded once. Over
+// every positive float against double, the float is the correctly rounded
+// one but for 4027 inputs, each within 2^-9.25 ulp of a tie (log_core's
+// 2^-34 leaves 2^-10; the farthest, at 0x1.0ba0c2p+0 in interval 5, where A
+// and log1p(r) cancel, errs by 2^-32.8 relative or more). In interval 4 (m
+// next to 1) k = 0, invc = 1 and A = B = 0: the result keeps log1p's
+// relative precision. Session 25: on log_ff's own table (1/c of 24 bits at
 // the intervals' centres, |r| < 0.0565) r took a rounded product and its
 // residual pe, with pe (1 - r + r^2 - r^3) in the tail; the five-bit invc
-// drop those five operations, for 0.85x the time (3583 inputs not
-// correctly rounded, within 2^-9.89 ulp of a tie). Against 16 intervals
-// (two permutes and a blend a table), in-cache time on Zen 3 0.8x (the
-// blends share the pipes of the fused multiply-adds, which bind here).
+// drop those five operations, for 0.85x the time (3583 inputs not correctly
+// rounded, within 2^-9.89 ulp of a tie). Against 16 intervals (two permutes
+// and a blend a table), in-cache time on Zen 3 0.8x (the blends share the
+// pipes of the fused multiply-adds, which bind here).
 // Bases 2 and 10: x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting
 // kLogOff's bits (VF::split_off), m's interval i from the next three bits,
 // and their own float tables of 8 looked up with one permute each
@@ -1906,19 +1906,19 @@ template <class O> VM_INLINE typename O::V erfinv_poly(typename O::V y, typename
 }
 
 // erfinv's t = log a for a in (0, 1] on AVX2 (log_sum elsewhere): log_sum's
-// method (log_head, r^2 P(r) below) on 4 intervals where log_sum has 8, so
-// that each table is one in-lane permute (vpermilps, bits 21-22 of a's bits
-// less kLogTab4Off) and not a lane-crossing one. m in [0.6665, 1.333); the
-// interval of 1, [0.9165, 1.083), takes invc = 1, the others 1.375, 1.125,
-// 0.8125 (three and four bits: r exact), so |r| < 0.121. P of degree 5, a
-// fit made for this library (mpmath, least squares on Chebyshev nodes
-// reweighted toward minimax, coefficients rounded to float): 2^-29.8
-// relative to log1p on [-0.1205, 0.0886]. Every a in [2^-30, 1] against
-// long double: max 0.5632 ulp (log_sum 0.5269), 0.030% not correctly
-// rounded (0.009%); over 4M uniform draws in (-1, 1) erfinv's results
-// differ from the scalar path's (glibc's logf) in 0.0395% (log_sum:
-// 0.0338%; the float32 max 2.197 ulp as before). In-process A/B against
-// log_sum: 0.968-0.973x the time (four runs).
+// method (log_head, r^2 P(r) by Horner's rule) on 4 intervals where log_sum
+// has 8 (but for arccosh), so that each table is one in-lane permute
+// (vpermilps, bits 21-22 of a's bits less kLogTab4Off) and not a
+// lane-crossing one. m in [0.6665, 1.333); the interval of 1, [0.9165,
+// 1.083), takes invc = 1, the others 1.375, 1.125, 0.8125 (three and four
+// bits: r exact), so |r| < 0.121. P of degree 5, a fit made for this library
+// (mpmath, least squares on Chebyshev nodes reweighted toward minimax,
+// coefficients rounded to float): 2^-29.8 relative to log1p on [-0.1205,
+// 0.0886]. Every a in [2^-30, 1] against long double: max 0.5632 ulp
+// (log_sum 0.5269), 0.030% not correctly rounded (0.009%); over 4M uniform
+// draws in (-1, 1) erfinv's results differ from the scalar path's (glibc's
+// logf) in 0.0395% (log_sum: 0.0338%; the float32 max 2.197 ulp as before).
+// In-process A/B against log_sum: 0.968-0.973x the time (four runs).
 template <class O> VM_INLINE typename O::V erfinv_log(typename O::V a) {
   static constexpr float p[] = {0x1.480422p-3f, -0x1.58ade0p-3f, 0x1.9936d0p-3f, -0x1.fffcacp-3f, 0x1.555576p-2f, -0.5f};
   if constexpr (VF::W != 8) return log_sum<O>(a, nullptr);
