@@ -245,7 +245,7 @@ alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
 // log_sum, log_late, erfinv_log) on table T: wh = 2^k m (AVX2: m in
 // [kOff's float, twice it), VF::split_off; AVX-512's LogTab: split75), k
 // plus kadd, r = m invc - c exact in one fma, hi = k ln2_hi c + ch exact
-// (both on the grid of 2^-16), s + e = hi + r by a fast two-sum (hi is 0
+// (both on the grid of 2^-16 c), s + e = hi + r by a fast two-sum (hi is 0
 // or larger than |r|); lo(x) = k ln2_lo c + x, x the table's tl and what
 // the caller adds. kHalf: c = 1/2, on a halved table (log_sum's).
 template <class O, bool kHalf = false> struct LogHead {
