@@ -278,6 +278,8 @@ VM_INLINE LogHead<O, kHalf> log_head(typename O::V wh, const T& t, const typenam
   const V r = O::fma(m, ci, O::set1(-c));
   const V hi = O::fma(k, O::set1(0.693145752f * c), ch);
   const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
+  // whole, from locals: fields filled one by one (k by reference to split_off) kept the struct in memory
+  // through GCC's inlining choices, which then left erfinv's one-vector lambda out of line
   return {k, r, hi, tl, s, e};
 }
 
