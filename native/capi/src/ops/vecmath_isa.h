@@ -183,12 +183,12 @@ template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
 // AVX2's log_sum and base-e log_ff: 8 intervals, one permute a table and
 // no blend. wh = 2^k m with m in [0.7071, 1.4142) (VF::split_off: wh's
 // bits less kLogTab8Off, whose bits 20-22 are m's interval; the interval
-// [0.957, 1.039) takes invc = 1);
-// invc_i has five bits and |r| < 0.0623 (below 1/16: exact in the fma, and
-// P's range); |hi_i| >= |r| in every interval but the one of 1, where hi_i
-// = 0. In-process A/B (1M float32 in cache, 1 thread), against the 16
-// intervals (two permutes and a blend a table): log1p 0.78-0.82x, arcsinh
-// 0.83-0.84x, arccosh 0.79-0.83x, arctanh 0.85x, erfinv 0.79x the time.
+// [0.957, 1.039) takes invc = 1); invc_i has five bits and |r| < 0.0623
+// (below 1/16: exact in the fma, and P's range); |hi_i| >= |r| in every
+// interval but the one of 1, where hi_i = 0. In-process A/B (1M float32 in
+// cache, 1 thread), against the 16 intervals (two permutes and a blend a
+// table): log1p 0.78-0.82x, arcsinh 0.83-0.84x, arccosh 0.79-0.83x,
+// arctanh 0.85x, erfinv 0.79x the time.
 struct LogTab8 {
   float invc[8], hi[8], lo[8];
 };
@@ -198,6 +198,90 @@ alignas(64) constexpr LogTab8 kLogTab8 = {
     {-0.318450928f, -0.223144531f, -0.171844482f, -0.0606231689f, 0.0f, 0.0984344482f, 0.207641602f, 0.287689209f},
     {-2.80338418e-06f, 9.79935749e-07f, -5.77450464e-06f, -1.45287117e-06f, 0.0f, 5.62457126e-06f, -2.23678421e-06f,
      -7.13653253e-06f}};
+// AVX-512's 16 intervals: m in [0.75, 1.5), i m's top four mantissa bits,
+// invc_i of five bits (1 for the two intervals next to 1, |r| < 1/16).
+struct LogTab {
+  float invc[16], hi[16], lo[16];
+};
+alignas(64) constexpr LogTab kLogTab = {
+    {1.0f, 0.90625f, 0.875f, 0.8125f, 0.78125f, 0.75f, 0.71875f, 0.6875f, 1.3125f, 1.25f, 1.1875f, 1.1875f, 1.125f,
+     1.0625f, 1.0625f, 1.0f},
+    {0.0f, 0.0984344482f, 0.133529663f, 0.207641602f, 0.246856689f, 0.287689209f, 0.330245972f, 0.374694824f,
+     -0.27192688f, -0.223144531f, -0.171844482f, -0.171844482f, -0.117782593f, -0.0606231689f, -0.0606231689f, 0.0f},
+    {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
+     -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
+     -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
+// 4 intervals of m, each table 4 values held twice, looked up by one in-lane
+// permute (vpermilps, bits 21-22 of the split's bits: one slot of the
+// multiply-add pipes, where kLogTab8's lane-crossing vpermps takes two and 8
+// cycles' latency). invc 1.375, 1.125, 1, 0.8125 (three and four bits: r =
+// m invc - 1 exact in one fma); erfinv's log splits at kLogTab4Off, AVX2's
+// log_sum at kLogSumOff (below).
+struct LogTab4 {
+  float invc[8], hi[8], lo[8];
+};
+constexpr uint32_t kLogTab4Off = 0x3f2aa000;  // 0.666504
+alignas(64) constexpr LogTab4 kLogTab4 = {
+    {1.375f, 1.125f, 1.0f, 0.8125f, 1.375f, 1.125f, 1.0f, 0.8125f},
+    {-0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f, -0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f},
+    {-0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f, -0x1.2c3752p-19f, -0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f,
+     -0x1.2c3752p-19f}};
+// log_sum's split of the same table: m in [0.6875, 1.375), intervals
+// [0.6875, 0.8125), [0.8125, 0.9375), [0.9375, 1.125) (invc = 1: the log
+// keeps log1p's relative precision next to 1) and [1.125, 1.375); r in
+// [-0.0859, 0.125). Where hi and r cancel (next to 0.9375 and 1.125), r^2 is
+// at most 0.063 of the log (kLogTab4Off's split: 0.18, kLogTab8's 0.088), so
+// P's and the tail's roundings weigh less than with either.
+constexpr uint32_t kLogSumOff = 0x3f300000;  // 0.6875
+// kLogTab8 halved, for log_sum's kHalf.
+constexpr LogTab8 halved(const LogTab8& t) {
+  LogTab8 h{};
+  for (int i = 0; i < 8; i++) h.invc[i] = t.invc[i] / 2, h.hi[i] = t.hi[i] / 2, h.lo[i] = t.lo[i] / 2;
+  return h;
+}
+alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
+
+// The front end of the float32 logs in float lanes (log_ff's base e,
+// log_sum, log_late, erfinv_log) on table T: wh = 2^k m (AVX2: m in
+// [kOff's float, twice it), VF::split_off; AVX-512's LogTab: split75), k
+// plus kadd, r = m invc - c exact in one fma, hi = k ln2_hi c + ch exact
+// (both on the grid of 2^-16 c), s + e = hi + r by a fast two-sum (hi is 0
+// or larger than |r|); lo(x) = k ln2_lo c + x, x the table's tl and what
+// the caller adds. kHalf: c = 1/2, on a halved table (log_sum's).
+template <class O, bool kHalf = false> struct LogHead {
+  using V = typename O::V;
+  static constexpr float c = kHalf ? 0.5f : 1.0f;
+  V k, r, hi, tl, s, e;
+  VM_INLINE V lo(V x) const { return O::fma(k, O::set1(1.42860677e-06f * c), x); }
+  // s + (e + (r^2 P(r) + lo(x))), P by Horner's rule (x = tl: nothing added)
+  template <size_t N> VM_INLINE V horner_sum(const float (&p)[N], V x) const {
+    return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo(x))));
+  }
+  template <size_t N> VM_INLINE V horner_sum(const float (&p)[N]) const { return horner_sum(p, tl); }
+};
+template <class O, uint32_t kOff = 0, bool kHalf = false, class T>
+VM_INLINE LogHead<O, kHalf> log_head(typename O::V wh, const T& t, const typename O::V* kadd = nullptr) {
+  using V = typename O::V;
+  constexpr float c = LogHead<O, kHalf>::c;
+  V k, m, ci, ch, tl;
+  if constexpr (std::is_same_v<T, LogTab>) {
+    m = O::split75(wh, k);
+    ci = O::lookup16m(t.invc, m), ch = O::lookup16m(t.hi, m), tl = O::lookup16m(t.lo, m);
+  } else if constexpr (std::is_same_v<T, LogTab4>) {
+    const auto b = O::template split_off<kOff>(wh, k, m);
+    ci = O::lookup_iv4(t.invc, b), ch = O::lookup_iv4(t.hi, b), tl = O::lookup_iv4(t.lo, b);
+  } else {
+    const auto b = O::template split_off<kOff>(wh, k, m);
+    ci = O::lookup_iv(t.invc, b), ch = O::lookup_iv(t.hi, b), tl = O::lookup_iv(t.lo, b);
+  }
+  if (kadd) k = O::add(k, *kadd);
+  const V r = O::fma(m, ci, O::set1(-c));
+  const V hi = O::fma(k, O::set1(0.693145752f * c), ch);
+  const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
+  // whole, from locals: fields filled one by one (k by reference to split_off) kept the struct in memory
+  // through GCC's inlining choices, which then left erfinv's one-vector lambda out of line
+  return {k, r, hi, tl, s, e};
+}
 
 // ---- AVX2: float32 log, log2 and log10 in float lanes ----------------------
 // The double-lane logs were bound on Zen 3 by their lookups (4 gathers a
@@ -205,32 +289,29 @@ alignas(64) constexpr LogTab8 kLogTab8 = {
 // permutes and 3 blends a vector of 4) and by the conversions between float
 // and double lanes: conversions and lane-crossing permutes all go through
 // one pipe there, one a cycle (measured). Here everything is in float lanes,
-// with a float tail. Base e: x = 2^k m with m in [0.7071, 1.4142) and
-// m's interval i as log_sum takes them (VF::split_off<kLogTab8Off>,
-// kLogTab8, one permute a table): invc_i has five bits, so r = m invc_i -
-// 1 is exact in one fma (|r| < 0.0623). log1p(r) = r - r^2/2 + r^3/3 + r^4
+// with a float tail. Base e: log_head on kLogTab8 (m in [0.7071, 1.4142),
+// one permute a table, |r| < 0.0623). log1p(r) = r - r^2/2 + r^3/3 + r^4
 // q(r), q a fit made for this library (mpmath, least squares on Chebyshev
 // nodes reweighted toward minimax, coefficients rounded to float one by
 // one: 2^-35.9 relative to log1p on [-0.0584, 0.0623]), with r^2 an exact
 // product (its fma residual r2e) and r - r^2/2 a fast two-sum sL + eL.
 // Every other term is summed below r^3/3, which enters last in one fused
 // multiply-add: r3 = r^3 rounded and r2e r/3 below it, so that the terms at
-// r^3's scale round once. Then k ln2 + ln c (A = k L_hi + hi, exact: L_hi
-// and hi on the grid of 2^-16; B = k L_lo + lo, rounded) and log1p(r): A +
-// sL by a fast two-sum (|A| > |sL| or A = 0 in every interval), the low
-// parts in a tail, rounded once. Over every positive float against double,
-// the float is the correctly rounded one but for 4027 inputs, each within
-// 2^-9.25 ulp of a tie (log_core's 2^-34 leaves 2^-10; the farthest, at
-// 0x1.0ba0c2p+0 in interval 5, where A and log1p(r) cancel, errs by 2^-32.8
-// relative or more). In interval 4 (m
+// r^3's scale round once. Then k ln2 + ln c (A, the head's hi, exact; B = k
+// L_lo + lo, rounded) and log1p(r): A + sL by a fast two-sum (|A| > |sL| or
+// A = 0 in every interval), the low parts in a tail, rounded once. Over
+// every positive float against double, the float is the correctly rounded
+// one but for 4027 inputs, each within 2^-9.25 ulp of a tie (log_core's
+// 2^-34 leaves 2^-10; the farthest, at 0x1.0ba0c2p+0 in interval 5, where A
+// and log1p(r) cancel, errs by 2^-32.8 relative or more). In interval 4 (m
 // next to 1) k = 0, invc = 1 and A = B = 0: the result keeps log1p's
 // relative precision. Session 25: on log_ff's own table (1/c of 24 bits at
 // the intervals' centres, |r| < 0.0565) r took a rounded product and its
 // residual pe, with pe (1 - r + r^2 - r^3) in the tail; the five-bit invc
-// drop those five operations, for 0.85x the time (3583 inputs not
-// correctly rounded, within 2^-9.89 ulp of a tie). Against 16 intervals
-// (two permutes and a blend a table), in-cache time on Zen 3 0.8x (the
-// blends share the pipes of the fused multiply-adds, which bind here).
+// drop those five operations, for 0.85x the time (3583 inputs not correctly
+// rounded, within 2^-9.89 ulp of a tie). Against 16 intervals (two permutes
+// and a blend a table), in-cache time on Zen 3 0.8x (the blends share the
+// pipes of the fused multiply-adds, which bind here).
 // Bases 2 and 10: x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting
 // kLogOff's bits (VF::split_off), m's interval i from the next three bits,
 // and their own float tables of 8 looked up with one permute each
@@ -266,24 +347,20 @@ template <class O> VM_INLINE bool log_ff_ordinary(typename O::V x) { return O::a
 template <Base B, class O> VM_INLINE typename O::V log_ff(typename O::V x, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
-  V k, m;
   if constexpr (B == Base::E) {
     static constexpr float q[] = {0x1.236592p-3f, -0x1.5698cp-3f, 0x1.999adp-3f, -0x1.ffffa6p-3f};
     const V third = O::set1(1.0f / 3);
-    const auto t = O::template split_off<kLogTab8Off>(x, k, m);
-    if (kadd) k = O::add(k, *kadd);
-    const V r = O::fma(m, O::lookup_iv(kLogTab8.invc, t), O::neg(one));
-    const V r2 = O::mul(r, r), r2e = O::fma(r, r, O::neg(r2));
+    const auto h = log_head<O, kLogTab8Off>(x, kLogTab8, kadd);
+    const V r = h.r, r2 = O::mul(r, r), r2e = O::fma(r, r, O::neg(r2));
     const V hh = O::mul(r2, O::set1(-0.5f));
     const V sL = O::add(r, hh), eL = O::add(O::sub(r, sL), hh);
     const V r3 = O::mul(r2, r), r4 = O::mul(r2, r2);
     // q by one Horner chain: with the scheduling of unary_kernel_sched, 0.97-0.98x the time of two chains
     const V u = O::fma(r4, horner<O>(r, q), O::fma(r2e, O::fma(r, third, O::set1(-0.5f)), eL));
-    const V a = O::fma(k, O::set1(0x1.62e4p-1f), O::lookup_iv(kLogTab8.hi, t));
-    const V b = O::fma(k, O::set1(0x1.7f7d1cp-20f), O::lookup_iv(kLogTab8.lo, t));
-    const V s = O::add(a, sL), e = O::sub(sL, O::sub(s, a));
-    return O::add(s, O::fma(r3, third, O::add(u, O::add(e, b))));
+    const V s = O::add(h.hi, sL), e = O::sub(sL, O::sub(s, h.hi));
+    return O::add(s, O::fma(r3, third, O::add(u, O::add(e, h.lo(h.tl)))));
   }
+  V k, m;
   const auto t = O::split_off(x, k, m);
   if (kadd) k = O::add(k, *kadd);
   // bases 2 and 10: their own 1/c (within 0.0063 and 0.0042 of the centre's 1/c) where -log_b(1/c) is
@@ -587,55 +664,11 @@ VM_INLINE VF::V sinh_f32(VF::V x) {
 VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core<VF, false>(VF::min(VF::set1(90.0f), VF::abs(x))); }
 
 // log(wh + wl) + kadd ln2 in float lanes (no wl or kadd: 0), for a positive
-// normal wh below 1.5 2^127 and |wl| <= ulp(wh), rounded once. wh = 2^k m with m in [0.75, 1.5) and i
-// m's top four mantissa bits: r = m invc_i - 1 is exact in the fma (invc_i
-// has five bits; 1 for the two intervals next to 1, |r| < 1/16); k ln2_hi +
-// logc_i's high part is exact (both on the grid of 2^-16) and r joins it in
-// a fast two-sum (the first is 0 or larger than |r|); log1p(r) - r = r^2
-// P(r) (fits made for this library: AVX2's on |r| < 1/16, 2^-31.4 relative
-// to log1p(r); AVX-512's 2^-27, which AVX2's 8 intervals (kLogTab8) could not
-// take: next to 1 they cancel up to 1.57 times |r|), logc_i's and ln2's
-// low parts and wl / wh make the tail.
-struct LogTab {
-  float invc[16], hi[16], lo[16];
-};
-alignas(64) constexpr LogTab kLogTab = {
-    {1.0f, 0.90625f, 0.875f, 0.8125f, 0.78125f, 0.75f, 0.71875f, 0.6875f, 1.3125f, 1.25f, 1.1875f, 1.1875f, 1.125f,
-     1.0625f, 1.0625f, 1.0f},
-    {0.0f, 0.0984344482f, 0.133529663f, 0.207641602f, 0.246856689f, 0.287689209f, 0.330245972f, 0.374694824f,
-     -0.27192688f, -0.223144531f, -0.171844482f, -0.171844482f, -0.117782593f, -0.0606231689f, -0.0606231689f, 0.0f},
-    {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
-     -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
-     -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
-// 4 intervals of m, each table 4 values held twice, looked up by one in-lane
-// permute (vpermilps, bits 21-22 of the split's bits: one slot of the
-// multiply-add pipes, where kLogTab8's lane-crossing vpermps takes two and 8
-// cycles' latency). invc 1.375, 1.125, 1, 0.8125 (three and four bits: r =
-// m invc - 1 exact in one fma); erfinv's log splits at kLogTab4Off, AVX2's
-// log_sum at kLogSumOff (below).
-struct LogTab4 {
-  float invc[8], hi[8], lo[8];
-};
-constexpr uint32_t kLogTab4Off = 0x3f2aa000;  // 0.666504
-alignas(64) constexpr LogTab4 kLogTab4 = {
-    {1.375f, 1.125f, 1.0f, 0.8125f, 1.375f, 1.125f, 1.0f, 0.8125f},
-    {-0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f, -0x1.4618p-2f, -0x1.e27p-4f, 0.0f, 0x1.a94p-3f},
-    {-0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f, -0x1.2c3752p-19f, -0x1.78438cp-19f, -0x1.db8abcp-22f, 0.0f,
-     -0x1.2c3752p-19f}};
-// log_sum's split of the same table: m in [0.6875, 1.375), intervals
-// [0.6875, 0.8125), [0.8125, 0.9375), [0.9375, 1.125) (invc = 1: the log
-// keeps log1p's relative precision next to 1) and [1.125, 1.375); r in
-// [-0.0859, 0.125). Where hi and r cancel (next to 0.9375 and 1.125), r^2 is
-// at most 0.063 of the log (kLogTab4Off's split: 0.18, kLogTab8's 0.088), so
-// P's and the tail's roundings weigh less than with either.
-constexpr uint32_t kLogSumOff = 0x3f300000;  // 0.6875
-// kLogTab8 halved, for log_sum's kHalf.
-constexpr LogTab8 halved(const LogTab8& t) {
-  LogTab8 h{};
-  for (int i = 0; i < 8; i++) h.invc[i] = t.invc[i] / 2, h.hi[i] = t.hi[i] / 2, h.lo[i] = t.lo[i] / 2;
-  return h;
-}
-alignas(64) constexpr LogTab8 kLogTab8Half = halved(kLogTab8);
+// normal wh below 1.5 2^127 and |wl| <= ulp(wh), rounded once: log_head,
+// then log1p(r) - r = r^2 P(r) (fits made for this library: AVX2's on |r|
+// < 1/16, 2^-31.4 relative to log1p(r); AVX-512's 2^-27, which AVX2's 8
+// intervals (kLogTab8) could not take: next to 1 they cancel up to 1.57
+// times |r|); the table's and ln2's low parts and wl / wh make the tail.
 // O: VF, or on AVX2 VF::Pair (two vectors a step). kEst: wl / wh by the
 // 12-bit reciprocal estimate, not a division, where |wl| is within about
 // 2^-23 of wh and the result is at least 2^-7 (arcsinh's callers: the
@@ -672,39 +705,22 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   static constexpr float p16[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
   constexpr const float(&p)[5] = VF::W == 8 ? (kHalf ? p8h : p8) : p16;  // AVX-512 keeps its fit
   constexpr bool k4 = VF::W == 8 && kRel && !kHalf;
-  constexpr float c = kHalf ? 0.5f : 1.0f;
-  V k, m, ci, ch, tl;
-  if constexpr (k4) {
-    const auto b = O::template split_off<kLogSumOff>(wh, k, m);
-    ci = O::lookup_iv4(kLogTab4.invc, b), ch = O::lookup_iv4(kLogTab4.hi, b), tl = O::lookup_iv4(kLogTab4.lo, b);
-  } else if constexpr (VF::W == 8) {
-    const auto b = O::template split_off<kLogTab8Off>(wh, k, m);
-    const LogTab8& t = kHalf ? kLogTab8Half : kLogTab8;
-    ci = O::lookup_iv(t.invc, b), ch = O::lookup_iv(t.hi, b), tl = O::lookup_iv(t.lo, b);
-  } else {
-    m = O::split75(wh, k);
-    ci = O::lookup16m(kLogTab.invc, m), ch = O::lookup16m(kLogTab.hi, m), tl = O::lookup16m(kLogTab.lo, m);
-  }
-  if (kadd) k = O::add(k, *kadd);
-  const V r = O::fma(m, ci, O::set1(-c));
-  const V hi = O::fma(k, O::set1(0.693145752f * c), ch);
-  const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
+  LogHead<O, kHalf> h;
+  if constexpr (k4) h = log_head<O, kLogSumOff>(wh, kLogTab4, kadd);
+  else if constexpr (VF::W == 8) h = log_head<O, kLogTab8Off, kHalf>(wh, kHalf ? kLogTab8Half : kLogTab8, kadd);
+  else h = log_head<O>(wh, kLogTab, kadd);
+  const V r = h.r;
   if constexpr (kRel) {
     static_assert(VF::W == 8 && !kEst);
-    const V lo = O::fma(k, O::set1(1.42860677e-06f * c), O::add(*wl, tl));
     const V r2 = O::mul(r, r);
-    V q;
-    if constexpr (k4)
-      q = O::fma(r2, O::fma(r2, O::fma(r, O::set1(p4[0]), O::set1(p4[1])), O::fma(r, O::set1(p4[2]), O::set1(p4[3]))),
-                 O::fma(r, O::set1(p4[4]), O::set1(p4[5])));
-    else
-      q = O::fma(r2, O::fma(r2, O::set1(p[0]), O::fma(r, O::set1(p[1]), O::set1(p[2]))), O::fma(r, O::set1(p[3]), O::set1(p[4])));
-    return O::add(s, O::fma(r2, q, O::add(e, lo)));
+    constexpr const float* c = k4 ? p4 + 1 : p;  // P's last five coefficients (p4's first times r below)
+    const V c0 = k4 ? O::fma(r, O::set1(p4[0]), O::set1(c[0])) : O::set1(c[0]);
+    const V q = O::fma(r2, O::fma(r2, c0, O::fma(r, O::set1(c[1]), O::set1(c[2]))), O::fma(r, O::set1(c[3]), O::set1(c[4])));
+    return O::add(h.s, O::fma(r2, q, O::add(h.e, h.lo(O::add(*wl, h.tl)))));
   }
   // no wl (null): no division (erfinv 0.94x the time on Zen 3), and 0 / wh added nothing
-  const V rw = kEst ? O::rcp_est(wh) : kHalf ? O::div(O::set1(c), wh) : O::recip_seed(wh);
-  const V lo = O::fma(k, O::set1(1.42860677e-06f * c), wl ? O::fma(*wl, rw, tl) : tl);
-  return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
+  const V rw = kEst ? O::rcp_est(wh) : kHalf ? O::div(O::set1(h.c), wh) : O::recip_seed(wh);
+  return h.horner_sum(p, wl ? O::fma(*wl, rw, h.tl) : h.tl);
 }
 
 // AVX2's arcsinh (session 26): log(wh) + lc + kadd ln2 as log_sum's kRel
@@ -721,18 +737,11 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
 template <class O>
 VM_INLINE typename O::V log_late(typename O::V wh, typename O::V lc, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
-  V k, m;
-  const auto b = O::template split_off<kLogTab8Off>(wh, k, m);
-  const V ci = O::lookup_iv(kLogTab8.invc, b), ch = O::lookup_iv(kLogTab8.hi, b), tl = O::lookup_iv(kLogTab8.lo, b);
-  if (kadd) k = O::add(k, *kadd);
-  const V r = O::fma(m, ci, O::neg(O::set1(1.0f)));
-  const V hi = O::fma(k, O::set1(0.693145752f), ch);
-  const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
-  const V lo = O::fma(k, O::set1(1.42860677e-06f), tl);
-  const V r2 = O::mul(r, r), r4 = O::mul(r2, r2);
-  const V t1 = O::fma(r2, O::fma(r, O::set1(0x1.555608p-2f), O::set1(-0.5f)), O::add(e, lo));
+  const auto h = log_head<O, kLogTab8Off>(wh, kLogTab8, kadd);
+  const V r = h.r, r2 = O::mul(r, r), r4 = O::mul(r2, r2);
+  const V t1 = O::fma(r2, O::fma(r, O::set1(0x1.555608p-2f), O::set1(-0.5f)), O::add(h.e, h.lo(h.tl)));
   const V t2 = O::fma(r4, O::fma(r, O::set1(0x1.977a7ap-3f), O::set1(-0x1.008902p-2f)), t1);
-  return O::add(s, O::add(t2, lc));
+  return O::add(h.s, O::add(t2, lc));
 }
 
 // log1p_fl where every lane of x is in (-1, 2^127) and at least 2^-12 in
@@ -1899,34 +1908,23 @@ template <class O> VM_INLINE typename O::V erfinv_poly(typename O::V y, typename
 }
 
 // erfinv's t = log a for a in (0, 1] on AVX2 (log_sum elsewhere): log_sum's
-// method (r = m invc - 1 exact in one fma, k ln2 + ln c as hi + lo, hi + r a
-// fast two-sum, r^2 P(r) below) on 4 intervals where log_sum has 8, so that
-// each table is one in-lane permute (vpermilps, bits 21-22 of a's bits less
-// kLogTab4Off) and not a lane-crossing one. m in [0.6665, 1.333); the
-// interval of 1, [0.9165, 1.083), takes invc = 1, the others 1.375, 1.125,
-// 0.8125 (three and four bits: r exact), so |r| < 0.121. P of degree 5, a
-// fit made for this library (mpmath, least squares on Chebyshev nodes
-// reweighted toward minimax, coefficients rounded to float): 2^-29.8
-// relative to log1p on [-0.1205, 0.0886]. Every a in [2^-30, 1] against
-// long double: max 0.5632 ulp (log_sum 0.5269), 0.030% not correctly
-// rounded (0.009%); over 4M uniform draws in (-1, 1) erfinv's results
-// differ from the scalar path's (glibc's logf) in 0.0395% (log_sum:
-// 0.0338%; the float32 max 2.197 ulp as before). In-process A/B against
-// log_sum: 0.968-0.973x the time (four runs).
+// method (log_head, r^2 P(r) by Horner's rule) on 4 intervals where log_sum
+// has 8 (but for arccosh), so that each table is one in-lane permute
+// (vpermilps, bits 21-22 of a's bits less kLogTab4Off) and not a
+// lane-crossing one. m in [0.6665, 1.333); the interval of 1, [0.9165,
+// 1.083), takes invc = 1, the others 1.375, 1.125, 0.8125 (three and four
+// bits: r exact), so |r| < 0.121. P of degree 5, a fit made for this library
+// (mpmath, least squares on Chebyshev nodes reweighted toward minimax,
+// coefficients rounded to float): 2^-29.8 relative to log1p on [-0.1205,
+// 0.0886]. Every a in [2^-30, 1] against long double: max 0.5632 ulp
+// (log_sum 0.5269), 0.030% not correctly rounded (0.009%); over 4M uniform
+// draws in (-1, 1) erfinv's results differ from the scalar path's (glibc's
+// logf) in 0.0395% (log_sum: 0.0338%; the float32 max 2.197 ulp as before).
+// In-process A/B against log_sum: 0.968-0.973x the time (four runs).
 template <class O> VM_INLINE typename O::V erfinv_log(typename O::V a) {
-  using V = typename O::V;
-  if constexpr (VF::W != 8) {
-    return log_sum<O>(a, nullptr);
-  } else {
-    static constexpr float p[] = {0x1.480422p-3f, -0x1.58ade0p-3f, 0x1.9936d0p-3f, -0x1.fffcacp-3f, 0x1.555576p-2f, -0.5f};
-    V k, m;
-    const auto b = O::template split_off<kLogTab4Off>(a, k, m);
-    const V r = O::fma(m, O::lookup_iv4(kLogTab4.invc, b), O::set1(-1.0f));
-    const V hi = O::fma(k, O::set1(0.693145752f), O::lookup_iv4(kLogTab4.hi, b));
-    const V lo = O::fma(k, O::set1(1.42860677e-06f), O::lookup_iv4(kLogTab4.lo, b));
-    const V s = O::add(hi, r), e = O::add(O::sub(hi, s), r);
-    return O::add(s, O::add(e, O::fma(O::mul(r, r), horner<O>(r, p), lo)));
-  }
+  static constexpr float p[] = {0x1.480422p-3f, -0x1.58ade0p-3f, 0x1.9936d0p-3f, -0x1.fffcacp-3f, 0x1.555576p-2f, -0.5f};
+  if constexpr (VF::W != 8) return log_sum<O>(a, nullptr);
+  else return log_head<O, kLogTab4Off>(a, kLogTab4).horner_sum(p);
 }
 
 // erfinv where |y| < 1 in every lane (O: VF or VF::Pair); false (r untouched) elsewhere.
