@@ -480,16 +480,41 @@ template <class O> VM_INLINE typename O::V sigmoid_q(typename O::V x, typename O
   return O::fma(O::fma(O::neg(q0), dl, O::fma(O::neg(q0), d, u)), r0, q0);
 }
 
-// sigmoid where |x| < 86 in every lane, on AVX2 (O: VF or VF::Pair); false
-// (r untouched) elsewhere: e by exp_mid, the same bits as exp_neg there.
+// sigmoid where |x| < 16 in every lane, on AVX2 (O: VF or VF::Pair); false
+// (r untouched) elsewhere: 1/(1 + E) for E = e^-x whatever x's sign, so no
+// select of the numerator and no multiply by it (sigmoid_q's u). E = 2^n (w
+// + wl) exactly, reduced as exp_mid with 1 + (r + r^2 P) as a fast
+// two-sum, and d + dl = 1 + E exactly (fused multiply-adds by 2^n: 1 + E
+// rounded, and its error, exact while 1 - d is: E below 2^24 - 1, x above
+// -16.6). Without wl (E rounded, its error relative up to 2^-23.4) the
+// error for x < 0 doubled where E's mantissa is next to 1 and 1/E's next to
+// 2 (2.44 ulp). q0 = 1/d by one division, then q0 + q0 (1 - q0 d - q0 dl),
+// rounded once.
+template <class O> VM_INLINE typename O::V sigmoid_e(typename O::V x) {
+  using V = typename O::V;
+  const V shift = O::set1(0x1.8p23f), one = O::set1(1.0f), t = O::neg(x);
+  const V kn = O::fma(t, O::set1(1.44269504f), shift), n = O::sub(kn, shift);
+  const V h = O::fma(n, O::set1(-0.693147182f), t), r = O::add(h, O::mul(n, O::set1(1.90465430e-09f)));
+  const V r2 = O::mul(r, r), p = O::fma(r2, horner2<O>(r, r2, kExpP), r);
+  const V w = O::add(one, p), wl = O::add(O::sub(one, w), p), e = O::scale_bits(one, kn);
+  const V d = O::fma(e, w, one), dl = O::fma(e, wl, O::fma(e, w, O::sub(one, d))), q0 = O::rcp_est(d);
+  const V u = O::fma(O::neg(q0), dl, O::fma(O::neg(q0), d, one));
+  return O::fma(q0, O::fma(u, u, u), q0);
+}
 template <class O> VM_INLINE bool sigmoid_mid(typename O::V x, typename O::V& r) {
-  const typename O::V a = O::abs(x);
-  if (!O::all(O::gt(O::set1(86.0f), a))) return false;  // NaN fails
-  r = sigmoid_q<O>(x, exp_mid<O>(O::neg(a), O::set1(0.0f)));
+  if (!O::all(O::gt(O::set1(16.0f), O::abs(x)))) return false;  // NaN fails
+  r = sigmoid_e<O>(x);
   return true;
 }
 
 VM_INLINE VF::V sigmoid_f32(VF::V x) { return sigmoid_q<VF>(x, exp_neg(VF::abs(x), VF::set1(0.0f))); }
+
+// AVX2's sigmoid where a lane is not below 16 in magnitude: sigmoid_e above
+// -16 (x held to 86, where the result is 1), so that every lane has
+// sigmoid_mid's bits there, and sigmoid_f32 from -16 down and at NaN.
+template <class O> VM_INLINE typename O::V sigmoid_fl(typename O::V x) {
+  return O::sel(O::gt(x, O::set1(-16.0f)), sigmoid_e<O>(O::min(O::set1(86.0f), x)), sigmoid_f32(x));
+}
 
 // sinh and cosh of a in [0, 90] (and NaN) in float lanes, one formula for
 // every a: a = n ln2 + rh + rl (n = round(a log2 e), a - n ln2_hi exact as
@@ -506,8 +531,13 @@ VM_INLINE VF::V sigmoid_f32(VF::V x) { return sigmoid_q<VF>(x, exp_neg(VF::abs(x
 // rounding shift), where VF::scale takes seven integer operations and two
 // multiplies a use.
 template <class O> struct HypParts {
-  typename O::V kn, n, rh, rl, sn, cn, cnl, cr, sr3;
+  typename O::V kn, n, h, l, rh, rl, sn, cn, cnl, s, ev, od;
 };
+// AVX2's tail (session 27): sn cr + cn sr3 as s (sn ev + pm od), with ev and
+// od the series of cr and sr3 less their factors s and rh s, and pm = cn rh
+// rounded (sinh; cosh the same with cn and sn swapped): a multiply and two
+// fused multiply-adds where it took three multiplies and two.
+constexpr bool kHypTail = VF::W == 8;
 template <class O, bool Bits> VM_INLINE HypParts<O> hyp_parts(typename O::V a) {
   using V = typename O::V;
   static constexpr float ce[] = {1.0f / 720, 1.0f / 24, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
@@ -515,9 +545,10 @@ template <class O, bool Bits> VM_INLINE HypParts<O> hyp_parts(typename O::V a) {
   HypParts<O> p;
   p.kn = O::fma(a, O::set1(1.44269504f), shift);
   p.n = O::sub(p.kn, shift);
-  const V h = O::fma(p.n, O::set1(-0.693147182f), a), l = O::mul(p.n, O::set1(1.90465430e-09f));
-  p.rh = O::add(h, l);
-  p.rl = O::add(O::sub(h, p.rh), l);
+  p.h = O::fma(p.n, O::set1(-0.693147182f), a);
+  p.l = O::mul(p.n, O::set1(1.90465430e-09f));
+  p.rh = O::add(p.h, p.l);
+  if constexpr (!kHypTail) p.rl = O::add(O::sub(p.h, p.rh), p.l);
   // 4^-n / 2, its exponent held to -61 (the scaling's range on AVX2), past which it no longer counts
   V q2;
   if constexpr (Bits) q2 = O::pow4neg_half(p.kn);
@@ -525,9 +556,9 @@ template <class O, bool Bits> VM_INLINE HypParts<O> hyp_parts(typename O::V a) {
   p.sn = O::sub(half, q2);
   p.cn = O::add(half, q2);
   p.cnl = O::add(O::sub(half, p.cn), q2);
-  const V s = O::mul(p.rh, p.rh);
-  p.cr = O::mul(s, horner<O>(s, ce));
-  p.sr3 = O::mul(O::mul(p.rh, s), horner<O>(s, co));
+  p.s = O::mul(p.rh, p.rh);
+  p.ev = horner<O>(p.s, ce);
+  p.od = horner<O>(p.s, co);
   return p;
 }
 
@@ -544,10 +575,17 @@ template <class O, bool Bits> VM_INLINE typename O::V hyp_scale(typename O::V v,
 template <class O, bool Bits> VM_INLINE typename O::V sinh_core(typename O::V a) {
   using V = typename O::V;
   const HypParts<O> p = hyp_parts<O, Bits>(a);
-  const V pm = O::mul(p.cn, p.rh), pe = O::fma(p.cn, p.rh, O::neg(pm));
+  const V r = kHypTail ? p.h : p.rh;
+  const V pm = O::mul(p.cn, r), pe = O::fma(p.cn, r, O::neg(pm));
   const V hi = O::add(p.sn, pm), lo = O::add(O::sub(p.sn, hi), pm);
-  V t = O::fma(O::fma(p.sn, p.rh, p.cn), p.rl, O::fma(p.cnl, p.rh, pe));
-  t = O::fma(p.sn, p.cr, O::fma(p.cn, p.sr3, t));
+  V t;
+  if constexpr (kHypTail) {
+    t = O::fma(p.cn, p.l, O::fma(p.cnl, r, pe));
+    t = O::fma(p.s, O::fma(pm, p.od, O::mul(p.sn, p.ev)), t);
+  } else {
+    t = O::fma(O::fma(p.sn, r, p.cn), p.rl, O::fma(p.cnl, r, pe));
+    t = O::fma(p.sn, O::mul(p.s, p.ev), O::fma(p.cn, O::mul(O::mul(r, p.s), p.od), t));
+  }
   return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
 }
 
@@ -557,10 +595,17 @@ template <class O, bool Bits> VM_INLINE typename O::V sinh_core(typename O::V a)
 template <class O, bool Bits> VM_INLINE typename O::V cosh_core(typename O::V a) {
   using V = typename O::V;
   const HypParts<O> p = hyp_parts<O, Bits>(a);
-  const V pm = O::mul(p.sn, p.rh), pe = O::fma(p.sn, p.rh, O::neg(pm));
+  const V r = kHypTail ? p.h : p.rh;
+  const V pm = O::mul(p.sn, r), pe = O::fma(p.sn, r, O::neg(pm));
   const V hi = O::add(p.cn, pm), lo = O::add(O::sub(p.cn, hi), pm);
-  V t = O::fma(O::fma(p.cn, p.rh, p.sn), p.rl, O::add(pe, p.cnl));
-  t = O::fma(p.cn, p.cr, O::fma(p.sn, p.sr3, t));
+  V t;
+  if constexpr (kHypTail) {
+    t = O::fma(p.sn, p.l, O::add(pe, p.cnl));
+    t = O::fma(p.s, O::fma(pm, p.od, O::mul(p.cn, p.ev)), t);
+  } else {
+    t = O::fma(O::fma(p.cn, r, p.sn), p.rl, O::add(pe, p.cnl));
+    t = O::fma(p.cn, O::mul(p.s, p.ev), O::fma(p.sn, O::mul(O::mul(r, p.s), p.od), t));
+  }
   return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
 }
 
@@ -1974,6 +2019,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
     if constexpr (VF::W == 8) {
       VF::V r;
       if (sigmoid_mid<VF>(x, r)) return r;
+      return sigmoid_fl<VF>(x);
     }
     return sigmoid_f32(x);
   }
