@@ -496,8 +496,8 @@ template <class O> VM_INLINE typename O::V sigmoid_e(typename O::V x) {
   const V kn = O::fma(t, O::set1(1.44269504f), shift), n = O::sub(kn, shift);
   const V h = O::fma(n, O::set1(-0.693147182f), t), r = O::add(h, O::mul(n, O::set1(1.90465430e-09f)));
   const V r2 = O::mul(r, r), p = O::fma(r2, horner2<O>(r, r2, kExpP), r);
-  const V w = O::add(one, p), wl = O::add(O::sub(one, w), p), e = O::scale_bits(one, kn);
-  const V d = O::fma(e, w, one), dl = O::fma(e, wl, O::fma(e, w, O::sub(one, d))), q0 = O::rcp_est(d);
+  const V e = O::scale_bits(one, kn), c = O::add(one, e);
+  const V d = O::fma(e, p, c), dl = O::fma(e, p, O::sub(c, d)), q0 = O::rcp_est(d);
   const V u = O::fma(O::neg(q0), dl, O::fma(O::neg(q0), d, one));
   return O::fma(q0, O::fma(u, u, u), q0);
 }
@@ -509,11 +509,11 @@ template <class O> VM_INLINE bool sigmoid_mid(typename O::V x, typename O::V& r)
 
 VM_INLINE VF::V sigmoid_f32(VF::V x) { return sigmoid_q<VF>(x, exp_neg(VF::abs(x), VF::set1(0.0f))); }
 
-// AVX2's sigmoid where a lane is not below 16 in magnitude: sigmoid_e above
-// -16 (x held to 86, where the result is 1), so that every lane has
-// sigmoid_mid's bits there, and sigmoid_f32 from -16 down and at NaN.
+// AVX2's sigmoid where a lane is not below 16 in magnitude: sigmoid_e's
+// lanes below 16, so that every lane has sigmoid_mid's bits there, and
+// sigmoid_f32's elsewhere.
 template <class O> VM_INLINE typename O::V sigmoid_fl(typename O::V x) {
-  return O::sel(O::gt(x, O::set1(-16.0f)), sigmoid_e<O>(O::min(O::set1(86.0f), x)), sigmoid_f32(x));
+  return O::sel(O::gt(O::set1(16.0f), O::abs(x)), sigmoid_e<O>(x), sigmoid_f32(x));
 }
 
 // sinh and cosh of a in [0, 90] (and NaN) in float lanes, one formula for
@@ -540,7 +540,12 @@ template <class O> struct HypParts {
 constexpr bool kHypTail = VF::W == 8;
 template <class O, bool Bits> VM_INLINE HypParts<O> hyp_parts(typename O::V a) {
   using V = typename O::V;
-  static constexpr float ce[] = {1.0f / 720, 1.0f / 24, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
+  // AVX2's ev: a fit made for this library (Lawson's weighted least squares
+  // on s in [0, 0.1202], 1/2 kept, the others rounded to float one by one):
+  // cosh r - 1 to 2^-33.2 absolute, where the series to r^6 left 2^-27.5
+  // (at n = 1, r next to -ln2/2: 0.13 ulp of sinh).
+  static constexpr float ce[] = {kHypTail ? 0x1.6d4f1p-10f : 1.0f / 720, kHypTail ? 0x1.5554e6p-5f : 1.0f / 24, 0.5f};
+  static constexpr float co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
   const V shift = O::set1(0x1.8p23f), half = O::set1(0.5f);
   HypParts<O> p;
   p.kn = O::fma(a, O::set1(1.44269504f), shift);
@@ -2265,7 +2270,7 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // erfinv four a step software-pipelined (the next four's log_sum before
 // the last four's polynomial) 1.08-1.20x.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2) ||
-                                           F == int(VFn::Tanh) || F == int(VFn::Tan) || F == int(VFn::Arccosh);
+                                           F == int(VFn::Tanh) || F == int(VFn::Tan) || F == int(VFn::Arccosh) || F == int(VFn::Cosh);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
