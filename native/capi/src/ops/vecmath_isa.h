@@ -531,29 +531,18 @@ template <class O> VM_INLINE typename O::V sigmoid_fl(typename O::V x) {
 // rounding shift), where VF::scale takes seven integer operations and two
 // multiplies a use.
 template <class O> struct HypParts {
-  typename O::V kn, n, h, l, rh, rl, sn, cn, cnl, s, ev, od;
+  typename O::V kn, n, rh, rl, sn, cn, cnl, cr, sr3;
 };
-// AVX2's tail (session 27): sn cr + cn sr3 as s (sn ev + pm od), with ev and
-// od the series of cr and sr3 less their factors s and rh s, and pm = cn rh
-// rounded (sinh; cosh the same with cn and sn swapped): a multiply and two
-// fused multiply-adds where it took three multiplies and two.
-constexpr bool kHypTail = VF::W == 8;
 template <class O, bool Bits> VM_INLINE HypParts<O> hyp_parts(typename O::V a) {
   using V = typename O::V;
-  // AVX2's ev: a fit made for this library (Lawson's weighted least squares
-  // on s in [0, 0.1202], 1/2 kept, the others rounded to float one by one):
-  // cosh r - 1 to 2^-33.2 absolute, where the series to r^6 left 2^-27.5
-  // (at n = 1, r next to -ln2/2: 0.13 ulp of sinh).
-  static constexpr float ce[] = {kHypTail ? 0x1.6d4f1p-10f : 1.0f / 720, kHypTail ? 0x1.5554e6p-5f : 1.0f / 24, 0.5f};
-  static constexpr float co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
+  static constexpr float ce[] = {1.0f / 720, 1.0f / 24, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
   const V shift = O::set1(0x1.8p23f), half = O::set1(0.5f);
   HypParts<O> p;
   p.kn = O::fma(a, O::set1(1.44269504f), shift);
   p.n = O::sub(p.kn, shift);
-  p.h = O::fma(p.n, O::set1(-0.693147182f), a);
-  p.l = O::mul(p.n, O::set1(1.90465430e-09f));
-  p.rh = O::add(p.h, p.l);
-  if constexpr (!kHypTail) p.rl = O::add(O::sub(p.h, p.rh), p.l);
+  const V h = O::fma(p.n, O::set1(-0.693147182f), a), l = O::mul(p.n, O::set1(1.90465430e-09f));
+  p.rh = O::add(h, l);
+  p.rl = O::add(O::sub(h, p.rh), l);
   // 4^-n / 2, its exponent held to -61 (the scaling's range on AVX2), past which it no longer counts
   V q2;
   if constexpr (Bits) q2 = O::pow4neg_half(p.kn);
@@ -561,9 +550,9 @@ template <class O, bool Bits> VM_INLINE HypParts<O> hyp_parts(typename O::V a) {
   p.sn = O::sub(half, q2);
   p.cn = O::add(half, q2);
   p.cnl = O::add(O::sub(half, p.cn), q2);
-  p.s = O::mul(p.rh, p.rh);
-  p.ev = horner<O>(p.s, ce);
-  p.od = horner<O>(p.s, co);
+  const V s = O::mul(p.rh, p.rh);
+  p.cr = O::mul(s, horner<O>(s, ce));
+  p.sr3 = O::mul(O::mul(p.rh, s), horner<O>(s, co));
   return p;
 }
 
@@ -580,17 +569,10 @@ template <class O, bool Bits> VM_INLINE typename O::V hyp_scale(typename O::V v,
 template <class O, bool Bits> VM_INLINE typename O::V sinh_core(typename O::V a) {
   using V = typename O::V;
   const HypParts<O> p = hyp_parts<O, Bits>(a);
-  const V r = kHypTail ? p.h : p.rh;
-  const V pm = O::mul(p.cn, r), pe = O::fma(p.cn, r, O::neg(pm));
+  const V pm = O::mul(p.cn, p.rh), pe = O::fma(p.cn, p.rh, O::neg(pm));
   const V hi = O::add(p.sn, pm), lo = O::add(O::sub(p.sn, hi), pm);
-  V t;
-  if constexpr (kHypTail) {
-    t = O::fma(p.cn, p.l, O::fma(p.cnl, r, pe));
-    t = O::fma(p.s, O::fma(pm, p.od, O::mul(p.sn, p.ev)), t);
-  } else {
-    t = O::fma(O::fma(p.sn, r, p.cn), p.rl, O::fma(p.cnl, r, pe));
-    t = O::fma(p.sn, O::mul(p.s, p.ev), O::fma(p.cn, O::mul(O::mul(r, p.s), p.od), t));
-  }
+  V t = O::fma(O::fma(p.sn, p.rh, p.cn), p.rl, O::fma(p.cnl, p.rh, pe));
+  t = O::fma(p.sn, p.cr, O::fma(p.cn, p.sr3, t));
   return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
 }
 
@@ -600,30 +582,54 @@ template <class O, bool Bits> VM_INLINE typename O::V sinh_core(typename O::V a)
 template <class O, bool Bits> VM_INLINE typename O::V cosh_core(typename O::V a) {
   using V = typename O::V;
   const HypParts<O> p = hyp_parts<O, Bits>(a);
-  const V r = kHypTail ? p.h : p.rh;
-  const V pm = O::mul(p.sn, r), pe = O::fma(p.sn, r, O::neg(pm));
+  const V pm = O::mul(p.sn, p.rh), pe = O::fma(p.sn, p.rh, O::neg(pm));
   const V hi = O::add(p.cn, pm), lo = O::add(O::sub(p.cn, hi), pm);
-  V t;
-  if constexpr (kHypTail) {
-    t = O::fma(p.sn, p.l, O::add(pe, p.cnl));
-    t = O::fma(p.s, O::fma(pm, p.od, O::mul(p.cn, p.ev)), t);
-  } else {
-    t = O::fma(O::fma(p.cn, r, p.sn), p.rl, O::add(pe, p.cnl));
-    t = O::fma(p.cn, O::mul(p.s, p.ev), O::fma(p.sn, O::mul(O::mul(r, p.s), p.od), t));
-  }
+  V t = O::fma(O::fma(p.cn, p.rh, p.sn), p.rl, O::add(pe, p.cnl));
+  t = O::fma(p.cn, p.cr, O::fma(p.sn, p.sr3, t));
   return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
 }
 
-// sinh and cosh where |x| < 89 in every lane, on AVX2 (O: VF or VF::Pair);
-// false (r untouched) elsewhere. There n <= 128 and the sum scaled is below
-// 0.71 from n = 12 on, so that 2^n goes into its exponent bits (the
-// result is normal or, for n = 0, the sum itself); the same bits as the
-// functions below. sinh a >= 0: x's sign by an xor.
+// AVX2's sinh and cosh of a in [0, 87) (session 27): hyp_parts' formula
+// with everything scaled by 2^n up front, so that no scaling waits at the
+// end: P = 2^(n-1) and Q = 2^(-n-1) from the rounding shift's bits (n <=
+// 126; Q is 0 at 126), sn + cn rh as before with sn = P - Q, cn = P + Q
+// and cn's low part cnl (exact), and the chain after the series shortened:
+// rh's low part rl, P's, the product's residual and the two-sum's low part
+// summed while the series runs (the linear term on h exact, l = n ln2_lo
+// in the tail: the series on rh = h + l rounded, off by rl, costs under
+// 0.07 ulp), the series' two terms as fused multiply-adds onto that sum
+// (s sn ev and s pm od with pm = cn h rounded, sinh; cosh with sn and cn
+// swapped), then the head added once. ev: a fit made for this library
+// (Lawson's weighted least squares on s in [0, 0.1202], 1/2 kept, the
+// others rounded to float one by one): cosh r - 1 to 2^-33.2 absolute
+// where the series to r^6 left 2^-27.5 (0.13 ulp of sinh at n = 1, r next
+// to -ln2/2). Over every float (long double sinhl and coshl): sinh max
+// MAXS ulp (0.8641 before), cosh MAXC (0.8058). O: VF or VF::Pair.
+template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a) {
+  using V = typename O::V;
+  static constexpr float ce[] = {0x1.6d4f1p-10f, 0x1.5554e6p-5f, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
+  const V shift = O::set1(0x1.8p23f);
+  const V kn = O::fma(a, O::set1(1.44269504f), shift), n = O::sub(kn, shift);
+  const V h = O::fma(n, O::set1(-0.693147182f), a), l = O::mul(n, O::set1(1.90465430e-09f));
+  const V rh = O::add(h, l), s = O::mul(rh, rh);
+  const V P = O::scale_bits(O::set1(0.5f), kn), Q = O::pow2neg_half_bits(kn);
+  const V sn = O::sub(P, Q), cn = O::add(P, Q), cnl = O::add(O::sub(P, cn), Q);
+  const V ev = horner<O>(s, ce), od = horner<O>(s, co);
+  // the head's pair: sinh sn + cn h, cosh cn + sn h
+  const V u = Sinh ? sn : cn, v = Sinh ? cn : sn;
+  const V pm = O::mul(v, h), pe = O::fma(v, h, O::neg(pm));
+  const V hi = O::add(u, pm), lo = O::add(O::sub(u, hi), pm);
+  const V t = O::add(lo, O::fma(v, l, Sinh ? O::fma(cnl, h, pe) : O::add(pe, cnl)));
+  return O::add(hi, O::fma(O::mul(s, u), ev, O::fma(O::mul(s, pm), od, t)));
+}
+
+// sinh and cosh where |x| < 87 in every lane, on AVX2 (O: VF or VF::Pair);
+// false (r untouched) elsewhere: hyp_scaled, and sinh's sign by an xor.
 template <class O, bool Sinh> VM_INLINE bool hyp_mid(typename O::V x, typename O::V& r) {
   const typename O::V a = O::abs(x);
-  if (!O::all(O::gt(O::set1(89.0f), a))) return false;  // NaN fails
-  if constexpr (Sinh) r = O::xor_sign(sinh_core<O, true>(a), x);
-  else r = cosh_core<O, true>(a);
+  if (!O::all(O::gt(O::set1(87.0f), a))) return false;  // NaN fails
+  r = hyp_scaled<O, Sinh>(a);
+  if constexpr (Sinh) r = O::xor_sign(r, x);
   return true;
 }
 
@@ -635,6 +641,14 @@ VM_INLINE VF::V sinh_f32(VF::V x) {
 
 // cosh x = cosh |x|, |x| clamped to 90 (inf in float); a NaN passes through.
 VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core<VF, false>(VF::min(VF::set1(90.0f), VF::abs(x))); }
+
+// AVX2's sinh and cosh where a lane is not below 87 in magnitude:
+// hyp_scaled's lanes below 87 (every lane with hyp_mid's bits there), the
+// functions above elsewhere.
+template <bool Sinh> VM_INLINE VF::V hyp_fl(VF::V x) {
+  const VF::V a = VF::abs(x), r = hyp_scaled<VF, Sinh>(VF::min(VF::set1(86.0f), a));
+  return VF::sel(VF::gt(VF::set1(87.0f), a), Sinh ? VF::xor_sign(r, x) : r, Sinh ? sinh_f32(x) : cosh_f32(x));
+}
 
 // log(wh + wl) + kadd ln2 in float lanes (no wl or kadd: 0), for a positive
 // normal wh below 1.5 2^127 and |wl| <= ulp(wh), rounded once. wh = 2^k m with m in [0.75, 1.5) and i
@@ -2042,6 +2056,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
     if constexpr (VF::W == 8) {
       VF::V r;
       if (hyp_mid<VF, F == int(VFn::Sinh)>(x, r)) return r;
+      return hyp_fl<F == int(VFn::Sinh)>(x);
     }
     return F == int(VFn::Sinh) ? sinh_f32(x) : cosh_f32(x);
   }
