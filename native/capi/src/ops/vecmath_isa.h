@@ -614,13 +614,15 @@ template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a
   const V rh = O::add(h, l), s = O::mul(rh, rh);
   const V P = O::scale_bits(O::set1(0.5f), kn), Q = O::pow2neg_half_bits(kn);
   const V sn = O::sub(P, Q), cn = O::add(P, Q), cnl = O::add(O::sub(P, cn), Q);
-  const V ev = horner<O>(s, ce), od = horner<O>(s, co);
   // the head's pair: sinh sn + cn h, cosh cn + sn h
   const V u = Sinh ? sn : cn, v = Sinh ? cn : sn;
   const V pm = O::mul(v, h), pe = O::fma(v, h, O::neg(pm));
   const V hi = O::add(u, pm), lo = O::add(O::sub(u, hi), pm);
   const V t = O::add(lo, O::fma(v, l, Sinh ? O::fma(cnl, h, pe) : O::add(pe, cnl)));
-  return O::add(hi, O::fma(O::mul(s, u), ev, O::fma(O::mul(s, pm), od, t)));
+  // s (u ev + pm od) = s c1 + s^2 (c2 + s c3), c_i = u ce_i + pm co_i
+  const V c1 = O::fma(pm, O::set1(co[2]), O::mul(u, O::set1(ce[2]))), c2 = O::fma(pm, O::set1(co[1]), O::mul(u, O::set1(ce[1])));
+  const V c3 = O::fma(pm, O::set1(co[0]), O::mul(u, O::set1(ce[0])));
+  return O::add(hi, O::fma(s, c1, O::fma(O::mul(s, s), O::fma(s, c3, c2), t)));
 }
 
 // sinh and cosh where |x| < 87 in every lane, on AVX2 (O: VF or VF::Pair);
@@ -2285,7 +2287,7 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // erfinv four a step software-pipelined (the next four's log_sum before
 // the last four's polynomial) 1.08-1.20x.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2) ||
-                                           F == int(VFn::Tanh) || F == int(VFn::Tan) || F == int(VFn::Arccosh) || F == int(VFn::Cosh);
+                                           F == int(VFn::Tanh) || F == int(VFn::Tan) || F == int(VFn::Arccosh);
 // The float kernels that unary_kernel_sched compiles (AVX2 alone).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
