@@ -526,67 +526,55 @@ template <class O> VM_INLINE typename O::V sigmoid_fl(typename O::V x) {
 // (|rh| <= ln2/2: to rh^6 and rh^7, 2^-27 relative). The caller sums a
 // product with rh exactly (its fma residual) and the rest in a tail,
 // rounded once before the exact scaling by 2^n; next to 0 (n = 0, S = 0,
-// rh = a) nothing cancels. O: VF, or on AVX2 VF::Pair; Bits (AVX2 only):
-// 4^-n / 2 and the scaling by 2^n from the bits of kn = n + 1.5 2^23 (the
-// rounding shift), where VF::scale takes seven integer operations and two
-// multiplies a use.
-template <class O> struct HypParts {
-  typename O::V kn, n, rh, rl, sn, cn, cnl, cr, sr3;
+// rh = a) nothing cancels. AVX-512's path, and AVX2's where |x| >= 87
+// (hyp_fl).
+struct HypParts {
+  VF::V n, rh, rl, sn, cn, cnl, cr, sr3;
 };
-template <class O, bool Bits> VM_INLINE HypParts<O> hyp_parts(typename O::V a) {
-  using V = typename O::V;
+VM_INLINE HypParts hyp_parts(VF::V a) {
+  using V = VF::V;
   static constexpr float ce[] = {1.0f / 720, 1.0f / 24, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
-  const V shift = O::set1(0x1.8p23f), half = O::set1(0.5f);
-  HypParts<O> p;
-  p.kn = O::fma(a, O::set1(1.44269504f), shift);
-  p.n = O::sub(p.kn, shift);
-  const V h = O::fma(p.n, O::set1(-0.693147182f), a), l = O::mul(p.n, O::set1(1.90465430e-09f));
-  p.rh = O::add(h, l);
-  p.rl = O::add(O::sub(h, p.rh), l);
+  const V shift = VF::set1(0x1.8p23f), half = VF::set1(0.5f);
+  HypParts p;
+  p.n = VF::sub(VF::fma(a, VF::set1(1.44269504f), shift), shift);
+  const V h = VF::fma(p.n, VF::set1(-0.693147182f), a), l = VF::mul(p.n, VF::set1(1.90465430e-09f));
+  p.rh = VF::add(h, l);
+  p.rl = VF::add(VF::sub(h, p.rh), l);
   // 4^-n / 2, its exponent held to -61 (the scaling's range on AVX2), past which it no longer counts
-  V q2;
-  if constexpr (Bits) q2 = O::pow4neg_half(p.kn);
-  else q2 = VF::scale(VF::set1(1.0f), VF::max(VF::fma(p.n, VF::set1(-2.0f), VF::set1(-1.0f)), VF::set1(-61.0f)));
-  p.sn = O::sub(half, q2);
-  p.cn = O::add(half, q2);
-  p.cnl = O::add(O::sub(half, p.cn), q2);
-  const V s = O::mul(p.rh, p.rh);
-  p.cr = O::mul(s, horner<O>(s, ce));
-  p.sr3 = O::mul(O::mul(p.rh, s), horner<O>(s, co));
+  const V q2 = VF::scale(VF::set1(1.0f), VF::max(VF::fma(p.n, VF::set1(-2.0f), VF::set1(-1.0f)), VF::set1(-61.0f)));
+  p.sn = VF::sub(half, q2);
+  p.cn = VF::add(half, q2);
+  p.cnl = VF::add(VF::sub(half, p.cn), q2);
+  const V s = VF::mul(p.rh, p.rh);
+  p.cr = VF::mul(s, horner<VF>(s, ce));
+  p.sr3 = VF::mul(VF::mul(p.rh, s), horner<VF>(s, co));
   return p;
-}
-
-// v 2^n for hyp_parts' n: by the exponent bits (Bits: v 2^n normal, n <=
-// 128) or by VF::scale.
-template <class O, bool Bits> VM_INLINE typename O::V hyp_scale(typename O::V v, const HypParts<O>& p) {
-  if constexpr (Bits) return O::scale_bits(v, p.kn);
-  else return VF::scale(v, p.n);
 }
 
 // sinh a for a >= 0 from hyp_parts: 2^n (sn + cn rh + [sn cr + cn sr3 + rl
 // (sn rh + cn) + cnl rh]) with cn rh an exact product and sn + cn rh a
 // fast two-sum (sn >= |cn rh| but for n = 0, where sn = 0).
-template <class O, bool Bits> VM_INLINE typename O::V sinh_core(typename O::V a) {
-  using V = typename O::V;
-  const HypParts<O> p = hyp_parts<O, Bits>(a);
-  const V pm = O::mul(p.cn, p.rh), pe = O::fma(p.cn, p.rh, O::neg(pm));
-  const V hi = O::add(p.sn, pm), lo = O::add(O::sub(p.sn, hi), pm);
-  V t = O::fma(O::fma(p.sn, p.rh, p.cn), p.rl, O::fma(p.cnl, p.rh, pe));
-  t = O::fma(p.sn, p.cr, O::fma(p.cn, p.sr3, t));
-  return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
+VM_INLINE VF::V sinh_core(VF::V a) {
+  using V = VF::V;
+  const HypParts p = hyp_parts(a);
+  const V pm = VF::mul(p.cn, p.rh), pe = VF::fma(p.cn, p.rh, VF::neg(pm));
+  const V hi = VF::add(p.sn, pm), lo = VF::add(VF::sub(p.sn, hi), pm);
+  V t = VF::fma(VF::fma(p.sn, p.rh, p.cn), p.rl, VF::fma(p.cnl, p.rh, pe));
+  t = VF::fma(p.sn, p.cr, VF::fma(p.cn, p.sr3, t));
+  return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
 // cosh a for a >= 0 from hyp_parts: 2^n (cn + sn rh + [cn cr + sn sr3 + rl
 // (cn rh + sn) + cnl]) with sn rh an exact product and cn + sn rh a fast
 // two-sum (cn >= 1/2 >= |sn rh|).
-template <class O, bool Bits> VM_INLINE typename O::V cosh_core(typename O::V a) {
-  using V = typename O::V;
-  const HypParts<O> p = hyp_parts<O, Bits>(a);
-  const V pm = O::mul(p.sn, p.rh), pe = O::fma(p.sn, p.rh, O::neg(pm));
-  const V hi = O::add(p.cn, pm), lo = O::add(O::sub(p.cn, hi), pm);
-  V t = O::fma(O::fma(p.cn, p.rh, p.sn), p.rl, O::add(pe, p.cnl));
-  t = O::fma(p.cn, p.cr, O::fma(p.sn, p.sr3, t));
-  return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
+VM_INLINE VF::V cosh_core(VF::V a) {
+  using V = VF::V;
+  const HypParts p = hyp_parts(a);
+  const V pm = VF::mul(p.sn, p.rh), pe = VF::fma(p.sn, p.rh, VF::neg(pm));
+  const V hi = VF::add(p.cn, pm), lo = VF::add(VF::sub(p.cn, hi), pm);
+  V t = VF::fma(VF::fma(p.cn, p.rh, p.sn), p.rl, VF::add(pe, p.cnl));
+  t = VF::fma(p.cn, p.cr, VF::fma(p.sn, p.sr3, t));
+  return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
 // AVX2's sinh and cosh of a in [0, 87) (session 27): hyp_parts' formula
@@ -638,11 +626,11 @@ template <class O, bool Sinh> VM_INLINE bool hyp_mid(typename O::V x, typename O
 // sinh x = sign(x) sinh |x|, |x| clamped to 90 (inf in float); a NaN
 // passes through.
 VM_INLINE VF::V sinh_f32(VF::V x) {
-  return VF::copysign(sinh_core<VF, false>(VF::min(VF::set1(90.0f), VF::abs(x))), x);  // the min keeps a NaN
+  return VF::copysign(sinh_core(VF::min(VF::set1(90.0f), VF::abs(x))), x);  // the min keeps a NaN
 }
 
 // cosh x = cosh |x|, |x| clamped to 90 (inf in float); a NaN passes through.
-VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core<VF, false>(VF::min(VF::set1(90.0f), VF::abs(x))); }
+VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core(VF::min(VF::set1(90.0f), VF::abs(x))); }
 
 // AVX2's sinh and cosh where a lane is not below 87 in magnitude:
 // hyp_scaled's lanes below 87 (every lane with hyp_mid's bits there), the
