@@ -636,7 +636,7 @@ VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core(VF::min(VF::set1(90.0f), VF
 // hyp_scaled's lanes below 87 (every lane with hyp_mid's bits there), the
 // functions above elsewhere.
 template <bool Sinh> VM_INLINE VF::V hyp_fl(VF::V x) {
-  const VF::V a = VF::abs(x), r = hyp_scaled<VF, Sinh>(VF::min(VF::set1(86.0f), a));
+  const VF::V a = VF::abs(x), r = hyp_scaled<VF, Sinh>(VF::min(VF::set1(87.0f), a));
   return VF::sel(VF::gt(VF::set1(87.0f), a), Sinh ? VF::xor_sign(r, x) : r, Sinh ? sinh_f32(x) : cosh_f32(x));
 }
 
