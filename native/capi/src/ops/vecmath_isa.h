@@ -481,15 +481,17 @@ template <class O> VM_INLINE typename O::V sigmoid_q(typename O::V x, typename O
 }
 
 // sigmoid where |x| < 16 in every lane, on AVX2 (O: VF or VF::Pair); false
-// (r untouched) elsewhere: 1/(1 + E) for E = e^-x whatever x's sign, so no
-// select of the numerator and no multiply by it (sigmoid_q's u). E = 2^n (w
-// + wl) exactly, reduced as exp_mid with 1 + (r + r^2 P) as a fast
-// two-sum, and d + dl = 1 + E exactly (fused multiply-adds by 2^n: 1 + E
-// rounded, and its error, exact while 1 - d is: E below 2^24 - 1, x above
-// -16.6). Without wl (E rounded, its error relative up to 2^-23.4) the
-// error for x < 0 doubled where E's mantissa is next to 1 and 1/E's next to
-// 2 (2.44 ulp). q0 = 1/d by one division, then q0 + q0 (1 - q0 d - q0 dl),
-// rounded once.
+// (r untouched) elsewhere (session 27): 1/(1 + E) for E = e^-x whatever
+// x's sign, so no select of the numerator and no product with it
+// (sigmoid_q's u). E = 2^n (1 + p) reduced as exp_mid, p = r + r^2 P(r) not
+// rounded into 1 + p: d = (1 + 2^n) + 2^n p by one fused multiply-add (1 +
+// 2^n exact for |n| <= 23) and dl its error (c - d exact), so that E's error
+// is P's and r's alone. q = q0 (1 + u + u^2) from the 12-bit estimate q0 of
+// 1/d and u = 1 - q0 (d + dl) (off by u^3 < 2^-33). In-process A/B (1M
+// float32 in cache, 1 thread) against sigmoid_q: 0.79-0.80x the time; E
+// rounded to float (E = 2^n (w + wl) kept it) doubled the error for x < 0
+// where 1/E's mantissa is next to 2 (2.44 ulp); q0 by a division: 1.02x.
+// Over every float in (-16, 16) max 0.9999 ulp (sigmoid_q 1.52).
 template <class O> VM_INLINE typename O::V sigmoid_e(typename O::V x) {
   using V = typename O::V;
   const V shift = O::set1(0x1.8p23f), one = O::set1(1.0f), t = O::neg(x);
@@ -510,8 +512,8 @@ template <class O> VM_INLINE bool sigmoid_mid(typename O::V x, typename O::V& r)
 VM_INLINE VF::V sigmoid_f32(VF::V x) { return sigmoid_q<VF>(x, exp_neg(VF::abs(x), VF::set1(0.0f))); }
 
 // AVX2's sigmoid where a lane is not below 16 in magnitude: sigmoid_e's
-// lanes below 16, so that every lane has sigmoid_mid's bits there, and
-// sigmoid_f32's elsewhere.
+// lanes below 16 (every lane with sigmoid_mid's bits there; 1 + 2^n is not
+// exact beyond), sigmoid_f32's elsewhere.
 template <class O> VM_INLINE typename O::V sigmoid_fl(typename O::V x) {
   return O::sel(O::gt(O::set1(16.0f), O::abs(x)), sigmoid_e<O>(x), sigmoid_f32(x));
 }
@@ -578,21 +580,23 @@ VM_INLINE VF::V cosh_core(VF::V a) {
 }
 
 // AVX2's sinh and cosh of a in [0, 87) (session 27): hyp_parts' formula
-// with everything scaled by 2^n up front, so that no scaling waits at the
+// with 2^n folded into S and C up front, so that no scaling waits at the
 // end: P = 2^(n-1) and Q = 2^(-n-1) from the rounding shift's bits (n <=
-// 126; Q is 0 at 126), sn + cn rh as before with sn = P - Q, cn = P + Q
-// and cn's low part cnl (exact), and the chain after the series shortened:
-// rh's low part rl, P's, the product's residual and the two-sum's low part
-// summed while the series runs (the linear term on h exact, l = n ln2_lo
-// in the tail: the series on rh = h + l rounded, off by rl, costs under
-// 0.07 ulp), the series' two terms as fused multiply-adds onto that sum
-// (s sn ev and s pm od with pm = cn h rounded, sinh; cosh with sn and cn
-// swapped), then the head added once. ev: a fit made for this library
-// (Lawson's weighted least squares on s in [0, 0.1202], 1/2 kept, the
-// others rounded to float one by one): cosh r - 1 to 2^-33.2 absolute
+// 126; Q is 0 at 126), sn = P - Q, cn = P + Q and cn's low part cnl. The
+// head u + v h (sinh: u = sn, v = cn; cosh: u = cn, v = sn) on h, exact,
+// by an exact product and a fast two-sum; its low parts, v l (l = n ln2_lo)
+// and cnl h (sinh) or cnl (cosh) make a tail t summed while the series run.
+// The series on rh = h + l rounded (rl left out), s (u ev + pm od) with pm =
+// v h rounded, as s c1 + s^2 (c2 + s c3), c_i = u ce_i + pm co_i: the
+// products of the coefficients come while s is formed, three fused
+// multiply-adds after it, then the head once. ev: a fit made for this
+// library (Lawson's weighted least squares on s in [0, 0.1202], 1/2 kept,
+// the others rounded to float one by one): cosh r - 1 to 2^-33.2 absolute
 // where the series to r^6 left 2^-27.5 (0.13 ulp of sinh at n = 1, r next
-// to -ln2/2). Over every float (long double sinhl and coshl): sinh max
-// MAXS ulp (0.8641 before), cosh MAXC (0.8058). O: VF or VF::Pair.
+// to -ln2/2). In-process A/B (1M float32 in cache, 1 thread) against
+// sinh_core and cosh_core two a step: sinh 0.83-0.84x, cosh 0.86x the
+// time; four a step 1.06-1.23x. Over every float (against sinhl, coshl):
+// sinh max MAXS ulp (0.8641 before), cosh MAXC (0.8058). O: VF or VF::Pair.
 template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a) {
   using V = typename O::V;
   static constexpr float ce[] = {0x1.6d4f1p-10f, 0x1.5554e6p-5f, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
