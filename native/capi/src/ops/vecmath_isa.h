@@ -485,15 +485,15 @@ template <class O> VM_INLINE typename O::V sigmoid_q(typename O::V x, typename O
 // x's sign, so no select of the numerator and no product with it
 // (sigmoid_q's u). E = 2^n (1 + p) reduced as exp_mid, p = r + r^2 P(r) not
 // rounded into 1 + p: d = (1 + 2^n) + 2^n p by one fused multiply-add (1 +
-// 2^n exact for |n| <= 23) and dl its error (c - d exact), so that E's error
-// is P's and r's alone (P by Estrin's scheme: three steps after r^2 where
-// exp_mid's horner2 takes four, 0.96-0.98x the time). q = q0 (1 + u + u^2)
-// from the 12-bit estimate q0 of
-// 1/d and u = 1 - q0 (d + dl) (off by u^3 < 2^-33). In-process A/B (1M
-// float32 in cache, 1 thread) against sigmoid_q: 0.79-0.80x the time; E
-// rounded to float (E = 2^n (w + wl) kept it) doubled the error for x < 0
-// where 1/E's mantissa is next to 2 (2.44 ulp); q0 by a division: 1.02x.
-// Over every float in (-16, 16) max 0.9999 ulp (sigmoid_q 1.52).
+// 2^n exact for |n| <= 23) and dl its error (c - d exact), so that E's
+// error is P's and r's alone; P by Estrin's scheme (three steps after r^2
+// where exp_mid's horner2 takes four: 0.96-0.98x the time). q = q0 (1 + u
+// + u^2) from the 12-bit estimate q0 of 1/d and u = 1 - q0 (d + dl) (off
+// by u^3 < 2^-33). In-process A/B (1M float32 in cache, 1 thread) against
+// sigmoid_q: 0.76-0.80x the time. E rounded to float (as exp_mid) doubled
+// the error for x < 0 where 1/E's mantissa is next to 2 (2.44 ulp); q0 by a
+// division took 1.02x. Over every float in (-16, 16) max MAXG ulp against
+// 1/(1 + expl(-x)) (sigmoid_q 1.52).
 template <class O> VM_INLINE typename O::V sigmoid_e(typename O::V x) {
   using V = typename O::V;
   const V shift = O::set1(0x1.8p23f), one = O::set1(1.0f), t = O::neg(x);
@@ -598,9 +598,10 @@ VM_INLINE VF::V cosh_core(VF::V a) {
 // the others rounded to float one by one): cosh r - 1 to 2^-33.2 absolute
 // where the series to r^6 left 2^-27.5 (0.13 ulp of sinh at n = 1, r next
 // to -ln2/2). In-process A/B (1M float32 in cache, 1 thread) against
-// sinh_core and cosh_core two a step: sinh 0.83-0.84x, cosh 0.86x the
-// time; four a step 1.06-1.23x. Over every float (against sinhl, coshl):
-// sinh max MAXS ulp (0.8641 before), cosh MAXC (0.8058). O: VF or VF::Pair.
+// sinh_core and cosh_core two a step: sinh 0.83-0.84x, cosh 0.86-0.87x the
+// time; four a step 1.06-1.27x. Over every float (against sinhl, coshl):
+// sinh max 0.8099 ulp (0.8641 before), cosh MAXC (0.8058). O: VF or
+// VF::Pair.
 template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a) {
   using V = typename O::V;
   static constexpr float ce[] = {0x1.6d4f1p-10f, 0x1.5554e6p-5f, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
@@ -616,7 +617,8 @@ template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a
   const V hi = O::add(u, pm), lo = O::add(O::sub(u, hi), pm);
   const V t = O::add(lo, O::fma(v, l, Sinh ? O::fma(cnl, h, pe) : O::add(pe, cnl)));
   // s (u ev + pm od) = s c1 + s^2 (c2 + s c3), c_i = u ce_i + pm co_i
-  const V c1 = O::fma(pm, O::set1(co[2]), O::mul(u, O::set1(ce[2]))), c2 = O::fma(pm, O::set1(co[1]), O::mul(u, O::set1(ce[1])));
+  const V c1 = O::fma(pm, O::set1(co[2]), O::mul(u, O::set1(ce[2])));
+  const V c2 = O::fma(pm, O::set1(co[1]), O::mul(u, O::set1(ce[1])));
   const V c3 = O::fma(pm, O::set1(co[0]), O::mul(u, O::set1(ce[0])));
   return O::add(hi, O::fma(s, c1, O::fma(O::mul(s, s), O::fma(s, c3, c2), t)));
 }
