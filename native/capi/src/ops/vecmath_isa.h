@@ -600,7 +600,7 @@ VM_INLINE VF::V cosh_core(VF::V a) {
 // to -ln2/2). In-process A/B (1M float32 in cache, 1 thread) against
 // sinh_core and cosh_core two a step: sinh 0.83-0.84x, cosh 0.86-0.87x the
 // time; four a step 1.06-1.27x. Over every float (against sinhl, coshl):
-// sinh max 0.8099 ulp (0.8641 before), cosh MAXC (0.8058). O: VF or
+// sinh max 0.8099 ulp (0.8641 before), cosh 0.7098 (0.8058). O: VF or
 // VF::Pair.
 template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a) {
   using V = typename O::V;
