@@ -56,7 +56,7 @@ template <class O> struct Twice {
   template <uint32_t Lo, uint32_t Span> static M bits_in(V x) { return {O::template bits_in<Lo, Span>(x.a), O::template bits_in<Lo, Span>(x.b)}; }
   static V add_shl52(V x, V y) { return {O::add_shl52(x.a, y.a), O::add_shl52(x.b, y.b)}; }
   static V scale_bits(V v, V k) { return {O::scale_bits(v.a, k.a), O::scale_bits(v.b, k.b)}; }
-  static V pow4neg_half(V k) { return {O::pow4neg_half(k.a), O::pow4neg_half(k.b)}; }
+  static V pow2neg_half_bits(V k) { return {O::pow2neg_half_bits(k.a), O::pow2neg_half_bits(k.b)}; }
   static V lookup8(const float* t, V b) { return {O::lookup8(t, b.a), O::lookup8(t, b.b)}; }
   static V bit_to_sign(V x, int b) { return {O::bit_to_sign(x.a, b), O::bit_to_sign(x.b, b)}; }
   static M bit_set(V x, int b) { return {O::bit_set(x.a, b), O::bit_set(x.b, b)}; }
@@ -165,14 +165,6 @@ struct VF {
   static V scale_bits(V v, V k) {
     return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(v), _mm256_slli_epi32(_mm256_castps_si256(k), 23)));
   }
-  // 4^-n / 2 = 2^(-2n - 1), held to 2^-61, for a whole n in [0, 191] in
-  // the low bits of k's bits (as scale_bits): 126 - 2n into the exponent
-  // field ((k << 24) is 2n << 23, k's high bits shifted out), the
-  // clamp a signed integer max.
-  static V pow4neg_half(V k) {
-    const __m256i e = _mm256_sub_epi32(_mm256_set1_epi32(126 << 23), _mm256_slli_epi32(_mm256_castps_si256(k), 24));
-    return _mm256_castsi256_ps(_mm256_max_epi32(e, _mm256_set1_epi32(66 << 23)));
-  }
   // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats):
   // each half by j's three low bits, its fourth bit (moved to the sign) picks.
   static V lookup16(const float* t, V j) {
@@ -189,6 +181,10 @@ struct VF {
   // pow2neg(n) from k = n + 1.5 2^23 (the rounding shift's value) for n <= 126.
   static V pow2neg_bits(V k) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(0x4b400000 + 127), _mm256_castps_si256(k)), 23));
+  }
+  // 2^(-n-1) from k = n + 1.5 2^23 for a whole n in [0, 126] (0 at 126).
+  static V pow2neg_half_bits(V k) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_sub_epi32(_mm256_set1_epi32(0x4b400000 + 126), _mm256_castps_si256(k)), 23));
   }
   // t[j] (t holds 8 floats, on 32 bytes) for j in the three low bits of b's bits.
   static V lookup8(const float* t, V b) { return _mm256_permutevar8x32_ps(_mm256_load_ps(t), _mm256_castps_si256(b)); }

@@ -557,16 +557,47 @@ template <class O> VM_INLINE typename O::V sigmoid_q(typename O::V x, typename O
   return O::fma(O::fma(O::neg(q0), dl, O::fma(O::neg(q0), d, u)), r0, q0);
 }
 
-// sigmoid where |x| < 86 in every lane, on AVX2 (O: VF or VF::Pair); false
-// (r untouched) elsewhere: e by exp_mid, the same bits as exp_neg there.
+// sigmoid where |x| < 16 in every lane, on AVX2 (O: VF or VF::Pair); false
+// (r untouched) elsewhere (session 27): 1/(1 + E) for E = e^-x whatever
+// x's sign, so no select of the numerator and no product with it
+// (sigmoid_q's u). E = 2^n (1 + p) reduced as exp_mid, p = r + r^2 P(r) not
+// rounded into 1 + p: d = (1 + 2^n) + 2^n p by one fused multiply-add (1 +
+// 2^n exact for |n| <= 23) and dl its error (c - d exact), so that E's
+// error is P's and r's alone; P by Estrin's scheme (three steps after r^2
+// where exp_mid's horner2 takes four: 0.96-0.98x the time). q = q0 (1 + u
+// + u^2) from the 12-bit estimate q0 of 1/d and u = 1 - q0 (d + dl) (off
+// by u^3 < 2^-33). In-process A/B (1M float32 in cache, 1 thread) against
+// sigmoid_q: 0.76-0.80x the time. E rounded to float (as exp_mid) doubled
+// the error for x < 0 where 1/E's mantissa is next to 2 (2.44 ulp); q0 by a
+// division took 1.02x. Over every float in (-16, 16) max 1.0023 ulp
+// against 1/(1 + expl(-x)) (sigmoid_q 1.52; beyond, its 1.5343 at -16.95).
+template <class O> VM_INLINE typename O::V sigmoid_e(typename O::V x) {
+  using V = typename O::V;
+  const V shift = O::set1(0x1.8p23f), one = O::set1(1.0f), t = O::neg(x);
+  const V kn = O::fma(t, O::set1(1.44269504f), shift), n = O::sub(kn, shift);
+  const V h = O::fma(n, O::set1(-0.693147182f), t), r = O::add(h, O::mul(n, O::set1(1.90465430e-09f)));
+  const V r2 = O::mul(r, r);
+  const V q = O::fma(r2, O::fma(r2, O::set1(kExpP[0]), O::fma(O::set1(kExpP[1]), r, O::set1(kExpP[2]))),
+                     O::fma(O::set1(kExpP[3]), r, O::set1(kExpP[4])));
+  const V p = O::fma(r2, q, r), e = O::scale_bits(one, kn), c = O::add(one, e);
+  const V d = O::fma(e, p, c), dl = O::fma(e, p, O::sub(c, d)), q0 = O::rcp_est(d);
+  const V u = O::fma(O::neg(q0), dl, O::fma(O::neg(q0), d, one));
+  return O::fma(q0, O::fma(u, u, u), q0);
+}
 template <class O> VM_INLINE bool sigmoid_mid(typename O::V x, typename O::V& r) {
-  const typename O::V a = O::abs(x);
-  if (!O::all(O::gt(O::set1(86.0f), a))) return false;  // NaN fails
-  r = sigmoid_q<O>(x, exp_mid<O>(O::neg(a), O::set1(0.0f)));
+  if (!O::all(O::gt(O::set1(16.0f), O::abs(x)))) return false;  // NaN fails
+  r = sigmoid_e<O>(x);
   return true;
 }
 
 VM_INLINE VF::V sigmoid_f32(VF::V x) { return sigmoid_q<VF>(x, exp_neg(VF::abs(x), VF::set1(0.0f))); }
+
+// AVX2's sigmoid where a lane is not below 16 in magnitude: sigmoid_e's
+// lanes below 16 (every lane with sigmoid_mid's bits there; 1 + 2^n is not
+// exact beyond), sigmoid_f32's elsewhere.
+template <class O> VM_INLINE typename O::V sigmoid_fl(typename O::V x) {
+  return O::sel(O::gt(O::set1(16.0f), O::abs(x)), sigmoid_e<O>(x), sigmoid_f32(x));
+}
 
 // sinh and cosh of a in [0, 90] (and NaN) in float lanes, one formula for
 // every a: a = n ln2 + rh + rl (n = round(a log2 e), a - n ln2_hi exact as
@@ -578,90 +609,123 @@ VM_INLINE VF::V sigmoid_f32(VF::V x) { return sigmoid_q<VF>(x, exp_neg(VF::abs(x
 // (|rh| <= ln2/2: to rh^6 and rh^7, 2^-27 relative). The caller sums a
 // product with rh exactly (its fma residual) and the rest in a tail,
 // rounded once before the exact scaling by 2^n; next to 0 (n = 0, S = 0,
-// rh = a) nothing cancels. O: VF, or on AVX2 VF::Pair; Bits (AVX2 only):
-// 4^-n / 2 and the scaling by 2^n from the bits of kn = n + 1.5 2^23 (the
-// rounding shift), where VF::scale takes seven integer operations and two
-// multiplies a use.
-template <class O> struct HypParts {
-  typename O::V kn, n, rh, rl, sn, cn, cnl, cr, sr3;
+// rh = a) nothing cancels. AVX-512's path, and AVX2's where |x| >= 87
+// (hyp_fl).
+struct HypParts {
+  VF::V n, rh, rl, sn, cn, cnl, cr, sr3;
 };
-template <class O, bool Bits> VM_INLINE HypParts<O> hyp_parts(typename O::V a) {
-  using V = typename O::V;
+VM_INLINE HypParts hyp_parts(VF::V a) {
+  using V = VF::V;
   static constexpr float ce[] = {1.0f / 720, 1.0f / 24, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
-  const V shift = O::set1(0x1.8p23f), half = O::set1(0.5f);
-  HypParts<O> p;
-  p.kn = O::fma(a, O::set1(1.44269504f), shift);
-  p.n = O::sub(p.kn, shift);
-  const V h = O::fma(p.n, O::set1(-0.693147182f), a), l = O::mul(p.n, O::set1(1.90465430e-09f));
-  p.rh = O::add(h, l);
-  p.rl = O::add(O::sub(h, p.rh), l);
+  const V shift = VF::set1(0x1.8p23f), half = VF::set1(0.5f);
+  HypParts p;
+  p.n = VF::sub(VF::fma(a, VF::set1(1.44269504f), shift), shift);
+  const V h = VF::fma(p.n, VF::set1(-0.693147182f), a), l = VF::mul(p.n, VF::set1(1.90465430e-09f));
+  p.rh = VF::add(h, l);
+  p.rl = VF::add(VF::sub(h, p.rh), l);
   // 4^-n / 2, its exponent held to -61 (the scaling's range on AVX2), past which it no longer counts
-  V q2;
-  if constexpr (Bits) q2 = O::pow4neg_half(p.kn);
-  else q2 = VF::scale(VF::set1(1.0f), VF::max(VF::fma(p.n, VF::set1(-2.0f), VF::set1(-1.0f)), VF::set1(-61.0f)));
-  p.sn = O::sub(half, q2);
-  p.cn = O::add(half, q2);
-  p.cnl = O::add(O::sub(half, p.cn), q2);
-  const V s = O::mul(p.rh, p.rh);
-  p.cr = O::mul(s, horner<O>(s, ce));
-  p.sr3 = O::mul(O::mul(p.rh, s), horner<O>(s, co));
+  const V q2 = VF::scale(VF::set1(1.0f), VF::max(VF::fma(p.n, VF::set1(-2.0f), VF::set1(-1.0f)), VF::set1(-61.0f)));
+  p.sn = VF::sub(half, q2);
+  p.cn = VF::add(half, q2);
+  p.cnl = VF::add(VF::sub(half, p.cn), q2);
+  const V s = VF::mul(p.rh, p.rh);
+  p.cr = VF::mul(s, horner<VF>(s, ce));
+  p.sr3 = VF::mul(VF::mul(p.rh, s), horner<VF>(s, co));
   return p;
-}
-
-// v 2^n for hyp_parts' n: by the exponent bits (Bits: v 2^n normal, n <=
-// 128) or by VF::scale.
-template <class O, bool Bits> VM_INLINE typename O::V hyp_scale(typename O::V v, const HypParts<O>& p) {
-  if constexpr (Bits) return O::scale_bits(v, p.kn);
-  else return VF::scale(v, p.n);
 }
 
 // sinh a for a >= 0 from hyp_parts: 2^n (sn + cn rh + [sn cr + cn sr3 + rl
 // (sn rh + cn) + cnl rh]) with cn rh an exact product and sn + cn rh a
 // fast two-sum (sn >= |cn rh| but for n = 0, where sn = 0).
-template <class O, bool Bits> VM_INLINE typename O::V sinh_core(typename O::V a) {
-  using V = typename O::V;
-  const HypParts<O> p = hyp_parts<O, Bits>(a);
-  const V pm = O::mul(p.cn, p.rh), pe = O::fma(p.cn, p.rh, O::neg(pm));
-  const V hi = O::add(p.sn, pm), lo = O::add(O::sub(p.sn, hi), pm);
-  V t = O::fma(O::fma(p.sn, p.rh, p.cn), p.rl, O::fma(p.cnl, p.rh, pe));
-  t = O::fma(p.sn, p.cr, O::fma(p.cn, p.sr3, t));
-  return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
+VM_INLINE VF::V sinh_core(VF::V a) {
+  using V = VF::V;
+  const HypParts p = hyp_parts(a);
+  const V pm = VF::mul(p.cn, p.rh), pe = VF::fma(p.cn, p.rh, VF::neg(pm));
+  const V hi = VF::add(p.sn, pm), lo = VF::add(VF::sub(p.sn, hi), pm);
+  V t = VF::fma(VF::fma(p.sn, p.rh, p.cn), p.rl, VF::fma(p.cnl, p.rh, pe));
+  t = VF::fma(p.sn, p.cr, VF::fma(p.cn, p.sr3, t));
+  return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
 // cosh a for a >= 0 from hyp_parts: 2^n (cn + sn rh + [cn cr + sn sr3 + rl
 // (cn rh + sn) + cnl]) with sn rh an exact product and cn + sn rh a fast
 // two-sum (cn >= 1/2 >= |sn rh|).
-template <class O, bool Bits> VM_INLINE typename O::V cosh_core(typename O::V a) {
-  using V = typename O::V;
-  const HypParts<O> p = hyp_parts<O, Bits>(a);
-  const V pm = O::mul(p.sn, p.rh), pe = O::fma(p.sn, p.rh, O::neg(pm));
-  const V hi = O::add(p.cn, pm), lo = O::add(O::sub(p.cn, hi), pm);
-  V t = O::fma(O::fma(p.cn, p.rh, p.sn), p.rl, O::add(pe, p.cnl));
-  t = O::fma(p.cn, p.cr, O::fma(p.sn, p.sr3, t));
-  return hyp_scale<O, Bits>(O::add(hi, O::add(t, lo)), p);
+VM_INLINE VF::V cosh_core(VF::V a) {
+  using V = VF::V;
+  const HypParts p = hyp_parts(a);
+  const V pm = VF::mul(p.sn, p.rh), pe = VF::fma(p.sn, p.rh, VF::neg(pm));
+  const V hi = VF::add(p.cn, pm), lo = VF::add(VF::sub(p.cn, hi), pm);
+  V t = VF::fma(VF::fma(p.cn, p.rh, p.sn), p.rl, VF::add(pe, p.cnl));
+  t = VF::fma(p.cn, p.cr, VF::fma(p.sn, p.sr3, t));
+  return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
-// sinh and cosh where |x| < 89 in every lane, on AVX2 (O: VF or VF::Pair);
-// false (r untouched) elsewhere. There n <= 128 and the sum scaled is below
-// 0.71 from n = 12 on, so that 2^n goes into its exponent bits (the
-// result is normal or, for n = 0, the sum itself); the same bits as the
-// functions below. sinh a >= 0: x's sign by an xor.
+// AVX2's sinh and cosh of a in [0, 87) (session 27): hyp_parts' formula
+// with 2^n folded into S and C up front, so that no scaling waits at the
+// end: P = 2^(n-1) and Q = 2^(-n-1) from the rounding shift's bits (n <=
+// 126; Q is 0 at 126), sn = P - Q, cn = P + Q and cn's low part cnl. The
+// head u + v h (sinh: u = sn, v = cn; cosh: u = cn, v = sn) on h, exact,
+// by an exact product and a fast two-sum; its low parts, v l (l = n ln2_lo)
+// and cnl h (sinh) or cnl (cosh) make a tail t summed while the series run.
+// The series on rh = h + l rounded (rl left out), s (u ev + pm od) with pm =
+// v h rounded, as s c1 + s^2 (c2 + s c3), c_i = u ce_i + pm co_i: the
+// products of the coefficients come while s is formed, three fused
+// multiply-adds after it, then the head once. ev: a fit made for this
+// library (Lawson's weighted least squares on s in [0, 0.1202], 1/2 kept,
+// the others rounded to float one by one): cosh r - 1 to 2^-33.2 absolute
+// where the series to r^6 left 2^-27.5 (0.13 ulp of sinh at n = 1, r next
+// to -ln2/2). In-process A/B (1M float32 in cache, 1 thread) against
+// sinh_core and cosh_core two a step: sinh 0.83-0.84x, cosh 0.86-0.87x the
+// time; four a step 1.06-1.27x. Over every float (against sinhl, coshl):
+// sinh max 0.8099 ulp (0.8641 before), cosh 0.7098 (0.8058). O: VF or
+// VF::Pair.
+template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a) {
+  using V = typename O::V;
+  static constexpr float ce[] = {0x1.6d4f1p-10f, 0x1.5554e6p-5f, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
+  const V shift = O::set1(0x1.8p23f);
+  const V kn = O::fma(a, O::set1(1.44269504f), shift), n = O::sub(kn, shift);
+  const V h = O::fma(n, O::set1(-0.693147182f), a), l = O::mul(n, O::set1(1.90465430e-09f));
+  const V rh = O::add(h, l), s = O::mul(rh, rh);
+  const V P = O::scale_bits(O::set1(0.5f), kn), Q = O::pow2neg_half_bits(kn);
+  const V sn = O::sub(P, Q), cn = O::add(P, Q), cnl = O::add(O::sub(P, cn), Q);
+  // the head's pair: sinh sn + cn h, cosh cn + sn h
+  const V u = Sinh ? sn : cn, v = Sinh ? cn : sn;
+  const V pm = O::mul(v, h), pe = O::fma(v, h, O::neg(pm));
+  const V hi = O::add(u, pm), lo = O::add(O::sub(u, hi), pm);
+  const V t = O::add(lo, O::fma(v, l, Sinh ? O::fma(cnl, h, pe) : O::add(pe, cnl)));
+  // s (u ev + pm od) = s c1 + s^2 (c2 + s c3), c_i = u ce_i + pm co_i
+  const V c1 = O::fma(pm, O::set1(co[2]), O::mul(u, O::set1(ce[2])));
+  const V c2 = O::fma(pm, O::set1(co[1]), O::mul(u, O::set1(ce[1])));
+  const V c3 = O::fma(pm, O::set1(co[0]), O::mul(u, O::set1(ce[0])));
+  return O::add(hi, O::fma(s, c1, O::fma(O::mul(s, s), O::fma(s, c3, c2), t)));
+}
+
+// sinh and cosh where |x| < 87 in every lane, on AVX2 (O: VF or VF::Pair);
+// false (r untouched) elsewhere: hyp_scaled, and sinh's sign by an xor.
 template <class O, bool Sinh> VM_INLINE bool hyp_mid(typename O::V x, typename O::V& r) {
   const typename O::V a = O::abs(x);
-  if (!O::all(O::gt(O::set1(89.0f), a))) return false;  // NaN fails
-  if constexpr (Sinh) r = O::xor_sign(sinh_core<O, true>(a), x);
-  else r = cosh_core<O, true>(a);
+  if (!O::all(O::gt(O::set1(87.0f), a))) return false;  // NaN fails
+  r = hyp_scaled<O, Sinh>(a);
+  if constexpr (Sinh) r = O::xor_sign(r, x);
   return true;
 }
 
 // sinh x = sign(x) sinh |x|, |x| clamped to 90 (inf in float); a NaN
 // passes through.
 VM_INLINE VF::V sinh_f32(VF::V x) {
-  return VF::copysign(sinh_core<VF, false>(VF::min(VF::set1(90.0f), VF::abs(x))), x);  // the min keeps a NaN
+  return VF::copysign(sinh_core(VF::min(VF::set1(90.0f), VF::abs(x))), x);  // the min keeps a NaN
 }
 
 // cosh x = cosh |x|, |x| clamped to 90 (inf in float); a NaN passes through.
-VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core<VF, false>(VF::min(VF::set1(90.0f), VF::abs(x))); }
+VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core(VF::min(VF::set1(90.0f), VF::abs(x))); }
+
+// AVX2's sinh and cosh where a lane is not below 87 in magnitude:
+// hyp_scaled's lanes below 87 (every lane with hyp_mid's bits there), the
+// functions above elsewhere.
+template <bool Sinh> VM_INLINE VF::V hyp_fl(VF::V x) {
+  const VF::V a = VF::abs(x), r = hyp_scaled<VF, Sinh>(VF::min(VF::set1(87.0f), a));
+  return VF::sel(VF::gt(VF::set1(87.0f), a), Sinh ? VF::xor_sign(r, x) : r, Sinh ? sinh_f32(x) : cosh_f32(x));
+}
 
 // log(wh + wl) + kadd ln2 in float lanes (no wl or kadd: 0), for a positive
 // normal wh below 1.5 2^127 and |wl| <= ulp(wh), rounded once: log_head,
@@ -1972,6 +2036,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
     if constexpr (VF::W == 8) {
       VF::V r;
       if (sigmoid_mid<VF>(x, r)) return r;
+      return sigmoid_fl<VF>(x);
     }
     return sigmoid_f32(x);
   }
@@ -1989,6 +2054,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
     if constexpr (VF::W == 8) {
       VF::V r;
       if (hyp_mid<VF, F == int(VFn::Sinh)>(x, r)) return r;
+      return hyp_fl<F == int(VFn::Sinh)>(x);
     }
     return F == int(VFn::Sinh) ? sinh_f32(x) : cosh_f32(x);
   }
