@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -336,6 +337,11 @@ Child spawn(std::vector<std::string> args, int threads) {
   }
   close(down[0]);
   close(up[1]);
+  if (pid < 0) {
+    close(down[1]);
+    close(up[0]);
+    return {};
+  }
   return {pid, fdopen(down[1], "w"), fdopen(up[0], "r")};
 }
 
@@ -379,7 +385,11 @@ int main(int argc, char** argv) {
   std::map<int, double> copy;
   std::vector<std::string> order;
   std::map<int, Child> kids;
-  for (int t : counts) kids[t] = spawn(child_args, t);
+  for (int t : counts)
+    if (!(kids[t] = spawn(child_args, t)).to) {
+      std::fprintf(stderr, "cannot start the %d-thread child: %s\n", t, std::strerror(errno));
+      return 1;
+    }
   auto ask = [&](int t, const std::string& what) {
     const std::string a = kids[t].ask(what);
     if (a.empty()) {
