@@ -95,13 +95,14 @@ namespace {
 // the block again from the L2 cache (at most kBlockBytes: with the next
 // block prefetched beside it and softmax's two scratch rows, 256 KiB blocks
 // overflowed Zen 3's 512 KiB L2; 128 KiB ones were faster at 1 and 2
-// threads, session 26 in docs/PERFORMANCE.md). fn(rows, x, i,
-// count, o, streamed, next, last) computes rows [i, i + count) from x (row
-// i's start); last: no block of this thread's part follows (the calls of a
-// part come in order, on one thread); next, when not null, is the next block of as many rows, for the
-// row passes to prefetch while they compute (RowKernels::exp_sum), so that
-// its rows_max reads from L2 too: a block computed with no reads from memory
-// in flight left softmax at 42% of the copy bandwidth (session 18).
+// threads, session 26 in docs/PERFORMANCE.md). fn(rows, x, i, count, o,
+// streamed, next, last) computes rows [i, i + count) from x (row i's
+// start); last: no block of this thread's part follows (the calls of a part
+// come in order, on one thread); next, when not null, is the next block of
+// as many rows, for the row passes to prefetch while they compute
+// (RowKernels::exp_sum), so that its rows_max reads from L2 too: a block
+// computed with no reads from memory in flight left softmax at 42% of the
+// copy bandwidth (session 18).
 // streamed: the output is large enough for non-temporal stores
 // (stream_output); the caller of a streamed row writes it once, from a
 // scratch row in cache (a non-temporal store evicts a cached line first, so
