@@ -439,6 +439,19 @@ VM_INLINE void exp_reduce(VF::V t, VF::V lo, VF::V& n, VF::V& h, VF::V& l) {
   l = VF::fma(n, VF::set1(1.90465430e-09f), lo);
 }
 
+// exp_reduce's n, h and l in the lanes of O (VF or VF::Pair) for no lo, l
+// = -n ln2_lo by a product (where lo's fused multiply-add would put a cycle
+// more on the chain through r), and kn = n + 1.5 2^23, whose bits hold n
+// for O::scale_bits.
+template <class O> struct ExpSplit {
+  typename O::V kn, n, h, l;
+};
+template <class O> VM_INLINE ExpSplit<O> exp_split(typename O::V t) {
+  using V = typename O::V;
+  const V shift = O::set1(0x1.8p23f), kn = O::fma(t, O::set1(1.44269504f), shift), n = O::sub(kn, shift);
+  return {kn, n, O::fma(n, O::set1(-0.693147182f), t), O::mul(n, O::set1(1.90465430e-09f))};
+}
+
 // e^(lo - d) for d >= 0 and |lo| <= ulp(d) (d = inf gives 0, NaN stays NaN),
 // from r = h + l rounded (cheaper than exp_parts; about 0.1 ulp less exact).
 VM_INLINE VF::V exp_neg(VF::V d, VF::V lo) {
@@ -516,9 +529,7 @@ template <class O, bool mid, bool narrow = false> VM_INLINE typename O::V expm1_
   static constexpr float q[] = {0.000197424306f, 0.00139336893f, 0.00833356753f, 0.0416664779f, 0.166666657f};
   // mid: x below 87, no upper clamp; narrow: |x| below 16.5, no clamp
   const V lo = narrow ? x : VF::max(VF::set1(-20.0f), x), xc = mid ? lo : VF::min(VF::set1(89.0f), lo);
-  const V shift = VF::set1(0x1.8p23f);
-  const V kk = VF::fma(xc, VF::set1(1.44269504f), shift), n = VF::sub(kk, shift);  // as exp_reduce
-  const V h = VF::fma(n, VF::set1(-0.693147182f), xc), l = VF::mul(n, VF::set1(1.90465430e-09f));
+  const auto [kk, n, h, l] = exp_split<VF>(xc);
   const V r = VF::add(h, l), rl = VF::add(VF::sub(h, r), l), one = VF::set1(1.0f), half = VF::set1(0.5f);
   const V r2 = VF::mul(r, r), r2e = VF::fma(r, r, VF::neg(r2));
   const V p = mid ? O::pow2neg_bits(kk) : O::pow2neg(VF::min(n, VF::set1(126.0f))), d = VF::sub(p, one);
@@ -573,9 +584,9 @@ template <class O> VM_INLINE typename O::V sigmoid_q(typename O::V x, typename O
 // against 1/(1 + expl(-x)) (sigmoid_q 1.52; beyond, its 1.5343 at -16.95).
 template <class O> VM_INLINE typename O::V sigmoid_e(typename O::V x) {
   using V = typename O::V;
-  const V shift = O::set1(0x1.8p23f), one = O::set1(1.0f), t = O::neg(x);
-  const V kn = O::fma(t, O::set1(1.44269504f), shift), n = O::sub(kn, shift);
-  const V h = O::fma(n, O::set1(-0.693147182f), t), r = O::add(h, O::mul(n, O::set1(1.90465430e-09f)));
+  const V one = O::set1(1.0f);
+  const auto [kn, n, h, l] = exp_split<O>(O::neg(x));
+  const V r = O::add(h, l);
   const V r2 = O::mul(r, r);
   const V q = O::fma(r2, O::fma(r2, O::set1(kExpP[0]), O::fma(O::set1(kExpP[1]), r, O::set1(kExpP[2]))),
                      O::fma(O::set1(kExpP[3]), r, O::set1(kExpP[4])));
@@ -617,10 +628,10 @@ struct HypParts {
 VM_INLINE HypParts hyp_parts(VF::V a) {
   using V = VF::V;
   static constexpr float ce[] = {1.0f / 720, 1.0f / 24, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
-  const V shift = VF::set1(0x1.8p23f), half = VF::set1(0.5f);
+  const V half = VF::set1(0.5f);
   HypParts p;
-  p.n = VF::sub(VF::fma(a, VF::set1(1.44269504f), shift), shift);
-  const V h = VF::fma(p.n, VF::set1(-0.693147182f), a), l = VF::mul(p.n, VF::set1(1.90465430e-09f));
+  const auto [kn, n, h, l] = exp_split<VF>(a);
+  p.n = n;
   p.rh = VF::add(h, l);
   p.rl = VF::add(VF::sub(h, p.rh), l);
   // 4^-n / 2, its exponent held to -61 (the scaling's range on AVX2), past which it no longer counts
@@ -682,9 +693,7 @@ VM_INLINE VF::V cosh_core(VF::V a) {
 template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a) {
   using V = typename O::V;
   static constexpr float ce[] = {0x1.6d4f1p-10f, 0x1.5554e6p-5f, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
-  const V shift = O::set1(0x1.8p23f);
-  const V kn = O::fma(a, O::set1(1.44269504f), shift), n = O::sub(kn, shift);
-  const V h = O::fma(n, O::set1(-0.693147182f), a), l = O::mul(n, O::set1(1.90465430e-09f));
+  const auto [kn, n, h, l] = exp_split<O>(a);
   const V rh = O::add(h, l), s = O::mul(rh, rh);
   const V P = O::scale_bits(O::set1(0.5f), kn), Q = O::pow2neg_half_bits(kn);
   const V sn = O::sub(P, Q), cn = O::add(P, Q), cnl = O::add(O::sub(P, cn), Q);
