@@ -13,6 +13,8 @@
 // with x over [-4, 4) (negative bases: lanes outside pow's common case);
 // chain is tanh(exp(0.5 (x*x + x))); softmax and logsumexp rows of 4096 (256
 // of them at 1M; VECMATH_AB_N=33554432 is the benchmark's 8192x4096).
+// VECMATH_AB_DTYPE=float64 times the same requests in float64 (the same
+// values, widened).
 #include <dlfcn.h>
 #include <time.h>
 #include <algorithm>
@@ -63,6 +65,9 @@ int main(int argc, char** argv) {
   // VECMATH_AB_N: another size (a call's tail, its overhead), with the calls a round raised to keep 16M elements
   const char* en = getenv("VECMATH_AB_N");
   const int64_t N = en ? std::max<int64_t>(atoll(en), 1) : 1 << 20; const int calls = int(std::max<int64_t>(16, (int64_t(16) << 20) / N));
+  const char* edt = getenv("VECMATH_AB_DTYPE");
+  const std::string dtype = edt ? edt : "float32";
+  if (dtype != "float32" && dtype != "float64") { fprintf(stderr, "VECMATH_AB_DTYPE: float32 or float64, not %s\n", edt); return 2; }
   for (auto& op : ops) {
     float lo = -8, hi = 8; bool bin = false; int64_t rows = 1;
     if (op.rfind("log", 0) == 0 && op != "logaddexp" && op != "logsumexp") lo = 0.01f, hi = 100;
@@ -73,6 +78,7 @@ int main(int argc, char** argv) {
     if (op == "softmax" || op == "logsumexp") lo = -4, hi = 4, rows = std::max<int64_t>(N / 4096, 1);
     if (op == "chain") lo = -2, hi = 2;
     std::vector<float> x(N); fill(x, lo, hi);
+    const std::vector<double> xd(dtype == "float64" ? x.begin() : x.end(), x.end());
     std::string nodes;
     if (op == "chain") nodes = "[{\"id\":\"a\",\"op\":\"multiply\",\"inputs\":[\"x\",\"x\"]},{\"id\":\"b\",\"op\":\"add\",\"inputs\":[\"a\",\"x\"]},"
                "{\"id\":\"c\",\"op\":\"multiply\",\"inputs\":[\"b\",\"h\"]},{\"id\":\"d\",\"op\":\"exp\",\"inputs\":[\"c\"]},"
@@ -83,9 +89,9 @@ int main(int argc, char** argv) {
     else if (op == "power_sq") nodes = "[{\"id\":\"t\",\"op\":\"add\",\"inputs\":[\"h\",\"h\"]},{\"id\":\"u\",\"op\":\"add\",\"inputs\":[\"t\",\"t\"]},"
                "{\"id\":\"y\",\"op\":\"power\",\"inputs\":[\"x\",\"u\"]}]";
     else nodes = "[{\"id\":\"y\",\"op\":\"" + op + "\",\"inputs\":[\"x\"" + (bin ? ",\"x\"" : "") + "]}]";
-    const std::string req = "{\"schema_version\":1,\"inputs\":[{\"id\":\"x\",\"dtype\":\"float32\",\"shape\":[" + std::to_string(rows) + "," +
-      std::to_string(N / rows) + "],\"buffer\":0},{\"id\":\"h\",\"dtype\":\"float32\",\"shape\":[],\"data\":0.5}],\"nodes\":" + nodes + ",\"outputs\":[\"y\"]}";
-    const mlxcompat_buffer in{x.data(), x.size() * 4};
+    const std::string req = "{\"schema_version\":1,\"inputs\":[{\"id\":\"x\",\"dtype\":\"" + dtype + "\",\"shape\":[" + std::to_string(rows) + "," +
+      std::to_string(N / rows) + "],\"buffer\":0},{\"id\":\"h\",\"dtype\":\"" + dtype + "\",\"shape\":[],\"data\":0.5}],\"nodes\":" + nodes + ",\"outputs\":[\"y\"]}";
+    const mlxcompat_buffer in = xd.empty() ? mlxcompat_buffer{x.data(), x.size() * 4} : mlxcompat_buffer{xd.data(), xd.size() * 8};
     std::vector<std::vector<double>> tc(libs.size()), tw(libs.size());
     for (int r = -1; r < rounds; r++)
       for (size_t k = 0; k < libs.size(); k++) {
