@@ -2138,6 +2138,17 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     if (!VT::any(big)) return r;
     const V l = fn(VFn::Log)(x);
     return VT::sel(big, F == int(VFn::Log1p) ? l : VT::add(l, VT::set1(R::ln2)), r);
+  } else if constexpr (F == int(VFn::Expm1)) {
+    // SLEEF's double expm1 errs by up to 0.75 ulp near 2^-53, where x +
+    // x^2/2 rounds to x, and 0.99 near -37, where the result nears -1.
+    // Below 2^-20 the series to x^3 is within 2^-12 ulp; below -10, e^x's
+    // own error is under 2^-13 ulp of -1 + e^x, rounded once.
+    V r = fn(VFn::Expm1)(x);
+    const auto small = VT::gt(VT::set1(0x1p-20), VT::abs(x)), low = VT::gt(VT::set1(-10), x);
+    if (VT::any(low)) r = VT::sel(low, VT::add(VT::set1(-1), fn(VFn::Exp)(x)), r);
+    if (!VT::any(small)) return r;
+    const V t = VT::fma(VT::mul(x, x), VT::fma(x, VT::set1(1.0 / 6), VT::set1(0.5)), x);
+    return VT::sel(small, VT::sel(VT::eq(x, VT::set1(0)), x, t), r);  // x * x + -0 would be +0
   } else if constexpr (F == int(VFn::Arcsinh)) {
     const V r = fn(VFn::Arcsinh)(x);
     const auto big = VT::gt(VT::abs(x), VT::set1(R::asinh_big));
