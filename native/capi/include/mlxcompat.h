@@ -109,7 +109,9 @@
  * log1p: 2.5 ulp where MLX's float32 logaddexp errs by up to 7e5 ulp, at
  * 2.6x the speed of its correctly rounded double-lane form).
  * float16 and bfloat16 compute in float32 and round once; float64 has its
- * own lanes (erfinv excepted: float64 erfinv is scalar). Without AVX2 or
+ * own lanes (erfinv by two Halley steps on SLEEF's erf and erfc from the
+ * float polynomials' guess, and in scalar code within 2^-25 of 1; expm1,
+ * sinh, tanh, arcsinh and arctanh with series near 0). Without AVX2 or
  * SLEEF the same ops run as scalar C library calls; MLXCOMPAT_VECMATH=scalar,
  * avx2 or avx512 forces a choice (for testing). softmax and logsumexp over
  * contiguous rows use the same vector exp, and so does an inclusive forward

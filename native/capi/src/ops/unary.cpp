@@ -76,22 +76,8 @@ float erfinv_f32(float y) {
 
 struct Erfinv : EwOp {
   template <class T> T operator()(T y) const {
-    if constexpr (!std::is_same_v<T, double>) {
-      return erfinv_f32(float(y));
-    } else {
-      if (!(y > -1 && y < 1)) return y == 1 ? INFINITY : y == -1 ? -INFINITY : NAN;
-      // Newton steps on |y| from the float guess (from sqrt(-log(1 - |y|)) when
-      // |y| rounds to 1 in float); near 1 on erfc, where 1 - |y| is exact.
-      const double t = std::fabs(y);
-      double x = std::fabs(erfinv_f32(float(t)));
-      if (std::isinf(x)) x = std::sqrt(-std::log(1 - t));
-      for (int k = 0; k < 8; k++) {  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
-        const double d = (t > 0.5 ? (1 - t) - std::erfc(x) : std::erf(x) - t) / (1.1283791670955126 * std::exp(-x * x));
-        x -= d;
-        if (std::fabs(d) <= 1e-17 * x) break;
-      }
-      return std::copysign(x, y);
-    }
+    if constexpr (!std::is_same_v<T, double>) return erfinv_f32(float(y));
+    else return erfinv_scalar(y);
   }
 };
 
@@ -225,6 +211,21 @@ template <class Op, class L> void inexact_op(const char* name, VFn v) {
 }
 
 }  // namespace
+
+// Newton steps on |y| from the float guess (from sqrt(-log(1 - |y|)) when
+// |y| rounds to 1 in float); near 1 on erfc, where 1 - |y| is exact.
+double erfinv_scalar(double y) {
+  if (!(y > -1 && y < 1)) return y == 1 ? INFINITY : y == -1 ? -INFINITY : NAN;
+  const double t = std::fabs(y);
+  double x = std::fabs(erfinv_f32(float(t)));
+  if (std::isinf(x)) x = std::sqrt(-std::log(1 - t));
+  for (int k = 0; k < 8; k++) {  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
+    const double d = (t > 0.5 ? (1 - t) - std::erfc(x) : std::erf(x) - t) / (1.1283791670955126 * std::exp(-x * x));
+    x -= d;
+    if (std::fabs(d) <= 1e-17 * x) break;
+  }
+  return std::copysign(x, y);
+}
 
 EwKernel conversion_kernel(DType from, DType to) {
   return dispatch(from, [&](auto f) {

@@ -126,6 +126,10 @@ struct LogTable {
 };
 const LogTable& log_table();
 
+// float64 erfinv by Newton steps in scalar code (unary.cpp): the vector
+// kernels take it for the lanes within 2^-25 of 1 (or past it, or NaN).
+double erfinv_scalar(double y);
+
 // The per-instruction-set tables, each built by its own translation unit
 // with that instruction set enabled; `sym` resolves a SLEEF symbol (null
 // when missing, and then the table is null).

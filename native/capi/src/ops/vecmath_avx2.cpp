@@ -333,6 +333,6 @@ struct VD {
 
 }  // namespace vec_avx2
 
-const VecTable* vec_table_avx2(SymFn sym) { return vec_avx2::make_table(sym, "avx2", "f8_u10avx2", "d4_u10avx2"); }
+const VecTable* vec_table_avx2(SymFn sym) { return vec_avx2::make_table(sym, "avx2", "f8_u10avx2", "d4_u10avx2", "d4_u15avx2"); }
 
 }  // namespace mlxc

@@ -175,7 +175,7 @@ struct VD {
 }  // namespace vec_avx512
 
 const VecTable* vec_table_avx512(SymFn sym) {
-  return vec_avx512::make_table(sym, "avx512", "f16_u10avx512f", "d8_u10avx512f");
+  return vec_avx512::make_table(sym, "avx512", "f16_u10avx512f", "d8_u10avx512f", "d8_u15avx512f");
 }
 
 }  // namespace mlxc

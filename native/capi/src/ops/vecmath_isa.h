@@ -2030,6 +2030,44 @@ VM_INLINE VF::V erfinv_f32(VF::V y) {
   return VF::sel(VF::unord(y, y), VF::add(y, y), erfinv_poly<VF>(y, t));
 }
 
+// SLEEF's double erfc (1.5 ulp), for erfinv_f64; set by make_table.
+VD::V (*g_erfc)(VD::V) = nullptr;
+
+// erfinv in double lanes. erfinv_poly's float polynomials, on SLEEF's
+// double log, guess |x| to 1e-6 relative or better where 1 - y^2 >= 2^-24
+// (|y| below about 1 - 2^-25; farther out they diverge); two Halley steps
+// (cubic: erf'' = -2x erf') on erf, or on erfc above 0.5 (where 1 - |y| is
+// exact and erf x - |y| would cancel), finish it. Below 2^-30, x = y
+// sqrt(pi)/2 (the y^3 term is under 2^-61 of it; SLEEF's erf loses
+// precision on subnormals). The lanes nearer 1, at or past it, and NaN take
+// the scalar refinement (erfinv_scalar), which starts from a guess good
+// there.
+VM_INLINE VD::V erfinv_f64(VD::V y) {
+  using V = VD::V;
+  const V one = VD::set1(1.0), t = VD::abs(y), q = VD::sub(one, t);
+  const V a = VD::mul(q, VD::add(one, t));
+  // out-of-reach lanes (a NaN a included, max taking its second operand) get a harmless guess
+  V x = VD::abs(erfinv_poly<VD>(t, Fns<VD>::unary[int(VFn::Log)](VD::max(a, VD::set1(0x1p-24)))));
+  const auto upper = VD::gt(t, VD::set1(0.5));
+  const bool any_upper = VD::any(upper), all_upper = !VD::any(VD::gt(VD::set1(0.5), t)) && !VD::any(VD::eq(t, VD::set1(0.5)));
+  for (int k = 0; k < 2; k++) {
+    V f = any_upper ? VD::sub(q, g_erfc(x)) : VD::set1(0.0);
+    if (!all_upper) f = VD::sel(upper, f, VD::sub(Fns<VD>::unary[int(VFn::Erf)](x), t));
+    // d = f / f', f' = 2/sqrt(pi) e^-x^2; Halley: x - d / (1 + x d)
+    const V d = VD::div(f, VD::mul(VD::set1(1.1283791670955126), Fns<VD>::unary[int(VFn::Exp)](VD::neg(VD::mul(x, x)))));
+    x = VD::sub(x, VD::div(d, VD::fma(x, d, one)));
+  }
+  const auto tiny = VD::gt(VD::set1(0x1p-30), t);
+  if (VD::any(tiny)) x = VD::sel(tiny, VD::fma(t, VD::set1(0x1.c5bf891b4ef6bp-1), VD::mul(t, VD::set1(-0x1.618f13eb7ca89p-55))), x);
+  const V r = VD::copysign(x, y);
+  if (!VD::any(VD::gt(VD::set1(0x1p-24), a)) && !VD::any(VD::unord(a, a))) return r;
+  double as[VD::W], ys[VD::W], rs[VD::W];
+  VD::store(as, a), VD::store(ys, y), VD::store(rs, r);
+  for (int i = 0; i < VD::W; i++)
+    if (!(as[i] >= 0x1p-24)) rs[i] = erfinv_scalar(ys[i]);
+  return VD::load(rs);
+}
+
 // The float functions computed here (the others are SLEEF's). float log is
 // the correctly rounded value but next to ties, as the C library's logf that
 // MLX uses, so random draws built on it (gumbel) match MLX's.
@@ -2131,7 +2169,8 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     const V d = VT::add(VT::set1(1), e);
     return VT::sel(VT::gt(x, VT::set1(0)), VT::div(VT::set1(1), d), VT::div(e, d));
   } else if constexpr (F == int(VFn::Erfinv)) {
-    return erfinv_f32(x);
+    if constexpr (std::is_same_v<VT, VD>) return erfinv_f64(x);
+    else return erfinv_f32(x);
   } else if constexpr (F == int(VFn::Exp)) {
     const V r = fn(VFn::Exp)(x);
     const auto big = VT::gt(x, VT::set1(R::exp_big));
@@ -2757,15 +2796,11 @@ template <class VT, class S, int F> void fill_unary(VecTable& t, int slot) {
 template <class VT, class S, int F> void fill_binary(VecTable& t, int slot) {
   t.binary[F][slot] = &binary_kernel<VT, S, F>;
 }
-// erfinv in float64 keeps its scalar Newton refinement.
-template <int F> void fill_unary_f64(VecTable& t) {
-  if constexpr (F != int(VFn::Erfinv)) fill_unary<VD, double, F>(t, 3);
-}
 template <int... F> void fill_all_unary(VecTable& t, std::integer_sequence<int, F...>) {
   (fill_unary<VF, f16, F>(t, 0), ...);
   (fill_unary<VF, bf16, F>(t, 1), ...);
   (fill_unary<VF, float, F>(t, 2), ...);
-  (fill_unary_f64<F>(t), ...);
+  (fill_unary<VD, double, F>(t, 3), ...);
 }
 template <int... F> void fill_all_binary(VecTable& t, std::integer_sequence<int, F...>) {
   (fill_binary<VF, f16, F>(t, 0), ...);
@@ -2775,7 +2810,8 @@ template <int... F> void fill_all_binary(VecTable& t, std::integer_sequence<int,
 }
 
 // Resolves every SLEEF function this table calls; null when one is missing.
-const VecTable* make_table(SymFn sym, const char* name, const char* fsuffix, const char* dsuffix) {
+// erfc comes with the double suffix `erfc_suffix` (SLEEF has no 1-ulp one).
+const VecTable* make_table(SymFn sym, const char* name, const char* fsuffix, const char* dsuffix, const char* erfc_suffix) {
   static const char* const unary_names[] = {
 #define MLXC_VEC_NAME(e, s) s,
       MLXC_VEC_UNARY(MLXC_VEC_NAME)};
@@ -2805,6 +2841,8 @@ const VecTable* make_table(SymFn sym, const char* name, const char* fsuffix, con
     Fns<VF>::binary[f] = reinterpret_cast<VF::V (*)(VF::V, VF::V)>(pf);
     Fns<VD>::binary[f] = reinterpret_cast<VD::V (*)(VD::V, VD::V)>(pd);
   }
+  g_erfc = reinterpret_cast<VD::V (*)(VD::V)>(resolve("erfc", erfc_suffix));
+  if (!g_erfc) return nullptr;
   g_log = &log_table();
   static VecTable t{};
   t.name = name;
