@@ -2082,6 +2082,8 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else return erf_f32(x);
 }
 
+#include "vecmath_f64_atan.h"
+
 // Where SLEEF's functions stop short of the format's range: above `big`
 // their results overflow or lose precision early, and the tails use
 // exp(x - ln 2) with ln 2 split in two (x - ln2_hi is exact there) or
@@ -2122,6 +2124,11 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     return VT::sel(VT::gt(x, VT::set1(0)), VT::div(VT::set1(1), d), VT::div(e, d));
   } else if constexpr (F == int(VFn::Erfinv)) {
     return erfinv_f32(x);
+  } else if constexpr (std::is_same_v<VT, VD> && (F == int(VFn::Arctan) || F == int(VFn::Arcsin) || F == int(VFn::Arccos) || F == int(VFn::Tan))) {
+    if constexpr (F == int(VFn::Arctan)) return atan_f64(x);
+    else if constexpr (F == int(VFn::Arcsin)) return asin_f64(x);
+    else if constexpr (F == int(VFn::Arccos)) return acos_f64(x);
+    else return tan_f64(x);
   } else if constexpr (F == int(VFn::Exp)) {
     const V r = fn(VFn::Exp)(x);
     const auto big = VT::gt(x, VT::set1(R::exp_big));
@@ -2156,6 +2163,8 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     return logaddexp_f32(x, y);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
     return pow_f32(x, y);
+  } else if constexpr (F == int(VFn2::Arctan2) && std::is_same_v<VT, VD>) {
+    return atan2_f64(x, y);
   } else if constexpr (F == int(VFn2::LogAddExp)) {
     // max + log1p(e^-|x - y|); equal arguments (also equal infinities) add
     // log 2, -inf with -inf stays -inf, and a NaN on either side gives NaN.
