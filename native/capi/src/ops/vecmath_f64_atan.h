@@ -26,28 +26,24 @@ constexpr double kPi64Hi = 0x1.921fb54442d18p+1, kPi64Lo = 0x1.1a62633145c07p-53
 // arctan t = t - t^3/3 + t^5 Q(t^2): Q's Taylor coefficients, highest first.
 constexpr double kAtanQ[] = {1.0 / 13, -1.0 / 11, 1.0 / 9, -1.0 / 7, 1.0 / 5};
 
-// The reduction: kd (i in its low bits) and t = th + tl for n = nh + nl, d =
-// dh + dl (kLo: the low parts are not zero) and q0 within 2^-12 of n/d
-// relative. i = round(16 q0 - 2^-8), at most 15: from i = 1 on, c d is
-// within a factor 2 of nh, so nh - c dh is exact (Sterbenz), and c d and c
-// n are exact as sums of two products (fma). 1/(d + c n) by one division;
-// th = N r within 2 ulps, its residual exact by fma.
-template <bool kLo>
-VM_INLINE void atan_reduce(VD::V nh, VD::V nl, VD::V dh, VD::V dl, VD::V q0, VD::V& kd, VD::V& th, VD::V& tl) {
+// The reduction: kd (i in its low bits) and t = th + tl for 0 <= n <= d and
+// q0 within 2^-10.4 of n/d relative. i = round(16 q0 - 2^-8), at most 15:
+// from i = 1 on, c d is within a factor 2 of n, so n - c d is exact
+// (Sterbenz) with c d as the sum of two products (fma), and so is c n.
+// 1/(d + c n) by one division; th = N r within 2 ulps, its residual exact
+// by fma.
+VM_INLINE void atan_reduce(VD::V n, VD::V d, VD::V q0, VD::V& kd, VD::V& th, VD::V& tl) {
   using V = VD::V;
   const V shift = VD::set1(0x1.8p52);
   kd = VD::add(VD::min(VD::fma(q0, VD::set1(16.0), VD::set1(-0x1p-8)), VD::set1(15.0)), shift);
   const V c = VD::mul(VD::sub(kd, shift), VD::set1(0.0625));
-  const V p = VD::mul(c, dh), pe = VD::fma(c, dh, VD::neg(p));
-  const V nnh = VD::sub(nh, p);
-  const V nnl = kLo ? VD::sub(nl, VD::fma(c, dl, pe)) : VD::neg(pe);
-  const V p2 = VD::mul(c, nh), p2e = VD::fma(c, nh, VD::neg(p2));
-  const V ddh = VD::add(dh, p2);
-  V ddl = VD::add(VD::add(VD::sub(dh, ddh), p2), p2e);
-  if constexpr (kLo) ddl = VD::add(ddl, VD::fma(c, nl, dl));
-  const V r = VD::div(VD::set1(1.0), ddh);
-  th = VD::mul(nnh, r);
-  tl = VD::mul(VD::add(VD::fma(VD::neg(th), ddh, nnh), VD::fma(VD::neg(th), ddl, nnl)), r);
+  const V p = VD::mul(c, d), pe = VD::fma(c, d, VD::neg(p));
+  const V nh = VD::sub(n, p);
+  const V p2 = VD::mul(c, n), p2e = VD::fma(c, n, VD::neg(p2));
+  const V dh = VD::add(d, p2), dl = VD::add(VD::add(VD::sub(d, dh), p2), p2e);
+  const V r = VD::div(VD::set1(1.0), dh);
+  th = VD::mul(nh, r);
+  tl = VD::mul(VD::sub(VD::fma(VD::neg(th), dh, nh), VD::fma(th, dl, pe)), r);
 }
 
 // arctan(i/16) + arctan(th + tl) as hi + lo. t^3/3 = (p + pe + th se)/3 +
@@ -62,7 +58,7 @@ VM_INLINE void atan_sum(VD::V kd, VD::V th, VD::V tl, VD::V& hi, VD::V& lo) {
   const V third = VD::set1(1.0 / 3);
   const V qh = VD::mul(p, third), qr = VD::fma(qh, VD::set1(-3.0), p);
   const V ql = VD::fma(VD::fma(th, se, VD::add(qr, pe)), third, VD::mul(s, tl));
-  const V small = VD::fma(VD::mul(p, s), horner<VD>(s, kAtanQ), VD::sub(tl, ql));
+  const V small = VD::fma(VD::mul(p, s), horner2<VD>(s, VD::mul(s, s), kAtanQ), VD::sub(tl, ql));
   const V s1 = VD::add(ah, th), e1 = VD::sub(th, VD::sub(s1, ah));
   hi = VD::sub(s1, qh);
   lo = VD::add(VD::add(VD::sub(VD::sub(s1, hi), qh), e1), VD::add(al, small));
@@ -84,7 +80,7 @@ VM_INLINE VD::V atan_f64(VD::V x) {
   const V a = VD::min(VD::set1(0x1p1000), VD::abs(x));
   const auto big = VD::gt(a, one);
   V kd, th, tl, hi, lo;
-  atan_reduce<false>(VD::min(one, a), zero, VD::max(one, a), zero, VD::min(a, VD::recip_est(a)), kd, th, tl);
+  atan_reduce(VD::min(one, a), VD::max(one, a), VD::min(a, VD::recip_est(a)), kd, th, tl);
   atan_sum(kd, th, tl, hi, lo);
   const V r = atan_quadrant(VD::sel(big, VD::set1(kPi64Hi / 2), zero), VD::sel(big, VD::set1(kPi64Lo / 2), zero),
                             VD::sel(big, VD::set1(-1.0), one), hi, lo);
@@ -108,7 +104,7 @@ VM_INLINE VD::V atan2_f64(VD::V y, VD::V x) {
   const V sc = VD::sel(VD::gt(VD::set1(0x1p-500), d), VD::set1(0x1p600),
                        VD::sel(VD::gt(d, VD::set1(0x1p500)), VD::set1(0x1p-600), one));
   V kd, th, tl, hi, lo;
-  atan_reduce<false>(VD::mul(n, sc), zero, VD::mul(d, sc), zero, q0, kd, th, tl);
+  atan_reduce(VD::mul(n, sc), VD::mul(d, sc), q0, kd, th, tl);
   const auto tiny = VD::gt(VD::set1(0x1p-500), q0);
   th = VD::sel(tiny, q0, th);
   tl = VD::sel(tiny, zero, tl);
@@ -126,18 +122,25 @@ VM_INLINE VD::V atan2_f64(VD::V y, VD::V x) {
 
 // a = |x| <= 1 and s = sqrt(1 - a^2) as sh + sl: 1 - a^2 = wh + wl exactly
 // where it is below 1/2 (a^2 = ph + pl by fma, 1 - ph exact), sl = (w -
-// sh^2) / (2 sh) with 1/sh from the estimate and a Newton step (2^-24; sh
-// is 0 only at a = 1, where the residual is 0).
-VM_INLINE void asin_cos_part(VD::V a, VD::V& sh, VD::V& sl) {
+// sh^2) y / 2 with y = 1/sqrt(wh) from the estimate and a Newton step
+// (2^-23; wh is 0 only at a = 1, where the residual is 0). The core takes
+// sh alone: with a^2 + s^2 = 1, arctan2(a, sh + sl) = arctan2(a, sh) - a sl
+// and arctan2(sh + sl, x) = arctan2(sh, x) + x sl (to sl^2), a term for
+// K's low part. Then n = min(a, sh), d = max, and q0 = min(v, 1/v) with v
+// = a y0 (a/s, or s/a for its reciprocal) from the estimates alone (within
+// 2^-10.4), beside the square root rather than after it.
+VM_INLINE void asin_cos_part(VD::V a, VD::V& sh, VD::V& sl, VD::V& q0) {
   using V = VD::V;
   const V one = VD::set1(1.0);
   const V ph = VD::mul(a, a), pl = VD::fma(a, a, VD::neg(ph));
   const V wh = VD::sub(one, ph), wl = VD::sub(VD::sub(VD::sub(one, wh), ph), pl);
   sh = VD::sqrt(wh);
-  const V sg = VD::max(sh, VD::set1(0x1p-30));
-  V e = VD::recip_est(sg);
-  e = VD::fma(e, VD::fma(VD::neg(sg), e, one), e);
-  sl = VD::mul(VD::add(VD::fma(VD::neg(sh), sh, wh), wl), VD::mul(e, VD::set1(0.5)));
+  const V wg = VD::max(wh, VD::set1(0x1p-60));
+  const V y0 = VD::rsqrt_est(wg), v = VD::mul(a, y0);
+  q0 = VD::min(v, VD::recip_est(v));
+  const V hy = VD::mul(y0, VD::set1(0.5));
+  const V y = VD::fma(hy, VD::fma(VD::neg(wg), VD::mul(y0, y0), one), y0);
+  sl = VD::mul(VD::add(VD::fma(VD::neg(sh), sh, wh), wl), VD::mul(y, VD::set1(0.5)));
 }
 
 // Beyond [-1, 1] NaN, and a NaN passes through.
@@ -151,14 +154,14 @@ VM_INLINE VD::V asin_f64(VD::V x) {
   using V = VD::V;
   const V one = VD::set1(1.0), zero = VD::set1(0.0);
   const V a = VD::abs(x);
-  V sh, sl, kd, th, tl, hi, lo;
-  asin_cos_part(a, sh, sl);
+  V sh, sl, q0, kd, th, tl, hi, lo;
+  asin_cos_part(a, sh, sl, q0);
   const auto swap = VD::gt(a, sh);
-  const V nh = VD::sel(swap, sh, a), nl = VD::sel(swap, sl, zero), dh = VD::sel(swap, a, sh), dl = VD::sel(swap, zero, sl);
-  atan_reduce<true>(nh, nl, dh, dl, VD::mul(nh, VD::recip_est(dh)), kd, th, tl);
+  const V n = VD::min(a, sh), d = VD::max(a, sh);
+  atan_reduce(n, d, q0, kd, th, tl);
   atan_sum(kd, th, tl, hi, lo);
-  const V r = atan_quadrant(VD::sel(swap, VD::set1(kPi64Hi / 2), zero), VD::sel(swap, VD::set1(kPi64Lo / 2), zero),
-                            VD::sel(swap, VD::set1(-1.0), one), hi, lo);
+  const V kl = VD::fma(VD::neg(a), sl, VD::sel(swap, VD::set1(kPi64Lo / 2), zero));
+  const V r = atan_quadrant(VD::sel(swap, VD::set1(kPi64Hi / 2), zero), kl, VD::sel(swap, VD::set1(-1.0), one), hi, lo);
   return asin_cos_special(x, a, VD::xor_sign(r, x));
 }
 
@@ -167,14 +170,14 @@ VM_INLINE VD::V acos_f64(VD::V x) {
   using V = VD::V;
   const V one = VD::set1(1.0), zero = VD::set1(0.0);
   const V a = VD::abs(x);
-  V sh, sl, kd, th, tl, hi, lo;
-  asin_cos_part(a, sh, sl);
+  V sh, sl, q0, kd, th, tl, hi, lo;
+  asin_cos_part(a, sh, sl, q0);
   const auto swap = VD::gt(sh, a), negx = VD::gt(zero, x);
-  const V nh = VD::sel(swap, a, sh), nl = VD::sel(swap, zero, sl), dh = VD::sel(swap, sh, a), dl = VD::sel(swap, sl, zero);
-  atan_reduce<true>(nh, nl, dh, dl, VD::mul(nh, VD::recip_est(dh)), kd, th, tl);
+  const V n = VD::min(a, sh), d = VD::max(a, sh);
+  atan_reduce(n, d, q0, kd, th, tl);
   atan_sum(kd, th, tl, hi, lo);
   const V kh = VD::sel(swap, VD::set1(kPi64Hi / 2), VD::sel(negx, VD::set1(kPi64Hi), zero));
-  const V kl = VD::sel(swap, VD::set1(kPi64Lo / 2), VD::sel(negx, VD::set1(kPi64Lo), zero));
+  const V kl = VD::fma(x, sl, VD::sel(swap, VD::set1(kPi64Lo / 2), VD::sel(negx, VD::set1(kPi64Lo), zero)));
   return asin_cos_special(x, a, atan_quadrant(kh, kl, VD::xor_sign(VD::sel(swap, VD::set1(-1.0), one), x), hi, lo));
 }
 
