@@ -5,12 +5,13 @@
 // 2^-17 ulp of a tie (the C library's functions, which MLX calls for
 // float64, are as close; SLEEF's u10 functions were up to 0.93 ulp off).
 //
-// One core for all four, arctan(n/d) for 0 <= n <= d given as double-doubles:
-// c = i/16 (i = 0..15) next to q = n/d, t = (n - c d)/(d + c n) in
+// One core for all four, arctan(n/d) for doubles 0 <= n <= d: c = i/16
+// (i = 0..15) next to q = n/d, t = (n - c d)/(d + c n) in
 // double-double (|t| <= 1/31), arctan q = arctan c + arctan t with arctan c
 // from a table (hi + lo) and arctan t = t - t^3/3 + t^5 Q(t^2) (the Taylor
 // series to t^13: the rest is under 2^-73 t), t^3/3 in double-double.
-// The callers add K + m arctan q (K = 0, pi/2 or pi, m = +-1) and the sign.
+// The callers add K + m arctan q (K = 0, pi/2 or pi, m = +-1, K's low part
+// also taking arcsin's and arccos's correction) and the sign.
 
 // arctan(i/16) as hi + lo (__float128 atanq, rounded twice).
 alignas(64) constexpr double kAtan16Hi[16] = {
