@@ -327,6 +327,11 @@ struct VD {
     __m128d s = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_max_sd(s, _mm_unpackhi_pd(s, s)));
   }
+  // 1/a to 2^-12 relative (an index or the seed of a Newton step) for a
+  // in float's normal range, by float's estimate; 0 from 2^128 on.
+  static V recip_est(V a) { return _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(a))); }
+  // 1/sqrt(a) to 2^-12 relative for a in float's normal range, as recip_est.
+  static V rsqrt_est(V a) { return _mm256_cvtps_pd(_mm_rsqrt_ps(_mm256_cvtpd_ps(a))); }
 };
 
 #include "vecmath_isa.h"

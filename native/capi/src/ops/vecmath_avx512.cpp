@@ -168,6 +168,10 @@ struct VD {
   static V sel(M m, V a, V b) { return _mm512_mask_blend_pd(m, b, a); }
   static double hsum(V v) { return _mm512_reduce_add_pd(v); }
   static double hmax(V v) { return _mm512_reduce_max_pd(v); }
+  // 1/a to 2^-14 relative (an index or the seed of a Newton step); about 0 beyond 2^1022.
+  static V recip_est(V a) { return _mm512_rcp14_pd(a); }
+  // 1/sqrt(a) to 2^-14 relative.
+  static V rsqrt_est(V a) { return _mm512_rsqrt14_pd(a); }
 };
 
 #include "vecmath_isa.h"

@@ -2120,6 +2120,8 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else return erf_f32(x);
 }
 
+#include "vecmath_f64_atan.h"
+
 // Where SLEEF's functions stop short of the format's range: above `big`
 // their results overflow or lose precision early, and the tails use
 // exp(x - ln 2) with ln 2 split in two (x - ln2_hi is exact there) or
@@ -2171,6 +2173,11 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   } else if constexpr (F == int(VFn::Erfinv)) {
     if constexpr (std::is_same_v<VT, VD>) return erfinv_f64(x);
     else return erfinv_f32(x);
+  } else if constexpr (std::is_same_v<VT, VD> && (F == int(VFn::Arctan) || F == int(VFn::Arcsin) || F == int(VFn::Arccos) || F == int(VFn::Tan))) {
+    if constexpr (F == int(VFn::Arctan)) return atan_f64(x);
+    else if constexpr (F == int(VFn::Arcsin)) return asin_f64(x);
+    else if constexpr (F == int(VFn::Arccos)) return acos_f64(x);
+    else return tan_f64(x);
   } else if constexpr (F == int(VFn::Exp)) {
     const V r = fn(VFn::Exp)(x);
     const auto big = VT::gt(x, VT::set1(R::exp_big));
@@ -2220,6 +2227,8 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     return logaddexp_f32(x, y);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
     return pow_f32(x, y);
+  } else if constexpr (F == int(VFn2::Arctan2) && std::is_same_v<VT, VD>) {
+    return atan2_f64(x, y);
   } else if constexpr (F == int(VFn2::LogAddExp)) {
     // max + log1p(e^-|x - y|); equal arguments (also equal infinities) add
     // log 2, -inf with -inf stays -inf, and a NaN on either side gives NaN.
@@ -2363,6 +2372,15 @@ template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::
                                             F == int(VFn::Tan) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
                                             F == int(VFn::Expm1) || F == int(VFn::Erfinv) || F == int(VFn::Sin) ||
                                             F == int(VFn::Cos) || F == int(VFn::Arctan);
+// The float64 kernels that run four vectors a step, compiled by
+// unary_kernel_sched (whose scheduling pass interleaves them): their
+// dependency chains (vecmath_f64_atan.h's division, square root and
+// series) bound them. In cache, 1 thread, against a vector a step: AVX-512
+// arctan 0.71x, arcsin 0.77x, arccos 0.78x; AVX2 arctan 0.78x, arcsin
+// 0.77x, arccos 0.76x (two a step: 0.88-0.89x, AVX2 0.79-0.87x; two
+// without the scheduling pass 0.98-1.0x but AVX-512's arctan 0.89x; the
+// pass alone 1.0-1.02x).
+template <int F> constexpr bool kFourF64 = F == int(VFn::Arcsin) || F == int(VFn::Arccos) || F == int(VFn::Arctan);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
@@ -2423,6 +2441,18 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
       typename P::V r;
       if (!pair_mid<F, P>({x0, x1}, r)) r = {apply1<VT, F>(x0), apply1<VT, F>(x1)};
       Io<VT, S>::st_nt(o + i, r.a, nt), Io<VT, S>::st_nt(o + i + W, r.b, nt);
+    }
+    i = vectors(i);
+  } else if constexpr (kFourF64<F> && std::is_same_v<VT, VD>) {
+    const bool nt = prm.stream && on_slot<VT>(o);
+    for (; i + 4 * W <= n; i += 4 * W) {
+      if (pf)
+        for (int k = 0; k < 4; k++) ahead(a + i + k * W);
+      auto ld = [a, i](int k) { return Io<VT, S>::ld(a + i + k * W); };
+      const typename VT::V x0 = ld(0), x1 = ld(1), x2 = ld(2), x3 = ld(3);
+      const typename VT::V r0 = apply1<VT, F>(x0), r1 = apply1<VT, F>(x1), r2 = apply1<VT, F>(x2), r3 = apply1<VT, F>(x3);
+      Io<VT, S>::st_nt(o + i, r0, nt), Io<VT, S>::st_nt(o + i + W, r1, nt);
+      Io<VT, S>::st_nt(o + i + 2 * W, r2, nt), Io<VT, S>::st_nt(o + i + 3 * W, r3, nt);
     }
     i = vectors(i);
   } else {
@@ -2790,7 +2820,8 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, con
 }
 
 template <class VT, class S, int F> void fill_unary(VecTable& t, int slot) {
-  if constexpr (kSchedF32<F> && VT::W == 8) t.unary[F][slot] = &unary_kernel_sched<VT, S, F>;
+  if constexpr ((kSchedF32<F> && VT::W == 8) || (kFourF64<F> && std::is_same_v<VT, VD>))
+    t.unary[F][slot] = &unary_kernel_sched<VT, S, F>;
   else t.unary[F][slot] = &unary_kernel<VT, S, F>;
 }
 template <class VT, class S, int F> void fill_binary(VecTable& t, int slot) {
