@@ -2082,6 +2082,10 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else return erf_f32(x);
 }
 
+// ---- float64 logs and power ------------------------------------------------
+
+#include "vecmath_f64_log.h"
+
 // Where SLEEF's functions stop short of the format's range: above `big`
 // their results overflow or lose precision early, and the tails use
 // exp(x - ln 2) with ln 2 split in two (x - ln2_hi is exact there) or
@@ -2132,6 +2136,8 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     if (!VT::any(big)) return r;
     const V t = exp_tail<VT>(VT::abs(x), false);
     return VT::sel(big, F == int(VFn::Sinh) ? VT::copysign(t, x) : t, r);
+  } else if constexpr (std::is_same_v<VT, VD> && (F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log1p))) {
+    return log_f64<F>(x);
   } else if constexpr (F == int(VFn::Log1p) || F == int(VFn::Arccosh)) {
     const V r = fn(VFn(F))(x);
     const auto big = VT::gt(x, VT::set1(F == int(VFn::Log1p) ? R::log1p_big : R::asinh_big));
@@ -2156,6 +2162,8 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     return logaddexp_f32(x, y);
   } else if constexpr (F == int(VFn2::Power) && std::is_same_v<VT, VF>) {
     return pow_f32(x, y);
+  } else if constexpr (F == int(VFn2::Power)) {
+    return pow_f64(x, y);
   } else if constexpr (F == int(VFn2::LogAddExp)) {
     // max + log1p(e^-|x - y|); equal arguments (also equal infinities) add
     // log 2, -inf with -inf stays -inf, and a NaN on either side gives NaN.
