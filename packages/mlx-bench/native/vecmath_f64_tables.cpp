@@ -17,8 +17,9 @@ static double round_bits(Q v, int bits) {
 int main() {
   double hi[48] = {}, lo[48] = {};
   for (int i = 43; i <= 85; i++) {
+    // hi on the grid of 2^-42, as k ln2_hi: k ln2_hi + hi is exact
     const Q l = -logq(Q(i) / 64) + 0;  // +0 at i = 64
-    hi[i - 43] = (double)l, lo[i - 43] = (double)(l - (Q)hi[i - 43]);
+    hi[i - 43] = (double)(roundq(l * 0x1p42Q) * 0x1p-42Q), lo[i - 43] = (double)(l - (Q)hi[i - 43]);
   }
   table("kLogHi", hi, 48);
   table("kLogLo", lo, 48);

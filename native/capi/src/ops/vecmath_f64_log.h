@@ -16,7 +16,7 @@
 // Taylor series. Against quad precision over 2M random inputs a case (x
 // next to 1 and in every binade; power's y log x over [-745.3, 709.79],
 // subnormal results, x next to 1 with |y| to 2^18), both instruction sets:
-// log, log2 and log1p at most 0.500001 ulp, power 0.50006.
+// log, log2 and log1p at most 0.500001 ulp, power 0.5001.
 
 struct DD {
   VD::V hi, lo;
@@ -32,32 +32,33 @@ VM_INLINE DD two_sum(VD::V a, VD::V b) {
   return {s, VD::add(VD::sub(a, VD::sub(s, bb)), VD::sub(b, bb))};
 }
 
-// -log(i / 64) as hi + lo, i = 43..85 (then zeros to 48).
+// -log(i / 64) as hi + lo, i = 43..85 (then zeros to 48), hi a multiple of
+// 2^-42 (as k ln2_hi, so that their sum is exact).
 alignas(64) constexpr double kLogHi[48] = {
-    0x1.973a3431356aep-2, 0x1.7fafa3bd8151cp-2, 0x1.68ac83e9c6a14p-2, 0x1.522ae0738a3d8p-2,
-    0x1.3c25277333184p-2, 0x1.269621134db92p-2, 0x1.1178e8227e47cp-2, 0x1.f991c6cb3b379p-3,
-    0x1.d1037f2655e7bp-3, 0x1.a93ed3c8ad9e3p-3, 0x1.823c16551a3c2p-3, 0x1.5bf406b543db2p-3,
-    0x1.365fcb0159016p-3, 0x1.1178e8227e47cp-3, 0x1.da727638446a2p-4, 0x1.9335e5d594989p-4,
-    0x1.4d3115d207eacp-4, 0x1.08598b59e3a07p-4, 0x1.894aa149fb343p-5, 0x1.0415d89e74444p-5,
-    0x1.0205658935847p-6, 0x0p+0, -0x1.fc0a8b0fc03e4p-7, -0x1.f829b0e7833p-6,
-    -0x1.77458f632dcfcp-5, -0x1.f0a30c01162a6p-5, -0x1.341d7961bd1d1p-4, -0x1.6f0d28ae56b4cp-4,
-    -0x1.a926d3a4ad563p-4, -0x1.e27076e2af2e6p-4, -0x1.0d77e7cd08e59p-3, -0x1.29552f81ff523p-3,
-    -0x1.44d2b6ccb7d1ep-3, -0x1.5ff3070a793d4p-3, -0x1.7ab890210d909p-3, -0x1.9525a9cf456b4p-3,
-    -0x1.af3c94e80bff3p-3, -0x1.c8ff7c79a9a22p-3, -0x1.e27076e2af2e6p-3, -0x1.fb9186d5e3e2bp-3,
-    -0x1.0a324e27390e3p-2, -0x1.1675cababa60ep-2, -0x1.22941fbcf7966p-2, 0x0p+0,
+    0x1.973a343135p-2, 0x1.7fafa3bd81p-2, 0x1.68ac83e9c7p-2, 0x1.522ae0738ap-2,
+    0x1.3c25277333p-2, 0x1.269621134ep-2, 0x1.1178e8227ep-2, 0x1.f991c6cb3cp-3,
+    0x1.d1037f2656p-3, 0x1.a93ed3c8aep-3, 0x1.823c16551ap-3, 0x1.5bf406b544p-3,
+    0x1.365fcb015ap-3, 0x1.1178e8227ep-3, 0x1.da72763844p-4, 0x1.9335e5d594p-4,
+    0x1.4d3115d208p-4, 0x1.08598b59e4p-4, 0x1.894aa149f8p-5, 0x1.0415d89e78p-5,
+    0x1.020565893p-6, 0x0p+0, -0x1.fc0a8b0fcp-7, -0x1.f829b0e78p-6,
+    -0x1.77458f633p-5, -0x1.f0a30c0118p-5, -0x1.341d7961bcp-4, -0x1.6f0d28ae58p-4,
+    -0x1.a926d3a4acp-4, -0x1.e27076e2bp-4, -0x1.0d77e7cd08p-3, -0x1.29552f82p-3,
+    -0x1.44d2b6ccb8p-3, -0x1.5ff3070a7ap-3, -0x1.7ab890210ep-3, -0x1.9525a9cf46p-3,
+    -0x1.af3c94e80cp-3, -0x1.c8ff7c79aap-3, -0x1.e27076e2bp-3, -0x1.fb9186d5e4p-3,
+    -0x1.0a324e2739p-2, -0x1.1675cababap-2, -0x1.22941fbcf8p-2, 0x0p+0,
     0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0};
 alignas(64) constexpr double kLogLo[48] = {
-    -0x1.89d2816cf838fp-57, -0x1.219024acd3b76p-58, 0x1.a64eadd740178p-58, -0x1.8f7e9b38a6979p-57,
-    -0x1.2ad27e50a8ec6p-56, 0x1.e0efadd9db02bp-56, -0x1.0e63a5f01c691p-57, 0x1.f665066f980a2p-57,
-    0x1.60629242471a2p-57, 0x1.bcafa9de97203p-57, -0x1.1232ce70be781p-57, -0x1.1f5b44c0df7e7p-61,
-    0x1.7d411a5b944adp-58, -0x1.0e63a5f01c691p-58, 0x1.401fa71733019p-58, -0x1.478a85704ccb7p-58,
-    0x1.769f42c7842ccp-58, -0x1.dd7009902bf32p-58, 0x1.a8be97660a23dp-60, 0x1.c05cf1d753622p-59,
-    0x1.27c8e8416e71fp-60, 0x0p+0, 0x1.83092c59642a1p-62, -0x1.33e3f04f1ef23p-60,
-    -0x1.18d3ca87b9296p-59, -0x1.85f325c5bbacdp-59, 0x1.b599f227becbbp-58, 0x1.906d99184b992p-58,
-    -0x1.942f48aa70ea9p-58, 0x1.61578001e0162p-60, -0x1.9a5dc5e9030acp-57, -0x1.301771c407dbfp-57,
-    -0x1.9f4f6543e1f88p-57, 0x1.bc60efafc6f6ep-58, -0x1.be36b2d6a0608p-59, -0x1.d904c1d4e2e26p-57,
-    0x1.398cff3641985p-58, 0x1.4f689f8434012p-57, 0x1.61578001e0162p-59, 0x1.caaae64f21acbp-57,
-    -0x1.7dcfde8061c03p-56, -0x1.ce63eab883717p-61, 0x1.76f5eb09628afp-56, 0x0p+0,
+    0x1.ab73b16bf4984p-44, 0x1.46fb79bf6d4cbp-44, -0x1.7af966c548a3p-44, 0x1.ebe708164c759p-45,
+    0x1.83b54b606bd5cp-46, -0x1.1b61f10522625p-44, 0x1.1ef78ce2d07f2p-44, -0x1.90d04cd7cc834p-44,
+    -0x1.84a7e75b6f6e4p-47, -0x1.8724350562169p-45, 0x1.e0ddb9a631e83p-46, -0x1.27023eb68981cp-46,
+    -0x1.fd3a0afb9691bp-44, 0x1.1ef78ce2d07f2p-45, 0x1.a89401fa71733p-46, 0x1.3115c3abd47dap-45,
+    -0x1.53a2582f4e1efp-48, -0x1.7e5dd7009902cp-46, 0x1.9a19a8be97661p-44, -0x1.dddc7f461c516p-44,
+    0x1.611d27c8e8417p-44, 0x0p+0, -0x1.f1e7cf6d3a69cp-50, -0x1.980267c7e09e4p-45,
+    0x1.181dce586af09p-44, 0x1.d599e83368e91p-45, -0x1.1d0929983761p-44, 0x1.4b4641b664613p-44,
+    -0x1.563650bd22a9cp-44, 0x1.a342c2af0003cp-45, -0x1.cb2cd2ee2f482p-44, 0x1.5b967f4471dfcp-44,
+    0x1.70cc16135783cp-46, 0x1.8586f183bebf2p-44, 0x1.bdb9072534a58p-45, 0x1.297137d9f158fp-44,
+    0x1.a4e633fcd9066p-52, 0x1.7794f689f8434p-45, 0x1.a342c2af0003cp-44, 0x1.d572aab993c87p-47,
+    -0x1.c6bee7ef4030ep-47, -0x1.8380e731f55c4p-44, 0x1.a6976f5eb0963p-44, 0x0p+0,
     0x0p+0, 0x0p+0, 0x0p+0, 0x0p+0};
 
 // 2^(i / 128) as hi + lo, i = 0..127.
@@ -152,9 +153,9 @@ template <bool Low = false> VM_INLINE DD log_dd(VD::V x, VD::V xl = VD::set1(0.0
   const VD::V invc = VD::mul(VD::sub(ib, VD::set1(0x1.8p52 - 43)), VD::set1(1.0 / 64));
   // exact: m invc has at most 61 significant bits and |r| < 2^-6
   const VD::V rh = VD::fma(m, invc, VD::set1(-1.0));
-  // k ln2 + log c + rh - rh^2/2, each sum's rounding error kept
-  const DD a = fast_two_sum(VD::mul(k, VD::set1(kLn2Hi)), VD::lookup48(kLogHi, ib));
-  const DD b = fast_two_sum(a.hi, rh);  // |log c| >= 2^-6.01 > |rh| where c != 1
+  // k ln2 + log c + rh - rh^2/2, each sum's rounding error kept (the first exact)
+  const VD::V a = VD::fma(k, VD::set1(kLn2Hi), VD::lookup48(kLogHi, ib));
+  const DD b = fast_two_sum(a, rh);  // |log c| >= 2^-6.01 > |rh| where c != 1
   // -rh^2/2 = h2 + h2e and rh^3/3 = c + ce: near 1 (|log x| < 0.1) rh^3/3
   // reaches 2^-17 of the result, so it joins the exact sums (power's
   // y log x up to 709 multiplies the relative error by that much)
@@ -167,7 +168,7 @@ template <bool Low = false> VM_INLINE DD log_dd(VD::V x, VD::V xl = VD::set1(0.0
   // the small terms: the sums' errors, h2e, ce, k ln2_lo + log c's low
   // part and rh^4 P (with Low, rl's share: log1p(rh + rl) ~ log1p(rh) + rl
   // (1 - rh + rh^2 - rh^3))
-  const VD::V e = VD::add(VD::add(a.lo, b.lo), VD::add(VD::add(s.lo, s2.lo), VD::add(h2e, ce)));
+  const VD::V e = VD::add(VD::add(b.lo, s.lo), VD::add(s2.lo, VD::add(h2e, ce)));
   VD::V t = VD::fma(k, VD::set1(kLn2Lo), VD::lookup48(kLogLo, ib));
   if constexpr (Low) {
     // xl 2^-k invc, 2^-k kept normal (k above 1022: xl no longer matters)
@@ -186,6 +187,12 @@ VM_INLINE VD::V mul_dd(DD a, double ch, double cl) {
   return VD::add(p, l);
 }
 
+// log_special where a lane needs it (x not positive and finite).
+VM_INLINE VD::V log_special_f64(VD::V x, VD::V r) {
+  if (VD::all(VD::gt(x, VD::set1(0.0))) && VD::all(VD::gt(VD::set1(__builtin_inf()), x))) return r;
+  return log_special(x, r);
+}
+
 // log, log2 or log1p (F).
 template <int F> VM_INLINE VD::V log_f64(VD::V x) {
   if constexpr (F == int(VFn::Log1p)) {
@@ -195,11 +202,11 @@ template <int F> VM_INLINE VD::V log_f64(VD::V x) {
     const DD s = two_sum(VD::set1(1.0), x);
     const VD::V r = log_dd<true>(s.hi, s.lo).hi;
     const VD::V small = VD::fma(VD::mul(x, VD::fma(x, VD::set1(1.0 / 3), VD::set1(-0.5))), x, x);
-    return log_special(s.hi, VD::sel(VD::gt(VD::set1(0x1p-30), VD::abs(x)), small, r));
+    return log_special_f64(s.hi, VD::sel(VD::gt(VD::set1(0x1p-30), VD::abs(x)), small, r));
   } else {
     const DD l = log_dd(x);
-    if constexpr (F == int(VFn::Log)) return log_special(x, l.hi);
-    else return log_special(x, mul_dd(l, kLog2eHi, kLog2eLo));
+    if constexpr (F == int(VFn::Log)) return log_special_f64(x, l.hi);
+    else return log_special_f64(x, mul_dd(l, kLog2eHi, kLog2eLo));
   }
 }
 
