@@ -223,7 +223,8 @@ VM_INLINE VD::V exp_dd(VD::V th, VD::V tl) {
   const VD::V q = VD::mul(VD::mul(rh, rh), horner<VD>(rh, kExpE));
   const VD::V p = VD::mul(T, rh);
   const DD s = fast_two_sum(T, p);
-  const VD::V small = VD::fma(T, VD::add(q, VD::fma(rl, VD::add(rh, q), rl)), VD::fma(Tl, VD::add(rh, VD::set1(1.0)), VD::fma(T, rh, VD::neg(p))));
+  const VD::V small = VD::fma(T, VD::add(q, VD::fma(rl, VD::add(rh, q), rl)),
+                              VD::fma(Tl, VD::add(rh, VD::set1(1.0)), VD::fma(T, rh, VD::neg(p))));
   const VD::V lo = VD::add(s.lo, small);
   const VD::V n = VD::add_exp(VD::add(s.hi, lo), kd, 7);
   if (!VD::any(VD::gt(VD::set1(-708.0), th))) return n;
@@ -237,16 +238,30 @@ VM_INLINE VD::V exp_dd(VD::V th, VD::V tl) {
   return VD::sel(VD::gt(VD::set1(-708.0), th), sub, n);
 }
 
-// x^y: e^(y log x) where x is positive and finite and y log x in (-745.2,
+// x^y: e^(y log |x|) where x is finite and nonzero (negative with y
+// whole, the sign then y's parity) and y log |x| in (-745.2,
 // 709.7827128933) (below ln(DBL_MAX) by more than its error: the result
 // finite, and below 2^-1075.1 it is 0); SLEEF's pow elsewhere (zeros,
-// infinities, NaN, negative x, overflow and underflow to 0), called only
-// when a lane needs it.
+// infinities, NaN, negative x with y fractional, overflow and underflow to
+// 0), called only when a lane needs it.
 VM_INLINE VD::V pow_f64(VD::V x, VD::V y) {
-  const DD l = log_dd(x);
+  const VD::V ax = VD::abs(x);
+  const DD l = log_dd(ax);
   const VD::V th = VD::mul(y, l.hi), tl = VD::fma(y, l.lo, VD::fma(y, l.hi, VD::neg(th)));
-  const VD::V r = exp_dd(th, tl);
-  const VD::V w = VD::sel(VD::gt(x, VD::set1(0.0)), VD::add(th, VD::set1(17.70864355335)), VD::set1(__builtin_nan("")));
-  const auto ok = VD::gt(VD::set1(727.49135644665), VD::abs(VD::sel(VD::eq(x, VD::set1(__builtin_inf())), VD::set1(__builtin_nan("")), w)));
+  VD::V r = exp_dd(th, tl);
+  // th moved to the range's centre, NaN where the lane is not ours
+  const VD::V nan = VD::set1(__builtin_nan(""));
+  VD::V w = VD::sel(VD::gt(ax, VD::set1(0.0)), VD::add(th, VD::set1(17.70864355335)), nan);
+  w = VD::sel(VD::eq(ax, VD::set1(__builtin_inf())), nan, w);
+  const auto neg = VD::gt(VD::set1(0.0), x);
+  // Sign and parity only where a lane is negative: all-positive power took
+  // 1.09x (AVX-512) and 1.17x (AVX2) the time of the form that left x < 0
+  // to SLEEF, 1.14x and 1.27x without this test.
+  if (VD::any(neg)) {
+    const VD::V h = VD::mul(y, VD::set1(0.5));
+    r = VD::sel(neg, VD::sel(VD::eq(VD::round(h), h), r, VD::neg(r)), r);  // y odd: -|x|^y
+    w = VD::sel(neg, VD::sel(VD::eq(VD::round(y), y), w, nan), w);
+  }
+  const auto ok = VD::gt(VD::set1(727.49135644665), VD::abs(w));
   return VD::all(ok) ? r : VD::sel(ok, r, Fns<VD>::binary[int(VFn2::Power)](x, y));
 }
