@@ -314,10 +314,34 @@ struct VD {
   static V add_shl48(V a, V b) {
     return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(a), _mm256_slli_epi64(_mm256_castpd_si256(b), 48)));
   }
+  // x = 2^k m with m in [0.75, 1.5) and k whole, for positive finite x
+  // (subnormal too: scaled by 2^54 first). As split_sqrt2, with 0.75's bits.
+  static V split75(V x, V& k) {
+    const V sub = _mm256_cmp_pd(x, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ);
+    const V xs = _mm256_blendv_pd(x, _mm256_mul_pd(x, _mm256_set1_pd(0x1p54)), sub);
+    const __m256i u = _mm256_add_epi64(_mm256_castpd_si256(xs), _mm256_set1_epi64x(0x3ff0000000000000ll - 0x3fe8000000000000ll));
+    const __m256i kb = _mm256_srli_epi64(u, 52);
+    k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_castpd_si256(_mm256_set1_pd(0x1p52)))), _mm256_set1_pd(0x1p52 + 1023));
+    k = _mm256_sub_pd(k, _mm256_and_pd(sub, _mm256_set1_pd(54.0)));
+    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(u, _mm256_set1_epi64x(0x000fffffffffffffll)), _mm256_set1_epi64x(0x3fe8000000000000ll)));
+  }
+  // t[i], i = b's bits & mask (a gather).
+  static V gather(const double* t, V b, int64_t mask) {
+    return _mm256_i64gather_pd(t, _mm256_and_si256(_mm256_castpd_si256(b), _mm256_set1_epi64x(mask)), 8);
+  }
+  // t[i] for i in [0, 48) in b's low 6 bits (t holds 48 doubles).
+  static V lookup48(const double* t, V b) { return gather(t, b, 63); }
+  // a 2^n, n = floor(j / 2^s) for b = j + 1.5 2^52 (j whole), a and a 2^n
+  // normal: the bits of a plus those of b shifted right by s, then left by 52.
+  static V add_exp(V a, V b, int s) {
+    const __m256i n = _mm256_slli_epi64(_mm256_srli_epi64(_mm256_castpd_si256(b), s), 52);
+    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(a), n));
+  }
   static M gt(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm256_cmp_pd(a, b, _CMP_UNORD_Q); }
   static bool any(M m) { return _mm256_movemask_pd(m) != 0; }
+  static bool all(M m) { return _mm256_movemask_pd(m) == 0xf; }
   static V sel(M m, V a, V b) { return _mm256_blendv_pd(b, a, m); }
   static double hsum(V v) {
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));

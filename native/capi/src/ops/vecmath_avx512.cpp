@@ -144,6 +144,7 @@ struct VD {
                                                _mm512_and_si512(s, _mm512_castpd_si512(x))));
   }
   static bool any(M m) { return m != 0; }
+  static bool all(M m) { return m == 0xff; }
   static V xor_sign(V a, V b) {
     const __m512i s = _mm512_set1_epi64(int64_t(0x8000000000000000ull));
     return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_and_si512(s, _mm512_castpd_si512(b))));
@@ -161,6 +162,33 @@ struct VD {
   // The bits of a plus the bits of b shifted left by 48.
   static V add_shl48(V a, V b) {
     return _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(a), _mm512_slli_epi64(_mm512_castpd_si512(b), 48)));
+  }
+  // x = 2^k m with m in [0.75, 1.5) and k whole, for positive finite x (subnormal too).
+  static V split75(V x, V& k) {
+    const V m = _mm512_getmant_pd(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
+    k = _mm512_sub_pd(_mm512_getexp_pd(x), _mm512_getexp_pd(m));
+    return m;
+  }
+  // t[i], i = b's bits & mask (a gather).
+  static V gather(const double* t, V b, int64_t mask) {
+    return _mm512_i64gather_pd(_mm512_and_si512(_mm512_castpd_si512(b), _mm512_set1_epi64(mask)), t, 8);
+  }
+  // t[i] for i in [0, 48) in b's low 6 bits (t holds 48 doubles): three
+  // permutes and two blends (a gather of 8 lanes took twice the time of
+  // the rest of float64 log on Zen 5).
+  static V lookup48(const double* t, V b) {
+    const __m512i i = _mm512_castpd_si512(b);
+    const V a0 = _mm512_permutex2var_pd(_mm512_load_pd(t), i, _mm512_load_pd(t + 8));
+    const V a1 = _mm512_permutex2var_pd(_mm512_load_pd(t + 16), i, _mm512_load_pd(t + 24));
+    const V a2 = _mm512_permutex2var_pd(_mm512_load_pd(t + 32), i, _mm512_load_pd(t + 40));
+    const __mmask8 b4 = _mm512_test_epi64_mask(i, _mm512_set1_epi64(16)), b5 = _mm512_test_epi64_mask(i, _mm512_set1_epi64(32));
+    return _mm512_mask_blend_pd(b5, _mm512_mask_blend_pd(b4, a0, a1), a2);
+  }
+  // a 2^n, n = floor(j / 2^s) for b = j + 1.5 2^52 (j whole), a and a 2^n
+  // normal: the bits of a plus those of b shifted right by s, then left by 52.
+  static V add_exp(V a, V b, int s) {
+    const __m512i n = _mm512_slli_epi64(_mm512_srli_epi64(_mm512_castpd_si512(b), unsigned(s)), 52);
+    return _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(a), n));
   }
   static M gt(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }

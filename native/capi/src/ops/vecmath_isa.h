@@ -2120,7 +2120,13 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else return erf_f32(x);
 }
 
+// ---- float64 arctangents and tan ------------------------------------------
+
 #include "vecmath_f64_atan.h"
+
+// ---- float64 logs and power ------------------------------------------------
+
+#include "vecmath_f64_log.h"
 
 // Where SLEEF's functions stop short of the format's range: above `big`
 // their results overflow or lose precision early, and the tails use
@@ -2192,6 +2198,8 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     return F == int(VFn::Sinh) ? odd_small<VT>(x, r, 1.0 / 6) : r;
   } else if constexpr (F == int(VFn::Tanh) || F == int(VFn::Arctanh)) {
     return odd_small<VT>(x, fn(VFn(F))(x), F == int(VFn::Tanh) ? -1.0 / 3 : 1.0 / 3);
+  } else if constexpr (std::is_same_v<VT, VD> && (F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log1p))) {
+    return log_f64<F>(x);
   } else if constexpr (F == int(VFn::Log1p) || F == int(VFn::Arccosh)) {
     const V r = fn(VFn(F))(x);
     const auto big = VT::gt(x, VT::set1(F == int(VFn::Log1p) ? R::log1p_big : R::asinh_big));
@@ -2229,6 +2237,8 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     return pow_f32(x, y);
   } else if constexpr (F == int(VFn2::Arctan2) && std::is_same_v<VT, VD>) {
     return atan2_f64(x, y);
+  } else if constexpr (F == int(VFn2::Power)) {
+    return pow_f64(x, y);
   } else if constexpr (F == int(VFn2::LogAddExp)) {
     // max + log1p(e^-|x - y|); equal arguments (also equal infinities) add
     // log 2, -inf with -inf stays -inf, and a NaN on either side gives NaN.
