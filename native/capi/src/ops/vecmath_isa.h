@@ -2121,6 +2121,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
 }
 
 #include "vecmath_f64_atan.h"
+#include "vecmath_f64_tan.h"
 
 // Where SLEEF's functions stop short of the format's range: above `big`
 // their results overflow or lose precision early, and the tails use
