@@ -1,25 +1,28 @@
 // tan in double lanes (VD), included by vecmath_isa.h inside its namespace
 // (no standard-library calls). The result is a double-double within about
-// 2^-62 relative of tan x, rounded once at the end (SLEEF's u10 tan was up
-// to 0.62 ulp off; the C library's, which MLX calls, 0.58).
+// 2^-72 relative of tan x (the d^5 term's rounding; the series' remainder
+// is under 2^-79), rounded once at the end: a __float128 sweep of 4 million
+// arguments over every binade found each result correctly rounded (SLEEF's
+// u10 tan was up to 0.62 ulp off; the C library's, which MLX calls, 0.58).
 //
-// Reduction, one path for every |x| from 2^-27 to the largest double (a
-// vector Payne-Hanek): |x| = m 2^(e-52), m a whole number below 2^53, so
-// |x| 2/pi = m G with G = 2/pi 2^(e-52), and m (G mod 2) differs from m G by
-// an even number (tan needs only the parity of the multiple of pi/2). G mod
-// 2 as four doubles on a fixed grid (bits 2^0..2^-52, 2^-53..2^-105,
-// 2^-106..2^-158, 2^-159..2^-211) from a table by e: each m T_j is exact as
-// two doubles (fma) but the last, dropping m 2^-211 <= 2^-158. The whole
-// part N of the sum is taken off and f = m G - N (|f| <= 1/2) kept as a
-// double-double by two-sums in the order where cancellation happens, so its
-// absolute error stays near 2^-155 (|f| is at least ~2^-62 for doubles).
-// r = f pi/2.
+// Reduction to x = N pi/2 + r, r = rh + rl: below 2^30 by Cody-Waite
+// (tan_reduce_small); above, a vector Payne-Hanek (tan_reduce_large): |x| =
+// m 2^(e-52), m a whole number below 2^53, so |x| 2/pi = m G with G = 2/pi
+// 2^(e-52), and m (G mod 2) differs from m G by an even number (tan needs
+// only the parity of N). G mod 2 as four doubles on a fixed grid (bits
+// 2^0..2^-52, 2^-53..2^-105, 2^-106..2^-158, 2^-159..2^-211) from a table by
+// e: each m T_j is exact as two doubles (fma) but the last, dropping m
+// 2^-211 <= 2^-158. The whole part N of the sum is taken off and f = m G - N
+// (|f| <= 1/2) kept as a double-double by two-sums in the order where
+// cancellation happens, so its absolute error stays near 2^-155 (|f| is at
+// least ~2^-62 for doubles). r = f pi/2.
 //
 // tan of |r| <= pi/4 + a little: c = i/16 next to |r|, d = |r| - c exact,
-// tan d = d + d^3 P(d^2) (the Taylor series to d^13; |d| <= 1/32), tan c
-// from a table, tan|r| = (tan c + tan d)/(1 - tan c tan d), numerator and
-// denominator double-double; N odd: tan x = -cot r, the same quotient
-// upside down. One double-double division (residual by fma), rounded once.
+// tan d = d + d^3/3 + d^5 P(d^2) (the Taylor series to d^13; |d| <= 1/32,
+// d^3/3 in double-double), tan c from a table, tan|r| = (tan c + tan d)/(1
+// - tan c tan d), numerator and denominator double-double; N odd: tan x =
+// -cot r, the same quotient upside down. One double-double division
+// (residual by fma), rounded once.
 
 // The bits of 2/pi from 2^-1 on, 64 a word (Machin's formula in integers).
 constexpr uint64_t kTwoOverPiBits[19] = {
@@ -66,8 +69,8 @@ alignas(64) constexpr double kTan16Lo[16] = {
     -0x1.1f90dd92d21f9p-55, -0x1.024b36c9c6f62p-54, 0x1.f83174257dca8p-54};
 // pi/2 in three doubles (each the rounded rest).
 constexpr double kPio2[3] = {0x1.921fb54442d18p+0, 0x1.1a62633145c07p-54, -0x1.f1976b7ed8fbcp-110};
-// tan d = d + d^3 P(d^2): P's Taylor coefficients, highest first.
-constexpr double kTanP[] = {21844.0 / 6081075, 1382.0 / 155925, 62.0 / 2835, 17.0 / 315, 2.0 / 15, 1.0 / 3};
+// tan d = d + d^3/3 + d^5 P(d^2): P's Taylor coefficients, highest first.
+constexpr double kTanP[] = {21844.0 / 6081075, 1382.0 / 155925, 62.0 / 2835, 17.0 / 315, 2.0 / 15};
 
 // s + e = a + b exactly (Knuth's two-sum).
 VM_INLINE void two_sum(VD::V a, VD::V b, VD::V& s, VD::V& e) {
@@ -150,10 +153,17 @@ VM_INLINE VD::V tan_f64(VD::V x) {
   const V shift = VD::set1(0x1.8p52);
   const V kd = VD::add(VD::mul(rh, VD::set1(16.0)), shift);
   const V dh = VD::sub(rh, VD::mul(VD::sub(kd, shift), VD::set1(0.0625)));
-  const V d2 = VD::mul(dh, dh);
-  // normalized (a fast two-sum): the division's correction is first order
-  const V us = VD::fma(VD::mul(dh, d2), horner2<VD>(d2, VD::mul(d2, d2), kTanP), VD::fma(rl, d2, rl));
-  const V uh = VD::add(dh, us), ul = VD::sub(us, VD::sub(uh, dh));
+  // tan d = uh + ul, normalized by a last fast two-sum (the division's
+  // correction is first order): d^3/3 = qh + ql with p + pe = dh d2 and d2 + d2e = dh^2 exactly,
+  // qr = p - 3 qh exact by fma (where i = 0, tan d is the result: a double
+  // d^3/3 cost 2^-11 ulp)
+  const V d2 = VD::mul(dh, dh), d2e = VD::fma(dh, dh, VD::neg(d2));
+  const V p = VD::mul(dh, d2), pe = VD::fma(dh, d2, VD::neg(p));
+  const V qh = VD::mul(p, VD::set1(1.0 / 3)), qr = VD::fma(qh, VD::set1(-3.0), p);
+  const V ql = VD::fma(VD::fma(dh, d2e, VD::add(qr, pe)), VD::set1(1.0 / 3), VD::fma(rl, d2, rl));
+  const V u1 = VD::add(dh, qh);
+  const V u2 = VD::add(VD::sub(qh, VD::sub(u1, dh)), VD::fma(VD::mul(p, d2), horner2<VD>(d2, VD::mul(d2, d2), kTanP), ql));
+  const V uh = VD::add(u1, u2), ul = VD::sub(u2, VD::sub(uh, u1));
   // numerator tan c + tan d (a fast two-sum: tan c is 0 or above |tan d|),
   // denominator 1 - tan c tan d
   const V th = VD::lookup16(kTan16Hi, kd, 0), tl = VD::lookup16(kTan16Lo, kd, 0);
