@@ -86,8 +86,8 @@ VM_INLINE void tan_reduce_large(VD::V a, VD::V& rh, VD::V& rl, VD::V& n) {
   using V = VD::V;
   const V e = VD::exponent(a), m = VD::mul(VD::mantissa(a), VD::set1(0x1p52));
   const V row = VD::mul(VD::sub(e, VD::set1(double(kTanEMin))), VD::set1(4.0));
-  const V t0 = VD::gather(kTanPi.t, row), t1 = VD::gather(kTanPi.t + 1, row);
-  const V t2 = VD::gather(kTanPi.t + 2, row), t3 = VD::gather(kTanPi.t + 3, row);
+  const V t0 = VD::gather_whole(kTanPi.t, row), t1 = VD::gather_whole(kTanPi.t + 1, row);
+  const V t2 = VD::gather_whole(kTanPi.t + 2, row), t3 = VD::gather_whole(kTanPi.t + 3, row);
   const V p0 = VD::mul(m, t0), p0l = VD::fma(m, t0, VD::neg(p0));
   const V p1 = VD::mul(m, t1), p1l = VD::fma(m, t1, VD::neg(p1));
   const V p2 = VD::mul(m, t2), p2l = VD::fma(m, t2, VD::neg(p2));
