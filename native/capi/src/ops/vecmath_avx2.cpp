@@ -356,6 +356,11 @@ struct VD {
   static V recip_est(V a) { return _mm256_cvtps_pd(_mm_rcp_ps(_mm256_cvtpd_ps(a))); }
   // 1/sqrt(a) to 2^-12 relative for a in float's normal range, as recip_est.
   static V rsqrt_est(V a) { return _mm256_cvtps_pd(_mm_rsqrt_ps(_mm256_cvtpd_ps(a))); }
+  // t[i] for whole i in [0, 2^31) held as doubles, as AVX-512's (the masked
+  // form: GCC 12 warns of the plain one's undefined source operand).
+  static V gather_whole(const double* t, V i) {
+    return _mm256_mask_i32gather_pd(_mm256_setzero_pd(), t, _mm256_cvtpd_epi32(i), _mm256_set1_pd(-0.0), 8);
+  }
 };
 
 #include "vecmath_isa.h"

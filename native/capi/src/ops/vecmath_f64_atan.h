@@ -181,8 +181,3 @@ VM_INLINE VD::V acos_f64(VD::V x) {
   const V kl = VD::fma(x, sl, VD::sel(swap, VD::set1(kPi64Lo / 2), VD::sel(negx, VD::set1(kPi64Lo), zero)));
   return asin_cos_special(x, a, atan_quadrant(kh, kl, VD::xor_sign(VD::sel(swap, VD::set1(-1.0), one), x), hi, lo));
 }
-
-// tan x = x where x + x^3/3 rounds to x (|x| < 2^-27, subnormals too), else SLEEF's.
-VM_INLINE VD::V tan_f64(VD::V x) {
-  return VD::sel(VD::gt(VD::set1(0x1p-27), VD::abs(x)), x, Fns<VD>::unary[int(VFn::Tan)](x));
-}

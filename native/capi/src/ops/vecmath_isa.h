@@ -2123,6 +2123,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
 // ---- float64 arctangents and tan ------------------------------------------
 
 #include "vecmath_f64_atan.h"
+#include "vecmath_f64_tan.h"
 
 // ---- float64 logs and power ------------------------------------------------
 
@@ -2385,12 +2386,14 @@ template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::
 // The float64 kernels that run four vectors a step, compiled by
 // unary_kernel_sched (whose scheduling pass interleaves them): their
 // dependency chains (vecmath_f64_atan.h's division, square root and
-// series) bound them. In cache, 1 thread, against a vector a step: AVX-512
-// arctan 0.71x, arcsin 0.77x, arccos 0.78x; AVX2 arctan 0.78x, arcsin
-// 0.77x, arccos 0.76x (two a step: 0.88-0.89x, AVX2 0.79-0.87x; two
+// series; vecmath_f64_tan.h's two-sums and division) bound them. In cache,
+// 1 thread, against a vector a step: AVX-512 arctan 0.71x, arcsin 0.77x,
+// arccos 0.78x, tan 0.76x; AVX2 arctan 0.78x, arcsin 0.77x, arccos 0.76x,
+// tan 0.75x (arctan, arcsin, arccos two a step: 0.88-0.89x, AVX2 0.79-0.87x; two
 // without the scheduling pass 0.98-1.0x but AVX-512's arctan 0.89x; the
 // pass alone 1.0-1.02x).
-template <int F> constexpr bool kFourF64 = F == int(VFn::Arcsin) || F == int(VFn::Arccos) || F == int(VFn::Arctan);
+template <int F>
+constexpr bool kFourF64 = F == int(VFn::Arcsin) || F == int(VFn::Arccos) || F == int(VFn::Arctan) || F == int(VFn::Tan);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
