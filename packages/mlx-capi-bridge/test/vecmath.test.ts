@@ -50,8 +50,17 @@ function expectAll(lines: Line[], text: string) {
   expect(text).toMatch(/^0 over their bound$/m);
 }
 
+// The issue's claim: every function and dtype at least as accurate as MLX
+// v0.31.2 (which calls the C library for float64) on the same inputs, as
+// the program prints them (4 significant digits).
+function expectNotBehindMlx(lines: Line[]) {
+  const measured = lines.filter((l) => l.mlx !== null);
+  expect(measured.length).toBeGreaterThan(90);
+  for (const l of measured) expect(l.ours, `${l.op} ${l.dtype} against MLX's ${l.mlx}`).toBeLessThanOrEqual(l.mlx!);
+}
+
 describe('vector math accuracy', () => {
-  it('holds the stated ulp bounds on the best instruction set, and is never far behind real MLX', async () => {
+  it('holds the stated ulp bounds on the best instruction set, and is at least as accurate as real MLX', async () => {
     const haveMlx = existsSync(libmlxc);
     if (!haveMlx) console.log(`real MLX not compared: ${libmlxc} is absent`);
     const { lines, text } = await sweep({}, haveMlx ? libmlxc : '', '2048');
@@ -60,11 +69,7 @@ describe('vector math accuracy', () => {
     // float32 sweeps cover 2 x 255 binades x 2048 mantissas; the half types all 65536 values.
     expect(lines.find((l) => l.op === 'exp' && l.dtype === 'float32')!.n).toBeGreaterThan(1_000_000);
     expect(lines.find((l) => l.op === 'exp' && l.dtype === 'float16')!.n).toBe(65536);
-    if (haveMlx) {
-      // MLX calls the C library for some functions (0.5-0.76 ulp); SLEEF's
-      // are within 1 ulp: ours may trail by at most half an ulp anywhere.
-      for (const l of lines) if (l.mlx !== null) expect(l.ours, `${l.op} ${l.dtype} against MLX's ${l.mlx}`).toBeLessThanOrEqual(l.mlx + 0.5);
-    }
+    if (haveMlx) expectNotBehindMlx(lines);
   }, 600_000);
 
   it('holds them on the AVX2 kernels too (chosen with MLXCOMPAT_VECMATH)', async (ctx) => {
@@ -72,7 +77,9 @@ describe('vector math accuracy', () => {
       console.log('AVX2 kernels not checked: this CPU has no AVX2');
       ctx.skip();
     }
-    const { lines, text } = await sweep({ MLXCOMPAT_VECMATH: 'avx2' }, '', '128');
+    const haveMlx = existsSync(libmlxc);
+    const { lines, text } = await sweep({ MLXCOMPAT_VECMATH: 'avx2' }, haveMlx ? libmlxc : '', '2048');
     expectAll(lines, text);
+    if (haveMlx) expectNotBehindMlx(lines);
   }, 600_000);
 });
