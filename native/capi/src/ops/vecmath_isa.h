@@ -2377,7 +2377,7 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // the last four's polynomial) 1.08-1.20x.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2) ||
                                            F == int(VFn::Tanh) || F == int(VFn::Tan) || F == int(VFn::Arccosh);
-// The float kernels that unary_kernel_sched compiles (AVX2 alone).
+// The float kernels that unary_kernel_sched compiles on AVX2 (with the four-a-step ones of kFourStep).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
                                             F == int(VFn::Tan) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
@@ -2394,6 +2394,16 @@ template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::
 // pass alone 1.0-1.02x).
 template <int F>
 constexpr bool kFourF64 = F == int(VFn::Arcsin) || F == int(VFn::Arccos) || F == int(VFn::Arctan) || F == int(VFn::Tan);
+// AVX-512's float tan, arctan, tanh and arctanh four vectors a step too,
+// under unary_kernel_sched (session 28, Zen 5, in cache, 1 thread, best of
+// 9 against a vector a step: tanh 0.87x, arctan 0.90x, tan 0.95x, arctanh
+// 0.97x; arcsinh 0.99-1.01x, left out; four a step without the scheduling
+// pass 0.98-1.0x, the scheduling pass alone 0.96x for arctanh, 0.99-1.0x
+// for the others).
+template <int F>
+constexpr bool kFour512 = F == int(VFn::Arctanh) || F == int(VFn::Tan) || F == int(VFn::Arctan) || F == int(VFn::Tanh);
+template <class VT, int F>
+constexpr bool kFourStep = (kFourF64<F> && std::is_same_v<VT, VD>) || (kFour512<F> && std::is_same_v<VT, VF> && VT::W == 16);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
   if constexpr (F == int(VFn::Erfinv)) return erfinv_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_mid<O>(x, r);
@@ -2456,7 +2466,7 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
       Io<VT, S>::st_nt(o + i, r.a, nt), Io<VT, S>::st_nt(o + i + W, r.b, nt);
     }
     i = vectors(i);
-  } else if constexpr (kFourF64<F> && std::is_same_v<VT, VD>) {
+  } else if constexpr (kFourStep<VT, F>) {
     const bool nt = prm.stream && on_slot<VT>(o);
     for (; i + 4 * W <= n; i += 4 * W) {
       if (pf)
@@ -2833,7 +2843,7 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, con
 }
 
 template <class VT, class S, int F> void fill_unary(VecTable& t, int slot) {
-  if constexpr ((kSchedF32<F> && VT::W == 8) || (kFourF64<F> && std::is_same_v<VT, VD>))
+  if constexpr ((kSchedF32<F> && VT::W == 8) || kFourStep<VT, F>)
     t.unary[F][slot] = &unary_kernel_sched<VT, S, F>;
   else t.unary[F][slot] = &unary_kernel<VT, S, F>;
 }
