@@ -109,9 +109,12 @@
  * log1p: 2.5 ulp where MLX's float32 logaddexp errs by up to 7e5 ulp, at
  * 2.6x the speed of its correctly rounded double-lane form).
  * float16 and bfloat16 compute in float32 and round once; float64 has its
- * own lanes (erfinv by two Halley steps on SLEEF's erf and erfc from the
- * float polynomials' guess, and in scalar code within 2^-25 of 1; expm1,
- * sinh, tanh, arcsinh and arctanh with series near 0). Without AVX2 or
+ * own lanes: log, log2, log1p, power, tan, arcsin, arccos, arctan and
+ * arctan2 the library's own in double-double, rounded once (tan's
+ * reduction by pi/2 exact for every argument); erfinv by two Halley steps
+ * on SLEEF's erf and erfc from the float polynomials' guess, and in scalar
+ * code within 2^-25 of 1; expm1, sinh, tanh, arcsinh and arctanh with
+ * series near 0; the rest SLEEF's. Without AVX2 or
  * SLEEF the same ops run as scalar C library calls; MLXCOMPAT_VECMATH=scalar,
  * avx2 or avx512 forces a choice (for testing). softmax and logsumexp over
  * contiguous rows use the same vector exp, and so does an inclusive forward
@@ -125,9 +128,11 @@
  * native/capi/tests/vecmath_accuracy.cpp, which reads this table ("-": not
  * measured). The half types round a float32 result once; float32 log is
  * computed in double lanes and rounded once (as the C library's, so random
- * draws built on it match MLX's bit for bit); float64 log, log2, log1p and
- * power carry their sums as double-doubles and round once (near correctly
- * rounded, as the C library's that MLX calls). float32 power is also swept
+ * draws built on it match MLX's bit for bit); float64 log, log2, log1p,
+ * power, tan and the arctangents carry their sums as double-doubles and
+ * round once (near correctly rounded, as the C library's that MLX calls).
+ * Every function and dtype is at least as accurate as MLX v0.31.2 on the
+ * same inputs (the test compares them). float32 power is also swept
  * where x^y is finite and nonzero (y = t / log2 |x|, t in [-155, 130], whole
  * for negative x) and over every pair of its special values. logaddexp and
  * logcumsumexp cancel where the result nears 0: their error is counted in
