@@ -4,7 +4,8 @@
 // libraries (dlopen'ed side by side). float32 inputs: a third random bit
 // patterns (NaNs, infinities, subnormals, mixed with ordinary lanes), a
 // third uniform over the op's usual domain, a third log-uniform magnitudes
-// from 2^-30 to 2^15 with either sign; float16 and bfloat16: every bit
+// from 2^-30 to 2^15 with either sign; float64 the same, random bit
+// patterns of 64 bits and the other two widened; float16 and bfloat16: every bit
 // pattern, repeated. power, logaddexp and arctan2 take two such arrays;
 // power_s and power_b are power with the exponent or the base a scalar
 // (each of a few values in turn) and x as the other operand; arctan2_s and
@@ -39,7 +40,7 @@ static uint64_t rnd() {
 }
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: %s OP,... N float32|float16|bfloat16 A.so B.so\n", argv[0]);
+    std::fprintf(stderr, "usage: %s OP,... N float32|float16|bfloat16|float64 A.so B.so\n", argv[0]);
     return 2;
   }
   std::vector<std::string> ops;
@@ -67,17 +68,19 @@ int main(int argc, char** argv) {
     if (op == "arcsinh") lo = -5000, hi = 5000;
     if (op == "arctanh" || op == "erfinv") lo = -1, hi = 1;
     if (op == "arccosh") lo = 1, hi = 5000;
-    const size_t es = dt == "float32" ? 4 : 2;
+    const size_t es = dt == "float64" ? 8 : dt == "float32" ? 4 : 2;
     std::vector<std::vector<uint8_t>> in(2, std::vector<uint8_t>(N * es));
     for (int k = 0; k < 2; k++)
       for (int64_t i = 0; i < N; i++) {
         if (es == 2) { uint16_t v = uint16_t(i * 40503u + k * 7 + (rnd() & (k ? 0xffff : 0))); memcpy(&in[k][i * 2], &v, 2); continue; }
         float v; uint64_t z = rnd();
         int part = int(i * 3 / N);
+        if (part == 0 && es == 8) { memcpy(&in[k][i * 8], &z, 8); continue; }
         if (part == 0) { uint32_t b = uint32_t(z); memcpy(&v, &b, 4); }
         else if (part == 1) v = lo + (hi - lo) * float(z >> 40) * 0x1p-24f;
         else { float m = std::exp2(-30.0f + 45.0f * float(z >> 40) * 0x1p-24f); v = (z & 1) && lo < 0 ? -m : m; if (op == "arccosh") v += 1; }
-        memcpy(&in[k][i * 4], &v, 4);
+        if (es == 8) { const double d = v; memcpy(&in[k][i * 8], &d, 8); }
+        else memcpy(&in[k][i * 4], &v, 4);
       }
     const bool scalar = op == "power_s" || op == "power_b" || op == "arctan2_s" || op == "arctan2_b";
     const std::string base = scalar ? op.substr(0, op.size() - 2) : op;
@@ -113,6 +116,12 @@ int main(int argc, char** argv) {
       uint32_t ua, ub, ux; memcpy(&ua, &a, 4); memcpy(&ub, &b, 4); memcpy(&ux, &x, 4);
       printf(" first at %lld: x=%a old=%a new=%a (bits %08x: %08x %08x)", (long long)first, x, a, b, ux, ua, ub);
       int64_t nn = 0; for (int64_t i = 0; i < n_out; i++) if (memcmp(o[0] + i * 4, o[1] + i * 4, 4)) { float u, v; memcpy(&u, o[0] + i * 4, 4); memcpy(&v, o[1] + i * 4, 4); nn += !(std::isnan(u) && std::isnan(v)); }
+      printf(" not both NaN: %lld", (long long)nn);
+    }
+    if (first >= 0 && es == 8) {
+      double a, b, x; memcpy(&a, o[0] + first * 8, 8); memcpy(&b, o[1] + first * 8, 8); memcpy(&x, &in[0][first * 8], 8);
+      printf(" first at %lld: x=%a old=%a new=%a", (long long)first, x, a, b);
+      int64_t nn = 0; for (int64_t i = 0; i < n_out; i++) if (memcmp(o[0] + i * 8, o[1] + i * 8, 8)) { double u, v; memcpy(&u, o[0] + i * 8, 8); memcpy(&v, o[1] + i * 8, 8); nn += !(std::isnan(u) && std::isnan(v)); }
       printf(" not both NaN: %lld", (long long)nn);
     }
     if (first >= 0 && es == 2) { uint16_t a, b, x; memcpy(&a, o[0] + first * 2, 2); memcpy(&b, o[1] + first * 2, 2); memcpy(&x, &in[0][first * 2], 2); printf(" first at %lld: x=%04x old=%04x new=%04x", (long long)first, x, a, b);

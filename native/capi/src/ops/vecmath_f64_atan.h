@@ -150,17 +150,23 @@ VM_INLINE VD::V asin_cos_special(VD::V x, VD::V a, VD::V r) {
   return VD::sel(VD::unord(x, x), x, r);
 }
 
+// arctan(min(a, sh) / max(a, sh)) as hi + lo, with sh + sl = sqrt(1 - a^2):
+// where arcsin and arccos both start.
+VM_INLINE void asin_cos_atan(VD::V a, VD::V& sh, VD::V& sl, VD::V& hi, VD::V& lo) {
+  VD::V q0, kd, th, tl;
+  asin_cos_part(a, sh, sl, q0);
+  atan_reduce(VD::min(a, sh), VD::max(a, sh), q0, kd, th, tl);
+  atan_sum(kd, th, tl, hi, lo);
+}
+
 // arcsin x = sign(x) arctan2(a, s).
 VM_INLINE VD::V asin_f64(VD::V x) {
   using V = VD::V;
   const V one = VD::set1(1.0), zero = VD::set1(0.0);
   const V a = VD::abs(x);
-  V sh, sl, q0, kd, th, tl, hi, lo;
-  asin_cos_part(a, sh, sl, q0);
+  V sh, sl, hi, lo;
+  asin_cos_atan(a, sh, sl, hi, lo);
   const auto swap = VD::gt(a, sh);
-  const V n = VD::min(a, sh), d = VD::max(a, sh);
-  atan_reduce(n, d, q0, kd, th, tl);
-  atan_sum(kd, th, tl, hi, lo);
   const V kl = VD::fma(VD::neg(a), sl, VD::sel(swap, VD::set1(kPi64Lo / 2), zero));
   const V r = atan_quadrant(VD::sel(swap, VD::set1(kPi64Hi / 2), zero), kl, VD::sel(swap, VD::set1(-1.0), one), hi, lo);
   return asin_cos_special(x, a, VD::xor_sign(r, x));
@@ -171,12 +177,9 @@ VM_INLINE VD::V acos_f64(VD::V x) {
   using V = VD::V;
   const V one = VD::set1(1.0), zero = VD::set1(0.0);
   const V a = VD::abs(x);
-  V sh, sl, q0, kd, th, tl, hi, lo;
-  asin_cos_part(a, sh, sl, q0);
+  V sh, sl, hi, lo;
+  asin_cos_atan(a, sh, sl, hi, lo);
   const auto swap = VD::gt(sh, a), negx = VD::gt(zero, x);
-  const V n = VD::min(a, sh), d = VD::max(a, sh);
-  atan_reduce(n, d, q0, kd, th, tl);
-  atan_sum(kd, th, tl, hi, lo);
   const V kh = VD::sel(swap, VD::set1(kPi64Hi / 2), VD::sel(negx, VD::set1(kPi64Hi), zero));
   const V kl = VD::fma(x, sl, VD::sel(swap, VD::set1(kPi64Lo / 2), VD::sel(negx, VD::set1(kPi64Lo), zero)));
   return asin_cos_special(x, a, atan_quadrant(kh, kl, VD::xor_sign(VD::sel(swap, VD::set1(-1.0), one), x), hi, lo));
