@@ -2049,7 +2049,7 @@ VM_INLINE VD::V erfinv_f64(VD::V y) {
   // out-of-reach lanes (a NaN a included, max taking its second operand) get a harmless guess
   V x = VD::abs(erfinv_poly<VD>(t, Fns<VD>::unary[int(VFn::Log)](VD::max(a, VD::set1(0x1p-24)))));
   const auto upper = VD::gt(t, VD::set1(0.5));
-  const bool any_upper = VD::any(upper), all_upper = !VD::any(VD::gt(VD::set1(0.5), t)) && !VD::any(VD::eq(t, VD::set1(0.5)));
+  const bool any_upper = VD::any(upper), all_upper = VD::all(upper);
   for (int k = 0; k < 2; k++) {
     V f = any_upper ? VD::sub(q, g_erfc(x)) : VD::set1(0.0);
     if (!all_upper) f = VD::sel(upper, f, VD::sub(Fns<VD>::unary[int(VFn::Erf)](x), t));
@@ -2156,7 +2156,7 @@ template <class VT> VM_INLINE typename VT::V exp_tail(typename VT::V x, bool twi
 // r, but x + c x^3 where |x| < 2^-26 (x^5's term is under 2^-100 of x
 // there): SLEEF's double sinh, tanh, arcsinh and arctanh err by a whole ulp
 // near 2^-53 and on subnormals. Zeros come back as they are.
-template <class VT> VM_INLINE typename VT::V odd_small(typename VT::V x, typename VT::V r, double c) {
+template <class VT> VM_INLINE typename VT::V odd_tiny(typename VT::V x, typename VT::V r, double c) {
   const auto small = VT::gt(VT::set1(0x1p-26), VT::abs(x));
   if (!VT::any(small)) return r;
   const typename VT::V t = VT::fma(VT::mul(VT::mul(x, x), VT::set1(c)), x, x);
@@ -2196,9 +2196,9 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
       const V t = exp_tail<VT>(VT::abs(x), false);
       r = VT::sel(big, F == int(VFn::Sinh) ? VT::copysign(t, x) : t, r);
     }
-    return F == int(VFn::Sinh) ? odd_small<VT>(x, r, 1.0 / 6) : r;
+    return F == int(VFn::Sinh) ? odd_tiny<VT>(x, r, 1.0 / 6) : r;
   } else if constexpr (F == int(VFn::Tanh) || F == int(VFn::Arctanh)) {
-    return odd_small<VT>(x, fn(VFn(F))(x), F == int(VFn::Tanh) ? -1.0 / 3 : 1.0 / 3);
+    return odd_tiny<VT>(x, fn(VFn(F))(x), F == int(VFn::Tanh) ? -1.0 / 3 : 1.0 / 3);
   } else if constexpr (std::is_same_v<VT, VD> && (F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log1p))) {
     return log_f64<F>(x);
   } else if constexpr (F == int(VFn::Log1p) || F == int(VFn::Arccosh)) {
@@ -2222,7 +2222,7 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
     V r = fn(VFn::Arcsinh)(x);
     const auto big = VT::gt(VT::abs(x), VT::set1(R::asinh_big));
     if (VT::any(big)) r = VT::sel(big, VT::copysign(VT::add(fn(VFn::Log)(VT::abs(x)), VT::set1(R::ln2)), x), r);
-    return odd_small<VT>(x, r, -1.0 / 6);
+    return odd_tiny<VT>(x, r, -1.0 / 6);
   } else {
     return Fns<VT>::unary[F](x);
   }
