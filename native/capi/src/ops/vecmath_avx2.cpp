@@ -297,13 +297,15 @@ struct VD {
     return _mm256_blendv_pd(_mm256_blendv_pd(q(0), q(1), b2), _mm256_blendv_pd(q(2), q(3), b2), b3);
   }
   // x = 2^k m with m in [sqrt(1/2), sqrt(2)), for positive normal x: k whole.
-  static V split_sqrt2(V x, V& k) {
-    // u = x's bits + 1.0's - sqrt(1/2)'s: k + 1023 in its exponent field,
-    // m's mantissa bits minus sqrt(1/2)'s below it
-    const __m256i u = _mm256_add_epi64(_mm256_castpd_si256(x), _mm256_set1_epi64x(0x3ff0000000000000ll - 0x3fe6a09e667f3bcdll));
+  static V split_sqrt2(V x, V& k) { return split_from<0x3fe6a09e667f3bcdll>(x, k); }
+  // x = 2^k m with m in [c, 2c), c in [0.5, 1) of bits C, for positive
+  // normal x: u = x's bits + 1.0's - c's has k + 1023 in its exponent
+  // field, m's mantissa bits minus c's below it.
+  template <long long C> static V split_from(V x, V& k) {
+    const __m256i u = _mm256_add_epi64(_mm256_castpd_si256(x), _mm256_set1_epi64x(0x3ff0000000000000ll - C));
     const __m256i kb = _mm256_srli_epi64(u, 52);
     k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_castpd_si256(_mm256_set1_pd(0x1p52)))), _mm256_set1_pd(0x1p52 + 1023));
-    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(u, _mm256_set1_epi64x(0x000fffffffffffffll)), _mm256_set1_epi64x(0x3fe6a09e667f3bcdll)));
+    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(u, _mm256_set1_epi64x(0x000fffffffffffffll)), _mm256_set1_epi64x(C)));
   }
   // The bits of a plus the bits of b shifted left by 52: a 2^n for b = n +
   // 1.5 2^52 (n's two's complement in b's low bits), a and a 2^n normal.
@@ -315,15 +317,12 @@ struct VD {
     return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(a), _mm256_slli_epi64(_mm256_castpd_si256(b), 48)));
   }
   // x = 2^k m with m in [0.75, 1.5) and k whole, for positive finite x
-  // (subnormal too: scaled by 2^54 first). As split_sqrt2, with 0.75's bits.
+  // (subnormal too: scaled by 2^54 first).
   static V split75(V x, V& k) {
     const V sub = _mm256_cmp_pd(x, _mm256_set1_pd(0x1p-1022), _CMP_LT_OQ);
-    const V xs = _mm256_blendv_pd(x, _mm256_mul_pd(x, _mm256_set1_pd(0x1p54)), sub);
-    const __m256i u = _mm256_add_epi64(_mm256_castpd_si256(xs), _mm256_set1_epi64x(0x3ff0000000000000ll - 0x3fe8000000000000ll));
-    const __m256i kb = _mm256_srli_epi64(u, 52);
-    k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(kb, _mm256_castpd_si256(_mm256_set1_pd(0x1p52)))), _mm256_set1_pd(0x1p52 + 1023));
+    const V m = split_from<0x3fe8000000000000ll>(_mm256_blendv_pd(x, _mm256_mul_pd(x, _mm256_set1_pd(0x1p54)), sub), k);
     k = _mm256_sub_pd(k, _mm256_and_pd(sub, _mm256_set1_pd(54.0)));
-    return _mm256_castsi256_pd(_mm256_add_epi64(_mm256_and_si256(u, _mm256_set1_epi64x(0x000fffffffffffffll)), _mm256_set1_epi64x(0x3fe8000000000000ll)));
+    return m;
   }
   // t[i], i = b's bits & mask (a gather).
   static V gather(const double* t, V b, int64_t mask) {

@@ -18,20 +18,6 @@
 // subnormal results, x next to 1 with |y| to 2^18), both instruction sets:
 // log, log2 and log1p at most 0.500001 ulp, power 0.5001.
 
-struct DD {
-  VD::V hi, lo;
-};
-// a + b exactly as hi + lo, where a's exponent is at least b's (or a = 0).
-VM_INLINE DD fast_two_sum(VD::V a, VD::V b) {
-  const VD::V s = VD::add(a, b);
-  return {s, VD::add(VD::sub(a, s), b)};
-}
-// a + b exactly as hi + lo, for any a and b.
-VM_INLINE DD two_sum(VD::V a, VD::V b) {
-  const VD::V s = VD::add(a, b), bb = VD::sub(s, a);
-  return {s, VD::add(VD::sub(a, VD::sub(s, bb)), VD::sub(b, bb))};
-}
-
 // -log(i / 64) as hi + lo, i = 43..85 (then zeros to 48), hi a multiple of
 // 2^-42 (as k ln2_hi, so that their sum is exact).
 alignas(64) constexpr double kLogHi[48] = {

@@ -72,13 +72,6 @@ constexpr double kPio2[3] = {0x1.921fb54442d18p+0, 0x1.1a62633145c07p-54, -0x1.f
 // tan d = d + d^3/3 + d^5 P(d^2): P's Taylor coefficients, highest first.
 constexpr double kTanP[] = {21844.0 / 6081075, 1382.0 / 155925, 62.0 / 2835, 17.0 / 315, 2.0 / 15};
 
-// s + e = a + b exactly (Knuth's two-sum).
-VM_INLINE void two_sum(VD::V a, VD::V b, VD::V& s, VD::V& e) {
-  s = VD::add(a, b);
-  const VD::V bb = VD::sub(s, a);
-  e = VD::add(VD::sub(a, VD::sub(s, bb)), VD::sub(b, bb));
-}
-
 // The large-argument reduction (the file's top comment) for a = |x| >= 2^-27
 // finite: r = rh + rl (signed, |r| <= pi/4 + a little) and the multiple of
 // pi/2 taken off, n (only its parity is that of the whole multiple).
@@ -95,18 +88,14 @@ VM_INLINE void tan_reduce_large(VD::V a, VD::V& rh, VD::V& rl, VD::V& n) {
   // p0 mod 2 (exact, in [-1, 1]) plus p0l: both on the grid 2^-52 and at
   // most 1.5 (p0 >= 2^53 is even), so exact too
   const V w = VD::add(VD::fma(VD::round(VD::mul(p0, VD::set1(0.5))), VD::set1(-2.0), p0), p0l);
-  V s, se, f1, e1, f2, e2, fh, e3, fl;
-  two_sum(w, p1, s, se);
-  n = VD::round(s);
-  two_sum(VD::sub(s, n), se, f1, e1);
-  two_sum(f1, p1l, f2, e2);
-  two_sum(f2, p2, fh, e3);
-  fl = VD::add(VD::add(VD::add(e1, e2), e3), VD::add(p2l, p3));
-  two_sum(fh, fl, fh, fl);
+  const DD s = two_sum(w, p1);
+  n = VD::round(s.hi);
+  const DD f1 = two_sum(VD::sub(s.hi, n), s.lo), f2 = two_sum(f1.hi, p1l), f3 = two_sum(f2.hi, p2);
+  const DD f = two_sum(f3.hi, VD::add(VD::add(VD::add(f1.lo, f2.lo), f3.lo), VD::add(p2l, p3)));
   // r = f pi/2
   const V ph = VD::set1(kPio2[0]), pl = VD::set1(kPio2[1]);
-  rh = VD::mul(fh, ph);
-  rl = VD::add(VD::fma(fh, ph, VD::neg(rh)), VD::fma(fh, pl, VD::mul(fl, ph)));
+  rh = VD::mul(f.hi, ph);
+  rl = VD::add(VD::fma(f.hi, ph, VD::neg(rh)), VD::fma(f.hi, pl, VD::mul(f.lo, ph)));
 }
 
 // The same for a below kTanSmall (Cody-Waite): n = round(a 2/pi), r = a - n
@@ -120,10 +109,9 @@ VM_INLINE void tan_reduce_small(VD::V a, VD::V& rh, VD::V& rl, VD::V& n) {
   n = VD::round(VD::mul(a, VD::set1(0x1.45f306dc9c883p-1)));
   const V p = VD::mul(n, c1), pe = VD::fma(n, c1, VD::neg(p));
   const V q = VD::mul(n, c2), qe = VD::fma(n, c2, VD::neg(q));
-  V s1, e1, s2, e2;
-  two_sum(VD::sub(a, p), VD::neg(pe), s1, e1);
-  two_sum(s1, VD::neg(q), s2, e2);
-  two_sum(s2, VD::sub(VD::add(e1, e2), VD::fma(n, VD::set1(kPio2[2]), qe)), rh, rl);
+  const DD s1 = two_sum(VD::sub(a, p), VD::neg(pe)), s2 = two_sum(s1.hi, VD::neg(q));
+  const DD r = two_sum(s2.hi, VD::sub(VD::add(s1.lo, s2.lo), VD::fma(n, VD::set1(kPio2[2]), qe)));
+  rh = r.hi, rl = r.lo;
 }
 
 // tan x = x where x + x^3/3 rounds to x (|x| < 2^-27, subnormals too);

@@ -2120,6 +2120,22 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else return erf_f32(x);
 }
 
+// ---- double-double sums, for the float64 kernels below ----------------------
+
+struct DD {
+  VD::V hi, lo;
+};
+// a + b exactly as hi + lo, where a's exponent is at least b's (or a = 0).
+VM_INLINE DD fast_two_sum(VD::V a, VD::V b) {
+  const VD::V s = VD::add(a, b);
+  return {s, VD::add(VD::sub(a, s), b)};
+}
+// a + b exactly as hi + lo, for any a and b.
+VM_INLINE DD two_sum(VD::V a, VD::V b) {
+  const VD::V s = VD::add(a, b), bb = VD::sub(s, a);
+  return {s, VD::add(VD::sub(a, VD::sub(s, bb)), VD::sub(b, bb))};
+}
+
 // ---- float64 arctangents and tan ------------------------------------------
 
 #include "vecmath_f64_atan.h"
