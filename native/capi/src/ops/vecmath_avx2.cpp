@@ -41,7 +41,6 @@ template <class O> struct Twice {
   static V sqrt(V x) { return {O::sqrt(x.a), O::sqrt(x.b)}; }
   static V rcp_est(V x) { return {O::rcp_est(x.a), O::rcp_est(x.b)}; }
   static V rsqrt_est(V x) { return {O::rsqrt_est(x.a), O::rsqrt_est(x.b)}; }
-  static V recip(V x) { return {O::recip(x.a), O::recip(x.b)}; }
   static V recip_seed(V x) { return {O::recip_seed(x.a), O::recip_seed(x.b)}; }
   static V split_sqrt2(V x, V& k) { return {O::split_sqrt2(x.a, k.a), O::split_sqrt2(x.b, k.b)}; }
   struct Bits {
@@ -112,12 +111,10 @@ struct VF {
   // 1/a and 1/sqrt(a) to about 2^-12 relative.
   static V rcp_est(V a) { return _mm256_rcp_ps(a); }
   static V rsqrt_est(V a) { return _mm256_rsqrt_ps(a); }
-  // 1/a to 2^-27 relative or better (the estimate has 12 bits: a division).
-  static V recip(V a) { return div(set1(1.0f), a); }
   // 1/a to 2^-14 or better: a seed for a quotient that one residual
   // correction finishes (q0 + r (n - q0 d) is then within 2^-27), or the
   // factor of a correction term; the 12-bit estimate would leave 2^-24.
-  static V recip_seed(V a) { return recip(a); }
+  static V recip_seed(V a) { return div(set1(1.0f), a); }
   // x = 2^k m, m in [Off's float, twice it) (kLogOffBits: LogTable's; log_sum
   // takes its own), for positive normal x: k whole, m, and x's bits less
   // Off, whose bits 20-22 are m's interval.

@@ -40,11 +40,6 @@ struct VF {
   // 1/a and 1/sqrt(a) to about 2^-14 relative.
   static V rcp_est(V a) { return _mm512_rcp14_ps(a); }
   static V rsqrt_est(V a) { return _mm512_rsqrt14_ps(a); }
-  // 1/a to 2^-27 relative: the estimate and one Newton step (the divider is slower).
-  static V recip(V a) {
-    const V r = rcp_est(a);
-    return fma(r, _mm512_fnmadd_ps(a, r, set1(1.0f)), r);
-  }
   // 1/a to 2^-14 or better: a seed for a quotient that one residual
   // correction finishes (q0 + r (n - q0 d) is then within 2^-27), or the
   // factor of a correction term; the estimate alone.
@@ -67,6 +62,14 @@ struct VF {
   // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats).
   static V lookup16(const float* t, V j) { return _mm512_permutexvar_ps(_mm512_cvttps_epi32(j), _mm512_loadu_ps(t)); }
   static M mand(M a, M b) { return M(a & b); }
+  // Where x's bits, unsigned, are in [Lo, Lo + Span).
+  template <uint32_t Lo, uint32_t Span> static M bits_in(V x) {
+    return _mm512_cmplt_epu32_mask(_mm512_sub_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(int(Lo))), _mm512_set1_epi32(int(Span)));
+  }
+  static M mandnot(M a, M b) { return M(~a & b); }  // b and not a
+  // v where m (else +0), and where not m
+  static V keep(M m, V v) { return _mm512_maskz_mov_ps(m, v); }
+  static V mandnot(M m, V v) { return _mm512_maskz_mov_ps(M(~m), v); }
   // Where bit b of a's bits is set; and that bit moved to the sign.
   static M bit_set(V a, int b) { return _mm512_test_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32(1 << b)); }
   static M bit_clear(V a, int b) { return _mm512_testn_epi32_mask(_mm512_castps_si512(a), _mm512_set1_epi32(1 << b)); }

@@ -211,6 +211,9 @@ alignas(64) constexpr LogTab kLogTab = {
     {0.0f, 5.62457126e-06f, 1.72953855e-06f, -2.23678421e-06f, 3.38847849e-06f, -7.13653253e-06f, -4.28480917e-06f,
      -1.3747773e-06f, -6.83560074e-06f, 9.79935749e-07f, -5.77450464e-06f, -5.77450464e-06f, -4.42882936e-07f,
      -1.45287117e-06f, -1.45287117e-06f, 0.0f}};
+// log1p(r) - r = r^2 P(r) on kLogTab's |r| < 1/16, P's coefficients from
+// the highest: 2^-27 relative to log1p(r) (log_sum's and log_late's).
+constexpr float kLogP16[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
 // 4 intervals of m, each table 4 values held twice, looked up by one in-lane
 // permute (vpermilps, bits 21-22 of the split's bits: one slot of the
 // multiply-add pipes, where kLogTab8's lane-crossing vpermps takes two and 8
@@ -742,14 +745,7 @@ template <bool Sinh> VM_INLINE VF::V hyp_fl(VF::V x) {
 // < 1/16, 2^-31.4 relative to log1p(r); AVX-512's 2^-27, which AVX2's 8
 // intervals (kLogTab8) could not take: next to 1 they cancel up to 1.57
 // times |r|); the table's and ln2's low parts and wl / wh make the tail.
-// O: VF, or on AVX2 VF::Pair (two vectors a step). kEst: wl / wh by the
-// 12-bit reciprocal estimate, not a division, where |wl| is within about
-// 2^-23 of wh and the result is at least 2^-7 (arcsinh's callers: the
-// estimate's error is then below 2^-34 of w, and its float32 max ulp stays
-// 0.548). Not for log1p (x next to 2^-12: 0.95 ulp), arccosh (wl up to
-// wh/8 next to 1: 0.5191 against 0.5024) nor AVX2's arctanh, which takes
-// log_sum down to 2^-12. In-process A/B (1M float32 in cache, 1 thread):
-// arcsinh 0.973-0.975x the time. kHalf (AVX2, no kEst): half the log, the
+// O: VF, or on AVX2 VF::Pair (two vectors a step). kHalf (AVX2): half the log, the
 // same bits as the log times 1/2 (arctanh's), one multiplication fewer:
 // every term halved where it is made, exactly (r/2 = m invc/2 - 1/2, the
 // tables and ln2's parts halved, 1/2 / wh; P's coefficients times 2^(5 -
@@ -768,15 +764,14 @@ template <bool Sinh> VM_INLINE VF::V hyp_fl(VF::V x) {
 // max 0.5988 ulp (0.5542 on kLogTab8). The other uses keep kLogTab8: on
 // the 4 intervals log1p took 1.02-1.05x the time (0.5937 ulp), arctanh
 // (kHalf) 0.98-0.99x and 0.6163 ulp, over its 0.6.
-template <class O = VF, bool kEst = false, bool kHalf = false, bool kRel = false>
+template <class O = VF, bool kHalf = false, bool kRel = false>
 VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
-  static_assert(!kHalf || (VF::W == 8 && !kEst));
+  static_assert((!kHalf && !kRel) || VF::W == 8);
   static constexpr float p4[] = {0x1.0871a6p-3f, -0x1.580628p-3f, 0x1.99ec0ap-3f, -0x1.fffe3cp-3f, 0x1.55553cp-2f, -0.5f};
   static constexpr float p8[] = {-0x1.56ec92p-3f, 0x1.9b3268p-3f, -0x1.ffff66p-3f, 0x1.555516p-2f, -0.5f};
   static constexpr float p8h[] = {p8[0] * 32, p8[1] * 16, p8[2] * 8, p8[3] * 4, p8[4] * 2};
-  static constexpr float p16[] = {-0.158323988f, 0.200216949f, -0.250013053f, 0.333333254f, -0.5f};
-  constexpr const float(&p)[5] = VF::W == 8 ? (kHalf ? p8h : p8) : p16;  // AVX-512 keeps its fit
+  constexpr const float(&p)[5] = VF::W == 8 ? (kHalf ? p8h : p8) : kLogP16;  // AVX-512 keeps its fit
   constexpr bool k4 = VF::W == 8 && kRel && !kHalf;
   LogHead<O, kHalf> h;
   if constexpr (k4) h = log_head<O, kLogSumOff>(wh, kLogTab4, kadd);
@@ -784,7 +779,6 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
   else h = log_head<O>(wh, kLogTab, kadd);
   const V r = h.r;
   if constexpr (kRel) {
-    static_assert(VF::W == 8 && !kEst);
     const V r2 = O::mul(r, r);
     constexpr const float* c = k4 ? p4 + 1 : p;  // P's last five coefficients (p4's first times r below)
     const V c0 = k4 ? O::fma(r, O::set1(p4[0]), O::set1(c[0])) : O::set1(c[0]);
@@ -792,29 +786,37 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
     return O::add(h.s, O::fma(r2, q, O::add(h.e, h.lo(O::add(*wl, h.tl)))));
   }
   // no wl (null): no division (erfinv 0.94x the time on Zen 3), and 0 / wh added nothing
-  const V rw = kEst ? O::rcp_est(wh) : kHalf ? O::div(O::set1(h.c), wh) : O::recip_seed(wh);
+  const V rw = kHalf ? O::div(O::set1(h.c), wh) : O::recip_seed(wh);
   return h.horner_sum(p, wl ? O::fma(*wl, rw, h.tl) : h.tl);
 }
 
-// AVX2's arcsinh (session 26): log(wh) + lc + kadd ln2 as log_sum's kRel
-// takes it, lc = log(w / wh) added last (its chain, asinh_wg's, is the
-// longer), P split by r^2 and r^4 (r^4 beside the linear parts) and of
-// four coefficients: log1p(r) = r - r^2/2 + r^3 (c3 + c4 r + c5 r^2), a
-// fit made here (mpmath: least squares on Chebyshev nodes reweighted toward
-// minimax, coefficients rounded to float; 2^-25.79 relative on r in
-// [-0.0584, 0.0623], where log_sum's five reach 2^-31.4). One fused
-// multiply-add fewer a vector: in-process A/B 0.95-0.97x the time; float32
-// arcsinh max 0.8421 ulp over every float (0.5801 before; next to w =
-// 1.039, where hi and r cancel in interval 5), bound 0.85. The lc chain
-// put last alone took 1.00x.
+// log(wh) + lc + kadd ln2, lc = log(w / wh) added last (its chain, that of
+// asinh_wg or atanh_core, is the longer): arcsinh's and AVX-512's arctanh's.
+// AVX2 (session 26): as log_sum's kRel takes it, P split by r^2 and r^4
+// (r^4 beside the linear parts) and of four coefficients: log1p(r) = r -
+// r^2/2 + r^3 (c3 + c4 r + c5 r^2), a fit made here (mpmath: least squares
+// on Chebyshev nodes reweighted toward minimax, coefficients rounded to
+// float; 2^-25.79 relative on r in [-0.0584, 0.0623], where log_sum's five
+// reach 2^-31.4). One fused multiply-add fewer a vector: in-process A/B
+// 0.95-0.97x the time; float32 arcsinh max 0.8421 ulp over every float
+// (0.5801 before; next to w = 1.039, where hi and r cancel in interval 5),
+// bound 0.85. The lc chain put last alone took 1.00x. AVX-512 (session 29):
+// log_head on kLogTab and kLogP16 by Horner's rule (the four-coefficient
+// fit left 0.8621 ulp at w = 1.0625, where hi and r cancel).
 template <class O>
 VM_INLINE typename O::V log_late(typename O::V wh, typename O::V lc, const typename O::V* kadd = nullptr) {
   using V = typename O::V;
-  const auto h = log_head<O, kLogTab8Off>(wh, kLogTab8, kadd);
-  const V r = h.r, r2 = O::mul(r, r), r4 = O::mul(r2, r2);
-  const V t1 = O::fma(r2, O::fma(r, O::set1(0x1.555608p-2f), O::set1(-0.5f)), O::add(h.e, h.lo(h.tl)));
-  const V t2 = O::fma(r4, O::fma(r, O::set1(0x1.977a7ap-3f), O::set1(-0x1.008902p-2f)), t1);
-  return O::add(h.s, O::add(t2, lc));
+  if constexpr (VF::W == 16) {
+    const auto h = log_head<O>(wh, kLogTab, kadd);
+    const V t = O::add(h.e, O::fma(O::mul(h.r, h.r), horner<O>(h.r, kLogP16), h.lo(h.tl)));
+    return O::add(h.s, O::add(t, lc));
+  } else {
+    const auto h = log_head<O, kLogTab8Off>(wh, kLogTab8, kadd);
+    const V r = h.r, r2 = O::mul(r, r), r4 = O::mul(r2, r2);
+    const V t1 = O::fma(r2, O::fma(r, O::set1(0x1.555608p-2f), O::set1(-0.5f)), O::add(h.e, h.lo(h.tl)));
+    const V t2 = O::fma(r4, O::fma(r, O::set1(0x1.977a7ap-3f), O::set1(-0x1.008902p-2f)), t1);
+    return O::add(h.s, O::add(t2, lc));
+  }
 }
 
 // log1p_fl where every lane of x is in (-1, 2^127) and at least 2^-12 in
@@ -875,41 +877,34 @@ VM_INLINE typename O::V odd_small(typename O::V a, typename O::V r, float c3, fl
   return O::sel(small, O::fma(O::mul(s, O::fma(s, O::set1(c5), O::set1(c3))), a, a), r);
 }
 
-// arcsinh |x| = log(w), w = |x| + sqrt(x^2 + 1) in float lanes: x^2 + 1 as
-// an exact sum th + tl (a two-product and a fast two-sum, exact below 2^24
-// where 1 is a multiple of ulp(x^2) when x^2 > 1), its square root s + sl
-// (sl from the fma residual), w = wh + wl by a fast two-sum (s > |x|), then
-// log_sum. From 2^12 on, log(2|x|) + 1/(4x^2): wh = |x|/2, wl = 1/(8|x|),
-// kadd 2. The _mid forms (O: VF or VF::Pair) take the arguments below 2^12
-// (arcsinh), in [1, 2^12) (arccosh) or in (-1, 1) (arctanh) and return
-// false (r untouched) where a lane is beyond.
-template <class O> VM_INLINE void asinh_w(typename O::V a, typename O::V& wh, typename O::V& wl) {
-  using V = typename O::V;
-  const V one = O::set1(1.0f);
-  const V pp = O::mul(a, a), pe = O::fma(a, a, O::neg(pp));
-  const V th = O::add(one, pp), tl = O::add(O::sub(pp, O::sub(th, one)), pe);
-  const V s = O::sqrt(th);
-  const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), tl), O::rcp_est(O::add(s, s)));
-  wh = O::add(s, a), wl = O::add(O::add(O::sub(s, wh), a), sl);
-}
-
-// AVX2's arcsinh (session 25): wh = a + th rsqrt(th), th = a^2 + 1 rounded
-// once, a 12-bit w that the square root's latency does not hold up (the
-// exact w = wh + wl of asinh_w with a correctly rounded root took 1.0x the
-// time with 8 operations fewer a vector; session 26: wh = a + sqrt(th)
-// with the first-order c alone, 4 operations fewer, 1.11x: the divider),
-// corrected to second order: w solves w^2 - 2a w - 1 = 0, so g = 1 + 2a wh
-// - wh^2 = (w - wh)(wh + 1/w), exactly g = (2a - u) wh - u with u = wh - 1
-// (exact below 2^24; taken as 1 - wh), 2a - u exact where u is within
-// [a, 2a] (Sterbenz; where the estimate leaves u just under a, a below
-// 2^-4, its rounding is below 2^-24 a^2, far under the result's ulp), one
-// rounding in the fma; c = g / h, h = wh^2 + 1, is (w - wh) / wh to first
-// order, and log(w / wh) = c + c^2 (1/h - 1/2) + O(c^3), |c| <= 2^-11.
-// With r0 the estimate of 1/h, c0 = g r0 and e0 = 1 - h r0: c = c0 (1 +
-// e0) and the log is c0 (1 + e0 + c0 (r0 - 1/2)) within 2^-34, the Newton
-// step folded into the second-order term (session 26: two operations fewer
-// a vector with g's, 0.97x the time). Max 0.5801 ulp over every float
-// below 2^40 with log_sum's kRel (session 25), 0.8421 with log_late.
+// arcsinh |x| = log(w), w = |x| + sqrt(x^2 + 1), in float lanes as
+// log(wh) + log(w / wh) (log_late). From 2^12 on, log(2|x|) + 1/(4x^2): wh
+// = |x|/2, log(w / wh) = 1/(4x^2), kadd 2. The _mid forms (O: VF or
+// VF::Pair) take the arguments below 2^12 (arcsinh), in (1, 2^12)
+// (arccosh) or in (-1, 1) (arctanh) and return false (r untouched) where a
+// lane is beyond.
+// w's parts (session 25, AVX2; AVX-512 since session 29): wh = a + th
+// rsqrt(th), th = a^2 + 1 rounded once, a 12-bit (AVX-512: 14-bit) w that
+// the square root's latency does not hold up (AVX2: the exact w = wh + wl
+// with a correctly rounded root took 1.0x the time with 8 operations fewer
+// a vector; session 26: wh = a + sqrt(th) with the first-order c alone, 4
+// operations fewer, 1.11x: the divider), corrected to second order: w
+// solves w^2 - 2a w - 1 = 0, so g = 1 + 2a wh - wh^2 = (w - wh)(wh + 1/w),
+// exactly g = (2a - u) wh - u with u = wh - 1 (exact below 2^24; taken as
+// 1 - wh), 2a - u exact where u is within [a, 2a] (Sterbenz; where the
+// estimate leaves u just under a, a below 2^-4, its rounding is below
+// 2^-24 a^2, far under the result's ulp), one rounding in the fma; c = g /
+// h, h = wh^2 + 1, is (w - wh) / wh to first order, and log(w / wh) = c +
+// c^2 (1/h - 1/2) + O(c^3), |c| <= 2^-11. With r0 the estimate of 1/h, c0
+// = g r0 and e0 = 1 - h r0: c = c0 (1 + e0) and the log is c0 (1 + e0 +
+// c0 (r0 - 1/2)) within 2^-34, the Newton step folded into the
+// second-order term (session 26: two operations fewer a vector with g's,
+// 0.97x the time). AVX2: max 0.5801 ulp over every float below 2^40 with
+// log_sum's kRel (session 25), 0.8421 with log_late. AVX-512 (session 29:
+// it took x^2 + 1 as an exact sum, its correctly rounded root and that
+// root's residual, w = wh + wl by a fast two-sum, then log_sum with wl /
+// wh by the estimate; Zen 5 in L1, 1 thread: 0.86-0.88x the time with
+// this): every float within 0.5753 ulp (was 0.5480).
 template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, typename O::V& lc) {
   using V = typename O::V;
   const V one = O::set1(1.0f), th = O::fma(a, a, one);
@@ -920,35 +915,22 @@ template <class O> VM_INLINE void asinh_wg(typename O::V a, typename O::V& wh, t
   lc = O::fma(c0, O::fma(c0, O::add(r0, O::set1(-0.5f)), e0), c0);
 }
 
-// arcsinh's w and its log: on AVX2 asinh_wg's wh with wl = log(w / wh)
-// (log_late), elsewhere asinh_w's exact sum wh + wl (kEst).
-constexpr bool kAsinhRel = VF::W == 8;
-template <class O> VM_INLINE void asinh_parts(typename O::V a, typename O::V& wh, typename O::V& wl) {
-  if constexpr (kAsinhRel) asinh_wg<O>(a, wh, wl);
-  else asinh_w<O>(a, wh, wl);
-}
-template <class O>
-VM_INLINE typename O::V asinh_log(typename O::V wh, const typename O::V& wl, const typename O::V* kadd = nullptr) {
-  if constexpr (kAsinhRel) return log_late<O>(wh, wl, kadd);
-  else return log_sum<O, true>(wh, &wl, kadd);
-}
-
-// Where odd_small's series takes over from the log. On AVX2 from 2^-10
-// (session 26): with g's exact residual the log holds below 2^-6 (every
-// float in [2^-10, 2^-6): max 0.6612 ulp), and uniform inputs in [-8, 8]
-// give a pair of vectors a lane below 2^-6 3.1% of the time, below 2^-10
-// 0.2% (the branch taken and mispredicted less): 0.968-0.987x the time.
-constexpr float kAsinhSeries = kAsinhRel ? 0x1p-10f : 0x1p-6f;
+// Where odd_small's series takes over from the log: from 2^-10 (session
+// 26): with g's exact residual the log holds below 2^-6 (AVX2, every float
+// in [2^-10, 2^-6): max 0.6612 ulp), and uniform inputs in [-8, 8] give a
+// pair of vectors a lane below 2^-6 3.1% of the time, below 2^-10 0.2%
+// (the branch taken and mispredicted less): 0.968-0.987x the time.
+constexpr float kAsinhSeries = 0x1p-10f;
 
 template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
   using V = typename O::V;
   const V a = O::abs(x);
   if (!O::all(O::gt(O::set1(0x1p12f), a))) return false;
-  V wh, wl;
-  asinh_parts<O>(a, wh, wl);
+  V wh, lc;
+  asinh_wg<O>(a, wh, lc);
   // the log and the series are +0 or above: x's sign by xor, not
   // copysign's and-not (arcsinh 0.97-0.99x, arctanh 0.97-0.98x the time)
-  r = O::xor_sign(odd_small<O>(a, asinh_log<O>(wh, wl), -1.0f / 6, 3.0f / 40, true, kAsinhSeries), x);
+  r = O::xor_sign(odd_small<O>(a, log_late<O>(wh, lc), -1.0f / 6, 3.0f / 40, true, kAsinhSeries), x);
   return true;
 }
 
@@ -959,21 +941,22 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   const V a = VF::abs(x), inf = VF::set1(__builtin_inff());
   const auto big = VF::mand(VF::gt(a, VF::set1(0x1.fffffep11f)), VF::gt(inf, a));
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f)), ra = VF::rcp_est(a);
-  V wh, wl;
-  asinh_parts<VF>(a, wh, wl);
-  // from 2^12 on w = a/2 + 1/(8a) (kadd 2): wl as log(w / wh) = 1/(4a^2), or as 1/(8a)
+  V wh, lc;
+  asinh_wg<VF>(a, wh, lc);
+  // from 2^12 on w = a/2 + 1/(8a) (kadd 2), log(w / wh) = 1/(4a^2)
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
-  wl = VF::sel(big, kAsinhRel ? VF::mul(VF::mul(VF::set1(0.25f), ra), ra) : VF::mul(VF::set1(0.125f), ra), wl);
-  r = odd_small(a, asinh_log<VF>(VF::min(wh, VF::set1(0x1p127f)), wl, &kadd), -1.0f / 6, 3.0f / 40, true, kAsinhSeries);
+  lc = VF::sel(big, VF::mul(VF::mul(VF::set1(0.25f), ra), ra), lc);
+  r = odd_small(a, log_late<VF>(VF::min(wh, VF::set1(0x1p127f)), lc, &kadd), -1.0f / 6, 3.0f / 40, true, kAsinhSeries);
   r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
   return VF::copysign(r, x);
 }
 
-// arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes as
-// arcsinh's (x^2 - 1 by a two-product: below 2^12, x^2 rounded less 1 is
-// exact, its rounding the whole low part: 0.98x the time; x > s); from
-// 2^12 on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd 2). On AVX2
-// (session 25) no division: the root is taken of x^2 - 1 rounded once (an
+// arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes:
+// x^2 - 1 by a two-product (below 2^12, x^2 rounded less 1 is exact, its
+// rounding the whole low part: 0.98x the time), its square root s + sl (sl
+// from the fma residual), w = wh + wl by a fast two-sum (x > s), then
+// log_sum; from 2^12 on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd
+// 2). On AVX2 (session 25) no division: the root is taken of x^2 - 1 rounded once (an
 // fma, ready sooner), so that the residual th - s^2 + pe against the exact
 // x^2 - 1 is within about ulp(s^2) and 1/(2s) by the rsqrt estimate serves
 // (taken of the exact th, next to 1 pe is up to 2^-13 of th and the
@@ -1019,7 +1002,7 @@ template <class O> VM_INLINE bool acosh_mid(typename O::V x, typename O::V& r) {
   }
   typename O::V wh, wl;
   acosh_w<O>(x, wh, wl);
-  r = log_sum<O, false, false, VF::W == 8>(wh, &wl);
+  r = log_sum<O, false, VF::W == 8>(wh, &wl);
   return true;
 }
 
@@ -1037,57 +1020,62 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
   const auto above = VF::gt(wh, one);  // below 1 and NaN: any ordinary argument, replaced below; 1: 0
   wh = VF::sel(above, wh, one), wl = VF::sel(above, wl, VF::set1(0.0f));
-  r = log_sum<VF, false, false, VF::W == 8>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
+  r = log_sum<VF, false, VF::W == 8>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
 }
 
-// arctanh |x| = log(w) / 2, w = (1 + a) / (1 - a) for a = |x| < 1, in float
-// lanes: 1 + a and 1 - a as exact sums (fast two-sums), their quotient wh =
-// (1 + a) (1/(1 - a)) with the residual (fma and the low parts) giving wl,
-// then log_sum. On AVX2 from |x| = 2^-12 on (odd_small's series below,
-// on a branch: rare where inputs come at random over (-1, 1), where the
-// series from 2^-6 in every vector cost 1.1x the time): every float in
-// [2^-12, 2^-6) within 0.5348 ulp (the series: 0.5001), the function's
-// max 0.5601 (at 0x1.3cd808p-6, as before). On AVX2 (session 25) wh =
-// (1 + a) / (1 - a) by one division and (w - wh) / wh as the residual times
-// 1/(2 + 2a) (equal to first order, the residual being 2^-23 of 1 + a; a
-// division off the chain), half the log by log_sum's kRel: every float in
-// [2^-12, 1) within 0.5791 ulp; in-process A/B 0.94-0.96x the time.
-// Session 26, AVX2: of the signed x (v = x; w < 1 for x < 0, the log
-// negative: no sign to take off and put back), and atanh_mid only where
-// every |x| is in [2^-12, 1) (one integer test), the series' branch left to
-// atanh_f32: (-1, -2^-12] within 0.5382 ulp, 0.91-0.93x the time.
-template <class O> VM_INLINE typename O::V atanh_core(typename O::V v, typename O::V a, bool ordinary) {
+// arctanh x = log(w) / 2, w = (1 + x) / (1 - x) for |x| < 1, in float
+// lanes: 1 + x and 1 - x as exact sums ph + pl and dh + dl (fast
+// two-sums), then the log of their quotient. Of the signed x (session 26;
+// w < 1 for x < 0, the log negative: no sign to take off and put back),
+// and atanh_mid only where every |x| is in [2^-12, 1) (one integer test);
+// below, odd_small's series (on a branch: rare where inputs come at random
+// over (-1, 1); the series from 2^-6 in every vector cost 1.1x the time on
+// AVX2).
+// AVX2 (session 25): wh = ph / dh by one division and (w - wh) / wh as the
+// residual times 1/(2 + 2x) (equal to first order, the residual being
+// 2^-23 of 1 + x; a division off the chain), half the log by log_sum's
+// kRel: every float in [2^-12, 1) within 0.5791 ulp, (-1, -2^-12] within
+// 0.5382 ulp.
+// AVX-512 (session 29): wh = ph e, e the 14-bit estimate of 1/dh, and lc
+// = log(w / wh) into log_late, then halved. With g = ph + pl - wh (dh +
+// dl) (the product's residual by an fma, exact but for a rounding far
+// below it), w / wh = 1 / (1 - u), u = g / (ph + pl), so lc = u + u^2/2 +
+// O(u^3), |u| <= 2^-13; u = c0 (1 + e0) to 2^-28 relative, with rho the
+// estimate of 1/ph, c0 = g rho and e0 = 1 - ph rho (pl / ph, below 2^-24,
+// left out), so lc = c0 (1 + e0 + c0/2) (terms below 2^-40 left out). It
+// took 1/(1 - x) to 2^-27 (the estimate and a Newton step), wh and wl by
+// the residual, then log_sum (its reciprocal of wh a third estimate), and
+// the series in every vector from 2^-6: Zen 5 in L1, 1 thread, 0.86-0.90x
+// the time with this. Every float in (-1, 1) within 0.5561 ulp (was 0.5482).
+template <class O> VM_INLINE typename O::V atanh_core(typename O::V x, typename O::V a, bool ordinary) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
-  const V ph = O::add(one, v), pl = O::sub(v, O::sub(ph, one));
-  const V dh = O::sub(one, v), dl = O::sub(O::sub(one, dh), v);
-  constexpr bool kAvx2 = VF::W == 8;
-  const V q = kAvx2 ? O::div(O::set1(0.5f), ph) : O::recip(dh);  // AVX2: 1/(2 + 2a), else 1/(1 - a)
-  const V wh = kAvx2 ? O::div(ph, dh) : O::mul(ph, q);
-  V wl;
-  if constexpr (kAvx2) wl = O::mul(O::fnma(wh, dl, O::add(O::fnma(wh, dh, ph), pl)), q);
-  else wl = O::mul(O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl)), q);
-  const V w = ordinary ? wh : O::sel(O::gt(one, a), wh, one);
+  const V ph = O::add(one, x), pl = O::sub(x, O::sub(ph, one));
+  const V dh = O::sub(one, x), dl = O::sub(O::sub(one, dh), x);
+  const auto in = O::gt(one, a);  // 1 and beyond: any ordinary w, replaced by atanh_f32
   V r;
-  if constexpr (kAvx2) r = log_sum<O, false, true, true>(w, &wl);
-  else r = O::mul(O::set1(0.5f), log_sum<O>(w, &wl));
-  if constexpr (kAvx2) return ordinary ? r : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f);
-  else return odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, false);
+  if constexpr (VF::W == 8) {
+    const V q = O::div(O::set1(0.5f), ph);  // 1/(2 + 2x)
+    const V wh = O::div(ph, dh);
+    const V wl = O::mul(O::fnma(wh, dl, O::add(O::fnma(wh, dh, ph), pl)), q);
+    r = log_sum<O, true, true>(ordinary ? wh : O::sel(in, wh, one), &wl);
+  } else {
+    const V wh = O::mul(ph, O::rcp_est(dh));
+    const V rho = O::rcp_est(ph), e0 = O::fma(O::neg(ph), rho, one);
+    const V g = O::fma(O::neg(wh), dl, O::add(O::fma(O::neg(wh), dh, ph), pl));
+    const V c0 = O::mul(g, rho);
+    const V lc = O::fma(c0, O::fma(c0, O::set1(0.5f), e0), c0);
+    r = O::mul(O::set1(0.5f), ordinary ? log_late<O>(wh, lc) : log_late<O>(O::sel(in, wh, one), O::keep(in, lc)));
+  }
+  return ordinary ? r : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f);
 }
 
-// AVX2: ordinary where every lane is in [2^-12, 1) (x's bits, one test: the
-// series' branch in atanh_core then only where a lane is below).
 template <class O> VM_INLINE bool atanh_mid(typename O::V x, typename O::V& r) {
   const typename O::V a = O::abs(x);
-  if constexpr (VF::W == 8) {
-    if (!O::all(O::template bits_in<0x39800000, 0x06000000>(a))) return false;
-  } else {
-    if (!O::all(O::gt(O::set1(1.0f), a))) return false;
-  }
-  if constexpr (VF::W == 8) r = atanh_core<O>(x, a, true);
-  else r = O::xor_sign(atanh_core<O>(a, a, true), x);  // as asinh_mid's
+  if (!O::all(O::template bits_in<0x39800000, 0x06000000>(a))) return false;
+  r = atanh_core<O>(x, a, true);
   return true;
 }
 
@@ -1096,7 +1084,7 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   V r;
   if (atanh_mid<VF>(x, r)) return r;
   const V a = VF::abs(x), one = VF::set1(1.0f), inf = VF::set1(__builtin_inff()), nan = VF::set1(__builtin_nanf(""));
-  r = atanh_core<VF>(VF::W == 8 ? x : a, a, false);
+  r = atanh_core<VF>(x, a, false);
   r = VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(a, one), nan, VF::sel(VF::eq(a, one), inf, r)));
   return VF::copysign(r, x);
 }
@@ -1135,78 +1123,62 @@ VM_INLINE typename O::V pio2_multiple_minus(typename O::V kk, typename O::V m, t
 // from there to tan 3pi/8, or beyond gives the quotient u = a, (a - 1)/(a +
 // 1) or -1/a (|u| <= tan pi/8) and K = 0, pi/4 or pi/2; arctan a = K + u +
 // u s P(s) with s = u^2 plus the quotient's error ul (its fma residual and
-// the rounding errors of a - 1 and a + 1) times 1/(1 + s), summed by
-// pio2_multiple_minus. P on AVX2: degree 4 (session 25; was 6), a fit made for this
-// library (mpmath, least squares on Chebyshev nodes of s in [0, 0.1716]
-// reweighted toward minimax, coefficients rounded to float one at a time
-// with a refit): u + u s P(s) within 2^-30.4 of arctan u relative (degree
-// 3: 2^-25.5, 0.86 ulp). Every float: max 0.6578 ulp (was 0.6047 on the
-// sweep); 0.97x the time, then under unary_kernel_sched 0.95-0.97x. Then
-// AVX2 takes ul for ul / (1 + s) (one fma less; 0.95-0.96x): every float
-// 0.8146 ulp, bound 0.82 (MLX's 0.829).
+// the rounding errors of a - 1 and a + 1) times 1/(1 + s), summed with K.
+// P: degree 4 (session 25; was 6), a fit made for this library (mpmath,
+// least squares on Chebyshev nodes of s in [0, 0.1716] reweighted toward
+// minimax, coefficients rounded to float one at a time with a refit): u +
+// u s P(s) within 2^-30.4 of arctan u relative (degree 3: 2^-25.5, 0.86
+// ulp). Every float: max 0.6578 ulp (was 0.6047 on the sweep); 0.97x the
+// time, then under unary_kernel_sched 0.95-0.97x. Then AVX2 takes ul for
+// ul / (1 + s) (one fma less; 0.95-0.96x): every float 0.8146 ulp, bound
+// 0.82 (MLX's 0.829); AVX-512 keeps ul (1 - s), 0.6578 ulp.
 // a is clamped to 2^100 (arctan of inf is pi/2); a NaN passes through.
-// O: VF, or on AVX2 VF::Pair (atan_mid: every lane, never false); Short
-// (AVX2): the selects against 0 as ands with the mask (O::keep) instead of
-// blends (0.93-0.94x the time: on Zen 3 the blends seem to compete with
-// the multiplies and fused multiply-adds for their pipes), the quotient by
-// one division (AVX2's recip is a division), and K + (u + t) summed with m
-// = -1 spelled out, x's sign by an xor (0.975x, the same bits).
-template <class O, bool Short> VM_INLINE typename O::V atan_core(typename O::V x) {
+// O: VF, or on AVX2 VF::Pair (atan_mid: every lane, never false). The
+// selects against 0 as ands with the mask (O::keep) instead of blends
+// (0.93-0.94x the time: on Zen 3 the blends seem to compete with the
+// multiplies and fused multiply-adds for their pipes), the quotient by one
+// division, and K + (u + t) summed with m = -1 spelled out, x's sign by an
+// xor (0.975x, the same bits). Session 29: AVX-512 so too (it took the
+// quotient by the reciprocal to 2^-27, blends and P of degree 6; Zen 5 in
+// L1, 1 thread: 0.88x the time).
+template <class O> VM_INLINE typename O::V atan_core(typename O::V x) {
   using V = typename O::V;
-  // AVX2 (Short) degree 4; AVX-512 keeps its degree 6 (2^-27 relative) and its bits
   static constexpr float c4[] = {-0.0609004684f, 0.105991676f, -0.14244391f, 0.199985281f, -0.333333164f};
-  static constexpr float c6[] = {-0.0404824171f, 0.0713791512f, -0.0902948525f, 0.111075400f,
-                                 -0.142856143f, 0.199999989f, -0.333333333f};
-  const V a = O::min(O::set1(0x1p100f), O::abs(x)), one = O::set1(1.0f), zero = O::set1(0.0f);  // a's NaN wins
+  const V a = O::min(O::set1(0x1p100f), O::abs(x)), one = O::set1(1.0f);  // a's NaN wins
   const auto mid = O::gt(a, O::set1(0.414213568f)), far = O::gt(a, O::set1(2.41421366f));
-  V num, den, el1, el2, kk;  // el1 and el2: the errors of a - 1 and a + 1 in the middle interval, else 0; K / (pi/2)
-  if constexpr (Short) {
-    // a - 1 and a + 1 as a - om and an + o1 with om = 1 in the middle
-    // interval and 0 elsewhere, an = a from tan pi/8 on and 0 below, o1 = 1
-    // up to tan 3pi/8 and 0 beyond: a and 1 below, a and a beyond (num then
-    // -1 by its select), exact, so their errors are 0 outside the middle
-    // with no mask after, and den takes no blend (the same bits; 0.97-0.98x
-    // the time, then den's blend gone 0.95x; num's too, as aa - om with aa
-    // = a up to tan 3pi/8 and 0 beyond, took 1.07x)
-    const auto nf = O::mandnot(far, mid);
-    const V om = O::keep(nf, one), an = O::keep(mid, a), o1 = O::mandnot(far, one), nm = O::sub(a, om);
-    den = O::add(an, o1);
-    el1 = O::sub(a, O::add(nm, om)), el2 = O::sub(an, O::sub(den, o1));
-    num = O::sel(far, O::neg(one), nm);
-    kk = O::add(O::keep(mid, O::set1(0.5f)), O::keep(far, O::set1(0.5f)));
-  } else {
-    const V am = O::sub(a, one), ap = O::add(a, one);
-    const V e1 = O::sub(a, O::add(am, one)), e2 = O::sub(a, O::sub(ap, one));  // a - 1 = am + e1, a + 1 = ap + e2
-    num = O::sel(far, O::neg(one), O::sel(mid, am, a)), den = O::sel(far, a, O::sel(mid, ap, one));
-    el1 = O::sel(mid, O::sel(far, zero, e1), zero), el2 = O::sel(mid, O::sel(far, zero, e2), zero);
-    kk = O::sel(far, one, O::sel(mid, O::set1(0.5f), zero));
-  }
+  // a - 1 and a + 1 as a - om and an + o1 with om = 1 in the middle
+  // interval and 0 elsewhere, an = a from tan pi/8 on and 0 below, o1 = 1
+  // up to tan 3pi/8 and 0 beyond: a and 1 below, a and a beyond (num then
+  // -1 by its select), exact, so their errors el1 and el2 are 0 outside
+  // the middle with no mask after, and den takes no blend (the same bits;
+  // 0.97-0.98x the time, then den's blend gone 0.95x; num's too, as aa -
+  // om with aa = a up to tan 3pi/8 and 0 beyond, took 1.07x); kk = K / (pi/2)
+  const auto nf = O::mandnot(far, mid);
+  const V om = O::keep(nf, one), an = O::keep(mid, a), o1 = O::mandnot(far, one), nm = O::sub(a, om);
+  const V den = O::add(an, o1);
+  const V el1 = O::sub(a, O::add(nm, om)), el2 = O::sub(an, O::sub(den, o1));
+  const V num = O::sel(far, O::neg(one), nm);
+  const V kk = O::add(O::keep(mid, O::set1(0.5f)), O::keep(far, O::set1(0.5f)));
   // the quotient's error is in res below
-  const V u = Short ? O::div(num, den) : O::mul(num, O::recip(den));
+  const V u = O::div(num, den);
   const V res = O::fma(O::neg(u), el2, O::add(O::fma(O::neg(u), den, num), el1));
   const V s = O::mul(u, u);
   const V ul = O::mul(res, O::rcp_est(den));
-  V p;
-  if constexpr (Short) p = horner<O>(s, c4);
-  else p = horner<O>(s, c6);
-  const V t = O::fma(O::mul(u, s), p, Short ? ul : O::fma(O::neg(ul), s, ul));  // ul / (1 + s) ~ ul (1 - s)
-  if constexpr (Short) {
-    // K + (u + t) as pio2_multiple_minus with m = -1 spelled out (kk pi/2's
-    // low part is exact, so t joins it in one fma: the same bits), and x's
-    // sign by an xor (the sum is +0 or more)
-    const V kh = O::mul(kk, O::set1(kPio2Hi)), hi = O::add(kh, u);
-    const V r = O::add(hi, O::add(O::add(O::sub(kh, hi), u), O::fma(kk, O::set1(kPio2Lo), t)));
-    return O::xor_sign(r, x);
-  }
-  return O::copysign(pio2_multiple_minus<O>(kk, O::neg(one), u, t), x);
+  const V t = O::fma(O::mul(u, s), horner<O>(s, c4), VF::W == 8 ? ul : O::fma(O::neg(ul), s, ul));  // ul / (1 + s) ~ ul (1 - s)
+  // K + (u + t) as pio2_multiple_minus with m = -1 spelled out (kk pi/2's
+  // low part is exact, so t joins it in one fma: the same bits), and x's
+  // sign by an xor (the sum is +0 or more)
+  const V kh = O::mul(kk, O::set1(kPio2Hi)), hi = O::add(kh, u);
+  const V r = O::add(hi, O::add(O::add(O::sub(kh, hi), u), O::fma(kk, O::set1(kPio2Lo), t)));
+  return O::xor_sign(r, x);
 }
 
 template <class O> VM_INLINE bool atan_mid(typename O::V x, typename O::V& r) {
-  r = atan_core<O, true>(x);
+  r = atan_core<O>(x);
   return true;
 }
 
-VM_INLINE VF::V atan_f32(VF::V x) { return atan_core<VF, VF::W == 8>(x); }
+VM_INLINE VF::V atan_f32(VF::V x) { return atan_core<VF>(x); }
 
 // arctan2(y, x) in float lanes: with n = min(|y|, |x|) and d = max, q = n/d
 // in [0, 1] as q + ql (ql from the division's fma residual, so q needs no
@@ -1483,22 +1455,23 @@ template <bool Sin, class O> VM_INLINE bool sincos_mid(typename O::V x, typename
 // taken off and put back): tan r = rh + rh q + rl (1 + s), s = rh^2, q = s
 // T(s) (T of degree 6, a least-squares fit made for this library with its
 // coefficients rounded to float one at a time from the lowest and the rest
-// refitted: 2^-29.5 relative on |r| <= pi/4), with s, q = s T and m = rh q
+// refitted: 2^-29.5 relative on |r| <= pi/4), with s, u = rh s and m = u T
 // each as a rounded product and its fma residual, and rh + m as an exact
-// sum th + tl (a fast two-sum): th + tl rounded once for even n; for odd n,
-// -1/(th + tl) from the reciprocal of th (VF::recip_seed) and one more
-// Newton step that takes tl. tan_core (O: VF, or on AVX2 VF::Pair) for
-// the arguments in range; tan_mid is false (r untouched) where a lane is
-// not. Short (AVX2): shorter chains a vector, for the same sums: T as
-// pairs in s joined by s^2 twice, then its last Horner step (its terms all
-// positive; full Estrin's scheme left 0.9795 ulp, its top-level roundings
-// landing on m), m = (rh s) T with the residual
-// of u = rh s, and -1/(th + tl) = -e0 (1 + f - e0 tl) for the 12-bit
-// estimate e0 of 1/th, f = e + e^2, e = 1 - th e0 (|e| < 2^-11: the
-// terms left out are below 2^-33 relative), where a division or a Newton
-// step came first; from th to the result four fused multiply-adds after
-// the estimate.
-template <class O, bool Short> VM_INLINE typename O::V tan_core(typename O::V x) {
+// sum th + tl (a fast two-sum): th + tl rounded once for even n; for odd
+// n, -1/(th + tl). tan_core (O: VF, or on AVX2 VF::Pair) for the arguments
+// in range; tan_mid is false (r untouched) where a lane is not. Short
+// chains a vector, for the same sums (session 25, AVX2): T as pairs in s
+// joined by s^2 twice, then its last Horner step (its terms all positive;
+// full Estrin's scheme left 0.9795 ulp, its top-level roundings landing on
+// m), m = (rh s) T with the residual of u = rh s, and -1/(th + tl) = -e0
+// (1 + f - e0 tl) for the 12-bit (AVX-512: 14-bit) estimate e0 of 1/th, f
+// = e + e^2, e = 1 - th e0 (|e| < 2^-11: the terms left out are below
+// 2^-33 relative), where a division or a Newton step came first; from th
+// to the result four fused multiply-adds after the estimate. Session 29:
+// AVX-512 so too (it took T by horner2, q = s T and m = rh q, and a Newton
+// step's reciprocal; the same time on Zen 5): every float in (0, 2^12)
+// within 0.8922 ulp (was 0.9716).
+template <class O> VM_INLINE typename O::V tan_core(typename O::V x) {
   using V = typename O::V;
   static constexpr float c[] = {0.00435992982f, 0.000123910126f, 0.0108077237f, 0.0212933701f,
                                 0.0540577024f,  0.133326828f,    0.333333492f};
@@ -1506,30 +1479,18 @@ template <class O, bool Short> VM_INLINE typename O::V tan_core(typename O::V x)
   V rh, rl;
   const V k = trig_reduce<O>(x, rh, rl);
   const V s = O::mul(rh, rh), hl = O::fma(rh, rh, O::neg(s));  // s + hl = rh^2
-  if constexpr (Short) {
-    auto c2 = [](int i, V t, int j) { return O::fma(O::set1(c[i]), t, O::set1(c[j])); };
-    const V s2 = O::mul(s, s);
-    const V p = O::fma(O::fma(O::fma(c2(0, s, 1), s2, c2(2, s, 3)), s2, c2(4, s, 5)), s, O::set1(c[6]));
-    const V u = O::mul(rh, s), ue = O::fma(rh, s, O::neg(u));
-    const V m = O::mul(u, p);
-    const V th = O::add(rh, m);  // |m| < |rh|
-    // rh (s + hl) p - m = (u + ue + rh hl) p - m: the residuals of u and m and hl's share
-    const V small = O::add(O::fma(O::fma(rh, hl, ue), p, O::fma(u, p, O::neg(m))), O::fma(rl, s, rl));
-    const V tl = O::add(O::sub(m, O::sub(th, rh)), small);
-    const V e0 = O::rcp_est(th), e = O::fma(O::neg(th), e0, one);
-    const V ninv = O::fma(O::neg(e0), O::fma(O::neg(tl), e0, O::fma(e, e, e)), O::neg(e0));
-    return O::sel(O::bit_set(k, 0), ninv, O::add(th, tl));
-  } else {
-    const V p = horner2<O>(s, O::mul(s, s), c), q = O::mul(s, p), m = O::mul(rh, q);
-    const V th = O::add(rh, m);  // |m| < |rh|
-    // rh (s + hl) p - m: the residuals of q and m and hl's share
-    const V small = O::add(O::fma(rh, O::fma(hl, p, O::fma(s, p, O::neg(q))), O::fma(rh, q, O::neg(m))),
-                           O::fma(rl, s, rl));
-    const V tl = O::add(O::sub(m, O::sub(th, rh)), small);
-    const V r0 = O::recip_seed(th);
-    const V ninv = O::fma(O::neg(r0), O::fma(O::neg(tl), r0, O::fma(O::neg(th), r0, one)), O::neg(r0));
-    return O::sel(O::bit_clear(k, 0), O::add(th, tl), ninv);
-  }
+  auto c2 = [](int i, V t, int j) { return O::fma(O::set1(c[i]), t, O::set1(c[j])); };
+  const V s2 = O::mul(s, s);
+  const V p = O::fma(O::fma(O::fma(c2(0, s, 1), s2, c2(2, s, 3)), s2, c2(4, s, 5)), s, O::set1(c[6]));
+  const V u = O::mul(rh, s), ue = O::fma(rh, s, O::neg(u));
+  const V m = O::mul(u, p);
+  const V th = O::add(rh, m);  // |m| < |rh|
+  // rh (s + hl) p - m = (u + ue + rh hl) p - m: the residuals of u and m and hl's share
+  const V small = O::add(O::fma(O::fma(rh, hl, ue), p, O::fma(u, p, O::neg(m))), O::fma(rl, s, rl));
+  const V tl = O::add(O::sub(m, O::sub(th, rh)), small);
+  const V e0 = O::rcp_est(th), e = O::fma(O::neg(th), e0, one);
+  const V ninv = O::fma(O::neg(e0), O::fma(O::neg(tl), e0, O::fma(e, e, e)), O::neg(e0));
+  return O::sel(O::bit_set(k, 0), ninv, O::add(th, tl));
 }
 
 // zeros too go to SLEEF: the reduction's sum rh = r1 + n D1 turns -0 into +0
@@ -1540,12 +1501,12 @@ template <class O> VM_INLINE typename O::M tan_in_range(typename O::V x) {
 
 template <class O> VM_INLINE bool tan_mid(typename O::V x, typename O::V& r) {
   if (!O::all(tan_in_range<O>(x))) return false;
-  r = tan_core<O, true>(x);
+  r = tan_core<O>(x);
   return true;
 }
 
 VM_INLINE VF::V tan_f32(VF::V x) {
-  const VF::V r = tan_core<VF, VF::W == 8>(x);
+  const VF::V r = tan_core<VF>(x);
   const auto ok = tan_in_range<VF>(x);
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
@@ -2417,7 +2378,7 @@ constexpr bool kFourF64 = F == int(VFn::Arcsin) || F == int(VFn::Arccos) || F ==
 // pass 0.98-1.0x, the scheduling pass alone 0.96x for arctanh, 0.99-1.0x
 // for the others).
 template <int F>
-constexpr bool kFour512 = F == int(VFn::Arctanh) || F == int(VFn::Tan) || F == int(VFn::Arctan) || F == int(VFn::Tanh);
+constexpr bool kFour512 = F == int(VFn::Arctanh) || F == int(VFn::Arcsinh) || F == int(VFn::Tan) || F == int(VFn::Arctan) || F == int(VFn::Tanh);
 template <class VT, int F>
 constexpr bool kFourStep = (kFourF64<F> && std::is_same_v<VT, VD>) || (kFour512<F> && std::is_same_v<VT, VF> && VT::W == 16);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
