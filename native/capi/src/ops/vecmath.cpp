@@ -68,9 +68,7 @@ const LogTable& log_table() {
     for (int i = 0; i < 16; i++) {
       const long double c = i == 0 ? 1.0L : i == 15 ? 2.0L : 1.0L + (i + 0.5L) / 16;
       t.invc[i] = double(1.0L / c);
-      t.logc[i] = double(-std::log((long double)t.invc[i]));
       t.log2c[i] = double(-std::log2((long double)t.invc[i]));
-      t.log10c[i] = double(-std::log10((long double)t.invc[i]));
       const double p = double(std::exp2((long double)i / 16));
       uint64_t bits;
       std::memcpy(&bits, &p, 8);

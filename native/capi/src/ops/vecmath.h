@@ -105,24 +105,23 @@ constexpr int64_t kVecWork = 4;
 std::function<EwKernel(DType, DType)> with_vector(VFn f, std::function<EwKernel(DType, DType)> scalar);
 std::function<EwKernel(DType, DType)> with_vector(VFn2 f, std::function<EwKernel(DType, DType)> scalar);
 
-// The tables of the double-lane log and exp2. The log's argument is split
-// as x = 2^e m with m in [1, 2); m falls in the interval i = floor(16 (m -
-// 1)), of center c (1 for i = 0 and 2 for i = 15, so that log x keeps its
-// relative precision on either side of 1); invc = 1/c rounded, logc =
-// -log(invc), log2c = -log2(invc), log10c = -log10(invc) (for x just below
-// 1, e ln2 + logc is -ln2 + ln2, exactly 0 in a fused multiply-add). exp2: the bits of
-// 2^(j/16) less j 2^48, so that adding the bits of a whole n = 16 q + j
-// shifted left by 48 gives 2^(n/16). Computed in long double once.
-// AVX2's float-lane logs of bases 2 and 10 (log_ff, with their own
-// tables of 8 floats: a lane-crossing permute of floats is cheap there, of
-// doubles dear) split x = 2^k m with m in [kLogOff, 2 kLogOff) by
-// subtracting kLogOff's bits, so that 1 lies inside interval 4 (m in
-// [0.965, 1.055), where 1/c = 1 and log c = 0: no cancellation next to 1;
-// the intervals' relative half-widths are at most 0.056); the interval i is
-// the next three bits (one permute).
+// The tables of the double-lane log2 and exp2 (AVX-512's pow). log2's
+// argument is split as x = 2^e m with m in [1, 2); m falls in the interval
+// i = floor(16 (m - 1)), of center c (1 for i = 0 and 2 for i = 15, so that
+// log2 x keeps its relative precision on either side of 1); invc = 1/c
+// rounded, log2c = -log2(invc) (for x just below 1, e + log2c is -1 + 1,
+// exactly 0). exp2: the bits of 2^(j/16) less j 2^48, so that adding the
+// bits of a whole n = 16 q + j shifted left by 48 gives 2^(n/16). Computed
+// in long double once.
+// The float-lane logs (log_ff, with their own tables of 8 floats: a
+// lane-crossing permute of floats is cheap, of doubles dear on AVX2) split
+// x = 2^k m with m in [kLogOff, 2 kLogOff) by subtracting kLogOff's bits,
+// so that 1 lies inside interval 4 (m in [0.965, 1.055), where 1/c = 1 and
+// log c = 0: no cancellation next to 1; the intervals' relative half-widths
+// are at most 0.056); the interval i is the next three bits (one permute).
 constexpr uint32_t kLogOffBits = 0x3f370000;  // 0.71484375
 struct LogTable {
-  double invc[16], logc[16], log2c[16], log10c[16], exp2[16];
+  double invc[16], log2c[16], exp2[16];
 };
 const LogTable& log_table();
 

@@ -51,6 +51,23 @@ struct VF {
     k = _mm512_getexp_ps(_mm512_mul_ps(x, _mm512_set1_ps(4.0f / 3)));
     return _mm512_getmant_ps(x, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_zero);
   }
+  // x = 2^k m, m in [Off's float, twice it), for positive normal x: k
+  // whole, m, and x's bits less Off, whose bits 20-22 are m's interval.
+  template <uint32_t Off = kLogOffBits> static __m512i split_off(V x, V& k, V& m) {
+    const __m512i t = _mm512_sub_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(int(Off)));
+    const __m512i ki = _mm512_srai_epi32(t, 23);
+    k = _mm512_cvtepi32_ps(ki);
+    m = _mm512_castsi512_ps(_mm512_sub_epi32(_mm512_castps_si512(x), _mm512_slli_epi32(ki, 23)));
+    return t;
+  }
+  // t[i] (t holds 8 floats) for the interval i in split_off's bits: the
+  // table held twice, so that bit 23 (k's lowest) picks the same entry.
+  static V lookup_iv(const float* t, __m512i b) {
+    const V t8 = _mm512_castps256_ps512(_mm256_loadu_ps(t));
+    return _mm512_permutexvar_ps(_mm512_srli_epi32(b, 20), _mm512_shuffle_f32x4(t8, t8, 0x44));
+  }
+  // Where x is positive, normal and finite (its bits less 2^23, unsigned, below 0x7f000000).
+  static M positive_normal(V x) { return bits_in<0x00800000, 0x7f000000>(x); }
   // t[i] for i the top four mantissa bits of m (t holds 16 floats).
   static V lookup16m(const float* t, V m) {
     return _mm512_permutexvar_ps(_mm512_srli_epi32(_mm512_castps_si512(m), 19), _mm512_loadu_ps(t));
@@ -59,6 +76,20 @@ struct VF {
   static V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   // p 2^n for a whole n in [-150, 150], rounded once (to a subnormal too).
   static V scale(V p, V n) { return _mm512_scalef_ps(p, n); }
+  // v 2^n for a whole n in the low bits of k's bits (k = n + 1.5 2^23, as
+  // the rounding shift leaves it), where v 2^n is a normal float: n added
+  // to v's exponent bits.
+  static V scale_bits(V v, V k) {
+    return _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(v), _mm512_slli_epi32(_mm512_castps_si512(k), 23)));
+  }
+  // 2^(-n-c) from k = n + 1.5 2^23 for a whole n with -n-c in [-126, 127] (c = 1: 0 at n = 126).
+  template <int C> static V pow2neg_c_bits(V k) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_sub_epi32(_mm512_set1_epi32(0x4b400000 + 127 - C), _mm512_castps_si512(k)), 23));
+  }
+  static V pow2neg_bits(V k) { return pow2neg_c_bits<0>(k); }
+  static V pow2neg_half_bits(V k) { return pow2neg_c_bits<1>(k); }
+  // 2^-n for a whole n in [-126, 126].
+  static V pow2neg(V n) { return pow2neg_bits(add(n, set1(0x1.8p23f))); }
   // t[j] for a whole j in [0, 16) held in float lanes (t holds 16 floats).
   static V lookup16(const float* t, V j) { return _mm512_permutexvar_ps(_mm512_cvttps_epi32(j), _mm512_loadu_ps(t)); }
   static M mand(M a, M b) { return M(a & b); }
@@ -77,6 +108,9 @@ struct VF {
   static V xor_sign(V a, V b) {
     const __m512i s = _mm512_set1_epi32(int(0x80000000u));
     return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_and_si512(s, _mm512_castps_si512(b))));
+  }
+  static V or_sign(V a, V b) {  // b's sign bit into a's
+    return _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_castps_si512(a), _mm512_castps_si512(b), _mm512_set1_epi32(int(0x80000000u)), 0xf8));
   }
   static M gt(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
   static M eq(V a, V b) { return _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ); }

@@ -82,30 +82,23 @@ VM_INLINE typename Ops::V horner2(typename Ops::V x, typename Ops::V x2, const T
   return N % 2 ? Ops::fma(b, x, a) : Ops::fma(a, x, b);
 }
 
-// log1p(r) - r = r^2 q(r) on [-1/32, 1/16], highest coefficient first:
-// least-squares fits on Chebyshev nodes weighted to log1p's relative error
-// (made for this library). Degree 4: 2^-34 relative, for results rounded to
-// float; degree 5: 2^-39.6, for pow, whose exponent y log2 x multiplies the
-// error by up to 150.
-constexpr double kLogQ4[] = {-0.15471844398287504, 0.20000477752523046, -0.2500170425708089, 0.33333343121088915,
-                             -0.49999999456518535};
+// log1p(r) - r = r^2 q(r) on [-1/32, 1/16], highest coefficient first: a
+// least-squares fit on Chebyshev nodes weighted to log1p's relative error
+// (made for this library) of degree 5, 2^-39.6, for pow, whose exponent y
+// log2 x multiplies the error by up to 150.
 constexpr double kLogQ5[] = {0.13001428707485546, -0.1664984461741186, 0.20001808440395313, -0.25000038529579516,
                              0.3333333272118205,  -0.499999999891511};
 
-// log x, log2 x or log10 x of a positive normal double: x = 2^k m with m
-// in interval i (LogTable), r = m invc_i - 1 (exact but for one rounding,
-// -1/32 <= r < 1/16), log x = k ln2 + logc_i + log1p(r), and in base b:
-// k log_b 2 + logb_c_i + log1p(r) log_b e (one constant folded into the
-// last fused multiply-add). Next to 1, k ln2 + logc_i is exactly 0 (and so
-// are the others): the result keeps log1p's relative precision.
+// log2 x of a positive normal double (pow's, on AVX-512): x = 2^k m with
+// m in interval i (LogTable), r = m invc_i - 1 (exact but for one rounding,
+// -1/32 <= r < 1/16), log2 x = k + log2c_i + log1p(r) log2 e. Next to 1, k
+// + log2c_i is exactly 0: the result keeps log1p's relative precision.
 enum class Base { E, Two, Ten };
-template <Base B, size_t N> VM_INLINE VD::V log_core(VD::V x, const double (&q)[N]) {
+VM_INLINE VD::V log2_core(VD::V x) {
   const VD::V k = VD::exponent(x), m = VD::mantissa(x);
   const VD::V r = VD::fma(m, VD::lookup16(g_log->invc, m, 48), VD::set1(-1.0));
-  const VD::V u = VD::fma(VD::mul(r, r), horner<VD>(r, q), r);
-  if constexpr (B == Base::E) return VD::add(VD::fma(k, VD::set1(kLn2), VD::lookup16(g_log->logc, m, 48)), u);
-  else if constexpr (B == Base::Two) return VD::fma(u, VD::set1(kLog2e), VD::add(k, VD::lookup16(g_log->log2c, m, 48)));
-  else return VD::fma(u, VD::set1(kLog10e), VD::fma(k, VD::set1(kLog10_2), VD::lookup16(g_log->log10c, m, 48)));
+  const VD::V u = VD::fma(VD::mul(r, r), horner<VD>(r, kLogQ5), r);
+  return VD::fma(u, VD::set1(kLog2e), VD::add(k, VD::lookup16(g_log->log2c, m, 48)));
 }
 
 // log's values where x is not a positive finite number: -inf at 0, NaN
@@ -116,27 +109,21 @@ VM_INLINE VD::V log_special(VD::V x, VD::V r) {
   return VD::sel(VD::unord(x, x), x, VD::sel(VD::eq(x, VD::set1(__builtin_inf())), x, r));
 }
 
-// 2^f - 1 = f P2(f) for |f| <= 1/32 and e^f - 1 = f Pe(f) for |f| <= ln2/32,
-// highest coefficient first: least-squares fits on Chebyshev nodes weighted
-// to the relative error, reweighted toward the minimax (made for this
-// library), 2^-32 relative, also next to f = 0 (where expm1 takes f P(f)
-// alone). A float result rounded from that is within 0.504 ulp.
+// 2^f - 1 = f P(f) for |f| <= 1/32, highest coefficient first: a
+// least-squares fit on Chebyshev nodes weighted to the relative error,
+// reweighted toward the minimax (made for this library), 2^-32 relative.
 constexpr double kExp2TabP[] = {0.009618152113183441, 0.05550541077089871, 0.240226507034056, 0.6931471804009994};
-constexpr double kExpTabP[] = {0.04166676678702525, 0.1666705766098449, 0.5000000001558806, 0.9999999997707079};
 
-// 2^t (B = Two) or e^t (B = E) as s (1 + q) for |t| <= 1000: n =
-// round(16 t) or round(16 t log2 e) comes with the rounding of that product
-// plus 1.5 2^52 (n in its low bits), f = t - n/16 (exact) or t - n ln2/16
-// (one rounding: relative to f, and ln2/16's own is below 2^-45 of the
-// result for |t| <= 100), s = 2^(n/16) the table's 2^(j/16) for j = n mod 16
-// with n's bits shifted into the exponent (LogTable), q = f P(f), relative
-// to q: it keeps its precision near t = 0. A NaN stays NaN in q.
-template <Base B> VM_INLINE void exp_tab(VD::V t, VD::V& s, VD::V& q) {
-  static_assert(B != Base::Ten);
-  const VD::V shift = VD::set1(0x1.8p52), kd = VD::fma(t, VD::set1(B == Base::E ? 16 * kLog2e : 16.0), shift);
-  const VD::V f = VD::fma(VD::sub(kd, shift), VD::set1(B == Base::E ? -kLn2 / 16 : -1.0 / 16), t);
+// 2^t as s (1 + q) for |t| <= 1000 (pow's, on AVX-512): n = round(16 t)
+// comes with the rounding of that product plus 1.5 2^52 (n in its low
+// bits), f = t - n/16 (exact), s = 2^(n/16) the table's 2^(j/16) for j = n
+// mod 16 with n's bits shifted into the exponent (LogTable), q = f P(f). A
+// NaN stays NaN in q.
+VM_INLINE void exp2_tab(VD::V t, VD::V& s, VD::V& q) {
+  const VD::V shift = VD::set1(0x1.8p52), kd = VD::fma(t, VD::set1(16.0), shift);
+  const VD::V f = VD::fma(VD::sub(kd, shift), VD::set1(-1.0 / 16), t);
   s = VD::add_shl48(VD::lookup16(g_log->exp2, kd, 0), kd);
-  q = VD::mul(f, B == Base::E ? horner<VD>(f, kExpTabP) : horner<VD>(f, kExp2TabP));
+  q = VD::mul(f, horner<VD>(f, kExp2TabP));
 }
 
 // g over the float lanes widened to double, rounded once on the way back.
@@ -145,40 +132,6 @@ template <class G> VM_INLINE VF::V via_pd(VF::V x, VF::V y, G g) {
   return VF::from_pd(g(VF::lo_pd(x), VF::lo_pd(y)), g(VF::hi_pd(x), VF::hi_pd(y)));
 }
 
-// ---- float functions in double lanes ---------------------------------------
-// Each is rounded once from about 2^-40 relative (so within 0.51 ulp).
-// Arguments are checked in float lanes, once a vector: when every lane is
-// an ordinary one the double lanes run the core alone, else the special
-// values are put in after it. Clamps to where float results saturate are
-// done in float lanes too (the second operand of min and max wins a NaN).
-
-// The double-lane cores of the unary functions, and when every lane of a
-// float vector takes the core alone (the other vectors take the whole
-// function, which puts in the special values): expm1's core holds for |x| <=
-// 100 (-1 and inf in float beyond), the logs' for positive finite x,
-// log1p's for finite x > -1 from |x| = 2^-29 on.
-template <int F> constexpr bool kDoubleLanes =
-    F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p) || F == int(VFn::Expm1);
-template <int F> VM_INLINE VD::V lanes_core(VD::V d) {
-  if constexpr (F == int(VFn::Expm1)) {
-    // e^d - 1 = s q - (1 - s): 1 - s, not s - 1, so that at d = +-0 (s q =
-    // q = d, 1 - s = +0) -0 - +0 keeps the sign with no select after
-    VD::V s, q;
-    exp_tab<Base::E>(d, s, q);
-    return VD::fma(s, q, VD::neg(VD::sub(VD::set1(1.0), s)));
-  } else if constexpr (F == int(VFn::Log1p)) {
-    return log_core<Base::E>(VD::add(VD::set1(1.0), d), kLogQ4);
-  } else {
-    return log_core<F == int(VFn::Log) ? Base::E : F == int(VFn::Log2) ? Base::Two : Base::Ten>(d, kLogQ4);
-  }
-}
-template <int F> VM_INLINE bool lanes_ordinary(VF::V x) {
-  const VF::V inf = VF::set1(__builtin_inff());
-  if constexpr (F == int(VFn::Expm1)) return VF::all(VF::gt(VF::set1(100.0f), VF::abs(x)));  // NaN fails
-  else if constexpr (F == int(VFn::Log1p))
-    return VF::all(VF::mand(VF::mand(VF::gt(x, VF::set1(-1.0f)), VF::gt(inf, x)), VF::gt(VF::abs(x), VF::set1(0x1.fffffep-30f))));
-  else return VF::all(VF::mand(VF::gt(x, VF::set1(0.0f)), VF::gt(inf, x)));
-}
 
 // AVX2's log_sum and base-e log_ff: 8 intervals, one permute a table and
 // no blend. wh = 2^k m with m in [0.7071, 1.4142) (VF::split_off: wh's
@@ -412,19 +365,6 @@ template <int F, class O> VM_INLINE typename O::V log_ff_f32(typename O::V x) {
   return O::sel(O::unord(x, x), x, O::sel(O::eq(x, inf), inf, r));
 }
 
-template <int F> VM_INLINE VF::V log_f32(VF::V x) {
-  if constexpr (VF::W == 8) {
-    return log_ff_f32<F, VF>(x);
-  } else {
-    if (lanes_ordinary<F>(x)) return via_pd(x, lanes_core<F>);
-    return via_pd(x, [](VD::V d) { return log_special(d, lanes_core<F>(d)); });
-  }
-}
-
-// expm1 with x clamped to [-100, 100] (a NaN passes through the clamp).
-VM_INLINE VF::V expm1_f32(VF::V x) {
-  return via_pd(VF::min(VF::set1(100.0f), VF::max(VF::set1(-100.0f), x)), lanes_core<int(VFn::Expm1)>);
-}
 
 // The reduction of e^(t + lo) in float lanes, for |t| <= 104 and |lo| <=
 // ulp(t): n = round(t log2 e), h = t - n ln2_hi (exact in the fused
@@ -623,8 +563,7 @@ template <class O> VM_INLINE typename O::V sigmoid_fl(typename O::V x) {
 // (|rh| <= ln2/2: to rh^6 and rh^7, 2^-27 relative). The caller sums a
 // product with rh exactly (its fma residual) and the rest in a tail,
 // rounded once before the exact scaling by 2^n; next to 0 (n = 0, S = 0,
-// rh = a) nothing cancels. AVX-512's path, and AVX2's where |x| >= 87
-// (hyp_fl).
+// rh = a) nothing cancels. The path where |x| >= 87 (hyp_fl).
 struct HypParts {
   VF::V n, rh, rl, sn, cn, cnl, cr, sr3;
 };
@@ -674,7 +613,7 @@ VM_INLINE VF::V cosh_core(VF::V a) {
   return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
-// AVX2's sinh and cosh of a in [0, 87) (session 27): hyp_parts' formula
+// sinh and cosh of a in [0, 87) (AVX2 session 27, AVX-512 29): hyp_parts' formula
 // with 2^n folded into S and C up front, so that no scaling waits at the
 // end: P = 2^(n-1) and Q = 2^(-n-1) from the rounding shift's bits (n <=
 // 126; Q is 0 at 126), sn = P - Q, cn = P + Q and cn's low part cnl. The
@@ -692,7 +631,8 @@ VM_INLINE VF::V cosh_core(VF::V a) {
 // sinh_core and cosh_core two a step: sinh 0.83-0.84x, cosh 0.86-0.87x the
 // time; four a step 1.06-1.27x. Over every float (against sinhl, coshl):
 // sinh max 0.8099 ulp (0.8641 before), cosh 0.7098 (0.8058). O: VF or
-// VF::Pair.
+// VF::Pair. AVX-512 (Zen 5 in L1, 1 thread) against sinh_core and
+// cosh_core: sinh 0.72x, cosh 0.75x the time; the same maxima.
 template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a) {
   using V = typename O::V;
   static constexpr float ce[] = {0x1.6d4f1p-10f, 0x1.5554e6p-5f, 0.5f}, co[] = {1.0f / 5040, 1.0f / 120, 1.0f / 6};
@@ -712,7 +652,7 @@ template <class O, bool Sinh> VM_INLINE typename O::V hyp_scaled(typename O::V a
   return O::add(hi, O::fma(s, c1, O::fma(O::mul(s, s), O::fma(s, c3, c2), t)));
 }
 
-// sinh and cosh where |x| < 87 in every lane, on AVX2 (O: VF or VF::Pair);
+// sinh and cosh where |x| < 87 in every lane (O: VF or AVX2's VF::Pair);
 // false (r untouched) elsewhere: hyp_scaled, and sinh's sign by an xor.
 template <class O, bool Sinh> VM_INLINE bool hyp_mid(typename O::V x, typename O::V& r) {
   const typename O::V a = O::abs(x);
@@ -731,7 +671,7 @@ VM_INLINE VF::V sinh_f32(VF::V x) {
 // cosh x = cosh |x|, |x| clamped to 90 (inf in float); a NaN passes through.
 VM_INLINE VF::V cosh_f32(VF::V x) { return cosh_core(VF::min(VF::set1(90.0f), VF::abs(x))); }
 
-// AVX2's sinh and cosh where a lane is not below 87 in magnitude:
+// sinh and cosh where a lane is not below 87 in magnitude:
 // hyp_scaled's lanes below 87 (every lane with hyp_mid's bits there), the
 // functions above elsewhere.
 template <bool Sinh> VM_INLINE VF::V hyp_fl(VF::V x) {
@@ -951,58 +891,50 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   return VF::copysign(r, x);
 }
 
-// arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes:
-// x^2 - 1 by a two-product (below 2^12, x^2 rounded less 1 is exact, its
-// rounding the whole low part: 0.98x the time), its square root s + sl (sl
-// from the fma residual), w = wh + wl by a fast two-sum (x > s), then
-// log_sum; from 2^12 on, log(2x) - 1/(4x^2) (wh = x/2, wl = -1/(8x), kadd
-// 2). On AVX2 (session 25) no division: the root is taken of x^2 - 1 rounded once (an
-// fma, ready sooner), so that the residual th - s^2 + pe against the exact
-// x^2 - 1 is within about ulp(s^2) and 1/(2s) by the rsqrt estimate serves
-// (taken of the exact th, next to 1 pe is up to 2^-13 of th and the
-// estimate's 2^-12 on it gave 0.6546 ulp); wl / wh by the reciprocal
-// estimate into log_sum's kRel. Every float in [1, 2^12) within 0.5674 ulp
-// (0.5463 before), from 2^12 on 0.5002; in-process A/B 0.96-0.97x the time
-// (the divider held two divisions and the root a vector). Session 26: no
-// root. wh = x + t1 rsqrt(t1), t1 = x^2 - 1 rounded once, a 12-bit w off
+// arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes as
+// log(wh) + log(w / wh); from 2^12 on, log(2x) - 1/(4x^2) (wh = x/2,
+// log(w / wh) = -1/(4x^2), kadd 2). Session 25 (AVX2): x^2 - 1 by a
+// two-product, its square root s + sl and w = wh + wl by a fast two-sum,
+// then log_sum, took the root of x^2 - 1 rounded once (an fma, ready
+// sooner), 1/(2s) by the rsqrt estimate and wl / wh by the reciprocal
+// estimate: every float in [1, 2^12) within 0.5674 ulp (0.5463 before),
+// in-process A/B 0.96-0.97x the time. Session 26: no root. wh = x + t1
+// rsqrt(t1), t1 = x^2 - 1 rounded once, a 12-bit (AVX-512: 14-bit) w off
 // the estimate's latency (as asinh_wg's); w solves w^2 - 2x w + 1 = 0, so
 // g = 2x wh - wh^2 - 1 = (w - wh)(wh - 1/w), exactly (2x - wh) wh - 1
 // (2x - wh exact, Sterbenz; one rounding in the fma), and with c = g /
-// (wh^2 - 1) (a division, off log_sum's chain) log(w / wh) = c - c^2
+// (wh^2 - 1) (a division, off the log's chain) log(w / wh) = c - c^2
 // (1/(wh^2 - 1) + 1/2) (the estimate of 1/(wh^2 - 1) there), |c| <=
-// 2^-11, into log_sum's kRel as it is (no two-sum of x + s, no reciprocal
-// of wh). x = 1 (wh^2 - 1 = 0) takes acosh_f32. Every float in (1, 2^12)
-// within 0.5542 ulp (at 0x1.00322ep+0); in-process A/B 0.90-0.91x the
-// time (g against t1 rounded, t1 - (wh - x)^2, took the same time and
-// 0.8676 ulp). Then log_sum's kRel on 4 intervals (in-lane lookups): within
-// 0.5988 ulp (at 0x1.01970cp+0), 0.92-0.98x the time.
-template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& wl) {
+// 2^-11, into the log as it is (no two-sum of x + s, no reciprocal of wh).
+// x = 1 (wh^2 - 1 = 0) takes acosh_f32. Every float in (1, 2^12) within
+// 0.5542 ulp (at 0x1.00322ep+0); in-process A/B 0.90-0.91x the time (g
+// against t1 rounded, t1 - (wh - x)^2, took the same time and 0.8676 ulp).
+// Then on AVX2 log_sum's kRel on 4 intervals (in-lane lookups): within
+// 0.5988 ulp (at 0x1.01970cp+0), 0.92-0.98x the time. AVX-512 (session 29:
+// it kept session 25's exact w with a correctly rounded root and two
+// divisions): log_late, every float within 0.5415 ulp (was 0.5366); Zen 5
+// in L1, 1 thread: 0.86x the time.
+template <class O> VM_INLINE void acosh_w(typename O::V x, typename O::V& wh, typename O::V& lc) {
   using V = typename O::V;
   const V one = O::set1(1.0f);
-  if constexpr (VF::W == 8) {
-    const V t1 = O::fma(x, x, O::neg(one));
-    wh = O::fma(t1, O::rsqrt_est(t1), x);
-    const V g = O::fma(O::fma(x, O::set1(2.0f), O::neg(wh)), wh, O::neg(one)), h = O::fma(wh, wh, O::neg(one));
-    const V c = O::div(g, h);
-    wl = O::fma(O::mul(c, c), O::sub(O::set1(-0.5f), O::rcp_est(h)), c);
-  } else {
-    const V pp = O::mul(x, x), pe = O::fma(x, x, O::neg(pp));
-    const V th = O::sub(pp, one);
-    const V s = O::sqrt(th);
-    const V sl = O::mul(O::add(O::fma(O::neg(s), s, th), pe), O::div(O::set1(0.5f), O::max(s, O::set1(0x1p-127f))));
-    wh = O::add(x, s), wl = O::add(O::add(O::sub(x, wh), s), sl);
-  }
+  const V t1 = O::fma(x, x, O::neg(one));
+  wh = O::fma(t1, O::rsqrt_est(t1), x);
+  const V g = O::fma(O::fma(x, O::set1(2.0f), O::neg(wh)), wh, O::neg(one)), h = O::fma(wh, wh, O::neg(one));
+  const V c = O::div(g, h);
+  lc = O::fma(O::mul(c, c), O::sub(O::set1(-0.5f), O::rcp_est(h)), c);
+}
+// log(wh) + lc (+ kadd ln2): AVX2's by log_sum's kRel, AVX-512's by log_late.
+template <class O>
+VM_INLINE typename O::V acosh_log(typename O::V wh, typename O::V lc, const typename O::V* kadd = nullptr) {
+  if constexpr (VF::W == 8) return log_sum<O, false, true>(wh, &lc, kadd);
+  else return log_late<O>(wh, lc, kadd);
 }
 
 template <class O> VM_INLINE bool acosh_mid(typename O::V x, typename O::V& r) {
-  if constexpr (VF::W == 8) {
-    if (!O::all(O::template bits_in<0x3f800001, 0x05ffffff>(x))) return false;  // (1, 2^12)
-  } else {
-    if (!O::all(O::mand(O::gt(x, O::set1(0.99999994f)), O::gt(O::set1(0x1p12f), x)))) return false;
-  }
-  typename O::V wh, wl;
-  acosh_w<O>(x, wh, wl);
-  r = log_sum<O, false, VF::W == 8>(wh, &wl);
+  if (!O::all(O::template bits_in<0x3f800001, 0x05ffffff>(x))) return false;  // (1, 2^12)
+  typename O::V wh, lc;
+  acosh_w<O>(x, wh, lc);
+  r = acosh_log<O>(wh, lc);
   return true;
 }
 
@@ -1011,16 +943,16 @@ VM_INLINE VF::V acosh_f32(VF::V x) {
   V r;
   if (acosh_mid<VF>(x, r)) return r;
   const V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
-  V wh, wl;
-  acosh_w<VF>(x, wh, wl);
+  V wh, lc;
+  acosh_w<VF>(x, wh, lc);
   const auto big = VF::mand(VF::gt(x, VF::set1(0x1.fffffep11f)), VF::gt(inf, x));
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), x), wh);
   const V ir = VF::rcp_est(x);
-  wl = VF::sel(big, VF::W == 8 ? VF::mul(VF::mul(VF::set1(-0.25f), ir), ir) : VF::mul(VF::set1(-0.125f), ir), wl);
+  lc = VF::sel(big, VF::mul(VF::mul(VF::set1(-0.25f), ir), ir), lc);  // log(w / wh) = -1/(4x^2)
   const V kadd = VF::sel(big, VF::set1(2.0f), VF::set1(0.0f));
   const auto above = VF::gt(wh, one);  // below 1 and NaN: any ordinary argument, replaced below; 1: 0
-  wh = VF::sel(above, wh, one), wl = VF::sel(above, wl, VF::set1(0.0f));
-  r = log_sum<VF, false, VF::W == 8>(VF::min(wh, VF::set1(0x1p127f)), &wl, &kadd);
+  wh = VF::sel(above, wh, one), lc = VF::sel(above, lc, VF::set1(0.0f));
+  r = acosh_log<VF>(VF::min(wh, VF::set1(0x1p127f)), lc, &kadd);
   const V nan = VF::set1(__builtin_nanf(""));
   return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(one, x), nan, VF::sel(VF::eq(x, inf), inf, r)));
 }
@@ -1089,19 +1021,6 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   return VF::copysign(r, x);
 }
 
-// log1p x = log(1 + x): 1 + x is exact in double for 2^-29 <= |x| < 2^29
-// (beyond, its rounding is far below a float ulp of the log); below 2^-29,
-// x - x^2/2 in float lanes (x^3/3 is below 2^-58 of it).
-VM_INLINE VF::V log1p_f32(VF::V x) {
-  VF::V r = via_pd(x, lanes_core<int(VFn::Log1p)>);
-  const auto small = VF::gt(VF::set1(0x1p-29f), VF::abs(x));
-  if (VF::any(small)) r = VF::sel(small, VF::fma(VF::mul(x, x), VF::set1(-0.5f), x), r);
-  const VF::V one = VF::set1(1.0f), inf = VF::set1(__builtin_inff());
-  if (VF::all(VF::mand(VF::gt(x, VF::neg(one)), VF::gt(inf, x)))) return r;
-  const VF::V nan = VF::set1(__builtin_nanf(""));
-  r = VF::sel(VF::eq(x, inf), inf, VF::sel(VF::eq(x, VF::neg(one)), VF::neg(inf), r));
-  return VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(VF::neg(one), x), nan, r));
-}
 
 // pi/2 as a float and the rest.
 constexpr float kPio2Hi = 1.57079637f, kPio2Lo = -4.37113883e-08f;
@@ -1634,9 +1553,9 @@ VM_INLINE VD::V pow_core(VD::V x, VD::V y) {
   if constexpr (VF::W == 8) {
     return pow_core_w4<VD>(x, y);
   } else {
-    const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log_core<Base::Two>(x, kLogQ5))));
+    const VD::V t = VD::min(VD::set1(200.0), VD::max(VD::set1(-200.0), VD::mul(y, log2_core(x))));
     VD::V s, q;
-    exp_tab<Base::Two>(t, s, q);
+    exp2_tab(t, s, q);
     return VD::fma(s, q, s);
   }
 }
@@ -2039,36 +1958,23 @@ template <int F> constexpr bool kOwnF32 =
     F == int(VFn::Arccos) || F == int(VFn::Arcsin) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
     F == int(VFn::Sigmoid) || F == int(VFn::Sin) || F == int(VFn::Cos);
 template <int F> VM_INLINE VF::V own_f32(VF::V x) {
-  if constexpr (F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10)) return log_f32<F>(x);
+  if constexpr (F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10)) return log_ff_f32<F, VF>(x);
   else if constexpr (F == int(VFn::Sigmoid)) {
-    if constexpr (VF::W == 8) {
-      VF::V r;
-      if (sigmoid_mid<VF>(x, r)) return r;
-      return sigmoid_fl<VF>(x);
-    }
-    return sigmoid_f32(x);
+    VF::V r;
+    if (sigmoid_mid<VF>(x, r)) return r;
+    return sigmoid_fl<VF>(x);
   }
   else if constexpr (F == int(VFn::Sin)) return sincos_f32<true>(x);
   else if constexpr (F == int(VFn::Cos)) return sincos_f32<false>(x);
-  else if constexpr (F == int(VFn::Log1p)) {
-    if constexpr (VF::W == 8) return log1p_fl(x);
-    else return log1p_f32(x);
-  }
-  else if constexpr (F == int(VFn::Expm1)) {
-    if constexpr (VF::W == 8) return expm1_fl<VF>(x);
-    else return expm1_f32(x);
-  }
+  else if constexpr (F == int(VFn::Log1p)) return log1p_fl(x);
+  else if constexpr (F == int(VFn::Expm1)) return expm1_fl<VF>(x);
   else if constexpr (F == int(VFn::Sinh) || F == int(VFn::Cosh)) {
-    if constexpr (VF::W == 8) {
-      VF::V r;
-      if (hyp_mid<VF, F == int(VFn::Sinh)>(x, r)) return r;
-      return hyp_fl<F == int(VFn::Sinh)>(x);
-    }
-    return F == int(VFn::Sinh) ? sinh_f32(x) : cosh_f32(x);
+    VF::V r;
+    if (hyp_mid<VF, F == int(VFn::Sinh)>(x, r)) return r;
+    return hyp_fl<F == int(VFn::Sinh)>(x);
   }
   else if constexpr (F == int(VFn::Tanh)) {
-    if constexpr (VF::W == 8) return tanh_core<VF, true>(x);
-    else return tanh_f32(x);
+    return tanh_core<VF, true>(x);
   }
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_f32(x);
   else if constexpr (F == int(VFn::Arccosh)) return acosh_f32(x);
@@ -2262,11 +2168,12 @@ template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int
 // 0.87-0.91x the time at 2 threads).
 template <class S> VM_INLINE void ahead(const S* p) { __builtin_prefetch(reinterpret_cast<const char*>(p) + 2048, 0, 3); }
 
-// The double-lane functions over float32: a vector whose lanes are all
-// ordinary reads its two halves straight into double lanes and stores the
-// two results as halves, two loads and two stores instead of a lane shuffle
-// each way (session 20, in cache: expm1 0.92-0.93x the time, log and log1p
-// 0.90-0.91x, power 0.95-0.96x); the others take the whole function.
+// pow over float32 in double lanes: a vector whose lanes are all ordinary
+// reads its two halves straight into double lanes and stores the two
+// results as halves, two loads and two stores instead of a lane shuffle
+// each way (session 20, in cache: 0.95-0.96x the time; expm1, log and
+// log1p, in double lanes on AVX-512 until session 29, 0.90-0.93x); the
+// others take the whole function.
 // Returns the elements done (whole vectors). With a pair_core (pow_block
 // on AVX2), blocks of 2 W kPowBlock floats take it where it takes them
 // (their lanes all ordinary), the others two vectors a step through
@@ -2414,12 +2321,7 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
       return apply1<VT, F>(Io<VT, S>::ld(a + from + j));
     });
   };
-  constexpr bool kLogs = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log1p);
-  if constexpr (kDoubleLanes<F> && !((kLogs || F == int(VFn::Expm1)) && VT::W == 8) && std::is_same_v<VT, VF> &&
-                std::is_same_v<S, float>) {
-    i = by_halves(a, a, o, n, prm, [](VF::V x, VF::V) { return lanes_ordinary<F>(x); },
-                  [](VD::V d, VD::V) { return lanes_core<F>(d); }, [](VF::V x, VF::V) { return apply1<VF, F>(x); });
-  } else if constexpr (kPairF32<F> && std::is_same_v<VT, VF> && VT::W == 8) {
+  if constexpr (kPairF32<F> && std::is_same_v<VT, VF> && VT::W == 8) {
     using P = typename VT::Pair;
     const bool nt = prm.stream && on_slot<VT>(o);
     if constexpr (kQuadF32<F>) {
