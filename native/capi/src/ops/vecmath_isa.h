@@ -1100,35 +1100,26 @@ template <class O> VM_INLINE bool atan_mid(typename O::V x, typename O::V& r) {
 VM_INLINE VF::V atan_f32(VF::V x) { return atan_core<VF>(x); }
 
 // arctan2(y, x) in float lanes: with n = min(|y|, |x|) and d = max, q = n/d
-// in [0, 1] as q + ql (ql from the division's fma residual, so q needs no
-// correct rounding: q = n (1/d)), arctan(q + ql) = q + q s P(s) + ql / (1 +
-// s), s = q^2, P a least-squares fit made for this library (2^-26
-// relative); then K - m arctan by pio2_multiple_minus (|y| > |x| takes pi/2
-// - a, x negative pi - a, both pi/2 + a) and y's sign. Zeros on both sides,
-// infinities and NaN take SLEEF's. AVX2: q = n/d by one division, and
-// ql / (1 + s) as its residual n - q d times the estimate of 1/(d (1 +
-// s)), which is not 0 below 2^126 (0.96-0.97x the time; 1.009 ulp, was
-// 0.9936).
-// atan2_core takes n and d (scaled where n is tiny, and on AVX2 by 1/4
-// from 2^125); atan2_mid takes finite arguments with n above 2^-100 (on
-// AVX2 both below 2^125) and returns false (r untouched) where a lane has
-// others.
+// in [0, 1] by one division, arctan(q + ql) = q + q s P(s) + ql / (1 + s),
+// s = q^2, P a least-squares fit made for this library (2^-26 relative),
+// ql / (1 + s) as the division's residual n - q d times the estimate of
+// 1/(d (1 + s)), which is not 0 below 2^126 (AVX2: 0.96-0.97x the time of
+// q = n (1/d) and ql from the residual; 1.009 ulp, was 0.9936; AVX-512 so
+// too since session 29: 0.93x); then K - m arctan by pio2_multiple_minus
+// (|y| > |x| takes pi/2 - a, x negative pi - a, both pi/2 + a) and y's
+// sign. Zeros on both sides, infinities and NaN take SLEEF's.
+// atan2_core takes n and d (scaled where n is tiny, and by 1/4 from
+// 2^125); atan2_mid takes finite arguments with n above 2^-100 and both
+// below 2^125 and returns false (r untouched) where a lane has others.
 template <class O>
 VM_INLINE typename O::V atan2_after(typename O::V y, typename O::V x, typename O::M swap, typename O::V q, typename O::V s,
                                     typename O::V qls);
-// q = n/d, s = q^2 and ql / (1 + s) as qls; AVX2: q by one division, and
-// qls = (n - q d) / (d (1 + s)) by one estimate (d (1 + s) below 2^126,
-// where it is not 0)
+// q = n/d by one division, s = q^2 and ql / (1 + s) as qls = (n - q d) /
+// (d (1 + s)) by one estimate (d (1 + s) below 2^126, where it is not 0)
 template <class O>
 VM_INLINE void atan2_quotient(typename O::V n, typename O::V d, typename O::V& q, typename O::V& s, typename O::V& qls) {
-  if constexpr (VF::W == 8) {
-    q = O::div(n, d), s = O::mul(q, q);
-    qls = O::mul(O::fma(O::neg(q), d, n), O::rcp_est(O::fma(d, s, d)));
-  } else {
-    const typename O::V rd = O::recip_seed(d);
-    q = O::mul(n, rd), s = O::mul(q, q);
-    qls = O::mul(O::mul(O::fma(O::neg(q), d, n), rd), O::rcp_est(O::add(O::set1(1.0f), s)));
-  }
+  q = O::div(n, d), s = O::mul(q, q);
+  qls = O::mul(O::fma(O::neg(q), d, n), O::rcp_est(O::fma(d, s, d)));
 }
 template <class O>
 VM_INLINE typename O::V atan2_core(typename O::V y, typename O::V x, typename O::V ay, typename O::V ax, typename O::V n,
@@ -1146,49 +1137,32 @@ VM_INLINE typename O::V atan2_after(typename O::V y, typename O::V x, typename O
                                 -0.0542305969f,   0.0724410266f,  -0.0898015276f, 0.110933714f,
                                 -0.142840266f,    0.199999183f,   -0.333333313f};
   const V one = O::set1(1.0f);
-  V p;
-  if constexpr (VF::W == 8) {
-    // AVX2: c10 + s (c9 + s (L(s) + s^4 H(s))), L from c8 down to c5 and H
-    // from c4 down to c0 by Horner's rule side by side: the chain 7 fused
-    // multiply-adds after s where Horner's rule took 10, and the same last
-    // three steps (with the last two: 1.026 ulp, 0.97x the time).
-    static constexpr float lo[] = {c[5], c[6], c[7], c[8]}, hi[] = {c[0], c[1], c[2], c[3], c[4]};
-    const V s2 = O::mul(s, s);
-    p = O::fma(O::fma(O::mul(s2, s2), horner<O>(s, hi), horner<O>(s, lo)), s, O::set1(c[9]));
-    p = O::fma(p, s, O::set1(c[10]));
-  } else {
-    p = horner<O>(s, c);
-  }
+  // c10 + s (c9 + s (L(s) + s^4 H(s))), L from c8 down to c5 and H from c4
+  // down to c0 by Horner's rule side by side: the chain 7 fused
+  // multiply-adds after s where Horner's rule took 10, and the same last
+  // three steps (with the last two: 1.026 ulp, 0.97x the time on AVX2).
+  static constexpr float lo[] = {c[5], c[6], c[7], c[8]}, hi[] = {c[0], c[1], c[2], c[3], c[4]};
+  const V s2 = O::mul(s, s);
+  V p = O::fma(O::fma(O::mul(s2, s2), horner<O>(s, hi), horner<O>(s, lo)), s, O::set1(c[9]));
+  p = O::fma(p, s, O::set1(c[10]));
   const V t = O::fma(O::mul(q, s), p, qls);
   // arctan2 = K - m a: m = -1 for a alone, +1 for pi/2 - a and pi - a, -1 for pi/2 + a
   const V xs = O::xor_sign(one, x);  // +-1 with x's sign (-0 counts as negative)
-  V m, kk;
-  if constexpr (VF::W == 8) {  // AVX2: ands and an xor instead of blends (as atan_core)
-    m = O::xor_sign(xs, O::mandnot(swap, O::set1(-0.0f)));
-    kk = O::sub(one, O::mandnot(swap, xs));
-  } else {
-    m = O::sel(swap, xs, O::neg(xs));
-    kk = O::sel(swap, one, O::sub(one, xs));
-  }
-  // AVX2: y's sign by an xor (the sum is +0 or more; 0.986x the time of the copysign)
-  if constexpr (VF::W == 8) return O::xor_sign(pio2_multiple_minus<O>(kk, m, q, t), y);
-  else return O::copysign(pio2_multiple_minus<O>(kk, m, q, t), y);
+  // ands and an xor instead of blends (as atan_core)
+  const V m = O::xor_sign(xs, O::mandnot(swap, O::set1(-0.0f)));
+  const V kk = O::sub(one, O::mandnot(swap, xs));
+  // y's sign by an xor (the sum is +0 or more; 0.986x the time of the copysign on AVX2)
+  return O::xor_sign(pio2_multiple_minus<O>(kk, m, q, t), y);
 }
 
 template <class O> VM_INLINE bool atan2_mid(typename O::V y, typename O::V x, typename O::V& r) {
   using V = typename O::V;
-  const V ay = O::abs(y), ax = O::abs(x), inf = O::set1(__builtin_inff());
-  if constexpr (VF::W == 8) {
-    // a NaN in either wins one of n and d (min and max return their second
-    // operand then), so that d below 2^125 (AVX2's estimate of 1/(d (1 +
-    // s))) with n above 2^-100 checks both (the same bits, 0.98x the time)
-    const V n = O::min(ay, ax), d = O::max(ax, ay);
-    if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::gt(O::set1(0x1p125f), d)))) return false;
-    r = atan2_core<O>(y, x, ay, ax, n, d);
-    return true;
-  }
-  const V n = O::min(ay, ax), d = O::max(ay, ax);
-  if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::mand(O::gt(inf, ay), O::gt(inf, ax))))) return false;
+  const V ay = O::abs(y), ax = O::abs(x);
+  // a NaN in either wins one of n and d (min and max return their second
+  // operand then), so that d below 2^125 (the estimate of 1/(d (1 + s)))
+  // with n above 2^-100 checks both (the same bits, 0.98x the time)
+  const V n = O::min(ay, ax), d = O::max(ax, ay);
+  if (!O::all(O::mand(O::gt(n, O::set1(0x1p-100f)), O::gt(O::set1(0x1p125f), d)))) return false;
   r = atan2_core<O>(y, x, ay, ax, n, d);
   return true;
 }
@@ -1205,7 +1179,7 @@ VM_INLINE VF::V atan2_f32(VF::V y, VF::V x) {
     const V sc = VF::sel(VF::gt(VF::set1(0x1p60f), d), VF::set1(0x1p64f), one);
     n = VF::mul(n, sc), d = VF::mul(d, sc);
   }
-  if constexpr (VF::W == 8) {
+  {
     // d below 2^125 for the estimate of 1/(d (1 + s)) in atan2_core
     const V sc = VF::sel(VF::gt(d, VF::set1(0x1.fffffep124f)), VF::set1(0.25f), one);
     n = VF::mul(n, sc), d = VF::mul(d, sc);
@@ -1414,8 +1388,7 @@ template <class O> VM_INLINE typename O::V tan_core(typename O::V x) {
 
 // zeros too go to SLEEF: the reduction's sum rh = r1 + n D1 turns -0 into +0
 template <class O> VM_INLINE typename O::M tan_in_range(typename O::V x) {
-  const typename O::V ax = O::abs(x);
-  return O::mand(O::gt(O::set1(kTrigSmall), ax), O::gt(ax, O::set1(0.0f)));
+  return O::template bits_in<0x00000001, 0x457fffff>(O::abs(x));  // (0, 2^12): one integer test
 }
 
 template <class O> VM_INLINE bool tan_mid(typename O::V x, typename O::V& r) {
@@ -1984,7 +1957,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
   else if constexpr (F == int(VFn::Arccos)) return acos_f32(x);
   else if constexpr (F == int(VFn::Arcsin)) return asin_f32(x);
   else if constexpr (VF::W == 8) return erf_ff<VF>(x);
-  else return erf_f32(x);
+  else return erf_f32(x);  // AVX-512: erf_ff took 0.66x the time but 0.9593 ulp where this has 0.6590
 }
 
 // ---- double-double sums, for the float64 kernels below ----------------------
