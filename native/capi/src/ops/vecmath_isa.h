@@ -48,15 +48,14 @@ template <> struct Io<VF, bf16> {
   static void st_nt(bf16* p, VF::V v, bool nt) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v, nt); }
 };
 
-// ---- double-lane cores for float results ----------------------------------
+// ---- double-lane cores for float results (pow on AVX-512) -----------------
 // Accurate to 2^-34 relative or better, so the float result they round to
 // is the correctly rounded one except within about 2^-10 ulp of a tie;
 // cheaper than SLEEF's double functions, which aim at double precision.
 
 const LogTable* g_log = nullptr;  // set by make_table
 
-constexpr double kLog2e = 1.4426950408889634074, kLn2 = 0.6931471805599453094, kPi = 3.14159265358979323846,
-                 kLog10e = 0.43429448190325182765, kLog10_2 = 0.30102999566398119521;
+constexpr double kLog2e = 1.4426950408889634074;
 
 // c[0] x^(N-1) + ... + c[N-1] by Horner's rule in the lanes of Ops (VF or VD).
 template <class Ops, class T, size_t N>
@@ -443,8 +442,8 @@ VM_INLINE VF::V exp_f32(VF::V x) {
   return VF::scale(VF::add(s, VF::add(se, t)), n);
 }
 
-// expm1 in float lanes (AVX2 takes it: the double-lane form spent its time
-// converting and looking up): x clamped to [-20, 89] (-1 and inf in float
+// expm1 in float lanes (the double-lane form spent its time converting and
+// looking up on AVX2, and took the same time on AVX-512): x clamped to [-20, 89] (-1 and inf in float
 // beyond; a NaN passes through the clamp), reduced as exp_f32: e^x - 1 =
 // 2^n (h - d + l + z^2/2 + z^3 Q(z)) for z = h + l = r + rl (r rounded, rl
 // exact), with d + dl = 2^-n - 1 exactly (a two-sum; d alone is exact for
@@ -499,7 +498,7 @@ template <class O> VM_INLINE typename O::V expm1_fl(typename O::V x) {
 
 // sigmoid in float lanes: with e = e^-|x| (exp_neg, in [0, 1]; 0 for an
 // infinite x, NaN for NaN), the quotient q = u / (1 + e) for u = 1 (x > 0)
-// or e (below): q0 = u r0 from the reciprocal r0 (VF::recip), then one
+// or e (below): q0 = u r0 from the reciprocal r0 (VF::recip_seed), then one
 // correction q0 + r0 (u - q0 (1 + e)) with 1 + e as an exact sum (a fast
 // two-sum), rounded once. sigmoid_q (O: VF, or on AVX2 VF::Pair) from e.
 template <class O> VM_INLINE typename O::V sigmoid_q(typename O::V x, typename O::V e) {
@@ -1689,69 +1688,51 @@ template <class O> VM_INLINE typename O::V erf_ff(typename O::V x) {
   return O::xor_sign(r, x);  // r is +0 or more
 }
 
-// float tanh in float lanes, one formula for every a = |x| (clamped to 10,
-// past 9.02 where tanh rounds to 1): tanh a = N / D with E = e^-2a = 2^n (1
-// + p), n = round(-2a log2 e), -2a = n ln2 + r (h = a + n ln2_hi / 2 exact,
-// as in exp_reduce), p = r + pl with pl = r^2 P(r); N = 1 - E = (1 - 2^n) -
-// 2^n r - 2^n pl and D = 1 + E = 2 - N, each an exact sum hi + lo (fast
-// two-sums, 1 - 2^n's rounding included). Next to 0, n = 0 and r = -2a
-// exactly, so N keeps its relative precision. The quotient from VF::recip
-// and one correction that takes both low parts. A NaN passes through (the
-// min keeps it). Without Bits (tanh_f32): AVX-512's path, O: VF.
-// Bits (AVX2, O: VF, or VF::Pair::Pair through tanh_mid): the same method with
-// fewer operations and shorter chains (session 25, 0.90x the time with
-// four vectors a step below): a clamped to 9.1 and n to -24 or more (max on
-// the rounding shift's kn), so that 1 - 2^n is exact (r reaches -1.6 for a
-// in [8.49, 9.1], where 1 + p is off by up to 2^-8: N by 2^-32, 2^-8
-// ulp; tanh there is 1 - 2^-24 or 1); r/2 = n ln2_lo / 2 - h by one
-// fused multiply-add, with P's coefficients scaled by powers of 2 for it and
-// 2^(n+1) from kn's bits (a NaN's kn gives any 2^n: h is NaN); N = (u -
-// 2^n r) - 2^n r^2 P(r) for u = 1 - 2^n, u - 2^n r an exact two-sum beside
-// P, so that P's term joins one add later (0.956-0.958x); then q0 = nh / dh
-// by one division, the correction's factor from the 12-bit estimate of
-// 1/dh. Max 0.9369 ulp over every float32 (as before this change).
-template <class O, bool Bits> VM_INLINE typename O::V tanh_core(typename O::V x) {
+// float tanh in float lanes, one formula for every a = |x| (clamped to
+// 9.1, past 9.02 where tanh rounds to 1): tanh a = N / D with E = e^-2a =
+// 2^n (1 + p), n = round(-2a log2 e) held to -24 or more (max on the
+// rounding shift's kn), -2a = n ln2 + r (h = a + n ln2_hi / 2 exact, as in
+// exp_reduce), p = r + r^2 P(r); N = 1 - E and D = 1 + E = 2 - N, each an
+// exact sum hi + lo (fast two-sums). 1 - 2^n is exact (r reaches -1.6 for
+// a in [8.49, 9.1], where 1 + p is off by up to 2^-8: N by 2^-32, 2^-8
+// ulp; tanh there is 1 - 2^-24 or 1). Next to 0, n = 0 and r = -2a
+// exactly, so N keeps its relative precision. r/2 = n ln2_lo / 2 - h by
+// one fused multiply-add, with P's coefficients scaled by powers of 2 for
+// it and 2^(n+1) from kn's bits (a NaN's kn gives any 2^n: h is NaN); N =
+// (u - 2^n r) - 2^n r^2 P(r) for u = 1 - 2^n, u - 2^n r an exact two-sum
+// beside P, so that P's term joins one add later (0.956-0.958x); then q0 =
+// nh / dh by one division and one correction that takes both low parts,
+// its factor the estimate of 1/dh. Max 0.9369 ulp over every float32. A
+// NaN passes through (the min keeps it). O: VF, or on AVX2 VF::Pair::Pair
+// through tanh_mid. Session 25 (AVX2; AVX-512 since session 29, 0.97x the
+// time, the same maximum): fewer operations and shorter chains than n
+// unclamped, 2^n by scaling and p rounded to ph + pl, and the quotient
+// from the reciprocal to 2^-27 (0.90x the time with four vectors a step).
+template <class O> VM_INLINE typename O::V tanh_core(typename O::V x) {
   using V = typename O::V;
+  static constexpr float pp[] = {32 * kExpP[0], 16 * kExpP[1], 8 * kExpP[2], 4 * kExpP[3], 2 * kExpP[4]};
   const V one = O::set1(1.0f), two = O::set1(2.0f), shift = O::set1(0x1.8p23f);
-  const V a = O::min(O::set1(Bits ? 9.1f : 10.0f), O::abs(x));
-  V kn = O::fma(a, O::set1(-2.88539008f), shift);
-  if constexpr (Bits) kn = O::max(kn, O::set1(0x1.8p23f - 24.0f));
+  const V a = O::min(O::set1(9.1f), O::abs(x));
+  const V kn = O::max(O::fma(a, O::set1(-2.88539008f), shift), O::set1(0x1.8p23f - 24.0f));
   const V n = O::sub(kn, shift);
   const V h = O::fma(n, O::set1(0.346573591f), a);
-  if constexpr (Bits) {
-    static constexpr float pp[] = {32 * kExpP[0], 16 * kExpP[1], 8 * kExpP[2], 4 * kExpP[3], 2 * kExpP[4]};
-    const V rh = O::fma(n, O::set1(0.5f * 1.90465430e-09f), O::neg(h));
-    const V s2 = O::scale_bits(two, kn), sr = O::mul(s2, rh);
-    const V u = O::fma(s2, O::set1(-0.5f), one);
-    const V w = O::sub(u, sr), wl = O::sub(O::sub(u, w), sr);
-    const V st = O::mul(O::mul(s2, O::mul(rh, rh)), horner<O>(rh, pp));
-    const V nh = O::sub(w, st), nl = O::add(O::sub(O::sub(w, nh), st), wl);
-    const V dh = O::sub(two, nh);
-    const V dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
-    const V q0 = O::div(nh, dh), e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));
-    return O::xor_sign(O::fma(e, O::rcp_est(dh), q0), x);  // +0 or more
-  } else {
-    const V r = O::fma(h, O::set1(-2.0f), O::mul(n, O::set1(1.90465430e-09f)));
-    const V t = O::mul(O::mul(r, r), horner<O>(r, kExpP));
-    const V ph = O::add(r, t), pl = O::add(O::sub(r, ph), t);  // p = ph + pl (|t| < |r|)
-    const V s = VF::scale(one, n);
-    const V vh = O::mul(s, ph);
-    const V u = O::sub(one, s), ue = O::sub(O::sub(one, u), s);  // 1 - 2^n = u + ue
-    const V nh = O::sub(u, vh), nl = O::add(O::sub(O::sub(u, nh), vh), O::fma(O::neg(s), pl, ue));
-    const V dh = O::sub(two, nh), dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
-    const V r0 = O::recip_seed(dh), q0 = O::mul(nh, r0);
-    const V e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));  // N - q0 D
-    return O::copysign(O::fma(e, r0, q0), x);
-  }
+  const V rh = O::fma(n, O::set1(0.5f * 1.90465430e-09f), O::neg(h));
+  const V s2 = O::scale_bits(two, kn), sr = O::mul(s2, rh);
+  const V u = O::fma(s2, O::set1(-0.5f), one);
+  const V w = O::sub(u, sr), wl = O::sub(O::sub(u, w), sr);
+  const V st = O::mul(O::mul(s2, O::mul(rh, rh)), horner<O>(rh, pp));
+  const V nh = O::sub(w, st), nl = O::add(O::sub(O::sub(w, nh), st), wl);
+  const V dh = O::sub(two, nh);
+  const V dl = O::sub(O::sub(O::sub(two, dh), nh), nl);
+  const V q0 = O::div(nh, dh), e = O::sub(O::fma(O::neg(q0), dh, nh), O::fma(q0, dl, O::neg(nl)));
+  return O::xor_sign(O::fma(e, O::rcp_est(dh), q0), x);  // +0 or more
 }
 
 // tanh on AVX2 (O: VF or VF::Pair): every lane takes tanh_core; never false.
 template <class O> VM_INLINE bool tanh_mid(typename O::V x, typename O::V& r) {
-  r = tanh_core<O, true>(x);
+  r = tanh_core<O>(x);
   return true;
 }
-
-VM_INLINE VF::V tanh_f32(VF::V x) { return tanh_core<VF, false>(x); }
 
 // logaddexp in float lanes: max + log1p(e), e = e^-|x - y| in [0, 1] by
 // exp_neg, with the rounding error of x - y (two-sum) put into its argument;
@@ -1947,7 +1928,7 @@ template <int F> VM_INLINE VF::V own_f32(VF::V x) {
     return hyp_fl<F == int(VFn::Sinh)>(x);
   }
   else if constexpr (F == int(VFn::Tanh)) {
-    return tanh_core<VF, true>(x);
+    return tanh_core<VF>(x);
   }
   else if constexpr (F == int(VFn::Arcsinh)) return asinh_f32(x);
   else if constexpr (F == int(VFn::Arccosh)) return acosh_f32(x);
