@@ -131,7 +131,6 @@ template <class G> VM_INLINE VF::V via_pd(VF::V x, VF::V y, G g) {
   return VF::from_pd(g(VF::lo_pd(x), VF::lo_pd(y)), g(VF::hi_pd(x), VF::hi_pd(y)));
 }
 
-
 // AVX2's log_sum and base-e log_ff: 8 intervals, one permute a table and
 // no blend. wh = 2^k m with m in [0.7071, 1.4142) (VF::split_off: wh's
 // bits less kLogTab8Off, whose bits 20-22 are m's interval; the interval
@@ -364,7 +363,6 @@ template <int F, class O> VM_INLINE typename O::V log_ff_f32(typename O::V x) {
   return O::sel(O::unord(x, x), x, O::sel(O::eq(x, inf), inf, r));
 }
 
-
 // The reduction of e^(t + lo) in float lanes, for |t| <= 104 and |lo| <=
 // ulp(t): n = round(t log2 e), h = t - n ln2_hi (exact in the fused
 // multiply-add: both terms lie on the grid of 2^-25 and differ by less than
@@ -443,8 +441,9 @@ VM_INLINE VF::V exp_f32(VF::V x) {
 }
 
 // expm1 in float lanes (the double-lane form spent its time converting and
-// looking up on AVX2, and took the same time on AVX-512): x clamped to [-20, 89] (-1 and inf in float
-// beyond; a NaN passes through the clamp), reduced as exp_f32: e^x - 1 =
+// looking up on AVX2, and took the same time on AVX-512): x clamped to
+// [-20, 89] (-1 and inf in float beyond; a NaN passes through the clamp),
+// reduced as exp_f32: e^x - 1 =
 // 2^n (h - d + l + z^2/2 + z^3 Q(z)) for z = h + l = r + rl (r rounded, rl
 // exact), with d + dl = 2^-n - 1 exactly (a two-sum; d alone is exact for
 // |n| <= 24). h - d is a fast two-sum (|d| >= 1/2 > |h| unless d = 0), and
@@ -612,8 +611,8 @@ VM_INLINE VF::V cosh_core(VF::V a) {
   return VF::scale(VF::add(hi, VF::add(t, lo)), p.n);
 }
 
-// sinh and cosh of a in [0, 87) (AVX2 session 27, AVX-512 29): hyp_parts' formula
-// with 2^n folded into S and C up front, so that no scaling waits at the
+// sinh and cosh of a in [0, 87) (AVX2 session 27, AVX-512 29): hyp_parts'
+// formula with 2^n folded into S and C up front, so that no scaling waits at the
 // end: P = 2^(n-1) and Q = 2^(-n-1) from the rounding shift's bits (n <=
 // 126; Q is 0 at 126), sn = P - Q, cn = P + Q and cn's low part cnl. The
 // head u + v h (sinh: u = sn, v = cn; cosh: u = cn, v = sn) on h, exact,
@@ -684,8 +683,8 @@ template <bool Sinh> VM_INLINE VF::V hyp_fl(VF::V x) {
 // < 1/16, 2^-31.4 relative to log1p(r); AVX-512's 2^-27, which AVX2's 8
 // intervals (kLogTab8) could not take: next to 1 they cancel up to 1.57
 // times |r|); the table's and ln2's low parts and wl / wh make the tail.
-// O: VF, or on AVX2 VF::Pair (two vectors a step). kHalf (AVX2): half the log, the
-// same bits as the log times 1/2 (arctanh's), one multiplication fewer:
+// O: VF, or on AVX2 VF::Pair (two vectors a step). kHalf (AVX2): half
+// the log, the same bits as the log times 1/2 (arctanh's), one multiplication fewer:
 // every term halved where it is made, exactly (r/2 = m invc/2 - 1/2, the
 // tables and ln2's parts halved, 1/2 / wh; P's coefficients times 2^(5 -
 // i), so that Horner's rule in r/2 gives 2 P(r) / 2^5 at every step):
@@ -730,8 +729,8 @@ VM_INLINE typename O::V log_sum(typename O::V wh, const typename O::V* wl, const
 }
 
 // log(wh) + lc + kadd ln2, lc = log(w / wh) added last (its chain, that of
-// asinh_wg or atanh_core, is the longer): arcsinh's and AVX-512's arctanh's.
-// AVX2 (session 26): as log_sum's kRel takes it, P split by r^2 and r^4
+// asinh_wg, atanh_core or acosh_w, is the longer): arcsinh's, and
+// AVX-512's arctanh's and arccosh's. AVX2 (session 26): as log_sum's kRel takes it, P split by r^2 and r^4
 // (r^4 beside the linear parts) and of four coefficients: log1p(r) = r -
 // r^2/2 + r^3 (c3 + c4 r + c5 r^2), a fit made here (mpmath: least squares
 // on Chebyshev nodes reweighted toward minimax, coefficients rounded to
@@ -799,19 +798,16 @@ VM_INLINE VF::V log1p_fl(VF::V x) {
 }
 
 // The odd series a + c3 a^3 + c5 a^5 in float lanes where |a| < below
-// (2^-6 unless given; the next term below 2^-36 relative), where the
-// formulas below would lose relative precision to the rounding of the
-// log's argument near 1 and to the 14-bit reciprocals of their correction
-// terms (arctanh on AVX2, whose divisions are exact to the float, holds
-// down to 2^-12, as log1p). Without `branch` the
-// series is selected in every vector: where inputs under 2^-6 come at random
-// (arctanh's over [-1, 1]: a fifth of the vectors), the mispredicted branch
-// cost more than the series (session 20, 1M inputs: 0.85-0.91x the time).
+// (2^-10 or 2^-12: the next term below 2^-36 relative), where the logs of
+// arcsinh and arctanh would lose relative precision to the rounding of
+// their argument near 1; on a branch, rare where inputs come at random.
+// (Session 20 had the series from 2^-6 in every vector: under 2^-6 a fifth
+// of arctanh's vectors over [-1, 1] took it, and the mispredicted branch
+// cost more than the series; the logs now hold further down.)
 template <class O = VF>
-VM_INLINE typename O::V odd_small(typename O::V a, typename O::V r, float c3, float c5, bool branch = true,
-                                   float below = 0x1p-6f) {
+VM_INLINE typename O::V odd_small(typename O::V a, typename O::V r, float c3, float c5, float below) {
   const auto small = O::gt(O::set1(below), a);
-  if (branch && !O::any(small)) return r;
+  if (!O::any(small)) return r;
   const typename O::V s = O::mul(a, a);
   return O::sel(small, O::fma(O::mul(s, O::fma(s, O::set1(c5), O::set1(c3))), a, a), r);
 }
@@ -869,7 +865,7 @@ template <class O> VM_INLINE bool asinh_mid(typename O::V x, typename O::V& r) {
   asinh_wg<O>(a, wh, lc);
   // the log and the series are +0 or above: x's sign by xor, not
   // copysign's and-not (arcsinh 0.97-0.99x, arctanh 0.97-0.98x the time)
-  r = O::xor_sign(odd_small<O>(a, log_late<O>(wh, lc), -1.0f / 6, 3.0f / 40, true, kAsinhSeries), x);
+  r = O::xor_sign(odd_small<O>(a, log_late<O>(wh, lc), -1.0f / 6, 3.0f / 40, kAsinhSeries), x);
   return true;
 }
 
@@ -885,19 +881,19 @@ VM_INLINE VF::V asinh_f32(VF::V x) {
   // from 2^12 on w = a/2 + 1/(8a) (kadd 2), log(w / wh) = 1/(4a^2)
   wh = VF::sel(big, VF::mul(VF::set1(0.5f), a), wh);
   lc = VF::sel(big, VF::mul(VF::mul(VF::set1(0.25f), ra), ra), lc);
-  r = odd_small(a, log_late<VF>(VF::min(wh, VF::set1(0x1p127f)), lc, &kadd), -1.0f / 6, 3.0f / 40, true, kAsinhSeries);
+  r = odd_small(a, log_late<VF>(VF::min(wh, VF::set1(0x1p127f)), lc, &kadd), -1.0f / 6, 3.0f / 40, kAsinhSeries);
   r = VF::sel(VF::unord(x, x), x, VF::sel(VF::eq(a, inf), inf, r));
   return VF::copysign(r, x);
 }
 
 // arccosh x = log(w), w = x + sqrt(x^2 - 1) for x >= 1, in float lanes as
 // log(wh) + log(w / wh); from 2^12 on, log(2x) - 1/(4x^2) (wh = x/2,
-// log(w / wh) = -1/(4x^2), kadd 2). Session 25 (AVX2): x^2 - 1 by a
-// two-product, its square root s + sl and w = wh + wl by a fast two-sum,
-// then log_sum, took the root of x^2 - 1 rounded once (an fma, ready
-// sooner), 1/(2s) by the rsqrt estimate and wl / wh by the reciprocal
-// estimate: every float in [1, 2^12) within 0.5674 ulp (0.5463 before),
-// in-process A/B 0.96-0.97x the time. Session 26: no root. wh = x + t1
+// log(w / wh) = -1/(4x^2), kadd 2). Session 25 (AVX2): where it took x^2
+// - 1 by a two-product, its square root s + sl and w = wh + wl by a fast
+// two-sum, then log_sum, it took the root of x^2 - 1 rounded once (an fma,
+// ready sooner), 1/(2s) by the rsqrt estimate and wl / wh by the
+// reciprocal estimate: every float in [1, 2^12) within 0.5674 ulp (0.5463
+// before), in-process A/B 0.96-0.97x the time. Session 26: no root. wh = x + t1
 // rsqrt(t1), t1 = x^2 - 1 rounded once, a 12-bit (AVX-512: 14-bit) w off
 // the estimate's latency (as asinh_wg's); w solves w^2 - 2x w + 1 = 0, so
 // g = 2x wh - wh^2 - 1 = (w - wh)(wh - 1/w), exactly (2x - wh) wh - 1
@@ -1000,7 +996,7 @@ template <class O> VM_INLINE typename O::V atanh_core(typename O::V x, typename 
     const V lc = O::fma(c0, O::fma(c0, O::set1(0.5f), e0), c0);
     r = O::mul(O::set1(0.5f), ordinary ? log_late<O>(wh, lc) : log_late<O>(O::sel(in, wh, one), O::keep(in, lc)));
   }
-  return ordinary ? r : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, true, 0x1p-12f);
+  return ordinary ? r : odd_small<O>(a, r, 1.0f / 3, 1.0f / 5, 0x1p-12f);
 }
 
 template <class O> VM_INLINE bool atanh_mid(typename O::V x, typename O::V& r) {
@@ -1019,7 +1015,6 @@ VM_INLINE VF::V atanh_f32(VF::V x) {
   r = VF::sel(VF::unord(x, x), x, VF::sel(VF::gt(a, one), nan, VF::sel(VF::eq(a, one), inf, r)));
   return VF::copysign(r, x);
 }
-
 
 // pi/2 as a float and the rest.
 constexpr float kPio2Hi = 1.57079637f, kPio2Lo = -4.37113883e-08f;
@@ -2530,7 +2525,6 @@ template <class VT> VM_INLINE typename VT::V exp_diff(typename VT::V x, typename
   const V e = Fns<VT>::unary[int(VFn::Exp)](s);
   return VT::fma(e, err, e);
 }
-
 
 // x / s as x (h + l), h = 1/s rounded and l its residual over s: a
 // quotient within about half an ulp, for the price of one more fma (x h
