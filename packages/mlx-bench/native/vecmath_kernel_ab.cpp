@@ -5,10 +5,14 @@
 // left is the kernel's arithmetic. The libraries are alternated round by
 // round as in vecmath_ab; prints the best and median ns an element and
 // cycles a 16-float vector at the clock given (VECMATH_GHZ, default 3.58:
-// this host's add latency), and B/A of the best.
+// this host's add latency), and B/A of the best. VECMATH_KAB_N=67108864
+// instead streams that many floats from memory (EwParams::stream, as the
+// engine's passes past half the last-level cache), split over
+// VECMATH_KAB_THREADS threads (default 1), one call a round.
 //   g++ -O2 -std=c++17 -Inative/capi/src -Inative/capi/include -o build/bench/vecmath_kernel_ab packages/mlx-bench/native/vecmath_kernel_ab.cpp -ldl
 //   build/bench/vecmath_kernel_ab arcsinh,arctanh 9 /tmp/old.so /tmp/new.so
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <algorithm>
@@ -17,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ops/vecmath.h"
@@ -55,8 +60,22 @@ int main(int argc, char** argv) {
     tabs.push_back(get());
   }
   const double ghz = std::getenv("VECMATH_GHZ") ? std::atof(std::getenv("VECMATH_GHZ")) : 3.58;
-  constexpr int64_t n = 4096, calls = 256;
-  std::vector<float> x(n), y(n);
+  const char* big = std::getenv("VECMATH_KAB_N");
+  const int64_t n = big ? std::atoll(big) : 4096, calls = big ? 1 : 256;
+  const int threads = std::getenv("VECMATH_KAB_THREADS") ? std::atoi(std::getenv("VECMATH_KAB_THREADS")) : 1;
+  std::vector<float> x(n), yv(n + 4096);
+  // VECMATH_KAB_OUT: "huge" (2 MiB aligned, MADV_HUGEPAGE, as the engine's large arrays), or a byte offset from a page
+  float* yp = yv.data();
+  if (const char* o = std::getenv("VECMATH_KAB_OUT")) {
+    if (std::string(o) == "huge") {
+      yp = static_cast<float*>(std::aligned_alloc(size_t(2) << 20, (size_t(n) * 4 + (size_t(2) << 20) - 1) / (size_t(2) << 20) * (size_t(2) << 20)));
+      madvise(yp, size_t(n) * 4, MADV_HUGEPAGE);
+    } else {
+      yp = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(yv.data()) + 4095) / 4096 * 4096 + std::atoi(o));
+    }
+  }
+  struct Out { float* p; float* data() const { return p; } } y{yp};
+  std::fprintf(stderr, "x %% 4096 = %lu, y %% 4096 = %lu\n", reinterpret_cast<uintptr_t>(x.data()) % 4096, reinterpret_cast<uintptr_t>(y.data()) % 4096);
   for (int f : ops) {
     // vecmath_bench's ranges: uniform in [-8, 8); in [-0.999, 0.999) for arctanh, erfinv, arcsin and
     // arccos, [1, 100) for arccosh, [0.01, 100) for the logs
@@ -74,12 +93,31 @@ int main(int argc, char** argv) {
     const void* in[1] = {x.data()};
     const bool scalar[1] = {false};
     mlxc::EwParams prm;
+    prm.stream = big != nullptr;
+    const int64_t chunk = std::getenv("VECMATH_KAB_CHUNK") ? std::atoll(std::getenv("VECMATH_KAB_CHUNK")) : n;
+    auto range = [&](mlxc::EwKernel k, int64_t from, int64_t len) {
+      for (int64_t c = from; c < from + len; c += chunk) {
+        const void* src[1] = {x.data() + c};
+        k(src, scalar, y.data() + c, std::min(chunk, from + len - c), prm);
+      }
+    };
+    auto run = [&](mlxc::EwKernel k) {
+      if (threads == 1) return range(k, 0, n);
+      std::vector<std::thread> pool;
+      const int64_t part = (n / threads + 15) / 16 * 16;
+      for (int i = 0; i < threads; i++)
+        pool.emplace_back([&, i] {
+          const int64_t from = std::min(n, i * part), len = std::min(n, from + part) - from;
+          range(k, from, len);
+        });
+      for (auto& th : pool) th.join();
+    };
     for (int r = 0; r < rounds; r++)
       for (size_t l = 0; l < tabs.size(); l++) {
         const mlxc::EwKernel k = tabs[l]->unary[f][2];
-        k(in, scalar, y.data(), n, prm);
+        if (!big) run(k);
         const double t0 = now();
-        for (int c = 0; c < calls; c++) k(in, scalar, y.data(), n, prm);
+        for (int c = 0; c < calls; c++) run(k);
         t[l].push_back((now() - t0) * 1e9 / double(n * calls));
       }
     std::printf("%-10s", names[f]);

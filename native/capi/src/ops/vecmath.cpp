@@ -94,17 +94,12 @@ namespace {
 // block prefetched beside it and softmax's two scratch rows, 256 KiB blocks
 // overflowed Zen 3's 512 KiB L2; 128 KiB ones were faster at 1 and 2
 // threads, session 26 in docs/PERFORMANCE.md). fn(rows, x, i, count, o,
-// streamed, next, last) computes rows [i, i + count) from x (row i's
-// start); last: no block of this thread's part follows (the calls of a part
-// come in order, on one thread); next, when not null, is the next block of
-// as many rows, for the row passes to prefetch while they compute
-// (RowKernels::exp_sum), so that its rows_max reads from L2 too: a block
-// computed with no reads from memory in flight left softmax at 42% of the
-// copy bandwidth (session 18).
-// streamed: the output is large enough for non-temporal stores
-// (stream_output); the caller of a streamed row writes it once, from a
-// scratch row in cache (a non-temporal store evicts a cached line first, so
-// rewriting the output's own lines that way cost softmax 50 -> 80 ms).
+// next) computes rows [i, i + count) from x (row i's start); next, when not
+// null, is the next block of as many rows, for the row passes to prefetch
+// while they compute (RowKernels::exp_sum), so that its rows_max reads from
+// L2 too: a block computed with no reads from memory in flight left softmax
+// at 42% of the copy bandwidth (session 18). The outputs are stored
+// ordinarily, as the vector functions store theirs (whole_vectors).
 constexpr int64_t kBlockBytes = int64_t(128) << 10;
 
 template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* out, F fn) {
@@ -115,7 +110,6 @@ template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* 
   Array o(x.dtype, out_shape);
   const int64_t row_bytes = l.r * int64_t(dtype_size(x.dtype));
   const int64_t block = std::clamp<int64_t>(kBlockBytes / row_bytes, 1, kRowStreams);
-  const bool streamed = stream_output(x.nbytes(), o.nbytes(), size_t(row_bytes));
   const bool prefetch = stream_output(x.nbytes(), 0, 0);  // the input passes half the last-level cache
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(l.r, 1));
   auto run = [&](const auto& rows, const auto* xs, auto* os) {
@@ -123,9 +117,8 @@ template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* 
       for (int64_t i = b; i < e; i += block) {
         const int64_t count = std::min(block, e - i);
         const auto* next = prefetch && i + 2 * count <= e ? xs + (i + count) * l.r : nullptr;
-        fn(rows, xs + i * l.r, i, count, os, streamed, next, i + count == e);
+        fn(rows, xs + i * l.r, i, count, os, next);
       }
-      if (streamed) stream_fence();
     });
   };
   if (x.dtype == DType::Float64) run(t->rows_f64, x.data<double>(), o.data<double>());
@@ -139,30 +132,14 @@ template <class T> using Scalar = std::remove_const_t<std::remove_pointer_t<T>>;
 }  // namespace
 
 bool softmax_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool streamed,
-                                         const auto* next, bool last) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, const auto* next) {
     using T = Scalar<decltype(x)>;
     T m[kRowStreams];
     rows.rows_max(x, l.r, count, l.r, m);
-    // streamed: the exps of rows in turn in two scratch rows, each row's
-    // quotients written while the next row's exps are computed (PendingRow),
-    // across the blocks of the thread's part: a block's last row left to a
-    // pass of its own (1/8 of the rows) is a burst of stores with no
-    // arithmetic beside it. Empty again at the part's end.
-    thread_local std::vector<T> scratch;
-    thread_local PendingRow<T> pending{};
-    if (streamed && !pending.o) scratch.resize(size_t(2 * l.r));
     for (int64_t j = 0; j < count; j++) {
       T* row = o + (i + j) * l.r;
-      T* exps = streamed ? scratch.data() + (pending.x == scratch.data() ? l.r : 0) : row;
       const T c = m[j] >= 0 && m[j] <= rows.zero_shift ? T(0) : m[j];
-      const T s = rows.exp_sum(x + j * l.r, c, exps, l.r, next ? next + j * l.r : nullptr, pending.o ? &pending : nullptr);
-      if (streamed) pending = {exps, s, row};
-      else rows.divide(exps, s, row, l.r, false);
-    }
-    if (last && pending.o) {
-      rows.divide(pending.x, pending.s, pending.o, l.r, true);
-      pending = {};
+      rows.divide(row, rows.exp_sum(x + j * l.r, c, row, l.r, next ? next + j * l.r : nullptr), row, l.r);
     }
   });
 }
@@ -238,7 +215,7 @@ bool logsumexp_short_rows(const Lines& l, Array* out) {
 bool logsumexp_rows(const Lines& l, Array* out) {
   if (logsumexp_short_rows(l, out)) return true;
   Shape shape(1, l.outer);
-  return for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, bool, const auto* next, bool) {
+  return for_rows(l, shape, out, [&](const auto& rows, const auto* x, int64_t i, int64_t count, auto* o, const auto* next) {
     using T = Scalar<decltype(x)>;
     T maxima[kRowStreams];
     rows.rows_max(x, l.r, count, l.r, maxima);  // NaNs skipped: they reach the sum
@@ -251,11 +228,11 @@ bool logsumexp_rows(const Lines& l, Array* out) {
         for (int64_t r = 0; r < l.r && !nan; r++) nan = row[r] != row[r];
         o[i + j] = nan ? T(NAN) : m;
       } else if (m == T(-INFINITY)) {  // all -inf (a NaN among them makes the sum NaN)
-        o[i + j] = T(-INFINITY) + rows.exp_sum(row, T(0), nullptr, l.r, nullptr, nullptr);
+        o[i + j] = T(-INFINITY) + rows.exp_sum(row, T(0), nullptr, l.r, nullptr);
       } else {
         const T* pre = next ? next + j * l.r : nullptr;
         const T c = m >= 0 && m <= rows.zero_shift ? T(0) : m;
-        o[i + j] = T(double(c) + std::log(double(rows.exp_sum(row, c, nullptr, l.r, pre, nullptr))));
+        o[i + j] = T(double(c) + std::log(double(rows.exp_sum(row, c, nullptr, l.r, pre))));
       }
     }
   });
@@ -286,7 +263,7 @@ template <class T> void logcumsumexp_row(const RowKernels<T>& rows, const T* x, 
       }
       continue;
     }
-    rows.exp_sum(x + b, r, row + b, len, nullptr, nullptr);
+    rows.exp_sum(x + b, r, row + b, len, nullptr);
     T run = 0;
     for (int64_t j = b; j < b + len; j++) row[j] = run += row[j];
     const void* in[1] = {row + b};
@@ -300,7 +277,7 @@ template <class T> void logcumsumexp_row(const RowKernels<T>& rows, const T* x, 
 }  // namespace
 
 bool logcumsumexp_rows(const Lines& l, Array* out) {
-  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* xs, int64_t first, int64_t count, auto* o, bool, const auto*, bool) {
+  return for_rows(l, l.a.shape, out, [&](const auto& rows, const auto* xs, int64_t first, int64_t count, auto* o, const auto*) {
     for (int64_t i = first; i < first + count; i++) logcumsumexp_row(rows, xs + (i - first) * l.r, o + i * l.r, l.r);
   });
 }

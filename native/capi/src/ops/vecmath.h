@@ -30,16 +30,6 @@ enum class VFn2 : int { MLXC_VEC_BINARY(MLXC_VEC_ENUM) kCount };
 // Rows that RowKernels::rows_max reads at once.
 constexpr int64_t kRowStreams = 16;
 
-// A softmax row whose exps x wait for their sum s: exp_sum divides them
-// into o, non-temporally, while it computes the next row, so that the
-// output's writes to memory spread over that row's arithmetic rather than
-// coming in a burst of their own (o on a whole vector's slot).
-template <class T> struct PendingRow {
-  const T* x;
-  T s;
-  T* o;
-};
-
 // Contiguous row passes for softmax and logsumexp.
 template <class T> struct RowKernels {
   T (*max)(const T* x, int64_t n);  // NaNs skipped (they reach the sum through exp)
@@ -47,11 +37,10 @@ template <class T> struct RowKernels {
   void (*rows_max)(const T* x, int64_t stride, int64_t rows, int64_t n, T* m);
   // sum of exp(x - m); also writes each exp to o when o is not null. When
   // `next` is not null, one line a vector from next on is prefetched into
-  // L2 (the next rows, read from memory meanwhile). When `pending` is not
-  // null, its n quotients are written too (the caller fences).
-  T (*exp_sum)(const T* x, T m, T* o, int64_t n, const T* next, const PendingRow<T>* pending);
-  // o = x / s (x may be o); non-temporal stores when `stream` (the caller fences)
-  void (*divide)(const T* x, T s, T* o, int64_t n, bool stream);
+  // L2 (the next rows, read from memory meanwhile).
+  T (*exp_sum)(const T* x, T m, T* o, int64_t n, const T* next);
+  // o = x / s (x may be o)
+  void (*divide)(const T* x, T s, T* o, int64_t n);
   // For a row whose maximum m lies in [0, zero_shift], exp_sum(x, 0, ...)
   // (e^x and their sum: softmax's quotients and m + log(sum e^(x - m)) the
   // same) is as exact as exp_sum(x, m, ...) and cheaper: x - 0 needs no

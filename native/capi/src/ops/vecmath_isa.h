@@ -26,26 +26,19 @@ template <class VT> struct Fns {
   static inline typename VT::V (*binary[int(VFn2::kCount)])(typename VT::V, typename VT::V);
 };
 
-// Storage of one dtype in the lanes of VT; st<true> stores non-temporally
-// (the address on a whole vector's bytes).
+// Storage of one dtype in the lanes of VT.
 template <class VT, class S> struct Io {
   using V = typename VT::V;
   static V ld(const S* p) { return VT::load(p); }
-  template <bool NT = false> static void st(S* p, V v) {
-    if constexpr (NT) VT::stream(p, v);
-    else VT::store(p, v);
-  }
-  static void st_nt(S* p, V v, bool nt) { nt ? st<true>(p, v) : st(p, v); }
+  static void st(S* p, V v) { VT::store(p, v); }
 };
 template <> struct Io<VF, f16> {
   static VF::V ld(const f16* p) { return VF::load_f16(reinterpret_cast<const uint16_t*>(p)); }
-  template <bool NT = false> static void st(f16* p, VF::V v) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v, NT); }
-  static void st_nt(f16* p, VF::V v, bool nt) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v, nt); }
+  static void st(f16* p, VF::V v) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v); }
 };
 template <> struct Io<VF, bf16> {
   static VF::V ld(const bf16* p) { return VF::load_bf16(reinterpret_cast<const uint16_t*>(p)); }
-  template <bool NT = false> static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v, NT); }
-  static void st_nt(bf16* p, VF::V v, bool nt) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v, nt); }
+  static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v); }
 };
 
 // ---- double-lane cores for float results (pow on AVX-512) -----------------
@@ -1478,7 +1471,7 @@ template <class D> VM_INLINE typename D::V pow_core_w4(typename D::V x, typename
 // once (power_b, 0.5^x: 0.60x the time).
 constexpr int kPowBlock = 8;
 template <class D, bool SX = false, bool SY = false, class F = VF>
-VM_INLINE bool pow_block(const float* x, const float* y, float* o, bool nt) {
+VM_INLINE bool pow_block(const float* x, const float* y, float* o) {
   using Q = typename D::Pair::Pair;
   constexpr int W = F::W;
   auto ld = [](const float* p) {
@@ -1511,8 +1504,8 @@ VM_INLINE bool pow_block(const float* x, const float* y, float* o, bool nt) {
   }
   for (int s = 0; s < kPowBlock; s++) {
     const typename Q::V q = pow_exp2<Q>(t[s]);
-    F::store_pd_halves(o + 2 * W * s, q.a.a, q.a.b, nt);
-    F::store_pd_halves(o + 2 * W * s + W, q.b.a, q.b.b, nt);
+    F::store_pd_halves(o + 2 * W * s, q.a.a, q.a.b);
+    F::store_pd_halves(o + 2 * W * s + W, q.b.a, q.b.b);
   }
   return true;
 }
@@ -2091,23 +2084,17 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   }
 }
 
-// Whether p starts a whole vector's aligned slot (non-temporal stores need it).
-template <class VT, class S> VM_INLINE bool on_slot(const S* p) {
-  return reinterpret_cast<uintptr_t>(p) % (sizeof(S) * VT::W) == 0;
-}
-
-// Whole vectors in place, stored non-temporally when the caller asks
-// (EwParams::stream) and the output starts a vector's aligned slot; the
-// tail goes through a padded copy.
-template <class VT, class S, bool NT, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, Fn fn) {
+// Whole vectors in place (the caller takes the tail, through a padded copy).
+// The kernels store ordinarily, also past the cache (EwParams::stream):
+// non-temporal stores stalled these loops, whose arithmetic binds them
+// rather than memory (session 30, Zen 5: 64M float32 on 2 threads, tan
+// 0.80-0.83x the time with ordinary stores, arcsinh 0.76-0.87x, erf
+// 0.76-0.91x, exp and sigmoid 0.94-1.05x; softmax 8192x4096 0.71x).
+template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, Fn fn) {
   constexpr int W = VT::W;
   int64_t i = 0;
-  for (; i + W <= n; i += W) Io<VT, S>::template st<NT>(o + i, fn(i));
+  for (; i + W <= n; i += W) Io<VT, S>::st(o + i, fn(i));
   return i;
-}
-template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, const EwParams& p, Fn fn) {
-  if (p.stream && on_slot<VT>(o)) return whole_vectors<VT, S, true>(o, n, fn);
-  return whole_vectors<VT, S, false>(o, n, fn);
 }
 
 // Passes from memory (EwParams::stream) prefetch their inputs 2 KiB ahead,
@@ -2134,7 +2121,6 @@ template <bool SA = false, bool SB = false, class Ordinary, class Core, class Fu
 VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n, const EwParams& prm, Ordinary ordinary,
                             Core core, Full full, PairCore pair_core = {}, PairFull pair_full = {}) {
   constexpr int W = VF::W;
-  const bool nt = prm.stream && on_slot<VF>(o);
   constexpr int64_t B = 2 * W * kPowBlock;
   float ca[B], cb[B];
   if constexpr (SA) for (int k = 0; k < B; k++) ca[k] = a[0];
@@ -2149,14 +2135,13 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
           if (!SA) ahead(a + j + k);
           if (!SB && b != a) ahead(b + j + k);
         }
-      if (pair_core(at(j), bt(j), o + j, nt)) continue;
+      if (pair_core(at(j), bt(j), o + j)) continue;
       for (int64_t k = 0; k < B; k += 2 * W) {
         const VF::V x = VF::load(at(j) + k), y = VF::load(bt(j) + k), x1 = VF::load(at(j) + k + W), y1 = VF::load(bt(j) + k + W);
         VF::V r0, r1;
         if constexpr (std::is_same_v<PairFull, NoPairCore>) r0 = full(x, y), r1 = full(x1, y1);
         else pair_full(x, y, x1, y1, r0, r1);
-        if (nt) VF::stream(o + j + k, r0), VF::stream(o + j + k + W, r1);
-        else VF::store(o + j + k, r0), VF::store(o + j + k + W, r1);
+        VF::store(o + j + k, r0), VF::store(o + j + k + W, r1);
       }
     }
   }
@@ -2167,11 +2152,9 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
     }
     const VF::V x = VF::load(at(j)), y = VF::load(bt(j));
     if (ordinary(x, y)) {
-      VF::store_pd_halves(o + j, core(VF::lo_pd_at(at(j)), VF::lo_pd_at(bt(j))), core(VF::hi_pd_at(at(j)), VF::hi_pd_at(bt(j))), nt);
+      VF::store_pd_halves(o + j, core(VF::lo_pd_at(at(j)), VF::lo_pd_at(bt(j))), core(VF::hi_pd_at(at(j)), VF::hi_pd_at(bt(j))));
     } else {
-      const VF::V r = full(x, y);
-      if (nt) VF::stream(o + j, r);
-      else VF::store(o + j, r);
+      VF::store(o + j, full(x, y));
     }
   }
   return j;
@@ -2265,14 +2248,13 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
   const bool pf = prm.stream;
   int64_t i = 0;
   auto vectors = [a, o, n, pf, &prm](int64_t from) {
-    return from + whole_vectors<VT, S>(o + from, n - from, prm, [a, pf, from](int64_t j) {
+    return from + whole_vectors<VT, S>(o + from, n - from, [a, pf, from](int64_t j) {
       if (pf) ahead(a + from + j);
       return apply1<VT, F>(Io<VT, S>::ld(a + from + j));
     });
   };
   if constexpr (kPairF32<F> && std::is_same_v<VT, VF> && VT::W == 8) {
     using P = typename VT::Pair;
-    const bool nt = prm.stream && on_slot<VT>(o);
     if constexpr (kQuadF32<F>) {
       using Q = typename P::Pair;
       for (; i + 4 * W <= n; i += 4 * W) {
@@ -2282,8 +2264,8 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
         typename Q::V r;
         if (!pair_mid<F, Q>({{x0, x1}, {x2, x3}}, r))
           r = {{apply1<VT, F>(x0), apply1<VT, F>(x1)}, {apply1<VT, F>(x2), apply1<VT, F>(x3)}};
-        Io<VT, S>::st_nt(o + i, r.a.a, nt), Io<VT, S>::st_nt(o + i + W, r.a.b, nt);
-        Io<VT, S>::st_nt(o + i + 2 * W, r.b.a, nt), Io<VT, S>::st_nt(o + i + 3 * W, r.b.b, nt);
+        Io<VT, S>::st(o + i, r.a.a), Io<VT, S>::st(o + i + W, r.a.b);
+        Io<VT, S>::st(o + i + 2 * W, r.b.a), Io<VT, S>::st(o + i + 3 * W, r.b.b);
       }
     }
     for (; i + 2 * W <= n; i += 2 * W) {
@@ -2291,19 +2273,18 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
       const typename VT::V x0 = Io<VT, S>::ld(a + i), x1 = Io<VT, S>::ld(a + i + W);
       typename P::V r;
       if (!pair_mid<F, P>({x0, x1}, r)) r = {apply1<VT, F>(x0), apply1<VT, F>(x1)};
-      Io<VT, S>::st_nt(o + i, r.a, nt), Io<VT, S>::st_nt(o + i + W, r.b, nt);
+      Io<VT, S>::st(o + i, r.a), Io<VT, S>::st(o + i + W, r.b);
     }
     i = vectors(i);
   } else if constexpr (kFourStep<VT, F>) {
-    const bool nt = prm.stream && on_slot<VT>(o);
     for (; i + 4 * W <= n; i += 4 * W) {
       if (pf)
         for (int k = 0; k < 4; k++) ahead(a + i + k * W);
       auto ld = [a, i](int k) { return Io<VT, S>::ld(a + i + k * W); };
       const typename VT::V x0 = ld(0), x1 = ld(1), x2 = ld(2), x3 = ld(3);
       const typename VT::V r0 = apply1<VT, F>(x0), r1 = apply1<VT, F>(x1), r2 = apply1<VT, F>(x2), r3 = apply1<VT, F>(x3);
-      Io<VT, S>::st_nt(o + i, r0, nt), Io<VT, S>::st_nt(o + i + W, r1, nt);
-      Io<VT, S>::st_nt(o + i + 2 * W, r2, nt), Io<VT, S>::st_nt(o + i + 3 * W, r3, nt);
+      Io<VT, S>::st(o + i, r0), Io<VT, S>::st(o + i + W, r1);
+      Io<VT, S>::st(o + i + 2 * W, r2), Io<VT, S>::st(o + i + 3 * W, r3);
     }
     i = vectors(i);
   } else {
@@ -2358,7 +2339,7 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   const V va = Io<VT, S>::ld(pa), vb = Io<VT, S>::ld(pb);
   const bool fa = prm.stream && !sa, fb = prm.stream && !sb;
   auto vectors = [&](int64_t from) {
-    return from + whole_vectors<VT, S>(o + from, n - from, prm, [&](int64_t j) {
+    return from + whole_vectors<VT, S>(o + from, n - from, [&](int64_t j) {
       j += from;
       if (fa) ahead(a + j);
       if (fb) ahead(b + j);
@@ -2388,18 +2369,14 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
   };
   const auto easy_op = [&](V x) { return easy == Easy::Square ? square(x) : easy == Easy::Sqrt ? root(x) : recip(x); };
   const auto easy_vectors = [&](auto op) {
-    return whole_vectors<VT, S>(o, n, prm, [&](int64_t j) {
+    return whole_vectors<VT, S>(o, n, [&](int64_t j) {
       if (fa) ahead(a + j);
       return op(Io<VT, S>::ld(a + j));
     });
   };
-  // a vector in (a scalar operand's, or one of its elements) and out (non-temporally where streamed)
-  const bool nt = prm.stream && on_slot<VT>(o);
+  // a vector in (a scalar operand's, or one of its elements) and out
   const auto ld = [](const S* p, bool s, V v) { return s ? v : Io<VT, S>::ld(p); };
-  const auto st = [nt](S* p, V v) {
-    if (nt) Io<VT, S>::template st<true>(p, v);
-    else Io<VT, S>::st(p, v);
-  };
+  const auto st = [](S* p, V v) { Io<VT, S>::st(p, v); };
   int64_t i;
   if (easy != Easy::None) {
     i = easy == Easy::Square ? easy_vectors(square) : easy == Easy::Sqrt ? easy_vectors(root) : easy_vectors(recip);
@@ -2539,29 +2516,10 @@ template <class VT, class T> struct Quotient {
 };
 
 // o = x / s by Quotient.
-template <class VT, class T> void row_divide(const T* x, T s, T* o, int64_t n, bool stream) {
+template <class VT, class T> void row_divide(const T* x, T s, T* o, int64_t n) {
   const Quotient<VT, T> q(s);
-  int64_t i = 0;
-  if (stream) {  // non-temporal from o's first vector slot on
-    for (; i < n && !on_slot<VT>(o + i); i++) o[i] = q(x[i]);
-    i += whole_vectors<VT, T, true>(o + i, n - i, [x = x + i, &q](int64_t j) { return q(VT::load(x + j)); });
-  } else {
-    i = whole_vectors<VT, T, false>(o, n, [x, &q](int64_t j) { return q(VT::load(x + j)); });
-  }
+  int64_t i = whole_vectors<VT, T>(o, n, [x, &q](int64_t j) { return q(VT::load(x + j)); });
   for (; i < n; i++) o[i] = q(x[i]);
-}
-
-// Whether exp_sum streams a pending row's quotients step by step: its o on
-// a whole vector's slot.
-template <class VT, class T> bool fused(const PendingRow<T>* p) {
-  return p && on_slot<VT>(p->o);
-}
-// The rest of a pending row after exp_sum's steps: from i on when fused,
-// else the whole row.
-template <class VT, class T> void pending_rest(const PendingRow<T>* p, const Quotient<VT, T>& q, int64_t i, int64_t n) {
-  if (!p) return;
-  if (!fused<VT>(p)) return row_divide<VT>(p->x, p->s, p->o, n, true);
-  for (; i < n; i++) p->o[i] = q(p->x[i]);
 }
 
 // row_exp_sum on AVX2 (O is its VF): two vectors a step take exp_mid when
@@ -2575,12 +2533,9 @@ template <class VT, class T> void pending_rest(const PendingRow<T>* p, const Quo
 // select instead of double sums 0.69-0.72). With m = 0 (the callers pass 0
 // for a row whose maximum is in [0, RowKernels::zero_shift]) x - m is x:
 // the two-sum's five operations a vector go (0.59 -> 0.49 in the same run).
-template <class O, bool Shift> float row_exp_sum_w8(const float* x, float m, float* o, int64_t n, const float* next,
-                                                    const PendingRow<float>* pending) {
+template <class O, bool Shift> float row_exp_sum_w8(const float* x, float m, float* o, int64_t n, const float* next) {
   using V = typename O::V;
   const V nm = O::set1(-m), lim = O::set1(86.0f), zero = O::set1(0.0f);
-  const Quotient<O, float> q(pending ? pending->s : 1.0f);
-  const bool fuse = fused<O>(pending);
   auto diff = [nm, zero](V v, V& s, V& err) {
     if constexpr (Shift) two_diff<O>(v, nm, s, err);
     else s = v, err = zero;
@@ -2598,11 +2553,9 @@ template <class O, bool Shift> float row_exp_sum_w8(const float* x, float m, flo
       e0 = exp_neg(O::neg(s0), l0), e1 = exp_neg(O::neg(s1), l1);
     }
     if (o) O::store(o + i, e0), O::store(o + i + 8, e1);
-    if (fuse) O::stream(pending->o + i, q(O::load(pending->x + i))), O::stream(pending->o + i + 8, q(O::load(pending->x + i + 8)));
     a0 = VD::add(a0, O::lo_pd(e0)), a1 = VD::add(a1, O::hi_pd(e0));
     a2 = VD::add(a2, O::lo_pd(e1)), a3 = VD::add(a3, O::hi_pd(e1));
   }
-  pending_rest(pending, q, i, n);
   for (; i < n; i += 8) {
     float t[8], e[8];
     const int64_t len = n - i < 8 ? n - i : 8;
@@ -2618,14 +2571,12 @@ template <class O, bool Shift> float row_exp_sum_w8(const float* x, float m, flo
   return float(VD::hsum(VD::add(VD::add(a0, a1), VD::add(a2, a3))));
 }
 
-template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, const T* next, const PendingRow<T>* pending) {
+template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, const T* next) {
   if constexpr (std::is_same_v<VT, VF> && VF::W == 8)
-    return m == 0 ? row_exp_sum_w8<VF, false>(x, m, o, n, next, pending) : row_exp_sum_w8<VF, true>(x, m, o, n, next, pending);
+    return m == 0 ? row_exp_sum_w8<VF, false>(x, m, o, n, next) : row_exp_sum_w8<VF, true>(x, m, o, n, next);
   using V = typename VT::V;
   constexpr int W = VT::W;
   const V vm = VT::set1(m);
-  const Quotient<VT, T> q(pending ? pending->s : T(1));
-  const bool fuse = fused<VT>(pending);
   // Compensated (Kahan) sums: 4096 terms in a few lanes would lose ulps.
   V s0 = VT::set1(0), s1 = s0, c0 = s0, c1 = s0;
   auto add = [](V& s, V& c, V e) {
@@ -2639,11 +2590,9 @@ template <class VT, class T> T row_exp_sum(const T* x, T m, T* o, int64_t n, con
     if (next) __builtin_prefetch(next + i, 0, 2), __builtin_prefetch(next + i + W, 0, 2);
     const V e0 = exp_diff<VT>(VT::load(x + i), vm), e1 = exp_diff<VT>(VT::load(x + i + W), vm);
     if (o) VT::store(o + i, e0), VT::store(o + i + W, e1);
-    if (fuse) VT::stream(pending->o + i, q(VT::load(pending->x + i))), VT::stream(pending->o + i + W, q(VT::load(pending->x + i + W)));
     add(s0, c0, e0);
     add(s1, c1, e1);
   }
-  pending_rest(pending, q, i, n);
   for (; i < n; i += W) {
     T t[W], e[W];
     const int64_t len = n - i < W ? n - i : W;
