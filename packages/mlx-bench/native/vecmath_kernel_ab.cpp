@@ -5,12 +5,16 @@
 // left is the kernel's arithmetic. The libraries are alternated round by
 // round as in vecmath_ab; prints the best and median ns an element and
 // cycles a 16-float vector at the clock given (VECMATH_GHZ, default 3.58:
-// this host's add latency), and B/A of the best. VECMATH_KAB_N=67108864
-// instead streams that many floats from memory (EwParams::stream, as the
-// engine's passes past half the last-level cache), split over
-// VECMATH_KAB_THREADS threads (default 1), one call a round.
-//   g++ -O2 -std=c++17 -Inative/capi/src -Inative/capi/include -o build/bench/vecmath_kernel_ab packages/mlx-bench/native/vecmath_kernel_ab.cpp -ldl
+// this host's add latency), and B/A of the best.
+// VECMATH_KAB_N=67108864 streams that many floats from memory instead
+// (EwParams::stream, as the engine's passes past half the last-level
+// cache), one call a round, over VECMATH_KAB_THREADS threads (default 1),
+// in calls of VECMATH_KAB_CHUNK elements (the engine's: 2048); the output
+// on 2 MiB pages as the engine's large arrays, or with VECMATH_KAB_OUT=B
+// B bytes past a page (an unaligned output takes ordinary stores).
+//   g++ -O2 -std=c++17 -Inative/capi/src -Inative/capi/include -o build/bench/vecmath_kernel_ab packages/mlx-bench/native/vecmath_kernel_ab.cpp -ldl -lpthread
 //   build/bench/vecmath_kernel_ab arcsinh,arctanh 9 /tmp/old.so /tmp/new.so
+//   VECMATH_KAB_N=67108864 VECMATH_KAB_THREADS=2 VECMATH_KAB_CHUNK=2048 build/bench/vecmath_kernel_ab tan 9 /tmp/old.so /tmp/new.so
 #include <dlfcn.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -63,19 +67,13 @@ int main(int argc, char** argv) {
   const char* big = std::getenv("VECMATH_KAB_N");
   const int64_t n = big ? std::atoll(big) : 4096, calls = big ? 1 : 256;
   const int threads = std::getenv("VECMATH_KAB_THREADS") ? std::atoi(std::getenv("VECMATH_KAB_THREADS")) : 1;
-  std::vector<float> x(n), yv(n + 4096);
-  // VECMATH_KAB_OUT: "huge" (2 MiB aligned, MADV_HUGEPAGE, as the engine's large arrays), or a byte offset from a page
-  float* yp = yv.data();
-  if (const char* o = std::getenv("VECMATH_KAB_OUT")) {
-    if (std::string(o) == "huge") {
-      yp = static_cast<float*>(std::aligned_alloc(size_t(2) << 20, (size_t(n) * 4 + (size_t(2) << 20) - 1) / (size_t(2) << 20) * (size_t(2) << 20)));
-      madvise(yp, size_t(n) * 4, MADV_HUGEPAGE);
-    } else {
-      yp = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(yv.data()) + 4095) / 4096 * 4096 + std::atoi(o));
-    }
-  }
-  struct Out { float* p; float* data() const { return p; } } y{yp};
-  std::fprintf(stderr, "x %% 4096 = %lu, y %% 4096 = %lu\n", reinterpret_cast<uintptr_t>(x.data()) % 4096, reinterpret_cast<uintptr_t>(y.data()) % 4096);
+  std::vector<float> x(n);
+  constexpr size_t kHuge = size_t(2) << 20;
+  const size_t out_bytes = (size_t(n) * 4 + 4096 + kHuge - 1) / kHuge * kHuge;
+  float* const y_page = static_cast<float*>(std::aligned_alloc(kHuge, out_bytes));
+  madvise(y_page, out_bytes, MADV_HUGEPAGE);
+  const char* out_offset = std::getenv("VECMATH_KAB_OUT");
+  float* const y = out_offset ? reinterpret_cast<float*>(reinterpret_cast<char*>(y_page) + std::atoi(out_offset) % 4096) : y_page;
   for (int f : ops) {
     // vecmath_bench's ranges: uniform in [-8, 8); in [-0.999, 0.999) for arctanh, erfinv, arcsin and
     // arccos, [1, 100) for arccosh, [0.01, 100) for the logs
@@ -90,7 +88,6 @@ int main(int argc, char** argv) {
       v = lo + (hi - lo) * (float(z >> 40) * 0x1p-24f);
     }
     std::vector<std::vector<double>> t(tabs.size());
-    const void* in[1] = {x.data()};
     const bool scalar[1] = {false};
     mlxc::EwParams prm;
     prm.stream = big != nullptr;
@@ -98,7 +95,7 @@ int main(int argc, char** argv) {
     auto range = [&](mlxc::EwKernel k, int64_t from, int64_t len) {
       for (int64_t c = from; c < from + len; c += chunk) {
         const void* src[1] = {x.data() + c};
-        k(src, scalar, y.data() + c, std::min(chunk, from + len - c), prm);
+        k(src, scalar, y + c, std::min(chunk, from + len - c), prm);
       }
     };
     auto run = [&](mlxc::EwKernel k) {
@@ -128,4 +125,5 @@ int main(int argc, char** argv) {
     if (t.size() > 1) std::printf(" | B/A %.3f", t[1][0] / t[0][0]);
     std::printf("\n");
   }
+  std::free(y_page);
 }
