@@ -70,10 +70,10 @@ struct EwParams {
   double f0 = 0;
   // The output is past half the last-level cache: a kernel may store it
   // non-temporally (an ordinary store first reads each line it writes), as
-  // the plain loops do (ew_blocks), and prefetch its inputs, as the vector
-  // functions do (their arithmetic binds them, and non-temporal stores
-  // stalled them: whole_vectors in vecmath_isa.h); the caller fences
-  // (stream_fence) before the results are read.
+  // the plain loops do (ew_blocks) and the cheapest vector functions
+  // (kStreamStores in vecmath_isa.h: the others' arithmetic binds them, and
+  // non-temporal stores stalled them), and prefetch its inputs; the caller
+  // fences (stream_fence) before the results are read.
   bool stream = false;
 };
 

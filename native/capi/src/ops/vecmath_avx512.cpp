@@ -18,6 +18,7 @@ struct VF {
   static constexpr int W = 16;
   static V load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static void stream(float* p, V v) { _mm512_stream_ps(p, v); }  // p on 64 bytes
   static V set1(float x) { return _mm512_set1_ps(x); }
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
@@ -136,19 +137,23 @@ struct VF {
     _mm256_storeu_ps(p, _mm512_cvtpd_ps(lo)), _mm256_storeu_ps(p + 8, _mm512_cvtpd_ps(hi));
   }
   static V load_f16(const uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
-  static void store_h(uint16_t* p, __m256i h) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), h); }
-  static void store_f16(uint16_t* p, V v) { store_h(p, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)); }
+  // Non-temporal (nt) stores need p on 32 bytes.
+  static void store_h(uint16_t* p, __m256i h, bool nt) {
+    if (nt) _mm256_stream_si256(reinterpret_cast<__m256i*>(p), h);
+    else _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), h);
+  }
+  static void store_f16(uint16_t* p, V v, bool nt) { store_h(p, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), nt); }
   static V load_bf16(const uint16_t* p) {
     const __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
   }
   // Round to nearest even; NaNs stay quiet NaNs (as float_to_bf16).
-  static void store_bf16(uint16_t* p, V v) {
+  static void store_bf16(uint16_t* p, V v, bool nt) {
     const __m512i u = _mm512_castps_si512(v);
     const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
     __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), odd));
     r = _mm512_mask_blend_epi32(unord(v, v), r, _mm512_or_si512(u, _mm512_set1_epi32(0x400000)));
-    store_h(p, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+    store_h(p, _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)), nt);
   }
 };
 
@@ -158,6 +163,7 @@ struct VD {
   static constexpr int W = 8;
   static V load(const double* p) { return _mm512_loadu_pd(p); }
   static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
+  static void stream(double* p, V v) { _mm512_stream_pd(p, v); }  // p on 64 bytes
   static V set1(double x) { return _mm512_set1_pd(x); }
   static V add(V a, V b) { return _mm512_add_pd(a, b); }
   static V sub(V a, V b) { return _mm512_sub_pd(a, b); }

@@ -26,19 +26,23 @@ template <class VT> struct Fns {
   static inline typename VT::V (*binary[int(VFn2::kCount)])(typename VT::V, typename VT::V);
 };
 
-// Storage of one dtype in the lanes of VT.
+// Storage of one dtype in the lanes of VT; st<true> stores non-temporally
+// (the address on a whole vector's bytes).
 template <class VT, class S> struct Io {
   using V = typename VT::V;
   static V ld(const S* p) { return VT::load(p); }
-  static void st(S* p, V v) { VT::store(p, v); }
+  template <bool NT = false> static void st(S* p, V v) {
+    if constexpr (NT) VT::stream(p, v);
+    else VT::store(p, v);
+  }
 };
 template <> struct Io<VF, f16> {
   static VF::V ld(const f16* p) { return VF::load_f16(reinterpret_cast<const uint16_t*>(p)); }
-  static void st(f16* p, VF::V v) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v); }
+  template <bool NT = false> static void st(f16* p, VF::V v) { VF::store_f16(reinterpret_cast<uint16_t*>(p), v, NT); }
 };
 template <> struct Io<VF, bf16> {
   static VF::V ld(const bf16* p) { return VF::load_bf16(reinterpret_cast<const uint16_t*>(p)); }
-  static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v); }
+  template <bool NT = false> static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v, NT); }
 };
 
 // ---- double-lane cores for float results (pow on AVX-512) -----------------
@@ -2084,17 +2088,33 @@ template <class VT, int F> __attribute__((always_inline)) inline typename VT::V 
   }
 }
 
-// Whole vectors in place (the caller takes the tail, through a padded copy).
-// The kernels store ordinarily, also past the cache (EwParams::stream):
-// non-temporal stores stalled these loops, whose arithmetic binds them
-// rather than memory (session 30, Zen 5: 64M float32 on 2 threads, tan
-// 0.80-0.83x the time with ordinary stores, arcsinh 0.76-0.87x, erf
-// 0.76-0.91x, exp and sigmoid 0.94-1.05x; softmax 8192x4096 0.71x).
-template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, Fn fn) {
+// Whole vectors in place (the caller takes the tail, through a padded
+// copy), stored non-temporally with NT.
+template <class VT, class S, bool NT = false, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, Fn fn) {
   constexpr int W = VT::W;
   int64_t i = 0;
-  for (; i + W <= n; i += W) Io<VT, S>::st(o + i, fn(i));
+  for (; i + W <= n; i += W) Io<VT, S>::template st<NT>(o + i, fn(i));
   return i;
+}
+
+// Past the cache (EwParams::stream) the kernels store ordinarily, but for
+// the cheapest functions (at most 0.23 ns an element in cache on 1 thread
+// of Zen 5), whose loops memory binds at 2 threads: there a non-temporal
+// store saves the read of each output line, elsewhere it stalled the loop.
+// Session 30 (Zen 5, 64M float32, 2 threads, libraries alternated,
+// ordinary / non-temporal): tan 0.69-0.87x the time, tanh 0.77-0.86x,
+// arcsinh 0.80-0.94x, erf 0.81-0.89x, sin 0.88-0.92x, expm1 0.80-0.87x,
+// arctan 0.78-0.94x, softmax 8192x4096 0.76x, in every run; exp, sigmoid,
+// log10 and arcsin 1.05-1.16x at a quiet hour and 0.71-1.0x at a noisy
+// one (sinh, cosh and log 0.99-1.01x at the quiet hour: left ordinary). A
+// loop of loads, K fused multiply-adds a vector and stores: non-temporal
+// stores took 0.80x the time at K = 0-8, 1.11-1.17x at K = 32.
+template <int F> constexpr bool kStreamStores = F == int(VFn::Exp) || F == int(VFn::Exp2) || F == int(VFn::Log1p) ||
+                                                F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Sigmoid) ||
+                                                F == int(VFn::Arcsin) || F == int(VFn::Arccos);
+// Whether p starts a whole vector's aligned slot (non-temporal stores need it).
+template <class VT, class S> VM_INLINE bool on_slot(const S* p) {
+  return reinterpret_cast<uintptr_t>(p) % (sizeof(S) * VT::W) == 0;
 }
 
 // Passes from memory (EwParams::stream) prefetch their inputs 2 KiB ahead,
@@ -2245,13 +2265,18 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
   constexpr int W = VT::W;
   const S* a = static_cast<const S*>(in[0]);
   S* o = static_cast<S*>(out);
-  const bool pf = prm.stream;
+  const bool pf = prm.stream, nt = kStreamStores<F> && prm.stream && on_slot<VT>(o);
+  const auto st = [nt](S* p, typename VT::V v) {
+    if (nt) Io<VT, S>::template st<true>(p, v);
+    else Io<VT, S>::st(p, v);
+  };
   int64_t i = 0;
-  auto vectors = [a, o, n, pf, &prm](int64_t from) {
-    return from + whole_vectors<VT, S>(o + from, n - from, [a, pf, from](int64_t j) {
+  auto vectors = [a, o, n, pf, nt](int64_t from) {
+    const auto fn = [a, pf, from](int64_t j) {
       if (pf) ahead(a + from + j);
       return apply1<VT, F>(Io<VT, S>::ld(a + from + j));
-    });
+    };
+    return from + (nt ? whole_vectors<VT, S, true>(o + from, n - from, fn) : whole_vectors<VT, S>(o + from, n - from, fn));
   };
   if constexpr (kPairF32<F> && std::is_same_v<VT, VF> && VT::W == 8) {
     using P = typename VT::Pair;
@@ -2264,8 +2289,7 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
         typename Q::V r;
         if (!pair_mid<F, Q>({{x0, x1}, {x2, x3}}, r))
           r = {{apply1<VT, F>(x0), apply1<VT, F>(x1)}, {apply1<VT, F>(x2), apply1<VT, F>(x3)}};
-        Io<VT, S>::st(o + i, r.a.a), Io<VT, S>::st(o + i + W, r.a.b);
-        Io<VT, S>::st(o + i + 2 * W, r.b.a), Io<VT, S>::st(o + i + 3 * W, r.b.b);
+        st(o + i, r.a.a), st(o + i + W, r.a.b), st(o + i + 2 * W, r.b.a), st(o + i + 3 * W, r.b.b);
       }
     }
     for (; i + 2 * W <= n; i += 2 * W) {
@@ -2273,7 +2297,7 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
       const typename VT::V x0 = Io<VT, S>::ld(a + i), x1 = Io<VT, S>::ld(a + i + W);
       typename P::V r;
       if (!pair_mid<F, P>({x0, x1}, r)) r = {apply1<VT, F>(x0), apply1<VT, F>(x1)};
-      Io<VT, S>::st(o + i, r.a), Io<VT, S>::st(o + i + W, r.b);
+      st(o + i, r.a), st(o + i + W, r.b);
     }
     i = vectors(i);
   } else if constexpr (kFourStep<VT, F>) {
@@ -2283,8 +2307,7 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
       auto ld = [a, i](int k) { return Io<VT, S>::ld(a + i + k * W); };
       const typename VT::V x0 = ld(0), x1 = ld(1), x2 = ld(2), x3 = ld(3);
       const typename VT::V r0 = apply1<VT, F>(x0), r1 = apply1<VT, F>(x1), r2 = apply1<VT, F>(x2), r3 = apply1<VT, F>(x3);
-      Io<VT, S>::st(o + i, r0), Io<VT, S>::st(o + i + W, r1);
-      Io<VT, S>::st(o + i + 2 * W, r2), Io<VT, S>::st(o + i + 3 * W, r3);
+      st(o + i, r0), st(o + i + W, r1), st(o + i + 2 * W, r2), st(o + i + 3 * W, r3);
     }
     i = vectors(i);
   } else {
