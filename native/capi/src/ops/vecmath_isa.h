@@ -2391,11 +2391,14 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
     return VT::sel(VT::eq(x, VT::neg(inf)), inf, VT::add(VT::sqrt(x), VT::set1(0.0f)));
   };
   const auto easy_op = [&](V x) { return easy == Easy::Square ? square(x) : easy == Easy::Sqrt ? root(x) : recip(x); };
+  // power's easy exponents are as cheap as the functions of kStreamStores
+  const bool easy_nt = prm.stream && on_slot<VT>(o);
   const auto easy_vectors = [&](auto op) {
-    return whole_vectors<VT, S>(o, n, [&](int64_t j) {
+    const auto fn = [&](int64_t j) {
       if (fa) ahead(a + j);
       return op(Io<VT, S>::ld(a + j));
-    });
+    };
+    return easy_nt ? whole_vectors<VT, S, true>(o, n, fn) : whole_vectors<VT, S>(o, n, fn);
   };
   // a vector in (a scalar operand's, or one of its elements) and out
   const auto ld = [](const S* p, bool s, V v) { return s ? v : Io<VT, S>::ld(p); };
