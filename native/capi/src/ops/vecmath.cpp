@@ -91,7 +91,7 @@ namespace {
 // the result rounded back) in blocks of up to kRowStreams rows, whose maxima
 // RowKernels::rows_max reads as interleaved streams; the passes after read
 // the block again from the L2 cache (at most kBlockBytes: with the next
-// block prefetched beside it and softmax's two scratch rows, 256 KiB blocks
+// block prefetched beside it and softmax's two scratch rows of then, 256 KiB blocks
 // overflowed Zen 3's 512 KiB L2; 128 KiB ones were faster at 1 and 2
 // threads, session 26 in docs/PERFORMANCE.md). fn(rows, x, i, count, o,
 // next) computes rows [i, i + count) from x (row i's start); next, when not
