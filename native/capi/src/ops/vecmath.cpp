@@ -87,19 +87,19 @@ const VecTable* vec_table() {
 
 namespace {
 
-// Rows of float32 or float64 (half types converted to float32 first, and
-// the result rounded back) in blocks of up to kRowStreams rows, whose maxima
+// Rows of float32 or float64 (half types converted to float32 first, and the
+// result rounded back) in blocks of up to kRowStreams rows, whose maxima
 // RowKernels::rows_max reads as interleaved streams; the passes after read
-// the block again from the L2 cache (at most kBlockBytes: with the next
-// block prefetched beside it and softmax's two scratch rows of then, 256 KiB blocks
-// overflowed Zen 3's 512 KiB L2; 128 KiB ones were faster at 1 and 2
-// threads, session 26 in docs/PERFORMANCE.md). fn(rows, x, i, count, o,
-// next) computes rows [i, i + count) from x (row i's start); next, when not
-// null, is the next block of as many rows, for the row passes to prefetch
-// while they compute (RowKernels::exp_sum), so that its rows_max reads from
-// L2 too: a block computed with no reads from memory in flight left softmax
-// at 42% of the copy bandwidth (session 18). The outputs are stored
-// ordinarily, as the vector functions store theirs (whole_vectors).
+// the block again from the L2 cache (at most kBlockBytes: with the next block
+// prefetched beside it and softmax's two scratch rows of then, 256 KiB blocks
+// overflowed Zen 3's 512 KiB L2; 128 KiB ones were faster at 1 and 2 threads,
+// session 26 in docs/PERFORMANCE.md). fn(rows, x, i, count, o, next) computes
+// rows [i, i + count) from x (row i's start); next, when not null, is the
+// next block of as many rows, for the row passes to prefetch while they
+// compute (RowKernels::exp_sum), so that its rows_max reads from L2 too: a
+// block computed with no reads from memory in flight left softmax at 42% of
+// the copy bandwidth (session 18). The outputs are stored ordinarily, as the
+// vector functions store theirs (whole_vectors).
 constexpr int64_t kBlockBytes = int64_t(128) << 10;
 
 template <class F> bool for_rows(const Lines& l, const Shape& out_shape, Array* out, F fn) {

@@ -44,6 +44,11 @@ template <> struct Io<VF, bf16> {
   static VF::V ld(const bf16* p) { return VF::load_bf16(reinterpret_cast<const uint16_t*>(p)); }
   template <bool NT = false> static void st(bf16* p, VF::V v) { VF::store_bf16(reinterpret_cast<uint16_t*>(p), v, NT); }
 };
+// A store whose kind is decided once a call (see kStreamStores).
+template <class VT, class S> VM_INLINE void store_nt_if(S* p, typename VT::V v, bool nt) {
+  if (nt) Io<VT, S>::template st<true>(p, v);
+  else Io<VT, S>::st(p, v);
+}
 
 // ---- double-lane cores for float results (pow on AVX-512) -----------------
 // Accurate to 2^-34 relative or better, so the float result they round to
@@ -2096,6 +2101,10 @@ template <class VT, class S, bool NT = false, class Fn> VM_INLINE int64_t whole_
   for (; i + W <= n; i += W) Io<VT, S>::template st<NT>(o + i, fn(i));
   return i;
 }
+// The same, the store kind decided once a call.
+template <class VT, class S, class Fn> VM_INLINE int64_t whole_vectors(S* o, int64_t n, bool nt, Fn fn) {
+  return nt ? whole_vectors<VT, S, true>(o, n, fn) : whole_vectors<VT, S>(o, n, fn);
+}
 
 // Past the cache (EwParams::stream) the kernels store ordinarily, but for
 // the cheapest functions (at most 0.23 ns an element in cache on 1 thread
@@ -2266,17 +2275,14 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
   const S* a = static_cast<const S*>(in[0]);
   S* o = static_cast<S*>(out);
   const bool pf = prm.stream, nt = kStreamStores<F> && prm.stream && on_slot<VT>(o);
-  const auto st = [nt](S* p, typename VT::V v) {
-    if (nt) Io<VT, S>::template st<true>(p, v);
-    else Io<VT, S>::st(p, v);
-  };
+  const auto st = [nt](S* p, typename VT::V v) { store_nt_if<VT>(p, v, nt); };
   int64_t i = 0;
   auto vectors = [a, o, n, pf, nt](int64_t from) {
     const auto fn = [a, pf, from](int64_t j) {
       if (pf) ahead(a + from + j);
       return apply1<VT, F>(Io<VT, S>::ld(a + from + j));
     };
-    return from + (nt ? whole_vectors<VT, S, true>(o + from, n - from, fn) : whole_vectors<VT, S>(o + from, n - from, fn));
+    return from + whole_vectors<VT, S>(o + from, n - from, nt, fn);
   };
   if constexpr (kPairF32<F> && std::is_same_v<VT, VF> && VT::W == 8) {
     using P = typename VT::Pair;
@@ -2398,7 +2404,7 @@ void binary_kernel(const void* const* in, const bool* scalar, void* out, int64_t
       if (fa) ahead(a + j);
       return op(Io<VT, S>::ld(a + j));
     };
-    return easy_nt ? whole_vectors<VT, S, true>(o, n, fn) : whole_vectors<VT, S>(o, n, fn);
+    return whole_vectors<VT, S>(o, n, easy_nt, fn);
   };
   // a vector in (a scalar operand's, or one of its elements) and out
   const auto ld = [](const S* p, bool s, V v) { return s ? v : Io<VT, S>::ld(p); };
