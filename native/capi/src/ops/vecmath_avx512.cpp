@@ -230,6 +230,10 @@ struct VD {
   static M eq(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_EQ_OQ); }
   static M unord(V a, V b) { return _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q); }
   static V sel(M m, V a, V b) { return _mm512_mask_blend_pd(m, b, a); }
+  // a - b where m, else c: one masked subtraction.
+  static V diff_or(M m, V a, V b, V c) { return _mm512_mask_sub_pd(c, m, a, b); }
+  // Where bit b of a's bits is set.
+  static M bit_set(V a, int b) { return _mm512_test_epi64_mask(_mm512_castpd_si512(a), _mm512_set1_epi64(int64_t(1) << b)); }
   static double hsum(V v) { return _mm512_reduce_add_pd(v); }
   static double hmax(V v) { return _mm512_reduce_max_pd(v); }
   // 1/a to 2^-14 relative (an index or the seed of a Newton step); about 0 beyond 2^1022.

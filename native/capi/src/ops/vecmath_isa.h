@@ -1382,9 +1382,37 @@ template <class O> VM_INLINE typename O::V tan_core(typename O::V x) {
   return O::sel(O::bit_set(k, 0), ninv, O::add(th, tl));
 }
 
-// zeros too go to SLEEF: the reduction's sum rh = r1 + n D1 turns -0 into +0
-template <class O> VM_INLINE typename O::M tan_in_range(typename O::V x) {
-  return O::template bits_in<0x00000001, 0x457fffff>(O::abs(x));  // (0, 2^12): one integer test
+// tan x in double lanes (AVX-512: 8 of a float vector's 16) for |x| <
+// 2^12 and +-0: x = n pi/2 + r with n = round(x 2/pi) and r by two fused
+// multiply-adds (pi/2 as P1 + P2, doubles; n P1 is exact within the fma and
+// r1 = x - n P1 is rounded once, to within 2^-53 |r1|, |r1 - r| < 2^-41),
+// then tan r = r (a0 + a1 s) / (1 + b1 s + b2 s^2), s = r^2, and for odd
+// n -1/tan r: one division, its operands swapped by n's parity. The
+// rational is a minimax fit of tan(r)/r on |r| <= pi/4 made for this
+// library (2^-26.07 relative; a0 is free, so the error equioscillates at
+// one more point): every float in (0, 2^12) within 0.7372 ulp. Session 31
+// (Zen 5, in cache, 1 thread): 0.87x the time of tan_core's float lanes,
+// whose compensated sums take 37 arithmetic operations a vector of 16
+// against 20 here and 4 conversions; the arithmetic pipes (2 operations a
+// cycle at 512 bits) bind both. A degree 2 numerator (2^-35) took 1.08x
+// the time; the quotient as a reciprocal estimate and a correction 1.18x
+// (two more operations a half, where the divider runs beside the pipes);
+// P2 is needed (without it 35 ulp at 252.898209).
+template <class D> VM_INLINE typename D::V tan_pd(typename D::V x) {
+  using V = typename D::V;
+  const V shift = D::set1(0x1.8p52), k = D::fma(x, D::set1(0x1.45f306dc9c883p-1), shift), n = D::sub(k, shift);
+  const V r = D::fma(n, D::set1(-0x1.1a62633145c07p-54), D::fma(n, D::set1(-0x1.921fb54442d18p+0), x));
+  const V s = D::mul(r, r);
+  const V num = D::mul(r, D::fma(D::set1(-0.0958017809378287), s, D::set1(0.9999999858349207)));
+  const V den = D::fma(D::fma(D::set1(0.00971686140349858), s, D::set1(-0.4291357860483516)), s, D::set1(1.0));
+  const auto odd = D::bit_set(k, 0);
+  return D::div(D::diff_or(odd, D::set1(0.0), den, num), D::sel(odd, num, den));
+}
+
+// Where tan_core (Zero false: +-0 go to SLEEF, as its reduction's sum rh =
+// r1 + n D1 turns -0 into +0) or tan_pd (Zero) takes x: one integer test.
+template <class O, bool Zero = false> VM_INLINE typename O::M tan_in_range(typename O::V x) {
+  return O::template bits_in<Zero ? 0 : 1, Zero ? 0x45800000 : 0x457fffff>(O::abs(x));
 }
 
 template <class O> VM_INLINE bool tan_mid(typename O::V x, typename O::V& r) {
@@ -1393,9 +1421,13 @@ template <class O> VM_INLINE bool tan_mid(typename O::V x, typename O::V& r) {
   return true;
 }
 
-VM_INLINE VF::V tan_f32(VF::V x) {
-  const VF::V r = tan_core<VF>(x);
-  const auto ok = tan_in_range<VF>(x);
+// tan_pd on AVX-512 (the halves widened in registers), tan_core on AVX2.
+template <class O = VF> VM_INLINE VF::V tan_f32(VF::V x) {
+  constexpr bool kWide = O::W == 16;
+  VF::V r;
+  if constexpr (kWide) r = O::from_pd(tan_pd<VD>(O::lo_pd(x)), tan_pd<VD>(O::hi_pd(x)));
+  else r = tan_core<O>(x);
+  const auto ok = tan_in_range<VF, kWide>(x);
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
@@ -2246,7 +2278,7 @@ constexpr bool kFourF64 = F == int(VFn::Arcsin) || F == int(VFn::Arccos) || F ==
 // pass 0.98-1.0x, the scheduling pass alone 0.96x for arctanh, 0.99-1.0x
 // for the others).
 template <int F>
-constexpr bool kFour512 = F == int(VFn::Arctanh) || F == int(VFn::Arcsinh) || F == int(VFn::Tan) || F == int(VFn::Arctan) || F == int(VFn::Tanh);
+constexpr bool kFour512 = F == int(VFn::Arctanh) || F == int(VFn::Arcsinh) || F == int(VFn::Arctan) || F == int(VFn::Tanh);
 template <class VT, int F>
 constexpr bool kFourStep = (kFourF64<F> && std::is_same_v<VT, VD>) || (kFour512<F> && std::is_same_v<VT, VF> && VT::W == 16);
 template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V& r) {
@@ -2306,6 +2338,16 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
       st(o + i, r.a), st(o + i + W, r.b);
     }
     i = vectors(i);
+  } else if constexpr (F == int(VFn::Tan) && std::is_same_v<VT, VF> && VT::W == 16 && std::is_same_v<S, float>) {
+    // tan_pd's halves read straight into double lanes and stored as halves:
+    // 0.91x the time of widening and joining them in registers (the
+    // shuffles share the pipes). Stored ordinarily (not in kStreamStores).
+    for (; i + W <= n; i += W) {
+      if (pf) ahead(a + i);
+      const VF::V x = VF::load(a + i);
+      if (VF::all(tan_in_range<VF, true>(x))) VF::store_pd_halves(o + i, tan_pd<VD>(VF::lo_pd_at(a + i)), tan_pd<VD>(VF::hi_pd_at(a + i)));
+      else VF::store(o + i, tan_f32(x));
+    }
   } else if constexpr (kFourStep<VT, F>) {
     for (; i + 4 * W <= n; i += 4 * W) {
       if (pf)
