@@ -100,14 +100,16 @@
  * float but within about 2^-9 ulp of a tie; log2 and log10 with only the
  * product by log_b e split exactly, 0.56 and 0.59 ulp; log1p on the inverse
  * hyperbolics' inline log and expm1 with a float tail, within 0.6 ulp; on
- * AVX2 float32 exp is the library's own too), and float32 sin, cos and tan
- * (below 2^12), erf, erfinv, sinh, cosh, tanh, sigmoid, arcsin, arccos,
- * arctan, arctan2, arcsinh, arccosh, arctanh and logaddexp its own
- * polynomials in float lanes (sin, cos and tan on one
- * reduction by pi/2, sinh, cosh, tanh, sigmoid and logaddexp on an inline
- * exp, the inverse hyperbolics and erfinv on an inline log; logaddexp's
- * log1p: 2.5 ulp where MLX's float32 logaddexp errs by up to 7e5 ulp, at
- * 2.6x the speed of its correctly rounded double-lane form).
+ * AVX2 float32 exp is the library's own too); float32 tan below 2^12 is its
+ * own in double lanes (one reduction by pi/2 and one rational, rounded
+ * once: within 0.74 ulp there); and float32 sin and cos (below 2^12), erf,
+ * erfinv, sinh, cosh, tanh, sigmoid, arcsin, arccos, arctan, arctan2,
+ * arcsinh, arccosh, arctanh and logaddexp its own polynomials in float
+ * lanes (sin and cos on one reduction by pi/2, sinh, cosh, tanh, sigmoid
+ * and logaddexp on an inline exp, the inverse hyperbolics and erfinv on an
+ * inline log; logaddexp's log1p: 2.5 ulp where MLX's float32 logaddexp
+ * errs by up to 7e5 ulp, at 2.6x the speed of its correctly rounded
+ * double-lane form).
  * float16 and bfloat16 compute in float32 and round once; float64 has its
  * own lanes: log, log2, log1p, power, tan, arcsin, arccos, arctan and
  * arctan2 the library's own in double-double, rounded once (tan's

@@ -338,6 +338,10 @@ struct VD {
   static bool any(M m) { return _mm256_movemask_pd(m) != 0; }
   static bool all(M m) { return _mm256_movemask_pd(m) == 0xf; }
   static V sel(M m, V a, V b) { return _mm256_blendv_pd(b, a, m); }
+  // a - b where m, else c.
+  static V diff_or(M m, V a, V b, V c) { return sel(m, sub(a, b), c); }
+  // Where bit b of a's bits is set (in the sign, which is what sel reads).
+  static M bit_set(V a, int b) { return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(a), 63 - b)); }
   static double hsum(V v) {
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));

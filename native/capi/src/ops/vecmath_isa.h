@@ -1339,65 +1339,23 @@ template <bool Sin, class O> VM_INLINE bool sincos_mid(typename O::V x, typename
   return true;
 }
 
-// tan x in float lanes for 0 < |x| < 2^12 (+-0, beyond, and inf and NaN,
-// SLEEF's), from trig_reduce's r = rh + rl of x itself (tan is odd, so no sign is
-// taken off and put back): tan r = rh + rh q + rl (1 + s), s = rh^2, q = s
-// T(s) (T of degree 6, a least-squares fit made for this library with its
-// coefficients rounded to float one at a time from the lowest and the rest
-// refitted: 2^-29.5 relative on |r| <= pi/4), with s, u = rh s and m = u T
-// each as a rounded product and its fma residual, and rh + m as an exact
-// sum th + tl (a fast two-sum): th + tl rounded once for even n; for odd
-// n, -1/(th + tl). tan_core (O: VF, or on AVX2 VF::Pair) for the arguments
-// in range; tan_mid is false (r untouched) where a lane is not. Short
-// chains a vector, for the same sums (session 25, AVX2): T as pairs in s
-// joined by s^2 twice, then its last Horner step (its terms all positive;
-// full Estrin's scheme left 0.9795 ulp, its top-level roundings landing on
-// m), m = (rh s) T with the residual of u = rh s, and -1/(th + tl) = -e0
-// (1 + f - e0 tl) for the 12-bit (AVX-512: 14-bit) estimate e0 of 1/th, f
-// = e + e^2, e = 1 - th e0 (|e| < 2^-11: the terms left out are below
-// 2^-33 relative), where a division or a Newton step came first; from th
-// to the result four fused multiply-adds after the estimate. Session 29:
-// AVX-512 so too (it took T by horner2, q = s T and m = rh q, and a Newton
-// step's reciprocal; the same time on Zen 5): every float in (0, 2^12)
-// within 0.8922 ulp (was 0.9716).
-template <class O> VM_INLINE typename O::V tan_core(typename O::V x) {
-  using V = typename O::V;
-  static constexpr float c[] = {0.00435992982f, 0.000123910126f, 0.0108077237f, 0.0212933701f,
-                                0.0540577024f,  0.133326828f,    0.333333492f};
-  const V one = O::set1(1.0f);
-  V rh, rl;
-  const V k = trig_reduce<O>(x, rh, rl);
-  const V s = O::mul(rh, rh), hl = O::fma(rh, rh, O::neg(s));  // s + hl = rh^2
-  auto c2 = [](int i, V t, int j) { return O::fma(O::set1(c[i]), t, O::set1(c[j])); };
-  const V s2 = O::mul(s, s);
-  const V p = O::fma(O::fma(O::fma(c2(0, s, 1), s2, c2(2, s, 3)), s2, c2(4, s, 5)), s, O::set1(c[6]));
-  const V u = O::mul(rh, s), ue = O::fma(rh, s, O::neg(u));
-  const V m = O::mul(u, p);
-  const V th = O::add(rh, m);  // |m| < |rh|
-  // rh (s + hl) p - m = (u + ue + rh hl) p - m: the residuals of u and m and hl's share
-  const V small = O::add(O::fma(O::fma(rh, hl, ue), p, O::fma(u, p, O::neg(m))), O::fma(rl, s, rl));
-  const V tl = O::add(O::sub(m, O::sub(th, rh)), small);
-  const V e0 = O::rcp_est(th), e = O::fma(O::neg(th), e0, one);
-  const V ninv = O::fma(O::neg(e0), O::fma(O::neg(tl), e0, O::fma(e, e, e)), O::neg(e0));
-  return O::sel(O::bit_set(k, 0), ninv, O::add(th, tl));
-}
-
-// tan x in double lanes (AVX-512: 8 of a float vector's 16) for |x| <
-// 2^12 and +-0: x = n pi/2 + r with n = round(x 2/pi) and r by two fused
-// multiply-adds (pi/2 as P1 + P2, doubles; n P1 is exact within the fma and
-// r1 = x - n P1 is rounded once, to within 2^-53 |r1|, |r1 - r| < 2^-41),
-// then tan r = r (a0 + a1 s) / (1 + b1 s + b2 s^2), s = r^2, and for odd
-// n -1/tan r: one division, its operands swapped by n's parity. The
-// rational is a minimax fit of tan(r)/r on |r| <= pi/4 made for this
+// float32 tan x in double lanes (half a float vector) for |x| < 2^12 and
+// +-0: x = n pi/2 + r with n = round(x 2/pi) and r by two fused
+// multiply-adds (pi/2 as P1 + P2, doubles: n P1 is exact within the fma,
+// r1 = x - n P1 is rounded once, to within 2^-53 |r1|, and |r1 - r| <
+// 2^-41), then tan r = r (a0 + a1 s) / (1 + b1 s + b2 s^2), s = r^2, and
+// for odd n -1/tan r: one division, its operands swapped by n's parity.
+// The rational is a minimax fit of tan(r)/r on |r| <= pi/4 made for this
 // library (2^-26.07 relative; a0 is free, so the error equioscillates at
-// one more point): every float in (0, 2^12) within 0.7372 ulp. Session 31
-// (Zen 5, in cache, 1 thread): 0.87x the time of tan_core's float lanes,
-// whose compensated sums take 37 arithmetic operations a vector of 16
-// against 20 here and 4 conversions; the arithmetic pipes (2 operations a
-// cycle at 512 bits) bind both. A degree 2 numerator (2^-35) took 1.08x
-// the time; the quotient as a reciprocal estimate and a correction 1.18x
-// (two more operations a half, where the divider runs beside the pipes);
-// P2 is needed (without it 35 ulp at 252.898209).
+// one more point): every float in (0, 2^12) within 0.7372 ulp (the float
+// lanes' compensated form of sessions 25-29 had 0.8922). Session 31 (Zen
+// 5, in cache, 1 thread), against that form: AVX-512 0.87x the time (37
+// arithmetic operations a vector of 16 there, 20 and 4 conversions here;
+// 512-bit arithmetic issues 2 a cycle and binds both), AVX2 0.96-1.0x;
+// 64M float32 from memory at 2 threads 0.81-0.85x. A degree 2 numerator
+// (2^-35) took 1.08x the time, the quotient as a reciprocal estimate and
+// a correction 1.18x (two more operations a half; the divider runs beside
+// the pipes), and without P2 it erred by 35 ulp (at 252.898209).
 template <class D> VM_INLINE typename D::V tan_pd(typename D::V x) {
   using V = typename D::V;
   const V shift = D::set1(0x1.8p52), k = D::fma(x, D::set1(0x1.45f306dc9c883p-1), shift), n = D::sub(k, shift);
@@ -1409,25 +1367,13 @@ template <class D> VM_INLINE typename D::V tan_pd(typename D::V x) {
   return D::div(D::diff_or(odd, D::set1(0.0), den, num), D::sel(odd, num, den));
 }
 
-// Where tan_core (Zero false: +-0 go to SLEEF, as its reduction's sum rh =
-// r1 + n D1 turns -0 into +0) or tan_pd (Zero) takes x: one integer test.
-template <class O, bool Zero = false> VM_INLINE typename O::M tan_in_range(typename O::V x) {
-  return O::template bits_in<Zero ? 0 : 1, Zero ? 0x45800000 : 0x457fffff>(O::abs(x));
-}
+// Where tan_pd takes x (|x| < 2^12): one integer test.
+VM_INLINE VF::M tan_in_range(VF::V x) { return VF::template bits_in<0, 0x45800000>(VF::abs(x)); }
 
-template <class O> VM_INLINE bool tan_mid(typename O::V x, typename O::V& r) {
-  if (!O::all(tan_in_range<O>(x))) return false;
-  r = tan_core<O>(x);
-  return true;
-}
-
-// tan_pd on AVX-512 (the halves widened in registers), tan_core on AVX2.
-template <class O = VF> VM_INLINE VF::V tan_f32(VF::V x) {
-  constexpr bool kWide = O::W == 16;
-  VF::V r;
-  if constexpr (kWide) r = O::from_pd(tan_pd<VD>(O::lo_pd(x)), tan_pd<VD>(O::hi_pd(x)));
-  else r = tan_core<O>(x);
-  const auto ok = tan_in_range<VF, kWide>(x);
+// tan_pd on a float vector, its halves widened in registers.
+VM_INLINE VF::V tan_f32(VF::V x) {
+  const VF::V r = VF::from_pd(tan_pd<VD>(VF::lo_pd(x)), tan_pd<VD>(VF::hi_pd(x)));
+  const auto ok = tan_in_range(x);
   return VF::all(ok) ? r : VF::sel(ok, r, Fns<VF>::unary[int(VFn::Tan)](x));
 }
 
@@ -2228,8 +2174,8 @@ VM_INLINE int64_t by_halves(const float* a, const float* b, float* o, int64_t n,
 // same bits.
 template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) ||
                                            F == int(VFn::Arctanh) || F == int(VFn::Sinh) || F == int(VFn::Cosh) ||
-                                           F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Tan) ||
-                                           F == int(VFn::Arctan) || F == int(VFn::Sigmoid) || F == int(VFn::Log1p) ||
+                                           F == int(VFn::Tanh) || F == int(VFn::Erf) || F == int(VFn::Arctan) ||
+                                           F == int(VFn::Sigmoid) || F == int(VFn::Log1p) ||
                                            F == int(VFn::Log2) || F == int(VFn::Log10) || F == int(VFn::Log) ||
                                            F == int(VFn::Cos) || F == int(VFn::Sin);
 // erfinv four vectors a step (VF::Pair::Pair): its chain is one log_sum
@@ -2246,14 +2192,13 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // 1.07x, tanh 1.00x. Session 25: log2 (without its float-float tail)
 // 0.93x in five runs (0.99x once its own table took a permute off), log10
 // 1.00-1.04x and, on its own table, 1.02-1.03x; log (on kLogTab8)
-// 1.09-1.10x; tanh (after its shorter chains, tanh_core) 0.902-0.903x, and
-// tan with unary_kernel_sched 0.903-0.916x (without it 1.07x); arccosh
-// once its divisions were gone 0.945-0.961x in three runs, arctanh (one
+// 1.09-1.10x; tanh (after its shorter chains, tanh_core) 0.902-0.903x;
+// arccosh once its divisions were gone 0.945-0.961x in three runs, arctanh (one
 // division fewer) still 1.09-1.14x. erfinv eight a step 1.09-1.10x;
 // erfinv four a step software-pipelined (the next four's log_sum before
 // the last four's polynomial) 1.08-1.20x.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2) ||
-                                           F == int(VFn::Tanh) || F == int(VFn::Tan) || F == int(VFn::Arccosh);
+                                           F == int(VFn::Tanh) || F == int(VFn::Arccosh);
 // The float kernels that unary_kernel_sched compiles on AVX2 (with the four-a-step ones of kFourStep).
 template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::Log2) || F == int(VFn::Log10) ||
                                             F == int(VFn::Arcsinh) || F == int(VFn::Arccosh) || F == int(VFn::Arctanh) ||
@@ -2271,12 +2216,14 @@ template <int F> constexpr bool kSchedF32 = F == int(VFn::Log) || F == int(VFn::
 // pass alone 1.0-1.02x).
 template <int F>
 constexpr bool kFourF64 = F == int(VFn::Arcsin) || F == int(VFn::Arccos) || F == int(VFn::Arctan) || F == int(VFn::Tan);
-// AVX-512's float tan, arctan, tanh and arctanh four vectors a step too,
-// under unary_kernel_sched (session 28, Zen 5, in cache, 1 thread, best of
-// 9 against a vector a step: tanh 0.87x, arctan 0.90x, tan 0.95x, arctanh
-// 0.97x; arcsinh 0.99-1.01x, left out; four a step without the scheduling
-// pass 0.98-1.0x, the scheduling pass alone 0.96x for arctanh, 0.99-1.0x
-// for the others).
+// AVX-512's float arctan, tanh, arctanh and arcsinh four vectors a step
+// too, under unary_kernel_sched (session 28, Zen 5, in cache, 1 thread,
+// best of 9 against a vector a step: tanh 0.87x, arctan 0.90x, arctanh
+// 0.97x, arcsinh 0.99-1.01x, in session 31 0.99x; four a step without
+// the scheduling pass 0.98-1.0x, the scheduling pass alone 0.96x for
+// arctanh, 0.99-1.0x for the others). tan (0.95x then) runs a vector a
+// step since session 31's tan_pd (four a step the same time in a test
+// loop).
 template <int F>
 constexpr bool kFour512 = F == int(VFn::Arctanh) || F == int(VFn::Arcsinh) || F == int(VFn::Arctan) || F == int(VFn::Tanh);
 template <class VT, int F>
@@ -2288,7 +2235,6 @@ template <int F, class O> VM_INLINE bool pair_mid(typename O::V x, typename O::V
   else if constexpr (F == int(VFn::Sinh) || F == int(VFn::Cosh)) return hyp_mid<O, F == int(VFn::Sinh)>(x, r);
   else if constexpr (F == int(VFn::Tanh)) return tanh_mid<O>(x, r);
   else if constexpr (F == int(VFn::Erf)) return r = erf_ff<O>(x), true;
-  else if constexpr (F == int(VFn::Tan)) return tan_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arctan)) return atan_mid<O>(x, r);
   else if constexpr (F == int(VFn::Sigmoid)) return sigmoid_mid<O>(x, r);
   else if constexpr (F == int(VFn::Arctanh)) return atanh_mid<O>(x, r);
@@ -2338,14 +2284,14 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
       st(o + i, r.a), st(o + i + W, r.b);
     }
     i = vectors(i);
-  } else if constexpr (F == int(VFn::Tan) && std::is_same_v<VT, VF> && VT::W == 16 && std::is_same_v<S, float>) {
+  } else if constexpr (F == int(VFn::Tan) && std::is_same_v<VT, VF> && std::is_same_v<S, float>) {
     // tan_pd's halves read straight into double lanes and stored as halves:
     // 0.91x the time of widening and joining them in registers (the
     // shuffles share the pipes). Stored ordinarily (not in kStreamStores).
     for (; i + W <= n; i += W) {
       if (pf) ahead(a + i);
       const VF::V x = VF::load(a + i);
-      if (VF::all(tan_in_range<VF, true>(x))) VF::store_pd_halves(o + i, tan_pd<VD>(VF::lo_pd_at(a + i)), tan_pd<VD>(VF::hi_pd_at(a + i)));
+      if (VF::all(tan_in_range(x))) VF::store_pd_halves(o + i, tan_pd<VD>(VF::lo_pd_at(a + i)), tan_pd<VD>(VF::hi_pd_at(a + i)));
       else VF::store(o + i, tan_f32(x));
     }
   } else if constexpr (kFourStep<VT, F>) {
@@ -2392,6 +2338,7 @@ void unary_kernel(const void* const* in, const bool*, void* out, int64_t n, cons
 // step (kPairF32) with it 0.96-0.98x the time of two a step without (a
 // vector a step: 1.02x); tanh, erf, arctan 0.97-1.07x, not taken.
 // Session 25: arctan (P of degree 4) 0.95-0.97x in four runs, taken.
+// Session 31: tan in double lanes (tan_pd) without it 1.03x, kept.
 template <class VT, class S, int F>
 VM_SCHEDULED void unary_kernel_sched(const void* const* in, const bool*, void* out, int64_t n, const EwParams& prm) {
   unary_body<VT, S, F>(in, out, n, prm);
