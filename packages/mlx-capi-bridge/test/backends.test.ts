@@ -173,6 +173,41 @@ describe.skipIf(!HAVE_MLX)('the mlx backend (MLX v0.31.2 through mlx-c)', () => 
     s.close();
   });
 
+  it('refuses the dtypes MLX 0.31.2 builds but cannot evaluate: hadamard_transform of float64, gather_mm and block_masked_mm of anything but float32 (its failed evaluation left the heap corrupted)', () => {
+    const s = new Session({ backend: 'mlx' });
+    const data = (shape: number[]) => Array.from({ length: shape[0] * shape[1] }, (_, i) => (i % 7) - 3);
+    const ops: [string, Record<string, unknown>, number[][]][] = [
+      ['hadamard_transform', {}, [[2, 4]]],
+      ['gather_mm', {}, [[2, 4], [4, 2]]],
+      ['block_masked_mm', { block_size: 32 }, [[32, 32], [32, 32]]],
+    ];
+    const run = (op: string, attrs: Record<string, unknown>, shapes: number[][], dtype: string, backend: 'native' | 'mlx') =>
+      s.evalJson({
+        schema_version: 1,
+        backend,
+        inputs: shapes.map((shape, k) => ({ id: `x${k}`, dtype, shape, data: data(shape) })),
+        nodes: [{ id: 'y', op, inputs: shapes.map((_, k) => `x${k}`), attrs }],
+        outputs: ['y'],
+      }).outputs[0].data as number[];
+    for (const [op, attrs, shapes] of ops) {
+      try {
+        run(op, attrs, shapes, 'float64', 'mlx');
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(MlxRefusedError);
+        expect([op, (e as MlxRefusedError).code, (e as MlxRefusedError).subject]).toEqual([op, 'unsupported_dtype', '/nodes/0']);
+        expect((e as MlxRefusedError).detail).toMatch(new RegExp(`${op} of float64`));
+      }
+      // float32 still runs on MLX, and agrees with the native backend
+      const got = run(op, attrs, shapes, 'float32', 'mlx'), want = run(op, attrs, shapes, 'float32', 'native');
+      expect(got.length).toBe(want.length);
+      got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+    }
+    // the first row [-3, -2, -1, 0] by Sylvester's H4 (rows ++++, +-+-, ++--, +--+), scale 1/2, by hand
+    expect(run('hadamard_transform', {}, [[2, 4]], 'float32', 'mlx').slice(0, 4)).toEqual([-3, -1, -2, 0]);
+    s.close();
+  });
+
   it('refuses the gpu with the reason (this MLX is built for the CPU only)', () => {
     const s = new Session({ backend: 'mlx' });
     try {

@@ -283,6 +283,22 @@ void check_range(const Ctx& c, size_t k, int64_t n, const std::string& path, boo
   }
 }
 
+// MLX v0.31.2 builds some ops in dtypes its CPU kernels lack and throws
+// when it evaluates them: hadamard_transform of float64, gather_mm and
+// block_masked_mm of anything but float32. That evaluation fails with an
+// error, but the copies it had scheduled go on writing into memory it has
+// freed: a later call in the process aborts on a corrupted heap (session
+// 31: the parity harness, 1 run in 50 without malloc checks). Those
+// dtypes are refused before MLX sees them.
+void require_out_dtype(const Ctx& c, const char* op, std::initializer_list<DType> ok) {
+  const DType d = c.out[0].dtype;
+  for (DType k : ok)
+    if (d == k) return;
+  std::string names;
+  for (DType k : ok) names += std::string(names.empty() ? "" : ", ") + dtype_name(k);
+  throw Refusal("unsupported_dtype", "node", c.path, std::string(op) + " of " + dtype_name(d) + ": MLX " + api_version() + " evaluates it in " + names + " only (and corrupts its heap when it fails)");
+}
+
 // The indices (input 1) of take, take_along_axis and put_along_axis, into
 // the axis `axis_key` names, else the flattened array.
 void check_indices(const Ctx& c, const char* axis_key) {
@@ -863,12 +879,14 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
     t["contiguous"] = [](const Ctx& c) { return one(c.call(c.m.mlx_contiguous, c.in[0], c.attrs.b("allow_col_major"), c.s)); };
     t["view"] = [](const Ctx& c) { return one(c.call(c.fn<mlx::view_fn>("mlx_view"), c.in[0], to_mlx(c.attrs.dtype("dtype")), c.s)); };
     t["hadamard_transform"] = [](const Ctx& c) {
+      require_out_dtype(c, "hadamard_transform", {DType::Float32, DType::Float16, DType::BFloat16});
       const mlx::optional_float scale{c.attrs.has("scale") ? float(c.attrs.f("scale")) : 0.0f, c.attrs.has("scale")};
       return one(c.call(c.fn<mlx::hadamard_fn>("mlx_hadamard_transform"), c.in[0], scale, c.s));
     };
     // MLX gathers the matrices without bounds checks: each side's indices are
     // checked against its count of matrices first.
     t["gather_mm"] = [none](const Ctx& c) {
+      require_out_dtype(c, "gather_mm", {DType::Float32});
       const bool hl = c.attrs.b("has_lhs_indices"), hr = c.attrs.b("has_rhs_indices");
       auto matrices = [&](size_t k) {
         const Shape& s = c.in_ts[k].shape;
@@ -880,6 +898,7 @@ const std::map<std::string, std::function<Outs(const Ctx&)>>& kernels() {
       return one(c.call(c.fn<mlx::gather_mm_fn>("mlx_gather_mm"), c.in[0], c.in[1], lhs, rhs, c.attrs.b("sorted_indices"), c.s));
     };
     t["block_masked_mm"] = [none](const Ctx& c) {
+      require_out_dtype(c, "block_masked_mm", {DType::Float32});
       size_t k = 2;
       auto mask = [&](const char* has) { return c.attrs.b(has) ? c.in[k++] : none; };
       const mlx::array out = mask("has_mask_out"), lhs = mask("has_mask_lhs"), rhs = mask("has_mask_rhs");

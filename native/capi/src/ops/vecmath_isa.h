@@ -2193,10 +2193,10 @@ template <int F> constexpr bool kPairF32 = F == int(VFn::Erfinv) || F == int(VFn
 // 0.93x in five runs (0.99x once its own table took a permute off), log10
 // 1.00-1.04x and, on its own table, 1.02-1.03x; log (on kLogTab8)
 // 1.09-1.10x; tanh (after its shorter chains, tanh_core) 0.902-0.903x;
-// arccosh once its divisions were gone 0.945-0.961x in three runs, arctanh (one
-// division fewer) still 1.09-1.14x. erfinv eight a step 1.09-1.10x;
-// erfinv four a step software-pipelined (the next four's log_sum before
-// the last four's polynomial) 1.08-1.20x.
+// arccosh once its divisions were gone 0.945-0.961x in three runs,
+// arctanh (one division fewer) still 1.09-1.14x. erfinv eight a step
+// 1.09-1.10x; erfinv four a step software-pipelined (the next four's
+// log_sum before the last four's polynomial) 1.08-1.20x.
 template <int F> constexpr bool kQuadF32 = F == int(VFn::Erfinv) || F == int(VFn::Cos) || F == int(VFn::Log2) ||
                                            F == int(VFn::Tanh) || F == int(VFn::Arccosh);
 // The float kernels that unary_kernel_sched compiles on AVX2 (with the four-a-step ones of kFourStep).
@@ -2291,8 +2291,8 @@ VM_INLINE void unary_body(const void* const* in, void* out, int64_t n, const EwP
     for (; i + W <= n; i += W) {
       if (pf) ahead(a + i);
       const VF::V x = VF::load(a + i);
-      if (VF::all(tan_in_range(x))) VF::store_pd_halves(o + i, tan_pd<VD>(VF::lo_pd_at(a + i)), tan_pd<VD>(VF::hi_pd_at(a + i)));
-      else VF::store(o + i, tan_f32(x));
+      if (!VF::all(tan_in_range(x))) VF::store(o + i, tan_f32(x));
+      else VF::store_pd_halves(o + i, tan_pd<VD>(VF::lo_pd_at(a + i)), tan_pd<VD>(VF::hi_pd_at(a + i)));
     }
   } else if constexpr (kFourStep<VT, F>) {
     for (; i + 4 * W <= n; i += 4 * W) {
